@@ -1,0 +1,3 @@
+"""Tessera: a Jira-class ticketing system."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"""The one place where errors become HTTP responses for the native API and the web pages.
+
+Body shape: {"error": {"code", "message", "field", "errors", "details", ...data}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tessera.errors import RateLimited, TesseraError
+
+log = logging.getLogger("tessera.api")
+
+
+def error_body(code: str, message: str, *, field: str | None = None, errors: dict[str, str] | None = None,
+               details: list[dict[str, Any]] | None = None, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    if details:
+        body["details"] = details
+    if data:
+        body.update(data)
+    return {"error": body}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def _clean_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        message = error.get("msg", "invalid value")
+        # Never echo a huge input back.
+        details.append({"location": _location(loc), "type": error.get("type", "value_error"), "message": message})
+    return details
+
+
+async def tessera_error(request: Request, exc: TesseraError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(error_body(exc.code, exc.message, field=exc.field, errors=getattr(exc, "errors", None),
+                                   data=exc.data), status_code=exc.status, headers=headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = _clean_validation_errors(exc)
+    if any(d["type"] == "json_invalid" for d in details):
+        return JSONResponse(error_body("malformed_json", "The request body is not valid JSON.", details=details),
+                            status_code=400)
+    first = details[0] if details else {"location": "body", "message": "invalid"}
+    errors = {d["location"]: d["message"] for d in details}
+    return JSONResponse(error_body("validation_failed", f"{first['location']}: {first['message']}",
+                                   field=first["location"], errors=errors, details=details), status_code=422)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated", 403: "permission_denied"}
+    return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
+                        status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    # A uniqueness race that the service's own check could not see (two writers at once).
+    return JSONResponse(error_body("conflict", "The change conflicts with a concurrent change; try again."),
+                        status_code=409)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "Something went wrong on our side."), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_error)

@@ -1,0 +1,151 @@
+"""/v2/issues: create, read, update, delete, history, transitions, comments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.schemas import CommentCreate, IssueOut, TransitionBody
+from tessera.errors import InvalidInput, PreconditionFailed
+from tessera.issues.catalog import load_catalog
+from tessera.issues.comments import check_add_comment, list_comments
+from tessera.issues.history import load_changelog
+from tessera.issues.inputs import IssueCreate, IssueUpdate
+from tessera.issues.service import access_issue, check_create_issue, check_delete_issue, check_update_issue
+from tessera.issues.transitions import available_transitions, check_transition_issue
+from tessera.issues.views import iso, render_issues
+from tessera.tenancy.service import users_by_id
+
+router = APIRouter(prefix="/v2", tags=["issues"])
+Ctx = Annotated[RequestContext, Depends(request_context)]
+ISSUE_DOC = {200: {"model": IssueOut}}
+
+
+def etag(issue_id: int, version: int) -> str:
+    return f'W/"{issue_id}-{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """Accepts our ETag (W/"id-version"), a quoted or bare version number."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    version = text.rsplit("-", 1)[-1]
+    if not version.isdigit():
+        raise PreconditionFailed("If-Match must carry the ETag of the issue you read.", code="bad_if_match")
+    return int(version)
+
+
+def parse_expand(expand: str | None) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in (expand or "").split(",") if part.strip())
+
+
+async def _issue_response(ctx: RequestContext, session, actor, issue, *, status_code: int = 200,
+                          expand: frozenset[str] = frozenset()) -> JSONResponse:
+    catalog = await load_catalog(session, actor.organization_id)
+    [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
+                                 expand=expand)
+    view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
+    return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
+
+
+@router.post("/issues", status_code=201, responses={201: {"model": IssueOut}})
+async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
+    async with ctx.transaction() as (session, actor):
+        issue = await check_create_issue(session, actor=actor, data=body)
+        response = await _issue_response(ctx, session, actor, issue, status_code=201)
+    response.headers["Location"] = f"/v2/issues/{issue.id}"
+    return response
+
+
+@router.get("/issues/{issue_id}", responses=ISSUE_DOC)
+async def get_issue(issue_id: str, ctx: Ctx, expand: str | None = Query(default=None, max_length=200,
+                    description="Comma-separated: changelog")) -> JSONResponse:
+    async with ctx.transaction() as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_id)
+        return await _issue_response(ctx, session, actor, issue, expand=parse_expand(expand))
+
+
+@router.put("/issues/{issue_id}", responses=ISSUE_DOC)
+async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
+                       if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_id)
+        expected = parse_if_match(if_match)
+        issue = await check_update_issue(session, actor=actor, issue=issue, project=project, data=body,
+                                         expected_version=expected, via_if_match=expected is not None)
+        return await _issue_response(ctx, session, actor, issue)
+
+
+@router.delete("/issues/{issue_id}", status_code=204)
+async def delete_issue(issue_id: str, ctx: Ctx, delete_subtasks: bool = False) -> Response:
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_id)
+        await check_delete_issue(session, actor=actor, issue=issue, project=project,
+                                 delete_subtasks=delete_subtasks)
+    return Response(status_code=204)
+
+
+@router.get("/issues/{issue_id}/changelog")
+async def issue_changelog(issue_id: str, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_id)
+        histories = (await load_changelog(session, organization_id=actor.organization_id, issue_ids=[issue.id]))[
+            issue.id]
+        users = await users_by_id(session, actor.organization_id, {h["author_id"] for h in histories if h["author_id"]})
+    return {"issue_id": issue.id, "total": len(histories), "histories": [
+        {**h, "created": iso(h["created"]),
+         "author": {"id": users[h["author_id"]].id, "display_name": users[h["author_id"]].display_name}
+         if h["author_id"] in users else None} for h in histories]}
+
+
+@router.get("/issues/{issue_id}/transitions")
+async def list_issue_transitions(issue_id: str, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_id)
+        transitions = await available_transitions(session, actor=actor, issue=issue, project=project)
+    return {"issue_id": issue.id, "transitions": transitions}
+
+
+@router.post("/issues/{issue_id}/transitions/{transition_id}", responses=ISSUE_DOC)
+async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: TransitionBody | None = None
+                           ) -> JSONResponse:
+    body = body or TransitionBody()
+    unknown = set(body.fields) - {"resolution"}
+    if unknown:
+        raise InvalidInput(f"This transition has no screen field '{sorted(unknown)[0]}'.",
+                           field=f"fields.{sorted(unknown)[0]}")
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_id)
+        issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
+                                             transition_ref=transition_id, resolution=body.fields.get("resolution"),
+                                             comment=body.comment, expected_version=body.version)
+        return await _issue_response(ctx, session, actor, issue)
+
+
+@router.post("/issues/{issue_id}/comments", status_code=201)
+async def add_comment(issue_id: str, body: CommentCreate, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_id)
+        comment = await check_add_comment(session, actor=actor, issue=issue, project=project, body=body.body)
+    return {"id": comment.id, "issue_id": issue.id, "body": comment.body,
+            "author": {"id": actor.user_id, "display_name": actor.display_name},
+            "created": iso(comment.created_at), "updated": iso(comment.updated_at)}
+
+
+@router.get("/issues/{issue_id}/comments")
+async def get_comments(issue_id: str, ctx: Ctx, request: Request,
+                       start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                       max_results: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    async with ctx.transaction() as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_id)
+        comments, total = await list_comments(session, issue=issue, start_at=start_at, max_results=max_results)
+        users = await users_by_id(session, actor.organization_id, {c.author_id for c in comments if c.author_id})
+    return {"start_at": start_at, "max_results": max_results, "total": total, "comments": [
+        {"id": c.id, "issue_id": issue.id, "body": c.body,
+         "author": {"id": c.author_id, "display_name": users[c.author_id].display_name}
+         if c.author_id in users else None,
+         "created": iso(c.created_at), "updated": iso(c.updated_at)} for c in comments]}

@@ -1,0 +1,180 @@
+"""Request bodies of the native API (issue bodies live in tessera.issues.inputs) and the
+response shapes documented in OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+LongText = Annotated[str, StringConstraints(max_length=32_767)]
+Ref = int | str
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectCreate(Body):
+    key: Annotated[str, StringConstraints(min_length=2, max_length=10)]
+    name: Name
+    description: LongText = ""
+    project_type: str = "software"
+    lead_id: Ref | None = None
+    access: Literal["open", "private"] = "open"
+    workflow_scheme_id: Ref | None = Field(default=None, description="Accepted for the seed's shape; the "
+                                           "default scheme applies until workflow schemes exist.")
+    permission_scheme_id: Ref | None = None
+    issue_type_scheme_id: Ref | None = None
+
+
+class ProjectUpdate(Body):
+    name: Name | None = None
+    description: LongText | None = None
+    project_type: str | None = None
+    lead_id: Ref | None = None
+    access: Literal["open", "private"] | None = None
+    archived: bool | None = None
+    key: str | None = None
+    version: int | None = None
+
+
+class RoleMembers(Body):
+    user_ids: list[Ref] = Field(max_length=10_000)
+
+
+class PartCreate(Body):
+    name: Name
+    description: LongText = ""
+    lead_id: Ref | None = None
+    start_date: date | None = None
+    release_date: date | None = None
+    released: bool | None = None
+    archived: bool | None = None
+
+
+class PartUpdate(Body):
+    name: Name | None = None
+    description: LongText | None = None
+    lead_id: Ref | None = None
+    start_date: date | None = None
+    release_date: date | None = None
+    released: bool | None = None
+    archived: bool | None = None
+
+
+class UserCreate(Body):
+    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    name: Name
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
+    role: Literal["admin", "member", "viewer"] = "member"
+
+
+class UserUpdate(Body):
+    name: Name | None = None
+    role: Literal["admin", "member", "viewer"] | None = None
+    active: bool | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
+
+
+class Login(Body):
+    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    organization: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class TokenCreate(Body):
+    name: Name = "api"
+
+
+class FieldCreate(Body):
+    name: Name
+    key: Annotated[str, StringConstraints(max_length=64)] | None = None
+    field_type: Literal["number", "text", "select", "multi_select", "date", "user"]
+    description: LongText = ""
+    options: list[Name] = Field(default_factory=list, max_length=1000)
+    project_ids: list[int] = Field(default_factory=list, max_length=1000)
+    issue_type_ids: list[int] = Field(default_factory=list, max_length=100)
+
+
+class OptionCreate(Body):
+    value: Name
+
+
+class LinkCreate(Body):
+    type: Ref | dict[str, Any] = Field(description="Link type id or name, or a verb such as 'blocks'.")
+    outward_issue: Ref = Field(description="The issue that 'blocks' / 'duplicates' / 'clones' the other.")
+    inward_issue: Ref
+
+
+class TransitionBody(Body):
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    comment: LongText | None = None
+    version: int | None = None
+
+
+class CommentCreate(Body):
+    body: Annotated[str, StringConstraints(min_length=1, max_length=131_068)]
+
+
+class LimitsUpdate(Body):
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    searches_per_hour: int | None = Field(default=None, ge=1)
+    max_users: int | None = Field(default=None, ge=1)
+    storage_mb: int | None = Field(default=None, ge=1)
+
+
+class UserOut(BaseModel):
+    id: int
+    display_name: str
+    email: str
+    active: bool
+
+
+class NamedOut(BaseModel):
+    id: int
+    name: str
+
+
+class StatusOut(NamedOut):
+    category: str
+    category_name: str
+
+
+class IssueBrief(BaseModel):
+    id: int
+    key: str
+    summary: str
+    status: StatusOut
+
+
+class IssueOut(BaseModel):
+    id: int
+    key: str
+    project: dict[str, Any]
+    issue_type: dict[str, Any]
+    summary: str
+    description: str
+    status: StatusOut
+    priority: NamedOut
+    resolution: NamedOut | None
+    assignee: UserOut | None
+    reporter: UserOut | None
+    creator: UserOut | None
+    labels: list[str]
+    components: list[NamedOut]
+    fix_versions: list[dict[str, Any]]
+    affected_versions: list[dict[str, Any]]
+    due_date: date | None
+    parent: IssueBrief | None
+    subtasks: list[IssueBrief]
+    links: list[dict[str, Any]]
+    custom_fields: dict[str, Any]
+    workflow_id: int
+    created: str
+    updated: str
+    resolved: str | None
+    version: int
+    changelog: list[dict[str, Any]] | None = None

@@ -1,0 +1,257 @@
+"""The `tessera` command. Each command is a thin wrapper over domain services."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.errors import TesseraError
+
+T = TypeVar("T")
+
+database_option = click.option("--database-url", envvar="TESSERA_DATABASE_URL", default=None,
+                               help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB (default: ./data/tessera.db)")
+redis_option = click.option("--redis-url", envvar="TESSERA_REDIS_URL", default=None, help="redis://HOST:PORT/DB")
+
+
+def _settings(database_url: str | None, redis_url: str | None = None) -> Settings:
+    return Settings.from_env(database_url=database_url, redis_url=redis_url)
+
+
+def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def main() -> T:
+        database = Database(settings)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except TesseraError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(2)
+
+
+def _migrate(settings: Settings) -> None:
+    from tessera.migrate import upgrade_database
+
+    upgrade_database(settings.database_url)
+
+
+@click.group()
+@click.version_option(package_name="tessera")
+def cli() -> None:
+    """Tessera: a Jira-class ticketing system."""
+    logging.basicConfig(level=os.environ.get("TESSERA_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@database_option
+def migrate(database_url: str | None) -> None:
+    """Apply schema migrations."""
+    settings = _settings(database_url)
+    _migrate(settings)
+    click.echo(f"migrated {settings.database_url.split('@')[-1]}")
+
+
+@cli.command("create-org")
+@click.argument("key")
+@click.option("--name", required=True)
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True)
+@click.option("--admin-name", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print organization_id, organization_key, admin_user_id, api_token.")
+@database_option
+def create_org(key: str, name: str, admin_email: str, admin_password: str, admin_name: str | None, as_json: bool,
+               database_url: str | None) -> None:
+    """Create an organization with its first administrator."""
+    from tessera.onboarding.organizations import check_create_organization
+
+    settings = _settings(database_url)
+    _migrate(settings)
+
+    async def work(database: Database) -> Any:
+        async with database.unit_of_work() as session:
+            return await check_create_organization(session, key=key, name=name, admin_email=admin_email,
+                                                   admin_password=admin_password, admin_name=admin_name)
+
+    new = _run(settings, work)
+    result = {"organization_id": new.organization.id, "organization_key": new.organization.key,
+              "admin_user_id": new.admin.id, "api_token": new.api_token}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"Organization {new.organization.key} (id {new.organization.id}) created.\n"
+                   f"Admin {admin_email} (user id {new.admin.id})\nAPI token: {new.api_token}")
+
+
+@cli.command("create-user")
+@click.option("--org", "org_key", required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", default=None)
+@click.option("--role", type=click.Choice(["admin", "member", "viewer"]), default="member")
+@click.option("--json", "as_json", is_flag=True, help="Print user_id and api_token.")
+@database_option
+def create_user(org_key: str, email: str, name: str, password: str | None, role: str, as_json: bool,
+                database_url: str | None) -> None:
+    """Create a user in an organization, with an API token."""
+    from tessera.tenancy.service import access_organization_by_key, check_create_user
+
+    settings = _settings(database_url)
+    _migrate(settings)
+
+    async def work(database: Database) -> Any:
+        async with database.unit_of_work() as session:
+            organization = await access_organization_by_key(session, org_key)
+            return await check_create_user(session, organization=organization, email=email, display_name=name,
+                                           password=password, role=role)
+
+    new = _run(settings, work)
+    if as_json:
+        click.echo(json.dumps({"user_id": new.user.id, "api_token": new.api_token}))
+    else:
+        click.echo(f"User {new.user.email} (id {new.user.id}) created.\nAPI token: {new.api_token}")
+
+
+@cli.command("set-limits")
+@click.argument("key")
+@click.option("--requests-per-minute", type=click.IntRange(min=1), default=None)
+@click.option("--searches-per-hour", type=click.IntRange(min=1), default=None)
+@click.option("--max-users", type=click.IntRange(min=1), default=None)
+@click.option("--storage-mb", type=click.IntRange(min=1), default=None)
+@click.option("--json", "as_json", is_flag=True)
+@database_option
+def set_limits(key: str, requests_per_minute: int | None, searches_per_hour: int | None, max_users: int | None,
+               storage_mb: int | None, as_json: bool, database_url: str | None) -> None:
+    """Set an organization's rate limits and quotas (its tier's defaults otherwise)."""
+    from tessera.tenancy.limits import do_set_limits
+    from tessera.tenancy.service import access_organization_by_key
+
+    settings = _settings(database_url)
+    _migrate(settings)
+
+    async def work(database: Database) -> Any:
+        async with database.unit_of_work() as session:
+            organization = await access_organization_by_key(session, key)
+            return await do_set_limits(session, organization=organization, requests_per_minute=requests_per_minute,
+                                       searches_per_hour=searches_per_hour, max_users=max_users,
+                                       storage_mb=storage_mb)
+
+    limits = _run(settings, work)
+    values = {"organization_key": key.upper(), "requests_per_minute": limits.requests_per_minute,
+              "searches_per_hour": limits.searches_per_hour, "max_users": limits.max_users,
+              "storage_mb": limits.storage_mb}
+    click.echo(json.dumps(values) if as_json else "\n".join(f"{k}: {v}" for k, v in values.items()))
+
+
+@cli.command()
+@click.option("--org", "org_key", default="DEMO", show_default=True)
+@click.option("--issues", "issue_count", type=click.IntRange(min=0, max=100_000), default=300, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@database_option
+def demo(org_key: str, issue_count: int, as_json: bool, database_url: str | None) -> None:
+    """Seed a realistic demo organization (idempotent: an existing one is left as it is)."""
+    from tessera.demo.seed import seed_demo
+
+    settings = _settings(database_url)
+    _migrate(settings)
+    result = _run(settings, lambda database: seed_demo(database, org_key=org_key, issues=issue_count))
+    _print_demo(result, as_json)
+
+
+def _print_demo(result: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+        return
+    state = "created" if result.created else "already present"
+    click.echo(f"Demo organization {result.organization_key} {state}: {result.issue_count} issues.\n"
+               f"  Sign in: {result.email} / {result.password}\n  API token: {result.api_token}")
+
+
+@cli.command()
+@click.option("--org", "org_key", required=True)
+@click.option("--issues", "issue_count", type=click.IntRange(min=1, max=50_000_000), required=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@database_option
+def load(org_key: str, issue_count: int, seed: int, database_url: str | None) -> None:
+    """Bulk-load N synthetic issues through the database's bulk paths (for benchmarks)."""
+    from tessera.demo.bulk import bulk_load
+
+    settings = _settings(database_url)
+    _migrate(settings)
+    result = _run(settings, lambda database: bulk_load(database, org_key=org_key, issues=issue_count, seed=seed,
+                                                       progress=lambda text: click.echo(text, err=True)))
+    click.echo(json.dumps(result.as_dict()))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True)
+@click.option("--demo", "with_demo", is_flag=True, help="Seed the demo organization first and print its login.")
+@database_option
+@redis_option
+def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str | None,
+          redis_url: str | None) -> None:
+    """Serve the web UI and every API; applies migrations first."""
+    import uvicorn
+
+    settings = _settings(database_url, redis_url)
+    _migrate(settings)
+    if with_demo:
+        from tessera.demo.seed import seed_demo
+
+        _print_demo(_run(settings, lambda database: seed_demo(database, org_key="DEMO", issues=300)), False)
+    # Worker processes read their settings from the environment.
+    os.environ["TESSERA_DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        os.environ["TESSERA_REDIS_URL"] = settings.redis_url
+    os.environ.setdefault("TESSERA_BASE_URL", f"http://{host}:{port}")
+    click.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("tessera.main:app_factory", factory=True, host=host, port=port, workers=workers,
+                log_level=os.environ.get("TESSERA_LOG_LEVEL", "info").lower(), access_log=False)
+
+
+@cli.command()
+@database_option
+@redis_option
+@click.option("--once", is_flag=True, help="Process what is pending, then exit.")
+def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
+    """Run background work: claims outbox events and runs their handlers."""
+    from tessera.workers.registry import build_registry
+    from tessera.workers.runner import run_forever, run_once
+
+    settings = _settings(database_url, redis_url)
+    _migrate(settings)
+
+    async def work(database: Database) -> None:
+        registry = build_registry(settings)
+        if once:
+            while await run_once(database, registry):
+                pass
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo("worker started", err=True)
+        await run_forever(database, registry, stop)
+        click.echo("worker stopped", err=True)
+
+    _run(settings, work)
+
+
+

@@ -1,0 +1,75 @@
+"""One typed settings object, read once at the edge and passed in, never built at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("data") / "tessera.db"
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the plain URL forms users type onto the async drivers Tessera runs on."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://"):]
+    if url.startswith(("postgresql+psycopg://", "postgresql+psycopg2://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+    return url
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    redis_url: str | None = None
+    environment: str = "local"
+    secret_key: str = "dev-insecure-secret-key-change-me"
+    base_url: str = "http://127.0.0.1:8000"
+    max_request_bytes: int = 2 * 1024 * 1024
+    outbound_allow_private: bool = False
+    session_cookie_secure: bool = False
+    session_ttl_hours: int = 24 * 14
+    database_pool_size: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
+        if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
+            raise ValueError("TESSERA_SECRET_KEY must be set outside the local environment")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if env.get("TESSERA_DATABASE_URL"):
+            values["database_url"] = env["TESSERA_DATABASE_URL"]
+        if env.get("TESSERA_REDIS_URL"):
+            values["redis_url"] = env["TESSERA_REDIS_URL"]
+        if env.get("TESSERA_ENV"):
+            values["environment"] = env["TESSERA_ENV"]
+        if env.get("TESSERA_SECRET_KEY"):
+            values["secret_key"] = env["TESSERA_SECRET_KEY"]
+        if env.get("TESSERA_BASE_URL"):
+            values["base_url"] = env["TESSERA_BASE_URL"].rstrip("/")
+        if env.get("TESSERA_OUTBOUND_ALLOW_PRIVATE"):
+            values["outbound_allow_private"] = env["TESSERA_OUTBOUND_ALLOW_PRIVATE"].lower() in {"1", "true", "yes"}
+        if env.get("TESSERA_SESSION_COOKIE_SECURE"):
+            values["session_cookie_secure"] = env["TESSERA_SESSION_COOKIE_SECURE"].lower() in {"1", "true", "yes"}
+        if env.get("TESSERA_DB_POOL_SIZE"):
+            values["database_pool_size"] = int(env["TESSERA_DB_POOL_SIZE"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,90 @@
+"""Engines and the unit of work.
+
+SQLite allows one writer at a time and fails lock upgrades instead of waiting, so on SQLite a
+writing unit of work begins with BEGIN IMMEDIATE on its own engine and readers use a second
+engine with plain deferred transactions. PostgreSQL uses one engine for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from tessera.config import Settings
+
+
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Take transaction control away from the driver so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(begin_statement)
+
+
+class Database:
+    """Owns the engines; `unit_of_work()` is the transaction boundary used by requests and jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        self.is_sqlite = settings.is_sqlite
+        if self.is_sqlite:
+            path = _sqlite_path(self.url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            # A file database keeps a small pool; an in-memory one must not be shared across threads.
+            pool = {"poolclass": NullPool} if path is None else {"pool_size": 5, "max_overflow": 10}
+            self.write_engine = create_async_engine(self.url, **pool)
+            self.read_engine = create_async_engine(self.url, **pool)
+            _configure_sqlite(self.write_engine, "BEGIN IMMEDIATE")
+            _configure_sqlite(self.read_engine, "BEGIN")
+        else:
+            self.write_engine = create_async_engine(
+                self.url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size,
+                pool_pre_ping=False, pool_recycle=1800)
+            self.read_engine = self.write_engine
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """Commit when the block ends normally, roll back on any exception. Services flush only."""
+        factory = self._write_sessions if write else self._read_sessions
+        async with factory() as session:
+            try:
+                yield session
+                if write:
+                    await session.commit()
+                # A reader just closes: that ends its transaction without expiring loaded objects.
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,52 @@
+"""Emit events in the caller's transaction; claim and settle them from workers.
+
+Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL so any number of workers share the queue.
+SQLite has one writer at a time, so a plain claim inside an immediate transaction is safe there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.base import utcnow
+from tessera.events.models import OutboxEvent
+
+
+async def emit(session: AsyncSession, *, organization_id: int, event_type: str, aggregate_type: str,
+               aggregate_id: int, actor_id: int | None, payload: dict[str, Any]) -> None:
+    await session.execute(insert(OutboxEvent).values(
+        organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=utcnow(), attempts=0))
+
+
+async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)
+                      ) -> Sequence[OutboxEvent]:
+    """Lease up to `limit` unprocessed events, oldest first. Expired leases are claimable again."""
+    now = utcnow()
+    query = (select(OutboxEvent)
+             .where(OutboxEvent.processed_at.is_(None),
+                    or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+             .order_by(OutboxEvent.id).limit(limit))
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    events = (await session.scalars(query)).all()
+    if events:
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events]))
+                              .values(claimed_until=now + lease, attempts=OutboxEvent.attempts + 1))
+    return events
+
+
+async def mark_processed(session: AsyncSession, event_ids: Sequence[int]) -> None:
+    if event_ids:
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(list(event_ids)))
+                              .values(processed_at=utcnow(), claimed_until=None, last_error=None))
+
+
+async def mark_failed(session: AsyncSession, event_id: int, error: str, *, retry_in: timedelta) -> None:
+    await session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
+                          .values(claimed_until=utcnow() + retry_in, last_error=error[:2000]))

@@ -1,0 +1,134 @@
+"""Resolving a client's field values into the ids and typed values stored on an issue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.refs import parse_id
+from tessera.errors import InvalidInput
+from tessera.issues.catalog import OrgCatalog
+from tessera.issues.models import Issue
+from tessera.projects.custom_fields import TypedValue, coerce_value, find_definition
+from tessera.projects.models import Component, IssueType, Project, Version
+from tessera.tenancy.models import User
+
+ISSUE_KEY_SHAPE = "PROJ-123"
+
+
+@dataclass
+class IssueState:
+    """The comparable state of an issue's editable fields; the unit history is computed over."""
+
+    scalars: dict[str, object] = field(default_factory=dict)
+    labels: tuple[str, ...] | None = None
+    components: tuple[int, ...] | None = None
+    fix_versions: tuple[int, ...] | None = None
+    affected_versions: tuple[int, ...] | None = None
+    custom: dict[int, list[TypedValue]] = field(default_factory=dict)
+
+
+def normalize_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    cleaned: list[str] = []
+    for label in labels:
+        label = label.strip()
+        if not label or any(ch.isspace() for ch in label):
+            raise InvalidInput(f"Label '{label[:100]}' must not be empty or contain spaces.", field="labels")
+        if label not in cleaned:
+            cleaned.append(label)
+    return tuple(sorted(cleaned))
+
+
+async def resolve_user(session: AsyncSession, organization_id: int, ref: object, *, field_name: str) -> int | None:
+    if ref is None:
+        return None
+    user_id = parse_id(ref.get("id") if isinstance(ref, dict) else ref)
+    active = user_id is not None and await session.scalar(select(User.active).where(
+        User.organization_id == organization_id, User.id == user_id))
+    if not active:
+        raise InvalidInput(f"The user '{str(ref)[:100]}' does not exist or is inactive.", field=field_name)
+    return user_id
+
+
+async def resolve_parts(session: AsyncSession, model: type[Component] | type[Version], project: Project,
+                        refs: Sequence[object], *, field_name: str) -> tuple[int, ...]:
+    """Component or version ids of this project, from ids or names."""
+    if not refs:
+        return ()
+    rows = (await session.execute(select(model.id, model.name).where(
+        model.organization_id == project.organization_id, model.project_id == project.id))).all()
+    found: list[int] = []
+    for ref in refs:
+        wanted_id = parse_id(ref.get("id") if isinstance(ref, dict) else ref)
+        wanted_name = (ref.get("name") if isinstance(ref, dict) else ref)
+        match = next((row_id for row_id, name in rows if row_id == wanted_id or
+                      (isinstance(wanted_name, str) and name.casefold() == wanted_name.strip().casefold())), None)
+        if match is None:
+            raise InvalidInput(f"'{str(ref)[:100]}' is not a {model.__name__.lower()} of project {project.key}.",
+                               field=field_name)
+        if match not in found:
+            found.append(match)
+    return tuple(sorted(found))
+
+
+async def find_issue(session: AsyncSession, organization_id: int, ref: object) -> Issue | None:
+    """By id, prefixed id or key ("PROJ-12", any case)."""
+    issue_id = parse_id(ref)
+    if issue_id is not None:
+        return await session.scalar(select(Issue).where(Issue.organization_id == organization_id,
+                                                        Issue.id == issue_id))
+    if isinstance(ref, str) and "-" in ref:
+        return await session.scalar(select(Issue).where(Issue.organization_id == organization_id,
+                                                        Issue.key == ref.strip().upper()))
+    return None
+
+
+async def resolve_parent(session: AsyncSession, project: Project, issue_type: IssueType, ref: object,
+                         catalog: OrgCatalog, *, issue_id: int | None = None) -> int | None:
+    """Sub-tasks need a standard parent in the same project; standard issues may have an epic parent."""
+    if ref is None:
+        if issue_type.hierarchy_level < 0:
+            raise InvalidInput("A sub-task needs a parent issue.", field="parent_id")
+        return None
+    if issue_type.hierarchy_level >= 1:
+        raise InvalidInput("An epic cannot have a parent.", field="parent_id")
+    parent = await find_issue(session, project.organization_id, ref)
+    if parent is None:
+        raise InvalidInput(f"The parent issue '{str(ref)[:100]}' does not exist.", field="parent_id")
+    if parent.id == issue_id:
+        raise InvalidInput("An issue cannot be its own parent.", field="parent_id")
+    parent_level = catalog.issue_type(parent.issue_type_id).hierarchy_level
+    if issue_type.hierarchy_level < 0:
+        if parent_level != 0 or parent.project_id != project.id:
+            raise InvalidInput("A sub-task's parent must be a standard issue of the same project.", field="parent_id")
+    elif parent_level != 1:
+        raise InvalidInput("A standard issue's parent must be an epic.", field="parent_id")
+    return parent.id
+
+
+async def resolve_custom_fields(session: AsyncSession, project: Project, issue_type: IssueType,
+                                values: dict[str, object], catalog: OrgCatalog) -> dict[int, list[TypedValue]]:
+    resolved: dict[int, list[TypedValue]] = {}
+    for ref, value in values.items():
+        where = f"custom_fields.{ref}"
+        definition = find_definition(catalog.fields, ref)
+        if definition is None:
+            raise InvalidInput(f"The custom field '{ref[:100]}' does not exist.", field=where)
+        if definition.project_ids and project.id not in definition.project_ids:
+            raise InvalidInput(f"{definition.name} is not used in project {project.key}.", field=where)
+        if definition.issue_type_ids and issue_type.id not in definition.issue_type_ids:
+            raise InvalidInput(f"{definition.name} is not used for {issue_type.name} issues.", field=where)
+        resolved[definition.id] = await coerce_value(
+            session, organization_id=project.organization_id, definition=definition,
+            options=catalog.options.get(definition.id, []), value=value, where=where)
+    return resolved
+
+
+def check_due_date(value: date | None) -> date | None:
+    if value is not None and not (date(1900, 1, 1) <= value <= date(2999, 12, 31)):
+        raise InvalidInput("due_date must be between 1900 and 2999.", field="due_date")
+    return value

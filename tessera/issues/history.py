@@ -1,0 +1,70 @@
+"""Change history: what changed, from what to what, by whom, written with the change itself."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.issues.models import ChangeGroup, ChangeItem, Issue
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # display name, as Jira's changelog shows it ("status", "Story Points")
+    field_id: str  # stable id ("status", "customfield_10001")
+    from_value: str | None
+    from_string: str | None
+    to_value: str | None
+    to_string: str | None
+    field_type: str = "jira"
+
+
+async def record_changes(session: AsyncSession, *, issue: Issue, author_id: int | None,
+                         changes: Sequence[FieldChange], at: datetime) -> int | None:
+    """One change group with its items; returns the group id (None when nothing changed)."""
+    if not changes:
+        return None
+    group_id = await session.scalar(insert(ChangeGroup).values(
+        organization_id=issue.organization_id, issue_id=issue.id, author_id=author_id, created_at=at
+    ).returning(ChangeGroup.id))
+    await session.execute(insert(ChangeItem), [
+        {"organization_id": issue.organization_id, "group_id": group_id, "issue_id": issue.id,
+         "field": change.field, "field_id": change.field_id, "field_type": change.field_type,
+         "from_value": change.from_value, "from_string": change.from_string,
+         "to_value": change.to_value, "to_string": change.to_string, "author_id": author_id, "created_at": at}
+        for change in changes
+    ])
+    return group_id
+
+
+def field_changes_payload(changes: Sequence[FieldChange]) -> dict[str, dict[str, str | None]]:
+    """The `field_changes` of live and webhook messages: display values from and to."""
+    return {change.field_id: {"from": change.from_string, "to": change.to_string} for change in changes}
+
+
+async def load_changelog(session: AsyncSession, *, organization_id: int, issue_ids: Sequence[int]
+                         ) -> dict[int, list[dict]]:
+    if not issue_ids:
+        return {}
+    groups = (await session.execute(select(ChangeGroup).where(
+        ChangeGroup.organization_id == organization_id, ChangeGroup.issue_id.in_(list(issue_ids)))
+        .order_by(ChangeGroup.created_at, ChangeGroup.id))).scalars().all()
+    items = (await session.execute(select(ChangeItem).where(
+        ChangeItem.organization_id == organization_id, ChangeItem.issue_id.in_(list(issue_ids)))
+        .order_by(ChangeItem.id))).scalars().all()
+    by_group: dict[int, list[ChangeItem]] = {}
+    for item in items:
+        by_group.setdefault(item.group_id, []).append(item)
+    histories: dict[int, list[dict]] = {issue_id: [] for issue_id in issue_ids}
+    for group in groups:
+        histories[group.issue_id].append({
+            "id": group.id, "author_id": group.author_id, "created": group.created_at,
+            "items": [{"field": i.field, "field_id": i.field_id, "field_type": i.field_type,
+                       "from": i.from_value, "from_string": i.from_string,
+                       "to": i.to_value, "to_string": i.to_string} for i in by_group.get(group.id, [])],
+        })
+    return histories

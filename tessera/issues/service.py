@@ -1,0 +1,287 @@
+"""Creating, changing and deleting issues. Each action writes its history items and its outbox
+event in the caller's transaction, so the change, its history and its event commit together."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from tessera.events.outbox import emit
+from tessera.issues.catalog import OrgCatalog, load_catalog
+from tessera.issues.fields import (
+    IssueState,
+    check_due_date,
+    find_issue,
+    normalize_labels,
+    resolve_custom_fields,
+    resolve_parent,
+    resolve_parts,
+    resolve_user,
+)
+from tessera.issues.history import field_changes_payload, record_changes
+from tessera.issues.inputs import IssueCreate, IssueUpdate
+from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
+from tessera.issues.state import Describer, diff_states, load_state
+from tessera.projects.catalog import resolve_named
+from tessera.projects.custom_fields import TypedValue
+from tessera.projects.models import Component, Project, Version
+from tessera.projects.service import access_project, get_project
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import Permission, authorize
+from tessera.workflow.catalog import resolve_workflow
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def access_issue(session: AsyncSession, actor: Actor, ref: object,
+                       permission: Permission = Permission.BROWSE_PROJECTS) -> tuple[Issue, Project]:
+    """Load an issue by id or key and authorize; invisible issues are NotFound."""
+    issue = await find_issue(session, actor.organization_id, ref)
+    if issue is None:
+        raise NotFound("Issue does not exist or you do not have permission to see it.")
+    project = await get_project(session, actor.organization_id, issue.project_id)
+    assert project is not None
+    try:
+        await authorize(session, actor, permission, project)
+    except NotFound:
+        raise NotFound("Issue does not exist or you do not have permission to see it.") from None
+    return issue, project
+
+
+async def _write_children(session: AsyncSession, issue: Issue, state: IssueState, *, replace: bool) -> None:
+    org, issue_id = issue.organization_id, issue.id
+    if state.labels is not None:
+        if replace:
+            await session.execute(delete(IssueLabel).where(IssueLabel.organization_id == org,
+                                                           IssueLabel.issue_id == issue_id))
+        if state.labels:
+            await session.execute(insert(IssueLabel), [
+                {"organization_id": org, "issue_id": issue_id, "label": label} for label in state.labels])
+    if state.components is not None:
+        if replace:
+            await session.execute(delete(IssueComponent).where(IssueComponent.organization_id == org,
+                                                               IssueComponent.issue_id == issue_id))
+        if state.components:
+            await session.execute(insert(IssueComponent), [
+                {"organization_id": org, "issue_id": issue_id, "component_id": c} for c in state.components])
+    for kind, ids in (("fix", state.fix_versions), ("affected", state.affected_versions)):
+        if ids is None:
+            continue
+        if replace:
+            await session.execute(delete(IssueVersion).where(
+                IssueVersion.organization_id == org, IssueVersion.issue_id == issue_id, IssueVersion.kind == kind))
+        if ids:
+            await session.execute(insert(IssueVersion), [
+                {"organization_id": org, "issue_id": issue_id, "version_id": v, "kind": kind} for v in ids])
+    for field_id, values in state.custom.items():
+        if replace:
+            await session.execute(delete(CustomFieldValue).where(
+                CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue_id,
+                CustomFieldValue.field_id == field_id))
+        if values:
+            await session.execute(insert(CustomFieldValue), [_value_row(issue, field_id, v) for v in values])
+
+
+def _value_row(issue: Issue, field_id: int, value: TypedValue) -> dict[str, object]:
+    return {"organization_id": issue.organization_id, "issue_id": issue.id, "field_id": field_id,
+            "value_number": value.number, "value_text": value.text, "value_date": value.day,
+            "value_ref": value.ref}
+
+
+async def _resolve_state(session: AsyncSession, *, actor: Actor, project: Project, catalog: OrgCatalog,
+                         data: IssueCreate | IssueUpdate, issue: Issue | None) -> IssueState:
+    """Turn the fields present in `data` into stored values, validating each."""
+    present = data.model_fields_set
+    org = actor.organization_id
+    state = IssueState()
+    issue_type = catalog.issue_type(issue.issue_type_id) if issue else None
+    if "issue_type" in present and data.issue_type is not None:
+        issue_type = resolve_named(catalog.issue_types, data.issue_type, field="issue_type", what="issue type")
+        state.scalars["issue_type_id"] = issue_type.id
+    elif "issue_type" in present:
+        raise InvalidInput("An issue needs an issue type.", field="issue_type")
+    assert issue_type is not None
+    if issue is not None and "issue_type_id" in state.scalars:
+        old_level = catalog.issue_type(issue.issue_type_id).hierarchy_level
+        if (old_level < 0) != (issue_type.hierarchy_level < 0):
+            raise InvalidInput("Changing between sub-task and standard types is a move, not an edit.",
+                               field="issue_type")
+    if "summary" in present:
+        if data.summary is None or not data.summary.strip():
+            raise InvalidInput("Summary is required.", field="summary")
+        if any(ch in data.summary for ch in "\r\n"):
+            raise InvalidInput("The summary must be a single line.", field="summary")
+        state.scalars["summary"] = data.summary.strip()
+    if "description" in present:
+        state.scalars["description"] = data.description or ""
+    if "priority" in present:
+        state.scalars["priority_id"] = (
+            resolve_named(catalog.priorities, data.priority, field="priority", what="priority").id
+            if data.priority is not None else catalog.default_priority.id)
+    for name in ("assignee_id", "reporter_id"):
+        if name in present:
+            state.scalars[name] = await resolve_user(session, org, getattr(data, name), field_name=name)
+    if "assignee_id" in present and state.scalars["assignee_id"] is not None and (
+            issue is None or state.scalars["assignee_id"] != issue.assignee_id):
+        await authorize(session, actor, Permission.ASSIGN_ISSUES, project)
+    if "due_date" in present:
+        state.scalars["due_date"] = check_due_date(data.due_date)
+    if "parent_id" in present or ("issue_type_id" in state.scalars and issue is not None) or issue is None:
+        parent_ref = data.parent_id if "parent_id" in present else (
+            issue.parent_id if issue is not None else None)
+        state.scalars["parent_id"] = await resolve_parent(session, project, issue_type, parent_ref, catalog,
+                                                          issue_id=issue.id if issue else None)
+    if "labels" in present:
+        state.labels = normalize_labels(data.labels or [])
+    if "components" in present:
+        state.components = await resolve_parts(session, Component, project, data.components or [],
+                                               field_name="components")
+    if "fix_versions" in present:
+        state.fix_versions = await resolve_parts(session, Version, project, data.fix_versions or [],
+                                                 field_name="fix_versions")
+    if "affected_versions" in present:
+        state.affected_versions = await resolve_parts(session, Version, project, data.affected_versions or [],
+                                                      field_name="affected_versions")
+    if "custom_fields" in present and data.custom_fields:
+        state.custom = await resolve_custom_fields(session, project, issue_type, data.custom_fields, catalog)
+    return state
+
+
+async def check_create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate,
+                             catalog: OrgCatalog | None = None, at: datetime | None = None) -> Issue:
+    try:
+        project = await access_project(session, actor, data.project_id, Permission.CREATE_ISSUES)
+    except NotFound:
+        raise InvalidInput(f"The project '{str(data.project_id)[:100]}' does not exist.",
+                           field="project_id") from None
+    if project.archived:
+        raise InvalidInput(f"Project {project.key} is archived.", field="project_id")
+    catalog = catalog or await load_catalog(session, actor.organization_id)
+    data = data.model_copy()
+    fields_set = set(data.model_fields_set) | {"issue_type", "summary", "priority"}
+    if data.reporter_id is None:
+        data.reporter_id = actor.user_id
+        fields_set.add("reporter_id")
+    data.__pydantic_fields_set__ = fields_set
+    state = await _resolve_state(session, actor=actor, project=project, catalog=catalog, data=data, issue=None)
+    workflow = await resolve_workflow(session, actor.organization_id, data.workflow_id, project.default_workflow_id)
+    return await do_create_issue(session, actor=actor, project=project, state=state,
+                                 workflow_id=workflow.id, status_id=workflow.definition["initial_status"],
+                                 at=at or _now())
+
+
+async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Project, state: IssueState,
+                          workflow_id: int, status_id: int, at: datetime) -> Issue:
+    """Allocates the project's next number last, to hold its row lock as briefly as possible."""
+    number = await session.scalar(
+        update(Project).where(Project.id == project.id, Project.organization_id == project.organization_id)
+        .values(issue_counter=Project.issue_counter + 1).returning(Project.issue_counter))
+    assert number is not None
+    scalars = state.scalars
+    issue = Issue(
+        organization_id=actor.organization_id, project_id=project.id, number=number, key=f"{project.key}-{number}",
+        issue_type_id=scalars["issue_type_id"], summary=scalars["summary"],
+        description=scalars.get("description") or "", status_id=status_id, priority_id=scalars["priority_id"],
+        workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"), reporter_id=scalars.get("reporter_id"),
+        creator_id=actor.user_id, parent_id=scalars.get("parent_id"), due_date=scalars.get("due_date"),
+        created_at=at, updated_at=at, version=1)
+    session.add(issue)
+    await session.flush()
+    await _write_children(session, issue, state, replace=False)
+    await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
+               aggregate_id=issue.id, actor_id=actor.user_id, payload={
+                   "issue_id": issue.id, "issue_key": issue.key, "project_id": project.id,
+                   "user_id": actor.user_id, "timestamp": at.isoformat()})
+    return issue
+
+
+def _conflict(issue: Issue, expected: int, *, precondition: bool, conflicting: list[str]) -> Conflict:
+    error_class = PreconditionFailed if precondition else Conflict
+    return error_class(
+        f"{issue.key} was changed by someone else: you sent version {expected}, the current version is "
+        f"{issue.version}. Reload it and apply your change again.",
+        code="version_conflict",
+        data={"current_version": issue.version, "your_version": expected, "conflicting_fields": conflicting})
+
+
+async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                             data: IssueUpdate, expected_version: int | None = None,
+                             via_if_match: bool = False, at: datetime | None = None) -> Issue:
+    if "status" in data.model_fields_set:
+        raise InvalidInput("The status changes only through a workflow transition: "
+                           "POST /v2/issues/{issue_id}/transitions/{transition_id}.", field="status")
+    await authorize(session, actor, Permission.EDIT_ISSUES, project)
+    expected = expected_version if expected_version is not None else data.version
+    catalog = await load_catalog(session, actor.organization_id)
+    new = await _resolve_state(session, actor=actor, project=project, catalog=catalog,
+                               data=data, issue=issue)
+    old = await load_state(session, issue)
+    describer = Describer(catalog)
+    await describer.load(session, actor.organization_id, [old, new])
+    changes = diff_states(old, new, describer)
+    if expected is not None and expected != issue.version:
+        raise _conflict(issue, expected, precondition=via_if_match, conflicting=[c.field_id for c in changes])
+    if not changes:
+        return issue
+    return await do_update_issue(session, actor=actor, issue=issue, new=new, changes=changes, at=at or _now())
+
+
+async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, new: IssueState,
+                          changes: list, at: datetime) -> Issue:
+    """The conditional UPDATE on `version` is what makes concurrent writers safe: of two writers
+    that read the same version, exactly one matches here; the other gets a Conflict."""
+    changed_scalars = {name: value for name, value in new.scalars.items()
+                       if getattr(issue, name) != value}
+    read_version = issue.version
+    result = await session.execute(
+        update(Issue).where(Issue.id == issue.id, Issue.organization_id == issue.organization_id,
+                            Issue.version == read_version)
+        .values(**changed_scalars, updated_at=at, version=read_version + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        await session.refresh(issue)
+        raise _conflict(issue, read_version, precondition=False, conflicting=[c.field_id for c in changes])
+    await _write_children(session, issue, new, replace=True)
+    await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
+    await session.refresh(issue)
+    await emit(session, organization_id=issue.organization_id, event_type="issue_updated", aggregate_type="issue",
+               aggregate_id=issue.id, actor_id=actor.user_id, payload={
+                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
+                   "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
+                   "timestamp": at.isoformat(), "version": issue.version})
+    return issue
+
+
+async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                             delete_subtasks: bool = False) -> list[int]:
+    """Returns the ids deleted. Sub-tasks go only when asked, as in Jira; epic children stay."""
+    await authorize(session, actor, Permission.DELETE_ISSUES, project)
+    subtask_ids = list((await session.scalars(select(Issue.id).where(
+        Issue.organization_id == actor.organization_id, Issue.parent_id == issue.id,
+        Issue.project_id == issue.project_id))).all())
+    if subtask_ids:
+        catalog = await load_catalog(session, actor.organization_id)
+        subtask_types = {t.id for t in catalog.issue_types if t.hierarchy_level < 0}
+        count = await session.scalar(select(func.count()).select_from(Issue).where(
+            Issue.id.in_(subtask_ids), Issue.issue_type_id.in_(subtask_types)))
+        if count and not delete_subtasks:
+            raise InvalidInput(f"{issue.key} has {count} sub-task(s); delete them too with delete_subtasks=true.",
+                               field="delete_subtasks")
+        subtask_ids = list((await session.scalars(select(Issue.id).where(
+            Issue.id.in_(subtask_ids), Issue.issue_type_id.in_(subtask_types)))).all())
+    deleted = [*subtask_ids, issue.id]
+    at = _now()
+    for issue_id in deleted:
+        key = issue.key if issue_id == issue.id else None
+        await emit(session, organization_id=actor.organization_id, event_type="issue_deleted",
+                   aggregate_type="issue", aggregate_id=issue_id, actor_id=actor.user_id, payload={
+                       "issue_id": issue_id, "issue_key": key, "project_id": issue.project_id,
+                       "user_id": actor.user_id, "timestamp": at.isoformat()})
+    await session.execute(delete(Issue).where(Issue.organization_id == actor.organization_id,
+                                              Issue.id.in_(deleted)))
+    return deleted

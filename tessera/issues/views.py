@@ -1,0 +1,178 @@
+"""Issues as clients read them, built for many issues at once with a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.issues.catalog import OrgCatalog
+from tessera.issues.history import load_changelog
+from tessera.issues.models import (
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueLink,
+    IssueVersion,
+)
+from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.tenancy.models import User
+from tessera.workflow.models import CATEGORY_NAMES
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def user_view(user: User | None) -> dict | None:
+    if user is None:
+        return None
+    return {"id": user.id, "display_name": user.display_name, "email": user.email, "active": user.active}
+
+
+def status_view(catalog: OrgCatalog, status_id: int) -> dict:
+    status = catalog.status(status_id)
+    return {"id": status.id, "name": status.name, "category": status.category,
+            "category_name": CATEGORY_NAMES[status.category]}
+
+
+async def render_issues(session: AsyncSession, *, organization_id: int, issues: Sequence[Issue],
+                        catalog: OrgCatalog, expand: frozenset[str] = frozenset()) -> list[dict]:
+    if not issues:
+        return []
+    ids = [issue.id for issue in issues]
+    org = organization_id
+    labels: dict[int, list[str]] = {}
+    for issue_id, label in await session.execute(select(IssueLabel.issue_id, IssueLabel.label).where(
+            IssueLabel.organization_id == org, IssueLabel.issue_id.in_(ids)).order_by(IssueLabel.label)):
+        labels.setdefault(issue_id, []).append(label)
+    components: dict[int, list[dict]] = {}
+    for issue_id, comp_id, name in await session.execute(
+            select(IssueComponent.issue_id, Component.id, Component.name)
+            .join(Component, Component.id == IssueComponent.component_id)
+            .where(IssueComponent.organization_id == org, IssueComponent.issue_id.in_(ids)).order_by(Component.name)):
+        components.setdefault(issue_id, []).append({"id": comp_id, "name": name})
+    versions: dict[tuple[int, str], list[dict]] = {}
+    for issue_id, kind, version_id, name, released in await session.execute(
+            select(IssueVersion.issue_id, IssueVersion.kind, Version.id, Version.name, Version.released)
+            .join(Version, Version.id == IssueVersion.version_id)
+            .where(IssueVersion.organization_id == org, IssueVersion.issue_id.in_(ids)).order_by(Version.name)):
+        versions.setdefault((issue_id, kind), []).append({"id": version_id, "name": name, "released": released})
+    values: dict[int, list[CustomFieldValue]] = {}
+    for value in (await session.scalars(select(CustomFieldValue).where(
+            CustomFieldValue.organization_id == org, CustomFieldValue.issue_id.in_(ids))
+            .order_by(CustomFieldValue.id))).all():
+        values.setdefault(value.issue_id, []).append(value)
+    links = (await session.scalars(select(IssueLink).where(
+        IssueLink.organization_id == org,
+        or_(IssueLink.source_issue_id.in_(ids), IssueLink.target_issue_id.in_(ids))).order_by(IssueLink.id))).all()
+    subtasks = (await session.scalars(select(Issue).where(
+        Issue.organization_id == org, Issue.parent_id.in_(ids)).order_by(Issue.id))).all()
+    related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
+    related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
+    related_ids -= set(ids)
+    related = {i.id: i for i in issues}
+    if related_ids:
+        related.update({i.id: i for i in (await session.scalars(select(Issue).where(
+            Issue.organization_id == org, Issue.id.in_(related_ids)))).all()})
+    user_ids = {uid for issue in issues for uid in (issue.assignee_id, issue.reporter_id, issue.creator_id) if uid}
+    user_ids |= {v.value_ref for vs in values.values() for v in vs
+                 if v.value_ref and catalog.field(v.field_id).field_type == "user"}
+    changelogs = await load_changelog(session, organization_id=org, issue_ids=ids) if "changelog" in expand else {}
+    user_ids |= {h["author_id"] for hs in changelogs.values() for h in hs if h["author_id"]}
+    users = {u.id: u for u in (await session.scalars(select(User).where(
+        User.organization_id == org, User.id.in_(user_ids)))).all()} if user_ids else {}
+    project_ids = {issue.project_id for issue in issues}
+    projects = {p.id: p for p in (await session.scalars(select(Project).where(
+        Project.organization_id == org, Project.id.in_(project_ids)))).all()}
+    sprint_ids = {v.value_ref for vs in values.values() for v in vs
+                  if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
+    sprints = {s.id: s for s in (await session.scalars(select(Sprint).where(
+        Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
+    link_types = {lt.id: lt for lt in catalog.link_types}
+
+    def brief(issue: Issue) -> dict:
+        return {"id": issue.id, "key": issue.key, "summary": issue.summary,
+                "status": status_view(catalog, issue.status_id),
+                "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name}}
+
+    def custom_view(issue_values: list[CustomFieldValue]) -> dict:
+        shown: dict[str, object] = {}
+        for definition in catalog.fields:
+            field_values = [v for v in issue_values if v.field_id == definition.id]
+            kind = definition.field_type
+            if not field_values:
+                shown[definition.key] = [] if kind == "multi_select" else None
+                continue
+            first = field_values[0]
+            if kind == "number":
+                number = first.value_number
+                shown[definition.key] = int(number) if number is not None and number.is_integer() else number
+            elif kind == "text":
+                shown[definition.key] = first.value_text
+            elif kind == "date":
+                shown[definition.key] = first.value_date.isoformat() if first.value_date else None
+            elif kind == "select":
+                shown[definition.key] = {"id": first.value_ref, "value": catalog.option_value(first.value_ref)}
+            elif kind == "multi_select":
+                shown[definition.key] = [{"id": v.value_ref, "value": catalog.option_value(v.value_ref)}
+                                         for v in field_values]
+            elif kind == "user":
+                shown[definition.key] = user_view(users.get(first.value_ref or 0))
+            elif kind == "sprint":
+                sprint = sprints.get(first.value_ref or 0)
+                shown[definition.key] = ({"id": sprint.id, "name": sprint.name, "state": sprint.state}
+                                         if sprint else None)
+        return shown
+
+    rendered = []
+    for issue in issues:
+        issue_links = []
+        for link in links:
+            if link.source_issue_id == issue.id and link.target_issue_id in related:
+                direction, other = "outward", related[link.target_issue_id]
+            elif link.target_issue_id == issue.id and link.source_issue_id in related:
+                direction, other = "inward", related[link.source_issue_id]
+            else:
+                continue
+            link_type = link_types[link.link_type_id]
+            issue_links.append({"id": link.id, "type": {"id": link_type.id, "name": link_type.name,
+                                                        "outward": link_type.outward, "inward": link_type.inward},
+                                "direction": direction,
+                                "relation": link_type.outward if direction == "outward" else link_type.inward,
+                                "issue": brief(other)})
+        project = projects[issue.project_id]
+        resolution = catalog.resolution(issue.resolution_id)
+        view = {
+            "id": issue.id, "key": issue.key,
+            "project": {"id": project.id, "key": project.key, "name": project.name},
+            "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name,
+                           "subtask": catalog.issue_type(issue.issue_type_id).subtask},
+            "summary": issue.summary, "description": issue.description,
+            "status": status_view(catalog, issue.status_id),
+            "priority": {"id": issue.priority_id, "name": catalog.priority(issue.priority_id).name},
+            "resolution": {"id": resolution.id, "name": resolution.name} if resolution else None,
+            "assignee": user_view(users.get(issue.assignee_id or 0)),
+            "reporter": user_view(users.get(issue.reporter_id or 0)),
+            "creator": user_view(users.get(issue.creator_id or 0)),
+            "labels": labels.get(issue.id, []),
+            "components": components.get(issue.id, []),
+            "fix_versions": versions.get((issue.id, "fix"), []),
+            "affected_versions": versions.get((issue.id, "affected"), []),
+            "due_date": issue.due_date.isoformat() if issue.due_date else None,
+            "parent": brief(related[issue.parent_id]) if issue.parent_id in related else None,
+            "subtasks": [brief(s) for s in subtasks if s.parent_id == issue.id],
+            "links": issue_links,
+            "custom_fields": custom_view(values.get(issue.id, [])),
+            "workflow_id": issue.workflow_id,
+            "created": iso(issue.created_at), "updated": iso(issue.updated_at), "resolved": iso(issue.resolved_at),
+            "version": issue.version,
+        }
+        if "changelog" in expand:
+            view["changelog"] = [{**h, "created": iso(h["created"]), "author": user_view(users.get(h["author_id"] or 0))}
+                                 for h in changelogs.get(issue.id, [])]
+        rendered.append(view)
+    return rendered

@@ -1,0 +1,76 @@
+"""The composition root: `create_app(settings)` wires storage, services and transports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from tessera import __version__
+from tessera.api.rest.errors import install_error_handlers
+from tessera.api.rest.limits import BodySizeLimit
+from tessera.api.rest.routers import catalog, issues, projects, users
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.tenancy.limits import RateLimiter
+from tessera.web import pages as web_pages
+
+DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
+Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
+
+
+def _redis_client(url: str | None):  # type: ignore[no-untyped-def]
+    if not url:
+        return None
+    import redis.asyncio as redis
+
+    return redis.from_url(url)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    database = Database(settings)
+    redis = _redis_client(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+        if redis is not None:
+            await redis.aclose()
+
+    app = FastAPI(title="Tessera", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  openapi_url="/v2/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.limiter = RateLimiter(redis)
+    install_error_handlers(app)
+    for module in (issues, projects, users, catalog):
+        app.include_router(module.router)
+    app.include_router(web_pages.router)
+    web_pages.mount_static(app)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict:
+        return {"status": "ok", "version": __version__, "database": database.dialect}
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer"}, "basic": {"type": "http", "scheme": "basic"}}
+            schema["security"] = [{"bearer": []}, {"basic": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory tessera.main:app_factory`: settings from the environment."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,1 @@
+"""Alembic migrations, applied with `tessera migrate` or on `tessera serve` start."""

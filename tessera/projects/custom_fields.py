@@ -1,0 +1,219 @@
+"""Custom field definitions, their options, and turning a client's value into a typed value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.refs import parse_id
+from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.projects.models import CUSTOM_FIELD_TYPES, CustomFieldDefinition, CustomFieldOption, Sprint
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import User
+from tessera.tenancy.permissions import Permission, authorize
+
+FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+TEXT_MAX = 32_767
+DEFAULT_FIELDS = (
+    ("story_points", "Story Points", "number", "Estimate of the work in story points."),
+    ("sprint", "Sprint", "sprint", "The sprint the issue is planned in."),
+)
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    """One stored value: exactly one of the typed slots is set; `display` is for history."""
+
+    number: float | None = None
+    text: str | None = None
+    day: date | None = None
+    ref: int | None = None
+    display: str = ""
+
+    @property
+    def raw(self) -> str:
+        for value in (self.number, self.text, self.day, self.ref):
+            if value is not None:
+                return str(value)
+        return ""
+
+
+async def do_create_default_fields(session: AsyncSession, *, organization_id: int) -> None:
+    for key, name, field_type, description in DEFAULT_FIELDS:
+        session.add(CustomFieldDefinition(organization_id=organization_id, key=key, name=name,
+                                          field_type=field_type, description=description,
+                                          project_ids=[], issue_type_ids=[]))
+    await session.flush()
+
+
+async def list_field_definitions(session: AsyncSession, organization_id: int) -> Sequence[CustomFieldDefinition]:
+    return (await session.scalars(select(CustomFieldDefinition).where(
+        CustomFieldDefinition.organization_id == organization_id).order_by(CustomFieldDefinition.id))).all()
+
+
+async def list_options(session: AsyncSession, organization_id: int, field_ids: Sequence[int]
+                       ) -> dict[int, list[CustomFieldOption]]:
+    if not field_ids:
+        return {}
+    rows = await session.scalars(select(CustomFieldOption).where(
+        CustomFieldOption.organization_id == organization_id, CustomFieldOption.field_id.in_(list(field_ids)))
+        .order_by(CustomFieldOption.position, CustomFieldOption.id))
+    options: dict[int, list[CustomFieldOption]] = {}
+    for option in rows:
+        options.setdefault(option.field_id, []).append(option)
+    return options
+
+
+def find_definition(definitions: Sequence[CustomFieldDefinition], ref: str) -> CustomFieldDefinition | None:
+    """By key ("story_points"), name ("Story Points"), id, or Jira's "customfield_10001"."""
+    text = ref.strip()
+    if text.startswith("customfield_") and text[12:].isdigit():
+        wanted_id: int | None = int(text[12:]) - 10_000
+    else:
+        wanted_id = parse_id(text) if text.isdigit() else None
+    folded = text.casefold()
+    for definition in definitions:
+        if definition.key == text or definition.name.casefold() == folded or definition.id == wanted_id:
+            return definition
+    return None
+
+
+async def access_field_definition(session: AsyncSession, actor: Actor, field_id: int) -> CustomFieldDefinition:
+    definition = await session.scalar(select(CustomFieldDefinition).where(
+        CustomFieldDefinition.organization_id == actor.organization_id, CustomFieldDefinition.id == field_id))
+    if definition is None:
+        raise NotFound("Custom field not found.")
+    return definition
+
+
+async def check_create_field(session: AsyncSession, *, actor: Actor, key: str | None, name: str, field_type: str,
+                             description: str = "", options: Sequence[str] = (),
+                             project_ids: Sequence[int] = (), issue_type_ids: Sequence[int] = ()
+                             ) -> CustomFieldDefinition:
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise InvalidInput("A custom field needs a name of at most 255 characters.", field="name")
+    key = (key or re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "field")[:64]
+    if not FIELD_KEY.match(key):
+        raise InvalidInput("A field key is lower-case letters, digits and underscores.", field="key")
+    if field_type not in CUSTOM_FIELD_TYPES:
+        raise InvalidInput(f"Field types are {', '.join(CUSTOM_FIELD_TYPES)}.", field="field_type")
+    existing = await list_field_definitions(session, actor.organization_id)
+    for definition in existing:
+        if definition.key == key or definition.name.casefold() == name.casefold():
+            raise Conflict(f"A custom field named '{name}' or keyed '{key}' exists.", code="duplicate_name",
+                           field="name")
+    if field_type in {"select", "multi_select"} and not options:
+        raise InvalidInput("A select field needs at least one option.", field="options")
+    cleaned = [str(option).strip() for option in options]
+    if any(not option or len(option) > 255 for option in cleaned) or len(set(cleaned)) != len(cleaned):
+        raise InvalidInput("Options must be distinct, non-empty and at most 255 characters.", field="options")
+    definition = CustomFieldDefinition(organization_id=actor.organization_id, key=key, name=name,
+                                       field_type=field_type, description=description,
+                                       project_ids=list(project_ids), issue_type_ids=list(issue_type_ids))
+    session.add(definition)
+    await session.flush()
+    for position, option in enumerate(cleaned):
+        session.add(CustomFieldOption(organization_id=actor.organization_id, field_id=definition.id,
+                                      value=option, position=position))
+    await session.flush()
+    return definition
+
+
+async def check_add_option(session: AsyncSession, *, actor: Actor, definition: CustomFieldDefinition,
+                           value: str) -> CustomFieldOption:
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    if definition.field_type not in {"select", "multi_select"}:
+        raise InvalidInput("Only select fields have options.", field="field_type")
+    value = value.strip()
+    if not value or len(value) > 255:
+        raise InvalidInput("An option is 1 to 255 characters.", field="value")
+    options = (await list_options(session, actor.organization_id, [definition.id])).get(definition.id, [])
+    if any(option.value.casefold() == value.casefold() for option in options):
+        raise Conflict(f"Option '{value}' exists.", code="duplicate_name", field="value")
+    option = CustomFieldOption(organization_id=actor.organization_id, field_id=definition.id, value=value,
+                               position=len(options))
+    session.add(option)
+    await session.flush()
+    return option
+
+
+async def coerce_value(session: AsyncSession, *, organization_id: int, definition: CustomFieldDefinition,
+                       options: Sequence[CustomFieldOption], value: object, where: str) -> list[TypedValue]:
+    """Validate a client's value for a field and return the rows to store (empty list clears it)."""
+    if value is None or value == "" or value == []:
+        return []
+    kind = definition.field_type
+    if kind == "multi_select":
+        values = value if isinstance(value, list) else [value]
+        chosen: list[TypedValue] = []
+        for item in values:
+            for typed in _option(options, item, where):
+                if typed.ref not in {c.ref for c in chosen}:
+                    chosen.append(typed)
+        return chosen
+    if isinstance(value, list):
+        raise InvalidInput(f"{definition.name} takes a single value, not a list.", field=where)
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InvalidInput(f"{definition.name} must be a number.", field=where)
+        try:
+            number = float(value)
+        except ValueError:
+            raise InvalidInput(f"{definition.name} must be a number.", field=where) from None
+        if number != number or number in (float("inf"), float("-inf")) or abs(number) > 1e15:
+            raise InvalidInput(f"{definition.name} must be a finite number.", field=where)
+        return [TypedValue(number=number, display=f"{number:g}")]
+    if kind == "text":
+        if not isinstance(value, str):
+            raise InvalidInput(f"{definition.name} must be text.", field=where)
+        if len(value) > TEXT_MAX:
+            raise InvalidInput(f"{definition.name} is longer than {TEXT_MAX} characters.", field=where)
+        return [TypedValue(text=value, display=value)]
+    if kind == "date":
+        if isinstance(value, date):
+            return [TypedValue(day=value, display=value.isoformat())]
+        try:
+            day = date.fromisoformat(str(value)[:10]) if isinstance(value, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InvalidInput(f"{definition.name} must be a date (YYYY-MM-DD).", field=where)
+        return [TypedValue(day=day, display=day.isoformat())]
+    if kind == "select":
+        return _option(options, value, where)
+    if kind == "user":
+        ref = value.get("id") if isinstance(value, dict) else value
+        user_id = parse_id(ref)
+        user = user_id and await session.scalar(select(User).where(
+            User.organization_id == organization_id, User.id == user_id))
+        if not user:
+            raise InvalidInput(f"The user '{str(ref)[:100]}' does not exist.", field=where)
+        return [TypedValue(ref=user.id, display=user.display_name)]
+    if kind == "sprint":
+        ref = value.get("id") if isinstance(value, dict) else value
+        sprint_id = parse_id(ref)
+        sprint = sprint_id and await session.scalar(select(Sprint).where(
+            Sprint.organization_id == organization_id, Sprint.id == sprint_id))
+        if not sprint:
+            raise InvalidInput(f"The sprint '{str(ref)[:100]}' does not exist.", field=where)
+        return [TypedValue(ref=sprint.id, display=sprint.name)]
+    raise InvalidInput(f"{definition.name} has an unsupported type.", field=where)
+
+
+def _option(options: Sequence[CustomFieldOption], value: object, where: str) -> list[TypedValue]:
+    ref = value.get("id") or value.get("value") if isinstance(value, dict) else value
+    wanted_id = parse_id(ref)
+    for option in options:
+        if option.disabled:
+            continue
+        if option.id == wanted_id or (isinstance(ref, str) and option.value.casefold() == ref.strip().casefold()):
+            return [TypedValue(ref=option.id, display=option.value)]
+    known = ", ".join(option.value for option in options if not option.disabled)
+    raise InvalidInput(f"'{str(ref)[:100]}' is not an option. Options: {known}.", field=where)

@@ -1,0 +1,168 @@
+"""Projects: create, read, update, list, and their role memberships."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.refs import parse_id
+from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.projects.models import PROJECT_TYPES, Project
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import PROJECT_ROLES, ProjectRoleMember, User
+from tessera.tenancy.permissions import Permission, authorize
+
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+ACCESS_LEVELS = ("open", "private")
+
+
+async def get_project(session: AsyncSession, organization_id: int, ref: object) -> Project | None:
+    """By id, prefixed id ("proj_12") or key, within one organization."""
+    project_id = parse_id(ref)
+    if project_id is not None:
+        return await session.scalar(select(Project).where(
+            Project.organization_id == organization_id, Project.id == project_id))
+    if isinstance(ref, str) and ref.strip():
+        return await session.scalar(select(Project).where(
+            Project.organization_id == organization_id, Project.key == ref.strip().upper()))
+    return None
+
+
+async def access_project(session: AsyncSession, actor: Actor, ref: object,
+                         permission: Permission = Permission.BROWSE_PROJECTS) -> Project:
+    project = await get_project(session, actor.organization_id, ref)
+    if project is None:
+        raise NotFound("Project not found.")
+    await authorize(session, actor, permission, project)
+    return project
+
+
+def browsable_projects_condition(actor: Actor):  # type: ignore[no-untyped-def]
+    """SQL condition over Project selecting what the actor may browse (used by lists and search)."""
+    if actor.org_role == "admin":
+        return Project.organization_id == actor.organization_id
+    member = exists().where(ProjectRoleMember.organization_id == actor.organization_id,
+                            ProjectRoleMember.project_id == Project.id,
+                            ProjectRoleMember.user_id == actor.user_id)
+    return (Project.organization_id == actor.organization_id) & or_(
+        Project.access == "open", Project.lead_id == actor.user_id, member)
+
+
+async def list_projects(session: AsyncSession, actor: Actor, *, include_archived: bool = False) -> Sequence[Project]:
+    query = select(Project).where(browsable_projects_condition(actor))
+    if not include_archived:
+        query = query.where(Project.archived.is_(False))
+    return (await session.scalars(query.order_by(Project.key))).all()
+
+
+async def _check_lead(session: AsyncSession, actor: Actor, lead_ref: object) -> int | None:
+    if lead_ref is None:
+        return None
+    lead_id = parse_id(lead_ref)
+    found = lead_id is not None and await session.scalar(select(User.id).where(
+        User.organization_id == actor.organization_id, User.id == lead_id))
+    if not found:
+        raise InvalidInput(f"The user '{str(lead_ref)[:100]}' does not exist.", field="lead_id")
+    return lead_id
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    value = value.strip().lower()
+    if value not in allowed:
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}.", field=field)
+    return value
+
+
+async def check_create_project(session: AsyncSession, *, actor: Actor, key: str, name: str,
+                               description: str = "", project_type: str = "software",
+                               lead_id: object = None, access: str = "open",
+                               default_workflow_id: int | None = None) -> Project:
+    await authorize(session, actor, Permission.CREATE_PROJECT)
+    key = key.strip().upper()
+    if not PROJECT_KEY.match(key):
+        raise InvalidInput("A project key is 2-10 capital letters or digits, starting with a letter.", field="key")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A project needs a name.", field="name")
+    project_type = _check_choice(project_type, PROJECT_TYPES, "project_type")
+    access = _check_choice(access, ACCESS_LEVELS, "access")
+    lead = await _check_lead(session, actor, lead_id if lead_id is not None else actor.user_id)
+    if await get_project(session, actor.organization_id, key) is not None:
+        raise Conflict(f"A project with key '{key}' already exists.", code="duplicate_key", field="key")
+    project = Project(organization_id=actor.organization_id, key=key, name=name, description=description,
+                      project_type=project_type, lead_id=lead, access=access,
+                      default_workflow_id=default_workflow_id, issue_counter=0, version=1)
+    session.add(project)
+    await session.flush()
+    session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
+                                  user_id=lead or actor.user_id, role="administrators"))
+    await session.flush()
+    return project
+
+
+async def check_update_project(session: AsyncSession, *, actor: Actor, project: Project,
+                               changes: dict[str, object], expected_version: int | None) -> Project:
+    """Key changes are refused: issue keys are derived from it and links to them must stay valid."""
+    await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    if expected_version is not None and expected_version != project.version:
+        raise Conflict("The project was changed by someone else.", code="version_conflict",
+                       data={"current_version": project.version})
+    values: dict[str, object] = {}
+    for field, value in changes.items():
+        if field == "key" and str(value).strip().upper() != project.key:
+            raise InvalidInput("A project's key cannot be changed.", field="key")
+        elif field == "name":
+            if not str(value).strip():
+                raise InvalidInput("A project needs a name.", field="name")
+            values["name"] = str(value).strip()
+        elif field == "description":
+            values["description"] = str(value or "")
+        elif field == "project_type":
+            values["project_type"] = _check_choice(str(value), PROJECT_TYPES, "project_type")
+        elif field == "access":
+            values["access"] = _check_choice(str(value), ACCESS_LEVELS, "access")
+        elif field == "lead_id":
+            values["lead_id"] = await _check_lead(session, actor, value)
+        elif field == "archived":
+            values["archived"] = bool(value)
+    if values:
+        result = await session.execute(
+            update(Project).where(Project.id == project.id, Project.version == project.version)
+            .values(**values, version=project.version + 1).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict("The project was changed by someone else.", code="version_conflict")
+        await session.refresh(project)
+    return project
+
+
+async def list_role_members(session: AsyncSession, *, actor: Actor, project: Project) -> dict[str, list[int]]:
+    rows = (await session.execute(select(ProjectRoleMember.role, ProjectRoleMember.user_id).where(
+        ProjectRoleMember.organization_id == actor.organization_id,
+        ProjectRoleMember.project_id == project.id))).all()
+    members: dict[str, list[int]] = {role: [] for role in PROJECT_ROLES}
+    for role, user_id in rows:
+        members.setdefault(role, []).append(user_id)
+    return members
+
+
+async def check_set_role_members(session: AsyncSession, *, actor: Actor, project: Project, role: str,
+                                 user_ids: list[object]) -> list[int]:
+    await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    if role not in PROJECT_ROLES:
+        raise InvalidInput(f"Project roles are {', '.join(PROJECT_ROLES)}.", field="role")
+    wanted: list[int] = []
+    for ref in user_ids:
+        user_id = await _check_lead(session, actor, ref)
+        if user_id is not None and user_id not in wanted:
+            wanted.append(user_id)
+    await session.execute(delete(ProjectRoleMember).where(
+        ProjectRoleMember.organization_id == actor.organization_id,
+        ProjectRoleMember.project_id == project.id, ProjectRoleMember.role == role))
+    for user_id in wanted:
+        session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
+                                      user_id=user_id, role=role))
+    await session.flush()
+    return wanted

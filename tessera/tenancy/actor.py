@@ -1,0 +1,24 @@
+"""Who is acting, in which organization: the context every domain call receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Actor:
+    organization_id: int
+    user_id: int
+    email: str
+    display_name: str
+    org_role: str  # admin | member | viewer
+    via: str = "token"  # token | password | session | system
+    # Filled lazily by the permission engine: project id -> project roles of this user.
+    project_roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    csrf_token: str | None = None
+    organization_key: str = ""
+    requests_per_minute: int = 60_000
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.org_role == "admin"

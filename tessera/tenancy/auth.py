@@ -1,0 +1,105 @@
+"""Authentication: API tokens (Bearer or Basic), email + password (Basic), browser sessions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.base import utcnow
+from tessera.errors import NotAuthenticated
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import effective_limits
+from tessera.tenancy.models import ApiToken, Organization, User, WebSession
+from tessera.tenancy.secrets import TOKEN_PREFIX, digest, new_opaque_secret, verify_password
+
+
+def _actor(user: User, org: Organization, via: str, csrf_token: str | None = None) -> Actor:
+    return Actor(organization_id=user.organization_id, user_id=user.id, email=user.email,
+                 display_name=user.display_name, org_role=user.role, via=via, csrf_token=csrf_token,
+                 organization_key=org.key, requests_per_minute=effective_limits(org).requests_per_minute)
+
+
+async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True) -> Actor:
+    """`touch` records the token's last use; read-only transactions pass False."""
+    now = utcnow()
+    row = (await session.execute(
+        select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at, Organization)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(ApiToken.token_hash == digest(token), ApiToken.revoked.is_(False))
+    )).first()
+    if row is None:
+        raise NotAuthenticated("The API token is not valid.")
+    user, token_id, expires_at, last_used_at, org = row
+    if expires_at is not None and expires_at <= now:
+        raise NotAuthenticated("The API token has expired.")
+    if not user.active:
+        raise NotAuthenticated("The user is deactivated.")
+    # Record use at most once a minute: a write per request would serialize SQLite.
+    if touch and (last_used_at is None or now - last_used_at > timedelta(minutes=1)):
+        await session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return _actor(user, org, "token")
+
+
+async def authenticate_password(session: AsyncSession, email: str, password: str,
+                                organization_key: str | None = None) -> Actor:
+    query = (select(User, Organization).join(Organization, Organization.id == User.organization_id)
+             .where(User.email == email.strip().lower(), User.active.is_(True)))
+    if organization_key:
+        query = query.where(Organization.key == organization_key.strip().upper())
+    candidates = [(user, org) for user, org in (await session.execute(query)).all()
+                  if verify_password(user.password_hash, password)]
+    if not candidates:
+        raise NotAuthenticated("Email or password is incorrect.")
+    if len(candidates) > 1:
+        raise NotAuthenticated("This email belongs to several organizations: use an API token, "
+                               "or name the organization in the X-Tessera-Org header.")
+    return _actor(*candidates[0], "password")
+
+
+async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
+                             *, touch: bool = True) -> Actor:
+    """`encoded` is the base64 part of a Basic header: email:api_token or email:password."""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise NotAuthenticated("The Basic credentials are not valid base64.") from None
+    email, sep, secret = decoded.partition(":")
+    if not sep or not email or not secret:
+        raise NotAuthenticated("Basic credentials must be email:token or email:password.")
+    if secret.startswith(TOKEN_PREFIX):
+        actor = await authenticate_token(session, secret, touch=touch)
+        if actor.email != email.strip().lower():
+            raise NotAuthenticated("The API token does not belong to this email.")
+        return actor
+    return await authenticate_password(session, email, secret, organization_key)
+
+
+async def authenticate_session(session: AsyncSession, session_secret: str) -> Actor:
+    row = (await session.execute(
+        select(User, WebSession.csrf_token, WebSession.expires_at, Organization)
+        .join(WebSession, WebSession.user_id == User.id)
+        .join(Organization, Organization.id == User.organization_id)
+        .where(WebSession.session_hash == digest(session_secret))
+    )).first()
+    if row is None or row[2] <= utcnow() or not row[0].active:
+        raise NotAuthenticated("The session has expired; sign in again.")
+    return _actor(row[0], row[3], "session", csrf_token=row[1])
+
+
+async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: timedelta) -> str:
+    """Returns the secret for the cookie; only its digest is stored."""
+    secret = new_opaque_secret()
+    session.add(WebSession(organization_id=actor.organization_id, user_id=actor.user_id,
+                           session_hash=digest(secret), csrf_token=new_opaque_secret(),
+                           expires_at=utcnow() + ttl))
+    await session.flush()
+    return secret
+
+
+async def do_end_web_session(session: AsyncSession, *, session_secret: str) -> None:
+    await session.execute(delete(WebSession).where(WebSession.session_hash == digest(session_secret)))

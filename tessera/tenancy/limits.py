@@ -1,0 +1,86 @@
+"""Subscription tiers, per-organization overrides, and the request rate limiter.
+
+The limiter is a fixed one-minute window per organization. In-process by default; with Redis it
+is shared by every server process (INCR + EXPIRE on a per-window key)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.errors import InvalidInput, RateLimited
+
+
+@dataclass(frozen=True)
+class Limits:
+    requests_per_minute: int
+    searches_per_hour: int
+    max_users: int
+    storage_mb: int
+
+
+TIERS: dict[str, Limits] = {
+    "free": Limits(requests_per_minute=600, searches_per_hour=600, max_users=10, storage_mb=2_048),
+    "standard": Limits(requests_per_minute=60_000, searches_per_hour=100_000, max_users=10_000, storage_mb=250_000),
+    "enterprise": Limits(requests_per_minute=600_000, searches_per_hour=1_000_000, max_users=1_000_000,
+                         storage_mb=10_000_000),
+}
+
+
+class HasLimits(Protocol):
+    tier: str
+    requests_per_minute: int | None
+    searches_per_hour: int | None
+    max_users: int | None
+    storage_mb: int | None
+
+
+def effective_limits(org: HasLimits) -> Limits:
+    base = TIERS.get(org.tier, TIERS["standard"])
+    return Limits(
+        requests_per_minute=org.requests_per_minute if org.requests_per_minute is not None else base.requests_per_minute,
+        searches_per_hour=org.searches_per_hour if org.searches_per_hour is not None else base.searches_per_hour,
+        max_users=org.max_users if org.max_users is not None else base.max_users,
+        storage_mb=org.storage_mb if org.storage_mb is not None else base.storage_mb,
+    )
+
+
+async def do_set_limits(session: AsyncSession, *, organization: HasLimits, **limits: int | None) -> Limits:
+    for name, value in limits.items():
+        if value is None:
+            continue
+        if name not in Limits.__dataclass_fields__:
+            raise InvalidInput(f"Unknown limit '{name}'.", field=name)
+        if value < 1:
+            raise InvalidInput(f"{name} must be a positive number.", field=name)
+        setattr(organization, name, value)
+    await session.flush()
+    return effective_limits(organization)
+
+
+class RateLimiter:
+    """Counts requests per organization per minute; raises RateLimited past the limit."""
+
+    def __init__(self, redis: object | None = None) -> None:
+        self._redis = redis
+        self._windows: dict[int, tuple[int, int]] = {}
+
+    async def hit(self, organization_id: int, limit: int) -> None:
+        now = time.time()
+        window = int(now // 60)
+        if self._redis is not None:
+            key = f"tessera:rl:{organization_id}:{window}"
+            pipe = self._redis.pipeline()  # type: ignore[attr-defined]
+            pipe.incr(key)
+            pipe.expire(key, 120)
+            count, _ = await pipe.execute()
+        else:
+            current_window, count = self._windows.get(organization_id, (window, 0))
+            count = count + 1 if current_window == window else 1
+            self._windows[organization_id] = (window, count)
+        if count > limit:
+            raise RateLimited(f"The organization's limit of {limit} requests per minute is reached.",
+                              retry_after=max(1, int(60 - now % 60)))

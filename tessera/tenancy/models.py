@@ -1,0 +1,92 @@
+"""Organizations, users, groups, API tokens and browser sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tessera.db.base import Base, IdMixin, IdType, JsonType, TenantMixin, TimestampMixin, UTCDateTime
+
+ORG_ROLES = ("admin", "member", "viewer")
+PROJECT_ROLES = ("administrators", "developers", "users")
+
+
+class Organization(IdMixin, TimestampMixin, Base):
+    __tablename__ = "organizations"
+
+    key: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    tier: Mapped[str] = mapped_column(String(32), nullable=False, default="standard")
+    # Per-organization overrides of the tier's limits; None means "the tier's default".
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    searches_per_hour: Mapped[int | None] = mapped_column(Integer)
+    max_users: Mapped[int | None] = mapped_column(Integer)
+    storage_mb: Mapped[int | None] = mapped_column(Integer)
+    settings: Mapped[dict] = mapped_column(JsonType, nullable=False, default=dict)
+
+
+class User(IdMixin, TenantMixin, TimestampMixin, Base):
+    """An account inside one organization; the same email may exist in several organizations."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "email"),
+        Index("ix_users_email", "email"),
+    )
+
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default="member")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    time_zone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    avatar_url: Mapped[str | None] = mapped_column(String(1024))
+
+
+class Group(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class GroupMember(TenantMixin, Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(IdType, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ApiToken(IdMixin, TenantMixin, TimestampMixin, Base):
+    """Stored as a SHA-256 digest: tokens are long random strings, so a slow hash buys nothing."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_org_user", "organization_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class WebSession(IdMixin, TenantMixin, TimestampMixin, Base):
+    __tablename__ = "web_sessions"
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ProjectRoleMember(TenantMixin, Base):
+    __tablename__ = "project_role_members"
+    __table_args__ = (Index("ix_project_role_members_user", "organization_id", "user_id"),)
+
+    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,0 +1,166 @@
+"""Organizations, users and tokens: the tenancy actions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import effective_limits
+from tessera.tenancy.models import ORG_ROLES, ApiToken, Organization, User
+from tessera.tenancy.secrets import digest, hash_password, new_api_token
+
+ORG_KEY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    api_token: str | None
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise InvalidInput(f"'{email[:100]}' is not a valid email address.", field="email")
+    return email
+
+
+def _check_role(role: str) -> str:
+    if role not in ORG_ROLES:
+        raise InvalidInput(f"Role must be one of {', '.join(ORG_ROLES)}.", field="role")
+    return role
+
+
+async def get_organization_by_key(session: AsyncSession, key: str) -> Organization | None:
+    return await session.scalar(select(Organization).where(Organization.key == key.strip().upper()))
+
+
+async def access_organization_by_key(session: AsyncSession, key: str) -> Organization:
+    org = await get_organization_by_key(session, key)
+    if org is None:
+        raise NotFound(f"Organization '{key}' does not exist.")
+    return org
+
+
+async def do_create_organization(session: AsyncSession, *, key: str, name: str) -> Organization:
+    key = key.strip().upper()
+    if not ORG_KEY.match(key):
+        raise InvalidInput("An organization key is 2-32 capital letters, digits or underscores, "
+                           "starting with a letter.", field="key")
+    if not name or not name.strip() or len(name) > 255:
+        raise InvalidInput("An organization needs a name of at most 255 characters.", field="name")
+    if await get_organization_by_key(session, key) is not None:
+        raise Conflict(f"An organization with key '{key}' already exists.", code="duplicate_key")
+    org = Organization(key=key, name=name.strip(), settings={})
+    session.add(org)
+    await session.flush()
+    return org
+
+
+async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default") -> str:
+    token = new_api_token()
+    session.add(ApiToken(organization_id=user.organization_id, user_id=user.id, name=name[:255],
+                         token_hash=digest(token), prefix=token[:12]))
+    await session.flush()
+    return token
+
+
+async def check_create_user(session: AsyncSession, *, organization: Organization, email: str,
+                            display_name: str, password: str | None = None, role: str = "member",
+                            with_token: bool = True) -> NewUser:
+    email = normalize_email(email)
+    role = _check_role(role)
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 255:
+        raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
+    if password is not None and not (8 <= len(password) <= 1024):
+        raise InvalidInput("A password has 8 to 1024 characters.", field="password")
+    taken = await session.scalar(select(User.id).where(
+        User.organization_id == organization.id, User.email == email))
+    if taken is not None:
+        raise Conflict(f"A user with email '{email}' already exists in this organization.", code="duplicate_email")
+    limits = effective_limits(organization)
+    count = await session.scalar(select(func.count()).select_from(User).where(
+        User.organization_id == organization.id, User.active.is_(True)))
+    if count is not None and count >= limits.max_users:
+        raise QuotaExceeded(f"The organization has reached its limit of {limits.max_users} users.")
+    return await do_create_user(session, organization=organization, email=email, display_name=display_name,
+                                password=password, role=role, with_token=with_token)
+
+
+async def do_create_user(session: AsyncSession, *, organization: Organization, email: str, display_name: str,
+                         password: str | None, role: str, with_token: bool) -> NewUser:
+    user = User(organization_id=organization.id, email=email, display_name=display_name, role=role,
+                password_hash=hash_password(password) if password else None, active=True)
+    session.add(user)
+    await session.flush()
+    token = await issue_api_token(session, user=user) if with_token else None
+    return NewUser(user=user, api_token=token)
+
+
+async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> User:
+    user = await session.scalar(select(User).where(
+        User.organization_id == actor.organization_id, User.id == user_ref))
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+async def list_users(session: AsyncSession, actor: Actor, *, query: str | None = None, start_at: int = 0,
+                     max_results: int = 50) -> tuple[list[User], int]:
+    conditions = [User.organization_id == actor.organization_id]
+    if query:
+        pattern = f"%{query.strip().lower()}%"
+        conditions.append(func.lower(User.display_name).like(pattern) | User.email.like(pattern))
+    total = await session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
+    users = (await session.scalars(select(User).where(*conditions).order_by(User.display_name, User.id)
+                                   .offset(start_at).limit(max_results))).all()
+    return list(users), total
+
+
+async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(User).where(User.organization_id == organization_id, User.id.in_(ids)))
+    return {user.id: user for user in rows}
+
+
+async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, display_name: str | None = None,
+                            role: str | None = None, active: bool | None = None,
+                            password: str | None = None) -> User:
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not display_name or len(display_name) > 255:
+            raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
+        user.display_name = display_name
+    if role is not None:
+        user.role = _check_role(role)
+    if active is not None:
+        user.active = active
+    if password is not None:
+        if not (8 <= len(password) <= 1024):
+            raise InvalidInput("A password has 8 to 1024 characters.", field="password")
+        user.password_hash = hash_password(password)
+    await session.flush()
+    return user
+
+
+async def list_tokens(session: AsyncSession, actor: Actor) -> Sequence[ApiToken]:
+    return (await session.scalars(select(ApiToken).where(
+        ApiToken.organization_id == actor.organization_id, ApiToken.user_id == actor.user_id)
+        .order_by(ApiToken.id))).all()
+
+
+async def do_revoke_token(session: AsyncSession, actor: Actor, token_id: int) -> None:
+    result = await session.execute(update(ApiToken).where(
+        ApiToken.organization_id == actor.organization_id, ApiToken.user_id == actor.user_id,
+        ApiToken.id == token_id).values(revoked=True))
+    if result.rowcount != 1:
+        raise NotFound("Token not found.")

@@ -1,0 +1,34 @@
+"""Statuses and workflow definitions. The engine that plans transitions builds on these."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tessera.db.base import Base, IdMixin, JsonType, TenantMixin, TimestampMixin
+
+STATUS_CATEGORIES = ("todo", "in_progress", "done")
+CATEGORY_NAMES = {"todo": "To Do", "in_progress": "In Progress", "done": "Done"}
+
+
+class Status(IdMixin, TenantMixin, Base):
+    __tablename__ = "statuses"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    category: Mapped[str] = mapped_column(String(16), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class Workflow(IdMixin, TenantMixin, TimestampMixin, Base):
+    """`definition` holds statuses (by id), the initial status and the transitions."""
+
+    __tablename__ = "workflows"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    definition: Mapped[dict] = mapped_column(JsonType, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -1,0 +1,79 @@
+"""Every storage test runs on SQLite and on the real PostgreSQL (skipped, with the reason,
+only when PostgreSQL is unreachable). Each test makes its own organizations, so tenancy
+itself keeps tests apart on a shared per-session database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tessera.config import Settings
+from tessera.main import create_app
+from tests.support import (
+    OrgHandle,
+    fresh_postgres_database,
+    fresh_sqlite_database,
+    make_org,
+    make_user,
+    postgres_unreachable_reason,
+)
+
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_skip_reason() -> str | None:
+    return postgres_unreachable_reason()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 postgres_skip_reason: str | None) -> Iterator[str]:
+    if request.param == "postgres":
+        if postgres_skip_reason:
+            pytest.skip(postgres_skip_reason)
+        with fresh_postgres_database() as url:
+            yield url
+    else:
+        with fresh_sqlite_database(str(tmp_path_factory.mktemp("sqlite"))) as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, base_url="http://testserver")
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def org(database_url: str) -> OrgHandle:
+    return make_org(database_url)
+
+
+@pytest.fixture
+def other_org(database_url: str) -> OrgHandle:
+    return make_org(database_url)
+
+
+@pytest.fixture
+def project(client: TestClient, org: OrgHandle) -> dict:
+    response = client.post("/v2/projects", json={"key": "PROJ", "name": "Project"}, headers=org.headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def member(database_url: str, org: OrgHandle):  # type: ignore[no-untyped-def]
+    return make_user(database_url, org, role="member")
+
+
+@pytest.fixture
+def viewer(database_url: str, org: OrgHandle):  # type: ignore[no-untyped-def]
+    return make_user(database_url, org, role="viewer")

@@ -1,0 +1,126 @@
+"""Test helpers: databases on both backends, organizations, authenticated clients."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import asyncpg
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.migrate import upgrade_database
+from tessera.onboarding.organizations import check_create_organization
+from tessera.tenancy.service import access_organization_by_key, check_create_user
+
+POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+_counter = itertools.count(1)
+
+
+def unique_key(prefix: str = "ORG") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8].upper()}{next(_counter)}"
+
+
+async def _pg_admin(sql: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def postgres_unreachable_reason() -> str | None:
+    try:
+        asyncio.run(_pg_admin("SELECT 1"))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {error}"
+    return None
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, migrated database on the test server, dropped afterwards."""
+    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    try:
+        upgrade_database(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_sqlite_database(directory: str) -> Iterator[str]:
+    url = f"sqlite:///{directory}/tessera-{uuid.uuid4().hex[:8]}.db"
+    upgrade_database(url)
+    yield url
+
+
+@dataclass(frozen=True)
+class OrgHandle:
+    organization_id: int
+    key: str
+    admin_user_id: int
+    admin_email: str
+    admin_password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class UserHandle:
+    user_id: int
+    email: str
+    token: str
+    password: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def make_org_async(database_url: str, *, password: str | None = "correct horse battery") -> OrgHandle:
+    key = unique_key()
+    database = Database(Settings(database_url=database_url))
+    try:
+        async with database.unit_of_work() as session:
+            new = await check_create_organization(session, key=key, name=f"Org {key}",
+                                                  admin_email=f"admin@{key.lower()}.test", admin_password=password)
+        return OrgHandle(new.organization.id, new.organization.key, new.admin.id, new.admin.email,
+                         password or "", new.api_token)
+    finally:
+        await database.dispose()
+
+
+async def make_user_async(database_url: str, org: OrgHandle, *, role: str = "member",
+                          password: str | None = None, email: str | None = None) -> UserHandle:
+    database = Database(Settings(database_url=database_url))
+    email = email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@{org.key.lower()}.test"
+    try:
+        async with database.unit_of_work() as session:
+            organization = await access_organization_by_key(session, org.key)
+            new = await check_create_user(session, organization=organization, email=email,
+                                          display_name=email.split("@")[0].title(), password=password, role=role)
+        assert new.api_token is not None
+        return UserHandle(new.user.id, new.user.email, new.api_token, password)
+    finally:
+        await database.dispose()
+
+
+def make_org(database_url: str, **kwargs: object) -> OrgHandle:
+    return asyncio.run(make_org_async(database_url, **kwargs))  # type: ignore[arg-type]
+
+
+def make_user(database_url: str, org: OrgHandle, **kwargs: object) -> UserHandle:
+    return asyncio.run(make_user_async(database_url, org, **kwargs))  # type: ignore[arg-type]
