@@ -1,0 +1,1 @@
+"""Boards, sprints and ranking."""
