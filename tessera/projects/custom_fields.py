@@ -10,9 +10,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.refs import parse_id
+from tessera.db.refs import MAX_ID, parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
-from tessera.projects.models import CUSTOM_FIELD_TYPES, CustomFieldDefinition, CustomFieldOption, Sprint
+from tessera.projects.models import (
+    CUSTOM_FIELD_TYPES,
+    CustomFieldDefinition,
+    CustomFieldOption,
+    IssueType,
+    Project,
+    Sprint,
+)
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.tenancy.permissions import Permission, authorize
@@ -91,6 +98,17 @@ async def access_field_definition(session: AsyncSession, actor: Actor, field_id:
     return definition
 
 
+async def _check_scope_ids(session: AsyncSession, organization_id: int, model: type[Project] | type[IssueType],
+                           ids: Sequence[int], *, field: str, what: str) -> None:
+    """A field's scope names the organization's own projects and issue types, never another's."""
+    wanted = [i for i in ids if 0 < i <= MAX_ID]
+    known = set((await session.scalars(select(model.id).where(
+        model.organization_id == organization_id, model.id.in_(wanted)))).all()) if wanted else set()
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise InvalidInput(f"The {what} '{unknown[0]}' does not exist.", field=field)
+
+
 async def check_create_field(session: AsyncSession, *, actor: Actor, key: str | None, name: str, field_type: str,
                              description: str = "", options: Sequence[str] = (),
                              project_ids: Sequence[int] = (), issue_type_ids: Sequence[int] = ()
@@ -104,6 +122,9 @@ async def check_create_field(session: AsyncSession, *, actor: Actor, key: str | 
         raise InvalidInput("A field key is lower-case letters, digits and underscores.", field="key")
     if field_type not in CUSTOM_FIELD_TYPES:
         raise InvalidInput(f"Field types are {', '.join(CUSTOM_FIELD_TYPES)}.", field="field_type")
+    await _check_scope_ids(session, actor.organization_id, Project, project_ids, field="project_ids", what="project")
+    await _check_scope_ids(session, actor.organization_id, IssueType, issue_type_ids, field="issue_type_ids",
+                           what="issue type")
     existing = await list_field_definitions(session, actor.organization_id)
     for definition in existing:
         if definition.key == key or definition.name.casefold() == name.casefold():

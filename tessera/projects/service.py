@@ -58,14 +58,14 @@ async def list_projects(session: AsyncSession, actor: Actor, *, include_archived
     return (await session.scalars(query.order_by(Project.key))).all()
 
 
-async def _check_lead(session: AsyncSession, actor: Actor, lead_ref: object) -> int | None:
+async def _check_lead(session: AsyncSession, actor: Actor, lead_ref: object, *, field: str = "lead_id") -> int | None:
     if lead_ref is None:
         return None
     lead_id = parse_id(lead_ref)
     found = lead_id is not None and await session.scalar(select(User.id).where(
         User.organization_id == actor.organization_id, User.id == lead_id))
     if not found:
-        raise InvalidInput(f"The user '{str(lead_ref)[:100]}' does not exist.", field="lead_id")
+        raise InvalidInput(f"The user '{str(lead_ref)[:100]}' does not exist.", field=field)
     return lead_id
 
 
@@ -155,7 +155,7 @@ async def check_set_role_members(session: AsyncSession, *, actor: Actor, project
         raise InvalidInput(f"Project roles are {', '.join(PROJECT_ROLES)}.", field="role")
     wanted: list[int] = []
     for ref in user_ids:
-        user_id = await _check_lead(session, actor, ref)
+        user_id = await _check_lead(session, actor, ref, field="user_ids")
         if user_id is not None and user_id not in wanted:
             wanted.append(user_id)
     await session.execute(delete(ProjectRoleMember).where(

@@ -1,0 +1,409 @@
+"""Two organizations on one server: nothing of organization A is visible, addressable or
+referenceable with organization B's token. Another organization's resource answers exactly as a
+missing one does (SPEC: "A resource of another organization answers 404, exactly as a missing
+one does").
+
+Every /v2 operation must be classified below; a new endpoint without an isolation case makes
+`test_every_v2_operation_has_an_isolation_case` fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support import OrgHandle, make_user, unique_key
+
+MISSING_ID = 987_654_321_987
+
+
+@dataclass
+class World:
+    """Organization A's data, seen from A, plus B's own project and issue."""
+
+    a: OrgHandle
+    b: OrgHandle
+    ids: dict[str, Any]
+    secrets: list[str] = field(default_factory=list)
+
+
+def _ok(response: Any, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else {}
+
+
+def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) -> World:
+    post = lambda url, body, org=a: _ok(client.post(url, json=body, headers=org.headers), 201)  # noqa: E731
+    key = unique_key("S")[:10]
+    project = post("/v2/projects", {"key": key, "name": "Secret Project Zebra"})
+    component = post(f"/v2/projects/{project['id']}/components", {"name": "Secret Component Okapi"})
+    version = post(f"/v2/projects/{project['id']}/versions", {"name": "Secret Version Quokka"})
+    select_field = post("/v2/fields", {"name": "Secret Field Narwhal", "field_type": "select",
+                                       "options": ["Opt Axolotl"]})
+    user_field = post("/v2/fields", {"name": "Secret Reviewer Field", "field_type": "user"})
+    member = make_user(database_url, a, role="member")
+    epic = post("/v2/issues", {"project_id": project["id"], "issue_type": "Epic", "summary": "Secret epic Ibex"})
+    story = post("/v2/issues", {"project_id": project["id"], "issue_type": "Story", "summary": "Secret story Lynx",
+                                "parent_id": epic["id"], "components": [component["id"]],
+                                "fix_versions": [version["id"]], "assignee_id": member.user_id,
+                                "labels": ["secret-label-tapir"]})
+    task = post("/v2/issues", {"project_id": project["id"], "issue_type": "Task", "summary": "Secret task Gecko"})
+    link = post("/v2/issue-links", {"type": "blocks", "outward_issue": story["key"], "inward_issue": task["key"]})
+    comment = post(f"/v2/issues/{story['id']}/comments", {"body": "Secret comment Marmot"})
+    tokens = _ok(client.get("/v2/myself/tokens", headers=a.headers))["tokens"]
+    workflows = _ok(client.get("/v2/workflows", headers=a.headers))["workflows"]
+    b_key = unique_key("B")[:10]
+    b_project = post("/v2/projects", {"key": b_key, "name": "B project"}, b)
+    b_epic = post("/v2/issues", {"project_id": b_project["id"], "issue_type": "Epic", "summary": "B epic"}, b)
+    b_story = post("/v2/issues", {"project_id": b_project["id"], "issue_type": "Story", "summary": "B story"}, b)
+    ids = {
+        "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
+        "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
+        "field_key": select_field["key"], "user_field_key": user_field["key"],
+        "option_id": select_field["options"][0]["id"], "member_id": member.user_id, "member_email": member.email,
+        "admin_id": a.admin_user_id, "epic_id": epic["id"], "epic_key": epic["key"], "story_id": story["id"],
+        "story_key": story["key"], "task_id": task["id"], "link_id": link["id"], "comment_id": comment["id"],
+        "token_id": tokens[0]["id"], "workflow_id": workflows[0]["id"], "status_id": story["status"]["id"],
+        "b_project_id": b_project["id"], "b_epic_id": b_epic["id"], "b_story_id": b_story["id"],
+        "b_story_key": b_story["key"],
+    }
+    secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
+               "tapir", project["key"], story["key"], epic["key"], member.email, a.admin_email, a.key]
+    return World(a=a, b=b, ids=ids, secrets=secrets)
+
+
+@pytest.fixture
+def world(client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle) -> World:
+    return _world(client, database_url, org, other_org)
+
+
+# --- Addressing A's resources in the path -------------------------------------------------------
+
+@dataclass(frozen=True)
+class PathProbe:
+    """`params` are the path values naming A's resource; `missing` the same for nothing at all."""
+
+    method: str
+    template: str
+    params: Callable[[dict], dict]
+    missing: dict
+    body: dict | None = None
+    query: str = ""
+
+
+def _issue(ref: str) -> Callable[[dict], dict]:
+    return lambda ids: {"issue_id": ids[ref]}
+
+
+ISSUE_PROBES = [
+    (method, template, body)
+    for method, template, body in [
+        ("GET", "/v2/issues/{issue_id}", None),
+        ("PUT", "/v2/issues/{issue_id}", {"summary": "hijacked"}),
+        ("DELETE", "/v2/issues/{issue_id}", None),
+        ("GET", "/v2/issues/{issue_id}/changelog", None),
+        ("GET", "/v2/issues/{issue_id}/transitions", None),
+        ("POST", "/v2/issues/{issue_id}/transitions/{transition_id}", None),
+        ("GET", "/v2/issues/{issue_id}/comments", None),
+        ("POST", "/v2/issues/{issue_id}/comments", {"body": "hijacked"}),
+    ]
+]
+
+
+def _path_probes() -> list[PathProbe]:
+    probes: list[PathProbe] = []
+    for method, template, body in ISSUE_PROBES:
+        for ref, missing in (("story_id", MISSING_ID), ("story_key", "NOPE-424242")):
+            params = (lambda r: lambda ids: {"issue_id": ids[r], "transition_id": "11"})(ref)
+            probes.append(PathProbe(method, template, params, {"issue_id": missing, "transition_id": "11"}, body))
+    project_ops = [
+        ("GET", "/v2/projects/{project_id}", None, {}),
+        ("PUT", "/v2/projects/{project_id}", {"name": "hijacked"}, {}),
+        ("GET", "/v2/projects/{project_id}/roles", None, {}),
+        ("PUT", "/v2/projects/{project_id}/roles/{role}", {"user_ids": []}, {"role": "developers"}),
+        ("GET", "/v2/projects/{project_id}/components", None, {}),
+        ("POST", "/v2/projects/{project_id}/components", {"name": "hijacked"}, {}),
+        ("GET", "/v2/projects/{project_id}/versions", None, {}),
+        ("POST", "/v2/projects/{project_id}/versions", {"name": "hijacked"}, {}),
+    ]
+    for method, template, body, extra in project_ops:
+        for ref, missing in (("project_id", MISSING_ID), ("project_key", "NOPEKEY")):
+            params = (lambda r, e: lambda ids: {"project_id": ids[r], **e})(ref, extra)
+            probes.append(PathProbe(method, template, params, {"project_id": missing, **extra}, body))
+    for kind in ("components", "versions"):
+        ref = f"{kind[:-1]}_id"
+        for method, body in (("GET", None), ("PUT", {"name": "hijacked"}), ("DELETE", None)):
+            probes.append(PathProbe(method, f"/v2/{kind}/{{part_id}}", (lambda r: lambda ids: {"part_id": ids[r]})(ref),
+                                    {"part_id": MISSING_ID}, body))
+    for ref in ("member_id", "admin_id"):
+        for method, body in (("GET", None), ("PUT", {"name": "hijacked"})):
+            probes.append(PathProbe(method, "/v2/users/{user_id}", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
+                                    {"user_id": MISSING_ID}, body))
+    probes += [
+        PathProbe("DELETE", "/v2/myself/tokens/{token_id}", lambda ids: {"token_id": ids["token_id"]},
+                  {"token_id": MISSING_ID}),
+        PathProbe("POST", "/v2/fields/{field_id}/options", lambda ids: {"field_id": ids["field_id"]},
+                  {"field_id": MISSING_ID}, {"value": "hijacked"}),
+        PathProbe("GET", "/v2/issue-links/{link_id}", lambda ids: {"link_id": ids["link_id"]},
+                  {"link_id": MISSING_ID}),
+        PathProbe("DELETE", "/v2/issue-links/{link_id}", lambda ids: {"link_id": ids["link_id"]},
+                  {"link_id": MISSING_ID}),
+        # A's workflow and A's issue: exactly like an unknown issue.
+        PathProbe("GET", "/v2/workflows/{workflow_id}/transitions",
+                  lambda ids: {"workflow_id": ids["workflow_id"], "issue_id": ids["story_key"]},
+                  {"workflow_id": "workflow_default", "issue_id": "NOPE-424242"}, query="?issue_id={issue_id}"),
+        # A's workflow id with B's own issue: exactly like an unknown workflow id.
+        PathProbe("GET", "/v2/workflows/{workflow_id}/transitions",
+                  lambda ids: {"workflow_id": ids["workflow_id"], "issue_id": ids["b_story_key"]},
+                  {"workflow_id": MISSING_ID, "issue_id": "{b_story_key}"}, query="?issue_id={issue_id}"),
+    ]
+    return probes
+
+
+PATH_PROBES = _path_probes()
+
+
+def _url(probe: PathProbe, values: dict, ids: dict) -> str:
+    values = {k: (str(v).format(**ids) if isinstance(v, str) else v) for k, v in values.items()}
+    path_values = {k: v for k, v in values.items() if "{" + k + "}" in probe.template}
+    return probe.template.format(**path_values) + probe.query.format(**values)
+
+
+def _send(client: TestClient, org: OrgHandle, method: str, url: str, body: dict | None) -> Any:
+    kwargs: dict[str, Any] = {"headers": org.headers}
+    if body is not None:
+        kwargs["json"] = body
+    return client.request(method, url, **kwargs)
+
+
+def _assert_no_leak(world: World, text: str, where: str) -> None:
+    for secret in world.secrets:
+        assert secret.lower() not in text.lower(), f"{where} leaks {secret!r}: {text}"
+
+
+def test_paths_naming_another_organizations_resources_answer_as_missing(client: TestClient, world: World) -> None:
+    for probe in PATH_PROBES:
+        foreign_url = _url(probe, probe.params(world.ids), world.ids)
+        missing_url = _url(probe, probe.missing, world.ids)
+        foreign = _send(client, world.b, probe.method, foreign_url, probe.body)
+        missing = _send(client, world.b, probe.method, missing_url, probe.body)
+        where = f"{probe.method} {foreign_url}"
+        assert foreign.status_code not in (200, 201, 204, 403), f"{where}: {foreign.status_code} {foreign.text}"
+        assert foreign.status_code == missing.status_code, (where, foreign.text, missing.text)
+        assert foreign.status_code in (400, 404), (where, foreign.text)
+        assert foreign.json() == missing.json(), (where, foreign.text, missing.text)
+        _assert_no_leak(world, foreign.text, where)
+    _assert_a_is_untouched(client, world)
+
+
+def _assert_a_is_untouched(client: TestClient, world: World) -> None:
+    a, ids = world.a, world.ids
+    story = _ok(client.get(f"/v2/issues/{ids['story_id']}?expand=changelog", headers=a.headers))
+    assert story["summary"] == "Secret story Lynx" and story["version"] == 1
+    assert story["status"]["id"] == ids["status_id"]
+    assert story["changelog"] == [] or all(h["author"]["id"] == a.admin_user_id for h in story["changelog"])
+    comments = _ok(client.get(f"/v2/issues/{ids['story_id']}/comments", headers=a.headers))["comments"]
+    assert [c["body"] for c in comments] == ["Secret comment Marmot"]
+    project = _ok(client.get(f"/v2/projects/{ids['project_id']}", headers=a.headers))
+    assert project["name"] == "Secret Project Zebra" and project["version"] == 1
+    roles = _ok(client.get(f"/v2/projects/{ids['project_id']}/roles", headers=a.headers))["roles"]
+    assert roles["administrators"] == [a.admin_user_id]
+    components = _ok(client.get(f"/v2/projects/{ids['project_id']}/components", headers=a.headers))["components"]
+    assert [c["name"] for c in components] == ["Secret Component Okapi"]
+    versions = _ok(client.get(f"/v2/projects/{ids['project_id']}/versions", headers=a.headers))["versions"]
+    assert [v["name"] for v in versions] == ["Secret Version Quokka"]
+    assert _ok(client.get(f"/v2/issue-links/{ids['link_id']}", headers=a.headers))["id"] == ids["link_id"]
+    member = _ok(client.get(f"/v2/users/{ids['member_id']}", headers=a.headers))
+    assert member["display_name"] != "hijacked"
+    fields = _ok(client.get("/v2/fields", headers=a.headers))["fields"]
+    [narwhal] = [f for f in fields if f.get("numeric_id") == ids["field_id"]]
+    assert [o["value"] for o in narwhal["options"]] == ["Opt Axolotl"]
+    tokens = _ok(client.get("/v2/myself/tokens", headers=a.headers))["tokens"]
+    assert not any(t["revoked"] for t in tokens)
+    assert client.get("/v2/myself", headers=a.headers).status_code == 200
+
+
+# --- References to A's resources inside B's request bodies --------------------------------------
+
+def _assert_rejected_like_missing(client: TestClient, world: World, method: str, url: str, body: dict,
+                                  missing_body: dict, field_name: str, foreign_ref: object,
+                                  missing_ref: object) -> None:
+    foreign = _send(client, world.b, method, url, body)
+    missing = _send(client, world.b, method, url, missing_body)
+    where = f"{method} {url} {body}"
+    assert foreign.status_code == 400, (where, foreign.text)
+    assert missing.status_code == 400, (where, missing.text)
+    error, missing_error = foreign.json()["error"], missing.json()["error"]
+    assert error["field"] == field_name, (where, error)
+    assert error["code"] == missing_error["code"], (where, error, missing_error)
+    # The message may echo what the client sent, nothing more.
+    normalized = error["message"].replace(f"'{foreign_ref}'", "'<ref>'")
+    assert normalized == missing_error["message"].replace(f"'{missing_ref}'", "'<ref>'"), (where, error, missing_error)
+    _assert_no_leak(world, normalized, where)
+
+
+def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object, Callable[[object], dict]]]:
+    """(method, url, field, A's ref, missing ref, body for a ref) for every reference in a body."""
+    new = {"project_id": ids["b_project_id"], "issue_type": "Story", "summary": "B issue"}
+    yield "POST", "/v2/issues", "project_id", ids["project_id"], MISSING_ID, lambda r: {**new, "project_id": r}
+    yield "POST", "/v2/issues", "project_id", ids["project_key"], "NOPEKEY", lambda r: {**new, "project_id": r}
+    for name in ("assignee_id", "reporter_id"):
+        yield "POST", "/v2/issues", name, ids["member_id"], MISSING_ID, (lambda n: lambda r: {**new, n: r})(name)
+    yield "POST", "/v2/issues", "parent_id", ids["epic_id"], MISSING_ID, lambda r: {**new, "parent_id": r}
+    yield "POST", "/v2/issues", "parent_id", ids["epic_key"], "NOPE-424242", lambda r: {**new, "parent_id": r}
+    yield ("POST", "/v2/issues", "parent_id", ids["story_id"], MISSING_ID,
+           lambda r: {**new, "issue_type": "Sub-task", "parent_id": r})
+    for name, ref in (("components", "component_id"), ("fix_versions", "version_id"),
+                      ("affected_versions", "version_id")):
+        yield "POST", "/v2/issues", name, ids[ref], MISSING_ID, (lambda n: lambda r: {**new, n: [r]})(name)
+    yield ("POST", "/v2/issues", f"custom_fields.{ids['field_ref']}", ids["field_ref"], "customfield_999999999",
+           lambda r: {**new, "custom_fields": {str(r): "Opt Axolotl"}})
+    yield ("POST", "/v2/issues", f"custom_fields.{ids['field_key']}", ids["field_key"], "no_such_field",
+           lambda r: {**new, "custom_fields": {str(r): "Opt Axolotl"}})
+    yield "POST", "/v2/issues", "workflow_id", ids["workflow_id"], MISSING_ID, lambda r: {**new, "workflow_id": r}
+    b_issue = f"/v2/issues/{ids['b_story_id']}"
+    for name in ("assignee_id", "reporter_id"):
+        yield "PUT", b_issue, name, ids["member_id"], MISSING_ID, (lambda n: lambda r: {n: r})(name)
+    yield "PUT", b_issue, "parent_id", ids["epic_key"], "NOPE-424242", lambda r: {"parent_id": r}
+    yield "PUT", b_issue, "components", ids["component_id"], MISSING_ID, lambda r: {"components": [r]}
+    yield "PUT", b_issue, "fix_versions", ids["version_id"], MISSING_ID, lambda r: {"fix_versions": [r]}
+    yield "POST", "/v2/issue-links", "outward_issue", ids["story_key"], "NOPE-424242", lambda r: {
+        "type": "blocks", "outward_issue": r, "inward_issue": ids["b_story_key"]}
+    yield "POST", "/v2/issue-links", "inward_issue", ids["story_id"], MISSING_ID, lambda r: {
+        "type": "blocks", "outward_issue": ids["b_story_key"], "inward_issue": r}
+    yield "POST", "/v2/projects", "lead_id", ids["member_id"], MISSING_ID, lambda r: {
+        "key": unique_key("L")[:10], "name": "Led by a stranger", "lead_id": r}
+    b_project = f"/v2/projects/{ids['b_project_id']}"
+    yield "PUT", b_project, "lead_id", ids["admin_id"], MISSING_ID, lambda r: {"lead_id": r}
+    yield "PUT", f"{b_project}/roles/developers", "user_ids", ids["member_id"], MISSING_ID, lambda r: {"user_ids": [r]}
+    yield "POST", f"{b_project}/components", "lead_id", ids["member_id"], MISSING_ID, lambda r: {
+        "name": f"C{unique_key()}", "lead_id": r}
+    yield "POST", "/v2/fields", "project_ids", ids["project_id"], MISSING_ID, lambda r: {
+        "name": f"F{unique_key()}", "field_type": "number", "project_ids": [r]}
+
+
+def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
+        client: TestClient, world: World) -> None:
+    for method, url, field_name, foreign_ref, missing_ref, body in _reference_cases(world.ids):
+        _assert_rejected_like_missing(client, world, method, url, body(foreign_ref), body(missing_ref), field_name,
+                                      foreign_ref, missing_ref)
+    # A select option of A's field, given by id to B's user-type field: not a user of B.
+    b_field = _ok(client.post("/v2/fields", json={"name": "B reviewer", "field_type": "user"},
+                              headers=world.b.headers), 201)
+    response = client.post("/v2/issues", headers=world.b.headers, json={
+        "project_id": world.ids["b_project_id"], "issue_type": "Story", "summary": "x",
+        "custom_fields": {b_field["key"]: world.ids["member_id"]}})
+    assert response.status_code == 400 and response.json()["error"]["field"] == f"custom_fields.{b_field['key']}"
+    # Nothing was created in B by the refused requests.
+    project = _ok(client.get(f"/v2/projects/{world.ids['b_project_id']}", headers=world.b.headers))
+    assert project["issue_count_estimate"] == 2
+    b_story = _ok(client.get(f"/v2/issues/{world.ids['b_story_id']}", headers=world.b.headers))
+    assert b_story["version"] == 1 and b_story["assignee"] is None and b_story["parent"] is None
+    _assert_a_is_untouched(client, world)
+
+
+# --- Collections and one's own resources -------------------------------------------------------
+
+LISTS = {
+    "/v2/projects": "projects", "/v2/users": "users", "/v2/fields": "fields", "/v2/issue-types": "issue_types",
+    "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
+    "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
+}
+
+
+def _row_ids(rows: list[dict]) -> set[object]:
+    return {row.get("numeric_id", row["id"]) for row in rows if row.get("custom", True) is not False}
+
+
+def test_lists_hold_only_the_callers_organization(client: TestClient, world: World) -> None:
+    for url, key in LISTS.items():
+        seen_by_a = _ok(client.get(url, headers=world.a.headers))[key]
+        seen_by_b = _ok(client.get(url, headers=world.b.headers))[key]
+        assert seen_by_a, url
+        overlap = _row_ids(seen_by_a) & _row_ids(seen_by_b)
+        assert not overlap, (url, overlap)
+        _assert_no_leak(world, str(seen_by_b), url)
+    for query in ("secret", world.ids["member_email"], world.a.admin_email, "a"):
+        users = _ok(client.get("/v2/users", params={"query": query}, headers=world.b.headers))["users"]
+        assert {u["id"] for u in users} <= {world.b.admin_user_id}, (query, users)
+    myself = _ok(client.get("/v2/myself", headers=world.b.headers))
+    assert myself["id"] == world.b.admin_user_id and myself["organization_key"] == world.b.key
+
+
+def test_keys_names_and_emails_are_per_organization(client: TestClient, world: World) -> None:
+    """B may reuse A's project key, field name and user email; that creates B's own rows."""
+    b = world.b
+    project = client.post("/v2/projects", json={"key": world.ids["project_key"], "name": "Same key"},
+                          headers=b.headers)
+    assert project.status_code == 201, project.text
+    assert project.json()["id"] != world.ids["project_id"]
+    field_response = client.post("/v2/fields", json={"name": "Secret Field Narwhal", "field_type": "text"},
+                                 headers=b.headers)
+    assert field_response.status_code == 201, field_response.text
+    user = client.post("/v2/users", json={"email": world.ids["member_email"], "name": "Namesake"},
+                       headers=b.headers)
+    assert user.status_code == 201, user.text
+    assert user.json()["id"] != world.ids["member_id"]
+    issue = _ok(client.post("/v2/issues", json={"project_id": world.ids["project_key"], "issue_type": "Task",
+                                                "summary": "In B"}, headers=b.headers), 201)
+    assert issue["key"] == f"{world.ids['project_key']}-1"
+    # A's issue with the same number keeps answering to A, and B's to B.
+    assert _ok(client.get(f"/v2/issues/{issue['key']}", headers=world.a.headers))["summary"] != "In B"
+    assert _ok(client.get(f"/v2/issues/{issue['key']}", headers=b.headers))["id"] == issue["id"]
+    token = _ok(client.post("/v2/myself/tokens", json={"name": "b-extra"}, headers=b.headers), 201)["api_token"]
+    assert _ok(client.get("/v2/myself", headers={"Authorization": f"Bearer {token}"}))["organization_key"] == b.key
+
+
+def test_a_password_login_is_scoped_to_the_named_organization(client: TestClient, world: World) -> None:
+    client.cookies.clear()
+    try:
+        wrong_org = client.post("/v2/session", json={"email": world.a.admin_email,
+                                                     "password": world.a.admin_password, "organization": world.b.key})
+        assert wrong_org.status_code == 401, wrong_org.text
+        assert "tessera_session" not in wrong_org.cookies
+        right_org = client.post("/v2/session", json={"email": world.a.admin_email,
+                                                     "password": world.a.admin_password, "organization": world.a.key})
+        assert right_org.status_code == 200, right_org.text
+        assert right_org.json()["organization_key"] == world.a.key
+        assert client.get(f"/v2/issues/{world.ids['story_id']}").status_code == 200
+        foreign = client.get(f"/v2/issues/{world.ids['b_story_id']}")
+        missing = client.get(f"/v2/issues/{MISSING_ID}")
+        assert foreign.status_code == 404 and foreign.json() == missing.json()
+        assert client.delete("/v2/session").status_code == 204
+    finally:
+        client.cookies.clear()
+
+
+# --- Coverage: every /v2 operation is classified -------------------------------------------------
+
+BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
+                             ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens")}
+OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session")}
+
+
+def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
+    for route in routes:
+        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if path is not None and methods:
+            for method in methods - {"HEAD", "OPTIONS"}:
+                yield method, prefix + path
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            context = getattr(route, "include_context", None)
+            yield from _operations_from_routes(original.routes, prefix + (getattr(context, "prefix", "") or ""))
+
+
+def test_every_v2_operation_has_an_isolation_case(client: TestClient) -> None:
+    schema = client.get("/v2/openapi.json").json()
+    operations = {(method.upper(), path) for path, item in schema["paths"].items() for method in item
+                  if method in {"get", "put", "post", "delete", "patch"}}
+    operations |= set(_operations_from_routes(list(client.app.routes)))
+    v2 = {op for op in operations if op[1].startswith("/v2/") and op[1] != "/v2/openapi.json"}
+    covered = ({(p.method, p.template) for p in PATH_PROBES} | {("GET", url) for url in LISTS}
+               | BODY_REFERENCE_OPERATIONS | OWN_OPERATIONS)
+    missing = sorted(v2 - covered)
+    assert not missing, f"/v2 operations without a tenancy isolation case: {missing}"
