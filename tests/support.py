@@ -124,3 +124,37 @@ def make_org(database_url: str, **kwargs: object) -> OrgHandle:
 
 def make_user(database_url: str, org: OrgHandle, **kwargs: object) -> UserHandle:
     return asyncio.run(make_user_async(database_url, org, **kwargs))  # type: ignore[arg-type]
+
+
+async def set_limits_async(database_url: str, org_key: str, **limits: int | None) -> None:
+    from tessera.tenancy.limits import do_set_limits
+
+    database = Database(Settings(database_url=database_url))
+    try:
+        async with database.unit_of_work() as session:
+            organization = await access_organization_by_key(session, org_key)
+            await do_set_limits(session, organization=organization, **limits)
+    finally:
+        await database.dispose()
+
+
+def set_limits(database_url: str, org_key: str, **limits: int | None) -> None:
+    """What `tessera set-limits KEY ...` does, in-process."""
+    asyncio.run(set_limits_async(database_url, org_key, **limits))
+
+
+async def fetch_rows_async(database_url: str, sql: str, params: dict | None = None) -> list[dict]:
+    from sqlalchemy import text
+
+    database = Database(Settings(database_url=database_url))
+    try:
+        async with database.unit_of_work(write=False) as session:
+            result = await session.execute(text(sql), params or {})
+            return [dict(row._mapping) for row in result]
+    finally:
+        await database.dispose()
+
+
+def fetch_rows(database_url: str, sql: str, params: dict | None = None) -> list[dict]:
+    """Raw rows, for tests that check what is stored (hashes, outbox state)."""
+    return asyncio.run(fetch_rows_async(database_url, sql, params))
