@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from tessera.projects.models import (
     Priority,
     Resolution,
 )
+from tessera.tenancy.actor import Actor
 from tessera.workflow.catalog import list_statuses
 from tessera.workflow.models import Status
 
@@ -58,9 +60,30 @@ class OrgCatalog:
         return next((p for p in self.priorities if p.is_default), self.priorities[len(self.priorities) // 2])
 
 
+_CACHE: OrderedDict[tuple[int, int], OrgCatalog] = OrderedDict()
+_CACHE_SIZE = 2048
+
+
+async def catalog_for(session: AsyncSession, actor: Actor) -> OrgCatalog:
+    """The actor's organization catalog, from the process cache when the organization's
+    catalog_version (read at authentication) says it is current."""
+    if actor.catalog_version is None:
+        return await load_catalog(session, actor.organization_id)
+    key = (actor.organization_id, actor.catalog_version)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    catalog = await load_catalog(session, actor.organization_id)
+    _CACHE[key] = catalog
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return catalog
+
+
 async def load_catalog(session: AsyncSession, organization_id: int) -> OrgCatalog:
     fields = await list_field_definitions(session, organization_id)
-    return OrgCatalog(
+    catalog = OrgCatalog(
         issue_types=await list_issue_types(session, organization_id),
         priorities=await list_priorities(session, organization_id),
         resolutions=await list_resolutions(session, organization_id),
@@ -69,3 +92,9 @@ async def load_catalog(session: AsyncSession, organization_id: int) -> OrgCatalo
         options=await list_options(session, organization_id, [f.id for f in fields]),
         link_types=await list_link_types(session, organization_id),
     )
+    # Detach: a cached catalog must not be expired by a later rollback of this session.
+    for group in (catalog.issue_types, catalog.priorities, catalog.resolutions, catalog.statuses, catalog.fields,
+                  catalog.link_types, *catalog.options.values()):
+        for entry in group:
+            session.expunge(entry)
+    return catalog

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from tessera.events.outbox import emit
-from tessera.issues.catalog import OrgCatalog, load_catalog
+from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.fields import (
     IssueState,
     check_due_date,
@@ -161,7 +161,7 @@ async def check_create_issue(session: AsyncSession, *, actor: Actor, data: Issue
                            field="project_id") from None
     if project.archived:
         raise InvalidInput(f"Project {project.key} is archived.", field="project_id")
-    catalog = catalog or await load_catalog(session, actor.organization_id)
+    catalog = catalog or await catalog_for(session, actor)
     data = data.model_copy()
     fields_set = set(data.model_fields_set) | {"issue_type", "summary", "priority"}
     if data.reporter_id is None:
@@ -217,7 +217,7 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
                            "POST /v2/issues/{issue_id}/transitions/{transition_id}.", field="status")
     await authorize(session, actor, Permission.EDIT_ISSUES, project)
     expected = expected_version if expected_version is not None else data.version
-    catalog = await load_catalog(session, actor.organization_id)
+    catalog = await catalog_for(session, actor)
     new = await _resolve_state(session, actor=actor, project=project, catalog=catalog,
                                data=data, issue=issue)
     old = await load_state(session, issue)
@@ -265,7 +265,7 @@ async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issu
         Issue.organization_id == actor.organization_id, Issue.parent_id == issue.id,
         Issue.project_id == issue.project_id))).all())
     if subtask_ids:
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
         subtask_types = {t.id for t in catalog.issue_types if t.hierarchy_level < 0}
         count = await session.scalar(select(func.count()).select_from(Issue).where(
             Issue.id.in_(subtask_ids), Issue.issue_type_id.in_(subtask_types)))

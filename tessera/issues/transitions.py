@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput
 from tessera.events.outbox import emit
-from tessera.issues.catalog import load_catalog
+from tessera.issues.catalog import catalog_for
 from tessera.issues.comments import check_add_comment
 from tessera.issues.history import FieldChange, field_changes_payload, record_changes
 from tessera.issues.models import Issue
@@ -26,7 +26,7 @@ async def available_transitions(session: AsyncSession, *, actor: Actor, issue: I
     await authorize(session, actor, Permission.BROWSE_PROJECTS, project)
     workflow = await session.get(Workflow, issue.workflow_id)
     assert workflow is not None
-    catalog = await load_catalog(session, actor.organization_id)
+    catalog = await catalog_for(session, actor)
     return [{"id": t["id"], "name": t["name"], "to": {"id": t["to"], "name": catalog.status(t["to"]).name,
                                                        "category": catalog.status(t["to"]).category}}
             for t in transitions_from(workflow, issue.status_id)]
@@ -48,7 +48,7 @@ async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: 
     if expected_version is not None and expected_version != issue.version:
         raise Conflict(f"{issue.key} was changed by someone else.", code="version_conflict",
                        data={"current_version": issue.version})
-    catalog = await load_catalog(session, actor.organization_id)
+    catalog = await catalog_for(session, actor)
     at = at or datetime.now(UTC)
     old_status, new_status = catalog.status(issue.status_id), catalog.status(transition["to"])
     changes = [FieldChange("status", "status", str(old_status.id), old_status.name, str(new_status.id),

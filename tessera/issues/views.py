@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, bindparam, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.catalog import OrgCatalog
@@ -27,7 +28,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def user_view(user: User | None) -> dict | None:
+def user_view(user: User | Row | None) -> dict | None:
     if user is None:
         return None
     return {"id": user.id, "display_name": user.display_name, "email": user.email, "active": user.active}
@@ -39,67 +40,102 @@ def status_view(catalog: OrgCatalog, status_id: int) -> dict:
             "category_name": CATEGORY_NAMES[status.category]}
 
 
+_IDS = bindparam("ids", expanding=True)
+_ORG = bindparam("org")
+_LABELS = select(IssueLabel.issue_id, IssueLabel.label).where(
+    IssueLabel.organization_id == _ORG, IssueLabel.issue_id.in_(_IDS)).order_by(IssueLabel.label)
+# Components and versions in one round trip: (issue_id, kind, id, name, released).
+_PARTS = union_all(
+    select(IssueComponent.issue_id, literal("component").label("kind"), Component.id, Component.name,
+           literal(False).label("released"))
+    .join(Component, Component.id == IssueComponent.component_id)
+    .where(IssueComponent.organization_id == _ORG, IssueComponent.issue_id.in_(_IDS)),
+    select(IssueVersion.issue_id, IssueVersion.kind, Version.id, Version.name, Version.released)
+    .join(Version, Version.id == IssueVersion.version_id)
+    .where(IssueVersion.organization_id == _ORG, IssueVersion.issue_id.in_(_IDS)),
+)
+_VALUES = select(CustomFieldValue.issue_id, CustomFieldValue.field_id, CustomFieldValue.value_number,
+                 CustomFieldValue.value_text, CustomFieldValue.value_date, CustomFieldValue.value_ref).where(
+    CustomFieldValue.organization_id == _ORG, CustomFieldValue.issue_id.in_(_IDS)).order_by(CustomFieldValue.id)
+_LINKS = select(IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id, IssueLink.target_issue_id).where(
+    IssueLink.organization_id == _ORG,
+    or_(IssueLink.source_issue_id.in_(_IDS), IssueLink.target_issue_id.in_(_IDS))).order_by(IssueLink.id)
+_RELATED_IDS = bindparam("related", expanding=True)
+_RELATED = select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id).where(
+    Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))).order_by(Issue.id)
+_USERS = select(User.id, User.display_name, User.email, User.active).where(
+    User.organization_id == _ORG, User.id.in_(_IDS))
+_PROJECTS = select(Project.id, Project.key, Project.name).where(Project.organization_id == _ORG,
+                                                                Project.id.in_(_IDS))
+
+
+class _Brief(NamedTuple):
+    id: int
+    key: str
+    summary: str
+    status_id: int
+    issue_type_id: int
+    parent_id: int | None
+
+
 async def render_issues(session: AsyncSession, *, organization_id: int, issues: Sequence[Issue],
                         catalog: OrgCatalog, expand: frozenset[str] = frozenset()) -> list[dict]:
+    """A fixed number of queries whatever the number of issues (about six)."""
     if not issues:
         return []
     ids = [issue.id for issue in issues]
     org = organization_id
+    # Core connection: these reads need no identity map, and skipping the ORM halves their cost.
+    connection = await session.connection()
     labels: dict[int, list[str]] = {}
-    for issue_id, label in await session.execute(select(IssueLabel.issue_id, IssueLabel.label).where(
-            IssueLabel.organization_id == org, IssueLabel.issue_id.in_(ids)).order_by(IssueLabel.label)):
+    for issue_id, label in await connection.execute(_LABELS, {"org": org, "ids": ids}):
         labels.setdefault(issue_id, []).append(label)
     components: dict[int, list[dict]] = {}
-    for issue_id, comp_id, name in await session.execute(
-            select(IssueComponent.issue_id, Component.id, Component.name)
-            .join(Component, Component.id == IssueComponent.component_id)
-            .where(IssueComponent.organization_id == org, IssueComponent.issue_id.in_(ids)).order_by(Component.name)):
-        components.setdefault(issue_id, []).append({"id": comp_id, "name": name})
     versions: dict[tuple[int, str], list[dict]] = {}
-    for issue_id, kind, version_id, name, released in await session.execute(
-            select(IssueVersion.issue_id, IssueVersion.kind, Version.id, Version.name, Version.released)
-            .join(Version, Version.id == IssueVersion.version_id)
-            .where(IssueVersion.organization_id == org, IssueVersion.issue_id.in_(ids)).order_by(Version.name)):
-        versions.setdefault((issue_id, kind), []).append({"id": version_id, "name": name, "released": released})
-    values: dict[int, list[CustomFieldValue]] = {}
-    for value in (await session.scalars(select(CustomFieldValue).where(
-            CustomFieldValue.organization_id == org, CustomFieldValue.issue_id.in_(ids))
-            .order_by(CustomFieldValue.id))).all():
-        values.setdefault(value.issue_id, []).append(value)
-    links = (await session.scalars(select(IssueLink).where(
-        IssueLink.organization_id == org,
-        or_(IssueLink.source_issue_id.in_(ids), IssueLink.target_issue_id.in_(ids))).order_by(IssueLink.id))).all()
-    subtasks = (await session.scalars(select(Issue).where(
-        Issue.organization_id == org, Issue.parent_id.in_(ids)).order_by(Issue.id))).all()
+    for issue_id, kind, part_id, name, released in sorted(
+            (await connection.execute(_PARTS, {"org": org, "ids": ids})).all(), key=lambda row: row[3]):
+        if kind == "component":
+            components.setdefault(issue_id, []).append({"id": part_id, "name": name})
+        else:
+            versions.setdefault((issue_id, kind), []).append({"id": part_id, "name": name,
+                                                              "released": bool(released)})
+    values: dict[int, list[Row]] = {}
+    for row in await connection.execute(_VALUES, {"org": org, "ids": ids}):
+        values.setdefault(row.issue_id, []).append(row)
+    links = (await connection.execute(_LINKS, {"org": org, "ids": ids})).all()
     related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
     related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
     related_ids -= set(ids)
-    related = {i.id: i for i in issues}
-    if related_ids:
-        related.update({i.id: i for i in (await session.scalars(select(Issue).where(
-            Issue.organization_id == org, Issue.id.in_(related_ids)))).all()})
+    related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
+                                  for i in issues}
+    subtasks: list[_Brief] = []
+    id_set = set(ids)
+    for row in await connection.execute(_RELATED, {"org": org, "ids": ids, "related": list(related_ids)}):
+        brief_row = _Brief(*row)
+        related.setdefault(brief_row.id, brief_row)
+        if brief_row.parent_id in id_set:
+            subtasks.append(brief_row)
     user_ids = {uid for issue in issues for uid in (issue.assignee_id, issue.reporter_id, issue.creator_id) if uid}
     user_ids |= {v.value_ref for vs in values.values() for v in vs
                  if v.value_ref and catalog.field(v.field_id).field_type == "user"}
     changelogs = await load_changelog(session, organization_id=org, issue_ids=ids) if "changelog" in expand else {}
     user_ids |= {h["author_id"] for hs in changelogs.values() for h in hs if h["author_id"]}
-    users = {u.id: u for u in (await session.scalars(select(User).where(
-        User.organization_id == org, User.id.in_(user_ids)))).all()} if user_ids else {}
-    project_ids = {issue.project_id for issue in issues}
-    projects = {p.id: p for p in (await session.scalars(select(Project).where(
-        Project.organization_id == org, Project.id.in_(project_ids)))).all()}
+    users = {row.id: row for row in await connection.execute(_USERS, {"org": org, "ids": list(user_ids)})} \
+        if user_ids else {}
+    projects = {row.id: row for row in await session.execute(
+        _PROJECTS, {"org": org, "ids": list({issue.project_id for issue in issues})})}
     sprint_ids = {v.value_ref for vs in values.values() for v in vs
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
     sprints = {s.id: s for s in (await session.scalars(select(Sprint).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
 
-    def brief(issue: Issue) -> dict:
+    def brief(issue: Issue | _Brief) -> dict:
         return {"id": issue.id, "key": issue.key, "summary": issue.summary,
                 "status": status_view(catalog, issue.status_id),
                 "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name}}
 
-    def custom_view(issue_values: list[CustomFieldValue]) -> dict:
+    def custom_view(issue_values: list[Row]) -> dict:
         shown: dict[str, object] = {}
         for definition in catalog.fields:
             field_values = [v for v in issue_values if v.field_id == definition.id]

@@ -23,6 +23,7 @@ from tessera.projects.models import (
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.service import do_bump_catalog_version
 
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 TEXT_MAX = 32_767
@@ -144,6 +145,7 @@ async def check_create_field(session: AsyncSession, *, actor: Actor, key: str | 
         session.add(CustomFieldOption(organization_id=actor.organization_id, field_id=definition.id,
                                       value=option, position=position))
     await session.flush()
+    await do_bump_catalog_version(session, actor.organization_id)
     return definition
 
 
@@ -162,6 +164,7 @@ async def check_add_option(session: AsyncSession, *, actor: Actor, definition: C
                                position=len(options))
     session.add(option)
     await session.flush()
+    await do_bump_catalog_version(session, actor.organization_id)
     return option
 
 

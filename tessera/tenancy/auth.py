@@ -20,7 +20,8 @@ from tessera.tenancy.secrets import TOKEN_PREFIX, digest, new_opaque_secret, ver
 def _actor(user: User, org: Organization, via: str, csrf_token: str | None = None) -> Actor:
     return Actor(organization_id=user.organization_id, user_id=user.id, email=user.email,
                  display_name=user.display_name, org_role=user.role, via=via, csrf_token=csrf_token,
-                 organization_key=org.key, requests_per_minute=effective_limits(org).requests_per_minute)
+                 organization_key=org.key, requests_per_minute=effective_limits(org).requests_per_minute,
+                 catalog_version=org.catalog_version)
 
 
 async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True) -> Actor:

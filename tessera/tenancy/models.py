@@ -25,6 +25,9 @@ class Organization(IdMixin, TimestampMixin, Base):
     max_users: Mapped[int | None] = mapped_column(Integer)
     storage_mb: Mapped[int | None] = mapped_column(Integer)
     settings: Mapped[dict] = mapped_column(JsonType, nullable=False, default=dict)
+    # Bumped whenever issue types, priorities, statuses, fields or workflows change, so every
+    # server process can cache the catalogs and still never serve a stale one.
+    catalog_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
 
 class User(IdMixin, TenantMixin, TimestampMixin, Base):

@@ -164,3 +164,9 @@ async def do_revoke_token(session: AsyncSession, actor: Actor, token_id: int) ->
         ApiToken.id == token_id).values(revoked=True))
     if result.rowcount != 1:
         raise NotFound("Token not found.")
+
+
+async def do_bump_catalog_version(session: AsyncSession, organization_id: int) -> None:
+    """Call in the same transaction as any change to an organization's catalogs."""
+    await session.execute(update(Organization).where(Organization.id == organization_id)
+                          .values(catalog_version=Organization.catalog_version + 1))

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('max_users', sa.Integer(), nullable=True),
     sa.Column('storage_mb', sa.Integer(), nullable=True),
     sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('catalog_version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('created_at', tessera.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', tessera.db.base.UTCDateTime(timezone=True), nullable=False),

@@ -11,7 +11,7 @@ from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import field_view
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import load_catalog
+from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions
@@ -38,7 +38,7 @@ SYSTEM_FIELDS = (
 @router.get("/fields")
 async def get_fields(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     system = [{"id": fid, "name": name, "custom": False, "field_type": kind} for fid, name, kind in SYSTEM_FIELDS]
     return {"fields": system + [field_view(f, catalog.options.get(f.id)) for f in catalog.fields]}
 
@@ -65,7 +65,7 @@ async def add_option(field_id: int, body: OptionCreate, ctx: Ctx) -> dict:
 @router.get("/issue-types")
 async def issue_types(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     return {"issue_types": [{"id": t.id, "name": t.name, "description": t.description, "subtask": t.subtask,
                              "hierarchy_level": t.hierarchy_level} for t in catalog.issue_types]}
 
@@ -73,7 +73,7 @@ async def issue_types(ctx: Ctx) -> dict:
 @router.get("/priorities")
 async def priorities(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     return {"priorities": [{"id": p.id, "name": p.name, "color": p.color, "default": p.is_default}
                            for p in catalog.priorities]}
 
@@ -81,14 +81,14 @@ async def priorities(ctx: Ctx) -> dict:
 @router.get("/resolutions")
 async def resolutions(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     return {"resolutions": [{"id": r.id, "name": r.name, "description": r.description} for r in catalog.resolutions]}
 
 
 @router.get("/statuses")
 async def statuses(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     return {"statuses": [{"id": s.id, "name": s.name, "category": s.category,
                           "category_name": CATEGORY_NAMES[s.category]} for s in catalog.statuses]}
 
@@ -96,7 +96,7 @@ async def statuses(ctx: Ctx) -> dict:
 @router.get("/link-types")
 async def link_types(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        catalog = await load_catalog(session, actor.organization_id)
+        catalog = await catalog_for(session, actor)
     return {"link_types": [{"id": t.id, "name": t.name, "outward": t.outward, "inward": t.inward}
                            for t in catalog.link_types]}
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.schemas import CommentCreate, IssueOut, TransitionBody
 from tessera.errors import InvalidInput, PreconditionFailed
-from tessera.issues.catalog import load_catalog
+from tessera.issues.catalog import catalog_for
 from tessera.issues.comments import check_add_comment, list_comments
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
@@ -45,7 +45,7 @@ def parse_expand(expand: str | None) -> frozenset[str]:
 
 async def _issue_response(ctx: RequestContext, session, actor, issue, *, status_code: int = 200,
                           expand: frozenset[str] = frozenset()) -> JSONResponse:
-    catalog = await load_catalog(session, actor.organization_id)
+    catalog = await catalog_for(session, actor)
     [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=expand)
     view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
