@@ -1,20 +1,18 @@
-"""Server-rendered pages (Jinja2 + HTMX)."""
+"""Server-rendered pages (Jinja2 + HTMX): one router assembled from the page modules."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+
+from tessera.web import create, issue_edit, issue_view, projects, signin
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-async def home() -> RedirectResponse:
-    return RedirectResponse("/docs")
+for module in (signin, projects, create, issue_view, issue_edit):
+    router.include_router(module.router)
 
 
 def mount_static(app: FastAPI) -> None:

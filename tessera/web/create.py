@@ -1,0 +1,82 @@
+"""The create-issue form: project, type, summary, description, priority, assignee, labels."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.errors import InvalidInput
+from tessera.issues.catalog import load_catalog
+from tessera.issues.inputs import IssueCreate
+from tessera.issues.service import check_create_issue
+from tessera.projects.service import list_projects
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.service import list_users
+from tessera.web.context import Web
+from tessera.web.errors import WebRoute
+
+router = APIRouter(route_class=WebRoute)
+FIELDS = ("project", "issue_type", "summary", "description", "priority", "assignee", "labels")
+
+
+def parse_labels(text: str) -> list[str]:
+    return [label for label in re.split(r"[\s,]+", text) if label]
+
+
+def issue_input(form: dict[str, str]) -> IssueCreate:
+    assignee = form.get("assignee", "").strip()
+    values: dict[str, Any] = {
+        "project_id": form.get("project", "").strip(), "issue_type": form.get("issue_type", "").strip(),
+        "summary": form.get("summary", "").strip(), "description": form.get("description", ""),
+        "labels": parse_labels(form.get("labels", "")),
+    }
+    if form.get("priority"):
+        values["priority"] = form["priority"]
+    if assignee:
+        values["assignee_id"] = int(assignee) if assignee.isdigit() else assignee
+    try:
+        return IssueCreate(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first.get("loc") else "summary"
+        messages = {"summary": "A summary is required (at most 255 characters).",
+                    "project_id": "Choose a project.", "issue_type": "Choose an issue type.",
+                    "labels": "Labels are at most 255 characters each, and at most 100 of them."}
+        raise InvalidInput(messages.get(field, f"{field}: {first.get('msg', 'invalid value')}"),
+                           field=field) from None
+
+
+async def form_choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    catalog = await load_catalog(session, actor.organization_id)
+    users, _ = await list_users(session, actor, max_results=200)
+    return {"projects": await list_projects(session, actor), "users": users,
+            "issue_types": [t for t in catalog.issue_types if not t.subtask],
+            "priorities": catalog.priorities, "default_priority": catalog.default_priority.name}
+
+
+@router.get("/issues/new")
+async def create_form(web: Web, project: str = "") -> Response:
+    async with web.transaction() as (session, actor):
+        choices = await form_choices(session, actor)
+    values = {"project": project.upper(), "issue_type": "Task", "priority": choices["default_priority"]}
+    return web.render("create.html", form=values, error=None, nav="create", **choices)
+
+
+@router.post("/issues/new")
+async def create_issue(web: Web) -> Response:
+    form = await web.form()
+    try:
+        async with web.transaction() as (session, actor):
+            issue = await check_create_issue(session, actor=actor, data=issue_input(form))
+            key = issue.key
+    except InvalidInput as error:
+        async with web.transaction(write=False) as (session, actor):
+            choices = await form_choices(session, actor)
+        return web.render("create.html", status_code=400, form={k: form.get(k, "") for k in FIELDS},
+                          error=error.message, error_field=error.field, nav="create", **choices)
+    return web.redirect(f"/browse/{key}")

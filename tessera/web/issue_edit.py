@@ -1,0 +1,86 @@
+"""Inline edits on the issue view: HTMX swaps one field between its display and its editor.
+
+Every save sends the issue `version` the page was rendered with (the hidden #issue-version
+input, refreshed out-of-band after each save), so a change made meanwhile by someone else
+answers 409 with a message instead of being overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.issues.inputs import IssueUpdate
+from tessera.issues.service import access_issue, check_update_issue
+from tessera.tenancy.service import list_users
+from tessera.web.context import Web
+from tessera.web.errors import WebRoute
+from tessera.web.issue_view import issue_view, version_of
+
+router = APIRouter(route_class=WebRoute)
+EDITABLE = ("summary", "description", "priority", "assignee")
+
+
+def check_field(field: str) -> str:
+    if field not in EDITABLE:
+        raise NotFound(f"'{field[:50]}' is not a field that can be edited here.")
+    return field
+
+
+def update_for(field: str, value: str, version: int | None) -> IssueUpdate:
+    """The IssueUpdate for one field; an empty assignee unassigns."""
+    try:
+        if field == "assignee":
+            return IssueUpdate(assignee_id=int(value) if value.strip() else None, version=version)
+        if field == "priority":
+            return IssueUpdate(priority=value, version=version)
+        if field == "summary":
+            return IssueUpdate(summary=value.strip(), version=version)
+        return IssueUpdate(description=value, version=version)
+    except (ValidationError, ValueError):
+        limit = "255" if field == "summary" else "131,068"
+        raise InvalidInput(f"The {field} must not be empty and may have at most {limit} characters.",
+                           field=field) from None
+
+
+async def editor_values(web: Web, issue_key: str) -> dict[str, Any]:
+    async with web.transaction(write=False) as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_key)
+        values = await issue_view(session, actor, issue)
+        values["users"], _ = await list_users(session, actor, max_results=200)
+    return values
+
+
+@router.get("/browse/{issue_key}/fields/{field}")
+async def show_field(issue_key: str, field: str, web: Web) -> Response:
+    values = await editor_values(web, issue_key)
+    return web.render("partials/field.html", field=check_field(field), **values)
+
+
+@router.get("/browse/{issue_key}/fields/{field}/edit")
+async def edit_field(issue_key: str, field: str, web: Web) -> Response:
+    values = await editor_values(web, issue_key)
+    return web.render("partials/editor.html", field=check_field(field), error=None, conflict=False, **values)
+
+
+@router.post("/browse/{issue_key}/fields/{field}")
+async def save_field(issue_key: str, field: str, web: Web) -> Response:
+    check_field(field)
+    form = await web.form()
+    value = form.get("value", "")
+    try:
+        async with web.transaction() as (session, actor):
+            issue, project = await access_issue(session, actor, issue_key)
+            data = update_for(field, value, version_of(form.get("version")))
+            issue = await check_update_issue(session, actor=actor, issue=issue, project=project, data=data)
+            values = await issue_view(session, actor, issue)
+    except (Conflict, InvalidInput) as error:
+        values = await editor_values(web, issue_key)
+        conflict = isinstance(error, Conflict)
+        return web.render("partials/editor.html", status_code=409 if conflict else 400, field=field,
+                          error=error.message, error_data=error.data, conflict=conflict, sent=value,
+                          **values)
+    return web.render("partials/field.html", field=field, oob_version=True, **values)

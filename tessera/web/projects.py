@@ -1,0 +1,67 @@
+"""The project list and a project's issue list (filters and paging; HTMX swaps just the table)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from tessera.issues.catalog import load_catalog
+from tessera.issues.listing import UNASSIGNED, IssueFilter, list_project_issues
+from tessera.issues.views import render_issues
+from tessera.projects.service import access_project, list_projects
+from tessera.tenancy.service import list_users, users_by_id
+from tessera.web.context import Web
+from tessera.web.errors import WebRoute
+
+router = APIRouter(route_class=WebRoute)
+PAGE_SIZE = 25
+CATEGORIES = (("", "All statuses"), ("todo", "To Do"), ("in_progress", "In Progress"), ("done", "Done"))
+
+
+def page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
+@router.get("/projects")
+async def projects_page(web: Web) -> Response:
+    async with web.transaction() as (session, actor):
+        projects = await list_projects(session, actor)
+        leads = await users_by_id(session, actor.organization_id, {p.lead_id for p in projects if p.lead_id})
+    return web.render("projects.html", projects=projects, leads=leads, nav="projects")
+
+
+@router.get("/projects/{project_key}")
+async def issues_page(project_key: str, web: Web, category: str = "", assignee: str = "", q: str = "",
+                      page: str = "1") -> Response:
+    number = page_number(page)
+    q = q[:200]
+    async with web.transaction() as (session, actor):
+        project = await access_project(session, actor, project_key)
+        assignee_ref: int | str | None = None
+        if assignee == "me":
+            assignee_ref = actor.user_id
+        elif assignee == UNASSIGNED:
+            assignee_ref = UNASSIGNED
+        elif assignee.isdigit():
+            assignee_ref = int(assignee)
+        criteria = IssueFilter(status_category=category or None, assignee=assignee_ref, text=q or None)
+        issues, total = await list_project_issues(session, actor=actor, project=project, criteria=criteria,
+                                                  start_at=(number - 1) * PAGE_SIZE, max_results=PAGE_SIZE)
+        catalog = await load_catalog(session, actor.organization_id)
+        rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog)
+        users, _ = await list_users(session, actor, max_results=200)
+    filters = {"category": category, "assignee": assignee, "q": q}
+    pages = max(1, -(-total // PAGE_SIZE))
+
+    def page_url(target: int) -> str:
+        query = urlencode({k: v for k, v in {**filters, "page": str(target)}.items() if v and v != "1"})
+        return f"/projects/{project.key}" + (f"?{query}" if query else "")
+
+    values = dict(project=project, rows=rows, total=total, page=number, pages=pages, page_url=page_url,
+                  filters=filters, categories=CATEGORIES, users=users, nav="issues",
+                  first=(number - 1) * PAGE_SIZE + 1 if total else 0, last=min(number * PAGE_SIZE, total))
+    if web.is_htmx and web.request.headers.get("hx-target") == "issue-table":
+        return web.render("partials/issue_table.html", **values)
+    return web.render("issues.html", **values)

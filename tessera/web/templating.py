@@ -1,0 +1,74 @@
+"""The Jinja2 environment of the pages and the small filters their templates use."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES = Path(__file__).parent / "templates"
+AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#172b4d")
+LOZENGES = {"todo": "lozenge-todo", "in_progress": "lozenge-progress", "done": "lozenge-done"}
+
+
+def _parse(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def ago(value: str | datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', 'yesterday', then the date."""
+    moment = _parse(value)
+    if moment is None:
+        return ""
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''} ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 7 * 86400:
+        return f"{seconds // 86400} days ago"
+    return moment.strftime("%d %b %Y")
+
+
+def when(value: str | datetime | None) -> str:
+    moment = _parse(value)
+    return moment.strftime("%d %b %Y, %H:%M UTC") if moment else ""
+
+
+def initials(name: str | None) -> str:
+    parts = [part for part in (name or "").replace(".", " ").split() if part]
+    if not parts:
+        return "?"
+    return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
+
+
+def avatar_color(name: str | None) -> str:
+    digest = hashlib.sha1((name or "").encode()).digest()
+    return AVATAR_COLORS[digest[0] % len(AVATAR_COLORS)]
+
+
+def lozenge(category: str | None) -> str:
+    return LOZENGES.get(category or "", "lozenge-todo")
+
+
+def slug(name: str | None) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in (name or "").lower()).strip("-")
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.filters.update(ago=ago, when=when, initials=initials, avatar_color=avatar_color, lozenge=lozenge,
+                             slug=slug)

@@ -1,0 +1,66 @@
+"""Sign-in, sign-out and the redirects around them."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.support import OrgHandle
+from tests.web.conftest import sign_in
+
+
+def test_root_redirects_to_sign_in_when_signed_out(web: TestClient) -> None:
+    response = web.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin"
+
+
+def test_pages_redirect_to_sign_in_and_back(web: TestClient, org: OrgHandle) -> None:
+    response = web.get("/projects/ABC?q=x", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=/projects/ABC%3Fq%3Dx"
+    form = web.get(response.headers["location"])
+    assert 'name="next" value="/projects/ABC?q=x"' in form.text
+
+
+def test_sign_in_sets_the_session_cookie_shared_with_the_api(web: TestClient, org: OrgHandle) -> None:
+    response = web.post("/signin", data={"email": org.admin_email, "password": org.admin_password,
+                                         "organization": org.key.lower(), "next": "/projects"},
+                        follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/projects"
+    assert "tessera_session" in web.cookies
+    assert web.get("/", follow_redirects=False).headers["location"] == "/projects"
+    myself = web.get("/v2/myself")
+    assert myself.status_code == 200
+    assert myself.json()["email"] == org.admin_email
+
+
+def test_wrong_password_shows_a_message(web: TestClient, org: OrgHandle) -> None:
+    response = web.post("/signin", data={"email": org.admin_email, "password": "wrong"})
+    assert response.status_code == 401
+    assert "Email or password is incorrect." in response.text
+    assert "tessera_session" not in web.cookies
+
+
+def test_next_never_leaves_the_site(web: TestClient, org: OrgHandle) -> None:
+    response = web.post("/signin", data={"email": org.admin_email, "password": org.admin_password,
+                                         "next": "//evil.example/x"}, follow_redirects=False)
+    assert response.headers["location"] == "/projects"
+
+
+def test_sign_out_needs_csrf_and_ends_the_session(web: TestClient, org: OrgHandle) -> None:
+    csrf = sign_in(web, org)
+    refused = web.post("/signout", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403
+    response = web.post("/signout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin"
+    web.cookies.clear()
+    assert web.get("/projects", follow_redirects=False).status_code == 303
+
+
+def test_an_ended_session_redirects_to_sign_in(web: TestClient) -> None:
+    web.cookies.set("tessera_session", "not-a-session")
+    response = web.get("/projects", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/signin")
