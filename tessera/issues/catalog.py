@@ -19,8 +19,8 @@ from tessera.projects.models import (
     Resolution,
 )
 from tessera.tenancy.actor import Actor
-from tessera.workflow.catalog import list_statuses
-from tessera.workflow.models import Status
+from tessera.workflow.catalog import list_statuses, list_workflows
+from tessera.workflow.models import Status, Workflow
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class OrgCatalog:
     fields: Sequence[CustomFieldDefinition]
     options: dict[int, list[CustomFieldOption]]
     link_types: Sequence[LinkType]
+    workflows: Sequence[Workflow]
 
     def issue_type(self, type_id: int) -> IssueType:
         return next(t for t in self.issue_types if t.id == type_id)
@@ -66,7 +67,8 @@ _CACHE_SIZE = 2048
 
 async def catalog_for(session: AsyncSession, actor: Actor) -> OrgCatalog:
     """The actor's organization catalog, from the process cache when the organization's
-    catalog_version (read at authentication) says it is current."""
+    catalog_version (read at authentication) says it is current. Whatever changes a catalog
+    (types, priorities, statuses, fields, workflows) must call do_bump_catalog_version."""
     if actor.catalog_version is None:
         return await load_catalog(session, actor.organization_id)
     key = (actor.organization_id, actor.catalog_version)
@@ -91,10 +93,11 @@ async def load_catalog(session: AsyncSession, organization_id: int) -> OrgCatalo
         fields=fields,
         options=await list_options(session, organization_id, [f.id for f in fields]),
         link_types=await list_link_types(session, organization_id),
+        workflows=await list_workflows(session, organization_id),
     )
     # Detach: a cached catalog must not be expired by a later rollback of this session.
     for group in (catalog.issue_types, catalog.priorities, catalog.resolutions, catalog.statuses, catalog.fields,
-                  catalog.link_types, *catalog.options.values()):
+                  catalog.link_types, catalog.workflows, *catalog.options.values()):
         for entry in group:
             session.expunge(entry)
     return catalog

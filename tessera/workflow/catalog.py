@@ -24,9 +24,12 @@ async def list_workflows(session: AsyncSession, organization_id: int) -> Sequenc
 
 async def resolve_workflow(session: AsyncSession, organization_id: int, ref: object | None,
                            project_default_id: int | None) -> Workflow:
+    return pick_workflow(await list_workflows(session, organization_id), ref, project_default_id)
+
+
+def pick_workflow(workflows: Sequence[Workflow], ref: object | None, project_default_id: int | None) -> Workflow:
     """An explicit reference (id, key, name, or the seed's "workflow_<key>"), else the project's
     default, else the organization's default workflow."""
-    workflows = await list_workflows(session, organization_id)
     if ref is None:
         for workflow in workflows:
             if workflow.id == project_default_id:
