@@ -55,6 +55,7 @@ def cli() -> None:
     """Tessera: a Jira-class ticketing system."""
     logging.basicConfig(level=os.environ.get("TESSERA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @cli.command()
