@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.events.outbox import emit
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES, ProjectRoleMember, User
@@ -100,6 +101,9 @@ async def check_create_project(session: AsyncSession, *, actor: Actor, key: str,
     session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
                                   user_id=lead or actor.user_id, role="administrators"))
     await session.flush()
+    await emit(session, organization_id=actor.organization_id, event_type="project_created",
+               aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
+               payload={"project_id": project.id, "project_key": project.key, "user_id": actor.user_id})
     return project
 
 
@@ -135,6 +139,10 @@ async def check_update_project(session: AsyncSession, *, actor: Actor, project: 
         if result.rowcount != 1:
             raise Conflict("The project was changed by someone else.", code="version_conflict")
         await session.refresh(project)
+        await emit(session, organization_id=actor.organization_id, event_type="project_updated",
+                   aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
+                   payload={"project_id": project.id, "project_key": project.key, "user_id": actor.user_id,
+                            "changed": sorted(values)})
     return project
 
 

@@ -61,6 +61,13 @@ class RequestContext:
             yield session, actor
 
     @asynccontextmanager
+    async def read_after_commit(self) -> AsyncIterator[AsyncSession]:
+        """A fresh read transaction for building a response once the change has committed, so
+        the write transaction (and its row locks) ends as early as possible."""
+        async with self.database.unit_of_work(write=False) as session:
+            yield session
+
+    @asynccontextmanager
     async def anonymous(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         async with self.database.unit_of_work(write=write) as session:
             yield session

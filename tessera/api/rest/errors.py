@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tessera.errors import RateLimited, TesseraError
@@ -76,6 +76,16 @@ async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse
                         status_code=409)
 
 
+async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    """PostgreSQL refuses some values a client can send (a NUL character in text, SQLSTATE class
+    22 "data exception"); that is bad input, not our failure. Anything else stays a 500."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if not sqlstate.startswith("22"):
+        return await unexpected_error(request, exc)
+    return JSONResponse(error_body("invalid_input", "The request holds a value that cannot be stored, such as a "
+                                   "NUL character in text."), status_code=400)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(error_body("internal_error", "Something went wrong on our side."), status_code=500)
@@ -86,4 +96,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)

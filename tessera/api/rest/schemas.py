@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=32_767)]
 Ref = int | str
+# An id in a path: storage ids are 64-bit, so a larger number names nothing and must be
+# refused before it reaches the database driver (which would fail with an overflow).
+StoredId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1)]
 
 
 class Body(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import field_view
-from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate
+from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
@@ -55,7 +55,7 @@ async def create_field(body: FieldCreate, ctx: Ctx) -> dict:
 
 
 @router.post("/fields/{field_id}/options", status_code=201)
-async def add_option(field_id: int, body: OptionCreate, ctx: Ctx) -> dict:
+async def add_option(field_id: StoredId, body: OptionCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         definition = await access_field_definition(session, actor, field_id)
         option = await check_add_option(session, actor=actor, definition=definition, value=body.value)
@@ -134,7 +134,7 @@ async def create_link(body: LinkCreate, ctx: Ctx) -> dict:
 
 
 @router.get("/issue-links/{link_id}")
-async def get_link(link_id: int, ctx: Ctx) -> dict:
+async def get_link(link_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         link = await access_link(session, actor, link_id)
         return {"id": link.id, "type_id": link.link_type_id, "outward_issue_id": link.source_issue_id,
@@ -142,7 +142,7 @@ async def get_link(link_id: int, ctx: Ctx) -> dict:
 
 
 @router.delete("/issue-links/{link_id}", status_code=204)
-async def delete_link(link_id: int, ctx: Ctx) -> Response:
+async def delete_link(link_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         link = await access_link(session, actor, link_id)
         await check_delete_link(session, actor=actor, link=link)

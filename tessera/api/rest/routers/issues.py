@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.schemas import CommentCreate, IssueOut, TransitionBody
@@ -14,9 +15,11 @@ from tessera.issues.catalog import catalog_for
 from tessera.issues.comments import check_add_comment, list_comments
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
+from tessera.issues.models import Issue
 from tessera.issues.service import access_issue, check_create_issue, check_delete_issue, check_update_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import iso, render_issues
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter(prefix="/v2", tags=["issues"])
@@ -43,8 +46,14 @@ def parse_expand(expand: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (expand or "").split(",") if part.strip())
 
 
-async def _issue_response(ctx: RequestContext, session, actor, issue, *, status_code: int = 200,
-                          expand: frozenset[str] = frozenset()) -> JSONResponse:
+async def _committed_issue_response(ctx: RequestContext, actor: Actor, issue: Issue, *, status_code: int = 200
+                                    ) -> JSONResponse:
+    async with ctx.read_after_commit() as session:
+        return await _issue_response(ctx, session, actor, issue, status_code=status_code)
+
+
+async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Actor, issue: Issue, *,
+                          status_code: int = 200, expand: frozenset[str] = frozenset()) -> JSONResponse:
     catalog = await catalog_for(session, actor)
     [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=expand)
@@ -56,7 +65,7 @@ async def _issue_response(ctx: RequestContext, session, actor, issue, *, status_
 async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         issue = await check_create_issue(session, actor=actor, data=body)
-        response = await _issue_response(ctx, session, actor, issue, status_code=201)
+    response = await _committed_issue_response(ctx, actor, issue, status_code=201)
     response.headers["Location"] = f"/v2/issues/{issue.id}"
     return response
 
@@ -77,7 +86,7 @@ async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
         expected = parse_if_match(if_match)
         issue = await check_update_issue(session, actor=actor, issue=issue, project=project, data=body,
                                          expected_version=expected, via_if_match=expected is not None)
-        return await _issue_response(ctx, session, actor, issue)
+    return await _committed_issue_response(ctx, actor, issue)
 
 
 @router.delete("/issues/{issue_id}", status_code=204)
@@ -123,7 +132,7 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                              transition_ref=transition_id, resolution=body.fields.get("resolution"),
                                              comment=body.comment, expected_version=body.version)
-        return await _issue_response(ctx, session, actor, issue)
+    return await _committed_issue_response(ctx, actor, issue)
 
 
 @router.post("/issues/{issue_id}/comments", status_code=201)

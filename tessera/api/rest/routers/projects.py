@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import part_view, project_view
-from tessera.api.rest.schemas import PartCreate, PartUpdate, ProjectCreate, ProjectUpdate, RoleMembers
+from tessera.api.rest.schemas import PartCreate, PartUpdate, ProjectCreate, ProjectUpdate, RoleMembers, StoredId
 from tessera.projects.components import access_part, check_create_part, check_delete_part, check_update_part, list_parts
 from tessera.projects.models import Component, Version
 from tessera.projects.service import (
@@ -97,13 +97,13 @@ def _part_routes(kind: str) -> None:
             return part_view(part)
 
     @router.get(f"/{kind}/{{part_id}}", name=f"get_{kind[:-1]}")
-    async def get(part_id: int, ctx: Ctx) -> dict:
+    async def get(part_id: StoredId, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             part, _ = await access_part(session, actor, model, part_id)
             return part_view(part)
 
     @router.put(f"/{kind}/{{part_id}}", name=f"update_{kind[:-1]}")
-    async def update(part_id: int, body: PartUpdate, ctx: Ctx) -> dict:
+    async def update(part_id: StoredId, body: PartUpdate, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             part, project = await access_part(session, actor, model, part_id)
             part = await check_update_part(session, actor=actor, part=part, project=project,
@@ -111,7 +111,7 @@ def _part_routes(kind: str) -> None:
             return part_view(part)
 
     @router.delete(f"/{kind}/{{part_id}}", status_code=204, name=f"delete_{kind[:-1]}")
-    async def delete(part_id: int, ctx: Ctx) -> Response:
+    async def delete(part_id: StoredId, ctx: Ctx) -> Response:
         async with ctx.transaction() as (session, actor):
             part, project = await access_part(session, actor, model, part_id, Permission.BROWSE_PROJECTS)
             await check_delete_part(session, actor=actor, part=part, project=project)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from tessera.api.rest.context import SESSION_COOKIE, RequestContext, request_context
 from tessera.api.rest.render import user_view
-from tessera.api.rest.schemas import Login, TokenCreate, UserCreate, UserUpdate
+from tessera.api.rest.schemas import Login, StoredId, TokenCreate, UserCreate, UserUpdate
 from tessera.errors import PermissionDenied
 from tessera.issues.views import iso
 from tessera.tenancy.auth import (
@@ -66,13 +66,13 @@ async def create_user(body: UserCreate, ctx: Ctx) -> dict:
 
 
 @router.get("/users/{user_id}")
-async def get_user(user_id: int, ctx: Ctx) -> dict:
+async def get_user(user_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return user_view(await access_user(session, actor, user_id), full=True)
 
 
 @router.put("/users/{user_id}")
-async def update_user(user_id: int, body: UserUpdate, ctx: Ctx) -> dict:
+async def update_user(user_id: StoredId, body: UserUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, user_id)
         if (body.role is not None or body.active is not None or user.id != actor.user_id) and not actor.is_org_admin:
@@ -130,7 +130,7 @@ async def create_token(body: TokenCreate, ctx: Ctx) -> dict:
 
 
 @router.delete("/myself/tokens/{token_id}", status_code=204)
-async def revoke_token(token_id: int, ctx: Ctx) -> Response:
+async def revoke_token(token_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         await do_revoke_token(session, actor, token_id)
     return Response(status_code=204)
