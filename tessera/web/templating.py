@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 TEMPLATES = Path(__file__).parent / "templates"
 AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#172b4d")
+STRONG = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+CODE = re.compile(r"`([^`\n]+)`|\{\{([^}\n]+)\}\}")
 LOZENGES = {"todo": "lozenge-todo", "in_progress": "lozenge-progress", "done": "lozenge-done"}
 
 
@@ -69,6 +73,14 @@ def slug(name: str | None) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in (name or "").lower()).strip("-")
 
 
+def wiki(text: str | None) -> Markup:
+    """The little of Jira's wiki markup that reads badly raw: *strong*, {{code}} and `code`.
+    Everything else stays text; the input is escaped first, so no markup gets through."""
+    html = str(escape(text or ""))
+    html = CODE.sub(lambda m: f"<code>{m.group(1) or m.group(2)}</code>", html)
+    return Markup(STRONG.sub(r"<strong>\1</strong>", html))
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters.update(ago=ago, when=when, initials=initials, avatar_color=avatar_color, lozenge=lozenge,
-                             slug=slug)
+                             slug=slug, wiki=wiki)

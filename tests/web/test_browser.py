@@ -1,0 +1,167 @@
+"""End to end in headless Chromium against a real `tessera serve`: sign in, create an issue
+through the form, transition it, comment, edit inline (and lose a race), filter the list."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TESSERA = Path(sys.executable).parent / "tessera"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tessera serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"tessera serve did not answer on {url} within {seconds}s")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('browser')}/x.db"
+    key, password = f"WEB{uuid.uuid4().hex[:6].upper()}", "browser-test-password"
+    email = f"admin@{key.lower()}.test"
+    created = subprocess.run([str(TESSERA), "create-org", key, "--name", "Browser Org", "--admin-email", email,
+                              "--admin-password", password, "--admin-name", "Ada Admin", "--json",
+                              "--database-url", database_url], capture_output=True, text=True, check=True,
+                             timeout=60)
+    token = json.loads(created.stdout.strip().splitlines()[-1])["api_token"]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(url, process)
+        server = LiveServer(url, email, password, token)
+        response = httpx.post(f"{url}/v2/projects", headers=server.headers,
+                              json={"key": "SHOP", "name": "Storefront"})
+        assert response.status_code == 201, response.text
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(live_server: LiveServer) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(10_000)
+    base = live_server.url
+
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/signin")
+    page.fill("input[name=email]", live_server.email)
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    expect(page.locator(".alert-error")).to_contain_text("Email or password is incorrect.")
+    page.fill("input[name=password]", live_server.password)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base}/projects")
+    expect(page.locator("table.grid")).to_contain_text("Storefront")
+
+    page.click("text=Storefront")
+    expect(page).to_have_url(f"{base}/projects/SHOP")
+    expect(page.locator("#issue-table")).to_contain_text("No issues match.")
+
+    page.click("main >> text=Create issue")
+    page.select_option("select[name=issue_type]", "Bug")
+    page.fill("input[name=summary]", "Cart total ignores coupon")
+    page.fill("textarea[name=description]", "Apply SAVE10, total unchanged.")
+    page.select_option("select[name=priority]", "High")
+    page.fill("input[name=labels]", "checkout, pricing")
+    page.click("button:has-text('Create')")
+    expect(page).to_have_url(f"{base}/browse/SHOP-1")
+    expect(page.locator("#field-summary")).to_have_text("Cart total ignores coupon")
+    expect(page.locator(".issue-side")).to_contain_text("High")
+    expect(page.locator(".issue-side")).to_contain_text("pricing")
+
+    page.click("button:has-text('Start Progress')")
+    expect(page.locator(".side-status .lozenge")).to_have_text("In Progress")
+
+    page.fill("textarea[name=body]", "Reproduced on staging.")
+    page.click("button:has-text('Save comment')")
+    expect(page.locator(".comments")).to_contain_text("Reproduced on staging.")
+    expect(page.locator("textarea[name=body]")).to_have_value("")
+
+    page.click("#field-summary")
+    page.fill("#field-summary input[name=value]", "Cart total ignores percentage coupons")
+    page.click("#field-summary button:has-text('Save')")
+    expect(page.locator("h1#field-summary")).to_have_text("Cart total ignores percentage coupons")
+
+    # Someone else changes the issue; our next inline save must report the conflict, not overwrite.
+    response = httpx.put(f"{base}/v2/issues/SHOP-1", headers=live_server.headers, json={"priority": "Low"})
+    assert response.status_code == 200, response.text
+    page.click("#field-priority")
+    page.select_option("#field-priority select[name=value]", "Highest")
+    page.click("#field-priority button:has-text('Save')")
+    expect(page.locator("#field-priority .alert-warning")).to_contain_text("changed by someone else")
+    page.click("text=Reload the issue")
+    expect(page.locator(".issue-side")).to_contain_text("Low")
+
+    page.click(".tabs >> text=History")
+    expect(page.locator(".history")).to_contain_text("Cart total ignores percentage coupons")
+    expect(page.locator(".history")).to_contain_text("In Progress")
+
+    page.goto(f"{base}/projects/SHOP")
+    page.fill("input[name=q]", "percentage")
+    expect(page.locator("#issue-table")).to_contain_text("SHOP-1")
+    page.fill("input[name=q]", "no such words")
+    expect(page.locator("#issue-table")).to_contain_text("No issues match.")
+    expect(page).to_have_url(re.compile(r"/projects/SHOP\?q=no(%20|\+)such(%20|\+)words"))
+
+    page.click("text=Sign out")
+    expect(page).to_have_url(f"{base}/signin")
+    page.close()
