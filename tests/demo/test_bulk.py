@@ -1,0 +1,103 @@
+"""Bulk loading through COPY (PostgreSQL) and executemany (SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.demo.bulk import LOAD_PROJECTS, LoadResult, bulk_load
+from tessera.issues.models import (
+    ChangeGroup,
+    ChangeItem,
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueVersion,
+)
+from tessera.projects.models import Project
+from tessera.tenancy.models import User
+from tessera.tenancy.service import get_organization_by_key, issue_api_token
+from tessera.workflow.models import Status
+from tests.support import unique_key
+
+ISSUES = 2_000
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings)
+    yield database
+    await database.dispose()
+
+
+async def _count(database: Database, model: type, organization_id: int) -> int:
+    async with database.unit_of_work(write=False) as session:
+        return await session.scalar(select(func.count()).select_from(model).where(
+            model.organization_id == organization_id)) or 0
+
+
+async def test_bulk_load_writes_varied_consistent_issues(database: Database, client: TestClient) -> None:
+    key = unique_key("LOAD")
+    messages: list[str] = []
+    result = await bulk_load(database, org_key=key, issues=ISSUES, seed=7, progress=messages.append)
+    assert isinstance(result, LoadResult)
+    assert result.as_dict() == {"organization_key": key, "issues": ISSUES, "seconds": result.seconds,
+                                "rate": result.rate}
+    assert result.rate > 0 and any(f"{ISSUES:,}/{ISSUES:,}" in message for message in messages)
+    async with database.unit_of_work() as session:
+        organization = await get_organization_by_key(session, key)
+        assert organization is not None
+        org = organization.id
+        admin = await session.scalar(select(User).where(User.organization_id == org, User.role == "admin"))
+        assert admin is not None and admin.email == f"load-admin@{key.lower()}.test"
+        token = await issue_api_token(session, user=admin)
+    for model in (IssueLabel, IssueComponent, IssueVersion, CustomFieldValue):
+        assert await _count(database, model, org) > ISSUES // 10, model
+    assert await _count(database, User, org) == 51
+    assert await _count(database, ChangeGroup, org) > ISSUES
+    async with database.unit_of_work(write=False) as session:
+        issues = (await session.execute(select(
+            Issue.id, Issue.key, Issue.project_id, Issue.number, Status.name, Status.category, Issue.resolution_id,
+            Issue.resolved_at, Issue.created_at, Issue.updated_at, Issue.version).join(
+            Status, Status.id == Issue.status_id).where(Issue.organization_id == org))).all()
+        projects = (await session.scalars(select(Project).where(Project.organization_id == org))).all()
+        last_status = dict((await session.execute(
+            select(ChangeItem.issue_id, ChangeItem.to_string).where(
+                ChangeItem.organization_id == org, ChangeItem.field == "status")
+            .order_by(ChangeItem.created_at, ChangeItem.id))).all())
+    assert len(issues) == ISSUES and len({row.key for row in issues}) == ISSUES
+    assert {row.category for row in issues} == {"todo", "in_progress", "done"}
+    assert {p.key for p in projects} == {spec.key for spec in LOAD_PROJECTS}
+    for project in projects:
+        numbers = sorted(row.number for row in issues if row.project_id == project.id)
+        assert numbers == list(range(1, project.issue_counter + 1))
+    for row in issues:
+        assert (row.category == "done") == (row.resolution_id is not None) == (row.resolved_at is not None)
+        assert row.created_at <= row.updated_at
+        assert last_status.get(row.id, "To Do") == row.name
+    loaded = issues[len(issues) // 2]
+    response = client.get(f"/v2/issues/{loaded.key}?expand=changelog",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["key"] == loaded.key and body["status"]["name"] == loaded.name and body["version"] == loaded.version
+
+
+async def test_loading_again_continues_the_numbering(database: Database) -> None:
+    key = unique_key("LOAD")
+    await bulk_load(database, org_key=key, issues=300)
+    await bulk_load(database, org_key=key, issues=200, seed=2)
+    async with database.unit_of_work(write=False) as session:
+        organization = await get_organization_by_key(session, key)
+        assert organization is not None
+        keys = (await session.scalars(select(Issue.key).where(Issue.organization_id == organization.id))).all()
+        counters = sum((await session.scalars(select(Project.issue_counter).where(
+            Project.organization_id == organization.id))).all())
+    assert len(keys) == len(set(keys)) == counters == 500
+    assert await _count(database, User, organization.id) == 51
