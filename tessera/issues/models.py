@@ -25,6 +25,7 @@ class Issue(IdMixin, TenantMixin, Base):
         Index("ix_issues_org_updated", "organization_id", "updated_at"),
         Index("ix_issues_org_created", "organization_id", "created_at"),
         Index("ix_issues_org_parent", "organization_id", "parent_id"),
+        Index("ix_issues_org_workflow_status", "organization_id", "workflow_id", "status_id"),
     )
 
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)

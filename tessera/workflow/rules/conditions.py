@@ -1,0 +1,137 @@
+"""Built-in conditions: who may see and run a transition."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tessera.workflow.context import RuleContext
+from tessera.workflow.rules.base import Condition, RuleRegistry
+
+conditions: RuleRegistry[Condition] = RuleRegistry(Condition, "tessera.workflow_conditions")
+
+COMPARATORS = {"=": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt,
+               "<=": operator.le}
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PermissionParams(_Params):
+    permission: str = Field(min_length=1, description="A project permission, e.g. TRANSITION_ISSUES.")
+
+
+class RoleParams(_Params):
+    role: Literal["administrators", "developers", "users"]
+
+
+class GroupParams(_Params):
+    group: str = Field(min_length=1)
+
+
+class FieldValueParams(_Params):
+    field: str = Field(min_length=1)
+    operator: Literal["=", "!=", ">", ">=", "<", "<=", "is_empty", "is_not_empty"] = "="
+    value: Any = None
+
+
+class CategoryParams(_Params):
+    category: Literal["todo", "in_progress", "done"] = "done"
+
+
+def compare(actual: Any, op: str, expected: Any) -> bool:
+    empty = actual is None or actual == "" or actual == [] or actual == ()
+    if op == "is_empty":
+        return empty
+    if op == "is_not_empty":
+        return not empty
+    if isinstance(actual, list | tuple):
+        found = any(str(item).casefold() == str(expected).casefold() for item in actual)
+        return found if op == "=" else (not found if op == "!=" else False)
+    if isinstance(actual, str) and isinstance(expected, str) and op in ("=", "!="):
+        return (actual.casefold() == expected.casefold()) == (op == "=")
+    try:
+        return bool(COMPARATORS[op](actual, expected))
+    except TypeError:
+        return False
+
+
+@conditions.register
+class PermissionCondition(Condition):
+    name = "permission"
+    description = "The user holds a project permission."
+    Params = PermissionParams
+
+    def passes(self, ctx: RuleContext, params: PermissionParams) -> bool:
+        return params.permission.upper() in ctx.actor.permissions
+
+
+@conditions.register
+class UserInProjectRole(Condition):
+    name = "user_in_project_role"
+    description = "The user holds a role in the issue's project."
+    Params = RoleParams
+
+    def passes(self, ctx: RuleContext, params: RoleParams) -> bool:
+        return params.role in ctx.actor.project_roles
+
+
+@conditions.register
+class UserInGroup(Condition):
+    name = "user_in_group"
+    description = "The user is a member of a group."
+    Params = GroupParams
+
+    def passes(self, ctx: RuleContext, params: GroupParams) -> bool:
+        return params.group.casefold() in {g.casefold() for g in ctx.actor.groups}
+
+
+@conditions.register
+class OnlyAssignee(Condition):
+    name = "only_assignee"
+    description = "Only the issue's assignee."
+
+    def passes(self, ctx: RuleContext, params: Any) -> bool:
+        return ctx.issue.assignee_id == ctx.actor.user_id
+
+
+@conditions.register
+class OnlyReporter(Condition):
+    name = "only_reporter"
+    description = "Only the issue's reporter."
+
+    def passes(self, ctx: RuleContext, params: Any) -> bool:
+        return ctx.issue.reporter_id == ctx.actor.user_id
+
+
+@conditions.register
+class FieldValueCondition(Condition):
+    name = "field_value"
+    description = "A field of the issue compares to a value."
+    Params = FieldValueParams
+
+    def passes(self, ctx: RuleContext, params: FieldValueParams) -> bool:
+        return compare(ctx.issue.fields.get(params.field), params.operator, params.value)
+
+
+@conditions.register
+class SubtasksInCategory(Condition):
+    name = "subtasks_in_category"
+    description = "Every sub-task is in a status of the given category (Done by default)."
+    Params = CategoryParams
+
+    def passes(self, ctx: RuleContext, params: CategoryParams) -> bool:
+        return all((status := ctx.status(sid)) is not None and status.category == params.category
+                   for sid in ctx.issue.subtask_status_ids)
+
+
+@conditions.register
+class NotBlocked(Condition):
+    name = "not_blocked"
+    description = "No unresolved issue blocks this one."
+
+    def passes(self, ctx: RuleContext, params: Any) -> bool:
+        return not ctx.issue.open_blocker_keys
