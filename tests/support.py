@@ -158,3 +158,14 @@ async def fetch_rows_async(database_url: str, sql: str, params: dict | None = No
 def fetch_rows(database_url: str, sql: str, params: dict | None = None) -> list[dict]:
     """Raw rows, for tests that check what is stored (hashes, outbox state)."""
     return asyncio.run(fetch_rows_async(database_url, sql, params))
+
+
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A new database with no schema at all (for testing `tessera migrate`), dropped afterwards."""
+    name = f"tessera_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
