@@ -37,6 +37,7 @@ from tessera.projects.custom_fields import check_create_field
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Organization, User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
+from tessera.workflow.catalog import list_workflows
 
 DEMO_EMAIL = "demo@tessera.local"
 DEMO_PASSWORD = "tessera-demo"
@@ -67,15 +68,19 @@ DEMO_PROJECTS = (
                 "Facilities, vendors, compliance and people operations.",
                 ("Facilities", "Finance", "People", "Security & Compliance")),
 )
-# Status paths by transition id (default workflow): the final status decides the path.
+# Status paths by status name, by final state. Each step runs whichever transition of the issue's
+# own workflow leads there (ids differ between the software and business workflows); a step its
+# workflow has no transition for is skipped, so business projects simply never see "In Review".
 PATHS = {
-    "todo": ((), ("11", "21")),
-    "in_progress": (("11",), ("11", "31", "41")),
-    "in_review": (("11", "31"),),
-    "done": (("11", "31", "51"), ("11", "51"), ("11", "31", "41", "31", "51")),
-    "wont_do": (("61",), ("11", "61")),
-    "reopened": (("11", "51", "71"),),
+    "todo": ((), ("In Progress", "To Do")),
+    "in_progress": (("In Progress",), ("In Progress", "In Review", "In Progress")),
+    "in_review": (("In Progress", "In Review"),),
+    "done": (("In Progress", "In Review", "Done"), ("In Progress", "Done"),
+             ("In Progress", "In Review", "In Progress", "In Review", "Done")),
+    "wont_do": (("Won't Do",), ("In Progress", "Won't Do")),
+    "reopened": (("In Progress", "Done", "To Do"),),
 }
+CLOSING = ("Done", "Won't Do")
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,9 @@ class _IssueWriter:
 
     async def write(self, total: int) -> None:
         self.catalog = await load_catalog(self.session, self.actors[0].organization_id)
+        self.status_names = {status.id: status.name for status in self.catalog.statuses}
+        self.workflows = {workflow.id: workflow for workflow in
+                          await list_workflows(self.session, self.actors[0].organization_id)}
         epic_total = min(len(words.EPIC_THEMES), max(1, total // 25)) if total >= 4 else 0
         themes = self.rng.sample(words.EPIC_THEMES, epic_total)
         span = (self.end - self.start).total_seconds()
@@ -245,7 +253,7 @@ class _IssueWriter:
         rng, project = self.rng, parts.project
         path = list(rng.choice(PATHS[self._final_state(age)]))
         comments = rng.choices((0, 1, 2, 3), (3, 4, 2, 1))[0]
-        steps = ["transition:" + tid for tid in path] + ["comment"] * comments
+        steps = ["status:" + name for name in path] + ["comment"] * comments
         if rng.random() < 0.35:
             steps.insert(rng.randint(0, len(steps)), "edit")
         room = (self.end - at).total_seconds()
@@ -259,10 +267,24 @@ class _IssueWriter:
                 await check_update_issue(self.session, actor=actor, issue=issue, project=project,
                                          data=self._edit(issue), at=at)
             else:
-                tid = step.split(":", 1)[1]
-                comment = words.comment_text(rng) if tid in ("51", "61") and rng.random() < 0.3 else None
+                target = step.split(":", 1)[1]
+                transition_id = self._transition_to(issue, target)
+                if transition_id is None:
+                    continue
+                comment = words.comment_text(rng) if target in CLOSING and rng.random() < 0.3 else None
                 await check_transition_issue(self.session, actor=actor, issue=issue, project=project,
-                                             transition_ref=tid, comment=comment, at=at)
+                                             transition_ref=transition_id, comment=comment, at=at)
+
+    def _transition_to(self, issue: Issue, target: str) -> str | None:
+        workflow = self.workflows.get(issue.workflow_id)
+        if workflow is None:
+            return None
+        for transition in workflow.definition.get("transitions", []):
+            sources = transition.get("from") or []
+            if (self.status_names.get(transition["to"]) == target and transition["to"] != issue.status_id
+                    and (not sources or issue.status_id in sources)):
+                return str(transition["id"])
+        return None
 
     def _actor(self, issue: Issue) -> Actor:
         if issue.assignee_id is not None and self.rng.random() < 0.7:
