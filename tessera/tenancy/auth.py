@@ -58,7 +58,8 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
         raise NotAuthenticated("Email or password is incorrect.")
     if len(candidates) > 1:
         raise NotAuthenticated("This email belongs to several organizations: use an API token, "
-                               "or name the organization in the X-Tessera-Org header.")
+                               "or name the organization in the X-Tessera-Org header.",
+                               code="ambiguous_organization")
     return _actor(*candidates[0], "password")
 
 

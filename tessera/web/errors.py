@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -29,7 +29,8 @@ def is_htmx(request: Request) -> bool:
 def sign_in_redirect(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET" or is_htmx(request):
-        target = request.headers.get("hx-current-url") or "/"
+        current = urlsplit(request.headers.get("hx-current-url") or "/")
+        target = current.path + (f"?{current.query}" if current.query else "")
     url = f"/signin?next={quote(target, safe='/')}" if target not in ("", "/") else "/signin"
     if is_htmx(request):
         response: Response = Response(status_code=204, headers={"HX-Redirect": url})

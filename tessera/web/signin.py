@@ -54,8 +54,11 @@ async def signin(web: Web) -> Response:
             secret = await do_create_web_session(session, actor=actor,
                                                  ttl=timedelta(hours=web.settings.session_ttl_hours))
     except NotAuthenticated as error:
+        message = error.message
+        if error.code == "ambiguous_organization":
+            message = "This email belongs to several organizations: enter the organization key too."
         return web.render("signin.html", status_code=401, next=target, email=email, organization=organization,
-                          error=error.message)
+                          error=message)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, max_age=web.settings.session_ttl_hours * 3600, httponly=True,
                         samesite="lax", secure=web.settings.session_cookie_secure, path="/")

@@ -65,8 +65,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     email = f"admin@{key.lower()}.test"
     created = subprocess.run([str(TESSERA), "create-org", key, "--name", "Browser Org", "--admin-email", email,
                               "--admin-password", password, "--admin-name", "Ada Admin", "--json",
-                              "--database-url", database_url], capture_output=True, text=True, check=True,
-                             timeout=60)
+                              "--database-url", database_url], capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, f"tessera create-org failed: {created.stderr[-2000:]}"
     token = json.loads(created.stdout.strip().splitlines()[-1])["api_token"]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -140,6 +140,11 @@ def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ig
     page.fill("#field-summary input[name=value]", "Cart total ignores percentage coupons")
     page.click("#field-summary button:has-text('Save')")
     expect(page.locator("h1#field-summary")).to_have_text("Cart total ignores percentage coupons")
+
+    page.click("#field-description")
+    expect(page.locator("#field-description textarea")).to_be_focused()  # htmx has settled the editor
+    page.press("#field-description textarea", "Escape")
+    expect(page.locator("div#field-description")).to_contain_text("Apply SAVE10, total unchanged.")
 
     # Someone else changes the issue; our next inline save must report the conflict, not overwrite.
     response = httpx.put(f"{base}/v2/issues/SHOP-1", headers=live_server.headers, json={"priority": "Low"})

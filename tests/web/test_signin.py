@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle
+from tests.support import OrgHandle, make_user
 from tests.web.conftest import sign_in
 
 
@@ -64,3 +64,22 @@ def test_an_ended_session_redirects_to_sign_in(web: TestClient) -> None:
     response = web.get("/projects", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/signin")
+
+
+def test_an_email_in_two_organizations_needs_the_key(web: TestClient, database_url: str, org: OrgHandle,
+                                                      other_org: OrgHandle) -> None:
+    make_user(database_url, other_org, email=org.admin_email, password=org.admin_password)
+    ambiguous = web.post("/signin", data={"email": org.admin_email, "password": org.admin_password})
+    assert ambiguous.status_code == 401
+    assert "enter the organization key" in ambiguous.text
+    chosen = web.post("/signin", data={"email": org.admin_email, "password": org.admin_password,
+                                       "organization": other_org.key}, follow_redirects=False)
+    assert chosen.status_code == 303
+    assert other_org.key in web.get("/projects").text
+
+
+def test_htmx_requests_without_a_session_are_sent_to_sign_in(web: TestClient) -> None:
+    response = web.get("/browse/ABC-1/fields/summary/edit",
+                       headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/browse/ABC-1"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/signin?next=/browse/ABC-1"
