@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.support import OrgHandle
+from tests.web.conftest import open_session
 
 
 def test_project_list(web: TestClient, csrf: str, project: dict) -> None:
@@ -80,11 +81,9 @@ def test_history_tab(web: TestClient, csrf: str, org: OrgHandle, issue: dict) ->
     assert "Checkout fails everywhere" in tab.text
 
 
-def test_another_organizations_issue_is_a_404_page(web: TestClient, org: OrgHandle, other_org: OrgHandle,
-                                                   issue: dict) -> None:
-    from tests.web.conftest import sign_in
-
-    sign_in(web, other_org)
+def test_another_organizations_issue_is_a_404_page(web: TestClient, database_url: str, org: OrgHandle,
+                                                   other_org: OrgHandle, issue: dict) -> None:
+    open_session(web, database_url, other_org)
     page = web.get(f"/browse/{issue['key']}")
     assert page.status_code == 404
     assert "Issue does not exist or you do not have permission to see it." in page.text

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle, make_user
+from tests.support import OrgHandle, make_org, make_user
 from tests.web.conftest import sign_in
+
+
+@pytest.fixture
+def org(database_url: str) -> OrgHandle:
+    """With a password: these tests sign in through the form."""
+    return make_org(database_url)
+
+
+@pytest.fixture
+def other_org(database_url: str) -> OrgHandle:
+    return make_org(database_url)
 
 
 def test_root_redirects_to_sign_in_when_signed_out(web: TestClient) -> None:
