@@ -7,6 +7,7 @@ engine with plain deferred transactions. PostgreSQL uses one engine for both.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -63,6 +64,9 @@ class Database:
                 self.url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size,
                 pool_pre_ping=False, pool_recycle=1800)
             self.read_engine = self.write_engine
+        # SQLite's busy handler sleeps in steps of up to 100 ms while another writer holds the
+        # lock; queueing this process's writers on an asyncio lock instead keeps waits short.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
 
@@ -72,17 +76,25 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """Commit when the block ends normally, roll back on any exception. Services flush only."""
+        """Commit when the block ends normally, roll back on any exception. Services flush only.
+        Do not open a writing unit of work inside another on SQLite: writers queue on one lock."""
         factory = self._write_sessions if write else self._read_sessions
-        async with factory() as session:
-            try:
-                yield session
-                if write:
-                    await session.commit()
-                # A reader just closes: that ends its transaction without expiring loaded objects.
-            except BaseException:
-                await session.rollback()
-                raise
+        lock = self._write_lock if write else None
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with factory() as session:
+                try:
+                    yield session
+                    if write:
+                        await session.commit()
+                    # A reader just closes: that ends its transaction without expiring loaded objects.
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()

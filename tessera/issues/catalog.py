@@ -20,7 +20,8 @@ from tessera.projects.models import (
 )
 from tessera.tenancy.actor import Actor
 from tessera.workflow.catalog import list_statuses, list_workflows
-from tessera.workflow.models import Status, Workflow
+from tessera.workflow.models import Status, Workflow, WorkflowScheme
+from tessera.workflow.service import list_schemes
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class OrgCatalog:
     options: dict[int, list[CustomFieldOption]]
     link_types: Sequence[LinkType]
     workflows: Sequence[Workflow]
+    schemes: Sequence[WorkflowScheme]
 
     def issue_type(self, type_id: int) -> IssueType:
         return next(t for t in self.issue_types if t.id == type_id)
@@ -55,6 +57,9 @@ class OrgCatalog:
                 if option.id == option_id:
                     return option.value
         return None
+
+    def workflow(self, workflow_id: int) -> Workflow:
+        return next(w for w in self.workflows if w.id == workflow_id)
 
     @property
     def default_priority(self) -> Priority:
@@ -94,10 +99,11 @@ async def load_catalog(session: AsyncSession, organization_id: int) -> OrgCatalo
         options=await list_options(session, organization_id, [f.id for f in fields]),
         link_types=await list_link_types(session, organization_id),
         workflows=await list_workflows(session, organization_id),
+        schemes=await list_schemes(session, organization_id),
     )
     # Detach: a cached catalog must not be expired by a later rollback of this session.
     for group in (catalog.issue_types, catalog.priorities, catalog.resolutions, catalog.statuses, catalog.fields,
-                  catalog.link_types, catalog.workflows, *catalog.options.values()):
+                  catalog.link_types, catalog.workflows, catalog.schemes, *catalog.options.values()):
         for entry in group:
             session.expunge(entry)
     return catalog

@@ -33,9 +33,27 @@ from tessera.projects.service import access_project, get_project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.workflow.catalog import pick_workflow
+from tessera.workflow.models import Workflow
+from tessera.workflow.templates import TEMPLATES
 
 
 _INSERT_ISSUE = insert(Issue).returning(Issue.id)
+
+
+def workflow_for_new_issue(catalog: OrgCatalog, project: Project, issue_type_id: int, ref: object | None
+                           ) -> Workflow:
+    """An explicit workflow, else the project's workflow scheme (by issue type), else the scheme
+    of the project's type, else the organization's default workflow."""
+    if ref is not None:
+        return pick_workflow(catalog.workflows, ref, None)
+    scheme = next((s for s in catalog.schemes if s.id == project.workflow_scheme_id), None)
+    if scheme is None:
+        wanted = TEMPLATES.get(project.project_type, TEMPLATES["software"])["name"] + " scheme"
+        scheme = next((s for s in catalog.schemes if s.name == wanted), None)
+    if scheme is not None:
+        workflow_id = scheme.mappings.get(str(issue_type_id), scheme.default_workflow_id)
+        return catalog.workflow(workflow_id)
+    return pick_workflow(catalog.workflows, None, project.default_workflow_id)
 
 
 def _now() -> datetime:
@@ -57,7 +75,7 @@ async def access_issue(session: AsyncSession, actor: Actor, ref: object,
     return issue, project
 
 
-async def _write_children(session: AsyncSession, issue: Issue, state: IssueState, *, replace: bool) -> None:
+async def write_children(session: AsyncSession, issue: Issue, state: IssueState, *, replace: bool) -> None:
     org, issue_id = issue.organization_id, issue.id
     if state.labels is not None:
         if replace:
@@ -97,7 +115,7 @@ def _value_row(issue: Issue, field_id: int, value: TypedValue) -> dict[str, obje
             "value_ref": value.ref}
 
 
-async def _resolve_state(session: AsyncSession, *, actor: Actor, project: Project, catalog: OrgCatalog,
+async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project, catalog: OrgCatalog,
                          data: IssueCreate | IssueUpdate, issue: Issue | None) -> IssueState:
     """Turn the fields present in `data` into stored values, validating each."""
     present = data.model_fields_set
@@ -172,8 +190,8 @@ async def check_create_issue(session: AsyncSession, *, actor: Actor, data: Issue
         data.reporter_id = actor.user_id
         fields_set.add("reporter_id")
     data.__pydantic_fields_set__ = fields_set
-    state = await _resolve_state(session, actor=actor, project=project, catalog=catalog, data=data, issue=None)
-    workflow = pick_workflow(catalog.workflows, data.workflow_id, project.default_workflow_id)
+    state = await resolve_state(session, actor=actor, project=project, catalog=catalog, data=data, issue=None)
+    workflow = workflow_for_new_issue(catalog, project, state.scalars["issue_type_id"], data.workflow_id)
     return await do_create_issue(session, actor=actor, project=project, state=state,
                                  workflow_id=workflow.id, status_id=workflow.definition["initial_status"],
                                  at=at or _now())
@@ -199,7 +217,7 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
     issue = Issue(id=issue_id, **values)
     make_transient_to_detached(issue)
     session.add(issue)  # persistent without a second INSERT, so later steps may refresh it
-    await _write_children(session, issue, state, replace=False)
+    await write_children(session, issue, state, replace=False)
     await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
                aggregate_id=issue.id, actor_id=actor.user_id, payload={
                    "issue_id": issue.id, "issue_key": issue.key, "project_id": project.id,
@@ -225,7 +243,7 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     await authorize(session, actor, Permission.EDIT_ISSUES, project)
     expected = expected_version if expected_version is not None else data.version
     catalog = await catalog_for(session, actor)
-    new = await _resolve_state(session, actor=actor, project=project, catalog=catalog,
+    new = await resolve_state(session, actor=actor, project=project, catalog=catalog,
                                data=data, issue=issue)
     old = await load_state(session, issue)
     describer = Describer(catalog)
@@ -253,7 +271,7 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
     if result.rowcount != 1:
         await session.refresh(issue)
         raise _conflict(issue, read_version, precondition=False, conflicting=[c.field_id for c in changes])
-    await _write_children(session, issue, new, replace=True)
+    await write_children(session, issue, new, replace=True)
     await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
     await session.refresh(issue)
     await emit(session, organization_id=issue.organization_id, event_type="issue_updated", aggregate_type="issue",

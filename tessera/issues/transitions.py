@@ -1,87 +1,212 @@
-"""Moving an issue along its workflow: the transition's source must match the current status.
-Keeps resolution and resolved time in step with the Done category."""
+"""Running workflow transitions: load the facts the rules need, let the pure engine plan, then
+apply the plan (status, screen fields, post-function effects, resolution, history, comments,
+outbox events, the parent's move) in the caller's transaction: all of it commits or none."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.errors import Conflict, InvalidInput
+from tessera.errors import Conflict, InvalidInput, PermissionDenied
 from tessera.events.outbox import emit
-from tessera.issues.catalog import catalog_for
+from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment
+from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange, field_changes_payload, record_changes
+from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
+from tessera.issues.rule_facts import load_actor_facts, load_snapshot, rule_types, status_infos
+from tessera.issues.service import resolve_state, write_children
+from tessera.issues.state import Describer, diff_states, load_state
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
-from tessera.workflow.catalog import find_transition, transitions_from
-from tessera.workflow.models import Workflow
+from tessera.workflow import engine
+from tessera.workflow.context import RuleContext
+
+# Screen and post-function field names → IssueUpdate fields; others are custom field keys.
+SYSTEM_FIELDS = {"assignee": "assignee_id", "reporter": "reporter_id", "summary": "summary",
+                 "description": "description", "priority": "priority", "labels": "labels",
+                 "components": "components", "fix_versions": "fix_versions",
+                 "affected_versions": "affected_versions", "due_date": "due_date"}
 
 
-async def available_transitions(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project) -> list[dict]:
+def _context(snapshot, facts, catalog: OrgCatalog, transition: dict, project: Project, screen: dict[str, Any],
+             comment: str | None, now: datetime) -> RuleContext:  # type: ignore[no-untyped-def]
+    return RuleContext(issue=snapshot, actor=facts, statuses=status_infos(catalog), to_status_id=transition["to"],
+                       screen=screen, comment=comment, project_lead_id=project.lead_id, now=now)
+
+
+def _transition_view(catalog: OrgCatalog, transition: dict) -> dict:
+    target = catalog.status(transition["to"])
+    return {"id": str(transition["id"]), "name": transition["name"],
+            "to": {"id": target.id, "name": target.name, "category": target.category},
+            "screen": list(transition.get("screen") or []), "has_screen": bool(transition.get("screen"))}
+
+
+async def available_transitions(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                                include_hidden: bool = False) -> list[dict]:
+    """Only what the caller may run now, from the issue's current status."""
     await authorize(session, actor, Permission.BROWSE_PROJECTS, project)
-    workflow = await session.get(Workflow, issue.workflow_id)
-    assert workflow is not None
     catalog = await catalog_for(session, actor)
-    return [{"id": t["id"], "name": t["name"], "to": {"id": t["to"], "name": catalog.status(t["to"]).name,
-                                                       "category": catalog.status(t["to"]).category}}
-            for t in transitions_from(workflow, issue.status_id)]
+    definition = catalog.workflow(issue.workflow_id).definition
+    candidates = [t for t in definition.get("transitions", []) if engine.starts_from(t, issue.status_id)]
+    if not candidates:
+        return []
+    types = rule_types(candidates, with_all_groups=False)
+    snapshot = await load_snapshot(session, issue, catalog, types)
+    facts = await load_actor_facts(session, actor, project, types)
+    if "TRANSITION_ISSUES" not in facts.permissions:
+        return []
+    now = datetime.now(UTC)
+    found = engine.available(definition, issue.status_id,
+                             lambda t: _context(snapshot, facts, catalog, t, project, {}, None, now),
+                             include_hidden=include_hidden)
+    return [_transition_view(catalog, t) for t in found]
+
+
+def _screen_values(transition: dict, fields: dict[str, Any]) -> dict[str, Any]:
+    allowed = set(transition.get("screen") or [])
+    for name in fields:
+        if name not in allowed:
+            raise InvalidInput(f"'{name}' is not on the screen of '{transition['name']}'"
+                               + (f"; it asks for {', '.join(sorted(allowed))}." if allowed else "."),
+                               field=f"fields.{name}")
+    return dict(fields)
+
+
+def _as_update(values: dict[str, Any]) -> IssueUpdate:
+    body: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in ("resolution", "comment"):
+            continue
+        if name in SYSTEM_FIELDS:
+            body[SYSTEM_FIELDS[name]] = value
+        else:
+            custom[name] = value
+    if custom:
+        body["custom_fields"] = custom
+    try:
+        return IssueUpdate.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{location}: {first['msg']}", field=f"fields.{location}") from None
 
 
 async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
-                                 transition_ref: str, resolution: object = None, comment: str | None = None,
+                                 transition_ref: str, fields: dict[str, Any] | None = None,
+                                 resolution: object = None, comment: str | None = None,
                                  expected_version: int | None = None, at: datetime | None = None) -> Issue:
-    await authorize(session, actor, Permission.TRANSITION_ISSUES, project)
-    workflow = await session.get(Workflow, issue.workflow_id)
-    assert workflow is not None
-    transition = find_transition(workflow, transition_ref)
+    try:
+        await authorize(session, actor, Permission.TRANSITION_ISSUES, project)
+    except PermissionDenied as denied:
+        raise engine.TransitionForbidden(denied.message) from None
+    catalog = await catalog_for(session, actor)
+    definition = catalog.workflow(issue.workflow_id).definition
+    transition = engine.find(definition, transition_ref)
     if transition is None:
         raise InvalidInput(f"Transition '{str(transition_ref)[:100]}' is not in the issue's workflow.",
-                           field="transition_id")
-    if transition["from"] and issue.status_id not in transition["from"] or transition["to"] == issue.status_id:
-        raise Conflict(f"Transition '{transition['name']}' is not available from the issue's current status.",
-                       code="transition_unavailable")
+                           field="transition_id", code="unknown_transition")
     if expected_version is not None and expected_version != issue.version:
         raise Conflict(f"{issue.key} was changed by someone else.", code="version_conflict",
                        data={"current_version": issue.version})
-    catalog = await catalog_for(session, actor)
+    screen = _screen_values(transition, fields or {})
+    if resolution is not None:
+        screen["resolution"] = resolution
     at = at or datetime.now(UTC)
-    old_status, new_status = catalog.status(issue.status_id), catalog.status(transition["to"])
+    types = rule_types([transition], with_all_groups=True)
+    snapshot = await load_snapshot(session, issue, catalog, types)
+    facts = await load_actor_facts(session, actor, project, types)
+    plan = engine.plan(transition, _context(snapshot, facts, catalog, transition, project, screen, comment, at))
+    return await do_apply_plan(session, actor=actor, issue=issue, project=project, catalog=catalog, plan=plan,
+                               values={**screen, **plan.field_values}, comment=comment, at=at)
+
+
+async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                        catalog: OrgCatalog, plan: engine.TransitionPlan, values: dict[str, Any],
+                        comment: str | None, at: datetime) -> Issue:
+    """The guarded UPDATE (same version, same status) makes two concurrent runs of transitions
+    from one status impossible: the second finds nothing to update and gets a Conflict."""
+    update_data = _as_update(values)
+    old_status, new_status = catalog.status(plan.from_status_id), catalog.status(plan.to_status_id)
     changes = [FieldChange("status", "status", str(old_status.id), old_status.name, str(new_status.id),
                            new_status.name)]
-    values: dict[str, object] = {"status_id": new_status.id}
+    new_state = IssueState()
+    if update_data.model_fields_set:
+        new_state = await resolve_state(session, actor=actor, project=project, catalog=catalog, data=update_data,
+                                        issue=issue)
+        old_state = await load_state(session, issue)
+        describer = Describer(catalog)
+        await describer.load(session, actor.organization_id, [old_state, new_state])
+        changes += diff_states(old_state, new_state, describer)
+    row: dict[str, Any] = {"status_id": new_status.id}
+    row.update({name: value for name, value in new_state.scalars.items() if getattr(issue, name) != value})
     old_resolution = catalog.resolution(issue.resolution_id)
+    wanted_resolution = values.get("resolution")
     if new_status.category == "done":
-        chosen = (resolve_named(catalog.resolutions, resolution, field="resolution", what="resolution")
-                  if resolution is not None else
-                  next((r for r in catalog.resolutions if r.name == ("Won't Do" if new_status.name == "Won't Do"
-                                                                     else "Done")), catalog.resolutions[0]))
-        values.update(resolution_id=chosen.id, resolved_at=at)
+        chosen = (resolve_named(catalog.resolutions, wanted_resolution, field="fields.resolution", what="resolution")
+                  if wanted_resolution is not None else old_resolution or
+                  next((r for r in catalog.resolutions if r.name == "Done"), catalog.resolutions[0]))
+        row.update(resolution_id=chosen.id, resolved_at=issue.resolved_at if old_resolution else at)
         if old_resolution is None or old_resolution.id != chosen.id:
             changes.append(FieldChange("resolution", "resolution", str(old_resolution.id) if old_resolution else None,
                                        old_resolution.name if old_resolution else None, str(chosen.id), chosen.name))
     elif old_resolution is not None:
-        values.update(resolution_id=None, resolved_at=None)
+        row.update(resolution_id=None, resolved_at=None)
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
     result = await session.execute(
         update(Issue).where(Issue.id == issue.id, Issue.organization_id == issue.organization_id,
-                            Issue.version == issue.version, Issue.status_id == issue.status_id)
-        .values(**values, updated_at=at, version=issue.version + 1).execution_options(synchronize_session=False))
+                            Issue.version == issue.version, Issue.status_id == plan.from_status_id)
+        .values(**row, updated_at=at, version=issue.version + 1).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict(f"{issue.key} was changed by someone else.", code="version_conflict")
+        raise Conflict(f"{issue.key} was changed by someone else; reload it and try again.",
+                       code="version_conflict")
+    await write_children(session, issue, new_state, replace=True)
     await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
     await session.refresh(issue)
+    base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
+            "user_id": actor.user_id, "timestamp": at.isoformat()}
     await emit(session, organization_id=issue.organization_id, event_type="status_changed", aggregate_type="issue",
                aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                   "transition": {"id": transition["id"], "name": transition["name"]},
-                   "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
-                   "timestamp": at.isoformat(), "version": issue.version})
-    if comment:
-        await check_add_comment(session, actor=actor, issue=issue, project=project, body=comment, at=at)
+                   **base, "transition": {"id": plan.transition_id, "name": plan.transition_name},
+                   "field_changes": field_changes_payload(changes), "version": issue.version})
+    for event in plan.events:
+        await emit(session, organization_id=issue.organization_id, event_type=event, aggregate_type="issue",
+                   aggregate_id=issue.id, actor_id=actor.user_id,
+                   payload={**base, "transition": {"id": plan.transition_id, "name": plan.transition_name}})
+    for body in [*plan.comments, *([comment] if comment else [])]:
+        await check_add_comment(session, actor=actor, issue=issue, project=project, body=body, at=at)
+    if plan.parent_status_id is not None and issue.parent_id is not None:
+        await _move_parent(session, actor=actor, issue=issue, catalog=catalog, status_id=plan.parent_status_id, at=at)
     return issue
+
+
+async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, catalog: OrgCatalog, status_id: int,
+                       at: datetime) -> None:
+    """A post-function's effect on the parent: a direct status move with history, no rules."""
+    parent = await session.get(Issue, issue.parent_id)
+    if parent is None or parent.status_id == status_id or \
+            status_id not in {s["id"] for s in catalog.workflow(parent.workflow_id).definition["statuses"]}:
+        return
+    old, new = catalog.status(parent.status_id), catalog.status(status_id)
+    row: dict[str, Any] = {"status_id": new.id}
+    changes = [FieldChange("status", "status", str(old.id), old.name, str(new.id), new.name)]
+    if new.category != "done" and parent.resolution_id is not None:
+        row.update(resolution_id=None, resolved_at=None)
+    await session.execute(update(Issue).where(Issue.id == parent.id).values(
+        **row, updated_at=at, version=Issue.version + 1).execution_options(synchronize_session=False))
+    await record_changes(session, issue=parent, author_id=actor.user_id, changes=changes, at=at)
+    await session.refresh(parent)
+    await emit(session, organization_id=parent.organization_id, event_type="status_changed", aggregate_type="issue",
+               aggregate_id=parent.id, actor_id=actor.user_id, payload={
+                   "issue_id": parent.id, "issue_key": parent.key, "project_id": parent.project_id,
+                   "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
+                   "timestamp": at.isoformat(), "version": parent.version, "caused_by": issue.key})

@@ -11,7 +11,7 @@ from tessera.projects.catalog import do_create_default_catalogs
 from tessera.projects.custom_fields import do_create_default_fields
 from tessera.tenancy.models import Organization, User
 from tessera.tenancy.service import check_create_user, do_create_organization
-from tessera.workflow.defaults import do_create_default_workflow
+from tessera.workflow.service import do_create_template_workflows
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ async def check_create_organization(session: AsyncSession, *, key: str, name: st
     organization = await do_create_organization(session, key=key, name=name)
     await do_create_default_catalogs(session, organization_id=organization.id)
     await do_create_default_fields(session, organization_id=organization.id)
-    await do_create_default_workflow(session, organization_id=organization.id)
+    await do_create_template_workflows(session, organization_id=organization.id)
     new_admin = await check_create_user(
         session, organization=organization, email=admin_email,
         display_name=admin_name or admin_email.split("@")[0].replace(".", " ").title(),

@@ -103,3 +103,13 @@ async def authorize(session: AsyncSession, actor: Actor, permission: Permission,
         raise NotFound("Project not found.")
     if permission is not Permission.BROWSE_PROJECTS and not await has_permission(session, actor, permission, project):
         raise PermissionDenied(f"You do not have the {permission.value} permission in this project.")
+
+
+async def permissions_held(session: AsyncSession, actor: Actor, project: ProjectLike) -> frozenset[str]:
+    """Every project permission the actor holds in `project` (for workflow rules)."""
+    if project.organization_id != actor.organization_id:
+        return frozenset()
+    if actor.org_role == "admin":
+        return frozenset(p.value for p in Permission)
+    holders = holders_of(actor, project, await load_project_roles(session, actor, project.id))
+    return frozenset(p.value for p, granted in DEFAULT_SCHEME.items() if holders & granted)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera.errors import InvalidInput, PermissionDenied
+from tessera.errors import Conflict, InvalidInput, PermissionDenied
 from tessera.workflow.context import RuleContext
 from tessera.workflow.rules.base import PlanDraft
 from tessera.workflow.rules.conditions import conditions
@@ -80,8 +80,9 @@ def plan(transition: dict, ctx: RuleContext) -> TransitionPlan:
     """Check conditions (403 when they fail) and every validator (400 listing all failures),
     then run the post-functions in order."""
     if not starts_from(transition, ctx.issue.status_id):
-        raise TransitionInvalid(f"Transition '{transition['name']}' is not available from the issue's status.",
-                                field="transition_id", code="transition_unavailable")
+        current = ctx.status(ctx.issue.status_id)
+        raise Conflict(f"Transition '{transition['name']}' is not available from "
+                       f"{current.name if current else 'the current status'}.", code="transition_unavailable")
     if not conditions_pass(transition, ctx):
         raise TransitionForbidden(f"You may not run '{transition['name']}' on {ctx.issue.key}.")
     failures: list[dict[str, str | None]] = []

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.schemas import CommentCreate, IssueOut, TransitionBody
-from tessera.errors import InvalidInput, PreconditionFailed
+from tessera.errors import PreconditionFailed
 from tessera.issues.catalog import catalog_for
 from tessera.issues.comments import check_add_comment, list_comments
 from tessera.issues.history import load_changelog
@@ -123,14 +123,10 @@ async def list_issue_transitions(issue_id: str, ctx: Ctx) -> dict:
 async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: TransitionBody | None = None
                            ) -> JSONResponse:
     body = body or TransitionBody()
-    unknown = set(body.fields) - {"resolution"}
-    if unknown:
-        raise InvalidInput(f"This transition has no screen field '{sorted(unknown)[0]}'.",
-                           field=f"fields.{sorted(unknown)[0]}")
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
-                                             transition_ref=transition_id, resolution=body.fields.get("resolution"),
+                                             transition_ref=transition_id, fields=body.fields,
                                              comment=body.comment, expected_version=body.version)
     return await _committed_issue_response(ctx, actor, issue)
 
