@@ -149,16 +149,23 @@ def main() -> None:
             email, password = demo
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        log = open(f"{tmp}/serve.log", "w+")  # noqa: SIM115 - closed below
         server = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until_up(url, server)
+            try:
+                wait_until_up(url, server)
+            except SystemExit:
+                log.seek(0)
+                print(log.read()[-3000:], file=sys.stderr)
+                raise
             if token is not None:
                 fill_own(url, token)
             shoot(url, email, password, out)
         finally:
             server.terminate()
             server.wait(timeout=10)
+            log.close()
     for png in sorted(out.glob("*.png")):
         print(f"{png}: {png.stat().st_size // 1024} KB")
 
