@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.projects.catalog import list_issue_types, list_link_types, list_priorities, list_resolutions
@@ -88,22 +90,34 @@ async def catalog_for(session: AsyncSession, actor: Actor) -> OrgCatalog:
     return catalog
 
 
+T = TypeVar("T")
+
+
+def _copy(entry: T) -> T:
+    """A transient copy: cached catalogs are shared across requests, so they must not be the
+    session's own objects (which a rollback expires and which callers may go on changing)."""
+    clone = type(entry)()
+    for attribute in inspect(entry).mapper.column_attrs:
+        setattr(clone, attribute.key, getattr(entry, attribute.key))
+    return clone
+
+
+def _copies(entries: Sequence[T]) -> list[T]:
+    return [_copy(entry) for entry in entries]
+
+
 async def load_catalog(session: AsyncSession, organization_id: int) -> OrgCatalog:
     fields = await list_field_definitions(session, organization_id)
+    options = await list_options(session, organization_id, [f.id for f in fields])
     catalog = OrgCatalog(
-        issue_types=await list_issue_types(session, organization_id),
-        priorities=await list_priorities(session, organization_id),
-        resolutions=await list_resolutions(session, organization_id),
-        statuses=await list_statuses(session, organization_id),
-        fields=fields,
-        options=await list_options(session, organization_id, [f.id for f in fields]),
-        link_types=await list_link_types(session, organization_id),
-        workflows=await list_workflows(session, organization_id),
-        schemes=await list_schemes(session, organization_id),
+        issue_types=_copies(await list_issue_types(session, organization_id)),
+        priorities=_copies(await list_priorities(session, organization_id)),
+        resolutions=_copies(await list_resolutions(session, organization_id)),
+        statuses=_copies(await list_statuses(session, organization_id)),
+        fields=_copies(fields),
+        options={field_id: _copies(entries) for field_id, entries in options.items()},
+        link_types=_copies(await list_link_types(session, organization_id)),
+        workflows=_copies(await list_workflows(session, organization_id)),
+        schemes=_copies(await list_schemes(session, organization_id)),
     )
-    # Detach: a cached catalog must not be expired by a later rollback of this session.
-    for group in (catalog.issue_types, catalog.priorities, catalog.resolutions, catalog.statuses, catalog.fields,
-                  catalog.link_types, catalog.workflows, catalog.schemes, *catalog.options.values()):
-        for entry in group:
-            session.expunge(entry)
     return catalog

@@ -119,6 +119,24 @@ class TransitionBody(Body):
     version: int | None = None
 
 
+class PublishBody(Body):
+    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500,
+                                                 description="{status the draft removes: status to move to}")
+
+
+class SchemeBody(Body):
+    name: Name
+    description: LongText = ""
+    default_workflow: Ref
+    mappings: dict[str, Ref] = Field(default_factory=dict, max_length=500,
+                                     description="{issue type id: workflow id or key}")
+
+
+class SchemeAssign(Body):
+    workflow_scheme_id: Ref
+    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500)
+
+
 class CommentCreate(Body):
     body: Annotated[str, StringConstraints(min_length=1, max_length=131_068)]
 

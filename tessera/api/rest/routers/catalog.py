@@ -1,5 +1,5 @@
 """/v2 catalogs: fields (system and custom), issue types, priorities, resolutions, statuses,
-link types, workflows; and issue links."""
+link types; and issue links."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, Stor
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
-from tessera.issues.service import access_issue
-from tessera.issues.transitions import available_transitions
 from tessera.issues.views import iso
 from tessera.projects.custom_fields import access_field_definition, check_add_option, check_create_field, list_options
-from tessera.workflow.catalog import list_workflows
 from tessera.workflow.models import CATEGORY_NAMES
 
 router = APIRouter(prefix="/v2", tags=["catalog"])
@@ -99,29 +96,6 @@ async def link_types(ctx: Ctx) -> dict:
         catalog = await catalog_for(session, actor)
     return {"link_types": [{"id": t.id, "name": t.name, "outward": t.outward, "inward": t.inward}
                            for t in catalog.link_types]}
-
-
-@router.get("/workflows")
-async def workflows(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        found = await list_workflows(session, actor.organization_id)
-        return {"workflows": [{"id": w.id, "key": w.key, "name": w.name, "description": w.description,
-                               "version": w.version, "is_default": w.is_default, "definition": w.definition}
-                              for w in found]}
-
-
-@router.get("/workflows/{workflow_id}/transitions")
-async def workflow_transitions(workflow_id: str, ctx: Ctx,
-                               issue_id: Annotated[str, Query(max_length=64)]) -> dict:
-    """The transitions the caller may run now on the issue, from its current status."""
-    async with ctx.transaction() as (session, actor):
-        issue, project = await access_issue(session, actor, issue_id)
-        known = {str(w.id) for w in await list_workflows(session, actor.organization_id)
-                 if w.id == issue.workflow_id} | {"workflow_default", "default"}
-        if workflow_id not in known:
-            raise InvalidInput("The issue does not use this workflow.", field="workflow_id")
-        return {"workflow_id": issue.workflow_id, "issue_id": issue.id,
-                "transitions": await available_transitions(session, actor=actor, issue=issue, project=project)}
 
 
 @router.post("/issue-links", status_code=201)
