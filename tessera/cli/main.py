@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -28,6 +29,12 @@ def _settings(database_url: str | None, redis_url: str | None = None) -> Setting
     return Settings.from_env(database_url=database_url, redis_url=redis_url)
 
 
+def _unreachable(settings: Settings, error: BaseException) -> None:
+    where = settings.database_url.split("@")[-1]
+    click.echo(f"error: cannot use the database at {where}: {str(error).splitlines()[0][:300]}", err=True)
+    sys.exit(2)
+
+
 def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
         database = Database(settings)
@@ -41,12 +48,18 @@ def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     except TesseraError as error:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(2)
+    except (OSError, DBAPIError) as error:
+        _unreachable(settings, error)
+        raise
 
 
 def _migrate(settings: Settings) -> None:
     from tessera.migrate import upgrade_database
 
-    upgrade_database(settings.database_url)
+    try:
+        upgrade_database(settings.database_url)
+    except (OSError, DBAPIError) as error:
+        _unreachable(settings, error)
 
 
 @click.group()

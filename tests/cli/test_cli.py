@@ -197,3 +197,10 @@ def test_worker_runs_until_sigterm(migrated: str) -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+@pytest.mark.slow
+def test_an_unreachable_database_is_a_message_not_a_traceback() -> None:
+    result = tessera("create-org", "UNREACH", "--name", "x", "--admin-email", "a@b.test", "--admin-password",
+                     "password1", database_url="postgresql://postgres@127.0.0.1:1/nothing_here")
+    assert_clean_failure(result, "cannot use the database", "127.0.0.1:1/nothing_here")

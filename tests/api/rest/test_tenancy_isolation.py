@@ -56,6 +56,11 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
     comment = post(f"/v2/issues/{story['id']}/comments", {"body": "Secret comment Marmot"})
     tokens = _ok(client.get("/v2/myself/tokens", headers=a.headers))["tokens"]
     workflows = _ok(client.get("/v2/workflows", headers=a.headers))["workflows"]
+    secret_workflow = post("/v2/workflows", {
+        "name": "Secret Workflow Pangolin", "statuses": [{"name": "Secret Status Dugong", "category": "todo"}],
+        "initial_status": "Secret Status Dugong"})
+    schemes = _ok(client.get("/v2/workflow-schemes", headers=a.headers))["workflow_schemes"]
+    issue_types = _ok(client.get("/v2/issue-types", headers=a.headers))["issue_types"]
     b_key = unique_key("B")[:10]
     b_project = post("/v2/projects", {"key": b_key, "name": "B project"}, b)
     b_epic = post("/v2/issues", {"project_id": b_project["id"], "issue_type": "Epic", "summary": "B epic"}, b)
@@ -68,11 +73,14 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
         "admin_id": a.admin_user_id, "epic_id": epic["id"], "epic_key": epic["key"], "story_id": story["id"],
         "story_key": story["key"], "task_id": task["id"], "link_id": link["id"], "comment_id": comment["id"],
         "token_id": tokens[0]["id"], "workflow_id": workflows[0]["id"], "status_id": story["status"]["id"],
+        "secret_workflow_id": secret_workflow["id"], "scheme_id": schemes[0]["id"],
+        "issue_type_id": issue_types[0]["id"],
         "b_project_id": b_project["id"], "b_epic_id": b_epic["id"], "b_story_id": b_story["id"],
         "b_story_key": b_story["key"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", project["key"], story["key"], epic["key"], member.email, a.admin_email, a.key]
+               "tapir", "Pangolin", "Dugong", project["key"], story["key"], epic["key"], member.email,
+               a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
 
 
@@ -129,6 +137,7 @@ def _path_probes() -> list[PathProbe]:
         ("POST", "/v2/projects/{project_id}/components", {"name": "hijacked"}, {}),
         ("GET", "/v2/projects/{project_id}/versions", None, {}),
         ("POST", "/v2/projects/{project_id}/versions", {"name": "hijacked"}, {}),
+        ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
     ]
     for method, template, body, extra in project_ops:
         for ref, missing in (("project_id", MISSING_ID), ("project_key", "NOPEKEY")):
@@ -161,6 +170,19 @@ def _path_probes() -> list[PathProbe]:
                   lambda ids: {"workflow_id": ids["workflow_id"], "issue_id": ids["b_story_key"]},
                   {"workflow_id": MISSING_ID, "issue_id": "{b_story_key}"}, query="?issue_id={issue_id}"),
     ]
+    draft = {"name": "Hijacked", "statuses": [{"name": "Hijacked", "category": "todo"}],
+             "initial_status": "Hijacked"}
+    for ref in ("workflow_id", "secret_workflow_id"):
+        workflow = (lambda r: lambda ids: {"workflow_id": ids[r]})(ref)
+        probes += [
+            PathProbe("GET", "/v2/workflows/{workflow_id}", workflow, {"workflow_id": MISSING_ID}),
+            PathProbe("PUT", "/v2/workflows/{workflow_id}", workflow, {"workflow_id": MISSING_ID}, draft),
+            PathProbe("DELETE", "/v2/workflows/{workflow_id}/draft", workflow, {"workflow_id": MISSING_ID}),
+            PathProbe("POST", "/v2/workflows/{workflow_id}/publish", workflow, {"workflow_id": MISSING_ID}, {}),
+            PathProbe("GET", "/v2/workflows/{workflow_id}/export", workflow, {"workflow_id": MISSING_ID}),
+        ]
+    probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
+                            {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
 
 
@@ -284,6 +306,10 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
         "name": f"C{unique_key()}", "lead_id": r}
     yield "POST", "/v2/fields", "project_ids", ids["project_id"], MISSING_ID, lambda r: {
         "name": f"F{unique_key()}", "field_type": "number", "project_ids": [r]}
+    yield "POST", "/v2/workflow-schemes", "default_workflow", ids["secret_workflow_id"], MISSING_ID, lambda r: {
+        "name": f"S{unique_key()}", "default_workflow": r}
+    yield ("POST", "/v2/workflow-schemes", f"mappings.{ids['issue_type_id']}", ids["issue_type_id"], MISSING_ID,
+           lambda r: {"name": f"S{unique_key()}", "default_workflow": "default", "mappings": {str(r): "default"}})
 
 
 def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
@@ -312,6 +338,7 @@ LISTS = {
     "/v2/projects": "projects", "/v2/users": "users", "/v2/fields": "fields", "/v2/issue-types": "issue_types",
     "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
+    "/v2/workflow-schemes": "workflow_schemes",
 }
 
 
@@ -381,8 +408,11 @@ def test_a_password_login_is_scoped_to_the_named_organization(client: TestClient
 # --- Coverage: every /v2 operation is classified -------------------------------------------------
 
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
-                             ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens")}
-OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session")}
+                             ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
+                             ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes")}
+# The caller's own session and identity, and documents with no tenant data at all.
+OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session"),
+                  ("GET", "/v2/workflows/schema")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
