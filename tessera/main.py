@@ -16,6 +16,7 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.tenancy.limits import RateLimiter
 from tessera.web import pages as web_pages
+from tessera.workflow.rules.plugins import load_plugins
 
 DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
 Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
@@ -31,6 +32,7 @@ def _redis_client(url: str | None):  # type: ignore[no-untyped-def]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    load_plugins()
     database = Database(settings)
     redis = _redis_client(settings.redis_url)
 
