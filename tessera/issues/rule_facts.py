@@ -23,6 +23,7 @@ NEEDS_SUBTASKS = {"subtasks_in_category"}
 NEEDS_BLOCKERS = {"not_blocked"}
 NEEDS_PARENT = {"parent_status", "update_parent"}
 NEEDS_GROUPS = {"user_in_group"}
+NEEDS_ROLES = {"user_in_project_role"}
 
 
 def rule_types(transitions: Iterable[dict], *, with_all_groups: bool) -> set[str]:
@@ -41,9 +42,9 @@ async def load_actor_facts(session: AsyncSession, actor: Actor, project: Project
             select(Group.name).join(GroupMember, GroupMember.group_id == Group.id)
             .where(GroupMember.organization_id == actor.organization_id, GroupMember.user_id == actor.user_id)
         )).all())
+    roles = await load_project_roles(session, actor, project.id) if types & NEEDS_ROLES else frozenset()
     return ActorFacts(user_id=actor.user_id, org_role=actor.org_role,
-                      permissions=await permissions_held(session, actor, project),
-                      project_roles=await load_project_roles(session, actor, project.id), groups=groups)
+                      permissions=await permissions_held(session, actor, project), project_roles=roles, groups=groups)
 
 
 async def load_snapshot(session: AsyncSession, issue: Issue, catalog: OrgCatalog, types: set[str]) -> IssueSnapshot:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from tessera.events.outbox import emit
 from tessera.issues.catalog import OrgCatalog, catalog_for
@@ -25,7 +26,7 @@ from tessera.issues.fields import (
 from tessera.issues.history import field_changes_payload, record_changes
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
-from tessera.issues.state import Describer, diff_states, load_state
+from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Project, Version
@@ -147,7 +148,10 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
             if data.priority is not None else catalog.default_priority.id)
     for name in ("assignee_id", "reporter_id"):
         if name in present:
-            state.scalars[name] = await resolve_user(session, org, getattr(data, name), field_name=name)
+            ref = getattr(data, name)
+            # The caller is active (they just authenticated): no need to look them up.
+            state.scalars[name] = actor.user_id if parse_id(ref) == actor.user_id else \
+                await resolve_user(session, org, ref, field_name=name)
     if "assignee_id" in present and state.scalars["assignee_id"] is not None and (
             issue is None or state.scalars["assignee_id"] != issue.assignee_id):
         await authorize(session, actor, Permission.ASSIGN_ISSUES, project)
@@ -245,7 +249,7 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     catalog = await catalog_for(session, actor)
     new = await resolve_state(session, actor=actor, project=project, catalog=catalog,
                                data=data, issue=issue)
-    old = await load_state(session, issue)
+    old = await load_state(session, issue, parts_of(new))
     describer = Describer(catalog)
     await describer.load(session, actor.organization_id, [old, new])
     changes = diff_states(old, new, describer)

@@ -28,28 +28,40 @@ HISTORY_NAMES = {
 }
 
 
-async def load_state(session: AsyncSession, issue: Issue) -> IssueState:
+def parts_of(state: IssueState) -> set[str]:
+    """Which multi-valued parts a (partial) state sets: what a diff against it must load."""
+    parts = {name for name in ("labels", "components") if getattr(state, name) is not None}
+    if state.fix_versions is not None or state.affected_versions is not None:
+        parts.add("versions")
+    if state.custom:
+        parts.add("custom")
+    return parts
+
+
+async def load_state(session: AsyncSession, issue: Issue, parts: set[str] | None = None) -> IssueState:
+    """The issue's current state; `parts` limits which multi-valued parts are read (all by default)."""
     org = issue.organization_id
-    labels = (await session.scalars(select(IssueLabel.label).where(
-        IssueLabel.organization_id == org, IssueLabel.issue_id == issue.id))).all()
-    components = (await session.scalars(select(IssueComponent.component_id).where(
-        IssueComponent.organization_id == org, IssueComponent.issue_id == issue.id))).all()
-    versions = (await session.execute(select(IssueVersion.version_id, IssueVersion.kind).where(
-        IssueVersion.organization_id == org, IssueVersion.issue_id == issue.id))).all()
-    values = (await session.scalars(select(CustomFieldValue).where(
-        CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue.id)
-        .order_by(CustomFieldValue.id))).all()
-    custom: dict[int, list[TypedValue]] = {}
-    for value in values:
-        custom.setdefault(value.field_id, []).append(TypedValue(
-            number=value.value_number, text=value.value_text, day=value.value_date, ref=value.value_ref))
-    return IssueState(
-        scalars={name: getattr(issue, name) for name in SCALARS},
-        labels=tuple(sorted(labels)), components=tuple(sorted(components)),
-        fix_versions=tuple(sorted(v for v, kind in versions if kind == "fix")),
-        affected_versions=tuple(sorted(v for v, kind in versions if kind == "affected")),
-        custom=custom,
-    )
+    wanted = parts if parts is not None else {"labels", "components", "versions", "custom"}
+    state = IssueState(scalars={name: getattr(issue, name) for name in SCALARS})
+    if "labels" in wanted:
+        state.labels = tuple(sorted((await session.scalars(select(IssueLabel.label).where(
+            IssueLabel.organization_id == org, IssueLabel.issue_id == issue.id))).all()))
+    if "components" in wanted:
+        state.components = tuple(sorted((await session.scalars(select(IssueComponent.component_id).where(
+            IssueComponent.organization_id == org, IssueComponent.issue_id == issue.id))).all()))
+    if "versions" in wanted:
+        versions = (await session.execute(select(IssueVersion.version_id, IssueVersion.kind).where(
+            IssueVersion.organization_id == org, IssueVersion.issue_id == issue.id))).all()
+        state.fix_versions = tuple(sorted(v for v, kind in versions if kind == "fix"))
+        state.affected_versions = tuple(sorted(v for v, kind in versions if kind == "affected"))
+    if "custom" in wanted:
+        values = (await session.scalars(select(CustomFieldValue).where(
+            CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue.id)
+            .order_by(CustomFieldValue.id))).all()
+        for value in values:
+            state.custom.setdefault(value.field_id, []).append(TypedValue(
+                number=value.value_number, text=value.value_text, day=value.value_date, ref=value.value_ref))
+    return state
 
 
 class Describer:

@@ -21,7 +21,7 @@ from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.rule_facts import load_actor_facts, load_snapshot, rule_types, status_infos
 from tessera.issues.service import resolve_state, write_children
-from tessera.issues.state import Describer, diff_states, load_state
+from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
@@ -142,7 +142,7 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
     if update_data.model_fields_set:
         new_state = await resolve_state(session, actor=actor, project=project, catalog=catalog, data=update_data,
                                         issue=issue)
-        old_state = await load_state(session, issue)
+        old_state = await load_state(session, issue, parts_of(new_state))
         describer = Describer(catalog)
         await describer.load(session, actor.organization_id, [old_state, new_state])
         changes += diff_states(old_state, new_state, describer)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Boolean, Date, Float, Row, bindparam, cast, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.catalog import OrgCatalog
@@ -42,21 +42,43 @@ def status_view(catalog: OrgCatalog, status_id: int) -> dict:
 
 _IDS = bindparam("ids", expanding=True)
 _ORG = bindparam("org")
-_LABELS = select(IssueLabel.issue_id, IssueLabel.label).where(
-    IssueLabel.organization_id == _ORG, IssueLabel.issue_id.in_(_IDS)).order_by(IssueLabel.label)
-# Components and versions in one round trip: (issue_id, kind, id, name, released).
-_PARTS = union_all(
-    select(IssueComponent.issue_id, literal("component").label("kind"), Component.id, Component.name,
-           literal(False).label("released"))
+
+def _none(kind):  # type: ignore[no-untyped-def]
+    return cast(null(), kind)
+
+
+# Labels, components, versions and custom field values in one round trip. Columns:
+# (issue_id, kind, ref, ref2, text, number, day, flag); `kind` says which slots mean what.
+_FACETS = union_all(
+    select(IssueLabel.issue_id, literal("label"), _none(BigInteger), _none(BigInteger), IssueLabel.label,
+           _none(Float), _none(Date), _none(Boolean))
+    .where(IssueLabel.organization_id == _ORG, IssueLabel.issue_id.in_(_IDS)),
+    select(IssueComponent.issue_id, literal("component"), Component.id, _none(BigInteger), Component.name,
+           _none(Float), _none(Date), _none(Boolean))
     .join(Component, Component.id == IssueComponent.component_id)
     .where(IssueComponent.organization_id == _ORG, IssueComponent.issue_id.in_(_IDS)),
-    select(IssueVersion.issue_id, IssueVersion.kind, Version.id, Version.name, Version.released)
+    select(IssueVersion.issue_id, IssueVersion.kind, Version.id, _none(BigInteger), Version.name,
+           _none(Float), _none(Date), Version.released)
     .join(Version, Version.id == IssueVersion.version_id)
     .where(IssueVersion.organization_id == _ORG, IssueVersion.issue_id.in_(_IDS)),
+    select(CustomFieldValue.issue_id, literal("value"), CustomFieldValue.field_id, CustomFieldValue.value_ref,
+           CustomFieldValue.value_text, CustomFieldValue.value_number, CustomFieldValue.value_date,
+           _none(Boolean))
+    .where(CustomFieldValue.organization_id == _ORG, CustomFieldValue.issue_id.in_(_IDS)),
 )
-_VALUES = select(CustomFieldValue.issue_id, CustomFieldValue.field_id, CustomFieldValue.value_number,
-                 CustomFieldValue.value_text, CustomFieldValue.value_date, CustomFieldValue.value_ref).where(
-    CustomFieldValue.organization_id == _ORG, CustomFieldValue.issue_id.in_(_IDS)).order_by(CustomFieldValue.id)
+
+
+class _Value(NamedTuple):
+    """A custom field value row, as the custom field view reads it."""
+
+    issue_id: int
+    field_id: int
+    value_number: float | None
+    value_text: str | None
+    value_date: date | None
+    value_ref: int | None
+
+
 _LINKS = select(IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id, IssueLink.target_issue_id).where(
     IssueLink.organization_id == _ORG,
     or_(IssueLink.source_issue_id.in_(_IDS), IssueLink.target_issue_id.in_(_IDS))).order_by(IssueLink.id)
@@ -79,7 +101,8 @@ class _Brief(NamedTuple):
 
 
 async def render_issues(session: AsyncSession, *, organization_id: int, issues: Sequence[Issue],
-                        catalog: OrgCatalog, expand: frozenset[str] = frozenset()) -> list[dict]:
+                        catalog: OrgCatalog, expand: frozenset[str] = frozenset(),
+                        projects: dict[int, Project] | None = None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six)."""
     if not issues:
         return []
@@ -88,20 +111,20 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
     # Core connection: these reads need no identity map, and skipping the ORM halves their cost.
     connection = await session.connection()
     labels: dict[int, list[str]] = {}
-    for issue_id, label in await connection.execute(_LABELS, {"org": org, "ids": ids}):
-        labels.setdefault(issue_id, []).append(label)
     components: dict[int, list[dict]] = {}
     versions: dict[tuple[int, str], list[dict]] = {}
-    for issue_id, kind, part_id, name, released in sorted(
-            (await connection.execute(_PARTS, {"org": org, "ids": ids})).all(), key=lambda row: row[3]):
-        if kind == "component":
-            components.setdefault(issue_id, []).append({"id": part_id, "name": name})
+    values: dict[int, list[_Value]] = {}
+    facets = (await connection.execute(_FACETS, {"org": org, "ids": ids})).all()
+    # Names sort like the UI shows them; custom values keep their stored order (multi-selects).
+    for issue_id, kind, ref, ref2, text, number, day, flag in sorted(facets, key=lambda r: (r[1], r[4] or "", r[3] or 0)):
+        if kind == "label":
+            labels.setdefault(issue_id, []).append(text)
+        elif kind == "component":
+            components.setdefault(issue_id, []).append({"id": ref, "name": text})
+        elif kind == "value":
+            values.setdefault(issue_id, []).append(_Value(issue_id, ref, number, text, day, ref2))
         else:
-            versions.setdefault((issue_id, kind), []).append({"id": part_id, "name": name,
-                                                              "released": bool(released)})
-    values: dict[int, list[Row]] = {}
-    for row in await connection.execute(_VALUES, {"org": org, "ids": ids}):
-        values.setdefault(row.issue_id, []).append(row)
+            versions.setdefault((issue_id, kind), []).append({"id": ref, "name": text, "released": bool(flag)})
     links = (await connection.execute(_LINKS, {"org": org, "ids": ids})).all()
     related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
     related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
@@ -122,8 +145,10 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
     user_ids |= {h["author_id"] for hs in changelogs.values() for h in hs if h["author_id"]}
     users = {row.id: row for row in await connection.execute(_USERS, {"org": org, "ids": list(user_ids)})} \
         if user_ids else {}
-    projects = {row.id: row for row in await session.execute(
-        _PROJECTS, {"org": org, "ids": list({issue.project_id for issue in issues})})}
+    wanted_projects = {issue.project_id for issue in issues}
+    if projects is None or not wanted_projects <= set(projects):
+        projects = {row.id: row for row in await connection.execute(
+            _PROJECTS, {"org": org, "ids": list(wanted_projects)})}
     sprint_ids = {v.value_ref for vs in values.values() for v in vs
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
     sprints = {s.id: s for s in (await session.scalars(select(Sprint).where(
@@ -135,7 +160,7 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
                 "status": status_view(catalog, issue.status_id),
                 "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name}}
 
-    def custom_view(issue_values: list[Row]) -> dict:
+    def custom_view(issue_values: list[_Value]) -> dict:
         shown: dict[str, object] = {}
         for definition in catalog.fields:
             field_values = [v for v in issue_values if v.field_id == definition.id]

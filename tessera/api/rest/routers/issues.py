@@ -19,6 +19,7 @@ from tessera.issues.models import Issue
 from tessera.issues.service import access_issue, check_create_issue, check_delete_issue, check_update_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import iso, render_issues
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
 
@@ -46,17 +47,18 @@ def parse_expand(expand: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (expand or "").split(",") if part.strip())
 
 
-async def _committed_issue_response(ctx: RequestContext, actor: Actor, issue: Issue, *, status_code: int = 200
-                                    ) -> JSONResponse:
+async def _committed_issue_response(ctx: RequestContext, actor: Actor, issue: Issue, project: Project | None, *,
+                                    status_code: int = 200) -> JSONResponse:
     async with ctx.read_after_commit() as session:
-        return await _issue_response(ctx, session, actor, issue, status_code=status_code)
+        return await _issue_response(ctx, session, actor, issue, project, status_code=status_code)
 
 
-async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Actor, issue: Issue, *,
-                          status_code: int = 200, expand: frozenset[str] = frozenset()) -> JSONResponse:
+async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Actor, issue: Issue,
+                          project: Project | None,
+                          *, status_code: int = 200, expand: frozenset[str] = frozenset()) -> JSONResponse:
     catalog = await catalog_for(session, actor)
     [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
-                                 expand=expand)
+                                 expand=expand, projects={project.id: project} if project else None)
     view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
@@ -65,7 +67,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
 async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         issue = await check_create_issue(session, actor=actor, data=body)
-    response = await _committed_issue_response(ctx, actor, issue, status_code=201)
+    response = await _committed_issue_response(ctx, actor, issue, None, status_code=201)
     response.headers["Location"] = f"/v2/issues/{issue.id}"
     return response
 
@@ -74,8 +76,8 @@ async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
 async def get_issue(issue_id: str, ctx: Ctx, expand: str | None = Query(default=None, max_length=200,
                     description="Comma-separated: changelog")) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_id)
-        return await _issue_response(ctx, session, actor, issue, expand=parse_expand(expand))
+        issue, project = await access_issue(session, actor, issue_id)
+        return await _issue_response(ctx, session, actor, issue, project, expand=parse_expand(expand))
 
 
 @router.put("/issues/{issue_id}", responses=ISSUE_DOC)
@@ -86,7 +88,7 @@ async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
         expected = parse_if_match(if_match)
         issue = await check_update_issue(session, actor=actor, issue=issue, project=project, data=body,
                                          expected_version=expected, via_if_match=expected is not None)
-    return await _committed_issue_response(ctx, actor, issue)
+    return await _committed_issue_response(ctx, actor, issue, project)
 
 
 @router.delete("/issues/{issue_id}", status_code=204)
@@ -128,7 +130,7 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                              transition_ref=transition_id, fields=body.fields,
                                              comment=body.comment, expected_version=body.version)
-    return await _committed_issue_response(ctx, actor, issue)
+    return await _committed_issue_response(ctx, actor, issue, project)
 
 
 @router.post("/issues/{issue_id}/comments", status_code=201)
