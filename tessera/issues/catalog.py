@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.errors import Conflict
 from tessera.projects.catalog import list_issue_types, list_link_types, list_priorities, list_resolutions
 from tessera.projects.custom_fields import list_field_definitions, list_options
 from tessera.projects.models import (
@@ -26,6 +27,17 @@ from tessera.workflow.models import Status, Workflow, WorkflowScheme
 from tessera.workflow.service import list_schemes
 
 
+E = TypeVar("E", bound=IssueType | Priority | Status | CustomFieldDefinition | Workflow)
+
+
+def _one(entries: Sequence[E], entry_id: int, what: str) -> E:
+    for entry in entries:
+        if entry.id == entry_id:
+            return entry
+    # Only possible when the catalog changed while this request ran (a new workflow, status...).
+    raise Conflict(f"The organization's {what}s changed during this request; try again.", code="catalog_changed")
+
+
 @dataclass(frozen=True)
 class OrgCatalog:
     issue_types: Sequence[IssueType]
@@ -39,19 +51,19 @@ class OrgCatalog:
     schemes: Sequence[WorkflowScheme]
 
     def issue_type(self, type_id: int) -> IssueType:
-        return next(t for t in self.issue_types if t.id == type_id)
+        return _one(self.issue_types, type_id, "issue type")
 
     def priority(self, priority_id: int) -> Priority:
-        return next(p for p in self.priorities if p.id == priority_id)
+        return _one(self.priorities, priority_id, "priority")
 
     def status(self, status_id: int) -> Status:
-        return next(s for s in self.statuses if s.id == status_id)
+        return _one(self.statuses, status_id, "status")
 
     def resolution(self, resolution_id: int | None) -> Resolution | None:
         return next((r for r in self.resolutions if r.id == resolution_id), None)
 
     def field(self, field_id: int) -> CustomFieldDefinition:
-        return next(f for f in self.fields if f.id == field_id)
+        return _one(self.fields, field_id, "custom field")
 
     def option_value(self, option_id: int | None) -> str | None:
         for options in self.options.values():
@@ -61,7 +73,7 @@ class OrgCatalog:
         return None
 
     def workflow(self, workflow_id: int) -> Workflow:
-        return next(w for w in self.workflows if w.id == workflow_id)
+        return _one(self.workflows, workflow_id, "workflow")
 
     @property
     def default_priority(self) -> Priority:

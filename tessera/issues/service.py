@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -16,7 +16,6 @@ from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.fields import (
     IssueState,
     check_due_date,
-    find_issue,
     normalize_labels,
     resolve_custom_fields,
     resolve_parent,
@@ -30,7 +29,7 @@ from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Project, Version
-from tessera.projects.service import access_project, get_project
+from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.workflow.catalog import pick_workflow
@@ -39,6 +38,11 @@ from tessera.workflow.templates import TEMPLATES
 
 
 _INSERT_ISSUE = insert(Issue).returning(Issue.id)
+_WITH_PROJECT = select(Issue, Project).join(Project, Project.id == Issue.project_id)
+_ISSUE_BY_ID = _WITH_PROJECT.where(Issue.organization_id == bindparam("org"), Issue.id == bindparam("id"))
+_ISSUE_BY_KEY = _WITH_PROJECT.where(Issue.organization_id == bindparam("org"), Issue.key == bindparam("key"))
+_NEXT_NUMBER = (update(Project).where(Project.id == bindparam("project"), Project.organization_id == bindparam("org"))
+                .values(issue_counter=Project.issue_counter + 1).returning(Project.issue_counter))
 
 
 def workflow_for_new_issue(catalog: OrgCatalog, project: Project, issue_type_id: int, ref: object | None
@@ -63,12 +67,19 @@ def _now() -> datetime:
 
 async def access_issue(session: AsyncSession, actor: Actor, ref: object,
                        permission: Permission = Permission.BROWSE_PROJECTS) -> tuple[Issue, Project]:
-    """Load an issue by id or key and authorize; invisible issues are NotFound."""
-    issue = await find_issue(session, actor.organization_id, ref)
-    if issue is None:
+    """Load an issue (by id or key) with its project in one query and authorize; invisible
+    issues are NotFound."""
+    issue_id = parse_id(ref)
+    if issue_id is not None:
+        statement, params = _ISSUE_BY_ID, {"org": actor.organization_id, "id": issue_id}
+    elif isinstance(ref, str) and "-" in ref:
+        statement, params = _ISSUE_BY_KEY, {"org": actor.organization_id, "key": ref.strip().upper()}
+    else:
         raise NotFound("Issue does not exist or you do not have permission to see it.")
-    project = await get_project(session, actor.organization_id, issue.project_id)
-    assert project is not None
+    row = (await session.execute(statement, params)).first()
+    if row is None:
+        raise NotFound("Issue does not exist or you do not have permission to see it.")
+    issue, project = row
     try:
         await authorize(session, actor, permission, project)
     except NotFound:
@@ -204,9 +215,7 @@ async def check_create_issue(session: AsyncSession, *, actor: Actor, data: Issue
 async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Project, state: IssueState,
                           workflow_id: int, status_id: int, at: datetime) -> Issue:
     """Allocates the project's next number last, to hold its row lock as briefly as possible."""
-    number = await session.scalar(
-        update(Project).where(Project.id == project.id, Project.organization_id == project.organization_id)
-        .values(issue_counter=Project.issue_counter + 1).returning(Project.issue_counter))
+    number = await session.scalar(_NEXT_NUMBER, {"project": project.id, "org": project.organization_id})
     assert number is not None
     scalars = state.scalars
     values = dict(

@@ -28,7 +28,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def user_view(user: User | Row | None) -> dict | None:
+def user_view(user: User | UserBrief | Row | None) -> dict | None:
     if user is None:
         return None
     return {"id": user.id, "display_name": user.display_name, "email": user.email, "active": user.active}
@@ -91,6 +91,15 @@ _PROJECTS = select(Project.id, Project.key, Project.name).where(Project.organiza
                                                                 Project.id.in_(_IDS))
 
 
+class UserBrief(NamedTuple):
+    """A user the caller already knows (e.g. the actor), so rendering need not read it."""
+
+    id: int
+    display_name: str
+    email: str
+    active: bool = True
+
+
 class _Brief(NamedTuple):
     id: int
     key: str
@@ -102,7 +111,8 @@ class _Brief(NamedTuple):
 
 async def render_issues(session: AsyncSession, *, organization_id: int, issues: Sequence[Issue],
                         catalog: OrgCatalog, expand: frozenset[str] = frozenset(),
-                        projects: dict[int, Project] | None = None) -> list[dict]:
+                        projects: dict[int, Project] | None = None, fresh: bool = False,
+                        known_users: Sequence[UserBrief] = ()) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six)."""
     if not issues:
         return []
@@ -125,7 +135,8 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
             values.setdefault(issue_id, []).append(_Value(issue_id, ref, number, text, day, ref2))
         else:
             versions.setdefault((issue_id, kind), []).append({"id": ref, "name": text, "released": bool(flag)})
-    links = (await connection.execute(_LINKS, {"org": org, "ids": ids})).all()
+    # A brand-new issue has no links and no sub-tasks yet: only its parent needs reading.
+    links = [] if fresh else (await connection.execute(_LINKS, {"org": org, "ids": ids})).all()
     related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
     related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
     related_ids -= set(ids)
@@ -133,7 +144,9 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
                                   for i in issues}
     subtasks: list[_Brief] = []
     id_set = set(ids)
-    for row in await connection.execute(_RELATED, {"org": org, "ids": ids, "related": list(related_ids)}):
+    rows = [] if fresh and not related_ids else await connection.execute(
+        _RELATED, {"org": org, "ids": [] if fresh else ids, "related": list(related_ids)})
+    for row in rows:
         brief_row = _Brief(*row)
         related.setdefault(brief_row.id, brief_row)
         if brief_row.parent_id in id_set:
@@ -143,8 +156,10 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
                  if v.value_ref and catalog.field(v.field_id).field_type == "user"}
     changelogs = await load_changelog(session, organization_id=org, issue_ids=ids) if "changelog" in expand else {}
     user_ids |= {h["author_id"] for hs in changelogs.values() for h in hs if h["author_id"]}
-    users = {row.id: row for row in await connection.execute(_USERS, {"org": org, "ids": list(user_ids)})} \
-        if user_ids else {}
+    users: dict[int, UserBrief | Row] = {user.id: user for user in known_users if user.id in user_ids}
+    if user_ids - set(users):
+        users.update({row.id: row for row in await connection.execute(
+            _USERS, {"org": org, "ids": list(user_ids - set(users))})})
     wanted_projects = {issue.project_id for issue in issues}
     if projects is None or not wanted_projects <= set(projects):
         projects = {row.id: row for row in await connection.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
@@ -18,17 +18,17 @@ from tessera.tenancy.permissions import Permission, authorize
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 ACCESS_LEVELS = ("open", "private")
+_PROJECT_BY_ID = select(Project).where(Project.organization_id == bindparam("org"), Project.id == bindparam("id"))
+_PROJECT_BY_KEY = select(Project).where(Project.organization_id == bindparam("org"), Project.key == bindparam("key"))
 
 
 async def get_project(session: AsyncSession, organization_id: int, ref: object) -> Project | None:
     """By id, prefixed id ("proj_12") or key, within one organization."""
     project_id = parse_id(ref)
     if project_id is not None:
-        return await session.scalar(select(Project).where(
-            Project.organization_id == organization_id, Project.id == project_id))
+        return await session.scalar(_PROJECT_BY_ID, {"org": organization_id, "id": project_id})
     if isinstance(ref, str) and ref.strip():
-        return await session.scalar(select(Project).where(
-            Project.organization_id == organization_id, Project.key == ref.strip().upper()))
+        return await session.scalar(_PROJECT_BY_KEY, {"org": organization_id, "key": ref.strip().upper()})
     return None
 
 

@@ -95,7 +95,7 @@ def render(request: Request, template: str, *, status_code: int = 200, headers: 
     return templates.TemplateResponse(request, template, context, status_code=status_code, headers=headers)
 
 
-def web_context(request: Request) -> WebContext:
+async def web_context(request: Request) -> WebContext:
     state = request.app.state
     return WebContext(request=request, database=state.database, settings=state.settings, limiter=state.limiter)
 

@@ -73,6 +73,7 @@ class RequestContext:
             yield session
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
+    """Async on purpose: FastAPI runs plain functions in a thread pool, a hop per request."""
     state = request.app.state
     return RequestContext(request=request, database=state.database, settings=state.settings, limiter=state.limiter)

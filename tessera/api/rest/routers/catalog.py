@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import field_view
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
-from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
 from tessera.issues.views import iso

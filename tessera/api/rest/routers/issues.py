@@ -18,7 +18,7 @@ from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.service import access_issue, check_create_issue, check_delete_issue, check_update_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
-from tessera.issues.views import iso, render_issues
+from tessera.issues.views import UserBrief, iso, render_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
@@ -48,17 +48,19 @@ def parse_expand(expand: str | None) -> frozenset[str]:
 
 
 async def _committed_issue_response(ctx: RequestContext, actor: Actor, issue: Issue, project: Project | None, *,
-                                    status_code: int = 200) -> JSONResponse:
+                                    status_code: int = 200, fresh: bool = False) -> JSONResponse:
     async with ctx.read_after_commit() as session:
-        return await _issue_response(ctx, session, actor, issue, project, status_code=status_code)
+        return await _issue_response(ctx, session, actor, issue, project, status_code=status_code, fresh=fresh)
 
 
 async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Actor, issue: Issue,
                           project: Project | None,
-                          *, status_code: int = 200, expand: frozenset[str] = frozenset()) -> JSONResponse:
+                          *, status_code: int = 200, expand: frozenset[str] = frozenset(), fresh: bool = False
+                          ) -> JSONResponse:
     catalog = await catalog_for(session, actor)
     [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
-                                 expand=expand, projects={project.id: project} if project else None)
+                                 expand=expand, projects={project.id: project} if project else None, fresh=fresh,
+                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
     view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
@@ -67,7 +69,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
 async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         issue = await check_create_issue(session, actor=actor, data=body)
-    response = await _committed_issue_response(ctx, actor, issue, None, status_code=201)
+    response = await _committed_issue_response(ctx, actor, issue, None, status_code=201, fresh=True)
     response.headers["Location"] = f"/v2/issues/{issue.id}"
     return response
 
