@@ -83,12 +83,23 @@ async def add_comment(issue_key: str, web: Web) -> Response:
     return web.render("partials/activity.html", tab="comments", **values)
 
 
+def screen_fields(form: dict[str, str]) -> dict[str, object]:
+    """Transition screen inputs are named `field.<name>`; empty ones are left out."""
+    fields: dict[str, object] = {}
+    for name, value in form.items():
+        if name.startswith("field.") and value.strip():
+            key = name.removeprefix("field.")
+            fields[key] = value.split() if key in ("labels", "components", "fix_versions") else value.strip()
+    return fields
+
+
 @router.post("/browse/{issue_key}/transitions/{transition_id}")
 async def transition(issue_key: str, transition_id: str, web: Web) -> Response:
     form = await web.form()
     async with web.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_key)
         await check_transition_issue(session, actor=actor, issue=issue, project=project,
-                                     transition_ref=transition_id, comment=form.get("comment") or None,
+                                     transition_ref=transition_id, fields=screen_fields(form),
+                                     comment=form.get("comment") or None,
                                      expected_version=version_of(form.get("version")))
     return web.redirect(f"/browse/{issue.key}")

@@ -94,6 +94,20 @@ def test_transition_and_comment(web: TestClient, csrf: str, org: OrgHandle, issu
     assert "A comment needs a body." in empty.text
 
 
+def test_a_transition_screen_asks_for_its_fields(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
+    key = issue["key"]
+    assert web.post(f"/browse/{key}/transitions/11", data={"csrf_token": csrf, "version": str(issue["version"])},
+                    follow_redirects=False).status_code == 303
+    page = web.get(f"/browse/{key}").text
+    assert 'class="transition-screen"' in page and 'name="field.resolution"' in page
+    done = web.post(f"/browse/{key}/transitions/51", follow_redirects=False, data={
+        "csrf_token": csrf, "version": str(issue["version"] + 1), "field.resolution": "Fixed",
+        "comment": "Shipped in 1.2"})
+    assert done.status_code == 303, done.text
+    page = web.get(f"/browse/{key}").text
+    assert "Resolution: Fixed" in page and "Shipped in 1.2" in page
+
+
 def test_inline_edit_and_conflict(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
     key, version = issue["key"], issue["version"]
     editor = web.get(f"/browse/{key}/fields/summary/edit", headers=HTMX)
