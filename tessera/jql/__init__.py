@@ -1,0 +1,1 @@
+"""JQL: grammar → AST → semantic checks against the field catalog → SQL."""
