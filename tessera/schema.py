@@ -3,8 +3,19 @@
 from tessera.db.base import Base
 from tessera.events import models as _events  # noqa: F401
 from tessera.issues import models as _issues  # noqa: F401
+from tessera.jql import models as _jql  # noqa: F401
 from tessera.projects import models as _projects  # noqa: F401
 from tessera.tenancy import models as _tenancy  # noqa: F401
 from tessera.workflow import models as _workflow  # noqa: F401
 
 metadata = Base.metadata
+
+
+# Full-text search structures live outside the models (a generated tsvector column on
+# PostgreSQL, FTS5 tables kept by triggers on SQLite); schema comparisons skip them.
+FULL_TEXT_OBJECTS = frozenset({"search_vector", "issues_fts", "comments_fts", "ix_issues_search",
+                               "ix_comments_search"})
+
+
+def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (name in FULL_TEXT_OBJECTS or (name or "").startswith(("issues_fts", "comments_fts")))

@@ -8,14 +8,14 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tessera.schema import metadata
+from tessera.schema import include_in_comparison, metadata
 
 config = context.config
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_in_comparison)
     with context.begin_transaction():
         context.run_migrations()
 
