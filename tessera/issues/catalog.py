@@ -80,7 +80,7 @@ class OrgCatalog:
         return next((p for p in self.priorities if p.is_default), self.priorities[len(self.priorities) // 2])
 
 
-_CACHE: OrderedDict[tuple[int, int], OrgCatalog] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, int, int], OrgCatalog] = OrderedDict()
 _CACHE_SIZE = 2048
 
 
@@ -90,7 +90,9 @@ async def catalog_for(session: AsyncSession, actor: Actor) -> OrgCatalog:
     (types, priorities, statuses, fields, workflows) must call do_bump_catalog_version."""
     if actor.catalog_version is None:
         return await load_catalog(session, actor.organization_id)
-    key = (actor.organization_id, actor.catalog_version)
+    # Keyed by database too: organization ids and versions repeat across databases, and one
+    # process may serve apps on several (the test suite runs SQLite and PostgreSQL side by side).
+    key = (str(session.bind.url), actor.organization_id, actor.catalog_version)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
