@@ -3,6 +3,7 @@ words Jira users know ("Expecting operator but got 'foo' (line 1, column 14)")."
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tessera.jql import ast
 
 MAX_QUERY_LENGTH = 20_000
 MAX_DEPTH = 60
+_NEGATIONS = re.compile(r"(?i)\bnot\b|!(?![=~])")
 
 _EXPECTED = {
     "COMPARE_OP": "operator", "IS": "operator", "IN": "operator", "NOT": "operator", "WAS": "operator",
@@ -209,6 +211,9 @@ def parse(text: str) -> ast.Query:
         max_depth = max(max_depth, depth)
     if max_depth > MAX_DEPTH:
         raise JqlSyntaxError(f"Parentheses nest deeper than {MAX_DEPTH}.", line=1, column=1)
+    # NOT nests too (NOT NOT NOT …); bound it before the tree is built recursively.
+    if len(_NEGATIONS.findall(text)) > MAX_DEPTH * 4:
+        raise JqlSyntaxError(f"The query has more than {MAX_DEPTH * 4} NOT operators.", line=1, column=1)
     if not text.strip():
         return ast.Query(where=None)
     try:
@@ -217,5 +222,7 @@ def parse(text: str) -> ast.Query:
         raise _syntax_error(error, text) from None
     try:
         return _ToAst().transform(tree)
+    except RecursionError:
+        raise JqlSyntaxError("The query nests too deeply.", line=1, column=1) from None
     except VisitError as error:  # pragma: no cover - a grammar/transformer mismatch
         raise JqlSyntaxError(f"Unsupported construct: {error.orig_exc}", line=1, column=1) from None
