@@ -65,6 +65,10 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
     b_project = post("/v2/projects", {"key": b_key, "name": "B project"}, b)
     b_epic = post("/v2/issues", {"project_id": b_project["id"], "issue_type": "Epic", "summary": "B epic"}, b)
     b_story = post("/v2/issues", {"project_id": b_project["id"], "issue_type": "Story", "summary": "B story"}, b)
+    saved_filter = post("/v2/filters", {"name": "Secret Filter Wombat", "jql": f"project = {key}", "favourite": True,
+                                        "shares": [{"type": "organization"},
+                                                   {"type": "project", "project_id": project["id"]}]})
+    b_filter = post("/v2/filters", {"name": "B filter", "jql": ""}, b)
     ids = {
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
@@ -76,10 +80,10 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
         "secret_workflow_id": secret_workflow["id"], "scheme_id": schemes[0]["id"],
         "issue_type_id": issue_types[0]["id"],
         "b_project_id": b_project["id"], "b_epic_id": b_epic["id"], "b_story_id": b_story["id"],
-        "b_story_key": b_story["key"],
+        "b_story_key": b_story["key"], "filter_id": saved_filter["id"], "b_filter_id": b_filter["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", project["key"], story["key"], epic["key"], member.email,
+               "tapir", "Pangolin", "Dugong", "Wombat", project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
 
@@ -181,6 +185,14 @@ def _path_probes() -> list[PathProbe]:
             PathProbe("POST", "/v2/workflows/{workflow_id}/publish", workflow, {"workflow_id": MISSING_ID}, {}),
             PathProbe("GET", "/v2/workflows/{workflow_id}/export", workflow, {"workflow_id": MISSING_ID}),
         ]
+    saved_filter = lambda ids: {"filter_id": ids["filter_id"]}  # noqa: E731
+    probes += [
+        PathProbe("GET", "/v2/filters/{filter_id}", saved_filter, {"filter_id": MISSING_ID}),
+        PathProbe("PUT", "/v2/filters/{filter_id}", saved_filter, {"filter_id": MISSING_ID}, {"name": "hijacked"}),
+        PathProbe("DELETE", "/v2/filters/{filter_id}", saved_filter, {"filter_id": MISSING_ID}),
+        PathProbe("PUT", "/v2/filters/{filter_id}/favourite", saved_filter, {"filter_id": MISSING_ID}),
+        PathProbe("DELETE", "/v2/filters/{filter_id}/favourite", saved_filter, {"filter_id": MISSING_ID}),
+    ]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
@@ -246,6 +258,9 @@ def _assert_a_is_untouched(client: TestClient, world: World) -> None:
     assert [o["value"] for o in narwhal["options"]] == ["Opt Axolotl"]
     tokens = _ok(client.get("/v2/myself/tokens", headers=a.headers))["tokens"]
     assert not any(t["revoked"] for t in tokens)
+    saved_filter = _ok(client.get(f"/v2/filters/{ids['filter_id']}", headers=a.headers))
+    assert saved_filter["name"] == "Secret Filter Wombat" and saved_filter["version"] == 1
+    assert saved_filter["favourite_count"] == 1 and len(saved_filter["shares"]) == 2
     assert client.get("/v2/myself", headers=a.headers).status_code == 200
 
 
@@ -310,6 +325,15 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
         "name": f"S{unique_key()}", "default_workflow": r}
     yield ("POST", "/v2/workflow-schemes", f"mappings.{ids['issue_type_id']}", ids["issue_type_id"], MISSING_ID,
            lambda r: {"name": f"S{unique_key()}", "default_workflow": "default", "mappings": {str(r): "default"}})
+    share = lambda **spec: lambda r: {"name": f"F{unique_key()}", "jql": "",  # noqa: E731
+                                      "shares": [{k: (r if v is None else v) for k, v in spec.items()}]}
+    for ref, missing in ((ids["project_id"], MISSING_ID), (ids["project_key"], "NOPEKEY")):
+        yield "POST", "/v2/filters", "shares.0.project_id", ref, missing, share(type="project", project_id=None)
+        yield ("POST", "/v2/filters", "shares.0.project_id", ref, missing,
+               share(type="project_role", project_id=None, role="users"))
+    yield "POST", "/v2/filters", "shares.0.user_id", ids["member_id"], MISSING_ID, share(type="user", user_id=None)
+    yield ("PUT", f"/v2/filters/{ids['b_filter_id']}", "shares.0.user_id", ids["admin_id"], MISSING_ID,
+           lambda r: {"shares": [{"type": "user", "user_id": r}]})
 
 
 def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
@@ -327,6 +351,8 @@ def test_references_to_another_organizations_resources_are_rejected_like_missing
     # Nothing was created in B by the refused requests.
     project = _ok(client.get(f"/v2/projects/{world.ids['b_project_id']}", headers=world.b.headers))
     assert project["issue_count_estimate"] == 2
+    b_filters = _ok(client.get("/v2/filters", headers=world.b.headers))["filters"]
+    assert [(f["id"], f["version"]) for f in b_filters] == [(world.ids["b_filter_id"], 1)]
     b_story = _ok(client.get(f"/v2/issues/{world.ids['b_story_id']}", headers=world.b.headers))
     assert b_story["version"] == 1 and b_story["assignee"] is None and b_story["parent"] is None
     _assert_a_is_untouched(client, world)
@@ -338,7 +364,7 @@ LISTS = {
     "/v2/projects": "projects", "/v2/users": "users", "/v2/fields": "fields", "/v2/issue-types": "issue_types",
     "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
-    "/v2/workflow-schemes": "workflow_schemes",
+    "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
 }
 
 
@@ -405,11 +431,45 @@ def test_a_password_login_is_scoped_to_the_named_organization(client: TestClient
         client.cookies.clear()
 
 
+# --- JQL: autocomplete and search name only the caller's organization ---------------------------
+
+def test_jql_autocomplete_offers_only_the_callers_organization(client: TestClient, world: World) -> None:
+    b, ids = world.b, world.ids
+    get = lambda **params: client.get("/v2/jql/autocomplete", params=params, headers=b.headers)  # noqa: E731
+    assert _ok(get(prefix="Secret"))["fields"] == []
+    every_field = _ok(get())["fields"]
+    assert every_field and f"cf[{10_000 + ids['field_id']}]" not in {f.get("cf_id") for f in every_field}
+    _assert_no_leak(world, str(every_field), "autocomplete fields")
+    _assert_no_leak(world, client.get("/v2/jql/autocomplete/data", headers=b.headers).text, "autocomplete data")
+    for field_name in ("project", "assignee", "reporter", "watcher", "labels", "component", "fixVersion",
+                       "affectedVersion", "sprint", "filter", "status", "issuetype", "key"):
+        for value in ("", "s", "secret", ids["project_key"][:3], ids["member_email"][:4], "Opt", "user"):
+            response = get(field=field_name, value=value)
+            where = f"autocomplete {field_name}={value!r}"
+            assert response.status_code == 200, (where, response.text)
+            _assert_no_leak(world, response.text, where)
+    projects = _ok(get(field="project"))["results"]
+    assert [p["value"] for p in projects] == [_ok(client.get(f"/v2/projects/{ids['b_project_id']}",
+                                                             headers=b.headers))["key"]]
+    users = _ok(get(field="assignee", value=""))["results"]
+    assert {u["value"].strip('"') for u in users if "(" not in u["value"]} == {b.admin_email}
+    # A's custom field, by name or by cf[id], is unknown to B exactly like a missing one.
+    for foreign, missing in ((f"cf[{10_000 + ids['field_id']}]", "cf[987654321]"),
+                             ("Secret Field Narwhal", "No Such Field At All")):
+        foreign_response, missing_response = get(field=foreign), get(field=missing)
+        assert foreign_response.status_code == missing_response.status_code == 400, foreign_response.text
+        assert foreign_response.json()["error"]["message"].replace(foreign, "<ref>") == \
+            missing_response.json()["error"]["message"].replace(missing, "<ref>")
+        _assert_no_leak(world, foreign_response.text.replace(foreign, ""), f"autocomplete {foreign}")
+
+
 # --- Coverage: every /v2 operation is classified -------------------------------------------------
 
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
                              ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
-                             ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes")}
+                             ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters")}
+# Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.
+JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete/data")}
 # The caller's own session and identity, and documents with no tenant data at all.
 OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session"),
                   ("GET", "/v2/workflows/schema")}
@@ -434,6 +494,6 @@ def test_every_v2_operation_has_an_isolation_case(client: TestClient) -> None:
     operations |= set(_operations_from_routes(list(client.app.routes)))
     v2 = {op for op in operations if op[1].startswith("/v2/") and op[1] != "/v2/openapi.json"}
     covered = ({(p.method, p.template) for p in PATH_PROBES} | {("GET", url) for url in LISTS}
-               | BODY_REFERENCE_OPERATIONS | OWN_OPERATIONS)
+               | BODY_REFERENCE_OPERATIONS | OWN_OPERATIONS | JQL_OPERATIONS)
     missing = sorted(v2 - covered)
     assert not missing, f"/v2 operations without a tenancy isolation case: {missing}"
