@@ -1,0 +1,112 @@
+"""Concurrent transitions against a real `tessera serve` process, on SQLite and on PostgreSQL:
+clients that run transitions on the same issue at the same moment from the same source status
+never both succeed; the losers get 409 and the history holds one status change per round."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import fresh_postgres_database
+from tests.test_concurrency import Server, client_for, make_project, run_server
+
+pytestmark = pytest.mark.slow
+
+ROUNDS = 20
+CLIENTS = 10
+FORK: dict = {
+    "name": "Fork", "key": "fork",
+    "statuses": [{"name": "Fork open", "category": "todo"}, {"name": "Went left", "category": "in_progress"},
+                 {"name": "Went right", "category": "done"}],
+    "initial_status": "Fork open",
+    "transitions": [
+        {"id": "left", "name": "Left", "from": ["Fork open"], "to": "Went left",
+         "post_functions": [{"type": "assign", "params": {"to": "current_user"}},
+                            {"type": "fire_event", "params": {"event": "went_left"}}]},
+        {"id": "right", "name": "Right", "from": ["Fork open"], "to": "Went right",
+         "post_functions": [{"type": "add_comment", "params": {"body": "Went right."}}]},
+    ],
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           postgres_skip_reason: str | None) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("workflow-concurrency")
+    if request.param == "postgres":
+        if postgres_skip_reason:
+            pytest.skip(postgres_skip_reason)
+        with fresh_postgres_database() as url:
+            yield from run_server(url, directory)
+    else:
+        yield from run_server(f"sqlite:///{directory}/tessera.db", directory)
+
+
+async def contend(server: Server, *, workflow: str | None, transitions: list[str], with_version: bool
+                  ) -> list[tuple[int, str]]:
+    """ROUNDS fresh issues; in each, CLIENTS clients fire at once, client i running
+    transitions[i % len(transitions)]. Returns (issue id, status reached) per round."""
+    clients = [client_for(server) for _ in range(CLIENTS)]
+    winners: list[tuple[int, str]] = []
+    try:
+        admin = clients[0]
+        project = await make_project(admin)
+        for _ in range(ROUNDS):
+            body = {"project_id": project["id"], "issue_type": "Task", "summary": "Contended"}
+            created = await admin.post("/v2/issues", json={**body, **({"workflow_id": workflow} if workflow else {})})
+            assert created.status_code == 201, created.text
+            issue = created.json()
+            # Warm every connection so that the contended requests leave together.
+            await asyncio.gather(*(c.get(f"/v2/issues/{issue['id']}/transitions") for c in clients))
+            payload = {"version": issue["version"]} if with_version else {}
+            responses = await asyncio.gather(*(
+                client.post(f"/v2/issues/{issue['id']}/transitions/{transitions[i % len(transitions)]}",
+                            json=payload) for i, client in enumerate(clients)))
+            statuses = [r.status_code for r in responses]
+            assert sorted(statuses) == [200] + [409] * (CLIENTS - 1), [r.text for r in responses]
+            winner = statuses.index(200)
+            for loser in (r for r in responses if r.status_code == 409):
+                assert loser.json()["error"]["code"] in ("transition_unavailable", "version_conflict"), loser.text
+            after = (await admin.get(f"/v2/issues/{issue['id']}")).json()
+            assert after["version"] == issue["version"] + 1
+            assert after["status"]["name"] == responses[winner].json()["status"]["name"]
+            changelog = (await admin.get(f"/v2/issues/{issue['id']}/changelog")).json()
+            moves = [item for history in changelog["histories"] for item in history["items"]
+                     if item["field"] == "status"]
+            assert len(moves) == 1 and moves[0]["to_string"] == after["status"]["name"], changelog
+            winners.append((issue["id"], after["status"]["name"]))
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    return winners
+
+
+async def test_the_same_transition_at_once_succeeds_once(server: Server) -> None:
+    winners = await contend(server, workflow=None, transitions=["11"], with_version=False)
+    assert {status for _, status in winners} == {"In Progress"}
+
+
+async def test_two_transitions_from_one_status_at_once_never_both_succeed(server: Server) -> None:
+    async with client_for(server) as admin:
+        created = await admin.post("/v2/workflows", json=FORK)
+        assert created.status_code in (201, 409), created.text
+    winners = await contend(server, workflow="fork", transitions=["left", "right"], with_version=False)
+    assert {status for _, status in winners} <= {"Went left", "Went right"}
+    async with client_for(server) as admin:
+        # Only the winner's post-functions ran.
+        for issue_id, status in winners:
+            issue = (await admin.get(f"/v2/issues/{issue_id}")).json()
+            comments = (await admin.get(f"/v2/issues/{issue_id}/comments")).json()["total"]
+            if status == "Went right":
+                assert (comments, issue["assignee"]) == (1, None)
+            else:
+                assert comments == 0 and issue["assignee"]["id"] == server.admin_user_id
+
+
+async def test_a_global_transition_racing_with_a_stale_version_conflicts(server: Server) -> None:
+    """Won't Do is global: run after Start Progress it would be valid, so clients send the
+    version they read; whatever runs second finds it stale."""
+    winners = await contend(server, workflow=None, transitions=["11", "61"], with_version=True)
+    assert {status for _, status in winners} <= {"In Progress", "Won't Do"}
+
