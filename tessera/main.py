@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from tessera import __version__
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
-from tessera.api.rest.routers import catalog, filters, issues, projects, users, workflows
+from tessera.api.rest.routers import catalog, filters, issues, projects, search, users, workflows
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.tenancy.limits import RateLimiter
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
     install_error_handlers(app)
-    for module in (issues, projects, users, catalog, workflows, filters):
+    for module in (issues, projects, users, catalog, workflows, filters, search):
         app.include_router(module.router)
     app.include_router(web_pages.router)
     web_pages.mount_static(app)

@@ -1,0 +1,284 @@
+"""Plan → SQLAlchemy Core: a WHERE condition over `issues` and an ORDER BY list. The only JQL
+module that writes SQL (with its two helpers for text search and history).
+
+Every leaf condition is two-valued (never SQL NULL), so NOT is the plain complement of a clause
+within the searchable issues. `!=` and NOT IN never match an empty value; on multi-valued
+fields `= x` means "has x" and `!= x` "has values, none of them x"; IS EMPTY means no row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from tessera.issues.models import (
+    ChangeGroup,
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueLink,
+    IssueVersion,
+)
+from tessera.jql.compile_history import history_condition
+from tessera.jql.compile_text import plain_text_match, text_match
+from tessera.jql.plan import (
+    AllOf,
+    AnyOf,
+    IssueSet,
+    KeyBound,
+    Negation,
+    Node,
+    Plan,
+    SortSpec,
+    Term,
+)
+from tessera.projects.models import CustomFieldDefinition, Project
+from tessera.tenancy.models import User
+
+Condition = ColumnElement[bool]
+_COMPARE = {"lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}
+_CUSTOM_COLUMN = {"number": CustomFieldValue.value_number, "date": CustomFieldValue.value_date,
+                  "text": CustomFieldValue.value_text}
+
+
+def _any(parts: list[Condition]) -> Condition:
+    return or_(*parts) if parts else false()
+
+
+def _day(value: object) -> object:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class Compiler:
+    def __init__(self, *, organization_id: int, dialect: str) -> None:
+        self.org = organization_id
+        self.dialect = dialect
+
+    # -- the tree ---------------------------------------------------------------------------
+
+    def where(self, node: Node) -> Condition:
+        if isinstance(node, AllOf):
+            return and_(true(), *[self.where(item) for item in node.items])
+        if isinstance(node, AnyOf):
+            return _any([self.where(item) for item in node.items])
+        if isinstance(node, Negation):
+            return not_(self.where(node.item))
+        return self.term(node)
+
+    def term(self, term: Term) -> Condition:
+        field, op = term.field, term.op
+        if op in ("was", "was_not", "changed"):
+            return history_condition(term, organization_id=self.org)
+        kind = field.custom_type if field.kind == "custom" else field.kind
+        if op in ("match", "no_match"):
+            text = str(term.values[0])
+            if field.kind == "custom":
+                condition = self._exists_custom(term, plain_text_match(CustomFieldValue.value_text, text))
+            else:
+                condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect)
+            return condition if op == "match" else not_(condition)
+        if field.kind == "votes":
+            return self._constant(term, 0)
+        if field.kind == "watcher":
+            # No watcher table yet: nobody watches anything.
+            return true() if op == "empty" or (op == "in" and term.empty) else false()
+        if field.column is not None and field.kind not in ("summary", "description"):
+            return self._column(term, getattr(Issue, field.column), kind == "date")
+        if field.kind in ("summary", "description"):
+            column = getattr(Issue, field.column or "summary")
+            blank = or_(column.is_(None), column == "")
+            return blank if op == "empty" else not_(blank)
+        if field.kind == "key":
+            return self._key(term)
+        return self._multi(term, self._exists_for(term))
+
+    # -- single-valued columns ----------------------------------------------------------------
+
+    def _column(self, term: Term, column, is_date: bool) -> Condition:  # type: ignore[no-untyped-def]
+        op = term.op
+        values = [_day(v) for v in term.values] if is_date else list(term.values)
+        if op == "empty":
+            return column.is_(None)
+        if op == "not_empty":
+            return column.isnot(None)
+        if op == "in":
+            parts = [and_(column.isnot(None), column.in_(values))] if values else []
+            if term.empty:
+                parts.append(column.is_(None))
+            return _any(parts)
+        if op == "not_in":
+            return and_(column.isnot(None), column.notin_(values)) if values else column.isnot(None)
+        return and_(column.isnot(None), getattr(column, _COMPARE[op])(values[0]))
+
+    def _constant(self, term: Term, value: float) -> Condition:
+        """A field every issue has with the same value (votes: none are recorded yet)."""
+        op, values = term.op, [float(v) for v in term.values]  # type: ignore[arg-type]
+        if op == "in":
+            result = value in values
+        elif op == "not_in":
+            result = value not in values
+        elif op in _COMPARE:
+            result = {"lt": value < values[0], "le": value <= values[0], "gt": value > values[0],
+                      "ge": value >= values[0]}[op]
+        else:
+            result = op == "not_empty"
+        return true() if result else false()
+
+    # -- issue keys and issue functions ------------------------------------------------------
+
+    def issue_set(self, issue_set: IssueSet) -> Condition:
+        if issue_set.kind == "linked":
+            link = IssueLink
+            outward = [t for t, d in issue_set.links if d in ("out", "any")]
+            inward = [t for t, d in issue_set.links if d in ("in", "any")]
+            source_side = and_(link.source_issue_id == issue_set.issue_id, link.target_issue_id == Issue.id)
+            target_side = and_(link.target_issue_id == issue_set.issue_id, link.source_issue_id == Issue.id)
+            if issue_set.links:
+                source_side = and_(source_side, link.link_type_id.in_(outward)) if outward else false()
+                target_side = and_(target_side, link.link_type_id.in_(inward)) if inward else false()
+            return exists().where(link.organization_id == self.org, or_(source_side, target_side))
+        if issue_set.kind == "updated_by":
+            conditions = [ChangeGroup.organization_id == self.org, ChangeGroup.issue_id == Issue.id,
+                          ChangeGroup.author_id.in_(list(issue_set.user_ids))]
+            if issue_set.start is not None:
+                conditions.append(ChangeGroup.created_at >= issue_set.start)
+            if issue_set.end is not None:
+                conditions.append(ChangeGroup.created_at <= issue_set.end)
+            return exists().where(*conditions)
+        return false()
+
+    def _key(self, term: Term) -> Condition:
+        op = term.op
+        if op in _COMPARE:
+            bound = term.values[0]
+            assert isinstance(bound, KeyBound)
+            return and_(Issue.project_id == bound.project_id, getattr(Issue.number, _COMPARE[op])(bound.number))
+        parts = [Issue.id.in_(list(term.values))] if term.values else []
+        parts += [self.issue_set(s) for s in term.sets]
+        matched = _any(parts)
+        return matched if op == "in" else not_(matched)
+
+    # -- multi-valued fields: EXISTS over a child table -----------------------------------------
+
+    def _exists_for(self, term: Term) -> Callable[[Condition | None], Condition]:
+        kind, org = term.field.kind, self.org
+        if kind == "labels":
+            return lambda c: exists().where(IssueLabel.organization_id == org, IssueLabel.issue_id == Issue.id,
+                                            *([c] if c is not None else []))
+        if kind == "component":
+            return lambda c: exists().where(IssueComponent.organization_id == org,
+                                            IssueComponent.issue_id == Issue.id, *([c] if c is not None else []))
+        if kind in ("fixversion", "affectedversion"):
+            version_kind = "fix" if kind == "fixversion" else "affected"
+            return lambda c: exists().where(IssueVersion.organization_id == org, IssueVersion.issue_id == Issue.id,
+                                            IssueVersion.kind == version_kind, *([c] if c is not None else []))
+        if kind == "linktype":
+            return self._link_exists
+        if kind == "sprint":
+            sprint_fields = select(CustomFieldDefinition.id).where(
+                CustomFieldDefinition.organization_id == org, CustomFieldDefinition.field_type == "sprint")
+            return lambda c: exists().where(CustomFieldValue.organization_id == org,
+                                            CustomFieldValue.issue_id == Issue.id,
+                                            CustomFieldValue.field_id.in_(sprint_fields),
+                                            *([c] if c is not None else []))
+        return lambda c: self._exists_custom(term, c)
+
+    def _exists_custom(self, term: Term, condition: Condition | None) -> Condition:
+        return exists().where(CustomFieldValue.organization_id == self.org, CustomFieldValue.issue_id == Issue.id,
+                              CustomFieldValue.field_id == term.field.custom_id,
+                              *([condition] if condition is not None else []))
+
+    def _value_column(self, term: Term):  # type: ignore[no-untyped-def]
+        kind = term.field.kind
+        if kind == "labels":
+            return IssueLabel.label
+        if kind == "component":
+            return IssueComponent.component_id
+        if kind in ("fixversion", "affectedversion"):
+            return IssueVersion.version_id
+        return _CUSTOM_COLUMN.get(term.field.custom_type or "", CustomFieldValue.value_ref)
+
+    def _link_exists(self, condition: Condition | None) -> Condition:
+        return exists().where(IssueLink.organization_id == self.org,
+                              or_(IssueLink.source_issue_id == Issue.id, IssueLink.target_issue_id == Issue.id),
+                              *([condition] if condition is not None else []))
+
+    def _link_values(self, values: list) -> Condition:  # type: ignore[type-arg]
+        parts = []
+        for type_id, direction in values:
+            side = {"out": IssueLink.source_issue_id == Issue.id, "in": IssueLink.target_issue_id == Issue.id}
+            parts.append(and_(IssueLink.link_type_id == type_id, side.get(direction, true())))
+        return _any(parts)
+
+    def _multi(self, term: Term, exists_for: Callable[[Condition | None], Condition]) -> Condition:
+        op = term.op
+        is_date = term.field.custom_type == "date"
+        values = [_day(v) for v in term.values] if is_date else list(term.values)
+        if term.field.kind == "linktype":
+            match = self._link_values(values) if values else None
+        else:
+            column = self._value_column(term)
+            match = column.in_(values) if values else None
+            if op in _COMPARE:
+                return exists_for(getattr(column, _COMPARE[op])(values[0]))
+        if op == "empty":
+            return not_(exists_for(None))
+        if op == "not_empty":
+            return exists_for(None)
+        if op == "in":
+            parts = [exists_for(match)] if match is not None else []
+            if term.empty:
+                parts.append(not_(exists_for(None)))
+            return _any(parts)
+        if match is None:
+            return exists_for(None)
+        return and_(exists_for(None), not_(exists_for(match)))
+
+    # -- ORDER BY ---------------------------------------------------------------------------
+
+    def order_by(self, plan: Plan) -> list:  # type: ignore[type-arg]
+        clauses = []
+        for spec in plan.order:
+            for expression in self._sort_expressions(spec, plan.ranks):
+                ordered = expression.desc() if spec.descending else expression.asc()
+                clauses.append(ordered.nulls_first() if spec.descending else ordered.nulls_last())
+        clauses.append(Issue.id.asc())
+        return clauses
+
+    def _sort_expressions(self, spec: SortSpec, ranks: dict[str, dict[int, int]]) -> list:  # type: ignore[type-arg]
+        field = spec.field
+        kind = field.kind
+        if kind in ("priority", "status", "issuetype", "resolution", "statuscategory"):
+            mapping = ranks.get(kind, {})
+            column = getattr(Issue, field.column or "status_id")
+            return [case(mapping, value=column, else_=None) if mapping else literal(0)]
+        if kind == "project":
+            return [select(func.lower(Project.key)).where(Project.id == Issue.project_id).scalar_subquery()]
+        if kind == "key":
+            return [select(func.lower(Project.key)).where(Project.id == Issue.project_id).scalar_subquery(),
+                    Issue.number]
+        if kind == "user":
+            return [select(func.lower(User.display_name)).where(
+                User.id == getattr(Issue, field.column or "assignee_id")).scalar_subquery()]
+        if kind == "summary":
+            return [func.lower(Issue.summary)]
+        if kind == "custom":
+            column = _CUSTOM_COLUMN.get(field.custom_type or "", CustomFieldValue.value_ref)
+            value = func.lower(column) if field.custom_type == "text" else column
+            return [select(func.min(value)).where(
+                CustomFieldValue.organization_id == self.org, CustomFieldValue.issue_id == Issue.id,
+                CustomFieldValue.field_id == field.custom_id).scalar_subquery()]
+        if field.column is not None:
+            return [getattr(Issue, field.column)]
+        return []
+
+
+def compile_to_sql(plan: Plan, *, organization_id: int, dialect: str) -> tuple[Condition | None, list]:  # type: ignore[type-arg]
+    """(WHERE condition or None for "every issue", ORDER BY clauses ending with issues.id)."""
+    compiler = Compiler(organization_id=organization_id, dialect=dialect)
+    where = compiler.where(plan.where) if plan.where is not None else None
+    return where, compiler.order_by(plan)
+

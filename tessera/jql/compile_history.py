@@ -1,0 +1,123 @@
+"""WAS / WAS NOT / WAS IN / CHANGED for compile.py, over change_items.
+
+A field's values over time are its initial value (the first change item's from_value, or the
+current value when the field never changed) and then each item's to_value. `WAS v` matches an
+issue that held v at some moment in the predicates' window: set to v inside the window, held v
+when the window opened, or was created inside the window with v. With BY, only changes made by
+those users count. WAS NOT is the complement of WAS with the same predicates.
+
+fixVersion is multi-valued (one item per version added or removed): it WAS v when it has v now
+or any item added or removed v inside the window (an approximation of "held at some moment")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, case, exists, false, not_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from tessera.issues.models import ChangeItem, CustomFieldValue, Issue, IssueVersion
+from tessera.jql.plan import Term
+
+Condition = ColumnElement[bool]
+
+
+def _matches(expression, values: list[str], empty: bool) -> Condition:  # type: ignore[no-untyped-def]
+    parts: list[Condition] = []
+    if values:
+        parts.append(and_(expression.isnot(None), expression.in_(values)))
+    if empty:
+        parts.append(expression.is_(None))
+    return or_(*parts) if parts else false()
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.lstrip("-").isdigit()]
+
+
+def _current_matches(term: Term, organization_id: int) -> Condition:
+    field, values, empty = term.field, [str(v) for v in term.values], term.empty
+    if field.column is not None:
+        return _matches(getattr(Issue, field.column), _ints(values), empty)  # type: ignore[arg-type]
+    if field.kind == "fixversion":
+        any_row = exists().where(IssueVersion.organization_id == organization_id, IssueVersion.issue_id == Issue.id,
+                                 IssueVersion.kind == "fix")
+        parts = [and_(any_row, IssueVersion.version_id.in_(_ints(values)))] if values else []
+        return or_(*parts, *([not_(any_row)] if empty else [])) if parts or empty else false()
+    kind = field.custom_type
+    column, typed = CustomFieldValue.value_ref, list(_ints(values))
+    if kind == "number":
+        column, typed = CustomFieldValue.value_number, [float(v) for v in values]
+    elif kind == "date":
+        column, typed = CustomFieldValue.value_date, [date.fromisoformat(v[:10]) for v in values]
+    elif kind == "text":
+        column, typed = CustomFieldValue.value_text, list(values)
+    base = (CustomFieldValue.organization_id == organization_id, CustomFieldValue.issue_id == Issue.id,
+            CustomFieldValue.field_id == field.custom_id)
+    parts = [exists().where(*base, column.in_(typed))] if typed else []
+    if empty:
+        parts.append(not_(exists().where(*base)))
+    return or_(*parts) if parts else false()
+
+
+def _window(term: Term):  # type: ignore[no-untyped-def]
+    """(start, start inclusive, end, end inclusive, author ids or None)."""
+    start = end = None
+    start_inclusive = end_inclusive = True
+    authors: list[int] | None = None
+    for predicate in term.predicates:
+        if predicate.kind == "by":
+            authors = [int(v) for v in predicate.values]  # type: ignore[call-overload]
+        if predicate.start is not None and (start is None or predicate.start >= start):
+            start, start_inclusive = predicate.start, predicate.kind != "after"
+        if predicate.end is not None and (end is None or predicate.end <= end):
+            end, end_inclusive = predicate.end, predicate.kind != "before"
+    return start, start_inclusive, end, end_inclusive, authors
+
+
+def _within(column, start, start_inclusive, end, end_inclusive) -> list[Condition]:  # type: ignore[no-untyped-def]
+    conditions: list[Condition] = []
+    if start is not None:
+        conditions.append(column >= start if start_inclusive else column > start)
+    if end is not None:
+        conditions.append(column <= end if end_inclusive else column < end)
+    return conditions
+
+
+def history_condition(term: Term, *, organization_id: int) -> Condition:
+    item = ChangeItem
+    base = (item.organization_id == organization_id, item.issue_id == Issue.id, item.field_id == term.field.history_id)
+    start, start_inclusive, end, end_inclusive, authors = _window(term)
+    window = _within(item.created_at, start, start_inclusive, end, end_inclusive)
+    by = [item.author_id.in_(authors)] if authors is not None else []
+    if term.op == "changed":
+        conditions = [*base, *window, *by]
+        for predicate in term.predicates:
+            if predicate.kind in ("from", "to"):
+                column = item.from_value if predicate.kind == "from" else item.to_value
+                conditions.append(_matches(column, [str(v) for v in predicate.values], predicate.empty))
+        return exists().where(*conditions)
+    values = [str(v) for v in term.values]
+    set_inside = exists().where(*base, *window, *by, _matches(item.to_value, values, term.empty))
+    if term.field.kind == "fixversion":
+        removed_inside = exists().where(*base, *window, *by, _matches(item.from_value, values, False))
+        parts = [set_inside, removed_inside]
+        if authors is None:
+            parts.append(_current_matches(term, organization_id))
+        result = or_(*parts)
+        return not_(result) if term.op == "was_not" else result
+    parts = [set_inside]
+    if authors is None:
+        any_change = exists().where(*base)
+        first_from = select(item.from_value).where(*base).order_by(item.created_at, item.id).limit(1).scalar_subquery()
+        initial = case((any_change, _matches(first_from, values, term.empty)),
+                       else_=_current_matches(term, organization_id))
+        parts.append(and_(initial, *_within(Issue.created_at, start, True, end, end_inclusive)))
+        if start is not None:
+            changed_before = exists().where(*base, item.created_at <= start)
+            value_then = select(item.to_value).where(*base, item.created_at <= start).order_by(
+                item.created_at.desc(), item.id.desc()).limit(1).scalar_subquery()
+            held_then = case((changed_before, _matches(value_then, values, term.empty)), else_=initial)
+            parts.append(and_(Issue.created_at <= start, held_then))
+    result = or_(*parts)
+    return not_(result) if term.op == "was_not" else result

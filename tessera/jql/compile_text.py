@@ -1,0 +1,110 @@
+"""Text search (`~`, `!~`) for compile.py: PostgreSQL tsvector/tsquery and SQLite FTS5.
+
+User text is never spliced into a query language as written: it is cut into word tokens
+(letters, digits, underscore), each then quoted in the engine's own syntax, so no input can
+break the tsquery or MATCH syntax. Kept: quoted phrases ("\"a b\""), prefixes (log*), English
+stemming (both engines stem the query words the way they stem the documents). Every word
+must match (Jira's default since 2017)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table
+from sqlalchemy.sql.elements import ColumnElement
+
+from tessera.issues.models import Comment, Issue
+
+MAX_TERMS = 32
+_CHUNKS = re.compile(r'"([^"]*)"|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
+
+
+@dataclass(frozen=True)
+class TextTerm:
+    words: tuple[str, ...]  # several words: an exact phrase
+    prefix: bool = False
+
+
+def text_terms(text: str) -> list[TextTerm]:
+    terms: list[TextTerm] = []
+    for phrase, word in _CHUNKS.findall(text):
+        chunk = phrase if phrase else word
+        if not phrase and chunk in _OPERATORS:
+            continue
+        words = tuple(w.lower() for w in _WORD.findall(chunk))
+        if words:
+            terms.append(TextTerm(words, prefix=chunk.rstrip().endswith("*")))
+        if len(terms) >= MAX_TERMS:
+            break
+    return terms
+
+
+def _pg_query(terms: list[TextTerm], weight: str) -> str:
+    parts = []
+    for term in terms:
+        lexemes = [f"'{word}':{weight}" if weight else f"'{word}'" for word in term.words]
+        if term.prefix:
+            lexemes[-1] = f"'{term.words[-1]}':*{weight}"
+        parts.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(parts)
+
+
+def _fts_query(terms: list[TextTerm], columns: str | None) -> str:
+    parts = ['"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms]
+    body = " AND ".join(parts)
+    return f"{{{columns}}} : ({body})" if columns else body
+
+
+def _pg_matches(vector, terms: list[TextTerm], weight: str = "") -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    return vector.op("@@")(func.to_tsquery("english", _pg_query(terms, weight)))
+
+
+_ISSUES_FTS = table("issues_fts")
+_COMMENTS_FTS = table("comments_fts")
+
+
+def _fts_issue_ids(query: str):  # type: ignore[no-untyped-def]
+    return select(literal_column("issues_fts.rowid")).select_from(_ISSUES_FTS).where(
+        literal_column("issues_fts").op("MATCH")(query))
+
+
+def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        condition = _pg_matches(literal_column("comments.search_vector"), terms)
+    else:
+        condition = Comment.id.in_(select(literal_column("comments_fts.rowid")).select_from(_COMMENTS_FTS).where(
+            literal_column("comments_fts").op("MATCH")(_fts_query(terms, None))))
+    return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id, condition)
+
+
+def text_match(kind: str, text: str, *, organization_id: int, dialect: str) -> ColumnElement[bool]:
+    """`kind` is summary, description, comment or text (summary, description and comments)."""
+    terms = text_terms(text)
+    if not terms:
+        return false()
+    if kind == "comment":
+        return _comment_match(organization_id, terms, dialect)
+    if dialect == "postgresql":
+        weight = {"summary": "A", "description": "B"}.get(kind, "")
+        issue_match = _pg_matches(literal_column("issues.search_vector"), terms, weight)
+    else:
+        columns = {"summary": "summary", "description": "description"}.get(kind)
+        issue_match = Issue.id.in_(_fts_issue_ids(_fts_query(terms, columns)))
+    if kind == "text":
+        return or_(issue_match, _comment_match(organization_id, terms, dialect))
+    return issue_match
+
+
+def plain_text_match(column, text: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Custom text fields have no full-text index: every word as a case-insensitive substring."""
+    terms = text_terms(text)
+    if not terms:
+        return false()
+    conditions = []
+    for term in terms:
+        needle = " ".join(term.words).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.lower(column).like(f"%{needle}%", escape="\\"))
+    return and_(*conditions)

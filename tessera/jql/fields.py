@@ -1,0 +1,140 @@
+"""The JQL field catalog: which names a query may use in the caller's organization, what kind
+of values each takes, which operators it supports, whether it sorts and how its history is
+recorded. System fields are a closed table; custom fields come from the org catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tessera.errors import InvalidInput
+from tessera.issues.catalog import OrgCatalog
+from tessera.jql import ast
+
+CUSTOM_FIELD_OFFSET = 10_000  # Jira's cf[10001] is our custom field definition 1.
+
+EQ = frozenset({"=", "!="})
+IN = frozenset({"in", "not in"})
+EMPTY = frozenset({"is", "is not"})
+ORDER = frozenset({"<", "<=", ">", ">="})
+TEXT = frozenset({"~", "!~"})
+HISTORY = frozenset({"was", "was not", "was in", "was not in", "changed"})
+
+ID_OPS = EQ | IN | EMPTY
+ORDERED_OPS = ID_OPS | ORDER
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """`kind` picks the value resolver in validate.py and the SQL shape in compile.py.
+    `history_id` is the change_items.field_id of this field (None: WAS/CHANGED unsupported)."""
+
+    name: str
+    kind: str
+    operators: frozenset[str]
+    sortable: bool = True
+    history_id: str | None = None
+    column: str | None = None  # Issue attribute, for fields stored on the issue row
+    custom_id: int | None = None  # custom_field_definitions.id
+    custom_type: str | None = None
+    default_desc: bool = False
+
+
+def _system() -> dict[str, FieldDef]:
+    fields = [
+        (("project",), FieldDef("project", "project", ID_OPS - EMPTY, column="project_id")),
+        (("issuetype", "type"), FieldDef("issuetype", "issuetype", ID_OPS - EMPTY, column="issue_type_id")),
+        (("status",), FieldDef("status", "status", ID_OPS - EMPTY | HISTORY, history_id="status",
+                               column="status_id")),
+        (("statuscategory",), FieldDef("statusCategory", "statuscategory", ID_OPS - EMPTY, column="status_id")),
+        (("priority",), FieldDef("priority", "priority", ORDERED_OPS | HISTORY, history_id="priority",
+                                 column="priority_id", default_desc=True)),
+        (("resolution",), FieldDef("resolution", "resolution", ID_OPS | HISTORY, history_id="resolution",
+                                   column="resolution_id")),
+        (("assignee",), FieldDef("assignee", "user", ID_OPS | HISTORY, history_id="assignee",
+                                 column="assignee_id")),
+        (("reporter",), FieldDef("reporter", "user", ID_OPS | HISTORY, history_id="reporter",
+                                 column="reporter_id")),
+        (("creator",), FieldDef("creator", "user", ID_OPS, column="creator_id")),
+        (("labels", "label"), FieldDef("labels", "labels", ID_OPS, sortable=False)),
+        (("component", "components"), FieldDef("component", "component", ID_OPS, sortable=False)),
+        (("fixversion", "fixversions"), FieldDef("fixVersion", "fixversion", ID_OPS | HISTORY, sortable=False,
+                                                 history_id="fixVersions")),
+        (("affectedversion", "affectedversions", "version"),
+         FieldDef("affectedVersion", "affectedversion", ID_OPS, sortable=False)),
+        (("sprint",), FieldDef("sprint", "sprint", ID_OPS, sortable=False)),
+        (("parent",), FieldDef("parent", "parent", ID_OPS, column="parent_id")),
+        (("epic link", "epiclink", "parentepic", "parent epic"), FieldDef("Epic Link", "epic", ID_OPS,
+                                                                          column="parent_id")),
+        (("summary",), FieldDef("summary", "summary", TEXT | EMPTY, column="summary")),
+        (("description",), FieldDef("description", "description", TEXT | EMPTY, sortable=False,
+                                    column="description")),
+        (("comment",), FieldDef("comment", "comment", TEXT, sortable=False)),
+        (("text",), FieldDef("text", "text", TEXT, sortable=False)),
+        (("created", "createddate"), FieldDef("created", "datetime", ORDERED_OPS - EMPTY, column="created_at",
+                                              default_desc=True)),
+        (("updated", "updateddate"), FieldDef("updated", "datetime", ORDERED_OPS - EMPTY, column="updated_at",
+                                              default_desc=True)),
+        (("resolved", "resolutiondate"), FieldDef("resolved", "datetime", ORDERED_OPS, column="resolved_at",
+                                                  default_desc=True)),
+        (("due", "duedate"), FieldDef("due", "date", ORDERED_OPS, column="due_date")),
+        (("key", "issuekey", "id", "issue"), FieldDef("key", "key", ORDERED_OPS - EMPTY)),
+        (("watcher", "watchers"), FieldDef("watcher", "watcher", ID_OPS, sortable=False)),
+        (("votes",), FieldDef("votes", "votes", ORDERED_OPS - EMPTY, default_desc=True)),
+        (("issuelinktype",), FieldDef("issueLinkType", "linktype", ID_OPS, sortable=False)),
+        (("filter", "request", "savedfilter", "searchrequest"), FieldDef("filter", "filter", EQ | IN,
+                                                                         sortable=False)),
+    ]
+    return {alias: field for aliases, field in fields for alias in aliases}
+
+
+SYSTEM_FIELDS = _system()
+
+_CUSTOM_OPS = {
+    "number": ORDERED_OPS | HISTORY,
+    "date": ORDERED_OPS | HISTORY,
+    "text": TEXT | EMPTY | HISTORY,
+    "select": ID_OPS | HISTORY,
+    "multi_select": ID_OPS | HISTORY,
+    "user": ID_OPS | HISTORY,
+    "sprint": ID_OPS | HISTORY,
+}
+
+
+def custom_field(definition) -> FieldDef:  # type: ignore[no-untyped-def]
+    kind = definition.field_type
+    return FieldDef(definition.name, "custom", _CUSTOM_OPS.get(kind, ID_OPS),
+                    sortable=kind in ("number", "date", "text", "select", "user"),
+                    history_id=f"customfield_{CUSTOM_FIELD_OFFSET + definition.id}",
+                    custom_id=definition.id, custom_type=kind)
+
+
+def unknown_field(ref: ast.FieldRef) -> InvalidInput:
+    return InvalidInput(f"Field '{ref.name}' does not exist or you do not have permission to view it.",
+                        field="jql", code="jql_unknown_field",
+                        data={"line": ref.pos.line, "column": ref.pos.column})
+
+
+def resolve_field(catalog: OrgCatalog, ref: ast.FieldRef) -> FieldDef:
+    """System names win over a custom field of the same name (as in Jira, where `cf[id]`
+    reaches the custom one); a custom field is found by name, key, customfield_N or cf[N]."""
+    if ref.cf_id is not None:
+        wanted = ref.cf_id - CUSTOM_FIELD_OFFSET
+        definition = next((d for d in catalog.fields if d.id == wanted), None)
+        if definition is None:
+            raise unknown_field(ref)
+        return custom_field(definition)
+    name = " ".join(ref.name.split()).lower()
+    system = SYSTEM_FIELDS.get(name)
+    if system is not None:
+        return system
+    for definition in catalog.fields:
+        if name in (definition.name.lower(), definition.key.lower(),
+                    f"customfield_{CUSTOM_FIELD_OFFSET + definition.id}"):
+            return custom_field(definition)
+    raise unknown_field(ref)
+
+
+def searchable_field_names(catalog: OrgCatalog) -> list[str]:
+    """Canonical names, for autocomplete and documentation."""
+    names = sorted({field.name for field in SYSTEM_FIELDS.values()}, key=str.lower)
+    return names + [definition.name for definition in catalog.fields]

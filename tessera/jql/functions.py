@@ -1,0 +1,138 @@
+"""JQL functions: a closed registry of name → (what it yields, how many arguments, resolver).
+
+A function yields users, dates, sprints or issues; validate.py checks that the field it is
+used with takes that kind. Resolvers read what they need once per query and return plain
+values (ids, datetimes) or an IssueSet that compile.py turns into a subquery."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tessera.errors import InvalidInput
+from tessera.jql import ast, lookups
+from tessera.jql.lookups import Scope
+from tessera.jql.plan import IssueSet
+from tessera.jql.values import PERIODS, DateValueError, date_function, parse_date_value
+
+Resolved = tuple[object, ...] | IssueSet
+Resolver = Callable[[Scope, ast.FunctionCall], Awaitable[Resolved]]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # as documented: currentUser, startOfWeek...
+    yields: str  # user | date | sprint | issue
+    min_args: int
+    max_args: int
+    resolve: Resolver
+
+
+def function_error(call: ast.FunctionCall, message: str) -> InvalidInput:
+    return InvalidInput(message, field="jql", code="jql_function",
+                        data={"line": call.pos.line, "column": call.pos.column})
+
+
+async def _current_user(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    return (scope.actor.user_id,)
+
+
+async def _members_of(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    members = await lookups.group_member_ids(scope, call.args[0])
+    if members is None:
+        raise function_error(call, f"Function 'membersOf' can not generate a list of usernames for group "
+                                   f"'{call.args[0][:100]}'; the group does not exist.")
+    return tuple(members)
+
+
+async def _date(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    try:
+        return (date_function(call.name.lower(), call.args, scope.now),)
+    except (DateValueError, OverflowError, ValueError):
+        raise function_error(call, f"Function '{call.name}' got an invalid offset '{call.args[0][:40]}'; "
+                                   f"use (+/-)nn(y|M|w|d|h|m).") from None
+
+
+def _sprints(*states: str) -> Resolver:
+    async def resolve(scope: Scope, call: ast.FunctionCall) -> Resolved:
+        return tuple(await lookups.sprint_ids(scope, states=states))
+    return resolve
+
+
+async def _nothing(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    """watchedIssues(), votedIssues() and issueHistory(): Tessera keeps no watcher, vote or
+    view tables yet, so these parse, validate and compile but match no issue."""
+    return IssueSet("none")
+
+
+async def _linked_issues(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    found = await lookups.find_issue(scope, call.args[0])
+    if found is None:
+        raise function_error(call, f"Issue '{call.args[0][:100]}' could not be found in function 'linkedIssues'.")
+    links: list[tuple[int, str]] = []
+    if len(call.args) > 1:
+        wanted = call.args[1].strip().lower()
+        for link_type in scope.catalog.link_types:
+            if wanted == link_type.outward.lower():
+                links.append((link_type.id, "out"))
+            if wanted == link_type.inward.lower():
+                links.append((link_type.id, "in"))
+            if wanted == link_type.name.lower() and not any(t == link_type.id for t, _ in links):
+                links.append((link_type.id, "any"))
+        if not links:
+            raise function_error(call, f"Issue link type '{call.args[1][:100]}' could not be found in function "
+                                       f"'linkedIssues'.")
+    return IssueSet("linked", issue_id=found[0], links=tuple(links))
+
+
+async def _updated_by(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    users = await lookups.user_ids(scope, call.args[0])
+    if not users:
+        raise function_error(call, f"The user '{call.args[0][:100]}' does not exist for the function 'updatedBy'.")
+    bounds = []
+    for text in call.args[1:]:
+        try:
+            bounds.append(parse_date_value(text, scope.now))
+        except DateValueError:
+            raise function_error(call, f"Date value '{text[:40]}' for function 'updatedBy' is invalid.") from None
+    return IssueSet("updated_by", user_ids=tuple(users), start=bounds[0] if bounds else None,
+                    end=bounds[1] if len(bounds) > 1 else None)
+
+
+def _registry() -> dict[str, FunctionSpec]:
+    specs = [
+        FunctionSpec("currentUser", "user", 0, 0, _current_user),
+        FunctionSpec("membersOf", "user", 1, 1, _members_of),
+        FunctionSpec("now", "date", 0, 0, _date),
+        FunctionSpec("openSprints", "sprint", 0, 0, _sprints("active")),
+        FunctionSpec("closedSprints", "sprint", 0, 0, _sprints("closed")),
+        FunctionSpec("futureSprints", "sprint", 0, 0, _sprints("future")),
+        FunctionSpec("watchedIssues", "issue", 0, 0, _nothing),
+        FunctionSpec("votedIssues", "issue", 0, 0, _nothing),
+        FunctionSpec("issueHistory", "issue", 0, 0, _nothing),
+        FunctionSpec("linkedIssues", "issue", 1, 2, _linked_issues),
+        FunctionSpec("updatedBy", "issue", 1, 3, _updated_by),
+    ]
+    for period in PERIODS:
+        title = period.title()
+        specs.append(FunctionSpec(f"startOf{title}", "date", 0, 1, _date))
+        specs.append(FunctionSpec(f"endOf{title}", "date", 0, 1, _date))
+    return {spec.name.lower(): spec for spec in specs}
+
+
+FUNCTIONS = _registry()
+
+
+def function_spec(call: ast.FunctionCall) -> FunctionSpec:
+    spec = FUNCTIONS.get(call.name.lower())
+    if spec is None:
+        raise function_error(call, f"Unable to find JQL function '{call.name[:100]}()'.")
+    if not spec.min_args <= len(call.args) <= spec.max_args:
+        wanted = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args} to {spec.max_args}"
+        raise function_error(call, f"Function '{spec.name}' expects {wanted} argument(s) but got {len(call.args)}.")
+    return spec
+
+
+async def call_function(scope: Scope, call: ast.FunctionCall) -> tuple[FunctionSpec, Resolved]:
+    spec = function_spec(call)
+    return spec, await spec.resolve(scope, call)

@@ -1,0 +1,116 @@
+"""Reads that turn the names a query uses into ids, within the caller's organization and only
+among what the caller may browse: anything else "does not exist", exactly like a typo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.refs import parse_id
+from tessera.issues.catalog import OrgCatalog
+from tessera.issues.models import Issue
+from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.projects.service import browsable_projects_condition
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import Group, GroupMember, User
+
+MAX_MATCHES = 10_000
+
+
+@dataclass
+class Scope:
+    """Everything value resolution needs; `now` is fixed once per query so every relative
+    date in it agrees."""
+
+    session: AsyncSession
+    actor: Actor
+    catalog: OrgCatalog
+    now: datetime
+    filter_depth: int = 0
+
+    @property
+    def org(self) -> int:
+        return self.actor.organization_id
+
+
+def _browsable_ids(actor: Actor):  # type: ignore[no-untyped-def]
+    return select(Project.id).where(browsable_projects_condition(actor)).scalar_subquery()
+
+
+async def project_ids(scope: Scope, ref: str) -> list[int]:
+    text = ref.strip()
+    ref_id = parse_id(text)
+    match = or_(func.lower(Project.key) == text.lower(), func.lower(Project.name) == text.lower())
+    if ref_id is not None:
+        match = or_(match, Project.id == ref_id)
+    rows = await scope.session.scalars(select(Project.id).where(browsable_projects_condition(scope.actor), match))
+    return list(rows)
+
+
+async def user_ids(scope: Scope, ref: str) -> list[int]:
+    """By id, email or display name, case-insensitively."""
+    text = ref.strip()
+    ref_id = parse_id(text)
+    match = or_(func.lower(User.email) == text.lower(), func.lower(User.display_name) == text.lower())
+    if ref_id is not None:
+        match = or_(match, User.id == ref_id)
+    rows = await scope.session.scalars(select(User.id).where(User.organization_id == scope.org, match)
+                                       .limit(MAX_MATCHES))
+    return list(rows)
+
+
+async def group_member_ids(scope: Scope, name: str) -> list[int] | None:
+    """None when the group does not exist."""
+    group_id = await scope.session.scalar(select(Group.id).where(
+        Group.organization_id == scope.org, func.lower(Group.name) == name.strip().lower()))
+    if group_id is None:
+        return None
+    rows = await scope.session.scalars(select(GroupMember.user_id).where(
+        GroupMember.organization_id == scope.org, GroupMember.group_id == group_id))
+    return list(rows)
+
+
+async def part_ids(scope: Scope, model: type[Component | Version], ref: str) -> list[int]:
+    """Components or versions of browsable projects, by id or name (several projects may
+    share a name: all of them match, as in Jira)."""
+    text = ref.strip()
+    ref_id = parse_id(text)
+    match = func.lower(model.name) == text.lower()
+    if ref_id is not None:
+        match = or_(match, model.id == ref_id)
+    rows = await scope.session.scalars(select(model.id).where(
+        model.organization_id == scope.org, model.project_id.in_(_browsable_ids(scope.actor)), match))
+    return list(rows)
+
+
+async def sprint_ids(scope: Scope, ref: str | None = None, *, states: Sequence[str] = ()) -> list[int]:
+    query = select(Sprint.id).where(Sprint.organization_id == scope.org,
+                                    Sprint.project_id.in_(_browsable_ids(scope.actor)))
+    if ref is not None:
+        text = ref.strip()
+        ref_id = parse_id(text)
+        match = func.lower(Sprint.name) == text.lower()
+        query = query.where(or_(match, Sprint.id == ref_id) if ref_id is not None else match)
+    if states:
+        query = query.where(Sprint.state.in_(list(states)))
+    return list(await scope.session.scalars(query))
+
+
+async def find_issue(scope: Scope, ref: str) -> tuple[int, int, int] | None:
+    """(id, project_id, number) of a browsable issue by key or id."""
+    text = ref.strip()
+    ref_id = parse_id(text)
+    query = select(Issue.id, Issue.project_id, Issue.number).where(
+        Issue.organization_id == scope.org, Issue.project_id.in_(_browsable_ids(scope.actor)))
+    if ref_id is not None:
+        query = query.where(Issue.id == ref_id)
+    elif "-" in text:
+        query = query.where(Issue.key == text.upper())
+    else:
+        return None
+    row = (await scope.session.execute(query)).first()
+    return None if row is None else (row[0], row[1], row[2])

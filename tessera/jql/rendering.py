@@ -1,0 +1,77 @@
+"""A search page as the API returns it: issue views (render_issues), cut down to the requested
+fields, with the `comments` and `changelog` expansions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.issues.catalog import catalog_for
+from tessera.issues.models import Comment
+from tessera.issues.views import UserBrief, iso, render_issues
+from tessera.jql.search import SearchPage
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import User
+
+ALWAYS = ("id", "key", "self")
+ALL_FIELDS = frozenset({"*all", "*navigable", "all"})
+# Jira's field names for the keys our issue view uses.
+FIELD_NAMES = {"issuetype": "issue_type", "type": "issue_type", "fixversions": "fix_versions",
+               "fixversion": "fix_versions", "versions": "affected_versions", "affectedversion": "affected_versions",
+               "duedate": "due_date", "due": "due_date", "resolutiondate": "resolved", "component": "components",
+               "issuelinks": "links", "comment": "comments", "changelog": "changelog"}
+MAX_COMMENTS_PER_ISSUE = 100
+
+
+def _select_fields(view: dict, fields: Sequence[str]) -> dict:
+    wanted = {FIELD_NAMES.get(name.strip().lower(), name.strip()) for name in fields}
+    if wanted & ALL_FIELDS:
+        return view
+    kept = {name: view[name] for name in ALWAYS if name in view}
+    custom = view.get("custom_fields", {})
+    for name in wanted:
+        if name in view:
+            kept[name] = view[name]
+        elif name in custom:
+            kept.setdefault("custom_fields", {})[name] = custom[name]
+    for name in ("comments", "changelog"):
+        if name in view:
+            kept[name] = view[name]
+    return kept
+
+
+async def _comments(session: AsyncSession, organization_id: int, issue_ids: list[int]) -> dict[int, list[dict]]:
+    rows = (await session.execute(
+        select(Comment.id, Comment.issue_id, Comment.body, Comment.created_at, Comment.updated_at, Comment.author_id,
+               User.display_name)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.organization_id == organization_id, Comment.issue_id.in_(issue_ids))
+        .order_by(Comment.issue_id, Comment.created_at, Comment.id))).all()
+    comments: dict[int, list[dict]] = {issue_id: [] for issue_id in issue_ids}
+    for row in rows:
+        bucket = comments[row.issue_id]
+        if len(bucket) < MAX_COMMENTS_PER_ISSUE:
+            bucket.append({"id": row.id, "body": row.body, "created": iso(row.created_at),
+                           "updated": iso(row.updated_at),
+                           "author": {"id": row.author_id, "display_name": row.display_name}
+                           if row.author_id else None})
+    return comments
+
+
+async def render_search_page(session: AsyncSession, *, actor: Actor, page: SearchPage, base_url: str,
+                             fields: Sequence[str] | None = None, expand: frozenset[str] = frozenset()) -> dict:
+    catalog = await catalog_for(session, actor)
+    views = await render_issues(session, organization_id=actor.organization_id, issues=page.issues,
+                                catalog=catalog, expand=expand & {"changelog"},
+                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
+    comments = await _comments(session, actor.organization_id, [v["id"] for v in views]) \
+        if "comments" in expand and views else {}
+    issues = []
+    for view in views:
+        view["self"] = f"{base_url}/v2/issues/{view['id']}"
+        if "comments" in expand:
+            view["comments"] = comments.get(view["id"], [])
+        issues.append(_select_fields(view, fields) if fields else view)
+    return {"start_at": page.start_at, "max_results": page.max_results, "total": page.total, "issues": issues}

@@ -1,0 +1,88 @@
+"""Search: JQL text → parse → validate against the caller's catalog → backend → one page.
+
+The pipeline stops at a Plan (tessera.jql.plan): fields and values resolved, permissions not
+yet applied. A SearchBackend turns a Plan into issue ids and a total. The default backend is
+SQL (compile.py → SQLAlchemy Core over the primary database). An OpenSearch backend for the
+seed's 50 TB scale would implement the same protocol: translate the Plan into a bool query
+over an index fed from the outbox (issue_created/updated events), filter on organization_id
+and the caller's browsable project ids exactly as the SQL backend does, and return ids that
+are then loaded and rendered from the database. Parser, catalog and validation stay as they
+are; only the backend passed to search_issues changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.issues.catalog import catalog_for
+from tessera.issues.models import Issue
+from tessera.jql.compile import compile_to_sql
+from tessera.jql.lookups import Scope
+from tessera.jql.parser import parse
+from tessera.jql.plan import Plan
+from tessera.jql.validate import validate_query
+from tessera.projects.models import Project
+from tessera.projects.service import browsable_projects_condition
+from tessera.tenancy.actor import Actor
+
+MAX_RESULTS = 1000
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    issues: list
+    start_at: int
+    max_results: int
+
+
+class SearchBackend(Protocol):
+    async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
+                     count_only: bool) -> tuple[int, list[Issue]]:
+        """(exact total, the page of issues in the plan's order) among the issues of the
+        actor's organization in projects the actor may browse."""
+        ...
+
+
+class SqlSearchBackend:
+    """Tenancy first (organization_id leads every index), then the browsable-projects filter,
+    then the compiled query; archived projects are not searched, as in Jira."""
+
+    async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
+                     count_only: bool) -> tuple[int, list[Issue]]:
+        dialect = session.get_bind().dialect.name
+        where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect)
+        browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
+        conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)]
+        if where is not None:
+            conditions.append(where)
+        total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
+        if count_only or max_results == 0 or start_at >= total:
+            return total, []
+        page = select(Issue).where(*conditions).order_by(*order_by).offset(start_at).limit(max_results)
+        return total, list((await session.scalars(page)).all())
+
+
+SQL_BACKEND = SqlSearchBackend()
+
+
+async def plan_query(session: AsyncSession, *, actor: Actor, jql: str, now: datetime | None = None) -> Plan:
+    """Parse and validate; raises JqlSyntaxError or InvalidInput (both HTTP 400)."""
+    query = parse(jql)
+    catalog = await catalog_for(session, actor)
+    scope = Scope(session=session, actor=actor, catalog=catalog, now=now or datetime.now(UTC))
+    return await validate_query(scope, query)
+
+
+async def search_issues(session: AsyncSession, *, actor: Actor, jql: str, start_at: int = 0, max_results: int = 50,
+                        count_only: bool = False, backend: SearchBackend = SQL_BACKEND) -> SearchPage:
+    start_at = max(0, int(start_at))
+    max_results = max(0, min(int(max_results), MAX_RESULTS))
+    plan = await plan_query(session, actor=actor, jql=jql)
+    total, issues = await backend.search(session, actor=actor, plan=plan, start_at=start_at,
+                                         max_results=max_results, count_only=count_only)
+    return SearchPage(total=total, issues=issues, start_at=start_at, max_results=max_results)
