@@ -46,7 +46,7 @@ select session set share size sqrt start strict string subtract sum synonym tabl
 trigger true uid union unique update user validate values view was when whenever where while with
 """.split()))
 _RESERVED = frozenset(RESERVED_WORDS)
-_NEEDS_QUOTES = re.compile(r"""[\s+.,;?|*/%^$#@\[\]"'()=!<>~&\\{}:-]""")
+_NEEDS_QUOTES = re.compile(r"""[\s+.,;?|*/%^$#@\[\]"'()=!<>~&\\{}]""")
 _OPERATOR_ORDER = ("=", "!=", ">", ">=", "<", "<=", "~", "!~", "in", "not in", "is", "is not", "was", "was in",
                    "was not", "was not in", "changed")
 

@@ -15,6 +15,7 @@ from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.jql import ast
 from tessera.jql.models import SHARE_TYPES, FilterFavourite, FilterShare, SavedFilter
 from tessera.jql.parser import parse
+from tessera.jql.search import plan_query
 from tessera.projects.models import Project
 from tessera.projects.service import access_project, browsable_projects_condition
 from tessera.tenancy.actor import Actor
@@ -180,21 +181,14 @@ def _filter_refs(node: object) -> Iterator[str]:
 
 
 async def check_filter_jql(session: AsyncSession, actor: Actor, jql: str, *, saved: SavedFilter | None = None) -> None:
-    """Parse the query and run it through the search engine's checks (unknown fields, values,
-    functions) without keeping anything; a filter may not name itself."""
+    """Parse the query and run the search engine's checks (unknown fields, values, functions,
+    filters named inside) without searching; a filter may not name itself."""
     query = parse(jql)
     if saved is not None:
         names = {str(saved.id), saved.name.strip().lower()}
         if any(ref.strip().lower() in names for ref in _filter_refs(query)):
             raise InvalidInput("A filter cannot refer to itself.", field="jql")
-    # Imported here: the search engine resolves `filter = ...` through this module.
-    try:
-        from tessera.jql.search import search_issues
-    except ModuleNotFoundError:  # TEMPORARY until the engine lands: parse-only validation
-        return
-
-    async with session.begin_nested():
-        await search_issues(session, actor=actor, jql=jql, max_results=0, count_only=True)
+    await plan_query(session, actor=actor, jql=jql)
 
 
 async def _check_name(session: AsyncSession, actor: Actor, owner_id: int, name: str,

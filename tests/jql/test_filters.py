@@ -224,3 +224,30 @@ def test_find_filter_jql_prefers_the_actors_own_then_the_oldest(client: TestClie
         _resolve(database_url, org, viewer, "987654321")
     assert raised.value.message == "The value '987654321' does not exist for the field 'filter'."
     assert raised.value.field == "jql"
+
+
+def test_filter_clause_in_search_sees_only_visible_filters(client: TestClient, org: OrgHandle, project: dict,
+                                                           member: UserHandle, viewer: UserHandle) -> None:
+    _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Bug", "summary": "Apple pie"},
+                    headers=org.headers), 201)
+    _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "Pear"},
+                    headers=org.headers), 201)
+    saved = _create(client, member.headers, name="My open bugs", jql=f"project = {project['key']} AND type = Bug")
+    search = lambda user, jql: client.post("/v2/search", json={"jql": jql}, headers=user.headers)  # noqa: E731
+    for jql in ('filter = "my open BUGS"', f"filter = {saved['id']}", f"filter in ({saved['id']})"):
+        found = _ok(search(member, jql))
+        assert [i["fields"]["summary"] if "fields" in i else i["summary"] for i in found["issues"]] == ["Apple pie"]
+    assert _ok(search(member, 'filter != "My open bugs"'))["total"] == 1
+    hidden = search(viewer, 'filter = "My open bugs"')
+    assert hidden.status_code == 400, hidden.text
+    assert hidden.json()["error"]["message"].startswith("The value 'My open bugs' does not exist for the field 'filter'")
+    by_id = search(viewer, f"filter = {saved['id']}")
+    assert by_id.status_code == 400 and f"'{saved['id']}' does not exist" in by_id.json()["error"]["message"]
+    _ok(client.put(f"/v2/filters/{saved['id']}", json={"shares": [{"type": "organization"}]}, headers=member.headers))
+    assert _ok(search(viewer, 'filter = "My open bugs"'))["total"] == 1
+    # Filters are validated by the engine when saved: unknown values are refused.
+    refused = client.post("/v2/filters", json={"name": "Bad", "jql": "project = NOPE"}, headers=member.headers)
+    assert refused.status_code == 400, refused.text
+    assert "The value 'NOPE' does not exist for the field 'project'" in refused.json()["error"]["message"]
+    nested = _create(client, viewer.headers, name="Nested", jql='filter = "My open bugs" ORDER BY created')
+    assert _ok(search(viewer, f"filter = {nested['id']}"))["total"] == 1
