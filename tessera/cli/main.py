@@ -212,6 +212,72 @@ def load(org_key: str, issue_count: int, seed: int, database_url: str | None) ->
 
 
 @cli.command()
+@click.argument("query")
+@click.option("--org", "org_key", required=True)
+@click.option("--as", "as_email", default=None, help="Search as this user (default: the organization's admin).")
+@click.option("--max-results", type=click.IntRange(min=0, max=1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print total and issues as JSON.")
+@database_option
+def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_json: bool,
+        database_url: str | None) -> None:
+    """Run a JQL search and print the issues as a table."""
+    from sqlalchemy import select
+
+    from tessera.errors import InvalidInput, NotFound
+    from tessera.issues.catalog import catalog_for
+    from tessera.jql.search import search_issues
+    from tessera.tenancy.actor import Actor
+    from tessera.tenancy.models import User
+    from tessera.tenancy.service import access_organization_by_key, normalize_email, users_by_id
+
+    settings = _settings(database_url)
+
+    async def work(database: Database) -> dict:
+        async with database.unit_of_work(write=False) as session:
+            organization = await access_organization_by_key(session, org_key)
+            who = User.email == normalize_email(as_email) if as_email else User.role == "admin"
+            user = await session.scalar(select(User).where(User.organization_id == organization.id, who,
+                                                           User.active.is_(True)).order_by(User.id).limit(1))
+            if user is None:
+                raise NotFound(f"No active user {as_email} in {organization.key}." if as_email else
+                               f"{organization.key} has no active administrator.")
+            actor = Actor(organization_id=organization.id, user_id=user.id, email=user.email,
+                          display_name=user.display_name, org_role=user.role, via="system",
+                          organization_key=organization.key, catalog_version=organization.catalog_version)
+            try:
+                page = await search_issues(session, actor=actor, jql=query, max_results=max_results)
+            except InvalidInput as error:
+                where = error.data
+                if "line" in where and "line " not in error.message:
+                    error.message += f" (line {where['line']}, column {where['column']})"
+                raise
+            catalog = await catalog_for(session, actor)
+            people = await users_by_id(session, organization.id, {i.assignee_id for i in page.issues
+                                                                  if i.assignee_id is not None})
+            rows = [{"key": i.key, "type": catalog.issue_type(i.issue_type_id).name,
+                     "status": catalog.status(i.status_id).name, "priority": catalog.priority(i.priority_id).name,
+                     "assignee": people[i.assignee_id].display_name if i.assignee_id in people else "",
+                     "summary": i.summary} for i in page.issues]
+            return {"total": page.total, "start_at": page.start_at, "issues": rows}
+
+    result = _run(settings, work)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    _print_issue_table(result["issues"])
+    click.echo(f"{len(result['issues'])} of {result['total']} issues")
+
+
+def _print_issue_table(rows: list[dict]) -> None:
+    columns = ("key", "type", "status", "priority", "assignee", "summary")
+    cells = [[str(row[c]) if c != "summary" or len(row[c]) <= 60 else row[c][:59] + "…" for c in columns]
+             for row in rows]
+    widths = [max([len(c), *(len(r[n]) for r in cells)]) for n, c in enumerate(columns)]
+    for line in [[c.upper() for c in columns], *cells]:
+        click.echo("  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip())
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True)
