@@ -568,3 +568,65 @@ def test_a_user_made_later_sees_the_same_rules(client: TestClient, org: OrgHandl
     issue = create_issue(client, org.headers, project, workflow_id="gated")
     late = make_user(database_url, org, role="member")
     assert offered(client, late.headers, issue) == {"subtasks", "free"}
+
+
+# -- custom fields, sub-task rules, hidden transitions ------------------------------------------------
+
+def test_custom_fields_on_screens_in_rules_and_post_functions(client: TestClient, org: OrgHandle,
+                                                             project: dict) -> None:
+    ok(client.post("/v2/fields", json={"name": "Severity", "field_type": "select", "options": ["S1", "S2"]},
+                   headers=org.headers), 201)
+    ok(client.post("/v2/fields", json={"name": "Root cause", "field_type": "text"}, headers=org.headers), 201)
+    create_workflow(client, org, {
+        "name": "Incidents", "key": "incidents",
+        "statuses": [{"name": "Reported", "category": "todo"}, {"name": "Mitigated", "category": "in_progress"},
+                     {"name": "Resolved", "category": "done"}],
+        "initial_status": "Reported",
+        "transitions": [
+            {"id": "page", "name": "Page", "from": ["Reported"], "to": "Mitigated",
+             "conditions": [{"type": "field_value", "params": {"field": "severity", "value": "s1"}}]},
+            {"id": "mitigate", "name": "Mitigate", "from": ["Reported"], "to": "Mitigated"},
+            {"id": "resolve", "name": "Resolve", "from": ["Mitigated"], "to": "Resolved",
+             "screen": ["root_cause", "resolution"],
+             "validators": [{"type": "field_required", "params": {"fields": ["root_cause"]}},
+                            {"type": "field_matches", "params": {"field": "root_cause", "pattern": "^[A-Z]"}}],
+             "post_functions": [{"type": "set_field", "params": {"field": "severity", "value": "S2"}}]},
+        ]})
+    minor = create_issue(client, org.headers, project, workflow_id="incidents", custom_fields={"severity": "S2"})
+    major = create_issue(client, org.headers, project, workflow_id="incidents", custom_fields={"severity": "S1"})
+    assert offered(client, org.headers, minor) == {"mitigate"}
+    assert offered(client, org.headers, major) == {"page", "mitigate"}
+    ok(run(client, org.headers, major, "page"))
+    failed = ok(run(client, org.headers, major, "resolve"), 400)["error"]
+    assert [(f["rule"], f["field"]) for f in failed["failures"]] == [("field_required", "root_cause")]
+    failed = ok(run(client, org.headers, major, "resolve", fields={"root_cause": "disk full"}), 400)["error"]
+    assert [(f["rule"], f["field"]) for f in failed["failures"]] == [("field_matches", "root_cause")]
+    done = ok(run(client, org.headers, major, "resolve", fields={"root_cause": "Disk full", "resolution": "Fixed"}))
+    assert done["custom_fields"]["root_cause"] == "Disk full"
+    assert done["custom_fields"]["severity"]["value"] == "S2"
+    items = {i["field"]: i for i in histories(client, org, major)[-1]["items"]}
+    assert (items["Severity"]["from_string"], items["Severity"]["to_string"]) == ("S1", "S2")
+    assert items["Root cause"]["to_string"] == "Disk full"
+
+
+def test_parent_status_validator_and_hidden_transitions(client: TestClient, org: OrgHandle, project: dict) -> None:
+    create_workflow(client, org, {
+        "name": "Child steps", "key": "child_steps",
+        "statuses": [{"name": "Queued", "category": "todo"}, {"name": "Running", "category": "in_progress"}],
+        "initial_status": "Queued",
+        "transitions": [
+            {"id": "run", "name": "Run", "from": ["Queued"], "to": "Running",
+             "validators": [{"type": "parent_status", "params": {"categories": ["in_progress"]}}]},
+            {"id": "auto", "name": "Automation only", "from": ["Running"], "to": "Queued", "hidden": True},
+        ]})
+    parent = create_issue(client, org.headers, project)
+    child = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"],
+                         workflow_id="child_steps")
+    failed = ok(run(client, org.headers, child, "run"), 400)["error"]
+    assert failed["failures"] == [{"rule": "parent_status", "field": "parent",
+                                   "message": "The parent issue is To Do; it must be in in_progress."}]
+    ok(run(client, org.headers, parent, "11"))
+    ok(run(client, org.headers, child, "run"))
+    # Hidden: never offered, still runnable through the API (for automation).
+    assert offered(client, org.headers, child) == set()
+    assert ok(run(client, org.headers, child, "auto"))["status"]["name"] == "Queued"
