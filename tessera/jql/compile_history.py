@@ -40,9 +40,10 @@ def _current_matches(term: Term, organization_id: int) -> Condition:
     if field.column is not None:
         return _matches(getattr(Issue, field.column), _ints(values), empty)  # type: ignore[arg-type]
     if field.kind == "fixversion":
-        any_row = exists().where(IssueVersion.organization_id == organization_id, IssueVersion.issue_id == Issue.id,
-                                 IssueVersion.kind == "fix")
-        parts = [and_(any_row, IssueVersion.version_id.in_(_ints(values)))] if values else []
+        mine = (IssueVersion.organization_id == organization_id, IssueVersion.issue_id == Issue.id,
+                IssueVersion.kind == "fix")
+        any_row = exists().where(*mine)
+        parts = [exists().where(*mine, IssueVersion.version_id.in_(_ints(values)))] if values else []
         return or_(*parts, *([not_(any_row)] if empty else [])) if parts or empty else false()
     kind = field.custom_type
     column, typed = CustomFieldValue.value_ref, list(_ints(values))

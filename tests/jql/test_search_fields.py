@@ -100,7 +100,10 @@ def test_keys_ids_parent_links_and_custom_fields(client: TestClient, world: Worl
     assert found(world, client, "issueLinkType = Relates") == set()
     assert found(world, client, "issueLinkType is empty AND project = ALPHA") == {"export", "migration"}
     assert found(world, client, '"Story Points" >= 4') == {"login"}
-    assert found(world, client, "cf[10001] = 3") == {"export"}
+    fields = client.get("/v2/fields", headers=world.org.headers).json()["fields"]
+    points = next(f for f in fields if f.get("key") == "story_points")["id"]  # customfield_100NN
+    assert found(world, client, f"cf[{points.removeprefix('customfield_')}] = 3") == {"export"}
+    assert found(world, client, f"{points} > 4") == {"login"}
     assert found(world, client, "story_points in (3, 5)") == {"login", "export"}
     assert found(world, client, '"story points" is empty AND project = ALPHA') == {"migration", "crash"}
     assert found(world, client, "sprint is empty") == found(world, client, "")
