@@ -26,6 +26,12 @@ class Issue(IdMixin, TenantMixin, Base):
         Index("ix_issues_org_created", "organization_id", "created_at"),
         Index("ix_issues_org_parent", "organization_id", "parent_id"),
         Index("ix_issues_org_workflow_status", "organization_id", "workflow_id", "status_id"),
+        # JQL search (migration 0004).
+        Index("ix_issues_org_project_updated", "organization_id", "project_id", "updated_at"),
+        Index("ix_issues_org_assignee_updated", "organization_id", "assignee_id", "updated_at"),
+        Index("ix_issues_org_priority", "organization_id", "priority_id"),
+        Index("ix_issues_org_due", "organization_id", "due_date"),
+        Index("ix_issues_org_resolved", "organization_id", "resolved_at"),
     )
 
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
@@ -132,6 +138,7 @@ class ChangeItem(IdMixin, TenantMixin, Base):
     __table_args__ = (
         Index("ix_change_items_org_group", "organization_id", "group_id"),
         Index("ix_change_items_org_field_issue", "organization_id", "field_id", "issue_id"),
+        Index("ix_change_items_org_field_created", "organization_id", "field_id", "created_at"),
     )
 
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("change_groups.id", ondelete="CASCADE"), nullable=False)
