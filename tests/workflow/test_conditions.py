@@ -33,9 +33,9 @@ def test_the_built_ins_are_registered() -> None:
 
 
 def test_permission() -> None:
-    holder = context(facts=actor(permissions=frozenset({"TRANSITION_ISSUES", "RESOLVE_ISSUES"})))
-    assert passes("permission", holder, {"permission": "resolve_issues"})
-    assert not passes("permission", context(), {"permission": "RESOLVE_ISSUES"})
+    holder = context(facts=actor(permissions=frozenset({"TRANSITION_ISSUES", "DELETE_ISSUES"})))
+    assert passes("permission", holder, {"permission": "delete_issues"})
+    assert not passes("permission", context(), {"permission": "DELETE_ISSUES"})
 
 
 def test_user_in_project_role() -> None:
@@ -101,6 +101,9 @@ def test_not_blocked() -> None:
 @pytest.mark.parametrize(("name", "params", "where"), [
     ("permission", {}, "permission"),
     ("permission", {"permission": ""}, "permission"),
+    # A permission Tessera does not have would hide the transition from everyone, admins too.
+    ("permission", {"permission": "RESOLVE_ISSUES"}, "permission"),
+    ("permission", {"permission": "TRANSITION_ISSUE"}, "permission"),
     ("user_in_project_role", {"role": "owners"}, "role"),
     ("user_in_group", {"group": ""}, "group"),
     ("field_value", {"field": "priority", "operator": "~"}, "operator"),

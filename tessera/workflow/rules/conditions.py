@@ -5,8 +5,9 @@ from __future__ import annotations
 import operator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tessera.tenancy.permissions import Permission
 from tessera.workflow.context import RuleContext
 from tessera.workflow.rules.base import Condition, RuleRegistry
 
@@ -22,6 +23,14 @@ class _Params(BaseModel):
 
 class PermissionParams(_Params):
     permission: str = Field(min_length=1, description="A project permission, e.g. TRANSITION_ISSUES.")
+
+    @field_validator("permission")
+    @classmethod
+    def known(cls, permission: str) -> str:
+        """An unknown name would fail closed for everyone, admins included: refuse it when saved."""
+        if permission.upper() not in {p.value for p in Permission}:
+            raise ValueError(f"unknown permission '{permission}'; known: {', '.join(p.value for p in Permission)}")
+        return permission
 
 
 class RoleParams(_Params):
