@@ -118,6 +118,10 @@ async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: 
         raise Conflict(f"{issue.key} was changed by someone else.", code="version_conflict",
                        data={"current_version": issue.version})
     screen = _screen_values(transition, fields or {})
+    if "comment" in screen:  # the screen's comment is the transition's comment, not an issue field
+        if not isinstance(screen["comment"], str):
+            raise InvalidInput("A comment is text.", field="fields.comment")
+        comment = comment or screen["comment"]
     if resolution is not None:
         screen["resolution"] = resolution
     at = at or datetime.now(UTC)

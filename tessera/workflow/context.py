@@ -63,4 +63,6 @@ class RuleContext:
         """A field's value as the transition will leave it: screen input wins over the issue."""
         if name in self.screen:
             return self.screen[name]
+        if name == "comment":
+            return self.comment
         return self.issue.fields.get(name)

@@ -137,3 +137,10 @@ def test_invalid_regex_says_so() -> None:
 def test_unknown_validator_type() -> None:
     _, problems = validators.parse_params("looks_good", {})
     assert problems[0].startswith("unknown validator type 'looks_good'")
+
+
+def test_field_required_sees_the_transition_comment() -> None:
+    params = {"fields": ["comment"]}
+    assert failures("field_required", context(), params) == [("comment", "comment is required for this transition.")]
+    assert failures("field_required", context(comment="Because."), params) == []
+    assert failures("field_required", context(screen={"comment": "Because."}), params) == []

@@ -630,3 +630,29 @@ def test_parent_status_validator_and_hidden_transitions(client: TestClient, org:
     # Hidden: never offered, still runnable through the API (for automation).
     assert offered(client, org.headers, child) == set()
     assert ok(run(client, org.headers, child, "auto"))["status"]["name"] == "Queued"
+
+
+def test_a_transition_comment_counts_however_it_is_sent(client: TestClient, org: OrgHandle, project: dict) -> None:
+    create_workflow(client, org, {
+        "name": "Explain", "key": "explain",
+        "statuses": [{"name": "Asked", "category": "todo"}, {"name": "Declined", "category": "done"}],
+        "initial_status": "Asked",
+        "transitions": [
+            {"id": "decline", "name": "Decline", "from": ["Asked"], "to": "Declined", "screen": ["comment"],
+             "validators": [{"type": "field_required", "params": {"fields": ["comment"]}}]},
+            {"id": "ask", "name": "Ask again", "from": ["Declined"], "to": "Asked"},
+        ]})
+    issue = create_issue(client, org.headers, project, workflow_id="explain")
+    failed = ok(run(client, org.headers, issue, "decline"), 400)["error"]
+    assert [(f["rule"], f["field"]) for f in failed["failures"]] == [("field_required", "comment")]
+    # The seed's body shape: a top-level comment satisfies the required comment.
+    ok(run(client, org.headers, issue, "decline", comment="Out of scope."))
+    ok(run(client, org.headers, issue, "ask"))
+    # The comment as a screen field is not dropped either.
+    ok(run(client, org.headers, issue, "decline", fields={"comment": "Still out of scope."}))
+    bodies = [c["body"] for c in ok(client.get(f"/v2/issues/{issue['id']}/comments",
+                                               headers=org.headers))["comments"]]
+    assert bodies == ["Out of scope.", "Still out of scope."]
+    ok(run(client, org.headers, issue, "ask"))
+    assert ok(run(client, org.headers, issue, "decline", fields={"comment": 42}), 400)["error"]["field"] == \
+        "fields.comment"
