@@ -9,6 +9,7 @@ seconds here; the writer converts them to what its driver wants.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -193,9 +194,12 @@ class RowFactory:
                     out.items.append((org, group_id, issue_id) + item + (author, when))
             updated = stamp(at)
             resolved = updated if resolution_id is not None else None
+            # About a third of issues carry a due date, some weeks after creation.
+            due = datetime.fromtimestamp(created + (3 + int(roll * 997) % 60) * DAY, UTC).date() \
+                if (roll * 3) % 1 < 0.33 else None
             out.issues.append((issue_id, org, project.id, number, f"{project.key}-{number}", type_id, summary,
                                description, status_id, priorities[index], resolution_id, workflow, assignee,
-                               reporter, reporter, parent_id, None, stamp(created), updated, resolved,
+                               reporter, reporter, parent_id, due, stamp(created), updated, resolved,
                                1 + len(plan_groups) + reassigned[index]))
             for label in label_sets[index]:
                 out.labels.append((org, issue_id, label))
