@@ -110,3 +110,47 @@ async def test_a_global_transition_racing_with_a_stale_version_conflicts(server:
     winners = await contend(server, workflow=None, transitions=["11", "61"], with_version=True)
     assert {status for _, status in winners} <= {"In Progress", "Won't Do"}
 
+
+
+async def test_publishing_one_draft_twice_at_once_moves_each_issue_once(server: Server) -> None:
+    """Two administrators publish the same draft at the same moment: one publishes, the other
+    finds nothing left to publish; each stranded issue moves once, with one history entry."""
+    flow = {"name": "Racy", "key": "racy",
+            "statuses": [{"name": "Racy open", "category": "todo"}, {"name": "Racy old", "category": "in_progress"}],
+            "initial_status": "Racy open",
+            "transitions": [{"id": "go", "name": "Go", "from": ["Racy open"], "to": "Racy old"}]}
+    draft = {**flow, "statuses": [{"name": "Racy open", "category": "todo"},
+                                  {"name": "Racy new", "category": "in_progress"}],
+             "transitions": [{"id": "go", "name": "Go", "from": ["Racy open"], "to": "Racy new"}]}
+    clients = [client_for(server) for _ in range(4)]
+    try:
+        admin = clients[0]
+        # The draft's statuses exist already, so publishing creates no status rows.
+        helper = await admin.post("/v2/workflows", json={**draft, "key": "racy_statuses", "name": "Racy statuses"})
+        assert helper.status_code == 201, helper.text
+        created = await admin.post("/v2/workflows", json=flow)
+        assert created.status_code == 201, created.text
+        workflow_id = created.json()["id"]
+        project = await make_project(admin)
+        issues = []
+        for _ in range(10):
+            issue = (await admin.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+                                                          "summary": "Stranded", "workflow_id": "racy"})).json()
+            assert (await admin.post(f"/v2/issues/{issue['id']}/transitions/go")).status_code == 200
+            issues.append(issue)
+        assert (await admin.put(f"/v2/workflows/{workflow_id}", json=draft)).status_code == 200
+        body = {"status_mapping": {"Racy old": "Racy new"}}
+        responses = await asyncio.gather(*(c.post(f"/v2/workflows/{workflow_id}/publish", json=body)
+                                           for c in clients))
+        codes = sorted(r.status_code for r in responses)
+        assert codes.count(200) == 1, [r.text for r in responses]
+        assert all(code in (400, 409) for code in codes if code != 200), [r.text for r in responses]
+        assert (await admin.get(f"/v2/workflows/{workflow_id}")).json()["version"] == 2
+        for issue in issues:
+            now = (await admin.get(f"/v2/issues/{issue['id']}")).json()
+            assert (now["status"]["name"], now["version"]) == ("Racy new", 3)
+            changelog = (await admin.get(f"/v2/issues/{issue['id']}/changelog")).json()
+            moves = [(i["from_string"], i["to_string"]) for h in changelog["histories"] for i in h["items"]]
+            assert moves == [("Racy open", "Racy old"), ("Racy old", "Racy new")], moves
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))

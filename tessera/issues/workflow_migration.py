@@ -110,6 +110,10 @@ async def _status_counts(session: AsyncSession, organization_id: int, where: lis
 async def check_publish_workflow(session: AsyncSession, *, actor: Actor, workflow: Workflow,
                                  status_mapping: dict[str, Any]) -> dict[str, Any]:
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    # Lock the row: a second publisher of the same draft waits here, then finds it published
+    # (without the lock, concurrent publishers all succeeded on PostgreSQL, each counting and
+    # moving the same issues and setting the same new version).
+    await session.refresh(workflow, with_for_update=True)
     if not workflow.draft:
         raise InvalidInput("The workflow has no draft to publish.", field="draft", code="no_draft")
     spec = parse_spec(workflow.draft["spec"])
