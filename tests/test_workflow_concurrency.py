@@ -154,3 +154,34 @@ async def test_publishing_one_draft_twice_at_once_moves_each_issue_once(server: 
             assert moves == [("Racy open", "Racy old"), ("Racy old", "Racy new")], moves
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
+
+
+async def test_assigning_a_scheme_twice_at_once_moves_each_issue_once(server: Server) -> None:
+    target = {"name": "Scheme target", "key": "scheme_target",
+              "statuses": [{"name": "Queue", "category": "todo"}, {"name": "Serving", "category": "in_progress"}],
+              "initial_status": "Queue",
+              "transitions": [{"id": "serve", "name": "Serve", "from": ["Queue"], "to": "Serving"}]}
+    clients = [client_for(server) for _ in range(4)]
+    try:
+        admin = clients[0]
+        assert (await admin.post("/v2/workflows", json=target)).status_code == 201
+        for _ in range(3):
+            project = await make_project(admin)
+            issues = [(await admin.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+                                                            "summary": "Moving"})).json() for _ in range(8)]
+            scheme = await admin.post("/v2/workflow-schemes", json={
+                "name": f"Everything to target {project['key']}", "default_workflow": "scheme_target"})
+            assert scheme.status_code == 201, scheme.text
+            body = {"workflow_scheme_id": scheme.json()["id"], "status_mapping": {"To Do": "Queue"}}
+            responses = await asyncio.gather(*(c.put(f"/v2/projects/{project['id']}/workflow-scheme", json=body)
+                                               for c in clients))
+            assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
+            assert sum(r.json()["moved"] for r in responses if r.status_code == 200) == 8, [r.text for r in responses]
+            for issue in issues:
+                now = (await admin.get(f"/v2/issues/{issue['id']}")).json()
+                assert (now["status"]["name"], now["version"]) == ("Queue", 2)
+                changelog = (await admin.get(f"/v2/issues/{issue['id']}/changelog")).json()
+                moves = [(i["from_string"], i["to_string"]) for h in changelog["histories"] for i in h["items"]]
+                assert moves == [("To Do", "Queue")], moves
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))

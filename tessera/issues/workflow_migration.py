@@ -145,6 +145,9 @@ async def check_assign_scheme(session: AsyncSession, *, actor: Actor, project: P
                               status_mapping: dict[str, Any]) -> dict[str, Any]:
     """Point a project at a scheme and move its issues onto the scheme's workflows."""
     await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    # Lock the project (which also holds back issue creation in it): a concurrent assignment
+    # waits, then finds the issues moved (without it both moved them, on PostgreSQL).
+    await session.refresh(project, with_for_update=True)
     catalog = await load_catalog(session, actor.organization_id)
     groups = (await session.execute(select(Issue.issue_type_id, Issue.workflow_id, Issue.status_id, func.count())
                                     .where(Issue.organization_id == actor.organization_id,
