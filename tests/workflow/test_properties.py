@@ -8,7 +8,7 @@ import itertools
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tessera.workflow.definition import WorkflowSpec, check_definition
@@ -129,3 +129,71 @@ def test_random_transitions_keep_the_issue_in_its_workflow_and_history_replays(
                 assert replayed in statuses
     assert replayed == current
     assert sum(1 for h in histories for i in h["items"] if i["field"] == "status") == successes
+
+
+def walk(client: TestClient, org: OrgHandle, issue: dict, spec: dict[str, Any], start: str, attempts: list[int]
+         ) -> tuple[str, int]:
+    """Run the attempted transitions (by index); returns where the issue ends and how many ran."""
+    current, successes = start, 0
+    for attempt in attempts:
+        transition = spec["transitions"][attempt % len(spec["transitions"])] if spec["transitions"] else None
+        if transition is None:
+            break
+        response = client.post(f"/v2/issues/{issue['id']}/transitions/{transition['id']}", headers=org.headers)
+        assert response.status_code == (200 if runnable(transition, current) else 409), response.text
+        if response.status_code == 200:
+            current, successes = transition["to"], successes + 1
+    return current, successes
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=workflows(), second=workflows(), walks=st.lists(
+    st.lists(st.integers(min_value=0, max_value=50), max_size=6), min_size=1, max_size=3), data=st.data())
+def test_publishing_random_drafts_keeps_issues_in_the_workflow_and_history_replays(
+        client: TestClient, org: OrgHandle, project: dict, first: dict[str, Any], second: dict[str, Any],
+        walks: list[list[int]], data: st.DataObject) -> None:
+    old_prefix, new_prefix = f"P{next(_prefix)}", f"P{next(_prefix)}"
+    spec = renamed(first, old_prefix)
+    # The draft keeps a status of the published workflow where position and category agree.
+    kept = {s["name"]: f"{old_prefix}{s['name']}" for index, s in enumerate(second["statuses"])
+            if index < len(first["statuses"]) and first["statuses"][index]["category"] == s["category"]}
+    draft = renamed(second, new_prefix)
+    names = {f"{new_prefix}{s['name']}": kept.get(s["name"], f"{new_prefix}{s['name']}") for s in second["statuses"]}
+    draft = {**draft, "name": spec["name"], "statuses": [{**s, "name": names[s["name"]]} for s in draft["statuses"]],
+             "initial_status": names[draft["initial_status"]],
+             "transitions": [{**t, "from": [names[n] for n in t["from"]], "to": names[t["to"]]}
+                             for t in draft["transitions"]]}
+    workflow = client.post("/v2/workflows", json=spec, headers=org.headers).json()
+    issues = []
+    for attempts in walks:
+        issue = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "P",
+                                                "workflow_id": workflow["id"]}, headers=org.headers).json()
+        issues.append((issue, *walk(client, org, issue, spec, spec["initial_status"], attempts)))
+    saved = client.put(f"/v2/workflows/{workflow['id']}", json=draft, headers=org.headers)
+    assert saved.status_code == 200, saved.text
+    draft_statuses = [s["name"] for s in draft["statuses"]]
+    stranded = sorted({current for _, current, _ in issues if current not in draft_statuses})
+    mapping = {name: data.draw(st.sampled_from(draft_statuses)) for name in stranded}
+    event(f"stranded statuses: {len(mapping)}")
+    published = client.post(f"/v2/workflows/{workflow['id']}/publish", json={"status_mapping": mapping},
+                            headers=org.headers)
+    assert published.status_code == 200, published.text
+    categories = {s["name"]: s["category"] for s in [*spec["statuses"], *draft["statuses"]]}
+    for issue, before, successes in issues:
+        expected = mapping.get(before, before)
+        now = client.get(f"/v2/issues/{issue['id']}", headers=org.headers).json()
+        assert now["status"]["name"] == expected and expected in draft_statuses
+        assert now["version"] == 1 + successes + (before in mapping)
+        if successes:
+            assert (now["resolution"] is not None) == (categories[expected] == "done")
+        histories = client.get(f"/v2/issues/{issue['id']}/changelog", headers=org.headers).json()["histories"]
+        replayed = spec["initial_status"]
+        for history in histories:
+            for item in history["items"]:
+                if item["field"] == "status":
+                    assert item["from_string"] == replayed
+                    replayed = item["to_string"]
+        assert replayed == expected
+        offered = client.get(f"/v2/issues/{issue['id']}/transitions", headers=org.headers).json()["transitions"]
+        assert {t["id"] for t in offered} == {t["id"] for t in draft["transitions"] if runnable(t, expected)}
