@@ -36,11 +36,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_load import (  # noqa: E402  (a sibling script, not a package)
+from api_load import (  # a sibling script, not a package
     OperationStats,
     create_org,
-    fresh_database,
     free_port,
+    fresh_database,
     start_server,
     stop_server,
     tessera,
@@ -180,13 +180,13 @@ def verdicts(phases: dict, backend: str, workers: int) -> dict:
 
 
 def render(result: dict) -> str:
-    lines = [f"# Workflow transitions: {result['backend']}, {result['workers']} worker(s), "
-             f"{result['clients']} clients", "",
-             f"{result['when']} on {result['machine']}; {result['setup']['issues']} issues in the workflow "
+    lines = [(f"# Workflow transitions: {result['backend']}, {result['workers']} worker(s), "
+             f"{result['clients']} clients"), "",
+             (f"{result['when']} on {result['machine']}; {result['setup']['issues']} issues in the workflow "
              f"'{WORKFLOW['name']}' (each transition: 1 condition, 5 validators, 3 post-functions); server started "
-             f"by the script: {result['server_started']}.", "",
-             "| phase | clients | seconds | ok | per s | p50 ms | p95 ms | p99 ms | max ms | conflicts | errors | "
-             "load gen CPU | load avg before/after |",
+             f"by the script: {result['server_started']}."), "",
+             ("| phase | clients | seconds | ok | per s | p50 ms | p95 ms | p99 ms | max ms | conflicts | errors | "
+             "load gen CPU | load avg before/after |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for name, phase in result["phases"].items():
         lines.append(f"| {name} | {phase['clients']} | {phase['seconds']} | {phase['ok']:,} | "
