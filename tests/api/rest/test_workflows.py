@@ -656,3 +656,33 @@ def test_a_transition_comment_counts_however_it_is_sent(client: TestClient, org:
     ok(run(client, org.headers, issue, "ask"))
     assert ok(run(client, org.headers, issue, "decline", fields={"comment": 42}), 400)["error"]["field"] == \
         "fields.comment"
+
+
+def test_bad_screen_values_answer_400_and_change_nothing(client: TestClient, org: OrgHandle, project: dict,
+                                                         viewer: UserHandle, database_url: str) -> None:
+    create_workflow(client, org, {
+        "name": "Everything on screen", "key": "full_screen",
+        "statuses": [{"name": "Intake", "category": "todo"}, {"name": "Closed out", "category": "done"}],
+        "initial_status": "Intake",
+        "transitions": [{"id": "close", "name": "Close", "from": ["Intake"], "to": "Closed out",
+                         "screen": ["resolution", "assignee", "comment", "priority", "fix_versions", "labels",
+                                    "due_date"]}]})
+    issue = create_issue(client, org.headers, project, workflow_id="full_screen")
+    events = len(outbox(database_url, org))
+    cases = [
+        {"resolution": "Nope"}, {"resolution": 987654321}, {"resolution": ["Fixed"]},
+        {"assignee": 987654321}, {"assignee": "nobody"}, {"assignee": [viewer.user_id]},
+        {"priority": "urgent"}, {"priority": ["High"]},
+        {"fix_versions": ["9.9"]}, {"fix_versions": "1.0"},
+        {"labels": "one two"}, {"labels": ["has space"]}, {"labels": [1, 2]},
+        {"due_date": "soon"}, {"due_date": 20260101},
+        {"comment": ["a"]},
+    ]
+    for fields in cases:
+        response = run(client, org.headers, issue, "close", fields=fields)
+        assert response.status_code == 400, (fields, response.status_code, response.text)
+        [name] = fields
+        assert name in response.json()["error"]["field"], (fields, response.text)
+    after = get(client, org, issue)
+    assert (after["status"]["name"], after["version"]) == ("Intake", 1)
+    assert histories(client, org, issue) == [] and len(outbox(database_url, org)) == events
