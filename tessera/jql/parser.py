@@ -203,7 +203,9 @@ def parse(text: str) -> ast.Query:
     if len(text) > MAX_QUERY_LENGTH:
         raise JqlSyntaxError(f"The query is longer than {MAX_QUERY_LENGTH} characters.", line=1, column=1)
     if "\x00" in text:
-        raise JqlSyntaxError("The query contains a NUL character.", line=1, column=text.index("\x00") + 1)
+        before = text[:text.index("\x00")]
+        raise JqlSyntaxError("The query contains a NUL character.", line=before.count("\n") + 1,
+                             column=len(before.rsplit("\n", 1)[-1]) + 1)
     depth = max_depth = 0
     for ch in text:
         depth += ch == "("

@@ -116,13 +116,18 @@ async def check_create_workflow(session: AsyncSession, *, actor: Actor, document
     return await do_create_workflow(session, organization_id=actor.organization_id, spec=spec)
 
 
-async def access_workflow(session: AsyncSession, actor: Actor, ref: object) -> Workflow:
+def find_workflow(workflows: Sequence[Workflow], ref: object) -> Workflow:
+    """By id, key or the seed's "workflow_<key>"; NotFound otherwise."""
     wanted = parse_id(ref)
     text = str(ref).strip().casefold()
-    for workflow in await list_workflows(session, actor.organization_id):
+    for workflow in workflows:
         if workflow.id == wanted or text in {workflow.key, f"workflow_{workflow.key}"}:
             return workflow
     raise NotFound("Workflow not found.")
+
+
+async def access_workflow(session: AsyncSession, actor: Actor, ref: object) -> Workflow:
+    return find_workflow(await list_workflows(session, actor.organization_id), ref)
 
 
 async def check_save_draft(session: AsyncSession, *, actor: Actor, workflow: Workflow, document: Any,

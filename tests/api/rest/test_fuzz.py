@@ -62,7 +62,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     user = make_user(database_url, org, role="member")
     workflow = client.get("/v2/workflows", headers=org.headers).json()["workflows"][0]
     scheme = client.get("/v2/workflow-schemes", headers=org.headers).json()["workflow_schemes"][0]
-    values = {"scheme_id": scheme["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
+    saved = post("/v2/filters", {"name": "Fuzz filter", "jql": "project = " + project["key"]})
+    values = {"scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers"}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)

@@ -23,6 +23,7 @@ from tessera.workflow.models import Workflow, WorkflowScheme
 from tessera.workflow.service import (
     access_scheme,
     access_workflow,
+    find_workflow,
     check_create_workflow,
     check_discard_draft,
     check_save_draft,
@@ -146,7 +147,7 @@ async def workflow_transitions(workflow_id: str, ctx: Ctx, issue_id: Annotated[s
     """The transitions the caller may run now on the issue, from its current status."""
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
-        workflow = await access_workflow(session, actor, workflow_id)
+        workflow = find_workflow((await catalog_for(session, actor)).workflows, workflow_id)
         if workflow.id != issue.workflow_id:
             raise InvalidInput(f"{issue.key} does not use this workflow.", field="workflow_id")
         return {"workflow_id": issue.workflow_id, "issue_id": issue.id,
