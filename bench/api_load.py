@@ -8,7 +8,8 @@
 
 Phases: "mixed" (issue create, single-issue GET and PUT with the version read, by --mix) for
 --duration seconds, then "create-only" for --create-seconds, which measures the write path's
-ceiling. Each virtual client is a loop over one shared httpx.AsyncClient; latency is measured
+ceiling. Each virtual client is a loop over one shared aiohttp session (bench/fast_client.py:
+httpx would spend ~10x the CPU per request on the machine the server shares); latency is measured
 around each request in the client, so it includes the client's own event-loop delays: the load
 generator shares the machine with the server, and its CPU use is recorded next to the figures.
 
@@ -39,6 +40,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fast_client import ERRORS as CLIENT_ERRORS, FastClient  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 TESSERA = Path(sys.executable).parent / "tessera"
@@ -113,7 +117,7 @@ class Shared:
     rng: random.Random
 
 
-async def create_issue(client: httpx.AsyncClient, shared: Shared, stats: OperationStats) -> None:
+async def create_issue(client: FastClient, shared: Shared, stats: OperationStats) -> None:
     summary, description = shared.rng.choice(shared.texts)
     body = {"project_id": shared.rng.choice(PROJECT_KEYS), "issue_type": shared.rng.choice(("Story", "Bug", "Task")),
             "summary": summary, "description": description,
@@ -127,14 +131,14 @@ async def create_issue(client: httpx.AsyncClient, shared: Shared, stats: Operati
         shared.issues.append([data["id"], data["version"]])
 
 
-async def get_issue(client: httpx.AsyncClient, shared: Shared, stats: OperationStats) -> None:
+async def get_issue(client: FastClient, shared: Shared, stats: OperationStats) -> None:
     issue = shared.rng.choice(shared.issues)
     started = time.perf_counter()
     response = await client.get(f"/v2/issues/{issue[0]}")
     stats.record(time.perf_counter() - started, response.status_code, 200)
 
 
-async def update_issue(client: httpx.AsyncClient, shared: Shared, stats: OperationStats) -> None:
+async def update_issue(client: FastClient, shared: Shared, stats: OperationStats) -> None:
     issue = shared.rng.choice(shared.issues)
     summary, _ = shared.rng.choice(shared.texts)
     body = {"summary": summary, "priority": shared.rng.choice(("Highest", "High", "Medium", "Low")),
@@ -145,13 +149,13 @@ async def update_issue(client: httpx.AsyncClient, shared: Shared, stats: Operati
     if response.status_code == 200:
         issue[1] = response.json()["version"]
     elif response.status_code == 409:
-        issue[1] = response.json().get("data", {}).get("current_version", issue[1])
+        issue[1] = response.json().get("error", {}).get("current_version", issue[1])
 
 
 OPERATIONS = {"create": create_issue, "get": get_issue, "update": update_issue}
 
 
-async def run_phase(client: httpx.AsyncClient, shared: Shared, *, mix: dict[str, float], clients: int,
+async def run_phase(client: FastClient, shared: Shared, *, mix: dict[str, float], clients: int,
                     duration: float, max_requests: int | None) -> dict:
     stats = {name: OperationStats() for name in mix}
     names, weights = list(mix), list(mix.values())
@@ -164,7 +168,7 @@ async def run_phase(client: httpx.AsyncClient, shared: Shared, *, mix: dict[str,
             name = shared.rng.choices(names, weights)[0]
             try:
                 await OPERATIONS[name](client, shared, stats[name])
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, *CLIENT_ERRORS) as error:
                 stats[name].errors[type(error).__name__] = stats[name].errors.get(type(error).__name__, 0) + 1
 
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -254,9 +258,8 @@ def stop_server(process: subprocess.Popen) -> None:
 # -- run -------------------------------------------------------------------------------------------
 
 async def measure(url: str, token: str, args: argparse.Namespace, texts: list[tuple[str, str]]) -> dict:
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+    async with FastClient(url, headers=headers, max_connections=args.clients) as client:
         for key in PROJECT_KEYS:
             response = await client.post("/v2/projects", json={"key": key, "name": f"Bench {key}"})
             if response.status_code not in (201, 409):

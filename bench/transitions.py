@@ -35,6 +35,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fast_client import ERRORS as CLIENT_ERRORS, FastClient  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).parent))
 from api_load import (  # a sibling script, not a package
     OperationStats,
@@ -94,7 +97,7 @@ async def run_phase(clients: int, duration: float, slices: list[list[Issue]],
         while time.perf_counter() < deadline:
             try:
                 await operation(mine[turn % len(mine)], stats)
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, *CLIENT_ERRORS) as error:
                 stats.errors[type(error).__name__] = stats.errors.get(type(error).__name__, 0) + 1
             turn += 1
 
@@ -111,9 +114,8 @@ async def run_phase(clients: int, duration: float, slices: list[list[Issue]],
 
 
 async def measure(url: str, token: str, args: argparse.Namespace) -> tuple[dict, dict]:
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+    async with FastClient(url, headers=headers, max_connections=args.clients) as client:
         created = await client.post("/v2/workflows", json=WORKFLOW)
         if created.status_code == 409:
             created = await client.get(f"/v2/workflows/{WORKFLOW['key']}")

@@ -287,7 +287,7 @@ def _print_issue_table(rows: list[dict]) -> None:
 def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str | None,
           redis_url: str | None) -> None:
     """Serve the web UI and every API; applies migrations first."""
-    import uvicorn
+    from tessera.cli.serving import serve as serve_processes
 
     settings = _settings(database_url, redis_url)
     _migrate(settings)
@@ -301,8 +301,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
         os.environ["TESSERA_REDIS_URL"] = settings.redis_url
     os.environ.setdefault("TESSERA_BASE_URL", f"http://{host}:{port}")
     click.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("tessera.main:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_level=os.environ.get("TESSERA_LOG_LEVEL", "info").lower(), access_log=False)
+    serve_processes(host, port, workers)
 
 
 @cli.command()
