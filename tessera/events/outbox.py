@@ -22,9 +22,10 @@ _INSERT = insert(OutboxEvent)
 
 async def emit(session: AsyncSession, *, organization_id: int, event_type: str, aggregate_type: str,
                aggregate_id: int, actor_id: int | None, payload: dict[str, Any]) -> None:
-    await session.execute(_INSERT, [dict(
+    # One parameter set, not a list: a list takes the driver's executemany path, slower for one row.
+    await session.execute(_INSERT, dict(
         organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=utcnow(), attempts=0)])
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=utcnow(), attempts=0))
 
 
 async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)
