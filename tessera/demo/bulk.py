@@ -9,6 +9,8 @@ them. No outbox events are written: a load is not something subscribers should h
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import time
 import unicodedata
 from collections import Counter
@@ -245,7 +247,7 @@ TABLES = ((Issue.__table__, ISSUE_COLUMNS, "issues"), (IssueLabel.__table__, LAB
           (ChangeItem.__table__, ITEM_COLUMNS, "items"))
 
 
-class _Writer:
+class _Writer(ABC):
     def __init__(self) -> None:
         self.tables = []
         for table, columns, attribute in TABLES:
@@ -253,14 +255,14 @@ class _Writer:
             self.tables.append((table.name, columns + extra_names, attribute, extra_values))
 
     @staticmethod
-    def stamp(seconds: int) -> object:
-        raise NotImplementedError
+    @abstractmethod
+    def stamp(seconds: int) -> object: ...
 
     async def prepare(self, session: AsyncSession) -> None:
         """Per-transaction settings for the batch about to be written."""
 
-    async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]:
-        raise NotImplementedError
+    @abstractmethod
+    async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]: ...
 
     async def finish(self, session: AsyncSession) -> None:
         """After the last batch."""
@@ -271,8 +273,9 @@ class _Writer:
             if rows:
                 await self.write_rows(session, table, columns, [row + extra for row in rows] if extra else rows)
 
+    @abstractmethod
     async def write_rows(self, session: AsyncSession, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-        raise NotImplementedError
+        ...
 
 
 class _PostgresWriter(_Writer):
