@@ -29,10 +29,10 @@ run: $(VENV)/.installed
 	$(BIN)/tessera serve --host $(HOST) --port $(PORT)
 
 lint: dev
+	$(BIN)/ruff check tessera tests bench
 	$(BIN)/lint-imports
 
-test: dev
-	$(BIN)/lint-imports
+test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -42,7 +42,8 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fast_client import ERRORS as CLIENT_ERRORS, FastClient  # noqa: E402
+from fast_client import ERRORS as CLIENT_ERRORS  # noqa: E402
+from fast_client import FastClient
 
 RESULTS = Path(__file__).parent / "results"
 TESSERA = Path(sys.executable).parent / "tessera"

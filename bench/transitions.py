@@ -36,7 +36,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fast_client import ERRORS as CLIENT_ERRORS, FastClient  # noqa: E402
+from fast_client import ERRORS as CLIENT_ERRORS  # noqa: E402
+from fast_client import FastClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_load import (  # a sibling script, not a package

@@ -11,7 +11,15 @@ from fastapi.openapi.utils import get_openapi
 from tessera import __version__
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
-from tessera.api.rest.routers import catalog, filters, issues, projects, search, users, workflows
+from tessera.api.rest.routers import (
+    catalog,
+    filters,
+    issues,
+    projects,
+    search,
+    users,
+    workflows,
+)
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.tenancy.limits import RateLimiter

@@ -228,7 +228,11 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
     from tessera.jql.search import search_issues
     from tessera.tenancy.actor import Actor
     from tessera.tenancy.models import User
-    from tessera.tenancy.service import access_organization_by_key, normalize_email, users_by_id
+    from tessera.tenancy.service import (
+        access_organization_by_key,
+        normalize_email,
+        users_by_id,
+    )
 
     settings = _settings(database_url)
 

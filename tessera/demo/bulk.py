@@ -9,10 +9,9 @@ them. No outbox events are written: a load is not something subscribers should h
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import time
 import unicodedata
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,9 +36,23 @@ from tessera.demo.rows import (
     LoadProject,
     RowFactory,
 )
-from tessera.demo.workspace import ProjectSpec, VersionSpec, actor_for, create_project_with_parts, create_users
+from tessera.demo.workspace import (
+    ProjectSpec,
+    VersionSpec,
+    actor_for,
+    create_project_with_parts,
+    create_users,
+)
 from tessera.errors import InvalidInput, NotFound
-from tessera.issues.models import ChangeGroup, ChangeItem, CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
+from tessera.issues.models import (
+    ChangeGroup,
+    ChangeItem,
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueVersion,
+)
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.catalog import list_issue_types, list_priorities, list_resolutions
 from tessera.projects.custom_fields import find_definition, list_field_definitions

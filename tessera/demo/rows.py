@@ -9,9 +9,9 @@ seconds here; the writer converts them to what its driver wants.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tessera.demo import vocabulary as words
 

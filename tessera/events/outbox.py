@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.base import utcnow
 from tessera.events.models import OutboxEvent
 
-
 _INSERT = insert(OutboxEvent)
 
 

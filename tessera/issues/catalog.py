@@ -11,7 +11,12 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict
-from tessera.projects.catalog import list_issue_types, list_link_types, list_priorities, list_resolutions
+from tessera.projects.catalog import (
+    list_issue_types,
+    list_link_types,
+    list_priorities,
+    list_resolutions,
+)
 from tessera.projects.custom_fields import list_field_definitions, list_options
 from tessera.projects.models import (
     CustomFieldDefinition,
@@ -25,7 +30,6 @@ from tessera.tenancy.actor import Actor
 from tessera.workflow.catalog import list_statuses, list_workflows
 from tessera.workflow.models import Status, Workflow, WorkflowScheme
 from tessera.workflow.service import list_schemes
-
 
 E = TypeVar("E", bound=IssueType | Priority | Status | CustomFieldDefinition | Workflow)
 

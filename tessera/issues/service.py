@@ -24,7 +24,13 @@ from tessera.issues.fields import (
 )
 from tessera.issues.history import field_changes_payload, record_changes
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
+from tessera.issues.models import (
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueVersion,
+)
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
@@ -35,7 +41,6 @@ from tessera.tenancy.permissions import Permission, authorize
 from tessera.workflow.catalog import pick_workflow
 from tessera.workflow.models import Workflow
 from tessera.workflow.templates import TEMPLATES
-
 
 _INSERT_ISSUE = insert(Issue).returning(Issue.id)
 _WITH_PROJECT = select(Issue, Project).join(Project, Project.id == Issue.project_id)

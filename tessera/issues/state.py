@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.issues.catalog import OrgCatalog
 from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange
-from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
+from tessera.issues.models import (
+    CustomFieldValue,
+    Issue,
+    IssueComponent,
+    IssueLabel,
+    IssueVersion,
+)
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Version
 from tessera.tenancy.models import User

@@ -19,7 +19,12 @@ from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange, field_changes_payload, record_changes
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
-from tessera.issues.rule_facts import load_actor_facts, load_snapshot, rule_types, status_infos
+from tessera.issues.rule_facts import (
+    load_actor_facts,
+    load_snapshot,
+    rule_types,
+    status_infos,
+)
 from tessera.issues.service import resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.projects.catalog import resolve_named

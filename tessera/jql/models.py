@@ -7,7 +7,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tessera.db.base import Base, IdMixin, IdType, TenantMixin, TimestampMixin, UTCDateTime, utcnow
+from tessera.db.base import (
+    Base,
+    IdMixin,
+    IdType,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    utcnow,
+)
 
 SHARE_TYPES = ("organization", "project", "project_role", "group", "user")
 

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tessera.db.base import Base, IdMixin, IdType, JsonType, TenantMixin, TimestampMixin, UTCDateTime
+from tessera.db.base import (
+    Base,
+    IdMixin,
+    IdType,
+    JsonType,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+)
 
 PROJECT_TYPES = ("software", "business", "service_desk")
 CUSTOM_FIELD_TYPES = ("number", "text", "select", "multi_select", "date", "user", "sprint")

@@ -14,7 +14,12 @@ from tessera.errors import NotAuthenticated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import ApiToken, Organization, User, WebSession
-from tessera.tenancy.secrets import TOKEN_PREFIX, digest, new_opaque_secret, verify_password
+from tessera.tenancy.secrets import (
+    TOKEN_PREFIX,
+    digest,
+    new_opaque_secret,
+    verify_password,
+)
 
 
 def _actor(user: User, org: Organization, via: str, csrf_token: str | None = None) -> Actor:

@@ -7,7 +7,15 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tessera.db.base import Base, IdMixin, IdType, JsonType, TenantMixin, TimestampMixin, UTCDateTime
+from tessera.db.base import (
+    Base,
+    IdMixin,
+    IdType,
+    JsonType,
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+)
 
 ORG_ROLES = ("admin", "member", "viewer")
 PROJECT_ROLES = ("administrators", "developers", "users")

@@ -8,7 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from tessera.errors import NotAuthenticated
-from tessera.tenancy.auth import authenticate_password, authenticate_session, do_create_web_session, do_end_web_session
+from tessera.tenancy.auth import (
+    authenticate_password,
+    authenticate_session,
+    do_create_web_session,
+    do_end_web_session,
+)
 from tessera.web.context import SESSION_COOKIE, Web
 from tessera.web.errors import WebRoute
 

@@ -13,7 +13,14 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoResult, seed_demo
 from tessera.events.models import OutboxEvent
-from tessera.issues.models import ChangeGroup, ChangeItem, Comment, CustomFieldValue, Issue, IssueLink
+from tessera.issues.models import (
+    ChangeGroup,
+    ChangeItem,
+    Comment,
+    CustomFieldValue,
+    Issue,
+    IssueLink,
+)
 from tessera.projects.models import IssueType, Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key

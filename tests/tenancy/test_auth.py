@@ -8,7 +8,15 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle, UserHandle, fetch_rows, make_org, make_user, set_limits, unique_key
+from tests.support import (
+    OrgHandle,
+    UserHandle,
+    fetch_rows,
+    make_org,
+    make_user,
+    set_limits,
+    unique_key,
+)
 
 
 def basic(email: str, secret: str) -> dict[str, str]:

@@ -8,7 +8,16 @@ import pytest
 
 from tessera.errors import Conflict
 from tessera.workflow import engine
-from tests.workflow.contexts import ACTOR_ID, DONE, IN_PROGRESS, IN_REVIEW, TODO, actor, context, snapshot
+from tests.workflow.contexts import (
+    ACTOR_ID,
+    DONE,
+    IN_PROGRESS,
+    IN_REVIEW,
+    TODO,
+    actor,
+    context,
+    snapshot,
+)
 
 
 def transition(id: str, sources: list[int], to: int, **rules: Any) -> dict[str, Any]:

@@ -16,7 +16,11 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import authenticate_basic, authenticate_session, authenticate_token
+from tessera.tenancy.auth import (
+    authenticate_basic,
+    authenticate_session,
+    authenticate_token,
+)
 from tessera.tenancy.limits import RateLimiter
 
 SESSION_COOKIE = "tessera_session"

@@ -1,14 +1,15 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 13:24:12.937402
 """
 
-from alembic import op
 import sqlalchemy as sa
-import tessera.db.base
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import tessera.db.base
 
 revision = '0001'
 down_revision = None

@@ -13,7 +13,12 @@ from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, Stor
 from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
 from tessera.issues.views import iso
-from tessera.projects.custom_fields import access_field_definition, check_add_option, check_create_field, list_options
+from tessera.projects.custom_fields import (
+    access_field_definition,
+    check_add_option,
+    check_create_field,
+    list_options,
+)
 from tessera.workflow.models import CATEGORY_NAMES
 
 router = APIRouter(prefix="/v2", tags=["catalog"])

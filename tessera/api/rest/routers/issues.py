@@ -16,7 +16,12 @@ from tessera.issues.comments import check_add_comment, list_comments
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
-from tessera.issues.service import access_issue, check_create_issue, check_delete_issue, check_update_issue
+from tessera.issues.service import (
+    access_issue,
+    check_create_issue,
+    check_delete_issue,
+    check_update_issue,
+)
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import UserBrief, iso, render_issues
 from tessera.projects.models import Project

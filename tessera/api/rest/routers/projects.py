@@ -8,8 +8,21 @@ from fastapi import APIRouter, Depends, Header, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import part_view, project_view
-from tessera.api.rest.schemas import PartCreate, PartUpdate, ProjectCreate, ProjectUpdate, RoleMembers, StoredId
-from tessera.projects.components import access_part, check_create_part, check_delete_part, check_update_part, list_parts
+from tessera.api.rest.schemas import (
+    PartCreate,
+    PartUpdate,
+    ProjectCreate,
+    ProjectUpdate,
+    RoleMembers,
+    StoredId,
+)
+from tessera.projects.components import (
+    access_part,
+    check_create_part,
+    check_delete_part,
+    check_update_part,
+    list_parts,
+)
 from tessera.projects.models import Component, Version
 from tessera.projects.service import (
     access_project,

@@ -10,7 +10,13 @@ from fastapi.responses import JSONResponse
 
 from tessera.api.rest.context import SESSION_COOKIE, RequestContext, request_context
 from tessera.api.rest.render import user_view
-from tessera.api.rest.schemas import Login, StoredId, TokenCreate, UserCreate, UserUpdate
+from tessera.api.rest.schemas import (
+    Login,
+    StoredId,
+    TokenCreate,
+    UserCreate,
+    UserUpdate,
+)
 from tessera.errors import PermissionDenied
 from tessera.issues.views import iso
 from tessera.tenancy.auth import (

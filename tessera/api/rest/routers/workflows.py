@@ -15,7 +15,10 @@ from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions
-from tessera.issues.workflow_migration import check_assign_scheme, check_publish_workflow
+from tessera.issues.workflow_migration import (
+    check_assign_scheme,
+    check_publish_workflow,
+)
 from tessera.projects.service import access_project
 from tessera.workflow.catalog import list_statuses, list_workflows
 from tessera.workflow.definition import json_schema
@@ -23,11 +26,11 @@ from tessera.workflow.models import Workflow, WorkflowScheme
 from tessera.workflow.service import (
     access_scheme,
     access_workflow,
-    find_workflow,
     check_create_workflow,
     check_discard_draft,
     check_save_draft,
     check_save_scheme,
+    find_workflow,
     list_schemes,
     to_portable,
 )
