@@ -109,12 +109,12 @@ def history_condition(term: Term, *, organization_id: int) -> Condition:
         return not_(result) if term.op == "was_not" else result
     if not term.predicates:
         # No window and no BY: the values an issue ever held are its current one and every
-        # from/to of its changes. A semi-join over change_items plans far better than the
-        # per-issue reconstruction below (seconds → a fraction of one on a million issues).
-        ever = select(item.issue_id).where(
-            item.organization_id == organization_id, item.field_id == term.field.history_id,
-            or_(_matches(item.from_value, values, term.empty), _matches(item.to_value, values, term.empty)))
-        result = or_(_current_matches(term, organization_id), Issue.id.in_(ever))
+        # from/to of its changes, so one correlated probe of (organization, field, issue)
+        # replaces the per-issue reconstruction below. (A semi-join `id IN (…)` under the OR
+        # would be a non-hashed subplan on PostgreSQL once the subquery outgrows work_mem.)
+        ever = exists().where(*base, or_(_matches(item.from_value, values, term.empty),
+                                         _matches(item.to_value, values, term.empty)))
+        result = or_(_current_matches(term, organization_id), ever)
         return not_(result) if term.op == "was_not" else result
     parts = [set_inside]
     if authors is None:
