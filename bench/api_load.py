@@ -34,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,6 +260,27 @@ def stop_server(process: subprocess.Popen) -> None:
 
 # -- run -------------------------------------------------------------------------------------------
 
+@contextmanager
+def target_server(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[tuple[str, str]]:
+    """(url, admin token) of the server to load: the one given with --url and --token, or a
+    fresh one on a fresh database, stopped when the block ends."""
+    if args.url:
+        if not args.token:
+            parser.error("--url needs --token")
+        yield args.url.rstrip("/"), args.token
+        return
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
+        database_url = fresh_database(args.backend, args.postgres_url, args.database_name, directory)
+        tessera("migrate", "--database-url", database_url)
+        token = create_org(database_url)
+        port = free_port()
+        server = start_server(database_url, port, args.workers)
+        try:
+            yield f"http://127.0.0.1:{port}", token
+        finally:
+            stop_server(server)
+
+
 async def measure(url: str, token: str, args: argparse.Namespace, texts: list[tuple[str, str]]) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
     async with FastClient(url, headers=headers, max_connections=args.clients) as client:
@@ -350,29 +373,13 @@ def main() -> None:
     parser.add_argument("--note", action="append", default=[], help="a line for the report (e.g. a profile hint)")
     args = parser.parse_args()
     texts = real_texts() if args.real_text and REAL_TEXT.exists() else synthetic_texts()
-    server = None
-    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
-        try:
-            if args.url:
-                if not args.token:
-                    parser.error("--url needs --token")
-                url, token = args.url.rstrip("/"), args.token
-            else:
-                database_url = fresh_database(args.backend, args.postgres_url, args.database_name, directory)
-                tessera("migrate", "--database-url", database_url)
-                token = create_org(database_url)
-                port = free_port()
-                server = start_server(database_url, port, args.workers)
-                url = f"http://127.0.0.1:{port}"
-            phases = asyncio.run(measure(url, token, args, texts))
-        finally:
-            if server is not None:
-                stop_server(server)
+    with target_server(args, parser) as (url, token):
+        phases = asyncio.run(measure(url, token, args, texts))
     result = {"backend": args.backend, "workers": args.workers, "clients": args.clients,
               "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared by server and load generator)",
               "text_source": f"real ({len(texts)} Jira issues)" if args.real_text else "synthetic",
-              "server_started": server is not None, "phases": phases,
+              "server_started": not args.url, "phases": phases,
               "verdicts": verdicts(phases, args.backend, args.workers), "notes": args.note}
     RESULTS.mkdir(parents=True, exist_ok=True)
     label = args.label or args.backend

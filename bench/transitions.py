@@ -26,7 +26,6 @@ import os
 import platform
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,20 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fast_client import ERRORS as CLIENT_ERRORS  # noqa: E402
 from fast_client import FastClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from api_load import (  # a sibling script, not a package
     OperationStats,
-    create_org,
-    free_port,
-    fresh_database,
-    start_server,
-    stop_server,
-    tessera,
+    target_server,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -224,28 +216,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.issues < args.clients:
         parser.error("--issues must be at least --clients")
-    server = None
-    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
-        try:
-            if args.url:
-                if not args.token:
-                    parser.error("--url needs --token")
-                url, token = args.url.rstrip("/"), args.token
-            else:
-                database_url = fresh_database(args.backend, args.postgres_url, args.database_name, directory)
-                tessera("migrate", "--database-url", database_url)
-                token = create_org(database_url)
-                port = free_port()
-                server = start_server(database_url, port, args.workers)
-                url = f"http://127.0.0.1:{port}"
-            phases, setup = asyncio.run(measure(url, token, args))
-        finally:
-            if server is not None:
-                stop_server(server)
+    with target_server(args, parser) as (url, token):
+        phases, setup = asyncio.run(measure(url, token, args))
     result = {"backend": args.backend, "workers": args.workers, "clients": args.clients,
               "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared by server and load generator)",
-              "server_started": server is not None, "setup": setup, "phases": phases,
+              "server_started": not args.url, "setup": setup, "phases": phases,
               "verdicts": verdicts(phases, args.backend, args.workers), "notes": args.note}
     RESULTS.mkdir(parents=True, exist_ok=True)
     label = args.label or args.backend

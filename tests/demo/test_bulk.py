@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.demo.bulk import LOAD_PROJECTS, LoadResult, bulk_load
 from tessera.issues.models import (
@@ -24,22 +20,10 @@ from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
 from tessera.workflow.models import Status
+from tests.demo.conftest import count_rows
 from tests.support import unique_key
 
 ISSUES = 2_000
-
-
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
-    yield database
-    await database.dispose()
-
-
-async def _count(database: Database, model: type, organization_id: int) -> int:
-    async with database.unit_of_work(write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model).where(
-            model.organization_id == organization_id)) or 0
 
 
 async def test_bulk_load_writes_varied_consistent_issues(database: Database, client: TestClient) -> None:
@@ -58,9 +42,9 @@ async def test_bulk_load_writes_varied_consistent_issues(database: Database, cli
         assert admin is not None and admin.email == f"load-admin@{key.lower()}.test"
         token = await issue_api_token(session, user=admin)
     for model in (IssueLabel, IssueComponent, IssueVersion, CustomFieldValue):
-        assert await _count(database, model, org) > ISSUES // 10, model
-    assert await _count(database, User, org) == 51
-    assert await _count(database, ChangeGroup, org) > ISSUES
+        assert await count_rows(database, model, org) > ISSUES // 10, model
+    assert await count_rows(database, User, org) == 51
+    assert await count_rows(database, ChangeGroup, org) > ISSUES
     async with database.unit_of_work(write=False) as session:
         issues = (await session.execute(select(
             Issue.id, Issue.key, Issue.project_id, Issue.number, Status.name, Status.category, Issue.resolution_id,
@@ -100,4 +84,4 @@ async def test_loading_again_continues_the_numbering(database: Database) -> None
         counters = sum((await session.scalars(select(Project.issue_counter).where(
             Project.organization_id == organization.id))).all())
     assert len(keys) == len(set(keys)) == counters == 500
-    assert await _count(database, User, organization.id) == 51
+    assert await count_rows(database, User, organization.id) == 51

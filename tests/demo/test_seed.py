@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoResult, seed_demo
 from tessera.events.models import OutboxEvent
@@ -25,22 +22,10 @@ from tessera.projects.models import IssueType, Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key
 from tessera.workflow.models import Status
+from tests.demo.conftest import count_rows
 from tests.support import unique_key
 
 ISSUES = 48
-
-
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
-    yield database
-    await database.dispose()
-
-
-async def _count(database: Database, model: type, organization_id: int) -> int:
-    async with database.unit_of_work(write=False) as session:
-        return await session.scalar(select(func.count()).select_from(model).where(
-            model.organization_id == organization_id)) or 0
 
 
 async def _org_id(database: Database, key: str) -> int:
@@ -57,12 +42,12 @@ async def test_seed_writes_a_realistic_organization(database: Database, client: 
     assert result.as_dict() == {"organization_key": key, "email": DEMO_EMAIL, "password": DEMO_PASSWORD,
                                 "api_token": result.api_token, "issue_count": ISSUES, "created": True}
     org = await _org_id(database, key)
-    assert await _count(database, Issue, org) == ISSUES
-    assert await _count(database, User, org) == 9
-    assert await _count(database, Comment, org) > ISSUES // 2
-    assert await _count(database, IssueLink, org) == ISSUES // 12
-    assert await _count(database, CustomFieldValue, org) > 0
-    assert await _count(database, ChangeItem, org) > ISSUES
+    assert await count_rows(database, Issue, org) == ISSUES
+    assert await count_rows(database, User, org) == 9
+    assert await count_rows(database, Comment, org) > ISSUES // 2
+    assert await count_rows(database, IssueLink, org) == ISSUES // 12
+    assert await count_rows(database, CustomFieldValue, org) > 0
+    assert await count_rows(database, ChangeItem, org) > ISSUES
     async with database.unit_of_work(write=False) as session:
         issues = (await session.scalars(select(Issue).where(Issue.organization_id == org))).all()
         categories = set((await session.scalars(select(Status.category).join(Issue, Issue.status_id == Status.id)
@@ -101,14 +86,14 @@ async def test_an_existing_demo_is_left_alone_and_gets_a_fresh_token(database: D
     key = unique_key("DEMO")
     first = await seed_demo(database, org_key=key, issues=8)
     org = await _org_id(database, key)
-    events = await _count(database, OutboxEvent, org)
+    events = await count_rows(database, OutboxEvent, org)
     again = await seed_demo(database, org_key=key.lower(), issues=50)
     assert not again.created
     assert (again.organization_key, again.email, again.password, again.issue_count) == (
         key, DEMO_EMAIL, DEMO_PASSWORD, 8)
     assert again.api_token != first.api_token
-    assert await _count(database, Issue, org) == 8
-    assert await _count(database, OutboxEvent, org) == events
+    assert await count_rows(database, Issue, org) == 8
+    assert await count_rows(database, OutboxEvent, org) == events
     for token in (first.api_token, again.api_token):
         response = client.get("/v2/projects", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.text

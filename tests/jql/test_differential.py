@@ -11,7 +11,6 @@ dates are kept only when they land over 90 minutes away from every stored create
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -45,11 +44,6 @@ CATEGORIES = {"To Do": "To Do", "In Progress": "In Progress", "In Review": "In P
 RESOLUTIONS = ("Done", "Fixed", "Won't Do", "Duplicate")
 POINTS = (None, None, 1, 2, 3, 5, 8, 13)
 DAY = timedelta(days=1)
-
-
-def search_available() -> bool:
-    return (importlib.util.find_spec("tessera.jql.search") is not None
-            and importlib.util.find_spec("tessera.api.rest.routers.search") is not None)
 
 
 # -- the dataset ---------------------------------------------------------------------------------
@@ -164,8 +158,6 @@ def reference_issue(view: dict) -> RefIssue:
 
 @pytest.fixture(scope="module")
 def world(client: TestClient, database_url: str) -> World:
-    if not search_available():
-        pytest.skip("POST /v2/search has not landed (tessera.jql.search / api.rest.routers.search missing)")
     org, ids, emails, _ = build_org(client, database_url, seed=4)
     foreign, foreign_ids, _, _ = build_org(client, database_url, seed=5, scale=0.5)
     issues = tuple(reference_issue(ok(client.get(f"/v2/issues/{issue_id}", headers=org.headers)))

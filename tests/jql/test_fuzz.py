@@ -4,8 +4,6 @@ any string"). Derandomized, so a run is repeatable."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -118,15 +116,8 @@ def test_parser_bounds_not_chains(text: str) -> None:
     parse_or_syntax_error(text)
 
 
-def search_available() -> bool:
-    return (importlib.util.find_spec("tessera.jql.search") is not None
-            and importlib.util.find_spec("tessera.api.rest.routers.search") is not None)
-
-
 @pytest.fixture(scope="module")
 def fuzz_org(client: TestClient, database_url: str) -> OrgHandle:
-    if not search_available():
-        pytest.skip("POST /v2/search has not landed (tessera.jql.search / api.rest.routers.search missing)")
     from tests.support import make_org
 
     org = make_org(database_url)
