@@ -1,0 +1,1 @@
+"""Collaboration: comments and mentions, watchers and votes, attachments, live updates."""
