@@ -38,15 +38,38 @@ class Settings:
     session_cookie_secure: bool = False
     session_ttl_hours: int = 24 * 14
     database_pool_size: int = 10
+    # Live updates: Redis channel and key prefix (several deployments, or test runs, may share one
+    # Redis), and how long a live connection's browse-permission check is trusted.
+    live_channel_prefix: str = "tessera"
+    live_permission_ttl_seconds: float = 5.0
+    # Attachments: a file's size limit, and where objects live (a local directory unless an S3
+    # bucket is named; the directory defaults to `attachments/` beside the SQLite file).
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    attachments_dir: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
+        if self.attachment_max_bytes < 1:
+            raise ValueError("TESSERA_ATTACHMENT_MAX_BYTES must be a positive number of bytes")
         if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
             raise ValueError("TESSERA_SECRET_KEY must be set outside the local environment")
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_root(self) -> Path:
+        if self.attachments_dir:
+            return Path(self.attachments_dir)
+        if self.is_sqlite and ":///" in self.database_url and not self.database_url.endswith(":memory:"):
+            return Path(self.database_url.split(":///", 1)[1]).parent / "attachments"
+        return DEFAULT_SQLITE_PATH.parent / "attachments"
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -71,5 +94,14 @@ class Settings:
             values["session_cookie_secure"] = env["TESSERA_SESSION_COOKIE_SECURE"].lower() in {"1", "true", "yes"}
         if env.get("TESSERA_DB_POOL_SIZE"):
             values["database_pool_size"] = int(env["TESSERA_DB_POOL_SIZE"])
+        if env.get("TESSERA_LIVE_CHANNEL_PREFIX"):
+            values["live_channel_prefix"] = env["TESSERA_LIVE_CHANNEL_PREFIX"]
+        if env.get("TESSERA_LIVE_PERMISSION_TTL"):
+            values["live_permission_ttl_seconds"] = float(env["TESSERA_LIVE_PERMISSION_TTL"])
+        if env.get("TESSERA_ATTACHMENT_MAX_BYTES"):
+            values["attachment_max_bytes"] = int(env["TESSERA_ATTACHMENT_MAX_BYTES"])
+        for name in ("attachments_dir", "s3_bucket", "s3_endpoint_url", "s3_access_key", "s3_secret_key", "s3_region"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = env[f"TESSERA_{name.upper()}"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

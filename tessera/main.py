@@ -12,17 +12,26 @@ from tessera import __version__
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.routers import (
+    agile,
+    attachments,
     catalog,
+    comments,
     filters,
     issues,
+    live,
     projects,
     search,
     users,
+    watch,
     workflows,
 )
+from tessera.collaboration.live.hub import LiveHub
+from tessera.collaboration.storage import object_store_from_settings
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.tenancy.limits import RateLimiter
+from tessera.web import attachments as web_attachments
+from tessera.web import board as web_board
 from tessera.web import pages as web_pages
 from tessera.workflow.rules.plugins import load_plugins
 
@@ -43,11 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     load_plugins()
     database = Database(settings)
     redis = _redis_client(settings.redis_url)
+    live_hub = LiveHub.for_settings(settings, database)
+    database.on_commit(live_hub.publish_committed)
+    object_store = object_store_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await live_hub.start()
         yield
+        await live_hub.stop()
         await database.dispose()
+        await object_store.aclose()
         if redis is not None:
             await redis.aclose()
 
@@ -56,10 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
+    app.state.live_hub = live_hub
+    app.state.object_store = object_store
     install_error_handlers(app)
-    for module in (issues, projects, users, catalog, workflows, filters, search):
+    for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
+                   agile):
         app.include_router(module.router)
     app.include_router(web_pages.router)
+    app.include_router(web_board.router)
     web_pages.mount_static(app)
 
     @app.get("/healthz", tags=["ops"])
@@ -77,7 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # Uploads may carry one attachment at its size limit (plus multipart framing).
+    upload_bytes = settings.attachment_max_bytes + attachments.MULTIPART_OVERHEAD
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
+                       overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes)])
     return app
 
 

@@ -1,5 +1,8 @@
 """Imports every model module so Base.metadata is complete (for Alembic and tests)."""
 
+from tessera.agile import models as _agile  # noqa: F401
+from tessera.collaboration import attachment_models as _attachments  # noqa: F401
+from tessera.collaboration.live import models as _live  # noqa: F401
 from tessera.db.base import Base
 from tessera.events import models as _events  # noqa: F401
 from tessera.issues import models as _issues  # noqa: F401

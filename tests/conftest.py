@@ -42,8 +42,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, base_url="http://testserver")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Attachments go to a temp directory, never under the working tree's data/.
+    return Settings(database_url=database_url, base_url="http://testserver",
+                    attachments_dir=str(tmp_path_factory.mktemp("attachments")))
 
 
 @pytest.fixture(scope="session")

@@ -145,7 +145,8 @@ def create_user(org_key: str, email: str, name: str, password: str | None, role:
 @click.option("--requests-per-minute", type=click.IntRange(min=1), default=None)
 @click.option("--searches-per-hour", type=click.IntRange(min=1), default=None)
 @click.option("--max-users", type=click.IntRange(min=1), default=None)
-@click.option("--storage-mb", type=click.IntRange(min=1), default=None)
+@click.option("--storage-mb", "--storage-quota-mb", "storage_mb", type=click.IntRange(min=1), default=None,
+              help="Attachment storage quota in MiB.")
 @click.option("--json", "as_json", is_flag=True)
 @database_option
 def set_limits(key: str, requests_per_minute: int | None, searches_per_hour: int | None, max_users: int | None,

@@ -8,7 +8,8 @@ engine with plain deferred transactions. PostgreSQL uses one engine for both.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from tessera.config import Settings
+
+log = logging.getLogger("tessera.db")
+# session.info key: what a unit of work hands to its commit listeners once it has committed.
+EMITTED = "emitted"
+CommitListener = Callable[[list], None]
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -74,6 +80,13 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self._commit_listeners: list[CommitListener] = []
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """`listener(items)` runs after a writing unit of work commits, with what its session
+        recorded under session.info[EMITTED]; never after a rollback. It must not block: it is
+        called in the request's task between COMMIT and the response."""
+        self._commit_listeners.append(listener)
 
     @property
     def dialect(self) -> str:
@@ -93,6 +106,9 @@ class Database:
                     yield session
                     if write:
                         await session.commit()
+                        emitted = session.info.pop(EMITTED, None)
+                        if emitted:
+                            self._after_commit(emitted)
                     # A reader just closes: that ends its transaction without expiring loaded objects.
                 except BaseException:
                     await session.rollback()
@@ -100,6 +116,13 @@ class Database:
         finally:
             if lock is not None:
                 lock.release()
+
+    def _after_commit(self, emitted: list) -> None:
+        for listener in self._commit_listeners:
+            try:
+                listener(emitted)
+            except Exception:  # noqa: BLE001 - the change is committed; a listener must not fail it
+                log.exception("commit listener failed")
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()

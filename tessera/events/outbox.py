@@ -2,29 +2,59 @@
 
 Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL so any number of workers share the queue.
 SQLite has one writer at a time, so a plain claim inside an immediate transaction is safe there.
+
+`emit` also records each event on the session (`session.info[EMITTED]`); the unit of work hands
+that list to its commit listeners once the transaction has committed (the live hub publishes
+them), and drops it on rollback. The table stays the source of truth: replay reads from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
+from tessera.db.engine import EMITTED
 from tessera.events.models import OutboxEvent
 
-_INSERT = insert(OutboxEvent)
+# On the table, run on the session's connection: the ORM's bulk-insert path costs more than the insert.
+_INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
+
+
+@dataclass(frozen=True)
+class EmittedEvent:
+    """An outbox row as written, kept on the session until its transaction commits."""
+
+    id: int
+    organization_id: int
+    event_type: str
+    aggregate_type: str
+    aggregate_id: int
+    actor_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
 
 
 async def emit(session: AsyncSession, *, organization_id: int, event_type: str, aggregate_type: str,
-               aggregate_id: int, actor_id: int | None, payload: dict[str, Any]) -> None:
+               aggregate_id: int, actor_id: int | None, payload: dict[str, Any]) -> int:
+    """Write the event in the caller's transaction and return its id (one round trip: INSERT ...
+    RETURNING, on PostgreSQL and on SQLite >= 3.35)."""
+    created_at = utcnow()
     # One parameter set, not a list: a list takes the driver's executemany path, slower for one row.
-    await session.execute(_INSERT, dict(
+    connection = await session.connection()
+    event_id = (await connection.execute(_INSERT, dict(
         organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=utcnow(), attempts=0))
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at,
+        attempts=0))).scalar_one()
+    session.info.setdefault(EMITTED, []).append(EmittedEvent(
+        id=event_id, organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at))
+    return event_id
 
 
 async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)

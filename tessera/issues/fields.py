@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
@@ -30,6 +30,9 @@ class IssueState:
     fix_versions: tuple[int, ...] | None = None
     affected_versions: tuple[int, ...] | None = None
     custom: dict[int, list[TypedValue]] = field(default_factory=dict)
+    # Names of the components and versions above, as resolved (lets a new issue render without reading them back).
+    component_rows: dict[int, Row] = field(default_factory=dict, compare=False)
+    version_rows: dict[int, Row] = field(default_factory=dict, compare=False)
 
 
 def normalize_labels(labels: Iterable[str]) -> tuple[str, ...]:
@@ -55,23 +58,28 @@ async def resolve_user(session: AsyncSession, organization_id: int, ref: object,
 
 
 async def resolve_parts(session: AsyncSession, model: type[Component] | type[Version], project: Project,
-                        refs: Sequence[object], *, field_name: str) -> tuple[int, ...]:
-    """Component or version ids of this project, from ids or names."""
+                        refs: Sequence[object], *, field_name: str, found_rows: dict[int, Row] | None = None
+                        ) -> tuple[int, ...]:
+    """Component or version ids of this project, from ids or names; their rows (id, name[,
+    released]) go into `found_rows` when given."""
     if not refs:
         return ()
-    rows = (await session.execute(select(model.id, model.name).where(
+    columns = [model.id, model.name, *([Version.released] if model is Version else [])]
+    rows = (await session.execute(select(*columns).where(
         model.organization_id == project.organization_id, model.project_id == project.id))).all()
     found: list[int] = []
     for ref in refs:
         wanted_id = parse_id(ref.get("id") if isinstance(ref, dict) else ref)
         wanted_name = (ref.get("name") if isinstance(ref, dict) else ref)
-        match = next((row_id for row_id, name in rows if row_id == wanted_id or
-                      (isinstance(wanted_name, str) and name.casefold() == wanted_name.strip().casefold())), None)
+        match = next((row.id for row in rows if row.id == wanted_id or
+                      (isinstance(wanted_name, str) and row.name.casefold() == wanted_name.strip().casefold())), None)
         if match is None:
             raise InvalidInput(f"'{str(ref)[:100]}' is not a {model.__name__.lower()} of project {project.key}.",
                                field=field_name)
         if match not in found:
             found.append(match)
+    if found_rows is not None:
+        found_rows.update((row.id, row) for row in rows if row.id in found)
     return tuple(sorted(found))
 
 

@@ -4,10 +4,12 @@ event in the caller's transaction, so the change, its history and its event comm
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Insert, String, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -32,6 +34,7 @@ from tessera.issues.models import (
     IssueVersion,
 )
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
+from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Project, Version
@@ -42,12 +45,39 @@ from tessera.workflow.catalog import pick_workflow
 from tessera.workflow.models import Workflow
 from tessera.workflow.templates import TEMPLATES
 
-_INSERT_ISSUE = insert(Issue).returning(Issue.id)
+_ISSUES = Issue.__table__
+_LABELS = IssueLabel.__table__
+_COMPONENTS = IssueComponent.__table__
+_VERSIONS = IssueVersion.__table__
+_VALUES = CustomFieldValue.__table__
+_PROJECTS = Project.__table__
+_NEW_ISSUE_COLUMNS = ("organization_id", "project_id", "issue_type_id", "summary", "description", "status_id",
+                      "priority_id", "workflow_id", "assignee_id", "reporter_id", "creator_id", "parent_id",
+                      "due_date", "created_at", "updated_at", "version")
+_INSERT_ISSUE = insert(_ISSUES).returning(_ISSUES.c.id)
 _WITH_PROJECT = select(Issue, Project).join(Project, Project.id == Issue.project_id)
 _ISSUE_BY_ID = _WITH_PROJECT.where(Issue.organization_id == bindparam("org"), Issue.id == bindparam("id"))
 _ISSUE_BY_KEY = _WITH_PROJECT.where(Issue.organization_id == bindparam("org"), Issue.key == bindparam("key"))
-_NEXT_NUMBER = (update(Project).where(Project.id == bindparam("project"), Project.organization_id == bindparam("org"))
-                .values(issue_counter=Project.issue_counter + 1).returning(Project.issue_counter))
+_NEXT_NUMBER = (update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project"),
+                                         _PROJECTS.c.organization_id == bindparam("org"))
+                .values(issue_counter=_PROJECTS.c.issue_counter + 1, updated_at=bindparam("now"))
+                .returning(_PROJECTS.c.issue_counter))
+
+
+def _numbered_insert() -> Insert:
+    """PostgreSQL: take the project's next number and insert the issue in one statement (a
+    data-modifying CTE), one round trip instead of two while the counter row is locked."""
+    counter = _NEXT_NUMBER.cte("next_number")
+    number = counter.c.issue_counter
+    columns = [*_NEW_ISSUE_COLUMNS, "number", "key"]
+    # Prefixed names: unprefixed ones would also read as SET values of the projects UPDATE.
+    values = [bindparam(f"new_{name}", type_=_ISSUES.c[name].type) for name in _NEW_ISSUE_COLUMNS]
+    key = bindparam("key_prefix", type_=String) + cast(number, String)
+    return (insert(_ISSUES).from_select(columns, select(*values, number, key).select_from(counter))
+            .returning(_ISSUES.c.id, _ISSUES.c.number, _ISSUES.c.key))
+
+
+_NUMBERED_INSERT = _numbered_insert()
 
 
 def workflow_for_new_issue(catalog: OrgCatalog, project: Project, issue_type_id: int, ref: object | None
@@ -93,37 +123,38 @@ async def access_issue(session: AsyncSession, actor: Actor, ref: object,
 
 
 async def write_children(session: AsyncSession, issue: Issue, state: IssueState, *, replace: bool) -> None:
+    # Core statements on the session's connection: the ORM's bulk machinery costs more than the writes.
+    connection = await session.connection()
     org, issue_id = issue.organization_id, issue.id
     if state.labels is not None:
         if replace:
-            await session.execute(delete(IssueLabel).where(IssueLabel.organization_id == org,
-                                                           IssueLabel.issue_id == issue_id))
+            await connection.execute(delete(_LABELS).where(_LABELS.c.organization_id == org,
+                                                           _LABELS.c.issue_id == issue_id))
         if state.labels:
-            await session.execute(insert(IssueLabel), [
+            await connection.execute(insert(_LABELS), [
                 {"organization_id": org, "issue_id": issue_id, "label": label} for label in state.labels])
     if state.components is not None:
         if replace:
-            await session.execute(delete(IssueComponent).where(IssueComponent.organization_id == org,
-                                                               IssueComponent.issue_id == issue_id))
+            await connection.execute(delete(_COMPONENTS).where(_COMPONENTS.c.organization_id == org,
+                                                               _COMPONENTS.c.issue_id == issue_id))
         if state.components:
-            await session.execute(insert(IssueComponent), [
+            await connection.execute(insert(_COMPONENTS), [
                 {"organization_id": org, "issue_id": issue_id, "component_id": c} for c in state.components])
     for kind, ids in (("fix", state.fix_versions), ("affected", state.affected_versions)):
         if ids is None:
             continue
         if replace:
-            await session.execute(delete(IssueVersion).where(
-                IssueVersion.organization_id == org, IssueVersion.issue_id == issue_id, IssueVersion.kind == kind))
+            await connection.execute(delete(_VERSIONS).where(
+                _VERSIONS.c.organization_id == org, _VERSIONS.c.issue_id == issue_id, _VERSIONS.c.kind == kind))
         if ids:
-            await session.execute(insert(IssueVersion), [
+            await connection.execute(insert(_VERSIONS), [
                 {"organization_id": org, "issue_id": issue_id, "version_id": v, "kind": kind} for v in ids])
     for field_id, values in state.custom.items():
         if replace:
-            await session.execute(delete(CustomFieldValue).where(
-                CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue_id,
-                CustomFieldValue.field_id == field_id))
+            await connection.execute(delete(_VALUES).where(
+                _VALUES.c.organization_id == org, _VALUES.c.issue_id == issue_id, _VALUES.c.field_id == field_id))
         if values:
-            await session.execute(insert(CustomFieldValue), [_value_row(issue, field_id, v) for v in values])
+            await connection.execute(insert(_VALUES), [_value_row(issue, field_id, v) for v in values])
 
 
 def _value_row(issue: Issue, field_id: int, value: TypedValue) -> dict[str, object]:
@@ -182,20 +213,35 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
         state.labels = normalize_labels(data.labels or [])
     if "components" in present:
         state.components = await resolve_parts(session, Component, project, data.components or [],
-                                               field_name="components")
+                                               field_name="components", found_rows=state.component_rows)
     if "fix_versions" in present:
         state.fix_versions = await resolve_parts(session, Version, project, data.fix_versions or [],
-                                                 field_name="fix_versions")
+                                                 field_name="fix_versions", found_rows=state.version_rows)
     if "affected_versions" in present:
         state.affected_versions = await resolve_parts(session, Version, project, data.affected_versions or [],
-                                                      field_name="affected_versions")
+                                                      field_name="affected_versions",
+                                                      found_rows=state.version_rows)
     if "custom_fields" in present and data.custom_fields:
         state.custom = await resolve_custom_fields(session, project, issue_type, data.custom_fields, catalog)
     return state
 
 
+class NewIssue(NamedTuple):
+    """A created issue with what it was made from, enough to render it without reading it back."""
+
+    issue: Issue
+    project: Project
+    state: IssueState
+    catalog: OrgCatalog
+
+
 async def check_create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate,
                              catalog: OrgCatalog | None = None, at: datetime | None = None) -> Issue:
+    return (await create_issue(session, actor=actor, data=data, catalog=catalog, at=at)).issue
+
+
+async def create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate,
+                       catalog: OrgCatalog | None = None, at: datetime | None = None) -> NewIssue:
     try:
         project = await access_project(session, actor, data.project_id, Permission.CREATE_ISSUES)
     except NotFound:
@@ -212,30 +258,38 @@ async def check_create_issue(session: AsyncSession, *, actor: Actor, data: Issue
     data.__pydantic_fields_set__ = fields_set
     state = await resolve_state(session, actor=actor, project=project, catalog=catalog, data=data, issue=None)
     workflow = workflow_for_new_issue(catalog, project, state.scalars["issue_type_id"], data.workflow_id)
-    return await do_create_issue(session, actor=actor, project=project, state=state,
-                                 workflow_id=workflow.id, status_id=workflow.definition["initial_status"],
-                                 at=at or _now())
+    issue = await do_create_issue(session, actor=actor, project=project, state=state,
+                                  workflow_id=workflow.id, status_id=workflow.definition["initial_status"],
+                                  at=at or _now())
+    return NewIssue(issue, project, state, catalog)
 
 
 async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Project, state: IssueState,
                           workflow_id: int, status_id: int, at: datetime) -> Issue:
-    """Allocates the project's next number last, to hold its row lock as briefly as possible."""
-    number = await session.scalar(_NEXT_NUMBER, {"project": project.id, "org": project.organization_id})
-    assert number is not None
+    """Allocates the project's next number as late as possible, to hold its row lock briefly."""
     scalars = state.scalars
     values = dict(
-        organization_id=actor.organization_id, project_id=project.id, number=number, key=f"{project.key}-{number}",
-        issue_type_id=scalars["issue_type_id"], summary=scalars["summary"],
-        description=scalars.get("description") or "", status_id=status_id, priority_id=scalars["priority_id"],
-        workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"), reporter_id=scalars.get("reporter_id"),
-        creator_id=actor.user_id, parent_id=scalars.get("parent_id"), due_date=scalars.get("due_date"),
-        created_at=at, updated_at=at, version=1, resolution_id=None, resolved_at=None)
-    # A Core insert: the ORM's unit-of-work machinery costs more than the rest of the write.
-    issue_id = await session.scalar(_INSERT_ISSUE, values)
-    issue = Issue(id=issue_id, **values)
+        organization_id=actor.organization_id, project_id=project.id, issue_type_id=scalars["issue_type_id"],
+        summary=scalars["summary"], description=scalars.get("description") or "", status_id=status_id,
+        priority_id=scalars["priority_id"], workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"),
+        reporter_id=scalars.get("reporter_id"), creator_id=actor.user_id, parent_id=scalars.get("parent_id"),
+        due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        row = (await connection.execute(_NUMBERED_INSERT, {
+            **{f"new_{name}": value for name, value in values.items()}, "project": project.id, "org": project.organization_id, "now": at,
+            "key_prefix": f"{project.key}-"})).one()
+        issue_id, number, key = row
+    else:
+        number = (await connection.execute(_NEXT_NUMBER, {
+            "project": project.id, "org": project.organization_id, "now": at})).scalar_one()
+        key = f"{project.key}-{number}"
+        issue_id = (await connection.execute(_INSERT_ISSUE, {**values, "number": number, "key": key})).scalar_one()
+    issue = Issue(id=issue_id, number=number, key=key, resolution_id=None, resolved_at=None, **values)
     make_transient_to_detached(issue)
     session.add(issue)  # persistent without a second INSERT, so later steps may refresh it
     await write_children(session, issue, state, replace=False)
+    await auto_watch(session, issue, (issue.reporter_id, issue.assignee_id), at)
     await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
                aggregate_id=issue.id, actor_id=actor.user_id, payload={
                    "issue_id": issue.id, "issue_key": issue.key, "project_id": project.id,
@@ -264,7 +318,7 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     new = await resolve_state(session, actor=actor, project=project, catalog=catalog,
                                data=data, issue=issue)
     old = await load_state(session, issue, parts_of(new))
-    describer = Describer(catalog)
+    describer = Describer(catalog, known_users={actor.user_id: actor.display_name})
     await describer.load(session, actor.organization_id, [old, new])
     changes = diff_states(old, new, describer)
     if expected is not None and expected != issue.version:
@@ -281,17 +335,21 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
     changed_scalars = {name: value for name, value in new.scalars.items()
                        if getattr(issue, name) != value}
     read_version = issue.version
-    result = await session.execute(
-        update(Issue).where(Issue.id == issue.id, Issue.organization_id == issue.organization_id,
-                            Issue.version == read_version)
-        .values(**changed_scalars, updated_at=at, version=read_version + 1)
-        .execution_options(synchronize_session=False))
+    connection = await session.connection()
+    result = await connection.execute(
+        update(_ISSUES).where(_ISSUES.c.id == issue.id, _ISSUES.c.organization_id == issue.organization_id,
+                              _ISSUES.c.version == read_version)
+        .values(**changed_scalars, updated_at=at, version=read_version + 1))
     if result.rowcount != 1:
         await session.refresh(issue)
         raise _conflict(issue, read_version, precondition=False, conflicting=[c.field_id for c in changes])
+    # The row now holds exactly these values: set them rather than read the row back.
+    for name, value in {**changed_scalars, "updated_at": at, "version": read_version + 1}.items():
+        set_committed_value(issue, name, value)
     await write_children(session, issue, new, replace=True)
+    if changed_scalars.get("assignee_id"):
+        await auto_watch(session, issue, (changed_scalars["assignee_id"],), at)
     await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
-    await session.refresh(issue)
     await emit(session, organization_id=issue.organization_id, event_type="issue_updated", aggregate_type="issue",
                aggregate_id=issue.id, actor_id=actor.user_id, payload={
                    "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Date, Float, Select, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.catalog import OrgCatalog
@@ -44,38 +45,74 @@ def parts_of(state: IssueState) -> set[str]:
     return parts
 
 
+def _parts_query(wanted: set[str]) -> Select:
+    """The wanted parts of one issue in one round trip. Columns: (kind, seq, ref, text, number, day);
+    `seq` keeps custom values in stored order (multi-selects)."""
+    org, issue_id = bindparam("org"), bindparam("issue")
+    none_text, none_number, none_day = cast(null(), String), cast(null(), Float), cast(null(), Date)
+    none_id = cast(null(), BigInteger)
+    parts = []
+    if "labels" in wanted:
+        parts.append(select(literal("label"), none_id, none_id, IssueLabel.label, none_number, none_day).where(
+            IssueLabel.organization_id == org, IssueLabel.issue_id == issue_id))
+    if "components" in wanted:
+        parts.append(select(literal("component"), none_id, IssueComponent.component_id, none_text, none_number,
+                            none_day).where(IssueComponent.organization_id == org, IssueComponent.issue_id == issue_id))
+    if "versions" in wanted:
+        parts.append(select(IssueVersion.kind, none_id, IssueVersion.version_id, none_text, none_number,
+                            none_day).where(IssueVersion.organization_id == org, IssueVersion.issue_id == issue_id))
+    if "custom" in wanted:
+        parts.append(select(cast(CustomFieldValue.field_id, String), CustomFieldValue.id, CustomFieldValue.value_ref,
+                            CustomFieldValue.value_text, CustomFieldValue.value_number, CustomFieldValue.value_date)
+                     .where(CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue_id))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+_PART_NAMES = ("labels", "components", "versions", "custom")
+_PARTS_QUERIES = {frozenset(combo): _parts_query(set(combo))
+                  for size in range(1, 5) for combo in combinations(_PART_NAMES, size)}
+
+
 async def load_state(session: AsyncSession, issue: Issue, parts: set[str] | None = None) -> IssueState:
     """The issue's current state; `parts` limits which multi-valued parts are read (all by default)."""
-    org = issue.organization_id
-    wanted = parts if parts is not None else {"labels", "components", "versions", "custom"}
+    wanted = frozenset(parts if parts is not None else _PART_NAMES) & frozenset(_PART_NAMES)
     state = IssueState(scalars={name: getattr(issue, name) for name in SCALARS})
+    if not wanted:
+        return state
+    connection = await session.connection()
+    rows = (await connection.execute(_PARTS_QUERIES[wanted],
+                                     {"org": issue.organization_id, "issue": issue.id})).all()
+    labels: list[str] = []
+    components: list[int] = []
+    versions: dict[str, list[int]] = {"fix": [], "affected": []}
+    custom: list[tuple[int, int, TypedValue]] = []
+    for kind, seq, ref, text, number, day in rows:
+        if kind == "label":
+            labels.append(text)
+        elif kind == "component":
+            components.append(ref)
+        elif kind in versions:
+            versions[kind].append(ref)
+        else:
+            custom.append((seq, int(kind), TypedValue(number=number, text=text, day=day, ref=ref)))
     if "labels" in wanted:
-        state.labels = tuple(sorted((await session.scalars(select(IssueLabel.label).where(
-            IssueLabel.organization_id == org, IssueLabel.issue_id == issue.id))).all()))
+        state.labels = tuple(sorted(labels))
     if "components" in wanted:
-        state.components = tuple(sorted((await session.scalars(select(IssueComponent.component_id).where(
-            IssueComponent.organization_id == org, IssueComponent.issue_id == issue.id))).all()))
+        state.components = tuple(sorted(components))
     if "versions" in wanted:
-        versions = (await session.execute(select(IssueVersion.version_id, IssueVersion.kind).where(
-            IssueVersion.organization_id == org, IssueVersion.issue_id == issue.id))).all()
-        state.fix_versions = tuple(sorted(v for v, kind in versions if kind == "fix"))
-        state.affected_versions = tuple(sorted(v for v, kind in versions if kind == "affected"))
-    if "custom" in wanted:
-        values = (await session.scalars(select(CustomFieldValue).where(
-            CustomFieldValue.organization_id == org, CustomFieldValue.issue_id == issue.id)
-            .order_by(CustomFieldValue.id))).all()
-        for value in values:
-            state.custom.setdefault(value.field_id, []).append(TypedValue(
-                number=value.value_number, text=value.value_text, day=value.value_date, ref=value.value_ref))
+        state.fix_versions = tuple(sorted(versions["fix"]))
+        state.affected_versions = tuple(sorted(versions["affected"]))
+    for _, field_id, value in sorted(custom, key=lambda entry: entry[0]):
+        state.custom.setdefault(field_id, []).append(value)
     return state
 
 
 class Describer:
     """Turns stored ids into the display strings history keeps, with one query per kind."""
 
-    def __init__(self, catalog: OrgCatalog) -> None:
+    def __init__(self, catalog: OrgCatalog, known_users: dict[int, str] | None = None) -> None:
         self.catalog = catalog
-        self.users: dict[int, str] = {}
+        self.users: dict[int, str] = dict(known_users or {})
         self.parts: dict[int, str] = {}
         self.issues: dict[int, str] = {}
 
@@ -94,6 +131,7 @@ class Describer:
             for field_id, values in state.custom.items():
                 if self.catalog.field(field_id).field_type == "user":
                     user_ids.update(v.ref for v in values if v.ref)
+        user_ids -= set(self.users)
         if user_ids:
             rows = await session.execute(select(User.id, User.display_name).where(
                 User.organization_id == organization_id, User.id.in_(user_ids)))

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
 from tessera.events.outbox import emit
@@ -27,12 +28,15 @@ from tessera.issues.rule_facts import (
 )
 from tessera.issues.service import resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
+from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.workflow import engine
 from tessera.workflow.context import RuleContext
+
+_ISSUES = Issue.__table__
 
 # Screen and post-function field names → IssueUpdate fields; others are custom field keys.
 SYSTEM_FIELDS = {"assignee": "assignee_id", "reporter": "reporter_id", "summary": "summary",
@@ -152,7 +156,7 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         new_state = await resolve_state(session, actor=actor, project=project, catalog=catalog, data=update_data,
                                         issue=issue)
         old_state = await load_state(session, issue, parts_of(new_state))
-        describer = Describer(catalog)
+        describer = Describer(catalog, known_users={actor.user_id: actor.display_name})
         await describer.load(session, actor.organization_id, [old_state, new_state])
         changes += diff_states(old_state, new_state, describer)
     row: dict[str, Any] = {"status_id": new_status.id}
@@ -171,16 +175,21 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         row.update(resolution_id=None, resolved_at=None)
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
-    result = await session.execute(
-        update(Issue).where(Issue.id == issue.id, Issue.organization_id == issue.organization_id,
-                            Issue.version == issue.version, Issue.status_id == plan.from_status_id)
-        .values(**row, updated_at=at, version=issue.version + 1).execution_options(synchronize_session=False))
+    connection = await session.connection()
+    result = await connection.execute(
+        update(_ISSUES).where(_ISSUES.c.id == issue.id, _ISSUES.c.organization_id == issue.organization_id,
+                              _ISSUES.c.version == issue.version, _ISSUES.c.status_id == plan.from_status_id)
+        .values(**row, updated_at=at, version=issue.version + 1))
     if result.rowcount != 1:
         raise Conflict(f"{issue.key} was changed by someone else; reload it and try again.",
                        code="version_conflict")
+    # The row now holds exactly these values: set them rather than read the row back.
+    for name, value in {**row, "updated_at": at, "version": issue.version + 1}.items():
+        set_committed_value(issue, name, value)
     await write_children(session, issue, new_state, replace=True)
+    if row.get("assignee_id"):  # a screen field or an `assign` post-function
+        await auto_watch(session, issue, (row["assignee_id"],), at)
     await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
-    await session.refresh(issue)
     base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
             "user_id": actor.user_id, "timestamp": at.isoformat()}
     await emit(session, organization_id=issue.organization_id, event_type="status_changed", aggregate_type="issue",

@@ -20,9 +20,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tessera.issues.catalog import OrgCatalog
+from tessera.issues.fields import IssueState
 from tessera.issues.history import load_changelog
 from tessera.issues.models import (
     CustomFieldValue,
@@ -113,6 +114,50 @@ class UserBrief(NamedTuple):
     active: bool = True
 
 
+class Facets(NamedTuple):
+    """Labels, components, versions and custom field values of the issues being rendered."""
+
+    labels: dict[int, list[str]]
+    components: dict[int, list[dict]]
+    versions: dict[tuple[int, str], list[dict]]
+    values: dict[int, list[_Value]]
+
+
+def facets_of_new_issue(issue_id: int, state: IssueState) -> Facets:
+    """What the facets query would read back for an issue just created from `state`, in the
+    same order, so creating needs no read after its commit."""
+    versions: dict[tuple[int, str], list[dict]] = {}
+    for kind, ids in (("fix", state.fix_versions), ("affected", state.affected_versions)):
+        if ids:
+            rows = [state.version_rows[v] for v in ids]
+            versions[(issue_id, kind)] = [{"id": row.id, "name": row.name, "released": bool(row.released)}
+                                          for row in sorted(rows, key=lambda row: row.name)]
+    values = sorted((_Value(issue_id, field_id, v.number, v.text, v.day, v.ref)
+                     for field_id, field_values in state.custom.items() for v in field_values),
+                    key=lambda v: (v.value_text or "", v.value_ref or 0))
+    return Facets(
+        labels={issue_id: sorted(state.labels)} if state.labels else {},
+        components={issue_id: sorted(({"id": c, "name": state.component_rows[c].name} for c in state.components),
+                                     key=lambda view: view["name"])} if state.components else {},
+        versions=versions, values={issue_id: values} if values else {})
+
+
+async def _read_facets(connection: AsyncConnection, org: int, ids: list[int]) -> Facets:
+    facets = Facets({}, {}, {}, {})
+    rows = (await connection.execute(_FACETS, {"org": org, "ids": ids})).all()
+    # Names sort like the UI shows them; custom values keep their stored order (multi-selects).
+    for issue_id, kind, ref, ref2, text, number, day, flag in sorted(rows, key=lambda r: (r[1], r[4] or "", r[3] or 0)):
+        if kind == "label":
+            facets.labels.setdefault(issue_id, []).append(text)
+        elif kind == "component":
+            facets.components.setdefault(issue_id, []).append({"id": ref, "name": text})
+        elif kind == "value":
+            facets.values.setdefault(issue_id, []).append(_Value(issue_id, ref, number, text, day, ref2))
+        else:
+            facets.versions.setdefault((issue_id, kind), []).append({"id": ref, "name": text, "released": bool(flag)})
+    return facets
+
+
 class _Brief(NamedTuple):
     id: int
     key: str
@@ -122,34 +167,31 @@ class _Brief(NamedTuple):
     parent_id: int | None
 
 
-async def render_issues(session: AsyncSession, *, organization_id: int, issues: Sequence[Issue],
+async def render_issues(session: AsyncSession | None, *, organization_id: int, issues: Sequence[Issue],
                         catalog: OrgCatalog, expand: frozenset[str] = frozenset(),
                         projects: dict[int, Project] | None = None, fresh: bool = False,
-                        known_users: Sequence[UserBrief] = ()) -> list[dict]:
-    """A fixed number of queries whatever the number of issues (about six)."""
+                        known_users: Sequence[UserBrief] = (), facets: Facets | None = None) -> list[dict]:
+    """A fixed number of queries whatever the number of issues (about six); none at all for a
+    fresh issue whose facets, users and project the caller already has (then `session` may be None)."""
     if not issues:
         return []
     ids = [issue.id for issue in issues]
     org = organization_id
-    # Core connection: these reads need no identity map, and skipping the ORM halves their cost.
-    connection = await session.connection()
-    labels: dict[int, list[str]] = {}
-    components: dict[int, list[dict]] = {}
-    versions: dict[tuple[int, str], list[dict]] = {}
-    values: dict[int, list[_Value]] = {}
-    facets = (await connection.execute(_FACETS, {"org": org, "ids": ids})).all()
-    # Names sort like the UI shows them; custom values keep their stored order (multi-selects).
-    for issue_id, kind, ref, ref2, text, number, day, flag in sorted(facets, key=lambda r: (r[1], r[4] or "", r[3] or 0)):
-        if kind == "label":
-            labels.setdefault(issue_id, []).append(text)
-        elif kind == "component":
-            components.setdefault(issue_id, []).append({"id": ref, "name": text})
-        elif kind == "value":
-            values.setdefault(issue_id, []).append(_Value(issue_id, ref, number, text, day, ref2))
-        else:
-            versions.setdefault((issue_id, kind), []).append({"id": ref, "name": text, "released": bool(flag)})
+    connection: AsyncConnection | None = None
+
+    async def connect() -> AsyncConnection:
+        # Core connection: these reads need no identity map, and skipping the ORM halves their cost.
+        nonlocal connection
+        if connection is None:
+            assert session is not None, "rendering needs a session for what the caller did not provide"
+            connection = await session.connection()
+        return connection
+
+    if facets is None:
+        facets = await _read_facets(await connect(), org, ids)
+    labels, components, versions, values = facets
     # A brand-new issue has no links and no sub-tasks yet: only its parent needs reading.
-    links = [] if fresh else (await connection.execute(_LINKS, {"org": org, "ids": ids})).all()
+    links = [] if fresh else (await (await connect()).execute(_LINKS, {"org": org, "ids": ids})).all()
     related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
     related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
     related_ids -= set(ids)
@@ -157,7 +199,7 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
                                   for i in issues}
     subtasks: list[_Brief] = []
     id_set = set(ids)
-    rows = [] if fresh and not related_ids else await connection.execute(
+    rows = [] if fresh and not related_ids else await (await connect()).execute(
         _RELATED, {"org": org, "ids": [] if fresh else ids, "related": list(related_ids)})
     for row in rows:
         brief_row = _Brief(*row)
@@ -167,19 +209,22 @@ async def render_issues(session: AsyncSession, *, organization_id: int, issues: 
     user_ids = {uid for issue in issues for uid in (issue.assignee_id, issue.reporter_id, issue.creator_id) if uid}
     user_ids |= {v.value_ref for vs in values.values() for v in vs
                  if v.value_ref and catalog.field(v.field_id).field_type == "user"}
-    changelogs = await load_changelog(session, organization_id=org, issue_ids=ids) if "changelog" in expand else {}
+    changelogs = {}
+    if "changelog" in expand:
+        assert session is not None
+        changelogs = await load_changelog(session, organization_id=org, issue_ids=ids)
     user_ids |= {h["author_id"] for hs in changelogs.values() for h in hs if h["author_id"]}
     users: dict[int, UserBrief | Row] = {user.id: user for user in known_users if user.id in user_ids}
     if user_ids - set(users):
-        users.update({row.id: row for row in await connection.execute(
+        users.update({row.id: row for row in await (await connect()).execute(
             _USERS, {"org": org, "ids": list(user_ids - set(users))})})
     wanted_projects = {issue.project_id for issue in issues}
     if projects is None or not wanted_projects <= set(projects):
-        projects = {row.id: row for row in await connection.execute(
+        projects = {row.id: row for row in await (await connect()).execute(
             _PROJECTS, {"org": org, "ids": list(wanted_projects)})}
     sprint_ids = {v.value_ref for vs in values.values() for v in vs
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
-    sprints = {s.id: s for s in (await session.scalars(select(Sprint).where(
+    sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
 

@@ -21,9 +21,11 @@ from tessera.issues.models import (
     IssueLabel,
     IssueLink,
     IssueVersion,
+    IssueVote,
+    IssueWatcher,
 )
 from tessera.jql.compile_history import history_condition
-from tessera.jql.compile_text import plain_text_match, text_match
+from tessera.jql.compile_text import CommentReader, plain_text_match, text_match
 from tessera.jql.plan import (
     AllOf,
     AnyOf,
@@ -53,9 +55,10 @@ def _day(value: object) -> object:
 
 
 class Compiler:
-    def __init__(self, *, organization_id: int, dialect: str) -> None:
+    def __init__(self, *, organization_id: int, dialect: str, reader: CommentReader | None = None) -> None:
         self.org = organization_id
         self.dialect = dialect
+        self.reader = reader
 
     # -- the tree ---------------------------------------------------------------------------
 
@@ -78,13 +81,11 @@ class Compiler:
             if field.kind == "custom":
                 condition = self._exists_custom(term, plain_text_match(CustomFieldValue.value_text, text))
             else:
-                condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect)
+                condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect,
+                                       reader=self.reader)
             return condition if op == "match" else not_(condition)
         if field.kind == "votes":
-            return self._constant(term, 0)
-        if field.kind == "watcher":
-            # No watcher table yet: nobody watches anything.
-            return true() if op == "empty" or (op == "in" and term.empty) else false()
+            return self._column(term, self._vote_count(), False)
         if field.column is not None and field.kind not in ("summary", "description"):
             return self._column(term, getattr(Issue, field.column), kind == "date")
         if field.kind in ("summary", "description"):
@@ -113,19 +114,10 @@ class Compiler:
             return and_(column.isnot(None), column.notin_(values)) if values else column.isnot(None)
         return and_(column.isnot(None), getattr(column, _COMPARE[op])(values[0]))
 
-    def _constant(self, term: Term, value: float) -> Condition:
-        """A field every issue has with the same value (votes: none are recorded yet)."""
-        op, values = term.op, [float(v) for v in term.values]  # type: ignore[arg-type]
-        if op == "in":
-            result = value in values
-        elif op == "not_in":
-            result = value not in values
-        elif op in _COMPARE:
-            result = {"lt": value < values[0], "le": value <= values[0], "gt": value > values[0],
-                      "ge": value >= values[0]}[op]
-        else:
-            result = op == "not_empty"
-        return true() if result else false()
+    def _vote_count(self):  # type: ignore[no-untyped-def]
+        """Never NULL, so `votes` comparisons stay two-valued; the primary key serves the count."""
+        return select(func.count()).select_from(IssueVote).where(
+            IssueVote.organization_id == self.org, IssueVote.issue_id == Issue.id).scalar_subquery()
 
     # -- issue keys and issue functions ------------------------------------------------------
 
@@ -148,6 +140,10 @@ class Compiler:
             if issue_set.end is not None:
                 conditions.append(ChangeGroup.created_at <= issue_set.end)
             return exists().where(*conditions)
+        if issue_set.kind in ("watched", "voted"):
+            model = IssueWatcher if issue_set.kind == "watched" else IssueVote
+            return exists().where(model.organization_id == self.org, model.issue_id == Issue.id,
+                                  model.user_id.in_(list(issue_set.user_ids)))
         return false()
 
     def _key(self, term: Term) -> Condition:
@@ -177,6 +173,9 @@ class Compiler:
                                             IssueVersion.kind == version_kind, *([c] if c is not None else []))
         if kind == "linktype":
             return self._link_exists
+        if kind == "watcher":
+            return lambda c: exists().where(IssueWatcher.organization_id == org, IssueWatcher.issue_id == Issue.id,
+                                            *([c] if c is not None else []))
         if kind == "sprint":
             sprint_fields = select(CustomFieldDefinition.id).where(
                 CustomFieldDefinition.organization_id == org, CustomFieldDefinition.field_type == "sprint")
@@ -199,6 +198,8 @@ class Compiler:
             return IssueComponent.component_id
         if kind in ("fixversion", "affectedversion"):
             return IssueVersion.version_id
+        if kind == "watcher":
+            return IssueWatcher.user_id
         return _CUSTOM_COLUMN.get(term.field.custom_type or "", CustomFieldValue.value_ref)
 
     def _link_exists(self, condition: Condition | None) -> Condition:
@@ -265,6 +266,8 @@ class Compiler:
                 User.id == getattr(Issue, field.column or "assignee_id")).scalar_subquery()]
         if kind == "summary":
             return [func.lower(Issue.summary)]
+        if kind == "votes":
+            return [self._vote_count()]
         if kind == "custom":
             column = _CUSTOM_COLUMN.get(field.custom_type or "", CustomFieldValue.value_ref)
             value = func.lower(column) if field.custom_type == "text" else column
@@ -276,9 +279,11 @@ class Compiler:
         return []
 
 
-def compile_to_sql(plan: Plan, *, organization_id: int, dialect: str) -> tuple[Condition | None, list]:  # type: ignore[type-arg]
-    """(WHERE condition or None for "every issue", ORDER BY clauses ending with issues.id)."""
-    compiler = Compiler(organization_id=organization_id, dialect=dialect)
+def compile_to_sql(plan: Plan, *, organization_id: int, dialect: str, reader: CommentReader | None = None
+                   ) -> tuple[Condition | None, list]:  # type: ignore[type-arg]
+    """(WHERE condition or None for "every issue", ORDER BY clauses ending with issues.id).
+    `reader` decides which restricted comments `comment ~` and `text ~` may match."""
+    compiler = Compiler(organization_id=organization_id, dialect=dialect, reader=reader)
     where = compiler.where(plan.where) if plan.where is not None else None
     return where, compiler.order_by(plan)
 

@@ -4,7 +4,11 @@ User text is never spliced into a query language as written: it is cut into word
 (letters, digits, underscore), each then quoted in the engine's own syntax, so no input can
 break the tsquery or MATCH syntax. Kept: quoted phrases ("\"a b\""), prefixes (log*), English
 stemming (both engines stem the query words the way they stem the documents). Every word
-must match (Jira's default since 2017)."""
+must match (Jira's default since 2017).
+
+Comments restricted to a project role match only for readers who may see them (that role's
+members in the issue's project, organization administrators); a search without a reader sees
+unrestricted comments only."""
 
 from __future__ import annotations
 
@@ -14,12 +18,21 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.issues.audience import comments_visible_to
 from tessera.issues.models import Comment, Issue
 
 MAX_TERMS = 32
 _CHUNKS = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
+
+
+@dataclass(frozen=True)
+class CommentReader:
+    """Who is searching, for comment visibility: `sees_all` for organization administrators."""
+
+    user_id: int | None
+    sees_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,22 +84,27 @@ def _fts_issue_ids(query: str):  # type: ignore[no-untyped-def]
         literal_column("issues_fts").op("MATCH")(query))
 
 
-def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str) -> ColumnElement[bool]:
+def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str, reader: CommentReader | None
+                   ) -> ColumnElement[bool]:
     if dialect == "postgresql":
         condition = _pg_matches(literal_column("comments.search_vector"), terms)
     else:
         condition = Comment.id.in_(select(literal_column("comments_fts.rowid")).select_from(_COMMENTS_FTS).where(
             literal_column("comments_fts").op("MATCH")(_fts_query(terms, None))))
-    return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id, condition)
+    visible = comments_visible_to(user_id=reader.user_id if reader else None,
+                                  sees_all=reader.sees_all if reader else False, project_id=Issue.project_id)
+    return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id, condition,
+                          visible)
 
 
-def text_match(kind: str, text: str, *, organization_id: int, dialect: str) -> ColumnElement[bool]:
+def text_match(kind: str, text: str, *, organization_id: int, dialect: str, reader: CommentReader | None = None
+               ) -> ColumnElement[bool]:
     """`kind` is summary, description, comment or text (summary, description and comments)."""
     terms = text_terms(text)
     if not terms:
         return false()
     if kind == "comment":
-        return _comment_match(organization_id, terms, dialect)
+        return _comment_match(organization_id, terms, dialect, reader)
     if dialect == "postgresql":
         weight = {"summary": "A", "description": "B"}.get(kind, "")
         issue_match = _pg_matches(literal_column("issues.search_vector"), terms, weight)
@@ -94,7 +112,7 @@ def text_match(kind: str, text: str, *, organization_id: int, dialect: str) -> C
         columns = {"summary": "summary", "description": "description"}.get(kind)
         issue_match = Issue.id.in_(_fts_issue_ids(_fts_query(terms, columns)))
     if kind == "text":
-        return or_(issue_match, _comment_match(organization_id, terms, dialect))
+        return or_(issue_match, _comment_match(organization_id, terms, dialect, reader))
     return issue_match
 
 

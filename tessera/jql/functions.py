@@ -60,9 +60,17 @@ def _sprints(*states: str) -> Resolver:
 
 
 async def _nothing(scope: Scope, call: ast.FunctionCall) -> Resolved:
-    """watchedIssues(), votedIssues() and issueHistory(): Tessera keeps no watcher, vote or
-    view tables yet, so these parse, validate and compile but match no issue."""
+    """issueHistory(): Tessera keeps no record of issue views yet, so it parses, validates and
+    compiles but matches no issue."""
     return IssueSet("none")
+
+
+async def _watched(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    return IssueSet("watched", user_ids=(scope.actor.user_id,))
+
+
+async def _voted(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    return IssueSet("voted", user_ids=(scope.actor.user_id,))
 
 
 async def _linked_issues(scope: Scope, call: ast.FunctionCall) -> Resolved:
@@ -107,8 +115,8 @@ def _registry() -> dict[str, FunctionSpec]:
         FunctionSpec("openSprints", "sprint", 0, 0, _sprints("active")),
         FunctionSpec("closedSprints", "sprint", 0, 0, _sprints("closed")),
         FunctionSpec("futureSprints", "sprint", 0, 0, _sprints("future")),
-        FunctionSpec("watchedIssues", "issue", 0, 0, _nothing),
-        FunctionSpec("votedIssues", "issue", 0, 0, _nothing),
+        FunctionSpec("watchedIssues", "issue", 0, 0, _watched),
+        FunctionSpec("votedIssues", "issue", 0, 0, _voted),
         FunctionSpec("issueHistory", "issue", 0, 0, _nothing),
         FunctionSpec("linkedIssues", "issue", 1, 2, _linked_issues),
         FunctionSpec("updatedBy", "issue", 1, 3, _updated_by),

@@ -17,7 +17,8 @@ class IssueSet:
     kind "linked": issues linked to `issue_id` (by `links`: (link_type_id, direction) pairs,
     direction "out" (issue_id is the source), "in" or "any"; empty = every link type);
     kind "updated_by": issues with a change group by one of `user_ids` in [start, end];
-    kind "none": no issues (watchedIssues, votedIssues, issueHistory until those are tracked)."""
+    kind "watched" / "voted": issues one of `user_ids` watches / voted for;
+    kind "none": no issues (issueHistory, until issue views are recorded)."""
 
     kind: str
     issue_id: int | None = None

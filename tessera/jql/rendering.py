@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.issues.audience import comments_visible_to
 from tessera.issues.catalog import catalog_for
-from tessera.issues.models import Comment
+from tessera.issues.models import Comment, Issue
 from tessera.issues.views import UserBrief, iso, render_issues
 from tessera.jql.search import SearchPage
 from tessera.tenancy.actor import Actor
@@ -42,21 +43,28 @@ def _select_fields(view: dict, fields: Sequence[str]) -> dict:
     return kept
 
 
-async def _comments(session: AsyncSession, organization_id: int, issue_ids: list[int]) -> dict[int, list[dict]]:
+async def _comments(session: AsyncSession, actor: Actor, issue_ids: list[int]) -> dict[int, list[dict]]:
+    """The Markdown source of the comments the actor may read (restricted ones only for their
+    role; deleted ones left out); GET /v2/issues/{id}/comments also renders them."""
     rows = (await session.execute(
-        select(Comment.id, Comment.issue_id, Comment.body, Comment.created_at, Comment.updated_at, Comment.author_id,
-               User.display_name)
+        select(Comment.id, Comment.issue_id, Comment.parent_id, Comment.body, Comment.visibility_role,
+               Comment.created_at, Comment.updated_at, Comment.author_id, User.display_name)
+        .join(Issue, Issue.id == Comment.issue_id)
         .outerjoin(User, User.id == Comment.author_id)
-        .where(Comment.organization_id == organization_id, Comment.issue_id.in_(issue_ids))
+        .where(Comment.organization_id == actor.organization_id, Comment.issue_id.in_(issue_ids),
+               Comment.deleted_at.is_(None),
+               comments_visible_to(user_id=actor.user_id, sees_all=actor.is_org_admin, project_id=Issue.project_id))
         .order_by(Comment.issue_id, Comment.created_at, Comment.id))).all()
     comments: dict[int, list[dict]] = {issue_id: [] for issue_id in issue_ids}
     for row in rows:
         bucket = comments[row.issue_id]
         if len(bucket) < MAX_COMMENTS_PER_ISSUE:
-            bucket.append({"id": row.id, "body": row.body, "created": iso(row.created_at),
+            bucket.append({"id": row.id, "parent_id": row.parent_id, "body": row.body, "created": iso(row.created_at),
                            "updated": iso(row.updated_at),
                            "author": {"id": row.author_id, "display_name": row.display_name}
-                           if row.author_id else None})
+                           if row.author_id else None,
+                           "visibility": {"type": "role", "value": row.visibility_role}
+                           if row.visibility_role else None})
     return comments
 
 
@@ -66,7 +74,7 @@ async def render_search_page(session: AsyncSession, *, actor: Actor, page: Searc
     views = await render_issues(session, organization_id=actor.organization_id, issues=page.issues,
                                 catalog=catalog, expand=expand & {"changelog"},
                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
-    comments = await _comments(session, actor.organization_id, [v["id"] for v in views]) \
+    comments = await _comments(session, actor, [v["id"] for v in views]) \
         if "comments" in expand and views else {}
     issues = []
     for view in views:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
 from tessera.jql.compile import compile_to_sql
+from tessera.jql.compile_text import CommentReader
 from tessera.jql.lookups import Scope
 from tessera.jql.parser import parse
 from tessera.jql.plan import Plan
@@ -55,7 +56,8 @@ class SqlSearchBackend:
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
                      count_only: bool) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
-        where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect)
+        reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
+        where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
         browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
         conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)]
         if where is not None:

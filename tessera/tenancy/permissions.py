@@ -29,6 +29,11 @@ class Permission(StrEnum):
     ADD_COMMENTS = "ADD_COMMENTS"
     EDIT_ALL_COMMENTS = "EDIT_ALL_COMMENTS"
     DELETE_ALL_COMMENTS = "DELETE_ALL_COMMENTS"
+    CREATE_ATTACHMENTS = "CREATE_ATTACHMENTS"
+    DELETE_OWN_ATTACHMENTS = "DELETE_OWN_ATTACHMENTS"
+    DELETE_ALL_ATTACHMENTS = "DELETE_ALL_ATTACHMENTS"
+    SCHEDULE_ISSUES = "SCHEDULE_ISSUES"  # rank issues, plan them into sprints
+    MANAGE_SPRINTS = "MANAGE_SPRINTS"  # create, start, complete and edit sprints
 
 
 # Holders: "org:<role>" (any organization member of that role; open projects only),
@@ -47,6 +52,11 @@ DEFAULT_SCHEME: dict[Permission, frozenset[str]] = {
     Permission.EDIT_ALL_COMMENTS: frozenset({"org:admin", "role:administrators", "lead"}),
     Permission.DELETE_ALL_COMMENTS: frozenset({"org:admin", "role:administrators", "lead"}),
     Permission.ADMINISTER_PROJECTS: frozenset({"org:admin", "role:administrators", "lead"}),
+    Permission.CREATE_ATTACHMENTS: _MEMBER_WORK | {"role:users"},
+    Permission.DELETE_OWN_ATTACHMENTS: _MEMBER_WORK | {"role:users"},
+    Permission.DELETE_ALL_ATTACHMENTS: frozenset({"org:admin", "role:administrators", "lead"}),
+    Permission.SCHEDULE_ISSUES: _MEMBER_WORK,
+    Permission.MANAGE_SPRINTS: _MEMBER_WORK,
 }
 
 

@@ -1,4 +1,8 @@
-"""The issue view (Jira's /browse/KEY): fields, activity tabs, comments and workflow transitions."""
+"""The issue view (Jira's /browse/KEY): fields, activity tabs, threaded comments (reply, edit,
+delete), watch and vote buttons, and workflow transitions.
+
+Comment, watch and vote forms post with the page's CSRF token; under HTMX each answers with the
+part of the page it changed (the activity section, the watch/vote panel)."""
 
 from __future__ import annotations
 
@@ -8,21 +12,39 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.collaboration.comments import render_comments, thread_order
+from tessera.collaboration.watching import (
+    check_unvote,
+    check_unwatch,
+    check_vote,
+    check_watch,
+    votes_view,
+    watchers_view,
+)
 from tessera.issues.catalog import load_catalog
-from tessera.issues.comments import check_add_comment, list_comments
+from tessera.issues.comments import (
+    access_comment,
+    check_add_comment,
+    check_delete_comment,
+    check_edit_comment,
+    list_comments,
+)
 from tessera.issues.models import Issue
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import render_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.service import list_users, users_by_id
+from tessera.tenancy.models import PROJECT_ROLES
+from tessera.tenancy.permissions import Permission, has_permission, load_project_roles
+from tessera.tenancy.service import list_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute)
 TABS = ("comments", "history")
 COMMENTS_SHOWN = 200
+MAX_INDENT = 6
 
 
 def version_of(text: str | None) -> int | None:
@@ -38,15 +60,34 @@ async def issue_view(session: AsyncSession, actor: Actor, issue: Issue) -> dict[
     return {"issue": view, "catalog": catalog}
 
 
-async def activity(session: AsyncSession, actor: Actor, issue: Issue) -> dict[str, Any]:
-    comments, total = await list_comments(session, issue=issue, max_results=COMMENTS_SHOWN)
-    authors = await users_by_id(session, actor.organization_id, {c.author_id for c in comments if c.author_id})
-    return {"comments": comments, "comment_total": total, "authors": authors}
+async def activity(session: AsyncSession, actor: Actor, issue: Issue, project: Project) -> dict[str, Any]:
+    comments, total = await list_comments(session, actor=actor, issue=issue, project=project,
+                                          max_results=COMMENTS_SHOWN)
+    views = await render_comments(session, actor.organization_id, comments)
+    may = {permission: await has_permission(session, actor, permission, project) for permission in (
+        Permission.ADD_COMMENTS, Permission.EDIT_ALL_COMMENTS, Permission.DELETE_ALL_COMMENTS)}
+    for view in views:
+        own = view["author"] is not None and view["author"]["id"] == actor.user_id and may[Permission.ADD_COMMENTS]
+        view["can_edit"] = not view["deleted"] and (own or may[Permission.EDIT_ALL_COMMENTS])
+        view["can_delete"] = not view["deleted"] and (own or may[Permission.DELETE_ALL_COMMENTS])
+        view["can_reply"] = not view["deleted"] and may[Permission.ADD_COMMENTS]
+    roles = PROJECT_ROLES if actor.is_org_admin else tuple(
+        r for r in PROJECT_ROLES if r in await load_project_roles(session, actor, project.id))
+    thread = [(view, min(depth, MAX_INDENT)) for view, depth in thread_order(views, roots_newest_first=True)]
+    return {"thread": thread, "comment_total": total, "may_comment": may[Permission.ADD_COMMENTS],
+            "comment_roles": roles}
+
+
+async def watch_vote(session: AsyncSession, actor: Actor, issue: Issue) -> dict[str, Any]:
+    return {"watching": await watchers_view(session, actor=actor, issue=issue),
+            "voting": await votes_view(session, actor=actor, issue=issue),
+            "can_vote": issue.resolution_id is None and issue.reporter_id != actor.user_id}
 
 
 async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project: Project) -> dict[str, Any]:
     values = await issue_view(session, actor, issue)
-    values.update(await activity(session, actor, issue))
+    values.update(await activity(session, actor, issue, project))
+    values.update(await watch_vote(session, actor, issue))
     values["transitions"] = await available_transitions(session, actor=actor, issue=issue, project=project)
     values["users"], _ = await list_users(session, actor, max_results=200)
     values["project"] = project
@@ -61,13 +102,28 @@ async def issue_page(issue_key: str, web: Web, tab: str = "comments") -> Respons
     return web.render("issue.html", tab=tab if tab in TABS else "comments", nav="issues", **values)
 
 
+async def _activity_response(web: Web, issue_key: str, tab: str = "comments") -> Response:
+    async with web.transaction(write=False) as (session, actor):
+        issue, project = await access_issue(session, actor, issue_key)
+        values = await issue_view(session, actor, issue)
+        values.update(await activity(session, actor, issue, project))
+    return web.render("partials/activity.html", tab=tab if tab in TABS else "comments", **values)
+
+
 @router.get("/browse/{issue_key}/activity")
 async def activity_tab(issue_key: str, web: Web, tab: str = "comments") -> Response:
-    async with web.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_key)
-        values = await issue_view(session, actor, issue)
-        values.update(await activity(session, actor, issue))
-    return web.render("partials/activity.html", tab=tab if tab in TABS else "comments", **values)
+    return await _activity_response(web, issue_key, tab)
+
+
+def _visibility(form: dict[str, str]) -> dict | None:
+    role = form.get("visibility", "").strip()
+    return {"type": "role", "value": role} if role else None
+
+
+async def _after_comment_change(web: Web, issue: Issue) -> Response:
+    if not web.is_htmx:
+        return web.redirect(f"/browse/{issue.key}")
+    return await _activity_response(web, issue.key)
 
 
 @router.post("/browse/{issue_key}/comments")
@@ -75,12 +131,66 @@ async def add_comment(issue_key: str, web: Web) -> Response:
     form = await web.form()
     async with web.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_key)
-        await check_add_comment(session, actor=actor, issue=issue, project=project, body=form.get("body", ""))
+        await check_add_comment(session, actor=actor, issue=issue, project=project, body=form.get("body", ""),
+                                parent_id=form.get("parent_id") or None, visibility=_visibility(form))
+    return await _after_comment_change(web, issue)
+
+
+@router.get("/browse/{issue_key}/comments/{comment_id}/form")
+async def comment_form(issue_key: str, comment_id: str, web: Web, mode: str = "reply") -> Response:
+    """The reply or edit form of one comment, fetched when asked for (the POST decides permission)."""
+    async with web.transaction(write=False) as (session, actor):
+        issue, project = await access_issue(session, actor, issue_key)
+        comment = await access_comment(session, actor, issue, project, comment_id)
+        [view] = await render_comments(session, actor.organization_id, [comment])
+    return web.render("partials/comment_form.html", mode="edit" if mode == "edit" else "reply", comment=view,
+                      issue_key=issue.key)
+
+
+@router.post("/browse/{issue_key}/comments/{comment_id}/edit")
+async def edit_comment(issue_key: str, comment_id: str, web: Web) -> Response:
+    form = await web.form()
+    async with web.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_key)
+        comment = await access_comment(session, actor, issue, project, comment_id)
+        await check_edit_comment(session, actor=actor, issue=issue, project=project, comment=comment,
+                                 body=form.get("body", ""), expected_version=version_of(form.get("version")))
+    return await _after_comment_change(web, issue)
+
+
+@router.post("/browse/{issue_key}/comments/{comment_id}/delete")
+async def delete_comment(issue_key: str, comment_id: str, web: Web) -> Response:
+    async with web.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_key)
+        comment = await access_comment(session, actor, issue, project, comment_id)
+        await check_delete_comment(session, actor=actor, issue=issue, project=project, comment=comment)
+    return await _after_comment_change(web, issue)
+
+
+@router.post("/browse/{issue_key}/watch")
+async def toggle_watch(issue_key: str, web: Web) -> Response:
+    form = await web.form()
+    async with web.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_key)
+        change = check_unwatch if form.get("action") == "unwatch" else check_watch
+        await change(session, actor=actor, issue=issue, project=project)
         if not web.is_htmx:
             return web.redirect(f"/browse/{issue.key}")
-        values = await issue_view(session, actor, issue)
-        values.update(await activity(session, actor, issue))
-    return web.render("partials/activity.html", tab="comments", **values)
+        values = await watch_vote(session, actor, issue)
+    return web.render("partials/watch_vote.html", issue={"key": issue.key}, **values)
+
+
+@router.post("/browse/{issue_key}/vote")
+async def toggle_vote(issue_key: str, web: Web) -> Response:
+    form = await web.form()
+    async with web.transaction() as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_key)
+        change = check_unvote if form.get("action") == "unvote" else check_vote
+        await change(session, actor=actor, issue=issue)
+        if not web.is_htmx:
+            return web.redirect(f"/browse/{issue.key}")
+        values = await watch_vote(session, actor, issue)
+    return web.render("partials/watch_vote.html", issue={"key": issue.key}, **values)
 
 
 def screen_fields(form: dict[str, str]) -> dict[str, object]:

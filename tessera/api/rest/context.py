@@ -1,16 +1,19 @@
 """Per-request context: authentication and the unit of work, opened together by a handler.
 
 Handlers write `async with ctx.transaction() as (session, actor):` so that the transaction
-commits before the response is sent, never after."""
+commits before the response is sent, never after. Events the transaction emitted are handed to
+the live hub right after that commit (Database.on_commit), never after a rollback."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -27,6 +30,40 @@ SESSION_COOKIE = "tessera_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+async def _authenticate_header(session: AsyncSession, connection: HTTPConnection, *, touch: bool) -> Actor | None:
+    """The Authorization header's actor; None when there is no header."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return await authenticate_token(session, credentials.strip(), touch=touch)
+    if scheme.lower() == "basic" and credentials.strip():
+        return await authenticate_basic(session, credentials, connection.headers.get("x-tessera-org"), touch=touch)
+    if header:
+        raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
+    return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+async def authenticate_websocket(session: AsyncSession, connection: HTTPConnection, settings: Settings) -> Actor:
+    """A WebSocket handshake: the Authorization header, or the browser's session cookie. A
+    cookie counts only from our own pages (Origin = settings.base_url), since any site may open
+    a WebSocket to us and the browser would attach the cookie (cross-site WebSocket hijacking)."""
+    actor = await _authenticate_header(session, connection, touch=False)
+    if actor is not None:
+        return actor
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise NotAuthenticated("Authenticate with an Authorization header, a session cookie or ?ticket=.")
+    origin = connection.headers.get("origin")
+    if origin is not None and origin.lower() != _origin(settings.base_url):
+        raise PermissionDenied("A session cookie is accepted only from this site's own pages.")
+    return await authenticate_session(session, cookie)
+
+
 @dataclass
 class RequestContext:
     request: Request
@@ -35,22 +72,15 @@ class RequestContext:
     limiter: RateLimiter
 
     async def authenticate(self, session: AsyncSession, *, write: bool = True) -> Actor:
-        header = self.request.headers.get("authorization", "")
-        scheme, _, credentials = header.partition(" ")
-        if scheme.lower() == "bearer" and credentials.strip():
-            actor = await authenticate_token(session, credentials.strip(), touch=write)
-        elif scheme.lower() == "basic" and credentials.strip():
-            actor = await authenticate_basic(session, credentials, self.request.headers.get("x-tessera-org"),
-                                             touch=write)
-        elif header:
-            raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
-        elif cookie := self.request.cookies.get(SESSION_COOKIE):
-            actor = await authenticate_session(session, cookie)
-            if self.request.method not in SAFE_METHODS and \
-                    self.request.headers.get("x-csrf-token") != actor.csrf_token:
-                raise PermissionDenied("A browser session must send its X-CSRF-Token with changes.")
-        else:
-            raise NotAuthenticated("Authentication is required.")
+        actor = await _authenticate_header(session, self.request, touch=write)
+        if actor is None:
+            if cookie := self.request.cookies.get(SESSION_COOKIE):
+                actor = await authenticate_session(session, cookie)
+                if self.request.method not in SAFE_METHODS and \
+                        self.request.headers.get("x-csrf-token") != actor.csrf_token:
+                    raise PermissionDenied("A browser session must send its X-CSRF-Token with changes.")
+            else:
+                raise NotAuthenticated("Authentication is required.")
         await self.limiter.hit(actor.organization_id, actor.requests_per_minute)
         self.request.state.actor = actor
         return actor

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """`overrides` give some paths (file uploads) their own limit: (pattern matching the path, bytes)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, overrides: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = tuple(overrides)
 
-    async def _reject(self, send: Send) -> None:
+    def _limit_for(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return next((limit for pattern, limit in self.overrides if pattern.fullmatch(path)), self.max_bytes)
+
+    async def _reject(self, send: Send, max_bytes: int) -> None:
         body = json.dumps({"error": {"code": "payload_too_large",
-                                     "message": f"The request body exceeds {self.max_bytes} bytes."}}).encode()
+                                     "message": f"The request body exceeds {max_bytes} bytes."}}).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
@@ -24,14 +33,15 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit_for(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > max_bytes
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._reject(send)
+                    await self._reject(send, max_bytes)
                     return
         received = 0
         started = False
@@ -44,7 +54,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise TooLarge
             return message
 
@@ -58,4 +68,4 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, max_bytes)

@@ -137,8 +137,31 @@ class SchemeAssign(Body):
     status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500)
 
 
+CommentText = Annotated[str, StringConstraints(min_length=1, max_length=131_068)]
+
+
+class CommentVisibility(Body):
+    type: Annotated[str, StringConstraints(max_length=20)] = Field(description='"role" (project roles only).')
+    value: Annotated[str, StringConstraints(max_length=64)] = Field(description="administrators, developers or "
+                                                                                "users")
+
+
 class CommentCreate(Body):
-    body: Annotated[str, StringConstraints(min_length=1, max_length=131_068)]
+    body: CommentText = Field(description="Markdown. Mention users as [~accountid:ID], [~email] or "
+                                          "@[Name](account:ID).")
+    parent_id: Ref | None = Field(default=None, description="The comment this one replies to (same issue).")
+    visibility: CommentVisibility | None = Field(default=None, description="Restrict to a project role.")
+
+
+class CommentUpdate(Body):
+    body: CommentText | None = None
+    visibility: CommentVisibility | None = Field(default=None, description="Left out: unchanged; null: lifted.")
+    version: int | None = Field(default=None, ge=0, le=2**31, description="The version you read; a stale one "
+                                                                          "answers 409.")
+
+
+class WatcherBody(Body):
+    user_id: Ref | None = Field(default=None, description="Another user to add (administrators only); default: you.")
 
 
 class LimitsUpdate(Body):

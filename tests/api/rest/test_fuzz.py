@@ -63,9 +63,17 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     workflow = client.get("/v2/workflows", headers=org.headers).json()["workflows"][0]
     scheme = client.get("/v2/workflow-schemes", headers=org.headers).json()["workflow_schemes"][0]
     saved = post("/v2/filters", {"name": "Fuzz filter", "jql": "project = " + project["key"]})
+    comment = post(f"/v2/issues/{story['id']}/comments", {"body": "Fuzz **comment**"})
+    attached = client.post(f"/v2/issues/{story['id']}/attachments", headers=org.headers,
+                           files=[("file", ("fuzz.txt", b"fuzz", "text/plain"))])
+    assert attached.status_code == 201, attached.text
+    board = post("/v2/boards", {"name": "Fuzz board", "project_id": project["id"], "filter_id": saved["id"]})
+    sprint = post(f"/v2/boards/{board['id']}/sprints", {"name": "Fuzz sprint"})
     values = {"scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
-              "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers"}
+              "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
+              "comment_id": comment["id"],
+              "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"]}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 
@@ -83,6 +91,11 @@ def _send(client: TestClient, case: Any) -> httpx.Response | None:
         request["json"] = kwargs["json"]
     elif kwargs.get("data") is not None:
         request["content"] = kwargs["data"]
+    if kwargs.get("files") is not None:  # multipart (attachment uploads): let the client frame it
+        request["files"] = [(name, part if isinstance(part, tuple) and isinstance(part[1], (bytes, str))
+                             else (part[0], str(part[1])) if isinstance(part, tuple) else (None, str(part)))
+                            for name, part in kwargs["files"]]
+        request["headers"] = {k: v for k, v in (request["headers"] or {}).items() if k.lower() != "content-type"}
     try:
         return client.request(kwargs["method"], kwargs["url"], **request)
     except (UnicodeEncodeError, httpx.InvalidURL, httpx.LocalProtocolError):

@@ -54,6 +54,8 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
     task = post("/v2/issues", {"project_id": project["id"], "issue_type": "Task", "summary": "Secret task Gecko"})
     link = post("/v2/issue-links", {"type": "blocks", "outward_issue": story["key"], "inward_issue": task["key"]})
     comment = post(f"/v2/issues/{story['id']}/comments", {"body": "Secret comment Marmot"})
+    [attachment] = _ok(client.post(f"/v2/issues/{story['id']}/attachments", headers=a.headers, files=[
+        ("file", ("Secret attachment Ocelot.txt", b"Secret bytes Ocelot", "text/plain"))]), 201)
     tokens = _ok(client.get("/v2/myself/tokens", headers=a.headers))["tokens"]
     workflows = _ok(client.get("/v2/workflows", headers=a.headers))["workflows"]
     secret_workflow = post("/v2/workflows", {
@@ -69,6 +71,11 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
                                         "shares": [{"type": "organization"},
                                                    {"type": "project", "project_id": project["id"]}]})
     b_filter = post("/v2/filters", {"name": "B filter", "jql": ""}, b)
+    board = post("/v2/boards", {"name": "Secret Board Kudu", "project_id": project["id"], "filter_id": saved_filter["id"]})
+    sprint = post(f"/v2/boards/{board['id']}/sprints", {"name": "Secret Sprint Tarsier"})
+    b_board = post("/v2/boards", {"name": "B board", "project_id": b_project["id"], "filter_id": b_filter["id"]}, b)
+    b_sprint = post(f"/v2/boards/{b_board['id']}/sprints", {"name": "B sprint"}, b)
+    _ok(client.post(f"/v2/sprints/{b_sprint['id']}/start", json={}, headers=b.headers))
     ids = {
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
@@ -76,14 +83,16 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
         "option_id": select_field["options"][0]["id"], "member_id": member.user_id, "member_email": member.email,
         "admin_id": a.admin_user_id, "epic_id": epic["id"], "epic_key": epic["key"], "story_id": story["id"],
         "story_key": story["key"], "task_id": task["id"], "link_id": link["id"], "comment_id": comment["id"],
+        "attachment_id": attachment["id"],
         "token_id": tokens[0]["id"], "workflow_id": workflows[0]["id"], "status_id": story["status"]["id"],
         "secret_workflow_id": secret_workflow["id"], "scheme_id": schemes[0]["id"],
         "issue_type_id": issue_types[0]["id"],
         "b_project_id": b_project["id"], "b_epic_id": b_epic["id"], "b_story_id": b_story["id"],
         "b_story_key": b_story["key"], "filter_id": saved_filter["id"], "b_filter_id": b_filter["id"],
+        "board_id": board["id"], "sprint_id": sprint["id"], "b_board_id": b_board["id"], "b_sprint_id": b_sprint["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", "Wombat", project["key"], story["key"], epic["key"], member.email,
+               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
 
@@ -122,6 +131,16 @@ ISSUE_PROBES = [
         ("POST", "/v2/issues/{issue_id}/transitions/{transition_id}", None),
         ("GET", "/v2/issues/{issue_id}/comments", None),
         ("POST", "/v2/issues/{issue_id}/comments", {"body": "hijacked"}),
+        ("GET", "/v2/issues/{issue_id}/mentionable", None),
+        ("GET", "/v2/issues/{issue_id}/watchers", None),
+        ("PUT", "/v2/issues/{issue_id}/watch", None),
+        ("DELETE", "/v2/issues/{issue_id}/watch", None),
+        ("GET", "/v2/issues/{issue_id}/votes", None),
+        ("PUT", "/v2/issues/{issue_id}/vote", None),
+        ("DELETE", "/v2/issues/{issue_id}/vote", None),
+        ("GET", "/v2/issues/{issue_id}/attachments", None),
+        ("POST", "/v2/issues/{issue_id}/attachments", None),
+        ("PUT", "/v2/issues/{issue_id}/rank", {"rank_before": "NOPE-1"}),
     ]
 ]
 
@@ -193,6 +212,43 @@ def _path_probes() -> list[PathProbe]:
         PathProbe("PUT", "/v2/filters/{filter_id}/favourite", saved_filter, {"filter_id": MISSING_ID}),
         PathProbe("DELETE", "/v2/filters/{filter_id}/favourite", saved_filter, {"filter_id": MISSING_ID}),
     ]
+    attachment = lambda ids: {"attachment_id": ids["attachment_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, attachment, {"attachment_id": MISSING_ID}) for method, template in (
+        ("GET", "/v2/attachments/{attachment_id}"), ("GET", "/v2/attachments/{attachment_id}/content"),
+        ("DELETE", "/v2/attachments/{attachment_id}"))]
+    # A's comment under A's issue, and A's comment id under B's own issue: both exactly like a missing comment.
+    for method, suffix, body in (("GET", "", None), ("PUT", "", {"body": "hijacked"}), ("DELETE", "", None),
+                                 ("GET", "/history", None)):
+        template = "/v2/issues/{issue_id}/comments/{comment_id}" + suffix
+        probes += [
+            PathProbe(method, template, lambda ids: {"issue_id": ids["story_id"], "comment_id": ids["comment_id"]},
+                      {"issue_id": MISSING_ID, "comment_id": MISSING_ID}, body),
+            PathProbe(method, template, lambda ids: {"issue_id": ids["b_story_id"], "comment_id": ids["comment_id"]},
+                      {"issue_id": "{b_story_id}", "comment_id": MISSING_ID}, body),
+        ]
+    board = lambda ids: {"board_id": ids["board_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, board, {"board_id": MISSING_ID}, body) for method, template, body in (
+        ("GET", "/v2/boards/{board_id}", None), ("PUT", "/v2/boards/{board_id}", {"name": "hijacked"}),
+        ("DELETE", "/v2/boards/{board_id}", None), ("GET", "/v2/boards/{board_id}/issues", None),
+        ("GET", "/v2/boards/{board_id}/backlog", None), ("GET", "/v2/boards/{board_id}/sprints", None),
+        ("POST", "/v2/boards/{board_id}/sprints", {"name": "hijacked"}))]
+    sprint = lambda ids: {"sprint_id": ids["sprint_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, sprint, {"sprint_id": MISSING_ID}, body) for method, template, body in (
+        ("GET", "/v2/sprints/{sprint_id}", None), ("PUT", "/v2/sprints/{sprint_id}", {"name": "hijacked"}),
+        ("POST", "/v2/sprints/{sprint_id}/start", {}), ("POST", "/v2/sprints/{sprint_id}/complete", {}),
+        ("GET", "/v2/sprints/{sprint_id}/issues", None), ("POST", "/v2/sprints/{sprint_id}/issues", {"issues": ["NOPE-1"]}),
+        ("GET", "/v2/sprints/{sprint_id}/scope-changes", None))]
+    # A's board or sprint with B's own issue, and B's own board or sprint with A's issue: all like missing ones.
+    for template, body in (("/v2/boards/{board_id}/issues/{issue_id}/move", {"column": "Done"}),
+                           ("/v2/sprints/{sprint_id}/issues/{issue_id}", None)):
+        name = "board_id" if "board_id" in template else "sprint_id"
+        method = "POST" if body else "DELETE"
+        probes += [
+            PathProbe(method, template, (lambda n: lambda ids: {n: ids[n], "issue_id": ids["b_story_id"]})(name),
+                      {name: MISSING_ID, "issue_id": "{b_story_id}"}, body),
+            PathProbe(method, template, (lambda n: lambda ids: {n: ids[f"b_{n}"], "issue_id": ids["story_id"]})(name),
+                      {name: f"{{b_{name}}}", "issue_id": MISSING_ID}, body),
+        ]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
@@ -242,6 +298,15 @@ def _assert_a_is_untouched(client: TestClient, world: World) -> None:
     assert story["changelog"] == [] or all(h["author"]["id"] == a.admin_user_id for h in story["changelog"])
     comments = _ok(client.get(f"/v2/issues/{ids['story_id']}/comments", headers=a.headers))["comments"]
     assert [c["body"] for c in comments] == ["Secret comment Marmot"]
+    assert comments[0]["version"] == 1
+    history = _ok(client.get(f"/v2/issues/{ids['story_id']}/comments/{ids['comment_id']}/history",
+                             headers=a.headers))
+    assert [r["body"] for r in history["revisions"]] == ["Secret comment Marmot"]
+    watchers = _ok(client.get(f"/v2/issues/{ids['story_id']}/watchers", headers=a.headers))
+    assert {w["id"] for w in watchers["watchers"]} == {a.admin_user_id, ids["member_id"]}
+    assert _ok(client.get(f"/v2/issues/{ids['story_id']}/votes", headers=a.headers))["votes"] == 0
+    content = client.get(f"/v2/attachments/{ids['attachment_id']}/content", headers=a.headers)
+    assert content.status_code == 200 and content.content == b"Secret bytes Ocelot"
     project = _ok(client.get(f"/v2/projects/{ids['project_id']}", headers=a.headers))
     assert project["name"] == "Secret Project Zebra" and project["version"] == 1
     roles = _ok(client.get(f"/v2/projects/{ids['project_id']}/roles", headers=a.headers))["roles"]
@@ -261,6 +326,10 @@ def _assert_a_is_untouched(client: TestClient, world: World) -> None:
     saved_filter = _ok(client.get(f"/v2/filters/{ids['filter_id']}", headers=a.headers))
     assert saved_filter["name"] == "Secret Filter Wombat" and saved_filter["version"] == 1
     assert saved_filter["favourite_count"] == 1 and len(saved_filter["shares"]) == 2
+    board = _ok(client.get(f"/v2/boards/{ids['board_id']}", headers=a.headers))
+    assert board["name"] == "Secret Board Kudu" and board["version"] == 1
+    sprint = _ok(client.get(f"/v2/sprints/{ids['sprint_id']}", headers=a.headers))
+    assert (sprint["name"], sprint["state"]) == ("Secret Sprint Tarsier", "future")
     assert client.get("/v2/myself", headers=a.headers).status_code == 200
 
 
@@ -332,8 +401,26 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
         yield ("POST", "/v2/filters", "shares.0.project_id", ref, missing,
                share(type="project_role", project_id=None, role="users"))
     yield "POST", "/v2/filters", "shares.0.user_id", ids["member_id"], MISSING_ID, share(type="user", user_id=None)
+    yield "PUT", f"{b_issue}/watch", "user_id", ids["member_id"], MISSING_ID, lambda r: {"user_id": r}
+    yield "POST", f"{b_issue}/comments", "parent_id", ids["comment_id"], MISSING_ID, lambda r: {
+        "body": "B's reply", "parent_id": r}
     yield ("PUT", f"/v2/filters/{ids['b_filter_id']}", "shares.0.user_id", ids["admin_id"], MISSING_ID,
            lambda r: {"shares": [{"type": "user", "user_id": r}]})
+    board = {"name": "B's", "project_id": ids["b_project_id"]}
+    for ref, missing in ((ids["project_id"], MISSING_ID), (ids["project_key"], "NOPEKEY")):
+        yield "POST", "/v2/boards", "project_id", ref, missing, lambda r: {**board, "project_id": r}
+    yield "POST", "/v2/boards", "filter_id", ids["filter_id"], MISSING_ID, lambda r: {**board, "filter_id": r}
+    yield "PUT", f"/v2/boards/{ids['b_board_id']}", "filter_id", ids["filter_id"], MISSING_ID, lambda r: {"filter_id": r}
+    b_sprint = f"/v2/sprints/{ids['b_sprint_id']}"
+    for ref, missing in ((ids["story_id"], MISSING_ID), (ids["story_key"], "NOPE-424242")):
+        yield "POST", f"{b_sprint}/issues", "issues.0", ref, missing, lambda r: {"issues": [r]}
+        yield "POST", f"{b_sprint}/issues", "rank_before", ref, missing, lambda r: {
+            "issues": [ids["b_story_key"]], "rank_before": r}
+        yield "PUT", f"{b_issue}/rank", "rank_after", ref, missing, lambda r: {"rank_after": r}
+        yield "POST", f"/v2/boards/{ids['b_board_id']}/issues/{ids['b_story_id']}/move", "rank_before", ref, missing, \
+            lambda r: {"rank_before": r}
+    yield "POST", f"{b_sprint}/complete", "move_open_issues_to", ids["sprint_id"], MISSING_ID, lambda r: {
+        "move_open_issues_to": r}
 
 
 def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
@@ -365,6 +452,7 @@ LISTS = {
     "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
+    "/v2/boards": "boards",
 }
 
 
@@ -528,14 +616,17 @@ def test_search_never_names_or_returns_another_organizations_data(client: TestCl
 
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
                              ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
-                             ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters")}
+                             ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters"),
+                             ("POST", "/v2/boards")}
 # Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.
 # test_search_never_names_or_returns_another_organizations_data covers /v2/search.
 JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete/data"), ("POST", "/v2/search"),
                   ("GET", "/v2/search")}
 # The caller's own session and identity, and documents with no tenant data at all.
 OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session"),
-                  ("GET", "/v2/workflows/schema")}
+                  ("GET", "/v2/workflows/schema"),
+                  # A live ticket is the caller's own: test_live_tickets_open_only_their_own_organizations_streams.
+                  ("POST", "/v2/live/tickets")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -560,3 +651,30 @@ def test_every_v2_operation_has_an_isolation_case(client: TestClient) -> None:
                | BODY_REFERENCE_OPERATIONS | OWN_OPERATIONS | JQL_OPERATIONS)
     missing = sorted(v2 - covered)
     assert not missing, f"/v2 operations without a tenancy isolation case: {missing}"
+
+
+def test_live_tickets_open_only_their_own_organizations_streams(client: TestClient, world: World) -> None:
+    """B's ticket on A's issue or project closes exactly like a missing one; a ticket relabelled
+    with another organization's id is no ticket at all."""
+    from starlette.websockets import WebSocketDisconnect
+
+    def close_of(url: str) -> tuple[int, str]:
+        with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(url) as ws:
+            ws.receive_json()
+        return closed.value.code, closed.value.reason
+
+    def ticket(org: OrgHandle) -> str:
+        response = client.post("/v2/live/tickets", headers=org.headers)
+        assert response.status_code == 201, response.text
+        return response.json()["ticket"]
+
+    ids = world.ids
+    for foreign, missing in (("/v2/issues/{}/live".format(ids["story_id"]), f"/v2/issues/{MISSING_ID}/live"),
+                             ("/v2/issues/{}/live".format(ids["story_key"]), "/v2/issues/NOPE-424242/live"),
+                             ("/v2/projects/{}/live".format(ids["project_key"]), "/v2/projects/NOPEKEY/live")):
+        foreign_close = close_of(f"{foreign}?ticket={ticket(world.b)}")
+        missing_close = close_of(f"{missing}?ticket={ticket(world.b)}")
+        assert foreign_close == missing_close and foreign_close[0] == 4404, (foreign, foreign_close)
+        _assert_no_leak(world, foreign_close[1], foreign)
+    secret = ticket(world.b).split(".", 1)[1]
+    assert close_of(f"/v2/issues/{ids['story_id']}/live?ticket={world.a.organization_id}.{secret}")[0] == 4401

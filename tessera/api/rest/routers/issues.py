@@ -1,29 +1,31 @@
-"""/v2/issues: create, read, update, delete, history, transitions, comments."""
+"""/v2/issues: create, read, update, delete, history, transitions (comments: routers/comments.py)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.schemas import CommentCreate, IssueOut, TransitionBody
+from tessera.api.rest.schemas import IssueOut, TransitionBody
+from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import PreconditionFailed
 from tessera.issues.catalog import catalog_for
-from tessera.issues.comments import check_add_comment, list_comments
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.service import (
     access_issue,
-    check_create_issue,
-    check_delete_issue,
     check_update_issue,
 )
+from tessera.issues.service import (
+    create_issue as create_new_issue,
+)
 from tessera.issues.transitions import available_transitions, check_transition_issue
-from tessera.issues.views import UserBrief, iso, render_issues
+from tessera.issues.views import UserBrief, facets_of_new_issue, iso, render_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
@@ -73,10 +75,21 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
 @router.post("/issues", status_code=201, responses={201: {"model": IssueOut}})
 async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
-        issue = await check_create_issue(session, actor=actor, data=body)
-    response = await _committed_issue_response(ctx, actor, issue, None, status_code=201, fresh=True)
-    response.headers["Location"] = f"/v2/issues/{issue.id}"
-    return response
+        created = await create_new_issue(session, actor=actor, data=body)
+    issue = created.issue
+    known = [UserBrief(actor.user_id, actor.display_name, actor.email)]
+    facets = facets_of_new_issue(issue.id, created.state)
+    # Rendered from what the create already knows; a read transaction only for a parent or users it has not seen.
+    needs_read = issue.parent_id is not None or any(
+        uid not in (None, actor.user_id) for uid in (issue.assignee_id, issue.reporter_id)) or any(
+        created.catalog.field(field_id).field_type in ("user", "sprint") for field_id in created.state.custom)
+    async with (ctx.read_after_commit() if needs_read else nullcontext()) as session:
+        [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue],
+                                     catalog=created.catalog, projects={created.project.id: created.project},
+                                     fresh=True, known_users=known, facets=facets)
+    view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
+    return JSONResponse(view, status_code=201, headers={"ETag": etag(issue.id, issue.version),
+                                                        "Location": f"/v2/issues/{issue.id}"})
 
 
 @router.get("/issues/{issue_id}", responses=ISSUE_DOC)
@@ -102,8 +115,9 @@ async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
 async def delete_issue(issue_id: str, ctx: Ctx, delete_subtasks: bool = False) -> Response:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
-        await check_delete_issue(session, actor=actor, issue=issue, project=project,
-                                 delete_subtasks=delete_subtasks)
+        _, object_keys = await check_delete_issue_with_attachments(session, actor=actor, issue=issue, project=project,
+                                                                   delete_subtasks=delete_subtasks)
+    await discard_objects(ctx.request.app.state.object_store, object_keys)
     return Response(status_code=204)
 
 
@@ -138,28 +152,3 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
                                              transition_ref=transition_id, fields=body.fields,
                                              comment=body.comment, expected_version=body.version)
     return await _committed_issue_response(ctx, actor, issue, project)
-
-
-@router.post("/issues/{issue_id}/comments", status_code=201)
-async def add_comment(issue_id: str, body: CommentCreate, ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        issue, project = await access_issue(session, actor, issue_id)
-        comment = await check_add_comment(session, actor=actor, issue=issue, project=project, body=body.body)
-    return {"id": comment.id, "issue_id": issue.id, "body": comment.body,
-            "author": {"id": actor.user_id, "display_name": actor.display_name},
-            "created": iso(comment.created_at), "updated": iso(comment.updated_at)}
-
-
-@router.get("/issues/{issue_id}/comments")
-async def get_comments(issue_id: str, ctx: Ctx, request: Request,
-                       start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-                       max_results: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    async with ctx.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_id)
-        comments, total = await list_comments(session, issue=issue, start_at=start_at, max_results=max_results)
-        users = await users_by_id(session, actor.organization_id, {c.author_id for c in comments if c.author_id})
-    return {"start_at": start_at, "max_results": max_results, "total": total, "comments": [
-        {"id": c.id, "issue_id": issue.id, "body": c.body,
-         "author": {"id": c.author_id, "display_name": users[c.author_id].display_name}
-         if c.author_id in users else None,
-         "created": iso(c.created_at), "updated": iso(c.updated_at)} for c in comments]}

@@ -1,0 +1,132 @@
+"""Moving issues into and out of sprints, and completing a sprint.
+
+Membership is the issue's Sprint field, set through the ordinary issue update (so it needs
+EDIT_ISSUES as well as SCHEDULE_ISSUES, writes history and an `issue_updated` event); the
+scope record of any started sprint involved is then brought up to date from that history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.agile.fields import AgileFields, agile_fields, sprints_of
+from tessera.agile.models import SprintBoard
+from tessera.agile.ranking import access_rank_anchor, do_rank_issues
+from tessera.agile.scope import do_snapshot
+from tessera.agile.sprints import (
+    access_next_sprint,
+    do_change_sprint,
+    do_sync_sprint,
+    emit_sprint_event,
+)
+from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.issues.catalog import catalog_for
+from tessera.issues.inputs import IssueUpdate
+from tessera.issues.models import Issue
+from tessera.issues.service import access_issue, check_update_issue
+from tessera.projects.models import Project, Sprint
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import Permission, authorize
+
+
+async def _set_sprint(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project, fields: AgileFields,
+                      sprint_id: int | None, at: datetime) -> Issue:
+    data = IssueUpdate(custom_fields={fields.sprint_ref: sprint_id})
+    return await check_update_issue(session, actor=actor, issue=issue, project=project, data=data, at=at)
+
+
+async def _sync_started(session: AsyncSession, actor: Actor, sprint_ids: set[int]) -> None:
+    if not sprint_ids:
+        return
+    rows = (await session.execute(
+        select(Sprint, SprintBoard).join(SprintBoard, and_(SprintBoard.organization_id == Sprint.organization_id,
+                                                           SprintBoard.sprint_id == Sprint.id))
+        .where(Sprint.organization_id == actor.organization_id, Sprint.id.in_(sorted(sprint_ids)),
+               Sprint.state == "active"))).all()
+    for sprint, link in rows:
+        await do_sync_sprint(session, actor=actor, sprint=sprint, link=link)
+
+
+def _refuse_closed(sprint: Sprint) -> None:
+    if sprint.state == "closed":
+        raise Conflict("A closed sprint cannot be changed.", code="sprint_closed")
+
+
+async def check_add_to_sprint(session: AsyncSession, *, actor: Actor, sprint: Sprint, refs: Sequence[object],
+                              rank_before: object = None, rank_after: object = None,
+                              at: datetime | None = None) -> list[Issue]:
+    """Put issues (ids or keys) into a future or active sprint, optionally ranking them, in the
+    given order, before or after another issue."""
+    _refuse_closed(sprint)
+    found: list[tuple[Issue, Project]] = []
+    for index, ref in enumerate(refs):
+        try:
+            issue, project = await access_issue(session, actor, ref)
+        except NotFound:
+            raise InvalidInput(f"The issue '{str(ref)[:100]}' does not exist.", field=f"issues.{index}") from None
+        if all(issue.id != other.id for other, _ in found):
+            found.append((issue, project))
+    anchor = await access_rank_anchor(session, actor, rank_before=rank_before, rank_after=rank_after)
+    for issue, project in found:
+        await authorize(session, actor, Permission.SCHEDULE_ISSUES, project)
+    at = at or datetime.now(UTC)
+    fields = agile_fields(await catalog_for(session, actor))
+    before = await sprints_of(session, actor.organization_id, fields, [issue.id for issue, _ in found])
+    issues = [await _set_sprint(session, actor=actor, issue=issue, project=project, fields=fields,
+                                sprint_id=sprint.id, at=at) for issue, project in found]
+    if anchor is not None:
+        await do_rank_issues(session, actor=actor, issues=issues, anchor=anchor[0], before=anchor[1], at=at)
+    await _sync_started(session, actor, {sprint.id, *before.values()})
+    return issues
+
+
+async def check_remove_from_sprint(session: AsyncSession, *, actor: Actor, sprint: Sprint, issue: Issue,
+                                   project: Project, at: datetime | None = None) -> Issue:
+    """Back to the backlog."""
+    _refuse_closed(sprint)
+    fields = agile_fields(await catalog_for(session, actor))
+    if (await sprints_of(session, actor.organization_id, fields, [issue.id])).get(issue.id) != sprint.id:
+        raise NotFound("The issue is not in this sprint.")
+    await authorize(session, actor, Permission.SCHEDULE_ISSUES, project)
+    issue = await _set_sprint(session, actor=actor, issue=issue, project=project, fields=fields, sprint_id=None,
+                              at=at or datetime.now(UTC))
+    await _sync_started(session, actor, {sprint.id})
+    return issue
+
+
+async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: Sprint, project: Project,
+                                link: SprintBoard | None, move_open_issues_to: object = None,
+                                at: datetime | None = None) -> dict[str, Any]:
+    """active → closed. Issues not done (status category) move to the backlog or to the named
+    future or active sprint; done issues stay in the closed sprint. The record keeps which were
+    completed and which not, with their estimates, as they were at completion."""
+    await authorize(session, actor, Permission.MANAGE_SPRINTS, project)
+    if sprint.state != "active":
+        raise Conflict(f"Only an active sprint can be completed; this one is {sprint.state}.",
+                       code="sprint_not_active")
+    target = await access_next_sprint(session, actor, sprint, move_open_issues_to)
+    at = at or datetime.now(UTC)
+    catalog = await catalog_for(session, actor)
+    fields = agile_fields(catalog)
+    await do_sync_sprint(session, actor=actor, sprint=sprint, link=link)
+    kinds = await do_snapshot(session, sprint=sprint, fields=fields, catalog=catalog, at=at, actor_id=actor.user_id,
+                              completing=True)
+    await do_change_sprint(session, sprint, "active", state="closed", completed_at=at)
+    open_ids = kinds["incomplete"]
+    rows = (await session.execute(select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
+        Issue.organization_id == actor.organization_id, Issue.id.in_(open_ids)).order_by(Issue.id))).all() \
+        if open_ids else []
+    for issue, issue_project in rows:
+        await _set_sprint(session, actor=actor, issue=issue, project=issue_project, fields=fields,
+                          sprint_id=target.id if target else None, at=at)
+    if target is not None:
+        await _sync_started(session, actor, {target.id})
+    moved_to = target.id if target else "backlog"
+    await emit_sprint_event(session, actor, sprint, "sprint_completed", board_id=link.board_id if link else None,
+                            completed_issue_ids=kinds["completed"], incomplete_issue_ids=open_ids,
+                            moved_to=moved_to)
+    return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids, "moved_to": moved_to}

@@ -1,0 +1,137 @@
+"""Live updates over WebSocket: /v2/issues/{issue_id}/live and /v2/projects/{project_id}/live,
+and POST /v2/live/tickets for browsers. The protocol itself lives in collaboration.live.session;
+this module authenticates the handshake, resolves what is followed and maps errors to close codes
+(4401 unauthenticated, 4403 forbidden, 4404 unknown or not visible, 4400 bad request, 4429 rate
+limited, 1013 live updates unavailable)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import DBAPIError
+
+from tessera.api.rest.context import RequestContext, authenticate_websocket, request_context
+from tessera.collaboration.live.hub import LiveHub
+from tessera.collaboration.live.registry import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_RATE_LIMITED,
+    CLOSE_TRY_AGAIN,
+    CLOSE_UNAUTHENTICATED,
+    Scope,
+)
+from tessera.collaboration.live.session import parse_event_id, serve
+from tessera.collaboration.live.tickets import TICKET_LIFETIME, do_issue_ticket, redeem_ticket
+from tessera.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, TesseraError
+from tessera.issues.service import access_issue
+from tessera.issues.views import iso
+from tessera.projects.service import access_project
+from tessera.tenancy.actor import Actor
+
+log = logging.getLogger("tessera.live")
+router = APIRouter(prefix="/v2", tags=["live"])
+CLOSE_INTERNAL_ERROR = 1011
+Ctx = Annotated[RequestContext, Depends(request_context)]
+_CLOSE_CODES = ((NotAuthenticated, CLOSE_UNAUTHENTICATED), (PermissionDenied, CLOSE_FORBIDDEN),
+                (NotFound, CLOSE_NOT_FOUND), (RateLimited, CLOSE_RATE_LIMITED))
+
+
+@router.post("/live/tickets", status_code=201)
+async def create_live_ticket(ctx: Ctx) -> dict:
+    """A single-use ticket for `?ticket=` on a live WebSocket, valid for 60 seconds in any server
+    process: for browsers, which cannot set headers on a WebSocket."""
+    async with ctx.transaction() as (session, actor):
+        issued = await do_issue_ticket(session, actor=actor)
+    return {"ticket": issued.ticket, "expires_at": iso(issued.expires_at),
+            "expires_in": int(TICKET_LIFETIME.total_seconds())}
+
+
+@router.websocket("/issues/{issue_id}/live")
+async def issue_live(websocket: WebSocket, issue_id: str) -> None:
+    await _live(websocket, "issue", issue_id)
+
+
+@router.websocket("/projects/{project_id}/live")
+async def project_live(websocket: WebSocket, project_id: str) -> None:
+    await _live(websocket, "project", project_id)
+
+
+async def _live(websocket: WebSocket, kind: str, ref: str) -> None:
+    state = websocket.app.state
+    hub: LiveHub = state.live_hub
+    # Accept first: a close before accepting reaches the client as a bare HTTP 403, without our code.
+    await websocket.accept()
+    try:
+        last_event_id = _last_event_id(websocket)
+        actor = await _authenticate(websocket)
+        await state.limiter.hit(actor.organization_id, actor.requests_per_minute)
+        scope = await _resolve(websocket, actor, kind, ref)
+        connection = await hub.open(actor=actor, scope=scope, send=websocket.send_text,
+                                    close=lambda code, reason: _close(websocket, code, reason))
+    except TesseraError as error:
+        code = next((c for cls, c in _CLOSE_CODES if isinstance(error, cls)), CLOSE_BAD_REQUEST)
+        await _close(websocket, code, error.message)
+        return
+    except DBAPIError:  # a value the database refuses (a NUL in a key): like any unknown reference
+        await _close(websocket, CLOSE_NOT_FOUND, "Not found.")
+        return
+    except (TimeoutError, ConnectionError, OSError):
+        await _close(websocket, CLOSE_TRY_AGAIN, "Live updates are unavailable; try again shortly.")
+        return
+    except Exception:  # noqa: BLE001 - e.g. Redis (rate limits) unreachable: close, never hang
+        log.exception("live: opening a connection failed")
+        await _close(websocket, CLOSE_INTERNAL_ERROR, "Live updates failed; try again shortly.")
+        return
+
+    async def receive() -> str | None:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        return message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
+
+    try:
+        await serve(hub, connection, receive=receive, last_event_id=last_event_id)
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client went away mid-send: its session simply ends
+    except Exception:  # noqa: BLE001
+        log.exception("live: a connection failed")
+        await _close(websocket, CLOSE_INTERNAL_ERROR, "Live updates failed; reconnect with last_event_id.")
+
+
+def _last_event_id(websocket: WebSocket) -> int | None:
+    raw = websocket.query_params.get("last_event_id")
+    if raw is None:
+        return None
+    value = parse_event_id(raw)
+    if value is None:
+        raise InvalidInput("last_event_id must be a non-negative integer.", field="last_event_id")
+    return value
+
+
+async def _authenticate(websocket: WebSocket) -> Actor:
+    database = websocket.app.state.database
+    ticket = websocket.query_params.get("ticket")
+    if ticket is not None:
+        async with database.unit_of_work() as session:
+            return await redeem_ticket(session, ticket)
+    async with database.unit_of_work(write=False) as session:
+        return await authenticate_websocket(session, websocket, websocket.app.state.settings)
+
+
+async def _resolve(websocket: WebSocket, actor: Actor, kind: str, ref: str) -> Scope:
+    async with websocket.app.state.database.unit_of_work(write=False) as session:
+        if kind == "issue":
+            issue, project = await access_issue(session, actor, ref)
+            return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,
+                         issue_id=issue.id)
+        project = await access_project(session, actor, ref)
+        return Scope(kind="project", organization_id=actor.organization_id, project_id=project.id)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with suppress(Exception):
+        await websocket.close(code=code, reason=reason.encode("utf-8")[:123].decode("utf-8", "ignore"))

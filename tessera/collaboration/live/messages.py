@@ -1,0 +1,108 @@
+"""What subscribers receive: outbox events mapped onto the seed's message shape, and the
+envelopes server processes exchange.
+
+A live message is `{"type", "id", "data": {"issue_id", "field_changes", "user_id",
+"timestamp", ...}}`: the seed's keys always, the event's own payload keys beside them, and `id`
+the outbox event id (what a client sends back as `last_event_id` to resume). Presence and typing
+are ephemeral and carry no id.
+
+Envelopes are plain JSON-able dicts (`"k"` says which kind) so the same code serves the
+in-process broker and Redis. An event's message text is encoded once, by the process that
+publishes it, and sent as is to every subscriber that may see it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+# Outbox event type -> live message type. Other events (workflow_published, project_created, a
+# transition's fire_event extras, mentions, ...) are not live messages.
+LIVE_TYPES: dict[str, str] = {
+    "issue_updated": "issue_updated",
+    "status_changed": "status_changed",
+    "comment_added": "comment_added",
+    "comment_updated": "comment_updated",
+    "comment_deleted": "comment_deleted",
+    "issue_link_created": "issue_updated",
+    "issue_link_deleted": "issue_updated",
+    "attachment_added": "issue_updated",
+    "attachment_deleted": "issue_updated",
+    "issue_created": "issue_created",
+    "issue_deleted": "issue_deleted",
+}
+# Events after which cached permission checks of the project (or of the organization, when the
+# event names no project) must be dropped at once instead of waiting for their expiry.
+PERMISSION_EVENTS = frozenset({"project_updated", "project_roles_changed", "user_updated", "user_deactivated"})
+
+EVENT, PRESENCE, TYPING, INVALIDATE = "event", "presence", "typing", "invalidate"
+
+
+class EventRecord(Protocol):
+    """An outbox row: the table's model, or the record emit() keeps until commit."""
+
+    id: int
+    organization_id: int
+    event_type: str
+    aggregate_type: str
+    aggregate_id: int
+    actor_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), default=str)
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _project_id(event: EventRecord) -> int | None:
+    if event.aggregate_type == "project":
+        return event.aggregate_id
+    value = event.payload.get("project_id")
+    return value if isinstance(value, int) else None
+
+
+def event_envelope(event: EventRecord) -> dict[str, Any] | None:
+    """The envelope to publish for a committed event, or None when no subscriber cares."""
+    project_id = _project_id(event)
+    if event.event_type in PERMISSION_EVENTS:
+        return {"k": INVALIDATE, "org": event.organization_id, "project_id": project_id}
+    live_type = LIVE_TYPES.get(event.event_type)
+    if live_type is None or event.aggregate_type != "issue" or project_id is None:
+        return None
+    data: dict[str, Any] = dict(event.payload)
+    data.setdefault("issue_id", event.aggregate_id)
+    data.setdefault("field_changes", {})
+    data.setdefault("user_id", event.actor_id)
+    data.setdefault("timestamp", _iso(event.created_at))
+    if live_type != event.event_type:
+        data.setdefault("event", event.event_type)
+    visibility = event.payload.get("visibility")
+    return {"k": EVENT, "org": event.organization_id, "project_id": project_id, "issue_id": event.aggregate_id,
+            "id": event.id, "visibility": visibility if isinstance(visibility, dict) else None,
+            "text": encode({"type": live_type, "id": event.id, "data": data})}
+
+
+def presence_envelope(*, organization_id: int, project_id: int, issue_id: int, viewers: list[dict]) -> dict:
+    return {"k": PRESENCE, "org": organization_id, "project_id": project_id, "issue_id": issue_id,
+            "text": encode({"type": "presence", "data": {"issue_id": issue_id, "viewers": viewers}})}
+
+
+def typing_envelope(*, organization_id: int, project_id: int, issue_id: int, user_id: int,
+                    display_name: str) -> dict:
+    data = {"issue_id": issue_id, "field_changes": {}, "user_id": user_id, "display_name": display_name,
+            "timestamp": _iso(datetime.now(UTC))}
+    return {"k": TYPING, "org": organization_id, "project_id": project_id, "issue_id": issue_id,
+            "user_id": user_id, "text": encode({"type": "user_typing", "data": data})}
+
+
+def control(message_type: str, **data: Any) -> str:
+    """A message about the connection itself (subscribed, pong, resync_required, error)."""
+    return encode({"type": message_type, "data": data} if data else {"type": message_type})

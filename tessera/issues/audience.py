@@ -1,0 +1,76 @@
+"""Who may see what, as SQL over users and comments: the same answers as tenancy.permissions
+(which decides for one actor at a time), for many users or many comments in one query.
+
+Used for the mention autocomplete and mention notifications (users who may browse an issue and
+see a comment), for adding watchers, and for filtering restricted comments out of lists and text
+search."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from tessera.issues.models import Comment
+from tessera.tenancy.models import ProjectRoleMember, User
+from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, ProjectLike
+
+
+def _holders_condition(holders: frozenset[str], project: ProjectLike) -> ColumnElement[bool]:
+    """Mirrors permissions.holders_of: org admins hold everything; other org-wide grants count in
+    open projects only; project roles; the lead."""
+    parts: list[ColumnElement[bool]] = [User.role == "admin"]
+    org_roles = sorted(h.removeprefix("org:") for h in holders if h.startswith("org:"))
+    if org_roles and project.access == "open":
+        parts.append(User.role.in_(org_roles))
+    roles = sorted(h.removeprefix("role:") for h in holders if h.startswith("role:"))
+    if roles:
+        parts.append(exists().where(ProjectRoleMember.organization_id == project.organization_id,
+                                    ProjectRoleMember.project_id == project.id,
+                                    ProjectRoleMember.user_id == User.id, ProjectRoleMember.role.in_(roles))
+                     .correlate_except(ProjectRoleMember))
+    if "lead" in holders and project.lead_id is not None:
+        parts.append(User.id == project.lead_id)
+    return or_(*parts)
+
+
+def users_holding(permission: Permission, project: ProjectLike) -> ColumnElement[bool]:
+    """Active users of the project's organization who hold `permission` there (browsing included)."""
+    conditions = [User.organization_id == project.organization_id, User.active.is_(True),
+                  _holders_condition(DEFAULT_SCHEME[Permission.BROWSE_PROJECTS], project)]
+    if permission is not Permission.BROWSE_PROJECTS:
+        conditions.append(_holders_condition(DEFAULT_SCHEME[permission], project))
+    return and_(*conditions)
+
+
+def users_seeing_role(role: str | None, project: ProjectLike) -> ColumnElement[bool]:
+    """Users who may read a comment restricted to project role `role` (None: everyone)."""
+    if role is None:
+        return true()
+    return or_(User.role == "admin", exists().where(
+        ProjectRoleMember.organization_id == project.organization_id, ProjectRoleMember.project_id == project.id,
+        ProjectRoleMember.user_id == User.id, ProjectRoleMember.role == role).correlate_except(ProjectRoleMember))
+
+
+def comments_visible_to(*, user_id: int | None, sees_all: bool, project_id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Comments the user may read: unrestricted ones, and those restricted to a role the user holds
+    in `project_id` (a value or a column, e.g. issues.project_id in a correlated search).
+    `sees_all` is for organization administrators; no user sees only unrestricted comments."""
+    if sees_all:
+        return true()
+    if user_id is None:
+        return Comment.visibility_role.is_(None)
+    # Correlated to the enclosing comments (and issues) rows however deeply it is nested.
+    return or_(Comment.visibility_role.is_(None), exists().where(
+        ProjectRoleMember.organization_id == Comment.organization_id, ProjectRoleMember.project_id == project_id,
+        ProjectRoleMember.user_id == user_id, ProjectRoleMember.role == Comment.visibility_role)
+        .correlate_except(ProjectRoleMember))
+
+
+def comments_in_roles(roles: frozenset[str], *, sees_all: bool) -> ColumnElement[bool]:
+    """The same for one project whose roles for the user are already known (no subquery)."""
+    if sees_all:
+        return true()
+    if not roles:
+        return Comment.visibility_role.is_(None)
+    return or_(Comment.visibility_role.is_(None), Comment.visibility_role.in_(sorted(roles)))
+

@@ -1,0 +1,185 @@
+"""PUT /v2/issues/{id}/rank on both backends: moves between any two issues write one rank and
+renumber nothing, new issues wait unranked at the bottom, long ranks trigger a rebalance that
+keeps the order, and the errors and permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tessera.agile import ranking
+from tessera.agile.lexorank import REBALANCE_LENGTH, rank_between, spread
+from tessera.agile.ranking import check_rank_issue
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.issues.service import access_issue
+from tessera.tenancy.auth import authenticate_token
+from tests.agile.board_world import backlog_keys, error, events, new_board, new_issue, ok, rank
+from tests.support import OrgHandle, fetch_rows, make_user
+
+
+def stored_ranks(database_url: str, org: OrgHandle) -> dict[int, str]:
+    rows = fetch_rows(database_url, "SELECT issue_id, rank FROM issue_ranks WHERE organization_id = :org",
+                      {"org": org.organization_id})
+    return {row["issue_id"]: row["rank"] for row in rows}
+
+
+def execute(database_url: str, sql: str, params: dict) -> None:
+    async def run() -> None:
+        database = Database(Settings(database_url=database_url))
+        try:
+            async with database.unit_of_work() as session:
+                await session.execute(text(sql), params)
+        finally:
+            await database.dispose()
+    asyncio.run(run())
+
+
+def test_moves_write_one_rank_and_new_issues_wait_at_the_bottom(client: TestClient, database_url: str,
+                                                                org: OrgHandle, project: dict) -> None:
+    h = org.headers
+    board = new_board(client, h, project)
+    issues = {n: new_issue(client, h, project, f"Issue {n}") for n in range(1, 6)}
+    keys = {n: issue["key"] for n, issue in issues.items()}
+    assert backlog_keys(client, h, board) == [keys[n] for n in (1, 2, 3, 4, 5)]
+    assert stored_ranks(database_url, org) == {}  # creating an issue writes no rank
+
+    # Before an unranked issue: the unranked ones up to it get ranks first, in their order.
+    placed = ok(rank(client, h, issues[5], rank_before=keys[2]))
+    assert backlog_keys(client, h, board) == [keys[n] for n in (1, 5, 2, 3, 4)]
+    ranks = stored_ranks(database_url, org)
+    assert set(ranks) == {issues[1]["id"], issues[2]["id"], issues[5]["id"]}
+    assert placed["rank"] == ranks[issues[5]["id"]] and ranks[issues[1]["id"]] < placed["rank"] < ranks[issues[2]["id"]]
+
+    late = new_issue(client, h, project, "Created last")
+    assert backlog_keys(client, h, board)[-1] == late["key"]
+    ok(rank(client, h, issues[1], rank_after=keys[4]))
+    ok(rank(client, h, issues[3], rank_before=keys[5]))
+    assert backlog_keys(client, h, board) == [keys[3], keys[5], keys[2], keys[4], keys[1], late["key"]]
+    before = stored_ranks(database_url, org)
+    ok(rank(client, h, issues[4], rank_after=late["key"]))
+    after = stored_ranks(database_url, org)
+    # One issue moved: its rank changed, the new neighbour got one, nothing else was renumbered.
+    assert {i for i in after if after[i] != before.get(i)} == {issues[4]["id"], late["id"]}
+    assert backlog_keys(client, h, board) == [keys[3], keys[5], keys[2], keys[1], late["key"], keys[4]]
+    assert ok(rank(client, h, issues[4], rank_after=late["key"]))["rank"] == after[issues[4]["id"]]  # no-op
+
+    ranked = events(database_url, org, "issue_ranked")
+    assert [e["aggregate_id"] for e in ranked][:2] == [issues[5]["id"], issues[1]["id"]]
+    assert ranked[0]["payload"]["rank_before"] == issues[2]["id"] and ranked[0]["payload"]["rank"] == placed["rank"]
+
+
+def test_random_moves_keep_the_order_a_list_would(client: TestClient, org: OrgHandle, project: dict) -> None:
+    h = org.headers
+    board = new_board(client, h, project)
+    issues = [new_issue(client, h, project, f"Issue {n}") for n in range(8)]
+    model = [issue["key"] for issue in issues]
+    by_key = {issue["key"]: issue for issue in issues}
+    chooser = random.Random(6)
+    for _ in range(25):
+        moving, anchor = chooser.sample(model, 2)
+        before = chooser.random() < 0.5
+        ok(rank(client, h, by_key[moving], **{"rank_before" if before else "rank_after": anchor}))
+        model.remove(moving)
+        model.insert(model.index(anchor) + (0 if before else 1), moving)
+    assert backlog_keys(client, h, board) == model
+
+
+def test_a_rank_grown_too_long_rebalances_everything_in_order(client: TestClient, database_url: str,
+                                                              org: OrgHandle, project: dict) -> None:
+    h = org.headers
+    board = new_board(client, h, project)
+    issues = [new_issue(client, h, project, f"Issue {n}") for n in range(5)]
+    ok(rank(client, h, issues[0], rank_after=issues[4]["key"]))  # ranks all five
+    order = backlog_keys(client, h, board)
+    # Two neighbours whose gap needs more digits than a rank may have.
+    tight = "h" + "z" * (REBALANCE_LENGTH - 1)
+    execute(database_url, "UPDATE issue_ranks SET rank = :rank WHERE organization_id = :org AND issue_id = :issue",
+            {"rank": f"0|{tight}", "org": org.organization_id, "issue": issues[2]["id"]})
+    execute(database_url, "UPDATE issue_ranks SET rank = :rank WHERE organization_id = :org AND issue_id = :issue",
+            {"rank": "0|i", "org": org.organization_id, "issue": issues[3]["id"]})
+    assert backlog_keys(client, h, board) == order
+    moved = ok(rank(client, h, issues[1], rank_after=issues[2]["key"]))
+    expected = [key for key in order if key != issues[1]["key"]]
+    expected.insert(expected.index(issues[2]["key"]) + 1, issues[1]["key"])
+    assert backlog_keys(client, h, board) == expected
+    ranks = stored_ranks(database_url, org)
+    assert all(value.startswith("1|") and len(value) <= 6 for value in ranks.values()), ranks
+    assert moved["rank"] == ranks[issues[1]["id"]]
+
+
+def test_rank_errors_and_permissions(client: TestClient, database_url: str, org: OrgHandle, project: dict) -> None:
+    h = org.headers
+    first, second = new_issue(client, h, project, "First"), new_issue(client, h, project, "Second")
+    assert error(rank(client, h, first, rank_before=second["key"], rank_after=second["key"]), 400)["field"] == \
+        "rank_after"
+    assert error(rank(client, h, first), 400)["field"] == "rank_before"
+    assert error(rank(client, h, first, rank_before=first["key"]), 400)["field"] == "rank_before"
+    missing = error(rank(client, h, first, rank_after="PROJ-9999"), 400)
+    assert missing["field"] == "rank_after" and missing["message"] == "The issue 'PROJ-9999' does not exist."
+    viewer = make_user(database_url, org, role="viewer")
+    assert error(rank(client, viewer.headers, first, rank_before=second["key"]), 403)["code"] == "permission_denied"
+    member = make_user(database_url, org, role="member")
+    ok(rank(client, member.headers, first, rank_after=second["key"]))
+    secret = ok(client.post("/v2/projects", json={"key": "HIDE", "name": "Hidden", "access": "private"},
+                            headers=h), 201)
+    hidden = new_issue(client, h, secret, "Hidden")
+    assert rank(client, member.headers, hidden, rank_before=first["key"]).status_code == 404
+    # An issue the caller may not see, as an anchor, reads like a missing one.
+    assert error(rank(client, member.headers, first, rank_before=hidden["key"]), 400)["message"] == \
+        f"The issue '{hidden['key']}' does not exist."
+
+
+def test_many_unranked_issues_get_ranks_in_one_statement(client: TestClient, database_url: str, org: OrgHandle,
+                                                         project: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past BISECT_UP_TO unranked issues, the database computes the ranks (INSERT ... SELECT):
+    exactly those lexorank.spread would give, under the rank after the last one."""
+    monkeypatch.setattr(ranking, "BISECT_UP_TO", 2)
+    h = org.headers
+    board = new_board(client, h, project)
+    issues = [new_issue(client, h, project, f"Issue {n}") for n in range(6)]
+    ok(rank(client, h, issues[0], rank_after=issues[5]["key"]))  # ranks 1..5 in SQL, then 0 after them
+    ranks = stored_ranks(database_url, org)
+    assert [ranks[i["id"]] for i in issues[1:]] == spread(5, bucket="0")
+    more = [new_issue(client, h, project, f"More {n}") for n in range(4)]
+    ok(rank(client, h, more[0], rank_before=more[3]["key"]))
+    head = rank_between(ranks[issues[0]["id"]], None)
+    ranks = stored_ranks(database_url, org)
+    assert [ranks[i["id"]] for i in more[1:]] == [head + suffix.split("|")[1] for suffix in spread(3, bucket="0")]
+    assert backlog_keys(client, h, board) == [i["key"] for i in (*issues[1:], issues[0], more[1], more[2], more[0],
+                                                                  more[3])]
+
+
+def test_concurrent_moves_into_one_gap_all_land(client: TestClient, database_url: str, org: OrgHandle,
+                                                project: dict) -> None:
+    """Eight writers move eight issues right after the same issue at once: each waits for the
+    organization's rank lock, so none picks a rank another took, and all of them succeed."""
+    h = org.headers
+    board = new_board(client, h, project)
+    first, last = new_issue(client, h, project, "First"), new_issue(client, h, project, "Last")
+    ok(rank(client, h, last, rank_after=first["key"]))
+    movers = [new_issue(client, h, project, f"Mover {n}") for n in range(8)]
+
+    async def move_all() -> list[object]:
+        database = Database(Settings(database_url=database_url))
+
+        async def move(issue: dict) -> str | None:
+            async with database.unit_of_work() as session:
+                actor = await authenticate_token(session, org.token, touch=False)
+                moving, project_row = await access_issue(session, actor, issue["id"])
+                return await check_rank_issue(session, actor=actor, issue=moving, project=project_row,
+                                              rank_after=first["id"])
+        try:
+            return await asyncio.gather(*(move(issue) for issue in movers), return_exceptions=True)
+        finally:
+            await database.dispose()
+
+    results = asyncio.run(move_all())
+    assert all(isinstance(result, str) for result in results), results
+    assert len(set(results)) == len(movers)
+    order = backlog_keys(client, h, board)
+    assert order[0] == first["key"] and order[-1] == last["key"]
+    assert sorted(order[1:-1]) == sorted(m["key"] for m in movers)
