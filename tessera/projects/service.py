@@ -173,4 +173,8 @@ async def check_set_role_members(session: AsyncSession, *, actor: Actor, project
         session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
                                       user_id=user_id, role=role))
     await session.flush()
+    # Live subscriptions re-check access to the project at once on this event.
+    await emit(session, organization_id=actor.organization_id, event_type="project_roles_changed",
+               aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
+               payload={"project_id": project.id, "role": role, "user_ids": wanted})
     return wanted

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from tessera.events.outbox import emit
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import ORG_ROLES, ApiToken, Organization, User
@@ -140,6 +141,8 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
         if not display_name or len(display_name) > 255:
             raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
         user.display_name = display_name
+    access_changed = (role is not None and _check_role(role) != user.role) or (
+        active is not None and active != user.active)
     if role is not None:
         user.role = _check_role(role)
     if active is not None:
@@ -149,6 +152,12 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
             raise InvalidInput("A password has 8 to 1024 characters.", field="password")
         user.password_hash = hash_password(password)
     await session.flush()
+    if access_changed:
+        # Live subscriptions re-check access at once on this event instead of at their cache's expiry.
+        await emit(session, organization_id=user.organization_id,
+                   event_type="user_deactivated" if active is False else "user_updated", aggregate_type="user",
+                   aggregate_id=user.id, actor_id=actor.user_id,
+                   payload={"user_id": user.id, "role": user.role, "active": user.active})
     return user
 
 
