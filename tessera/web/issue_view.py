@@ -71,8 +71,8 @@ async def activity(session: AsyncSession, actor: Actor, issue: Issue, project: P
         view["can_edit"] = not view["deleted"] and (own or may[Permission.EDIT_ALL_COMMENTS])
         view["can_delete"] = not view["deleted"] and (own or may[Permission.DELETE_ALL_COMMENTS])
         view["can_reply"] = not view["deleted"] and may[Permission.ADD_COMMENTS]
-    roles = PROJECT_ROLES if actor.is_org_admin else tuple(
-        r for r in PROJECT_ROLES if r in await load_project_roles(session, actor, project.id))
+    held = () if actor.is_org_admin else await load_project_roles(session, actor, project.id)
+    roles = PROJECT_ROLES if actor.is_org_admin else tuple(r for r in PROJECT_ROLES if r in held)
     thread = [(view, min(depth, MAX_INDENT)) for view, depth in thread_order(views, roots_newest_first=True)]
     return {"thread": thread, "comment_total": total, "may_comment": may[Permission.ADD_COMMENTS],
             "comment_roles": roles}

@@ -170,3 +170,46 @@ def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ig
     page.click("text=Sign out")
     expect(page).to_have_url(f"{base}/signin")
     page.close()
+
+
+def _signed_in_page(browser, live_server: LiveServer, email: str, password: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/signin")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/projects")
+    return page
+
+
+def test_the_issue_page_shows_viewers_typing_and_changes_live(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    base, bea_email, bea_password = live_server.url, f"bea-{uuid.uuid4().hex[:6]}@example.test", "bea-password-123"
+    created = httpx.post(f"{base}/v2/users", headers=live_server.headers,
+                         json={"email": bea_email, "name": "Bea Builder", "password": bea_password})
+    assert created.status_code == 201, created.text
+    issue = httpx.post(f"{base}/v2/issues", headers=live_server.headers,
+                       json={"project_id": "SHOP", "issue_type": "Task", "summary": "Watched together"}).json()
+    ada = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    bea = _signed_in_page(browser, live_server, bea_email, bea_password)
+    ada.goto(f"{base}/browse/{issue['key']}")
+    expect(ada.locator("#live-bar.connected")).to_be_attached()
+    bea.goto(f"{base}/browse/{issue['key']}")
+
+    expect(ada.locator(".live-viewers")).to_have_text("Also viewing: Bea Builder")
+    expect(bea.locator(".live-viewers")).to_have_text("Also viewing: Ada Admin")
+    bea.locator(".comment-form textarea[name=body]").type("Looking")
+    expect(ada.locator(".live-typing")).to_have_text("Bea Builder is typing…")
+
+    changed = httpx.put(f"{base}/v2/issues/{issue['id']}", auth=(bea_email, bea_password),
+                        json={"summary": "Changed while Ada looked"})
+    assert changed.status_code == 200, changed.text
+    expect(ada.locator(".live-changed")).to_contain_text("Bea Builder changed summary.")
+    expect(bea.locator(".live-changed")).to_be_hidden()  # one's own change is no news
+    ada.click(".live-changed >> text=Reload")
+    expect(ada.locator("#field-summary")).to_have_text("Changed while Ada looked")
+    bea.close()
+    expect(ada.locator(".live-viewers")).to_be_hidden()

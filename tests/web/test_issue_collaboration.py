@@ -74,3 +74,17 @@ def test_watch_and_vote_buttons(web: TestClient, csrf: str, database_url: str, o
         "project_id": issue["project"]["id"], "issue_type": "Task", "summary": "Not mine"}).json()
     voted = web.post(f"/browse/{theirs['key']}/vote", data={"csrf_token": csrf, "action": "vote"}, headers=HTMX)
     assert voted.status_code == 200 and '>Remove vote <span class="count vote-count">1</span>' in voted.text
+
+
+def test_members_and_viewers_see_the_issue_page_with_its_live_bar(web: TestClient, database_url: str,
+                                                                  org: OrgHandle, issue: dict) -> None:
+    """Not only admins: the page (comment roles, live bar) renders for every role that may browse."""
+    for role in ("member", "viewer"):
+        user = make_user(database_url, org, role=role, password="a-password-of-" + role)
+        web.cookies.clear()
+        signed_in = web.post("/signin", data={"email": user.email, "password": "a-password-of-" + role},
+                             follow_redirects=False)
+        assert signed_in.status_code == 303, signed_in.text
+        page = web.get(f"/browse/{issue['key']}")
+        assert page.status_code == 200, page.text
+        assert f'data-issue-id="{issue["id"]}"' in page.text and f'data-user-id="{user.user_id}"' in page.text
