@@ -51,10 +51,16 @@ async def emit(session: AsyncSession, *, organization_id: int, event_type: str, 
         organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
         aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at,
         attempts=0))).scalar_one()
-    session.info.setdefault(EMITTED, []).append(EmittedEvent(
+    remember_emitted(session, EmittedEvent(
         id=event_id, organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
         aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at))
     return event_id
+
+
+def remember_emitted(session: AsyncSession, event: EmittedEvent) -> None:
+    """For writers that insert an outbox row themselves (as part of a larger statement): hand it
+    to the commit listeners exactly as `emit` does."""
+    session.info.setdefault(EMITTED, []).append(event)
 
 
 async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)

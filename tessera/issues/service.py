@@ -3,18 +3,20 @@ event in the caller's transaction, so the change, its history and its event comm
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Insert, String, bindparam, cast, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from tessera.events.outbox import emit
+from tessera.events.outbox import EmittedEvent, emit, remember_emitted
 from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.creation_sql import CREATE_ISSUE
 from tessera.issues.fields import (
     IssueState,
     check_due_date,
@@ -51,9 +53,6 @@ _COMPONENTS = IssueComponent.__table__
 _VERSIONS = IssueVersion.__table__
 _VALUES = CustomFieldValue.__table__
 _PROJECTS = Project.__table__
-_NEW_ISSUE_COLUMNS = ("organization_id", "project_id", "issue_type_id", "summary", "description", "status_id",
-                      "priority_id", "workflow_id", "assignee_id", "reporter_id", "creator_id", "parent_id",
-                      "due_date", "created_at", "updated_at", "version")
 _INSERT_ISSUE = insert(_ISSUES).returning(_ISSUES.c.id)
 _WITH_PROJECT = select(Issue, Project).join(Project, Project.id == Issue.project_id)
 _ISSUE_BY_ID = _WITH_PROJECT.where(Issue.organization_id == bindparam("org"), Issue.id == bindparam("id"))
@@ -62,22 +61,6 @@ _NEXT_NUMBER = (update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project"),
                                          _PROJECTS.c.organization_id == bindparam("org"))
                 .values(issue_counter=_PROJECTS.c.issue_counter + 1, updated_at=bindparam("now"))
                 .returning(_PROJECTS.c.issue_counter))
-
-
-def _numbered_insert() -> Insert:
-    """PostgreSQL: take the project's next number and insert the issue in one statement (a
-    data-modifying CTE), one round trip instead of two while the counter row is locked."""
-    counter = _NEXT_NUMBER.cte("next_number")
-    number = counter.c.issue_counter
-    columns = [*_NEW_ISSUE_COLUMNS, "number", "key"]
-    # Prefixed names: unprefixed ones would also read as SET values of the projects UPDATE.
-    values = [bindparam(f"new_{name}", type_=_ISSUES.c[name].type) for name in _NEW_ISSUE_COLUMNS]
-    key = bindparam("key_prefix", type_=String) + cast(number, String)
-    return (insert(_ISSUES).from_select(columns, select(*values, number, key).select_from(counter))
-            .returning(_ISSUES.c.id, _ISSUES.c.number, _ISSUES.c.key))
-
-
-_NUMBERED_INSERT = _numbered_insert()
 
 
 def workflow_for_new_issue(catalog: OrgCatalog, project: Project, issue_type_id: int, ref: object | None
@@ -274,27 +257,51 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
         priority_id=scalars["priority_id"], workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"),
         reporter_id=scalars.get("reporter_id"), creator_id=actor.user_id, parent_id=scalars.get("parent_id"),
         due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1)
+    watchers = sorted({user_id for user_id in (values["reporter_id"], values["assignee_id"]) if user_id})
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        row = (await connection.execute(_NUMBERED_INSERT, {
-            **{f"new_{name}": value for name, value in values.items()}, "project": project.id, "org": project.organization_id, "now": at,
-            "key_prefix": f"{project.key}-"})).one()
-        issue_id, number, key = row
-    else:
-        number = (await connection.execute(_NEXT_NUMBER, {
-            "project": project.id, "org": project.organization_id, "now": at})).scalar_one()
-        key = f"{project.key}-{number}"
-        issue_id = (await connection.execute(_INSERT_ISSUE, {**values, "number": number, "key": key})).scalar_one()
+        return await _create_in_one_statement(session, connection, actor=actor, project=project, state=state,
+                                              values=values, watchers=watchers, at=at)
+    number = (await connection.execute(_NEXT_NUMBER, {
+        "project": project.id, "org": project.organization_id, "now": at})).scalar_one()
+    key = f"{project.key}-{number}"
+    issue_id = (await connection.execute(_INSERT_ISSUE, {**values, "number": number, "key": key})).scalar_one()
+    issue = _persistent_issue(session, issue_id, number, key, values)
+    await write_children(session, issue, state, replace=False)
+    await auto_watch(session, issue, watchers, at)
+    await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
+               aggregate_id=issue.id, actor_id=actor.user_id, payload=_created_payload(issue, actor, at))
+    return issue
+
+
+async def _create_in_one_statement(session: AsyncSession, connection: AsyncConnection, *, actor: Actor,
+                                   project: Project, state: IssueState, values: dict, watchers: list[int],
+                                   at: datetime) -> Issue:
+    """PostgreSQL: number, issue, labels, watchers and outbox event in one statement (creation_sql)."""
+    row = (await connection.execute(CREATE_ISSUE, {
+        "org": actor.organization_id, "project": project.id, "actor": actor.user_id, "now": at,
+        "key_prefix": f"{project.key}-", "labels": list(state.labels or ()), "watchers": watchers,
+        "timestamp": at.isoformat(), **{name: values[name] for name in (
+            "issue_type_id", "summary", "description", "status_id", "priority_id", "workflow_id", "assignee_id",
+            "reporter_id", "creator_id", "parent_id", "due_date")}})).one()
+    issue = _persistent_issue(session, row.id, row.number, row.key, values)
+    await write_children(session, issue, dataclasses.replace(state, labels=None), replace=False)
+    remember_emitted(session, EmittedEvent(
+        id=row.event_id, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
+        aggregate_id=issue.id, actor_id=actor.user_id, payload=_created_payload(issue, actor, at), created_at=at))
+    return issue
+
+
+def _persistent_issue(session: AsyncSession, issue_id: int, number: int, key: str, values: dict) -> Issue:
     issue = Issue(id=issue_id, number=number, key=key, resolution_id=None, resolved_at=None, **values)
     make_transient_to_detached(issue)
     session.add(issue)  # persistent without a second INSERT, so later steps may refresh it
-    await write_children(session, issue, state, replace=False)
-    await auto_watch(session, issue, (issue.reporter_id, issue.assignee_id), at)
-    await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": project.id,
-                   "user_id": actor.user_id, "timestamp": at.isoformat()})
     return issue
+
+
+def _created_payload(issue: Issue, actor: Actor, at: datetime) -> dict:
+    return {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
+            "user_id": actor.user_id, "timestamp": at.isoformat()}
 
 
 def _conflict(issue: Issue, expected: int, *, precondition: bool, conflicting: list[str]) -> Conflict:
