@@ -26,7 +26,7 @@ from tessera.issues.fields import (
     resolve_parts,
     resolve_user,
 )
-from tessera.issues.history import field_changes_payload, record_changes
+from tessera.issues.history import field_changes_payload, record_change_and_events
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import (
     CustomFieldValue,
@@ -356,12 +356,10 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
     await write_children(session, issue, new, replace=True)
     if changed_scalars.get("assignee_id"):
         await auto_watch(session, issue, (changed_scalars["assignee_id"],), at)
-    await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
-    await emit(session, organization_id=issue.organization_id, event_type="issue_updated", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                   "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
-                   "timestamp": at.isoformat(), "version": issue.version})
+    await record_change_and_events(session, issue=issue, author_id=actor.user_id, changes=changes, at=at, events=[
+        ("issue_updated", {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
+                           "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
+                           "timestamp": at.isoformat(), "version": issue.version})])
     return issue
 
 

@@ -17,7 +17,7 @@ from tessera.events.outbox import emit
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment
 from tessera.issues.fields import IssueState
-from tessera.issues.history import FieldChange, field_changes_payload, record_changes
+from tessera.issues.history import FieldChange, field_changes_payload, record_change_and_events, record_changes
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.rule_facts import (
@@ -189,17 +189,13 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
     await write_children(session, issue, new_state, replace=True)
     if row.get("assignee_id"):  # a screen field or an `assign` post-function
         await auto_watch(session, issue, (row["assignee_id"],), at)
-    await record_changes(session, issue=issue, author_id=actor.user_id, changes=changes, at=at)
     base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
             "user_id": actor.user_id, "timestamp": at.isoformat()}
-    await emit(session, organization_id=issue.organization_id, event_type="status_changed", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   **base, "transition": {"id": plan.transition_id, "name": plan.transition_name},
-                   "field_changes": field_changes_payload(changes), "version": issue.version})
-    for event in plan.events:
-        await emit(session, organization_id=issue.organization_id, event_type=event, aggregate_type="issue",
-                   aggregate_id=issue.id, actor_id=actor.user_id,
-                   payload={**base, "transition": {"id": plan.transition_id, "name": plan.transition_name}})
+    transition = {"id": plan.transition_id, "name": plan.transition_name}
+    await record_change_and_events(session, issue=issue, author_id=actor.user_id, changes=changes, at=at, events=[
+        ("status_changed", {**base, "transition": transition, "field_changes": field_changes_payload(changes),
+                            "version": issue.version}),
+        *((event, {**base, "transition": transition}) for event in plan.events)])
     for body in [*plan.comments, *([comment] if comment else [])]:
         await check_add_comment(session, actor=actor, issue=issue, project=project, body=body, at=at)
     if plan.parent_status_id is not None and issue.parent_id is not None:
