@@ -161,3 +161,21 @@ async def time_spent_by_issue(session: AsyncSession, organization_id: int, issue
         Worklog.organization_id == organization_id, Worklog.issue_id.in_(list(issue_ids)))
         .group_by(Worklog.issue_id))
     return {issue_id: int(total) for issue_id, total in rows.all()}
+
+
+async def worklogs_by_issue(session: AsyncSession, organization_id: int, issue_ids: Sequence[int], *,
+                            per_issue: int = 20) -> dict[int, tuple[list[Worklog], int]]:
+    """For a page of issues: each one's first `per_issue` worklogs (by start) and its total, in
+    one query."""
+    if not issue_ids:
+        return {}
+    rows = await session.scalars(select(Worklog).where(
+        Worklog.organization_id == organization_id, Worklog.issue_id.in_(list(issue_ids)))
+        .order_by(Worklog.issue_id, Worklog.started_at, Worklog.id))
+    found: dict[int, tuple[list[Worklog], int]] = {}
+    for worklog in rows.all():
+        shown, total = found.get(worklog.issue_id, ([], 0))
+        if len(shown) < per_issue:
+            shown.append(worklog)
+        found[worklog.issue_id] = (shown, total + 1)
+    return found

@@ -20,6 +20,7 @@ from tessera.api.jira import (
     issues,
     links,
     meta,
+    permissions,
     projects,
     search,
     sprints,
@@ -33,7 +34,7 @@ from tessera.api.jira.errors import install_jira_error_handlers
 CORE_PREFIXES = ("/api/2", "/api/latest")
 # `meta` first: /issue/createmeta must win over /issue/{issue}.
 CORE_ROUTERS = (meta, users, issues, transitions, comments, watchers, worklogs, links, attachments, search, filters,
-                catalog, projects)
+                catalog, projects, permissions)
 
 
 class IgnoreTrailingSlash:

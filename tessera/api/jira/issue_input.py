@@ -35,6 +35,7 @@ class IssueChanges:
     values: dict[str, Any] = field(default_factory=dict)  # IssueCreate / IssueUpdate keywords
     comments: list[dict[str, Any]] = field(default_factory=list)  # {"body", "visibility"}
     worklogs: list[dict[str, Any]] = field(default_factory=list)  # Jira worklog bodies
+    links: list[dict[str, Any]] = field(default_factory=list)  # {"type", "outwardIssue" | "inwardIssue"}
 
 
 def _part_ref(item: object) -> object:
@@ -132,6 +133,15 @@ class _Translator:
                     raise InvalidInput("Worklogs are only added: [{\"add\": {\"timeSpent\": \"1h\"}}].")
                 self.changes.worklogs.append(op["add"])
             return
+        if name == "issuelinks":
+            for op in operations:
+                link = op.get("add")
+                if not isinstance(link, dict) or not isinstance(link.get("type"), dict | str) or \
+                        (link.get("outwardIssue") is None) == (link.get("inwardIssue") is None):
+                    raise InvalidInput("Links are only added: [{\"add\": {\"type\": {\"name\": \"Blocks\"}, "
+                                       "\"outwardIssue\": {\"key\": \"ABC-1\"}}}].")
+                self.changes.links.append(link)
+            return
         found = find_field(self.catalog, name)
         multi = name in LISTS or (found is not None and found.definition is not None
                                   and found.definition.field_type == "multi_select")
@@ -183,7 +193,7 @@ def needs_current(update: object) -> bool:
     """Whether an `update` adds to or removes from a list (so the current values must be read)."""
     return isinstance(update, dict) and any(
         isinstance(ops, list) and any(isinstance(op, dict) and ({"add", "remove"} & op.keys()) for op in ops)
-        for name, ops in update.items() if name not in ("comment", "worklog"))
+        for name, ops in update.items() if name not in ("comment", "worklog", "issuelinks"))
 
 
 def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:

@@ -30,7 +30,7 @@ from tessera.collaboration.summaries import (
     vote_counts,
     watch_counts,
 )
-from tessera.collaboration.worklogs import format_duration, list_worklogs, time_spent_by_issue
+from tessera.collaboration.worklogs import format_duration, time_spent_by_issue, worklogs_by_issue
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.markup import render_body
 from tessera.issues.models import Comment, Issue
@@ -107,7 +107,7 @@ class _Extras:
         self.watches: dict = {}
         self.votes: dict = {}
         self.attachments: dict[int, list] = {}
-        self.worklogs: dict[int, tuple[Sequence, int]] = {}
+        self.worklogs: dict[int, tuple[list, int]] = {}
         self.time_spent: dict[int, int] = {}
         self.ranks: dict[int, str] = {}
         self.users: dict = {}
@@ -125,7 +125,7 @@ class _Extras:
         if selection.has("attachment"):
             self.attachments = await attachments_by_issue(session, org, ids)
         if selection.has("worklog"):
-            self.worklogs = {issue.id: await list_worklogs(session, issue=issue, max_results=20) for issue in issues}
+            self.worklogs = await worklogs_by_issue(session, org, ids, per_issue=20)
         if selection.has("timespent"):
             self.time_spent = await time_spent_by_issue(session, org, ids)
         if selection.has(RANK_FIELD):

@@ -68,6 +68,9 @@ def test_boards_sprints_backlog_and_rank(jira: JIRA, keys: list[str]) -> None:
     assert closed["state"] == "closed" and closed["completeDate"]
     assert jira.sprint(sprint.id).state == "closed"
     assert jira.search_issues(f"sprint = {sprint.id}", json_result=True)["total"] == 1  # the done one stays
+    epic = jira.create_issue(project="WEB", summary="Wallets", issuetype={"name": "Epic"})
+    jira.add_issues_to_epic(epic.id, [keys[3]])
+    assert jira.issue(keys[3]).fields.parent.key == epic.key
     with pytest.raises(JIRAError) as no_board:
         jira.create_sprint("Nowhere", 999_999)
     assert no_board.value.status_code == 400

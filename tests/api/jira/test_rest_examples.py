@@ -68,6 +68,38 @@ def test_error_shapes(jira_url: str, rest: httpx.Client, org: OrgHandle, project
     assert bad_jql.status_code == 400
     assert bad_jql.json()["errorMessages"][0].startswith("Error in the JQL Query:")
     no_token = rest.post("/rest/api/2/issue/WEB-1/attachments", files={"file": ("a.txt", b"x")})
-    assert no_token.status_code in (403, 404)
+    assert no_token.status_code == 403 and "X-Atlassian-Token" in no_token.json()["errorMessages"][0]
     v2_still_native = rest.get("/v2/issues/WEB-999")
     assert v2_still_native.status_code == 404 and "error" in v2_still_native.json()
+
+
+def test_legacy_createmeta_permissions_and_links_in_update(rest: httpx.Client, project: dict,
+                                                           member: UserHandle) -> None:
+    meta = rest.get("/rest/api/2/issue/createmeta", params={
+        "projectKeys": "WEB", "issuetypeNames": "Bug", "expand": "projects.issuetypes.fields"}).json()
+    [web] = meta["projects"]
+    [bug] = web["issuetypes"]
+    assert web["key"] == "WEB" and bug["name"] == "Bug"
+    assert bug["fields"]["summary"]["required"] is True and bug["fields"]["project"]["required"] is True
+    assert bug["fields"]["labels"]["operations"] == ["add", "set", "remove"]
+
+    mine = rest.get("/rest/api/2/mypermissions", params={"projectKey": "WEB"}).json()["permissions"]
+    assert mine["BROWSE_PROJECTS"]["havePermission"] is True and mine["ADMINISTER"]["type"] == "GLOBAL"
+    member_view = httpx.get(f"{rest.base_url}/rest/api/2/mypermissions", params={"permissions": "DELETE_ISSUES"},
+                            auth=(member.email, member.token)).json()["permissions"]
+    assert member_view == {"DELETE_ISSUES": member_view["DELETE_ISSUES"]}
+    assert member_view["DELETE_ISSUES"]["havePermission"] is False
+
+    first = rest.post("/rest/api/2/issue", json={"fields": {"project": {"key": "WEB"}, "summary": "Outage",
+                                                            "issuetype": {"name": "Bug"}}}).json()
+    second = rest.post("/rest/api/2/issue", json={
+        "fields": {"project": {"key": "WEB"}, "summary": "Status page", "issuetype": {"name": "Task"}},
+        "update": {"issuelinks": [{"add": {"type": {"name": "Blocks"}, "inwardIssue": {"key": first["key"]}}}]}})
+    assert second.status_code == 201, second.text
+    links = rest.get(f"/rest/api/2/issue/{first['key']}", params={"fields": "issuelinks"}).json()
+    [link] = links["fields"]["issuelinks"]
+    assert link["type"]["name"] == "Blocks" and link["outwardIssue"]["key"] == second.json()["key"]
+    automatic = rest.put(f"/rest/api/latest/issue/{first['key']}/assignee", json={"name": "-1"})
+    assert automatic.status_code == 204  # Jira's "Automatic": the project lead
+    assert rest.get(f"/rest/api/2/issue/{first['key']}").json()["fields"]["assignee"]["accountId"] == str(
+        project["lead_id"])
