@@ -3,7 +3,8 @@ its error handlers (Jira's error shape) apply to /rest/* only, while /v2 keeps i
 It shares the main app's state (settings, database, rate limiter, object store).
 
 `/rest/api/latest/…` serves the same routes as `/rest/api/2/…` (the `jira` client uses it for
-a few calls, e.g. assigning)."""
+a few calls, e.g. assigning). Other `/rest/…` APIs (Jira's webhooks) belong in this app too:
+the mount answers every path under /rest."""
 
 from __future__ import annotations
 

@@ -83,6 +83,8 @@ async def create_bulk(request: Request, ctx: Ctx) -> JSONResponse:
     updates = body.get("issueUpdates")
     if not isinstance(updates, list) or not updates or len(updates) > MAX_BULK:
         raise InvalidInput(f"'issueUpdates' is a list of 1 to {MAX_BULK} issues.", field="issueUpdates")
+    async with ctx.transaction(write=False):
+        pass  # an unauthenticated request is refused as a whole, not issue by issue
     links = Links(ctx.settings.base_url)
     created: list[dict] = []
     errors: list[dict] = []

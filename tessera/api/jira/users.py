@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
 
@@ -46,7 +47,8 @@ async def myself(ctx: Ctx) -> dict:
 async def current_session(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
-    return {"self": f"{Links(ctx.settings.base_url).api}/user?username={user.email}", "name": user.email,
+    return {"self": f"{Links(ctx.settings.base_url).api}/user?username={quote(user.email, safe='')}",
+            "name": user.email,
             "loginInfo": {"failedLoginCount": 0, "loginCount": 1}}
 
 
