@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from tessera import __version__
+from tessera.api.jira import attachments as jira_attachments
+from tessera.api.jira.app import create_jira_app
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.routers import (
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile):
         app.include_router(module.router)
+    app.mount("/rest", create_jira_app(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
     web_pages.mount_static(app)
@@ -99,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Uploads may carry one attachment at its size limit (plus multipart framing).
     upload_bytes = settings.attachment_max_bytes + attachments.MULTIPART_OVERHEAD
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
-                       overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes)])
+                       overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
+                                  (jira_attachments.UPLOAD_PATH, upload_bytes)])
     return app
 
 

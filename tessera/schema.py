@@ -2,6 +2,7 @@
 
 from tessera.agile import models as _agile  # noqa: F401
 from tessera.collaboration import attachment_models as _attachments  # noqa: F401
+from tessera.collaboration import worklog_models as _worklogs  # noqa: F401
 from tessera.collaboration.live import models as _live  # noqa: F401
 from tessera.db.base import Base
 from tessera.events import models as _events  # noqa: F401

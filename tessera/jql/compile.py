@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy import and_, case, column, exists, false, func, literal, not_, or_, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.models import (
@@ -39,6 +39,9 @@ from tessera.jql.plan import (
 )
 from tessera.projects.models import CustomFieldDefinition, Project
 from tessera.tenancy.models import User
+
+# Agile ranks (tessera.agile owns the table; the layers keep jql from importing it).
+_RANKS = table("issue_ranks", column("organization_id"), column("issue_id"), column("rank"))
 
 Condition = ColumnElement[bool]
 _COMPARE = {"lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}
@@ -268,6 +271,9 @@ class Compiler:
             return [func.lower(Issue.summary)]
         if kind == "votes":
             return [self._vote_count()]
+        if kind == "rank":  # ranked issues by rank, then the unranked oldest first (tessera.agile.ranking)
+            return [select(_RANKS.c.rank).where(_RANKS.c.organization_id == self.org,
+                                                _RANKS.c.issue_id == Issue.id).scalar_subquery(), Issue.created_at]
         if kind == "custom":
             column = _CUSTOM_COLUMN.get(field.custom_type or "", CustomFieldValue.value_ref)
             value = func.lower(column) if field.custom_type == "text" else column

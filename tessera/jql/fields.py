@@ -83,6 +83,8 @@ def _system() -> dict[str, FieldDef]:
         (("issuelinktype",), FieldDef("issueLinkType", "linktype", ID_OPS, sortable=False)),
         (("filter", "request", "savedfilter", "searchrequest"), FieldDef("filter", "filter", EQ | IN,
                                                                          sortable=False)),
+        # The agile global order: ORDER BY only, as in Jira Software (boards' filters end with it).
+        (("rank",), FieldDef("Rank", "rank", frozenset())),
     ]
     return {alias: field for aliases, field in fields for alias in aliases}
 

@@ -1,0 +1,101 @@
+"""/rest/api/2/issue/{issue}/attachments (multipart upload, `X-Atlassian-Token: no-check`),
+/rest/api/2/attachment/{id} (metadata, delete), /attachment/content/{id} (the bytes) and
+/attachment/meta. Same storage, quota and safety rules as /v2 (tessera.collaboration)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from tessera.api.jira.issue_json import attachment_json
+from tessera.api.jira.shapes import Links
+from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
+from tessera.collaboration.attachments import (
+    access_attachment,
+    check_add_attachments,
+    check_delete_attachment,
+    check_may_attach,
+    discard_objects,
+    put_staged_files,
+)
+from tessera.collaboration.sniffing import may_render_inline
+from tessera.collaboration.staging import MultipartReader
+from tessera.collaboration.storage import ObjectMissing
+from tessera.errors import NotFound, PermissionDenied
+from tessera.issues.service import access_issue
+from tessera.issues.views import UserBrief
+from tessera.tenancy.service import users_by_id
+
+router = APIRouter()
+Ctx = Annotated[RequestContext, Depends(request_context)]
+UPLOAD_PATH = re.compile(r"/rest/api/(2|latest)/issue/[^/]+/attachments/?")
+
+
+@router.post("/issue/{issue_ref}/attachments")
+async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Store) -> JSONResponse:
+    """As Jira: the `X-Atlassian-Token: no-check` header is required (XSRF protection), the
+    files are `file` parts, the answer is a JSON array of the new attachments (200)."""
+    if request.headers.get("x-atlassian-token", "").lower() != "no-check":
+        raise PermissionDenied("XSRF check failed: send the header X-Atlassian-Token: no-check.")
+    async with ctx.transaction(write=False) as (session, actor):
+        issue, project = await access_issue(session, actor, issue_ref)
+        usage = await check_may_attach(session, actor=actor, project=project)
+    reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
+    files = await reader.read(request.stream())
+    try:
+        uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
+        try:
+            async with ctx.database.unit_of_work() as session:
+                issue, project = await access_issue(session, actor, issue.id)
+                attachments = await check_add_attachments(session, actor=actor, issue=issue, project=project,
+                                                          uploads=uploads)
+        except BaseException:
+            await discard_objects(store, [u.stored.key for u in uploads])
+            raise
+    finally:
+        for staged in files:
+            staged.close()
+    authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
+    links = Links(ctx.settings.base_url)
+    return JSONResponse([attachment_json(links, a, authors) for a in attachments])
+
+
+@router.get("/attachment/meta")
+async def attachment_meta(ctx: Ctx) -> dict:
+    return {"enabled": True, "uploadLimit": ctx.settings.attachment_max_bytes}
+
+
+@router.get("/attachment/{attachment_id}")
+async def get_attachment(attachment_id: str, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        attachment, _, _ = await access_attachment(session, actor, attachment_id)
+        authors = await users_by_id(session, actor.organization_id, {attachment.author_id} - {None})
+    return attachment_json(Links(ctx.settings.base_url), attachment, authors)
+
+
+@router.get("/attachment/content/{attachment_id}")
+async def attachment_content(attachment_id: str, ctx: Ctx, store: Store) -> Response:
+    async with ctx.transaction() as (session, actor):
+        attachment, _, _ = await access_attachment(session, actor, attachment_id)
+    try:
+        chunks = await store.open(attachment.storage_key, start=0, end=attachment.size - 1)
+    except ObjectMissing:
+        raise NotFound("The attachment's content is missing from storage.") from None
+    headers = {**SAFE_HEADERS, "Content-Length": str(attachment.size),
+               "Content-Disposition": content_disposition(attachment.filename,
+                                                          inline=may_render_inline(attachment.content_type))}
+    return StreamingResponse(chunks, media_type=attachment.content_type, headers=headers)
+
+
+@router.delete("/attachment/{attachment_id}", status_code=204)
+async def delete_attachment(attachment_id: str, ctx: Ctx, store: Store) -> Response:
+    async with ctx.transaction() as (session, actor):
+        attachment, issue, project = await access_attachment(session, actor, attachment_id)
+        key = await check_delete_attachment(session, actor=actor, attachment=attachment, issue=issue,
+                                            project=project)
+    await discard_objects(store, [key])
+    return Response(status_code=204)

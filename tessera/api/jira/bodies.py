@@ -1,0 +1,60 @@
+"""Reading Jira request bodies. Jira's bodies are loose (extra keys, ids as strings or numbers,
+`null` for absent), so they are read as JSON and checked field by field by the translators,
+which raise InvalidInput naming Jira's field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from tessera.errors import InvalidInput
+
+
+async def json_body(request: Request, *, required: bool = True) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise InvalidInput("The request body is required.", code="empty_body")
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("Unexpected character in the request body: it is not valid JSON.",
+                           code="malformed_json") from None
+
+
+async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
+    body = await json_body(request, required=required)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.", code="malformed_json")
+    return body
+
+
+def ref_of(value: object, *keys: str) -> object:
+    """The first of `keys` present in a Jira reference object (`{"id": "1"}`, `{"key": "ABC-1"}`),
+    or the value itself when it is a plain id or name."""
+    if isinstance(value, dict):
+        for key in keys:
+            if value.get(key) not in (None, ""):
+                return value[key]
+        return None
+    return value
+
+
+def as_int(value: object, *, field: str, default: int | None = None, minimum: int = 0,
+           maximum: int = 1_000_000) -> int:
+    if value is None or value == "":
+        if default is None:
+            raise InvalidInput(f"'{field}' is required.", field=field)
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"'{field}' must be a number.", field=field) from None
+    if not minimum <= number <= maximum:
+        raise InvalidInput(f"'{field}' must be between {minimum} and {maximum}.", field=field)
+    return number

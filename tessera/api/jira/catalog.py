@@ -1,0 +1,147 @@
+"""/rest/api/2 catalogs: field, priority, status, statuscategory, issuetype, resolution, label,
+and the scheme lists the `jira` client reads before creating a project."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from tessera.api.jira.fields import all_fields
+from tessera.api.jira.shapes import (
+    CATEGORIES,
+    NO_CATEGORY,
+    Links,
+    category_json,
+    issuetype_json,
+    page,
+    priority_json,
+    resolution_json,
+    status_json,
+)
+from tessera.api.rest.context import RequestContext, request_context
+from tessera.collaboration.summaries import distinct_labels
+from tessera.errors import NotFound
+from tessera.issues.catalog import OrgCatalog, catalog_for
+
+router = APIRouter()
+Ctx = Annotated[RequestContext, Depends(request_context)]
+DEFAULT_SCHEME_ID = 10000
+
+
+async def _catalog(ctx: RequestContext) -> OrgCatalog:
+    async with ctx.transaction() as (session, actor):
+        return await catalog_for(session, actor)
+
+
+def _one(entries: list[dict[str, Any]], ref: str, what: str) -> dict[str, Any]:
+    wanted = ref.strip().casefold()
+    found = next((e for e in entries if e["id"] == ref.strip() or str(e["name"]).casefold() == wanted), None)
+    if found is None:
+        raise NotFound(f"The {what} with id '{ref[:40]}' does not exist")
+    return found
+
+
+def _priorities(links: Links, catalog: OrgCatalog) -> list[dict[str, Any]]:
+    return [{**priority_json(links, p.id, p.name, p.color), "description": ""} for p in catalog.priorities]
+
+
+def _statuses(links: Links, catalog: OrgCatalog) -> list[dict[str, Any]]:
+    return [status_json(links, s.id, s.name, s.category, s.description) for s in catalog.statuses]
+
+
+def _types(links: Links, catalog: OrgCatalog) -> list[dict[str, Any]]:
+    return [issuetype_json(links, t.id, t.name, t.subtask, t.description) for t in catalog.issue_types]
+
+
+def _resolutions(links: Links, catalog: OrgCatalog) -> list[dict[str, Any]]:
+    return [resolution_json(links, r.id, r.name, r.description) for r in catalog.resolutions]
+
+
+@router.get("/field")
+async def fields(ctx: Ctx) -> list[dict]:
+    return [f.view() for f in all_fields(await _catalog(ctx))]
+
+
+@router.get("/priority")
+async def priorities(ctx: Ctx) -> list[dict]:
+    return _priorities(Links(ctx.settings.base_url), await _catalog(ctx))
+
+
+@router.get("/priority/{ref}")
+async def priority(ref: str, ctx: Ctx) -> dict:
+    return _one(_priorities(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "priority")
+
+
+@router.get("/status")
+async def statuses(ctx: Ctx) -> list[dict]:
+    return _statuses(Links(ctx.settings.base_url), await _catalog(ctx))
+
+
+@router.get("/status/{ref}")
+async def status(ref: str, ctx: Ctx) -> dict:
+    return _one(_statuses(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "status")
+
+
+@router.get("/statuscategory")
+async def status_categories(ctx: Ctx) -> list[dict]:
+    links = Links(ctx.settings.base_url)
+    return [category_json(links, None), *(category_json(links, name) for name in CATEGORIES)]
+
+
+@router.get("/statuscategory/{ref}")
+async def status_category(ref: str, ctx: Ctx) -> dict:
+    links = Links(ctx.settings.base_url)
+    for name, (number, key, _, _) in [*CATEGORIES.items(), (None, NO_CATEGORY)]:
+        if ref.strip() in (str(number), key):
+            return category_json(links, name)
+    raise NotFound(f"The status category with id '{ref[:40]}' does not exist")
+
+
+@router.get("/issuetype")
+async def issue_types(ctx: Ctx) -> list[dict]:
+    return _types(Links(ctx.settings.base_url), await _catalog(ctx))
+
+
+@router.get("/issuetype/{ref}")
+async def issue_type(ref: str, ctx: Ctx) -> dict:
+    return _one(_types(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "issue type")
+
+
+@router.get("/resolution")
+async def resolutions(ctx: Ctx) -> list[dict]:
+    return _resolutions(Links(ctx.settings.base_url), await _catalog(ctx))
+
+
+@router.get("/resolution/{ref}")
+async def resolution(ref: str, ctx: Ctx) -> dict:
+    return _one(_resolutions(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "resolution")
+
+
+@router.get("/label")
+async def labels(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                 maxResults: Annotated[int, Query(ge=1, le=1000)] = 1000) -> dict:
+    async with ctx.transaction() as (session, actor):
+        found, total = await distinct_labels(session, actor, start_at=startAt, max_results=maxResults)
+    return page(found, start_at=startAt, max_results=maxResults, total=total)
+
+
+# The scheme lists `JIRA.create_project()` reads: Tessera has one default permission scheme and
+# no issue security or project categories, so each list names the one default.
+@router.get("/permissionscheme")
+async def permission_schemes(ctx: Ctx) -> dict:
+    await _catalog(ctx)  # authenticates
+    return {"permissionSchemes": [{"id": DEFAULT_SCHEME_ID, "name": "Default Permission Scheme",
+                                   "self": f"{Links(ctx.settings.base_url).api}/permissionscheme/10000"}]}
+
+
+@router.get("/issuesecurityschemes")
+async def issue_security_schemes(ctx: Ctx) -> dict:
+    await _catalog(ctx)
+    return {"issueSecuritySchemes": [{"id": DEFAULT_SCHEME_ID, "name": "Default"}]}
+
+
+@router.get("/projectCategory")
+async def project_categories(ctx: Ctx) -> list[dict]:
+    await _catalog(ctx)
+    return []

@@ -1,0 +1,256 @@
+"""Issues in Jira's JSON, translated from the views tessera.issues.views renders (a fixed
+number of queries for any number of issues) plus, for the fields asked for, one batched read
+each of comments, watchers, votes, attachments, worklogs and ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.agile.ranking import ranks_of
+from tessera.api.jira.fields import RANK_FIELD, FieldSelection, JiraField, all_fields
+from tessera.api.jira.shapes import (
+    Links,
+    component_json,
+    issuetype_json,
+    jira_date,
+    jira_time,
+    priority_json,
+    project_json,
+    resolution_json,
+    status_json,
+    user_json,
+    version_json,
+)
+from tessera.collaboration.summaries import (
+    attachments_by_issue,
+    visible_comments_by_issue,
+    vote_counts,
+    watch_counts,
+)
+from tessera.collaboration.worklogs import format_duration, time_spent_by_issue, worklogs_by_issue
+from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.markup import render_body
+from tessera.issues.models import Comment, Issue
+from tessera.issues.views import UserBrief, render_issues
+from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.service import users_by_id
+
+EXPANDABLE = "renderedFields,names,schema,transitions,operations,editmeta,changelog,versionedRepresentations"
+
+
+def comment_json(links: Links, comment: Comment, users: dict, *, rendered: bool = False) -> dict[str, Any]:
+    author = user_json(links, users.get(comment.author_id)) if comment.author_id else None
+    view: dict[str, Any] = {
+        "self": f"{links.api}/issue/{comment.issue_id}/comment/{comment.id}", "id": str(comment.id),
+        "author": author, "body": comment.body, "updateAuthor": author,
+        "created": jira_time(comment.created_at), "updated": jira_time(comment.updated_at)}
+    if comment.visibility_role:
+        view["visibility"] = {"type": "role", "value": comment.visibility_role.title()}
+    if rendered:
+        view["renderedBody"] = render_body(comment.body)
+    return view
+
+
+def attachment_json(links: Links, attachment: Any, users: dict) -> dict[str, Any]:
+    return {"self": f"{links.api}/attachment/{attachment.id}", "id": str(attachment.id),
+            "filename": attachment.filename, "author": user_json(links, users.get(attachment.author_id)),
+            "created": jira_time(attachment.created_at), "size": attachment.size, "mimeType": attachment.content_type,
+            "content": f"{links.api}/attachment/content/{attachment.id}"}
+
+
+def worklog_json(links: Links, worklog: Any, users: dict) -> dict[str, Any]:
+    return {"self": f"{links.api}/issue/{worklog.issue_id}/worklog/{worklog.id}", "id": str(worklog.id),
+            "issueId": str(worklog.issue_id), "author": user_json(links, users.get(worklog.author_id)),
+            "updateAuthor": user_json(links, users.get(worklog.update_author_id)), "comment": worklog.comment,
+            "created": jira_time(worklog.created_at), "updated": jira_time(worklog.updated_at),
+            "started": jira_time(worklog.started_at), "timeSpent": format_duration(worklog.time_spent_seconds),
+            "timeSpentSeconds": worklog.time_spent_seconds}
+
+
+def _brief(links: Links, catalog: OrgCatalog, brief: dict) -> dict[str, Any]:
+    """A related issue (parent, sub-task, link end) as Jira nests it."""
+    issue_type = catalog.issue_type(brief["issue_type"]["id"])
+    status = brief["status"]
+    return {"id": str(brief["id"]), "key": brief["key"], "self": links.issue(brief["id"]),
+            "fields": {"summary": brief["summary"],
+                       "status": status_json(links, status["id"], status["name"], status["category"]),
+                       "issuetype": issuetype_json(links, issue_type.id, issue_type.name, issue_type.subtask)}}
+
+
+def _custom_value(links: Links, definition: Any, value: Any) -> Any:
+    kind = definition.field_type
+    if value is None or value == []:
+        return None
+    if kind == "select":
+        return {"self": f"{links.api}/customFieldOption/{value['id']}", "value": value["value"],
+                "id": str(value["id"])}
+    if kind == "multi_select":
+        return [{"self": f"{links.api}/customFieldOption/{v['id']}", "value": v["value"], "id": str(v["id"])}
+                for v in value]
+    if kind == "user":
+        return user_json(links, value)
+    if kind == "sprint":
+        return [{"id": value["id"], "name": value["name"], "state": str(value["state"]).upper(),
+                 "self": f"{links.agile}/sprint/{value['id']}"}]
+    return value
+
+
+class _Extras:
+    """Batched reads for the fields that are not in the issue view."""
+
+    def __init__(self) -> None:
+        self.comments: dict[int, list[Comment]] = {}
+        self.watches: dict = {}
+        self.votes: dict = {}
+        self.attachments: dict[int, list] = {}
+        self.worklogs: dict[int, tuple[list, int]] = {}
+        self.time_spent: dict[int, int] = {}
+        self.ranks: dict[int, str] = {}
+        self.users: dict = {}
+
+    async def load(self, session: AsyncSession, actor: Actor, issues: Sequence[Issue], selection: FieldSelection
+                   ) -> None:
+        ids = [issue.id for issue in issues]
+        org = actor.organization_id
+        if selection.has("comment"):
+            self.comments = await visible_comments_by_issue(session, actor, ids)
+        if selection.has("watches"):
+            self.watches = await watch_counts(session, actor, ids)
+        if selection.has("votes"):
+            self.votes = await vote_counts(session, actor, ids)
+        if selection.has("attachment"):
+            self.attachments = await attachments_by_issue(session, org, ids)
+        if selection.has("worklog"):
+            self.worklogs = await worklogs_by_issue(session, org, ids, per_issue=20)
+        if selection.has("timespent"):
+            self.time_spent = await time_spent_by_issue(session, org, ids)
+        if selection.has(RANK_FIELD):
+            self.ranks = await ranks_of(session, org, ids)
+        user_ids = {c.author_id for cs in self.comments.values() for c in cs}
+        user_ids |= {a.author_id for attachments in self.attachments.values() for a in attachments}
+        user_ids |= {w.author_id for ws, _ in self.worklogs.values() for w in ws}
+        user_ids |= {w.update_author_id for ws, _ in self.worklogs.values() for w in ws}
+        user_ids.discard(None)
+        self.users = await users_by_id(session, org, user_ids) if user_ids else {}
+
+
+def _fields(links: Links, catalog: OrgCatalog, view: dict, extras: _Extras, selection: FieldSelection,
+            customs: list[JiraField]) -> dict[str, Any]:
+    issue_id = view["id"]
+    status, kind = view["status"], catalog.issue_type(view["issue_type"]["id"])
+    priority = catalog.priority(view["priority"]["id"])
+    resolution = catalog.resolution(view["resolution"]["id"]) if view["resolution"] else None
+    project = view["project"]
+    issue_links = []
+    for link in view["links"]:
+        link_type = link["type"]
+        issue_links.append({
+            "id": str(link["id"]), "self": f"{links.api}/issueLink/{link['id']}",
+            "type": {"id": str(link_type["id"]), "name": link_type["name"], "inward": link_type["inward"],
+                     "outward": link_type["outward"], "self": f"{links.api}/issueLinkType/{link_type['id']}"},
+            ("outwardIssue" if link["direction"] == "outward" else "inwardIssue"): _brief(links, catalog,
+                                                                                          link["issue"])})
+    values: dict[str, Any] = {
+        "issuetype": lambda: issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description),
+        "project": lambda: project_json(links, project["id"], project["key"], project["name"]),
+        "summary": lambda: view["summary"],
+        "description": lambda: view["description"] or None,
+        "status": lambda: status_json(links, status["id"], status["name"], status["category"],
+                                      catalog.status(status["id"]).description),
+        "priority": lambda: priority_json(links, priority.id, priority.name, priority.color),
+        "resolution": lambda: resolution_json(links, resolution.id, resolution.name, resolution.description)
+        if resolution else None,
+        "assignee": lambda: user_json(links, view["assignee"]),
+        "reporter": lambda: user_json(links, view["reporter"]),
+        "creator": lambda: user_json(links, view["creator"]),
+        "labels": lambda: view["labels"],
+        "components": lambda: [component_json(links, c["id"], c["name"]) for c in view["components"]],
+        "fixVersions": lambda: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
+                                for v in view["fix_versions"]],
+        "versions": lambda: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
+                             for v in view["affected_versions"]],
+        "duedate": lambda: jira_date(view["due_date"]),
+        "parent": lambda: _brief(links, catalog, view["parent"]) if view["parent"] else None,
+        "created": lambda: jira_time(view["created"]),
+        "updated": lambda: jira_time(view["updated"]),
+        "resolutiondate": lambda: jira_time(view["resolved"]),
+        "issuelinks": lambda: issue_links,
+        "subtasks": lambda: [_brief(links, catalog, s) for s in view["subtasks"]],
+        "comment": lambda: _comment_page(links, extras.comments.get(issue_id, []), extras.users),
+        "watches": lambda: {"self": f"{links.api}/issue/{view['key']}/watchers",
+                            "watchCount": extras.watches[issue_id].count if issue_id in extras.watches else 0,
+                            "isWatching": bool(issue_id in extras.watches and extras.watches[issue_id].mine)},
+        "votes": lambda: {"self": f"{links.api}/issue/{view['key']}/votes",
+                          "votes": extras.votes[issue_id].count if issue_id in extras.votes else 0,
+                          "hasVoted": bool(issue_id in extras.votes and extras.votes[issue_id].mine)},
+        "attachment": lambda: [attachment_json(links, a, extras.users) for a in extras.attachments.get(issue_id, [])],
+        "worklog": lambda: _worklog_page(links, extras.worklogs.get(issue_id, ([], 0)), extras.users),
+        "timespent": lambda: extras.time_spent.get(issue_id),
+        "issuekey": None,
+        RANK_FIELD: lambda: extras.ranks.get(issue_id),
+    }
+    fields = {name: make() for name, make in values.items() if make is not None and selection.has(name)}
+    for jira_field in customs:
+        if selection.has(jira_field.id) and jira_field.definition is not None:
+            raw = view["custom_fields"].get(jira_field.definition.key)
+            fields[jira_field.id] = _custom_value(links, jira_field.definition, raw)
+    return fields
+
+
+def _comment_page(links: Links, comments: list[Comment], users: dict) -> dict[str, Any]:
+    return {"comments": [comment_json(links, c, users) for c in comments], "maxResults": len(comments),
+            "total": len(comments), "startAt": 0}
+
+
+def _worklog_page(links: Links, found: tuple[Sequence, int], users: dict) -> dict[str, Any]:
+    worklogs, total = found
+    return {"startAt": 0, "maxResults": 20, "total": total, "worklogs": [worklog_json(links, w, users)
+                                                                        for w in worklogs]}
+
+
+def _changelog(links: Links, histories: list[dict]) -> dict[str, Any]:
+    return {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": [
+        {"id": str(h["id"]), "author": user_json(links, h["author"]), "created": jira_time(h["created"]),
+         "items": [{"field": i["field"], "fieldtype": i["field_type"], "fieldId": i["field_id"], "from": i["from"],
+                    "fromString": i["from_string"], "to": i["to"], "toString": i["to_string"]}
+                   for i in h["items"]]} for h in histories]}
+
+
+async def render_jira_issues(session: AsyncSession, *, actor: Actor, issues: Sequence[Issue], links: Links,
+                             selection: FieldSelection, expand: frozenset[str] = frozenset(),
+                             projects: dict[int, Project] | None = None) -> list[dict[str, Any]]:
+    if not issues:
+        return []
+    catalog = await catalog_for(session, actor)
+    views = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
+                                expand=expand & {"changelog"}, projects=projects,
+                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
+    extras = _Extras()
+    await extras.load(session, actor, issues, selection)
+    every = all_fields(catalog)
+    customs = [f for f in every if f.definition is not None]
+    rendered = []
+    for view in views:
+        fields = _fields(links, catalog, view, extras, selection, customs)
+        issue: dict[str, Any] = {"expand": EXPANDABLE, "id": str(view["id"]), "self": links.issue(view["id"]),
+                                 "key": view["key"], "fields": fields}
+        if "names" in expand:
+            issue["names"] = {f.id: f.name for f in every if f.id in fields}
+        if "schema" in expand:
+            issue["schema"] = {f.id: f.schema for f in every if f.id in fields}
+        if "renderedfields" in expand:
+            issue["renderedFields"] = {
+                "description": render_body(view["description"]) if view["description"] else None,
+                "comment": {**fields["comment"], "comments": [
+                    comment_json(links, c, extras.users, rendered=True) | {"body": render_body(c.body)}
+                    for c in extras.comments.get(view["id"], [])]} if "comment" in fields else None,
+                **{name: fields[name] for name in ("created", "updated", "duedate", "resolutiondate")
+                   if name in fields}}
+        if "changelog" in expand:
+            issue["changelog"] = _changelog(links, view.get("changelog", []))
+        rendered.append(issue)
+    return rendered

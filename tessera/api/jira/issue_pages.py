@@ -1,0 +1,34 @@
+"""Pages of issues found by agile queries (a board's filter, a sprint, the backlog), in rank
+order, rendered in the search shape (`issues`, `startAt`, `maxResults`, `total`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from tessera.agile.board_search import plan_all, ranked_issues
+from tessera.api.jira.fields import select_fields
+from tessera.api.jira.issue_json import render_jira_issues
+from tessera.api.jira.issues import parse_expand
+from tessera.api.jira.shapes import Links
+from tessera.api.rest.context import RequestContext
+from tessera.issues.catalog import catalog_for
+from tessera.jql.search import MAX_RESULTS
+from tessera.tenancy.actor import Actor
+
+
+async def issue_page(ctx: RequestContext, session: AsyncSession, actor: Actor, *, queries: Sequence[str],
+                     extra: Sequence[ColumnElement[bool]], start_at: int, max_results: int, fields: list[str],
+                     expand: str | None) -> dict[str, Any]:
+    """Issues matching every query and condition, in rank order, in the search shape."""
+    limit = min(max_results or 50, MAX_RESULTS)
+    found = await ranked_issues(session, actor=actor, plans=await plan_all(session, actor, queries), extra=extra,
+                                start_at=start_at, max_results=limit)
+    selection = select_fields(await catalog_for(session, actor), fields, default="*navigable")
+    issues = await render_jira_issues(session, actor=actor, issues=found.issues, links=Links(ctx.settings.base_url),
+                                      selection=selection, expand=parse_expand(expand))
+    return {"expand": "schema,names", "startAt": start_at, "maxResults": limit, "total": found.total,
+            "issues": issues}

@@ -1,0 +1,255 @@
+"""/rest/api/2/project (list, get, create), its statuses, components, versions and roles, and
+/component and /version (create, get, update, delete)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.people import user_id_for
+from tessera.api.jira.shapes import (
+    Links,
+    component_json,
+    issuetype_json,
+    project_json,
+    status_json,
+    user_json,
+    version_json,
+)
+from tessera.api.rest.context import RequestContext, request_context
+from tessera.db.refs import parse_id
+from tessera.errors import InvalidInput, NotFound
+from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.service import workflow_for_new_issue
+from tessera.projects.components import (
+    access_part,
+    check_create_part,
+    check_delete_part,
+    check_update_part,
+    list_parts,
+)
+from tessera.projects.models import Component, Project, Version
+from tessera.projects.service import access_project, check_create_project, list_projects, list_role_members
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import PROJECT_ROLES
+from tessera.tenancy.service import users_by_id
+
+router = APIRouter()
+Ctx = Annotated[RequestContext, Depends(request_context)]
+ROLE_IDS = {"users": 10000, "developers": 10001, "administrators": 10002}
+PROJECT_TYPES = {"software": "software", "business": "business", "service_desk": "service_desk",
+                 "service desk": "service_desk"}
+
+
+def project_view(links: Links, project: Project, catalog: OrgCatalog, lead: Any = None, *,
+                 full: bool = False) -> dict[str, Any]:
+    view = {"expand": "description,lead,url,projectKeys,issueTypes",
+            **project_json(links, project.id, project.key, project.name, project.project_type),
+            "archived": project.archived}
+    if full:
+        view.update(description=project.description, lead=user_json(links, lead), assigneeType="PROJECT_LEAD",
+                    issueTypes=[issuetype_json(links, t.id, t.name, t.subtask, t.description)
+                                for t in catalog.issue_types],
+                    roles={role.title(): f"{links.api}/project/{project.id}/role/{ROLE_IDS[role]}"
+                           for role in PROJECT_ROLES}, projectKeys=[project.key])
+    return view
+
+
+def part_json(links: Links, part: Component | Version, project: Project, lead: Any = None) -> dict[str, Any]:
+    if isinstance(part, Component):
+        return component_json(links, part.id, part.name, description=part.description,
+                              lead=user_json(links, lead) if lead else None, assigneeType="PROJECT_DEFAULT",
+                              project=project.key, projectId=project.id, isAssigneeTypeValid=False)
+    view = version_json(links, part.id, part.name, description=part.description, archived=part.archived,
+                        released=part.released, projectId=project.id)
+    if part.start_date:
+        view["startDate"] = part.start_date.isoformat()
+    if part.release_date:
+        view["releaseDate"] = part.release_date.isoformat()
+        view["overdue"] = not part.released and part.release_date < date.today()
+    return view
+
+
+@router.get("/project")
+async def projects(ctx: Ctx) -> list[dict]:
+    links = Links(ctx.settings.base_url)
+    async with ctx.transaction() as (session, actor):
+        catalog = await catalog_for(session, actor)
+        found = await list_projects(session, actor)
+    return [project_view(links, p, catalog) for p in found]
+
+
+@router.post("/project", status_code=201)
+async def create_project(request: Request, ctx: Ctx) -> JSONResponse:
+    """Jira's body: key, name, projectTypeKey, lead, description (templates and schemes are
+    accepted and ignored: projects use the organization's defaults)."""
+    body = await json_object(request)
+    kind = str(body.get("projectTypeKey") or "software").strip().lower()
+    if kind not in PROJECT_TYPES:
+        raise InvalidInput("projectTypeKey is software, business or service_desk.", field="projectTypeKey")
+    for name in ("key", "name", "description"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise InvalidInput(f"'{name}' is text.", field=name)
+    async with ctx.transaction() as (session, actor):
+        lead = await user_id_for(session, actor, body.get("lead") or body.get("leadAccountId"), field="lead")
+        project = await check_create_project(session, actor=actor, key=body.get("key") or "",
+                                             name=body.get("name") or body.get("key") or "",
+                                             description=body.get("description") or "",
+                                             project_type=PROJECT_TYPES[kind], lead_id=lead)
+    links = Links(ctx.settings.base_url)
+    return JSONResponse({"self": f"{links.api}/project/{project.id}", "id": project.id, "key": project.key},
+                        status_code=201)
+
+
+async def _project(session: AsyncSession, actor: Actor, ref: str) -> Project:
+    try:
+        return await access_project(session, actor, ref)
+    except NotFound:
+        raise NotFound(f"No project could be found with key '{ref[:40]}'.") from None
+
+
+@router.get("/project/{project_ref}")
+async def get_project(project_ref: str, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        catalog = await catalog_for(session, actor)
+        leads = await users_by_id(session, actor.organization_id, {project.lead_id} - {None})
+        view = project_view(Links(ctx.settings.base_url), project, catalog, leads.get(project.lead_id or 0),
+                            full=True)
+        links = Links(ctx.settings.base_url)
+        view["components"] = [part_json(links, c, project) for c in await list_parts(session, Component, project)]
+        view["versions"] = [part_json(links, v, project) for v in await list_parts(session, Version, project)]
+    return view
+
+
+@router.get("/project/{project_ref}/statuses")
+async def project_statuses(project_ref: str, ctx: Ctx) -> list[dict]:
+    """Per issue type, the statuses of the workflow its issues get."""
+    links = Links(ctx.settings.base_url)
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        catalog = await catalog_for(session, actor)
+    result = []
+    for kind in catalog.issue_types:
+        workflow = workflow_for_new_issue(catalog, project, kind.id, None)
+        status_ids = [s["id"] if isinstance(s, dict) else s for s in workflow.definition.get("statuses", [])]
+        statuses = [catalog.status(status_id) for status_id in status_ids]
+        result.append({**issuetype_json(links, kind.id, kind.name, kind.subtask), "statuses": [
+            status_json(links, s.id, s.name, s.category, s.description) for s in statuses]})
+    return result
+
+
+@router.get("/project/{project_ref}/role")
+async def project_roles(project_ref: str, ctx: Ctx) -> dict:
+    links = Links(ctx.settings.base_url)
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+    return {role.title(): f"{links.api}/project/{project.id}/role/{ROLE_IDS[role]}" for role in PROJECT_ROLES}
+
+
+@router.get("/project/{project_ref}/role/{role_id}")
+async def project_role(project_ref: str, role_id: str, ctx: Ctx) -> dict:
+    role = next((name for name, number in ROLE_IDS.items() if str(number) == role_id or name == role_id.lower()),
+                None)
+    if role is None:
+        raise NotFound("The project role does not exist.")
+    links = Links(ctx.settings.base_url)
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        members = (await list_role_members(session, actor=actor, project=project)).get(role, [])
+        users = await users_by_id(session, actor.organization_id, set(members))
+    return {"self": f"{links.api}/project/{project.id}/role/{ROLE_IDS[role]}", "name": role.title(),
+            "id": ROLE_IDS[role], "description": f"The project's {role}.", "actors": [
+                {"id": user.id, "displayName": user.display_name, "type": "atlassian-user-role-actor",
+                 "name": user.email} for user in users.values()]}
+
+
+def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
+    async def _values(session: AsyncSession, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in ("name", "description"):
+            if name in body:
+                if body[name] is not None and not isinstance(body[name], str):
+                    raise InvalidInput(f"'{name}' is text.", field=name)
+                values[name] = body[name]
+        if model is Component and ("leadUserName" in body or "lead" in body or "leadAccountId" in body):
+            values["lead_id"] = await user_id_for(session, actor, body.get("leadUserName") or body.get("lead")
+                                                  or body.get("leadAccountId"), field="leadUserName")
+        if model is Version:
+            for jira_name, ours in (("startDate", "start_date"), ("releaseDate", "release_date")):
+                if jira_name in body:
+                    try:
+                        values[ours] = date.fromisoformat(str(body[jira_name])[:10]) if body[jira_name] else None
+                    except ValueError:
+                        raise InvalidInput(f"'{jira_name}' is a date (YYYY-MM-DD).", field=jira_name) from None
+            for name in ("released", "archived"):
+                if isinstance(body.get(name), bool):
+                    values[name] = body[name]
+        return values
+
+    @router.get(f"/project/{{project_ref}}/{kind}s", name=f"project_{kind}s")
+    async def list_(project_ref: str, ctx: Ctx) -> list[dict]:
+        async with ctx.transaction() as (session, actor):
+            project = await _project(session, actor, project_ref)
+            parts = await list_parts(session, model, project)
+        links = Links(ctx.settings.base_url)
+        return [part_json(links, part, project) for part in parts]
+
+    @router.post(f"/{kind}", status_code=201, name=f"create_{kind}")
+    async def create(request: Request, ctx: Ctx) -> JSONResponse:
+        body = await json_object(request)
+        project_ref = body.get("projectId") or ref_of(body.get("project"), "key", "id")
+        if project_ref is None:
+            raise InvalidInput("'project' (its key) or 'projectId' is required.", field="project")
+        async with ctx.transaction() as (session, actor):
+            try:
+                project = await access_project(session, actor, project_ref)
+            except NotFound:
+                raise InvalidInput(f"The project '{str(project_ref)[:40]}' does not exist.", field="project") \
+                    from None
+            part = await check_create_part(session, actor=actor, model=model, project=project,
+                                           values=await _values(session, actor, body))
+            leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
+        links = Links(ctx.settings.base_url)
+        return JSONResponse(part_json(links, part, project, leads.get(getattr(part, "lead_id", 0) or 0)),
+                            status_code=201)
+
+    @router.get(f"/{kind}/{{part_id}}", name=f"get_{kind}")
+    async def get(part_id: str, ctx: Ctx) -> dict:
+        async with ctx.transaction() as (session, actor):
+            part, project = await access_part(session, actor, model, _part_id(part_id, kind))
+            leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
+        return part_json(Links(ctx.settings.base_url), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
+
+    @router.put(f"/{kind}/{{part_id}}", name=f"update_{kind}")
+    async def update(part_id: str, request: Request, ctx: Ctx) -> dict:
+        body = await json_object(request)
+        async with ctx.transaction() as (session, actor):
+            part, project = await access_part(session, actor, model, _part_id(part_id, kind))
+            part = await check_update_part(session, actor=actor, part=part, project=project,
+                                           values=await _values(session, actor, body))
+            leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
+        return part_json(Links(ctx.settings.base_url), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
+
+    @router.delete(f"/{kind}/{{part_id}}", status_code=204, name=f"delete_{kind}")
+    async def delete(part_id: str, ctx: Ctx) -> Response:
+        async with ctx.transaction() as (session, actor):
+            part, project = await access_part(session, actor, model, _part_id(part_id, kind))
+            await check_delete_part(session, actor=actor, part=part, project=project)
+        return Response(status_code=204)
+
+
+def _part_id(ref: str, kind: str) -> int:
+    part_id = parse_id(ref)
+    if part_id is None:
+        raise NotFound(f"The {kind} with id '{ref[:40]}' does not exist.")
+    return part_id
+
+
+_part_routes("component", Component)
+_part_routes("version", Version)

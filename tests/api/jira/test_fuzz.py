@@ -1,0 +1,97 @@
+"""No body or query a client can send makes /rest answer 5xx: random JSON and Jira-like bodies
+(right keys, wrong values) for search, issue create and edit, transitions, comments, links,
+worklogs, filters and sprints; every answer is Jira's error shape or a success."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support import OrgHandle
+
+API = "/rest/api/2"
+FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+                suppress_health_check=list(HealthCheck))
+scalars = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False) | \
+    st.text(max_size=30) | st.sampled_from(["", "WEB", "WEB-1", "-1", "Bug", "1", "9" * 30, "\x00", "Done"])
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.sampled_from(["id", "key", "name", "value", "add", "set", "remove", "body", "type"]) | st.text(max_size=8),
+    inner, max_size=4), max_leaves=12)
+FIELD_NAMES = ["project", "issuetype", "summary", "description", "priority", "assignee", "reporter", "labels",
+               "components", "fixVersions", "versions", "duedate", "parent", "resolution", "status", "customfield_1",
+               "customfield_99999999999999999999", "comment", "worklog", "timetracking"]
+issue_bodies = st.fixed_dictionaries({}, optional={
+    "fields": st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=6) | json_values,
+    "update": st.dictionaries(st.sampled_from(FIELD_NAMES), st.lists(st.dictionaries(
+        st.sampled_from(["add", "set", "remove", "edit"]), json_values, max_size=2), max_size=3) | json_values,
+        max_size=4) | json_values})
+search_bodies = st.fixed_dictionaries({}, optional={
+    "jql": st.text(max_size=40) | st.sampled_from(["project = WEB", "order by rank", "key = WEB-1 AND (", "x ~ "]),
+    "startAt": json_values, "maxResults": json_values, "fields": json_values, "expand": json_values,
+    "validateQuery": json_values})
+
+
+@pytest.fixture
+def world(client: TestClient, org: OrgHandle) -> OrgHandle:
+    assert client.post("/v2/projects", json={"key": "WEB", "name": "Web"}, headers=org.headers).status_code == 201
+    created = client.post(f"{API}/issue", json={"fields": {"project": {"key": "WEB"}, "summary": "Fuzz target",
+                                                           "issuetype": {"name": "Task"}}}, headers=org.headers)
+    assert created.status_code == 201, created.text
+    return org
+
+
+def _no_5xx(response: Any) -> None:
+    assert response.status_code < 500, (response.status_code, response.text[:500])
+    if response.status_code >= 400:
+        assert set(response.json()) == {"errorMessages", "errors"}, response.text[:500]
+
+
+def test_search_bodies_never_fail(client: TestClient, world: OrgHandle) -> None:
+    @FUZZ
+    @given(body=search_bodies | json_values)
+    def run(body: Any) -> None:
+        _no_5xx(client.post(f"{API}/search", json=body, headers=world.headers))
+
+    run()
+
+
+def test_issue_bodies_never_fail(client: TestClient, world: OrgHandle) -> None:
+    @FUZZ
+    @given(body=issue_bodies, method=st.sampled_from(["create", "edit", "transition"]))
+    def run(body: dict, method: str) -> None:
+        if method == "create":
+            response = client.post(f"{API}/issue", json=body, headers=world.headers)
+        elif method == "edit":
+            response = client.put(f"{API}/issue/WEB-1", json=body, headers=world.headers)
+        else:
+            response = client.post(f"{API}/issue/WEB-1/transitions", json={**body, "transition": body.get(
+                "fields") if isinstance(body.get("fields"), dict) else {"id": "21"}}, headers=world.headers)
+        _no_5xx(response)
+
+    run()
+
+
+def test_other_bodies_and_queries_never_fail(client: TestClient, world: OrgHandle) -> None:
+    targets = [("POST", f"{API}/issue/WEB-1/comment"), ("POST", f"{API}/issueLink"),
+               ("POST", f"{API}/issue/WEB-1/worklog"), ("POST", f"{API}/filter"), ("POST", f"{API}/issue/WEB-1/watchers"),
+               ("POST", f"{API}/issue/WEB-1/remotelink"), ("PUT", f"{API}/issue/WEB-1/assignee"),
+               ("POST", "/rest/agile/1.0/sprint"), ("PUT", "/rest/agile/1.0/issue/rank"),
+               ("POST", "/rest/agile/1.0/board"), ("POST", f"{API}/project"), ("POST", f"{API}/version")]
+
+    @FUZZ
+    @given(target=st.sampled_from(targets), body=json_values,
+           query=st.dictionaries(st.sampled_from(["startAt", "maxResults", "fields", "expand", "jql", "username",
+                                                  "validateQuery", "orderBy"]), st.text(max_size=12), max_size=3),
+           path=st.sampled_from([f"{API}/search", f"{API}/issue/WEB-1", f"{API}/issue/WEB-1/comment",
+                                 f"{API}/user/search", "/rest/agile/1.0/board", f"{API}/issue/createmeta",
+                                 f"{API}/issue/WEB-1/transitions"]))
+    def run(target: tuple[str, str], body: Any, query: dict, path: str) -> None:
+        method, url = target
+        _no_5xx(client.request(method, url, json=body, headers=world.headers))
+        _no_5xx(client.get(path, params=query, headers=world.headers))
+
+    run()
