@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from tessera import __version__
+from tessera.api.graphql.router import create_router as create_graphql_router
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.routers import (
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile):
         app.include_router(module.router)
+    app.include_router(create_graphql_router())
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
     web_pages.mount_static(app)
