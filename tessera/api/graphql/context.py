@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
 from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, check_csrf
+from tessera.api.graphql.loaders import Loaders
 from tessera.collaboration.live.hub import LiveHub
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -34,9 +35,6 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import RateLimiter
 
 log = logging.getLogger("tessera.graphql")
-
-if TYPE_CHECKING:
-    from tessera.api.graphql.loaders import Loaders
 
 
 class GraphQLContext(BaseContext):
@@ -66,8 +64,6 @@ class GraphQLContext(BaseContext):
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from tessera.api.graphql.loaders import Loaders
-
             self._loaders = Loaders(self)
         return self._loaders
 

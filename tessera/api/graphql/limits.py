@@ -3,8 +3,8 @@ change: nesting depth (MAX_DEPTH levels of fields) and estimated cost.
 
 Cost estimates the number of values the response would hold: each field counts once for every
 item of the lists it sits in. A list field multiplies what is below it by its `first` or `last`
-argument (as given, from a variable, or the argument's default); a list without such arguments
-by DEFAULT_LIST_SIZE; a connection's `edges`/`nodes` add nothing of their own, since the
+argument (as given, from a variable, or the argument's default); a list without them by what it
+returns at most (UNPAGED_SIZES), else by DEFAULT_LIST_SIZE; a connection's `edges`/`nodes` add nothing of their own, since the
 connection's `first` already counted. Introspection (`__schema`, `__type`, `__typename`) is free,
 so GraphiQL and code generators work."""
 
@@ -32,9 +32,12 @@ from graphql import (
 from graphql.language import VariableNode
 from strawberry.extensions import SchemaExtension
 
+from tessera.api.graphql.issues import MAX_COMMENTS
+
 MAX_DEPTH = 10
 MAX_COST = 25_000
 DEFAULT_LIST_SIZE = 20
+UNPAGED_SIZES = {("Issue", "comments"): MAX_COMMENTS}
 _PAGING = ("first", "last")
 
 
@@ -98,7 +101,7 @@ class _Walker:
                 return max(value, 0)
         if not isinstance(get_named_type(field.type), GraphQLObjectType):
             return 1  # a list of scalars is one value as far as cost goes
-        return DEFAULT_LIST_SIZE
+        return UNPAGED_SIZES.get((parent.name, node.name.value), DEFAULT_LIST_SIZE)
 
     def measure(self, selection_set: SelectionSetNode, parent: GraphQLObjectType | None, *, depth: int = 1,
                 seen: frozenset[str] = frozenset()) -> Measure:

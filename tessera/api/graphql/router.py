@@ -6,12 +6,12 @@ shape with a 4xx status, never plain text or a 500."""
 
 from __future__ import annotations
 
-import logging
+import json
 from typing import Any
 
 from cross_web import HTTPException
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
@@ -21,9 +21,10 @@ from strawberry.types.unset import UnsetType
 from tessera.api.graphql.context import GraphQLContext, context_getter_for
 from tessera.api.graphql.errors import code_of
 from tessera.api.graphql.schema import schema
+from tessera.api.rest.context import SESSION_COOKIE
 from tessera.errors import TesseraError
+from tessera.tenancy.auth import authenticate_session
 
-log = logging.getLogger("tessera.graphql")
 PATH = "/graphql"
 
 
@@ -52,10 +53,27 @@ class TesseraGraphQLRouter(GraphQLRouter):
         return {"user_id": str(actor.user_id), "organization": actor.organization_key}
 
     async def render_graphql_ide(self, request: Request | WebSocket) -> Any:
-        response = await super().render_graphql_ide(request)  # type: ignore[arg-type]
-        # The page loads GraphiQL from a CDN and talks to this same origin only.
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        """GraphiQL (its scripts come from a CDN). For a signed-in browser the page carries the
+        session's CSRF token, so mutations run from it are accepted like the web UI's."""
+        html = self.graphql_ide_html
+        token = await _csrf_token(request)
+        if token:
+            html = html.replace(_DEFAULT_HEADERS, f"const defaultHeaders = {json.dumps({'X-CSRF-Token': token})};", 1)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+_DEFAULT_HEADERS = "const defaultHeaders = {};"
+
+
+async def _csrf_token(connection: HTTPConnection) -> str | None:
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        async with connection.app.state.database.unit_of_work(write=False) as session:
+            return (await authenticate_session(session, cookie)).csrf_token
+    except TesseraError:
+        return None
 
 
 def create_router() -> TesseraGraphQLRouter:

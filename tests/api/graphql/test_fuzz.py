@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from tests.api.graphql.conftest import GraphQL
 from tests.support import OrgHandle
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None, deadline=None,
                          phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
 

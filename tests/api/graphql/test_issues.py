@@ -168,6 +168,8 @@ def test_browser_session_reads_freely_but_mutates_only_with_its_csrf_token(clien
     assert signed_in.status_code in (200, 201), signed_in.text
     csrf = signed_in.json()["csrf_token"]
     try:
+        # GraphiQL, opened in the signed-in browser, sends the token by itself.
+        assert csrf in client.get("/graphql", headers={"Accept": "text/html"}).text
         assert gql.data("{ viewer { email } }")["viewer"]["email"] == org.admin_email
         body = {"projectId": project["key"], "issueType": "Task", "summary": "From the browser"}
         [error] = gql.errors(CREATE, {"input": body})

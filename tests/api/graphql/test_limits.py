@@ -32,6 +32,10 @@ def test_a_query_too_costly_is_refused_counting_list_sizes(gql: GraphQL, org: Or
     [error] = gql.errors(fragment, {"n": 100}, headers=org.headers)
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert gql.data(fragment, {"n": 10}, headers=org.headers)["issues"]["nodes"] == []
+    # Comments without first/last count as the 100 they may return.
+    [error] = gql.errors("{ issues(first: 100) { nodes { comments { body author created id } } } }",
+                         headers=org.headers)
+    assert error["extensions"]["cost"] > MAX_COST
     # Aliases are fields too.
     aliases = " ".join(f"a{n}: issues(first: 100) {{ nodes {{ key summary status }} }}" for n in range(100))
     [error] = gql.errors(f"{{ {aliases} }}", headers=org.headers)
