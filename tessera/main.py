@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from tessera import __version__
+from tessera.api.graphql.router import create_router as create_graphql_router
 from tessera.api.jira import attachments as jira_attachments
 from tessera.api.jira.app import create_jira_app
 from tessera.api.rest.errors import install_error_handlers
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    agile):
         app.include_router(module.router)
     app.mount("/rest", create_jira_app(app.state))  # the Jira-compatible API, with Jira's error shape
+    app.include_router(create_graphql_router())
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
     web_pages.mount_static(app)

@@ -1,0 +1,182 @@
+"""Per-request state of a GraphQL operation: who is asking, one read transaction shared by every
+resolver, a write transaction per mutation, and the request's DataLoaders.
+
+Sibling fields resolve concurrently (graphql-core gathers them) but an AsyncSession runs one
+statement at a time, so every use of the session goes through `reading()`, which holds a lock.
+A resolver must never await a DataLoader inside `reading()`: the loader's batch needs that lock.
+
+Mutations run one after another; each commits in its own unit of work (`writing()`), then the
+read transaction and the loaders start afresh, so what a mutation returns is read after its
+commit. A WebSocket carries subscriptions only: they open their own short transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
+from strawberry.fastapi import BaseContext
+
+from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, check_csrf
+from tessera.api.graphql.loaders import Loaders
+from tessera.collaboration.live.hub import LiveHub
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
+from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import RateLimiter
+
+log = logging.getLogger("tessera.graphql")
+
+
+class GraphQLContext(BaseContext):
+    def __init__(self, *, database: Database, settings: Settings, limiter: RateLimiter, hub: LiveHub) -> None:
+        super().__init__()
+        self.database = database
+        self.settings = settings
+        self.limiter = limiter
+        self.hub = hub
+        self._lock = asyncio.Lock()
+        self._actor: Actor | None = None
+        self._refusal: TesseraError | None = None
+        self._reads: AsyncExitStack | None = None
+        self._session: AsyncSession | None = None
+        self._catalog: OrgCatalog | None = None
+        self._loaders: Loaders | None = None
+
+    @property
+    def connection(self) -> HTTPConnection:
+        assert self.request is not None
+        return self.request
+
+    @property
+    def is_websocket(self) -> bool:
+        return isinstance(self.request, WebSocket)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    @cached_property
+    def base_url(self) -> str:
+        return self.settings.base_url.rstrip("/")
+
+    # -- identity ------------------------------------------------------------------------------------
+
+    async def _authenticate(self, session: AsyncSession, *, write: bool) -> Actor:
+        """Once per request; a refusal is remembered so every field reports the same one."""
+        if self._actor is not None:
+            return self._actor
+        if self._refusal is not None:
+            raise self._refusal
+        try:
+            actor = await authenticate_http(session, self.connection, touch=write)
+            await self.limiter.hit(actor.organization_id, actor.requests_per_minute)
+        except NotAuthenticated as refusal:
+            self._refuse(refusal, 401)
+            raise
+        except RateLimited as refusal:
+            self._refuse(refusal, 429, {"Retry-After": str(refusal.retry_after)})
+            raise
+        self._actor = actor
+        return actor
+
+    def _refuse(self, refusal: TesseraError, status: int, headers: dict[str, str] | None = None) -> None:
+        self._refusal = refusal
+        if self.response is not None:  # the HTTP response strawberry sends (None on a WebSocket)
+            self.response.status_code = status
+            for name, value in (headers or {}).items():
+                self.response.headers[name] = value
+
+    async def authenticate_subscriber(self) -> Actor:
+        self._actor = await authenticate_subscriber(self.database, self.settings, self.connection,
+                                                    self.connection_params if isinstance(self.connection_params,
+                                                                                         dict) else None)
+        await self.limiter.hit(self._actor.organization_id, self._actor.requests_per_minute)
+        return self._actor
+
+    def subscriber(self) -> Actor:
+        if not self.is_websocket:
+            raise InvalidInput("Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql.",
+                               code="websocket_required")
+        if self._actor is None:
+            raise NotAuthenticated("Authenticate in connection_init's payload or the handshake.")
+        return self._actor
+
+    # -- transactions ----------------------------------------------------------------------------------
+
+    async def _read_session(self) -> AsyncSession:
+        if self._session is None:
+            self._reads = AsyncExitStack()
+            self._session = await self._reads.enter_async_context(self.database.unit_of_work(write=False))
+        return self._session
+
+    async def _end_reads(self) -> None:
+        reads, self._reads, self._session = self._reads, None, None
+        if reads is not None:
+            await reads.aclose()
+
+    async def _discard_reads(self) -> None:
+        """After a failed or cancelled statement the connection may be unusable (asyncpg closes it
+        when a query is cancelled): drop the read session; the next read opens a fresh one."""
+        try:
+            await self._end_reads()
+        except Exception:  # noqa: BLE001 - the pool discards a broken connection by itself
+            log.debug("discarding a broken read session", exc_info=True)
+
+    def _refuse_websocket_operations(self) -> None:
+        if self.is_websocket:
+            raise InvalidInput("Over the WebSocket send subscriptions only; POST queries and mutations to "
+                               "/graphql.", code="http_required")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """The request's read transaction, for one resolver or loader batch at a time."""
+        self._refuse_websocket_operations()
+        async with self._lock:
+            session = await self._read_session()
+            actor = await self._authenticate(session, write=False)
+            try:
+                yield session, actor
+            except (DBAPIError, asyncio.CancelledError):
+                # PostgreSQL aborts the transaction on a failed statement, and graphql-core cancels a
+                # field's siblings when an error nulls their parent: start the next read afresh.
+                await self._discard_reads()
+                raise
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """A unit of work of its own, committed when the block ends. Reads made before it are
+        dropped (cached rows, the read snapshot), so what follows sees the change."""
+        self._refuse_websocket_operations()
+        async with self._lock:
+            await self._end_reads()
+            self._loaders = None
+            async with self.database.unit_of_work(write=True) as session:
+                actor = await self._authenticate(session, write=True)
+                check_csrf(actor, self.connection)
+                yield session, actor
+
+    async def catalog(self) -> OrgCatalog:
+        if self._catalog is None:
+            async with self.reading() as (session, actor):
+                self._catalog = await catalog_for(session, actor)
+        return self._catalog
+
+    async def close(self) -> None:
+        await self._discard_reads()
+
+
+def context_getter_for(app_state: Any) -> GraphQLContext:
+    return GraphQLContext(database=app_state.database, settings=app_state.settings, limiter=app_state.limiter,
+                          hub=app_state.live_hub)

@@ -1,0 +1,193 @@
+"""The adapter between GraphQL's `metrics` and `burndown` fields and the reports behind them.
+
+The resolvers call only these four functions, so another reports implementation replaces this
+module's bodies and nothing else. Until then they compute directly from issues and their
+history, simply and correctly:
+
+* velocity: story points of the issues completed in each closed sprint of the project (those
+  still in it and resolved by its completion), averaged over the sprints completed within the
+  timeframe; issues are counted instead when the organization has no Story Points field.
+* lead time: median days from creation to resolution, over the issues resolved in the timeframe.
+* cycle time: median days from the first move into an "In Progress" category status to
+  resolution, over the same issues (those never in progress are left out).
+* burndown: the work left in a sprint at the start of each day of it (`actual`, up to now or its
+  completion), the straight line from its starting scope to zero (`ideal`), and `remaining` now.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from statistics import median
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.agile.fields import AgileFields, agile_fields, estimates_of, history_field_id, sprints_of
+from tessera.api.graphql.timeframe import Timeframe
+from tessera.errors import InvalidInput
+from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
+from tessera.projects.models import Project, Sprint
+from tessera.tenancy.actor import Actor
+
+DAY = timedelta(days=1)
+_SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Burndown:
+    dates: list[datetime]
+    ideal: list[float]
+    actual: list[float]
+    remaining: float
+    unit: str  # "story points" | "issues"
+
+
+async def _fields(session: AsyncSession, actor: Actor) -> tuple[OrgCatalog, AgileFields | None]:
+    catalog = await catalog_for(session, actor)
+    try:
+        return catalog, agile_fields(catalog)
+    except InvalidInput:  # an organization without a Sprint field has no sprints to measure
+        return catalog, None
+
+
+def _days(span: timedelta) -> float:
+    return round(span.total_seconds() / _SECONDS_PER_DAY, 2)
+
+
+async def velocity(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
+    catalog, fields = await _fields(session, actor)
+    if fields is None:
+        return None
+    closed = select(Sprint.id, Sprint.completed_at).where(
+        Sprint.organization_id == actor.organization_id, Sprint.project_id == project.id, Sprint.state == "closed",
+        Sprint.completed_at.is_not(None))
+    if timeframe.since is not None:
+        closed = closed.where(Sprint.completed_at >= timeframe.since)
+    completed_at = dict((await session.execute(closed)).all())
+    if not completed_at:
+        return None
+    members = (await session.execute(select(CustomFieldValue.value_ref, Issue.id, Issue.resolved_at).join(
+        Issue, (Issue.organization_id == CustomFieldValue.organization_id) & (Issue.id == CustomFieldValue.issue_id))
+        .where(CustomFieldValue.organization_id == actor.organization_id, CustomFieldValue.field_id == fields.sprint.id,
+               CustomFieldValue.value_ref.in_(sorted(completed_at)), Issue.resolved_at.is_not(None)))).all()
+    done = [(sprint_id, issue_id) for sprint_id, issue_id, resolved_at in members
+            if resolved_at <= completed_at[sprint_id]]
+    estimates = await estimates_of(session, actor.organization_id, fields, [issue_id for _, issue_id in done])
+    points: dict[int, float] = dict.fromkeys(completed_at, 0.0)
+    for sprint_id, issue_id in done:
+        points[sprint_id] += estimates.get(issue_id, 0.0) if fields.estimate is not None else 1.0
+    return round(sum(points.values()) / len(points), 2)
+
+
+def _resolved_in(project: Project, actor: Actor, timeframe: Timeframe):  # type: ignore[no-untyped-def]
+    query = select(Issue.id, Issue.created_at, Issue.resolved_at).where(
+        Issue.organization_id == actor.organization_id, Issue.project_id == project.id, Issue.resolved_at.is_not(None))
+    if timeframe.since is not None:
+        query = query.where(Issue.resolved_at >= timeframe.since)
+    return query
+
+
+async def lead_time(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
+    """Median days from created to resolved."""
+    rows = (await session.execute(_resolved_in(project, actor, timeframe))).all()
+    spans = [row.resolved_at - row.created_at for row in rows]
+    return _days(median(spans)) if spans else None
+
+
+async def cycle_time(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
+    """Median days from the first entry into an in-progress status to resolved."""
+    catalog = await catalog_for(session, actor)
+    in_progress = [str(s.id) for s in catalog.statuses if s.category == "in_progress"]
+    if not in_progress:
+        return None
+    resolved = _resolved_in(project, actor, timeframe).subquery()
+    started = (select(ChangeItem.issue_id, func.min(ChangeItem.created_at).label("started"), resolved.c.resolved_at)
+               .join(resolved, resolved.c.id == ChangeItem.issue_id)
+               .where(ChangeItem.organization_id == actor.organization_id, ChangeItem.field_id == "status",
+                      ChangeItem.to_value.in_(in_progress))
+               .group_by(ChangeItem.issue_id, resolved.c.resolved_at))
+    spans = [row.resolved_at - row.started for row in (await session.execute(started)).all()
+             if row.started <= row.resolved_at]
+    return _days(median(spans)) if spans else None
+
+
+def _value_at(changes: list[tuple[datetime, str | None, str | None]], moment: datetime, current: str | None
+              ) -> str | None:
+    """A field's raw value at `moment` from its history (oldest first): the last change up to
+    then, else what the first later change changed from, else its current value."""
+    seen, value = False, None
+    for at, before, after in changes:
+        if at > moment:
+            return value if seen else before
+        seen, value = True, after
+    return value if seen else current
+
+
+async def burndown(session: AsyncSession, actor: Actor, sprint: Sprint) -> Burndown:
+    catalog, fields = await _fields(session, actor)
+    if fields is None:
+        return Burndown([], [], [], 0.0, "issues")
+    org, key = actor.organization_id, str(sprint.id)
+    unit = "story points" if fields.estimate is not None else "issues"
+    sprint_field = history_field_id(fields.sprint)
+    estimate_field = history_field_id(fields.estimate) if fields.estimate is not None else None
+    touched = select(ChangeItem.issue_id).where(
+        ChangeItem.organization_id == org, ChangeItem.field_id == sprint_field,
+        (ChangeItem.from_value == key) | (ChangeItem.to_value == key)).distinct()
+    members = set((await session.scalars(select(CustomFieldValue.issue_id).where(
+        CustomFieldValue.organization_id == org, CustomFieldValue.field_id == fields.sprint.id,
+        CustomFieldValue.value_ref == sprint.id))).all())
+    candidates = sorted(members | set((await session.scalars(touched)).all()))
+    wanted = ["status", sprint_field, *([estimate_field] if estimate_field else [])]
+    history: dict[tuple[int, str], list[tuple[datetime, str | None, str | None]]] = defaultdict(list)
+    statuses: dict[int, int] = {}
+    if candidates:
+        for row in (await session.execute(select(
+                ChangeItem.issue_id, ChangeItem.field_id, ChangeItem.created_at, ChangeItem.from_value,
+                ChangeItem.to_value).where(ChangeItem.organization_id == org, ChangeItem.issue_id.in_(candidates),
+                                           ChangeItem.field_id.in_(wanted))
+                .order_by(ChangeItem.created_at, ChangeItem.id))).all():
+            history[(row.issue_id, row.field_id)].append((row.created_at, row.from_value, row.to_value))
+        statuses = dict((await session.execute(select(Issue.id, Issue.status_id).where(
+            Issue.organization_id == org, Issue.id.in_(candidates)))).all())
+    current_sprints = await sprints_of(session, org, fields, candidates)
+    current_estimates = await estimates_of(session, org, fields, candidates)
+
+    def left_at(moment: datetime) -> float:
+        total = 0.0
+        for issue_id in statuses:
+            now_sprint = str(current_sprints[issue_id]) if issue_id in current_sprints else None
+            if _value_at(history[(issue_id, sprint_field)], moment, now_sprint) != key:
+                continue
+            status = _value_at(history[(issue_id, "status")], moment, str(statuses[issue_id]))
+            if status is not None and status.isdigit() and catalog.status(int(status)).category == "done":
+                continue
+            if estimate_field is None:
+                total += 1.0
+                continue
+            now_estimate = str(current_estimates[issue_id]) if issue_id in current_estimates else None
+            raw = _value_at(history[(issue_id, estimate_field)], moment, now_estimate)
+            try:
+                total += float(raw) if raw not in (None, "") else 0.0
+            except ValueError:
+                pass
+        return round(total, 2)
+
+    now = datetime.now(UTC)
+    if sprint.start_at is None:
+        return Burndown([], [], [], left_at(now), unit)
+    start = sprint.start_at
+    end = sprint.end_at if sprint.end_at is not None and sprint.end_at > start else start + 14 * DAY
+    # A closed sprint is read just before its completion moved its unfinished issues out.
+    stop = now if sprint.completed_at is None else min(sprint.completed_at - timedelta(microseconds=1), now)
+    steps = math.ceil((end - start) / DAY)
+    dates = [min(start + i * DAY, end) for i in range(steps + 1)]
+    committed = left_at(start)
+    length = (end - start).total_seconds()
+    ideal = [round(committed * max(0.0, (end - at).total_seconds() / length), 2) for at in dates]
+    actual = [left_at(at) for at in dates if at <= stop]
+    return Burndown(dates, ideal, actual, left_at(stop), unit)

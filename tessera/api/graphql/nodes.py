@@ -1,0 +1,204 @@
+"""Leaf types of the schema: users, the organization, statuses, comments and change history.
+Each wraps a domain row; anything it refers to is resolved through the request's loaders."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from urllib.parse import quote
+
+import strawberry
+from strawberry.types import Info
+
+from tessera.api.graphql.context import GraphQLContext
+from tessera.issues.models import Comment
+from tessera.tenancy.models import Organization, User
+from tessera.workflow.models import CATEGORY_NAMES, Status
+
+Ctx = Info[GraphQLContext, None]
+_AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#36b37e")
+
+
+def _initials(name: str) -> str:
+    parts = [part for part in name.replace(".", " ").split() if part]
+    return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
+def generated_avatar(name: str) -> str:
+    """A small SVG with the user's initials, as a data: URL, for users without a picture."""
+    color = _AVATAR_COLORS[int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(_AVATAR_COLORS)]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" rx="24" '
+           f'fill="{color}"/><text x="24" y="30" font-family="sans-serif" font-size="18" fill="#fff" '
+           f'text-anchor="middle">{_initials(name)}</text></svg>')
+    return "data:image/svg+xml;utf8," + quote(svg)
+
+
+@strawberry.type(name="User")
+class UserNode:
+    row: strawberry.Private[User]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="The display name.")
+    def name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.row.email
+
+    @strawberry.field
+    def active(self) -> bool:
+        return bool(self.row.active)
+
+    @strawberry.field(description="The user's picture URL, or a generated one with their initials.")
+    def avatar(self) -> str:
+        return self.row.avatar_url or generated_avatar(self.row.display_name)
+
+
+async def user_node(info: Ctx, user_id: int | None) -> UserNode | None:
+    if user_id is None:
+        return None
+    row = await info.context.loaders.users.load(user_id)
+    return UserNode(row=row) if row is not None else None
+
+
+@strawberry.type(name="Organization")
+class OrganizationNode:
+    row: strawberry.Private[Organization]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def key(self) -> str:
+        return self.row.key
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def tier(self) -> str:
+        return self.row.tier
+
+
+@strawberry.type(name="Status")
+class StatusNode:
+    row: strawberry.Private[Status]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="todo, in_progress or done.")
+    def category(self) -> str:
+        return self.row.category
+
+    @strawberry.field(description="To Do, In Progress or Done.")
+    def category_name(self) -> str:
+        return CATEGORY_NAMES[self.row.category]
+
+
+@strawberry.type(name="Comment")
+class CommentNode:
+    row: strawberry.Private[Comment]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="Markdown source; empty for a deleted comment.")
+    def body(self) -> str:
+        return self.row.body
+
+    @strawberry.field(description="The author's display name.")
+    async def author(self, info: Ctx) -> str | None:
+        if self.row.deleted_at is not None:
+            return None
+        user = await user_node(info, self.row.author_id)
+        return user.row.display_name if user else None
+
+    @strawberry.field
+    async def author_user(self, info: Ctx) -> UserNode | None:
+        return None if self.row.deleted_at is not None else await user_node(info, self.row.author_id)
+
+    @strawberry.field
+    def created(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def updated(self) -> datetime:
+        return self.row.updated_at
+
+    @strawberry.field
+    def parent_id(self) -> strawberry.ID | None:
+        return strawberry.ID(str(self.row.parent_id)) if self.row.parent_id else None
+
+    @strawberry.field(description="The project role the comment is restricted to, if any.")
+    def visibility_role(self) -> str | None:
+        return self.row.visibility_role
+
+    @strawberry.field
+    def edited(self) -> bool:
+        return self.row.updated_at != self.row.created_at and self.row.deleted_at is None
+
+    @strawberry.field
+    def deleted(self) -> bool:
+        return self.row.deleted_at is not None
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.row.version
+
+
+@strawberry.type(name="ChangeItem")
+class ChangeItemNode:
+    field: str
+    field_id: str
+    from_value: str | None = strawberry.field(name="from")
+    from_string: str | None
+    to_value: str | None = strawberry.field(name="to")
+    to_string: str | None
+
+
+@strawberry.type(name="ChangeGroup", description="One edit of an issue: who changed which fields when.")
+class ChangeGroupNode:
+    entry: strawberry.Private[dict]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.entry["id"]))
+
+    @strawberry.field
+    def created(self) -> datetime:
+        return self.entry["created"]
+
+    @strawberry.field
+    async def author(self, info: Ctx) -> UserNode | None:
+        return await user_node(info, self.entry["author_id"])
+
+    @strawberry.field
+    def items(self) -> list[ChangeItemNode]:
+        return [ChangeItemNode(field=i["field"], field_id=i["field_id"], from_value=i["from"],
+                               from_string=i["from_string"], to_value=i["to"], to_string=i["to_string"])
+                for i in self.entry["items"]]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
