@@ -20,6 +20,7 @@ from tessera.api.rest.routers import (
     issues,
     live,
     projects,
+    reports,
     search,
     users,
     watch,
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.object_store = object_store
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile):
+                   agile, reports):
         app.include_router(module.router)
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
