@@ -94,7 +94,7 @@ async def control_chart_report(session: AsyncSession, *, actor: Actor, project: 
     values = [value for _, value in measured]
     width = rolling or max(1, round(len(values) / 5))
     points = [{"issue_key": issue.key, "issue_type": issue.issue_type, "resolved_at": iso(issue.resolved_at),
-               "days": value, "rolling_mean": average, "rolling_stdev": spread}
+               "days": rounded(value), "rolling_mean": average, "rolling_stdev": spread}
               for (issue, value), (average, spread) in zip(measured, _rolling(values, width), strict=True)]
     ordered = sorted(values)
     data = {**head, "metric": metric, "unit": "days", "rolling": width,
@@ -121,10 +121,11 @@ async def time_in_status_report(session: AsyncSession, *, actor: Actor, project:
         totals: dict[str, float] = defaultdict(float)
         for status_id, seconds in issue.segments():
             totals[names.get(status_id or "", f"Status {status_id}")] += seconds
-        shown = {name: days(seconds) for name, seconds in totals.items()}
+        exact = {name: days(seconds) for name, seconds in totals.items()}
+        shown = {name: rounded(value) for name, value in exact.items()}
         per_issue.append({"issue_key": issue.key, "issue_type": issue.issue_type,
                           "resolved_at": iso(issue.resolved_at), "days_by_status": shown})
-        for name, value in shown.items():
+        for name, value in exact.items():
             spent[name].append(value)
     status_order = [s.name for s in sorted(catalog.statuses, key=lambda s: (("todo", "in_progress", "done")
                                                                           .index(s.category), s.id))

@@ -45,7 +45,7 @@ class ResolvedIssue:
         return None
 
     def segments(self) -> list[tuple[str | None, float]]:
-        """(status id, seconds) from creation to resolution, in order."""
+        """(status id, seconds) from creation to resolution, in order; instants left out."""
         pieces: list[tuple[str | None, float]] = []
         current = self.status.befores[0] if self.status.times else self.status.current
         since = self.created_at
@@ -55,7 +55,7 @@ class ResolvedIssue:
             pieces.append((current, max(0.0, (at - since).total_seconds())))
             current, since = after, max(since, at)
         pieces.append((current, max(0.0, (self.resolved_at - since).total_seconds())))
-        return pieces
+        return [(status, seconds) for status, seconds in pieces if seconds > 0]
 
 
 def category_ids(catalog: OrgCatalog, category: str) -> frozenset[str]:
@@ -89,4 +89,5 @@ async def resolved_in(session: AsyncSession, *, selection: Selection, window: Wi
 
 
 def days(seconds: float) -> float:
-    return round(seconds / 86_400, 4)
+    """Unrounded: statistics are computed on exact values and rounded when shown."""
+    return seconds / 86_400
