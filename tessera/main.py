@@ -16,6 +16,7 @@ from tessera.api.rest.routers import (
     attachments,
     catalog,
     comments,
+    dashboards,
     filters,
     issues,
     live,
@@ -30,6 +31,7 @@ from tessera.collaboration.live.hub import LiveHub
 from tessera.collaboration.storage import object_store_from_settings
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.reports.dashboard_cache import GadgetCache
 from tessera.tenancy.limits import RateLimiter
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
@@ -55,12 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     redis = _redis_client(settings.redis_url)
     live_hub = LiveHub.for_settings(settings, database)
     database.on_commit(live_hub.publish_committed)
+    dashboard_cache = GadgetCache(redis=redis, prefix=settings.live_channel_prefix)
+    database.on_commit(dashboard_cache.on_commit)
     object_store = object_store_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await live_hub.start()
+        await dashboard_cache.start()
         yield
+        await dashboard_cache.stop()
         await live_hub.stop()
         await database.dispose()
         await object_store.aclose()
@@ -73,10 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
     app.state.live_hub = live_hub
+    app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports):
+                   agile, reports, dashboards):
         app.include_router(module.router)
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
