@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -65,6 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await live_hub.start()
         await dashboard_cache.start()
+        # Large reports build ~10^5 objects at once, which sets off full garbage collections that
+        # scan every object of the process. Freezing what exists after start-up (modules, routes,
+        # models: ~200,000 objects) takes those out of every scan: a velocity report over 13 busy
+        # sprints went from 1.0 s to 0.45 s (bench/dashboard.py).
+        gc.collect()
+        gc.freeze()
         yield
         await dashboard_cache.stop()
         await live_hub.stop()

@@ -28,7 +28,7 @@ from tessera.reports.estimates import resolve_estimate
 from tessera.reports.periods import iso
 from tessera.reports.report import Report, rounded
 from tessera.reports.selection import select_issues
-from tessera.reports.sprint_history import SprintIssue, done_status_ids, load_sprint_issues
+from tessera.reports.sprint_history import SprintIssue, load_sprint_issues
 from tessera.reports.sprint_scope import SprintRun, access_report_sprint
 from tessera.tenancy.actor import Actor
 
@@ -62,7 +62,7 @@ def _contribution(inside: bool, estimate: float, done: bool) -> tuple[float, flo
     return estimate, (0.0 if done else estimate), (estimate if done else 0.0)
 
 
-def sprint_progress(run: SprintRun, issues: list[SprintIssue], done: frozenset[str], now: datetime) -> Progress:
+def sprint_progress(run: SprintRun, issues: list[SprintIssue], now: datetime) -> Progress:
     """Points oldest first: the start, one per (issue, instant) change that matters, the end."""
     key, start = run.key, run.started
     closed = run.completed is not None
@@ -73,7 +73,7 @@ def sprint_progress(run: SprintRun, issues: list[SprintIssue], done: frozenset[s
     for issue in issues:
         inside = issue.in_sprint(key, start)
         committed_issues += inside
-        amounts = _contribution(inside, issue.estimate_at(start), issue.done_at(start, done))
+        amounts = _contribution(inside, issue.estimate_at(start), issue.done_at(start))
         scope, remaining, completed = scope + amounts[0], remaining + amounts[1], completed + amounts[2]
     progress = Progress(run, stop, [Point(start, rounded(scope), rounded(remaining), rounded(completed), "start")],
                         committed_issues)
@@ -84,7 +84,7 @@ def sprint_progress(run: SprintRun, issues: list[SprintIssue], done: frozenset[s
         if not (was_in or now_in):
             continue
         old_estimate, new_estimate = issue.estimate_at(at, inclusive=False), issue.estimate_at(at)
-        was_done, now_done = issue.done_at(at, done, inclusive=False), issue.done_at(at, done)
+        was_done, now_done = issue.done_at(at, inclusive=False), issue.done_at(at)
         if was_in != now_in:
             event = "added" if now_in else "removed"
         elif was_done != now_done:
@@ -103,7 +103,7 @@ def sprint_progress(run: SprintRun, issues: list[SprintIssue], done: frozenset[s
     last = progress.points[-1]
     progress.points.append(Point(stop, last.scope, last.remaining, last.completed, "end" if closed else "now"))
     progress.completed_issues = sum(1 for issue in issues if issue.in_sprint(key, stop, inclusive=not closed)
-                                    and issue.done_at(stop, done, inclusive=not closed))
+                                    and issue.done_at(stop, inclusive=not closed))
     return progress
 
 
@@ -159,9 +159,10 @@ async def _progress(session: AsyncSession, *, actor: Actor, project: Project, sp
     run = await access_report_sprint(session, actor, project, sprint_ref)
     selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
     issues, ever = await load_sprint_issues(session, selection=selection, sprint_ids=[run.sprint.id],
-                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate)
+                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate,
+                                            catalog=catalog)
     members = [issues[issue_id] for issue_id in sorted(ever[run.sprint.id])]
-    progress = sprint_progress(run, members, done_status_ids(catalog), now)
+    progress = sprint_progress(run, members, now)
     head = {"project": {"id": project.id, "key": project.key, "name": project.name}, "sprint": run.view(),
             "estimate": estimate.view(), "jql": jql or None, "as_of": iso(progress.stop)}
     return progress, head

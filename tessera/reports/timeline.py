@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, Row, Select, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.models import ChangeItem
 
@@ -54,25 +57,42 @@ def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterable[list[int]]:
         yield list(ids[offset:offset + size])
 
 
+async def rows_for_ids(connection: AsyncConnection, query: Callable[[ColumnElement[bool]], Select], column: Any,
+                       ids: Sequence[int]) -> list[Row]:
+    """`query(condition)` for the rows whose `column` is one of `ids`: one statement with an array
+    parameter on PostgreSQL (`= ANY($1)`: no giant IN list to render, and an index probe per id),
+    a statement per CHUNK ids elsewhere. Rows of one id all come from one statement, in its order."""
+    if not ids:
+        return []
+    if connection.dialect.name == "postgresql":
+        wanted = bindparam("wanted_ids", value=list(ids), type_=ARRAY(BigInteger))
+        return list((await connection.execute(query(column == any_(wanted)))).all())
+    rows: list[Row] = []
+    for part in chunks(list(ids)):
+        rows += (await connection.execute(query(column.in_(part)))).all()
+    return rows
+
+
 Histories = dict[int, dict[str, list[tuple[datetime, str | None, str | None]]]]
 
 
-async def load_histories(session: AsyncSession, *, organization_id: int, issue_ids: Sequence[int] | Select,
+async def load_histories(session: AsyncSession, *, organization_id: int, issue_ids: Sequence[int],
                          field_ids: Sequence[str]) -> Histories:
-    """{issue id: {field id: [(at, from, to)] oldest first}} for the wanted fields. One query
-    (per CHUNK ids when given a list) over the (organization_id, field_id, issue_id) index."""
+    """{issue id: {field id: [(at, from, to)] oldest first}} for the wanted fields, over the
+    (organization_id, field_id, issue_id) index."""
     found: Histories = defaultdict(lambda: defaultdict(list))
-    if not field_ids:
+    if not field_ids or not issue_ids:
         return found
-    base = select(ChangeItem.issue_id, ChangeItem.field_id, ChangeItem.created_at, ChangeItem.from_value,
-                  ChangeItem.to_value).where(ChangeItem.organization_id == organization_id,
-                                             ChangeItem.field_id.in_(list(field_ids)))
-    order = (ChangeItem.created_at, ChangeItem.id)
-    queries = [base.where(ChangeItem.issue_id.in_(issue_ids)).order_by(*order)] if isinstance(issue_ids, Select) \
-        else [base.where(ChangeItem.issue_id.in_(part)).order_by(*order) for part in chunks(list(issue_ids))]
-    for query in queries:
-        for issue_id, field_id, at, before, after in (await session.execute(query)).all():
-            found[issue_id][field_id].append((at, before, after))
+    items = ChangeItem.__table__.c
+
+    def query(condition: ColumnElement[bool]) -> Select:
+        return select(items.issue_id, items.field_id, items.created_at, items.from_value, items.to_value).where(
+            items.organization_id == organization_id, items.field_id.in_(list(field_ids)), condition
+        ).order_by(items.created_at, items.id)
+
+    for issue_id, field_id, at, before, after in await rows_for_ids(await session.connection(), query,
+                                                                    items.issue_id, issue_ids):
+        found[issue_id][field_id].append((at, before, after))
     return found
 
 

@@ -24,7 +24,7 @@ from tessera.reports.estimates import resolve_estimate
 from tessera.reports.periods import iso, period_start
 from tessera.reports.report import Report, rounded
 from tessera.reports.selection import select_issues
-from tessera.reports.sprint_history import SprintIssue, done_status_ids, load_sprint_issues
+from tessera.reports.sprint_history import SprintIssue, load_sprint_issues
 from tessera.reports.sprint_scope import SprintRun, closed_runs
 from tessera.reports.stats import CONFIDENCE_LEVELS, mean, sample_stdev, t_quantile
 from tessera.tenancy.actor import Actor
@@ -37,7 +37,7 @@ METHOD = ("mean ± t(confidence, n−1)·s·√(1 + 1/n) per sprint; k·mean ± 
           "(Student's t prediction interval over the completed work of the period's sprints)")
 
 
-def sprint_velocity(run: SprintRun, issues: list[SprintIssue], done: frozenset[str]) -> dict:
+def sprint_velocity(run: SprintRun, issues: list[SprintIssue]) -> dict:
     key, start, stop = run.key, run.started, run.completed
     assert stop is not None
     committed = completed = added = removed = 0.0
@@ -46,7 +46,7 @@ def sprint_velocity(run: SprintRun, issues: list[SprintIssue], done: frozenset[s
         if issue.in_sprint(key, start):
             committed += issue.estimate_at(start)
             issues_committed += 1
-        if issue.in_sprint(key, stop, inclusive=False) and issue.done_at(stop, done, inclusive=False):
+        if issue.in_sprint(key, stop, inclusive=False) and issue.done_at(stop, inclusive=False):
             completed += issue.estimate_at(stop, inclusive=False)
             issues_completed += 1
         for at in issue.sprint.changes_between(start, stop, stop_inclusive=False):
@@ -104,9 +104,9 @@ async def velocity_report(session: AsyncSession, *, actor: Actor, project: Proje
                              sprint_ids=sprint_ids, since=since, until=now)
     selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
     issues, ever = await load_sprint_issues(session, selection=selection, sprint_ids=[r.sprint.id for r in runs],
-                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate)
-    done = done_status_ids(catalog)
-    sprints = [sprint_velocity(run, [issues[i] for i in sorted(ever[run.sprint.id])], done) for run in runs]
+                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate,
+                                            catalog=catalog)
+    sprints = [sprint_velocity(run, [issues[i] for i in sorted(ever[run.sprint.id])]) for run in runs]
     completed = [row["completed"] for row in sprints]
     committed = [row["committed"] for row in sprints]
     ahead = forecast(completed, sprints=forecast_sprints, confidence=level)

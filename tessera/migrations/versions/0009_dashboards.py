@@ -1,4 +1,4 @@
-"""dashboards and their shares
+"""dashboards and their shares; indexes for the activity stream
 
 Revision ID: 0009
 Revises: 0008
@@ -66,9 +66,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dashboard_shares")),
     )
     op.create_index("ix_dashboard_shares_org_dashboard", "dashboard_shares", ["organization_id", "dashboard_id"])
+    # The activity stream: an organization's latest changes and comments, newest first.
+    op.create_index("ix_change_groups_org_created", "change_groups", ["organization_id", "created_at"])
+    op.create_index("ix_comments_org_created", "comments", ["organization_id", "created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_comments_org_created", table_name="comments")
+    op.drop_index("ix_change_groups_org_created", table_name="change_groups")
     op.drop_index("ix_dashboard_shares_org_dashboard", table_name="dashboard_shares")
     op.drop_table("dashboard_shares")
     op.drop_index("ix_dashboards_org_name", table_name="dashboards")
