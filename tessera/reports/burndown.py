@@ -14,6 +14,7 @@ daily instants (from the start, a day apart, then the planned end and the last i
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from tessera.reports.sprint_scope import SprintRun, access_report_sprint
 from tessera.tenancy.actor import Actor
 
 DAY = timedelta(days=1)
+MAX_SAMPLES = 500  # a sprint dated over years is sampled less often than daily
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,14 @@ def sprint_progress(run: SprintRun, issues: list[SprintIssue], now: datetime) ->
 
 
 def _instants(run: SprintRun, stop: datetime) -> tuple[list[datetime], list[datetime]]:
-    """(ideal instants, actual instants): a day apart from the start, plus the planned end and the stop."""
+    """(ideal instants, actual instants): a day apart from the start (further apart for a sprint
+    of more than MAX_SAMPLES days), plus the planned end and the stop."""
+    finish = max(run.planned_end, stop)
+    step = DAY * max(1, math.ceil((finish - run.started) / DAY / MAX_SAMPLES))
     days, moment = [], run.started
-    while moment < max(run.planned_end, stop):
+    while moment < finish:
         days.append(moment)
-        moment += DAY
+        moment += step
     ideal = [d for d in days if d < run.planned_end] + [run.planned_end]
     actual = sorted({d for d in days if d < stop} | {stop} | ({run.planned_end} if run.planned_end < stop else set()))
     return ideal, actual

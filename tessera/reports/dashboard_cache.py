@@ -7,7 +7,9 @@ database's commit listener in this process at once, and, when Redis is configure
 Redis counter (INCR, sent by a background task right after the commit) that every server
 process reads, so a change committed by another process invalidates here too (within the few
 milliseconds the INCR takes). A time-to-live is only a safety net, for changes that write no
-event (bulk loads, direct SQL) and for reports relative to now (the last 30 days).
+event (bulk loads, direct SQL), for changes committed by processes that serve no dashboards
+(`tessera worker`, the CLI: they have no commit listener bumping the Redis counter), and for
+reports relative to now (the last 30 days).
 
 Entries are per (database, organization, dashboard, gadget configuration with what it resolved
 to, the viewer's scope, catalog version, data version). The viewer's scope is the set of

@@ -5,7 +5,8 @@ Lead time runs from creation to resolution; cycle time from the first entry into
 In Progress category to resolution (issues that never were in progress have no cycle time and
 are counted as `without_cycle_time`). Times are in days. The control chart's rolling average
 and standard deviation are trailing, over the last `rolling` issues (by default a fifth of
-them, as Jira does)."""
+them, as Jira does). Per-issue rows stop at the latest MAX_ROWS resolved (`truncated` says so);
+the statistics always cover every issue."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tessera.reports.stats import mean, percentile, sample_stdev, summary
 from tessera.tenancy.actor import Actor
 
 MAX_DAYS = 3_660
+MAX_ROWS = 5_000  # per-issue rows shown (the latest resolved); statistics cover every issue
 STATS = ["count", "mean", "median", "p75", "p85", "p95", "min", "max"]
 
 
@@ -97,14 +99,15 @@ async def control_chart_report(session: AsyncSession, *, actor: Actor, project: 
                "days": rounded(value), "rolling_mean": average, "rolling_stdev": spread}
               for (issue, value), (average, spread) in zip(measured, _rolling(values, width), strict=True)]
     ordered = sorted(values)
-    data = {**head, "metric": metric, "unit": "days", "rolling": width,
+    shown = points[-MAX_ROWS:]
+    data = {**head, "metric": metric, "unit": "days", "rolling": width, "truncated": len(shown) < len(points),
             "summary": {"count": len(values), "mean": rounded(mean(values)),
                         "median": rounded(percentile(ordered, 0.5)), "stdev": rounded(sample_stdev(values))},
-            "points": points}
+            "points": shown}
     columns = ["issue_key", "issue_type", "resolved_at", "days", "rolling_mean", "rolling_stdev"]
     title = f"{project.name}: control chart ({metric.replace('_', ' ')}, days)"
-    return Report("control-chart", data, columns, [[p[c] for c in columns] for p in points],
-                  lambda: charts.control_chart(title, points))
+    return Report("control-chart", data, columns, [[p[c] for c in columns] for p in shown],
+                  lambda: charts.control_chart(title, shown))
 
 
 async def time_in_status_report(session: AsyncSession, *, actor: Actor, project: Project, jql: str | None = None,
@@ -134,10 +137,12 @@ async def time_in_status_report(session: AsyncSession, *, actor: Actor, project:
                  "total_days": rounded(sum(spent[name])), "mean_days": rounded(mean(spent[name])),
                  "median_days": rounded(percentile(sorted(spent[name]), 0.5)),
                  "p85_days": rounded(percentile(sorted(spent[name]), 0.85))} for name in status_order]
-    data = {**head, "unit": "days", "statuses": statuses, "issues": per_issue}
+    shown = per_issue[-MAX_ROWS:]
+    data = {**head, "unit": "days", "resolved_issues": len(per_issue), "truncated": len(shown) < len(per_issue),
+            "statuses": statuses, "issues": shown}
     columns = ["issue_key", "issue_type", "resolved_at", *status_order]
     rows = [[row["issue_key"], row["issue_type"], row["resolved_at"],
-             *[row["days_by_status"].get(name, 0.0) for name in status_order]] for row in per_issue]
+             *[row["days_by_status"].get(name, 0.0) for name in status_order]] for row in shown]
     title = f"{project.name}: time in status (mean days)"
     return Report("time-in-status", data, columns, rows, lambda: charts.bar_chart(
         title, [(s["status"], s["mean_days"] or 0.0) for s in statuses]))

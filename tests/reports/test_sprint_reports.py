@@ -94,3 +94,27 @@ def test_csv_matches_the_json(client: TestClient, dated_org: OrgHandle, dated: D
         assert [(r["at"], float(r["value"]), r["event"] or None, r["issue_key"] or None)
                 for r in rows if r["series"] == series] == \
             [(p["at"], p["value"], p.get("event"), p.get("issue_key")) for p in data[series]]
+
+
+def test_an_active_sprint_runs_until_now_and_long_sprints_are_sampled(client: TestClient, org: OrgHandle,
+                                                                      project: dict) -> None:
+    h = org.headers
+    board = client.post("/v2/boards", json={"name": "Long", "project_id": project["id"]}, headers=h).json()
+    sprint = client.post(f"/v2/boards/{board['id']}/sprints", json={}, headers=h).json()
+    issue = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Story", "summary": "S",
+                                            "custom_fields": {"story_points": 2, "sprint": sprint["id"]}},
+                        headers=h).json()
+    url = f"/v2/projects/{project['id']}/reports/burndown"
+    assert client.get(url, headers=h).json()["error"]["code"] == "no_started_sprint"
+    assert client.get(url, params={"sprint_id": sprint["id"]}, headers=h).json()["error"]["code"] == \
+        "sprint_not_started"
+    started = client.post(f"/v2/sprints/{sprint['id']}/start", json={"start_at": "1971-01-01T00:00:00Z",
+                                                                     "end_at": "8999-01-01T00:00:00Z"}, headers=h)
+    assert started.status_code == 200, started.text
+    report = client.get(url, headers=h).json()  # the active sprint by default
+    assert report["sprint"]["id"] == sprint["id"] and report["remaining"][-1]["event"] == "now"
+    assert report["totals"]["committed"] == 2.0 and report["remaining"][-1]["issue_key"] is None
+    assert 2 < len(report["ideal"]) <= 502 and report["ideal"][-1] == {"at": "8999-01-01T00:00:00Z", "value": 0.0}
+    assert client.get(url, params={"sprint_id": 987654321}, headers=h).status_code == 404
+    assert client.get(url, params={"estimate": "summary"}, headers=h).json()["error"]["field"] == "estimate"
+    assert issue["key"]
