@@ -92,14 +92,15 @@ def check_confidence(value: float | None) -> float:
 async def velocity_report(session: AsyncSession, *, actor: Actor, project: Project, period: str | None = None,
                           estimate_ref: str | None = None, jql: str | None = None, forecast_sprints: int = 3,
                           confidence: float | None = None, sprint_ids: list[int] | None = None,
-                          now: datetime) -> Report:
-    """`sprint_ids` limits the sprints (a board's); `period` (default 6 months) bounds their completion."""
+                          since: datetime | None = None, now: datetime) -> Report:
+    """`sprint_ids` limits the sprints (a board's); `since`, else `period` (default 6 months) back
+    from now, bounds their completion."""
     if not 0 <= forecast_sprints <= MAX_FORECAST:
         raise InvalidInput(f"forecast is 0 to {MAX_FORECAST} sprints.", field="forecast")
     level = check_confidence(confidence)
     catalog = await catalog_for(session, actor)
     estimate = resolve_estimate(catalog, estimate_ref)
-    since = period_start(period or "6months", now)
+    since = since or period_start(period or "6months", now)
     runs = await closed_runs(session, organization_id=actor.organization_id, project=project,
                              sprint_ids=sprint_ids, since=since, until=now)
     selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
