@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,10 +20,12 @@ from tessera.api.rest.routers import (
     attachments,
     catalog,
     comments,
+    dashboards,
     filters,
     issues,
     live,
     projects,
+    reports,
     search,
     users,
     watch,
@@ -32,6 +35,7 @@ from tessera.collaboration.live.hub import LiveHub
 from tessera.collaboration.storage import object_store_from_settings
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.reports.dashboard_cache import GadgetCache
 from tessera.tenancy.limits import RateLimiter
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
@@ -57,12 +61,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     redis = _redis_client(settings.redis_url)
     live_hub = LiveHub.for_settings(settings, database)
     database.on_commit(live_hub.publish_committed)
+    dashboard_cache = GadgetCache(redis=redis, prefix=settings.live_channel_prefix)
+    database.on_commit(dashboard_cache.on_commit)
     object_store = object_store_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await live_hub.start()
+        await dashboard_cache.start()
+        # Large reports build ~10^5 objects at once, which sets off full garbage collections that
+        # scan every object of the process. Freezing what exists after start-up (modules, routes,
+        # models: ~200,000 objects) takes those out of every scan: a velocity report over 13 busy
+        # sprints went from 1.0 s to 0.45 s (bench/dashboard.py).
+        gc.collect()
+        gc.freeze()
         yield
+        await dashboard_cache.stop()
         await live_hub.stop()
         await database.dispose()
         await object_store.aclose()
@@ -75,10 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
     app.state.live_hub = live_hub
+    app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile):
+                   agile, reports, dashboards):
         app.include_router(module.router)
     app.mount("/rest", create_jira_app(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())

@@ -200,16 +200,29 @@ def _print_demo(result: Any, as_json: bool) -> None:
 @click.option("--org", "org_key", required=True)
 @click.option("--issues", "issue_count", type=click.IntRange(min=1, max=50_000_000), required=True)
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--project", "project_keys", multiple=True, help="Load into this project only (repeatable).")
+@click.option("--sprints", is_flag=True, help="Then plant two-week sprints, with their history, in each of "
+                                              "the --project projects (for sprint reports at scale).")
 @database_option
-def load(org_key: str, issue_count: int, seed: int, database_url: str | None) -> None:
+def load(org_key: str, issue_count: int, seed: int, project_keys: tuple[str, ...], sprints: bool,
+         database_url: str | None) -> None:
     """Bulk-load N synthetic issues through the database's bulk paths (for benchmarks)."""
     from tessera.demo.bulk import bulk_load
+    from tessera.demo.bulk_sprints import plant_sprints
 
+    if sprints and not project_keys:
+        raise click.UsageError("--sprints needs --project.")
     settings = _settings(database_url)
     _migrate(settings)
+    echo = lambda text: click.echo(text, err=True)  # noqa: E731
     result = _run(settings, lambda database: bulk_load(database, org_key=org_key, issues=issue_count, seed=seed,
-                                                       progress=lambda text: click.echo(text, err=True)))
-    click.echo(json.dumps(result.as_dict()))
+                                                       progress=echo, project_keys=project_keys))
+    output = result.as_dict()
+    for key in project_keys if sprints else ():
+        planted = _run(settings, lambda database, key=key: plant_sprints(
+            database, org_key=result.organization_key, project_key=key, seed=seed, progress=echo))
+        output.setdefault("sprints", {})[key.upper()] = planted.as_dict()
+    click.echo(json.dumps(output))
 
 
 @cli.command()

@@ -104,8 +104,10 @@ class LoadResult:
 
 
 async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int = 1,
-                    progress: Callable[[str], None] | None = None) -> LoadResult:
-    """Add `issues` issues to `org_key` (created with its people and projects if missing).
+                    progress: Callable[[str], None] | None = None,
+                    project_keys: Sequence[str] = ()) -> LoadResult:
+    """Add `issues` issues to `org_key` (created with its people and projects if missing), spread
+    over its projects, or over `project_keys` only.
 
     Each batch commits on its own; issue numbers are reserved in a short transaction first, so
     concurrent API writers to the same projects wait only for that. A failed batch leaves a gap
@@ -116,6 +118,11 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
     started = time.perf_counter()
     async with database.unit_of_work() as session:
         catalog, projects, key = await _prepare(session, org_key=org_key)
+    if project_keys:
+        wanted = {project_key.strip().upper() for project_key in project_keys}
+        projects = [project for project in projects if project.key in wanted]
+        if len(projects) != len(wanted):
+            raise InvalidInput(f"Load into projects of {', '.join(p.key for p in LOAD_PROJECTS)}.", field="project")
     report(f"{key}: {len(catalog.user_ids)} users, {len(projects)} projects ready in "
            f"{time.perf_counter() - started:.1f}s; loading {issues:,} issues")
     writer: _Writer = _SqliteWriter() if database.is_sqlite else _PostgresWriter(report)
@@ -258,6 +265,11 @@ TABLES = ((Issue.__table__, ISSUE_COLUMNS, "issues"), (IssueLabel.__table__, LAB
           (IssueVersion.__table__, VERSION_COLUMNS, "versions"),
           (CustomFieldValue.__table__, VALUE_COLUMNS, "values"), (ChangeGroup.__table__, GROUP_COLUMNS, "groups"),
           (ChangeItem.__table__, ITEM_COLUMNS, "items"))
+
+
+def table_writer(database: Database, progress: Callable[[str], None] | None = None) -> _Writer:
+    """The bulk path of the database's backend (COPY on PostgreSQL), for other bulk writers."""
+    return _SqliteWriter() if database.is_sqlite else _PostgresWriter(progress or (lambda _message: None))
 
 
 class _Writer(ABC):

@@ -69,11 +69,15 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     assert attached.status_code == 201, attached.text
     board = post("/v2/boards", {"name": "Fuzz board", "project_id": project["id"], "filter_id": saved["id"]})
     sprint = post(f"/v2/boards/{board['id']}/sprints", {"name": "Fuzz sprint"})
+    dashboard = post("/v2/dashboards", {"name": "Fuzz dashboard", "layout": {"gadgets": [
+        {"type": "pie_chart", "config": {"filter_id": saved["id"], "field": "status"}},
+        {"type": "velocity", "config": {"board_id": board["id"]}}, {"type": "activity_stream"}]}})
     values = {"scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],
-              "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"]}
+              "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
+              "dashboard_id": dashboard["id"]}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 
@@ -243,6 +247,7 @@ BODIES = {
     ("PUT", "/v2/versions/{part_id}"): {"name": "edge"},
     ("PUT", "/v2/users/{user_id}"): {"name": "edge"},
     ("POST", "/v2/fields/{field_id}/options"): {"value": "edge"},
+    ("PUT", "/v2/dashboards/{dashboard_id}"): {"name": "edge"},
 }
 
 

@@ -76,6 +76,10 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
     b_board = post("/v2/boards", {"name": "B board", "project_id": b_project["id"], "filter_id": b_filter["id"]}, b)
     b_sprint = post(f"/v2/boards/{b_board['id']}/sprints", {"name": "B sprint"}, b)
     _ok(client.post(f"/v2/sprints/{b_sprint['id']}/start", json={}, headers=b.headers))
+    dashboard = post("/v2/dashboards", {"name": "Secret Dashboard Caracal", "shares": [{"type": "organization"}],
+                                        "layout": {"gadgets": [{"type": "filter_results",
+                                                                "config": {"filter_id": saved_filter["id"]}}]}})
+    b_dashboard = post("/v2/dashboards", {"name": "B dashboard"}, b)
     ids = {
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
@@ -90,9 +94,10 @@ def _world(client: TestClient, database_url: str, a: OrgHandle, b: OrgHandle) ->
         "b_project_id": b_project["id"], "b_epic_id": b_epic["id"], "b_story_id": b_story["id"],
         "b_story_key": b_story["key"], "filter_id": saved_filter["id"], "b_filter_id": b_filter["id"],
         "board_id": board["id"], "sprint_id": sprint["id"], "b_board_id": b_board["id"], "b_sprint_id": b_sprint["id"],
+        "dashboard_id": dashboard["id"], "b_dashboard_id": b_dashboard["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", project["key"], story["key"], epic["key"], member.email,
+               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
 
@@ -161,6 +166,9 @@ def _path_probes() -> list[PathProbe]:
         ("GET", "/v2/projects/{project_id}/versions", None, {}),
         ("POST", "/v2/projects/{project_id}/versions", {"name": "hijacked"}, {}),
         ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
+        *[("GET", f"/v2/projects/{{project_id}}/reports/{report}", None, {}) for report in (
+            "burndown", "burnup", "velocity", "cycle-time", "control-chart", "cumulative-flow", "created-vs-resolved",
+            "time-in-status")],
     ]
     for method, template, body, extra in project_ops:
         for ref, missing in (("project_id", MISSING_ID), ("project_key", "NOPEKEY")):
@@ -249,6 +257,19 @@ def _path_probes() -> list[PathProbe]:
             PathProbe(method, template, (lambda n: lambda ids: {n: ids[f"b_{n}"], "issue_id": ids["story_id"]})(name),
                       {name: f"{{b_{name}}}", "issue_id": MISSING_ID}, body),
         ]
+    # B's own project with A's sprint or board in the query: exactly like missing ones.
+    probes += [
+        PathProbe("GET", "/v2/projects/{project_id}/reports/burndown",
+                  lambda ids: {"project_id": ids["b_project_id"], "sprint_id": ids["sprint_id"]},
+                  {"project_id": "{b_project_id}", "sprint_id": MISSING_ID}, query="?sprint_id={sprint_id}"),
+        PathProbe("GET", "/v2/projects/{project_id}/reports/velocity",
+                  lambda ids: {"project_id": ids["b_project_id"], "board_id": ids["board_id"]},
+                  {"project_id": "{b_project_id}", "board_id": MISSING_ID}, query="?board_id={board_id}"),
+    ]
+    dashboard = lambda ids: {"dashboard_id": ids["dashboard_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, dashboard, {"dashboard_id": MISSING_ID}, body) for method, template, body in (
+        ("GET", "/v2/dashboards/{dashboard_id}", None), ("PUT", "/v2/dashboards/{dashboard_id}", {"name": "hijacked"}),
+        ("DELETE", "/v2/dashboards/{dashboard_id}", None), ("GET", "/v2/dashboards/{dashboard_id}/data", None))]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
@@ -330,6 +351,8 @@ def _assert_a_is_untouched(client: TestClient, world: World) -> None:
     assert board["name"] == "Secret Board Kudu" and board["version"] == 1
     sprint = _ok(client.get(f"/v2/sprints/{ids['sprint_id']}", headers=a.headers))
     assert (sprint["name"], sprint["state"]) == ("Secret Sprint Tarsier", "future")
+    dashboard = _ok(client.get(f"/v2/dashboards/{ids['dashboard_id']}", headers=a.headers))
+    assert dashboard["name"] == "Secret Dashboard Caracal" and dashboard["version"] == 1
     assert client.get("/v2/myself", headers=a.headers).status_code == 200
 
 
@@ -421,6 +444,17 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
             lambda r: {"rank_before": r}
     yield "POST", f"{b_sprint}/complete", "move_open_issues_to", ids["sprint_id"], MISSING_ID, lambda r: {
         "move_open_issues_to": r}
+    for method, url in (("POST", "/v2/dashboards"), ("PUT", f"/v2/dashboards/{ids['b_dashboard_id']}")):
+        layout = lambda kind, **config: lambda r: {"name": "B's", "layout": {"gadgets": [  # noqa: E731
+            {"type": kind, "config": {k: (r if v is None else v) for k, v in config.items()}}]}}
+        yield method, url, "layout.gadgets[0].config.board_id", ids["board_id"], MISSING_ID, layout(
+            "velocity", board_id=None)
+        yield method, url, "layout.gadgets[0].config.filter_id", ids["filter_id"], MISSING_ID, layout(
+            "pie_chart", filter_id=None, field="status")
+        yield method, url, "layout.gadgets[0].config.jql", ids["project_key"], "NOPEKEY", lambda r: {
+            "name": "B's", "layout": {"gadgets": [{"type": "filter_results", "config": {"jql": f"project = {r}"}}]}}
+        yield method, url, "shares.0.project_id", ids["project_id"], MISSING_ID, lambda r: {
+            "name": "B's", "shares": [{"type": "project", "project_id": r}]}
 
 
 def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
@@ -452,7 +486,7 @@ LISTS = {
     "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
-    "/v2/boards": "boards",
+    "/v2/boards": "boards", "/v2/dashboards": "dashboards",
 }
 
 
@@ -617,7 +651,7 @@ def test_search_never_names_or_returns_another_organizations_data(client: TestCl
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
                              ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
                              ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters"),
-                             ("POST", "/v2/boards")}
+                             ("POST", "/v2/boards"), ("POST", "/v2/dashboards")}
 # Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.
 # test_search_never_names_or_returns_another_organizations_data covers /v2/search.
 JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete/data"), ("POST", "/v2/search"),
