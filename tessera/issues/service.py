@@ -4,10 +4,11 @@ event in the caller's transaction, so the change, its history and its event comm
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -61,6 +62,21 @@ _NEXT_NUMBER = (update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project"),
                                          _PROJECTS.c.organization_id == bindparam("org"))
                 .values(issue_counter=_PROJECTS.c.issue_counter + 1, updated_at=bindparam("now"))
                 .returning(_PROJECTS.c.issue_counter))
+
+
+@functools.lru_cache(maxsize=256)
+def guarded_update(columns: frozenset[str], *, status_guard: bool = False) -> Update:
+    """UPDATE issues SET <columns>, updated_at, version = version + 1 WHERE the id, organization
+    and version read (and, for transitions, the status) still match. Cached by the set of
+    columns: building the statement per call costs more than running it. Parameters: the column
+    names, plus w_id, w_org, w_version (and w_status)."""
+    conditions = [_ISSUES.c.id == bindparam("w_id"), _ISSUES.c.organization_id == bindparam("w_org"),
+                  _ISSUES.c.version == bindparam("w_version")]
+    if status_guard:
+        conditions.append(_ISSUES.c.status_id == bindparam("w_status"))
+    return update(_ISSUES).where(*conditions).values(
+        {**{name: bindparam(name) for name in sorted(columns)}, "updated_at": bindparam("updated_at"),
+         "version": _ISSUES.c.version + 1})
 
 
 def workflow_for_new_issue(catalog: OrgCatalog, project: Project, issue_type_id: int, ref: object | None
@@ -343,10 +359,9 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
                        if getattr(issue, name) != value}
     read_version = issue.version
     connection = await session.connection()
-    result = await connection.execute(
-        update(_ISSUES).where(_ISSUES.c.id == issue.id, _ISSUES.c.organization_id == issue.organization_id,
-                              _ISSUES.c.version == read_version)
-        .values(**changed_scalars, updated_at=at, version=read_version + 1))
+    result = await connection.execute(guarded_update(frozenset(changed_scalars)), {
+        **changed_scalars, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id,
+        "w_version": read_version})
     if result.rowcount != 1:
         await session.refresh(issue)
         raise _conflict(issue, read_version, precondition=False, conflicting=[c.field_id for c in changes])

@@ -26,7 +26,7 @@ from tessera.issues.rule_facts import (
     rule_types,
     status_infos,
 )
-from tessera.issues.service import resolve_state, write_children
+from tessera.issues.service import guarded_update, resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
@@ -176,10 +176,9 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
     connection = await session.connection()
-    result = await connection.execute(
-        update(_ISSUES).where(_ISSUES.c.id == issue.id, _ISSUES.c.organization_id == issue.organization_id,
-                              _ISSUES.c.version == issue.version, _ISSUES.c.status_id == plan.from_status_id)
-        .values(**row, updated_at=at, version=issue.version + 1))
+    result = await connection.execute(guarded_update(frozenset(row), status_guard=True), {
+        **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
+        "w_status": plan.from_status_id})
     if result.rowcount != 1:
         raise Conflict(f"{issue.key} was changed by someone else; reload it and try again.",
                        code="version_conflict")

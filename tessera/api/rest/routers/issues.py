@@ -151,4 +151,7 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                              transition_ref=transition_id, fields=body.fields,
                                              comment=body.comment, expected_version=body.version)
-    return await _committed_issue_response(ctx, actor, issue, project)
+        # Rendered by the transaction that made the change (it sees its own writes): one transaction
+        # instead of a second one just to read the issue back. Sent only once the change has committed.
+        response = await _issue_response(ctx, session, actor, issue, project)
+    return response
