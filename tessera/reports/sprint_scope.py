@@ -62,12 +62,7 @@ async def access_report_sprint(session: AsyncSession, actor: Actor, project: Pro
             raise InvalidInput(f"Sprint '{sprint.name}' has not started yet.", field="sprint_id",
                                code="sprint_not_started")
         return run
-    rows = (await session.execute(
-        select(Sprint, SprintBoard).outerjoin(SprintBoard, and_(SprintBoard.organization_id == Sprint.organization_id,
-                                                                SprintBoard.sprint_id == Sprint.id))
-        .where(Sprint.organization_id == actor.organization_id, Sprint.project_id == project.id,
-               Sprint.state.in_(["active", "closed"])))).all()
-    runs = [run for run in (sprint_run(sprint, link) for sprint, link in rows) if run is not None]
+    runs = await started_runs(session, actor, project)
     active = [run for run in runs if run.sprint.state == "active"]
     if active:
         return max(active, key=lambda run: (run.started, run.sprint.id))
@@ -76,6 +71,17 @@ async def access_report_sprint(session: AsyncSession, actor: Actor, project: Pro
         return max(closed, key=lambda run: (run.completed, run.sprint.id))  # type: ignore[arg-type,return-value]
     raise InvalidInput(f"Project {project.key} has no started sprint; name one with sprint_id.", field="sprint_id",
                        code="no_started_sprint")
+
+
+async def started_runs(session: AsyncSession, actor: Actor, project: Project) -> list[SprintRun]:
+    """The project's sprints that have started (active or completed), latest start first."""
+    rows = (await session.execute(
+        select(Sprint, SprintBoard).outerjoin(SprintBoard, and_(SprintBoard.organization_id == Sprint.organization_id,
+                                                                SprintBoard.sprint_id == Sprint.id))
+        .where(Sprint.organization_id == actor.organization_id, Sprint.project_id == project.id,
+               Sprint.state.in_(["active", "closed"])))).all()
+    runs = [run for run in (sprint_run(sprint, link) for sprint, link in rows) if run is not None]
+    return sorted(runs, key=lambda run: (run.started, run.sprint.id), reverse=True)
 
 
 async def closed_runs(session: AsyncSession, *, organization_id: int, project: Project | None,

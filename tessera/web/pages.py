@@ -7,11 +7,11 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tessera.web import attachments, create, issue_edit, issue_view, projects, search, signin
+from tessera.web import attachments, create, dashboards, issue_edit, issue_view, projects, reports, search, signin
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
-for module in (signin, projects, create, issue_view, issue_edit, search, attachments):
+for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, reports):
     router.include_router(module.router)
 
 

@@ -81,6 +81,12 @@ def wiki(text: str | None) -> Markup:
     return Markup(STRONG.sub(r"<strong>\1</strong>", html))
 
 
+def chart_markup(svg: str) -> Markup:
+    """A chart built by tessera/reports/svg.py (which escapes every text and attribute) for inline
+    use in a page: without its XML declaration. Only for those charts, never for other markup."""
+    return Markup(svg[svg.index("?>") + 2:].lstrip() if svg.startswith("<?xml") else svg)
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters.update(ago=ago, when=when, initials=initials, avatar_color=avatar_color, lozenge=lozenge,
                              slug=slug, wiki=wiki)
