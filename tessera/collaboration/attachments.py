@@ -32,12 +32,13 @@ from tessera.collaboration.storage_usage import (
     reserve_storage,
     storage_usage,
 )
+from tessera.db.engine import Database
 from tessera.db.refs import parse_id
 from tessera.errors import NotFound
 from tessera.events.outbox import emit
 from tessera.issues.history import FieldChange, record_changes
 from tessera.issues.models import Issue
-from tessera.issues.service import check_delete_issue
+from tessera.issues.service import access_issue, check_delete_issue
 from tessera.issues.views import UserBrief, iso
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
@@ -108,6 +109,26 @@ async def put_staged_files(store: ObjectStore, *, organization_id: int, files: S
         await discard_objects(store, [u.stored.key for u in uploads])
         raise
     return uploads
+
+
+async def attach_staged_files(database: Database, store: ObjectStore, *, actor: Actor, issue_id: int,
+                              files: Sequence[StagedFile], usage: StorageUsage | None = None) -> list[Attachment]:
+    """Steps 3 and 4 for every transport: write the staged files to the store, then record them in
+    a transaction of their own; if recording fails, the stored objects are deleted. The staged
+    files are closed either way."""
+    try:
+        uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
+        try:
+            async with database.unit_of_work() as session:
+                issue, project = await access_issue(session, actor, issue_id)
+                return await check_add_attachments(session, actor=actor, issue=issue, project=project,
+                                                   uploads=uploads)
+        except BaseException:
+            await discard_objects(store, [u.stored.key for u in uploads])
+            raise
+    finally:
+        for staged in files:
+            staged.close()
 
 
 async def check_add_attachments(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,

@@ -28,26 +28,33 @@ from tessera.tenancy.models import (
 )
 
 
-def visible_filters_condition(actor: Actor):  # type: ignore[no-untyped-def]
-    """SQL condition over SavedFilter: the actor owns it, or one of its shares reaches the actor
-    (the organization, a project the actor may browse, a project role or group the actor holds,
-    or the actor by name). Organization admins get no special sight here, as in Jira."""
+def share_reaches(actor: Actor, share):  # type: ignore[no-untyped-def]
+    """SQL condition over a share row (FilterShare, DashboardShare: share_type, user_id, group_id,
+    project_id, role): it reaches the actor (the organization, the actor by name, a group the
+    actor is in, a project the actor may browse, a project role the actor holds)."""
     org = actor.organization_id
     browsable = select(Project.id).where(browsable_projects_condition(actor))
     in_group = select(GroupMember.group_id).where(GroupMember.organization_id == org,
                                                   GroupMember.user_id == actor.user_id)
     holds_role = exists().where(ProjectRoleMember.organization_id == org,
                                 ProjectRoleMember.user_id == actor.user_id,
-                                ProjectRoleMember.project_id == FilterShare.project_id,
-                                ProjectRoleMember.role == FilterShare.role)
-    reaches = or_(
-        FilterShare.share_type == "organization",
-        and_(FilterShare.share_type == "user", FilterShare.user_id == actor.user_id),
-        and_(FilterShare.share_type == "group", FilterShare.group_id.in_(in_group)),
-        and_(FilterShare.share_type == "project", FilterShare.project_id.in_(browsable)),
-        and_(FilterShare.share_type == "project_role", holds_role),
+                                ProjectRoleMember.project_id == share.project_id,
+                                ProjectRoleMember.role == share.role)
+    return or_(
+        share.share_type == "organization",
+        and_(share.share_type == "user", share.user_id == actor.user_id),
+        and_(share.share_type == "group", share.group_id.in_(in_group)),
+        and_(share.share_type == "project", share.project_id.in_(browsable)),
+        and_(share.share_type == "project_role", holds_role),
     )
-    shared = exists().where(FilterShare.organization_id == org, FilterShare.filter_id == SavedFilter.id, reaches)
+
+
+def visible_filters_condition(actor: Actor):  # type: ignore[no-untyped-def]
+    """SQL condition over SavedFilter: the actor owns it, or one of its shares reaches the actor.
+    Organization admins get no special sight here, as in Jira."""
+    org = actor.organization_id
+    shared = exists().where(FilterShare.organization_id == org, FilterShare.filter_id == SavedFilter.id,
+                            share_reaches(actor, FilterShare))
     return (SavedFilter.organization_id == org) & or_(SavedFilter.owner_id == actor.user_id, shared)
 
 

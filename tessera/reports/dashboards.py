@@ -12,43 +12,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tessera.jql.filters import ShareTarget, check_shares
-from tessera.projects.models import Project
-from tessera.projects.service import browsable_projects_condition
+from tessera.jql.filters import ShareTarget, check_shares, share_reaches
 from tessera.reports.gadgets import check_layout
 from tessera.reports.models import Dashboard, DashboardShare
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import GroupMember, ProjectRoleMember, User
+from tessera.tenancy.models import User
 
 MAX_SHARES = 100
 
 
 def visible_dashboards_condition(actor: Actor):  # type: ignore[no-untyped-def]
     """SQL condition over Dashboard: the actor owns it or one of its shares reaches the actor
-    (the same rules as tessera.jql.filters.visible_filters_condition)."""
+    (the rules of saved filters)."""
     org = actor.organization_id
-    browsable = select(Project.id).where(browsable_projects_condition(actor))
-    in_group = select(GroupMember.group_id).where(GroupMember.organization_id == org,
-                                                  GroupMember.user_id == actor.user_id)
-    holds_role = exists().where(ProjectRoleMember.organization_id == org,
-                                ProjectRoleMember.user_id == actor.user_id,
-                                ProjectRoleMember.project_id == DashboardShare.project_id,
-                                ProjectRoleMember.role == DashboardShare.role)
-    reaches = or_(
-        DashboardShare.share_type == "organization",
-        and_(DashboardShare.share_type == "user", DashboardShare.user_id == actor.user_id),
-        and_(DashboardShare.share_type == "group", DashboardShare.group_id.in_(in_group)),
-        and_(DashboardShare.share_type == "project", DashboardShare.project_id.in_(browsable)),
-        and_(DashboardShare.share_type == "project_role", holds_role),
-    )
     shared = exists().where(DashboardShare.organization_id == org, DashboardShare.dashboard_id == Dashboard.id,
-                            reaches)
+                            share_reaches(actor, DashboardShare))
     return (Dashboard.organization_id == org) & or_(Dashboard.owner_id == actor.user_id, shared)
 
 

@@ -16,12 +16,11 @@ from starlette.datastructures import UploadFile
 
 from tessera.collaboration.attachments import (
     access_attachment,
-    check_add_attachments,
+    attach_staged_files,
     check_delete_attachment,
     check_may_attach,
     discard_objects,
     list_attachments,
-    put_staged_files,
 )
 from tessera.collaboration.staging import FileStager, StagedFile, require_files, stage_stream
 from tessera.collaboration.storage import ObjectStore
@@ -113,18 +112,7 @@ async def upload_attachments(issue_key: str, web: Web) -> Response:
         issue, project = await access_issue(session, actor, issue_key)
         usage = await check_may_attach(session, actor=actor, project=project)
     files = await _stage_form_files(web)
-    try:
-        uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
-        try:
-            async with web.database.unit_of_work() as session:
-                issue, project = await access_issue(session, actor, issue.id)
-                await check_add_attachments(session, actor=actor, issue=issue, project=project, uploads=uploads)
-        except BaseException:
-            await discard_objects(store, [u.stored.key for u in uploads])
-            raise
-    finally:
-        for staged in files:
-            staged.close()
+    await attach_staged_files(web.database, store, actor=actor, issue_id=issue.id, files=files, usage=usage)
     if not web.is_htmx:
         return web.redirect(f"/browse/{issue.key}")
     return await _render_panel(web, issue.id)

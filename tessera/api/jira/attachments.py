@@ -16,11 +16,10 @@ from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
 from tessera.collaboration.attachments import (
     access_attachment,
-    check_add_attachments,
+    attach_staged_files,
     check_delete_attachment,
     check_may_attach,
     discard_objects,
-    put_staged_files,
 )
 from tessera.collaboration.sniffing import may_render_inline
 from tessera.collaboration.staging import MultipartReader
@@ -46,19 +45,8 @@ async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Sto
         usage = await check_may_attach(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
-    try:
-        uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
-        try:
-            async with ctx.database.unit_of_work() as session:
-                issue, project = await access_issue(session, actor, issue.id)
-                attachments = await check_add_attachments(session, actor=actor, issue=issue, project=project,
-                                                          uploads=uploads)
-        except BaseException:
-            await discard_objects(store, [u.stored.key for u in uploads])
-            raise
-    finally:
-        for staged in files:
-            staged.close()
+    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
+                                            usage=usage)
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
     links = Links(ctx.settings.base_url)
     return JSONResponse([attachment_json(links, a, authors) for a in attachments])

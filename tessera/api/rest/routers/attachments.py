@@ -13,13 +13,12 @@ from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import error_body
 from tessera.collaboration.attachments import (
     access_attachment,
+    attach_staged_files,
     attachment_view,
-    check_add_attachments,
     check_delete_attachment,
     check_may_attach,
     discard_objects,
     list_attachments,
-    put_staged_files,
 )
 from tessera.collaboration.sniffing import may_render_inline
 from tessera.collaboration.staging import MultipartReader
@@ -64,19 +63,8 @@ async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Stor
         usage = await check_may_attach(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
-    try:
-        uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
-        try:
-            async with ctx.database.unit_of_work() as session:
-                issue, project = await access_issue(session, actor, issue.id)
-                attachments = await check_add_attachments(session, actor=actor, issue=issue, project=project,
-                                                          uploads=uploads)
-        except BaseException:
-            await discard_objects(store, [u.stored.key for u in uploads])
-            raise
-    finally:
-        for staged in files:
-            staged.close()
+    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
+                                            usage=usage)
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
     return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
                         status_code=201)
