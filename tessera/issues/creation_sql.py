@@ -9,7 +9,7 @@ Components, versions and custom field values (less common) are written after it,
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, BigInteger, Date, DateTime, String, Text, bindparam, text
+from sqlalchemy import ARRAY, BigInteger, Date, DateTime, Integer, String, Text, bindparam, text
 
 CREATE_ISSUE = text("""
 WITH next_number AS (
@@ -19,10 +19,10 @@ WITH next_number AS (
 ), new_issue AS (
     INSERT INTO issues (organization_id, project_id, number, key, issue_type_id, summary, description, status_id,
                         priority_id, workflow_id, assignee_id, reporter_id, creator_id, parent_id, due_date,
-                        created_at, updated_at, version)
+                        original_estimate, remaining_estimate, created_at, updated_at, version)
     SELECT :org, :project, issue_counter, :key_prefix || issue_counter, :issue_type_id, :summary, :description,
            :status_id, :priority_id, :workflow_id, :assignee_id, :reporter_id, :creator_id, :parent_id, :due_date,
-           :now, :now, 1
+           :original_estimate, :remaining_estimate, :now, :now, 1
     FROM next_number
     RETURNING id, number, key
 ), new_labels AS (
@@ -51,6 +51,7 @@ SELECT new_issue.id, new_issue.number, new_issue.key, new_event.id AS event_id F
     bindparam("priority_id", type_=BigInteger), bindparam("workflow_id", type_=BigInteger),
     bindparam("assignee_id", type_=BigInteger), bindparam("reporter_id", type_=BigInteger),
     bindparam("creator_id", type_=BigInteger), bindparam("parent_id", type_=BigInteger),
-    bindparam("due_date", type_=Date), bindparam("labels", type_=ARRAY(String)),
+    bindparam("due_date", type_=Date), bindparam("original_estimate", type_=Integer),
+    bindparam("remaining_estimate", type_=Integer), bindparam("labels", type_=ARRAY(String)),
     bindparam("watchers", type_=ARRAY(BigInteger)), bindparam("timestamp", type_=String),
 )

@@ -37,6 +37,7 @@ from tessera.issues.models import (
     IssueVersion,
 )
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
+from tessera.issues.time_tracking import resolve_estimates
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
@@ -222,6 +223,7 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
                                                       found_rows=state.version_rows)
     if "custom_fields" in present and data.custom_fields:
         state.custom = await resolve_custom_fields(session, project, issue_type, data.custom_fields, catalog)
+    resolve_estimates(data, state, issue)
     return state
 
 
@@ -272,7 +274,9 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
         summary=scalars["summary"], description=scalars.get("description") or "", status_id=status_id,
         priority_id=scalars["priority_id"], workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"),
         reporter_id=scalars.get("reporter_id"), creator_id=actor.user_id, parent_id=scalars.get("parent_id"),
-        due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1)
+        due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1,
+        original_estimate=scalars.get("original_estimate"), remaining_estimate=scalars.get("remaining_estimate"),
+        time_spent=None)
     watchers = sorted({user_id for user_id in (values["reporter_id"], values["assignee_id"]) if user_id})
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
@@ -299,7 +303,8 @@ async def _create_in_one_statement(session: AsyncSession, connection: AsyncConne
         "key_prefix": f"{project.key}-", "labels": list(state.labels or ()), "watchers": watchers,
         "timestamp": at.isoformat(), **{name: values[name] for name in (
             "issue_type_id", "summary", "description", "status_id", "priority_id", "workflow_id", "assignee_id",
-            "reporter_id", "creator_id", "parent_id", "due_date")}})).one()
+            "reporter_id", "creator_id", "parent_id", "due_date", "original_estimate", "remaining_estimate")}}
+    )).one()
     issue = _persistent_issue(session, row.id, row.number, row.key, values)
     await write_children(session, issue, dataclasses.replace(state, labels=None), replace=False)
     remember_emitted(session, EmittedEvent(

@@ -304,6 +304,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
             "workflow_id": issue.workflow_id,
             "created": iso(issue.created_at), "updated": iso(issue.updated_at), "resolved": iso(issue.resolved_at),
             "version": issue.version,
+            "original_estimate": issue.original_estimate, "remaining_estimate": issue.remaining_estimate,
+            "time_spent": issue.time_spent,
         }
         if "changelog" in expand:
             view["changelog"] = [{**h, "created": iso(h["created"]), "author": user_view(users.get(h["author_id"] or 0))}
