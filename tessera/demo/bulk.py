@@ -53,6 +53,7 @@ from tessera.issues.models import (
     IssueLabel,
     IssueVersion,
 )
+from tessera.jql.value_spans import rebuild_sql as value_spans_sql
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.catalog import list_issue_types, list_priorities, list_resolutions
 from tessera.projects.custom_fields import find_definition, list_field_definitions
@@ -139,6 +140,7 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
             issue_ids = await writer.allocate_ids(session, "issues", len(draft.projects))
             group_ids = await writer.allocate_ids(session, "change_groups", draft.group_count)
             await writer.write(session, factory.batch(draft, numbers, issue_ids, group_ids))
+            await writer.after_batch(session, catalog.organization_id, issue_ids)
         done += len(draft.projects)
         elapsed = time.perf_counter() - started
         report(f"{done:,}/{issues:,} issues in {elapsed:.1f}s ({done / elapsed:,.0f}/s)")
@@ -289,6 +291,9 @@ class _Writer(ABC):
     @abstractmethod
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]: ...
 
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+        """In the batch's transaction, after its rows are written."""
+
     async def finish(self, session: AsyncSession) -> None:
         """After the last batch."""
 
@@ -327,6 +332,11 @@ class _PostgresWriter(_Writer):
                 self.warned = True
                 self.report("foreign-key checks stay on (the role may not set session_replication_role): "
                             "expect a slower load")
+
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+        # The batch's history was written with triggers off: its WAS spans are derived here.
+        await session.execute(text(value_spans_sql(issue_ids_param=True)),
+                              {"organization_id": organization_id, "issue_ids": list(issue_ids)})
 
     async def finish(self, session: AsyncSession) -> None:
         # Fresh planner statistics now, rather than whenever autovacuum notices a million new rows.

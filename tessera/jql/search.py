@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.catalog import catalog_for
@@ -49,6 +49,23 @@ class SearchBackend(Protocol):
         ...
 
 
+# Large exact counts hash id sets and build TID bitmaps: with the default 4 MB those spill or
+# go lossy (a recheck of every heap row). Raised for the search transaction only.
+_POSTGRES_SEARCH_WORK_MEM = "64MB"
+
+
+async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
+    """The browsable-projects filter as the planner likes it best: nothing when the actor may
+    search every project of the organization (the organization filter already says it all, and
+    a count can stay inside one index), else a literal list of project ids."""
+    rows = (await session.execute(select(Project.id, Project.archived, browsable_projects_condition(actor))
+                                  .where(Project.organization_id == actor.organization_id))).all()
+    searchable = [project_id for project_id, archived, browsable in rows if browsable and not archived]
+    if len(searchable) == len(rows):
+        return None
+    return Issue.project_id.in_(searchable) if searchable else false()
+
+
 class SqlSearchBackend:
     """Tenancy first (organization_id leads every index), then the browsable-projects filter,
     then the compiled query; archived projects are not searched, as in Jira."""
@@ -56,10 +73,14 @@ class SqlSearchBackend:
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
                      count_only: bool) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            await session.execute(text(f"SET LOCAL work_mem = '{_POSTGRES_SEARCH_WORK_MEM}'"))
         reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
         where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
-        browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
-        conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)]
+        conditions = [Issue.organization_id == actor.organization_id]
+        projects = await searchable_projects_condition(session, actor)
+        if projects is not None:
+            conditions.append(projects)
         if where is not None:
             conditions.append(where)
         total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
