@@ -52,6 +52,8 @@ class SearchBackend(Protocol):
 # Large exact counts hash id sets and build TID bitmaps: with the default 4 MB those spill or
 # go lossy (a recheck of every heap row). Raised for the search transaction only.
 _POSTGRES_SEARCH_WORK_MEM = "64MB"
+# Up to this many matches, the page is sorted from the full set of matches (see search()).
+_FEW_MATCHES = 20_000
 
 
 async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
@@ -86,8 +88,22 @@ class SqlSearchBackend:
         total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
         if count_only or max_results == 0 or start_at >= total:
             return total, []
-        page = select(Issue).where(*conditions).order_by(*order_by).offset(start_at).limit(max_results)
-        return total, list((await session.scalars(page)).all())
+        # The page's ids first, then their rows: the id query can often be answered from an index
+        # alone (the search indexes end with id), which a query for whole rows never can.
+        if total <= _FEW_MATCHES:
+            # Few matches: find them all first, then sort. Walking an index in the sort order and
+            # testing each issue finds a page quickly only when matches are spread evenly, and
+            # recent changes, say, all sit at one end of the issues.
+            matched = select(Issue.id).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
+            ids = select(Issue.id).join(matched, matched.c.id == Issue.id)
+        else:
+            ids = select(Issue.id).where(*conditions)
+        page_ids = list((await session.scalars(ids.order_by(*order_by).offset(start_at).limit(max_results))).all())
+        if not page_ids:
+            return total, []
+        rows = {issue.id: issue for issue in (await session.scalars(select(Issue).where(
+            Issue.organization_id == actor.organization_id, Issue.id.in_(page_ids)))).all()}
+        return total, [rows[issue_id] for issue_id in page_ids if issue_id in rows]
 
 
 SQL_BACKEND = SqlSearchBackend()

@@ -20,7 +20,7 @@ _FIELD_LIST = ", ".join(f"'{field}'" for field in SPAN_FIELDS)
 _COLUMNS = "organization_id, issue_id, field_id, value, started_at, ended_at, set_by"
 
 
-def _spans_select(items_where: str) -> str:
+def _spans_select(items_where: str, items: str = "change_items ci") -> str:
     """SELECT of the spans recorded by the change items that `items_where` picks (whole
     (issue, field) histories only), for INSERT INTO issue_value_spans. Items of an issue being
     deleted (a cascade in progress) record nothing."""
@@ -28,33 +28,38 @@ def _spans_select(items_where: str) -> str:
     SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.to_value, ci.created_at,
            LEAD(ci.created_at) OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id),
            ci.author_id
-      FROM change_items ci WHERE {items_where} AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)
+      FROM {items} WHERE {items_where} AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)
     UNION ALL
     SELECT first.organization_id, first.issue_id, first.field_id, first.from_value, i.created_at,
            first.created_at, NULL
       FROM (SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.from_value, ci.created_at,
                    ROW_NUMBER() OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id) AS n
-              FROM change_items ci WHERE {items_where}) first
+              FROM {items} WHERE {items_where}) first
       JOIN issues i ON i.id = first.issue_id
      WHERE first.n = 1"""
 
 
-def _recompute(row: str, field: str) -> list[str]:
+# Without statistics SQLite reads an issue's items through the (organization, field, created)
+# index, for the window's order, i.e. every item of the field in the organization.
+_SQLITE_ITEMS = "change_items ci INDEXED BY ix_change_items_org_field_issue"
+
+
+def _recompute(row: str, field: str, items: str = "change_items ci") -> list[str]:
     """Statements recomputing the spans of `row`'s issue (OLD or NEW of a change_items
     trigger) for `field` (an SQL expression)."""
     where = (f"ci.organization_id = {row}.organization_id AND ci.issue_id = {row}.issue_id "
              f"AND ci.field_id = {field}")
     return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id "
             f"AND issue_id = {row}.issue_id AND field_id = {field}",
-            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where)}"]
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
 
 
-def _recompute_issue(row: str) -> list[str]:
+def _recompute_issue(row: str, items: str = "change_items ci") -> list[str]:
     """Every span field of the issue `row` (OLD or NEW of an issues trigger)."""
     where = (f"ci.organization_id = {row}.organization_id AND ci.issue_id = {row}.id "
              f"AND ci.field_id IN ({_FIELD_LIST})")
     return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id AND issue_id = {row}.id",
-            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where)}"]
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
 
 
 def _plpgsql(statements: list[str]) -> str:
@@ -104,14 +109,14 @@ def _sqlite_trigger(name: str, event: str, when: str, statements: list[str]) -> 
 
 SQLITE_TRIGGERS = (
     _sqlite_trigger("change_items_value_spans_insert", "AFTER INSERT ON change_items",
-                    f"NEW.field_id IN ({_FIELD_LIST})", _recompute("NEW", "NEW.field_id")),
+                    f"NEW.field_id IN ({_FIELD_LIST})", _recompute("NEW", "NEW.field_id", _SQLITE_ITEMS)),
     _sqlite_trigger("change_items_value_spans_update", "AFTER UPDATE ON change_items",
                     f"OLD.field_id IN ({_FIELD_LIST}) OR NEW.field_id IN ({_FIELD_LIST})",
-                    _recompute("OLD", "OLD.field_id") + _recompute("NEW", "NEW.field_id")),
+                    _recompute("OLD", "OLD.field_id", _SQLITE_ITEMS) + _recompute("NEW", "NEW.field_id", _SQLITE_ITEMS)),
     _sqlite_trigger("change_items_value_spans_delete", "AFTER DELETE ON change_items",
-                    f"OLD.field_id IN ({_FIELD_LIST})", _recompute("OLD", "OLD.field_id")),
+                    f"OLD.field_id IN ({_FIELD_LIST})", _recompute("OLD", "OLD.field_id", _SQLITE_ITEMS)),
     _sqlite_trigger("issues_value_spans", "AFTER UPDATE OF created_at ON issues",
-                    "OLD.created_at IS NOT NEW.created_at", _recompute_issue("NEW")),
+                    "OLD.created_at IS NOT NEW.created_at", _recompute_issue("NEW", _SQLITE_ITEMS)),
 )
 SQLITE_DROP = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in (
     "change_items_value_spans_insert", "change_items_value_spans_update", "change_items_value_spans_delete",
@@ -126,14 +131,14 @@ def drop_statements(dialect: str) -> tuple[str, ...]:
     return POSTGRES_DROP if dialect == "postgresql" else SQLITE_DROP
 
 
-def rebuild_sql(*, one_organization: bool = False, issue_ids_param: bool = False) -> str:
+def rebuild_sql(*, one_organization: bool = False, id_range: bool = False) -> str:
     """INSERT of every span in change_items; with `one_organization`, bound to :organization_id;
-    with `issue_ids_param`, also to the issues in :issue_ids (PostgreSQL) that have none yet."""
+    with `id_range`, also to the issues with ids from :first_id to :last_id."""
     where = f"ci.field_id IN ({_FIELD_LIST})"
-    if one_organization or issue_ids_param:
+    if one_organization or id_range:
         where += " AND ci.organization_id = :organization_id"
-    if issue_ids_param:
-        where += " AND ci.issue_id = ANY(CAST(:issue_ids AS BIGINT[]))"
+    if id_range:
+        where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
     return f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where)}"
 
 
@@ -142,3 +147,9 @@ async def rebuild_organization(connection: AsyncConnection, organization_id: int
     await connection.execute(text("DELETE FROM issue_value_spans WHERE organization_id = :organization_id"),
                              {"organization_id": organization_id})
     await connection.execute(text(rebuild_sql(one_organization=True)), {"organization_id": organization_id})
+
+
+async def add_for_new_issues(connection: AsyncConnection, organization_id: int, first_id: int, last_id: int) -> None:
+    """The spans of issues (ids first_id..last_id, all of them new) written with triggers off."""
+    await connection.execute(text(rebuild_sql(id_range=True)),
+                             {"organization_id": organization_id, "first_id": first_id, "last_id": last_id})

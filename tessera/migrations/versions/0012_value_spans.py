@@ -1,4 +1,4 @@
-"""issue_value_spans for JQL WAS at scale; issues keep long text out of line on PostgreSQL
+"""issue_value_spans for JQL WAS at scale; covering search indexes; long text out of line
 
 The spans are filled from the change history here and kept by a trigger on change_items from
 then on (tessera.jql.value_spans). On PostgreSQL, issues rows move description and the search
@@ -20,6 +20,20 @@ revision = "0012"
 down_revision = "0010"  # TEMP until merged after 0011
 branch_labels = None
 depends_on = None
+
+# Search indexes widened so counts and id sets come from the index alone (index-only scans).
+WIDENED = (
+    ("ix_issues_org_project_status", "issues", ["organization_id", "project_id", "status_id"], ["id"]),
+    ("ix_issues_org_created", "issues", ["organization_id", "created_at"], ["id"]),
+    ("ix_issues_org_priority", "issues", ["organization_id", "priority_id"], ["id"]),
+    ("ix_issues_org_due", "issues", ["organization_id", "due_date"], ["status_id", "id"]),
+    ("ix_issues_org_resolved", "issues", ["organization_id", "resolved_at"], ["resolution_id", "id"]),
+    ("ix_issue_labels_org_label", "issue_labels", ["organization_id", "label"], ["issue_id"]),
+    ("ix_issue_versions_org_version", "issue_versions", ["organization_id", "version_id"], ["issue_id"]),
+)
+NEW_INDEXES = (
+    ("ix_issues_org_resolution", "issues", ["organization_id", "resolution_id", "project_id", "id"]),
+)
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = tessera.db.base.UTCDateTime(timezone=True)
@@ -51,6 +65,11 @@ def upgrade() -> None:
                     ["organization_id", "issue_id", "field_id"])
     for statement in trigger_statements(dialect):
         op.execute(statement)
+    for name, table, columns, added in WIDENED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns + added)
+    for name, table, columns in NEW_INDEXES:
+        op.create_index(name, table, columns)
     if dialect == "postgresql":
         op.execute("ALTER TABLE issues SET (toast_tuple_target = 128)")
 
@@ -59,6 +78,11 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("ALTER TABLE issues RESET (toast_tuple_target)")
+    for name, table, _ in NEW_INDEXES:
+        op.drop_index(name, table_name=table)
+    for name, table, columns, _ in WIDENED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns)
     for statement in drop_statements(dialect):
         op.execute(statement)
     op.drop_index("ix_issue_value_spans_org_issue_field", table_name="issue_value_spans")
