@@ -88,7 +88,7 @@ class IssueVersion(TenantMixin, Base):
     """`kind` is "fix" (fixVersion) or "affected" (affectedVersion)."""
 
     __tablename__ = "issue_versions"
-    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id", "issue_id"),)
+    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id", "kind", "issue_id"),)
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     version_id: Mapped[int] = mapped_column(IdType, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)

@@ -109,8 +109,11 @@ def _was_from_spans(term: Term, organization_id: int) -> Condition:
             conditions.append(or_(span.ended_at.is_(None), span.ended_at > start))
     held = Issue.id.in_(select(span.issue_id).where(*conditions))
     if authors is None:
+        # The current value, held since creation, counts for issues whose field never changed
+        # (and, without an end, for every issue: it is held now). An OR rather than a union: the
+        # planner cannot size a union's distinct ids and would probe issues once per span.
         current = _current_matches(term, organization_id)
-        if end is not None:  # the current value, held since creation, counts only without spans
+        if end is not None:
             never_changed = not_(exists().where(span.organization_id == organization_id, span.issue_id == Issue.id,
                                                 span.field_id == term.field.history_id))
             current = and_(current, *_within(Issue.created_at, None, True, end, end_inclusive), never_changed)

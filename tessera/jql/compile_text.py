@@ -13,9 +13,10 @@ unrestricted comments only."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, func, literal_column, select, table, union
+from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.audience import comments_visible_to
@@ -29,10 +30,13 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
 
 @dataclass(frozen=True)
 class CommentReader:
-    """Who is searching, for comment visibility: `sees_all` for organization administrators."""
+    """Who is searching, for comment visibility: `sees_all` for organization administrators.
+    `known_hits` maps a `~` text to the ids of the issues with a comment matching it that this
+    reader may see, where the search looked them up before compiling (see commented_issue_ids)."""
 
     user_id: int | None
     sees_all: bool = False
+    known_hits: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,12 @@ def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str, re
                           _comment_condition(terms, dialect), _visible(reader, Issue.project_id))
 
 
-def _commented_issue_ids(organization_id: int, terms: list[TextTerm], dialect: str, reader: CommentReader | None):  # type: ignore[no-untyped-def]
-    """Ids of issues with a matching comment the reader may see, uncorrelated to the search."""
+def commented_issue_ids(organization_id: int, text: str, dialect: str, reader: CommentReader | None):  # type: ignore[no-untyped-def]
+    """SELECT of the ids of issues with a comment matching `text` that the reader may see,
+    uncorrelated to any search (None when the text has no words)."""
+    terms = text_terms(text)
+    if not terms:
+        return None
     owner = Issue.__table__.alias("commented_issues")
     return select(Comment.issue_id).join(owner, owner.c.id == Comment.issue_id).where(
         Comment.organization_id == organization_id, _comment_condition(terms, dialect),
@@ -126,12 +134,19 @@ def text_match(kind: str, text: str, *, organization_id: int, dialect: str, read
     terms = text_terms(text)
     if not terms:
         return false()
+    known = reader.known_hits.get(text) if reader is not None else None
     if kind == "comment":
+        if known is not None:
+            return Issue.id.in_(known) if known else false()
         return _comment_match(organization_id, terms, dialect, reader)
     if kind == "text":
+        if known is not None:  # the comment side is a short list: one bitmap OR with the text index
+            own = (_pg_matches(literal_column("issues.search_vector"), terms) if dialect == "postgresql"
+                   else Issue.id.in_(_fts_issue_ids(_fts_query(terms, None))))
+            return or_(own, Issue.id.in_(known)) if known else own
         own = (_pg_issue_ids(organization_id, terms) if dialect == "postgresql"
                else _fts_issue_ids(_fts_query(terms, None)))
-        return Issue.id.in_(union(own, _commented_issue_ids(organization_id, terms, dialect, reader)))
+        return Issue.id.in_(union(own, commented_issue_ids(organization_id, text, dialect, reader)))
     if dialect == "postgresql":
         weight = {"summary": "A", "description": "B"}.get(kind, "")
         return _pg_matches(literal_column("issues.search_vector"), terms, weight)

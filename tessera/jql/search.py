@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import false, func, select, text
+from sqlalchemy import false, func, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.explain import estimated_rows
 from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
-from tessera.jql.compile import compile_to_sql
-from tessera.jql.compile_text import CommentReader
+from tessera.jql.compile import compile_alternatives, compile_to_sql
+from tessera.jql.compile_text import CommentReader, commented_issue_ids
 from tessera.jql.lookups import Scope
 from tessera.jql.parser import parse
-from tessera.jql.plan import Plan
+from tessera.jql.plan import AllOf, AnyOf, Negation, Node, Plan, Term
 from tessera.jql.validate import validate_query
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
@@ -49,11 +50,16 @@ class SearchBackend(Protocol):
         ...
 
 
-# Large exact counts hash id sets and build TID bitmaps: with the default 4 MB those spill or
-# go lossy (a recheck of every heap row). Raised for the search transaction only.
-_POSTGRES_SEARCH_WORK_MEM = "64MB"
-# Up to this many matches, the page is sorted from the full set of matches (see search()).
+# For the search transaction only. Large exact counts hash id sets and build TID bitmaps: with
+# the default 4 MB of work_mem those spill or go lossy (a recheck of every heap row). And a
+# tracker's working set lives in memory (or on SSD): at the default random_page_cost of 4 the
+# planner scans a million index entries to join a few thousand ids instead of probing for them.
+_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"))
+# Up to this many matches, the page is sorted from the full set of matches (see search());
+# below both databases' limit on bound parameters.
 _FEW_MATCHES = 20_000
+# Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
+_KNOWN_HITS = 2_000
 
 
 async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
@@ -68,6 +74,32 @@ async def searchable_projects_condition(session: AsyncSession, actor: Actor):  #
     return Issue.project_id.in_(searchable) if searchable else false()
 
 
+def _text_clauses(node: Node | None) -> set[str]:
+    if isinstance(node, (AllOf, AnyOf)):
+        return set().union(*(_text_clauses(item) for item in node.items))
+    if isinstance(node, Negation):
+        return _text_clauses(node.item)
+    if isinstance(node, Term) and node.op in ("match", "no_match") and node.field.kind in ("text", "comment"):
+        return {str(node.values[0])}
+    return set()
+
+
+async def _comment_hits(session: AsyncSession, actor: Actor, plan: Plan, dialect: str) -> dict[str, tuple[int, ...]]:
+    """For each `text ~` / `comment ~` of the query, the issues whose comments match, when there
+    are few: the compiled query then ORs a short id list into the issues' own full-text match,
+    which both databases answer from indexes, instead of uniting two id sets."""
+    reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
+    hits: dict[str, tuple[int, ...]] = {}
+    for text_value in sorted(_text_clauses(plan.where)):
+        query = commented_issue_ids(actor.organization_id, text_value, dialect, reader)
+        if query is None:
+            continue
+        ids = tuple((await session.scalars(query.distinct().limit(_KNOWN_HITS + 1))).all())
+        if len(ids) <= _KNOWN_HITS:
+            hits[text_value] = ids
+    return hits
+
+
 class SqlSearchBackend:
     """Tenancy first (organization_id leads every index), then the browsable-projects filter,
     then the compiled query; archived projects are not searched, as in Jira."""
@@ -76,8 +108,10 @@ class SqlSearchBackend:
                      count_only: bool) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
-            await session.execute(text(f"SET LOCAL work_mem = '{_POSTGRES_SEARCH_WORK_MEM}'"))
-        reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
+            for name, value in _POSTGRES_SEARCH_SETTINGS:
+                await session.execute(text(f"SET LOCAL {name} = '{value}'"))
+        reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin,
+                               known_hits=await _comment_hits(session, actor, plan, dialect))
         where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
         conditions = [Issue.organization_id == actor.organization_id]
         projects = await searchable_projects_condition(session, actor)
@@ -85,25 +119,47 @@ class SqlSearchBackend:
             conditions.append(projects)
         if where is not None:
             conditions.append(where)
-        total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
-        if count_only or max_results == 0 or start_at >= total:
-            return total, []
-        # The page's ids first, then their rows: the id query can often be answered from an index
-        # alone (the search indexes end with id), which a query for whole rows never can.
-        if total <= _FEW_MATCHES:
-            # Few matches: find them all first, then sort. Walking an index in the sort order and
-            # testing each issue finds a page quickly only when matches are spread evenly, and
-            # recent changes, say, all sit at one end of the issues.
-            matched = select(Issue.id).where(*conditions).cte("matched").prefix_with("MATERIALIZED")
-            ids = select(Issue.id).join(matched, matched.c.id == Issue.id)
+        if count_only or max_results == 0:
+            return await self._count(session, actor, plan, conditions, dialect, reader), []
+        # Up to _FEW_MATCHES (as PostgreSQL's planner estimates, or always on SQLite), every
+        # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
+        # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
+        # at one end of the issues). Past it, the total is counted and the page walks the order.
+        # Either way the page's ids come first, then their rows: an id query can often be
+        # answered from an index alone (the search indexes end with id), a row query never.
+        matched: list[int] | None = None
+        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _FEW_MATCHES:
+            matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
+        if matched is not None and len(matched) <= _FEW_MATCHES:
+            total = len(matched)
+            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, Issue.id.in_(matched))
         else:
+            total = await self._count(session, actor, plan, conditions, dialect, reader)
             ids = select(Issue.id).where(*conditions)
+        if start_at >= total:
+            return total, []
         page_ids = list((await session.scalars(ids.order_by(*order_by).offset(start_at).limit(max_results))).all())
         if not page_ids:
             return total, []
         rows = {issue.id: issue for issue in (await session.scalars(select(Issue).where(
             Issue.organization_id == actor.organization_id, Issue.id.in_(page_ids)))).all()}
         return total, [rows[issue_id] for issue_id in page_ids if issue_id in rows]
+
+    @staticmethod
+    async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
+                     reader: CommentReader) -> int:
+        """Exact. A top-level OR is counted on PostgreSQL as the union of its alternatives' ids:
+        one bitmap over several indexes would visit every matching heap page, each alternative
+        alone is often an index-only scan."""
+        alternatives = None
+        if dialect == "postgresql":
+            alternatives = compile_alternatives(plan, organization_id=actor.organization_id, dialect=dialect,
+                                                reader=reader)
+        if not alternatives:
+            return await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
+        base = conditions[:-1]  # the organization and project filters, without the whole OR
+        ids = union(*[select(Issue.id).where(*base, alternative) for alternative in alternatives]).subquery()
+        return await session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 SQL_BACKEND = SqlSearchBackend()

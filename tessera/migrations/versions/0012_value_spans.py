@@ -1,10 +1,8 @@
-"""issue_value_spans for JQL WAS at scale; covering search indexes; long text out of line
+"""issue_value_spans for JQL WAS at scale; covering search indexes
 
-The spans are filled from the change history here and kept by a trigger on change_items from
-then on (tessera.jql.value_spans). On PostgreSQL, issues rows move description and the search
-vector to TOAST past 128 bytes: counts and filters over many issues then read a heap of about a
-third of the size (the columns are read only for the page of issues shown, and the search
-vector's GIN index answers `~` without it).
+The spans are filled from the change history here and kept by triggers on change_items from
+then on (tessera.jql.value_spans). The search indexes gain trailing columns (ids, the column a
+typical query filters on next) so counts and id sets are read from the index alone.
 
 Revision ID: 0012
 Revises: 0011
@@ -29,7 +27,7 @@ WIDENED = (
     ("ix_issues_org_due", "issues", ["organization_id", "due_date"], ["status_id", "id"]),
     ("ix_issues_org_resolved", "issues", ["organization_id", "resolved_at"], ["resolution_id", "id"]),
     ("ix_issue_labels_org_label", "issue_labels", ["organization_id", "label"], ["issue_id"]),
-    ("ix_issue_versions_org_version", "issue_versions", ["organization_id", "version_id"], ["issue_id"]),
+    ("ix_issue_versions_org_version", "issue_versions", ["organization_id", "version_id"], ["kind", "issue_id"]),
 )
 NEW_INDEXES = (
     ("ix_issues_org_resolution", "issues", ["organization_id", "resolution_id", "project_id", "id"]),
@@ -59,8 +57,8 @@ def upgrade() -> None:
     )
     op.execute(rebuild_sql(one_organization=False))
     op.create_index("ix_issue_value_spans_org_field_value", "issue_value_spans",
-                    ["organization_id", "field_id", "value", "started_at"],
-                    postgresql_include=["issue_id", "ended_at", "set_by"])
+                    ["organization_id", "field_id", "value", "issue_id"],
+                    postgresql_include=["started_at", "ended_at", "set_by"])
     op.create_index("ix_issue_value_spans_org_issue_field", "issue_value_spans",
                     ["organization_id", "issue_id", "field_id"])
     for statement in trigger_statements(dialect):
@@ -70,14 +68,10 @@ def upgrade() -> None:
         op.create_index(name, table, columns + added)
     for name, table, columns in NEW_INDEXES:
         op.create_index(name, table, columns)
-    if dialect == "postgresql":
-        op.execute("ALTER TABLE issues SET (toast_tuple_target = 128)")
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute("ALTER TABLE issues RESET (toast_tuple_target)")
     for name, table, _ in NEW_INDEXES:
         op.drop_index(name, table_name=table)
     for name, table, columns, _ in WIDENED:
