@@ -42,6 +42,9 @@ class Settings:
     # Redis), and how long a live connection's browse-permission check is trusted.
     live_channel_prefix: str = "tessera"
     live_permission_ttl_seconds: float = 5.0
+    # How long another process may trust an API token's actor after reading it (tenancy.auth.PrincipalCache);
+    # the process that commits a revocation or a user's or catalog's change drops it at once. 0: off.
+    auth_cache_seconds: float = 2.0
     # Attachments: a file's size limit, and where objects live (a local directory unless an S3
     # bucket is named; the directory defaults to `attachments/` beside the SQLite file).
     attachment_max_bytes: int = 25 * 1024 * 1024
@@ -98,6 +101,8 @@ class Settings:
             values["live_channel_prefix"] = env["TESSERA_LIVE_CHANNEL_PREFIX"]
         if env.get("TESSERA_LIVE_PERMISSION_TTL"):
             values["live_permission_ttl_seconds"] = float(env["TESSERA_LIVE_PERMISSION_TTL"])
+        if env.get("TESSERA_AUTH_CACHE_SECONDS"):
+            values["auth_cache_seconds"] = float(env["TESSERA_AUTH_CACHE_SECONDS"])
         if env.get("TESSERA_ATTACHMENT_MAX_BYTES"):
             values["attachment_max_bytes"] = int(env["TESSERA_ATTACHMENT_MAX_BYTES"])
         for name in ("attachments_dir", "s3_bucket", "s3_endpoint_url", "s3_access_key", "s3_secret_key", "s3_region"):

@@ -36,6 +36,7 @@ from tessera.collaboration.storage import object_store_from_settings
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.reports.dashboard_cache import GadgetCache
+from tessera.tenancy.auth import PrincipalCache
 from tessera.tenancy.limits import RateLimiter
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database.on_commit(live_hub.publish_committed)
     dashboard_cache = GadgetCache(redis=redis, prefix=settings.live_channel_prefix)
     database.on_commit(dashboard_cache.on_commit)
+    principals = PrincipalCache(ttl=settings.auth_cache_seconds)
+    database.on_commit(principals.on_commit)
     object_store = object_store_from_settings(settings)
 
     @asynccontextmanager
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
+    app.state.principals = principals
     app.state.live_hub = live_hub
     app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store

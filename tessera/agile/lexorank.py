@@ -13,9 +13,16 @@ REBALANCE_LENGTH only after 320 such inserts in a row (at the bottom; ~380 at th
 caller then rebalances: every rank of the organization is rewritten, evenly spread, into the
 next bucket (0 → 1 → 2 → 0), with the order unchanged. Moving to another bucket means no new
 rank can collide with an old one while the rewrite is under way (ranks are unique per
-organization)."""
+organization).
+
+New issues get a tail rank in bucket "9" (tessera.issues.ranks), after every other bucket:
+moves between a rank of the current bucket and a tail rank stay in the current bucket (right
+after the earlier neighbour), moves between two tails bisect them, and a rebalance moves tails
+into the next bucket like every other rank."""
 
 from __future__ import annotations
+
+from tessera.issues.ranks import TAIL_BUCKET
 
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 BASE = len(DIGITS)
@@ -32,7 +39,7 @@ class RankError(ValueError):
 def parse(rank: str) -> tuple[str, str]:
     """(bucket, digits) of a well-formed rank."""
     bucket, separator, digits = rank.partition("|")
-    if separator != "|" or bucket not in BUCKETS or not digits or digits.endswith("0") or \
+    if separator != "|" or (bucket not in BUCKETS and bucket != TAIL_BUCKET) or not digits or digits.endswith("0") or \
             any(digit not in _VALUE for digit in digits):
         raise RankError(f"Not a rank: {rank[:300]!r}")
     return bucket, digits
@@ -60,7 +67,10 @@ def _midpoint(low: str, high: str | None) -> str:
 
 def rank_between(before: str | None, after: str | None, *, bucket: str = "0") -> str:
     """A rank strictly after `before` and strictly before `after` (None: open end). Both
-    neighbours must be in one bucket; with neither, the rank is in `bucket`."""
+    neighbours must be in one bucket, unless `after` is a tail rank (then the rank follows
+    `before` in its bucket); with neither, or only a tail after, the rank is in `bucket`."""
+    if after is not None and parse(after)[0] == TAIL_BUCKET and (before is None or parse(before)[0] != TAIL_BUCKET):
+        after = None  # every rank of a normal bucket sorts before every tail rank
     if before is None and after is None:
         return f"{bucket}|{_midpoint('', None)}"
     low_bucket, low = parse(before) if before is not None else (None, "")
@@ -77,6 +87,9 @@ def needs_rebalance(rank: str) -> bool:
 
 
 def next_bucket(bucket: str) -> str:
+    """Where a rebalance writes: the bucket after the current one (from tails alone, the first)."""
+    if bucket == TAIL_BUCKET:
+        return BUCKETS[0]
     return BUCKETS[(BUCKETS.index(bucket) + 1) % len(BUCKETS)]
 
 

@@ -1,11 +1,12 @@
 """Ranking issues in the organization's one global order (Jira's "Rank" field).
 
-Issues get no rank when they are created (creation stays one INSERT lighter): an unranked issue
-sorts after every ranked one, oldest first. Ranking an issue relative to an unranked one first
-gives ranks to the unranked issues up to that one (in that order, after the last rank), so the
-order everybody saw is kept. Every rank write holds a per-organization lock until commit
-(PostgreSQL advisory lock; SQLite has one writer anyway): two moves into the same gap cannot
-pick the same string, and a rebalance never interleaves with a move."""
+Every issue gets a rank when it is created: its tail rank (tessera.issues.ranks), after every
+issue placed by hand and every older issue. So a move writes the moved issue's rank only, never
+anyone else's, however many issues the organization has (an issue somehow left without a rank
+sorts last, oldest first, and gets its tail rank when a move needs it). Every rank write holds
+a per-organization lock until commit (PostgreSQL advisory lock; SQLite has one writer anyway):
+two moves into the same gap cannot pick the same string, and a rebalance never interleaves
+with a move."""
 
 from __future__ import annotations
 
@@ -18,14 +19,11 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     String,
-    and_,
     bindparam,
     cast,
-    exists,
     func,
     insert,
     literal,
-    or_,
     select,
     text,
     update,
@@ -37,15 +35,13 @@ from tessera.agile.models import IssueRank
 from tessera.errors import InvalidInput, NotFound
 from tessera.events.outbox import emit
 from tessera.issues.models import Issue
+from tessera.issues.ranks import tail_rank
 from tessera.issues.service import access_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 
 _RANKS = IssueRank.__table__
-# Up to this many unranked issues get ranks by bisection (short ranks, computed here); more are
-# spread in SQL (one statement, whatever the count).
-BISECT_UP_TO = 500
 _LOCK_NAMESPACE = 0x5241_4E4B << 31  # "RANK": keeps these keys apart from other advisory locks
 _SET_RANK = (update(_RANKS).where(_RANKS.c.organization_id == bindparam("org"),
                                   _RANKS.c.issue_id == bindparam("issue"))
@@ -70,10 +66,6 @@ async def ranks_of(session: AsyncSession, organization_id: int, issue_ids: Seque
     rows = await session.execute(select(IssueRank.issue_id, IssueRank.rank).where(
         IssueRank.organization_id == organization_id, IssueRank.issue_id.in_(list(issue_ids))))
     return dict(rows.all())
-
-
-async def _last_rank(session: AsyncSession, organization_id: int) -> str | None:
-    return await session.scalar(select(func.max(IssueRank.rank)).where(IssueRank.organization_id == organization_id))
 
 
 def _spread_rank(prefix: str, position, count: int):  # type: ignore[no-untyped-def]
@@ -103,42 +95,21 @@ async def do_rebalance(session: AsyncSession, organization_id: int) -> int:
     return count
 
 
-async def _ensure_ranked(session: AsyncSession, organization_id: int, anchor: Issue, *, moving_id: int) -> str:
-    """The anchor's rank, first ranking the unranked issues up to it (oldest first, after the
-    last rank). The issue being moved is left out: it gets its own rank next. A few get ranks by
-    bisection (short); many are spread in one INSERT ... SELECT under the rank after the last."""
-    found = (await ranks_of(session, organization_id, [anchor.id])).get(anchor.id)
+async def _rank_of(session: AsyncSession, organization_id: int, issue: Issue) -> str | None:
+    return (await ranks_of(session, organization_id, [issue.id])).get(issue.id)
+
+
+async def _ensure_ranked(session: AsyncSession, organization_id: int, anchor: Issue) -> str:
+    """The anchor's rank. Every issue gets its tail rank when it is created (and migration 0011
+    gave one to every older issue); one that still has none (written around the services) gets
+    its tail rank now: one row, whatever the number of issues."""
+    found = await _rank_of(session, organization_id, anchor)
     if found is not None:
         return found
-    ranked = exists().where(IssueRank.organization_id == organization_id, IssueRank.issue_id == Issue.id)
-    up_to_anchor = or_(Issue.created_at < anchor.created_at,
-                       and_(Issue.created_at == anchor.created_at, Issue.id <= anchor.id))
-    unranked = (Issue.organization_id == organization_id, ~ranked, up_to_anchor, Issue.id != moving_id)
-    count = await session.scalar(select(func.count()).select_from(Issue).where(*unranked)) or 0
-    for attempt in range(2):
-        last = await _last_rank(session, organization_id)
-        if count <= BISECT_UP_TO:
-            new_ranks = lexorank.spread_between(last, None, count)
-            longest = new_ranks[-1]
-        else:
-            prefix = lexorank.rank_between(last, None) if last is not None else "0|"
-            longest = prefix + "z" * lexorank.spread_layout(count)[0]
-        if not lexorank.needs_rebalance(longest) or attempt:
-            break
-        await do_rebalance(session, organization_id)
-    if count <= BISECT_UP_TO:
-        ids = (await session.scalars(select(Issue.id).where(*unranked).order_by(Issue.created_at, Issue.id))).all()
-        await (await session.connection()).execute(insert(_RANKS), [
-            {"organization_id": organization_id, "issue_id": issue_id, "rank": rank}
-            for issue_id, rank in zip(ids, new_ranks, strict=True)])
-    else:
-        ordered = select(Issue.id.label("issue_id"), func.row_number().over(
-            order_by=(Issue.created_at, Issue.id)).label("position")).where(*unranked).subquery()
-        await session.execute(insert(_RANKS).from_select(
-            ["organization_id", "issue_id", "rank"],
-            select(literal(organization_id, BigInteger), ordered.c.issue_id,
-                   _spread_rank(prefix, ordered.c.position, count))))
-    return (await ranks_of(session, organization_id, [anchor.id]))[anchor.id]
+    rank = tail_rank(anchor.created_at, anchor.id)
+    await (await session.connection()).execute(insert(_RANKS), {
+        "organization_id": organization_id, "issue_id": anchor.id, "rank": rank})
+    return rank
 
 
 async def _neighbour(session: AsyncSession, organization_id: int, rank: str, *, below: bool) -> str | None:
@@ -148,15 +119,27 @@ async def _neighbour(session: AsyncSession, organization_id: int, rank: str, *, 
     return await session.scalar(query.where(IssueRank.organization_id == organization_id))
 
 
-async def _place(session: AsyncSession, organization_id: int, issue: Issue, anchor: Issue, *, before: bool) -> str:
-    current = (await ranks_of(session, organization_id, [issue.id])).get(issue.id)
-    anchor_rank = await _ensure_ranked(session, organization_id, anchor, moving_id=issue.id)
+def _after_the_last(anchor_rank: str, issue: Issue, at: datetime) -> str:
+    """A rank after the last issue of the organization: the moved issue's tail rank as if it
+    were created now (so issues created later still come after it, as in Jira), or, with a
+    clock behind the last rank, the next rank after it."""
+    as_new = tail_rank(at, issue.id)
+    return as_new if as_new > anchor_rank else lexorank.rank_between(anchor_rank, None)
+
+
+async def _place(session: AsyncSession, organization_id: int, issue: Issue, anchor: Issue, *, before: bool,
+                 at: datetime) -> str:
+    current = await _rank_of(session, organization_id, issue)
+    anchor_rank = await _ensure_ranked(session, organization_id, anchor)
     for attempt in range(2):
         neighbour = await _neighbour(session, organization_id, anchor_rank, below=before)
         if neighbour is not None and neighbour == current:
             return current  # already right there
-        new = lexorank.rank_between(neighbour, anchor_rank) if before else lexorank.rank_between(anchor_rank,
-                                                                                                  neighbour)
+        if before:
+            new = lexorank.rank_between(neighbour, anchor_rank)
+        else:
+            new = lexorank.rank_between(anchor_rank, neighbour) if neighbour is not None else \
+                _after_the_last(anchor_rank, issue, at)
         if not lexorank.needs_rebalance(new) or attempt:
             break
         await do_rebalance(session, organization_id)
@@ -183,7 +166,7 @@ async def do_rank_issues(session: AsyncSession, *, actor: Actor, issues: Sequenc
     for issue in (issues if before else list(reversed(issues))):
         if issue.id == anchor.id:
             continue
-        placed[issue.id] = await _place(session, org, issue, anchor, before=before)
+        placed[issue.id] = await _place(session, org, issue, anchor, before=before, at=at)
     for issue in issues:
         if issue.id in placed:
             await emit(session, organization_id=org, event_type="issue_ranked", aggregate_type="issue",

@@ -2,7 +2,12 @@
 
 Membership is the issue's Sprint field, set through the ordinary issue update (so it needs
 EDIT_ISSUES as well as SCHEDULE_ISSUES, writes history and an `issue_updated` event); the
-scope record of any started sprint involved is then brought up to date from that history."""
+scope record of any started sprint involved is then brought up to date from that history.
+
+Sub-tasks follow their parent, as in Jira: adding a parent to a sprint brings its open
+sub-tasks, sending it back to the backlog takes its open sub-tasks from that sprint, and
+completing a sprint moves an unfinished parent together with all its sub-tasks in the sprint
+(done or not), as well as any other unfinished issue."""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from tessera.agile.sprints import (
     emit_sprint_event,
 )
 from tessera.errors import Conflict, InvalidInput, NotFound
-from tessera.issues.catalog import catalog_for
+from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.service import access_issue, check_update_issue
@@ -51,6 +56,20 @@ async def _sync_started(session: AsyncSession, actor: Actor, sprint_ids: set[int
         await do_sync_sprint(session, actor=actor, sprint=sprint, link=link)
 
 
+async def _subtasks_of(session: AsyncSession, *, actor: Actor, catalog: OrgCatalog, parent_ids: Sequence[int],
+                       open_only: bool) -> list[tuple[Issue, Project]]:
+    """The sub-tasks of these parents (only those not in a Done status when `open_only`), by id."""
+    subtask_types = [t.id for t in catalog.issue_types if t.hierarchy_level < 0]
+    if not parent_ids or not subtask_types:
+        return []
+    query = select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
+        Issue.organization_id == actor.organization_id, Issue.parent_id.in_(list(parent_ids)),
+        Issue.issue_type_id.in_(subtask_types))
+    if open_only:
+        query = query.where(Issue.status_id.notin_([s.id for s in catalog.statuses if s.category == "done"]))
+    return [(issue, project) for issue, project in (await session.execute(query.order_by(Issue.id))).all()]
+
+
 def _refuse_closed(sprint: Sprint) -> None:
     if sprint.state == "closed":
         raise Conflict("A closed sprint cannot be changed.", code="sprint_closed")
@@ -60,7 +79,8 @@ async def check_add_to_sprint(session: AsyncSession, *, actor: Actor, sprint: Sp
                               rank_before: object = None, rank_after: object = None,
                               at: datetime | None = None) -> list[Issue]:
     """Put issues (ids or keys) into a future or active sprint, optionally ranking them, in the
-    given order, before or after another issue."""
+    given order, before or after another issue. Their open sub-tasks come along (after them in
+    the list returned; they keep their own rank)."""
     _refuse_closed(sprint)
     found: list[tuple[Issue, Project]] = []
     for index, ref in enumerate(refs):
@@ -74,26 +94,41 @@ async def check_add_to_sprint(session: AsyncSession, *, actor: Actor, sprint: Sp
     for issue, project in found:
         await authorize(session, actor, Permission.SCHEDULE_ISSUES, project)
     at = at or datetime.now(UTC)
-    fields = agile_fields(await catalog_for(session, actor))
+    catalog = await catalog_for(session, actor)
+    fields = agile_fields(catalog)
+    given = len(found)
+    chosen = {issue.id for issue, _ in found}
+    found += [(subtask, project) for subtask, project in await _subtasks_of(
+        session, actor=actor, catalog=catalog, parent_ids=[issue.id for issue, _ in found], open_only=True)
+        if subtask.id not in chosen]
     before = await sprints_of(session, actor.organization_id, fields, [issue.id for issue, _ in found])
-    issues = [await _set_sprint(session, actor=actor, issue=issue, project=project, fields=fields,
-                                sprint_id=sprint.id, at=at) for issue, project in found]
+    issues = [issue if before.get(issue.id) == sprint.id and index >= given else
+              await _set_sprint(session, actor=actor, issue=issue, project=project, fields=fields,
+                                sprint_id=sprint.id, at=at) for index, (issue, project) in enumerate(found)]
     if anchor is not None:
-        await do_rank_issues(session, actor=actor, issues=issues, anchor=anchor[0], before=anchor[1], at=at)
+        await do_rank_issues(session, actor=actor, issues=issues[:given], anchor=anchor[0], before=anchor[1], at=at)
     await _sync_started(session, actor, {sprint.id, *before.values()})
     return issues
 
 
 async def check_remove_from_sprint(session: AsyncSession, *, actor: Actor, sprint: Sprint, issue: Issue,
                                    project: Project, at: datetime | None = None) -> Issue:
-    """Back to the backlog."""
+    """Back to the backlog, with its open sub-tasks in this sprint."""
     _refuse_closed(sprint)
-    fields = agile_fields(await catalog_for(session, actor))
+    catalog = await catalog_for(session, actor)
+    fields = agile_fields(catalog)
     if (await sprints_of(session, actor.organization_id, fields, [issue.id])).get(issue.id) != sprint.id:
         raise NotFound("The issue is not in this sprint.")
     await authorize(session, actor, Permission.SCHEDULE_ISSUES, project)
+    at = at or datetime.now(UTC)
     issue = await _set_sprint(session, actor=actor, issue=issue, project=project, fields=fields, sprint_id=None,
-                              at=at or datetime.now(UTC))
+                              at=at)
+    subtasks = await _subtasks_of(session, actor=actor, catalog=catalog, parent_ids=[issue.id], open_only=True)
+    current = await sprints_of(session, actor.organization_id, fields, [subtask.id for subtask, _ in subtasks])
+    for subtask, subtask_project in subtasks:
+        if current.get(subtask.id) == sprint.id:
+            await _set_sprint(session, actor=actor, issue=subtask, project=subtask_project, fields=fields,
+                              sprint_id=None, at=at)
     await _sync_started(session, actor, {sprint.id})
     return issue
 
@@ -102,7 +137,8 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
                                 link: SprintBoard | None, move_open_issues_to: object = None,
                                 at: datetime | None = None) -> dict[str, Any]:
     """active → closed. Issues not done (status category) move to the backlog or to the named
-    future or active sprint; done issues stay in the closed sprint. The record keeps which were
+    future or active sprint, each unfinished parent with all its sub-tasks in the sprint; other
+    done issues stay in the closed sprint. The record keeps which were
     completed and which not, with their estimates, as they were at completion."""
     await authorize(session, actor, Permission.MANAGE_SPRINTS, project)
     if sprint.state != "active":
@@ -120,7 +156,15 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     rows = (await session.execute(select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
         Issue.organization_id == actor.organization_id, Issue.id.in_(open_ids)).order_by(Issue.id))).all() \
         if open_ids else []
-    for issue, issue_project in rows:
+    moving = {issue.id: (issue, issue_project) for issue, issue_project in rows}
+    # An unfinished parent takes all its sub-tasks still in this sprint, finished ones too.
+    in_sprint = set(kinds["completed"]) | set(open_ids)
+    for subtask, subtask_project in await _subtasks_of(session, actor=actor, catalog=catalog,
+                                                       parent_ids=sorted(moving), open_only=False):
+        if subtask.id in in_sprint:
+            moving.setdefault(subtask.id, (subtask, subtask_project))
+    for issue_id in sorted(moving):
+        issue, issue_project = moving[issue_id]
         await _set_sprint(session, actor=actor, issue=issue, project=issue_project, fields=fields,
                           sprint_id=target.id if target else None, at=at)
     if target is not None:
@@ -128,5 +172,6 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     moved_to = target.id if target else "backlog"
     await emit_sprint_event(session, actor, sprint, "sprint_completed", board_id=link.board_id if link else None,
                             completed_issue_ids=kinds["completed"], incomplete_issue_ids=open_ids,
-                            moved_to=moved_to)
-    return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids, "moved_to": moved_to}
+                            moved_issue_ids=sorted(moving), moved_to=moved_to)
+    return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids,
+            "moved_issue_ids": sorted(moving), "moved_to": moved_to}

@@ -4,11 +4,12 @@
 - Logging work needs EDIT_ISSUES on the issue's project (Jira's "Work On Issues"); the author
   edits and deletes their own entries, EDIT_ALL_COMMENTS / DELETE_ALL_COMMENTS holders
   (organization and project administrators, the lead) anyone's, as for comments.
+- Each change adds its difference to the issue's time spent and adjusts its remaining estimate
+  (tessera.issues.time_tracking; Jira's adjustEstimate, `auto` by default), with history.
 - Each change emits worklog_added / worklog_updated / worklog_deleted in the same transaction."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -19,51 +20,15 @@ from tessera.collaboration.worklog_models import Worklog
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
+from tessera.issues.durations import check_seconds
 from tessera.issues.models import Issue
+from tessera.issues.time_tracking import RemainingAdjustment, do_log_time
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize, has_permission
 
 NOT_FOUND = "Worklog does not exist or you do not have permission to see it."
-UNIT_SECONDS = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
-MAX_SECONDS = 10 * 365 * 8 * 3600
 COMMENT_MAX = 32_767
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])", re.IGNORECASE)
-
-
-def parse_duration(text: object, *, field: str = "timeSpent") -> int:
-    """Seconds of a Jira duration ("1w 2d 3h 30m", "90m", "1.5h"); at least one minute."""
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidInput("Time spent is a duration such as '3h 30m'.", field=field)
-    cleaned = text.strip().lower()
-    parts = _PART.findall(cleaned)
-    if not parts or _PART.sub("", cleaned).strip():
-        raise InvalidInput(f"Invalid duration '{text[:40]}': use weeks, days, hours and minutes, e.g. '1d 3h 30m'.",
-                           field=field)
-    return check_seconds(round(sum(float(amount) * UNIT_SECONDS[unit] for amount, unit in parts)), field=field)
-
-
-def check_seconds(value: object, *, field: str = "timeSpentSeconds") -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidInput("Time spent is a number of seconds.", field=field)
-    try:
-        seconds = int(float(value))
-    except ValueError:
-        raise InvalidInput("Time spent is a number of seconds.", field=field) from None
-    if not 60 <= seconds <= MAX_SECONDS:
-        raise InvalidInput("Time spent is at least one minute and at most ten years of work.", field=field)
-    return seconds
-
-
-def format_duration(seconds: int) -> str:
-    """Jira's display form: "1w 2d 3h 30m" (zero parts left out)."""
-    parts = []
-    remaining = seconds
-    for unit in ("w", "d", "h", "m"):
-        amount, remaining = divmod(remaining, UNIT_SECONDS[unit])
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return " ".join(parts) or "0m"
 
 
 def _comment(value: object) -> str:
@@ -104,6 +69,7 @@ async def _event(session: AsyncSession, event_type: str, actor: Actor, issue: Is
 
 async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                             time_spent_seconds: int, started: datetime | None = None, comment: object = None,
+                            adjustment: RemainingAdjustment = RemainingAdjustment(),
                             at: datetime | None = None) -> Worklog:
     await authorize(session, actor, Permission.EDIT_ISSUES, project)
     at = at or datetime.now(UTC)
@@ -113,6 +79,8 @@ async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue
                       created_at=at, updated_at=at)
     session.add(worklog)
     await session.flush()
+    await do_log_time(session, issue=issue, author_id=actor.user_id, spent_delta=worklog.time_spent_seconds,
+                      adjustment=adjustment, worklog_id=worklog.id, at=at)
     await _event(session, "worklog_added", actor, issue, worklog, at)
     return worklog
 
@@ -128,12 +96,18 @@ async def _may_change(session: AsyncSession, actor: Actor, project: Project, wor
 async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                                worklog: Worklog, time_spent_seconds: int | None = None,
                                started: datetime | None = None, comment: object = None,
+                               adjustment: RemainingAdjustment = RemainingAdjustment(),
                                at: datetime | None = None) -> Worklog:
-    """Only what is given changes."""
+    """Only what is given changes; a changed time spent adjusts the issue's by the difference."""
     await _may_change(session, actor, project, worklog, Permission.EDIT_ALL_COMMENTS)
     at = at or datetime.now(UTC)
     if time_spent_seconds is not None:
+        before = worklog.time_spent_seconds
         worklog.time_spent_seconds = check_seconds(time_spent_seconds)
+        if worklog.time_spent_seconds != before:
+            await do_log_time(session, issue=issue, author_id=actor.user_id,
+                              spent_delta=worklog.time_spent_seconds - before, adjustment=adjustment,
+                              worklog_id=worklog.id, at=at)
     if started is not None:
         worklog.started_at = started
     if comment is not None:
@@ -146,21 +120,15 @@ async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Is
 
 
 async def check_delete_worklog(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
-                               worklog: Worklog) -> None:
+                               worklog: Worklog, adjustment: RemainingAdjustment = RemainingAdjustment()) -> None:
+    """The work comes off the issue's time spent; `auto` gives it back to the remaining estimate."""
     await _may_change(session, actor, project, worklog, Permission.DELETE_ALL_COMMENTS)
+    at = datetime.now(UTC)
     await session.execute(delete(Worklog).where(Worklog.organization_id == worklog.organization_id,
                                                 Worklog.id == worklog.id))
-    await _event(session, "worklog_deleted", actor, issue, worklog, datetime.now(UTC))
-
-
-async def time_spent_by_issue(session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> dict[int, int]:
-    """Seconds logged per issue (issues without work are left out)."""
-    if not issue_ids:
-        return {}
-    rows = await session.execute(select(Worklog.issue_id, func.sum(Worklog.time_spent_seconds)).where(
-        Worklog.organization_id == organization_id, Worklog.issue_id.in_(list(issue_ids)))
-        .group_by(Worklog.issue_id))
-    return {issue_id: int(total) for issue_id, total in rows.all()}
+    await do_log_time(session, issue=issue, author_id=actor.user_id, spent_delta=-worklog.time_spent_seconds,
+                      adjustment=adjustment, worklog_id=worklog.id, at=at)
+    await _event(session, "worklog_deleted", actor, issue, worklog, at)
 
 
 async def worklogs_by_issue(session: AsyncSession, organization_id: int, issue_ids: Sequence[int], *,

@@ -21,6 +21,7 @@ from sqlalchemy import Table, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.agile.models import IssueRank
 from tessera.db.engine import Database
 from tessera.demo import vocabulary as words
 from tessera.demo.rows import (
@@ -29,6 +30,7 @@ from tessera.demo.rows import (
     ISSUE_COLUMNS,
     ITEM_COLUMNS,
     LABEL_COLUMNS,
+    RANK_COLUMNS,
     VALUE_COLUMNS,
     VERSION_COLUMNS,
     Batch,
@@ -266,7 +268,7 @@ TABLES = ((Issue.__table__, ISSUE_COLUMNS, "issues"), (IssueLabel.__table__, LAB
           (IssueComponent.__table__, COMPONENT_COLUMNS, "components"),
           (IssueVersion.__table__, VERSION_COLUMNS, "versions"),
           (CustomFieldValue.__table__, VALUE_COLUMNS, "values"), (ChangeGroup.__table__, GROUP_COLUMNS, "groups"),
-          (ChangeItem.__table__, ITEM_COLUMNS, "items"))
+          (ChangeItem.__table__, ITEM_COLUMNS, "items"), (IssueRank.__table__, RANK_COLUMNS, "ranks"))
 
 
 def table_writer(database: Database, progress: Callable[[str], None] | None = None) -> _Writer:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tessera.demo import vocabulary as words
+from tessera.issues.ranks import tail_rank
 
 ISSUE_COLUMNS = ("id", "organization_id", "project_id", "number", "key", "issue_type_id", "summary", "description",
                  "status_id", "priority_id", "resolution_id", "workflow_id", "assignee_id", "reporter_id",
@@ -25,6 +26,7 @@ VALUE_COLUMNS = ("organization_id", "issue_id", "field_id", "value_number")
 GROUP_COLUMNS = ("id", "organization_id", "issue_id", "author_id", "created_at")
 ITEM_COLUMNS = ("organization_id", "group_id", "issue_id", "field", "field_id", "field_type", "from_value",
                 "from_string", "to_value", "to_string", "author_id", "created_at")
+RANK_COLUMNS = ("organization_id", "issue_id", "rank")
 DATETIME_COLUMNS = frozenset({"created_at", "updated_at", "resolved_at"})
 TEXT_POOL_SIZE = 4000
 DAY = 86_400
@@ -65,6 +67,7 @@ class Batch:
     values: list[tuple] = field(default_factory=list)
     groups: list[tuple] = field(default_factory=list)
     items: list[tuple] = field(default_factory=list)
+    ranks: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ class RowFactory:
                                description, status_id, priorities[index], resolution_id, workflow, assignee,
                                reporter, reporter, parent_id, due, stamp(created), updated, resolved,
                                1 + len(plan_groups) + reassigned[index]))
+            out.ranks.append((org, issue_id, tail_rank(datetime.fromtimestamp(created, UTC), issue_id)))
             for label in label_sets[index]:
                 out.labels.append((org, issue_id, label))
             if project.component_ids and roll > 0.25:

@@ -15,6 +15,8 @@ Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX)]
 MAX_LABELS = 100
 MAX_REFS = 100
+Duration = Annotated[int | str | None, Field(description="Seconds, or a Jira duration such as '3d 4h' (a day is "
+                                                         "8 hours, a week 5 days); null clears it.")]
 
 
 class _Input(BaseModel):
@@ -39,6 +41,9 @@ class IssueCreate(_Input):
     custom_fields: dict[str, Any] = Field(default_factory=dict, max_length=200,
                                           description="By field key, name or customfield_N, e.g. story_points.")
     workflow_id: Ref | None = None
+    original_estimate: Duration = None
+    remaining_estimate: Duration = Field(default=None, description="Defaults to the original estimate.")
+    time_spent: Any = Field(default=None, description="Not settable: log work (worklogs) instead.")
 
 
 class IssueUpdate(_Input):
@@ -57,5 +62,9 @@ class IssueUpdate(_Input):
     due_date: date | None = None
     parent_id: Ref | None = None
     custom_fields: dict[str, Any] | None = Field(default=None, max_length=200)
+    original_estimate: Duration = Field(default=None, description="Seconds or a duration; while no work is logged "
+                                                                  "the remaining estimate follows it.")
+    remaining_estimate: Duration = None
+    time_spent: Any = Field(default=None, description="Not settable: log work (worklogs) instead.")
     status: Any = Field(default=None, description="Not settable: use a transition.")
     version: int | None = Field(default=None, description="The version you read; a stale one answers 409.")

@@ -65,6 +65,10 @@ class Issue(IdMixin, TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Time tracking, in seconds (tessera.issues.time_tracking): None is "not estimated" / "no work logged".
+    original_estimate: Mapped[int | None] = mapped_column(Integer)
+    remaining_estimate: Mapped[int | None] = mapped_column(Integer)
+    time_spent: Mapped[int | None] = mapped_column(Integer)
 
 
 class IssueLabel(TenantMixin, Base):

@@ -24,11 +24,31 @@ NEEDS_BLOCKERS = {"not_blocked"}
 NEEDS_PARENT = {"parent_status", "update_parent"}
 NEEDS_GROUPS = {"user_in_group"}
 NEEDS_ROLES = {"user_in_project_role"}
+# Field names a snapshot takes from the issue row itself (and the transition's comment): rules
+# that name only these need no read of labels, components, versions or custom values.
+ROW_FIELDS = frozenset({"summary", "description", "priority", "issue_type", "status", "assignee", "reporter",
+                        "resolution", "due_date", "comment"})
+
+
+def _rules(transitions: Iterable[dict], with_all_groups: bool) -> Iterable[dict]:
+    groups = ("conditions", "validators", "post_functions") if with_all_groups else ("conditions",)
+    return (rule for t in transitions for group in groups for rule in t.get(group) or [])
 
 
 def rule_types(transitions: Iterable[dict], *, with_all_groups: bool) -> set[str]:
-    groups = ("conditions", "validators", "post_functions") if with_all_groups else ("conditions",)
-    return {rule["type"] for t in transitions for group in groups for rule in t.get(group) or []}
+    return {rule["type"] for rule in _rules(transitions, with_all_groups)}
+
+
+def rule_field_names(transitions: Iterable[dict], *, with_all_groups: bool) -> set[str]:
+    """The fields the field rules in play name (`field` or `fields` in their params)."""
+    names: set[str] = set()
+    for rule in _rules(transitions, with_all_groups):
+        if rule["type"] in NEEDS_FIELDS:
+            params = rule.get("params") or {}
+            names.update(params.get("fields") or ())
+            if params.get("field"):
+                names.add(params["field"])
+    return names
 
 
 def status_infos(catalog: OrgCatalog) -> dict[int, StatusInfo]:
@@ -47,7 +67,10 @@ async def load_actor_facts(session: AsyncSession, actor: Actor, project: Project
                       permissions=await permissions_held(session, actor, project), project_roles=roles, groups=groups)
 
 
-async def load_snapshot(session: AsyncSession, issue: Issue, catalog: OrgCatalog, types: set[str]) -> IssueSnapshot:
+async def load_snapshot(session: AsyncSession, issue: Issue, catalog: OrgCatalog, types: set[str],
+                        field_names: set[str] | None = None) -> IssueSnapshot:
+    """`field_names` (rule_field_names) lets a snapshot whose rules name only row fields skip
+    reading the issue's multi-valued and custom fields; None reads them whenever a field rule is in play."""
     org = issue.organization_id
     resolution = catalog.resolution(issue.resolution_id)
     fields: dict[str, object] = {
@@ -57,7 +80,7 @@ async def load_snapshot(session: AsyncSession, issue: Issue, catalog: OrgCatalog
         "resolution": resolution.name if resolution else None,
         "due_date": issue.due_date.isoformat() if issue.due_date else None,
     }
-    if types & NEEDS_FIELDS:
+    if types & NEEDS_FIELDS and (field_names is None or not field_names <= ROW_FIELDS):
         state = await load_state(session, issue)
         names = {}
         part_ids = {*state.components, *state.fix_versions, *state.affected_versions}  # type: ignore[misc]

@@ -36,7 +36,9 @@ from tessera.issues.models import (
     IssueLabel,
     IssueVersion,
 )
+from tessera.issues.ranks import ISSUE_RANKS, tail_prefix, tail_rank
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
+from tessera.issues.time_tracking import resolve_estimates
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
@@ -222,6 +224,7 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
                                                       found_rows=state.version_rows)
     if "custom_fields" in present and data.custom_fields:
         state.custom = await resolve_custom_fields(session, project, issue_type, data.custom_fields, catalog)
+    resolve_estimates(data, state, issue)
     return state
 
 
@@ -265,14 +268,17 @@ async def create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate
 
 async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Project, state: IssueState,
                           workflow_id: int, status_id: int, at: datetime) -> Issue:
-    """Allocates the project's next number as late as possible, to hold its row lock briefly."""
+    """Allocates the project's next number as late as possible, to hold its row lock briefly. The
+    issue gets its tail rank (tessera.issues.ranks): the bottom of the global order."""
     scalars = state.scalars
     values = dict(
         organization_id=actor.organization_id, project_id=project.id, issue_type_id=scalars["issue_type_id"],
         summary=scalars["summary"], description=scalars.get("description") or "", status_id=status_id,
         priority_id=scalars["priority_id"], workflow_id=workflow_id, assignee_id=scalars.get("assignee_id"),
         reporter_id=scalars.get("reporter_id"), creator_id=actor.user_id, parent_id=scalars.get("parent_id"),
-        due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1)
+        due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1,
+        original_estimate=scalars.get("original_estimate"), remaining_estimate=scalars.get("remaining_estimate"),
+        time_spent=None)
     watchers = sorted({user_id for user_id in (values["reporter_id"], values["assignee_id"]) if user_id})
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
@@ -282,6 +288,8 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
         "project": project.id, "org": project.organization_id, "now": at})).scalar_one()
     key = f"{project.key}-{number}"
     issue_id = (await connection.execute(_INSERT_ISSUE, {**values, "number": number, "key": key})).scalar_one()
+    await connection.execute(insert(ISSUE_RANKS), {"organization_id": actor.organization_id, "issue_id": issue_id,
+                                                   "rank": tail_rank(at, issue_id)})
     issue = _persistent_issue(session, issue_id, number, key, values)
     await write_children(session, issue, state, replace=False)
     await auto_watch(session, issue, watchers, at)
@@ -296,10 +304,12 @@ async def _create_in_one_statement(session: AsyncSession, connection: AsyncConne
     """PostgreSQL: number, issue, labels, watchers and outbox event in one statement (creation_sql)."""
     row = (await connection.execute(CREATE_ISSUE, {
         "org": actor.organization_id, "project": project.id, "actor": actor.user_id, "now": at,
-        "key_prefix": f"{project.key}-", "labels": list(state.labels or ()), "watchers": watchers,
+        "key_prefix": f"{project.key}-", "rank_prefix": tail_prefix(at), "labels": list(state.labels or ()),
+        "watchers": watchers,
         "timestamp": at.isoformat(), **{name: values[name] for name in (
             "issue_type_id", "summary", "description", "status_id", "priority_id", "workflow_id", "assignee_id",
-            "reporter_id", "creator_id", "parent_id", "due_date")}})).one()
+            "reporter_id", "creator_id", "parent_id", "due_date", "original_estimate", "remaining_estimate")}}
+    )).one()
     issue = _persistent_issue(session, row.id, row.number, row.key, values)
     await write_children(session, issue, dataclasses.replace(state, labels=None), replace=False)
     remember_emitted(session, EmittedEvent(

@@ -23,7 +23,7 @@ from tessera.projects.models import Component, Version
 from tessera.tenancy.models import User
 
 SCALARS = ("summary", "description", "issue_type_id", "priority_id", "assignee_id", "reporter_id", "due_date",
-           "parent_id")
+           "parent_id", "original_estimate", "remaining_estimate")
 # Jira's changelog names for our fields.
 HISTORY_NAMES = {
     "summary": ("summary", "summary"), "description": ("description", "description"),
@@ -32,6 +32,9 @@ HISTORY_NAMES = {
     "due_date": ("duedate", "duedate"), "parent_id": ("Parent", "parent"),
     "labels": ("labels", "labels"), "components": ("Component", "components"),
     "fix_versions": ("Fix Version", "fixVersions"), "affected_versions": ("Version", "versions"),
+    # Time tracking: Jira writes seconds as both the value and the string.
+    "original_estimate": ("timeoriginalestimate", "timeoriginalestimate"),
+    "remaining_estimate": ("timeestimate", "timeestimate"), "time_spent": ("timespent", "timespent"),
 }
 
 

@@ -4,16 +4,17 @@ outbox events, the parent's move) in the caller's transaction: all of it commits
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
-from tessera.events.outbox import emit
+from tessera.events.outbox import EmittedEvent, emit, remember_emitted
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment
 from tessera.issues.fields import IssueState
@@ -23,11 +24,13 @@ from tessera.issues.models import Issue
 from tessera.issues.rule_facts import (
     load_actor_facts,
     load_snapshot,
+    rule_field_names,
     rule_types,
     status_infos,
 )
 from tessera.issues.service import guarded_update, resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
+from tessera.issues.transition_sql import transition_change
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
@@ -68,7 +71,7 @@ async def available_transitions(session: AsyncSession, *, actor: Actor, issue: I
     if not candidates:
         return []
     types = rule_types(candidates, with_all_groups=False)
-    snapshot = await load_snapshot(session, issue, catalog, types)
+    snapshot = await load_snapshot(session, issue, catalog, types, rule_field_names(candidates, with_all_groups=False))
     facts = await load_actor_facts(session, actor, project, types)
     if "TRANSITION_ISSUES" not in facts.permissions:
         return []
@@ -135,7 +138,7 @@ async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: 
         screen["resolution"] = resolution
     at = at or datetime.now(UTC)
     types = rule_types([transition], with_all_groups=True)
-    snapshot = await load_snapshot(session, issue, catalog, types)
+    snapshot = await load_snapshot(session, issue, catalog, types, rule_field_names([transition], with_all_groups=True))
     facts = await load_actor_facts(session, actor, project, types)
     plan = engine.plan(transition, _context(snapshot, facts, catalog, transition, project, screen, comment, at))
     return await do_apply_plan(session, actor=actor, issue=issue, project=project, catalog=catalog, plan=plan,
@@ -175,31 +178,62 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         row.update(resolution_id=None, resolved_at=None)
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
+    new_version = issue.version + 1
+    base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
+            "user_id": actor.user_id, "timestamp": at.isoformat()}
+    transition = {"id": plan.transition_id, "name": plan.transition_name}
+    events = [("status_changed", {**base, "transition": transition, "field_changes": field_changes_payload(changes),
+                                  "version": new_version}),
+              *((event, {**base, "transition": transition}) for event in plan.events)]
     connection = await session.connection()
-    result = await connection.execute(guarded_update(frozenset(row), status_guard=True), {
-        **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
-        "w_status": plan.from_status_id})
-    if result.rowcount != 1:
+    one_statement = connection.dialect.name == "postgresql"
+    if one_statement:  # the UPDATE, the history and the events: one round trip
+        changed = await _change_with_history(session, connection, issue=issue, row=row, from_status_id=plan.from_status_id,
+                                             author_id=actor.user_id, changes=changes, events=events, at=at)
+    else:
+        changed = (await connection.execute(guarded_update(frozenset(row), status_guard=True), {
+            **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
+            "w_status": plan.from_status_id})).rowcount == 1
+    if not changed:
         raise Conflict(f"{issue.key} was changed by someone else; reload it and try again.",
                        code="version_conflict")
     # The row now holds exactly these values: set them rather than read the row back.
-    for name, value in {**row, "updated_at": at, "version": issue.version + 1}.items():
+    for name, value in {**row, "updated_at": at, "version": new_version}.items():
         set_committed_value(issue, name, value)
     await write_children(session, issue, new_state, replace=True)
     if row.get("assignee_id"):  # a screen field or an `assign` post-function
         await auto_watch(session, issue, (row["assignee_id"],), at)
-    base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-            "user_id": actor.user_id, "timestamp": at.isoformat()}
-    transition = {"id": plan.transition_id, "name": plan.transition_name}
-    await record_change_and_events(session, issue=issue, author_id=actor.user_id, changes=changes, at=at, events=[
-        ("status_changed", {**base, "transition": transition, "field_changes": field_changes_payload(changes),
-                            "version": issue.version}),
-        *((event, {**base, "transition": transition}) for event in plan.events)])
+    if not one_statement:
+        await record_change_and_events(session, issue=issue, author_id=actor.user_id, changes=changes, at=at,
+                                       events=events)
     for body in [*plan.comments, *([comment] if comment else [])]:
         await check_add_comment(session, actor=actor, issue=issue, project=project, body=body, at=at)
     if plan.parent_status_id is not None and issue.parent_id is not None:
         await _move_parent(session, actor=actor, issue=issue, catalog=catalog, status_id=plan.parent_status_id, at=at)
     return issue
+
+
+async def _change_with_history(session: AsyncSession, connection: AsyncConnection, *, issue: Issue,
+                               row: dict[str, Any], from_status_id: int, author_id: int,
+                               changes: list[FieldChange], events: list[tuple[str, dict[str, Any]]],
+                               at: datetime) -> bool:
+    """PostgreSQL: the guarded UPDATE with its history and events (transition_sql); False when
+    the guard found the issue changed, and then nothing was written."""
+    result = (await connection.execute(transition_change(frozenset(row)), {
+        **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
+        "w_version": issue.version, "w_status": from_status_id,
+        "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
+        "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
+        "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
+        "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
+        "payloads": [json.dumps(payload) for _, payload in events]})).one()
+    if not result.updated:
+        return False
+    for event_id, (event_type, payload) in zip(result.event_ids, events, strict=True):
+        remember_emitted(session, EmittedEvent(
+            id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
+            aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))
+    return True
 
 
 async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, catalog: OrgCatalog, status_id: int,

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Float,
     Row,
+    Text,
     bindparam,
     cast,
     literal,
@@ -93,12 +94,31 @@ class _Value(NamedTuple):
     value_ref: int | None
 
 
-_LINKS = select(IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id, IssueLink.target_issue_id).where(
-    IssueLink.organization_id == _ORG,
-    or_(IssueLink.source_issue_id.in_(_IDS), IssueLink.target_issue_id.in_(_IDS))).order_by(IssueLink.id)
 _RELATED_IDS = bindparam("related", expanding=True)
 _RELATED = select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id).where(
     Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))).order_by(Issue.id)
+
+
+def _brief_columns():  # type: ignore[no-untyped-def]
+    return (literal("issue"), Issue.id, Issue.status_id, Issue.issue_type_id, Issue.parent_id, Issue.key,
+            Issue.summary)
+
+
+# Links, and the issues a view names in brief (sub-tasks, parents, the other ends of links), in one
+# round trip. Columns: (kind, id, a, b, c, key, summary): a link is (id, link type, source, target),
+# an issue (id, status, issue type, parent, key, summary). An issue may come more than once.
+_LINKED = union_all(
+    select(literal("link"), IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id,
+           IssueLink.target_issue_id, _none(Text), _none(Text))
+    .where(IssueLink.organization_id == _ORG,
+           or_(IssueLink.source_issue_id.in_(_IDS), IssueLink.target_issue_id.in_(_IDS))),
+    select(*_brief_columns())
+    .where(Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))),
+    select(*_brief_columns()).join(IssueLink, IssueLink.target_issue_id == Issue.id)
+    .where(IssueLink.organization_id == _ORG, IssueLink.source_issue_id.in_(_IDS), Issue.organization_id == _ORG),
+    select(*_brief_columns()).join(IssueLink, IssueLink.source_issue_id == Issue.id)
+    .where(IssueLink.organization_id == _ORG, IssueLink.target_issue_id.in_(_IDS), Issue.organization_id == _ORG),
+)
 _USERS = select(User.id, User.display_name, User.email, User.active).where(
     User.organization_id == _ORG, User.id.in_(_IDS))
 _PROJECTS = select(Project.id, Project.key, Project.name).where(Project.organization_id == _ORG,
@@ -158,6 +178,13 @@ async def _read_facets(connection: AsyncConnection, org: int, ids: list[int]) ->
     return facets
 
 
+class _Link(NamedTuple):
+    id: int
+    link_type_id: int
+    source_issue_id: int
+    target_issue_id: int
+
+
 class _Brief(NamedTuple):
     id: int
     key: str
@@ -190,19 +217,29 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     if facets is None:
         facets = await _read_facets(await connect(), org, ids)
     labels, components, versions, values = facets
-    # A brand-new issue has no links and no sub-tasks yet: only its parent needs reading.
-    links = [] if fresh else (await (await connect()).execute(_LINKS, {"org": org, "ids": ids})).all()
-    related_ids = {link.source_issue_id for link in links} | {link.target_issue_id for link in links}
-    related_ids |= {issue.parent_id for issue in issues if issue.parent_id}
-    related_ids -= set(ids)
+    id_set = set(ids)
+    parent_ids = list({issue.parent_id for issue in issues if issue.parent_id} - id_set)
+    links: list[_Link] = []
+    read: list[_Brief] = []
+    if not fresh:
+        for kind, row_id, a, b, c, key, summary in await (await connect()).execute(
+                _LINKED, {"org": org, "ids": ids, "related": parent_ids}):
+            if kind == "link":
+                links.append(_Link(row_id, a, b, c))
+            else:
+                read.append(_Brief(row_id, key, summary, a, b, c))
+        links.sort(key=lambda link: link.id)
+    elif parent_ids:  # a brand-new issue has no links and no sub-tasks yet: only its parent needs reading
+        read = [_Brief(*row) for row in await (await connect()).execute(
+            _RELATED, {"org": org, "ids": [], "related": parent_ids})]
     related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
                                   for i in issues}
     subtasks: list[_Brief] = []
-    id_set = set(ids)
-    rows = [] if fresh and not related_ids else await (await connect()).execute(
-        _RELATED, {"org": org, "ids": [] if fresh else ids, "related": list(related_ids)})
-    for row in rows:
-        brief_row = _Brief(*row)
+    seen: set[int] = set()
+    for brief_row in sorted(read, key=lambda row: row.id):
+        if brief_row.id in seen:  # read twice: a sub-task that is also linked, say
+            continue
+        seen.add(brief_row.id)
         related.setdefault(brief_row.id, brief_row)
         if brief_row.parent_id in id_set:
             subtasks.append(brief_row)
@@ -304,6 +341,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
             "workflow_id": issue.workflow_id,
             "created": iso(issue.created_at), "updated": iso(issue.updated_at), "resolved": iso(issue.resolved_at),
             "version": issue.version,
+            "original_estimate": issue.original_estimate, "remaining_estimate": issue.remaining_estimate,
+            "time_spent": issue.time_spent,
         }
         if "changelog" in expand:
             view["changelog"] = [{**h, "created": iso(h["created"]), "author": user_view(users.get(h["author_id"] or 0))}

@@ -191,11 +191,12 @@ def dashboard_view(details: DashboardDetails, actor: Actor, *, with_layout: bool
     if with_layout:
         view["layout"] = dashboard.layout
     if dashboard.owner_id == actor.user_id:
-        view["shares"] = [_share_view(share) for share in details.shares]
+        view["shares"] = [share_spec(share) for share in details.shares]
     return view
 
 
-def _share_view(share: DashboardShare) -> dict[str, Any]:
+def share_spec(share: DashboardShare) -> dict[str, Any]:
+    """A share as the API shows it and as `check_shares` reads it."""
     view: dict[str, Any] = {"type": share.share_type}
     if share.project_id is not None:
         view["project_id"] = share.project_id

@@ -7,7 +7,8 @@ mid-sprint and issues moved on at completion are counted for the time they were 
 Only the history that can change an answer is read: the Sprint items naming the sprints asked
 for (every move into or out of one of them names it, so "is it in this sprint at t" replays
 exactly from those), the status items entering or leaving a Done status (which decide "is it
-done at t" the same way), and the estimate's items. Six queries, each over the candidates as
+done at t" the same way), and the estimate's items (a number field's, or the time tracking
+items `timeoriginalestimate` / `timeestimate`, whose current value is on the issue row). Six queries, each over the candidates as
 an array of ids (PostgreSQL), whatever their number."""
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class SprintIssue:
     sprint: Timeline  # sprint ids (as text), from the items naming the sprints asked for
     done: Timeline  # DONE / NOT_DONE
     estimate: Timeline | None  # None when counting issues
+    per_unit: float = 1.0  # stored amount per reported unit (seconds per hour for time estimates)
 
     def in_sprint(self, sprint_key: str, moment: datetime, *, inclusive: bool = True) -> bool:
         exists = self.created_at <= moment if inclusive else self.created_at < moment
@@ -47,7 +49,7 @@ class SprintIssue:
     def estimate_at(self, moment: datetime, *, inclusive: bool = True) -> float:
         if self.estimate is None:
             return 1.0
-        return number(self.estimate.value_at(moment, inclusive=inclusive)) or 0.0
+        return (number(self.estimate.value_at(moment, inclusive=inclusive)) or 0.0) / self.per_unit
 
     def done_at(self, moment: datetime, *, inclusive: bool = True) -> bool:
         return self.done.value_at(moment, inclusive=inclusive) == DONE
@@ -90,8 +92,10 @@ async def load_sprint_issues(session: AsyncSession, *, selection: Selection, spr
         # Enough as the current value: an issue in none of these sprints answers "not in it" from its items.
         current[(issue_id, sprint_field.id)] = str(sprint_id)
     candidates = sorted(set().union(*ever.values()))
+    column = Issue.__table__.c[estimate.issue_column] if estimate.issue_column else None
     issues = {row.id: row for row in await rows_for_ids(connection, lambda condition: select(
-        Issue.id, Issue.key, Issue.summary, Issue.created_at, Issue.status_id).where(*selection.conditions, condition),
+        Issue.id, Issue.key, Issue.summary, Issue.created_at, Issue.status_id,
+        *([column.label("time_estimate")] if column is not None else [])).where(*selection.conditions, condition),
         Issue.id, candidates)}
     chosen = sorted(issues)
     if estimate.field is not None:
@@ -111,7 +115,7 @@ async def load_sprint_issues(session: AsyncSession, *, selection: Selection, spr
         done_lines.setdefault(issue_id, Timeline(None)).add(at, DONE if before in done else NOT_DONE,
                                                             DONE if after in done else NOT_DONE)
     estimate_lines: dict[int, Timeline] = {}
-    if estimate.field is not None:
+    if estimate.history_field_id is not None:
         for issue_id, at, before, after in await rows_for_ids(connection, lambda condition: select(
                 items.issue_id, items.created_at, items.from_value, items.to_value).where(
                 items.organization_id == org, items.field_id == estimate.history_field_id, condition)
@@ -127,5 +131,9 @@ async def load_sprint_issues(session: AsyncSession, *, selection: Selection, spr
         if estimate.field is not None:
             line = estimate_lines.get(issue_id) or Timeline(None)
             line.current = current.get((issue_id, estimate.field.id))
-        found[issue_id] = SprintIssue(row.id, row.key, row.summary, row.created_at, sprint, status, line)
+        elif column is not None:
+            line = estimate_lines.get(issue_id) or Timeline(None)
+            line.current = None if row.time_estimate is None else str(row.time_estimate)
+        found[issue_id] = SprintIssue(row.id, row.key, row.summary, row.created_at, sprint, status, line,
+                                      estimate.stored_per_unit)
     return found, {sprint_id: ids & set(found) for sprint_id, ids in ever.items()}

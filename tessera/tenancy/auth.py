@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import timedelta
+import dataclasses
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,11 +47,75 @@ _TOUCH_TOKEN = update(ApiToken.__table__).where(ApiToken.__table__.c.id == bindp
     last_used_at=bindparam("now"))
 
 
-async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True) -> Actor:
-    """`touch` records the token's last use; read-only transactions pass False."""
+# Committed events after which an organization's cached principals may be wrong: a user's role,
+# activity or name, a revoked token, the catalogs (whose version an actor carries).
+PRINCIPAL_EVENTS = frozenset({"user_updated", "user_deactivated", "token_revoked", "catalog_changed"})
+
+
+class PrincipalCache:
+    """API tokens' actors, trusted for `ttl` seconds, so that most requests skip the lookup.
+
+    In the process that commits a change named by PRINCIPAL_EVENTS, the organization's entries
+    are dropped at once (`on_commit`, a Database commit listener), before the response is sent;
+    other processes trust an entry for at most `ttl` seconds after it was read, the bound a
+    revoked token or a demoted user keeps working there. `ttl` 0 turns the cache off. An entry
+    also stops at the token's own expiry. Sessions (cookies) are not cached."""
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: dict[str, tuple[float, datetime | None, Actor]] = {}
+        # Counts invalidations: an actor read before one (then put after it) is not cached.
+        self.generation = 0
+
+    def get(self, token_hash: str, now: datetime) -> Actor | None:
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        until, token_expires_at, actor = entry
+        if time.monotonic() >= until or (token_expires_at is not None and token_expires_at <= now):
+            del self._entries[token_hash]
+            return None
+        # A copy: the permission engine fills project_roles per request.
+        return dataclasses.replace(actor, project_roles={})
+
+    def put(self, token_hash: str, actor: Actor, token_expires_at: datetime | None, *, read_in: int) -> None:
+        """`read_in`: the generation when the actor was read."""
+        if self.ttl <= 0 or read_in != self.generation:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._prune()
+        self._entries[token_hash] = (time.monotonic() + self.ttl, token_expires_at,
+                                     dataclasses.replace(actor, project_roles={}))
+
+    def forget_organizations(self, organization_ids: Iterable[int]) -> None:
+        dropped = set(organization_ids)
+        if dropped:
+            self.generation += 1
+            self._entries = {key: entry for key, entry in self._entries.items()
+                             if entry[2].organization_id not in dropped}
+
+    def on_commit(self, emitted: list[Any]) -> None:
+        """The database's commit listener: never blocks, never fails the request."""
+        self.forget_organizations({event.organization_id for event in emitted if event.event_type in PRINCIPAL_EVENTS})
+
+    def _prune(self) -> None:
+        moment = time.monotonic()
+        self._entries = {key: entry for key, entry in self._entries.items() if entry[0] > moment}
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+
+
+async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True,
+                             cache: PrincipalCache | None = None) -> Actor:
+    """`touch` records the token's last use (read-only transactions pass False); a cached actor
+    records none, since use is recorded at most once a minute anyway."""
     now = utcnow()
+    token_hash = digest(token)
+    if cache is not None and (cached := cache.get(token_hash, now)) is not None:
+        return cached
+    generation = cache.generation if cache is not None else 0
     connection = await session.connection()
-    row = (await connection.execute(_BY_TOKEN, {"token_hash": digest(token)})).first()
+    row = (await connection.execute(_BY_TOKEN, {"token_hash": token_hash})).first()
     if row is None:
         raise NotAuthenticated("The API token is not valid.")
     if row.expires_at is not None and row.expires_at <= now:
@@ -57,10 +125,13 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     # Record use at most once a minute: a write per request would serialize SQLite.
     if touch and (row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1)):
         await connection.execute(_TOUCH_TOKEN, {"token_id": row.token_id, "now": now})
-    return Actor(organization_id=row.organization_id, user_id=row.user_id, email=row.email,
-                 display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
-                 requests_per_minute=effective_limits(row).requests_per_minute,
-                 catalog_version=row.catalog_version)
+    actor = Actor(organization_id=row.organization_id, user_id=row.user_id, email=row.email,
+                  display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
+                  requests_per_minute=effective_limits(row).requests_per_minute,
+                  catalog_version=row.catalog_version)
+    if cache is not None:
+        cache.put(token_hash, actor, row.expires_at, read_in=generation)
+    return actor
 
 
 async def authenticate_password(session: AsyncSession, email: str, password: str,
@@ -81,7 +152,7 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
 
 
 async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
-                             *, touch: bool = True) -> Actor:
+                             *, touch: bool = True, cache: PrincipalCache | None = None) -> Actor:
     """`encoded` is the base64 part of a Basic header: email:api_token or email:password."""
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
@@ -91,7 +162,7 @@ async def authenticate_basic(session: AsyncSession, encoded: str, organization_k
     if not sep or not email or not secret:
         raise NotAuthenticated("Basic credentials must be email:token or email:password.")
     if secret.startswith(TOKEN_PREFIX):
-        actor = await authenticate_token(session, secret, touch=touch)
+        actor = await authenticate_token(session, secret, touch=touch, cache=cache)
         if actor.email != email.strip().lower():
             raise NotAuthenticated("The API token does not belong to this email.")
         return actor

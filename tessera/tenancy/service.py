@@ -136,10 +136,12 @@ async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]
 async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, display_name: str | None = None,
                             role: str | None = None, active: bool | None = None,
                             password: str | None = None) -> User:
+    renamed = False
     if display_name is not None:
         display_name = display_name.strip()
         if not display_name or len(display_name) > 255:
             raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
+        renamed = display_name != user.display_name
         user.display_name = display_name
     access_changed = (role is not None and _check_role(role) != user.role) or (
         active is not None and active != user.active)
@@ -152,8 +154,9 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
             raise InvalidInput("A password has 8 to 1024 characters.", field="password")
         user.password_hash = hash_password(password)
     await session.flush()
-    if access_changed:
-        # Live subscriptions re-check access at once on this event instead of at their cache's expiry.
+    if access_changed or renamed:
+        # Live subscriptions re-check access at once on this event instead of at their cache's expiry;
+        # caches of authenticated principals (which carry the name) drop the organization's entries.
         await emit(session, organization_id=user.organization_id,
                    event_type="user_deactivated" if active is False else "user_updated", aggregate_type="user",
                    aggregate_id=user.id, actor_id=actor.user_id,
@@ -173,9 +176,16 @@ async def do_revoke_token(session: AsyncSession, actor: Actor, token_id: int) ->
         ApiToken.id == token_id).values(revoked=True))
     if result.rowcount != 1:
         raise NotFound("Token not found.")
+    # Caches of authenticated principals (tenancy.auth.PrincipalCache) drop the organization's entries on it.
+    await emit(session, organization_id=actor.organization_id, event_type="token_revoked", aggregate_type="user",
+               aggregate_id=actor.user_id, actor_id=actor.user_id, payload={"user_id": actor.user_id,
+                                                                            "token_id": token_id})
 
 
 async def do_bump_catalog_version(session: AsyncSession, organization_id: int) -> None:
-    """Call in the same transaction as any change to an organization's catalogs."""
+    """Call in the same transaction as any change to an organization's catalogs. The event tells
+    caches of authenticated principals, which carry the version, to read it again."""
     await session.execute(update(Organization).where(Organization.id == organization_id)
                           .values(catalog_version=Organization.catalog_version + 1))
+    await emit(session, organization_id=organization_id, event_type="catalog_changed", aggregate_type="organization",
+               aggregate_id=organization_id, actor_id=None, payload={"organization_id": organization_id})

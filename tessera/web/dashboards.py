@@ -22,7 +22,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 MAX_LISTED = 500
 
 
-def _dashboard_id(text: str) -> int:
+def dashboard_id_of(text: str) -> int:
     if not text.isdigit() or len(text) > 18:
         raise NotFound("Dashboard not found.")
     return int(text)
@@ -50,7 +50,7 @@ async def dashboards_page(web: Web) -> Response:
 @router.get("/dashboards/{dashboard_id}")
 async def dashboard_page(dashboard_id: str, web: Web) -> Response:
     async with web.transaction() as (session, actor):
-        dashboard = await access_dashboard(session, actor, _dashboard_id(dashboard_id))
+        dashboard = await access_dashboard(session, actor, dashboard_id_of(dashboard_id))
         [details] = await describe_dashboards(session, actor, [dashboard])
         data = await dashboard_data(session, actor=actor, dashboard=dashboard,
                                     cache=getattr(web.request.app.state, "dashboard_cache", None),

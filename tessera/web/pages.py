@@ -7,11 +7,23 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tessera.web import attachments, create, dashboards, issue_edit, issue_view, projects, reports, search, signin
+from tessera.web import (
+    attachments,
+    create,
+    dashboard_edit,
+    dashboards,
+    issue_edit,
+    issue_view,
+    projects,
+    reports,
+    search,
+    signin,
+)
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
-for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, reports):
+for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
+               reports):
     router.include_router(module.router)
 
 

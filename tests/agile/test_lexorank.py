@@ -4,6 +4,7 @@ and the lengths bounded."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -22,6 +23,7 @@ from tessera.agile.lexorank import (
     spread,
     spread_between,
 )
+from tessera.issues.ranks import TAIL_BUCKET, tail_rank
 
 digit_strings = st.text(alphabet=DIGITS, min_size=1, max_size=12).filter(lambda s: not s.endswith("0"))
 ranks = st.builds(lambda bucket, digits: f"{bucket}|{digits}", st.sampled_from(BUCKETS), digit_strings)
@@ -45,6 +47,26 @@ def test_between_two_ranks_there_is_always_another(pair: list[str], bucket: str)
     assert low < middle < high and parse(middle)[0] == bucket
     assert len(parse(middle)[1]) <= max(len(parse(low)[1]), len(parse(high)[1])) + 1
     assert rank_between(None, low) < low and high < rank_between(high, None)
+
+
+tail_ranks = st.builds(tail_rank, st.datetimes(min_value=datetime(1960, 1, 1), max_value=datetime(2200, 1, 1),
+                                              timezones=st.just(UTC)), st.integers(1, 2**63 - 1))
+
+
+@given(st.lists(tail_ranks, min_size=2, max_size=2, unique=True), ranks)
+def test_tail_ranks_sort_after_every_bucket_and_leave_room(pair: list[str], other: str) -> None:
+    low, high = sorted(pair)
+    assert parse(low)[0] == TAIL_BUCKET and other < low
+    assert low < rank_between(low, high) < high
+    # Before a tail, a rank stays in its neighbour's bucket (or the first one, with none before).
+    assert other < rank_between(other, low) < low and parse(rank_between(other, low))[0] == parse(other)[0]
+    assert rank_between(None, low) == "0|i" and next_bucket(TAIL_BUCKET) == BUCKETS[0]
+
+
+def test_tail_ranks_follow_creation_order() -> None:
+    moment = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    assert tail_rank(moment, 99) < tail_rank(moment, 100) < tail_rank(moment + timedelta(microseconds=1), 1)
+    assert tail_rank(moment, 10) == f"9|{int(moment.timestamp()) * 10**6:016d}{10:019d}1"
 
 
 def test_malformed_ranks_and_neighbours_are_refused() -> None:

@@ -1,20 +1,21 @@
 """PUT /v2/issues/{id}/rank on both backends: moves between any two issues write one rank and
-renumber nothing, new issues wait unranked at the bottom, long ranks trigger a rebalance that
+renumber nothing, new issues get a tail rank at the bottom, long ranks trigger a rebalance that
 keeps the order, and the errors and permissions."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tessera.agile import ranking
-from tessera.agile.lexorank import REBALANCE_LENGTH, rank_between, spread
+from tessera.agile.lexorank import REBALANCE_LENGTH
 from tessera.agile.ranking import check_rank_issue
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.issues.ranks import tail_rank
 from tessera.issues.service import access_issue
 from tessera.tenancy.auth import authenticate_token
 from tests.agile.board_world import backlog_keys, error, events, new_board, new_issue, ok, rank
@@ -25,6 +26,10 @@ def stored_ranks(database_url: str, org: OrgHandle) -> dict[int, str]:
     rows = fetch_rows(database_url, "SELECT issue_id, rank FROM issue_ranks WHERE organization_id = :org",
                       {"org": org.organization_id})
     return {row["issue_id"]: row["rank"] for row in rows}
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def execute(database_url: str, sql: str, params: dict) -> None:
@@ -45,13 +50,15 @@ def test_moves_write_one_rank_and_new_issues_wait_at_the_bottom(client: TestClie
     issues = {n: new_issue(client, h, project, f"Issue {n}") for n in range(1, 6)}
     keys = {n: issue["key"] for n, issue in issues.items()}
     assert backlog_keys(client, h, board) == [keys[n] for n in (1, 2, 3, 4, 5)]
-    assert stored_ranks(database_url, org) == {}  # creating an issue writes no rank
+    # Creating an issue gives it its tail rank: after everything, in creation order.
+    created = stored_ranks(database_url, org)
+    assert [created[issues[n]["id"]] for n in (1, 2, 3, 4, 5)] == sorted(created.values())
+    assert all(value.startswith("9|") for value in created.values())
 
-    # Before an unranked issue: the unranked ones up to it get ranks first, in their order.
     placed = ok(rank(client, h, issues[5], rank_before=keys[2]))
     assert backlog_keys(client, h, board) == [keys[n] for n in (1, 5, 2, 3, 4)]
     ranks = stored_ranks(database_url, org)
-    assert set(ranks) == {issues[1]["id"], issues[2]["id"], issues[5]["id"]}
+    assert {i for i in ranks if ranks[i] != created[i]} == {issues[5]["id"]}  # nobody else was ranked
     assert placed["rank"] == ranks[issues[5]["id"]] and ranks[issues[1]["id"]] < placed["rank"] < ranks[issues[2]["id"]]
 
     late = new_issue(client, h, project, "Created last")
@@ -62,10 +69,16 @@ def test_moves_write_one_rank_and_new_issues_wait_at_the_bottom(client: TestClie
     before = stored_ranks(database_url, org)
     ok(rank(client, h, issues[4], rank_after=late["key"]))
     after = stored_ranks(database_url, org)
-    # One issue moved: its rank changed, the new neighbour got one, nothing else was renumbered.
-    assert {i for i in after if after[i] != before.get(i)} == {issues[4]["id"], late["id"]}
+    # One issue moved: its rank changed, nothing else was renumbered.
+    assert {i for i in after if after[i] != before.get(i)} == {issues[4]["id"]}
     assert backlog_keys(client, h, board) == [keys[3], keys[5], keys[2], keys[1], late["key"], keys[4]]
     assert ok(rank(client, h, issues[4], rank_after=late["key"]))["rank"] == after[issues[4]["id"]]  # no-op
+    # Moved to the very bottom, it is as if created then: issues created later still come after it.
+    later = new_issue(client, h, project, "Created after the move")
+    assert backlog_keys(client, h, board)[-2:] == [keys[4], later["key"]]
+    ok(rank(client, h, issues[2], rank_before=keys[3]))  # to the top: ahead of every tail rank
+    assert backlog_keys(client, h, board)[:2] == [keys[2], keys[3]]
+    assert stored_ranks(database_url, org)[issues[2]["id"]].startswith("0|")
 
     ranked = events(database_url, org, "issue_ranked")
     assert [e["aggregate_id"] for e in ranked][:2] == [issues[5]["id"], issues[1]["id"]]
@@ -93,14 +106,12 @@ def test_a_rank_grown_too_long_rebalances_everything_in_order(client: TestClient
     h = org.headers
     board = new_board(client, h, project)
     issues = [new_issue(client, h, project, f"Issue {n}") for n in range(5)]
-    ok(rank(client, h, issues[0], rank_after=issues[4]["key"]))  # ranks all five
-    order = backlog_keys(client, h, board)
-    # Two neighbours whose gap needs more digits than a rank may have.
+    # Five ranks in bucket 0, two of them neighbours whose gap needs more digits than a rank may have.
     tight = "h" + "z" * (REBALANCE_LENGTH - 1)
-    execute(database_url, "UPDATE issue_ranks SET rank = :rank WHERE organization_id = :org AND issue_id = :issue",
-            {"rank": f"0|{tight}", "org": org.organization_id, "issue": issues[2]["id"]})
-    execute(database_url, "UPDATE issue_ranks SET rank = :rank WHERE organization_id = :org AND issue_id = :issue",
-            {"rank": "0|i", "org": org.organization_id, "issue": issues[3]["id"]})
+    for issue, value in zip(issues, ("0|1", "0|2", f"0|{tight}", "0|i", "0|j"), strict=True):
+        execute(database_url, "UPDATE issue_ranks SET rank = :rank WHERE organization_id = :org AND issue_id = :issue",
+                {"rank": value, "org": org.organization_id, "issue": issue["id"]})
+    order = [issue["key"] for issue in issues]
     assert backlog_keys(client, h, board) == order
     moved = ok(rank(client, h, issues[1], rank_after=issues[2]["key"]))
     expected = [key for key in order if key != issues[1]["key"]]
@@ -133,24 +144,19 @@ def test_rank_errors_and_permissions(client: TestClient, database_url: str, org:
         f"The issue '{hidden['key']}' does not exist."
 
 
-def test_many_unranked_issues_get_ranks_in_one_statement(client: TestClient, database_url: str, org: OrgHandle,
-                                                         project: dict, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Past BISECT_UP_TO unranked issues, the database computes the ranks (INSERT ... SELECT):
-    exactly those lexorank.spread would give, under the rank after the last one."""
-    monkeypatch.setattr(ranking, "BISECT_UP_TO", 2)
+def test_issues_without_a_rank_cost_a_move_nothing(client: TestClient, database_url: str, org: OrgHandle,
+                                                    project: dict) -> None:
+    """Issues written around the services (no tail rank) sort last, oldest first; a move next to
+    one of them ranks that one alone (with its tail rank), not the issues before it."""
     h = org.headers
     board = new_board(client, h, project)
     issues = [new_issue(client, h, project, f"Issue {n}") for n in range(6)]
-    ok(rank(client, h, issues[0], rank_after=issues[5]["key"]))  # ranks 1..5 in SQL, then 0 after them
+    execute(database_url, "DELETE FROM issue_ranks WHERE organization_id = :org", {"org": org.organization_id})
+    ok(rank(client, h, issues[5], rank_before=issues[0]["key"]))
     ranks = stored_ranks(database_url, org)
-    assert [ranks[i["id"]] for i in issues[1:]] == spread(5, bucket="0")
-    more = [new_issue(client, h, project, f"More {n}") for n in range(4)]
-    ok(rank(client, h, more[0], rank_before=more[3]["key"]))
-    head = rank_between(ranks[issues[0]["id"]], None)
-    ranks = stored_ranks(database_url, org)
-    assert [ranks[i["id"]] for i in more[1:]] == [head + suffix.split("|")[1] for suffix in spread(3, bucket="0")]
-    assert backlog_keys(client, h, board) == [i["key"] for i in (*issues[1:], issues[0], more[1], more[2], more[0],
-                                                                  more[3])]
+    assert set(ranks) == {issues[0]["id"], issues[5]["id"]}
+    assert ranks[issues[0]["id"]] == tail_rank(parse_time(issues[0]["created"]), issues[0]["id"])
+    assert backlog_keys(client, h, board) == [i["key"] for i in (issues[5], issues[0], *issues[1:5])]
 
 
 def test_concurrent_moves_into_one_gap_all_land(client: TestClient, database_url: str, org: OrgHandle,

@@ -232,3 +232,29 @@ def test_max_users_quota_refuses_new_users(client: TestClient, database_url: str
     assert users["total"] == 2 and "two@small.test" not in {u["email"] for u in users["users"]}
     with pytest.raises(Exception, match="limit of 2 users"):
         make_user(database_url, small)
+
+
+def test_cached_actors_follow_role_name_and_catalog_changes_at_once(client: TestClient, org: OrgHandle,
+                                                                     project: dict, member: UserHandle) -> None:
+    """Each request below follows a request with the same token, so it would find a cached actor:
+    the change committed in between must be seen at once (tenancy.auth.PrincipalCache)."""
+    flow = {"name": "Cached", "statuses": [{"name": "Open", "category": "todo"}], "initial_status": "Open",
+            "transitions": []}
+    assert client.post("/v2/workflows", json=flow, headers=member.headers).status_code == 403
+    promoted = client.put(f"/v2/users/{member.user_id}", json={"role": "admin"}, headers=org.headers)
+    assert promoted.status_code == 200, promoted.text
+    created = client.post("/v2/workflows", json=flow, headers=member.headers)
+    assert created.status_code == 201, created.text
+    # The new workflow bumped the catalog: an issue may use it at once.
+    issue = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "In it",
+                                            "workflow_id": created.json()["id"]}, headers=member.headers)
+    assert issue.status_code == 201, issue.text
+    assert issue.json()["status"]["name"] == "Open"
+    demoted = client.put(f"/v2/users/{member.user_id}", json={"role": "member", "name": "Renamed Member"},
+                         headers=org.headers)
+    assert demoted.status_code == 200, demoted.text
+    assert client.post("/v2/workflows", json={**flow, "name": "Again"}, headers=member.headers).status_code == 403
+    again = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "Mine"},
+                        headers=member.headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["reporter"]["display_name"] == "Renamed Member"

@@ -213,3 +213,63 @@ def test_the_issue_page_shows_viewers_typing_and_changes_live(live_server: LiveS
     expect(ada.locator("#field-summary")).to_have_text("Changed while Ada looked")
     bea.close()
     expect(ada.locator(".live-viewers")).to_be_hidden()
+
+
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until htmx has swapped and processed new content (it drops `htmx-added` as it wires
+    the new elements up), so the next interaction reaches a live element."""
+    page.wait_for_function("() => !document.querySelector('.htmx-added, .htmx-request, .htmx-swapping, "
+                           ".htmx-settling')")
+
+
+def test_a_dashboard_is_built_in_the_editor(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    page.goto(f"{base}/dashboards")
+    page.click("summary:has-text('Create dashboard')")
+    page.fill("#create-dashboard input[name=name]", "Shop overview")
+    page.click("#create-dashboard button:has-text('Create')")
+    expect(page).to_have_url(re.compile(r"/dashboards/\d+/edit$"))
+    page.wait_for_load_state()
+    editor_url = page.url
+
+    # Choosing a type swaps in its form (HTMX); adding a gadget swaps the editor in place.
+    page.select_option("select[name=add]", "filter_results")
+    expect(page.locator("#new-gadget textarea[name=jql]")).to_be_visible()
+    settled(page)
+    page.fill("#new-gadget input[name=title]", "Shop issues")
+    page.fill("#new-gadget textarea[name=jql]", "project = SHOP ORDER BY created DESC")
+    page.click("#new-gadget button:has-text('Add gadget')")
+    expect(page.locator("#edit-g1 h3")).to_have_text("Shop issues")
+    settled(page)
+    page.select_option("select[name=add]", "pie_chart")
+    page.fill("#new-gadget textarea[name=jql]", "project = SHOP")
+    page.fill("#new-gadget input[name=field]", "nonsense")
+    page.select_option("#new-gadget select[name=column]", "2")
+    page.click("#new-gadget button:has-text('Add gadget')")
+    expect(page.locator("#dashboard-editor .alert-error")).to_contain_text("nonsense")
+    settled(page)
+    page.fill("#new-gadget input[name=field]", "status")
+    page.click("#new-gadget button:has-text('Add gadget')")
+    expect(page.locator(".editor-column[data-column='2'] #edit-g2")).to_be_visible()
+    settled(page)
+
+    page.click("#edit-g1 button[title='Move right']")
+    expect(page.locator(".editor-column[data-column='2'] #edit-g1")).to_be_visible()
+    settled(page)
+    page.click("#edit-g2 summary:has-text('Configure')")
+    page.fill("#edit-g2 input[name=title]", "By status")
+    page.click("#edit-g2 button:has-text('Save gadget')")
+    expect(page.locator("#edit-g2 h3")).to_have_text("By status")
+    settled(page)
+    page.select_option("#add-share select[name=share_type]", "organization")
+    page.click("#add-share button:has-text('Share')")
+    expect(page.locator("#dashboard-shares")).to_contain_text("Everyone in the organization")
+    assert page.url == editor_url
+
+    page.click("text=View dashboard")
+    expect(page.locator(".gadget h2")).to_have_text(["By status", "Shop issues"])
+    expect(page.locator("#gadget-g2 svg")).to_be_visible()
+    page.close()

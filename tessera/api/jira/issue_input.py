@@ -17,17 +17,20 @@ from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.catalog import OrgCatalog
+from tessera.issues.durations import parse_estimate
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.tenancy.actor import Actor
 
 USERS = {"assignee": "assignee_id", "reporter": "reporter_id"}
+ESTIMATES = {"timeoriginalestimate": "original_estimate", "timeestimate": "remaining_estimate"}
 LISTS = {"labels": "labels", "components": "components", "fixVersions": "fix_versions",
          "versions": "affected_versions"}
 NOT_SETTABLE = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 REQUIRED = {"project": "project is required", "issuetype": "issue type is required",
             "summary": "You must specify a summary of the issue."}
 _OURS_TO_JIRA = {**JIRA_FIELDS, **{ours: jira for jira, ours in LISTS.items()}, "summary": "summary",
-                 "description": "description", "priority": "priority", "custom_fields": "customfield"}
+                 "description": "description", "priority": "priority", "custom_fields": "customfield",
+                 "original_estimate": "timeoriginalestimate", "remaining_estimate": "timeestimate"}
 
 
 @dataclass
@@ -36,6 +39,24 @@ class IssueChanges:
     comments: list[dict[str, Any]] = field(default_factory=list)  # {"body", "visibility"}
     worklogs: list[dict[str, Any]] = field(default_factory=list)  # Jira worklog bodies
     links: list[dict[str, Any]] = field(default_factory=list)  # {"type", "outwardIssue" | "inwardIssue"}
+
+
+def _timetracking(value: object) -> dict[str, int | None]:
+    """Jira's `timetracking` ({originalEstimate, remainingEstimate}: durations, a bare number
+    being minutes as Jira's default unit; or the ...Seconds forms) as estimate keywords."""
+    if value is None:
+        return {"original_estimate": None, "remaining_estimate": None}
+    if not isinstance(value, dict):
+        raise InvalidInput("timetracking is an object such as {\"originalEstimate\": \"1d 2h\"}.")
+    found: dict[str, int | None] = {}
+    for jira_name, ours in (("originalEstimate", "original_estimate"), ("remainingEstimate", "remaining_estimate")):
+        if f"{jira_name}Seconds" in value:
+            found[ours] = parse_estimate(value[f"{jira_name}Seconds"], field=jira_name)
+        if jira_name in value:
+            raw = value[jira_name]
+            found[ours] = parse_estimate(str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool)
+                                         else raw, field=jira_name, bare_unit="m")
+    return found
 
 
 def _part_ref(item: object) -> object:
@@ -92,6 +113,13 @@ class _Translator:
                 values[LISTS[name]] = [item if name == "labels" else _part_ref(item) for item in value]
         elif name == "parent":
             values["parent_id"] = ref_of(value, "key", "id")
+        elif name == "timetracking":
+            values.update(_timetracking(value))
+        elif name in ESTIMATES:
+            # Jira's numeric fields: seconds (a duration string is read as one, too).
+            if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+                value = int(value)
+            values[ESTIMATES[name]] = parse_estimate(value, field=name)
         else:
             await self._custom(name, value)
 
@@ -148,6 +176,8 @@ class _Translator:
         if not multi:
             for op in operations:
                 verb, value = next(iter(op.items()))
+                if name == "timetracking" and verb == "edit":
+                    verb = "set"
                 if verb != "set":
                     raise InvalidInput(f"'{name}' supports only the set operation.")
                 await self._field(name, value)

@@ -30,8 +30,9 @@ from tessera.collaboration.summaries import (
     vote_counts,
     watch_counts,
 )
-from tessera.collaboration.worklogs import format_duration, time_spent_by_issue, worklogs_by_issue
+from tessera.collaboration.worklogs import worklogs_by_issue
 from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.durations import format_duration
 from tessera.issues.markup import render_body
 from tessera.issues.models import Comment, Issue
 from tessera.issues.views import UserBrief, render_issues
@@ -71,6 +72,20 @@ def worklog_json(links: Links, worklog: Any, users: dict) -> dict[str, Any]:
             "timeSpentSeconds": worklog.time_spent_seconds}
 
 
+def timetracking_json(view: dict) -> dict[str, Any]:
+    """Jira's `timetracking` field: each part only when set, as a duration and in seconds."""
+    shown: dict[str, Any] = {}
+    for name, ours in (("originalEstimate", "original_estimate"), ("remainingEstimate", "remaining_estimate"),
+                       ("timeSpent", "time_spent")):
+        if view[ours] is not None:
+            shown[name] = format_duration(view[ours])
+    for name, ours in (("originalEstimateSeconds", "original_estimate"),
+                       ("remainingEstimateSeconds", "remaining_estimate"), ("timeSpentSeconds", "time_spent")):
+        if view[ours] is not None:
+            shown[name] = view[ours]
+    return shown
+
+
 def _brief(links: Links, catalog: OrgCatalog, brief: dict) -> dict[str, Any]:
     """A related issue (parent, sub-task, link end) as Jira nests it."""
     issue_type = catalog.issue_type(brief["issue_type"]["id"])
@@ -108,7 +123,6 @@ class _Extras:
         self.votes: dict = {}
         self.attachments: dict[int, list] = {}
         self.worklogs: dict[int, tuple[list, int]] = {}
-        self.time_spent: dict[int, int] = {}
         self.ranks: dict[int, str] = {}
         self.users: dict = {}
 
@@ -126,8 +140,6 @@ class _Extras:
             self.attachments = await attachments_by_issue(session, org, ids)
         if selection.has("worklog"):
             self.worklogs = await worklogs_by_issue(session, org, ids, per_issue=20)
-        if selection.has("timespent"):
-            self.time_spent = await time_spent_by_issue(session, org, ids)
         if selection.has(RANK_FIELD):
             self.ranks = await ranks_of(session, org, ids)
         user_ids = {c.author_id for cs in self.comments.values() for c in cs}
@@ -189,7 +201,10 @@ def _fields(links: Links, catalog: OrgCatalog, view: dict, extras: _Extras, sele
                           "hasVoted": bool(issue_id in extras.votes and extras.votes[issue_id].mine)},
         "attachment": lambda: [attachment_json(links, a, extras.users) for a in extras.attachments.get(issue_id, [])],
         "worklog": lambda: _worklog_page(links, extras.worklogs.get(issue_id, ([], 0)), extras.users),
-        "timespent": lambda: extras.time_spent.get(issue_id),
+        "timespent": lambda: view["time_spent"],
+        "timeoriginalestimate": lambda: view["original_estimate"],
+        "timeestimate": lambda: view["remaining_estimate"],
+        "timetracking": lambda: timetracking_json(view),
         "issuekey": None,
         RANK_FIELD: lambda: extras.ranks.get(issue_id),
     }

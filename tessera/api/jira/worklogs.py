@@ -1,5 +1,6 @@
-"""/rest/api/2/issue/{issue}/worklog: list, add, get, update, delete. `adjustEstimate` and
-friends are accepted and ignored: Tessera keeps no remaining estimate."""
+"""/rest/api/2/issue/{issue}/worklog: list, add, get, update, delete. `adjustEstimate`
+(auto, new with `newEstimate`, manual with `reduceBy` / `increaseBy`, leave) adjusts the
+issue's remaining estimate as in Jira (tessera.issues.time_tracking)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from tessera.collaboration.worklogs import (
     check_delete_worklog,
     check_update_worklog,
     list_worklogs,
-    parse_duration,
 )
 from tessera.errors import InvalidInput
+from tessera.issues.durations import parse_duration
 from tessera.issues.service import access_issue
+from tessera.issues.time_tracking import RemainingAdjustment, check_adjustment
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()
@@ -37,6 +39,12 @@ def _seconds(body: dict[str, Any], *, required: bool) -> int | None:
     if required:
         raise InvalidInput("You must indicate the time spent working.", field="timeLogged")
     return None
+
+
+def _adjustment(request: Request) -> RemainingAdjustment:
+    params = request.query_params
+    return check_adjustment(params.get("adjustEstimate"), new_estimate=params.get("newEstimate"),
+                            reduce_by=params.get("reduceBy"), increase_by=params.get("increaseBy"))
 
 
 async def _render(ctx: RequestContext, worklogs: list[Worklog]) -> list[dict]:
@@ -62,11 +70,12 @@ async def get_worklogs(issue_ref: str, ctx: Ctx, startAt: Annotated[int, Query(g
 async def add_worklog(issue_ref: str, request: Request, ctx: Ctx) -> JSONResponse:
     body = await json_object(request)
     started = parse_jira_time(body["started"], field="started") if body.get("started") else None
+    adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         worklog = await check_add_worklog(session, actor=actor, issue=issue, project=project,
                                           time_spent_seconds=_seconds(body, required=True), started=started,
-                                          comment=body.get("comment"))
+                                          comment=body.get("comment"), adjustment=adjustment)
     [view] = await _render(ctx, [worklog])
     return JSONResponse(view, status_code=201)
 
@@ -84,20 +93,23 @@ async def get_worklog(issue_ref: str, worklog_id: str, ctx: Ctx) -> dict:
 async def update_worklog(issue_ref: str, worklog_id: str, request: Request, ctx: Ctx) -> dict:
     body = await json_object(request)
     started = parse_jira_time(body["started"], field="started") if body.get("started") else None
+    adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         worklog = await access_worklog(session, issue=issue, ref=worklog_id)
         worklog = await check_update_worklog(session, actor=actor, issue=issue, project=project, worklog=worklog,
                                              time_spent_seconds=_seconds(body, required=False), started=started,
-                                             comment=body.get("comment"))
+                                             comment=body.get("comment"), adjustment=adjustment)
     [view] = await _render(ctx, [worklog])
     return view
 
 
 @router.delete("/issue/{issue_ref}/worklog/{worklog_id}", status_code=204)
-async def delete_worklog(issue_ref: str, worklog_id: str, ctx: Ctx) -> Response:
+async def delete_worklog(issue_ref: str, worklog_id: str, request: Request, ctx: Ctx) -> Response:
+    adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         worklog = await access_worklog(session, issue=issue, ref=worklog_id)
-        await check_delete_worklog(session, actor=actor, issue=issue, project=project, worklog=worklog)
+        await check_delete_worklog(session, actor=actor, issue=issue, project=project, worklog=worklog,
+                                   adjustment=adjustment)
     return Response(status_code=204)

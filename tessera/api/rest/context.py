@@ -20,6 +20,7 @@ from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import (
+    PrincipalCache,
     authenticate_basic,
     authenticate_session,
     authenticate_token,
@@ -30,14 +31,16 @@ SESSION_COOKIE = "tessera_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _authenticate_header(session: AsyncSession, connection: HTTPConnection, *, touch: bool) -> Actor | None:
+async def _authenticate_header(session: AsyncSession, connection: HTTPConnection, *, touch: bool,
+                               cache: PrincipalCache | None = None) -> Actor | None:
     """The Authorization header's actor; None when there is no header."""
     header = connection.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        return await authenticate_token(session, credentials.strip(), touch=touch)
+        return await authenticate_token(session, credentials.strip(), touch=touch, cache=cache)
     if scheme.lower() == "basic" and credentials.strip():
-        return await authenticate_basic(session, credentials, connection.headers.get("x-tessera-org"), touch=touch)
+        return await authenticate_basic(session, credentials, connection.headers.get("x-tessera-org"), touch=touch,
+                                        cache=cache)
     if header:
         raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
     return None
@@ -70,9 +73,10 @@ class RequestContext:
     database: Database
     settings: Settings
     limiter: RateLimiter
+    principals: PrincipalCache | None = None
 
     async def authenticate(self, session: AsyncSession, *, write: bool = True) -> Actor:
-        actor = await _authenticate_header(session, self.request, touch=write)
+        actor = await _authenticate_header(session, self.request, touch=write, cache=self.principals)
         if actor is None:
             if cookie := self.request.cookies.get(SESSION_COOKIE):
                 actor = await authenticate_session(session, cookie)
@@ -110,4 +114,5 @@ class RequestContext:
 async def request_context(request: Request) -> RequestContext:
     """Async on purpose: FastAPI runs plain functions in a thread pool, a hop per request."""
     state = request.app.state
-    return RequestContext(request=request, database=state.database, settings=state.settings, limiter=state.limiter)
+    return RequestContext(request=request, database=state.database, settings=state.settings, limiter=state.limiter,
+                          principals=getattr(state, "principals", None))

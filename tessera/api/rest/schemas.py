@@ -222,4 +222,7 @@ class IssueOut(BaseModel):
     updated: str
     resolved: str | None
     version: int
+    original_estimate: int | None = Field(description="Seconds (time tracking).")
+    remaining_estimate: int | None = Field(description="Seconds; logging work reduces it.")
+    time_spent: int | None = Field(description="Seconds of work logged.")
     changelog: list[dict[str, Any]] | None = None

@@ -413,6 +413,24 @@ def test_a_stale_version_conflicts(client: TestClient, org: OrgHandle, project: 
     assert run(client, org.headers, issue, "11").status_code == 409
 
 
+def test_prefer_return_minimal_answers_204_after_the_same_change(client: TestClient, org: OrgHandle, project: dict,
+                                                                  database_url: str) -> None:
+    issue = create_issue(client, org.headers, project)
+    events = len(outbox(database_url, org))
+    minimal = run(client, {**org.headers, "Prefer": "handling=strict, return=minimal"}, issue, "11")
+    assert minimal.status_code == 204 and minimal.content == b""
+    assert minimal.headers["ETag"] == f'W/"{issue["id"]}-2"'
+    assert minimal.headers["Preference-Applied"] == "return=minimal"
+    after = get(client, org, issue)
+    assert (after["status"]["name"], after["version"]) == ("In Progress", 2)
+    assert [i["field"] for i in histories(client, org, issue)[-1]["items"]] == ["status"]
+    assert outbox(database_url, org)[events:] == ["status_changed"]
+    # Refusals keep their bodies; other preferences get the issue back.
+    assert run(client, {**org.headers, "Prefer": "return=minimal"}, issue, "11").status_code == 409
+    full = run(client, {**org.headers, "Prefer": "return=representation"}, issue, "21")
+    assert ok(full)["status"]["name"] == "To Do"
+
+
 # -- drafts and publishing ----------------------------------------------------------------------------
 
 FLOW: dict[str, Any] = {
@@ -488,7 +506,8 @@ def test_publishing_a_draft_that_removes_statuses_maps_issues_in_bulk(client: Te
     published = ok(client.post(f"/v2/workflows/{created['id']}/publish", json={"status_mapping": {
         "Doing": "Finished", "closed": "Open"}}, headers=org.headers))
     assert published == {"workflow_id": created["id"], "version": 2, "moved": {"Doing": 3, "Closed": 2}}
-    assert outbox(database_url, org)[events:] == ["workflow_published"]
+    # catalog_changed: every catalog change says so (caches of authenticated actors carry its version).
+    assert outbox(database_url, org)[events:] == ["catalog_changed", "workflow_published"]
     for issue in doing:
         now = get(client, org, issue)
         assert (now["status"]["name"], now["version"], now["resolution"]["name"]) == ("Finished", 3, "Done")

@@ -50,6 +50,12 @@ def parse_if_match(value: str | None) -> int | None:
     return int(version)
 
 
+def wants_minimal(prefer: str | None) -> bool:
+    """RFC 7240 `Prefer: return=minimal`: the client does not want the resource back."""
+    return prefer is not None and any(part.split(";", 1)[0].strip().replace(" ", "").lower() == "return=minimal"
+                                      for part in prefer.split(","))
+
+
 def parse_expand(expand: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (expand or "").split(",") if part.strip())
 
@@ -142,10 +148,13 @@ async def list_issue_transitions(issue_id: str, ctx: Ctx) -> dict:
     return {"issue_id": issue.id, "transitions": transitions}
 
 
-@router.post("/issues/{issue_id}/transitions/{transition_id}", responses=ISSUE_DOC)
-async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: TransitionBody | None = None
-                           ) -> JSONResponse:
+@router.post("/issues/{issue_id}/transitions/{transition_id}", responses={
+    **ISSUE_DOC, 204: {"description": "With `Prefer: return=minimal` (as Jira's transition endpoint answers): "
+                                      "the transition was made; the issue's new ETag, no body."}})
+async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: TransitionBody | None = None,
+                           prefer: Annotated[str | None, Header(max_length=200)] = None) -> Response:
     body = body or TransitionBody()
+    minimal = wants_minimal(prefer)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
@@ -153,5 +162,7 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
                                              comment=body.comment, expected_version=body.version)
         # Rendered by the transaction that made the change (it sees its own writes): one transaction
         # instead of a second one just to read the issue back. Sent only once the change has committed.
-        response = await _issue_response(ctx, session, actor, issue, project)
+        response = Response(status_code=204, headers={
+            "ETag": etag(issue.id, issue.version), "Preference-Applied": "return=minimal"}) if minimal else \
+            await _issue_response(ctx, session, actor, issue, project)
     return response

@@ -33,8 +33,10 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 Format = Annotated[Literal["json", "csv", "svg"] | None, Query(description="Default: from the Accept header, "
                                                                           "else json.")]
 Jql = Annotated[str | None, Query(max_length=20_000, description="Narrows the report's issues.")]
-Estimate = Annotated[str | None, Query(max_length=255, description="story_points (default), issue_count, or a "
-                                                                   "number field's key or name.")]
+Estimate = Annotated[str | None, Query(max_length=255, description="story_points (default), issue_count, "
+                                                                   "original_estimate or remaining_estimate (time "
+                                                                   "tracking, in hours), or a number field's key "
+                                                                   "or name.")]
 Moment = Annotated[str | None, Query(max_length=64, description="ISO date or date-time (UTC).")]
 From = Annotated[str | None, Query(alias="from", max_length=64, description="ISO date or date-time (UTC).")]
 Period = Annotated[str | None, Query(max_length=32, description="Back from `to`: 30d, 2w, 6months, 1y.")]
