@@ -15,7 +15,7 @@ import tessera.db.base
 from tessera.jql.value_spans import drop_statements, rebuild_sql, trigger_statements
 
 revision = "0012"
-down_revision = "0010"  # TEMP until merged after 0011
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
