@@ -139,6 +139,7 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
             numbers = await _reserve_numbers(session, catalog.organization_id, draft.projects)
         async with database.unit_of_work() as session:
             await writer.prepare(session)
+            await writer.before_issue_batch(session)
             issue_ids = await writer.allocate_ids(session, "issues", len(draft.projects))
             group_ids = await writer.allocate_ids(session, "change_groups", draft.group_count)
             await writer.write(session, factory.batch(draft, numbers, issue_ids, group_ids))
@@ -293,8 +294,11 @@ class _Writer(ABC):
     @abstractmethod
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]: ...
 
+    async def before_issue_batch(self, session: AsyncSession) -> None:
+        """In a batch of new issues' transaction, before its rows are written."""
+
     async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
-        """In the batch's transaction, once its rows are written."""
+        """In a batch of new issues' transaction, once its rows are written."""
 
     async def finish(self, session: AsyncSession, organization_id: int | None = None) -> None:
         """After the last batch; `organization_id` when the batches wrote issues' history."""
@@ -366,12 +370,15 @@ class _SqliteWriter(_Writer):
         return time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(seconds))
 
     async def prepare(self, session: AsyncSession) -> None:
+        connection = await session.connection()
+        await connection.exec_driver_sql("PRAGMA cache_size = -200000")
+        await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
+
+    async def before_issue_batch(self, session: AsyncSession) -> None:
         """The history triggers go for the batch and come back before it commits (SQLite's DDL
         is transactional, and the batch holds the only write lock): no other writer ever sees
         them missing, and the batch's WAS spans are derived in one pass in `after_batch`."""
         connection = await session.connection()
-        await connection.exec_driver_sql("PRAGMA cache_size = -200000")
-        await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
         for statement in value_spans.drop_statements("sqlite"):
             await connection.exec_driver_sql(statement)
 

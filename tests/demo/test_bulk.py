@@ -20,7 +20,7 @@ from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
 from tessera.workflow.models import Status
-from tests.demo.conftest import count_rows
+from tests.demo.conftest import count_rows, span_triggers
 from tests.support import unique_key
 
 ISSUES = 2_000
@@ -106,6 +106,7 @@ async def test_bulk_load_derives_the_spans_that_the_history_triggers_would(datab
         rebuilt = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
                          key=repr)
     assert loaded and loaded == rebuilt
+    assert await span_triggers(database) == (2 if database.dialect == "postgresql" else 4)
     status_items = await count_rows_where(database, org)
     assert sum(1 for span in loaded if span[1] == "status" and span[5] is not None) == status_items
 
@@ -114,3 +115,4 @@ async def count_rows_where(database: Database, org: int) -> int:
     async with database.unit_of_work(write=False) as session:
         return len((await session.execute(select(ChangeItem.id).where(
             ChangeItem.organization_id == org, ChangeItem.field_id == "status"))).all())
+
