@@ -66,10 +66,32 @@ def _plpgsql(statements: list[str]) -> str:
     return "\n".join(f"{statement};" for statement in statements)
 
 
+# PostgreSQL appends the common case (a change newer than the field's open span: every edit and
+# transition) by closing the open span and opening the next, and recomputes otherwise.
+_POSTGRES_APPEND = f"""
+      IF TG_OP = 'INSERT' AND NEW.field_id IN ({_FIELD_LIST}) THEN
+        UPDATE issue_value_spans SET ended_at = NEW.created_at
+         WHERE organization_id = NEW.organization_id AND issue_id = NEW.issue_id AND field_id = NEW.field_id
+           AND ended_at IS NULL AND started_at <= NEW.created_at;
+        IF NOT FOUND THEN
+          IF EXISTS (SELECT 1 FROM issue_value_spans WHERE organization_id = NEW.organization_id
+                     AND issue_id = NEW.issue_id AND field_id = NEW.field_id) THEN
+            {_plpgsql(_recompute("NEW", "NEW.field_id"))}
+            RETURN NULL;
+          END IF;
+          INSERT INTO issue_value_spans ({_COLUMNS})
+          SELECT NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.from_value, i.created_at, NEW.created_at, NULL
+            FROM issues i WHERE i.id = NEW.issue_id;
+        END IF;
+        INSERT INTO issue_value_spans ({_COLUMNS})
+        VALUES (NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.to_value, NEW.created_at, NULL, NEW.author_id);
+        RETURN NULL;
+      END IF;"""
+
 POSTGRES_TRIGGERS = (
     f"""
     CREATE OR REPLACE FUNCTION issue_value_spans_follow_items() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    BEGIN{_POSTGRES_APPEND}
       IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.field_id IN ({_FIELD_LIST}) THEN
         {_plpgsql(_recompute("OLD", "OLD.field_id"))}
       END IF;

@@ -272,3 +272,35 @@ def test_transitions_through_the_api_record_spans(client: TestClient, database_u
     found = client.post("/v2/search", json={"jql": f'key = {issue["key"]} AND status WAS "{name}" '
                                                    f'BY "{setup.org.admin_email}"'}, headers=headers).json()
     assert found["total"] == 1
+
+
+def test_history_written_out_of_order_still_gives_true_spans(client: TestClient, database_url: str,
+                                                            setup: Setup) -> None:
+    """An importer may write an older change after a newer one: the spans are recomputed."""
+    statuses, users = sorted(setup.statuses), sorted(setup.users)
+    issue = client.post("/v2/issues", json={"project_id": setup.project_id, "issue_type": "Task",
+                                            "summary": "imported"}, headers=setup.org.headers).json()
+    late = [Change(10, "status", statuses[1], users[0]), Change(30, "status", statuses[2], users[1])]
+    asyncio.run(_write_history(database_url, setup, issue["id"], late))
+    early = Change(20, "assignee", users[1], users[0])
+    asyncio.run(_write_history(database_url, setup, issue["id"], [early]))  # a new field: appended
+    between = Change(20, "status", statuses[-1], users[1])
+
+    async def insert_between() -> None:
+        database = Database(Settings(database_url=database_url))
+        try:
+            async with database.unit_of_work() as session:
+                group_id = (await session.execute(insert(ChangeGroup).values(
+                    organization_id=setup.org.organization_id, issue_id=issue["id"], author_id=between.author,
+                    created_at=_at(between.minute)).returning(ChangeGroup.id))).scalar_one()
+                await session.execute(insert(ChangeItem).values(
+                    organization_id=setup.org.organization_id, group_id=group_id, issue_id=issue["id"],
+                    field="status", field_id="status", field_type="jira", from_value=str(statuses[1]),
+                    to_value=str(between.to_value), author_id=between.author, created_at=_at(between.minute)))
+        finally:
+            await database.dispose()
+
+    asyncio.run(insert_between())
+    expected = _spans(_initial(setup), [late[0], between, late[1], early])
+    assert asyncio.run(_read_spans(database_url, issue["id"])) == expected
+    assert asyncio.run(_read_spans(database_url, issue["id"], rebuild_org=setup.org.organization_id)) == expected
