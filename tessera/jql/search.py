@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import false, func, select, text, union
+from sqlalchemy import false, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.explain import estimated_rows
@@ -107,9 +107,9 @@ class SqlSearchBackend:
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
                      count_only: bool) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            for name, value in _POSTGRES_SEARCH_SETTINGS:
-                await session.execute(text(f"SET LOCAL {name} = '{value}'"))
+        if dialect == "postgresql":  # set_config(…, true) is SET LOCAL, all in one statement
+            await session.execute(select(*[func.set_config(name, value, True)
+                                           for name, value in _POSTGRES_SEARCH_SETTINGS]))
         reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin,
                                known_hits=await _comment_hits(session, actor, plan, dialect))
         where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
@@ -125,8 +125,8 @@ class SqlSearchBackend:
         # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
         # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
         # at one end of the issues). Past it, the total is counted and the page walks the order.
-        # Either way the page's ids come first, then their rows: an id query can often be
-        # answered from an index alone (the search indexes end with id), a row query never.
+        # Either way the page's ids are found first and only then joined to their rows: an id
+        # query can often be answered from an index alone (the search indexes end with id).
         matched: list[int] | None = None
         if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _FEW_MATCHES:
             matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
@@ -138,12 +138,9 @@ class SqlSearchBackend:
             ids = select(Issue.id).where(*conditions)
         if start_at >= total:
             return total, []
-        page_ids = list((await session.scalars(ids.order_by(*order_by).offset(start_at).limit(max_results))).all())
-        if not page_ids:
-            return total, []
-        rows = {issue.id: issue for issue in (await session.scalars(select(Issue).where(
-            Issue.organization_id == actor.organization_id, Issue.id.in_(page_ids)))).all()}
-        return total, [rows[issue_id] for issue_id in page_ids if issue_id in rows]
+        page = ids.order_by(*order_by).offset(start_at).limit(max_results).subquery("page")
+        rows = select(Issue).join(page, page.c.id == Issue.id).order_by(*order_by)
+        return total, list((await session.scalars(rows)).all())
 
     @staticmethod
     async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
