@@ -227,7 +227,8 @@ def render(backend: str, result: dict) -> str:
         lines.append(f"| {index} | {query['name']}{' (count only)' if query['count_only'] else ''} | `{jql}` | "
                      f"{query['total']:,} | {query['p50_ms']:.1f} | {query['p95_ms']:.1f} | {query['max_ms']:.1f} | "
                      f"{target if backend == 'postgres' else '(targets are for PostgreSQL)'} |")
-    lines += ["", f"Server: {result['server_version']}. Machine: {result['machine']}. Run: {result['when']}.", ""]
+    lines += ["", f"Server: {result['server_version']} ({result.get('settings', '')}). Machine: {result['machine']}. "
+              f"Run: {result['when']}.", ""]
     explained = [query for query in result["queries"] if query.get("explain")]
     if explained:
         lines += ["## Plans of the slowest queries", "",
@@ -238,6 +239,22 @@ def render(backend: str, result: dict) -> str:
             for plan in query["explain"]:
                 lines += ["```", plan, "```", ""]
     return "\n".join(lines)
+
+
+async def server_settings(url: str) -> str:
+    """The server's own memory settings and what a search sets for its transaction."""
+    if url.startswith("sqlite"):
+        return "SQLite defaults"
+    from tessera.jql.search import _POSTGRES_SEARCH_SETTINGS
+
+    connection = await asyncpg.connect(url)
+    try:
+        server = [f"{name}={await connection.fetchval(f'SHOW {name}')}"
+                  for name in ("shared_buffers", "effective_cache_size", "max_parallel_workers_per_gather")]
+    finally:
+        await connection.close()
+    per_search = ", ".join(f"{name}={value}" for name, value in _POSTGRES_SEARCH_SETTINGS)
+    return f"server {', '.join(server)}; Tessera's connections jit=off, each search {per_search}"
 
 
 async def server_version(url: str) -> str:
@@ -278,6 +295,7 @@ def main() -> None:
         result = asyncio.run(measure(url, backend, args.runs, args.warmup, args.explain))
         result.update({"backend": backend, "dataset": facts or previous.get("dataset", {}), "runs": args.runs,
                        "warmup": args.warmup, "server_version": asyncio.run(server_version(url)),
+                       "settings": asyncio.run(server_settings(url)),
                        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")})
         path.write_text(json.dumps(result, indent=2, default=str) + "\n")

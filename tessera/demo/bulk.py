@@ -55,6 +55,7 @@ from tessera.issues.models import (
     IssueLabel,
     IssueVersion,
 )
+from tessera.jql import value_spans
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.catalog import list_issue_types, list_priorities, list_resolutions
 from tessera.projects.custom_fields import find_definition, list_field_definitions
@@ -138,14 +139,16 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
             numbers = await _reserve_numbers(session, catalog.organization_id, draft.projects)
         async with database.unit_of_work() as session:
             await writer.prepare(session)
+            await writer.before_issue_batch(session)
             issue_ids = await writer.allocate_ids(session, "issues", len(draft.projects))
             group_ids = await writer.allocate_ids(session, "change_groups", draft.group_count)
             await writer.write(session, factory.batch(draft, numbers, issue_ids, group_ids))
+            await writer.after_batch(session, catalog.organization_id, issue_ids)
         done += len(draft.projects)
         elapsed = time.perf_counter() - started
         report(f"{done:,}/{issues:,} issues in {elapsed:.1f}s ({done / elapsed:,.0f}/s)")
     async with database.unit_of_work() as session:
-        await writer.finish(session)
+        await writer.finish(session, catalog.organization_id)
     seconds = time.perf_counter() - started
     return LoadResult(organization_key=key, issues=issues, seconds=round(seconds, 2),
                       rate=round(issues / seconds, 1))
@@ -291,8 +294,14 @@ class _Writer(ABC):
     @abstractmethod
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]: ...
 
-    async def finish(self, session: AsyncSession) -> None:
-        """After the last batch."""
+    async def before_issue_batch(self, session: AsyncSession) -> None:
+        """In a batch of new issues' transaction, before its rows are written."""
+
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+        """In a batch of new issues' transaction, once its rows are written."""
+
+    async def finish(self, session: AsyncSession, organization_id: int | None = None) -> None:
+        """After the last batch; `organization_id` when the batches wrote issues' history."""
 
     async def write(self, session: AsyncSession, batch: Batch) -> None:
         for table, columns, attribute, extra in self.tables:
@@ -330,7 +339,10 @@ class _PostgresWriter(_Writer):
                 self.report("foreign-key checks stay on (the role may not set session_replication_role): "
                             "expect a slower load")
 
-    async def finish(self, session: AsyncSession) -> None:
+    async def finish(self, session: AsyncSession, organization_id: int | None = None) -> None:
+        if organization_id is not None:
+            # The history went in with triggers off (see prepare): derive the WAS spans in one pass.
+            await value_spans.rebuild_organization(await session.connection(), organization_id)
         # Fresh planner statistics now, rather than whenever autovacuum notices a million new rows.
         await session.execute(text(f"ANALYZE {', '.join(table for table, *_ in self.tables)}"))
 
@@ -361,6 +373,20 @@ class _SqliteWriter(_Writer):
         connection = await session.connection()
         await connection.exec_driver_sql("PRAGMA cache_size = -200000")
         await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
+
+    async def before_issue_batch(self, session: AsyncSession) -> None:
+        """The history triggers go for the batch and come back before it commits (SQLite's DDL
+        is transactional, and the batch holds the only write lock): no other writer ever sees
+        them missing, and the batch's WAS spans are derived in one pass in `after_batch`."""
+        connection = await session.connection()
+        for statement in value_spans.drop_statements("sqlite"):
+            await connection.exec_driver_sql(statement)
+
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+        connection = await session.connection()
+        for statement in value_spans.trigger_statements("sqlite"):
+            await connection.exec_driver_sql(statement)
+        await value_spans.add_for_new_issues(connection, organization_id, min(issue_ids), max(issue_ids))
 
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]:
         highest = await session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) or 0

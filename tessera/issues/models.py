@@ -30,18 +30,20 @@ class Issue(IdMixin, TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "key"),
         UniqueConstraint("organization_id", "project_id", "number"),
-        Index("ix_issues_org_project_status", "organization_id", "project_id", "status_id"),
+        Index("ix_issues_org_project_status", "organization_id", "project_id", "status_id", "id"),
         Index("ix_issues_org_assignee", "organization_id", "assignee_id"),
         Index("ix_issues_org_updated", "organization_id", "updated_at"),
-        Index("ix_issues_org_created", "organization_id", "created_at"),
+        Index("ix_issues_org_created", "organization_id", "created_at", "id"),
         Index("ix_issues_org_parent", "organization_id", "parent_id"),
         Index("ix_issues_org_workflow_status", "organization_id", "workflow_id", "status_id"),
-        # JQL search (migration 0004).
+        # JQL search (migrations 0004 and 0012). Trailing columns let counts, semi-joins with
+        # id sets and the id-only page query run as index-only scans on PostgreSQL.
         Index("ix_issues_org_project_updated", "organization_id", "project_id", "updated_at"),
         Index("ix_issues_org_assignee_updated", "organization_id", "assignee_id", "updated_at"),
-        Index("ix_issues_org_priority", "organization_id", "priority_id"),
-        Index("ix_issues_org_due", "organization_id", "due_date"),
-        Index("ix_issues_org_resolved", "organization_id", "resolved_at"),
+        Index("ix_issues_org_priority", "organization_id", "priority_id", "id"),
+        Index("ix_issues_org_due", "organization_id", "due_date", "status_id", "id"),
+        Index("ix_issues_org_resolved", "organization_id", "resolved_at", "resolution_id", "id"),
+        Index("ix_issues_org_resolution", "organization_id", "resolution_id", "project_id", "id"),
     )
 
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
@@ -71,7 +73,7 @@ class Issue(IdMixin, TenantMixin, Base):
 
 class IssueLabel(TenantMixin, Base):
     __tablename__ = "issue_labels"
-    __table_args__ = (Index("ix_issue_labels_org_label", "organization_id", "label"),)
+    __table_args__ = (Index("ix_issue_labels_org_label", "organization_id", "label", "issue_id"),)
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     label: Mapped[str] = mapped_column(String(LABEL_MAX), primary_key=True)
@@ -90,7 +92,7 @@ class IssueVersion(TenantMixin, Base):
     """`kind` is "fix" (fixVersion) or "affected" (affectedVersion)."""
 
     __tablename__ = "issue_versions"
-    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id"),)
+    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id", "kind", "issue_id"),)
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     version_id: Mapped[int] = mapped_column(IdType, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)

@@ -293,3 +293,13 @@ def compile_to_sql(plan: Plan, *, organization_id: int, dialect: str, reader: Co
     where = compiler.where(plan.where) if plan.where is not None else None
     return where, compiler.order_by(plan)
 
+
+
+def compile_alternatives(plan: Plan, *, organization_id: int, dialect: str, reader: CommentReader | None = None
+                         ) -> list[Condition] | None:
+    """The conditions of a query whose top level is an OR, one per alternative (else None):
+    counted as a union of id sets, each alternative can be read from its own index."""
+    if not isinstance(plan.where, AnyOf):
+        return None
+    compiler = Compiler(organization_id=organization_id, dialect=dialect, reader=reader)
+    return [compiler.where(item) for item in plan.where.items]

@@ -7,7 +7,14 @@ when the window opened, or was created inside the window with v. With BY, only c
 those users count. WAS NOT is the complement of WAS with the same predicates.
 
 fixVersion is multi-valued (one item per version added or removed): it WAS v when it has v now
-or any item added or removed v inside the window (an approximation of "held at some moment")."""
+or any item added or removed v inside the window (an approximation of "held at some moment").
+
+Status, priority, resolution, assignee and reporter are answered from issue_value_spans (one
+row per value held, with its interval), so WAS is a range of one index whatever the window:
+a span of v that overlaps the window, or with BY one that those users started inside it; an
+issue whose field never changed has no spans and has held its current value since creation.
+Set-valued conditions are `issues.id IN (uncorrelated subquery)`: a semi-join when they stand
+alone, one hashed set under OR and NOT, never a probe per issue."""
 
 from __future__ import annotations
 
@@ -17,7 +24,9 @@ from sqlalchemy import and_, case, exists, false, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue, IssueVersion
+from tessera.jql.models import IssueValueSpan
 from tessera.jql.plan import Term
+from tessera.jql.value_spans import SPAN_FIELDS
 
 Condition = ColumnElement[bool]
 
@@ -85,19 +94,48 @@ def _within(column, start, start_inclusive, end, end_inclusive) -> list[Conditio
     return conditions
 
 
+def _was_from_spans(term: Term, organization_id: int) -> Condition:
+    span = IssueValueSpan
+    start, start_inclusive, end, end_inclusive, authors = _window(term)
+    values = [str(v) for v in term.values]
+    conditions = [span.organization_id == organization_id, span.field_id == term.field.history_id,
+                  _matches(span.value, values, term.empty)]
+    if authors is not None:  # changes to v by those users, inside the window
+        conditions += [span.set_by.in_(authors), *_within(span.started_at, start, start_inclusive, end, end_inclusive)]
+    else:  # v held at some moment of the window: a change at `start` itself ends the old value then
+        if end is not None:
+            conditions.append(span.started_at <= end if end_inclusive else span.started_at < end)
+        if start is not None:
+            conditions.append(or_(span.ended_at.is_(None), span.ended_at > start))
+    held = Issue.id.in_(select(span.issue_id).where(*conditions))
+    if authors is None:
+        # The current value, held since creation, counts for issues whose field never changed
+        # (and, without an end, for every issue: it is held now). An OR rather than a union: the
+        # planner cannot size a union's distinct ids and would probe issues once per span.
+        current = _current_matches(term, organization_id)
+        if end is not None:
+            never_changed = not_(exists().where(span.organization_id == organization_id, span.issue_id == Issue.id,
+                                                span.field_id == term.field.history_id))
+            current = and_(current, *_within(Issue.created_at, None, True, end, end_inclusive), never_changed)
+        held = or_(current, held)
+    return not_(held) if term.op == "was_not" else held
+
+
 def history_condition(term: Term, *, organization_id: int) -> Condition:
     item = ChangeItem
+    if term.op != "changed" and term.field.history_id in SPAN_FIELDS:
+        return _was_from_spans(term, organization_id)
     base = (item.organization_id == organization_id, item.issue_id == Issue.id, item.field_id == term.field.history_id)
     start, start_inclusive, end, end_inclusive, authors = _window(term)
     window = _within(item.created_at, start, start_inclusive, end, end_inclusive)
     by = [item.author_id.in_(authors)] if authors is not None else []
     if term.op == "changed":
-        conditions = [*base, *window, *by]
+        conditions = [item.organization_id == organization_id, item.field_id == term.field.history_id, *window, *by]
         for predicate in term.predicates:
             if predicate.kind in ("from", "to"):
                 column = item.from_value if predicate.kind == "from" else item.to_value
                 conditions.append(_matches(column, [str(v) for v in predicate.values], predicate.empty))
-        return exists().where(*conditions)
+        return Issue.id.in_(select(item.issue_id).where(*conditions))
     values = [str(v) for v in term.values]
     set_inside = exists().where(*base, *window, *by, _matches(item.to_value, values, term.empty))
     if term.field.kind == "fixversion":

@@ -13,9 +13,10 @@ unrestricted comments only."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table
+from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.audience import comments_visible_to
@@ -29,10 +30,13 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
 
 @dataclass(frozen=True)
 class CommentReader:
-    """Who is searching, for comment visibility: `sees_all` for organization administrators."""
+    """Who is searching, for comment visibility: `sees_all` for organization administrators.
+    `known_hits` maps a `~` text to the ids of the issues with a comment matching it that this
+    reader may see, where the search looked them up before compiling (see commented_issue_ids)."""
 
     user_id: int | None
     sees_all: bool = False
+    known_hits: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,36 +88,70 @@ def _fts_issue_ids(query: str):  # type: ignore[no-untyped-def]
         literal_column("issues_fts").op("MATCH")(query))
 
 
+def _comment_condition(terms: list[TextTerm], dialect: str):  # type: ignore[no-untyped-def]
+    if dialect == "postgresql":
+        return _pg_matches(literal_column("comments.search_vector"), terms)
+    return Comment.id.in_(select(literal_column("comments_fts.rowid")).select_from(_COMMENTS_FTS).where(
+        literal_column("comments_fts").op("MATCH")(_fts_query(terms, None))))
+
+
+def _visible(reader: CommentReader | None, project_id):  # type: ignore[no-untyped-def]
+    return comments_visible_to(user_id=reader.user_id if reader else None,
+                               sees_all=reader.sees_all if reader else False, project_id=project_id)
+
+
 def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str, reader: CommentReader | None
                    ) -> ColumnElement[bool]:
-    if dialect == "postgresql":
-        condition = _pg_matches(literal_column("comments.search_vector"), terms)
-    else:
-        condition = Comment.id.in_(select(literal_column("comments_fts.rowid")).select_from(_COMMENTS_FTS).where(
-            literal_column("comments_fts").op("MATCH")(_fts_query(terms, None))))
-    visible = comments_visible_to(user_id=reader.user_id if reader else None,
-                                  sees_all=reader.sees_all if reader else False, project_id=Issue.project_id)
-    return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id, condition,
-                          visible)
+    return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id,
+                          _comment_condition(terms, dialect), _visible(reader, Issue.project_id))
+
+
+def commented_issue_ids(organization_id: int, text: str, dialect: str, reader: CommentReader | None):  # type: ignore[no-untyped-def]
+    """SELECT of the ids of issues with a comment matching `text` that the reader may see,
+    uncorrelated to any search (None when the text has no words)."""
+    terms = text_terms(text)
+    if not terms:
+        return None
+    owner = Issue.__table__.alias("commented_issues")
+    return select(Comment.issue_id).join(owner, owner.c.id == Comment.issue_id).where(
+        Comment.organization_id == organization_id, _comment_condition(terms, dialect),
+        _visible(reader, owner.c.project_id))
+
+
+def _pg_issue_ids(organization_id: int, terms: list[TextTerm]):  # type: ignore[no-untyped-def]
+    matched = Issue.__table__.alias("text_issues")
+    return select(matched.c.id).where(matched.c.organization_id == organization_id,
+                                      _pg_matches(literal_column("text_issues.search_vector"), terms))
 
 
 def text_match(kind: str, text: str, *, organization_id: int, dialect: str, reader: CommentReader | None = None
                ) -> ColumnElement[bool]:
-    """`kind` is summary, description, comment or text (summary, description and comments)."""
+    """`kind` is summary, description, comment or text (summary, description and comments).
+
+    `text ~` is one set of issue ids (issues matching themselves, united with issues whose
+    comments match), so each side is answered by its own full-text index; an OR of the issue
+    match with a correlated comment probe would read every issue of the organization."""
     terms = text_terms(text)
     if not terms:
         return false()
+    known = reader.known_hits.get(text) if reader is not None else None
     if kind == "comment":
+        if known is not None:
+            return Issue.id.in_(known) if known else false()
         return _comment_match(organization_id, terms, dialect, reader)
+    if kind == "text":
+        if known is not None:  # the comment side is a short list: one bitmap OR with the text index
+            own = (_pg_matches(literal_column("issues.search_vector"), terms) if dialect == "postgresql"
+                   else Issue.id.in_(_fts_issue_ids(_fts_query(terms, None))))
+            return or_(own, Issue.id.in_(known)) if known else own
+        own = (_pg_issue_ids(organization_id, terms) if dialect == "postgresql"
+               else _fts_issue_ids(_fts_query(terms, None)))
+        return Issue.id.in_(union(own, commented_issue_ids(organization_id, text, dialect, reader)))
     if dialect == "postgresql":
         weight = {"summary": "A", "description": "B"}.get(kind, "")
-        issue_match = _pg_matches(literal_column("issues.search_vector"), terms, weight)
-    else:
-        columns = {"summary": "summary", "description": "description"}.get(kind)
-        issue_match = Issue.id.in_(_fts_issue_ids(_fts_query(terms, columns)))
-    if kind == "text":
-        return or_(issue_match, _comment_match(organization_id, terms, dialect, reader))
-    return issue_match
+        return _pg_matches(literal_column("issues.search_vector"), terms, weight)
+    columns = {"summary": "summary", "description": "description"}.get(kind)
+    return Issue.id.in_(_fts_issue_ids(_fts_query(terms, columns)))
 
 
 def plain_text_match(column, text: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]

@@ -80,6 +80,12 @@ def _system() -> dict[str, FieldDef]:
         (("key", "issuekey", "id", "issue"), FieldDef("key", "key", ORDERED_OPS - EMPTY)),
         (("watcher", "watchers"), FieldDef("watcher", "watcher", ID_OPS, sortable=False)),
         (("votes",), FieldDef("votes", "votes", ORDERED_OPS - EMPTY, default_desc=True)),
+        # Time tracking, in seconds on the issue; values are durations ("2h", "1d 4h"; a bare number is minutes).
+        (("originalestimate", "timeoriginalestimate"), FieldDef("originalEstimate", "duration", ORDERED_OPS,
+                                                                column="original_estimate")),
+        (("remainingestimate", "timeestimate"), FieldDef("remainingEstimate", "duration", ORDERED_OPS,
+                                                         column="remaining_estimate")),
+        (("timespent",), FieldDef("timeSpent", "duration", ORDERED_OPS, column="time_spent")),
         (("issuelinktype",), FieldDef("issueLinkType", "linktype", ID_OPS, sortable=False)),
         (("filter", "request", "savedfilter", "searchrequest"), FieldDef("filter", "filter", EQ | IN,
                                                                          sortable=False)),

@@ -55,3 +55,26 @@ class FilterFavourite(TenantMixin, Base):
                                            primary_key=True)
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class IssueValueSpan(IdMixin, TenantMixin, Base):
+    """One value a field held on an issue, from `started_at` until `ended_at` (NULL: still held),
+    and who set it (NULL for the value the issue was created with): the change history of the
+    fields WAS can ask about, shaped so that `status WAS "In Progress" DURING (a, b)` is one
+    index range instead of a replay of every issue's history. Written by a trigger on
+    change_items (tessera.jql.value_spans), so every writer of history keeps it in step; an issue
+    whose field never changed has no spans (its current value is its whole history)."""
+
+    __tablename__ = "issue_value_spans"
+    __table_args__ = (
+        Index("ix_issue_value_spans_org_field_value", "organization_id", "field_id", "value", "issue_id",
+              postgresql_include=["started_at", "ended_at", "set_by"]),
+        Index("ix_issue_value_spans_org_issue_field", "organization_id", "issue_id", "field_id"),
+    )
+
+    issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
+    field_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    value: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    set_by: Mapped[int | None] = mapped_column(IdType)

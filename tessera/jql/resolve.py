@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tessera.errors import InvalidInput
+from tessera.issues.durations import parse_estimate
 from tessera.jql import ast, lookups
 from tessera.jql.fields import FieldDef
 from tessera.jql.functions import call_function, function_spec
@@ -71,6 +72,12 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
             return [parse_number(text)]
         except DateValueError:
             raise positioned(f"The value '{text[:60]}' for field 'votes' is not a number.", literal.pos) from None
+    if kind == "duration":
+        try:
+            return [parse_estimate(text, field=field.name, bare_unit="m")]
+        except InvalidInput:
+            raise positioned(f"The value '{text[:60]}' for field '{field.name}' is not a duration "
+                             "such as '2h' or '1d 4h'.", literal.pos) from None
     if kind == "project":
         found = list(await lookups.project_ids(scope, text))
     elif kind == "issuetype":

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.explain import estimated_rows
 from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
-from tessera.jql.compile import compile_to_sql
-from tessera.jql.compile_text import CommentReader
+from tessera.jql.compile import compile_alternatives, compile_to_sql
+from tessera.jql.compile_text import CommentReader, commented_issue_ids
 from tessera.jql.lookups import Scope
 from tessera.jql.parser import parse
-from tessera.jql.plan import Plan
+from tessera.jql.plan import AllOf, AnyOf, Negation, Node, Plan, Term
 from tessera.jql.validate import validate_query
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
@@ -49,6 +50,56 @@ class SearchBackend(Protocol):
         ...
 
 
+# For the search transaction only. Large exact counts hash id sets and build TID bitmaps: with
+# the default 4 MB of work_mem those spill or go lossy (a recheck of every heap row). And a
+# tracker's working set lives in memory (or on SSD): at the default random_page_cost of 4 the
+# planner scans a million index entries to join a few thousand ids instead of probing for them.
+_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"))
+# Up to this many matches, the page is sorted from the full set of matches (see search());
+# below both databases' limit on bound parameters.
+_FEW_MATCHES = 20_000
+# Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
+_KNOWN_HITS = 2_000
+
+
+async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
+    """The browsable-projects filter as the planner likes it best: nothing when the actor may
+    search every project of the organization (the organization filter already says it all, and
+    a count can stay inside one index), else a literal list of project ids."""
+    rows = (await session.execute(select(Project.id, Project.archived, browsable_projects_condition(actor))
+                                  .where(Project.organization_id == actor.organization_id))).all()
+    searchable = [project_id for project_id, archived, browsable in rows if browsable and not archived]
+    if len(searchable) == len(rows):
+        return None
+    return Issue.project_id.in_(searchable) if searchable else false()
+
+
+def _text_clauses(node: Node | None) -> set[str]:
+    if isinstance(node, (AllOf, AnyOf)):
+        return set().union(*(_text_clauses(item) for item in node.items))
+    if isinstance(node, Negation):
+        return _text_clauses(node.item)
+    if isinstance(node, Term) and node.op in ("match", "no_match") and node.field.kind in ("text", "comment"):
+        return {str(node.values[0])}
+    return set()
+
+
+async def _comment_hits(session: AsyncSession, actor: Actor, plan: Plan, dialect: str) -> dict[str, tuple[int, ...]]:
+    """For each `text ~` / `comment ~` of the query, the issues whose comments match, when there
+    are few: the compiled query then ORs a short id list into the issues' own full-text match,
+    which both databases answer from indexes, instead of uniting two id sets."""
+    reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
+    hits: dict[str, tuple[int, ...]] = {}
+    for text_value in sorted(_text_clauses(plan.where)):
+        query = commented_issue_ids(actor.organization_id, text_value, dialect, reader)
+        if query is None:
+            continue
+        ids = tuple((await session.scalars(query.distinct().limit(_KNOWN_HITS + 1))).all())
+        if len(ids) <= _KNOWN_HITS:
+            hits[text_value] = ids
+    return hits
+
+
 class SqlSearchBackend:
     """Tenancy first (organization_id leads every index), then the browsable-projects filter,
     then the compiled query; archived projects are not searched, as in Jira."""
@@ -56,17 +107,56 @@ class SqlSearchBackend:
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
                      count_only: bool) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
-        reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)
+        if dialect == "postgresql":  # set_config(…, true) is SET LOCAL, all in one statement
+            await session.execute(select(*[func.set_config(name, value, True)
+                                           for name, value in _POSTGRES_SEARCH_SETTINGS]))
+        reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin,
+                               known_hits=await _comment_hits(session, actor, plan, dialect))
         where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
-        browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
-        conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)]
+        conditions = [Issue.organization_id == actor.organization_id]
+        projects = await searchable_projects_condition(session, actor)
+        if projects is not None:
+            conditions.append(projects)
         if where is not None:
             conditions.append(where)
-        total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
-        if count_only or max_results == 0 or start_at >= total:
+        if count_only or max_results == 0:
+            return await self._count(session, actor, plan, conditions, dialect, reader), []
+        # Up to _FEW_MATCHES (as PostgreSQL's planner estimates, or always on SQLite), every
+        # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
+        # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
+        # at one end of the issues). Past it, the total is counted and the page walks the order.
+        # Either way the page's ids are found first and only then joined to their rows: an id
+        # query can often be answered from an index alone (the search indexes end with id).
+        matched: list[int] | None = None
+        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _FEW_MATCHES:
+            matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
+        if matched is not None and len(matched) <= _FEW_MATCHES:
+            total = len(matched)
+            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, Issue.id.in_(matched))
+        else:
+            total = await self._count(session, actor, plan, conditions, dialect, reader)
+            ids = select(Issue.id).where(*conditions)
+        if start_at >= total:
             return total, []
-        page = select(Issue).where(*conditions).order_by(*order_by).offset(start_at).limit(max_results)
-        return total, list((await session.scalars(page)).all())
+        page = ids.order_by(*order_by).offset(start_at).limit(max_results).subquery("page")
+        rows = select(Issue).join(page, page.c.id == Issue.id).order_by(*order_by)
+        return total, list((await session.scalars(rows)).all())
+
+    @staticmethod
+    async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
+                     reader: CommentReader) -> int:
+        """Exact. A top-level OR is counted on PostgreSQL as the union of its alternatives' ids:
+        one bitmap over several indexes would visit every matching heap page, each alternative
+        alone is often an index-only scan."""
+        alternatives = None
+        if dialect == "postgresql":
+            alternatives = compile_alternatives(plan, organization_id=actor.organization_id, dialect=dialect,
+                                                reader=reader)
+        if not alternatives:
+            return await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
+        base = conditions[:-1]  # the organization and project filters, without the whole OR
+        ids = union(*[select(Issue.id).where(*base, alternative) for alternative in alternatives]).subquery()
+        return await session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 SQL_BACKEND = SqlSearchBackend()

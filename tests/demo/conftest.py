@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -23,3 +23,11 @@ async def count_rows(database: Database, model: type, organization_id: int) -> i
     async with database.unit_of_work(write=False) as session:
         return await session.scalar(select(func.count()).select_from(model).where(
             model.organization_id == organization_id)) or 0
+
+
+async def span_triggers(database: Database) -> int:
+    """How many of the issue_value_spans triggers the database has (they must outlive loads)."""
+    query = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%value_spans%'" if database.dialect == "postgresql"
+             else "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%value_spans%'")
+    async with database.unit_of_work(write=False) as session:
+        return int(await session.scalar(text(query)) or 0)

@@ -20,7 +20,7 @@ from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
 from tessera.workflow.models import Status
-from tests.demo.conftest import count_rows
+from tests.demo.conftest import count_rows, span_triggers
 from tests.support import unique_key
 
 ISSUES = 2_000
@@ -85,3 +85,34 @@ async def test_loading_again_continues_the_numbering(database: Database) -> None
             Project.organization_id == organization.id))).all())
     assert len(keys) == len(set(keys)) == counters == 500
     assert await count_rows(database, User, organization.id) == 51
+
+
+async def test_bulk_load_derives_the_spans_that_the_history_triggers_would(database: Database) -> None:
+    """The loader writes history with the span triggers off (COPY as superuser; dropped for the
+    batch on SQLite) and derives spans in one pass: they equal a rebuild from change_items, and
+    the triggers are back for everyone else."""
+    from tessera.jql.models import IssueValueSpan
+    from tessera.jql.value_spans import rebuild_organization
+
+    key = unique_key("SPAN")
+    await bulk_load(database, org_key=key, issues=300, seed=3)
+    columns = (IssueValueSpan.issue_id, IssueValueSpan.field_id, IssueValueSpan.value, IssueValueSpan.started_at,
+               IssueValueSpan.ended_at, IssueValueSpan.set_by)
+    async with database.unit_of_work() as session:
+        org = (await get_organization_by_key(session, key)).id  # type: ignore[union-attr]
+        loaded = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
+                        key=repr)
+        await rebuild_organization(await session.connection(), org)
+        rebuilt = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
+                         key=repr)
+    assert loaded and loaded == rebuilt
+    assert await span_triggers(database) == (2 if database.dialect == "postgresql" else 4)
+    status_items = await count_rows_where(database, org)
+    assert sum(1 for span in loaded if span[1] == "status" and span[5] is not None) == status_items
+
+
+async def count_rows_where(database: Database, org: int) -> int:
+    async with database.unit_of_work(write=False) as session:
+        return len((await session.execute(select(ChangeItem.id).where(
+            ChangeItem.organization_id == org, ChangeItem.field_id == "status"))).all())
+

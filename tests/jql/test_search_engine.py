@@ -34,6 +34,18 @@ def test_text_search_stems_phrases_and_prefixes(client: TestClient, world: World
     assert found(world, client, "description is empty") == {"migration", "secret"}
 
 
+def test_text_search_without_known_comment_hits(client: TestClient, world: World,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a bound, issues with matching comments are a subquery united with the issues' own
+    matches rather than a list looked up first: the same answers."""
+    monkeypatch.setattr("tessera.jql.search._KNOWN_HITS", -1)
+    assert found(world, client, "comment ~ customers") == {"export"}
+    assert found(world, client, "text ~ pdf") == {"export"}
+    assert found(world, client, "text ~ 'stack'") == {"login"}
+    assert found(world, client, "text !~ pdf AND project = ALPHA") == {"login", "migration", "crash"}
+    assert found(world, client, "text ~ customers OR summary ~ crash") == {"export", "crash"}
+
+
 @pytest.mark.parametrize("text", ['"', "'", "*", "a AND (b", "NEAR(a b)", "\\\\", "x:y", "-", "^a", "&|!",
                                   "日本語*", "\"\"\"", "summary:foo", "a\"b", "{summary}: x", "***", "OR"])
 def test_text_search_never_breaks_on_user_input(client: TestClient, world: World, text: str) -> None:

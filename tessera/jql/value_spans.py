@@ -1,0 +1,177 @@
+"""Keeping issue_value_spans (tessera.jql.models.IssueValueSpan) in step with change_items.
+
+The spans of an issue's field are a function of its change items and its creation time: the
+value it was created with (the first item's from_value) from creation to the first change,
+then each item's to_value until the next. Triggers recompute them for the (issue, field) a
+change item is inserted, updated or deleted for, and for every field when an issue's creation
+time is rewritten, in the writer's own transaction: every path that records or rewrites
+history (edits, transitions, bulk status migration, imports that backdate) keeps the spans
+true without knowing about them. Bulk loads that write with triggers off call
+`rebuild_organization` after the load."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# Single-valued system fields with an issues column; WAS on other fields reads change_items.
+SPAN_FIELDS = ("status", "priority", "resolution", "assignee", "reporter")
+_FIELD_LIST = ", ".join(f"'{field}'" for field in SPAN_FIELDS)
+_COLUMNS = "organization_id, issue_id, field_id, value, started_at, ended_at, set_by"
+
+
+def _spans_select(items_where: str, items: str = "change_items ci") -> str:
+    """SELECT of the spans recorded by the change items that `items_where` picks (whole
+    (issue, field) histories only), for INSERT INTO issue_value_spans. Items of an issue being
+    deleted (a cascade in progress) record nothing."""
+    return f"""
+    SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.to_value, ci.created_at,
+           LEAD(ci.created_at) OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id),
+           ci.author_id
+      FROM {items} WHERE {items_where} AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)
+    UNION ALL
+    SELECT first.organization_id, first.issue_id, first.field_id, first.from_value, i.created_at,
+           first.created_at, NULL
+      FROM (SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.from_value, ci.created_at,
+                   ROW_NUMBER() OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id) AS n
+              FROM {items} WHERE {items_where}) first
+      JOIN issues i ON i.id = first.issue_id
+     WHERE first.n = 1"""
+
+
+# Without statistics SQLite reads an issue's items through the (organization, field, created)
+# index, for the window's order, i.e. every item of the field in the organization.
+_SQLITE_ITEMS = "change_items ci INDEXED BY ix_change_items_org_field_issue"
+
+
+def _recompute(row: str, field: str, items: str = "change_items ci") -> list[str]:
+    """Statements recomputing the spans of `row`'s issue (OLD or NEW of a change_items
+    trigger) for `field` (an SQL expression)."""
+    where = (f"ci.organization_id = {row}.organization_id AND ci.issue_id = {row}.issue_id "
+             f"AND ci.field_id = {field}")
+    return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id "
+            f"AND issue_id = {row}.issue_id AND field_id = {field}",
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
+
+
+def _recompute_issue(row: str, items: str = "change_items ci") -> list[str]:
+    """Every span field of the issue `row` (OLD or NEW of an issues trigger)."""
+    where = (f"ci.organization_id = {row}.organization_id AND ci.issue_id = {row}.id "
+             f"AND ci.field_id IN ({_FIELD_LIST})")
+    return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id AND issue_id = {row}.id",
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
+
+
+def _plpgsql(statements: list[str]) -> str:
+    return "\n".join(f"{statement};" for statement in statements)
+
+
+# PostgreSQL appends the common case (a change newer than the field's open span: every edit and
+# transition) by closing the open span and opening the next, and recomputes otherwise.
+_POSTGRES_APPEND = f"""
+      IF TG_OP = 'INSERT' AND NEW.field_id IN ({_FIELD_LIST}) THEN
+        UPDATE issue_value_spans SET ended_at = NEW.created_at
+         WHERE organization_id = NEW.organization_id AND issue_id = NEW.issue_id AND field_id = NEW.field_id
+           AND ended_at IS NULL AND started_at <= NEW.created_at;
+        IF NOT FOUND THEN
+          IF EXISTS (SELECT 1 FROM issue_value_spans WHERE organization_id = NEW.organization_id
+                     AND issue_id = NEW.issue_id AND field_id = NEW.field_id) THEN
+            {_plpgsql(_recompute("NEW", "NEW.field_id"))}
+            RETURN NULL;
+          END IF;
+          INSERT INTO issue_value_spans ({_COLUMNS})
+          SELECT NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.from_value, i.created_at, NEW.created_at, NULL
+            FROM issues i WHERE i.id = NEW.issue_id;
+        END IF;
+        INSERT INTO issue_value_spans ({_COLUMNS})
+        VALUES (NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.to_value, NEW.created_at, NULL, NEW.author_id);
+        RETURN NULL;
+      END IF;"""
+
+POSTGRES_TRIGGERS = (
+    f"""
+    CREATE OR REPLACE FUNCTION issue_value_spans_follow_items() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN{_POSTGRES_APPEND}
+      IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.field_id IN ({_FIELD_LIST}) THEN
+        {_plpgsql(_recompute("OLD", "OLD.field_id"))}
+      END IF;
+      IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.field_id IN ({_FIELD_LIST}) THEN
+        {_plpgsql(_recompute("NEW", "NEW.field_id"))}
+      END IF;
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER change_items_value_spans AFTER INSERT OR UPDATE OR DELETE ON change_items
+    FOR EACH ROW EXECUTE FUNCTION issue_value_spans_follow_items()
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION issue_value_spans_follow_issue() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      {_plpgsql(_recompute_issue("NEW"))}
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER issues_value_spans AFTER UPDATE OF created_at ON issues
+    FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION issue_value_spans_follow_issue()
+    """,
+)
+POSTGRES_DROP = ("DROP TRIGGER IF EXISTS issues_value_spans ON issues",
+                 "DROP TRIGGER IF EXISTS change_items_value_spans ON change_items",
+                 "DROP FUNCTION IF EXISTS issue_value_spans_follow_issue()",
+                 "DROP FUNCTION IF EXISTS issue_value_spans_follow_items()")
+
+
+def _sqlite_trigger(name: str, event: str, when: str, statements: list[str]) -> str:
+    body = "\n".join(f"  {statement};" for statement in statements)
+    return f"CREATE TRIGGER {name} {event} WHEN {when}\nBEGIN\n{body}\nEND"
+
+
+SQLITE_TRIGGERS = (
+    _sqlite_trigger("change_items_value_spans_insert", "AFTER INSERT ON change_items",
+                    f"NEW.field_id IN ({_FIELD_LIST})", _recompute("NEW", "NEW.field_id", _SQLITE_ITEMS)),
+    _sqlite_trigger("change_items_value_spans_update", "AFTER UPDATE ON change_items",
+                    f"OLD.field_id IN ({_FIELD_LIST}) OR NEW.field_id IN ({_FIELD_LIST})",
+                    _recompute("OLD", "OLD.field_id", _SQLITE_ITEMS) + _recompute("NEW", "NEW.field_id", _SQLITE_ITEMS)),
+    _sqlite_trigger("change_items_value_spans_delete", "AFTER DELETE ON change_items",
+                    f"OLD.field_id IN ({_FIELD_LIST})", _recompute("OLD", "OLD.field_id", _SQLITE_ITEMS)),
+    _sqlite_trigger("issues_value_spans", "AFTER UPDATE OF created_at ON issues",
+                    "OLD.created_at IS NOT NEW.created_at", _recompute_issue("NEW", _SQLITE_ITEMS)),
+)
+SQLITE_DROP = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in (
+    "change_items_value_spans_insert", "change_items_value_spans_update", "change_items_value_spans_delete",
+    "issues_value_spans"))
+
+
+def trigger_statements(dialect: str) -> tuple[str, ...]:
+    return POSTGRES_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS
+
+
+def drop_statements(dialect: str) -> tuple[str, ...]:
+    return POSTGRES_DROP if dialect == "postgresql" else SQLITE_DROP
+
+
+def rebuild_sql(*, one_organization: bool = False, id_range: bool = False) -> str:
+    """INSERT of every span in change_items; with `one_organization`, bound to :organization_id;
+    with `id_range`, also to the issues with ids from :first_id to :last_id."""
+    where = f"ci.field_id IN ({_FIELD_LIST})"
+    if one_organization or id_range:
+        where += " AND ci.organization_id = :organization_id"
+    if id_range:
+        where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
+    return f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where)}"
+
+
+async def rebuild_organization(connection: AsyncConnection, organization_id: int) -> None:
+    """Recompute one organization's spans (after a bulk load that wrote history with triggers off)."""
+    await connection.execute(text("DELETE FROM issue_value_spans WHERE organization_id = :organization_id"),
+                             {"organization_id": organization_id})
+    await connection.execute(text(rebuild_sql(one_organization=True)), {"organization_id": organization_id})
+
+
+async def add_for_new_issues(connection: AsyncConnection, organization_id: int, first_id: int, last_id: int) -> None:
+    """The spans of issues (ids first_id..last_id, all of them new) written with triggers off."""
+    await connection.execute(text(rebuild_sql(id_range=True)),
+                             {"organization_id": organization_id, "first_id": first_id, "last_id": last_id})
