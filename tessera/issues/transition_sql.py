@@ -18,13 +18,50 @@ from tessera.issues.models import Issue
 _COLUMNS = frozenset(Issue.__table__.c.keys())
 
 
+# What the issue's view reads besides the row (tessera.issues.views' _FACETS and _LINKED, for the
+# one issue), read by the same statement: the change writes none of it (the caller re-reads what
+# write_children or a parent's move does change). As records, in those queries' column shapes.
+_FACET_ROWS = """
+SELECT ROW(l.issue_id, 'label'::text, NULL::bigint, NULL::bigint, l.label::text, NULL::float8, NULL::date,
+           NULL::boolean)
+  FROM issue_labels l WHERE l.organization_id = :org AND l.issue_id = :issue
+UNION ALL
+SELECT ROW(ic.issue_id, 'component'::text, c.id, NULL::bigint, c.name::text, NULL::float8, NULL::date,
+           NULL::boolean)
+  FROM issue_components ic JOIN components c ON c.id = ic.component_id
+ WHERE ic.organization_id = :org AND ic.issue_id = :issue
+UNION ALL
+SELECT ROW(iv.issue_id, iv.kind::text, v.id, NULL::bigint, v.name::text, NULL::float8, NULL::date, v.released)
+  FROM issue_versions iv JOIN versions v ON v.id = iv.version_id
+ WHERE iv.organization_id = :org AND iv.issue_id = :issue
+UNION ALL
+SELECT ROW(cv.issue_id, 'value'::text, cv.field_id, cv.value_ref, cv.value_text, cv.value_number, cv.value_date,
+           NULL::boolean)
+  FROM custom_field_values cv WHERE cv.organization_id = :org AND cv.issue_id = :issue"""
+_BRIEF = "ROW('issue'::text, i.id, i.status_id, i.issue_type_id, i.parent_id, i.key::text, i.summary::text)"
+_LINKED_ROWS = f"""
+SELECT ROW('link'::text, l.id, l.link_type_id, l.source_issue_id, l.target_issue_id, NULL::text, NULL::text)
+  FROM issue_links l WHERE l.organization_id = :org AND (l.source_issue_id = :issue OR l.target_issue_id = :issue)
+UNION ALL
+SELECT {_BRIEF} FROM issues i WHERE i.organization_id = :org AND (i.parent_id = :issue OR i.id = :parent)
+UNION ALL
+SELECT {_BRIEF} FROM issues i JOIN issue_links l ON l.target_issue_id = i.id
+ WHERE l.organization_id = :org AND l.source_issue_id = :issue AND i.organization_id = :org
+UNION ALL
+SELECT {_BRIEF} FROM issues i JOIN issue_links l ON l.source_issue_id = i.id
+ WHERE l.organization_id = :org AND l.target_issue_id = :issue AND i.organization_id = :org"""
+
+
 @functools.lru_cache(maxsize=256)
 def transition_change(columns: frozenset[str]) -> TextClause:
     """Cached by the set of columns set (besides updated_at and version): building and compiling
     the statement per call costs more than running it. Parameters: the column names; org,
     issue, author, at; w_version and w_status (the guard); the history arrays (fields,
     field_ids, field_types, from_values, from_strings, to_values, to_strings) and the events'
-    (event_types, payloads as JSON text). Returns one row: updated (0 or 1), group_id, event_ids."""
+    (event_types, payloads as JSON text); for the view: parent (the issue's parent id or None) and
+    user_ids (users to read). Returns one row: updated (0 or 1), group_id, event_ids, and the
+    view's rows read before the change: facet_rows, linked_rows, user_rows (id, display name,
+    email, active)."""
     unknown = columns - _COLUMNS
     if unknown or not columns:
         raise ValueError(f"not columns of issues: {sorted(unknown)}")
@@ -55,13 +92,17 @@ WITH changed AS (
     RETURNING id
 )
 SELECT (SELECT count(*) FROM changed) AS updated, (SELECT id FROM new_group) AS group_id,
-       ARRAY(SELECT id FROM new_events ORDER BY id) AS event_ids
+       ARRAY(SELECT id FROM new_events ORDER BY id) AS event_ids,
+       ARRAY({_FACET_ROWS}) AS facet_rows, ARRAY({_LINKED_ROWS}) AS linked_rows,
+       ARRAY(SELECT ROW(u.id, u.display_name, u.email, u.active) FROM users u
+             WHERE u.organization_id = :org AND u.id = ANY(:user_ids)) AS user_rows
 """)
     return statement.bindparams(
         bindparam("org", type_=BigInteger), bindparam("issue", type_=BigInteger),
         bindparam("author", type_=BigInteger), bindparam("at", type_=DateTime(timezone=True)),
         bindparam("w_version", type_=Integer), bindparam("w_status", type_=BigInteger),
         *(bindparam(name, type_=Issue.__table__.c[name].type) for name in sorted(columns)),
+        bindparam("parent", type_=BigInteger), bindparam("user_ids", type_=ARRAY(BigInteger)),
         *(bindparam(name, type_=ARRAY(Text)) for name in (
             "fields", "field_ids", "field_types", "from_values", "from_strings", "to_values", "to_strings",
             "event_types", "payloads")),

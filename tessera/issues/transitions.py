@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import update
@@ -31,6 +31,7 @@ from tessera.issues.rule_facts import (
 from tessera.issues.service import guarded_update, resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.issues.transition_sql import transition_change
+from tessera.issues.views import Facets, UserBrief, facets_from_rows
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
@@ -46,6 +47,17 @@ SYSTEM_FIELDS = {"assignee": "assignee_id", "reporter": "reporter_id", "summary"
                  "description": "description", "priority": "priority", "labels": "labels",
                  "components": "components", "fix_versions": "fix_versions",
                  "affected_versions": "affected_versions", "due_date": "due_date"}
+
+
+class Transitioned(NamedTuple):
+    """A transitioned issue, and what its view needs that the transition read already (on
+    PostgreSQL, in its one statement): None where the view must read it itself (SQLite, or a
+    part the transition rewrote afterwards: screen or post-function fields, the parent's status)."""
+
+    issue: Issue
+    facets: Facets | None = None
+    linked: list | None = None
+    users: tuple[UserBrief, ...] = ()
 
 
 def _context(snapshot, facts, catalog: OrgCatalog, transition: dict, project: Project, screen: dict[str, Any],
@@ -116,6 +128,18 @@ async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: 
                                  transition_ref: str, fields: dict[str, Any] | None = None,
                                  resolution: object = None, comment: str | None = None,
                                  expected_version: int | None = None, at: datetime | None = None) -> Issue:
+    return (await check_transition_issue_for_view(
+        session, actor=actor, issue=issue, project=project, transition_ref=transition_ref, fields=fields,
+        resolution=resolution, comment=comment, expected_version=expected_version, at=at)).issue
+
+
+async def check_transition_issue_for_view(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                                          transition_ref: str, fields: dict[str, Any] | None = None,
+                                          resolution: object = None, comment: str | None = None,
+                                          expected_version: int | None = None,
+                                          at: datetime | None = None) -> Transitioned:
+    """check_transition_issue, also handing back what the issue's view needs that the transition
+    read already, so the response is rendered without reading the issue again."""
     try:
         await authorize(session, actor, Permission.TRANSITION_ISSUES, project)
     except PermissionDenied as denied:
@@ -147,7 +171,7 @@ async def check_transition_issue(session: AsyncSession, *, actor: Actor, issue: 
 
 async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                         catalog: OrgCatalog, plan: engine.TransitionPlan, values: dict[str, Any],
-                        comment: str | None, at: datetime) -> Issue:
+                        comment: str | None, at: datetime) -> Transitioned:
     """The guarded UPDATE (same version, same status) makes two concurrent runs of transitions
     from one status impossible: the second finds nothing to update and gets a Conflict."""
     update_data = _as_update(values)
@@ -187,14 +211,18 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
               *((event, {**base, "transition": transition}) for event in plan.events)]
     connection = await session.connection()
     one_statement = connection.dialect.name == "postgresql"
-    if one_statement:  # the UPDATE, the history and the events: one round trip
-        changed = await _change_with_history(session, connection, issue=issue, row=row, from_status_id=plan.from_status_id,
-                                             author_id=actor.user_id, changes=changes, events=events, at=at)
-    else:
-        changed = (await connection.execute(guarded_update(frozenset(row), status_guard=True), {
+    known: Transitioned | None = Transitioned(issue)
+    if one_statement:  # the UPDATE, the history, the events and the view's other rows: one round trip
+        user_ids = {row.get("assignee_id", issue.assignee_id), issue.reporter_id, issue.creator_id} - {
+            None, actor.user_id}
+        known = await _change_with_history(session, connection, issue=issue, row=row,
+                                           from_status_id=plan.from_status_id, author_id=actor.user_id,
+                                           changes=changes, events=events, at=at, user_ids=sorted(user_ids))
+    elif (await connection.execute(guarded_update(frozenset(row), status_guard=True), {
             **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
-            "w_status": plan.from_status_id})).rowcount == 1
-    if not changed:
+            "w_status": plan.from_status_id})).rowcount != 1:
+        known = None
+    if known is None:
         raise Conflict(f"{issue.key} was changed by someone else; reload it and try again.",
                        code="version_conflict")
     # The row now holds exactly these values: set them rather than read the row back.
@@ -210,15 +238,19 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         await check_add_comment(session, actor=actor, issue=issue, project=project, body=body, at=at)
     if plan.parent_status_id is not None and issue.parent_id is not None:
         await _move_parent(session, actor=actor, issue=issue, catalog=catalog, status_id=plan.parent_status_id, at=at)
-    return issue
+        known = known._replace(linked=None)  # the parent's status in the view
+    if parts_of(new_state):  # written after the statement read them
+        known = known._replace(facets=None)
+    return known
 
 
 async def _change_with_history(session: AsyncSession, connection: AsyncConnection, *, issue: Issue,
                                row: dict[str, Any], from_status_id: int, author_id: int,
                                changes: list[FieldChange], events: list[tuple[str, dict[str, Any]]],
-                               at: datetime) -> bool:
-    """PostgreSQL: the guarded UPDATE with its history and events (transition_sql); False when
-    the guard found the issue changed, and then nothing was written."""
+                               at: datetime, user_ids: list[int]) -> Transitioned | None:
+    """PostgreSQL: the guarded UPDATE with its history and events (transition_sql), and the
+    view's other rows as they were before it; None when the guard found the issue changed, and
+    then nothing was written."""
     result = (await connection.execute(transition_change(frozenset(row)), {
         **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
         "w_version": issue.version, "w_status": from_status_id,
@@ -226,14 +258,16 @@ async def _change_with_history(session: AsyncSession, connection: AsyncConnectio
         "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
         "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
         "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
-        "payloads": [json.dumps(payload) for _, payload in events]})).one()
+        "payloads": [json.dumps(payload) for _, payload in events],
+        "parent": issue.parent_id, "user_ids": user_ids})).one()
     if not result.updated:
-        return False
+        return None
     for event_id, (event_type, payload) in zip(result.event_ids, events, strict=True):
         remember_emitted(session, EmittedEvent(
             id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
             aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))
-    return True
+    return Transitioned(issue, facets=facets_from_rows(result.facet_rows), linked=result.linked_rows,
+                        users=tuple(UserBrief(*user) for user in result.user_rows))
 
 
 async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, catalog: OrgCatalog, status_id: int,

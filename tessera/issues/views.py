@@ -163,8 +163,12 @@ def facets_of_new_issue(issue_id: int, state: IssueState) -> Facets:
 
 
 async def _read_facets(connection: AsyncConnection, org: int, ids: list[int]) -> Facets:
+    return facets_from_rows((await connection.execute(_FACETS, {"org": org, "ids": ids})).all())
+
+
+def facets_from_rows(rows: Sequence[Sequence]) -> Facets:
+    """Facets from rows shaped as _FACETS's: (issue_id, kind, ref, ref2, text, number, day, flag)."""
     facets = Facets({}, {}, {}, {})
-    rows = (await connection.execute(_FACETS, {"org": org, "ids": ids})).all()
     # Names sort like the UI shows them; custom values keep their stored order (multi-selects).
     for issue_id, kind, ref, ref2, text, number, day, flag in sorted(rows, key=lambda r: (r[1], r[4] or "", r[3] or 0)):
         if kind == "label":
@@ -197,9 +201,12 @@ class _Brief(NamedTuple):
 async def render_issues(session: AsyncSession | None, *, organization_id: int, issues: Sequence[Issue],
                         catalog: OrgCatalog, expand: frozenset[str] = frozenset(),
                         projects: dict[int, Project] | None = None, fresh: bool = False,
-                        known_users: Sequence[UserBrief] = (), facets: Facets | None = None) -> list[dict]:
+                        known_users: Sequence[UserBrief] = (), facets: Facets | None = None,
+                        linked: Sequence[Sequence] | None = None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six); none at all for a
-    fresh issue whose facets, users and project the caller already has (then `session` may be None)."""
+    fresh issue whose facets, users and project the caller already has (then `session` may be None),
+    nor for issues whose facets and `linked` rows (shaped as _LINKED's: links, sub-tasks, the
+    parent and the other ends of links) the caller read already."""
     if not issues:
         return []
     ids = [issue.id for issue in issues]
@@ -222,8 +229,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     links: list[_Link] = []
     read: list[_Brief] = []
     if not fresh:
-        for kind, row_id, a, b, c, key, summary in await (await connect()).execute(
-                _LINKED, {"org": org, "ids": ids, "related": parent_ids}):
+        if linked is None:
+            linked = (await (await connect()).execute(_LINKED, {"org": org, "ids": ids, "related": parent_ids})).all()
+        for kind, row_id, a, b, c, key, summary in linked:
             if kind == "link":
                 links.append(_Link(row_id, a, b, c))
             else:

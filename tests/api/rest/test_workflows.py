@@ -705,3 +705,62 @@ def test_bad_screen_values_answer_400_and_change_nothing(client: TestClient, org
     after = get(client, org, issue)
     assert (after["status"]["name"], after["version"]) == ("Intake", 1)
     assert histories(client, org, issue) == [] and len(outbox(database_url, org)) == events
+
+
+# -- the response ---------------------------------------------------------------------------------------
+
+RICH: dict[str, Any] = {
+    "name": "Rich", "key": "rich",
+    "statuses": [{"name": "New", "category": "todo"}, {"name": "Working", "category": "in_progress"},
+                 {"name": "Shipped", "category": "done"}],
+    "initial_status": "New",
+    "transitions": [
+        {"id": "work", "name": "Work", "from": ["New"], "to": "Working", "screen": ["comment", "severity"],
+         "validators": [{"type": "field_required", "params": {"fields": ["summary", "priority"]}}],
+         "post_functions": [{"type": "assign", "params": {"to": "current_user"}},
+                            {"type": "set_field", "params": {"field": "priority", "value": "High"}}]},
+        {"id": "plain", "name": "Plain", "from": ["Working"], "to": "New"},
+        {"id": "ship", "name": "Ship", "from": ["Working"], "to": "Shipped", "screen": ["resolution", "labels"],
+         "post_functions": [{"type": "assign", "params": {"to": "reporter"}},
+                            {"type": "add_comment", "params": {"body": "Shipped."}}]},
+        {"id": "reopen", "name": "Reopen", "from": ["Shipped"], "to": "Working",
+         "post_functions": [{"type": "assign", "params": {"to": "unassigned"}},
+                            {"type": "update_parent", "params": {"to_status": "In Progress"}}]},
+    ],
+}
+
+
+def test_a_transition_answers_exactly_what_a_fresh_get_reads(client: TestClient, org: OrgHandle, project: dict,
+                                                               member: UserHandle) -> None:
+    """The transition's response is rendered from what the transition read and wrote, not read
+    back: it must equal a GET, with facets, links, sub-tasks, a parent, other users, custom fields."""
+    ok(client.post("/v2/fields", json={"name": "Severity", "field_type": "select", "options": ["S1", "S2"]},
+                   headers=org.headers), 201)
+    create_workflow(client, org, RICH)
+    reviewer = ok(client.post("/v2/fields", json={"name": "Reviewer", "field_type": "user"}, headers=org.headers),
+                  201)
+    component = ok(client.post(f"/v2/projects/{project['id']}/components", json={"name": "Backend"},
+                               headers=org.headers), 201)
+    version = ok(client.post(f"/v2/projects/{project['key']}/versions", json={"name": "1.0"},
+                             headers=org.headers), 201)
+    parent = create_issue(client, org.headers, project)
+    issue = create_issue(client, member.headers, project, workflow_id="rich", labels=["one", "two"],
+                         components=[component["id"]], fix_versions=[version["id"]], due_date="2027-01-02",
+                         custom_fields={"severity": "S1", reviewer["key"]: org.admin_user_id, "story_points": 3})
+    child = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"],
+                         workflow_id="rich", summary="A child")
+    blocked = create_issue(client, org.headers, project, summary="Linked")
+    ok(client.post("/v2/issue-links", json={"type": "blocks", "outward_issue": issue["key"],
+                                            "inward_issue": blocked["key"]}, headers=org.headers), 201)
+    steps = [(issue, "work", {"comment": "On it.", "fields": {"severity": "S2"}}), (issue, "plain", {}),
+             (issue, "work", {}), (issue, "ship", {"fields": {"resolution": "Fixed", "labels": ["shipped"]}}),
+             (issue, "reopen", {}), (child, "work", {}), (child, "ship", {"fields": {"resolution": "Done"}}),
+             (child, "reopen", {})]
+    for target, transition, body in steps:
+        response = run(client, member.headers, target, transition, **body)
+        answered = ok(response)
+        fresh = get(client, org, target)
+        assert answered == fresh, (transition, answered, fresh)
+        assert response.headers["ETag"] == f'W/"{fresh["id"]}-{fresh["version"]}"'
+    assert get(client, org, issue)["links"][0]["issue"]["key"] == blocked["key"]
+    assert get(client, org, parent)["subtasks"][0]["status"]["name"] == "Working"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Annotated
 
@@ -24,8 +25,8 @@ from tessera.issues.service import (
 from tessera.issues.service import (
     create_issue as create_new_issue,
 )
-from tessera.issues.transitions import available_transitions, check_transition_issue
-from tessera.issues.views import UserBrief, facets_of_new_issue, iso, render_issues
+from tessera.issues.transitions import available_transitions, check_transition_issue_for_view
+from tessera.issues.views import Facets, UserBrief, facets_of_new_issue, iso, render_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
@@ -68,12 +69,14 @@ async def _committed_issue_response(ctx: RequestContext, actor: Actor, issue: Is
 
 async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Actor, issue: Issue,
                           project: Project | None,
-                          *, status_code: int = 200, expand: frozenset[str] = frozenset(), fresh: bool = False
-                          ) -> JSONResponse:
+                          *, status_code: int = 200, expand: frozenset[str] = frozenset(), fresh: bool = False,
+                          facets: Facets | None = None, linked: list | None = None,
+                          known_users: Sequence[UserBrief] = ()) -> JSONResponse:
     catalog = await catalog_for(session, actor)
     [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=expand, projects={project.id: project} if project else None, fresh=fresh,
-                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
+                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email),
+                                              *known_users], facets=facets, linked=linked)
     view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
@@ -157,12 +160,16 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
     minimal = wants_minimal(prefer)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
-        issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
-                                             transition_ref=transition_id, fields=body.fields,
-                                             comment=body.comment, expected_version=body.version)
-        # Rendered by the transaction that made the change (it sees its own writes): one transaction
-        # instead of a second one just to read the issue back. Sent only once the change has committed.
-        response = Response(status_code=204, headers={
-            "ETag": etag(issue.id, issue.version), "Preference-Applied": "return=minimal"}) if minimal else \
-            await _issue_response(ctx, session, actor, issue, project)
+        done = await check_transition_issue_for_view(session, actor=actor, issue=issue, project=project,
+                                                     transition_ref=transition_id, fields=body.fields,
+                                                     comment=body.comment, expected_version=body.version)
+        issue = done.issue
+        if minimal:
+            response: Response = Response(status_code=204, headers={
+                "ETag": etag(issue.id, issue.version), "Preference-Applied": "return=minimal"})
+        else:
+            # Rendered from what the transition read (on PostgreSQL, in its own statement), reading only what
+            # it did not, by the transaction that made the change. Sent only once the change has committed.
+            response = await _issue_response(ctx, session, actor, issue, project, facets=done.facets,
+                                             linked=done.linked, known_users=done.users)
     return response
