@@ -58,6 +58,8 @@ _POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"))
 # Up to this many matches, the page is sorted from the full set of matches (see search());
 # below both databases' limit on bound parameters.
 _FEW_MATCHES = 20_000
+# An estimate this far below it makes the one pass likely to end within it (planners err).
+_LIKELY_FEW = 12_000
 # Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
 _KNOWN_HITS = 2_000
 
@@ -121,14 +123,14 @@ class SqlSearchBackend:
             conditions.append(where)
         if count_only or max_results == 0:
             return await self._count(session, actor, plan, conditions, dialect, reader), []
-        # Up to _FEW_MATCHES (as PostgreSQL's planner estimates, or always on SQLite), every
+        # Up to _FEW_MATCHES (when PostgreSQL's planner expects few, or always on SQLite), every
         # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
         # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
         # at one end of the issues). Past it, the total is counted and the page walks the order.
         # Either way the page's ids are found first and only then joined to their rows: an id
         # query can often be answered from an index alone (the search indexes end with id).
         matched: list[int] | None = None
-        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _FEW_MATCHES:
+        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
             matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
         if matched is not None and len(matched) <= _FEW_MATCHES:
             total = len(matched)
