@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import false, func, select, union
+from sqlalchemy import BigInteger, any_, bindparam, false, func, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.explain import estimated_rows
@@ -54,7 +55,10 @@ class SearchBackend(Protocol):
 # the default 4 MB of work_mem those spill or go lossy (a recheck of every heap row). And a
 # tracker's working set lives in memory (or on SSD): at the default random_page_cost of 4 the
 # planner scans a million index entries to join a few thousand ids instead of probing for them.
-_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"))
+# Searches differ too much in selectivity for one cached generic plan per statement (which
+# PostgreSQL adopts after five executions of a prepared statement): each is planned for its values.
+_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"),
+                             ("plan_cache_mode", "force_custom_plan"))
 # Up to this many matches, the page is sorted from the full set of matches (see search());
 # below both databases' limit on bound parameters.
 _FEW_MATCHES = 20_000
@@ -74,6 +78,14 @@ async def searchable_projects_condition(session: AsyncSession, actor: Actor):  #
     if len(searchable) == len(rows):
         return None
     return Issue.project_id.in_(searchable) if searchable else false()
+
+
+def _one_of(ids: list[int], dialect: str):  # type: ignore[no-untyped-def]
+    """issues.id among `ids`: one array parameter on PostgreSQL (thousands of bound parameters
+    cost more to render than the query takes to run)."""
+    if dialect == "postgresql":
+        return Issue.id == any_(bindparam("matched_ids", ids, type_=ARRAY(BigInteger)))
+    return Issue.id.in_(ids)
 
 
 def _text_clauses(node: Node | None) -> set[str]:
@@ -134,7 +146,7 @@ class SqlSearchBackend:
             matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
         if matched is not None and len(matched) <= _FEW_MATCHES:
             total = len(matched)
-            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, Issue.id.in_(matched))
+            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, _one_of(matched, dialect))
         else:
             total = await self._count(session, actor, plan, conditions, dialect, reader)
             ids = select(Issue.id).where(*conditions)
