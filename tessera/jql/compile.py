@@ -246,11 +246,30 @@ class Compiler:
     def order_by(self, plan: Plan) -> list:  # type: ignore[type-arg]
         clauses = []
         for spec in plan.order:
+            reverse = self._ranks_reverse_ids(spec, plan.ranks)
             for expression in self._sort_expressions(spec, plan.ranks):
-                ordered = expression.desc() if spec.descending else expression.asc()
-                clauses.append(ordered.nulls_first() if spec.descending else ordered.nulls_last())
+                descending = spec.descending != (reverse is True)
+                ordered = expression.desc() if descending else expression.asc()
+                if getattr(expression, "nullable", True) is False:
+                    clauses.append(ordered)  # no empties to place, and an index can give the order
+                else:
+                    clauses.append(ordered.nulls_first() if spec.descending else ordered.nulls_last())
         clauses.append(Issue.id.asc())
         return clauses
+
+    @staticmethod
+    def _ranks_reverse_ids(spec: SortSpec, ranks: dict[str, dict[int, int]]) -> bool | None:
+        """For a catalog field whose sort ranks follow its ids (priorities made in order of
+        importance, say): whether they run against them; None when they do not follow them."""
+        mapping = ranks.get(spec.field.kind)
+        if not mapping or spec.field.kind == "statuscategory":
+            return None
+        ordered = [mapping[key] for key in sorted(mapping)]
+        if all(a < b for a, b in zip(ordered, ordered[1:], strict=False)):
+            return False
+        if all(a > b for a, b in zip(ordered, ordered[1:], strict=False)):
+            return True
+        return None
 
     def _sort_expressions(self, spec: SortSpec, ranks: dict[str, dict[int, int]]) -> list:  # type: ignore[type-arg]
         field = spec.field
@@ -258,6 +277,9 @@ class Compiler:
         if kind in ("priority", "status", "issuetype", "resolution", "statuscategory"):
             mapping = ranks.get(kind, {})
             column = getattr(Issue, field.column or "status_id")
+            if self._ranks_reverse_ids(spec, ranks) is not None:
+                # The column itself sorts as the ranks do, and an index on it can give the order.
+                return [column]
             return [case(mapping, value=column, else_=None) if mapping else literal(0)]
         if kind == "project":
             return [select(func.lower(Project.key)).where(Project.id == Issue.project_id).scalar_subquery()]
