@@ -162,36 +162,36 @@ class Compiler:
 
     # -- multi-valued fields: EXISTS over a child table -----------------------------------------
 
+    def _child(self, model, extra: list, condition: Condition | None) -> Condition:  # type: ignore[no-untyped-def]
+        """Issues with a row in a multi-valued field's table (matching `condition` if given). A
+        value match is an uncorrelated id set (one index range, hashed or joined once) rather
+        than a probe per issue; "has any row" stays a correlated EXISTS, one key lookup each."""
+        base = [model.organization_id == self.org, *extra]
+        if condition is None:
+            return exists().where(*base, model.issue_id == Issue.id)
+        return Issue.id.in_(select(model.issue_id).where(*base, condition))
+
     def _exists_for(self, term: Term) -> Callable[[Condition | None], Condition]:
         kind, org = term.field.kind, self.org
         if kind == "labels":
-            return lambda c: exists().where(IssueLabel.organization_id == org, IssueLabel.issue_id == Issue.id,
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(IssueLabel, [], c)
         if kind == "component":
-            return lambda c: exists().where(IssueComponent.organization_id == org,
-                                            IssueComponent.issue_id == Issue.id, *([c] if c is not None else []))
+            return lambda c: self._child(IssueComponent, [], c)
         if kind in ("fixversion", "affectedversion"):
             version_kind = "fix" if kind == "fixversion" else "affected"
-            return lambda c: exists().where(IssueVersion.organization_id == org, IssueVersion.issue_id == Issue.id,
-                                            IssueVersion.kind == version_kind, *([c] if c is not None else []))
+            return lambda c: self._child(IssueVersion, [IssueVersion.kind == version_kind], c)
         if kind == "linktype":
             return self._link_exists
         if kind == "watcher":
-            return lambda c: exists().where(IssueWatcher.organization_id == org, IssueWatcher.issue_id == Issue.id,
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(IssueWatcher, [], c)
         if kind == "sprint":
             sprint_fields = select(CustomFieldDefinition.id).where(
                 CustomFieldDefinition.organization_id == org, CustomFieldDefinition.field_type == "sprint")
-            return lambda c: exists().where(CustomFieldValue.organization_id == org,
-                                            CustomFieldValue.issue_id == Issue.id,
-                                            CustomFieldValue.field_id.in_(sprint_fields),
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(CustomFieldValue, [CustomFieldValue.field_id.in_(sprint_fields)], c)
         return lambda c: self._exists_custom(term, c)
 
     def _exists_custom(self, term: Term, condition: Condition | None) -> Condition:
-        return exists().where(CustomFieldValue.organization_id == self.org, CustomFieldValue.issue_id == Issue.id,
-                              CustomFieldValue.field_id == term.field.custom_id,
-                              *([condition] if condition is not None else []))
+        return self._child(CustomFieldValue, [CustomFieldValue.field_id == term.field.custom_id], condition)
 
     def _value_column(self, term: Term):  # type: ignore[no-untyped-def]
         kind = term.field.kind
