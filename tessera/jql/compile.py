@@ -8,11 +8,13 @@ fields `= x` means "has x" and `!= x` "has values, none of them x"; IS EMPTY mea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, column, exists, false, func, literal, not_, or_, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.collaboration.attachment_models import Attachment
+from tessera.collaboration.worklog_models import Worklog
 from tessera.issues.models import (
     ChangeGroup,
     CustomFieldValue,
@@ -53,6 +55,13 @@ def _any(parts: list[Condition]) -> Condition:
     return or_(*parts) if parts else false()
 
 
+def _work_ratio():  # type: ignore[no-untyped-def]
+    """Jira's workRatio: time spent as a whole percentage of the original estimate (NULL, i.e.
+    empty, without an estimate)."""
+    spent = func.coalesce(Issue.time_spent, 0)
+    return case((Issue.original_estimate > 0, spent * 100 / Issue.original_estimate), else_=None)
+
+
 def _day(value: object) -> object:
     return value.date() if isinstance(value, datetime) else value
 
@@ -83,12 +92,16 @@ class Compiler:
             text = str(term.values[0])
             if field.kind == "custom":
                 condition = self._exists_custom(term, plain_text_match(CustomFieldValue.value_text, text))
+            elif field.kind == "worklogcomment":
+                condition = self._child(Worklog, [], plain_text_match(Worklog.comment, text))
             else:
                 condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect,
                                        reader=self.reader)
             return condition if op == "match" else not_(condition)
         if field.kind == "votes":
             return self._column(term, self._vote_count(), False)
+        if field.kind == "workratio":
+            return self._column(term, _work_ratio(), False)
         if field.column is not None and field.kind not in ("summary", "description"):
             return self._column(term, getattr(Issue, field.column), kind == "date")
         if field.kind in ("summary", "description"):
@@ -184,6 +197,12 @@ class Compiler:
             return self._link_exists
         if kind == "watcher":
             return lambda c: self._child(IssueWatcher, [], c)
+        if kind == "voter":
+            return lambda c: self._child(IssueVote, [], c)
+        if kind in ("worklogauthor", "worklogdate"):
+            return lambda c: self._child(Worklog, [], c)
+        if kind == "attachments":
+            return lambda c: self._child(Attachment, [], c)
         if kind == "sprint":
             sprint_fields = select(CustomFieldDefinition.id).where(
                 CustomFieldDefinition.organization_id == org, CustomFieldDefinition.field_type == "sprint")
@@ -203,6 +222,12 @@ class Compiler:
             return IssueVersion.version_id
         if kind == "watcher":
             return IssueWatcher.user_id
+        if kind == "voter":
+            return IssueVote.user_id
+        if kind == "worklogauthor":
+            return Worklog.author_id
+        if kind == "worklogdate":
+            return Worklog.started_at
         return _CUSTOM_COLUMN.get(term.field.custom_type or "", CustomFieldValue.value_ref)
 
     def _link_exists(self, condition: Condition | None) -> Condition:
@@ -226,6 +251,8 @@ class Compiler:
         else:
             column = self._value_column(term)
             match = column.in_(values) if values else None
+            if term.field.kind == "worklogdate" and values:  # `= "2026-01-05"`: work logged that day
+                match = or_(*[and_(column >= day, column < day + timedelta(days=1)) for day in values])
             if op in _COMPARE:
                 return exists_for(getattr(column, _COMPARE[op])(values[0]))
         if op == "empty":
@@ -293,6 +320,8 @@ class Compiler:
             return [func.lower(Issue.summary)]
         if kind == "votes":
             return [self._vote_count()]
+        if kind == "workratio":
+            return [_work_ratio()]
         if kind == "rank":  # ranked issues by rank, then the unranked oldest first (tessera.agile.ranking)
             return [select(_RANKS.c.rank).where(_RANKS.c.organization_id == self.org,
                                                 _RANKS.c.issue_id == Issue.id).scalar_subquery(), Issue.created_at]
