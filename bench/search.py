@@ -197,10 +197,14 @@ async def measure(url: str, backend: str, runs: int, warmup: int, explain: int) 
 
 async def explain_statements(database, statements: list[tuple[str, object]]) -> list[str]:  # type: ignore[no-untyped-def]
     """Each captured statement under EXPLAIN (ANALYZE, BUFFERS), with the parameters it ran with."""
+    from tessera.jql.search import _POSTGRES_SEARCH_SETTINGS
+
     plans = []
     for statement, parameters in statements:
         async with database.unit_of_work(write=False) as session:
             connection = await session.connection()
+            for name, value in _POSTGRES_SEARCH_SETTINGS:  # as the search's own transaction has them
+                await connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
             try:
                 rows = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
                 plan = "\n".join(row[0] for row in rows)

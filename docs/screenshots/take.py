@@ -1,4 +1,5 @@
-"""Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form.
+"""Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form, a
+board, a dashboard and a project's reports.
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots]
 
@@ -85,6 +86,40 @@ def fill_own(url: str, token: str) -> None:
         api.post("/v2/issues/SHOP-1/comments", json={"body": "Saved addresses need the new consent text."})
 
 
+def plan_agile(url: str, email: str, password: str) -> tuple[int, int, str]:
+    """A scrum board with an active sprint and a team dashboard over the first project:
+    (board id, dashboard id, project key)."""
+    with httpx.Client(base_url=url, auth=(email, password), timeout=30) as api:
+        project = api.get("/v2/projects").raise_for_status().json()["projects"][0]
+        key = project["key"]
+        board = api.post("/v2/boards", json={"name": f"{key} team board", "type": "scrum",
+                                             "project_id": project["id"]}).raise_for_status().json()
+        sprint = api.post(f"/v2/boards/{board['id']}/sprints",
+                          json={"name": f"{key} Sprint 14"}).raise_for_status().json()
+        found = api.post("/v2/search", json={"jql": f"project = {key} AND statusCategory != Done ORDER BY priority DESC",
+                                             "fields": ["key"], "max_results": 14}).raise_for_status().json()
+        api.post(f"/v2/sprints/{sprint['id']}/issues",
+                 json={"issues": [issue["key"] for issue in found["issues"]]}).raise_for_status()
+        api.post(f"/v2/sprints/{sprint['id']}/start", json={"goal": "Checkout that converts on mobile"}
+                 ).raise_for_status()
+
+        def gadget(kind: str, title: str, column: int, row: int, **config: object) -> dict:
+            return {"type": kind, "title": title, "column": column, "row": row, "config": config}
+
+        jql = f"project = {key}"
+        dashboard = api.post("/v2/dashboards", json={"name": f"{project['name']}: the week", "layout": {
+            "columns": 2, "gadgets": [
+                gadget("pie_chart", "Open work by status", 0, 0, jql=f"{jql} AND statusCategory != Done",
+                       field="status"),
+                gadget("created_vs_resolved", "Created vs resolved", 1, 0, jql=jql),
+                gadget("filter_results", "Highest priority, not done", 0, 1,
+                       jql=f"{jql} AND priority in (Highest, High) AND statusCategory != Done ORDER BY updated DESC"),
+                gadget("two_dimensional", "Status by priority", 1, 1, jql=jql, x_field="status",
+                       y_field="priority"),
+            ]}}).raise_for_status().json()
+        return board["id"], dashboard["id"], key
+
+
 def wait_until_up(url: str, process: subprocess.Popen) -> None:
     for _ in range(300):
         if process.poll() is not None:
@@ -98,7 +133,7 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
     raise SystemExit("tessera serve did not start")
 
 
-def shoot(url: str, email: str, password: str, out: Path) -> None:
+def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int, str]) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -130,6 +165,16 @@ def shoot(url: str, email: str, password: str, out: Path) -> None:
         page.fill("input[name=summary]", "Checkout button hidden behind cookie banner")
         page.fill("input[name=labels]", "checkout ui")
         page.screenshot(path=str(out / "create-issue.png"))
+        board_id, dashboard_id, project_key = agile
+        page.goto(f"{url}/boards/{board_id}")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "board.png"))
+        page.goto(f"{url}/dashboards/{dashboard_id}")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "dashboard.png"), full_page=True)
+        page.goto(f"{url}/projects/{project_key}/reports?report=cumulative-flow")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "reports.png"))
         browser.close()
 
 
@@ -161,7 +206,7 @@ def main() -> None:
                 raise
             if token is not None:
                 fill_own(url, token)
-            shoot(url, email, password, out)
+            shoot(url, email, password, out, plan_agile(url, email, password))
         finally:
             server.terminate()
             server.wait(timeout=10)

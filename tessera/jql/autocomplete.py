@@ -57,8 +57,8 @@ _SPRINT = ("openSprints()", "closedSprints()", "futureSprints()")
 _ISSUE = ("watchedIssues()", "votedIssues()", "linkedIssues(issueKey)", "updatedBy(user)", "issueHistory()")
 # Which functions each field kind (FieldDef.kind, or custom_type for custom fields) accepts.
 FUNCTIONS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "user": _USER, "watcher": _USER, "datetime": _DATE, "date": _DATE, "sprint": _SPRINT, "key": _ISSUE,
-    "parent": _ISSUE, "epic": _ISSUE,
+    "user": _USER, "watcher": _USER, "voter": _USER, "worklogauthor": _USER, "datetime": _DATE, "date": _DATE,
+    "worklogdate": _DATE, "sprint": _SPRINT, "key": _ISSUE, "parent": _ISSUE, "epic": _ISSUE,
 }
 
 
@@ -203,7 +203,7 @@ async def _candidates(session: AsyncSession, actor: Actor, catalog: OrgCatalog, 
         return _names(p.name for p in sorted(catalog.priorities, key=lambda p: p.sequence))
     if kind == "resolution":
         return _names(["Unresolved", *(r.name for r in catalog.resolutions)])
-    if kind in ("user", "watcher"):
+    if kind in ("user", "watcher", "voter", "worklogauthor"):
         return await _users(session, actor, wanted)
     if kind == "labels":
         return _names(await _labels(session, actor, wanted))

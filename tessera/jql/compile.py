@@ -8,11 +8,13 @@ fields `= x` means "has x" and `!= x` "has values, none of them x"; IS EMPTY mea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, column, exists, false, func, literal, not_, or_, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.collaboration.attachment_models import Attachment
+from tessera.collaboration.worklog_models import Worklog
 from tessera.issues.models import (
     ChangeGroup,
     CustomFieldValue,
@@ -53,6 +55,13 @@ def _any(parts: list[Condition]) -> Condition:
     return or_(*parts) if parts else false()
 
 
+def _work_ratio():  # type: ignore[no-untyped-def]
+    """Jira's workRatio: time spent as a whole percentage of the original estimate (NULL, i.e.
+    empty, without an estimate)."""
+    spent = func.coalesce(Issue.time_spent, 0)
+    return case((Issue.original_estimate > 0, spent * 100 / Issue.original_estimate), else_=None)
+
+
 def _day(value: object) -> object:
     return value.date() if isinstance(value, datetime) else value
 
@@ -83,12 +92,16 @@ class Compiler:
             text = str(term.values[0])
             if field.kind == "custom":
                 condition = self._exists_custom(term, plain_text_match(CustomFieldValue.value_text, text))
+            elif field.kind == "worklogcomment":
+                condition = self._child(Worklog, [], plain_text_match(Worklog.comment, text))
             else:
                 condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect,
                                        reader=self.reader)
             return condition if op == "match" else not_(condition)
         if field.kind == "votes":
             return self._column(term, self._vote_count(), False)
+        if field.kind == "workratio":
+            return self._column(term, _work_ratio(), False)
         if field.column is not None and field.kind not in ("summary", "description"):
             return self._column(term, getattr(Issue, field.column), kind == "date")
         if field.kind in ("summary", "description"):
@@ -162,36 +175,42 @@ class Compiler:
 
     # -- multi-valued fields: EXISTS over a child table -----------------------------------------
 
+    def _child(self, model, extra: list, condition: Condition | None) -> Condition:  # type: ignore[no-untyped-def]
+        """Issues with a row in a multi-valued field's table (matching `condition` if given). A
+        value match is an uncorrelated id set (one index range, hashed or joined once) rather
+        than a probe per issue; "has any row" stays a correlated EXISTS, one key lookup each."""
+        base = [model.organization_id == self.org, *extra]
+        if condition is None:
+            return exists().where(*base, model.issue_id == Issue.id)
+        return Issue.id.in_(select(model.issue_id).where(*base, condition))
+
     def _exists_for(self, term: Term) -> Callable[[Condition | None], Condition]:
         kind, org = term.field.kind, self.org
         if kind == "labels":
-            return lambda c: exists().where(IssueLabel.organization_id == org, IssueLabel.issue_id == Issue.id,
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(IssueLabel, [], c)
         if kind == "component":
-            return lambda c: exists().where(IssueComponent.organization_id == org,
-                                            IssueComponent.issue_id == Issue.id, *([c] if c is not None else []))
+            return lambda c: self._child(IssueComponent, [], c)
         if kind in ("fixversion", "affectedversion"):
             version_kind = "fix" if kind == "fixversion" else "affected"
-            return lambda c: exists().where(IssueVersion.organization_id == org, IssueVersion.issue_id == Issue.id,
-                                            IssueVersion.kind == version_kind, *([c] if c is not None else []))
+            return lambda c: self._child(IssueVersion, [IssueVersion.kind == version_kind], c)
         if kind == "linktype":
             return self._link_exists
         if kind == "watcher":
-            return lambda c: exists().where(IssueWatcher.organization_id == org, IssueWatcher.issue_id == Issue.id,
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(IssueWatcher, [], c)
+        if kind == "voter":
+            return lambda c: self._child(IssueVote, [], c)
+        if kind in ("worklogauthor", "worklogdate"):
+            return lambda c: self._child(Worklog, [], c)
+        if kind == "attachments":
+            return lambda c: self._child(Attachment, [], c)
         if kind == "sprint":
             sprint_fields = select(CustomFieldDefinition.id).where(
                 CustomFieldDefinition.organization_id == org, CustomFieldDefinition.field_type == "sprint")
-            return lambda c: exists().where(CustomFieldValue.organization_id == org,
-                                            CustomFieldValue.issue_id == Issue.id,
-                                            CustomFieldValue.field_id.in_(sprint_fields),
-                                            *([c] if c is not None else []))
+            return lambda c: self._child(CustomFieldValue, [CustomFieldValue.field_id.in_(sprint_fields)], c)
         return lambda c: self._exists_custom(term, c)
 
     def _exists_custom(self, term: Term, condition: Condition | None) -> Condition:
-        return exists().where(CustomFieldValue.organization_id == self.org, CustomFieldValue.issue_id == Issue.id,
-                              CustomFieldValue.field_id == term.field.custom_id,
-                              *([condition] if condition is not None else []))
+        return self._child(CustomFieldValue, [CustomFieldValue.field_id == term.field.custom_id], condition)
 
     def _value_column(self, term: Term):  # type: ignore[no-untyped-def]
         kind = term.field.kind
@@ -203,6 +222,12 @@ class Compiler:
             return IssueVersion.version_id
         if kind == "watcher":
             return IssueWatcher.user_id
+        if kind == "voter":
+            return IssueVote.user_id
+        if kind == "worklogauthor":
+            return Worklog.author_id
+        if kind == "worklogdate":
+            return Worklog.started_at
         return _CUSTOM_COLUMN.get(term.field.custom_type or "", CustomFieldValue.value_ref)
 
     def _link_exists(self, condition: Condition | None) -> Condition:
@@ -226,6 +251,8 @@ class Compiler:
         else:
             column = self._value_column(term)
             match = column.in_(values) if values else None
+            if term.field.kind == "worklogdate" and values:  # `= "2026-01-05"`: work logged that day
+                match = or_(*[and_(column >= day, column < day + timedelta(days=1)) for day in values])
             if op in _COMPARE:
                 return exists_for(getattr(column, _COMPARE[op])(values[0]))
         if op == "empty":
@@ -246,11 +273,30 @@ class Compiler:
     def order_by(self, plan: Plan) -> list:  # type: ignore[type-arg]
         clauses = []
         for spec in plan.order:
+            reverse = self._ranks_reverse_ids(spec, plan.ranks)
             for expression in self._sort_expressions(spec, plan.ranks):
-                ordered = expression.desc() if spec.descending else expression.asc()
-                clauses.append(ordered.nulls_first() if spec.descending else ordered.nulls_last())
+                descending = spec.descending != (reverse is True)
+                ordered = expression.desc() if descending else expression.asc()
+                if getattr(expression, "nullable", True) is False:
+                    clauses.append(ordered)  # no empties to place, and an index can give the order
+                else:
+                    clauses.append(ordered.nulls_first() if spec.descending else ordered.nulls_last())
         clauses.append(Issue.id.asc())
         return clauses
+
+    @staticmethod
+    def _ranks_reverse_ids(spec: SortSpec, ranks: dict[str, dict[int, int]]) -> bool | None:
+        """For a catalog field whose sort ranks follow its ids (priorities made in order of
+        importance, say): whether they run against them; None when they do not follow them."""
+        mapping = ranks.get(spec.field.kind)
+        if not mapping or spec.field.kind == "statuscategory":
+            return None
+        ordered = [mapping[key] for key in sorted(mapping)]
+        if all(a < b for a, b in zip(ordered, ordered[1:], strict=False)):
+            return False
+        if all(a > b for a, b in zip(ordered, ordered[1:], strict=False)):
+            return True
+        return None
 
     def _sort_expressions(self, spec: SortSpec, ranks: dict[str, dict[int, int]]) -> list:  # type: ignore[type-arg]
         field = spec.field
@@ -258,6 +304,9 @@ class Compiler:
         if kind in ("priority", "status", "issuetype", "resolution", "statuscategory"):
             mapping = ranks.get(kind, {})
             column = getattr(Issue, field.column or "status_id")
+            if self._ranks_reverse_ids(spec, ranks) is not None:
+                # The column itself sorts as the ranks do, and an index on it can give the order.
+                return [column]
             return [case(mapping, value=column, else_=None) if mapping else literal(0)]
         if kind == "project":
             return [select(func.lower(Project.key)).where(Project.id == Issue.project_id).scalar_subquery()]
@@ -271,6 +320,8 @@ class Compiler:
             return [func.lower(Issue.summary)]
         if kind == "votes":
             return [self._vote_count()]
+        if kind == "workratio":
+            return [_work_ratio()]
         if kind == "rank":  # ranked issues by rank, then the unranked oldest first (tessera.agile.ranking)
             return [select(_RANKS.c.rank).where(_RANKS.c.organization_id == self.org,
                                                 _RANKS.c.issue_id == Issue.id).scalar_subquery(), Issue.created_at]

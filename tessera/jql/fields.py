@@ -86,6 +86,13 @@ def _system() -> dict[str, FieldDef]:
         (("remainingestimate", "timeestimate"), FieldDef("remainingEstimate", "duration", ORDERED_OPS,
                                                          column="remaining_estimate")),
         (("timespent",), FieldDef("timeSpent", "duration", ORDERED_OPS, column="time_spent")),
+        # Time spent as a percentage of the original estimate; empty without an estimate.
+        (("workratio",), FieldDef("workRatio", "workratio", ORDERED_OPS)),
+        (("worklogauthor",), FieldDef("worklogAuthor", "worklogauthor", ID_OPS - EMPTY, sortable=False)),
+        (("worklogdate",), FieldDef("worklogDate", "worklogdate", ORDERED_OPS - EMPTY, sortable=False)),
+        (("worklogcomment",), FieldDef("worklogComment", "worklogcomment", TEXT, sortable=False)),
+        (("voter", "voters"), FieldDef("voter", "voter", ID_OPS - EMPTY, sortable=False)),
+        (("attachments", "attachment"), FieldDef("attachments", "attachments", EMPTY, sortable=False)),
         (("issuelinktype",), FieldDef("issueLinkType", "linktype", ID_OPS, sortable=False)),
         (("filter", "request", "savedfilter", "searchrequest"), FieldDef("filter", "filter", EQ | IN,
                                                                          sortable=False)),

@@ -38,8 +38,8 @@ def no_such_value(ref: ast.FieldRef, literal: ast.Literal) -> InvalidInput:
 def function_kind(field: FieldDef) -> str | None:
     """Which kind of function values the field accepts."""
     kind = field.custom_type if field.kind == "custom" else field.kind
-    return {"user": "user", "watcher": "user", "datetime": "date", "date": "date", "sprint": "sprint",
-            "key": "issue"}.get(kind or "")
+    return {"user": "user", "watcher": "user", "voter": "user", "worklogauthor": "user", "datetime": "date",
+            "date": "date", "worklogdate": "date", "sprint": "sprint", "key": "issue"}.get(kind or "")
 
 
 def _by_name_or_id(entries, text: str) -> list[int]:  # type: ignore[no-untyped-def]
@@ -63,15 +63,16 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
     found: list[object]
     if kind == "custom":
         return await _custom_values(scope, field, ref, literal)
-    if kind in ("datetime", "date"):
+    if kind in ("datetime", "date", "worklogdate"):
         return [parse_when(ref, literal, scope.now)]
-    if kind in ("labels", "summary", "description", "comment", "text"):
+    if kind in ("labels", "summary", "description", "comment", "text", "worklogcomment"):
         return [text]
-    if kind == "votes":
+    if kind in ("votes", "workratio"):
         try:
             return [parse_number(text)]
         except DateValueError:
-            raise positioned(f"The value '{text[:60]}' for field 'votes' is not a number.", literal.pos) from None
+            raise positioned(f"The value '{text[:60]}' for field '{field.name}' is not a number.",
+                             literal.pos) from None
     if kind == "duration":
         try:
             return [parse_estimate(text, field=field.name, bare_unit="m")]
@@ -97,7 +98,7 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         if text.strip().lower() == "unresolved":
             return [UNRESOLVED]
         found = list(_by_name_or_id(catalog.resolutions, text))
-    elif kind in ("user", "watcher"):
+    elif kind in ("user", "watcher", "voter", "worklogauthor"):
         found = list(await lookups.user_ids(scope, text))
     elif kind == "component":
         found = list(await lookups.part_ids(scope, Component, text))

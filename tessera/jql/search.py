@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import false, func, select, union
+from sqlalchemy import BigInteger, any_, bindparam, false, func, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.explain import estimated_rows
@@ -54,10 +55,15 @@ class SearchBackend(Protocol):
 # the default 4 MB of work_mem those spill or go lossy (a recheck of every heap row). And a
 # tracker's working set lives in memory (or on SSD): at the default random_page_cost of 4 the
 # planner scans a million index entries to join a few thousand ids instead of probing for them.
-_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"))
+# Searches differ too much in selectivity for one cached generic plan per statement (which
+# PostgreSQL adopts after five executions of a prepared statement): each is planned for its values.
+_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"),
+                             ("plan_cache_mode", "force_custom_plan"))
 # Up to this many matches, the page is sorted from the full set of matches (see search());
 # below both databases' limit on bound parameters.
 _FEW_MATCHES = 20_000
+# An estimate this far below it makes the one pass likely to end within it (planners err).
+_LIKELY_FEW = 12_000
 # Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
 _KNOWN_HITS = 2_000
 
@@ -72,6 +78,14 @@ async def searchable_projects_condition(session: AsyncSession, actor: Actor):  #
     if len(searchable) == len(rows):
         return None
     return Issue.project_id.in_(searchable) if searchable else false()
+
+
+def _one_of(ids: list[int], dialect: str):  # type: ignore[no-untyped-def]
+    """issues.id among `ids`: one array parameter on PostgreSQL (thousands of bound parameters
+    cost more to render than the query takes to run)."""
+    if dialect == "postgresql":
+        return Issue.id == any_(bindparam("matched_ids", ids, type_=ARRAY(BigInteger)))
+    return Issue.id.in_(ids)
 
 
 def _text_clauses(node: Node | None) -> set[str]:
@@ -121,18 +135,18 @@ class SqlSearchBackend:
             conditions.append(where)
         if count_only or max_results == 0:
             return await self._count(session, actor, plan, conditions, dialect, reader), []
-        # Up to _FEW_MATCHES (as PostgreSQL's planner estimates, or always on SQLite), every
+        # Up to _FEW_MATCHES (when PostgreSQL's planner expects few, or always on SQLite), every
         # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
         # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
         # at one end of the issues). Past it, the total is counted and the page walks the order.
         # Either way the page's ids are found first and only then joined to their rows: an id
         # query can often be answered from an index alone (the search indexes end with id).
         matched: list[int] | None = None
-        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _FEW_MATCHES:
+        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
             matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
         if matched is not None and len(matched) <= _FEW_MATCHES:
             total = len(matched)
-            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, Issue.id.in_(matched))
+            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, _one_of(matched, dialect))
         else:
             total = await self._count(session, actor, plan, conditions, dialect, reader)
             ids = select(Issue.id).where(*conditions)
