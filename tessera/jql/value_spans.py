@@ -20,15 +20,16 @@ _FIELD_LIST = ", ".join(f"'{field}'" for field in SPAN_FIELDS)
 _COLUMNS = "organization_id, issue_id, field_id, value, started_at, ended_at, set_by"
 
 
-def _spans_select(items_where: str, items: str = "change_items ci") -> str:
+def _spans_select(items_where: str, items: str = "change_items ci", *, in_trigger: bool = True) -> str:
     """SELECT of the spans recorded by the change items that `items_where` picks (whole
-    (issue, field) histories only), for INSERT INTO issue_value_spans. Items of an issue being
-    deleted (a cascade in progress) record nothing."""
+    (issue, field) histories only), for INSERT INTO issue_value_spans. In a trigger, items of an
+    issue being deleted (a cascade in progress) record nothing; a rebuild reads settled rows."""
+    live_issue = " AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)" if in_trigger else ""
     return f"""
     SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.to_value, ci.created_at,
            LEAD(ci.created_at) OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id),
            ci.author_id
-      FROM {items} WHERE {items_where} AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)
+      FROM {items} WHERE {items_where}{live_issue}
     UNION ALL
     SELECT first.organization_id, first.issue_id, first.field_id, first.from_value, i.created_at,
            first.created_at, NULL
@@ -161,7 +162,7 @@ def rebuild_sql(*, one_organization: bool = False, id_range: bool = False) -> st
         where += " AND ci.organization_id = :organization_id"
     if id_range:
         where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
-    return f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where)}"
+    return f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, in_trigger=False)}"
 
 
 async def rebuild_organization(connection: AsyncConnection, organization_id: int) -> None:
