@@ -37,8 +37,10 @@ class Empty:
 
 @dataclass(frozen=True)
 class FunctionCall:
+    """`args` are text, or calls of functions that give one value (currentUser(), now()...)."""
+
     name: str
-    args: tuple[str, ...]
+    args: tuple[str | FunctionCall, ...]
     pos: Position
 
 

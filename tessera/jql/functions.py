@@ -7,7 +7,7 @@ values (ids, datetimes) or an IssueSet that compile.py turns into a subquery."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tessera.errors import InvalidInput
 from tessera.jql import ast, lookups
@@ -143,4 +143,20 @@ def function_spec(call: ast.FunctionCall) -> FunctionSpec:
 
 async def call_function(scope: Scope, call: ast.FunctionCall) -> tuple[FunctionSpec, Resolved]:
     spec = function_spec(call)
+    if any(isinstance(arg, ast.FunctionCall) for arg in call.args):
+        call = replace(call, args=tuple([await _argument_text(scope, arg) for arg in call.args]))
     return spec, await spec.resolve(scope, call)
+
+
+async def _argument_text(scope: Scope, arg: str | ast.FunctionCall) -> str:
+    """A function call given as an argument, as the text of its one value: currentUser() is the
+    caller's email, now() and the start/end functions are a minute ("2026-01-31 14:00")."""
+    if isinstance(arg, str):
+        return arg
+    spec = function_spec(arg)
+    if arg.name.lower() == "currentuser":
+        return scope.actor.email
+    if spec.yields == "date" and all(isinstance(inner, str) for inner in arg.args):
+        moment = (await spec.resolve(scope, arg))[0]
+        return moment.strftime("%Y-%m-%d %H:%M")  # type: ignore[union-attr]
+    raise function_error(arg, f"Function '{spec.name}' cannot be used as an argument of another function.")

@@ -83,11 +83,14 @@ class _ToAst(Transformer):
         return ast.Empty(pos=_pos(children[0]))
 
     def argument(self, meta, children):  # type: ignore[no-untyped-def]
+        if isinstance(children[0], ast.FunctionCall):  # updatedBy(currentUser(), startOfWeek())
+            return children[0]
         return _text(children[0])[0]
 
     def function(self, meta, children):  # type: ignore[no-untyped-def]
         name = children[0]
-        args = tuple(c for c in children[1:] if isinstance(c, str) and not isinstance(c, Token))
+        args = tuple(c for c in children[1:]
+                     if isinstance(c, ast.FunctionCall) or (isinstance(c, str) and not isinstance(c, Token)))
         return ast.FunctionCall(name=str(name), args=args, pos=_pos(name))
 
     def operand(self, meta, children):  # type: ignore[no-untyped-def]

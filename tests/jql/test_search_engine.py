@@ -96,6 +96,19 @@ def test_functions(client: TestClient, world: World) -> None:
     assert found(world, client, "created >= startOfWeek(-1w) AND created <= endOfDay()") == {"crash"}
 
 
+def test_functions_as_arguments(client: TestClient, world: World) -> None:
+    """currentUser() and the date functions stand for their one value inside another function."""
+    member = world.member.headers
+    assert found(world, client, "issue in updatedBy(currentUser())", headers=member) == {"migration"}
+    assert found(world, client, "issue in updatedBy(currentUser(), startOfYear(-20), now())",
+                 headers=member) == {"migration"}
+    assert found(world, client, "issue in updatedBy(currentUser(), endOfDay())", headers=member) == set()
+    assert found(world, client, "issue in updatedBy(currentUser())") == \
+        found(world, client, f"issue in updatedBy('{world.org.admin_email}')") != set()
+    error = world.error(client, "issue in updatedBy(openSprints())")
+    assert "openSprints" in error["message"] and "argument" in error["message"]
+
+
 def test_members_of_a_group(client: TestClient, world: World) -> None:
     assert world.error(client, 'assignee in membersOf("nobody-here")')["message"] == (
         "Function 'membersOf' can not generate a list of usernames for group 'nobody-here'; the group does not "
