@@ -126,11 +126,15 @@ def test_set_limits(migrated: str, cli_org: dict, api: TestClient) -> None:
     assert {"searches_per_hour", "max_users", "storage_mb"} <= set(limits)
     [row] = fetch_rows(migrated, "SELECT requests_per_minute FROM organizations WHERE key = :key", {"key": key})
     assert row["requests_per_minute"] == 5
+    # The CLI is another process: the server trusts its cached token lookup (limits included)
+    # for up to auth_cache_seconds before it reads the new limits.
+    time.sleep(Settings().auth_cache_seconds + 0.2)
     statuses = [api.get("/v2/myself", headers=bearer(cli_org["api_token"])).status_code for _ in range(12)]
     assert 429 in statuses and statuses.count(200) <= 10, statuses
     restored = tessera("set-limits", key, "--requests-per-minute", "100000", database_url=migrated)
     assert restored.returncode == 0, restored.stderr
     assert "requests_per_minute: 100000" in restored.stdout
+    time.sleep(Settings().auth_cache_seconds + 0.2)  # later tests use this organization
     assert_clean_failure(tessera("set-limits", key, "--requests-per-minute", "0", database_url=migrated))
 
 
