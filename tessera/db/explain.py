@@ -5,6 +5,7 @@ parameters are bound and typed exactly as they would be for running it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +28,6 @@ def _explain_postgresql(element: _Explain, compiler: Any, **kw: Any) -> str:
 async def estimated_rows(session: AsyncSession, statement: Select[Any]) -> float:
     """Rows PostgreSQL expects `statement` to return (planning only: nothing runs)."""
     plan = (await session.execute(_Explain(statement))).scalar_one()
-    if isinstance(plan, str):
-        import json
-
+    if isinstance(plan, str):  # asyncpg hands json back as text
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from sqlalchemy import ARRAY, BigInteger, DateTime, Text, bindparam, text
 
-RECORD_CHANGE = text("""
-WITH new_group AS (
-    INSERT INTO change_groups (organization_id, issue_id, author_id, created_at)
-    VALUES (:org, :issue, :author, :at)
-    RETURNING id
-), new_items AS (
+# The change items of the group `new_group`, from parallel arrays; shared with transition_sql.
+NEW_ITEMS_CTE = """new_items AS (
     INSERT INTO change_items (organization_id, group_id, issue_id, field, field_id, field_type, from_value,
                               from_string, to_value, to_string, author_id, created_at)
     SELECT :org, new_group.id, :issue, item.field, item.field_id, item.field_type, item.from_value,
            item.from_string, item.to_value, item.to_string, :author, :at
     FROM new_group, unnest(:fields, :field_ids, :field_types, :from_values, :from_strings, :to_values, :to_strings)
          AS item(field, field_id, field_type, from_value, from_string, to_value, to_string)
-), new_events AS (
+)"""
+
+RECORD_CHANGE = text(f"""
+WITH new_group AS (
+    INSERT INTO change_groups (organization_id, issue_id, author_id, created_at)
+    VALUES (:org, :issue, :author, :at)
+    RETURNING id
+), {NEW_ITEMS_CTE}, new_events AS (
     INSERT INTO outbox_events (organization_id, event_type, aggregate_type, aggregate_id, actor_id, payload,
                                created_at, attempts)
     SELECT :org, event.event_type, 'issue', :issue, :author, CAST(event.payload AS jsonb), :at, 0
