@@ -36,11 +36,12 @@ class Issue(IdMixin, TenantMixin, Base):
         Index("ix_issues_org_created", "organization_id", "created_at", "id"),
         Index("ix_issues_org_parent", "organization_id", "parent_id"),
         Index("ix_issues_org_workflow_status", "organization_id", "workflow_id", "status_id"),
-        # JQL search (migrations 0004 and 0012). Trailing columns let counts, semi-joins with
-        # id sets and the id-only page query run as index-only scans on PostgreSQL.
+        # JQL search (migrations 0004, 0012 and 0013). Trailing columns let counts, semi-joins
+        # with id sets and the id-only page query run as index-only scans on PostgreSQL; project_id
+        # is there for the project filter most queries (and every restricted user's) carry.
         Index("ix_issues_org_project_updated", "organization_id", "project_id", "updated_at"),
         Index("ix_issues_org_assignee_updated", "organization_id", "assignee_id", "updated_at"),
-        Index("ix_issues_org_priority", "organization_id", "priority_id", "id"),
+        Index("ix_issues_org_priority", "organization_id", "priority_id", "project_id", "id"),
         Index("ix_issues_org_due", "organization_id", "due_date", "status_id", "id"),
         Index("ix_issues_org_resolved", "organization_id", "resolved_at", "resolution_id", "id"),
         Index("ix_issues_org_resolution", "organization_id", "resolution_id", "project_id", "id"),

@@ -282,6 +282,9 @@ async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, cat
     changes = [FieldChange("status", "status", str(old.id), old.name, str(new.id), new.name)]
     if new.category != "done" and parent.resolution_id is not None:
         row.update(resolution_id=None, resolved_at=None)
+        resolution = catalog.resolution(parent.resolution_id)
+        changes.append(FieldChange("resolution", "resolution", str(parent.resolution_id),
+                                   resolution.name if resolution else None, None, None))
     await session.execute(update(Issue).where(Issue.id == parent.id).values(
         **row, updated_at=at, version=Issue.version + 1).execution_options(synchronize_session=False))
     await record_changes(session, issue=parent, author_id=actor.user_id, changes=changes, at=at)

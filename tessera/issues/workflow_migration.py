@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import String, and_, cast, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
@@ -16,7 +16,7 @@ from tessera.errors import InvalidInput
 from tessera.events.outbox import emit
 from tessera.issues.catalog import OrgCatalog, load_catalog
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
-from tessera.projects.models import Project
+from tessera.projects.models import Project, Resolution
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import do_bump_catalog_version
@@ -91,14 +91,34 @@ async def do_move_issues(session: AsyncSession, *, actor: Actor, catalog: OrgCat
                    literal(new.name), literal(actor.user_id), literal(at, ChangeItem.created_at.type))
             .join(Issue, fresh).where(*selected)))
         values["status_id"] = new.id
+        resolution: Resolution | None = None
         if old.category == "done" and new.category != "done":
             values.update(resolution_id=None, resolved_at=None)
         elif new.category == "done" and old.category != "done":
-            done = next((r for r in catalog.resolutions if r.name == "Done"), catalog.resolutions[0])
-            values.update(resolution_id=done.id, resolved_at=at)
+            resolution = next((r for r in catalog.resolutions if r.name == "Done"), catalog.resolutions[0])
+            values.update(resolution_id=resolution.id, resolved_at=at)
+        if "resolution_id" in values:  # the resolution's change goes into the same history group
+            await _record_resolution_changes(session, selected, fresh, resolution, actor.user_id, at)
     await session.execute(update(Issue).where(*selected).values(**values).execution_options(
         synchronize_session=False))
     return count
+
+
+async def _record_resolution_changes(session: AsyncSession, selected: list[Any], fresh: Any,
+                                     resolution: Resolution | None, author_id: int, at: datetime) -> None:
+    """History items for the issues among `selected` whose resolution becomes `resolution`
+    (None: cleared), read before the issues are updated."""
+    before = select(Resolution.name).where(Resolution.id == Issue.resolution_id).scalar_subquery()
+    changing = Issue.resolution_id.is_distinct_from(resolution.id if resolution else None)
+    await session.execute(insert(ChangeItem).from_select(
+        ["organization_id", "group_id", "issue_id", "field", "field_id", "field_type", "from_value",
+         "from_string", "to_value", "to_string", "author_id", "created_at"],
+        select(ChangeGroup.organization_id, ChangeGroup.id, ChangeGroup.issue_id, literal("resolution"),
+               literal("resolution"), literal("jira"), cast(Issue.resolution_id, String), before,
+               literal(str(resolution.id) if resolution else None, String),
+               literal(resolution.name if resolution else None, String), literal(author_id),
+               literal(at, ChangeItem.created_at.type))
+        .join(Issue, fresh).where(*selected, changing)))
 
 
 async def _status_counts(session: AsyncSession, organization_id: int, where: list[Any]) -> dict[int, int]:

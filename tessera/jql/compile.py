@@ -28,6 +28,7 @@ from tessera.issues.models import (
 )
 from tessera.jql.compile_history import history_condition
 from tessera.jql.compile_text import CommentReader, plain_text_match, text_match
+from tessera.jql.id_sets import in_id_set
 from tessera.jql.plan import (
     AllOf,
     AnyOf,
@@ -182,7 +183,7 @@ class Compiler:
         base = [model.organization_id == self.org, *extra]
         if condition is None:
             return exists().where(*base, model.issue_id == Issue.id)
-        return Issue.id.in_(select(model.issue_id).where(*base, condition))
+        return in_id_set(select(model.issue_id).where(*base, condition))
 
     def _exists_for(self, term: Term) -> Callable[[Condition | None], Condition]:
         kind, org = term.field.kind, self.org

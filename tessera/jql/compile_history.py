@@ -10,9 +10,9 @@ fixVersion is multi-valued (one item per version added or removed): it WAS v whe
 or any item added or removed v inside the window (an approximation of "held at some moment").
 
 Status, priority, resolution, assignee and reporter are answered from issue_value_spans (one
-row per value held, with its interval), so WAS is a range of one index whatever the window:
-a span of v that overlaps the window, or with BY one that those users started inside it; an
-issue whose field never changed has no spans and has held its current value since creation.
+row per value held, with its interval, from each issue's creation on), so WAS is a range of one
+index whatever the window: a span of v that overlaps the window, or with BY one that those
+users started inside it; without a window, each issue's first span of v.
 Set-valued conditions are `issues.id IN (uncorrelated subquery)`: a semi-join when they stand
 alone, one hashed set under OR and NOT, never a probe per issue."""
 
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, case, exists, false, not_, or_, select
+from sqlalchemy import and_, case, exists, false, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue, IssueVersion
+from tessera.jql.id_sets import in_id_set
 from tessera.jql.models import IssueValueSpan
 from tessera.jql.plan import Term
 from tessera.jql.value_spans import SPAN_FIELDS
@@ -102,22 +103,15 @@ def _was_from_spans(term: Term, organization_id: int) -> Condition:
                   _matches(span.value, values, term.empty)]
     if authors is not None:  # changes to v by those users, inside the window
         conditions += [span.set_by.in_(authors), *_within(span.started_at, start, start_inclusive, end, end_inclusive)]
+    elif start is None and end is None:  # ever held v: each issue's first span of v is enough
+        conditions.append(span.first_held.is_(true()))
     else:  # v held at some moment of the window: a change at `start` itself ends the old value then
         if end is not None:
             conditions.append(span.started_at <= end if end_inclusive else span.started_at < end)
         if start is not None:
             conditions.append(or_(span.ended_at.is_(None), span.ended_at > start))
-    held = Issue.id.in_(select(span.issue_id).where(*conditions))
-    if authors is None:
-        # The current value, held since creation, counts for issues whose field never changed
-        # (and, without an end, for every issue: it is held now). An OR rather than a union: the
-        # planner cannot size a union's distinct ids and would probe issues once per span.
-        current = _current_matches(term, organization_id)
-        if end is not None:
-            never_changed = not_(exists().where(span.organization_id == organization_id, span.issue_id == Issue.id,
-                                                span.field_id == term.field.history_id))
-            current = and_(current, *_within(Issue.created_at, None, True, end, end_inclusive), never_changed)
-        held = or_(current, held)
+    one_per_issue = authors is None and start is None and end is None and len(values) + term.empty == 1
+    held = in_id_set(select(span.issue_id).where(*conditions), distinct=one_per_issue)
     return not_(held) if term.op == "was_not" else held
 
 
@@ -135,7 +129,7 @@ def history_condition(term: Term, *, organization_id: int) -> Condition:
             if predicate.kind in ("from", "to"):
                 column = item.from_value if predicate.kind == "from" else item.to_value
                 conditions.append(_matches(column, [str(v) for v in predicate.values], predicate.empty))
-        return Issue.id.in_(select(item.issue_id).where(*conditions))
+        return in_id_set(select(item.issue_id).where(*conditions))
     values = [str(v) for v in term.values]
     set_inside = exists().where(*base, *window, *by, _matches(item.to_value, values, term.empty))
     if term.field.kind == "fixversion":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tessera.db.base import (
@@ -61,14 +61,15 @@ class IssueValueSpan(IdMixin, TenantMixin, Base):
     """One value a field held on an issue, from `started_at` until `ended_at` (NULL: still held),
     and who set it (NULL for the value the issue was created with): the change history of the
     fields WAS can ask about, shaped so that `status WAS "In Progress" DURING (a, b)` is one
-    index range instead of a replay of every issue's history. Written by a trigger on
-    change_items (tessera.jql.value_spans), so every writer of history keeps it in step; an issue
-    whose field never changed has no spans (its current value is its whole history)."""
+    index range instead of a replay of every issue's history. Every issue has spans for every
+    such field from its creation on. Written by triggers on issues and change_items
+    (tessera.jql.value_spans), so every writer of history keeps it in step. `first_held`: the
+    issue's first span with this value, so "ever held v" is counted without a DISTINCT."""
 
     __tablename__ = "issue_value_spans"
     __table_args__ = (
         Index("ix_issue_value_spans_org_field_value", "organization_id", "field_id", "value", "issue_id",
-              postgresql_include=["started_at", "ended_at", "set_by"]),
+              postgresql_include=["started_at", "ended_at", "set_by", "first_held"]),
         Index("ix_issue_value_spans_org_issue_field", "organization_id", "issue_id", "field_id"),
     )
 
@@ -78,3 +79,4 @@ class IssueValueSpan(IdMixin, TenantMixin, Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     set_by: Mapped[int | None] = mapped_column(IdType)
+    first_held: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())

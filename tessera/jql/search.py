@@ -11,8 +11,11 @@ are; only the backend passed to search_issues changes."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import reduce
+from itertools import combinations
 from typing import Protocol
 
 from sqlalchemy import BigInteger, any_, bindparam, false, func, select, union
@@ -24,6 +27,7 @@ from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
 from tessera.jql.compile import compile_alternatives, compile_to_sql
 from tessera.jql.compile_text import CommentReader, commented_issue_ids
+from tessera.jql.id_sets import as_id_set
 from tessera.jql.lookups import Scope
 from tessera.jql.parser import parse
 from tessera.jql.plan import AllOf, AnyOf, Negation, Node, Plan, Term
@@ -66,6 +70,8 @@ _FEW_MATCHES = 20_000
 _LIKELY_FEW = 12_000
 # Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
 _KNOWN_HITS = 2_000
+# Alternatives of a top-level OR up to which it is counted by inclusion–exclusion (2^n − 1 counts).
+_INCLUSION_EXCLUSION_MAX = 3
 
 
 async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
@@ -159,9 +165,18 @@ class SqlSearchBackend:
     @staticmethod
     async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
                      reader: CommentReader) -> int:
-        """Exact. A top-level OR is counted on PostgreSQL as the union of its alternatives' ids:
-        one bitmap over several indexes would visit every matching heap page, each alternative
-        alone is often an index-only scan."""
+        """Exact, in the cheapest of three shapes the planner cannot find by itself:
+        - a query that is one id set (WAS, CHANGED, a label…) over every project counts the set
+          alone: its rows belong to the organization's issues, so the issues need not be read;
+        - a top-level OR of two or three alternatives counts by inclusion–exclusion on
+          PostgreSQL (|A ∪ B| = |A| + |B| − |A ∩ B|): each count is an index range or an index
+          intersection, where one bitmap over several indexes would visit every matching heap
+          page and a union would hash every matching id; more alternatives count as a union;
+        - anything else is counted as it stands."""
+        organization_only = len(conditions) == 2  # the organization's filter and the query's
+        id_set = as_id_set(conditions[-1]) if organization_only else None
+        if id_set is not None:
+            return await session.scalar(id_set.count_query()) or 0
         alternatives = None
         if dialect == "postgresql":
             alternatives = compile_alternatives(plan, organization_id=actor.organization_id, dialect=dialect,
@@ -169,6 +184,13 @@ class SqlSearchBackend:
         if not alternatives:
             return await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
         base = conditions[:-1]  # the organization and project filters, without the whole OR
+        if len(alternatives) <= _INCLUSION_EXCLUSION_MAX:
+            signed = []
+            for size in range(1, len(alternatives) + 1):
+                for chosen in combinations(alternatives, size):
+                    count = select(func.count()).select_from(Issue).where(*base, *chosen).scalar_subquery()
+                    signed.append(count if size % 2 else -count)
+            return await session.scalar(select(reduce(operator.add, signed))) or 0
         ids = union(*[select(Issue.id).where(*base, alternative) for alternative in alternatives]).subquery()
         return await session.scalar(select(func.count()).select_from(ids)) or 0
 

@@ -1,13 +1,19 @@
 """Keeping issue_value_spans (tessera.jql.models.IssueValueSpan) in step with change_items.
 
-The spans of an issue's field are a function of its change items and its creation time: the
-value it was created with (the first item's from_value) from creation to the first change,
-then each item's to_value until the next. Triggers recompute them for the (issue, field) a
-change item is inserted, updated or deleted for, and for every field when an issue's creation
-time is rewritten, in the writer's own transaction: every path that records or rewrites
-history (edits, transitions, bulk status migration, imports that backdate) keeps the spans
-true without knowing about them. Bulk loads that write with triggers off call
-`rebuild_organization` after the load."""
+The spans of an issue's field are a function of its change items, its creation time and, for
+a field that never changed, its current value: the value it was created with (the first
+item's from_value, or the current value when there is no item) from creation to the first
+change, then each item's to_value until the next. Every issue has spans for every field from
+the moment it is created, so `status WAS "In Progress"` is one set of span rows, with no "or
+its current value" beside it. Triggers write the initial spans when issues are inserted and
+recompute the (issue, field) a change item is inserted, updated or deleted for, and every
+field when an issue's creation time is rewritten, in the writer's own transaction: every path
+that records or rewrites history (edits, transitions, bulk status migration, imports that
+backdate) keeps the spans true without knowing about them. Bulk loads that write with triggers
+off call `rebuild_organization` (or `add_for_new_issues`) after the load.
+
+`first_held` marks an issue's first span of each value, so the issues that ever held a value
+are counted without a DISTINCT."""
 
 from __future__ import annotations
 
@@ -16,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Single-valued system fields with an issues column; WAS on other fields reads change_items.
 SPAN_FIELDS = ("status", "priority", "resolution", "assignee", "reporter")
+_COLUMN_OF = {"status": "status_id", "priority": "priority_id", "resolution": "resolution_id",
+              "assignee": "assignee_id", "reporter": "reporter_id"}
 _FIELD_LIST = ", ".join(f"'{field}'" for field in SPAN_FIELDS)
-_COLUMNS = "organization_id, issue_id, field_id, value, started_at, ended_at, set_by"
+_ALL_FIELDS = " UNION ALL ".join(f"SELECT '{field}' AS field_id" for field in SPAN_FIELDS)
+_COLUMNS = "organization_id, issue_id, field_id, value, started_at, ended_at, set_by, first_held"
 
 
 def _spans_select(items_where: str, items: str = "change_items ci", *, in_trigger: bool = True) -> str:
@@ -26,9 +35,13 @@ def _spans_select(items_where: str, items: str = "change_items ci", *, in_trigge
     issue being deleted (a cascade in progress) record nothing; a rebuild reads settled rows."""
     live_issue = " AND EXISTS (SELECT 1 FROM issues i WHERE i.id = ci.issue_id)" if in_trigger else ""
     return f"""
-    SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.to_value, ci.created_at,
-           LEAD(ci.created_at) OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id),
-           ci.author_id
+    SELECT organization_id, issue_id, field_id, value, started_at, ended_at, set_by,
+           ROW_NUMBER() OVER (PARTITION BY issue_id, field_id, value ORDER BY started_at, ended_at) = 1
+      FROM (
+    SELECT ci.organization_id, ci.issue_id, ci.field_id, ci.to_value AS value, ci.created_at AS started_at,
+           LEAD(ci.created_at) OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id)
+             AS ended_at,
+           ci.author_id AS set_by
       FROM {items} WHERE {items_where}{live_issue}
     UNION ALL
     SELECT first.organization_id, first.issue_id, first.field_id, first.from_value, i.created_at,
@@ -37,7 +50,20 @@ def _spans_select(items_where: str, items: str = "change_items ci", *, in_trigge
                    ROW_NUMBER() OVER (PARTITION BY ci.issue_id, ci.field_id ORDER BY ci.created_at, ci.id) AS n
               FROM {items} WHERE {items_where}) first
       JOIN issues i ON i.id = first.issue_id
-     WHERE first.n = 1"""
+     WHERE first.n = 1) spans"""
+
+
+def _unchanged_select(issues_where: str, fields: str = _ALL_FIELDS, items: str = "change_items ci",
+                      issues: str = "issues i") -> str:
+    """SELECT of the one span of each field (`fields`: a SELECT of field_id) of the issues that
+    `issues_where` picks that has no change item: the value the issue holds now, since creation."""
+    current = " ".join(f"WHEN '{field}' THEN CAST(i.{column} AS TEXT)" for field, column in _COLUMN_OF.items())
+    return f"""
+    SELECT i.organization_id, i.id, f.field_id, CASE f.field_id {current} END, i.created_at, NULL, NULL, TRUE
+      FROM {issues} CROSS JOIN ({fields}) f
+     WHERE {issues_where}
+       AND NOT EXISTS (SELECT 1 FROM {items} WHERE ci.organization_id = i.organization_id
+                       AND ci.issue_id = i.id AND ci.field_id = f.field_id)"""
 
 
 # Without statistics SQLite reads an issue's items through the (organization, field, created)
@@ -52,7 +78,9 @@ def _recompute(row: str, field: str, items: str = "change_items ci") -> list[str
              f"AND ci.field_id = {field}")
     return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id "
             f"AND issue_id = {row}.issue_id AND field_id = {field}",
-            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}",
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) "
+            f"{_unchanged_select(f'i.id = {row}.issue_id', f'SELECT {field} AS field_id', items)}"]
 
 
 def _recompute_issue(row: str, items: str = "change_items ci") -> list[str]:
@@ -60,32 +88,32 @@ def _recompute_issue(row: str, items: str = "change_items ci") -> list[str]:
     where = (f"ci.organization_id = {row}.organization_id AND ci.issue_id = {row}.id "
              f"AND ci.field_id IN ({_FIELD_LIST})")
     return [f"DELETE FROM issue_value_spans WHERE organization_id = {row}.organization_id AND issue_id = {row}.id",
-            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}"]
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, items)}",
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_unchanged_select(f'i.id = {row}.id', items=items)}"]
 
 
 def _plpgsql(statements: list[str]) -> str:
     return "\n".join(f"{statement};" for statement in statements)
 
 
-# PostgreSQL appends the common case (a change newer than the field's open span: every edit and
-# transition) by closing the open span and opening the next, and recomputes otherwise.
+# PostgreSQL appends the common case (a change newer than the field's open span, from the value
+# that span holds: every edit and transition) by closing the open span and opening the next,
+# and recomputes otherwise (out of order, or a first change from another value than the one the
+# issue was created with, as an importer may write).
 _POSTGRES_APPEND = f"""
       IF TG_OP = 'INSERT' AND NEW.field_id IN ({_FIELD_LIST}) THEN
         UPDATE issue_value_spans SET ended_at = NEW.created_at
          WHERE organization_id = NEW.organization_id AND issue_id = NEW.issue_id AND field_id = NEW.field_id
-           AND ended_at IS NULL AND started_at <= NEW.created_at;
+           AND ended_at IS NULL AND started_at <= NEW.created_at AND value IS NOT DISTINCT FROM NEW.from_value;
         IF NOT FOUND THEN
-          IF EXISTS (SELECT 1 FROM issue_value_spans WHERE organization_id = NEW.organization_id
-                     AND issue_id = NEW.issue_id AND field_id = NEW.field_id) THEN
-            {_plpgsql(_recompute("NEW", "NEW.field_id"))}
-            RETURN NULL;
-          END IF;
-          INSERT INTO issue_value_spans ({_COLUMNS})
-          SELECT NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.from_value, i.created_at, NEW.created_at, NULL
-            FROM issues i WHERE i.id = NEW.issue_id;
+          {_plpgsql(_recompute("NEW", "NEW.field_id"))}
+          RETURN NULL;
         END IF;
         INSERT INTO issue_value_spans ({_COLUMNS})
-        VALUES (NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.to_value, NEW.created_at, NULL, NEW.author_id);
+        VALUES (NEW.organization_id, NEW.issue_id, NEW.field_id, NEW.to_value, NEW.created_at, NULL, NEW.author_id,
+                NOT EXISTS (SELECT 1 FROM issue_value_spans WHERE organization_id = NEW.organization_id
+                            AND issue_id = NEW.issue_id AND field_id = NEW.field_id
+                            AND value IS NOT DISTINCT FROM NEW.to_value));
         RETURN NULL;
       END IF;"""
 
@@ -118,16 +146,30 @@ POSTGRES_TRIGGERS = (
     FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION issue_value_spans_follow_issue()
     """,
+    # Once per statement, over all the issues it inserted (a bulk import is one INSERT).
+    f"""
+    CREATE OR REPLACE FUNCTION issue_value_spans_for_new_issues() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO issue_value_spans ({_COLUMNS}) {_unchanged_select("TRUE", issues="new_issues i")};
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER issues_initial_value_spans AFTER INSERT ON issues REFERENCING NEW TABLE AS new_issues
+    FOR EACH STATEMENT EXECUTE FUNCTION issue_value_spans_for_new_issues()
+    """,
 )
-POSTGRES_DROP = ("DROP TRIGGER IF EXISTS issues_value_spans ON issues",
+POSTGRES_DROP = ("DROP TRIGGER IF EXISTS issues_initial_value_spans ON issues",
+                 "DROP TRIGGER IF EXISTS issues_value_spans ON issues",
                  "DROP TRIGGER IF EXISTS change_items_value_spans ON change_items",
                  "DROP FUNCTION IF EXISTS issue_value_spans_follow_issue()",
-                 "DROP FUNCTION IF EXISTS issue_value_spans_follow_items()")
+                 "DROP FUNCTION IF EXISTS issue_value_spans_follow_items()",
+                 "DROP FUNCTION IF EXISTS issue_value_spans_for_new_issues()")
 
 
-def _sqlite_trigger(name: str, event: str, when: str, statements: list[str]) -> str:
+def _sqlite_trigger(name: str, event: str, when: str | None, statements: list[str]) -> str:
     body = "\n".join(f"  {statement};" for statement in statements)
-    return f"CREATE TRIGGER {name} {event} WHEN {when}\nBEGIN\n{body}\nEND"
+    return f"CREATE TRIGGER {name} {event}{f' WHEN {when}' if when else ''}\nBEGIN\n{body}\nEND"
 
 
 SQLITE_TRIGGERS = (
@@ -140,10 +182,13 @@ SQLITE_TRIGGERS = (
                     f"OLD.field_id IN ({_FIELD_LIST})", _recompute("OLD", "OLD.field_id", _SQLITE_ITEMS)),
     _sqlite_trigger("issues_value_spans", "AFTER UPDATE OF created_at ON issues",
                     "OLD.created_at IS NOT NEW.created_at", _recompute_issue("NEW", _SQLITE_ITEMS)),
+    _sqlite_trigger("issues_initial_value_spans", "AFTER INSERT ON issues", None,
+                    [f"INSERT INTO issue_value_spans ({_COLUMNS}) "
+                     f"{_unchanged_select('i.id = NEW.id', items=_SQLITE_ITEMS)}"]),
 )
 SQLITE_DROP = tuple(f"DROP TRIGGER IF EXISTS {name}" for name in (
     "change_items_value_spans_insert", "change_items_value_spans_update", "change_items_value_spans_delete",
-    "issues_value_spans"))
+    "issues_value_spans", "issues_initial_value_spans"))
 
 
 def trigger_statements(dialect: str) -> tuple[str, ...]:
@@ -154,25 +199,31 @@ def drop_statements(dialect: str) -> tuple[str, ...]:
     return POSTGRES_DROP if dialect == "postgresql" else SQLITE_DROP
 
 
-def rebuild_sql(*, one_organization: bool = False, id_range: bool = False) -> str:
-    """INSERT of every span in change_items; with `one_organization`, bound to :organization_id;
-    with `id_range`, also to the issues with ids from :first_id to :last_id."""
-    where = f"ci.field_id IN ({_FIELD_LIST})"
+def rebuild_statements(*, one_organization: bool = False, id_range: bool = False) -> tuple[str, str]:
+    """INSERTs of every span: those the change items record and those of fields that never
+    changed. With `one_organization`, bound to :organization_id; with `id_range`, also to the
+    issues with ids from :first_id to :last_id."""
+    items_where, issues_where = f"ci.field_id IN ({_FIELD_LIST})", "TRUE"
     if one_organization or id_range:
-        where += " AND ci.organization_id = :organization_id"
+        items_where += " AND ci.organization_id = :organization_id"
+        issues_where = "i.organization_id = :organization_id"
     if id_range:
-        where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
-    return f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(where, in_trigger=False)}"
+        items_where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
+        issues_where += " AND i.id BETWEEN :first_id AND :last_id"
+    return (f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(items_where, in_trigger=False)}",
+            f"INSERT INTO issue_value_spans ({_COLUMNS}) {_unchanged_select(issues_where)}")
 
 
 async def rebuild_organization(connection: AsyncConnection, organization_id: int) -> None:
     """Recompute one organization's spans (after a bulk load that wrote history with triggers off)."""
-    await connection.execute(text("DELETE FROM issue_value_spans WHERE organization_id = :organization_id"),
-                             {"organization_id": organization_id})
-    await connection.execute(text(rebuild_sql(one_organization=True)), {"organization_id": organization_id})
+    bound = {"organization_id": organization_id}
+    await connection.execute(text("DELETE FROM issue_value_spans WHERE organization_id = :organization_id"), bound)
+    for statement in rebuild_statements(one_organization=True):
+        await connection.execute(text(statement), bound)
 
 
 async def add_for_new_issues(connection: AsyncConnection, organization_id: int, first_id: int, last_id: int) -> None:
     """The spans of issues (ids first_id..last_id, all of them new) written with triggers off."""
-    await connection.execute(text(rebuild_sql(id_range=True)),
-                             {"organization_id": organization_id, "first_id": first_id, "last_id": last_id})
+    bound = {"organization_id": organization_id, "first_id": first_id, "last_id": last_id}
+    for statement in rebuild_statements(id_range=True):
+        await connection.execute(text(statement), bound)

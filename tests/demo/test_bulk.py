@@ -92,12 +92,12 @@ async def test_bulk_load_derives_the_spans_that_the_history_triggers_would(datab
     batch on SQLite) and derives spans in one pass: they equal a rebuild from change_items, and
     the triggers are back for everyone else."""
     from tessera.jql.models import IssueValueSpan
-    from tessera.jql.value_spans import rebuild_organization
+    from tessera.jql.value_spans import SPAN_FIELDS, rebuild_organization
 
     key = unique_key("SPAN")
     await bulk_load(database, org_key=key, issues=300, seed=3)
     columns = (IssueValueSpan.issue_id, IssueValueSpan.field_id, IssueValueSpan.value, IssueValueSpan.started_at,
-               IssueValueSpan.ended_at, IssueValueSpan.set_by)
+               IssueValueSpan.ended_at, IssueValueSpan.set_by, IssueValueSpan.first_held)
     async with database.unit_of_work() as session:
         org = (await get_organization_by_key(session, key)).id  # type: ignore[union-attr]
         loaded = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
@@ -106,9 +106,15 @@ async def test_bulk_load_derives_the_spans_that_the_history_triggers_would(datab
         rebuilt = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
                          key=repr)
     assert loaded and loaded == rebuilt
-    assert await span_triggers(database) == (2 if database.dialect == "postgresql" else 4)
+    assert await span_triggers(database) == (3 if database.dialect == "postgresql" else 5)
     status_items = await count_rows_where(database, org)
     assert sum(1 for span in loaded if span[1] == "status" and span[5] is not None) == status_items
+    # Every issue has spans for every field from its creation on, one first span per value held.
+    assert {(span[0], span[1]) for span in loaded} == {(issue, field) for issue in {span[0] for span in loaded}
+                                                       for field in SPAN_FIELDS}
+    assert len({span[0] for span in loaded}) == 300
+    firsts = [(span[0], span[1], span[2]) for span in loaded if span[6]]
+    assert len(firsts) == len(set(firsts)) == len({(span[0], span[1], span[2]) for span in loaded})
 
 
 async def count_rows_where(database: Database, org: int) -> int:

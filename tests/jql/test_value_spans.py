@@ -22,7 +22,7 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
 from tessera.jql.models import IssueValueSpan
-from tessera.jql.value_spans import rebuild_organization
+from tessera.jql.value_spans import SPAN_FIELDS, rebuild_organization
 from tests.support import OrgHandle, make_user
 
 CREATED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -72,17 +72,14 @@ def _initial(setup: Setup) -> dict[str, int | None]:
 
 
 def _spans(initial: dict[str, int | None], changes: list[Change]) -> set[tuple]:
-    """(field, value, start minute, end minute or None, set_by) as the history says."""
+    """(field, value, start minute, end minute or None, set_by, first_held) as the history says;
+    a field that never changed holds its initial value from creation on."""
     spans: set[tuple] = set()
     for field in FIELD_COLUMNS:
-        mine = [c for c in changes if c.field == field]
-        if not mine:
-            continue
-        value, start, set_by = initial[field], 0, None
-        for change in mine:
-            spans.add((field, value, start, change.minute, set_by))
-            value, start, set_by = change.to_value, change.minute, change.author
-        spans.add((field, value, start, None, set_by))
+        seen: set[int | None] = set()
+        for value, start, end, set_by in _held(initial, changes, field):
+            spans.add((field, value, start, end, set_by, value not in seen))
+            seen.add(value)
     return spans
 
 
@@ -144,7 +141,8 @@ async def _write_history(database_url: str, setup: Setup, issue_id: int, changes
         await database.dispose()
 
 
-async def _read_spans(database_url: str, issue_id: int, *, rebuild_org: int | None = None) -> set[tuple]:
+async def _read_spans(database_url: str, issue_id: int, *, rebuild_org: int | None = None,
+                      fields: tuple[str, ...] = tuple(FIELD_COLUMNS)) -> set[tuple]:
     database = Database(Settings(database_url=database_url))
     try:
         async with database.unit_of_work() as session:
@@ -152,15 +150,16 @@ async def _read_spans(database_url: str, issue_id: int, *, rebuild_org: int | No
                 await rebuild_organization(await session.connection(), rebuild_org)
             rows = (await session.execute(select(
                 IssueValueSpan.field_id, IssueValueSpan.value, IssueValueSpan.started_at, IssueValueSpan.ended_at,
-                IssueValueSpan.set_by).where(IssueValueSpan.issue_id == issue_id))).all()
+                IssueValueSpan.set_by, IssueValueSpan.first_held).where(
+                IssueValueSpan.issue_id == issue_id, IssueValueSpan.field_id.in_(fields)))).all()
     finally:
         await database.dispose()
 
     def minute(moment: datetime | None) -> int | None:
         return None if moment is None else int((moment - CREATED).total_seconds() // 60)
 
-    return {(field, None if value is None else int(value), minute(start), minute(end), set_by)
-            for field, value, start, end, set_by in rows}
+    return {(field, None if value is None else int(value), minute(start), minute(end), set_by, bool(first))
+            for field, value, start, end, set_by, first in rows}
 
 
 def _histories(setup: Setup):  # type: ignore[no-untyped-def]
@@ -232,8 +231,8 @@ def test_spans_follow_history_and_was_agrees_with_a_replay(client: TestClient, d
         assert (response.json()["total"] == 1) == expected_match, (jql, changes)
 
 
-def test_deleting_an_issue_or_its_history_leaves_no_spans(client: TestClient, database_url: str,
-                                                          setup: Setup) -> None:
+def test_deleting_history_leaves_the_current_value_and_deleting_the_issue_leaves_no_spans(
+        client: TestClient, database_url: str, setup: Setup) -> None:
     member = sorted(setup.users)[-1]
     changes = [Change(5, "status", max(setup.statuses), member), Change(9, "assignee", member, member)]
     issue = client.post("/v2/issues", json={"project_id": setup.project_id, "issue_type": "Task",
@@ -251,9 +250,28 @@ def test_deleting_an_issue_or_its_history_leaves_no_spans(client: TestClient, da
             await database.dispose()
 
     asyncio.run(drop_status_history())
-    assert {span[0] for span in asyncio.run(_read_spans(database_url, issue["id"]))} == {"assignee"}
+    # Without its history the status has held its current value since creation.
+    assert asyncio.run(_read_spans(database_url, issue["id"])) == _spans(
+        {"status": max(setup.statuses), "assignee": None}, [changes[1]])
     assert client.delete(f"/v2/issues/{issue['id']}", headers=setup.org.headers).status_code == 204
-    assert asyncio.run(_read_spans(database_url, issue["id"])) == set()
+    assert asyncio.run(_read_spans(database_url, issue["id"], fields=SPAN_FIELDS)) == set()
+
+
+def test_a_new_issue_has_a_span_for_every_field_from_creation(client: TestClient, database_url: str,
+                                                              setup: Setup) -> None:
+    member = sorted(setup.users)[-1]
+    issue = client.post("/v2/issues", json={"project_id": setup.project_id, "issue_type": "Task", "summary": "new",
+                                            "assignee_id": member}, headers=setup.org.headers).json()
+    spans = asyncio.run(_read_spans(database_url, issue["id"], fields=SPAN_FIELDS))
+    assert {span[0] for span in spans} == set(SPAN_FIELDS)
+    assert all(end is None and set_by is None and first for _, _, _, end, set_by, first in spans)
+    held = {field: value for field, value, *_ in spans}
+    assert held["status"] == int(issue["status"]["id"]) and held["assignee"] == member
+    assert held["resolution"] is None and held["priority"] == int(issue["priority"]["id"])
+    found = client.post("/v2/search", json={"jql": f'key = {issue["key"]} AND assignee WAS "{setup.users[member]}" '
+                                                   f'AND status WAS "{issue["status"]["name"]}" AND resolution WAS EMPTY'},
+                        headers=setup.org.headers).json()
+    assert found["total"] == 1
 
 
 def test_transitions_through_the_api_record_spans(client: TestClient, database_url: str, setup: Setup) -> None:
@@ -265,7 +283,7 @@ def test_transitions_through_the_api_record_spans(client: TestClient, database_u
     response = client.post(f"/v2/issues/{issue['id']}/transitions/{target['id']}", json={}, headers=headers)
     assert response.status_code == 200, response.text
     spans = asyncio.run(_read_spans(database_url, issue["id"]))
-    values = {(field, value, end is None, set_by) for field, value, _, end, set_by in spans if field == "status"}
+    values = {(field, value, end is None, set_by) for field, value, _, end, set_by, _ in spans if field == "status"}
     assert values == {("status", int(issue["status"]["id"]), False, None),
                       ("status", int(target["to"]["id"]), True, setup.org.admin_user_id)}
     name = target["to"]["name"]

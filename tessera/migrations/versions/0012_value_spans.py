@@ -1,7 +1,7 @@
 """issue_value_spans for JQL WAS at scale; covering search indexes
 
-The spans are filled from the change history here and kept by triggers on change_items from
-then on (tessera.jql.value_spans). The search indexes gain trailing columns (ids, the column a
+The table is created here; migration 0013 fills it and installs the triggers that keep it
+(tessera.jql.value_spans, whose SQL has since changed shape). The search indexes gain trailing columns (ids, the column a
 typical query filters on next) so counts and id sets are read from the index alone.
 
 Revision ID: 0012
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import tessera.db.base
-from tessera.jql.value_spans import drop_statements, rebuild_sql, trigger_statements
+from tessera.jql.value_spans import drop_statements
 
 revision = "0012"
 down_revision = "0011"
@@ -38,7 +38,6 @@ WHEN = tessera.db.base.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
-    dialect = op.get_bind().dialect.name
     op.create_table(
         "issue_value_spans",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -55,14 +54,11 @@ def upgrade() -> None:
                                 name=op.f("fk_issue_value_spans_issue_id_issues")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issue_value_spans")),
     )
-    op.execute(rebuild_sql(one_organization=False))
     op.create_index("ix_issue_value_spans_org_field_value", "issue_value_spans",
                     ["organization_id", "field_id", "value", "issue_id"],
                     postgresql_include=["started_at", "ended_at", "set_by"])
     op.create_index("ix_issue_value_spans_org_issue_field", "issue_value_spans",
                     ["organization_id", "issue_id", "field_id"])
-    for statement in trigger_statements(dialect):
-        op.execute(statement)
     for name, table, columns, added in WIDENED:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns + added)
