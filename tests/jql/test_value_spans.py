@@ -322,3 +322,26 @@ def test_history_written_out_of_order_still_gives_true_spans(client: TestClient,
     expected = _spans(_initial(setup), [late[0], between, late[1], early])
     assert asyncio.run(_read_spans(database_url, issue["id"])) == expected
     assert asyncio.run(_read_spans(database_url, issue["id"], rebuild_org=setup.org.organization_id)) == expected
+
+
+@pytest.mark.parametrize("jql", [
+    'project = SPAN AND status WAS "{first}"', 'status WAS "{first}"', 'status WAS IN ("{first}", "{last}")',
+    'status WAS NOT "{first}"', "assignee WAS EMPTY", 'status WAS "{last}" BEFORE "2026-03-01 10:00"',
+    "status CHANGED", 'status WAS "{first}" OR assignee WAS EMPTY', "labels = nothing-here OR status CHANGED",
+])
+def test_counting_alone_agrees_with_listing(client: TestClient, database_url: str, setup: Setup, jql: str) -> None:
+    """max_results 0 counts without listing (a lone id set counted alone, an OR by
+    inclusion–exclusion): the same total as the listing, which collects the matching ids."""
+    statuses, users = sorted(setup.statuses), sorted(setup.users)
+    for changes in ([Change(30, "status", statuses[-1], users[0])], [],
+                    [Change(10, "assignee", users[1], users[1]), Change(20, "status", statuses[1], users[1]),
+                     Change(40, "status", statuses[0], users[0])]):
+        issue = client.post("/v2/issues", json={"project_id": setup.project_id, "issue_type": "Task",
+                                                "summary": "counted"}, headers=setup.org.headers).json()
+        asyncio.run(_write_history(database_url, setup, issue["id"], changes))
+    text = jql.format(first=setup.statuses[statuses[0]], last=setup.statuses[statuses[-1]])
+    listed = client.post("/v2/search", json={"jql": text, "max_results": 1000, "fields": ["key"]},
+                         headers=setup.org.headers).json()
+    counted = client.post("/v2/search", json={"jql": text, "max_results": 0}, headers=setup.org.headers).json()
+    assert counted["total"] == listed["total"] == len(listed["issues"]), text
+    assert listed["total"] > 0 or text.startswith("status WAS NOT"), text

@@ -515,12 +515,18 @@ def test_publishing_a_draft_that_removes_statuses_maps_issues_in_bulk(client: Te
         last = histories(client, org, issue)
         assert len(last) == 2
         assert [(i["field"], i["from_string"], i["to_string"]) for i in last[-1]["items"]] == [
-            ("status", "Doing", "Finished")]
+            ("status", "Doing", "Finished"), ("resolution", None, "Done")]
     for issue in closed:
         now = get(client, org, issue)
         assert (now["status"]["name"], now["version"], now["resolution"], now["resolved"]) == ("Open", 3, None, None)
         assert [(i["field"], i["from_string"], i["to_string"]) for i in histories(client, org, issue)[-1]["items"]
-                ] == [("status", "Closed", "Open")]
+                ] == [("status", "Closed", "Open"), ("resolution", "Done", None)]
+    # The history says what the issues held: WAS sees the resolutions the move set and cleared.
+    for jql, expected in ((f'resolution WAS Done AND key = {doing[0]["key"]}', 1),
+                          (f'resolution WAS EMPTY AND key = {doing[0]["key"]}', 1),
+                          (f'resolution WAS Done AND key = {closed[0]["key"]}', 1),
+                          (f'resolution WAS Done AND key = {open_issue["key"]}', 0)):
+        assert ok(client.post("/v2/search", json={"jql": jql}, headers=org.headers))["total"] == expected, jql
     untouched = get(client, org, open_issue)
     assert (untouched["status"]["name"], untouched["version"]) == ("Open", 1)
     assert histories(client, org, open_issue) == []
