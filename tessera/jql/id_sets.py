@@ -25,9 +25,11 @@ class IdSet:
     ids: Select  # type: ignore[type-arg]
     distinct: bool
 
+    def distinct_ids(self) -> Select:  # type: ignore[type-arg]
+        return self.ids if self.distinct else self.ids.distinct()
+
     def count_query(self) -> Select:  # type: ignore[type-arg]
-        rows = self.ids if self.distinct else self.ids.distinct()
-        return select(func.count()).select_from(rows.subquery())
+        return select(func.count()).select_from(self.distinct_ids().subquery())
 
 
 def in_id_set(ids: Select, *, distinct: bool = False) -> ColumnElement[bool]:  # type: ignore[type-arg]

@@ -69,7 +69,7 @@ class IssueValueSpan(IdMixin, TenantMixin, Base):
     __tablename__ = "issue_value_spans"
     __table_args__ = (
         Index("ix_issue_value_spans_org_field_value", "organization_id", "field_id", "value", "issue_id",
-              postgresql_include=["started_at", "ended_at", "set_by", "first_held"]),
+              "first_held", postgresql_include=["started_at", "ended_at", "set_by"]),
         Index("ix_issue_value_spans_org_issue_field", "organization_id", "issue_id", "field_id"),
     )
 

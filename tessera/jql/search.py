@@ -141,16 +141,25 @@ class SqlSearchBackend:
             conditions.append(where)
         if count_only or max_results == 0:
             return await self._count(session, actor, plan, conditions, dialect, reader), []
-        # Up to _FEW_MATCHES (when PostgreSQL's planner expects few, or always on SQLite), every
-        # match's id in one pass gives the exact total, and the page is sorted from those ids alone: walking an index in the sort order and testing each issue
+        # Up to _FEW_MATCHES, every match's id in one pass gives the exact total, and the page is
+        # sorted from those ids alone: walking an index in the sort order and testing each issue
         # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
         # at one end of the issues). Past it, the total is counted and the page walks the order.
-        # Either way the page's ids are found first and only then joined to their rows: an id
-        # query can often be answered from an index alone (the search indexes end with id).
+        # The ids are collected always on SQLite (which cannot estimate), and on PostgreSQL when
+        # its planner expects few or when they stream from an index in one pass (a lone id set
+        # without repeats). A lone id set (see _count) gives them without reading the issues, its
+        # repeats dropped here (a DISTINCT would make SQLite read the set in id order, i.e. all
+        # of a field's history for `CHANGED AFTER`). Either way the page's ids are found first
+        # and only then joined to their rows: an id query can often be answered from an index
+        # alone (the search indexes end with id).
+        id_set = as_id_set(where) if len(conditions) == 2 else None
         matched: list[int] | None = None
-        if dialect != "postgresql" or await estimated_rows(session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
-            matched = list((await session.scalars(select(Issue.id).where(*conditions).limit(_FEW_MATCHES + 1))).all())
-        if matched is not None and len(matched) <= _FEW_MATCHES:
+        if dialect != "postgresql" or (id_set is not None and id_set.distinct) or await estimated_rows(
+                session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
+            collect = id_set.ids if id_set is not None else select(Issue.id).where(*conditions)
+            rows = (await session.scalars(collect.limit(_FEW_MATCHES + 1))).all()
+            matched = list(dict.fromkeys(rows)) if len(rows) <= _FEW_MATCHES else None
+        if matched is not None:
             total = len(matched)
             ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, _one_of(matched, dialect))
         else:

@@ -45,8 +45,8 @@ def upgrade() -> None:
     op.execute(f"DELETE FROM {SPANS}")
     for statement in rebuild_statements():
         op.execute(statement)
-    op.create_index(BY_VALUE, SPANS, ["organization_id", "field_id", "value", "issue_id"],
-                    postgresql_include=["started_at", "ended_at", "set_by", "first_held"])
+    op.create_index(BY_VALUE, SPANS, ["organization_id", "field_id", "value", "issue_id", "first_held"],
+                    postgresql_include=["started_at", "ended_at", "set_by"])
     op.create_index(BY_ISSUE, SPANS, ["organization_id", "issue_id", "field_id"])
     for statement in trigger_statements(dialect):
         op.execute(statement)
