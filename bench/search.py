@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -195,19 +196,32 @@ async def measure(url: str, backend: str, runs: int, warmup: int, explain: int) 
         await database.dispose()
 
 
+_SEARCHED_TABLES = ("FROM issues", "issue_value_spans", "change_items", "comments", "issue_labels",
+                    "issue_versions")
+_LONG_ARRAY = re.compile(r"'\{([0-9,]{120,})\}'")
+
+
+def _shorten(match: re.Match) -> str:  # type: ignore[type-arg]
+    """An array of thousands of matched ids, as its first few and how many."""
+    ids = match.group(1).split(",")
+    return f"'{{{','.join(ids[:8])},… {len(ids):,} ids}}'"
+
+
 async def explain_statements(database, statements: list[tuple[str, object]]) -> list[str]:  # type: ignore[no-untyped-def]
     """Each captured statement under EXPLAIN (ANALYZE, BUFFERS), with the parameters it ran with."""
     from tessera.jql.search import _POSTGRES_SEARCH_SETTINGS
 
     plans = []
     for statement, parameters in statements:
+        if not any(table in statement for table in _SEARCHED_TABLES):
+            continue  # the catalog and permission look-ups: a few rows each
         async with database.unit_of_work(write=False) as session:
             connection = await session.connection()
             for name, value in _POSTGRES_SEARCH_SETTINGS:  # as the search's own transaction has them
                 await connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
             try:
                 rows = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-                plan = "\n".join(row[0] for row in rows)
+                plan = _LONG_ARRAY.sub(_shorten, "\n".join(row[0] for row in rows))
             except Exception as error:  # noqa: BLE001 - a plan we cannot get is reported, not fatal
                 plan = f"(EXPLAIN failed: {type(error).__name__}: {str(error)[:300]})"
         plans.append(f"{statement}\n\n{plan}")

@@ -99,8 +99,8 @@ class Compiler:
                 condition = text_match(field.kind, text, organization_id=self.org, dialect=self.dialect,
                                        reader=self.reader)
             return condition if op == "match" else not_(condition)
-        if field.kind == "votes":
-            return self._column(term, self._vote_count(), False)
+        if field.kind in ("votes", "watchers"):
+            return self._column(term, self._how_many(field.kind), False)
         if field.kind == "workratio":
             return self._column(term, _work_ratio(), False)
         if field.column is not None and field.kind not in ("summary", "description"):
@@ -131,10 +131,12 @@ class Compiler:
             return and_(column.isnot(None), column.notin_(values)) if values else column.isnot(None)
         return and_(column.isnot(None), getattr(column, _COMPARE[op])(values[0]))
 
-    def _vote_count(self):  # type: ignore[no-untyped-def]
-        """Never NULL, so `votes` comparisons stay two-valued; the primary key serves the count."""
-        return select(func.count()).select_from(IssueVote).where(
-            IssueVote.organization_id == self.org, IssueVote.issue_id == Issue.id).scalar_subquery()
+    def _how_many(self, kind: str):  # type: ignore[no-untyped-def]
+        """Votes or watchers of the issue: never NULL, so comparisons stay two-valued; the
+        primary key serves the count."""
+        model = IssueVote if kind == "votes" else IssueWatcher
+        return select(func.count()).select_from(model).where(
+            model.organization_id == self.org, model.issue_id == Issue.id).scalar_subquery()
 
     # -- issue keys and issue functions ------------------------------------------------------
 
@@ -319,8 +321,8 @@ class Compiler:
                 User.id == getattr(Issue, field.column or "assignee_id")).scalar_subquery()]
         if kind == "summary":
             return [func.lower(Issue.summary)]
-        if kind == "votes":
-            return [self._vote_count()]
+        if kind in ("votes", "watchers"):
+            return [self._how_many(kind)]
         if kind == "workratio":
             return [_work_ratio()]
         if kind == "rank":  # ranked issues by rank, then the unranked oldest first (tessera.agile.ranking)

@@ -78,7 +78,9 @@ def _system() -> dict[str, FieldDef]:
                                                   default_desc=True)),
         (("due", "duedate"), FieldDef("due", "date", ORDERED_OPS, column="due_date")),
         (("key", "issuekey", "id", "issue"), FieldDef("key", "key", ORDERED_OPS - EMPTY)),
-        (("watcher", "watchers"), FieldDef("watcher", "watcher", ID_OPS, sortable=False)),
+        (("watcher",), FieldDef("watcher", "watcher", ID_OPS, sortable=False)),
+        # How many watch or voted for an issue (Jira's numbers; `watcher` and `voter` are the people).
+        (("watchers",), FieldDef("watchers", "watchers", ORDERED_OPS - EMPTY, default_desc=True)),
         (("votes",), FieldDef("votes", "votes", ORDERED_OPS - EMPTY, default_desc=True)),
         # Time tracking, in seconds on the issue; values are durations ("2h", "1d 4h"; a bare number is minutes).
         (("originalestimate", "timeoriginalestimate"), FieldDef("originalEstimate", "duration", ORDERED_OPS,

@@ -65,6 +65,16 @@ def test_watcher_field(client: TestClient, world: Votes) -> None:
     assert world.found(client, f"NOT watcher = {member.user_id}") == {"b", "d"}
 
 
+def test_watchers_counts_them(client: TestClient, world: Votes) -> None:
+    assert world.found(client, "watchers = 2") == {"a"}
+    assert world.found(client, "watchers >= 1") == {"a", "c", "d"}
+    assert world.found(client, "watchers = 0") == {"b"}
+    assert world.found(client, "watchers in (0, 2)") == {"a", "b"}
+    assert world.names(client, "order by watchers desc, key asc") == ["a", "c", "d", "b"]
+    bad = client.post("/v2/search", json={"jql": f'watchers = "{world.member.email}"'}, headers=world.org.headers)
+    assert bad.status_code == 400 and "is not a number" in bad.json()["error"]["message"]
+
+
 def test_votes_field_and_order(client: TestClient, world: Votes) -> None:
     assert world.found(client, "votes > 0") == {"a", "b"}
     assert world.found(client, "votes = 2") == {"b"}
