@@ -31,12 +31,14 @@ from tessera.demo.rows import (
     ITEM_COLUMNS,
     LABEL_COLUMNS,
     RANK_COLUMNS,
+    SPAN_COLUMNS,
     VALUE_COLUMNS,
     VERSION_COLUMNS,
     Batch,
     LoadCatalog,
     LoadProject,
     RowFactory,
+    span_rows,
 )
 from tessera.demo.workspace import (
     ProjectSpec,
@@ -56,6 +58,7 @@ from tessera.issues.models import (
     IssueVersion,
 )
 from tessera.jql import value_spans
+from tessera.jql.models import IssueValueSpan
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.catalog import list_issue_types, list_priorities, list_resolutions
 from tessera.projects.custom_fields import find_definition, list_field_definitions
@@ -142,13 +145,15 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
             await writer.before_issue_batch(session)
             issue_ids = await writer.allocate_ids(session, "issues", len(draft.projects))
             group_ids = await writer.allocate_ids(session, "change_groups", draft.group_count)
-            await writer.write(session, factory.batch(draft, numbers, issue_ids, group_ids))
-            await writer.after_batch(session, catalog.organization_id, issue_ids)
+            batch = factory.batch(draft, numbers, issue_ids, group_ids)
+            batch.spans = span_rows(batch)  # the history goes in with the span triggers off
+            await writer.write(session, batch)
+            await writer.after_batch(session)
         done += len(draft.projects)
         elapsed = time.perf_counter() - started
         report(f"{done:,}/{issues:,} issues in {elapsed:.1f}s ({done / elapsed:,.0f}/s)")
     async with database.unit_of_work() as session:
-        await writer.finish(session, catalog.organization_id)
+        await writer.finish(session)
     seconds = time.perf_counter() - started
     return LoadResult(organization_key=key, issues=issues, seconds=round(seconds, 2),
                       rate=round(issues / seconds, 1))
@@ -269,7 +274,8 @@ TABLES = ((Issue.__table__, ISSUE_COLUMNS, "issues"), (IssueLabel.__table__, LAB
           (IssueComponent.__table__, COMPONENT_COLUMNS, "components"),
           (IssueVersion.__table__, VERSION_COLUMNS, "versions"),
           (CustomFieldValue.__table__, VALUE_COLUMNS, "values"), (ChangeGroup.__table__, GROUP_COLUMNS, "groups"),
-          (ChangeItem.__table__, ITEM_COLUMNS, "items"), (IssueRank.__table__, RANK_COLUMNS, "ranks"))
+          (ChangeItem.__table__, ITEM_COLUMNS, "items"), (IssueRank.__table__, RANK_COLUMNS, "ranks"),
+          (IssueValueSpan.__table__, SPAN_COLUMNS, "spans"))
 
 
 def table_writer(database: Database, progress: Callable[[str], None] | None = None) -> _Writer:
@@ -297,16 +303,18 @@ class _Writer(ABC):
     async def before_issue_batch(self, session: AsyncSession) -> None:
         """In a batch of new issues' transaction, before its rows are written."""
 
-    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+    async def after_batch(self, session: AsyncSession) -> None:
         """In a batch of new issues' transaction, once its rows are written."""
 
-    async def finish(self, session: AsyncSession, organization_id: int | None = None) -> None:
-        """After the last batch; `organization_id` when the batches wrote issues' history."""
+    async def finish(self, session: AsyncSession) -> None:
+        """After the last batch."""
+
+    spans_by_triggers = False  # whether the database's triggers write the WAS spans during this batch
 
     async def write(self, session: AsyncSession, batch: Batch) -> None:
         for table, columns, attribute, extra in self.tables:
             rows = getattr(batch, attribute)
-            if rows:
+            if rows and not (attribute == "spans" and self.spans_by_triggers):
                 await self.write_rows(session, table, columns, [row + extra for row in rows] if extra else rows)
 
     @abstractmethod
@@ -333,16 +341,15 @@ class _PostgresWriter(_Writer):
         try:
             async with session.begin_nested():
                 await session.execute(text("SET LOCAL session_replication_role = replica"))
+            self.spans_by_triggers = False
         except DBAPIError:
+            self.spans_by_triggers = True  # so the batch's own span rows would be duplicates
             if not self.warned:
                 self.warned = True
                 self.report("foreign-key checks stay on (the role may not set session_replication_role): "
                             "expect a slower load")
 
-    async def finish(self, session: AsyncSession, organization_id: int | None = None) -> None:
-        if organization_id is not None:
-            # The history went in with triggers off (see prepare): derive the WAS spans in one pass.
-            await value_spans.rebuild_organization(await session.connection(), organization_id)
+    async def finish(self, session: AsyncSession) -> None:
         # Fresh planner statistics now, rather than whenever autovacuum notices a million new rows.
         await session.execute(text(f"ANALYZE {', '.join(table for table, *_ in self.tables)}"))
 
@@ -375,18 +382,17 @@ class _SqliteWriter(_Writer):
         await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
 
     async def before_issue_batch(self, session: AsyncSession) -> None:
-        """The history triggers go for the batch and come back before it commits (SQLite's DDL
-        is transactional, and the batch holds the only write lock): no other writer ever sees
-        them missing, and the batch's WAS spans are derived in one pass in `after_batch`."""
+        """The span triggers go for the batch (its rows carry their spans) and come back before
+        it commits (SQLite's DDL is transactional, and the batch holds the only write lock): no
+        other writer ever sees them missing."""
         connection = await session.connection()
         for statement in value_spans.drop_statements("sqlite"):
             await connection.exec_driver_sql(statement)
 
-    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
+    async def after_batch(self, session: AsyncSession) -> None:
         connection = await session.connection()
         for statement in value_spans.trigger_statements("sqlite"):
             await connection.exec_driver_sql(statement)
-        await value_spans.add_for_new_issues(connection, organization_id, min(issue_ids), max(issue_ids))
 
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]:
         highest = await session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) or 0

@@ -27,6 +27,11 @@ GROUP_COLUMNS = ("id", "organization_id", "issue_id", "author_id", "created_at")
 ITEM_COLUMNS = ("organization_id", "group_id", "issue_id", "field", "field_id", "field_type", "from_value",
                 "from_string", "to_value", "to_string", "author_id", "created_at")
 RANK_COLUMNS = ("organization_id", "issue_id", "rank")
+SPAN_COLUMNS = ("organization_id", "issue_id", "field_id", "value", "started_at", "ended_at", "set_by", "first_held")
+# The issues column of each WAS field (tessera.jql.value_spans.SPAN_FIELDS), by ISSUE_COLUMNS position.
+_SPAN_SOURCES = {"status": ISSUE_COLUMNS.index("status_id"), "priority": ISSUE_COLUMNS.index("priority_id"),
+                 "resolution": ISSUE_COLUMNS.index("resolution_id"), "assignee": ISSUE_COLUMNS.index("assignee_id"),
+                 "reporter": ISSUE_COLUMNS.index("reporter_id")}
 DATETIME_COLUMNS = frozenset({"created_at", "updated_at", "resolved_at"})
 TEXT_POOL_SIZE = 4000
 DAY = 86_400
@@ -68,6 +73,7 @@ class Batch:
     groups: list[tuple] = field(default_factory=list)
     items: list[tuple] = field(default_factory=list)
     ranks: list[tuple] = field(default_factory=list)
+    spans: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -216,3 +222,32 @@ class RowFactory:
                                    float((1, 2, 3, 5, 8, 13)[number % 6])))
         self.issued += count
         return out
+
+
+def span_rows(batch: Batch) -> list[tuple]:
+    """issue_value_spans rows (SPAN_COLUMNS) for the batch's issues, from the rows themselves:
+    what the database's triggers (tessera.jql.value_spans) derive from the same history, which
+    a bulk load writes with them off. Items are in time order per issue, as the factory makes
+    them. tests/demo/test_bulk.py checks the two agree."""
+    history: dict[tuple[int, str], list[tuple]] = {}
+    for _org, _group, issue_id, _field, field_id, _type, from_value, _, to_value, _, author, when in batch.items:
+        if field_id in _SPAN_SOURCES:
+            history.setdefault((issue_id, field_id), []).append((when, from_value, to_value, author))
+    spans: list[tuple] = []
+    created_at = ISSUE_COLUMNS.index("created_at")
+    for row in batch.issues:
+        issue_id, org, created = row[0], row[1], row[created_at]
+        for field_id, column in _SPAN_SOURCES.items():
+            changes = history.get((issue_id, field_id))
+            if not changes:
+                current = None if row[column] is None else str(row[column])
+                spans.append((org, issue_id, field_id, current, created, None, None, True))
+                continue
+            held: set[str | None] = set()
+            value, start, set_by = changes[0][1], created, None
+            for when, _, to_value, author in changes:
+                spans.append((org, issue_id, field_id, value, start, when, set_by, value not in held))
+                held.add(value)
+                value, start, set_by = to_value, when, author
+            spans.append((org, issue_id, field_id, value, start, None, set_by, value not in held))
+    return spans

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from sqlalchemy import select
+import uuid
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import make_url, select, text
+
+from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.demo.bulk import LOAD_PROJECTS, LoadResult, bulk_load
 from tessera.issues.models import (
@@ -87,10 +91,10 @@ async def test_loading_again_continues_the_numbering(database: Database) -> None
     assert await count_rows(database, User, organization.id) == 51
 
 
-async def test_bulk_load_derives_the_spans_that_the_history_triggers_would(database: Database) -> None:
+async def test_bulk_load_writes_the_spans_that_the_history_triggers_would(database: Database) -> None:
     """The loader writes history with the span triggers off (COPY as superuser; dropped for the
-    batch on SQLite) and derives spans in one pass: they equal a rebuild from change_items, and
-    the triggers are back for everyone else."""
+    batch on SQLite) and the spans of its rows computed alongside: they equal a rebuild from
+    change_items and the issues, and the triggers are back for everyone else."""
     from tessera.jql.models import IssueValueSpan
     from tessera.jql.value_spans import SPAN_FIELDS, rebuild_organization
 
@@ -122,3 +126,41 @@ async def count_rows_where(database: Database, org: int) -> int:
         return len((await session.execute(select(ChangeItem.id).where(
             ChangeItem.organization_id == org, ChangeItem.field_id == "status"))).all())
 
+
+
+async def test_a_role_that_keeps_triggers_on_still_gets_each_span_once(database: Database, settings: Settings) -> None:
+    """Without the right to turn triggers off (not a superuser), the database's triggers write
+    the spans as the rows go in, and the loader does not write them again."""
+    if database.dialect != "postgresql":
+        pytest.skip("session_replication_role is PostgreSQL's")
+    from tessera.jql.models import IssueValueSpan
+    from tessera.jql.value_spans import rebuild_organization
+
+    role = f"loader_{uuid.uuid4().hex[:8]}"
+    url = make_url(settings.database_url)
+    async with database.unit_of_work() as session:
+        for statement in (f'CREATE ROLE "{role}" LOGIN NOSUPERUSER',
+                          f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"',
+                          f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"'):
+            await session.execute(text(statement))
+    loader = Database(Settings(database_url=url.set(username=role).render_as_string(hide_password=False)))
+    try:
+        messages: list[str] = []
+        key = unique_key("ROLE")
+        await bulk_load(loader, org_key=key, issues=200, seed=5, progress=messages.append)
+        assert any("foreign-key checks stay on" in message for message in messages)
+        columns = (IssueValueSpan.issue_id, IssueValueSpan.field_id, IssueValueSpan.value,
+                   IssueValueSpan.started_at, IssueValueSpan.ended_at, IssueValueSpan.set_by, IssueValueSpan.first_held)
+        async with database.unit_of_work() as session:
+            org = (await get_organization_by_key(session, key)).id  # type: ignore[union-attr]
+            loaded = sorted((await session.execute(select(*columns).where(
+                IssueValueSpan.organization_id == org))).all(), key=repr)
+            await rebuild_organization(await session.connection(), org)
+            rebuilt = sorted((await session.execute(select(*columns).where(
+                IssueValueSpan.organization_id == org))).all(), key=repr)
+        assert len(loaded) >= 200 * 5 and loaded == rebuilt
+    finally:
+        await loader.dispose()
+        async with database.unit_of_work() as session:
+            await session.execute(text(f'DROP OWNED BY "{role}"'))
+            await session.execute(text(f'DROP ROLE "{role}"'))
