@@ -57,14 +57,18 @@ class FilterFavourite(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
-class IssueValueSpan(IdMixin, TenantMixin, Base):
+class IssueValueSpan(TenantMixin, Base):
     """One value a field held on an issue, from `started_at` until `ended_at` (NULL: still held),
     and who set it (NULL for the value the issue was created with): the change history of the
     fields WAS can ask about, shaped so that `status WAS "In Progress" DURING (a, b)` is one
     index range instead of a replay of every issue's history. Every issue has spans for every
     such field from its creation on. Written by triggers on issues and change_items
     (tessera.jql.value_spans), so every writer of history keeps it in step. `first_held`: the
-    issue's first span with this value, so "ever held v" is counted without a DISTINCT."""
+    issue's first span with this value, so "ever held v" is counted without a DISTINCT.
+
+    A span has no identity of its own and the table no primary key: it is only ever found by
+    its issue or its value (the two indexes), and a bulk load writes millions at a time. The
+    mapper's key is for SQLAlchemy alone."""
 
     __tablename__ = "issue_value_spans"
     __table_args__ = (
@@ -72,6 +76,7 @@ class IssueValueSpan(IdMixin, TenantMixin, Base):
               "first_held", postgresql_include=["started_at", "ended_at", "set_by"]),
         Index("ix_issue_value_spans_org_issue_field", "organization_id", "issue_id", "field_id"),
     )
+    __mapper_args__ = {"primary_key": ("organization_id", "issue_id", "field_id", "started_at")}
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
     field_id: Mapped[str] = mapped_column(String(64), nullable=False)
