@@ -146,9 +146,10 @@ async def bulk_load(database: Database, *, org_key: str, issues: int, seed: int 
             issue_ids = await writer.allocate_ids(session, "issues", len(draft.projects))
             group_ids = await writer.allocate_ids(session, "change_groups", draft.group_count)
             batch = factory.batch(draft, numbers, issue_ids, group_ids)
-            batch.spans = span_rows(batch)  # the history goes in with the span triggers off
+            if writer.writes_spans:  # the history goes in with the span triggers off
+                batch.spans = span_rows(batch)
             await writer.write(session, batch)
-            await writer.after_batch(session)
+            await writer.after_batch(session, catalog.organization_id, issue_ids)
         done += len(draft.projects)
         elapsed = time.perf_counter() - started
         report(f"{done:,}/{issues:,} issues in {elapsed:.1f}s ({done / elapsed:,.0f}/s)")
@@ -303,18 +304,20 @@ class _Writer(ABC):
     async def before_issue_batch(self, session: AsyncSession) -> None:
         """In a batch of new issues' transaction, before its rows are written."""
 
-    async def after_batch(self, session: AsyncSession) -> None:
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
         """In a batch of new issues' transaction, once its rows are written."""
 
     async def finish(self, session: AsyncSession) -> None:
         """After the last batch."""
 
-    spans_by_triggers = False  # whether the database's triggers write the WAS spans during this batch
+    # Whether the batch's WAS span rows go in as rows: not when the database's triggers write
+    # them during the batch, nor where the database derives them faster (SQLite, see after_batch).
+    writes_spans = True
 
     async def write(self, session: AsyncSession, batch: Batch) -> None:
         for table, columns, attribute, extra in self.tables:
             rows = getattr(batch, attribute)
-            if rows and not (attribute == "spans" and self.spans_by_triggers):
+            if rows and (attribute != "spans" or self.writes_spans):
                 await self.write_rows(session, table, columns, [row + extra for row in rows] if extra else rows)
 
     @abstractmethod
@@ -341,9 +344,9 @@ class _PostgresWriter(_Writer):
         try:
             async with session.begin_nested():
                 await session.execute(text("SET LOCAL session_replication_role = replica"))
-            self.spans_by_triggers = False
+            self.writes_spans = True
         except DBAPIError:
-            self.spans_by_triggers = True  # so the batch's own span rows would be duplicates
+            self.writes_spans = False  # the triggers write them: the batch's rows would be duplicates
             if not self.warned:
                 self.warned = True
                 self.report("foreign-key checks stay on (the role may not set session_replication_role): "
@@ -381,18 +384,21 @@ class _SqliteWriter(_Writer):
         await connection.exec_driver_sql("PRAGMA cache_size = -200000")
         await connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
 
+    writes_spans = False  # one INSERT … SELECT in SQLite beats executemany of seven rows per issue
+
     async def before_issue_batch(self, session: AsyncSession) -> None:
-        """The span triggers go for the batch (its rows carry their spans) and come back before
-        it commits (SQLite's DDL is transactional, and the batch holds the only write lock): no
-        other writer ever sees them missing."""
+        """The span triggers go for the batch and come back before it commits (SQLite's DDL is
+        transactional, and the batch holds the only write lock): no other writer ever sees them
+        missing, and the batch's spans are derived in one pass in `after_batch`."""
         connection = await session.connection()
         for statement in value_spans.drop_statements("sqlite"):
             await connection.exec_driver_sql(statement)
 
-    async def after_batch(self, session: AsyncSession) -> None:
+    async def after_batch(self, session: AsyncSession, organization_id: int, issue_ids: Sequence[int]) -> None:
         connection = await session.connection()
         for statement in value_spans.trigger_statements("sqlite"):
             await connection.exec_driver_sql(statement)
+        await value_spans.add_for_new_issues(connection, organization_id, min(issue_ids), max(issue_ids))
 
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]:
         highest = await session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) or 0

@@ -10,7 +10,8 @@ recompute the (issue, field) a change item is inserted, updated or deleted for, 
 field when an issue's creation time is rewritten, in the writer's own transaction: every path
 that records or rewrites history (edits, transitions, bulk status migration, imports that
 backdate) keeps the spans true without knowing about them. Bulk loads that write with triggers
-off write the spans of their rows themselves (tessera.demo.rows.span_rows).
+off write the spans of their rows themselves (tessera.demo.rows.span_rows) or call
+`add_for_new_issues`.
 
 `first_held` marks an issue's first span of each value, so the issues that ever held a value
 are counted without a DISTINCT."""
@@ -199,13 +200,17 @@ def drop_statements(dialect: str) -> tuple[str, ...]:
     return POSTGRES_DROP if dialect == "postgresql" else SQLITE_DROP
 
 
-def rebuild_statements(*, one_organization: bool = False) -> tuple[str, str]:
+def rebuild_statements(*, one_organization: bool = False, id_range: bool = False) -> tuple[str, str]:
     """INSERTs of every span: those the change items record and those of fields that never
-    changed; with `one_organization`, of the organization bound to :organization_id."""
+    changed. With `one_organization`, of the organization bound to :organization_id; with
+    `id_range`, also only of its issues with ids from :first_id to :last_id."""
     items_where, issues_where = f"ci.field_id IN ({_FIELD_LIST})", "TRUE"
-    if one_organization:
+    if one_organization or id_range:
         items_where += " AND ci.organization_id = :organization_id"
         issues_where = "i.organization_id = :organization_id"
+    if id_range:
+        items_where += " AND ci.issue_id BETWEEN :first_id AND :last_id"
+        issues_where += " AND i.id BETWEEN :first_id AND :last_id"
     return (f"INSERT INTO issue_value_spans ({_COLUMNS}) {_spans_select(items_where, in_trigger=False)}",
             f"INSERT INTO issue_value_spans ({_COLUMNS}) {_unchanged_select(issues_where)}")
 
@@ -216,3 +221,11 @@ async def rebuild_organization(connection: AsyncConnection, organization_id: int
     await connection.execute(text("DELETE FROM issue_value_spans WHERE organization_id = :organization_id"), bound)
     for statement in rebuild_statements(one_organization=True):
         await connection.execute(text(statement), bound)
+
+
+async def add_for_new_issues(connection: AsyncConnection, organization_id: int, first_id: int, last_id: int) -> None:
+    """The spans of new issues (ids first_id..last_id, all of them new, no other writer between)
+    written with triggers off."""
+    for statement in rebuild_statements(id_range=True):
+        await connection.execute(text(statement), {"organization_id": organization_id, "first_id": first_id,
+                                                   "last_id": last_id})
