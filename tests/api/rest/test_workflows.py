@@ -382,6 +382,32 @@ def test_update_parent_moves_the_parent_when_a_subtask_starts(client: TestClient
     assert get(client, org, parent)["version"] == 2 and len(histories(client, org, parent)) == 1
 
 
+def test_update_parent_reopens_a_resolved_parent_with_its_resolution_in_the_history(
+        client: TestClient, org: OrgHandle, project: dict) -> None:
+    """Moved out of Done by a sub-task, the parent loses its resolution and the history says so
+    (JQL's `resolution WAS` reads the history)."""
+    create_workflow(client, org, {
+        "name": "Kick-off", "key": "kickoff",
+        "statuses": [{"name": "Waiting", "category": "todo"}, {"name": "Going", "category": "in_progress"}],
+        "initial_status": "Waiting",
+        "transitions": [{"id": "restart", "name": "Restart", "from": ["Waiting"], "to": "Going",
+                         "post_functions": [{"type": "update_parent", "params": {
+                             "to_status": "In Progress", "when_parent_in": ["done"]}}]}]})
+    parent = create_issue(client, org.headers, project)
+    ok(run(client, org.headers, parent, "Start Progress"))
+    assert ok(run(client, org.headers, parent, "Done"))["resolution"]["name"] == "Done"
+    child = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"],
+                         workflow_id="kickoff")
+    ok(run(client, org.headers, child, "restart"))
+    moved = get(client, org, parent)
+    assert (moved["status"]["name"], moved["resolution"], moved["resolved"]) == ("In Progress", None, None)
+    assert [(i["field"], i["from_string"], i["to_string"]) for i in histories(client, org, parent)[-1]["items"]] == [
+        ("status", "Done", "In Progress"), ("resolution", "Done", None)]
+    for jql in (f'key = {parent["key"]} AND resolution WAS Done', f'key = {parent["key"]} AND resolution IS EMPTY',
+                f'key = {parent["key"]} AND resolution CHANGED FROM Done'):
+        assert ok(client.post("/v2/search", json={"jql": jql}, headers=org.headers))["total"] == 1, jql
+
+
 # -- atomicity ----------------------------------------------------------------------------------------
 
 def test_a_failing_transition_changes_nothing(client: TestClient, org: OrgHandle, project: dict,
