@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncpg
+from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -169,3 +170,17 @@ def empty_postgres_database() -> Iterator[str]:
         yield f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def create_estimated_issues(client: TestClient, org: OrgHandle, project: dict,
+                            estimates: dict[str, str | None]) -> dict[str, str]:
+    """A Task per name (its summary), with that original estimate if any: name → issue key."""
+    keys = {}
+    for name, estimate in estimates.items():
+        body = {"project_id": project["id"], "issue_type": "Task", "summary": name}
+        if estimate:
+            body["original_estimate"] = estimate
+        response = client.post("/v2/issues", json=body, headers=org.headers)
+        assert response.status_code == 201, response.text
+        keys[name] = response.json()["key"]
+    return keys

@@ -27,7 +27,7 @@ from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
 from tessera.jql.compile import compile_alternatives, compile_to_sql
 from tessera.jql.compile_text import CommentReader, commented_issue_ids
-from tessera.jql.id_sets import as_id_set
+from tessera.jql.id_sets import IdSet, as_id_set
 from tessera.jql.lookups import Scope
 from tessera.jql.parser import parse
 from tessera.jql.plan import AllOf, AnyOf, Negation, Node, Plan, Term
@@ -139,8 +139,10 @@ class SqlSearchBackend:
             conditions.append(projects)
         if where is not None:
             conditions.append(where)
+        # A query that is one id set over every project (see _count).
+        id_set = as_id_set(where) if projects is None else None
         if count_only or max_results == 0:
-            return await self._count(session, actor, plan, conditions, dialect, reader), []
+            return await self._count(session, actor, plan, conditions, dialect, reader, id_set), []
         # Up to _FEW_MATCHES, every match's id in one pass gives the exact total, and the page is
         # sorted from those ids alone: walking an index in the sort order and testing each issue
         # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
@@ -152,7 +154,6 @@ class SqlSearchBackend:
         # of a field's history for `CHANGED AFTER`). Either way the page's ids are found first
         # and only then joined to their rows: an id query can often be answered from an index
         # alone (the search indexes end with id).
-        id_set = as_id_set(where) if len(conditions) == 2 else None
         matched: list[int] | None = None
         if dialect != "postgresql" or (id_set is not None and id_set.distinct) or await estimated_rows(
                 session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
@@ -163,7 +164,7 @@ class SqlSearchBackend:
             total = len(matched)
             ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, _one_of(matched, dialect))
         else:
-            total = await self._count(session, actor, plan, conditions, dialect, reader)
+            total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
             ids = select(Issue.id).where(*conditions)
         if start_at >= total:
             return total, []
@@ -173,7 +174,7 @@ class SqlSearchBackend:
 
     @staticmethod
     async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
-                     reader: CommentReader) -> int:
+                     reader: CommentReader, id_set: IdSet | None) -> int:
         """Exact, in the cheapest of three shapes the planner cannot find by itself:
         - a query that is one id set (WAS, CHANGED, a label…) over every project counts the set
           alone: its rows belong to the organization's issues, so the issues need not be read;
@@ -182,8 +183,6 @@ class SqlSearchBackend:
           intersection, where one bitmap over several indexes would visit every matching heap
           page and a union would hash every matching id; more alternatives count as a union;
         - anything else is counted as it stands."""
-        organization_only = len(conditions) == 2  # the organization's filter and the query's
-        id_set = as_id_set(conditions[-1]) if organization_only else None
         if id_set is not None:
             return await session.scalar(id_set.count_query()) or 0
         alternatives = None

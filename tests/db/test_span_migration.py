@@ -16,18 +16,20 @@ from tessera.db.engine import Database
 from tessera.demo.bulk import bulk_load
 from tessera.jql.models import IssueValueSpan
 from tessera.jql.value_spans import SPAN_FIELDS, rebuild_organization
-from tessera.migrate import alembic_config, upgrade_database
+from tessera.migrate import alembic_config
 from tessera.tenancy.service import get_organization_by_key
-from tests.support import fresh_postgres_database, postgres_unreachable_reason
+from tests.support import fresh_postgres_database, fresh_sqlite_database, postgres_unreachable_reason
 
 COLUMNS = (IssueValueSpan.issue_id, IssueValueSpan.field_id, IssueValueSpan.value, IssueValueSpan.started_at,
            IssueValueSpan.ended_at, IssueValueSpan.set_by, IssueValueSpan.first_held)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def migrated_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own (it goes down and up again); the suite's PostgreSQL skip rule."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'spans.db'}"
+        with fresh_sqlite_database(str(tmp_path)) as url:
+            yield url
         return
     if reason := postgres_unreachable_reason():
         pytest.skip(reason)
@@ -46,9 +48,8 @@ async def _spans(database: Database, organization_id: int) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-def test_0013_rebuilds_dense_spans_and_survives_a_round_trip(empty_database: str) -> None:
-    url = empty_database
-    upgrade_database(url)
+def test_0013_rebuilds_dense_spans_and_survives_a_round_trip(migrated_database: str) -> None:
+    url = migrated_database
 
     async def load() -> tuple[int, list[tuple]]:
         database = Database(Settings(database_url=url))

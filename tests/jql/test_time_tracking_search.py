@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle
+from tests.support import OrgHandle, create_estimated_issues
 
 
 def _keys(client: TestClient, org: OrgHandle, jql: str) -> list[str]:
@@ -14,14 +14,7 @@ def _keys(client: TestClient, org: OrgHandle, jql: str) -> list[str]:
 
 
 def test_estimates_and_time_spent_in_jql(client: TestClient, org: OrgHandle, project: dict) -> None:
-    keys = {}
-    for name, estimate in (("small", "30m"), ("day", "1d"), ("week", "1w"), ("none", None)):
-        body = {"project_id": project["id"], "issue_type": "Task", "summary": name}
-        if estimate:
-            body["original_estimate"] = estimate
-        response = client.post("/v2/issues", json=body, headers=org.headers)
-        assert response.status_code == 201, response.text
-        keys[name] = response.json()["key"]
+    keys = create_estimated_issues(client, org, project, {"small": "30m", "day": "1d", "week": "1w", "none": None})
     response = client.post(f"/rest/api/2/issue/{keys['day']}/worklog", json={"timeSpent": "3h"}, headers=org.headers)
     assert response.status_code == 201, response.text
 

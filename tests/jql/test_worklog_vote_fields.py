@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle, UserHandle
+from tests.support import OrgHandle, UserHandle, create_estimated_issues
 
 
 def _keys(client: TestClient, org: OrgHandle, jql: str, headers: dict | None = None) -> set[str]:
@@ -15,14 +15,7 @@ def _keys(client: TestClient, org: OrgHandle, jql: str, headers: dict | None = N
 
 def test_worklogs_voters_attachments_and_work_ratio(client: TestClient, org: OrgHandle, project: dict,
                                                     member: UserHandle) -> None:
-    keys = {}
-    for name, estimate in (("logged", "10h"), ("voted", None), ("attached", "4h")):
-        body = {"project_id": project["id"], "issue_type": "Task", "summary": name}
-        if estimate:
-            body["original_estimate"] = estimate
-        response = client.post("/v2/issues", json=body, headers=org.headers)
-        assert response.status_code == 201, response.text
-        keys[name] = response.json()["key"]
+    keys = create_estimated_issues(client, org, project, {"logged": "10h", "voted": None, "attached": "4h"})
     worklog = {"timeSpent": "5h", "comment": "Profiled the checkout flow", "started": "2026-01-05T10:00:00.000+0000"}
     response = client.post(f"/rest/api/2/issue/{keys['logged']}/worklog", json=worklog, headers=org.headers)
     assert response.status_code == 201, response.text
