@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv dev lint clean bench
+.PHONY: run test venv dev lint smoke clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,17 @@ run: $(VENV)/.installed
 	$(BIN)/tessera serve --host $(HOST) --port $(PORT)
 
 lint: dev
-	$(BIN)/ruff check tessera tests bench
+	$(BIN)/ruff check tessera tests bench scripts
 	$(BIN)/lint-imports
 
+# The suite runs against the editable checkout; `smoke` then installs the built wheel into a new
+# virtualenv outside the checkout and uses it, as a user's install is used.
 test: dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory smoke
+
+smoke: dev
+	$(BIN)/python scripts/smoke_installed.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

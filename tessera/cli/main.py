@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -29,7 +29,15 @@ def _settings(database_url: str | None, redis_url: str | None = None) -> Setting
     return Settings.from_env(database_url=database_url, redis_url=redis_url)
 
 
-def _unreachable(settings: Settings, error: BaseException) -> None:
+def _fail(settings: Settings, error: OSError | DBAPIError) -> NoReturn:
+    """Say what failed: the database, or a file of the installation (which is not the database's fault).
+
+    A connection that cannot be made is an OSError without a file name; a file that cannot be
+    read (a resource missing from a broken install, say) names its file.
+    """
+    if isinstance(error, OSError) and error.filename is not None:
+        click.echo(f"error: cannot read {error.filename}: {error.strerror or error}", err=True)
+        sys.exit(2)
     where = settings.database_url.split("@")[-1]
     click.echo(f"error: cannot use the database at {where}: {str(error).splitlines()[0][:300]}", err=True)
     sys.exit(2)
@@ -49,8 +57,7 @@ def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
         click.echo(f"error: {error.message}", err=True)
         sys.exit(2)
     except (OSError, DBAPIError) as error:
-        _unreachable(settings, error)
-        raise
+        _fail(settings, error)
 
 
 def _migrate(settings: Settings) -> None:
@@ -59,7 +66,7 @@ def _migrate(settings: Settings) -> None:
     try:
         upgrade_database(settings.database_url)
     except (OSError, DBAPIError) as error:
-        _unreachable(settings, error)
+        _fail(settings, error)
 
 
 @click.group()

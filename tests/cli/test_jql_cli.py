@@ -75,3 +75,24 @@ def test_bad_jql_and_unknown_names_exit_2_with_the_position(demo: tuple[str, dic
     for args, fragment in ((("--org", "NOPEORG"), "NOPEORG"), (("--org", "JQLD", "--as", "nobody@x.test"), "nobody")):
         result = tessera("jql", "", *args, database_url=url)
         assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_resource_file_is_named_not_blamed_on_the_database(demo: tuple[str, dict],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken install once reported "cannot use the database" for a grammar file missing from the wheel."""
+    from click.testing import CliRunner
+
+    from tessera.cli.main import cli
+    from tessera.jql import parser
+
+    url, _ = demo
+    missing = "/site-packages/tessera/jql/grammar.lark"
+
+    def unreadable_grammar() -> None:
+        raise FileNotFoundError(2, "No such file or directory", missing)
+
+    monkeypatch.setattr(parser, "_parser", unreadable_grammar)
+    result = CliRunner().invoke(cli, ["jql", "project = X", "--org", "JQLD", "--database-url", url])
+    assert result.exit_code == 2
+    assert f"cannot read {missing}: No such file or directory" in result.output
+    assert "database" not in result.output
