@@ -71,7 +71,7 @@ async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
             expected = int(if_match.strip('W/"'))
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         project = await check_update_project(session, actor=actor, project=project, changes=changes,
-                                             expected_version=expected)
+                                             expected_version=expected, via_if_match=if_match is not None)
         return project_view(project)
 
 
