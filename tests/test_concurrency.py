@@ -221,3 +221,23 @@ async def test_concurrent_writers_with_one_precondition_get_one_success_and_the_
     assert await _race(server, f"/v2/projects/{project['id']}",
                        [{"name": f"Renamed {i}", "version": now_project["version"]} for i in range(CLIENTS)],
                        {}) == expected
+
+
+async def test_concurrent_creates_with_one_idempotency_key_create_once(server: Server) -> None:
+    """The second of two requests with one key waits for the first's transaction, then replays it."""
+    async with client_for(server) as client:
+        project = await make_project(client)
+    body = {"project_id": project["id"], "issue_type": "Task", "summary": "Sent many times"}
+    headers = {"Idempotency-Key": unique_key("IDEM")}
+
+    async def create() -> httpx.Response:
+        async with client_for(server) as client:
+            return await client.post("/v2/issues", json=body, headers=headers)
+
+    responses = await asyncio.gather(*(create() for _ in range(CLIENTS)))
+    assert [r.status_code for r in responses] == [201] * CLIENTS, [r.text for r in responses if r.status_code != 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == CLIENTS - 1
+    async with client_for(server) as client:
+        found = await client.post("/v2/search", json={"jql": f"project = {project['key']}", "max_results": 0})
+    assert found.json()["total"] == 1
