@@ -18,6 +18,12 @@ from tessera.errors import RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
 
 log = logging.getLogger("tessera.api")
+# For `responses=` of the routes that can answer these (the body is the error shape below).
+VERSION_DOC: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The `version` sent is no longer current: the change was not made."},
+    412: {"description": "The `If-Match` sent is no longer current: the change was not made."}}
+SEARCH_QUOTA_DOC: dict[int | str, dict[str, Any]] = {
+    429: {"description": "The organization's searches per hour are spent; `Retry-After` says for how long."}}
 
 
 def error_body(code: str, message: str, *, field: str | None = None, errors: dict[str, str] | None = None,

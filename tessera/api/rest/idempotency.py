@@ -33,7 +33,8 @@ KEPT_HEADERS = ("location", "etag")
 # For `responses=` of the routes that honour the header.
 IDEMPOTENCY_DOC: dict[int | str, dict[str, Any]] = {
     409: {"description": "The Idempotency-Key is held by a request that has not finished."},
-    422: {"description": "The Idempotency-Key was used in the last 24 hours with another request."}}
+    422: {"description": "A malformed field, or an Idempotency-Key used in the last 24 hours with another "
+                         "request."}}
 
 
 @dataclass

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
@@ -99,7 +100,7 @@ async def get_comment(issue_id: str, comment_id: str, ctx: Ctx) -> JSONResponse:
     return JSONResponse(view, headers={"ETag": comment_etag(comment.id, comment.version)})
 
 
-@router.put("/issues/{issue_id}/comments/{comment_id}")
+@router.put("/issues/{issue_id}/comments/{comment_id}", responses=VERSION_DOC)
 async def edit_comment(issue_id: str, comment_id: str, body: CommentUpdate, ctx: Ctx,
                        if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     expected = parse_if_match(if_match) if if_match is not None else body.version

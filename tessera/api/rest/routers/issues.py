@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.schemas import IssueOut, TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
@@ -120,7 +121,7 @@ async def get_issue(issue_id: str, ctx: Ctx, expand: str | None = Query(default=
         return await _issue_response(ctx, session, actor, issue, project, expand=parse_expand(expand))
 
 
-@router.put("/issues/{issue_id}", responses=ISSUE_DOC)
+@router.put("/issues/{issue_id}", responses={**ISSUE_DOC, **VERSION_DOC})
 async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
                        if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
