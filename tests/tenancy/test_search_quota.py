@@ -138,3 +138,23 @@ def test_server_processes_share_the_budget_through_redis(settings: Settings, dat
         _assert_refused(_v2_get(second, limited))
         _assert_refused(_jira_post(first, limited))
         assert _v2_post(second, neighbour).status_code == 200
+
+
+def test_board_lists_count_only_with_the_clients_own_jql(client: TestClient, database_url: str) -> None:
+    limited = make_org(database_url)
+    set_limits(database_url, limited.key, searches_per_hour=2)
+    project = client.post("/v2/projects", json={"key": "BOARD", "name": "Board"}, headers=limited.headers).json()
+    board = client.post("/v2/boards", json={"name": "Flow", "project_id": project["id"], "type": "kanban"},
+                        headers=limited.headers)
+    assert board.status_code == 201, board.text
+    v2, jira = f"/v2/boards/{board.json()['id']}/issues", f"/rest/agile/1.0/board/{board.json()['id']}/issue"
+    # The board's own queries, however often: no search counted.
+    assert all(client.get(v2, headers=limited.headers).status_code == 200 for _ in range(3))
+    assert all(client.get(jira, headers=limited.headers).status_code == 200 for _ in range(3))
+    assert client.get(v2, params={"jql": "type = Task"}, headers=limited.headers).status_code == 200
+    assert client.get(jira, params={"jql": "type = Task"}, headers=limited.headers).status_code == 200
+    _assert_refused(client.get(v2, params={"jql": "type = Task"}, headers=limited.headers))
+    refused = client.get(jira, params={"jql": "type = Task"}, headers=limited.headers)
+    _assert_refused(refused)
+    _jira_shape(refused)
+    assert client.get(jira, headers=limited.headers).status_code == 200
