@@ -63,6 +63,16 @@ class PreconditionFailed(Conflict):
     status = 412
 
 
+def stale_version(message: str, *, via_if_match: bool, data: dict[str, Any] | None = None) -> Conflict:
+    """The one answer to a version the client read that is no longer current, wherever it is
+    found (the pre-check or the guarded UPDATE a concurrent writer won): a stale `If-Match` is a
+    failed precondition (412, RFC 9110 section 13.1.1), a stale `version` in the body a conflict
+    (409). Services pass down how the version came, so a race lost inside the UPDATE answers
+    the same as one seen before it."""
+    error_class = PreconditionFailed if via_if_match else Conflict
+    return error_class(message, code="version_conflict", data=data)
+
+
 class PayloadTooLarge(TesseraError):
     code = "payload_too_large"
     status = 413

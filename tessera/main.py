@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url="/v2/openapi.json", docs_url="/docs", redoc_url=None)
     app.state.settings = settings
     app.state.database = database
-    app.state.limiter = RateLimiter(redis)
+    app.state.limiter = RateLimiter(redis, prefix=settings.live_channel_prefix)
     app.state.principals = principals
     app.state.live_hub = live_hub
     app.state.dashboard_cache = dashboard_cache

@@ -10,6 +10,7 @@ from tessera.issues import models as _issues  # noqa: F401
 from tessera.jql import models as _jql  # noqa: F401
 from tessera.projects import models as _projects  # noqa: F401
 from tessera.reports import models as _reports  # noqa: F401
+from tessera.tenancy import idempotency as _idempotency  # noqa: F401
 from tessera.tenancy import models as _tenancy  # noqa: F401
 from tessera.workflow import models as _workflow  # noqa: F401
 

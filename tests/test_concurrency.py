@@ -172,3 +172,72 @@ async def test_concurrent_creates_get_distinct_consecutive_keys(server: Server) 
         assert after["issue_count_estimate"] == CLIENTS
         for key in keys:
             assert (await client.get(f"/v2/issues/{key}")).json()["key"] == key
+
+
+async def _race(server: Server, url: str, bodies: list[dict], headers: dict[str, str]) -> list[int]:
+    """Every writer sends its PUT at once, each over its own connection."""
+    clients = [client_for(server) for _ in bodies]
+    try:
+        responses = await asyncio.gather(*(client.put(url, json=body, headers=headers)
+                                           for client, body in zip(clients, bodies, strict=True)))
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return sorted(r.status_code for r in responses)
+
+
+async def test_concurrent_writers_with_one_precondition_get_one_success_and_the_same_refusal(
+        server: Server) -> None:
+    """Losers that lost inside the guarded UPDATE answer like those that saw the new version at
+    the pre-check: 412 for a stale If-Match, 409 for a stale `version` in the body."""
+    async with client_for(server) as client:
+        project = await make_project(client)
+        created = await client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+                                                        "summary": "Raced"})
+        assert created.status_code == 201, created.text
+        issue_url = f"/v2/issues/{created.json()['id']}"
+        comment = await client.post(f"{issue_url}/comments", json={"body": "first"})
+        assert comment.status_code == 201, comment.text
+        comment_url = f"{issue_url}/comments/{comment.json()['id']}"
+        read_issue, read_comment = await client.get(issue_url), await client.get(comment_url)
+    expected = [200] + [412] * (CLIENTS - 1)
+    summaries = [{"summary": f"Writer {i}"} for i in range(CLIENTS)]
+    assert await _race(server, issue_url, summaries, {"If-Match": read_issue.headers["ETag"]}) == expected
+    texts = [{"body": f"Writer {i}"} for i in range(CLIENTS)]
+    assert await _race(server, comment_url, texts, {"If-Match": read_comment.headers["ETag"]}) == expected
+    names = [{"name": f"Writer {i}"} for i in range(CLIENTS)]
+    assert await _race(server, f"/v2/projects/{project['id']}", names,
+                       {"If-Match": f'"{project["version"]}"'}) == expected
+
+    async with client_for(server) as client:
+        issue = (await client.get(issue_url)).json()
+        now_comment = (await client.get(comment_url)).json()
+        now_project = (await client.get(f"/v2/projects/{project['id']}")).json()
+    expected = [200] + [409] * (CLIENTS - 1)
+    assert await _race(server, issue_url, [{**body, "summary": body["summary"] + "!", "version": issue["version"]}
+                                           for body in summaries], {}) == expected
+    assert await _race(server, comment_url, [{"body": f"Again {i}", "version": now_comment["version"]}
+                                             for i in range(CLIENTS)],
+                       {}) == expected
+    assert await _race(server, f"/v2/projects/{project['id']}",
+                       [{"name": f"Renamed {i}", "version": now_project["version"]} for i in range(CLIENTS)],
+                       {}) == expected
+
+
+async def test_concurrent_creates_with_one_idempotency_key_create_once(server: Server) -> None:
+    """The second of two requests with one key waits for the first's transaction, then replays it."""
+    async with client_for(server) as client:
+        project = await make_project(client)
+    body = {"project_id": project["id"], "issue_type": "Task", "summary": "Sent many times"}
+    headers = {"Idempotency-Key": unique_key("IDEM")}
+
+    async def create() -> httpx.Response:
+        async with client_for(server) as client:
+            return await client.post("/v2/issues", json=body, headers=headers)
+
+    responses = await asyncio.gather(*(create() for _ in range(CLIENTS)))
+    assert [r.status_code for r in responses] == [201] * CLIENTS, [r.text for r in responses if r.status_code != 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == CLIENTS - 1
+    async with client_for(server) as client:
+        found = await client.post("/v2/search", json={"jql": f"project = {project['key']}", "max_results": 0})
+    assert found.json()["total"] == 1

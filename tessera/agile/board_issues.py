@@ -12,7 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.agile.board_search import backlog_conditions, in_sprints, plan_all, ranked_issues
+from tessera.agile.board_search import (
+    backlog_conditions,
+    check_client_jql_quota,
+    in_sprints,
+    plan_all,
+    ranked_issues,
+)
 from tessera.agile.boards import board_filter
 from tessera.agile.cards import render_cards
 from tessera.agile.fields import AgileFields, agile_fields
@@ -23,6 +29,7 @@ from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import Issue
 from tessera.projects.models import Sprint
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import SearchQuota
 
 BOARD_LIMIT = 1000  # cards per board view; column counts and WIP limits still count every issue
 
@@ -97,7 +104,9 @@ async def _lanes(session: AsyncSession, *, actor: Actor, board: Board, catalog: 
 
 
 async def board_issues(session: AsyncSession, *, actor: Actor, board: Board, quick_filters: Sequence[int] = (),
-                       jql: str | None = None, sprint_id: int | None = None) -> dict[str, Any]:
+                       jql: str | None = None, sprint_id: int | None = None,
+                       quota: SearchQuota | None = None) -> dict[str, Any]:
+    await check_client_jql_quota(quota, actor, jql)
     catalog = await catalog_for(session, actor)
     fields = agile_fields(catalog)
     saved = await board_filter(session, actor, board)
@@ -145,8 +154,10 @@ async def board_issues(session: AsyncSession, *, actor: Actor, board: Board, qui
 
 
 async def board_backlog(session: AsyncSession, *, actor: Actor, board: Board, quick_filters: Sequence[int] = (),
-                        jql: str | None = None, start_at: int = 0, max_results: int = 100) -> dict[str, Any]:
+                        jql: str | None = None, start_at: int = 0, max_results: int = 100,
+                        quota: SearchQuota | None = None) -> dict[str, Any]:
     """The board's issues not in an active or future sprint and not done, by rank."""
+    await check_client_jql_quota(quota, actor, jql)
     catalog = await catalog_for(session, actor)
     fields = agile_fields(catalog)
     saved = await board_filter(session, actor, board)

@@ -27,6 +27,7 @@ from tessera.jql.search import plan_query
 from tessera.projects.models import Project, Sprint
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import SearchQuota
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,14 @@ class RankedPage:
     ranks: dict[int, str]
     # Issues per status among all that matched (not only this page): WIP limits count these.
     status_counts: dict[int, int]
+
+
+async def check_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
+    """A board's or sprint's issue list counts against the organization's searches per hour
+    when the client adds JQL of its own (`jql=`): that is a search of the client's choosing. The
+    board's saved queries alone do not count (the board page runs them on every refresh)."""
+    if quota is not None and jql and jql.strip():
+        await quota.check_search_quota(actor)
 
 
 async def plan_all(session: AsyncSession, actor: Actor, queries: Sequence[str]) -> list[Plan]:

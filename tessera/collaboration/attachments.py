@@ -42,6 +42,7 @@ from tessera.issues.service import access_issue, check_delete_issue
 from tessera.issues.views import UserBrief, iso
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.idempotency import IdempotentWrite
 from tessera.tenancy.models import User
 from tessera.tenancy.permissions import Permission, authorize, has_permission
 
@@ -112,17 +113,25 @@ async def put_staged_files(store: ObjectStore, *, organization_id: int, files: S
 
 
 async def attach_staged_files(database: Database, store: ObjectStore, *, actor: Actor, issue_id: int,
-                              files: Sequence[StagedFile], usage: StorageUsage | None = None) -> list[Attachment]:
+                              files: Sequence[StagedFile], usage: StorageUsage | None = None,
+                              idempotency: IdempotentWrite | None = None) -> list[Attachment]:
     """Steps 3 and 4 for every transport: write the staged files to the store, then record them in
     a transaction of their own; if recording fails, the stored objects are deleted. The staged
-    files are closed either way."""
+    files are closed either way. `idempotency` (an Idempotency-Key) claims its key first in that
+    transaction and stores the response last; a replay (tenancy.idempotency.Replayed) records
+    nothing and deletes this request's stored objects."""
     try:
         uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
         try:
             async with database.unit_of_work() as session:
+                if idempotency is not None:
+                    await idempotency.claim(session, actor)
                 issue, project = await access_issue(session, actor, issue_id)
-                return await check_add_attachments(session, actor=actor, issue=issue, project=project,
-                                                   uploads=uploads)
+                attachments = await check_add_attachments(session, actor=actor, issue=issue, project=project,
+                                                          uploads=uploads)
+                if idempotency is not None:
+                    await idempotency.record(session, actor, attachments)
+                return attachments
         except BaseException:
             await discard_objects(store, [u.stored.key for u in uploads])
             raise

@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
-from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, stale_version
 from tessera.events.outbox import emit
 from tessera.issues.audience import comments_in_roles
 from tessera.issues.markup import parse_body
@@ -135,11 +135,10 @@ async def _may_change(session: AsyncSession, actor: Actor, project: Project, com
         raise PermissionDenied(f"You may {verb} only your own comments.")
 
 
-def _stale(comment: Comment, expected: int, *, precondition: bool = False) -> Conflict:
-    error_class = PreconditionFailed if precondition else Conflict
-    return error_class(
+def _stale(comment: Comment, expected: int, *, via_if_match: bool) -> Conflict:
+    return stale_version(
         f"The comment was changed by someone else: you sent version {expected}, the current version is "
-        f"{comment.version}. Reload it and apply your change again.", code="version_conflict",
+        f"{comment.version}. Reload it and apply your change again.", via_if_match=via_if_match,
         data={"current_version": comment.version, "your_version": expected, "conflicting_fields": ["body"],
               "current": {"id": comment.id, "body": comment.body, "version": comment.version,
                           "visibility": visibility_payload(comment.visibility_role),
@@ -162,16 +161,18 @@ async def check_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issu
     role = comment.visibility_role if visibility is _UNSET else await check_visibility(
         session, actor, project, visibility)
     if expected_version is not None and expected_version != comment.version:
-        raise _stale(comment, expected_version, precondition=via_if_match)
+        raise _stale(comment, expected_version, via_if_match=via_if_match)
     if new_body == comment.body and role == comment.visibility_role:
         return comment
     return await do_edit_comment(session, actor=actor, issue=issue, project=project, comment=comment,
-                                 body=new_body, role=role, at=at or _now())
+                                 body=new_body, role=role, at=at or _now(),
+                                 via_if_match=via_if_match and expected_version is not None)
 
 
 async def do_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project, comment: Comment,
-                          body: str, role: str | None, at: datetime) -> Comment:
-    """UPDATE ... WHERE version = read: of two concurrent editors exactly one wins."""
+                          body: str, role: str | None, at: datetime, via_if_match: bool = False) -> Comment:
+    """UPDATE ... WHERE version = read: of two concurrent editors exactly one wins; the other
+    gets a Conflict, a PreconditionFailed when its version came as If-Match."""
     read_version, old_body = comment.version, comment.body
     result = await session.execute(
         update(Comment).where(Comment.organization_id == comment.organization_id, Comment.id == comment.id,
@@ -180,7 +181,7 @@ async def do_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issue, 
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         await session.refresh(comment)
-        raise _stale(comment, read_version)
+        raise _stale(comment, read_version, via_if_match=via_if_match)
     if body != old_body:
         last = await session.scalar(select(func.max(CommentRevision.revision)).where(
             CommentRevision.organization_id == comment.organization_id, CommentRevision.comment_id == comment.id))

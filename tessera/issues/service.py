@@ -14,7 +14,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.db.refs import parse_id
-from tessera.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
 from tessera.events.outbox import EmittedEvent, emit, remember_emitted
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.creation_sql import CREATE_ISSUE
@@ -330,12 +330,10 @@ def _created_payload(issue: Issue, actor: Actor, at: datetime) -> dict:
             "user_id": actor.user_id, "timestamp": at.isoformat()}
 
 
-def _conflict(issue: Issue, expected: int, *, precondition: bool, conflicting: list[str]) -> Conflict:
-    error_class = PreconditionFailed if precondition else Conflict
-    return error_class(
+def _conflict(issue: Issue, expected: int, *, via_if_match: bool, conflicting: list[str]) -> Conflict:
+    return stale_version(
         f"{issue.key} was changed by someone else: you sent version {expected}, the current version is "
-        f"{issue.version}. Reload it and apply your change again.",
-        code="version_conflict",
+        f"{issue.version}. Reload it and apply your change again.", via_if_match=via_if_match,
         data={"current_version": issue.version, "your_version": expected, "conflicting_fields": conflicting})
 
 
@@ -355,16 +353,18 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     await describer.load(session, actor.organization_id, [old, new])
     changes = diff_states(old, new, describer)
     if expected is not None and expected != issue.version:
-        raise _conflict(issue, expected, precondition=via_if_match, conflicting=[c.field_id for c in changes])
+        raise _conflict(issue, expected, via_if_match=via_if_match, conflicting=[c.field_id for c in changes])
     if not changes:
         return issue
-    return await do_update_issue(session, actor=actor, issue=issue, new=new, changes=changes, at=at or _now())
+    return await do_update_issue(session, actor=actor, issue=issue, new=new, changes=changes, at=at or _now(),
+                                 via_if_match=via_if_match and expected is not None)
 
 
 async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, new: IssueState,
-                          changes: list, at: datetime) -> Issue:
+                          changes: list, at: datetime, via_if_match: bool = False) -> Issue:
     """The conditional UPDATE on `version` is what makes concurrent writers safe: of two writers
-    that read the same version, exactly one matches here; the other gets a Conflict."""
+    that read the same version, exactly one matches here; the other gets a Conflict, a
+    PreconditionFailed when the version it read came as If-Match (`via_if_match`)."""
     changed_scalars = {name: value for name, value in new.scalars.items()
                        if getattr(issue, name) != value}
     read_version = issue.version
@@ -374,7 +374,7 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
         "w_version": read_version})
     if result.rowcount != 1:
         await session.refresh(issue)
-        raise _conflict(issue, read_version, precondition=False, conflicting=[c.field_id for c in changes])
+        raise _conflict(issue, read_version, via_if_match=via_if_match, conflicting=[c.field_id for c in changes])
     # The row now holds exactly these values: set them rather than read the row back.
     for name, value in {**changed_scalars, "updated_at": at, "version": read_version + 1}.items():
         set_committed_value(issue, name, value)

@@ -35,6 +35,7 @@ from tessera.jql.validate import validate_query
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.limits import SearchQuota
 
 MAX_RESULTS = 1000
 
@@ -215,7 +216,14 @@ async def plan_query(session: AsyncSession, *, actor: Actor, jql: str, now: date
 
 
 async def search_issues(session: AsyncSession, *, actor: Actor, jql: str, start_at: int = 0, max_results: int = 50,
-                        count_only: bool = False, backend: SearchBackend = SQL_BACKEND) -> SearchPage:
+                        count_only: bool = False, backend: SearchBackend = SQL_BACKEND,
+                        quota: SearchQuota | None = None) -> SearchPage:
+    """`quota`: given for every search a client asks for (the search APIs, GraphQL, the search
+    page), which then counts against the organization's searches per hour, before the query is
+    even parsed (a refused query costs the database nothing). Searches the product runs on its
+    own behalf (gadgets, the CLI) pass none."""
+    if quota is not None:
+        await quota.check_search_quota(actor)
     start_at = max(0, int(start_at))
     max_results = max(0, min(int(max_results), MAX_RESULTS))
     plan = await plan_query(session, actor=actor, jql=jql)

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
-from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
 from tessera.events.outbox import emit
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
@@ -108,12 +108,16 @@ async def check_create_project(session: AsyncSession, *, actor: Actor, key: str,
 
 
 async def check_update_project(session: AsyncSession, *, actor: Actor, project: Project,
-                               changes: dict[str, object], expected_version: int | None) -> Project:
-    """Key changes are refused: issue keys are derived from it and links to them must stay valid."""
+                               changes: dict[str, object], expected_version: int | None,
+                               via_if_match: bool = False) -> Project:
+    """Key changes are refused: issue keys are derived from it and links to them must stay valid.
+    A stale version is a 409, or a 412 when it came as If-Match (`via_if_match`), also when a
+    concurrent writer wins the guarded UPDATE below."""
     await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    via_if_match = via_if_match and expected_version is not None
     if expected_version is not None and expected_version != project.version:
-        raise Conflict("The project was changed by someone else.", code="version_conflict",
-                       data={"current_version": project.version})
+        raise stale_version("The project was changed by someone else.", via_if_match=via_if_match,
+                            data={"current_version": project.version})
     values: dict[str, object] = {}
     for field, value in changes.items():
         if field == "key" and str(value).strip().upper() != project.key:
@@ -137,7 +141,9 @@ async def check_update_project(session: AsyncSession, *, actor: Actor, project: 
             update(Project).where(Project.id == project.id, Project.version == project.version)
             .values(**values, version=project.version + 1).execution_options(synchronize_session=False))
         if result.rowcount != 1:
-            raise Conflict("The project was changed by someone else.", code="version_conflict")
+            await session.refresh(project)
+            raise stale_version("The project was changed by someone else.", via_if_match=via_if_match,
+                                data={"current_version": project.version})
         await session.refresh(project)
         await emit(session, organization_id=actor.organization_id, event_type="project_updated",
                    aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,

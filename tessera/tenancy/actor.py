@@ -18,6 +18,7 @@ class Actor:
     csrf_token: str | None = None
     organization_key: str = ""
     requests_per_minute: int = 60_000
+    searches_per_hour: int = 100_000
     catalog_version: int | None = None
 
     @property

@@ -30,7 +30,7 @@ def _actor(user: User, org: Organization, via: str, csrf_token: str | None = Non
     return Actor(organization_id=user.organization_id, user_id=user.id, email=user.email,
                  display_name=user.display_name, org_role=user.role, via=via, csrf_token=csrf_token,
                  organization_key=org.key, requests_per_minute=effective_limits(org).requests_per_minute,
-                 catalog_version=org.catalog_version)
+                 searches_per_hour=effective_limits(org).searches_per_hour, catalog_version=org.catalog_version)
 
 
 # Built once: constructing the statement costs more than running it. Plain columns, not entities:
@@ -128,7 +128,7 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     actor = Actor(organization_id=row.organization_id, user_id=row.user_id, email=row.email,
                   display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
                   requests_per_minute=effective_limits(row).requests_per_minute,
-                  catalog_version=row.catalog_version)
+                  searches_per_hour=effective_limits(row).searches_per_hour, catalog_version=row.catalog_version)
     if cache is not None:
         cache.put(token_hash, actor, row.expires_at, read_in=generation)
     return actor

@@ -1,7 +1,9 @@
-"""Subscription tiers, per-organization overrides, and the request rate limiter.
+"""Subscription tiers, per-organization overrides, and the rate limiter.
 
-The limiter is a fixed one-minute window per organization. In-process by default; with Redis it
-is shared by every server process (INCR + EXPIRE on a per-window key)."""
+The limiter counts fixed windows per organization: requests per minute (every authenticated
+request) and searches per hour (every JQL search a client asks for, see check_search_quota).
+In-process by default; with Redis it is shared by every server process (INCR + EXPIRE on a
+per-window key under the deployment's key prefix)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput, RateLimited
+from tessera.tenancy.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -61,26 +64,47 @@ async def do_set_limits(session: AsyncSession, *, organization: HasLimits, **lim
     return effective_limits(organization)
 
 
+class SearchQuota(Protocol):
+    """What the search service asks before running a client's JQL (tessera.jql.search)."""
+
+    async def check_search_quota(self, actor: Actor) -> None:
+        """Counts one search; raises RateLimited past the organization's searches per hour."""
+        ...
+
+
 class RateLimiter:
-    """Counts requests per organization per minute; raises RateLimited past the limit."""
+    """Counts requests per organization per minute and searches per organization per hour;
+    raises RateLimited (with the seconds until the window ends) past the limit."""
 
-    def __init__(self, redis: object | None = None) -> None:
+    def __init__(self, redis: object | None = None, *, prefix: str = "tessera") -> None:
         self._redis = redis
-        self._windows: dict[int, tuple[int, int]] = {}
+        self._prefix = prefix
+        self._windows: dict[tuple[str, int], tuple[int, int]] = {}
 
-    async def hit(self, organization_id: int, limit: int) -> None:
+    async def _count(self, kind: str, organization_id: int, seconds: int) -> tuple[int, int]:
+        """(hits in the current window including this one, seconds until the window ends)."""
         now = time.time()
-        window = int(now // 60)
+        window = int(now // seconds)
         if self._redis is not None:
-            key = f"tessera:rl:{organization_id}:{window}"
+            key = f"{self._prefix}:{kind}:{organization_id}:{window}"
             pipe = self._redis.pipeline()  # type: ignore[attr-defined]
             pipe.incr(key)
-            pipe.expire(key, 120)
+            pipe.expire(key, 2 * seconds)
             count, _ = await pipe.execute()
         else:
-            current_window, count = self._windows.get(organization_id, (window, 0))
+            current_window, count = self._windows.get((kind, organization_id), (window, 0))
             count = count + 1 if current_window == window else 1
-            self._windows[organization_id] = (window, count)
+            self._windows[(kind, organization_id)] = (window, count)
+        return count, max(1, int(seconds - now % seconds))
+
+    async def hit(self, organization_id: int, limit: int) -> None:
+        count, retry_after = await self._count("rl", organization_id, 60)
         if count > limit:
             raise RateLimited(f"The organization's limit of {limit} requests per minute is reached.",
-                              retry_after=max(1, int(60 - now % 60)))
+                              retry_after=retry_after)
+
+    async def check_search_quota(self, actor: Actor) -> None:
+        count, retry_after = await self._count("sq", actor.organization_id, 3600)
+        if count > actor.searches_per_hour:
+            raise RateLimited(f"The organization's limit of {actor.searches_per_hour} searches per hour is reached.",
+                              retry_after=retry_after)

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 
-from tessera.errors import NotAuthenticated, TesseraError
+from tessera.errors import NotAuthenticated, RateLimited, TesseraError
 from tessera.web.context import SESSION_COOKIE, render
 
 log = logging.getLogger("tessera.web")
@@ -61,7 +61,10 @@ class WebRoute(APIRoute):
             except NotAuthenticated:
                 return sign_in_redirect(request)
             except TesseraError as error:
-                return error_page(request, error.status, error.message, code=error.code)
+                response = error_page(request, error.status, error.message, code=error.code)
+                if isinstance(error, RateLimited):
+                    response.headers["Retry-After"] = str(error.retry_after)
+                return response
             except RequestValidationError:
                 return error_page(request, 400, "The request had a value that Tessera could not read.")
             except IntegrityError:

@@ -30,7 +30,7 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Resp
     async with web.transaction() as (session, actor):
         try:
             found = await search_issues(session, actor=actor, jql=text, start_at=(number - 1) * PAGE_SIZE,
-                                        max_results=PAGE_SIZE)
+                                        max_results=PAGE_SIZE, quota=web.limiter)
         except InvalidInput as invalid:
             error = invalid.message
         else:

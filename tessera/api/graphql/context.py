@@ -91,12 +91,25 @@ class GraphQLContext(BaseContext):
         self._actor = actor
         return actor
 
-    def _refuse(self, refusal: TesseraError, status: int, headers: dict[str, str] | None = None) -> None:
-        self._refusal = refusal
+    async def check_search_quota(self, actor: Actor) -> None:
+        """The search quota (tessera.tenancy.limits.SearchQuota) for resolvers that run JQL: a
+        refused search fails its field with RATE_LIMITED, and the HTTP response is a 429 with
+        Retry-After, as when the request rate is exceeded; other fields still resolve."""
+        try:
+            await self.limiter.check_search_quota(actor)
+        except RateLimited as refusal:
+            self._set_status(429, {"Retry-After": str(refusal.retry_after)})
+            raise
+
+    def _set_status(self, status: int, headers: dict[str, str] | None = None) -> None:
         if self.response is not None:  # the HTTP response strawberry sends (None on a WebSocket)
             self.response.status_code = status
             for name, value in (headers or {}).items():
                 self.response.headers[name] = value
+
+    def _refuse(self, refusal: TesseraError, status: int, headers: dict[str, str] | None = None) -> None:
+        self._refusal = refusal
+        self._set_status(status, headers)
 
     async def authenticate_subscriber(self) -> Actor:
         self._actor = await authenticate_subscriber(self.database, self.settings, self.connection,

@@ -142,7 +142,7 @@ class ProjectNode:
             jql += f' AND updated >= "{period.jql_bound}"'
         async with info.context.reading() as (session, actor):
             page = await search_issues(session, actor=actor, jql=f"{jql} ORDER BY updated DESC, key DESC",
-                                       max_results=first)
+                                       max_results=first, quota=info.context)
         return issue_nodes(info, page.issues)
 
     @strawberry.field(description="The project's sprints, oldest first: the last N (default 50), optionally in one "

@@ -186,7 +186,8 @@ async def board_issues(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
         if queries is None:
             return _empty(startAt, maxResults)
         return await issue_page(ctx, session, actor, queries=queries, extra=(), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand)
+                                max_results=maxResults, fields=split_values(fields), expand=expand,
+                                client_jql=jql)
 
 
 @router.get("/board/{board_ref}/backlog")
@@ -202,7 +203,8 @@ async def board_backlog(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
         catalog = await catalog_for(session, actor)
         return await issue_page(ctx, session, actor, queries=queries,
                                 extra=backlog_conditions(actor, agile_fields(catalog), catalog), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand)
+                                max_results=maxResults, fields=split_values(fields), expand=expand,
+                                client_jql=jql)
 
 
 @router.get("/board/{board_ref}/sprint")
@@ -237,4 +239,5 @@ async def board_sprint_issues(board_ref: str, sprint_ref: str, ctx: Ctx, startAt
         fields_of = agile_fields(await catalog_for(session, actor))
         return await issue_page(ctx, session, actor, queries=[jql or ""],
                                 extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand)
+                                max_results=maxResults, fields=split_values(fields), expand=expand,
+                                client_jql=jql)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from tessera.api.jira.issue_json import attachment_json
 from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
 from tessera.collaboration.attachments import (
     access_attachment,
@@ -34,8 +35,9 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 UPLOAD_PATH = re.compile(r"/rest/api/(2|latest)/issue/[^/]+/attachments/?")
 
 
-@router.post("/issue/{issue_ref}/attachments")
-async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Store) -> JSONResponse:
+@router.post("/issue/{issue_ref}/attachments", responses=IDEMPOTENCY_DOC)
+async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Store,
+                          idempotency: Idempotency) -> JSONResponse:
     """As Jira: the `X-Atlassian-Token: no-check` header is required (XSRF protection), the
     files are `file` parts, the answer is a JSON array of the new attachments (200)."""
     if request.headers.get("x-atlassian-token", "").lower() != "no-check":
@@ -45,11 +47,16 @@ async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Sto
         usage = await check_may_attach(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
-    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
-                                            usage=usage)
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
     links = Links(ctx.settings.base_url)
-    return JSONResponse([attachment_json(links, a, authors) for a in attachments])
+
+    def render(attachments: list) -> JSONResponse:
+        return JSONResponse([attachment_json(links, a, authors) for a in attachments])
+
+    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
+                                            usage=usage,
+                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
+    return render(attachments)
 
 
 @router.get("/attachment/meta")

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
 from tessera.api.jira.issue_json import comment_json
 from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
 from tessera.issues.comments import (
     access_comment,
@@ -29,8 +31,9 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 Expand = Annotated[str | None, Query(max_length=200)]
 
 
-async def _render(ctx: RequestContext, comments: list[Comment], *, expand: str | None = None) -> list[dict]:
-    async with ctx.read_after_commit() as session:
+async def _render(ctx: RequestContext, comments: list[Comment], *, expand: str | None = None,
+                  within: AsyncSession | None = None) -> list[dict]:
+    async with ctx.read_after_commit(within) as session:
         users = await users_by_id(session, comments[0].organization_id,
                                   {c.author_id for c in comments if c.author_id}) if comments else {}
     links = Links(ctx.settings.base_url)
@@ -61,13 +64,18 @@ async def get_comments(issue_ref: str, ctx: Ctx, startAt: Annotated[int, Query(g
             "comments": await _render(ctx, visible, expand=expand)}
 
 
-@router.post("/issue/{issue_ref}/comment", status_code=201)
-async def add_comment(issue_ref: str, request: Request, ctx: Ctx, expand: Expand = None) -> JSONResponse:
+@router.post("/issue/{issue_ref}/comment", status_code=201, responses=IDEMPOTENCY_DOC)
+async def add_comment(issue_ref: str, request: Request, ctx: Ctx, idempotency: Idempotency,
+                      expand: Expand = None) -> JSONResponse:
     body = await json_object(request)
     async with ctx.transaction() as (session, actor):
+        await idempotency.claim(session, actor)
         issue, project = await access_issue(session, actor, issue_ref)
         comment = await check_add_comment(session, actor=actor, issue=issue, project=project, body=body.get("body"),
                                           visibility=_visibility(body))
+        if idempotency.held:
+            [view] = await _render(ctx, [comment], expand=expand, within=session)
+            return await idempotency.store(session, actor, JSONResponse(view, status_code=201))
     [view] = await _render(ctx, [comment], expand=expand)
     return JSONResponse(view, status_code=201)
 

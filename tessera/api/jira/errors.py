@@ -17,7 +17,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tessera.api.rest.idempotency import replayed
 from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
+from tessera.tenancy.idempotency import Replayed
 
 log = logging.getLogger("tessera.api.jira")
 
@@ -88,6 +90,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_jira_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Replayed, replayed)  # type: ignore[arg-type]
     app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]

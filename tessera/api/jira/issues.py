@@ -18,6 +18,7 @@ from tessera.api.jira.people import AUTOMATIC, login_of, user_id_for
 from tessera.api.jira.shapes import Links, split_values, truthy
 from tessera.api.jira.transitions import transitions_json
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import InvalidInput, NotFound, TesseraError
 from tessera.issues.catalog import catalog_for
@@ -68,12 +69,14 @@ def created_json(links: Links, issue: Issue) -> dict[str, str]:
     return {"id": str(issue.id), "key": issue.key, "self": links.issue(issue.id)}
 
 
-@router.post("/issue", status_code=201)
-async def create(request: Request, ctx: Ctx) -> JSONResponse:
+@router.post("/issue", status_code=201, responses=IDEMPOTENCY_DOC)
+async def create(request: Request, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     body = await json_object(request)
     async with ctx.transaction() as (session, actor):
+        await idempotency.claim(session, actor)
         issue = await create_from_body(session, actor, body)
-    return JSONResponse(created_json(Links(ctx.settings.base_url), issue), status_code=201)
+        response = JSONResponse(created_json(Links(ctx.settings.base_url), issue), status_code=201)
+        return await idempotency.store(session, actor, response)
 
 
 @router.post("/issue/bulk", status_code=201)

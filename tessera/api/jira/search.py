@@ -43,7 +43,8 @@ async def _search(ctx: RequestContext, *, jql: object, start_at: object, max_res
     links = Links(ctx.settings.base_url)
     async with ctx.transaction(write=False) as (session, actor):
         try:
-            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit)
+            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit,
+                                        quota=ctx.limiter)
         except InvalidInput as error:
             if validate or isinstance(error, JqlSyntaxError):
                 raise

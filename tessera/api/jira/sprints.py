@@ -147,7 +147,8 @@ async def sprint_issues(sprint_ref: str, ctx: Ctx, startAt: Annotated[int, Query
         fields_of = agile_fields(await catalog_for(session, actor))
         return await issue_page(ctx, session, actor, queries=[jql or ""],
                                 extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand)
+                                max_results=maxResults, fields=split_values(fields), expand=expand,
+                                client_jql=jql)
 
 
 @router.post("/sprint/{sprint_ref}/issue", status_code=204)

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
 from tessera.api.jira.issue_json import worklog_json
 from tessera.api.jira.shapes import Links, parse_jira_time
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.collaboration.worklog_models import Worklog
 from tessera.collaboration.worklogs import (
     access_worklog,
@@ -47,10 +49,10 @@ def _adjustment(request: Request) -> RemainingAdjustment:
                             reduce_by=params.get("reduceBy"), increase_by=params.get("increaseBy"))
 
 
-async def _render(ctx: RequestContext, worklogs: list[Worklog]) -> list[dict]:
+async def _render(ctx: RequestContext, worklogs: list[Worklog], within: AsyncSession | None = None) -> list[dict]:
     ids = {w.author_id for w in worklogs} | {w.update_author_id for w in worklogs}
     ids.discard(None)
-    async with ctx.read_after_commit() as session:
+    async with ctx.read_after_commit(within) as session:
         users = await users_by_id(session, worklogs[0].organization_id, ids) if worklogs and ids else {}
     links = Links(ctx.settings.base_url)
     return [worklog_json(links, w, users) for w in worklogs]
@@ -66,16 +68,20 @@ async def get_worklogs(issue_ref: str, ctx: Ctx, startAt: Annotated[int, Query(g
             "worklogs": await _render(ctx, list(worklogs))}
 
 
-@router.post("/issue/{issue_ref}/worklog", status_code=201)
-async def add_worklog(issue_ref: str, request: Request, ctx: Ctx) -> JSONResponse:
+@router.post("/issue/{issue_ref}/worklog", status_code=201, responses=IDEMPOTENCY_DOC)
+async def add_worklog(issue_ref: str, request: Request, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     body = await json_object(request)
     started = parse_jira_time(body["started"], field="started") if body.get("started") else None
     adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):
+        await idempotency.claim(session, actor)
         issue, project = await access_issue(session, actor, issue_ref)
         worklog = await check_add_worklog(session, actor=actor, issue=issue, project=project,
                                           time_spent_seconds=_seconds(body, required=True), started=started,
                                           comment=body.get("comment"), adjustment=adjustment)
+        if idempotency.held:
+            [view] = await _render(ctx, [worklog], within=session)
+            return await idempotency.store(session, actor, JSONResponse(view, status_code=201))
     [view] = await _render(ctx, [worklog])
     return JSONResponse(view, status_code=201)
 

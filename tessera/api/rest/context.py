@@ -99,9 +99,14 @@ class RequestContext:
             yield session, actor
 
     @asynccontextmanager
-    async def read_after_commit(self) -> AsyncIterator[AsyncSession]:
+    async def read_after_commit(self, within: AsyncSession | None = None) -> AsyncIterator[AsyncSession]:
         """A fresh read transaction for building a response once the change has committed, so
-        the write transaction (and its row locks) ends as early as possible."""
+        the write transaction (and its row locks) ends as early as possible. `within`: the write
+        transaction itself, still open, for a response that must be stored with the change (an
+        Idempotency-Key's, see api/rest/idempotency.py)."""
+        if within is not None:
+            yield within
+            return
         async with self.database.unit_of_work(write=False) as session:
             yield session
 

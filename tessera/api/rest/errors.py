@@ -13,9 +13,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tessera.api.rest.idempotency import replayed
 from tessera.errors import RateLimited, TesseraError
+from tessera.tenancy.idempotency import Replayed
 
 log = logging.getLogger("tessera.api")
+# For `responses=` of the routes that can answer these (the body is the error shape below).
+VERSION_DOC: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The `version` sent is no longer current: the change was not made."},
+    412: {"description": "The `If-Match` sent is no longer current: the change was not made."}}
+SEARCH_QUOTA_DOC: dict[int | str, dict[str, Any]] = {
+    429: {"description": "The organization's searches per hour are spent; `Retry-After` says for how long."}}
 
 
 def error_body(code: str, message: str, *, field: str | None = None, errors: dict[str, str] | None = None,
@@ -92,6 +100,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Replayed, replayed)  # type: ignore[arg-type]
     app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]

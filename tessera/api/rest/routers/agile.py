@@ -203,6 +203,7 @@ async def get_board_issues(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilt
     async with ctx.transaction() as (session, actor):
         board, _ = await access_board(session, actor, board_id)
         return await board_issues(session, actor=actor, board=board, quick_filters=quick_filter or [], jql=jql,
+                                  quota=ctx.limiter,
                                   sprint_id=sprint_id)
 
 
@@ -214,6 +215,7 @@ async def get_backlog(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters =
     async with ctx.transaction() as (session, actor):
         board, _ = await access_board(session, actor, board_id)
         return await board_backlog(session, actor=actor, board=board, quick_filters=quick_filter or [], jql=jql,
+                                   quota=ctx.limiter,
                                    start_at=start_at, max_results=max_results)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import error_body
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
 from tessera.collaboration.attachments import (
     access_attachment,
     attach_staged_files,
@@ -55,19 +56,26 @@ class RangeNotSatisfiable(TesseraError):
     status = 416
 
 
-@router.post("/issues/{issue_id}/attachments", status_code=201, openapi_extra=UPLOAD_BODY)
-async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Store) -> JSONResponse:
+@router.post("/issues/{issue_id}/attachments", status_code=201, openapi_extra=UPLOAD_BODY,
+             responses=IDEMPOTENCY_DOC)
+async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Store,
+                          idempotency: Idempotency) -> JSONResponse:
     """Multipart upload of one or several `file` parts; answers the new attachments, in order."""
     async with ctx.transaction(write=False) as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
         usage = await check_may_attach(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
-    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
-                                            usage=usage)
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
-    return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
-                        status_code=201)
+
+    def render(attachments: list) -> JSONResponse:
+        return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
+                            status_code=201)
+
+    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
+                                            usage=usage,
+                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
+    return render(attachments)
 
 
 @router.get("/issues/{issue_id}/attachments")

@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import VERSION_DOC
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
 from tessera.collaboration.comments import render_comments, render_history
@@ -42,24 +45,33 @@ def comment_etag(comment_id: int, version: int) -> str:
     return f'W/"c{comment_id}-{version}"'
 
 
-async def _committed_response(ctx: RequestContext, actor: Actor, comment: Comment, *, status_code: int = 200
-                              ) -> JSONResponse:
+async def _committed_response(ctx: RequestContext, actor: Actor, comment: Comment, *, status_code: int = 200,
+                              within: AsyncSession | None = None) -> JSONResponse:
     """Rendered once the change has committed, as issues are, so the write transaction (and its
-    locks) ends first; the comment's columns are already loaded, only mentions and authors are read."""
-    async with ctx.read_after_commit() as session:
+    locks) ends first; the comment's columns are already loaded, only mentions and authors are read.
+    `within`: the change's own transaction, when the response is stored with it (Idempotency-Key)."""
+    async with ctx.read_after_commit(within) as session:
         [view] = await render_comments(session, actor.organization_id, [comment], base_url=ctx.settings.base_url)
     return JSONResponse(view, status_code=status_code, headers={"ETag": comment_etag(comment.id, comment.version)})
 
 
-@router.post("/issues/{issue_id}/comments", status_code=201)
-async def add_comment(issue_id: str, body: CommentCreate, ctx: Ctx) -> JSONResponse:
+@router.post("/issues/{issue_id}/comments", status_code=201, responses=IDEMPOTENCY_DOC)
+async def add_comment(issue_id: str, body: CommentCreate, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
+        await idempotency.claim(session, actor)
         issue, project = await access_issue(session, actor, issue_id)
         comment = await check_add_comment(
             session, actor=actor, issue=issue, project=project, body=body.body, parent_id=body.parent_id,
             visibility=body.visibility.model_dump() if body.visibility else None)
-    response = await _committed_response(ctx, actor, comment, status_code=201)
-    response.headers["Location"] = f"/v2/issues/{issue.id}/comments/{comment.id}"
+        if idempotency.held:
+            return await idempotency.store(session, actor, await _created_response(ctx, actor, comment, session))
+    return await _created_response(ctx, actor, comment)
+
+
+async def _created_response(ctx: RequestContext, actor: Actor, comment: Comment,
+                            within: AsyncSession | None = None) -> JSONResponse:
+    response = await _committed_response(ctx, actor, comment, status_code=201, within=within)
+    response.headers["Location"] = f"/v2/issues/{comment.issue_id}/comments/{comment.id}"
     return response
 
 
@@ -88,7 +100,7 @@ async def get_comment(issue_id: str, comment_id: str, ctx: Ctx) -> JSONResponse:
     return JSONResponse(view, headers={"ETag": comment_etag(comment.id, comment.version)})
 
 
-@router.put("/issues/{issue_id}/comments/{comment_id}")
+@router.put("/issues/{issue_id}/comments/{comment_id}", responses=VERSION_DOC)
 async def edit_comment(issue_id: str, comment_id: str, body: CommentUpdate, ctx: Ctx,
                        if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     expected = parse_if_match(if_match) if if_match is not None else body.version

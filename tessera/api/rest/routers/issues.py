@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import VERSION_DOC
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.schemas import IssueOut, TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import PreconditionFailed
@@ -19,6 +21,7 @@ from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.service import (
+    NewIssue,
     access_issue,
     check_update_issue,
 )
@@ -81,10 +84,19 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
 
-@router.post("/issues", status_code=201, responses={201: {"model": IssueOut}})
-async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
+@router.post("/issues", status_code=201, responses={201: {"model": IssueOut}, **IDEMPOTENCY_DOC})
+async def create_issue(body: IssueCreate, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
+        await idempotency.claim(session, actor)
         created = await create_new_issue(session, actor=actor, data=body)
+        if idempotency.held:
+            return await idempotency.store(session, actor, await _created_issue_response(ctx, actor, created, session))
+    return await _created_issue_response(ctx, actor, created)
+
+
+async def _created_issue_response(ctx: RequestContext, actor: Actor, created: NewIssue,
+                                  within: AsyncSession | None = None) -> JSONResponse:
+    """`within`: the create's own transaction, when the response is stored with it."""
     issue = created.issue
     known = [UserBrief(actor.user_id, actor.display_name, actor.email)]
     facets = facets_of_new_issue(issue.id, created.state)
@@ -92,7 +104,7 @@ async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     needs_read = issue.parent_id is not None or any(
         uid not in (None, actor.user_id) for uid in (issue.assignee_id, issue.reporter_id)) or any(
         created.catalog.field(field_id).field_type in ("user", "sprint") for field_id in created.state.custom)
-    async with (ctx.read_after_commit() if needs_read else nullcontext()) as session:
+    async with (ctx.read_after_commit(within) if needs_read else nullcontext()) as session:
         [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue],
                                      catalog=created.catalog, projects={created.project.id: created.project},
                                      fresh=True, known_users=known, facets=facets)
@@ -109,7 +121,7 @@ async def get_issue(issue_id: str, ctx: Ctx, expand: str | None = Query(default=
         return await _issue_response(ctx, session, actor, issue, project, expand=parse_expand(expand))
 
 
-@router.put("/issues/{issue_id}", responses=ISSUE_DOC)
+@router.put("/issues/{issue_id}", responses={**ISSUE_DOC, **VERSION_DOC})
 async def update_issue(issue_id: str, body: IssueUpdate, ctx: Ctx,
                        if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     async with ctx.transaction() as (session, actor):

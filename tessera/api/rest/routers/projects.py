@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.render import part_view, project_view
 from tessera.api.rest.schemas import (
     PartCreate,
@@ -61,7 +62,7 @@ async def get_project(project_id: str, ctx: Ctx) -> dict:
         return project_view(await access_project(session, actor, project_id))
 
 
-@router.put("/projects/{project_id}")
+@router.put("/projects/{project_id}", responses=VERSION_DOC)
 async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
                          if_match: Annotated[str | None, Header(max_length=100)] = None) -> dict:
     async with ctx.transaction() as (session, actor):
@@ -71,7 +72,7 @@ async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
             expected = int(if_match.strip('W/"'))
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         project = await check_update_project(session, actor=actor, project=project, changes=changes,
-                                             expected_version=expected)
+                                             expected_version=expected, via_if_match=if_match is not None)
         return project_view(project)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.errors import SEARCH_QUOTA_DOC
 from tessera.jql.parser import MAX_QUERY_LENGTH
 from tessera.jql.rendering import render_search_page
 from tessera.jql.search import search_issues
@@ -35,18 +36,19 @@ def _expand(value: list[str] | str | None) -> frozenset[str]:
 async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, expand: frozenset[str],
                   start_at: int, max_results: int) -> dict:
     async with ctx.transaction(write=False) as (session, actor):
-        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results)
+        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results,
+                                   quota=ctx.limiter)
         return await render_search_page(session, actor=actor, page=page, base_url=ctx.settings.base_url,
                                         fields=fields, expand=expand)
 
 
-@router.post("/search")
+@router.post("/search", responses=SEARCH_QUOTA_DOC)
 async def search_post(body: SearchBody, ctx: Ctx) -> dict:
     return await _search(ctx, jql=body.jql, fields=body.fields, expand=_expand(body.expand),
                          start_at=body.start_at, max_results=body.max_results)
 
 
-@router.get("/search")
+@router.get("/search", responses=SEARCH_QUOTA_DOC)
 async def search_get(ctx: Ctx, jql: Annotated[str, Query(max_length=MAX_QUERY_LENGTH + 1000)] = "",
                      start_at: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      max_results: Annotated[int, Query(ge=0, le=100_000)] = 50,
