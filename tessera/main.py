@@ -38,6 +38,7 @@ from tessera.db.engine import Database
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.tenancy.auth import PrincipalCache
 from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.throttle import LoginThrottle
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
 from tessera.web import pages as web_pages
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.limiter = RateLimiter(redis)
     app.state.principals = principals
+    app.state.login_throttle = LoginThrottle.for_settings(settings, redis)
     app.state.live_hub = live_hub
     app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store
