@@ -42,8 +42,11 @@ from tessera.tenancy.throttle import LoginThrottle
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
 from tessera.web import pages as web_pages
+from tessera.web.headers import SecurityHeaders
 from tessera.workflow.rules.plugins import load_plugins
 
+# HTML pages of tools we serve but do not write, and the CDN origins their code comes from.
+TOOL_PAGES = {"/graphql": ("https://unpkg.com",), "/docs": ("https://cdn.jsdelivr.net", "https://fastapi.tiangolo.com")}
 DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
 Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
 
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
+    app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
 
 
