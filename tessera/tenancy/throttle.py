@@ -173,9 +173,11 @@ def address_key(address: str | None) -> str:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address[:64]
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) + "/64"
-    return str(parsed.ipv4_mapped or parsed)
+    return str(parsed)
 
 
 def _account_key(email: str) -> str:
@@ -185,7 +187,8 @@ def _account_key(email: str) -> str:
 
 def _refusal(seconds: float) -> RateLimited:
     retry_after = max(1, math.ceil(seconds))
-    return RateLimited(f"Too many failed sign-in attempts: try again in {retry_after} seconds.",
+    unit = "second" if retry_after == 1 else "seconds"
+    return RateLimited(f"Too many failed sign-in attempts: try again in {retry_after} {unit}.",
                        retry_after=retry_after)
 
 
@@ -256,7 +259,7 @@ class AttemptGuard:
         results = await self.throttle.backend.fail(counters, policy.window, policy.lockout)
         locked = [(counter, left) for counter, (left, newly) in zip(counters, results, strict=True) if newly]
         for counter, _ in locked:
-            log.warning("sign-in lockout: %s locked for %d s after %d failed attempts within %d s (from %s)",
+            log.warning("sign-in lockout: %s locked for %g s after %d failed attempts within %g s (from %s)",
                         counter.subject, policy.lockout, counter.limit, policy.window, self.address)
         if locked:
             raise _refusal(max(left for _, left in locked))
