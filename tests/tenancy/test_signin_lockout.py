@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tessera.config import Settings
 from tessera.main import create_app
-from tessera.tenancy import secrets
 from tests.support import OrgHandle, make_org, make_user
 
 ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCKOUT = 3, 6, 2.0
@@ -32,17 +30,6 @@ class Locking:
     def at(self, address: str, headers: dict[str, str] | None = None) -> dict[str, str]:
         """Headers of a request from `address` (the proxy header uvicorn trusts in production)."""
         return {"X-Forwarded-For": address, **(headers or {})}
-
-
-@pytest.fixture(scope="module")
-def cheap_hashes() -> Iterator[None]:
-    """Argon2 at its cheapest for this module's many sign-ins (hashes carry their parameters,
-    so passwords hashed here verify as cheaply); the real cost is test_password_timing.py's."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        secrets._dummy_hash.cache_clear()
-        yield
-    secrets._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="module")
