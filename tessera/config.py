@@ -46,8 +46,8 @@ class Settings:
     # the process that commits a revocation or a user's or catalog's change drops it at once. 0: off.
     auth_cache_seconds: float = 2.0
     # Failed sign-ins (tenancy.throttle): an account (email) with this many failures within the
-    # window is locked for `login_lockout_seconds`; an address with its (higher) number is blocked
-    # as long, except for accounts that signed in from it before. Redis shares the counts when set.
+    # window is locked for `login_lockout_seconds`; an address with its (higher) number has its
+    # failures answered 429 as long (valid credentials still pass). Redis shares the counts when set.
     login_account_failures: int = 10
     login_address_failures: int = 100
     login_failure_window_seconds: float = 15 * 60

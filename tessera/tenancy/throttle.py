@@ -1,24 +1,24 @@
 """Failed sign-ins: counted per account and per client address, with a temporary lockout.
 
-The rules (README, "Sign-in throttling", says the same):
+The rules (README, "Sign-in throttling and sessions", says the same):
 - A failed password (wrong password, unknown email, deactivated user: all alike, so a lockout
   tells nothing about which emails exist) counts once against the account (the email, in any
   organization) and once against the client address. An invalid API token counts against the
   address only: tokens are long random secrets, no account is guessed through them.
 - An account with `account_failures` failures within `window` seconds is locked for `lockout`
   seconds: every password for it is refused (429, Retry-After) without being checked, the right
-  one too, from every address. Its API tokens keep working: they are not passwords.
+  one too, from every address. Its API tokens keep working: they are not passwords. This is
+  what bounds guessing: at most `account_failures` guesses per account per lockout period.
 - An address with `address_failures` failures within the window is blocked as long: its
-  password attempts are refused without being checked, except for accounts that signed in
-  successfully from that address before (many users share an office's address, and a colleague
-  mistyping, or an attacker next door, must not lock them out); its invalid tokens answer 429
-  instead of 401; valid tokens keep working.
-- A success clears the account's failures and remembers the (address, account) pair for
-  `known_seconds`.
+  failures answer 429 (Retry-After) instead of 401, telling the client to back off, and still
+  count. Valid credentials from it are still accepted (a password of an account that is not
+  locked, any valid token): many users share an office's address, and one of them, or a
+  neighbour guessing, must not lock the others out.
+- A successful password clears the account's failures.
 
 Nothing here runs for a request whose API token is valid: the success path of a token costs no
 round trip. The counters live in Redis when it is configured (shared by every process), else in
-this process (`MemoryCounters`); both backends answer the same three questions."""
+this process (`MemoryCounters`); both backends answer the same three calls."""
 
 from __future__ import annotations
 
@@ -42,7 +42,6 @@ class ThrottlePolicy:
     address_failures: int = 100
     window: float = 15 * 60
     lockout: float = 15 * 60
-    known_seconds: float = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,15 @@ class Counter:
 
 
 class CounterBackend(Protocol):
-    async def locks(self, locks: list[str], known: str | None) -> tuple[list[float], bool]:
-        """Seconds left of each lock (0 when not locked), and whether `known` is remembered."""
+    async def lock_left(self, lock: str) -> float:
+        """Seconds left of the lock (0 when not locked)."""
 
     async def fail(self, counters: list[Counter], window: float, lockout: float) -> list[tuple[float, bool]]:
         """Counts one failure on each counter; per counter: seconds left of its lock, and
         whether this failure set it."""
 
-    async def succeed(self, clear: str, remember: str, ttl: float) -> None:
-        """Forgets the failures counted under `clear`; remembers `remember` for `ttl` seconds."""
+    async def succeed(self, clear: str) -> None:
+        """Forgets the failures counted under `clear`."""
 
 
 class MemoryCounters:
@@ -73,7 +72,7 @@ class MemoryCounters:
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self._counts: dict[str, tuple[float, int]] = {}  # key -> (window ends, failures)
-        self._until: dict[str, float] = {}  # lock or known pair -> when it ends
+        self._until: dict[str, float] = {}  # lock -> when it ends
 
     def _left(self, key: str, now: float) -> float:
         until = self._until.get(key)
@@ -84,9 +83,8 @@ class MemoryCounters:
             return 0.0
         return until - now
 
-    async def locks(self, locks: list[str], known: str | None) -> tuple[list[float], bool]:
-        now = time.monotonic()
-        return [self._left(lock, now) for lock in locks], known is not None and self._left(known, now) > 0
+    async def lock_left(self, lock: str) -> float:
+        return self._left(lock, time.monotonic())
 
     async def fail(self, counters: list[Counter], window: float, lockout: float) -> list[tuple[float, bool]]:
         now = time.monotonic()
@@ -108,9 +106,8 @@ class MemoryCounters:
             results.append((left, False))
         return results
 
-    async def succeed(self, clear: str, remember: str, ttl: float) -> None:
+    async def succeed(self, clear: str) -> None:
         self._counts.pop(clear, None)
-        self._until[remember] = time.monotonic() + ttl
 
     def _prune(self, now: float) -> None:
         self._counts = {key: entry for key, entry in self._counts.items() if entry[0] > now}
@@ -128,15 +125,8 @@ class RedisCounters:
         self._redis = redis
         self._prefix = prefix
 
-    async def locks(self, locks: list[str], known: str | None) -> tuple[list[float], bool]:
-        pipe = self._redis.pipeline()  # type: ignore[attr-defined]
-        for lock in locks:
-            pipe.pttl(self._prefix + lock)
-        if known is not None:
-            pipe.exists(self._prefix + known)
-        results = await pipe.execute()
-        left = [max(0, ms) / 1000 for ms in results[:len(locks)]]
-        return left, known is not None and bool(results[-1])
+    async def lock_left(self, lock: str) -> float:
+        return max(0, await self._redis.pttl(self._prefix + lock)) / 1000  # type: ignore[attr-defined]
 
     async def fail(self, counters: list[Counter], window: float, lockout: float) -> list[tuple[float, bool]]:
         pipe = self._redis.pipeline()  # type: ignore[attr-defined]
@@ -158,11 +148,8 @@ class RedisCounters:
                 outcome.append((max(0, lock_ms) / 1000, False))
         return outcome
 
-    async def succeed(self, clear: str, remember: str, ttl: float) -> None:
-        pipe = self._redis.pipeline()  # type: ignore[attr-defined]
-        pipe.delete(self._prefix + clear)
-        pipe.set(self._prefix + remember, 1, px=int(ttl * 1000))
-        await pipe.execute()
+    async def succeed(self, clear: str) -> None:
+        await self._redis.delete(self._prefix + clear)  # type: ignore[attr-defined]
 
 
 def address_key(address: str | None) -> str:
@@ -217,44 +204,36 @@ class AttemptGuard:
     throttle: LoginThrottle
     address: str
 
-    def _keys(self, email: str) -> tuple[str, str, str]:
-        account = _account_key(email)
-        return f"lock:acct:{account}", f"lock:addr:{self.address}", f"known:{self.address}:{account}"
+    def _counters(self, email: str | None) -> list[Counter]:
+        policy, counters = self.throttle.policy, []
+        if email is not None:
+            account = _account_key(email)
+            counters.append(Counter(f"fail:acct:{account}", f"lock:acct:{account}", policy.account_failures,
+                                    f"account {email.strip().lower()[:320]}"))
+        counters.append(Counter(f"fail:addr:{self.address}", f"lock:addr:{self.address}", policy.address_failures,
+                                f"address {self.address}"))
+        return counters
 
     async def check_password(self, email: str) -> None:
-        """Before checking a password: raises RateLimited while the account is locked, or the
-        address is blocked and the account has not signed in from it before."""
-        account_lock, address_lock, known = self._keys(email)
-        (account_left, address_left), is_known = await self.throttle.backend.locks(
-            [account_lock, address_lock], known)
-        if account_left > 0:
-            raise _refusal(account_left)
-        if address_left > 0 and not is_known:
-            raise _refusal(address_left)
-
-    async def password_failed(self, email: str) -> None:
-        """Counts the failure; raises RateLimited when it locks the account or the address."""
-        policy, account = self.throttle.policy, _account_key(email)
-        counters = [Counter(f"fail:acct:{account}", f"lock:acct:{account}", policy.account_failures,
-                            f"account {email.strip().lower()[:320]}"),
-                    Counter(f"fail:addr:{self.address}", f"lock:addr:{self.address}", policy.address_failures,
-                            f"address {self.address}")]
-        await self._fail(counters)
-
-    async def token_failed(self) -> None:
-        """Counts an invalid API token against the address; raises RateLimited while it is blocked."""
-        policy = self.throttle.policy
-        (left, _), = await self._fail([Counter(f"fail:addr:{self.address}", f"lock:addr:{self.address}",
-                                               policy.address_failures, f"address {self.address}")])
+        """Before checking a password: raises RateLimited while the account is locked."""
+        left = await self.throttle.backend.lock_left(f"lock:acct:{_account_key(email)}")
         if left > 0:
             raise _refusal(left)
 
-    async def password_succeeded(self, email: str) -> None:
-        account = _account_key(email)
-        await self.throttle.backend.succeed(f"fail:acct:{account}", f"known:{self.address}:{account}",
-                                            self.throttle.policy.known_seconds)
+    async def password_failed(self, email: str) -> None:
+        """Counts the failure; raises RateLimited when it locks the account, or while the
+        address is blocked (else the caller answers 401)."""
+        await self._failed(self._counters(email))
 
-    async def _fail(self, counters: list[Counter]) -> list[tuple[float, bool]]:
+    async def token_failed(self) -> None:
+        """Counts an invalid API token against the address; raises RateLimited while it is blocked."""
+        await self._failed(self._counters(None))
+
+    async def password_succeeded(self, email: str) -> None:
+        await self.throttle.backend.succeed(f"fail:acct:{_account_key(email)}")
+
+    async def _failed(self, counters: list[Counter]) -> None:
+        """The address's counter comes last."""
         policy = self.throttle.policy
         results = await self.throttle.backend.fail(counters, policy.window, policy.lockout)
         locked = [(counter, left) for counter, (left, newly) in zip(counters, results, strict=True) if newly]
@@ -263,4 +242,6 @@ class AttemptGuard:
                         counter.subject, policy.lockout, counter.limit, policy.window, self.address)
         if locked:
             raise _refusal(max(left for _, left in locked))
-        return results
+        address_left, _ = results[-1]
+        if address_left > 0:
+            raise _refusal(address_left)

@@ -1,6 +1,6 @@
 """tenancy.throttle on both backends (in-process and Redis): lockouts engage, refuse the right
-password, end after their time; the per-address rule spares accounts known at that address;
-two processes sharing Redis count together."""
+password, end after their time; a blocked address answers its failures with 429 but never
+refuses a password before it is checked; two processes sharing Redis count together."""
 
 from __future__ import annotations
 
@@ -85,27 +85,33 @@ def test_an_account_locks_refuses_its_right_password_and_unlocks(backend: str,
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_blocked_address_spares_accounts_that_signed_in_from_it(backend: str) -> None:
+def test_a_blocked_address_answers_its_failures_with_429_and_checks_every_password(backend: str) -> None:
     async def scenario() -> None:
         async with throttles(backend) as (throttle,):
-            office = throttle.guard("203.0.113.9")
-            run_id = uuid.uuid4().hex[:8]
-            colleague, newcomer = f"colleague-{run_id}@x.test", f"new-{run_id}@x.test"
-            await office.check_password(colleague)
-            await office.password_succeeded(colleague)  # signed in from the office before
-            # A neighbour sprays: 2 tries on each of several accounts, none of them locked.
+            office, run_id = throttle.guard("203.0.113.9"), uuid.uuid4().hex[:8]
+            # A neighbour sprays: 2 wrong passwords on each of several accounts, none of them locked.
+            spray = [f"victim{index // 2}-{run_id}@x.test" for index in range(POLICY.address_failures)]
+            for email in spray[:-1]:
+                await _fail(office, email)
             with pytest.raises(RateLimited):
-                for index in range(POLICY.address_failures):
-                    await _fail(office, f"victim{index // 2}-{run_id}@x.test")
+                await _fail(office, spray[-1])  # the failure that blocks the address
+            colleague = f"colleague-{run_id}@x.test"
+            await office.check_password(colleague)  # not locked: its password is checked as usual...
+            await office.password_succeeded(colleague)  # ...and, right, accepted
             with pytest.raises(RateLimited):
-                await office.check_password(newcomer)  # unknown at this address: not even checked
-            await office.check_password(colleague)  # known here and not locked: checked as usual
-            await throttle.guard("198.51.100.1").check_password(newcomer)  # from elsewhere: free
+                await office.password_failed(colleague)  # wrong: 429, not 401, and counted
             with pytest.raises(RateLimited):
                 await office.token_failed()  # an invalid token from the blocked address: 429
             await throttle.guard("198.51.100.1").token_failed()  # elsewhere: counted, answered 401
+            await throttle.guard("198.51.100.1").password_failed(f"new-{run_id}@x.test")
+            # The colleague's failures count against their account as anywhere: 1 so far, 2 more lock it.
+            await _fail(throttle.guard("198.51.100.1"), colleague)
+            with pytest.raises(RateLimited):
+                await _fail(throttle.guard("198.51.100.1"), colleague)
+            with pytest.raises(RateLimited):
+                await throttle.guard("198.51.100.1").check_password(colleague)
             await asyncio.sleep(POLICY.lockout + 0.1)
-            await office.check_password(newcomer)
+            await office.password_failed(f"new-{run_id}@x.test")  # unblocked: a plain 401 again
 
     run(scenario)
 
@@ -121,7 +127,8 @@ def test_invalid_tokens_block_an_address(backend: str) -> None:
                 await guard.token_failed()
             # The same /64 is the same subscriber.
             with pytest.raises(RateLimited):
-                await throttle.guard("2001:db8:1:2:ffff::1").check_password(f"{uuid.uuid4().hex}@x.test")
+                await throttle.guard("2001:db8:1:2:ffff::1").token_failed()
+            await throttle.guard("2001:db8:1:3::1").token_failed()  # another /64: not blocked
 
     run(scenario)
 
