@@ -28,6 +28,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from tessera.config import Settings
@@ -193,16 +194,21 @@ class LoginThrottle:
             return cls(policy, MemoryCounters())
         return cls(policy, RedisCounters(redis, f"{settings.live_channel_prefix}:login:"))
 
-    def guard(self, address: str | None) -> AttemptGuard:
-        return AttemptGuard(self, address_key(address))
+    def guard(self, client_address: str | None) -> AttemptGuard:
+        return AttemptGuard(self, client_address)
 
 
 @dataclass(frozen=True)
 class AttemptGuard:
-    """The throttle for one request, bound to its client's address."""
+    """The throttle for one request, bound to its client's address. Every request that sends
+    credentials gets one: it costs nothing until a failure or a password uses it."""
 
     throttle: LoginThrottle
-    address: str
+    client_address: str | None
+
+    @cached_property
+    def address(self) -> str:
+        return address_key(self.client_address)
 
     def _counters(self, email: str | None) -> list[Counter]:
         policy, counters = self.throttle.policy, []
