@@ -146,8 +146,8 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
 
 async def authenticate_password(session: AsyncSession, email: str, password: str,
                                 organization_key: str | None = None, *, guard: AttemptGuard | None) -> Actor:
-    """Every edge passes its client's `guard` (None only where no client is, as in the CLI): it
-    refuses a locked account or blocked address before any hash is checked, and counts failures.
+    """Every edge passes its client's `guard` (None only where no client is, as in tests): it
+    refuses a locked account before any hash is checked, and counts failures (tenancy.throttle).
     An unknown email costs one Argon2 verification, as a wrong password does (against a dummy
     hash), so timing does not tell which emails exist. Verifications run in a thread: each
     takes tens of milliseconds that the event loop must not wait for."""
