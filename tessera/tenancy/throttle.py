@@ -47,12 +47,12 @@ class ThrottlePolicy:
 
 @dataclass(frozen=True)
 class Counter:
-    """One failure count: `key` counts within the window; past `limit`, `lock` is set for the lockout."""
+    """One failure count: `key` counts within the window; at `limit`, `lock` is set for the lockout."""
 
     key: str
     lock: str
     limit: int
-    subject: str  # for the log line: "account a@b.c" or "address 10.0.0.1"
+    subject: str  # for the log line: "account 'a@b.c'" or "address 10.0.0.1"
 
 
 class CounterBackend(Protocol):
@@ -215,7 +215,7 @@ class AttemptGuard:
         if email is not None:
             account = _account_key(email)
             counters.append(Counter(f"fail:acct:{account}", f"lock:acct:{account}", policy.account_failures,
-                                    f"account {email.strip().lower()[:320]}"))
+                                    f"account {email.strip().lower()[:320]!r}"))  # repr: no forged log lines
         counters.append(Counter(f"fail:addr:{self.address}", f"lock:addr:{self.address}", policy.address_failures,
                                 f"address {self.address}"))
         return counters

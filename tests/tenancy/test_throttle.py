@@ -67,7 +67,7 @@ def test_an_account_locks_refuses_its_right_password_and_unlocks(backend: str,
                 await _fail(guard, email)  # the failure that locks says so
             assert locked.value.retry_after == 1
             assert [r.getMessage() for r in caplog.records if "sign-in lockout" in r.getMessage()] == [
-                f"sign-in lockout: account {email} locked for 0.6 s after 3 failed attempts within 30 s "
+                f"sign-in lockout: account '{email}' locked for 0.6 s after 3 failed attempts within 30 s "
                 f"(from 10.0.0.1)"]
             # During the lockout nothing is checked: the right password is refused too, from any address.
             for address in ("10.0.0.1", "192.0.2.7"):
