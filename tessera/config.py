@@ -45,6 +45,18 @@ class Settings:
     # How long another process may trust an API token's actor after reading it (tenancy.auth.PrincipalCache);
     # the process that commits a revocation or a user's or catalog's change drops it at once. 0: off.
     auth_cache_seconds: float = 2.0
+    # Failed sign-ins (tenancy.throttle): an account (email) with this many failures within the
+    # window is locked for `login_lockout_seconds`; an address with its (higher) number has its
+    # failures answered 429 as long (valid credentials still pass). Redis shares the counts when set.
+    login_account_failures: int = 10
+    login_address_failures: int = 100
+    login_failure_window_seconds: float = 15 * 60
+    login_lockout_seconds: float = 15 * 60
+    # Slow clients (cli.slow_clients): a request's headers must arrive within this many seconds,
+    # and its body may pause at most this long between two reads (nginx's client_header_timeout
+    # and client_body_timeout).
+    request_header_timeout_seconds: float = 10.0
+    request_body_timeout_seconds: float = 30.0
     # Attachments: a file's size limit, and where objects live (a local directory unless an S3
     # bucket is named; the directory defaults to `attachments/` beside the SQLite file).
     attachment_max_bytes: int = 25 * 1024 * 1024
@@ -59,6 +71,10 @@ class Settings:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
         if self.attachment_max_bytes < 1:
             raise ValueError("TESSERA_ATTACHMENT_MAX_BYTES must be a positive number of bytes")
+        for name in ("login_account_failures", "login_address_failures", "login_failure_window_seconds",
+                     "login_lockout_seconds", "request_header_timeout_seconds", "request_body_timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"TESSERA_{name.upper()} must be a positive number")
         if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
             raise ValueError("TESSERA_SECRET_KEY must be set outside the local environment")
 
@@ -103,6 +119,13 @@ class Settings:
             values["live_permission_ttl_seconds"] = float(env["TESSERA_LIVE_PERMISSION_TTL"])
         if env.get("TESSERA_AUTH_CACHE_SECONDS"):
             values["auth_cache_seconds"] = float(env["TESSERA_AUTH_CACHE_SECONDS"])
+        for name in ("login_account_failures", "login_address_failures"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = int(env[f"TESSERA_{name.upper()}"])
+        for name in ("login_failure_window_seconds", "login_lockout_seconds", "request_header_timeout_seconds",
+                     "request_body_timeout_seconds"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = float(env[f"TESSERA_{name.upper()}"])
         if env.get("TESSERA_ATTACHMENT_MAX_BYTES"):
             values["attachment_max_bytes"] = int(env["TESSERA_ATTACHMENT_MAX_BYTES"])
         for name in ("attachments_dir", "s3_bucket", "s3_endpoint_url", "s3_access_key", "s3_secret_key", "s3_region"):

@@ -38,11 +38,15 @@ from tessera.db.engine import Database
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.tenancy.auth import PrincipalCache
 from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.throttle import LoginThrottle
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
 from tessera.web import pages as web_pages
+from tessera.web.headers import SecurityHeaders
 from tessera.workflow.rules.plugins import load_plugins
 
+# HTML pages of tools we serve but do not write, and the CDN origins their code comes from.
+TOOL_PAGES = {"/graphql": ("https://unpkg.com",), "/docs": ("https://cdn.jsdelivr.net", "https://fastapi.tiangolo.com")}
 DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
 Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
 
@@ -92,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.limiter = RateLimiter(redis, prefix=settings.live_channel_prefix)
     app.state.principals = principals
+    app.state.login_throttle = LoginThrottle.for_settings(settings, redis)
     app.state.live_hub = live_hub
     app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store
@@ -125,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
+    app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
 
 

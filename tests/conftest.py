@@ -43,9 +43,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # Attachments go to a temp directory, never under the working tree's data/.
+    # Attachments go to a temp directory, never under the working tree's data/. Every test's
+    # client has one address ("testclient"): its failed sign-ins (fuzzing, wrong-token tests) must
+    # not block it for the tests after; tests/tenancy/test_throttle*.py build apps that do block.
     return Settings(database_url=database_url, base_url="http://testserver",
-                    attachments_dir=str(tmp_path_factory.mktemp("attachments")))
+                    attachments_dir=str(tmp_path_factory.mktemp("attachments")), login_address_failures=1_000_000)
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,14 @@ from types import FrameType
 
 import uvicorn
 
+from tessera.cli.slow_clients import PROTOCOL
+
 APP = "tessera.main:app_factory"
 
 
 def _config(host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(APP, factory=True, host=host, port=port, access_log=False,
+    """`http`: uvicorn's httptools protocol with read timeouts for slow clients (cli.slow_clients)."""
+    return uvicorn.Config(APP, factory=True, host=host, port=port, access_log=False, http=PROTOCOL,
                           log_level=os.environ.get("TESSERA_LOG_LEVEL", "info").lower())
 
 
@@ -44,7 +47,7 @@ def serve(host: str, port: int, workers: int) -> None:
         uvicorn.Server(_config(host, port)).run()
         return
     if not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, access_log=False)
+        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, access_log=False, http=PROTOCOL)
         return
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_serve_one, args=(host, port), daemon=False) for _ in range(workers)]

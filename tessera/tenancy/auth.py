@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import dataclasses
@@ -24,6 +25,7 @@ from tessera.tenancy.secrets import (
     new_opaque_secret,
     verify_password,
 )
+from tessera.tenancy.throttle import AttemptGuard
 
 
 def _actor(user: User, org: Organization, via: str, csrf_token: str | None = None) -> Actor:
@@ -105,10 +107,18 @@ class PrincipalCache:
             self._entries.clear()
 
 
+async def _token_refused(guard: AttemptGuard | None, message: str) -> NotAuthenticated:
+    """Counts the refusal against the client's address (RateLimited while it is blocked)."""
+    if guard is not None:
+        await guard.token_failed()
+    return NotAuthenticated(message)
+
+
 async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True,
-                             cache: PrincipalCache | None = None) -> Actor:
+                             cache: PrincipalCache | None = None, guard: AttemptGuard | None = None) -> Actor:
     """`touch` records the token's last use (read-only transactions pass False); a cached actor
-    records none, since use is recorded at most once a minute anyway."""
+    records none, since use is recorded at most once a minute anyway. `guard` throttles the
+    client's failures; a valid token never touches it."""
     now = utcnow()
     token_hash = digest(token)
     if cache is not None and (cached := cache.get(token_hash, now)) is not None:
@@ -117,11 +127,11 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     connection = await session.connection()
     row = (await connection.execute(_BY_TOKEN, {"token_hash": token_hash})).first()
     if row is None:
-        raise NotAuthenticated("The API token is not valid.")
+        raise await _token_refused(guard, "The API token is not valid.")
     if row.expires_at is not None and row.expires_at <= now:
-        raise NotAuthenticated("The API token has expired.")
+        raise await _token_refused(guard, "The API token has expired.")
     if not row.active:
-        raise NotAuthenticated("The user is deactivated.")
+        raise await _token_refused(guard, "The user is deactivated.")
     # Record use at most once a minute: a write per request would serialize SQLite.
     if touch and (row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1)):
         await connection.execute(_TOUCH_TOKEN, {"token_id": row.token_id, "now": now})
@@ -135,15 +145,27 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
 
 
 async def authenticate_password(session: AsyncSession, email: str, password: str,
-                                organization_key: str | None = None) -> Actor:
+                                organization_key: str | None = None, *, guard: AttemptGuard | None) -> Actor:
+    """Every edge passes its client's `guard` (None only where no client is, as in tests): it
+    refuses a locked account before any hash is checked, and counts failures (tenancy.throttle).
+    An unknown email costs one Argon2 verification, as a wrong password does (against a dummy
+    hash), so timing does not tell which emails exist. Verifications run in a thread: each
+    takes tens of milliseconds that the event loop must not wait for."""
+    if guard is not None:
+        await guard.check_password(email)
     query = (select(User, Organization).join(Organization, Organization.id == User.organization_id)
              .where(User.email == email.strip().lower(), User.active.is_(True)))
     if organization_key:
         query = query.where(Organization.key == organization_key.strip().upper())
-    candidates = [(user, org) for user, org in (await session.execute(query)).all()
-                  if verify_password(user.password_hash, password)]
+    rows = (await session.execute(query)).all() or [(None, None)]
+    candidates = [(user, org) for user, org in rows
+                  if await asyncio.to_thread(verify_password, user.password_hash if user else None, password)]
     if not candidates:
+        if guard is not None:
+            await guard.password_failed(email)
         raise NotAuthenticated("Email or password is incorrect.")
+    if guard is not None:
+        await guard.password_succeeded(email)
     if len(candidates) > 1:
         raise NotAuthenticated("This email belongs to several organizations: use an API token, "
                                "or name the organization in the X-Tessera-Org header.",
@@ -152,7 +174,8 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
 
 
 async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
-                             *, touch: bool = True, cache: PrincipalCache | None = None) -> Actor:
+                             *, touch: bool = True, cache: PrincipalCache | None = None,
+                             guard: AttemptGuard | None) -> Actor:
     """`encoded` is the base64 part of a Basic header: email:api_token or email:password."""
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
@@ -162,11 +185,11 @@ async def authenticate_basic(session: AsyncSession, encoded: str, organization_k
     if not sep or not email or not secret:
         raise NotAuthenticated("Basic credentials must be email:token or email:password.")
     if secret.startswith(TOKEN_PREFIX):
-        actor = await authenticate_token(session, secret, touch=touch, cache=cache)
+        actor = await authenticate_token(session, secret, touch=touch, cache=cache, guard=guard)
         if actor.email != email.strip().lower():
-            raise NotAuthenticated("The API token does not belong to this email.")
+            raise await _token_refused(guard, "The API token does not belong to this email.")
         return actor
-    return await authenticate_password(session, email, secret, organization_key)
+    return await authenticate_password(session, email, secret, organization_key, guard=guard)
 
 
 async def authenticate_session(session: AsyncSession, session_secret: str) -> Actor:
@@ -193,3 +216,12 @@ async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: tim
 
 async def do_end_web_session(session: AsyncSession, *, session_secret: str) -> None:
     await session.execute(delete(WebSession).where(WebSession.session_hash == digest(session_secret)))
+
+
+async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, user_id: int) -> int:
+    """Signs the user out of every browser: when their password changes, they are deactivated
+    or they ask to. Sessions are read from the database on every request (never cached), so
+    the next request of each browser is refused. API tokens are not sessions: they stay."""
+    result = await session.execute(delete(WebSession).where(WebSession.organization_id == organization_id,
+                                                            WebSession.user_id == user_id))
+    return int(result.rowcount or 0)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from tessera.events.outbox import emit
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import ORG_ROLES, ApiToken, Organization, User
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
@@ -153,6 +154,10 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
         if not (8 <= len(password) <= 1024):
             raise InvalidInput("A password has 8 to 1024 characters.", field="password")
         user.password_hash = hash_password(password)
+    if password is not None or active is False:
+        # A new password or a deactivation ends every browser session of the user: whoever
+        # signed in with the old password (or before the deactivation) must not stay signed in.
+        await do_end_user_sessions(session, organization_id=user.organization_id, user_id=user.id)
     await session.flush()
     if access_changed or renamed:
         # Live subscriptions re-check access at once on this event instead of at their cache's expiry;
@@ -164,22 +169,31 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
     return user
 
 
-async def list_tokens(session: AsyncSession, actor: Actor) -> Sequence[ApiToken]:
+async def access_token_owner(session: AsyncSession, actor: Actor, user_ref: int) -> User:
+    """A user whose API tokens the actor may list and revoke: themselves, or anyone of the
+    organization for its administrators."""
+    user = await access_user(session, actor, user_ref)
+    if user.id != actor.user_id and not actor.is_org_admin:
+        raise PermissionDenied("Only the token's owner or an organization administrator may see or revoke it.")
+    return user
+
+
+async def list_tokens(session: AsyncSession, *, owner: User) -> Sequence[ApiToken]:
     return (await session.scalars(select(ApiToken).where(
-        ApiToken.organization_id == actor.organization_id, ApiToken.user_id == actor.user_id)
+        ApiToken.organization_id == owner.organization_id, ApiToken.user_id == owner.id)
         .order_by(ApiToken.id))).all()
 
 
-async def do_revoke_token(session: AsyncSession, actor: Actor, token_id: int) -> None:
+async def do_revoke_token(session: AsyncSession, actor: Actor, *, owner: User, token_id: int) -> None:
+    """`owner` comes from access_token_owner. The revocation holds from the commit on: the
+    token_revoked event drops the organization's cached principals (tenancy.auth.PrincipalCache)."""
     result = await session.execute(update(ApiToken).where(
-        ApiToken.organization_id == actor.organization_id, ApiToken.user_id == actor.user_id,
+        ApiToken.organization_id == owner.organization_id, ApiToken.user_id == owner.id,
         ApiToken.id == token_id).values(revoked=True))
     if result.rowcount != 1:
         raise NotFound("Token not found.")
-    # Caches of authenticated principals (tenancy.auth.PrincipalCache) drop the organization's entries on it.
-    await emit(session, organization_id=actor.organization_id, event_type="token_revoked", aggregate_type="user",
-               aggregate_id=actor.user_id, actor_id=actor.user_id, payload={"user_id": actor.user_id,
-                                                                            "token_id": token_id})
+    await emit(session, organization_id=owner.organization_id, event_type="token_revoked", aggregate_type="user",
+               aggregate_id=owner.id, actor_id=actor.user_id, payload={"user_id": owner.id, "token_id": token_id})
 
 
 async def do_bump_catalog_version(session: AsyncSession, organization_id: int) -> None:

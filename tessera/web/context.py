@@ -23,6 +23,7 @@ from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import authenticate_session
 from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
 from tessera.web.templating import templates
 
 SESSION_COOKIE = "tessera_session"  # the cookie /v2/session sets: one browser session for both
@@ -38,6 +39,13 @@ class WebContext:
     settings: Settings
     limiter: RateLimiter
     _form: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def guard(self) -> AttemptGuard | None:
+        """The failed-sign-in throttle for this client (tenancy.throttle), by its address."""
+        throttle: LoginThrottle | None = getattr(self.request.app.state, "login_throttle", None)
+        client = self.request.client
+        return throttle.guard(client.host if client else None) if throttle is not None else None
 
     @property
     def is_htmx(self) -> bool:

@@ -7,13 +7,14 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from tessera.errors import NotAuthenticated
+from tessera.errors import NotAuthenticated, RateLimited
 from tessera.tenancy.auth import (
     authenticate_password,
     authenticate_session,
     do_create_web_session,
     do_end_web_session,
 )
+from tessera.tenancy.origins import check_own_origin
 from tessera.web.context import SESSION_COOKIE, Web
 from tessera.web.errors import WebRoute
 
@@ -47,6 +48,11 @@ async def signin_form(web: Web, next: str | None = None) -> Response:
 
 @router.post("/signin")
 async def signin(web: Web) -> Response:
+    """No session exists yet, so no CSRF token: the Origin (or Referer) must be this site's, or
+    another site could sign a visitor in to an account of its choosing (login CSRF)."""
+    headers = web.request.headers
+    check_own_origin(origin=headers.get("origin"), referer=headers.get("referer"), base_url=web.settings.base_url,
+                     host=headers.get("host"))
     form = await web.form()
     email, password = form.get("email", "").strip(), form.get("password", "")
     organization = form.get("organization", "").strip()
@@ -55,9 +61,12 @@ async def signin(web: Web) -> Response:
         if not email or not password:
             raise NotAuthenticated("Enter your email and password.")
         async with web.anonymous() as session:
-            actor = await authenticate_password(session, email, password, organization or None)
+            actor = await authenticate_password(session, email, password, organization or None, guard=web.guard)
             secret = await do_create_web_session(session, actor=actor,
                                                  ttl=timedelta(hours=web.settings.session_ttl_hours))
+    except RateLimited as refusal:
+        return web.render("signin.html", status_code=429, headers={"Retry-After": str(refusal.retry_after)},
+                          next=target, email=email, organization=organization, error=refusal.message)
     except NotAuthenticated as error:
         message = error.message
         if error.code == "ambiguous_organization":

@@ -95,3 +95,22 @@ def test_htmx_requests_without_a_session_are_sent_to_sign_in(web: TestClient) ->
                        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/browse/ABC-1"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/signin?next=/browse/ABC-1"
+
+
+def test_sign_in_from_another_site_is_refused(web: TestClient, org: OrgHandle) -> None:
+    """Login CSRF: another site's page must not sign the visitor in to an account of its choosing."""
+    form = {"email": org.admin_email, "password": org.admin_password}
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Referer": "https://evil.example/login-csrf.html"},
+                    {"Origin": "http://testserver.evil.example", "Referer": "http://testserver/signin"}):
+        response = web.post("/signin", data=form, headers=headers, follow_redirects=False)
+        assert response.status_code == 403, headers
+        assert "did not come from Tessera" in response.text
+        assert "tessera_session" not in response.headers.get("set-cookie", "")
+        assert "tessera_session" not in web.cookies
+    # Our own pages: by the configured base URL, or by the host the request was sent to.
+    for headers in ({"Origin": "http://testserver"}, {"Referer": "http://testserver/signin?next=/projects"},
+                    {"Origin": "http://localhost:8000", "Host": "localhost:8000"}, {}):
+        response = web.post("/signin", data=form, headers=headers, follow_redirects=False)
+        assert response.status_code == 303, (headers, response.text)
+        web.cookies.clear()

@@ -11,30 +11,25 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from tessera.api.rest.context import SESSION_COOKIE, authenticate_websocket
+from tessera.api.rest.context import (
+    SESSION_COOKIE,
+    attempt_guard,
+    authenticate_authorization,
+    authenticate_websocket,
+)
 from tessera.collaboration.live.tickets import redeem_ticket
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import authenticate_basic, authenticate_session, authenticate_token
+from tessera.tenancy.auth import PrincipalCache, authenticate_session
 
 
-async def _from_authorization(session: AsyncSession, header: str, organization_key: str | None, *,
-                              touch: bool) -> Actor | None:
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return await authenticate_token(session, credentials.strip(), touch=touch)
-    if scheme.lower() == "basic" and credentials.strip():
-        return await authenticate_basic(session, credentials, organization_key, touch=touch)
-    if header:
-        raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
-    return None
-
-
-async def authenticate_http(session: AsyncSession, connection: HTTPConnection, *, touch: bool) -> Actor:
+async def authenticate_http(session: AsyncSession, connection: HTTPConnection, *, touch: bool,
+                            cache: PrincipalCache | None = None) -> Actor:
     header = connection.headers.get("authorization", "")
-    actor = await _from_authorization(session, header, connection.headers.get("x-tessera-org"), touch=touch)
+    actor = await authenticate_authorization(session, header, connection.headers.get("x-tessera-org"), touch=touch,
+                                             guard=attempt_guard(connection), cache=cache)
     if actor is not None:
         return actor
     if cookie := connection.cookies.get(SESSION_COOKIE):
@@ -58,7 +53,8 @@ async def authenticate_subscriber(database: Database, settings: Settings, connec
     header = params.get("Authorization", params.get("authorization"))
     async with database.unit_of_work(write=False) as session:
         if header is not None:
-            actor = await _from_authorization(session, str(header), None, touch=False)
+            actor = await authenticate_authorization(session, str(header), None, touch=False,
+                                                     guard=attempt_guard(connection))
             if actor is None:
                 raise NotAuthenticated("The Authorization value is empty.")
             return actor

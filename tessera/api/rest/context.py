@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,29 +25,45 @@ from tessera.tenancy.auth import (
     authenticate_token,
 )
 from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.origins import check_own_origin
+from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
 
 SESSION_COOKIE = "tessera_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def attempt_guard(connection: HTTPConnection) -> AttemptGuard | None:
+    """The failed-sign-in throttle for this client (tenancy.throttle), by its address."""
+    throttle: LoginThrottle | None = getattr(connection.app.state, "login_throttle", None)
+    if throttle is None:
+        return None
+    return throttle.guard(connection.client.host if connection.client else None)
+
+
+async def authenticate_authorization(session: AsyncSession, header: str, organization_key: str | None, *,
+                                     touch: bool, guard: AttemptGuard | None,
+                                     cache: PrincipalCache | None = None) -> Actor | None:
+    """An Authorization value's actor (Bearer token, Basic email:token or email:password); None
+    when it is empty. Every transport authenticates headers through here."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return await authenticate_token(session, credentials.strip(), touch=touch, cache=cache, guard=guard)
+    if scheme.lower() == "basic" and credentials.strip():
+        return await authenticate_basic(session, credentials, organization_key, touch=touch, cache=cache,
+                                        guard=guard)
+    if header:
+        raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
+    return None
 
 
 async def _authenticate_header(session: AsyncSession, connection: HTTPConnection, *, touch: bool,
                                cache: PrincipalCache | None = None) -> Actor | None:
     """The Authorization header's actor; None when there is no header."""
     header = connection.headers.get("authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return await authenticate_token(session, credentials.strip(), touch=touch, cache=cache)
-    if scheme.lower() == "basic" and credentials.strip():
-        return await authenticate_basic(session, credentials, connection.headers.get("x-tessera-org"), touch=touch,
-                                        cache=cache)
-    if header:
-        raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
-    return None
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    if not header:
+        return None
+    return await authenticate_authorization(session, header, connection.headers.get("x-tessera-org"), touch=touch,
+                                            guard=attempt_guard(connection), cache=cache)
 
 
 async def authenticate_websocket(session: AsyncSession, connection: HTTPConnection, settings: Settings) -> Actor:
@@ -61,9 +76,8 @@ async def authenticate_websocket(session: AsyncSession, connection: HTTPConnecti
     cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated("Authenticate with an Authorization header, a session cookie or ?ticket=.")
-    origin = connection.headers.get("origin")
-    if origin is not None and origin.lower() != _origin(settings.base_url):
-        raise PermissionDenied("A session cookie is accepted only from this site's own pages.")
+    check_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
+                     host=connection.headers.get("host"))
     return await authenticate_session(session, cookie)
 
 
@@ -74,6 +88,10 @@ class RequestContext:
     settings: Settings
     limiter: RateLimiter
     principals: PrincipalCache | None = None
+
+    @property
+    def guard(self) -> AttemptGuard | None:
+        return attempt_guard(self.request)
 
     async def authenticate(self, session: AsyncSession, *, write: bool = True) -> Actor:
         actor = await _authenticate_header(session, self.request, touch=write, cache=self.principals)

@@ -183,9 +183,14 @@ def _path_probes() -> list[PathProbe]:
         for method, body in (("GET", None), ("PUT", {"name": "hijacked"})):
             probes.append(PathProbe(method, "/v2/users/{user_id}", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
                                     {"user_id": MISSING_ID}, body))
+        probes.append(PathProbe("GET", "/v2/users/{user_id}/tokens", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
+                                {"user_id": MISSING_ID}))
     probes += [
         PathProbe("DELETE", "/v2/myself/tokens/{token_id}", lambda ids: {"token_id": ids["token_id"]},
                   {"token_id": MISSING_ID}),
+        PathProbe("DELETE", "/v2/users/{user_id}/tokens/{token_id}",
+                  lambda ids: {"user_id": ids["admin_id"], "token_id": ids["token_id"]},
+                  {"user_id": MISSING_ID, "token_id": MISSING_ID}),
         PathProbe("POST", "/v2/fields/{field_id}/options", lambda ids: {"field_id": ids["field_id"]},
                   {"field_id": MISSING_ID}, {"value": "hijacked"}),
         PathProbe("GET", "/v2/issue-links/{link_id}", lambda ids: {"link_id": ids["link_id"]},
@@ -658,6 +663,7 @@ JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete
                   ("GET", "/v2/search")}
 # The caller's own session and identity, and documents with no tenant data at all.
 OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session"),
+                  ("POST", "/v2/session/revoke-all"),
                   ("GET", "/v2/workflows/schema"),
                   # A live ticket is the caller's own: test_live_tickets_open_only_their_own_organizations_streams.
                   ("POST", "/v2/live/tickets")}

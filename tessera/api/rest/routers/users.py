@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
@@ -23,11 +24,13 @@ from tessera.tenancy.auth import (
     authenticate_password,
     authenticate_session,
     do_create_web_session,
+    do_end_user_sessions,
     do_end_web_session,
 )
-from tessera.tenancy.models import Organization
+from tessera.tenancy.models import ApiToken, Organization
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import (
+    access_token_owner,
     access_user,
     check_create_user,
     check_update_user,
@@ -93,7 +96,7 @@ async def login(body: Login, ctx: Ctx) -> JSONResponse:
     """Browser sign-in: sets an HttpOnly session cookie; send the returned csrf_token as
     X-CSRF-Token on changes made with the cookie."""
     async with ctx.anonymous() as session:
-        actor = await authenticate_password(session, body.email, body.password, body.organization)
+        actor = await authenticate_password(session, body.email, body.password, body.organization, guard=ctx.guard)
         secret = await do_create_web_session(session, actor=actor,
                                              ttl=timedelta(hours=ctx.settings.session_ttl_hours))
         actor = await authenticate_session(session, secret)
@@ -119,12 +122,42 @@ async def logout(ctx: Ctx) -> Response:
     return response
 
 
+@router.post("/session/revoke-all", status_code=204)
+async def revoke_all_sessions(ctx: Ctx) -> Response:
+    """Signs you out of every browser, this one included. API tokens stay: list and revoke them
+    under /v2/myself/tokens."""
+    async with ctx.transaction() as (session, actor):
+        await do_end_user_sessions(session, organization_id=actor.organization_id, user_id=actor.user_id)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _token_views(tokens: Sequence[ApiToken]) -> dict:
+    return {"tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix, "revoked": t.revoked,
+                        "created": iso(t.created_at), "last_used": iso(t.last_used_at),
+                        "expires": iso(t.expires_at)} for t in tokens]}
+
+
 @router.get("/myself/tokens")
 async def my_tokens(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        tokens = await list_tokens(session, actor)
-        return {"tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix, "revoked": t.revoked,
-                            "created": iso(t.created_at), "last_used": iso(t.last_used_at)} for t in tokens]}
+        return _token_views(await list_tokens(session, owner=await access_token_owner(session, actor, actor.user_id)))
+
+
+@router.get("/users/{user_id}/tokens")
+async def user_tokens(user_id: StoredId, ctx: Ctx) -> dict:
+    """A user's API tokens (never the secrets): for the user themselves and for administrators."""
+    async with ctx.transaction() as (session, actor):
+        return _token_views(await list_tokens(session, owner=await access_token_owner(session, actor, user_id)))
+
+
+@router.delete("/users/{user_id}/tokens/{token_id}", status_code=204)
+async def revoke_user_token(user_id: StoredId, token_id: StoredId, ctx: Ctx) -> Response:
+    async with ctx.transaction() as (session, actor):
+        owner = await access_token_owner(session, actor, user_id)
+        await do_revoke_token(session, actor, owner=owner, token_id=token_id)
+    return Response(status_code=204)
 
 
 @router.post("/myself/tokens", status_code=201)
@@ -138,6 +171,7 @@ async def create_token(body: TokenCreate, ctx: Ctx) -> dict:
 @router.delete("/myself/tokens/{token_id}", status_code=204)
 async def revoke_token(token_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
-        await do_revoke_token(session, actor, token_id)
+        owner = await access_token_owner(session, actor, actor.user_id)
+        await do_revoke_token(session, actor, owner=owner, token_id=token_id)
     return Response(status_code=204)
 

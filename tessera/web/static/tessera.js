@@ -1,0 +1,20 @@
+// What the pages would otherwise write inline, which their Content-Security-Policy forbids (no
+// inline script or event handler, no eval): a confirmation before some forms post
+// (`data-confirm="..."`), and keyboard triggers for htmx. htmx evaluates a trigger filter such
+// as `keyup[key=='Enter']` as code, so pages name the events dispatched here instead:
+// `hx-trigger="click, key-enter"`, `key-escape`.
+(function () {
+  "use strict";
+  document.addEventListener("submit", (event) => {
+    const message = event.target.dataset ? event.target.dataset.confirm : undefined;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("keyup", (event) => {
+    if (event.key === "Enter" || event.key === "Escape") {
+      event.target.dispatchEvent(new CustomEvent("key-" + event.key.toLowerCase(), {bubbles: true}));
+    }
+  });
+})();

@@ -1,0 +1,52 @@
+"""No user enumeration by timing: an unknown email costs one Argon2 verification (of a dummy
+hash), as a wrong password does, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import pytest
+from argon2 import PasswordHasher
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.errors import NotAuthenticated
+from tessera.tenancy import secrets
+from tessera.tenancy.auth import authenticate_password
+from tests.support import make_org
+
+
+def test_an_unknown_email_costs_what_a_wrong_password_costs(database_url: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    org = make_org(database_url)
+    verified: list[str] = []
+
+    class Counting(PasswordHasher):  # the real parameters, counting what it verifies
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            verified.append(str(hash))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(secrets, "_hasher", Counting())
+    secrets._dummy_hash.cache_clear()
+    secrets._dummy_hash()  # made once per process, not on the clock
+
+    async def attempt(email: str) -> float:
+        database = Database(Settings(database_url=database_url))
+        try:
+            async with database.unit_of_work() as session:
+                started = time.perf_counter()
+                with pytest.raises(NotAuthenticated):
+                    await authenticate_password(session, email, "not the password", guard=None)
+                return time.perf_counter() - started
+        finally:
+            await database.dispose()
+
+    unknown = [asyncio.run(attempt(f"nobody{index}@{org.key.lower()}.test")) for index in range(3)]
+    assert len(verified) == 3 and all(h.startswith("$argon2") for h in verified)  # the dummy hash
+    verified.clear()
+    wrong = [asyncio.run(attempt(org.admin_email)) for _ in range(3)]
+    assert len(verified) == 3
+    ratio = statistics.median(unknown) / statistics.median(wrong)
+    assert 0.5 < ratio < 2, (unknown, wrong)
