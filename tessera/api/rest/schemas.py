@@ -7,13 +7,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 from tessera.db.refs import MAX_ID, parse_id, require_id
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=32_767)]
-Ref = int | str
+# An id (a JSON integer) or a key/name. Strict: pydantic would otherwise turn true into the id 1.
+Ref = StrictInt | str
 
 
 def _path_id(value: object) -> int:
@@ -123,8 +124,8 @@ class FieldCreate(Body):
     field_type: Literal["number", "text", "select", "multi_select", "date", "user"]
     description: LongText = ""
     options: list[Name] = Field(default_factory=list, max_length=1000)
-    project_ids: list[int] = Field(default_factory=list, max_length=1000)
-    issue_type_ids: list[int] = Field(default_factory=list, max_length=100)
+    project_ids: list[StrictInt] = Field(default_factory=list, max_length=1000)
+    issue_type_ids: list[StrictInt] = Field(default_factory=list, max_length=100)
 
 
 class OptionCreate(Body):
@@ -144,7 +145,7 @@ class TransitionBody(Body):
 
 
 class PublishBody(Body):
-    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500,
+    status_mapping: dict[str, str | StrictInt] = Field(default_factory=dict, max_length=500,
                                                  description="{status the draft removes: status to move to}")
 
 
@@ -158,7 +159,7 @@ class SchemeBody(Body):
 
 class SchemeAssign(Body):
     workflow_scheme_id: Ref
-    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500)
+    status_mapping: dict[str, str | StrictInt] = Field(default_factory=dict, max_length=500)
 
 
 CommentText = Annotated[str, StringConstraints(min_length=1, max_length=131_068)]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from tessera.agile.board_issues import board_backlog, board_issues, sprint_issues
 from tessera.agile.boards import (
@@ -100,7 +100,7 @@ class BoardUpdate(Body):
 
 
 class CardMove(Body):
-    column: Name | int | None = Field(default=None, description="Column name or position (0 = first).")
+    column: Name | StrictInt | None = Field(default=None, description="Column name or position (0 = first).")
     status_id: Ref | None = Field(default=None, description="A status of the target column.")
     rank_before: Ref | None = None
     rank_after: Ref | None = None
