@@ -5,8 +5,9 @@ and then fails `int()`; "١" (Arabic-Indic one) and "１" (full-width one) pass 
 `int()` ignores surrounding whitespace and refuses strings over 4,300 digits; `re`'s `\\d` matches
 every Unicode digit. Storage holds signed 64-bit integers, so a 30-digit id overflows the
 database driver. Every number read from a path, a query, a header, a form or a body therefore
-goes through this module: ASCII digits only, nothing around them, no sign, no leading zero (what
-is accepted is exactly `str(n)`), at most 19 digits, range-checked before anything reaches SQL.
+goes through this module: ASCII digits only, nothing around them, no sign (parse_signed_int
+takes a minus), no leading zero (what is accepted is exactly `str(n)`), at most 19 digits,
+range-checked before anything reaches SQL.
 
 Anything else is "not a number" (None); the caller decides whether that means NotFound (a path
 that names nothing), a default (a page number on a web page) or InvalidInput (a body field)."""

@@ -80,8 +80,9 @@ async def list_options(session: AsyncSession, organization_id: int, field_ids: S
 def find_definition(definitions: Sequence[CustomFieldDefinition], ref: str) -> CustomFieldDefinition | None:
     """By key ("story_points"), name ("Story Points"), id, or Jira's "customfield_10001"."""
     text = ref.strip()
-    jira_id = parse_int(text.removeprefix("customfield_")) if text.startswith("customfield_") else None
-    wanted_id = jira_id - 10_000 if jira_id is not None else parse_int(text, minimum=1)
+    # Ids as sent (" 5" is not field 5); names and keys forgive surrounding spaces.
+    jira_id = parse_int(ref.removeprefix("customfield_")) if ref.startswith("customfield_") else None
+    wanted_id = jira_id - 10_000 if jira_id is not None else parse_int(ref, minimum=1)
     folded = text.casefold()
     for definition in definitions:
         if definition.key == text or definition.name.casefold() == folded or definition.id == wanted_id:
