@@ -100,3 +100,13 @@ def test_a_time_offset_is_ascii_digits(client: TestClient, world: World, offset:
     response = client.post(f"/rest/api/2/issue/{world.issue['key']}/worklog", headers=world.org.headers,
                            json={"timeSpent": "1h", "started": f"2026-01-31T14:00:00.000{offset}"})
     assert "started" in _jira_error(response, 400)["errors"]
+
+
+def test_an_account_id_is_the_user_only_as_sent(client: TestClient, world: World) -> None:
+    headers, key, admin = world.org.headers, world.issue["key"], world.org.admin_user_id
+    for disguised in disguises(admin).values():
+        response = client.put(f"/rest/api/2/issue/{key}", headers=headers,
+                              json={"fields": {"assignee": {"accountId": disguised}}})
+        assert "assignee" in _jira_error(response, 400)["errors"]
+    assert client.put(f"/rest/api/2/issue/{key}", headers=headers,
+                      json={"fields": {"assignee": {"accountId": str(admin)}}}).status_code == 204
