@@ -29,3 +29,7 @@ def disguises(number: int) -> dict[str, str]:
         "leading_zero": f"0{text}",
         "signed": f"+{text}",
     }
+
+# One of each kind, for surfaces that are slow to render (web pages).
+SOME_BAD_NUMBERS: dict[str, str] = {name: BAD_NUMBERS[name] for name in (
+    "superscript", "arabic_indic", "padded", "digits_4400", "digits_30")}
