@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tessera.db.refs import parse_decimal
 from tessera.errors import InvalidInput
 
 UNIT_SECONDS = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
@@ -39,12 +40,10 @@ def parse_duration(text: object, *, field: str = "timeSpent") -> int:
 
 def check_seconds(value: object, *, field: str = "timeSpentSeconds") -> int:
     """Seconds of work spent: a number from one minute to ten years of working days."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    number = parse_decimal(value)
+    if number is None:
         raise InvalidInput("Time spent is a number of seconds.", field=field)
-    try:
-        seconds = int(float(value))
-    except (ValueError, OverflowError):
-        raise InvalidInput("Time spent is a number of seconds.", field=field) from None
+    seconds = int(number)
     if not 60 <= seconds <= MAX_SECONDS:
         raise InvalidInput("Time spent is at least one minute and at most ten years of work.", field=field)
     return seconds

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.refs import parse_id
+from tessera.db.refs import parse_id, parse_issue_key
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import Issue
@@ -89,9 +89,9 @@ async def find_issue(session: AsyncSession, organization_id: int, ref: object) -
     if issue_id is not None:
         return await session.scalar(select(Issue).where(Issue.organization_id == organization_id,
                                                         Issue.id == issue_id))
-    if isinstance(ref, str) and "-" in ref:
-        return await session.scalar(select(Issue).where(Issue.organization_id == organization_id,
-                                                        Issue.key == ref.strip().upper()))
+    key = parse_issue_key(ref)
+    if key is not None:
+        return await session.scalar(select(Issue).where(Issue.organization_id == organization_id, Issue.key == key))
     return None
 
 

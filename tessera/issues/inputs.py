@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from tessera.issues.models import DESCRIPTION_MAX, LABEL_MAX, SUMMARY_MAX
 
-Ref = int | str
+# An id (a JSON integer) or a key/name. Strict: pydantic would otherwise turn true into the id 1.
+Ref = StrictInt | str
 Summary = Annotated[str, StringConstraints(min_length=1, max_length=SUMMARY_MAX)]
 Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX)]
 MAX_LABELS = 100
 MAX_REFS = 100
-Duration = Annotated[int | str | None, Field(description="Seconds, or a Jira duration such as '3d 4h' (a day is "
+Duration = Annotated[StrictInt | str | None, Field(description="Seconds, or a Jira duration such as '3d 4h' (a day is "
                                                          "8 hours, a week 5 days); null clears it.")]
 
 

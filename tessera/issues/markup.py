@@ -33,8 +33,8 @@ CACHED_BODY_MAX = 2000  # with the cache size, bounds its memory to tens of MB a
 # A mention reference: ("id", 42) or ("email", "jane@example.com").
 MentionRef = tuple[str, int | str]
 
-_JIRA_FORM = re.compile(r"\[~(?:accountid:(\d{1,18})|([^\]\s@]{1,200}@[^\]\s]{1,200}))\]", re.IGNORECASE)
-_AUTOCOMPLETE_FORM = re.compile(r"@\[([^\[\]\n]{1,255})\]\(account:(\d{1,18})\)")
+_JIRA_FORM = re.compile(r"\[~(?:accountid:([0-9]{1,18})|([^\]\s@]{1,200}@[^\]\s]{1,200}))\]", re.IGNORECASE)
+_AUTOCOMPLETE_FORM = re.compile(r"@\[([^\[\]\n]{1,255})\]\(account:([0-9]{1,18})\)")
 
 
 def _mention_rule(state: StateInline, silent: bool) -> bool:

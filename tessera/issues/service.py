@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from tessera.db.refs import parse_id
+from tessera.db.refs import parse_id, parse_issue_key
 from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
 from tessera.events.outbox import EmittedEvent, emit, remember_emitted
 from tessera.issues.catalog import OrgCatalog, catalog_for
@@ -105,11 +105,11 @@ async def access_issue(session: AsyncSession, actor: Actor, ref: object,
                        permission: Permission = Permission.BROWSE_PROJECTS) -> tuple[Issue, Project]:
     """Load an issue (by id or key) with its project in one query and authorize; invisible
     issues are NotFound."""
-    issue_id = parse_id(ref)
+    issue_id, key = parse_id(ref), parse_issue_key(ref)
     if issue_id is not None:
         statement, params = _ISSUE_BY_ID, {"org": actor.organization_id, "id": issue_id}
-    elif isinstance(ref, str) and "-" in ref:
-        statement, params = _ISSUE_BY_KEY, {"org": actor.organization_id, "key": ref.strip().upper()}
+    elif key is not None:
+        statement, params = _ISSUE_BY_KEY, {"org": actor.organization_id, "key": key}
     else:
         raise NotFound("Issue does not exist or you do not have permission to see it.")
     row = (await session.execute(statement, params)).first()

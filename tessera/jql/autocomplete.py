@@ -111,7 +111,7 @@ async def suggest_fields(session: AsyncSession, actor: Actor, *, prefix: str = "
 
 def _field_ref(text: str) -> ast.FieldRef:
     text = text.strip()
-    match = re.fullmatch(r"cf\[(\d{1,12})\]", text, re.IGNORECASE)
+    match = re.fullmatch(r"cf\[([0-9]{1,12})\]", text, re.IGNORECASE)
     if match:
         return ast.FieldRef(name=text, pos=ast.Position(1, 1), cf_id=int(match.group(1)))
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":

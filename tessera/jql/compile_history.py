@@ -23,6 +23,7 @@ from datetime import date
 from sqlalchemy import and_, case, exists, false, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.db.refs import parse_decimal, parse_signed_int
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue, IssueVersion
 from tessera.jql.id_sets import in_id_set
 from tessera.jql.models import IssueValueSpan
@@ -42,7 +43,8 @@ def _matches(expression, values: list[str], empty: bool) -> Condition:  # type: 
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.lstrip("-").isdigit()]
+    """The values that are stored ints (ids); any other text matches nothing in an id column."""
+    return [number for number in map(parse_signed_int, values) if number is not None]
 
 
 def _current_matches(term: Term, organization_id: int) -> Condition:
@@ -58,7 +60,7 @@ def _current_matches(term: Term, organization_id: int) -> Condition:
     kind = field.custom_type
     column, typed = CustomFieldValue.value_ref, list(_ints(values))
     if kind == "number":
-        column, typed = CustomFieldValue.value_number, [float(v) for v in values]
+        column, typed = CustomFieldValue.value_number, [n for n in map(parse_decimal, values) if n is not None]
     elif kind == "date":
         column, typed = CustomFieldValue.value_date, [date.fromisoformat(v[:10]) for v in values]
     elif kind == "text":

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.refs import parse_id
+from tessera.db.refs import parse_id, parse_issue_key
 from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import Issue
 from tessera.projects.models import Component, Project, Sprint, Version
@@ -106,10 +106,11 @@ async def find_issue(scope: Scope, ref: str) -> tuple[int, int, int] | None:
     ref_id = parse_id(text)
     query = select(Issue.id, Issue.project_id, Issue.number).where(
         Issue.organization_id == scope.org, Issue.project_id.in_(_browsable_ids(scope.actor)))
+    key = parse_issue_key(text)
     if ref_id is not None:
         query = query.where(Issue.id == ref_id)
-    elif "-" in text:
-        query = query.where(Issue.key == text.upper())
+    elif key is not None:
+        query = query.where(Issue.key == key)
     else:
         return None
     row = (await scope.session.execute(query)).first()

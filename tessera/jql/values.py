@@ -8,14 +8,15 @@ applied after rounding to the period (startOfMonth("+14d") is the 15th). Weeks s
 from __future__ import annotations
 
 import calendar
-import math
 import re
 from datetime import UTC, date, datetime, timedelta
 
-_ABSOLUTE = re.compile(r"^\s*(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?\s*$")
-_RELATIVE = re.compile(r"^\s*([+-]?)\s*((?:\d{1,6}\s*[wdhm]\s*)+)$")
-_PART = re.compile(r"(\d{1,6})\s*([wdhm])")
-_OFFSET = re.compile(r"^\s*([+-]?)\s*(\d{1,6})\s*([yMwdhm]?)\s*$")
+from tessera.db.refs import parse_decimal
+
+_ABSOLUTE = re.compile(r"^\s*([0-9]{4})[/-]([0-9]{1,2})[/-]([0-9]{1,2})(?:\s+([0-9]{1,2}):([0-9]{2}))?\s*$")
+_RELATIVE = re.compile(r"^\s*([+-]?)\s*((?:[0-9]{1,6}\s*[wdhm]\s*)+)$")
+_PART = re.compile(r"([0-9]{1,6})\s*([wdhm])")
+_OFFSET = re.compile(r"^\s*([+-]?)\s*([0-9]{1,6})\s*([yMwdhm]?)\s*$")
 _UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 PERIODS = ("day", "week", "month", "year")
 _NATURAL_UNIT = {"day": "d", "week": "w", "month": "M", "year": "y"}
@@ -45,11 +46,8 @@ def parse_date_value(text: str, now: datetime) -> datetime:
 
 
 def parse_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise DateValueError(text) from None
-    if not math.isfinite(value):
+    value = parse_decimal(text)
+    if value is None:
         raise DateValueError(text)
     return value
 

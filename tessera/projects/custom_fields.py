@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.refs import MAX_ID, parse_id
+from tessera.db.refs import parse_decimal, parse_id, parse_int
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.projects.models import (
     CUSTOM_FIELD_TYPES,
@@ -80,10 +80,9 @@ async def list_options(session: AsyncSession, organization_id: int, field_ids: S
 def find_definition(definitions: Sequence[CustomFieldDefinition], ref: str) -> CustomFieldDefinition | None:
     """By key ("story_points"), name ("Story Points"), id, or Jira's "customfield_10001"."""
     text = ref.strip()
-    if text.startswith("customfield_") and text[12:].isdigit():
-        wanted_id: int | None = int(text[12:]) - 10_000
-    else:
-        wanted_id = parse_id(text) if text.isdigit() else None
+    # Ids as sent (" 5" is not field 5); names and keys forgive surrounding spaces.
+    jira_id = parse_int(ref.removeprefix("customfield_")) if ref.startswith("customfield_") else None
+    wanted_id = jira_id - 10_000 if jira_id is not None else parse_int(ref, minimum=1)
     folded = text.casefold()
     for definition in definitions:
         if definition.key == text or definition.name.casefold() == folded or definition.id == wanted_id:
@@ -102,7 +101,7 @@ async def access_field_definition(session: AsyncSession, actor: Actor, field_id:
 async def _check_scope_ids(session: AsyncSession, organization_id: int, model: type[Project] | type[IssueType],
                            ids: Sequence[int], *, field: str, what: str) -> None:
     """A field's scope names the organization's own projects and issue types, never another's."""
-    wanted = [i for i in ids if 0 < i <= MAX_ID]
+    wanted = [number for number in map(parse_id, ids) if number is not None]
     known = set((await session.scalars(select(model.id).where(
         model.organization_id == organization_id, model.id.in_(wanted)))).all()) if wanted else set()
     unknown = [i for i in ids if i not in known]
@@ -185,13 +184,10 @@ async def coerce_value(session: AsyncSession, *, organization_id: int, definitio
     if isinstance(value, list):
         raise InvalidInput(f"{definition.name} takes a single value, not a list.", field=where)
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+        number = parse_decimal(value)
+        if number is None:
             raise InvalidInput(f"{definition.name} must be a number.", field=where)
-        try:
-            number = float(value)
-        except ValueError:
-            raise InvalidInput(f"{definition.name} must be a number.", field=where) from None
-        if number != number or number in (float("inf"), float("-inf")) or abs(number) > 1e15:
+        if abs(number) > 1e15:
             raise InvalidInput(f"{definition.name} must be a finite number.", field=where)
         return [TypedValue(number=number, display=f"{number:g}")]
     if kind == "text":

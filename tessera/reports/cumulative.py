@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.issues.models import ChangeItem, Issue
@@ -75,8 +76,8 @@ async def cumulative_flow_report(session: AsyncSession, *, actor: Actor, project
     seen = {status_id for day in counts for status_id, n in day.items() if n}
     known = {str(s.id): s for s in catalog.statuses}
     ordered = sorted(seen, key=lambda sid: (CATEGORY_ORDER.index(known[sid].category) if sid in known else 3,
-                                            int(sid) if sid.isdigit() else 0))
-    statuses = [{"id": int(sid) if sid.isdigit() else None, "name": known[sid].name if sid in known else
+                                            parse_id(sid) or 0))
+    statuses = [{"id": parse_id(sid), "name": known[sid].name if sid in known else
                  f"Status {sid}", "category": known[sid].category if sid in known else None} for sid in ordered]
     days = [{"date": (first + timedelta(days=index)).date().isoformat(), "counts": [day.get(sid, 0) for sid in ordered]}
             for index, day in enumerate(counts)]

@@ -14,7 +14,7 @@ from tessera.errors import InvalidInput
 DAY = timedelta(days=1)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-_PERIOD = re.compile(r"^\s*(\d{1,4})\s*(d|days?|w|weeks?|months?|mo|y|years?)\s*$", re.IGNORECASE)
+_PERIOD = re.compile(r"^\s*([0-9]{1,4})\s*(d|days?|w|weeks?|months?|mo|y|years?)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ async def get_user_by_login(session: AsyncSession, organization_id: int, ref: ob
     if not text or len(text) > MAX_LOGIN:
         return None
     match = func.lower(User.email) == text.lower()
-    user_id = parse_id(text)
+    user_id = parse_id(ref)  # the id as sent: " 42 " is not user 42 (emails are trimmed, ids are not)
     if user_id is not None:
         match = or_(match, User.id == user_id)
     return (await session.scalars(select(User).where(User.organization_id == organization_id, match)

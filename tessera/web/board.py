@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from tessera.agile.board_issues import board_issues
 from tessera.agile.boards import access_board, describe_boards, list_boards
 from tessera.agile.card_moves import check_move_card
-from tessera.errors import NotFound
+from tessera.db.refs import parse_id, parse_int, require_id
 from tessera.issues.service import access_issue
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
@@ -22,9 +22,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 def _board_id(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound("Board not found.")
-    return int(text)
+    return require_id(text, not_found="Board not found.")
+
+
+def _column(text: str) -> int | str | None:
+    """A column's index (its position on the board) or, when not a number, its name."""
+    index = parse_int(text)
+    return index if index is not None else text or None
 
 
 @router.get("/boards")
@@ -38,7 +42,7 @@ async def boards_page(web: Web) -> Response:
 @router.get("/boards/{board_id}")
 async def board_page(board_id: str, web: Web, quick_filter: Annotated[list[str], Query(max_length=50)] = []
                      ) -> Response:
-    chosen = [int(q) for q in quick_filter if q.isdigit() and len(q) < 10]
+    chosen = [number for number in map(parse_id, quick_filter) if number is not None]
     async with web.transaction() as (session, actor):
         board, project = await access_board(session, actor, _board_id(board_id))
         view = await board_issues(session, actor=actor, board=board, quick_filters=chosen)
@@ -63,7 +67,7 @@ async def move_card(board_id: str, issue_key: str, web: Web) -> Response:
         issue, project = await access_issue(session, actor, issue_key)
         column = form.get("column", "")
         await check_move_card(session, actor=actor, board=board, issue=issue, project=project,
-                              spec={"column": int(column) if column.isdigit() else column or None})
+                              spec={"column": _column(column)})
     back = form.get("back", "")
     here = f"/boards/{board.id}"
     return web.redirect(back if back == here or back.startswith(here + "?") else here)

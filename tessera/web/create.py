@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import load_catalog
 from tessera.issues.inputs import IssueCreate
@@ -38,7 +39,7 @@ def issue_input(form: dict[str, str]) -> IssueCreate:
     if form.get("priority"):
         values["priority"] = form["priority"]
     if assignee:
-        values["assignee_id"] = int(assignee) if assignee.isdigit() else assignee
+        values["assignee_id"] = parse_id(assignee) or assignee
     try:
         return IssueCreate(**values)
     except ValidationError as error:

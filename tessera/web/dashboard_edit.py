@@ -16,7 +16,8 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.boards import list_boards
-from tessera.errors import InvalidInput, PermissionDenied
+from tessera.db.refs import parse_int, parse_positive_int, parse_version
+from tessera.errors import InvalidInput, NotFound, PermissionDenied
 from tessera.jql.filters import list_filters
 from tessera.jql.models import SHARE_TYPES
 from tessera.projects.service import list_projects
@@ -51,17 +52,24 @@ MAX_CHOICES = 200
 
 
 def _version(form: dict[str, str]) -> int | None:
-    text = form.get("version", "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+    return parse_version(form.get("version"))
 
 
 def _columns_value(form: dict[str, str]) -> int | None:
-    text = form.get("columns", "").strip()
+    text = form.get("columns", "")
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_COLUMNS:
+    columns = parse_positive_int(text, maximum=MAX_COLUMNS)
+    if columns is None:
         raise InvalidInput(f"Columns is 1 to {MAX_COLUMNS}.", field="columns")
-    return int(text)
+    return columns
+
+
+def _column_index(form: dict[str, str]) -> int | None:
+    """The form counts columns from 1, the layout from 0 (which checks the range). No column, or
+    not a number: the first."""
+    column = parse_positive_int(form.get("column"))
+    return None if column is None else column - 1
 
 
 def _title(form: dict[str, str]) -> str | None:
@@ -155,10 +163,8 @@ async def add_gadget(dashboard_ref: str, web: Web) -> Response:
     kind = gadget_type(form.get("type"))
 
     async def change(session: AsyncSession, actor: Actor, dashboard: Dashboard) -> None:
-        column = form.get("column", "").strip()
         await edits.check_add_gadget(
-            session, actor=actor, dashboard=dashboard, kind=kind, title=_title(form),
-            column=int(column) - 1 if column.isascii() and column.isdigit() and len(column) < 3 else None,
+            session, actor=actor, dashboard=dashboard, kind=kind, title=_title(form), column=_column_index(form),
             config=config_from_form(kind, form), version=_version(form))
     return await _attempt(web, dashboard_ref, change, {"new": form, "adding": kind})
 
@@ -223,12 +229,16 @@ async def add_share(dashboard_ref: str, web: Web) -> Response:
 
 
 @router.post("/dashboards/{dashboard_ref}/shares/{index}/remove")
-async def remove_share(dashboard_ref: str, index: int, web: Web) -> Response:
+async def remove_share(dashboard_ref: str, index: str, web: Web) -> Response:
     form = await web.form()
+    position = parse_int(index)
+    if position is None:
+        raise NotFound("The dashboard has no such share.")
 
     async def change(session: AsyncSession, actor: Actor, dashboard: Dashboard) -> None:
         [details] = await describe_dashboards(session, actor, [dashboard])
-        await edits.check_remove_share(session, actor=actor, details=details, index=index, version=_version(form))
+        await edits.check_remove_share(session, actor=actor, details=details, index=position,
+                                       version=_version(form))
     return await _attempt(web, dashboard_ref, change, {})
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from tessera.errors import NotFound
+from tessera.db.refs import require_id
 from tessera.reports.dashboard_data import dashboard_data
 from tessera.reports.dashboards import access_dashboard, describe_dashboards, list_dashboards
 from tessera.reports.gadget_charts import gadget_chart
@@ -23,9 +23,7 @@ MAX_LISTED = 500
 
 
 def dashboard_id_of(text: str) -> int:
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound("Dashboard not found.")
-    return int(text)
+    return require_id(text, not_found="Dashboard not found.")
 
 
 def grid(gadgets: list[dict[str, Any]], columns: int) -> list[list[dict[str, Any]]]:

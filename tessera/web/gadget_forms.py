@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.db.refs import parse_int
 from tessera.errors import InvalidInput
 from tessera.reports.gadgets import DEFAULT_COLUMNS, GADGET_TYPES
 
@@ -57,12 +58,14 @@ def form_values(config: dict[str, Any]) -> dict[str, str]:
 
 
 def _number(form: dict[str, str], key: str) -> int | None:
-    text = form.get(key, "").strip()
+    """None for an empty input (the type's default applies); the gadget checks the range."""
+    text = form.get(key, "")
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    number = parse_int(text)
+    if number is None:
         raise InvalidInput(f"{LABELS[key]} is a whole number.", field=key)
-    return int(text)
+    return number
 
 
 def config_from_form(kind: str, form: dict[str, str]) -> dict[str, Any]:
@@ -71,7 +74,7 @@ def config_from_form(kind: str, form: dict[str, str]) -> dict[str, Any]:
     for key in SETTINGS[kind]:
         if key == "source":
             if form.get("source") == "filter":
-                found = _number(form, "filter_id") if form.get("filter_id", "").strip() else None
+                found = _number(form, "filter_id")
                 if found is None:
                     raise InvalidInput("Choose a saved filter, or give a JQL query.", field="filter_id")
                 config["filter_id"] = found

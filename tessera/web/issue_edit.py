@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue
@@ -30,11 +31,21 @@ def check_field(field: str) -> str:
     return field
 
 
+def _assignee_id(value: str) -> int | None:
+    """The user picked in the assignee list (their id); the empty choice unassigns."""
+    if not value:
+        return None
+    user_id = parse_id(value)
+    if user_id is None:
+        raise InvalidInput("Choose the assignee from the list.", field="assignee")
+    return user_id
+
+
 def update_for(field: str, value: str, version: int | None) -> IssueUpdate:
     """The IssueUpdate for one field; an empty assignee unassigns."""
     try:
         if field == "assignee":
-            return IssueUpdate(assignee_id=int(value) if value.strip() else None, version=version)
+            return IssueUpdate(assignee_id=_assignee_id(value), version=version)
         if field == "priority":
             return IssueUpdate(priority=value, version=version)
         if field == "summary":

@@ -21,6 +21,7 @@ from tessera.collaboration.watching import (
     votes_view,
     watchers_view,
 )
+from tessera.db.refs import parse_version
 from tessera.issues.catalog import load_catalog
 from tessera.issues.comments import (
     access_comment,
@@ -48,7 +49,8 @@ MAX_INDENT = 6
 
 
 def version_of(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    """The version a form echoes back; anything that is not one means "no check"."""
+    return parse_version(text)
 
 
 async def issue_view(session: AsyncSession, actor: Actor, issue: Issue) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from tessera.db.refs import parse_id, parse_positive_int
 from tessera.issues.catalog import load_catalog
 from tessera.issues.listing import UNASSIGNED, IssueFilter, list_project_issues
 from tessera.issues.views import render_issues
@@ -20,8 +21,12 @@ PAGE_SIZE = 25
 CATEGORIES = (("", "All statuses"), ("todo", "To Do"), ("in_progress", "In Progress"), ("done", "Done"))
 
 
+MAX_PAGE = 99_999
+
+
 def page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and 0 < int(text) < 100_000 else 1
+    """The page a list shows: 1..MAX_PAGE; anything else (absent, 0, "١", 30 digits) is page 1."""
+    return parse_positive_int(text, maximum=MAX_PAGE) or 1
 
 
 @router.get("/projects")
@@ -44,8 +49,8 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
             assignee_ref = actor.user_id
         elif assignee == UNASSIGNED:
             assignee_ref = UNASSIGNED
-        elif assignee.isdigit():
-            assignee_ref = int(assignee)
+        elif parse_id(assignee) is not None:
+            assignee_ref = parse_id(assignee)
         criteria = IssueFilter(status_category=category or None, assignee=assignee_ref, text=q or None)
         issues, total = await list_project_issues(session, actor=actor, project=project, criteria=criteria,
                                                   start_at=(number - 1) * PAGE_SIZE, max_results=PAGE_SIZE)

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.refs import parse_id
 from tessera.errors import TesseraError
 from tessera.projects.models import Project
 from tessera.projects.service import access_project
@@ -64,7 +65,7 @@ async def reports_page(project_key: str, web: Web, report: str = DEFAULT_REPORT,
     """An unknown report name shows the default one; a report that cannot be computed (no started
     sprint yet, say) shows its message in place of the chart."""
     choice = REPORTS.get(report, REPORTS[DEFAULT_REPORT])
-    sprint_ref = sprint[:20] if choice.by_sprint and sprint.isdigit() else None
+    sprint_ref = sprint if choice.by_sprint and parse_id(sprint) is not None else None
     chart, problem = None, None
     async with web.transaction() as (session, actor):
         project = await access_project(session, actor, project_key)

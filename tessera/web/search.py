@@ -14,6 +14,7 @@ from tessera.jql.filters import list_filters
 from tessera.jql.search import search_issues
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
+from tessera.web.projects import page_number
 
 router = APIRouter(route_class=WebRoute)
 PAGE_SIZE = 25
@@ -23,7 +24,7 @@ DEFAULT_JQL = "assignee = currentUser() AND statusCategory != Done ORDER BY upda
 @router.get("/search")
 async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Response:
     text = DEFAULT_JQL if jql is None else jql[:10_000]
-    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    number = page_number(page)
     error: str | None = None
     rows: list[dict] = []
     total = 0

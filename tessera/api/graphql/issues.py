@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 
 from tessera.api.graphql.loaders import CommentWindow
 from tessera.api.graphql.nodes import ChangeGroupNode, CommentNode, Ctx, PageInfo, StatusNode, UserNode, user_node
+from tessera.db.refs import parse_int
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
 from tessera.issues.service import access_issue
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 MAX_PAGE = 100
 MAX_COMMENTS = 100
 _CURSOR_PREFIX = "issues:"
+MAX_CURSOR_OFFSET = 999_999_999  # far past any search window; keeps the offset a small int
 
 
 @strawberry.type(name="Transition")
@@ -213,10 +215,10 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (binascii.Error, UnicodeError, ValueError):
         text = ""
-    offset = text.removeprefix(_CURSOR_PREFIX)
-    if not text.startswith(_CURSOR_PREFIX) or not offset.isdigit() or len(offset) > 9:
+    offset = parse_int(text.removeprefix(_CURSOR_PREFIX), maximum=MAX_CURSOR_OFFSET)
+    if not text.startswith(_CURSOR_PREFIX) or offset is None:
         raise InvalidInput("'after' must be a cursor this API returned (pageInfo.endCursor).", field="after")
-    return int(offset)
+    return offset
 
 
 def check_page_size(first: int, *, field: str = "first") -> int:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, agile_fields, estimates_of, history_field_id, sprints_of
 from tessera.api.graphql.timeframe import Timeframe
+from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
@@ -164,7 +165,8 @@ async def burndown(session: AsyncSession, actor: Actor, sprint: Sprint) -> Burnd
             if _value_at(history[(issue_id, sprint_field)], moment, now_sprint) != key:
                 continue
             status = _value_at(history[(issue_id, "status")], moment, str(statuses[issue_id]))
-            if status is not None and status.isdigit() and catalog.status(int(status)).category == "done":
+            status_id = parse_id(status)
+            if status_id is not None and catalog.status(status_id).category == "done":
                 continue
             if estimate_field is None:
                 total += 1.0

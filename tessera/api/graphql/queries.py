@@ -10,18 +10,14 @@ from tessera.agile.sprints import access_sprint
 from tessera.api.graphql.issues import IssueConnection, IssueNode, check_page_size, find_issue, search_connection
 from tessera.api.graphql.nodes import Ctx, OrganizationNode, UserNode
 from tessera.api.graphql.projects import ProjectNode, SprintNode
-from tessera.db.refs import parse_id
-from tessera.errors import NotFound
+from tessera.db.refs import require_id
 from tessera.projects.service import access_project, list_projects
 from tessera.tenancy.models import Organization
 from tessera.tenancy.service import access_user, list_users
 
 
 def _id(ref: str, what: str) -> int:
-    found = parse_id(ref)
-    if found is None:
-        raise NotFound(f"{what} not found.")
-    return found
+    return require_id(ref, not_found=f"{what} not found.")
 
 
 @strawberry.type

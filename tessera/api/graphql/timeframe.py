@@ -13,7 +13,7 @@ _UNITS = {"m": timedelta(minutes=1), "min": timedelta(minutes=1), "minute": time
           "h": timedelta(hours=1), "hour": timedelta(hours=1), "d": timedelta(days=1), "day": timedelta(days=1),
           "w": timedelta(weeks=1), "week": timedelta(weeks=1), "mo": timedelta(days=30),
           "month": timedelta(days=30), "y": timedelta(days=365), "year": timedelta(days=365)}
-_DURATION = re.compile(r"^-?\s*(\d{1,6})\s*([a-z]+?)s?$")
+_DURATION = re.compile(r"^-?\s*([0-9]{1,6})\s*([a-z]+?)s?$")
 _ALL = frozenset({"", "all", "all time", "ever"})
 _LONGEST = timedelta(days=365 * 100)
 EXAMPLES = "24h, 7d, 2w, 6months, 1y or all"

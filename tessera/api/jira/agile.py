@@ -30,7 +30,7 @@ from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.shapes import Links, page, split_values
 from tessera.api.jira.sprints import sprint_json
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.db.refs import parse_id
+from tessera.db.refs import parse_id, require_id
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.catalog import catalog_for
 from tessera.jql import ast
@@ -48,9 +48,7 @@ Text = Annotated[str | None, Query(max_length=20_000)]
 
 
 def _board_id(ref: str) -> int:
-    if not ref.isdigit() or len(ref) > 18:
-        raise NotFound("Board does not exist or you do not have permission to see it.")
-    return int(ref)
+    return require_id(ref, not_found="Board does not exist or you do not have permission to see it.")
 
 
 async def _board(session: AsyncSession, actor: Actor, ref: str) -> tuple[Board, Project]:
@@ -233,9 +231,8 @@ async def board_sprint_issues(board_ref: str, sprint_ref: str, ctx: Ctx, startAt
                               fields: Listed = None, expand: Text = None) -> dict:
     async with ctx.transaction() as (session, actor):
         await _board(session, actor, board_ref)
-        if not sprint_ref.isdigit() or len(sprint_ref) > 18:
-            raise NotFound("Sprint does not exist or you do not have permission to see it.")
-        sprint, _, _ = await access_sprint(session, actor, int(sprint_ref))
+        sprint_id = require_id(sprint_ref, not_found="Sprint does not exist or you do not have permission to see it.")
+        sprint, _, _ = await access_sprint(session, actor, sprint_id)
         fields_of = agile_fields(await catalog_for(session, actor))
         return await issue_page(ctx, session, actor, queries=[jql or ""],
                                 extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
+from tessera.db.refs import parse_signed_int
 from tessera.errors import InvalidInput
 
 
@@ -51,10 +52,9 @@ def as_int(value: object, *, field: str, default: int | None = None, minimum: in
         if default is None:
             raise InvalidInput(f"'{field}' is required.", field=field)
         return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"'{field}' must be a number.", field=field) from None
+    number = value if isinstance(value, int) and not isinstance(value, bool) else parse_signed_int(value)
+    if number is None:
+        raise InvalidInput(f"'{field}' must be a number.", field=field)
     if not minimum <= number <= maximum:
         raise InvalidInput(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return number

@@ -35,8 +35,9 @@ async def _catalog(ctx: RequestContext) -> OrgCatalog:
 
 
 def _one(entries: list[dict[str, Any]], ref: str, what: str) -> dict[str, Any]:
-    wanted = ref.strip().casefold()
-    found = next((e for e in entries if e["id"] == ref.strip() or str(e["name"]).casefold() == wanted), None)
+    """By id (its exact text: " 1" is not 1) or by name, in any case."""
+    wanted = ref.casefold()
+    found = next((e for e in entries if e["id"] == ref or str(e["name"]).casefold() == wanted), None)
     if found is None:
         raise NotFound(f"The {what} with id '{ref[:40]}' does not exist")
     return found
@@ -93,7 +94,7 @@ async def status_categories(ctx: Ctx) -> list[dict]:
 async def status_category(ref: str, ctx: Ctx) -> dict:
     links = Links(ctx.settings.base_url)
     for name, (number, key, _, _) in [*CATEGORIES.items(), (None, NO_CATEGORY)]:
-        if ref.strip() in (str(number), key):
+        if ref in (str(number), key):
             return category_json(links, name)
     raise NotFound(f"The status category with id '{ref[:40]}' does not exist")
 

@@ -28,7 +28,7 @@ JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id"
                "reporter_id": "reporter", "fix_versions": "fixVersions", "affected_versions": "versions",
                "due_date": "duedate", "parent_id": "parent", "transition_id": "transition", "user_id": "username",
                "issue_id": "issue", "outward_issue": "inwardIssue", "inward_issue": "outwardIssue"}
-_POSITION = re.compile(r"\(line (\d+), column (\d+)\)")
+_POSITION = re.compile(r"\(line ([0-9]+), column ([0-9]+)\)")
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
 
 

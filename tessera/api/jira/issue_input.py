@@ -14,7 +14,7 @@ from tessera.api.jira.bodies import ref_of
 from tessera.api.jira.errors import JIRA_FIELDS
 from tessera.api.jira.fields import find_field
 from tessera.api.jira.people import user_id_for
-from tessera.db.refs import parse_id
+from tessera.db.refs import parse_id, parse_int
 from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.catalog import OrgCatalog
 from tessera.issues.durations import parse_estimate
@@ -117,8 +117,8 @@ class _Translator:
             values.update(_timetracking(value))
         elif name in ESTIMATES:
             # Jira's numeric fields: seconds (a duration string is read as one, too).
-            if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-                value = int(value)
+            if isinstance(value, str) and parse_int(value) is not None:
+                value = parse_int(value)
             values[ESTIMATES[name]] = parse_estimate(value, field=name)
         else:
             await self._custom(name, value)

@@ -7,6 +7,7 @@ is Tessera's user id. Requests may name a user by any of the three (see people.p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,6 +15,8 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from tessera.errors import InvalidInput
+
+_NUMERIC_OFFSET = re.compile(r"[+-][0-9]{4}", re.ASCII)
 
 JIRA_VERSION = (9, 12, 0)
 # Tessera category -> Jira status category (id, key, colorName, name).
@@ -63,7 +66,7 @@ def parse_jira_time(value: object, *, field: str) -> datetime:
     if not isinstance(value, str) or not value.strip() or len(value) > 40:
         raise InvalidInput(f"'{field}' is a date and time such as 2026-01-31T14:00:00.000+0000.", field=field)
     text = value.strip()
-    if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit():  # +0000 -> +00:00
+    if _NUMERIC_OFFSET.fullmatch(text[-5:]):  # +0000 -> +00:00
         text = f"{text[:-2]}:{text[-2:]}"
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -7,14 +7,39 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+
+from tessera.db.refs import MAX_ID, parse_id, require_id
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=32_767)]
-Ref = int | str
-# An id in a path: storage ids are 64-bit, so a larger number names nothing and must be
-# refused before it reaches the database driver (which would fail with an overflow).
-StoredId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1)]
+# An id (a JSON integer) or a key/name. Strict: pydantic would otherwise turn true into the id 1.
+Ref = StrictInt | str
+
+
+def _path_id(value: object) -> int:
+    """Runs before pydantic's own int parsing, which would take " 1 " and "1_0" as numbers: a
+    path segment that is not an id (db.refs.parse_id: ASCII digits, 1..2**63-1) names nothing,
+    so it is a 404 like any id that is not there, never a 422 or a driver overflow."""
+    return require_id(value, not_found="Nothing here has that id: ids are whole numbers from 1 to "
+                                       f"{MAX_ID}.")
+
+
+def _query_id(value: object) -> object:
+    """An id in a query string is as strict as one in a path, but a bad one is a 422 naming the
+    parameter (the request is malformed; it does not name a missing thing)."""
+    if isinstance(value, str):
+        number = parse_id(value)
+        if number is None:
+            raise ValueError(f"an id is a whole number from 1 to {MAX_ID}, in ASCII digits")
+        return number
+    return value
+
+
+# An id in a path. Documented as the integer it is.
+StoredId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(_path_id)]
+# An id in a query string; give it a Query(...) of its own for the description.
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_query_id)]
 
 
 class Body(BaseModel):
@@ -99,8 +124,8 @@ class FieldCreate(Body):
     field_type: Literal["number", "text", "select", "multi_select", "date", "user"]
     description: LongText = ""
     options: list[Name] = Field(default_factory=list, max_length=1000)
-    project_ids: list[int] = Field(default_factory=list, max_length=1000)
-    issue_type_ids: list[int] = Field(default_factory=list, max_length=100)
+    project_ids: list[StrictInt] = Field(default_factory=list, max_length=1000)
+    issue_type_ids: list[StrictInt] = Field(default_factory=list, max_length=100)
 
 
 class OptionCreate(Body):
@@ -120,7 +145,7 @@ class TransitionBody(Body):
 
 
 class PublishBody(Body):
-    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500,
+    status_mapping: dict[str, str | StrictInt] = Field(default_factory=dict, max_length=500,
                                                  description="{status the draft removes: status to move to}")
 
 
@@ -134,7 +159,7 @@ class SchemeBody(Body):
 
 class SchemeAssign(Body):
     workflow_scheme_id: Ref
-    status_mapping: dict[str, str | int] = Field(default_factory=dict, max_length=500)
+    status_mapping: dict[str, str | StrictInt] = Field(default_factory=dict, max_length=500)
 
 
 CommentText = Annotated[str, StringConstraints(min_length=1, max_length=131_068)]

@@ -16,6 +16,7 @@ from contextlib import suppress
 from tessera.collaboration.live.hub import LiveHub
 from tessera.collaboration.live.messages import control
 from tessera.collaboration.live.registry import CLOSE_TOO_BIG, LiveConnection
+from tessera.db.refs import parse_natural
 
 Receive = Callable[[], Awaitable[str | None]]  # the next text frame; None once the client has gone
 MAX_CLIENT_MESSAGE = 4096
@@ -23,15 +24,7 @@ MAX_CLIENT_MESSAGE = 4096
 
 def parse_event_id(value: object) -> int | None:
     """A non-negative event id from a query string or JSON; None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
-        number = int(value.strip())
-    else:
-        return None
-    return number if 0 <= number < 2**63 else None
+    return parse_natural(value)
 
 
 async def serve(hub: LiveHub, connection: LiveConnection, *, receive: Receive, last_event_id: int | None) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.collaboration.live.models import LiveTicket
 from tessera.db.base import utcnow
+from tessera.db.refs import parse_id
 from tessera.errors import NotAuthenticated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
@@ -45,10 +46,10 @@ async def do_issue_ticket(session: AsyncSession, *, actor: Actor) -> IssuedTicke
 
 async def redeem_ticket(session: AsyncSession, ticket: str) -> Actor:
     """Consumes the ticket (in the caller's writing transaction) and returns its user as actor."""
-    org_text, _, secret = ticket.strip().partition(".")
-    if not org_text.isdigit() or not secret or len(ticket) > 200 or len(org_text) > 18:
+    org_text, _, secret = ticket.partition(".")
+    organization_id = parse_id(org_text)
+    if organization_id is None or not secret or len(ticket) > 200:
         raise NotAuthenticated(_INVALID, code="invalid_ticket")
-    organization_id = int(org_text)
     row = (await session.execute(
         delete(LiveTicket).where(LiveTicket.organization_id == organization_id,
                                  LiveTicket.ticket_hash == digest(secret))

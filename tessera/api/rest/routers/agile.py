@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from tessera.agile.board_issues import board_backlog, board_issues, sprint_issues
 from tessera.agile.boards import (
@@ -36,7 +36,7 @@ from tessera.agile.sprints import (
     sprint_view,
 )
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.schemas import Body, LongText, Name, Ref, StoredId
+from tessera.api.rest.schemas import Body, LongText, Name, QueryId, Ref, StoredId
 from tessera.issues.catalog import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.views import status_view
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/v2", tags=["boards and sprints"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
 Jql = Annotated[str, Field(max_length=20_000)]
 WipLimit = Annotated[int, Field(ge=0, le=100_000)]
-QuickFilters = Annotated[list[int] | None, Query(max_length=50, description="Quick filter ids (repeat to AND them).")]
+QuickFilters = Annotated[list[QueryId] | None, Query(max_length=50, description="Quick filter ids (repeat to AND them).")]
 StartAt = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
@@ -100,7 +100,7 @@ class BoardUpdate(Body):
 
 
 class CardMove(Body):
-    column: Name | int | None = Field(default=None, description="Column name or position (0 = first).")
+    column: Name | StrictInt | None = Field(default=None, description="Column name or position (0 = first).")
     status_id: Ref | None = Field(default=None, description="A status of the target column.")
     rank_before: Ref | None = None
     rank_after: Ref | None = None
@@ -197,7 +197,7 @@ async def delete_board(board_id: StoredId, ctx: Ctx) -> Response:
 @router.get("/boards/{board_id}/issues")
 async def get_board_issues(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters = None,
                            jql: Annotated[str | None, Query(max_length=20_000)] = None,
-                           sprint_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> dict:
+                           sprint_id: Annotated[QueryId | None, Query()] = None) -> dict:
     """Columns (with WIP state), swimlanes and cards in rank order. A Scrum board shows its
     active sprints (or `sprint_id`); a Kanban board its filter and sub-filter."""
     async with ctx.transaction() as (session, actor):

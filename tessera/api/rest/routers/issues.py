@@ -15,6 +15,7 @@ from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.schemas import IssueOut, TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
+from tessera.db.refs import parse_etag_version
 from tessera.errors import PreconditionFailed
 from tessera.issues.catalog import catalog_for
 from tessera.issues.history import load_changelog
@@ -44,14 +45,13 @@ def etag(issue_id: int, version: int) -> str:
 
 
 def parse_if_match(value: str | None) -> int | None:
-    """Accepts our ETag (W/"id-version"), a quoted or bare version number."""
+    """Accepts our ETag (W/"id-version"), a quoted or bare version number (see parse_etag_version)."""
     if value is None:
         return None
-    text = value.strip().removeprefix("W/").strip('"')
-    version = text.rsplit("-", 1)[-1]
-    if not version.isdigit():
+    version = parse_etag_version(value)
+    if version is None:
         raise PreconditionFailed("If-Match must carry the ETag of the issue you read.", code="bad_if_match")
-    return int(version)
+    return version
 
 
 def wants_minimal(prefer: str | None) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Response
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.render import part_view, project_view
+from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import (
     PartCreate,
     PartUpdate,
@@ -67,9 +68,7 @@ async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
                          if_match: Annotated[str | None, Header(max_length=100)] = None) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
-        expected = body.version
-        if if_match and if_match.strip('W/"').isdigit():
-            expected = int(if_match.strip('W/"'))
+        expected = parse_if_match(if_match) if if_match else body.version
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         project = await check_update_project(session, actor=actor, project=project, changes=changes,
                                              expected_version=expected, via_if_match=if_match is not None)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.boards import access_board
 from tessera.agile.sprints import board_sprints
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.schemas import QueryId
 from tessera.errors import NotFound
 from tessera.projects.models import Project
 from tessera.projects.service import access_project
@@ -42,7 +43,7 @@ From = Annotated[str | None, Query(alias="from", max_length=64, description="ISO
 Period = Annotated[str | None, Query(max_length=32, description="Back from `to`: 30d, 2w, 6months, 1y.")]
 SprintRef = Annotated[str | None, Query(max_length=64, description="Default: the project's active sprint, else "
                                                                    "its last completed one.")]
-BoardRef = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only this board's sprints.")]
+BoardRef = Annotated[QueryId | None, Query(description="Only this board's sprints.")]
 RESPONSES: dict[int | str, dict] = {200: {"content": {"application/json": {}, "text/csv": {}, "image/svg+xml": {}}}}
 Compute = Callable[[AsyncSession, Actor, Project, datetime], Awaitable[Report]]
 
