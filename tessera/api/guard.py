@@ -68,6 +68,7 @@ class RequestGuard:
             if message["type"] == "http.response.start":
                 started = True
                 if not nested:
+                    message.setdefault("headers", [])
                     MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
             await send(message)
 

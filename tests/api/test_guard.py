@@ -30,7 +30,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[str]:
     app: FastAPI = create_app(settings)
     app.add_api_route("/v2/test-failure", _fail)
