@@ -5,7 +5,7 @@ Size limits are checked on the parse tree before anything else sees it, because 
 the parser (the transformer, validation, SQLAlchemy's compiler, the databases' own parsers) walks
 the query recursively: at most MAX_QUERY_LENGTH characters, MAX_CLAUSES clauses and MAX_NESTING
 levels of parentheses, NOT, value lists and function calls. Both databases run queries at these
-limits (tests/jql/test_limits.py); beyond them the error names the limit and where it was passed.
+limits (tests/jql/test_compile.py); beyond them the error names the limit and where it was passed.
 Long AND/OR chains stay flat here (one n-ary node), and compile.py groups them so that no chain
 nests deeply in SQL either."""
 
