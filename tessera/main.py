@@ -10,9 +10,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from tessera import __version__
+from tessera.api.edges import Edge
+from tessera.api.graphql import errors as graphql_errors
 from tessera.api.graphql.router import create_router as create_graphql_router
+from tessera.api.guard import RequestGuard
+from tessera.api.input_check import InputCheck
 from tessera.api.jira import attachments as jira_attachments
+from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import create_jira_app
+from tessera.api.rest import errors as rest_errors
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.routers import (
@@ -41,6 +47,7 @@ from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import LoginThrottle
 from tessera.web import attachments as web_attachments
 from tessera.web import board as web_board
+from tessera.web import errors as web_errors
 from tessera.web import pages as web_pages
 from tessera.web.headers import SecurityHeaders
 from tessera.workflow.rules.plugins import load_plugins
@@ -49,6 +56,13 @@ from tessera.workflow.rules.plugins import load_plugins
 TOOL_PAGES = {"/graphql": ("https://unpkg.com",), "/docs": ("https://cdn.jsdelivr.net", "https://fastapi.tiangolo.com")}
 DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
 Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
+
+# Where each edge starts, and how it renders what the middleware refuses or a failure; the pages
+# ("") take every other path.
+EDGES = (Edge("/rest", jira_errors.tessera_error, jira_errors.internal_error),
+         Edge("/graphql", graphql_errors.refused, graphql_errors.failed),
+         Edge("/v2", rest_errors.tessera_error, rest_errors.internal_error),
+         Edge("", web_errors.refused, web_errors.failed))
 
 
 def _redis_client(url: str | None):  # type: ignore[no-untyped-def]
@@ -127,9 +141,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     # Uploads may carry one attachment at its size limit (plus multipart framing).
     upload_bytes = settings.attachment_max_bytes + attachments.MULTIPART_OVERHEAD
+    # Outermost last: sizes are checked before inputs are read; the guard sees every response, and the
+    # security headers go on every response, the guard's 500 page included.
+    app.add_middleware(InputCheck, edges=EDGES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
+    app.add_middleware(RequestGuard, edges=EDGES)
     app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
 

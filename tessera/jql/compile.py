@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, column, exists, false, func, literal, not_, or_, select, table, true
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from tessera.collaboration.attachment_models import Attachment
 from tessera.collaboration.worklog_models import Worklog
@@ -52,8 +52,34 @@ _CUSTOM_COLUMN = {"number": CustomFieldValue.value_number, "date": CustomFieldVa
                   "text": CustomFieldValue.value_text}
 
 
+# SQL parses `a AND b AND c …` as a chain nested once per operator, and SQLite refuses an
+# expression nested deeper than 1000 ("Expression tree is too large"). Long chains are therefore
+# written as parenthesized groups of at most _GROUP items, nested again as needed, so a chain of
+# n items nests about _GROUP·log(n)/log(_GROUP) deep instead of n.
+_GROUP = 16
+_PULLED_UP = 8
+
+
+class _Parenthesized(Grouping[bool]):
+    """A group and_()/or_() keep: a plain Grouping forwards `operator` to the chain it wraps, so
+    and_() would flatten it straight back into its own chain."""
+
+    inherit_cache = True
+    operator = None
+
+
+def _chain(combine: Callable[..., Condition], parts: list[Condition]) -> Condition:
+    while len(parts) > _GROUP:
+        parts = [_Parenthesized(combine(*parts[start:start + _GROUP])) for start in range(0, len(parts), _GROUP)]
+    return combine(*parts)
+
+
+def _all(parts: list[Condition]) -> Condition:
+    return _chain(and_, parts) if parts else true()
+
+
 def _any(parts: list[Condition]) -> Condition:
-    return or_(*parts) if parts else false()
+    return _chain(or_, parts) if parts else false()
 
 
 def _work_ratio():  # type: ignore[no-untyped-def]
@@ -77,7 +103,13 @@ class Compiler:
 
     def where(self, node: Node) -> Condition:
         if isinstance(node, AllOf):
-            return and_(true(), *[self.where(item) for item in node.items])
+            parts = [self.where(item) for item in node.items]
+            if self.dialect == "postgresql" and len(parts) > _PULLED_UP:
+                # PostgreSQL turns each IN/EXISTS subquery of a top-level AND into a join and plans
+                # them all together: 100 of them took 18 s to plan. Beyond the first few, `IS TRUE`
+                # keeps a subquery a (hashed) subplan, planned once on its own.
+                parts = parts[:_PULLED_UP] + [part.is_(true()) for part in parts[_PULLED_UP:]]
+            return _all(parts)
         if isinstance(node, AnyOf):
             return _any([self.where(item) for item in node.items])
         if isinstance(node, Negation):

@@ -3,7 +3,6 @@ area), never a stack trace; an expired or missing session goes to sign-in."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -17,7 +16,6 @@ from starlette.requests import Request
 from tessera.errors import NotAuthenticated, RateLimited, TesseraError
 from tessera.web.context import SESSION_COOKIE, render
 
-log = logging.getLogger("tessera.web")
 TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 409: "Changed by someone else",
           413: "Too large", 429: "Slow down", 500: "Something went wrong"}
 
@@ -49,6 +47,17 @@ def error_page(request: Request, status: int, message: str, *, code: str = "erro
     return render(request, "error.html", status_code=status, title=title, message=message, code=code)
 
 
+async def refused(request: Request, error: TesseraError) -> Response:
+    """Input refused before any page ran (tessera.api.input_check)."""
+    return error_page(request, error.status, error.message, code=error.code)
+
+
+def failed(request: Request, request_id: str) -> Response:
+    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    return error_page(request, 500, f"Something went wrong on our side. The error has been logged with request id "
+                      f"{request_id}.", code="internal_error")
+
+
 class WebRoute(APIRoute):
     """Every page route renders domain errors itself, so the API's JSON error mapping never reaches a page."""
 
@@ -69,8 +78,6 @@ class WebRoute(APIRoute):
                 return error_page(request, 400, "The request had a value that Tessera could not read.")
             except IntegrityError:
                 return error_page(request, 409, "The change conflicts with a concurrent change; try again.")
-            except Exception:
-                log.exception("unhandled error on %s %s", request.method, request.url.path)
-                return error_page(request, 500, "Something went wrong on our side. The error has been logged.")
+            # Anything else is a failure: tessera.api.guard logs it and answers with failed().
 
         return guarded

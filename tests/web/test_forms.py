@@ -143,3 +143,14 @@ def test_inline_edit_each_field(web: TestClient, csrf: str, org: OrgHandle, issu
     assert bad.status_code == 400
     assert "must not be empty" in bad.text
     assert web.get(f"/browse/{key}/fields/status/edit").status_code == 404
+
+
+def test_text_the_databases_store_differently_is_refused_in_any_form_encoding(web: TestClient, csrf: str,
+                                                                              project: dict) -> None:
+    form = {"csrf_token": csrf, "project": "PROJ", "issue_type": "Task", "summary": "bad\u0000summary"}
+    urlencoded = web.post("/issues/new", data=form, follow_redirects=False)
+    multipart = web.post("/issues/new", data=form, files={"unused": ("a.txt", b"x")}, follow_redirects=False)
+    for response in (urlencoded, multipart):
+        assert response.status_code == 400
+        assert "&#39;summary&#39; holds a NUL character" in response.text
+    assert web.get("/search", params={"jql": "project = PROJ"}).text.count("bad") == 0

@@ -16,6 +16,8 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSyntaxError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from strawberry.extensions import SchemaExtension
 
 from tessera.errors import (
@@ -130,3 +132,15 @@ def input_errors(prefix: str = "", renames: dict[str, str] | None = None) -> Ite
             if isinstance(error, InvalidInput):
                 error.errors = {name(key): value for key, value in error.errors.items()}
         raise
+
+
+async def refused(request: Request, error: TesseraError) -> JSONResponse:
+    """Input refused before the query ran (tessera.api.input_check), as a GraphQL error."""
+    return JSONResponse({"errors": [{"message": error.message, "extensions": _domain_extensions(error)}]},
+                        status_code=error.status)
+
+
+def failed(request: Request, request_id: str) -> JSONResponse:
+    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    return JSONResponse({"errors": [{"message": f"Something went wrong on our side (request id {request_id}).",
+                                     "extensions": {"code": INTERNAL, "requestId": request_id}}]}, status_code=500)

@@ -22,7 +22,8 @@ from tessera.api.graphql.context import GraphQLContext, context_getter_for
 from tessera.api.graphql.errors import code_of
 from tessera.api.graphql.schema import schema
 from tessera.api.rest.context import SESSION_COOKIE
-from tessera.errors import TesseraError
+from tessera.errors import InvalidInput, TesseraError
+from tessera.inputs.json_text import MalformedJson, decode_json
 from tessera.tenancy.auth import authenticate_session
 
 PATH = "/graphql"
@@ -43,6 +44,24 @@ class TesseraGraphQLRouter(GraphQLRouter):
         finally:
             if isinstance(context, GraphQLContext):
                 await context.close()
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """HTTP bodies and GET variables, read like every edge's (tessera.inputs), refusals in
+        GraphQL's shape by run() above."""
+        try:
+            return decode_json(data)
+        except MalformedJson:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        except InvalidInput as refused:
+            raise HTTPException(400, refused.message) from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages: one refused by tessera.inputs reads to Strawberry as malformed JSON,
+        which ends the subscription socket with 4400 instead of an exception."""
+        try:
+            return decode_json(data, what="message")
+        except InvalidInput as refused:
+            raise json.JSONDecodeError(refused.message, "", 0) from None
 
     async def on_ws_connect(self, context: GraphQLContext) -> UnsetType | dict[str, object] | None:
         """Authenticates the socket once, at connection_init; refusals close it with 4403."""

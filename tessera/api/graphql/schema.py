@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from tessera.api.graphql.errors import ErrorCodes
+from tessera.api.graphql.inputs import StorableStrings
 from tessera.api.graphql.limits import QueryLimits
 from tessera.api.graphql.mutations import Mutation
 from tessera.api.graphql.queries import Query
@@ -44,7 +45,7 @@ class TesseraSchema(strawberry.Schema):
 def build_schema(**options: Any) -> strawberry.Schema:
     return TesseraSchema(query=Query, mutation=Mutation, subscription=Subscription,
                          extensions=[lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), SubscriptionsOverWebSocket,
-                                     QueryLimits, ErrorCodes],
+                                     StorableStrings, QueryLimits, ErrorCodes],
                          config=StrawberryConfig(), **options)
 
 

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tessera.api.edges import Edge
+from tessera.api.guard import RequestGuard
 from tessera.api.jira import (
     agile,
     attachments,
@@ -30,7 +32,7 @@ from tessera.api.jira import (
     watchers,
     worklogs,
 )
-from tessera.api.jira.errors import install_jira_error_handlers
+from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
 
 CORE_PREFIXES = ("/api/2", "/api/latest")
 # `meta` first: /issue/createmeta must win over /issue/{issue}.
@@ -66,4 +68,6 @@ def create_jira_app(state: State) -> FastAPI:
     app.include_router(users.session_router, prefix="/auth/1", include_in_schema=False)
     app.include_router(users.applinks_router, prefix="/applinks/latest", include_in_schema=False)
     app.add_middleware(IgnoreTrailingSlash)
+    # Inside this app's own last resort, so a failure here is answered (in Jira's shape) by the guard.
+    app.add_middleware(RequestGuard, edges=[Edge("", tessera_error, internal_error)])
     return app

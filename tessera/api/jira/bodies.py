@@ -4,13 +4,13 @@ which raise InvalidInput naming Jira's field."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
 
 from tessera.db.refs import parse_signed_int
 from tessera.errors import InvalidInput
+from tessera.inputs.json_text import decode_json
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
@@ -19,11 +19,7 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
         if required:
             raise InvalidInput("The request body is required.", code="empty_body")
         return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("Unexpected character in the request body: it is not valid JSON.",
-                           code="malformed_json") from None
+    return decode_json(raw)
 
 
 async def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:

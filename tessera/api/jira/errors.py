@@ -7,7 +7,6 @@ Jira writes them: "(line 1, character 14)"."""
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -20,8 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tessera.api.rest.idempotency import replayed
 from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
-
-log = logging.getLogger("tessera.api.jira")
 
 # Tessera's field names (in domain errors) -> Jira's field ids.
 JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id": "assignee",
@@ -79,14 +76,15 @@ async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse
 
 async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if not str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
-        return await unexpected_error(request, exc)
+        raise exc  # a failure: tessera.api.guard answers it
     return JSONResponse(jira_body(["The request holds a value that cannot be stored, such as a NUL character."]),
                         status_code=400)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(jira_body(["Internal server error"]), status_code=500)
+def internal_error(request: Request, request_id: str) -> JSONResponse:
+    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    return JSONResponse({**jira_body([f"Internal server error (request id {request_id})."]), "requestId": request_id},
+                        status_code=500)
 
 
 def install_jira_error_handlers(app: FastAPI) -> None:
@@ -96,4 +94,3 @@ def install_jira_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, unexpected_error)

@@ -4,7 +4,6 @@ Body shape: {"error": {"code", "message", "field", "errors", "details", ...data}
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +16,6 @@ from tessera.api.rest.idempotency import replayed
 from tessera.errors import RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
 
-log = logging.getLogger("tessera.api")
 # For `responses=` of the routes that can answer these (the body is the error shape below).
 VERSION_DOC: dict[int | str, dict[str, Any]] = {
     409: {"description": "The `version` sent is no longer current: the change was not made."},
@@ -89,14 +87,15 @@ async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
     22 "data exception"); that is bad input, not our failure. Anything else stays a 500."""
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     if not sqlstate.startswith("22"):
-        return await unexpected_error(request, exc)
+        raise exc  # a failure: tessera.api.guard answers it
     return JSONResponse(error_body("invalid_input", "The request holds a value that cannot be stored, such as a "
                                    "NUL character in text."), status_code=400)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(error_body("internal_error", "Something went wrong on our side."), status_code=500)
+def internal_error(request: Request, request_id: str) -> JSONResponse:
+    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    return JSONResponse(error_body("internal_error", f"Something went wrong on our side (request id {request_id}).",
+                                   data={"request_id": request_id}), status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -106,4 +105,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, unexpected_error)

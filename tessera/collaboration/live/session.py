@@ -9,7 +9,6 @@ live messages, and what the client may send:
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
@@ -17,6 +16,8 @@ from tessera.collaboration.live.hub import LiveHub
 from tessera.collaboration.live.messages import control
 from tessera.collaboration.live.registry import CLOSE_TOO_BIG, LiveConnection
 from tessera.db.refs import parse_natural
+from tessera.errors import InvalidInput
+from tessera.inputs.json_text import MalformedJson, decode_json
 
 Receive = Callable[[], Awaitable[str | None]]  # the next text frame; None once the client has gone
 MAX_CLIENT_MESSAGE = 4096
@@ -66,9 +67,12 @@ def _error(message: str, code: str = "invalid_message") -> str:
 
 async def _handle(hub: LiveHub, connection: LiveConnection, text: str) -> None:
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = decode_json(text, what="message")
+    except MalformedJson:
         connection.enqueue(_error("Messages are JSON objects with a type."))
+        return
+    except InvalidInput as error:  # too deep, or text that cannot be stored: the connection stays open
+        connection.enqueue(_error(error.message, error.code))
         return
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ping":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import yaml
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.schemas import PublishBody, SchemeAssign, SchemeBody
 from tessera.errors import InvalidInput
+from tessera.inputs.json_text import JsonTooDeep, check_strings, decode_json
 from tessera.issues.catalog import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions
@@ -48,14 +48,16 @@ async def _document(request: Request) -> Any:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     try:
         if content_type in YAML_TYPES:
-            return yaml.safe_load(raw.decode("utf-8"))
-        return json.loads(raw or b"null")
+            return check_strings(yaml.safe_load(raw.decode("utf-8")))
+        return decode_json(raw or b"null")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InvalidInput(f"The YAML document is malformed{where}.", code="malformed_yaml") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"The request body is not valid JSON: {error}.", code="malformed_json") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("The YAML document is not UTF-8 text.", code="malformed_yaml") from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise JsonTooDeep("The YAML document nests too deeply.") from None
 
 
 def _view(workflow: Workflow, statuses: list, *, with_definition: bool = True) -> dict[str, Any]:
