@@ -69,9 +69,14 @@ class SecurityHeaders:
                 if not headers.get("content-type", "").startswith("text/html"):
                     await send(message)
                     return
-                headers["Referrer-Policy"] = "same-origin"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cache-Control"] = "no-store"
+                # A response that set its own policy keeps it: an uploaded HTML file is served
+                # with `default-src 'none'; sandbox`, stricter than any page's.
+                headers.setdefault("Referrer-Policy", "same-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Cache-Control", "no-store")
+                if "content-security-policy" in headers:
+                    await send(message)
+                    return
                 if origins is None:
                     headers["Content-Security-Policy"] = OWN_PAGES
                     await send(message)
