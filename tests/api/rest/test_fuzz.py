@@ -5,6 +5,7 @@ by Hypothesis; both are derandomized so a run is repeatable."""
 from __future__ import annotations
 
 import json
+import os
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from tests.support import OrgHandle, make_user, unique_key
 
@@ -29,6 +33,8 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, 
 # Path values that must stay fixed: a generated id could name the token or the admin the run
 # authenticates with, and revoke or deactivate it half way.
 ALWAYS_FIXED = {"token_id", "user_id"}
+# Every answer: no 5xx, a status the document lists for the operation, a body its schema accepts.
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
 @dataclass
@@ -106,6 +112,26 @@ def _send(client: TestClient, case: Any) -> httpx.Response | None:
         return None  # the client library refuses to send it: nothing reached the server
 
 
+def conformance_failures(case: Any, response: httpx.Response, label: str) -> list[str]:
+    """What `CHECKS` find wrong with one answer, each with the request to replay it."""
+    response.request.read()  # a multipart upload is streamed; the checks read the request back
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        what = "; ".join(f"{getattr(f, 'title', type(f).__name__)}: {str(getattr(f, 'message', f))[:300]}"
+                         for f in group.exceptions)
+        return [f"{label} -> {response.status_code}: {what}\n  {case.method} {case.formatted_path} "
+                f"{str(case.query)[:100]}\n  {response.text[:200]}"]
+    return []
+
+
+def _dump(failures: list[str]) -> None:
+    """FUZZ_DUMP=path writes every failure there (the assertion message shows the first ten)."""
+    if os.environ.get("FUZZ_DUMP"):
+        with open(os.environ["FUZZ_DUMP"], "w") as out:
+            out.write("\n\n".join(failures))
+
+
 def _fuzz_operation(client: TestClient, operation: Any, world: FuzzWorld, mode: GenerationMode,
                     fixed_paths: bool) -> list[str]:
     names = {p.name for p in operation.path_parameters}
@@ -121,9 +147,8 @@ def _fuzz_operation(client: TestClient, operation: Any, world: FuzzWorld, mode: 
     def run(case: Any) -> None:
         case.headers = {**(case.headers or {}), **world.headers}
         response = _send(client, case)
-        if response is not None and response.status_code >= 500:
-            failures.append(f"{operation.label} [{mode.value}] -> {response.status_code}: "
-                            f"{case.as_curl_command()}\n{response.text[:300]}")
+        if response is not None:
+            failures.extend(conformance_failures(case, response, f"{operation.label} [{mode.value}]"))
 
     try:
         run()
@@ -141,6 +166,7 @@ def test_generated_requests_never_answer_5xx(client: TestClient, fuzz_world: Fuz
         # Generated ids and keys too, for reads and writes that take them.
         if operation.path_parameters and operation.method.upper() != "DELETE":
             failures += _fuzz_operation(client, operation, fuzz_world, GenerationMode.POSITIVE, fixed_paths=False)
+    _dump(failures)
     assert not failures, "\n\n".join(failures[:10])
     # The run's own token still works: nothing it generated revoked or locked it.
     assert client.get("/v2/myself", headers=fuzz_world.headers).status_code == 200

@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.schemas import IssueOut, TransitionBody
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTransitionsOut
+from tessera.api.rest.schemas import TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import PreconditionFailed
 from tessera.issues.catalog import catalog_for
@@ -33,7 +35,7 @@ from tessera.tenancy.service import users_by_id
 
 router = APIRouter(prefix="/v2", tags=["issues"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
-ISSUE_DOC = {200: {"model": IssueOut}}
+ISSUE_DOC = ok(IssueOut)
 
 
 def etag(issue_id: int, version: int) -> str:
@@ -81,7 +83,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
 
-@router.post("/issues", status_code=201, responses={201: {"model": IssueOut}})
+@router.post("/issues", status_code=201, responses=ok(IssueOut, 201))
 async def create_issue(body: IssueCreate, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         created = await create_new_issue(session, actor=actor, data=body)
@@ -130,7 +132,7 @@ async def delete_issue(issue_id: str, ctx: Ctx, delete_subtasks: bool = False) -
     return Response(status_code=204)
 
 
-@router.get("/issues/{issue_id}/changelog")
+@router.get("/issues/{issue_id}/changelog", responses=ok(ChangelogOut))
 async def issue_changelog(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
@@ -143,7 +145,7 @@ async def issue_changelog(issue_id: str, ctx: Ctx) -> dict:
          if h["author_id"] in users else None} for h in histories]}
 
 
-@router.get("/issues/{issue_id}/transitions")
+@router.get("/issues/{issue_id}/transitions", responses=ok(IssueTransitionsOut))
 async def list_issue_transitions(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
