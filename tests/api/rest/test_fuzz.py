@@ -5,7 +5,6 @@ by Hypothesis; both are derandomized so a run is repeatable."""
 from __future__ import annotations
 
 import json
-import os
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -13,16 +12,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from tests.api.fuzzing import conformance_failures, dump, operations, send
 from tests.support import OrgHandle, make_user, unique_key
 
 # Per operation and generation mode; ~50 operations x 2 modes keeps a backend under a minute.
@@ -33,8 +29,6 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, 
 # Path values that must stay fixed: a generated id could name the token or the admin the run
 # authenticates with, and revoke or deactivate it half way.
 ALWAYS_FIXED = {"token_id", "user_id"}
-# Every answer: no 5xx, a status the document lists for the operation, a body its schema accepts.
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
 @dataclass
@@ -87,51 +81,6 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 
-def _operations(client: TestClient) -> list:
-    schema = schemathesis.openapi.from_dict(client.get("/v2/openapi.json").json())
-    operations = [result.ok() for result in schema.get_all_operations()]
-    # Deletes last, so that the other operations meet real rows.
-    return sorted(operations, key=lambda op: (op.method.upper() == "DELETE", op.path, op.method))
-
-
-def _send(client: TestClient, case: Any) -> httpx.Response | None:
-    kwargs = case.as_transport_kwargs(base_url="http://testserver")
-    request: dict[str, Any] = {"params": kwargs.get("params") or None, "headers": kwargs.get("headers")}
-    if "json" in kwargs:
-        request["json"] = kwargs["json"]
-    elif kwargs.get("data") is not None:
-        request["content"] = kwargs["data"]
-    if kwargs.get("files") is not None:  # multipart (attachment uploads): let the client frame it
-        request["files"] = [(name, part if isinstance(part, tuple) and isinstance(part[1], (bytes, str))
-                             else (part[0], str(part[1])) if isinstance(part, tuple) else (None, str(part)))
-                            for name, part in kwargs["files"]]
-        request["headers"] = {k: v for k, v in (request["headers"] or {}).items() if k.lower() != "content-type"}
-    try:
-        return client.request(kwargs["method"], kwargs["url"], **request)
-    except (UnicodeEncodeError, httpx.InvalidURL, httpx.LocalProtocolError):
-        return None  # the client library refuses to send it: nothing reached the server
-
-
-def conformance_failures(case: Any, response: httpx.Response, label: str) -> list[str]:
-    """What `CHECKS` find wrong with one answer, each with the request to replay it."""
-    response.request.read()  # a multipart upload is streamed; the checks read the request back
-    try:
-        case.validate_response(response, checks=CHECKS)
-    except FailureGroup as group:
-        what = "; ".join(f"{getattr(f, 'title', type(f).__name__)}: {str(getattr(f, 'message', f))[:300]}"
-                         for f in group.exceptions)
-        return [f"{label} -> {response.status_code}: {what}\n  {case.method} {case.formatted_path} "
-                f"{str(case.query)[:100]}\n  {response.text[:200]}"]
-    return []
-
-
-def _dump(failures: list[str]) -> None:
-    """FUZZ_DUMP=path writes every failure there (the assertion message shows the first ten)."""
-    if os.environ.get("FUZZ_DUMP"):
-        with open(os.environ["FUZZ_DUMP"], "w") as out:
-            out.write("\n\n".join(failures))
-
-
 def _fuzz_operation(client: TestClient, operation: Any, world: FuzzWorld, mode: GenerationMode,
                     fixed_paths: bool) -> list[str]:
     names = {p.name for p in operation.path_parameters}
@@ -146,7 +95,7 @@ def _fuzz_operation(client: TestClient, operation: Any, world: FuzzWorld, mode: 
     @given(case=strategy)
     def run(case: Any) -> None:
         case.headers = {**(case.headers or {}), **world.headers}
-        response = _send(client, case)
+        response = send(client, case)
         if response is not None:
             failures.extend(conformance_failures(case, response, f"{operation.label} [{mode.value}]"))
 
@@ -160,13 +109,13 @@ def _fuzz_operation(client: TestClient, operation: Any, world: FuzzWorld, mode: 
 
 def test_generated_requests_never_answer_5xx(client: TestClient, fuzz_world: FuzzWorld) -> None:
     failures: list[str] = []
-    for operation in _operations(client):
+    for operation in operations(client, "/v2/openapi.json"):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             failures += _fuzz_operation(client, operation, fuzz_world, mode, fixed_paths=True)
         # Generated ids and keys too, for reads and writes that take them.
         if operation.path_parameters and operation.method.upper() != "DELETE":
             failures += _fuzz_operation(client, operation, fuzz_world, GenerationMode.POSITIVE, fixed_paths=False)
-    _dump(failures)
+    dump(failures)
     assert not failures, "\n\n".join(failures[:10])
     # The run's own token still works: nothing it generated revoked or locked it.
     assert client.get("/v2/myself", headers=fuzz_world.headers).status_code == 200
@@ -281,7 +230,7 @@ def test_edge_values_in_path_parameters_never_5xx(client: TestClient, fuzz_world
     """Each path parameter in turn takes each edge value (ids beyond 64 bits, odd keys), the
     others real values, with a valid body so the request reaches storage."""
     failures = []
-    for operation in _operations(client):
+    for operation in operations(client, "/v2/openapi.json"):
         names = [p.name for p in operation.path_parameters]
         for name in names:
             for value in EDGE_VALUES:
