@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from tessera import __version__
 from tessera.api.graphql.router import create_router as create_graphql_router
 from tessera.api.jira import attachments as jira_attachments
-from tessera.api.jira.app import create_jira_app
+from tessera.api.jira.app import jira_mount
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.openapi import build_openapi
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards):
         app.include_router(module.router)
-    app.mount("/rest", create_jira_app(app.state))  # the Jira-compatible API, with Jira's error shape
+    app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())
     app.include_router(web_pages.router)
     app.include_router(web_board.router)

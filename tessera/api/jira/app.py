@@ -8,8 +8,11 @@ the mount answers every path under /rest."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from starlette.datastructures import State
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tessera import __version__
@@ -53,6 +56,15 @@ class IgnoreTrailingSlash:
             if "raw_path" in scope:
                 scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
         await self.app(scope, receive, send)
+
+
+def jira_mount(state: State) -> Mount:
+    """The Jira app mounted at /rest. Starlette's mount pattern (`.*`) stops at a newline, so a
+    path such as `/rest/api/2/issue/%0A1` would fall through to the main app and answer a 404 in
+    the /v2 shape; every path under /rest belongs to this app and its error shape."""
+    mount = Mount("/rest", app=create_jira_app(state))
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
 
 
 def create_jira_app(state: State) -> FastAPI:

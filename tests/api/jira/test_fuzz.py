@@ -104,7 +104,7 @@ def test_other_bodies_and_queries_never_fail(client: TestClient, world: OrgHandl
 
 # --- Requests generated from /rest/openapi.json -------------------------------------------------
 
-GENERATED = settings(max_examples=8, derandomize=True, database=None, deadline=None,
+GENERATED = settings(max_examples=6, derandomize=True, database=None, deadline=None,
                      phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
 
 
@@ -144,14 +144,18 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
 
 def test_generated_requests_conform_to_the_rest_document(client: TestClient,
                                                          rest_world: tuple[dict[str, str], dict[str, Any]]) -> None:
-    """Each operation with real path values: no 5xx, a documented status, a conforming body."""
+    """Each operation with real path values (valid and invalid cases) and with generated ones:
+    no 5xx, a documented status, a conforming body."""
     headers, values = rest_world
     failures: list[str] = []
     for operation in operations(client, "/rest/openapi.json"):
         names = {p.name for p in operation.path_parameters}
         assert names <= set(values), (operation.label, names - set(values))
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(mode, path_parameters={n: values[n] for n in names} or None,
+        plans = [(GenerationMode.POSITIVE, names), (GenerationMode.NEGATIVE, names)]
+        if names and operation.method.upper() != "DELETE":
+            plans.append((GenerationMode.POSITIVE, set()))  # generated ids and keys too
+        for mode, fixed in plans:
+            strategy = operation.as_strategy(mode, path_parameters={n: values[n] for n in fixed} or None,
                                              headers=dict(headers))
 
             @GENERATED
@@ -169,3 +173,12 @@ def test_generated_requests_conform_to_the_rest_document(client: TestClient,
     dump(failures)
     assert not failures, "\n\n".join(failures[:10])
     assert client.get(f"{API}/myself", headers=headers).status_code == 200
+
+
+def test_a_control_character_in_a_rest_path_still_answers_in_jiras_shape(client: TestClient,
+                                                                         world: OrgHandle) -> None:
+    """Starlette's mount pattern stops at a newline: such a path fell through to the /v2 404."""
+    for path in (f"{API}/no%0Asuch", "/rest/agile/1.0/sprint/%0Ax", f"{API}/issue/WEB-%0A/votes"):
+        response = client.get(path, headers=world.headers)
+        assert response.status_code in (400, 404), (path, response.text)
+        assert set(response.json()) == {"errorMessages", "errors"}, (path, response.text)
