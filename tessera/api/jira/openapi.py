@@ -1,8 +1,8 @@
 """The OpenAPI document of the Jira-compatible API, served at /rest/openapi.json.
 
 Handlers read Jira's loose bodies themselves (api/jira/bodies.py), so FastAPI cannot see them:
-the request bodies are described here, by operation (api/jira/responses.py), as are the success bodies of the main
-operations (api/jira/responses.py) and Jira's error shape, `{"errorMessages": [...],
+the request bodies are named here, by operation, as are the success bodies of the main
+operations (both in api/jira/responses.py) and Jira's error shape, `{"errorMessages": [...],
 "errors": {field: message}}`, for every error an operation can answer. Paths are written in
 full (/rest/api/2/...), as clients call them."""
 
@@ -57,42 +57,42 @@ def _schema_of(model: Any, definitions: dict[str, Any]) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict[str, Any]) -> None:
+    """Body, success and error answers of one operation (in place)."""
+    method = key[0]
+    body = shapes.BODIES.get(key)
+    if body is not None:
+        operation["requestBody"] = {"required": False, "content": {"application/json": {
+            "schema": body if isinstance(body, dict) else _schema_of(body, definitions)}}}
+    if key in shapes.UPLOADS:
+        operation["requestBody"] = UPLOAD
+        operation.setdefault("parameters", []).append(XSRF_HEADER)
+    responses = operation.setdefault("responses", {})
+    success = shapes.SUCCESS.get(key)
+    if success is not None:
+        status = next((s for s in responses if s.startswith("2")), "200")
+        responses[status] = {"description": responses.get(status, {}).get("description", "OK"),
+                             "content": {"application/json": {"schema": _schema_of(success, definitions)}}}
+    responses.pop("422", None)  # Jira answers 400 for a malformed parameter or body
+    for status, description in {**ALWAYS, **(WRITES if method in WRITE_METHODS else {})}.items():
+        responses.setdefault(status, _error(description, status))
+    for status, model in shapes.OTHER_ERRORS.get(key, {}).items():
+        responses[status]["content"]["application/json"]["schema"] = {
+            "anyOf": [ERROR_REF, _schema_of(model, definitions)]}
+    if "requestBody" in operation:
+        responses.update(TOO_LARGE)
+
+
 def build_jira_openapi(app: FastAPI, *, mounted_at: str) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
     definitions = schema.setdefault("components", {}).setdefault("schemas", {})
     definitions.pop("HTTPValidationError", None)
     definitions.pop("ValidationError", None)
     _schema_of(shapes.JiraError, definitions)
-    paths: dict[str, Any] = {}
     for path, item in schema["paths"].items():
         for method, operation in item.items():
-            key = (method, path)
-            body = shapes.BODIES.get(key)
-            if body is not None:
-                operation["requestBody"] = {"required": False, "content": {"application/json": {
-                    "schema": body if isinstance(body, dict) else _schema_of(body, definitions)}}}
-            if key in shapes.UPLOADS:
-                operation["requestBody"] = UPLOAD
-                operation.setdefault("parameters", []).append(XSRF_HEADER)
-            responses = operation.setdefault("responses", {})
-            success = shapes.SUCCESS.get(key)
-            if success is not None:
-                status = next((s for s in responses if s.startswith("2")), "200")
-                responses[status] = {"description": responses.get(status, {}).get("description", "OK"),
-                                     "content": {"application/json": {"schema": _schema_of(success, definitions)}}}
-            statuses = dict(ALWAYS)
-            if method in WRITE_METHODS:
-                statuses.update(WRITES)
-            responses.pop("422", None)  # Jira answers 400 for a malformed parameter or body
-            for status, description in statuses.items():
-                responses.setdefault(status, _error(description, status))
-            for status, model in shapes.OTHER_ERRORS.get(key, {}).items():
-                responses[status]["content"]["application/json"]["schema"] = {
-                    "anyOf": [ERROR_REF, _schema_of(model, definitions)]}
-            if "requestBody" in operation:
-                responses.update(TOO_LARGE)
-        paths[mounted_at + path] = item
-    schema["paths"] = paths
+            _document((method, path), operation, definitions)
+    schema["paths"] = {mounted_at + path: item for path, item in schema["paths"].items()}
     schema["components"]["securitySchemes"] = {"basic": {"type": "http", "scheme": "basic"},
                                                "bearer": {"type": "http", "scheme": "bearer"}}
     schema["security"] = [{"basic": []}, {"bearer": []}]

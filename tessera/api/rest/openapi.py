@@ -67,12 +67,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {})
-    components.setdefault("schemas", {})
-    for name, definition in ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}").items():
-        if name == "$defs":
-            components["schemas"].update(definition)
-    components["schemas"]["ErrorOut"] = {k: v for k, v in ErrorOut.model_json_schema(
-        ref_template="#/components/schemas/{model}").items() if k != "$defs"}
+    error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.setdefault("schemas", {}).update(error.pop("$defs", {}), ErrorOut=error)
     components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"},
                                      "basic": {"type": "http", "scheme": "basic"}}
     schema["security"] = [{"bearer": []}, {"basic": []}]
