@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from tessera import __version__
 from tessera.api.edges import Edge
@@ -17,10 +16,12 @@ from tessera.api.guard import RequestGuard
 from tessera.api.input_check import InputCheck
 from tessera.api.jira import attachments as jira_attachments
 from tessera.api.jira import errors as jira_errors
-from tessera.api.jira.app import create_jira_app
+from tessera.api.jira.app import jira_mount
 from tessera.api.rest import errors as rest_errors
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.limits import BodySizeLimit
+from tessera.api.rest.openapi import build_openapi
+from tessera.api.rest.responses.common import HealthOut, ok
 from tessera.api.rest.routers import (
     agile,
     attachments,
@@ -118,24 +119,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards):
         app.include_router(module.router)
-    app.mount("/rest", create_jira_app(app.state))  # the Jira-compatible API, with Jira's error shape
+    app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
     web_pages.mount_static(app)
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], responses=ok(HealthOut))
     async def healthz() -> dict:
         return {"status": "ok", "version": __version__, "database": database.dialect}
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "bearer": {"type": "http", "scheme": "bearer"}, "basic": {"type": "http", "scheme": "basic"}}
-            schema["security"] = [{"bearer": []}, {"basic": []}]
-            app.openapi_schema = schema
+            app.openapi_schema = build_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,15 +3,19 @@ its error handlers (Jira's error shape) apply to /rest/* only, while /v2 keeps i
 It shares the main app's state (settings, database, rate limiter, object store).
 
 `/rest/api/latest/…` serves the same routes as `/rest/api/2/…` (the `jira` client uses it for
-a few calls, e.g. assigning). Other `/rest/…` APIs (Jira's webhooks) belong in this app too:
+a few calls, e.g. assigning). Its OpenAPI document is /rest/openapi.json. Other `/rest/…` APIs (Jira's webhooks) belong in this app too:
 the mount answers every path under /rest."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from starlette.datastructures import State
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tessera import __version__
 from tessera.api.edges import Edge
 from tessera.api.guard import RequestGuard
 from tessera.api.jira import (
@@ -33,8 +37,8 @@ from tessera.api.jira import (
     worklogs,
 )
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
+from tessera.api.jira.openapi import build_jira_openapi
 
-CORE_PREFIXES = ("/api/2", "/api/latest")
 # `meta` first: /issue/createmeta must win over /issue/{issue}.
 CORE_ROUTERS = (meta, users, issues, transitions, comments, watchers, worklogs, links, attachments, search, filters,
                 catalog, projects, permissions)
@@ -56,17 +60,35 @@ class IgnoreTrailingSlash:
         await self.app(scope, receive, send)
 
 
+def jira_mount(state: State) -> Mount:
+    """The Jira app mounted at /rest. Starlette's mount pattern (`.*`) stops at a newline, so a
+    path such as `/rest/api/2/issue/%0A1` would fall through to the main app and answer a 404 in
+    the /v2 shape; every path under /rest belongs to this app and its error shape."""
+    mount = Mount("/rest", app=create_jira_app(state))
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def create_jira_app(state: State) -> FastAPI:
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    # Its own OpenAPI document at /rest/openapi.json, paths written in full (/rest/api/2/...).
+    app = FastAPI(title="Tessera: Jira-compatible API", version=__version__, openapi_url="/openapi.json",
+                  docs_url=None, redoc_url=None, root_path_in_servers=False)
     app.state = state
     install_jira_error_handlers(app)
-    for prefix in CORE_PREFIXES:
-        for module in CORE_ROUTERS:
-            app.include_router(module.router, prefix=prefix, include_in_schema=False)
-    for module in (agile, sprints):
-        app.include_router(module.router, prefix="/agile/1.0", include_in_schema=False)
-    app.include_router(users.session_router, prefix="/auth/1", include_in_schema=False)
-    app.include_router(users.applinks_router, prefix="/applinks/latest", include_in_schema=False)
+    documented = [*(("/api/2", module.router) for module in CORE_ROUTERS),
+                  *(("/agile/1.0", module.router) for module in (agile, sprints)),
+                  ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router)]
+    for prefix, router in documented:
+        app.include_router(router, prefix=prefix)
+    for module in CORE_ROUTERS:  # /api/latest repeats /api/2: documented once
+        app.include_router(module.router, prefix="/api/latest", include_in_schema=False)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_jira_openapi(app, mounted_at="/rest")
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(IgnoreTrailingSlash)
     # Inside this app's own last resort, so a failure here is answered (in Jira's shape) by the guard.
     app.add_middleware(RequestGuard, edges=[Edge("", tessera_error, internal_error)])

@@ -1,5 +1,5 @@
-"""Request bodies of the native API (issue bodies live in tessera.issues.inputs) and the
-response shapes documented in OpenAPI."""
+"""Request bodies of the native API (issue bodies live in tessera.issues.inputs; response
+bodies, for OpenAPI, in api/rest/responses)."""
 
 from __future__ import annotations
 
@@ -194,60 +194,3 @@ class LimitsUpdate(Body):
     searches_per_hour: int | None = Field(default=None, ge=1)
     max_users: int | None = Field(default=None, ge=1)
     storage_mb: int | None = Field(default=None, ge=1)
-
-
-class UserOut(BaseModel):
-    id: int
-    display_name: str
-    email: str
-    active: bool
-
-
-class NamedOut(BaseModel):
-    id: int
-    name: str
-
-
-class StatusOut(NamedOut):
-    category: str
-    category_name: str
-
-
-class IssueBrief(BaseModel):
-    id: int
-    key: str
-    summary: str
-    status: StatusOut
-
-
-class IssueOut(BaseModel):
-    id: int
-    key: str
-    project: dict[str, Any]
-    issue_type: dict[str, Any]
-    summary: str
-    description: str
-    status: StatusOut
-    priority: NamedOut
-    resolution: NamedOut | None
-    assignee: UserOut | None
-    reporter: UserOut | None
-    creator: UserOut | None
-    labels: list[str]
-    components: list[NamedOut]
-    fix_versions: list[dict[str, Any]]
-    affected_versions: list[dict[str, Any]]
-    due_date: date | None
-    parent: IssueBrief | None
-    subtasks: list[IssueBrief]
-    links: list[dict[str, Any]]
-    custom_fields: dict[str, Any]
-    workflow_id: int
-    created: str
-    updated: str
-    resolved: str | None
-    version: int
-    original_estimate: int | None = Field(description="Seconds (time tracking).")
-    remaining_estimate: int | None = Field(description="Seconds; logging work reduces it.")
-    time_spent: int | None = Field(description="Seconds of work logged.")
-    changelog: list[dict[str, Any]] | None = None

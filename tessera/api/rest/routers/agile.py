@@ -36,6 +36,21 @@ from tessera.agile.sprints import (
     sprint_view,
 )
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.agile import (
+    BacklogOut,
+    BoardIssuesOut,
+    BoardOut,
+    BoardPageOut,
+    BoardSprintsOut,
+    CardMovedOut,
+    RankOut,
+    ScopeChangesOut,
+    SprintCompletedOut,
+    SprintIssuesAddedOut,
+    SprintIssuesOut,
+    SprintOut,
+)
+from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import Body, LongText, Name, QueryId, Ref, StoredId
 from tessera.issues.catalog import catalog_for
 from tessera.issues.service import access_issue
@@ -150,7 +165,7 @@ def _spec(body: Body) -> dict[str, Any]:
 
 # --- Boards --------------------------------------------------------------------------------------
 
-@router.get("/boards")
+@router.get("/boards", responses=ok(BoardPageOut))
 async def get_boards(ctx: Ctx, project_id: Annotated[str | None, Query(max_length=100)] = None,
                      type: Annotated[Literal["scrum", "kanban"] | None, Query()] = None,
                      name: Annotated[str | None, Query(max_length=255)] = None, start_at: StartAt = 0,
@@ -162,7 +177,7 @@ async def get_boards(ctx: Ctx, project_id: Annotated[str | None, Query(max_lengt
                 "boards": await describe_boards(session, actor, boards)}
 
 
-@router.post("/boards", status_code=201)
+@router.post("/boards", status_code=201, responses=ok(BoardOut, 201))
 async def create_board(body: BoardCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         board = await check_create_board(session, actor=actor, spec=_spec(body))
@@ -170,7 +185,7 @@ async def create_board(body: BoardCreate, ctx: Ctx) -> dict:
         return board_view(board, project, await board_filter(session, actor, board), may_manage=True)
 
 
-@router.get("/boards/{board_id}")
+@router.get("/boards/{board_id}", responses=ok(BoardOut))
 async def get_board(board_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         board, project = await access_board(session, actor, board_id)
@@ -178,7 +193,7 @@ async def get_board(board_id: StoredId, ctx: Ctx) -> dict:
                           may_manage=await may_manage_board(session, actor, board, project))
 
 
-@router.put("/boards/{board_id}")
+@router.put("/boards/{board_id}", responses=ok(BoardOut))
 async def update_board(board_id: StoredId, body: BoardUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         board, project = await access_board(session, actor, board_id)
@@ -194,7 +209,7 @@ async def delete_board(board_id: StoredId, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/boards/{board_id}/issues")
+@router.get("/boards/{board_id}/issues", responses=ok(BoardIssuesOut))
 async def get_board_issues(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters = None,
                            jql: Annotated[str | None, Query(max_length=20_000)] = None,
                            sprint_id: Annotated[QueryId | None, Query()] = None) -> dict:
@@ -207,7 +222,7 @@ async def get_board_issues(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilt
                                   sprint_id=sprint_id)
 
 
-@router.get("/boards/{board_id}/backlog")
+@router.get("/boards/{board_id}/backlog", responses=ok(BacklogOut))
 async def get_backlog(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters = None,
                       jql: Annotated[str | None, Query(max_length=20_000)] = None, start_at: StartAt = 0,
                       max_results: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
@@ -219,7 +234,7 @@ async def get_backlog(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters =
                                    start_at=start_at, max_results=max_results)
 
 
-@router.post("/boards/{board_id}/issues/{issue_id}/move")
+@router.post("/boards/{board_id}/issues/{issue_id}/move", responses=ok(CardMovedOut))
 async def move_card(board_id: StoredId, issue_id: str, body: CardMove, ctx: Ctx) -> dict:
     """Into another column: runs the workflow transition that leads there (403 when its
     conditions fail, 400 listing every failed validator, 409 when none leads there)."""
@@ -234,7 +249,7 @@ async def move_card(board_id: StoredId, issue_id: str, body: CardMove, ctx: Ctx)
                 "version": issue.version, "rank": rank}
 
 
-@router.get("/boards/{board_id}/sprints")
+@router.get("/boards/{board_id}/sprints", responses=ok(BoardSprintsOut))
 async def get_board_sprints(board_id: StoredId, ctx: Ctx,
                             state: Annotated[list[Literal["future", "active", "closed"]] | None,
                                              Query(max_length=3)] = None) -> dict:
@@ -245,7 +260,7 @@ async def get_board_sprints(board_id: StoredId, ctx: Ctx,
         return {"board_id": board.id, "sprints": [sprint_view(s, links.get(s.id)) for s in sprints]}
 
 
-@router.post("/boards/{board_id}/sprints", status_code=201)
+@router.post("/boards/{board_id}/sprints", status_code=201, responses=ok(SprintOut, 201))
 async def create_sprint(board_id: StoredId, body: SprintCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         board, project = await access_board(session, actor, board_id)
@@ -255,14 +270,14 @@ async def create_sprint(board_id: StoredId, body: SprintCreate, ctx: Ctx) -> dic
 
 # --- Sprints -------------------------------------------------------------------------------------
 
-@router.get("/sprints/{sprint_id}")
+@router.get("/sprints/{sprint_id}", responses=ok(SprintOut))
 async def get_sprint(sprint_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         sprint, _, link = await access_sprint(session, actor, sprint_id)
         return sprint_view(sprint, link)
 
 
-@router.put("/sprints/{sprint_id}")
+@router.put("/sprints/{sprint_id}", responses=ok(SprintOut))
 async def update_sprint(sprint_id: StoredId, body: SprintUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         sprint, project, link = await access_sprint(session, actor, sprint_id)
@@ -270,7 +285,7 @@ async def update_sprint(sprint_id: StoredId, body: SprintUpdate, ctx: Ctx) -> di
         return sprint_view(sprint, link)
 
 
-@router.post("/sprints/{sprint_id}/start")
+@router.post("/sprints/{sprint_id}/start", responses=ok(SprintOut))
 async def start_sprint(sprint_id: StoredId, ctx: Ctx, body: SprintStart | None = None) -> dict:
     async with ctx.transaction() as (session, actor):
         sprint, project, link = await access_sprint(session, actor, sprint_id)
@@ -280,7 +295,7 @@ async def start_sprint(sprint_id: StoredId, ctx: Ctx, body: SprintStart | None =
         return sprint_view(sprint, link)
 
 
-@router.post("/sprints/{sprint_id}/complete")
+@router.post("/sprints/{sprint_id}/complete", responses=ok(SprintCompletedOut))
 async def complete_sprint(sprint_id: StoredId, ctx: Ctx, body: SprintComplete | None = None) -> dict:
     """Open issues (status category not done) go to the backlog or to the named sprint."""
     body = body or SprintComplete()
@@ -291,7 +306,7 @@ async def complete_sprint(sprint_id: StoredId, ctx: Ctx, body: SprintComplete | 
         return {"sprint": sprint_view(sprint, link), **outcome}
 
 
-@router.get("/sprints/{sprint_id}/issues")
+@router.get("/sprints/{sprint_id}/issues", responses=ok(SprintIssuesOut))
 async def get_sprint_issues(sprint_id: StoredId, ctx: Ctx, start_at: StartAt = 0,
                             max_results: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     async with ctx.transaction() as (session, actor):
@@ -299,7 +314,7 @@ async def get_sprint_issues(sprint_id: StoredId, ctx: Ctx, start_at: StartAt = 0
         return await sprint_issues(session, actor=actor, sprint=sprint, start_at=start_at, max_results=max_results)
 
 
-@router.post("/sprints/{sprint_id}/issues")
+@router.post("/sprints/{sprint_id}/issues", responses=ok(SprintIssuesAddedOut))
 async def add_sprint_issues(sprint_id: StoredId, body: SprintIssues, ctx: Ctx) -> dict:
     """Sets each issue's Sprint field (history and events as for any edit), optionally ranking
     them, in order, before or after another issue."""
@@ -320,7 +335,7 @@ async def remove_sprint_issue(sprint_id: StoredId, issue_id: str, ctx: Ctx) -> R
     return Response(status_code=204)
 
 
-@router.get("/sprints/{sprint_id}/scope-changes")
+@router.get("/sprints/{sprint_id}/scope-changes", responses=ok(ScopeChangesOut))
 async def get_scope_changes(sprint_id: StoredId, ctx: Ctx) -> dict:
     """What the sprint started with, what was added, removed or re-estimated while it ran (from
     the issues' history), and what was completed or not."""
@@ -332,7 +347,7 @@ async def get_scope_changes(sprint_id: StoredId, ctx: Ctx) -> dict:
 
 # --- Rank ----------------------------------------------------------------------------------------
 
-@router.put("/issues/{issue_id}/rank")
+@router.put("/issues/{issue_id}/rank", responses=ok(RankOut))
 async def rank_issue(issue_id: str, body: RankBody, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)

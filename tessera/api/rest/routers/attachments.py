@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import error_body
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
+from tessera.api.rest.responses.collaboration import AttachmentListOut, AttachmentOut
+from tessera.api.rest.responses.common import ErrorOut, ok
 from tessera.collaboration.attachments import (
     access_attachment,
     attach_staged_files,
@@ -57,7 +59,7 @@ class RangeNotSatisfiable(TesseraError):
 
 
 @router.post("/issues/{issue_id}/attachments", status_code=201, openapi_extra=UPLOAD_BODY,
-             responses=IDEMPOTENCY_DOC)
+             responses={**ok(list[AttachmentOut], 201), **IDEMPOTENCY_DOC})
 async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Store,
                           idempotency: Idempotency) -> JSONResponse:
     """Multipart upload of one or several `file` parts; answers the new attachments, in order."""
@@ -78,7 +80,7 @@ async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Stor
     return render(attachments)
 
 
-@router.get("/issues/{issue_id}/attachments")
+@router.get("/issues/{issue_id}/attachments", responses=ok(AttachmentListOut))
 async def get_issue_attachments(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
@@ -88,7 +90,7 @@ async def get_issue_attachments(issue_id: str, ctx: Ctx) -> dict:
             "attachments": [attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments]}
 
 
-@router.get("/attachments/{attachment_id}")
+@router.get("/attachments/{attachment_id}", responses=ok(AttachmentOut))
 async def get_attachment(attachment_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         attachment, _, _ = await access_attachment(session, actor, attachment_id)
@@ -97,7 +99,13 @@ async def get_attachment(attachment_id: str, ctx: Ctx) -> dict:
 
 
 @router.get("/attachments/{attachment_id}/content", response_class=StreamingResponse,
-            responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "A byte range"}})
+            responses={
+                200: {"description": "The bytes, as the type Tessera sniffed.",
+                      "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                206: {"description": "A byte range (Range header).",
+                      "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                304: {"description": "If-None-Match holds the current ETag."},
+                416: {"description": "The Range cannot be satisfied.", "model": ErrorOut}})
 async def download_attachment(attachment_id: str, ctx: Ctx, store: Store,
                               range_header: Annotated[str | None, Header(alias="range", max_length=200)] = None,
                               if_none_match: Annotated[str | None, Header(max_length=200)] = None) -> Response:

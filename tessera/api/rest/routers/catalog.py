@@ -9,6 +9,18 @@ from fastapi import APIRouter, Depends, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import field_view
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.people import (
+    FieldListOut,
+    FieldOut,
+    IssueLinkOut,
+    IssueTypeListOut,
+    LinkTypeListOut,
+    NewOptionOut,
+    PriorityListOut,
+    ResolutionListOut,
+    StatusListOut,
+)
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
 from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
@@ -36,7 +48,7 @@ SYSTEM_FIELDS = (
 )
 
 
-@router.get("/fields")
+@router.get("/fields", responses=ok(FieldListOut))
 async def get_fields(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -44,7 +56,7 @@ async def get_fields(ctx: Ctx) -> dict:
     return {"fields": system + [field_view(f, catalog.options.get(f.id)) for f in catalog.fields]}
 
 
-@router.post("/fields", status_code=201)
+@router.post("/fields", status_code=201, responses=ok(FieldOut, 201))
 async def create_field(body: FieldCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         definition = await check_create_field(
@@ -55,7 +67,7 @@ async def create_field(body: FieldCreate, ctx: Ctx) -> dict:
         return field_view(definition, options.get(definition.id))
 
 
-@router.post("/fields/{field_id}/options", status_code=201)
+@router.post("/fields/{field_id}/options", status_code=201, responses=ok(NewOptionOut, 201))
 async def add_option(field_id: StoredId, body: OptionCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         definition = await access_field_definition(session, actor, field_id)
@@ -63,7 +75,7 @@ async def add_option(field_id: StoredId, body: OptionCreate, ctx: Ctx) -> dict:
         return {"id": option.id, "value": option.value, "field_id": definition.id}
 
 
-@router.get("/issue-types")
+@router.get("/issue-types", responses=ok(IssueTypeListOut))
 async def issue_types(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -71,7 +83,7 @@ async def issue_types(ctx: Ctx) -> dict:
                              "hierarchy_level": t.hierarchy_level} for t in catalog.issue_types]}
 
 
-@router.get("/priorities")
+@router.get("/priorities", responses=ok(PriorityListOut))
 async def priorities(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -79,14 +91,14 @@ async def priorities(ctx: Ctx) -> dict:
                            for p in catalog.priorities]}
 
 
-@router.get("/resolutions")
+@router.get("/resolutions", responses=ok(ResolutionListOut))
 async def resolutions(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
     return {"resolutions": [{"id": r.id, "name": r.name, "description": r.description} for r in catalog.resolutions]}
 
 
-@router.get("/statuses")
+@router.get("/statuses", responses=ok(StatusListOut))
 async def statuses(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -94,7 +106,7 @@ async def statuses(ctx: Ctx) -> dict:
                           "category_name": CATEGORY_NAMES[s.category]} for s in catalog.statuses]}
 
 
-@router.get("/link-types")
+@router.get("/link-types", responses=ok(LinkTypeListOut))
 async def link_types(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -102,7 +114,7 @@ async def link_types(ctx: Ctx) -> dict:
                            for t in catalog.link_types]}
 
 
-@router.post("/issue-links", status_code=201)
+@router.post("/issue-links", status_code=201, responses=ok(IssueLinkOut, 201))
 async def create_link(body: LinkCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         link = await check_create_link(session, actor=actor, link_type_ref=body.type,
@@ -111,7 +123,7 @@ async def create_link(body: LinkCreate, ctx: Ctx) -> dict:
                 "inward_issue_id": link.target_issue_id, "created": iso(link.created_at)}
 
 
-@router.get("/issue-links/{link_id}")
+@router.get("/issue-links/{link_id}", responses=ok(IssueLinkOut))
 async def get_link(link_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         link = await access_link(session, actor, link_id)

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.api.rest.responses.collaboration import CommentHistoryOut, CommentOut, CommentPageOut, MentionableOut
+from tessera.api.rest.responses.common import ok
 from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
 from tessera.collaboration.comments import render_comments, render_history
@@ -55,7 +57,7 @@ async def _committed_response(ctx: RequestContext, actor: Actor, comment: Commen
     return JSONResponse(view, status_code=status_code, headers={"ETag": comment_etag(comment.id, comment.version)})
 
 
-@router.post("/issues/{issue_id}/comments", status_code=201, responses=IDEMPOTENCY_DOC)
+@router.post("/issues/{issue_id}/comments", status_code=201, responses={**ok(CommentOut, 201), **IDEMPOTENCY_DOC})
 async def add_comment(issue_id: str, body: CommentCreate, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         await idempotency.claim(session, actor)
@@ -75,7 +77,7 @@ async def _created_response(ctx: RequestContext, actor: Actor, comment: Comment,
     return response
 
 
-@router.get("/issues/{issue_id}/comments")
+@router.get("/issues/{issue_id}/comments", responses=ok(CommentPageOut))
 async def get_comments(issue_id: str, ctx: Ctx,
                        start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                        max_results: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -91,7 +93,7 @@ async def get_comments(issue_id: str, ctx: Ctx,
             "order_by": "-created" if newest_first else "created", "comments": views}
 
 
-@router.get("/issues/{issue_id}/comments/{comment_id}")
+@router.get("/issues/{issue_id}/comments/{comment_id}", responses=ok(CommentOut))
 async def get_comment(issue_id: str, comment_id: str, ctx: Ctx) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
@@ -100,7 +102,7 @@ async def get_comment(issue_id: str, comment_id: str, ctx: Ctx) -> JSONResponse:
     return JSONResponse(view, headers={"ETag": comment_etag(comment.id, comment.version)})
 
 
-@router.put("/issues/{issue_id}/comments/{comment_id}", responses=VERSION_DOC)
+@router.put("/issues/{issue_id}/comments/{comment_id}", responses={**ok(CommentOut), **VERSION_DOC})
 async def edit_comment(issue_id: str, comment_id: str, body: CommentUpdate, ctx: Ctx,
                        if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     expected = parse_if_match(if_match) if if_match is not None else body.version
@@ -124,7 +126,7 @@ async def delete_comment(issue_id: str, comment_id: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/issues/{issue_id}/comments/{comment_id}/history")
+@router.get("/issues/{issue_id}/comments/{comment_id}/history", responses=ok(CommentHistoryOut))
 async def get_comment_history(issue_id: str, comment_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
@@ -133,7 +135,7 @@ async def get_comment_history(issue_id: str, comment_id: str, ctx: Ctx) -> dict:
         return await render_history(session, actor.organization_id, comment, revisions)
 
 
-@router.get("/issues/{issue_id}/mentionable")
+@router.get("/issues/{issue_id}/mentionable", responses=ok(MentionableOut))
 async def get_mentionable(issue_id: str, ctx: Ctx,
                           query: Annotated[str, Query(max_length=100)] = "",
                           max_results: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = MAX_SUGGESTIONS) -> dict:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.reports import DashboardDataOut, DashboardOut, DashboardPageOut
 from tessera.api.rest.schemas import Body, LongText, Name, StoredId
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.reports.dashboard_data import dashboard_data
@@ -53,7 +55,7 @@ def _cache(ctx: RequestContext) -> GadgetCache | None:
     return getattr(ctx.request.app.state, "dashboard_cache", None)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=ok(DashboardOut, 201))
 async def create_dashboard(body: DashboardCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         dashboard = await check_create_dashboard(session, actor=actor, spec=body.model_dump())
@@ -61,7 +63,7 @@ async def create_dashboard(body: DashboardCreate, ctx: Ctx) -> dict:
         return dashboard_view(details, actor)
 
 
-@router.get("")
+@router.get("", responses=ok(DashboardPageOut))
 async def get_dashboards(ctx: Ctx, query: Annotated[str | None, Query(max_length=255)] = None, mine: bool = False,
                          start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                          max_results: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:
@@ -73,7 +75,7 @@ async def get_dashboards(ctx: Ctx, query: Annotated[str | None, Query(max_length
                 "dashboards": [dashboard_view(d, actor, with_layout=False) for d in details]}
 
 
-@router.get("/{dashboard_id}")
+@router.get("/{dashboard_id}", responses=ok(DashboardOut))
 async def get_dashboard(dashboard_id: StoredId, ctx: Ctx,
                         include: Annotated[str | None, Query(max_length=50, description="`data`: every gadget's "
                                                                                         "data too.")] = None,
@@ -88,7 +90,7 @@ async def get_dashboard(dashboard_id: StoredId, ctx: Ctx,
         return view
 
 
-@router.get("/{dashboard_id}/data")
+@router.get("/{dashboard_id}/data", responses=ok(DashboardDataOut))
 async def get_dashboard_data(dashboard_id: StoredId, ctx: Ctx, refresh: Refresh = False) -> dict:
     """Every gadget's data for the caller: `data` (or `error` for a gadget it cannot show), and
     whether it came from the cache."""
@@ -98,7 +100,7 @@ async def get_dashboard_data(dashboard_id: StoredId, ctx: Ctx, refresh: Refresh 
                                     now=datetime.now(UTC), refresh=refresh)
 
 
-@router.put("/{dashboard_id}")
+@router.put("/{dashboard_id}", responses=ok(DashboardOut))
 async def update_dashboard(dashboard_id: StoredId, body: DashboardUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         dashboard = await access_dashboard(session, actor, dashboard_id)

@@ -8,6 +8,14 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.workflows import (
+    AutocompleteDataOut,
+    AutocompleteOut,
+    FilterListOut,
+    FilterOut,
+    FilterPageOut,
+)
 from tessera.api.rest.schemas import Body, LongText, Name, Ref, StoredId
 from tessera.issues.views import iso
 from tessera.jql.autocomplete import autocomplete_data, suggest_fields, suggest_values
@@ -80,7 +88,7 @@ def _shares(items: list[ShareIn] | None) -> list[dict[str, Any]] | None:
     return None if items is None else [item.model_dump(exclude_none=True) for item in items]
 
 
-@router.get("/filters")
+@router.get("/filters", responses=ok(FilterPageOut))
 async def get_filters(ctx: Ctx, query: Annotated[str | None, Query(max_length=255)] = None,
                       owner: Annotated[Literal["me"] | None, Query()] = None, favourite: bool | None = None,
                       start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -93,14 +101,14 @@ async def get_filters(ctx: Ctx, query: Annotated[str | None, Query(max_length=25
                 "filters": [filter_view(d, ctx) for d in details]}
 
 
-@router.get("/filters/favourite")
+@router.get("/filters/favourite", responses=ok(FilterListOut))
 async def get_favourite_filters(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         filters, _ = await list_filters(session, actor, favourite=True, max_results=1000)
         return {"filters": [filter_view(d, ctx) for d in await describe_filters(session, actor, filters)]}
 
 
-@router.post("/filters", status_code=201)
+@router.post("/filters", status_code=201, responses=ok(FilterOut, 201))
 async def create_filter(body: FilterCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await check_create_filter(session, actor=actor, name=body.name, jql=body.jql,
@@ -110,14 +118,14 @@ async def create_filter(body: FilterCreate, ctx: Ctx) -> dict:
         return filter_view(details, ctx)
 
 
-@router.get("/filters/{filter_id}")
+@router.get("/filters/{filter_id}", responses=ok(FilterOut))
 async def get_filter(filter_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         [details] = await describe_filters(session, actor, [await access_filter(session, actor, filter_id)])
         return filter_view(details, ctx)
 
 
-@router.put("/filters/{filter_id}")
+@router.put("/filters/{filter_id}", responses=ok(FilterOut))
 async def update_filter(filter_id: StoredId, body: FilterUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id)
@@ -136,7 +144,7 @@ async def delete_filter(filter_id: StoredId, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/filters/{filter_id}/favourite")
+@router.put("/filters/{filter_id}/favourite", responses=ok(FilterOut))
 async def add_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id)
@@ -145,7 +153,7 @@ async def add_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
         return filter_view(details, ctx)
 
 
-@router.delete("/filters/{filter_id}/favourite")
+@router.delete("/filters/{filter_id}/favourite", responses=ok(FilterOut))
 async def remove_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id)
@@ -154,7 +162,7 @@ async def remove_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
         return filter_view(details, ctx)
 
 
-@router.get("/jql/autocomplete")
+@router.get("/jql/autocomplete", responses=ok(AutocompleteOut))
 async def jql_autocomplete(ctx: Ctx, field: Annotated[str | None, Query(max_length=255)] = None,
                            value: Annotated[str, Query(max_length=255)] = "",
                            prefix: Annotated[str, Query(max_length=255)] = "") -> dict:
@@ -166,7 +174,7 @@ async def jql_autocomplete(ctx: Ctx, field: Annotated[str | None, Query(max_leng
         return {"field": field, "results": await suggest_values(session, actor, field=field, value=value or prefix)}
 
 
-@router.get("/jql/autocomplete/data")
+@router.get("/jql/autocomplete/data", responses=ok(AutocompleteDataOut))
 async def jql_autocomplete_data(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return await autocomplete_data(session, actor)

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
-from tessera.api.rest.schemas import IssueOut, TransitionBody
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTransitionsOut
+from tessera.api.rest.schemas import TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.db.refs import parse_etag_version
 from tessera.errors import PreconditionFailed
@@ -37,7 +39,7 @@ from tessera.tenancy.service import users_by_id
 
 router = APIRouter(prefix="/v2", tags=["issues"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
-ISSUE_DOC = {200: {"model": IssueOut}}
+ISSUE_DOC = ok(IssueOut)
 
 
 def etag(issue_id: int, version: int) -> str:
@@ -84,7 +86,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag(issue.id, issue.version)})
 
 
-@router.post("/issues", status_code=201, responses={201: {"model": IssueOut}, **IDEMPOTENCY_DOC})
+@router.post("/issues", status_code=201, responses={**ok(IssueOut, 201), **IDEMPOTENCY_DOC})
 async def create_issue(body: IssueCreate, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         await idempotency.claim(session, actor)
@@ -142,7 +144,7 @@ async def delete_issue(issue_id: str, ctx: Ctx, delete_subtasks: bool = False) -
     return Response(status_code=204)
 
 
-@router.get("/issues/{issue_id}/changelog")
+@router.get("/issues/{issue_id}/changelog", responses=ok(ChangelogOut))
 async def issue_changelog(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
@@ -155,7 +157,7 @@ async def issue_changelog(issue_id: str, ctx: Ctx) -> dict:
          if h["author_id"] in users else None} for h in histories]}
 
 
-@router.get("/issues/{issue_id}/transitions")
+@router.get("/issues/{issue_id}/transitions", responses=ok(IssueTransitionsOut))
 async def list_issue_transitions(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)

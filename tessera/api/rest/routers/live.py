@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import DBAPIError
 
 from tessera.api.rest.context import RequestContext, authenticate_websocket, request_context
+from tessera.api.rest.responses.collaboration import LiveTicketOut
+from tessera.api.rest.responses.common import ok
 from tessera.collaboration.live.hub import LiveHub
 from tessera.collaboration.live.registry import (
     CLOSE_BAD_REQUEST,
@@ -40,7 +42,7 @@ _CLOSE_CODES = ((NotAuthenticated, CLOSE_UNAUTHENTICATED), (PermissionDenied, CL
                 (NotFound, CLOSE_NOT_FOUND), (RateLimited, CLOSE_RATE_LIMITED))
 
 
-@router.post("/live/tickets", status_code=201)
+@router.post("/live/tickets", status_code=201, responses=ok(LiveTicketOut, 201))
 async def create_live_ticket(ctx: Ctx) -> dict:
     """A single-use ticket for `?ticket=` on a live WebSocket, valid for 60 seconds in any server
     process: for browsers, which cannot set headers on a WebSocket."""

@@ -9,6 +9,17 @@ from fastapi import APIRouter, Depends, Header, Response
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.render import part_view, project_view
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.people import (
+    ComponentListOut,
+    ComponentOut,
+    ProjectListOut,
+    ProjectOut,
+    ProjectRolesOut,
+    RoleMembersOut,
+    VersionListOut,
+    VersionOut,
+)
 from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import (
     PartCreate,
@@ -41,7 +52,7 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 PARTS = {"components": Component, "versions": Version}
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, responses=ok(ProjectOut, 201))
 async def create_project(body: ProjectCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await check_create_project(
@@ -50,20 +61,20 @@ async def create_project(body: ProjectCreate, ctx: Ctx) -> dict:
         return project_view(project)
 
 
-@router.get("/projects")
+@router.get("/projects", responses=ok(ProjectListOut))
 async def get_projects(ctx: Ctx, include_archived: bool = False) -> dict:
     async with ctx.transaction() as (session, actor):
         projects = await list_projects(session, actor, include_archived=include_archived)
         return {"total": len(projects), "projects": [project_view(p) for p in projects]}
 
 
-@router.get("/projects/{project_id}")
+@router.get("/projects/{project_id}", responses=ok(ProjectOut))
 async def get_project(project_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return project_view(await access_project(session, actor, project_id))
 
 
-@router.put("/projects/{project_id}", responses=VERSION_DOC)
+@router.put("/projects/{project_id}", responses={**ok(ProjectOut), **VERSION_DOC})
 async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
                          if_match: Annotated[str | None, Header(max_length=100)] = None) -> dict:
     async with ctx.transaction() as (session, actor):
@@ -75,14 +86,14 @@ async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
         return project_view(project)
 
 
-@router.get("/projects/{project_id}/roles")
+@router.get("/projects/{project_id}/roles", responses=ok(ProjectRolesOut))
 async def get_roles(project_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
         return {"project_id": project.id, "roles": await list_role_members(session, actor=actor, project=project)}
 
 
-@router.put("/projects/{project_id}/roles/{role}")
+@router.put("/projects/{project_id}/roles/{role}", responses=ok(RoleMembersOut))
 async def set_role(project_id: str, role: str, body: RoleMembers, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
@@ -91,17 +102,22 @@ async def set_role(project_id: str, role: str, body: RoleMembers, ctx: Ctx) -> d
         return {"project_id": project.id, "role": role, "user_ids": members}
 
 
+PART_DOCS = {"components": (ComponentOut, ComponentListOut), "versions": (VersionOut, VersionListOut)}
+
+
 def _part_routes(kind: str) -> None:
     model = PARTS[kind]
+    one, many = PART_DOCS[kind]
 
-    @router.get(f"/projects/{{project_id}}/{kind}", name=f"list_{kind}")
+    @router.get(f"/projects/{{project_id}}/{kind}", name=f"list_{kind}", responses=ok(many))
     async def list_(project_id: str, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             project = await access_project(session, actor, project_id)
             parts = await list_parts(session, model, project)
             return {"total": len(parts), kind: [part_view(p) for p in parts]}
 
-    @router.post(f"/projects/{{project_id}}/{kind}", status_code=201, name=f"create_{kind[:-1]}")
+    @router.post(f"/projects/{{project_id}}/{kind}", status_code=201, name=f"create_{kind[:-1]}",
+                 responses=ok(one, 201))
     async def create(project_id: str, body: PartCreate, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             project = await access_project(session, actor, project_id)
@@ -109,13 +125,13 @@ def _part_routes(kind: str) -> None:
                                            values=body.model_dump(exclude_unset=True))
             return part_view(part)
 
-    @router.get(f"/{kind}/{{part_id}}", name=f"get_{kind[:-1]}")
+    @router.get(f"/{kind}/{{part_id}}", name=f"get_{kind[:-1]}", responses=ok(one))
     async def get(part_id: StoredId, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             part, _ = await access_part(session, actor, model, part_id)
             return part_view(part)
 
-    @router.put(f"/{kind}/{{part_id}}", name=f"update_{kind[:-1]}")
+    @router.put(f"/{kind}/{{part_id}}", name=f"update_{kind[:-1]}", responses=ok(one))
     async def update(part_id: StoredId, body: PartUpdate, ctx: Ctx) -> dict:
         async with ctx.transaction() as (session, actor):
             part, project = await access_part(session, actor, model, part_id)

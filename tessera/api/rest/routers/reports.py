@@ -17,6 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.boards import access_board
 from tessera.agile.sprints import board_sprints
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.reports import (
+    ControlChartOut,
+    CreatedVsResolvedOut,
+    CumulativeFlowOut,
+    CycleTimeOut,
+    SprintReportOut,
+    TimeInStatusOut,
+    VelocityOut,
+)
 from tessera.api.rest.schemas import QueryId
 from tessera.errors import NotFound
 from tessera.projects.models import Project
@@ -44,7 +53,14 @@ Period = Annotated[str | None, Query(max_length=32, description="Back from `to`:
 SprintRef = Annotated[str | None, Query(max_length=64, description="Default: the project's active sprint, else "
                                                                    "its last completed one.")]
 BoardRef = Annotated[QueryId | None, Query(description="Only this board's sprints.")]
-RESPONSES: dict[int | str, dict] = {200: {"content": {"application/json": {}, "text/csv": {}, "image/svg+xml": {}}}}
+
+
+def _formats(model: type) -> dict[int | str, dict]:
+    """JSON shaped like `model`, or the same report as CSV or an SVG chart."""
+    return {200: {"model": model, "content": {"text/csv": {"schema": {"type": "string"}},
+                                              "image/svg+xml": {"schema": {"type": "string"}}}}}
+
+
 Compute = Callable[[AsyncSession, Actor, Project, datetime], Awaitable[Report]]
 
 
@@ -74,7 +90,7 @@ async def _answer(ctx: RequestContext, project_id: str, wanted: str | None, comp
     return report.data
 
 
-@router.get("/burndown", responses=RESPONSES, response_model=None)
+@router.get("/burndown", responses=_formats(SprintReportOut), response_model=None)
 async def burndown(project_id: str, ctx: Ctx, sprint_id: SprintRef = None, estimate: Estimate = None,
                    jql: Jql = None, format: Format = None) -> Response | dict:
     """`ideal`, `actual` and `remaining` series, scope changes marked, completed work and totals."""
@@ -82,7 +98,7 @@ async def burndown(project_id: str, ctx: Ctx, sprint_id: SprintRef = None, estim
         session, actor=actor, project=project, sprint_ref=sprint_id, estimate_ref=estimate, jql=jql, now=now))
 
 
-@router.get("/burnup", responses=RESPONSES, response_model=None)
+@router.get("/burnup", responses=_formats(SprintReportOut), response_model=None)
 async def burnup(project_id: str, ctx: Ctx, sprint_id: SprintRef = None, estimate: Estimate = None,
                  jql: Jql = None, format: Format = None) -> Response | dict:
     """`scope` and `completed` series with the `ideal` guideline."""
@@ -103,7 +119,7 @@ async def _board_sprint_ids(session: AsyncSession, actor: Actor, project: Projec
     return [sprint.id for sprint in await board_sprints(session, actor.organization_id, board.id, ("closed",))]
 
 
-@router.get("/velocity", responses=RESPONSES, response_model=None)
+@router.get("/velocity", responses=_formats(VelocityOut), response_model=None)
 async def velocity(project_id: str, ctx: Ctx, period: Period = None, estimate: Estimate = None, jql: Jql = None,
                    forecast: Annotated[int, Query(ge=0, le=20, description="Next sprints to forecast.")] = 3,
                    confidence: Annotated[float | None, Query(ge=0, le=1, description="0.8, 0.9, 0.95 (default) "
@@ -119,7 +135,7 @@ async def velocity(project_id: str, ctx: Ctx, period: Period = None, estimate: E
     return await _answer(ctx, project_id, format, compute)
 
 
-@router.get("/cycle-time", responses=RESPONSES, response_model=None)
+@router.get("/cycle-time", responses=_formats(CycleTimeOut), response_model=None)
 async def cycle_time(project_id: str, ctx: Ctx, start: From = None, to: Moment = None, period: Period = None,
                      jql: Jql = None, format: Format = None) -> Response | dict:
     """Lead time (created → resolved) and cycle time (first In Progress → resolved) per issue
@@ -128,7 +144,7 @@ async def cycle_time(project_id: str, ctx: Ctx, start: From = None, to: Moment =
         session, actor=actor, project=project, jql=jql, start=start, end=to, period=period, now=now))
 
 
-@router.get("/control-chart", responses=RESPONSES, response_model=None)
+@router.get("/control-chart", responses=_formats(ControlChartOut), response_model=None)
 async def control_chart(project_id: str, ctx: Ctx, start: From = None, to: Moment = None, period: Period = None,
                         jql: Jql = None, metric: Annotated[Literal["cycle_time", "lead_time"], Query()] = "cycle_time",
                         rolling: Annotated[int | None, Query(ge=1, le=1000)] = None,
@@ -139,7 +155,7 @@ async def control_chart(project_id: str, ctx: Ctx, start: From = None, to: Momen
         rolling=rolling, now=now))
 
 
-@router.get("/cumulative-flow", responses=RESPONSES, response_model=None)
+@router.get("/cumulative-flow", responses=_formats(CumulativeFlowOut), response_model=None)
 async def cumulative_flow(project_id: str, ctx: Ctx, start: From = None, to: Moment = None, period: Period = None,
                           jql: Jql = None, format: Format = None) -> Response | dict:
     """Issues per status at the end of each day (default: the last 30 days)."""
@@ -147,7 +163,7 @@ async def cumulative_flow(project_id: str, ctx: Ctx, start: From = None, to: Mom
         session, actor=actor, project=project, jql=jql, start=start, end=to, period=period, now=now))
 
 
-@router.get("/created-vs-resolved", responses=RESPONSES, response_model=None)
+@router.get("/created-vs-resolved", responses=_formats(CreatedVsResolvedOut), response_model=None)
 async def created_vs_resolved(project_id: str, ctx: Ctx, start: From = None, to: Moment = None,
                               period: Period = None, jql: Jql = None,
                               interval: Annotated[Literal["day", "week"], Query()] = "day",
@@ -158,7 +174,7 @@ async def created_vs_resolved(project_id: str, ctx: Ctx, start: From = None, to:
         cumulative=cumulative, now=now))
 
 
-@router.get("/time-in-status", responses=RESPONSES, response_model=None)
+@router.get("/time-in-status", responses=_formats(TimeInStatusOut), response_model=None)
 async def time_in_status(project_id: str, ctx: Ctx, start: From = None, to: Moment = None, period: Period = None,
                          jql: Jql = None, format: Format = None) -> Response | dict:
     """Days each issue resolved in the window spent in each status, and per status overall."""

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import SEARCH_QUOTA_DOC
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.issues import SearchPageOut
 from tessera.jql.parser import MAX_QUERY_LENGTH
 from tessera.jql.rendering import render_search_page
 from tessera.jql.search import search_issues
@@ -42,13 +44,13 @@ async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, ex
                                         fields=fields, expand=expand)
 
 
-@router.post("/search", responses=SEARCH_QUOTA_DOC)
+@router.post("/search", responses={**ok(SearchPageOut), **SEARCH_QUOTA_DOC})
 async def search_post(body: SearchBody, ctx: Ctx) -> dict:
     return await _search(ctx, jql=body.jql, fields=body.fields, expand=_expand(body.expand),
                          start_at=body.start_at, max_results=body.max_results)
 
 
-@router.get("/search", responses=SEARCH_QUOTA_DOC)
+@router.get("/search", responses={**ok(SearchPageOut), **SEARCH_QUOTA_DOC})
 async def search_get(ctx: Ctx, jql: Annotated[str, Query(max_length=MAX_QUERY_LENGTH + 1000)] = "",
                      start_at: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                      max_results: Annotated[int, Query(ge=0, le=100_000)] = 50,

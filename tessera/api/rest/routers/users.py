@@ -11,6 +11,16 @@ from fastapi.responses import JSONResponse
 
 from tessera.api.rest.context import SESSION_COOKIE, RequestContext, request_context
 from tessera.api.rest.render import user_view
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.people import (
+    FullUserOut,
+    MyselfOut,
+    NewTokenOut,
+    NewUserOut,
+    SessionOut,
+    TokenListOut,
+    UserPageOut,
+)
 from tessera.api.rest.schemas import (
     Login,
     StoredId,
@@ -44,7 +54,7 @@ router = APIRouter(prefix="/v2", tags=["users"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
 
 
-@router.get("/myself")
+@router.get("/myself", responses=ok(MyselfOut))
 async def myself(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
@@ -53,7 +63,7 @@ async def myself(ctx: Ctx) -> dict:
         return view
 
 
-@router.get("/users")
+@router.get("/users", responses=ok(UserPageOut))
 async def get_users(ctx: Ctx, query: Annotated[str | None, Query(max_length=255)] = None,
                     start_at: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                     max_results: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:
@@ -63,7 +73,7 @@ async def get_users(ctx: Ctx, query: Annotated[str | None, Query(max_length=255)
                 "users": [user_view(u) for u in users]}
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, responses=ok(NewUserOut, 201))
 async def create_user(body: UserCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
@@ -74,13 +84,13 @@ async def create_user(body: UserCreate, ctx: Ctx) -> dict:
         return {**user_view(new.user, full=True), "api_token": new.api_token}
 
 
-@router.get("/users/{user_id}")
+@router.get("/users/{user_id}", responses=ok(FullUserOut))
 async def get_user(user_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return user_view(await access_user(session, actor, user_id), full=True)
 
 
-@router.put("/users/{user_id}")
+@router.put("/users/{user_id}", responses=ok(FullUserOut))
 async def update_user(user_id: StoredId, body: UserUpdate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, user_id)
@@ -91,7 +101,7 @@ async def update_user(user_id: StoredId, body: UserUpdate, ctx: Ctx) -> dict:
         return user_view(user, full=True)
 
 
-@router.post("/session")
+@router.post("/session", responses=ok(SessionOut))
 async def login(body: Login, ctx: Ctx) -> JSONResponse:
     """Browser sign-in: sets an HttpOnly session cookie; send the returned csrf_token as
     X-CSRF-Token on changes made with the cookie."""
@@ -139,13 +149,13 @@ def _token_views(tokens: Sequence[ApiToken]) -> dict:
                         "expires": iso(t.expires_at)} for t in tokens]}
 
 
-@router.get("/myself/tokens")
+@router.get("/myself/tokens", responses=ok(TokenListOut))
 async def my_tokens(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return _token_views(await list_tokens(session, owner=await access_token_owner(session, actor, actor.user_id)))
 
 
-@router.get("/users/{user_id}/tokens")
+@router.get("/users/{user_id}/tokens", responses=ok(TokenListOut))
 async def user_tokens(user_id: StoredId, ctx: Ctx) -> dict:
     """A user's API tokens (never the secrets): for the user themselves and for administrators."""
     async with ctx.transaction() as (session, actor):
@@ -160,7 +170,7 @@ async def revoke_user_token(user_id: StoredId, token_id: StoredId, ctx: Ctx) -> 
     return Response(status_code=204)
 
 
-@router.post("/myself/tokens", status_code=201)
+@router.post("/myself/tokens", status_code=201, responses=ok(NewTokenOut, 201))
 async def create_token(body: TokenCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.collaboration import VotesOut, WatchersOut
+from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import WatcherBody
 from tessera.collaboration.watching import (
     check_unvote,
@@ -23,14 +25,14 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 UserRef = Annotated[str | None, Query(max_length=40, description="Another user (administrators only).")]
 
 
-@router.get("/issues/{issue_id}/watchers")
+@router.get("/issues/{issue_id}/watchers", responses=ok(WatchersOut))
 async def get_watchers(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
         return await watchers_view(session, actor=actor, issue=issue)
 
 
-@router.put("/issues/{issue_id}/watch")
+@router.put("/issues/{issue_id}/watch", responses=ok(WatchersOut))
 async def watch_issue(issue_id: str, ctx: Ctx, body: WatcherBody | None = None) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
@@ -38,7 +40,7 @@ async def watch_issue(issue_id: str, ctx: Ctx, body: WatcherBody | None = None) 
         return await watchers_view(session, actor=actor, issue=issue)
 
 
-@router.delete("/issues/{issue_id}/watch")
+@router.delete("/issues/{issue_id}/watch", responses=ok(WatchersOut))
 async def unwatch_issue(issue_id: str, ctx: Ctx, user_id: UserRef = None) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
@@ -46,14 +48,14 @@ async def unwatch_issue(issue_id: str, ctx: Ctx, user_id: UserRef = None) -> dic
         return await watchers_view(session, actor=actor, issue=issue)
 
 
-@router.get("/issues/{issue_id}/votes")
+@router.get("/issues/{issue_id}/votes", responses=ok(VotesOut))
 async def get_votes(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
         return await votes_view(session, actor=actor, issue=issue)
 
 
-@router.put("/issues/{issue_id}/vote")
+@router.put("/issues/{issue_id}/vote", responses=ok(VotesOut))
 async def vote_issue(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)
@@ -61,7 +63,7 @@ async def vote_issue(issue_id: str, ctx: Ctx) -> dict:
         return await votes_view(session, actor=actor, issue=issue)
 
 
-@router.delete("/issues/{issue_id}/vote")
+@router.delete("/issues/{issue_id}/vote", responses=ok(VotesOut))
 async def unvote_issue(issue_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_id)

@@ -9,6 +9,18 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from tessera.api.rest.context import RequestContext, request_context
+from tessera.api.rest.responses.common import ok
+from tessera.api.rest.responses.workflows import (
+    JsonSchemaOut,
+    PortableWorkflow,
+    PublishedOut,
+    SchemeAssignedOut,
+    SchemeListOut,
+    SchemeOut,
+    WorkflowListOut,
+    WorkflowOut,
+    WorkflowTransitionsOut,
+)
 from tessera.api.rest.schemas import PublishBody, SchemeAssign, SchemeBody
 from tessera.errors import InvalidInput
 from tessera.inputs.json_text import JsonTooDeep, check_strings, decode_json
@@ -76,20 +88,20 @@ def _scheme_view(scheme: WorkflowScheme) -> dict[str, Any]:
             "mappings": {k: v for k, v in scheme.mappings.items()}}
 
 
-@router.get("/workflows/schema")
+@router.get("/workflows/schema", responses=ok(JsonSchemaOut))
 async def workflow_schema() -> dict:
     """The JSON Schema of the portable workflow format."""
     return json_schema()
 
 
-@router.get("/workflows")
+@router.get("/workflows", responses=ok(WorkflowListOut))
 async def get_workflows(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         statuses = list(await list_statuses(session, actor.organization_id))
         return {"workflows": [_view(w, statuses) for w in await list_workflows(session, actor.organization_id)]}
 
 
-@router.post("/workflows", status_code=201)
+@router.post("/workflows", status_code=201, responses=ok(WorkflowOut, 201))
 async def create_workflow(request: Request, ctx: Ctx, document: Any = DOCUMENT) -> dict:
     body = await _document(request)
     async with ctx.transaction() as (session, actor):
@@ -97,14 +109,14 @@ async def create_workflow(request: Request, ctx: Ctx, document: Any = DOCUMENT) 
         return _view(workflow, list(await list_statuses(session, actor.organization_id)))
 
 
-@router.get("/workflows/{workflow_id}")
+@router.get("/workflows/{workflow_id}", responses=ok(WorkflowOut))
 async def get_workflow(workflow_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         workflow = await access_workflow(session, actor, workflow_id)
         return _view(workflow, list(await list_statuses(session, actor.organization_id)))
 
 
-@router.put("/workflows/{workflow_id}")
+@router.put("/workflows/{workflow_id}", responses=ok(WorkflowOut))
 async def edit_workflow(workflow_id: str, request: Request, ctx: Ctx,
                         version: Annotated[int | None, Query(ge=1)] = None, document: Any = DOCUMENT) -> dict:
     """Saves the edit as the workflow's draft; publish it to apply it."""
@@ -124,7 +136,7 @@ async def discard_draft(workflow_id: str, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/workflows/{workflow_id}/publish")
+@router.post("/workflows/{workflow_id}/publish", responses=ok(PublishedOut))
 async def publish_workflow(workflow_id: str, ctx: Ctx, body: PublishBody | None = None) -> dict:
     """Applies the draft. Issues in statuses the draft removes need `status_mapping`
     ({old status: new status}); they move in bulk, with history."""
@@ -134,7 +146,9 @@ async def publish_workflow(workflow_id: str, ctx: Ctx, body: PublishBody | None 
                                             status_mapping=(body or PublishBody()).status_mapping)
 
 
-@router.get("/workflows/{workflow_id}/export", response_model=None)
+@router.get("/workflows/{workflow_id}/export", response_model=None, responses={
+    200: {"model": PortableWorkflow, "content": {"application/yaml": {
+        "schema": {"$ref": "#/components/schemas/PortableWorkflow"}}}}})
 async def export_workflow(workflow_id: str, ctx: Ctx,
                           format: Annotated[str, Query(pattern="^(json|yaml)$")] = "json"
                           ) -> PlainTextResponse | JSONResponse:
@@ -147,7 +161,7 @@ async def export_workflow(workflow_id: str, ctx: Ctx,
     return JSONResponse(document)
 
 
-@router.get("/workflows/{workflow_id}/transitions")
+@router.get("/workflows/{workflow_id}/transitions", responses=ok(WorkflowTransitionsOut))
 async def workflow_transitions(workflow_id: str, ctx: Ctx, issue_id: Annotated[str, Query(max_length=64)]) -> dict:
     """The transitions the caller may run now on the issue, from its current status."""
     async with ctx.transaction() as (session, actor):
@@ -159,13 +173,13 @@ async def workflow_transitions(workflow_id: str, ctx: Ctx, issue_id: Annotated[s
                 "transitions": await available_transitions(session, actor=actor, issue=issue, project=project)}
 
 
-@router.get("/workflow-schemes")
+@router.get("/workflow-schemes", responses=ok(SchemeListOut))
 async def get_schemes(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return {"workflow_schemes": [_scheme_view(s) for s in await list_schemes(session, actor.organization_id)]}
 
 
-@router.post("/workflow-schemes", status_code=201)
+@router.post("/workflow-schemes", status_code=201, responses=ok(SchemeOut, 201))
 async def create_scheme(body: SchemeBody, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -175,7 +189,7 @@ async def create_scheme(body: SchemeBody, ctx: Ctx) -> dict:
         return _scheme_view(scheme)
 
 
-@router.put("/workflow-schemes/{scheme_id}")
+@router.put("/workflow-schemes/{scheme_id}", responses=ok(SchemeOut))
 async def update_scheme(scheme_id: str, body: SchemeBody, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
@@ -186,7 +200,7 @@ async def update_scheme(scheme_id: str, body: SchemeBody, ctx: Ctx) -> dict:
         return _scheme_view(scheme)
 
 
-@router.put("/projects/{project_id}/workflow-scheme")
+@router.put("/projects/{project_id}/workflow-scheme", responses=ok(SchemeAssignedOut))
 async def assign_scheme(project_id: str, body: SchemeAssign, ctx: Ctx) -> dict:
     """Moves the project's issues onto the scheme's workflows (with `status_mapping` for statuses
     the new workflows lack)."""
