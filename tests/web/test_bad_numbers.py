@@ -5,46 +5,22 @@ message, and a page number that is not one shows the first page; never a 500 or 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, SOME_BAD_NUMBERS, disguises
-from tests.support import OrgHandle, make_org, unique_key
+from tests.bad_numbers import BAD_NUMBERS, SOME_BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
 from tests.web.conftest import open_session
 
 
-@dataclass(frozen=True)
-class World:
-    org: OrgHandle
-    project: dict
-    issue: dict
-    board: dict
-    dashboard: dict
-
-
 @pytest.fixture(scope="module")
-def world(client: TestClient, database_url: str) -> World:
-    org = make_org(database_url, password=None)
-
-    def post(url: str, body: dict) -> dict:
-        response = client.post(url, json=body, headers=org.headers)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    project = post("/v2/projects", {"key": unique_key("W")[:10], "name": "Web numbers"})
-    issue = post("/v2/issues", {"project_id": project["id"], "issue_type": "Task", "summary": "Real"})
-    saved = post("/v2/filters", {"name": "Web numbers", "jql": f"project = {project['key']}"})
-    board = post("/v2/boards", {"name": "Web numbers", "project_id": project["id"], "filter_id": saved["id"]})
-    dashboard = post("/v2/dashboards", {"name": "Web numbers", "shares": [{"type": "organization"}],
-                                        "layout": {"gadgets": [{"type": "activity_stream"}]}})
-    return World(org, project, issue, board, dashboard)
+def world(client: TestClient, database_url: str) -> NumbersWorld:
+    return build_numbers_world(client, database_url)
 
 
 @pytest.fixture
-def signed_in(client: TestClient, database_url: str, world: World) -> Iterator[tuple[TestClient, str]]:
+def signed_in(client: TestClient, database_url: str, world: NumbersWorld) -> Iterator[tuple[TestClient, str]]:
     """The shared client with the world's admin signed in (its CSRF token), signed out after."""
     client.cookies.clear()
     csrf = open_session(client, database_url, world.org)
@@ -59,7 +35,7 @@ def _page(response, status: int) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
-def test_a_path_that_is_not_an_id_shows_the_not_found_page(signed_in: tuple[TestClient, str], world: World,
+def test_a_path_that_is_not_an_id_shows_the_not_found_page(signed_in: tuple[TestClient, str], world: NumbersWorld,
                                                             bad: str) -> None:
     web, _ = signed_in
     segment = quote(bad, safe="")
@@ -69,7 +45,7 @@ def test_a_path_that_is_not_an_id_shows_the_not_found_page(signed_in: tuple[Test
 
 
 @pytest.mark.parametrize("how", disguises(1).keys())
-def test_a_disguised_id_names_nothing(signed_in: tuple[TestClient, str], world: World, how: str) -> None:
+def test_a_disguised_id_names_nothing(signed_in: tuple[TestClient, str], world: NumbersWorld, how: str) -> None:
     web, _ = signed_in
     for template, real in (("/browse/{}", world.issue["id"]), ("/boards/{}", world.board["id"]),
                            ("/dashboards/{}", world.dashboard["id"])):
@@ -78,7 +54,7 @@ def test_a_disguised_id_names_nothing(signed_in: tuple[TestClient, str], world: 
 
 
 @pytest.mark.parametrize("bad", SOME_BAD_NUMBERS.values(), ids=SOME_BAD_NUMBERS.keys())
-def test_a_page_number_that_is_not_one_shows_the_first_page(signed_in: tuple[TestClient, str], world: World,
+def test_a_page_number_that_is_not_one_shows_the_first_page(signed_in: tuple[TestClient, str], world: NumbersWorld,
                                                              bad: str) -> None:
     web, _ = signed_in
     key = world.project["key"]
@@ -90,7 +66,7 @@ def test_a_page_number_that_is_not_one_shows_the_first_page(signed_in: tuple[Tes
 
 
 @pytest.mark.parametrize("bad", SOME_BAD_NUMBERS.values(), ids=SOME_BAD_NUMBERS.keys())
-def test_form_numbers_that_are_not_numbers_are_refused(signed_in: tuple[TestClient, str], world: World,
+def test_form_numbers_that_are_not_numbers_are_refused(signed_in: tuple[TestClient, str], world: NumbersWorld,
                                                         bad: str) -> None:
     web, csrf = signed_in
     key, board, dashboard = world.issue["key"], world.board["id"], world.dashboard["id"]

@@ -74,6 +74,8 @@ def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict
         responses[status] = {"description": responses.get(status, {}).get("description", "OK"),
                              "content": {"application/json": {"schema": _schema_of(success, definitions)}}}
     responses.pop("422", None)  # Jira answers 400 for a malformed parameter or body
+    if any(parameter.get("name", "").lower() == "idempotency-key" for parameter in operation.get("parameters", [])):
+        responses["422"] = _error("The Idempotency-Key was used in the last 24 hours with another request.", "422")
     for status, description in {**ALWAYS, **(WRITES if method in WRITE_METHODS else {})}.items():
         responses.setdefault(status, _error(description, status))
     for status, model in shapes.OTHER_ERRORS.get(key, {}).items():

@@ -58,6 +58,9 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
             for status, description in statuses.items():
                 if status == "422" or status not in responses:
                     responses[status] = _error(description, status)
+                elif "content" not in responses[status]:  # a route's own words for it, in the error shape
+                    responses[status] = {**_error(description, status), **responses[status],
+                                         "content": _error(description, status)["content"]}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

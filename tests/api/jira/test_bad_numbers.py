@@ -4,40 +4,17 @@ shape ({"errorMessages": [...], "errors": {...}}), never a 500 or another row.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, disguises
-from tests.support import OrgHandle, make_org, unique_key
-
-
-@dataclass(frozen=True)
-class World:
-    org: OrgHandle
-    project: dict
-    issue: dict
-    board: dict
-    sprint: dict
+from tests.bad_numbers import BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
 
 
 @pytest.fixture(scope="module")
-def world(client: TestClient, database_url: str) -> World:
-    org = make_org(database_url, password=None)
-
-    def post(url: str, body: dict) -> dict:
-        response = client.post(url, json=body, headers=org.headers)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    project = post("/v2/projects", {"key": unique_key("J")[:10], "name": "Jira numbers"})
-    issue = post("/v2/issues", {"project_id": project["id"], "issue_type": "Task", "summary": "Real"})
-    saved = post("/v2/filters", {"name": "Jira numbers", "jql": f"project = {project['key']}"})
-    board = post("/v2/boards", {"name": "Jira numbers", "project_id": project["id"], "filter_id": saved["id"]})
-    sprint = post(f"/v2/boards/{board['id']}/sprints", {"name": "Sprint"})
-    return World(org, project, issue, board, sprint)
+def world(client: TestClient, database_url: str) -> NumbersWorld:
+    return build_numbers_world(client, database_url)
 
 
 def _jira_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
@@ -50,7 +27,7 @@ def _jira_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
-def test_a_path_that_is_not_an_id_is_jiras_not_found(client: TestClient, world: World, bad: str) -> None:
+def test_a_path_that_is_not_an_id_is_jiras_not_found(client: TestClient, world: NumbersWorld, bad: str) -> None:
     segment = quote(bad, safe="")
     for url in (f"/rest/api/2/issue/{segment}", f"/rest/api/2/issue/{segment}/comment",
                 f"/rest/api/2/filter/{segment}", f"/rest/api/2/component/{segment}", f"/rest/api/2/version/{segment}",
@@ -62,7 +39,7 @@ def test_a_path_that_is_not_an_id_is_jiras_not_found(client: TestClient, world: 
 
 
 @pytest.mark.parametrize("how", disguises(1).keys())
-def test_a_disguised_id_names_nothing(client: TestClient, world: World, how: str) -> None:
+def test_a_disguised_id_names_nothing(client: TestClient, world: NumbersWorld, how: str) -> None:
     headers = world.org.headers
     catalog = [(f"/rest/api/2/{kind}/{{}}", int(client.get(f"/rest/api/2/{kind}", headers=headers).json()[0]["id"]))
                for kind in ("priority", "status", "issuetype", "statuscategory")]
@@ -75,7 +52,7 @@ def test_a_disguised_id_names_nothing(client: TestClient, world: World, how: str
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
-def test_a_page_position_that_is_not_a_number_is_a_400(client: TestClient, world: World, bad: str) -> None:
+def test_a_page_position_that_is_not_a_number_is_a_400(client: TestClient, world: NumbersWorld, bad: str) -> None:
     headers = world.org.headers
     body = _jira_error(client.get(f"/rest/api/2/search?jql=&startAt={quote(bad)}", headers=headers), 400)
     assert "startAt" in body["errors"]
@@ -85,7 +62,7 @@ def test_a_page_position_that_is_not_a_number_is_a_400(client: TestClient, world
 
 @pytest.mark.parametrize("bad", ["١٢٠", "１２０", "120 ", "1_20", "9" * 4400, 10**400, True],
                          ids=["arabic_indic", "fullwidth", "padded", "underscore", "digits_4400", "int_400", "true"])
-def test_numbers_in_bodies_are_json_numbers_or_ascii_text(client: TestClient, world: World, bad: object) -> None:
+def test_numbers_in_bodies_are_json_numbers_or_ascii_text(client: TestClient, world: NumbersWorld, bad: object) -> None:
     headers, key = world.org.headers, world.issue["key"]
     body = _jira_error(client.post(f"/rest/api/2/issue/{key}/worklog", json={"timeSpentSeconds": bad},
                                    headers=headers), 400)
@@ -96,13 +73,13 @@ def test_numbers_in_bodies_are_json_numbers_or_ascii_text(client: TestClient, wo
 
 
 @pytest.mark.parametrize("offset", ["+٠٠٠٠", "+００００", "+0²00", "-0_00"])
-def test_a_time_offset_is_ascii_digits(client: TestClient, world: World, offset: str) -> None:
+def test_a_time_offset_is_ascii_digits(client: TestClient, world: NumbersWorld, offset: str) -> None:
     response = client.post(f"/rest/api/2/issue/{world.issue['key']}/worklog", headers=world.org.headers,
                            json={"timeSpent": "1h", "started": f"2026-01-31T14:00:00.000{offset}"})
     assert "started" in _jira_error(response, 400)["errors"]
 
 
-def test_an_account_id_is_the_user_only_as_sent(client: TestClient, world: World) -> None:
+def test_an_account_id_is_the_user_only_as_sent(client: TestClient, world: NumbersWorld) -> None:
     headers, key, admin = world.org.headers, world.issue["key"], world.org.admin_user_id
     for disguised in disguises(admin).values():
         response = client.put(f"/rest/api/2/issue/{key}", headers=headers,

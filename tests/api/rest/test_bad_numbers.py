@@ -4,44 +4,18 @@ an id is a 404; a query or body value that is not one is a 422 naming it; a bad 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, disguises
-from tests.support import OrgHandle, make_org, unique_key
-
-
-@dataclass(frozen=True)
-class World:
-    org: OrgHandle
-    project: dict
-    issue: dict
-    comment: dict
-    board: dict
-    saved_filter: dict
-    dashboard: dict
+from tests.bad_numbers import BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
+from tests.support import make_org, unique_key
 
 
 @pytest.fixture(scope="module")
-def world(client: TestClient, database_url: str) -> World:
-    """One organization's real rows, shared by this module's tests (they only read, or fail to write)."""
-    org = make_org(database_url, password=None)
-
-    def post(url: str, body: dict) -> dict:
-        response = client.post(url, json=body, headers=org.headers)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    project = post("/v2/projects", {"key": unique_key("N")[:10], "name": "Numbers"})
-    issue = post("/v2/issues", {"project_id": project["id"], "issue_type": "Task", "summary": "Real"})
-    comment = post(f"/v2/issues/{issue['id']}/comments", {"body": "Real comment"})
-    saved = post("/v2/filters", {"name": "Numbers", "jql": f"project = {project['key']}"})
-    board = post("/v2/boards", {"name": "Numbers", "project_id": project["id"], "filter_id": saved["id"]})
-    dashboard = post("/v2/dashboards", {"name": "Numbers", "layout": {"gadgets": [{"type": "activity_stream"}]}})
-    return World(org, project, issue, comment, board, saved, dashboard)
+def world(client: TestClient, database_url: str) -> NumbersWorld:
+    return build_numbers_world(client, database_url)
 
 
 def _error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
@@ -58,12 +32,12 @@ def _error(response, status: int, code: str | None = None) -> dict:  # type: ign
     "/v2/issues/{}", "/v2/issues/{}/comments", "/v2/projects/{}", "/v2/boards/{}", "/v2/boards/{}/issues",
     "/v2/sprints/{}", "/v2/filters/{}", "/v2/dashboards/{}", "/v2/users/{}", "/v2/workflows/{}",
 ])
-def test_a_path_that_is_not_an_id_is_not_found(client: TestClient, world: World, template: str, bad: str) -> None:
+def test_a_path_that_is_not_an_id_is_not_found(client: TestClient, world: NumbersWorld, template: str, bad: str) -> None:
     _error(client.get(template.format(quote(bad, safe="")), headers=world.org.headers), 404, "not_found")
 
 
 @pytest.mark.parametrize("how", disguises(1).keys())
-def test_a_disguised_id_names_nothing(client: TestClient, world: World, how: str) -> None:
+def test_a_disguised_id_names_nothing(client: TestClient, world: NumbersWorld, how: str) -> None:
     """/v2/issues/%EF%BC%91 (full-width) and /v2/issues/%20%201%20 are not the issue: it exists
     and is visible, but only its own id names it."""
     headers = world.org.headers
@@ -85,7 +59,7 @@ def test_a_disguised_token_id_revokes_nothing(client: TestClient, database_url: 
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
-def test_an_id_in_a_query_string_that_is_not_one_is_a_422_naming_it(client: TestClient, world: World,
+def test_an_id_in_a_query_string_that_is_not_one_is_a_422_naming_it(client: TestClient, world: NumbersWorld,
                                                                       bad: str) -> None:
     board, project = world.board["id"], world.project["id"]
     for url, name in ((f"/v2/boards/{board}/issues?sprint_id={quote(bad)}", "sprint_id"),
@@ -97,7 +71,7 @@ def test_an_id_in_a_query_string_that_is_not_one_is_a_422_naming_it(client: Test
 
 @pytest.mark.parametrize("bad", [*BAD_NUMBERS.values(), 10**30, 2**63, True], ids=[*BAD_NUMBERS.keys(), "int_30",
                                                                                     "int_2_63", "true"])
-def test_an_id_in_a_body_names_nothing_but_its_own_row(client: TestClient, world: World, bad: object) -> None:
+def test_an_id_in_a_body_names_nothing_but_its_own_row(client: TestClient, world: NumbersWorld, bad: object) -> None:
     """Ids in JSON are integers (or keys); true is not 1 and a number past 64 bits names nothing."""
     headers = world.org.headers
     for body in ({"project_id": bad, "issue_type": "Task", "summary": "x"},
@@ -114,7 +88,7 @@ def test_an_id_in_a_body_names_nothing_but_its_own_row(client: TestClient, world
 @pytest.mark.parametrize("bad", ["٣", "１", "³", "9" * 4400, "03", "1" * 30], ids=["arabic_indic", "fullwidth",
                                                                                  "superscript", "digits_4400",
                                                                                  "leading_zero", "digits_30"])
-def test_an_if_match_without_a_version_is_refused_and_changes_nothing(client: TestClient, world: World,
+def test_an_if_match_without_a_version_is_refused_and_changes_nothing(client: TestClient, world: NumbersWorld,
                                                                        bad: str) -> None:
     issue, comment = world.issue, world.comment
     for header in (f'W/"{issue["id"]}-{bad}"', f'"{bad}"', bad):
@@ -129,7 +103,7 @@ def test_an_if_match_without_a_version_is_refused_and_changes_nothing(client: Te
     assert client.get(f"/v2/issues/{issue['id']}", headers=world.org.headers).json()["summary"] == "Real"
 
 
-def test_a_well_formed_if_match_still_applies(client: TestClient, world: World) -> None:
+def test_a_well_formed_if_match_still_applies(client: TestClient, world: NumbersWorld) -> None:
     project = client.get(f"/v2/projects/{world.project['id']}", headers=world.org.headers).json()
     response = client.put(f"/v2/projects/{project['id']}", json={"description": "Same name"},
                           headers={**world.org.headers, "If-Match": f'W/"{project["version"]}"'})
