@@ -34,8 +34,10 @@ lint: dev
 
 # The suite runs against the editable checkout; `smoke` then installs the built wheel into a new
 # virtualenv outside the checkout and uses it, as a user's install is used.
+# Test files are spread over $(TEST_WORKERS) processes (pytest-xdist); each file runs whole in one of them.
+TEST_WORKERS ?= 2
 test: dev lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory smoke
 
 smoke: dev

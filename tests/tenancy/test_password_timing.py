@@ -48,5 +48,7 @@ def test_an_unknown_email_costs_what_a_wrong_password_costs(database_url: str,
     verified.clear()
     wrong = [asyncio.run(attempt(org.admin_email)) for _ in range(3)]
     assert len(verified) == 3
+    # Wide bounds: the suite runs tests in parallel on small machines. Without the dummy hash an
+    # unknown email costs a lookup (~1 ms) against Argon2's ~50 ms: a ratio near 0.02.
     ratio = statistics.median(unknown) / statistics.median(wrong)
-    assert 0.5 < ratio < 2, (unknown, wrong)
+    assert 0.2 < ratio < 5, (unknown, wrong)
