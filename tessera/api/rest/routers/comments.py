@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.collaboration import CommentHistoryOut, CommentOut, CommentPageOut, MentionableOut
 from tessera.api.rest.responses.common import ok
-from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
 from tessera.collaboration.comments import render_comments, render_history
 from tessera.collaboration.mentions import MAX_SUGGESTIONS, mentionable_users

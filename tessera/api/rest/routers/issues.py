@@ -13,12 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTransitionsOut
 from tessera.api.rest.schemas import TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
-from tessera.db.refs import parse_etag_version
-from tessera.errors import PreconditionFailed
 from tessera.issues.catalog import catalog_for
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
@@ -44,16 +43,6 @@ ISSUE_DOC = ok(IssueOut)
 
 def etag(issue_id: int, version: int) -> str:
     return f'W/"{issue_id}-{version}"'
-
-
-def parse_if_match(value: str | None) -> int | None:
-    """Accepts our ETag (W/"id-version"), a quoted or bare version number (see parse_etag_version)."""
-    if value is None:
-        return None
-    version = parse_etag_version(value)
-    if version is None:
-        raise PreconditionFailed("If-Match must carry the ETag of the issue you read.", code="bad_if_match")
-    return version
 
 
 def wants_minimal(prefer: str | None) -> bool:

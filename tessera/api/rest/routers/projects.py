@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Response
 
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
+from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.render import part_view, project_view
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.people import (
@@ -20,7 +21,6 @@ from tessera.api.rest.responses.people import (
     VersionListOut,
     VersionOut,
 )
-from tessera.api.rest.routers.issues import parse_if_match
 from tessera.api.rest.schemas import (
     PartCreate,
     PartUpdate,
@@ -79,7 +79,7 @@ async def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx,
                          if_match: Annotated[str | None, Header(max_length=100)] = None) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
-        expected = parse_if_match(if_match) if if_match else body.version
+        expected = parse_if_match(if_match) if if_match is not None else body.version
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         project = await check_update_project(session, actor=actor, project=project, changes=changes,
                                              expected_version=expected, via_if_match=if_match is not None)
