@@ -38,10 +38,10 @@ from tessera.api.rest.routers import (
     watch,
     workflows,
 )
-from tessera.collaboration.live.hub import LiveHub
-from tessera.collaboration.storage import object_store_from_settings
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.issues.attachments.storage import object_store_from_settings
+from tessera.live.hub import LiveHub
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.tenancy.auth import PrincipalCache
 from tessera.tenancy.limits import RateLimiter

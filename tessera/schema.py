@@ -1,13 +1,16 @@
 """Imports every model module so Base.metadata is complete (for Alembic and tests)."""
 
 from tessera.agile import models as _agile  # noqa: F401
-from tessera.collaboration import attachment_models as _attachments  # noqa: F401
-from tessera.collaboration import worklog_models as _worklogs  # noqa: F401
-from tessera.collaboration.live import models as _live  # noqa: F401
 from tessera.db.base import Base
 from tessera.events import models as _events  # noqa: F401
 from tessera.issues import models as _issues  # noqa: F401
+from tessera.issues.attachments import models as _attachments  # noqa: F401
+from tessera.issues.comments import models as _comments  # noqa: F401
+from tessera.issues.remote_links import models as _remote_links  # noqa: F401
+from tessera.issues.watchers import models as _watchers  # noqa: F401
+from tessera.issues.worklogs import models as _worklogs  # noqa: F401
 from tessera.jql import models as _jql  # noqa: F401
+from tessera.live import models as _live  # noqa: F401
 from tessera.projects import models as _projects  # noqa: F401
 from tessera.reports import models as _reports  # noqa: F401
 from tessera.tenancy import idempotency as _idempotency  # noqa: F401

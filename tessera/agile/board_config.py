@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.models import SWIMLANE_TYPES
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
+from tessera.issues.references import OrgCatalog
 from tessera.jql.search import plan_query
 from tessera.tenancy.actor import Actor
 from tessera.workflow.models import CATEGORY_NAMES, STATUS_CATEGORIES

@@ -22,12 +22,11 @@ from tessera.agile.board_search import (
 from tessera.agile.boards import board_filter
 from tessera.agile.cards import render_cards
 from tessera.agile.fields import AgileFields, agile_fields
-from tessera.agile.models import Board
+from tessera.agile.models import Board, Sprint
 from tessera.agile.sprints import board_sprints, sprint_links, sprint_view
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import Issue
-from tessera.projects.models import Sprint
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import SearchQuota
 

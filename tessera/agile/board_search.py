@@ -16,15 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.agile.fields import AgileFields
-from tessera.agile.models import IssueRank
+from tessera.agile.models import IssueRank, Sprint
 from tessera.agile.ranking import rank_order
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import CustomFieldValue, Issue
+from tessera.issues.references import OrgCatalog
 from tessera.jql.compile import compile_to_sql
 from tessera.jql.compile_text import CommentReader
 from tessera.jql.plan import AllOf, Plan
 from tessera.jql.search import plan_query
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import SearchQuota

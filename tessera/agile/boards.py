@@ -24,7 +24,7 @@ from tessera.agile.models import BOARD_TYPES, Board
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.jql.filters import check_create_filter, visible_filters_condition
 from tessera.jql.models import SavedFilter
 from tessera.projects.models import Project

@@ -16,8 +16,8 @@ from tessera.agile.models import Board
 from tessera.agile.ranking import access_rank_anchor, do_rank_issues
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor

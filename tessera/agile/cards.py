@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, estimates_of, sprints_of
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog
 from tessera.tenancy.models import User
 
 

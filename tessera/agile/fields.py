@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import CustomFieldValue
+from tessera.issues.references import OrgCatalog
 from tessera.projects.models import CustomFieldDefinition
 
 

@@ -1,8 +1,10 @@
-"""Boards, the sprints planned on them, the manual rank of issues and sprint scope changes.
+"""Sprints, the boards they are planned on, the manual rank of issues and sprint scope changes.
 
-Sprints themselves live in tessera.projects (JQL's sprint functions read them) and an issue's
-sprint is its `sprint` custom field value: the single source of truth for membership, so
-history items for sprint changes come with every issue update. What is here only adds to them.
+Issue views, issue creation, JQL's sprint functions and the sprint custom field's check read
+Sprint and IssueRank from here (import-linter lets them import this module and nothing else of
+agile). An issue's sprint is its `sprint` custom field value: the single source of truth for
+membership, so history items for sprint changes come with every issue update. What is here
+only adds to them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ SWIMLANE_TYPES = ("none", "assignee", "epic", "priority", "queries")
 SCOPE_CHANGES = ("committed", "added", "removed", "estimate", "completed", "incomplete")
 # Ranks compare byte by byte: PostgreSQL's locale collations would reorder them.
 RankType = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+class Sprint(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A sprint of a project's board; tessera.agile.sprint_planning plans, starts and completes it."""
+
+    __tablename__ = "sprints"
+    __table_args__ = (Index("ix_sprints_org_project", "organization_id", "project_id"),)
+
+    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="future")
+    goal: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Board(IdMixin, TenantMixin, TimestampMixin, Base):

@@ -18,10 +18,9 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, estimates_of, history_field_id, sprint_members, sprints_of
-from tessera.agile.models import SprintScopeChange
-from tessera.issues.catalog import OrgCatalog
+from tessera.agile.models import Sprint, SprintScopeChange
 from tessera.issues.models import ChangeItem, Issue
-from tessera.projects.models import Sprint
+from tessera.issues.references import OrgCatalog
 
 _SCOPE = SprintScopeChange.__table__
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, agile_fields, sprints_of
-from tessera.agile.models import SprintBoard
+from tessera.agile.models import Sprint, SprintBoard
 from tessera.agile.ranking import access_rank_anchor, do_rank_issues
 from tessera.agile.scope import do_snapshot
 from tessera.agile.sprints import (
@@ -29,11 +29,11 @@ from tessera.agile.sprints import (
     emit_sprint_event,
 )
 from tessera.errors import Conflict, InvalidInput, NotFound
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue, check_update_issue
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 

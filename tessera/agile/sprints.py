@@ -15,13 +15,13 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import agile_fields
-from tessera.agile.models import Board, SprintBoard
+from tessera.agile.models import Board, Sprint, SprintBoard
 from tessera.agile.scope import do_snapshot, sync_scope_changes
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.events.outbox import emit
-from tessera.issues.catalog import catalog_for
-from tessera.projects.models import Project, Sprint
+from tessera.issues.references import catalog_for
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 

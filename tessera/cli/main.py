@@ -245,7 +245,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
     from sqlalchemy import select
 
     from tessera.errors import InvalidInput, NotFound
-    from tessera.issues.catalog import catalog_for
+    from tessera.issues.references import catalog_for
     from tessera.jql.search import search_issues
     from tessera.tenancy.actor import Actor
     from tessera.tenancy.models import User

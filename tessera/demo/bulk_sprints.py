@@ -22,14 +22,13 @@ from sqlalchemy import insert, select
 
 from tessera.agile.boards import check_create_board
 from tessera.agile.fields import agile_fields, history_field_id
-from tessera.agile.models import SprintBoard
+from tessera.agile.models import Sprint, SprintBoard
 from tessera.db.engine import Database
-from tessera.demo.bulk import table_writer
+from tessera.demo.table_writers import table_writer
 from tessera.demo.workspace import actor_for
 from tessera.errors import InvalidInput, NotFound
-from tessera.issues.catalog import load_catalog
 from tessera.issues.models import ChangeGroup, Issue
-from tessera.projects.models import Sprint
+from tessera.issues.references import load_catalog
 from tessera.projects.service import get_project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key

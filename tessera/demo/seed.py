@@ -25,11 +25,11 @@ from tessera.demo.workspace import (
     create_users,
 )
 from tessera.errors import NotFound
-from tessera.issues.catalog import load_catalog
-from tessera.issues.comments import check_add_comment
+from tessera.issues.comments.service import check_add_comment
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.links import check_create_link
 from tessera.issues.models import Issue
+from tessera.issues.references import load_catalog
 from tessera.issues.service import check_create_issue, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 from tessera.onboarding.organizations import check_create_organization
@@ -37,7 +37,7 @@ from tessera.projects.custom_fields import check_create_field
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Organization, User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
-from tessera.workflow.catalog import list_workflows
+from tessera.workflow.lookup import list_workflows
 
 DEMO_EMAIL = "demo@tessera.local"
 DEMO_PASSWORD = "tessera-demo"

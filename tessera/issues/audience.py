@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from tessera.issues.models import Comment
+from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import ProjectRoleMember, User
 from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, ProjectLike
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id, parse_issue_key
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog
 from tessera.projects.custom_fields import TypedValue, coerce_value, find_definition
 from tessera.projects.models import Component, IssueType, Project, Version
 from tessera.tenancy.models import User

@@ -1,5 +1,6 @@
-"""Issues and what hangs off them: labels, components, versions, custom field values, links,
-change history, comments (with their revisions and mentions), watchers and votes."""
+"""Issues and the facts stored with them: labels, components, versions, custom field values,
+links and change history. Comments, watchers, attachments, worklogs and remote links have their
+own packages beside this module (tessera.issues.comments and so on)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -168,72 +168,4 @@ class ChangeItem(IdMixin, TenantMixin, Base):
     to_value: Mapped[str | None] = mapped_column(Text)
     to_string: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(IdType)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-
-
-class Comment(IdMixin, TenantMixin, Base):
-    __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_org_issue", "organization_id", "issue_id", "created_at"),)
-
-    issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
-    author_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
-    parent_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("comments.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-    visibility_role: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    # A deleted comment that has replies stays as a tombstone (empty body) so its thread reads on.
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class CommentRevision(IdMixin, TenantMixin, Base):
-    """One version of a comment's body. Written on the first edit for the original (revision 1)
-    and the new text, then once per edit, so a comment never edited costs no row here."""
-
-    __tablename__ = "comment_revisions"
-    __table_args__ = (UniqueConstraint("organization_id", "comment_id", "revision"),)
-
-    comment_id: Mapped[int] = mapped_column(IdType, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False)
-    revision: Mapped[int] = mapped_column(Integer, nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-    edited_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
-    edited_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-
-
-class CommentMention(TenantMixin, Base):
-    __tablename__ = "comment_mentions"
-    __table_args__ = (
-        PrimaryKeyConstraint("organization_id", "comment_id", "user_id"),
-        Index("ix_comment_mentions_org_user", "organization_id", "user_id"),
-    )
-
-    comment_id: Mapped[int] = mapped_column(IdType, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False)
-    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
-
-
-class IssueWatcher(TenantMixin, Base):
-    """The (organization_id, user_id) index answers watchedIssues() and `watcher = X`."""
-
-    __tablename__ = "issue_watchers"
-    __table_args__ = (
-        PrimaryKeyConstraint("organization_id", "issue_id", "user_id"),
-        Index("ix_issue_watchers_org_user", "organization_id", "user_id"),
-    )
-
-    issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
-    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-
-
-class IssueVote(TenantMixin, Base):
-    __tablename__ = "issue_votes"
-    __table_args__ = (
-        PrimaryKeyConstraint("organization_id", "issue_id", "user_id"),
-        Index("ix_issue_votes_org_user", "organization_id", "user_id"),
-    )
-
-    issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False)
-    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

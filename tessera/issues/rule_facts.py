@@ -8,8 +8,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import ChangeItem, Issue, IssueLink
+from tessera.issues.references import OrgCatalog
 from tessera.issues.state import load_state
 from tessera.projects.models import Component, Project, Version
 from tessera.tenancy.actor import Actor

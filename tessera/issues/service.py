@@ -16,7 +16,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from tessera.db.refs import parse_id, parse_issue_key
 from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
 from tessera.events.outbox import EmittedEvent, emit, remember_emitted
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.creation_sql import CREATE_ISSUE
 from tessera.issues.fields import (
     IssueState,
@@ -37,16 +36,17 @@ from tessera.issues.models import (
     IssueVersion,
 )
 from tessera.issues.ranks import ISSUE_RANKS, tail_prefix, tail_rank
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.issues.time_tracking import resolve_estimates
-from tessera.issues.watching import auto_watch
+from tessera.issues.watchers.autowatch import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
-from tessera.workflow.catalog import pick_workflow
+from tessera.workflow.lookup import pick_workflow
 from tessera.workflow.models import Workflow
 from tessera.workflow.templates import TEMPLATES
 

@@ -8,7 +8,6 @@ from itertools import combinations
 from sqlalchemy import BigInteger, Date, Float, Select, String, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange
 from tessera.issues.models import (
@@ -18,6 +17,7 @@ from tessera.issues.models import (
     IssueLabel,
     IssueVersion,
 )
+from tessera.issues.references import OrgCatalog
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Version
 from tessera.tenancy.models import User

@@ -15,12 +15,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
 from tessera.events.outbox import EmittedEvent, emit, remember_emitted
-from tessera.issues.catalog import OrgCatalog, catalog_for
-from tessera.issues.comments import check_add_comment
+from tessera.issues.comments.service import check_add_comment
 from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange, field_changes_payload, record_change_and_events, record_changes
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.rule_facts import (
     load_actor_facts,
     load_snapshot,
@@ -32,7 +32,7 @@ from tessera.issues.service import guarded_update, resolve_state, write_children
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.issues.transition_sql import transition_change
 from tessera.issues.views import Facets, UserBrief, facets_from_rows
-from tessera.issues.watching import auto_watch
+from tessera.issues.watchers.autowatch import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor

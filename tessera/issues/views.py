@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from tessera.issues.catalog import OrgCatalog
+from tessera.agile.models import Sprint
 from tessera.issues.fields import IssueState
 from tessera.issues.history import load_changelog
 from tessera.issues.models import (
@@ -34,7 +34,8 @@ from tessera.issues.models import (
     IssueLink,
     IssueVersion,
 )
-from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.issues.references import OrgCatalog
+from tessera.projects.models import Component, Project, Version
 from tessera.tenancy.models import User
 from tessera.workflow.models import CATEGORY_NAMES
 

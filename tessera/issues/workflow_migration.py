@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.events.outbox import emit
-from tessera.issues.catalog import OrgCatalog, load_catalog
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
+from tessera.issues.references import OrgCatalog, load_catalog
 from tessera.projects.models import Project, Resolution
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize

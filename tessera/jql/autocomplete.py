@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.agile.models import Sprint
 from tessera.issues.models import Issue, IssueLabel
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.jql import ast
 from tessera.jql.fields import (
     CUSTOM_FIELD_OFFSET,
@@ -23,7 +24,7 @@ from tessera.jql.fields import (
 )
 from tessera.jql.filters import visible_filters_condition
 from tessera.jql.models import SavedFilter
-from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User

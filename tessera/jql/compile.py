@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, column, exists, false, func, literal, not_, or_, select, table, true
+from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
-from tessera.collaboration.attachment_models import Attachment
-from tessera.collaboration.worklog_models import Worklog
+from tessera.agile.models import IssueRank
+from tessera.issues.attachments.models import Attachment
 from tessera.issues.models import (
     ChangeGroup,
     CustomFieldValue,
@@ -23,9 +23,9 @@ from tessera.issues.models import (
     IssueLabel,
     IssueLink,
     IssueVersion,
-    IssueVote,
-    IssueWatcher,
 )
+from tessera.issues.watchers.models import IssueVote, IssueWatcher
+from tessera.issues.worklogs.models import Worklog
 from tessera.jql.compile_history import history_condition
 from tessera.jql.compile_text import CommentReader, plain_text_match, text_match
 from tessera.jql.id_sets import in_id_set
@@ -43,8 +43,8 @@ from tessera.jql.plan import (
 from tessera.projects.models import CustomFieldDefinition, Project
 from tessera.tenancy.models import User
 
-# Agile ranks (tessera.agile owns the table; the layers keep jql from importing it).
-_RANKS = table("issue_ranks", column("organization_id"), column("issue_id"), column("rank"))
+# Agile owns ranking; JQL only sorts by the rank (an explicit import-linter exception).
+_RANKS = IssueRank.__table__
 
 Condition = ColumnElement[bool]
 _COMPARE = {"lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}

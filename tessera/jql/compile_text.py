@@ -20,7 +20,8 @@ from sqlalchemy import and_, exists, false, func, literal_column, or_, select, t
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.audience import comments_visible_to
-from tessera.issues.models import Comment, Issue
+from tessera.issues.comments.models import Comment
+from tessera.issues.models import Issue
 
 MAX_TERMS = 32
 _CHUNKS = re.compile(r'"([^"]*)"|(\S+)')

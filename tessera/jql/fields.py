@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
+from tessera.issues.references import OrgCatalog
 from tessera.jql import ast
 
 CUSTOM_FIELD_OFFSET = 10_000  # Jira's cf[10001] is our custom field definition 1.

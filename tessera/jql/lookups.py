@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.agile.models import Sprint
 from tessera.db.refs import parse_id, parse_issue_key
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import Issue
-from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.issues.references import OrgCatalog
+from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Group, GroupMember, User

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.audience import comments_visible_to
-from tessera.issues.catalog import catalog_for
-from tessera.issues.models import Comment, Issue
+from tessera.issues.comments.models import Comment
+from tessera.issues.models import Issue
+from tessera.issues.references import catalog_for
 from tessera.issues.views import UserBrief, iso, render_issues
 from tessera.jql.search import SearchPage
 from tessera.tenancy.actor import Actor

@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.explain import estimated_rows
-from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
+from tessera.issues.references import catalog_for
 from tessera.jql.compile import compile_alternatives, compile_to_sql
 from tessera.jql.compile_text import CommentReader, commented_issue_ids
 from tessera.jql.id_sets import IdSet, as_id_set

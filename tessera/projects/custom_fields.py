@@ -10,16 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.agile.models import Sprint
 from tessera.db.refs import parse_decimal, parse_id, parse_int
 from tessera.errors import Conflict, InvalidInput, NotFound
-from tessera.projects.models import (
-    CUSTOM_FIELD_TYPES,
-    CustomFieldDefinition,
-    CustomFieldOption,
-    IssueType,
-    Project,
-    Sprint,
-)
+from tessera.projects.models import CUSTOM_FIELD_TYPES, CustomFieldDefinition, CustomFieldOption, IssueType, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.tenancy.permissions import Permission, authorize

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -23,7 +22,6 @@ from tessera.db.base import (
     JsonType,
     TenantMixin,
     TimestampMixin,
-    UTCDateTime,
 )
 
 PROJECT_TYPES = ("software", "business", "service_desk")
@@ -71,21 +69,6 @@ class Version(IdMixin, TenantMixin, TimestampMixin, Base):
     release_date: Mapped[date | None] = mapped_column(Date)
     released: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
-class Sprint(IdMixin, TenantMixin, TimestampMixin, Base):
-    """A sprint of a project's board; planning itself lives in tessera.agile."""
-
-    __tablename__ = "sprints"
-    __table_args__ = (Index("ix_sprints_org_project", "organization_id", "project_id"),)
-
-    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False)
-    name: Mapped[str] = mapped_column(String(255), nullable=False)
-    state: Mapped[str] = mapped_column(String(16), nullable=False, default="future")
-    goal: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class IssueType(IdMixin, TenantMixin, Base):

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.audience import comments_visible_to
-from tessera.issues.models import ChangeGroup, ChangeItem, Comment, Issue
+from tessera.issues.comments.models import Comment
+from tessera.issues.models import ChangeGroup, ChangeItem, Issue
 from tessera.reports.periods import iso
 from tessera.reports.selection import Selection
 from tessera.tenancy.actor import Actor

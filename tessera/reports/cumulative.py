@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import catalog_for
 from tessera.issues.models import ChangeItem, Issue
+from tessera.issues.references import catalog_for
 from tessera.projects.models import Project
 from tessera.reports import charts
 from tessera.reports.periods import DAY, day_floor, iso, report_window, week_floor

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tessera.agile.fields import history_field_id
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
+from tessera.issues.references import OrgCatalog
 from tessera.projects.models import CustomFieldDefinition
 
 STORY_POINTS = "story_points"

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.projects.models import Project
 from tessera.reports import charts
 from tessera.reports.periods import iso, report_window

@@ -19,7 +19,7 @@ from tessera.agile.boards import access_board, board_filter
 from tessera.agile.models import Board
 from tessera.agile.sprints import board_sprints, sprint_links
 from tessera.errors import NotFound, TesseraError
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.jql import ast
 from tessera.jql.filters import FILTER_FIELD_NAMES, get_visible_filter
 from tessera.jql.parser import parse

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.boards import access_board
 from tessera.errors import InvalidInput, NotFound
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.jql.filters import get_visible_filter
 from tessera.jql.search import plan_query
 from tessera.reports.estimates import resolve_estimate

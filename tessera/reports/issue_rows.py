@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.catalog import catalog_for
 from tessera.issues.models import Issue
+from tessera.issues.references import catalog_for
 from tessera.issues.views import UserBrief, render_issues
 from tessera.tenancy.actor import Actor
 

@@ -6,7 +6,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tessera.db.base import Base, IdMixin, IdType, JsonType, TenantMixin, TimestampMixin
-from tessera.issues.models import ChangeGroup, Comment
+from tessera.issues.comments.models import Comment
+from tessera.issues.models import ChangeGroup
 
 
 class Dashboard(IdMixin, TenantMixin, TimestampMixin, Base):

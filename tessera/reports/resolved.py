@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import ChangeItem, Issue
+from tessera.issues.references import OrgCatalog
 from tessera.reports.periods import Window
 from tessera.reports.selection import Selection
 from tessera.reports.timeline import Timeline, chunks, load_histories, timeline

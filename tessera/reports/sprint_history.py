@@ -21,8 +21,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import history_field_id
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
+from tessera.issues.references import OrgCatalog
 from tessera.projects.models import CustomFieldDefinition
 from tessera.reports.estimates import Estimate
 from tessera.reports.selection import Selection

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.agile.models import SprintBoard
+from tessera.agile.models import Sprint, SprintBoard
 from tessera.agile.sprints import access_sprint
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
 

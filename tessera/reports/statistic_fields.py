@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from tessera.agile.fields import history_field_id
+from tessera.agile.models import Sprint
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog
 from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
-from tessera.projects.models import Component, Project, Sprint, Version
+from tessera.issues.references import OrgCatalog
+from tessera.projects.models import Component, Project, Version
 from tessera.reports.selection import Selection
 from tessera.reports.timeline import chunks
 from tessera.tenancy.models import User

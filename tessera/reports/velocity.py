@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import agile_fields
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.projects.models import Project
 from tessera.reports import charts
 from tessera.reports.estimates import resolve_estimate

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from tessera.collaboration.attachments import (
+from tessera.issues.attachments.service import (
     access_attachment,
     attach_staged_files,
     check_delete_attachment,
@@ -22,8 +22,8 @@ from tessera.collaboration.attachments import (
     discard_objects,
     list_attachments,
 )
-from tessera.collaboration.staging import FileStager, StagedFile, require_files, stage_stream
-from tessera.collaboration.storage import ObjectStore
+from tessera.issues.attachments.staging import FileStager, StagedFile, require_files, stage_stream
+from tessera.issues.attachments.storage import ObjectStore
 from tessera.issues.models import Issue
 from tessera.issues.service import access_issue
 from tessera.projects.models import Project

@@ -12,8 +12,21 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.collaboration.comments import render_comments, thread_order
-from tessera.collaboration.watching import (
+from tessera.db.refs import parse_version
+from tessera.issues.comments.service import (
+    access_comment,
+    check_add_comment,
+    check_delete_comment,
+    check_edit_comment,
+    list_comments,
+)
+from tessera.issues.comments.views import render_comments, thread_order
+from tessera.issues.models import Issue
+from tessera.issues.references import load_catalog
+from tessera.issues.service import access_issue
+from tessera.issues.transitions import available_transitions, check_transition_issue
+from tessera.issues.views import render_issues
+from tessera.issues.watchers.service import (
     check_unvote,
     check_unwatch,
     check_vote,
@@ -21,19 +34,6 @@ from tessera.collaboration.watching import (
     votes_view,
     watchers_view,
 )
-from tessera.db.refs import parse_version
-from tessera.issues.catalog import load_catalog
-from tessera.issues.comments import (
-    access_comment,
-    check_add_comment,
-    check_delete_comment,
-    check_edit_comment,
-    list_comments,
-)
-from tessera.issues.models import Issue
-from tessera.issues.service import access_issue
-from tessera.issues.transitions import available_transitions, check_transition_issue
-from tessera.issues.views import render_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from tessera.db.refs import parse_id, parse_positive_int
-from tessera.issues.catalog import load_catalog
 from tessera.issues.listing import UNASSIGNED, IssueFilter, list_project_issues
+from tessera.issues.references import load_catalog
 from tessera.issues.views import render_issues
 from tessera.projects.service import access_project, list_projects
 from tessera.tenancy.service import list_users, users_by_id

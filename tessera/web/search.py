@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.issues.views import render_issues
 from tessera.jql.filters import list_filters
 from tessera.jql.search import search_issues

@@ -17,8 +17,8 @@ from tessera.projects.custom_fields import list_field_definitions
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import do_bump_catalog_version
-from tessera.workflow.catalog import list_statuses, list_workflows
 from tessera.workflow.definition import WorkflowSpec, check_definition
+from tessera.workflow.lookup import list_statuses, list_workflows
 from tessera.workflow.models import Status, Workflow, WorkflowScheme
 from tessera.workflow.templates import TEMPLATES
 

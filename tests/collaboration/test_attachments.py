@@ -19,10 +19,10 @@ from urllib.parse import unquote
 import pytest
 from fastapi.testclient import TestClient
 
-from tessera.collaboration.storage_usage import reserve_storage, storage_usage
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import PayloadTooLarge
+from tessera.issues.attachments.storage_usage import reserve_storage, storage_usage
 from tessera.main import create_app
 from tests.collaboration.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 from tests.support import (

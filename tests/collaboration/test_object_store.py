@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tessera.collaboration.storage import (
+from tessera.config import Settings
+from tessera.issues.attachments.storage import (
     InvalidObjectKey,
     LocalObjectStore,
     ObjectMissing,
@@ -20,7 +21,6 @@ from tessera.collaboration.storage import (
     check_key,
     object_store_from_settings,
 )
-from tessera.config import Settings
 from tests.collaboration.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 
 TRAVERSALS = ["../escape", "org/../../escape", "/etc/passwd", "a//b", "a/./b", "a/..", ".hidden", "", "a\\..\\b",
@@ -119,7 +119,7 @@ def test_settings_choose_the_backend(tmp_path: Path) -> None:
     assert object_store_from_settings(env).root == (tmp_path / "files").resolve()  # type: ignore[attr-defined]
     s3 = Settings.from_env({"TESSERA_S3_BUCKET": "b", "TESSERA_S3_ENDPOINT_URL": "http://127.0.0.1:9",
                             "TESSERA_S3_ACCESS_KEY": "k", "TESSERA_S3_SECRET_KEY": "s", "TESSERA_S3_REGION": "eu-west-1"})
-    from tessera.collaboration.storage.s3 import S3ObjectStore
+    from tessera.issues.attachments.storage.s3 import S3ObjectStore
 
     store = object_store_from_settings(s3)
     assert isinstance(store, S3ObjectStore) and store.bucket == "b"
@@ -134,7 +134,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 async def test_s3_store_round_trip(s3_endpoint: str) -> None:
-    from tessera.collaboration.storage.s3 import S3ObjectStore
+    from tessera.issues.attachments.storage.s3 import S3ObjectStore
 
     store = S3ObjectStore(bucket=f"tessera-{uuid.uuid4().hex[:8]}", endpoint_url=s3_endpoint,
                           access_key=ACCESS_KEY, secret_key=SECRET_KEY, region="us-east-1")

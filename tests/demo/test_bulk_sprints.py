@@ -7,12 +7,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tessera.agile.fields import agile_fields, history_field_id
+from tessera.agile.models import Sprint
 from tessera.db.engine import Database
 from tessera.demo.bulk import bulk_load
 from tessera.demo.bulk_sprints import plant_sprints
-from tessera.issues.catalog import load_catalog
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
-from tessera.projects.models import Project, Sprint
+from tessera.issues.references import load_catalog
+from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key, issue_api_token
 from tests.demo.conftest import span_triggers

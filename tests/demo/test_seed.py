@@ -10,14 +10,8 @@ from sqlalchemy import select
 from tessera.db.engine import Database
 from tessera.demo.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoResult, seed_demo
 from tessera.events.models import OutboxEvent
-from tessera.issues.models import (
-    ChangeGroup,
-    ChangeItem,
-    Comment,
-    CustomFieldValue,
-    Issue,
-    IssueLink,
-)
+from tessera.issues.comments.models import Comment
+from tessera.issues.models import ChangeGroup, ChangeItem, CustomFieldValue, Issue, IssueLink
 from tessera.projects.models import IssueType, Project
 from tessera.tenancy.models import User
 from tessera.tenancy.service import get_organization_by_key

@@ -17,10 +17,10 @@ from tessera.api.rest.context import (
     authenticate_authorization,
     authenticate_websocket,
 )
-from tessera.collaboration.live.tickets import redeem_ticket
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated, PermissionDenied
+from tessera.live.tickets import redeem_ticket
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import PrincipalCache, authenticate_session
 

@@ -26,11 +26,11 @@ from strawberry.fastapi import BaseContext
 
 from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, check_csrf
 from tessera.api.graphql.loaders import Loaders
-from tessera.collaboration.live.hub import LiveHub
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.live.hub import LiveHub
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import RateLimiter
 

@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
+from tessera.agile.models import Sprint
 from tessera.issues.audience import comments_visible_to
+from tessera.issues.comments.models import Comment
 from tessera.issues.history import load_changelog
-from tessera.issues.models import Comment, Issue
+from tessera.issues.models import Issue
 from tessera.issues.views import render_issues
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.tenancy.service import users_by_id

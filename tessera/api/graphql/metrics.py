@@ -26,12 +26,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, agile_fields, estimates_of, history_field_id, sprints_of
+from tessera.agile.models import Sprint
 from tessera.api.graphql.timeframe import Timeframe
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
-from tessera.projects.models import Project, Sprint
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 
 DAY = timedelta(days=1)

@@ -16,7 +16,7 @@ from tessera.api.graphql.errors import input_errors
 from tessera.api.graphql.issues import IssueNode, issue_nodes
 from tessera.api.graphql.nodes import CommentNode, Ctx
 from tessera.errors import InvalidInput
-from tessera.issues.comments import check_add_comment
+from tessera.issues.comments.service import check_add_comment
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue, create_issue
 from tessera.issues.transitions import check_transition_issue

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from tessera.api.graphql.context import GraphQLContext
-from tessera.issues.models import Comment
+from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import Organization, User
 from tessera.workflow.models import CATEGORY_NAMES, Status
 

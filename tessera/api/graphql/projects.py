@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from tessera.agile.models import Sprint
 from tessera.api.graphql import metrics
 from tessera.api.graphql.issues import IssueNode, check_page_size, issue_nodes
 from tessera.api.graphql.loaders import project_sprints
@@ -14,7 +15,7 @@ from tessera.api.graphql.nodes import Ctx, UserNode, user_node
 from tessera.api.graphql.timeframe import EXAMPLES, Timeframe, parse_timeframe
 from tessera.errors import InvalidInput
 from tessera.jql.search import search_issues
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 
 SPRINT_STATES = ("future", "active", "closed")
 DEFAULT_METRICS_TIMEFRAME = "90d"

@@ -21,13 +21,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from tessera.api.graphql.nodes import Ctx
-from tessera.collaboration.live.registry import (
-    CLOSE_FORBIDDEN,
-    CLOSE_UNAUTHENTICATED,
-    Scope,
-)
 from tessera.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, TesseraError
 from tessera.issues.service import access_issue
+from tessera.live.registry import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, Scope
 from tessera.projects.service import access_project
 
 

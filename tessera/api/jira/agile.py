@@ -32,7 +32,7 @@ from tessera.api.jira.sprints import sprint_json
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id, require_id
 from tessera.errors import InvalidInput, NotFound
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.jql import ast
 from tessera.jql.filters import access_filter
 from tessera.jql.parser import parse

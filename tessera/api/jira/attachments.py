@@ -1,6 +1,6 @@
 """/rest/api/2/issue/{issue}/attachments (multipart upload, `X-Atlassian-Token: no-check`),
 /rest/api/2/attachment/{id} (metadata, delete), /attachment/content/{id} (the bytes) and
-/attachment/meta. Same storage, quota and safety rules as /v2 (tessera.collaboration)."""
+/attachment/meta. Same storage, quota and safety rules as /v2 (tessera.issues.attachments)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
-from tessera.collaboration.attachments import (
+from tessera.errors import NotFound, PermissionDenied
+from tessera.issues.attachments.service import (
     access_attachment,
     attach_staged_files,
     check_delete_attachment,
     check_may_attach,
     discard_objects,
 )
-from tessera.collaboration.sniffing import may_render_inline
-from tessera.collaboration.staging import MultipartReader
-from tessera.collaboration.storage import ObjectMissing
-from tessera.errors import NotFound, PermissionDenied
+from tessera.issues.attachments.sniffing import may_render_inline
+from tessera.issues.attachments.staging import MultipartReader
+from tessera.issues.attachments.storage import ObjectMissing
 from tessera.issues.service import access_issue
 from tessera.issues.views import UserBrief
 from tessera.tenancy.service import users_by_id

@@ -20,9 +20,9 @@ from tessera.api.jira.shapes import (
     status_json,
 )
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.collaboration.summaries import distinct_labels
 from tessera.errors import NotFound
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.summaries import distinct_labels
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]

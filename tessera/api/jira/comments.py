@@ -15,14 +15,14 @@ from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
-from tessera.issues.comments import (
+from tessera.issues.comments.models import Comment
+from tessera.issues.comments.service import (
     access_comment,
     check_add_comment,
     check_delete_comment,
     check_edit_comment,
     list_comments,
 )
-from tessera.issues.models import Comment
 from tessera.issues.service import access_issue
 from tessera.tenancy.service import users_by_id
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera.issues.catalog import OrgCatalog
+from tessera.issues.references import OrgCatalog
 from tessera.jql.fields import CUSTOM_FIELD_OFFSET
 from tessera.projects.models import CustomFieldDefinition
 

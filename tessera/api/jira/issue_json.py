@@ -24,18 +24,14 @@ from tessera.api.jira.shapes import (
     user_json,
     version_json,
 )
-from tessera.collaboration.summaries import (
-    attachments_by_issue,
-    visible_comments_by_issue,
-    vote_counts,
-    watch_counts,
-)
-from tessera.collaboration.worklogs import worklogs_by_issue
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.comments.markup import render_body
+from tessera.issues.comments.models import Comment
 from tessera.issues.durations import format_duration
-from tessera.issues.markup import render_body
-from tessera.issues.models import Comment, Issue
+from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
 from tessera.issues.views import UserBrief, render_issues
+from tessera.issues.worklogs.service import worklogs_by_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id

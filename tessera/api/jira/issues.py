@@ -19,11 +19,11 @@ from tessera.api.jira.shapes import Links, split_values, truthy
 from tessera.api.jira.transitions import transitions_json
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
-from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import InvalidInput, NotFound, TesseraError
-from tessera.issues.catalog import catalog_for
+from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
+from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue, check_update_issue, create_issue
 from tessera.issues.views import render_issues
 from tessera.projects.models import Project

@@ -13,19 +13,19 @@ from fastapi.responses import JSONResponse
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.shapes import Links, issuetype_json, status_json
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.collaboration.remote_links import (
+from tessera.db.refs import parse_id
+from tessera.errors import InvalidInput, NotFound
+from tessera.issues.comments.service import check_add_comment
+from tessera.issues.links import access_link, check_create_link, check_delete_link
+from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.remote_links.models import RemoteLink
+from tessera.issues.remote_links.service import (
     access_remote_link,
     check_delete_remote_link,
     check_put_remote_link,
     list_remote_links,
 )
-from tessera.collaboration.worklog_models import RemoteLink
-from tessera.db.refs import parse_id
-from tessera.errors import InvalidInput, NotFound
-from tessera.issues.catalog import OrgCatalog, catalog_for
-from tessera.issues.comments import check_add_comment
-from tessera.issues.links import access_link, check_create_link, check_delete_link
-from tessera.issues.models import Issue
 from tessera.issues.service import access_issue
 
 router = APIRouter()

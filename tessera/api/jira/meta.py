@@ -26,7 +26,7 @@ from tessera.api.jira.shapes import (
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
 from tessera.errors import NotFound
-from tessera.issues.catalog import OrgCatalog, catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue
 from tessera.projects.components import list_parts
 from tessera.projects.models import Component, IssueType, Project, Version

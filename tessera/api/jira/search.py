@@ -17,7 +17,7 @@ from tessera.api.jira.issues import parse_expand
 from tessera.api.jira.shapes import Links, split_values
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.errors import InvalidInput
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.jql.parser import MAX_QUERY_LENGTH, JqlSyntaxError
 from tessera.jql.search import MAX_RESULTS, search_issues
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.board_search import in_sprints
 from tessera.agile.boards import access_board
 from tessera.agile.fields import agile_fields, sprints_of
-from tessera.agile.models import SprintBoard
+from tessera.agile.models import Sprint, SprintBoard
 from tessera.agile.ranking import access_rank_anchor, do_rank_issues
 from tessera.agile.sprint_planning import check_add_to_sprint, check_complete_sprint, check_remove_from_sprint
 from tessera.agile.sprints import (
@@ -29,10 +29,10 @@ from tessera.api.jira.shapes import Links, jira_time, parse_jira_time, split_val
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound
-from tessera.issues.catalog import catalog_for
 from tessera.issues.inputs import IssueUpdate
+from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue, check_update_issue
-from tessera.projects.models import Project, Sprint
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 

@@ -17,8 +17,8 @@ from tessera.api.jira.people import user_id_for
 from tessera.api.jira.shapes import Links, resolution_json, status_json
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.errors import InvalidInput, TesseraError
-from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.projects.models import Project

@@ -13,7 +13,9 @@ from tessera.api.jira.bodies import json_body
 from tessera.api.jira.people import user_id_for
 from tessera.api.jira.shapes import Links, user_json
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.collaboration.watching import (
+from tessera.errors import InvalidInput
+from tessera.issues.service import access_issue
+from tessera.issues.watchers.service import (
     check_unvote,
     check_unwatch,
     check_vote,
@@ -21,8 +23,6 @@ from tessera.collaboration.watching import (
     votes_view,
     watchers_view,
 )
-from tessera.errors import InvalidInput
-from tessera.issues.service import access_issue
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]

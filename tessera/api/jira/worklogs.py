@@ -15,18 +15,18 @@ from tessera.api.jira.issue_json import worklog_json
 from tessera.api.jira.shapes import Links, parse_jira_time
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
-from tessera.collaboration.worklog_models import Worklog
-from tessera.collaboration.worklogs import (
+from tessera.errors import InvalidInput
+from tessera.issues.durations import parse_duration
+from tessera.issues.service import access_issue
+from tessera.issues.time_tracking import RemainingAdjustment, check_adjustment
+from tessera.issues.worklogs.models import Worklog
+from tessera.issues.worklogs.service import (
     access_worklog,
     check_add_worklog,
     check_delete_worklog,
     check_update_worklog,
     list_worklogs,
 )
-from tessera.errors import InvalidInput
-from tessera.issues.durations import parse_duration
-from tessera.issues.service import access_issue
-from tessera.issues.time_tracking import RemainingAdjustment, check_adjustment
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()

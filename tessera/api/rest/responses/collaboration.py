@@ -1,4 +1,4 @@
-"""Comments, watchers, votes and attachments as /v2 answers them (tessera.collaboration)."""
+"""Comments, watchers, votes and attachments as /v2 answers them (tessera.issues.comments, .watchers, .attachments)."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ from tessera.api.rest.responses.agile import (
 )
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import Body, LongText, Name, QueryId, Ref, StoredId
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.views import status_view
 

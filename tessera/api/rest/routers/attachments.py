@@ -14,7 +14,8 @@ from tessera.api.rest.errors import error_body
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
 from tessera.api.rest.responses.collaboration import AttachmentListOut, AttachmentOut
 from tessera.api.rest.responses.common import ErrorOut, ok
-from tessera.collaboration.attachments import (
+from tessera.errors import NotFound, TesseraError
+from tessera.issues.attachments.service import (
     access_attachment,
     attach_staged_files,
     attachment_view,
@@ -23,10 +24,9 @@ from tessera.collaboration.attachments import (
     discard_objects,
     list_attachments,
 )
-from tessera.collaboration.sniffing import may_render_inline
-from tessera.collaboration.staging import MultipartReader
-from tessera.collaboration.storage import ObjectMissing, ObjectStore
-from tessera.errors import NotFound, TesseraError
+from tessera.issues.attachments.sniffing import may_render_inline
+from tessera.issues.attachments.staging import MultipartReader
+from tessera.issues.attachments.storage import ObjectMissing, ObjectStore
 from tessera.issues.service import access_issue
 from tessera.issues.views import UserBrief
 from tessera.tenancy.service import users_by_id

@@ -22,8 +22,8 @@ from tessera.api.rest.responses.people import (
     StatusListOut,
 )
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
-from tessera.issues.catalog import catalog_for
 from tessera.issues.links import access_link, check_create_link, check_delete_link
+from tessera.issues.references import catalog_for
 from tessera.issues.views import iso
 from tessera.projects.custom_fields import (
     access_field_definition,

@@ -16,10 +16,10 @@ from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.collaboration import CommentHistoryOut, CommentOut, CommentPageOut, MentionableOut
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
-from tessera.collaboration.comments import render_comments, render_history
-from tessera.collaboration.mentions import MAX_SUGGESTIONS, mentionable_users
 from tessera.errors import InvalidInput
-from tessera.issues.comments import (
+from tessera.issues.comments.mention_search import MAX_SUGGESTIONS, mentionable_users
+from tessera.issues.comments.models import Comment
+from tessera.issues.comments.service import (
     access_comment,
     check_add_comment,
     check_delete_comment,
@@ -27,7 +27,7 @@ from tessera.issues.comments import (
     comment_history,
     list_comments,
 )
-from tessera.issues.models import Comment
+from tessera.issues.comments.views import render_comments, render_history
 from tessera.issues.service import access_issue
 from tessera.tenancy.actor import Actor
 

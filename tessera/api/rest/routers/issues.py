@@ -17,11 +17,11 @@ from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTransitionsOut
 from tessera.api.rest.schemas import TransitionBody
-from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
-from tessera.issues.catalog import catalog_for
+from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
+from tessera.issues.references import catalog_for
 from tessera.issues.service import (
     NewIssue,
     access_issue,

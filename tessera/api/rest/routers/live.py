@@ -1,5 +1,5 @@
 """Live updates over WebSocket: /v2/issues/{issue_id}/live and /v2/projects/{project_id}/live,
-and POST /v2/live/tickets for browsers. The protocol itself lives in collaboration.live.session;
+and POST /v2/live/tickets for browsers. The protocol itself lives in tessera.live.session;
 this module authenticates the handshake, resolves what is followed and maps errors to close codes
 (4401 unauthenticated, 4403 forbidden, 4404 unknown or not visible, 4400 bad request, 4429 rate
 limited, 1013 live updates unavailable)."""
@@ -16,8 +16,11 @@ from sqlalchemy.exc import DBAPIError
 from tessera.api.rest.context import RequestContext, authenticate_websocket, request_context
 from tessera.api.rest.responses.collaboration import LiveTicketOut
 from tessera.api.rest.responses.common import ok
-from tessera.collaboration.live.hub import LiveHub
-from tessera.collaboration.live.registry import (
+from tessera.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, TesseraError
+from tessera.issues.service import access_issue
+from tessera.issues.views import iso
+from tessera.live.hub import LiveHub
+from tessera.live.registry import (
     CLOSE_BAD_REQUEST,
     CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
@@ -26,11 +29,8 @@ from tessera.collaboration.live.registry import (
     CLOSE_UNAUTHENTICATED,
     Scope,
 )
-from tessera.collaboration.live.session import parse_event_id, serve
-from tessera.collaboration.live.tickets import TICKET_LIFETIME, do_issue_ticket, redeem_ticket
-from tessera.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, TesseraError
-from tessera.issues.service import access_issue
-from tessera.issues.views import iso
+from tessera.live.session import parse_event_id, serve
+from tessera.live.tickets import TICKET_LIFETIME, do_issue_ticket, redeem_ticket
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 

@@ -10,7 +10,8 @@ from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.collaboration import VotesOut, WatchersOut
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import WatcherBody
-from tessera.collaboration.watching import (
+from tessera.issues.service import access_issue
+from tessera.issues.watchers.service import (
     check_unvote,
     check_unwatch,
     check_vote,
@@ -18,7 +19,6 @@ from tessera.collaboration.watching import (
     votes_view,
     watchers_view,
 )
-from tessera.issues.service import access_issue
 
 router = APIRouter(prefix="/v2", tags=["watchers and votes"])
 Ctx = Annotated[RequestContext, Depends(request_context)]

@@ -24,7 +24,7 @@ from tessera.api.rest.responses.workflows import (
 from tessera.api.rest.schemas import PublishBody, SchemeAssign, SchemeBody
 from tessera.errors import InvalidInput
 from tessera.inputs.json_text import JsonTooDeep, check_strings, decode_json
-from tessera.issues.catalog import catalog_for
+from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions
 from tessera.issues.workflow_migration import (
@@ -32,8 +32,8 @@ from tessera.issues.workflow_migration import (
     check_publish_workflow,
 )
 from tessera.projects.service import access_project
-from tessera.workflow.catalog import list_statuses, list_workflows
 from tessera.workflow.definition import json_schema
+from tessera.workflow.lookup import list_statuses, list_workflows
 from tessera.workflow.models import Workflow, WorkflowScheme
 from tessera.workflow.service import (
     access_scheme,

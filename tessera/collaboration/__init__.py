@@ -1,1 +1,0 @@
-"""Collaboration: comments and mentions, watchers and votes, attachments, live updates."""

@@ -1,0 +1,1 @@
+"""Attachments: models, the service, upload staging, content sniffing, storage use and object stores."""

@@ -1,0 +1,1 @@
+"""Links from issues to remote resources (Jira's remote issue links)."""

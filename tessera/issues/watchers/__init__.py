@@ -1,0 +1,1 @@
+"""Watchers and votes: who follows an issue and who wants it done."""

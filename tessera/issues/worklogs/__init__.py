@@ -1,0 +1,1 @@
+"""Work logged on issues (Jira's time tracking worklogs)."""
