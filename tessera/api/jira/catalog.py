@@ -19,8 +19,8 @@ from tessera.api.jira.shapes import (
     resolution_json,
     status_json,
 )
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.collaboration.summaries import distinct_labels
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
 from tessera.issues.catalog import OrgCatalog, catalog_for
 

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.shapes import Links, issuetype_json, status_json
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.collaboration.remote_links import (
     access_remote_link,
     check_delete_remote_link,
@@ -21,6 +20,7 @@ from tessera.collaboration.remote_links import (
 )
 from tessera.collaboration.worklog_models import RemoteLink
 from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment

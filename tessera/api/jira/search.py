@@ -15,7 +15,7 @@ from tessera.api.jira.fields import select_fields
 from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
 from tessera.api.jira.shapes import Links, split_values
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.catalog import catalog_for
 from tessera.jql.parser import MAX_QUERY_LENGTH, JqlSyntaxError

@@ -35,7 +35,6 @@ from tessera.agile.sprints import (
     sprint_links,
     sprint_view,
 )
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.agile import (
     BacklogOut,
     BoardIssuesOut,
@@ -52,6 +51,7 @@ from tessera.api.rest.responses.agile import (
 )
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import Body, LongText, Name, QueryId, Ref, StoredId
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.catalog import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.views import status_view

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import SEARCH_QUOTA_DOC
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import SearchPageOut
+from tessera.edge.context import RequestContext, request_context
 from tessera.jql.parser import MAX_QUERY_LENGTH
 from tessera.jql.rendering import render_search_page
 from tessera.jql.search import search_issues

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.collaboration import VotesOut, WatchersOut
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import WatcherBody
@@ -18,6 +17,7 @@ from tessera.collaboration.watching import (
     votes_view,
     watchers_view,
 )
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.service import access_issue
 
 router = APIRouter(prefix="/v2", tags=["watchers and votes"])
