@@ -29,7 +29,6 @@ from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import AttemptGuard
 from tessera.web.templating import templates
 
-__all__ = ["SESSION_COOKIE", "Web", "WebContext", "render", "web_context"]
 CSRF_FIELD = "csrf_token"
 
 
