@@ -47,15 +47,18 @@ class Identity:
 
 
 async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
-                   check: Callable[[Actor], Awaitable[None]] | None = None) -> Identity:
+                   check: Callable[[Actor], Awaitable[None]] | None = None, search: bool = False) -> Identity:
     """`authenticate` runs in a read transaction that ends before `check` (a CSRF check, which
-    may read the body) and the rate limit run; RateLimited leaves no transaction behind."""
+    may read the body) and the rate limits run; RateLimited leaves no transaction behind.
+    `search`: the request runs a client's JQL, one of the organization's searches per hour."""
     uses: list[TokenUse] = []
     async with database.unit_of_work(write=False) as session:
         actor = await authenticate(session, uses)
     if check is not None:
         await check(actor)
     await limiter.hit(actor.organization_id, actor.requests_per_minute)
+    if search:
+        await limiter.check_search_quota(actor)
     return Identity(actor, uses)
 
 
@@ -88,7 +91,7 @@ class RequestContext:
     def is_safe(self) -> bool:
         return self.request.method in SAFE_METHODS
 
-    async def identify(self) -> Identity:
+    async def identify(self, *, search: bool = False) -> Identity:
         async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
             return await authenticate_connection(session, self.request, missing="Authentication is required.",
                                                  cache=self.principals, pending=uses)
@@ -97,16 +100,19 @@ class RequestContext:
             if not self.is_safe and not csrf_matches(actor, self.request.headers.get(CSRF_HEADER)):
                 raise PermissionDenied("A browser session must send its X-CSRF-Token with changes.")
 
-        identity = await identify(self.database, self.limiter, authenticate, check=check)
+        identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
         self.request.state.actor = identity.actor
         return identity
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool | None = None) -> AsyncIterator[tuple[AsyncSession, Actor]]:
-        """Reads (GET) run in a read transaction unless `write` says otherwise."""
+    async def transaction(self, *, write: bool | None = None,
+                          search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """Reads (GET) run in a read transaction unless `write` says otherwise. `search`: the
+        handler runs a client's JQL, counted against the hourly search quota (a 429 past it)
+        before the transaction opens; the handler then passes no quota to the search."""
         if write is None:
             write = not self.is_safe
-        identity = await self.identify()
+        identity = await self.identify(search=search)
         async with open_unit_of_work(self.database, identity, write=write) as session:
             yield session, identity.actor
 

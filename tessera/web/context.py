@@ -65,8 +65,10 @@ class WebContext:
                                    "try again.", code="csrf_failed")
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool | None = None) -> AsyncIterator[tuple[AsyncSession, Actor]]:
-        """A change (any unsafe method) must carry the session's CSRF token, as a form field or header."""
+    async def transaction(self, *, write: bool | None = None,
+                          search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """A change (any unsafe method) must carry the session's CSRF token, as a form field or
+        header. `search`: the page runs the visitor's JQL (tessera.edge.context.identify)."""
         if write is None:
             write = self.request.method not in SAFE_METHODS
         cookie = self.request.cookies.get(SESSION_COOKIE)
@@ -82,7 +84,7 @@ class WebContext:
             if self.request.method not in SAFE_METHODS:
                 await self._check_csrf(actor)
 
-        identity = await identify(self.database, self.limiter, authenticate, check=check)
+        identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
         async with open_unit_of_work(self.database, identity, write=write) as session:
             yield session, identity.actor
 

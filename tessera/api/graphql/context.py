@@ -176,11 +176,15 @@ class GraphQLContext(BaseContext):
                                "/graphql.", code="http_required")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[tuple[AsyncSession, Actor]]:
-        """The request's read transaction, for one resolver or loader batch at a time."""
+    async def reading(self, *, search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """The request's read transaction, for one resolver or loader batch at a time. `search`:
+        the resolver runs a client's JQL (check_search_quota), counted before the transaction
+        opens when this is the request's first read (later ones share the open transaction)."""
         self._refuse_websocket_operations()
         async with self._lock:
             actor = (await self._identify()).actor
+            if search:
+                await self.check_search_quota(actor)
             session = await self._read_session()
             try:
                 yield session, actor

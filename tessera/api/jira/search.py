@@ -41,10 +41,9 @@ async def _search(ctx: RequestContext, *, jql: object, start_at: object, max_res
     start = as_int(start_at, field="startAt", default=0, maximum=10_000_000)
     limit = min(as_int(max_results, field="maxResults", default=DEFAULT_MAX, maximum=100_000), MAX_RESULTS)
     links = Links(ctx.settings.base_url)
-    async with ctx.transaction(write=False) as (session, actor):
+    async with ctx.transaction(write=False, search=True) as (session, actor):
         try:
-            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit,
-                                        quota=ctx.limiter)
+            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit)
         except InvalidInput as error:
             if validate or isinstance(error, JqlSyntaxError):
                 raise

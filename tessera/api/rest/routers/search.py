@@ -37,9 +37,8 @@ def _expand(value: list[str] | str | None) -> frozenset[str]:
 
 async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, expand: frozenset[str],
                   start_at: int, max_results: int) -> dict:
-    async with ctx.transaction(write=False) as (session, actor):
-        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results,
-                                   quota=ctx.limiter)
+    async with ctx.transaction(write=False, search=True) as (session, actor):
+        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results)
         return await render_search_page(session, actor=actor, page=page, base_url=ctx.settings.base_url,
                                         fields=fields, expand=expand)
 
