@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from tessera.db.engine import Database
 from tessera.errors import RateLimited
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import RateLimiter
 from tests.support import OrgHandle
 
@@ -25,6 +26,7 @@ class Witness:
     database: Database
     refuse: bool = False
     seen_checked_out: list[int] = field(default_factory=list)
+    searches_checked_out: list[int] = field(default_factory=list)
     checkouts_after_refusal: int = 0
     refused: bool = False
 
@@ -48,6 +50,10 @@ class WitnessLimiter(RateLimiter):
             self.witness.refused = True
             raise RateLimited("Refused by the test.", retry_after=7)
         await super().hit(organization_id, limit)
+
+    async def check_search_quota(self, actor: Actor) -> None:
+        self.witness.searches_checked_out.append(self.witness.checked_out())
+        await super().check_search_quota(actor)
 
 
 @pytest.fixture
@@ -111,3 +117,19 @@ def test_a_browser_session_is_limited_before_its_transaction(client: TestClient,
     witness.refuse = True
     assert client.get("/projects").status_code == 429
     assert witness.checkouts_after_refusal == 0
+
+
+SEARCHES = {
+    "v2": ("POST", "/v2/search", {"jql": "ORDER BY key"}),
+    "jira": ("POST", "/rest/api/2/search", {"jql": "ORDER BY key"}),
+    "graphql": ("POST", "/graphql", {"query": '{ issues(jql: "ORDER BY key") { totalCount } }'}),
+}
+
+
+@pytest.mark.parametrize("name", list(SEARCHES))
+def test_the_search_quota_is_counted_before_the_transaction(client: TestClient, org: OrgHandle, witness: Witness,
+                                                            name: str) -> None:
+    method, path, body = SEARCHES[name]
+    response = client.request(method, path, json=body, headers=org.headers)
+    assert response.status_code == 200, response.text
+    assert witness.searches_checked_out == [0]
