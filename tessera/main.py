@@ -19,7 +19,6 @@ from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import jira_mount
 from tessera.api.rest import errors as rest_errors
 from tessera.api.rest.errors import install_error_handlers
-from tessera.api.rest.limits import BodySizeLimit
 from tessera.api.rest.openapi import build_openapi
 from tessera.api.rest.responses.common import HealthOut, ok
 from tessera.api.rest.routers import (
@@ -40,6 +39,7 @@ from tessera.api.rest.routers import (
 )
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.edge.body_limit import BodySizeLimit
 from tessera.issues.attachments.storage import object_store_from_settings
 from tessera.live.hub import LiveHub
 from tessera.reports.dashboard_cache import GadgetCache

@@ -39,11 +39,16 @@ class RankedPage:
     status_counts: dict[int, int]
 
 
-async def check_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
+def is_client_search(jql: str | None) -> bool:
     """A board's or sprint's issue list counts against the organization's searches per hour
     when the client adds JQL of its own (`jql=`): that is a search of the client's choosing. The
     board's saved queries alone do not count (the board page runs them on every refresh)."""
-    if quota is not None and jql and jql.strip():
+    return bool(jql and jql.strip())
+
+
+async def check_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
+    """For callers that open no edge transaction; the edge counts is_client_search itself."""
+    if quota is not None and is_client_search(jql):
         await quota.check_search_quota(actor)
 
 

@@ -19,9 +19,9 @@ from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
 from tessera.projects.models import Project
 from tessera.reports import charts
-from tessera.reports.periods import iso, report_window
+from tessera.reports.periods import EARLIEST, Window, iso, report_window
 from tessera.reports.report import Report, rounded
-from tessera.reports.resolved import category_ids, days, resolved_in
+from tessera.reports.resolved import ResolvedIssue, category_ids, days, resolved_in
 from tessera.reports.selection import select_issues
 from tessera.reports.stats import mean, percentile, sample_stdev, summary
 from tessera.tenancy.actor import Actor
@@ -69,6 +69,32 @@ async def cycle_time_report(session: AsyncSession, *, actor: Actor, project: Pro
     rows = [[row[c] for c in columns] for row in metrics]
     title = f"{project.name}: lead and cycle time (days)"
     return Report("cycle-time", data, columns, rows, lambda: charts.percentile_chart(title, metrics))
+
+
+async def _resolved_since(session: AsyncSession, *, actor: Actor, project: Project, since: datetime | None,
+                          now: datetime) -> tuple[frozenset[str], list[ResolvedIssue]]:
+    catalog = await catalog_for(session, actor)
+    selection = await select_issues(session, actor=actor, project=project, now=now)
+    issues = await resolved_in(session, selection=selection, window=Window(since or EARLIEST, now), catalog=catalog)
+    return category_ids(catalog, "in_progress"), issues
+
+
+async def median_lead_time(session: AsyncSession, *, actor: Actor, project: Project, since: datetime | None,
+                           now: datetime) -> float | None:
+    """The cycle-time report's median lead time (days) over the issues resolved since `since`
+    (None: ever) up to `now`, resolution read from the history; None when none was."""
+    _, issues = await _resolved_since(session, actor=actor, project=project, since=since, now=now)
+    return percentile(sorted(days((issue.resolved_at - issue.created_at).total_seconds()) for issue in issues), 0.5)
+
+
+async def median_cycle_time(session: AsyncSession, *, actor: Actor, project: Project, since: datetime | None,
+                            now: datetime) -> float | None:
+    """As median_lead_time, from the first entry into an In Progress status; issues never in
+    progress are left out."""
+    in_progress, issues = await _resolved_since(session, actor=actor, project=project, since=since, now=now)
+    spans = [days((issue.resolved_at - started).total_seconds()) for issue in issues
+             if (started := issue.cycle_start(in_progress)) is not None]
+    return percentile(sorted(spans), 0.5)
 
 
 def _rolling(values: list[float], width: int) -> list[tuple[float | None, float | None]]:

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import agile_fields
 from tessera.errors import InvalidInput
-from tessera.issues.references import catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.projects.models import Project
 from tessera.reports import charts
-from tessera.reports.estimates import resolve_estimate
-from tessera.reports.periods import iso, period_start
+from tessera.reports.estimates import Estimate, resolve_estimate
+from tessera.reports.periods import EARLIEST, iso, period_start
 from tessera.reports.report import Report, rounded
 from tessera.reports.selection import select_issues
 from tessera.reports.sprint_history import SprintIssue, load_sprint_issues
@@ -89,6 +89,38 @@ def check_confidence(value: float | None) -> float:
     raise InvalidInput(f"confidence is one of {', '.join(str(c) for c in CONFIDENCE_LEVELS)}.", field="confidence")
 
 
+async def completed_sprints(session: AsyncSession, *, actor: Actor, project: Project, catalog: OrgCatalog,
+                            estimate: Estimate, since: datetime, now: datetime, jql: str | None = None,
+                            sprint_ids: list[int] | None = None) -> list[dict]:
+    """sprint_velocity of each sprint completed in [since, now], oldest first."""
+    runs = await closed_runs(session, organization_id=actor.organization_id, project=project,
+                             sprint_ids=sprint_ids, since=since, until=now)
+    selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
+    issues, ever = await load_sprint_issues(session, selection=selection, sprint_ids=[r.sprint.id for r in runs],
+                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate,
+                                            catalog=catalog)
+    return [sprint_velocity(run, [issues[i] for i in sorted(ever[run.sprint.id])]) for run in runs]
+
+
+async def average_velocity(session: AsyncSession, *, actor: Actor, project: Project, since: datetime | None,
+                           now: datetime) -> float | None:
+    """The velocity report's average over the sprints completed since `since` (None: ever), in
+    story points, or in issues where the organization has no Story Points field; None without
+    completed sprints or without a Sprint field."""
+    catalog = await catalog_for(session, actor)
+    try:
+        agile_fields(catalog)
+    except InvalidInput:  # no Sprint field: nothing was ever sprinted
+        return None
+    try:
+        estimate = resolve_estimate(catalog, None)
+    except InvalidInput:
+        estimate = resolve_estimate(catalog, "issue_count")
+    sprints = await completed_sprints(session, actor=actor, project=project, catalog=catalog, estimate=estimate,
+                                      since=since or EARLIEST, now=now)
+    return rounded(mean([row["completed"] for row in sprints]))
+
+
 async def velocity_report(session: AsyncSession, *, actor: Actor, project: Project, period: str | None = None,
                           estimate_ref: str | None = None, jql: str | None = None, forecast_sprints: int = 3,
                           confidence: float | None = None, sprint_ids: list[int] | None = None,
@@ -101,13 +133,8 @@ async def velocity_report(session: AsyncSession, *, actor: Actor, project: Proje
     catalog = await catalog_for(session, actor)
     estimate = resolve_estimate(catalog, estimate_ref)
     since = since or period_start(period or "6months", now)
-    runs = await closed_runs(session, organization_id=actor.organization_id, project=project,
-                             sprint_ids=sprint_ids, since=since, until=now)
-    selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
-    issues, ever = await load_sprint_issues(session, selection=selection, sprint_ids=[r.sprint.id for r in runs],
-                                            sprint_field=agile_fields(catalog).sprint, estimate=estimate,
-                                            catalog=catalog)
-    sprints = [sprint_velocity(run, [issues[i] for i in sorted(ever[run.sprint.id])]) for run in runs]
+    sprints = await completed_sprints(session, actor=actor, project=project, catalog=catalog, estimate=estimate,
+                                      since=since, now=now, jql=jql, sprint_ids=sprint_ids)
     completed = [row["completed"] for row in sprints]
     committed = [row["committed"] for row in sprints]
     ahead = forecast(completed, sprints=forecast_sprints, confidence=level)

@@ -8,6 +8,7 @@ import binascii
 import dataclasses
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -114,11 +115,26 @@ async def _token_refused(guard: AttemptGuard | None, message: str) -> NotAuthent
     return NotAuthenticated(message)
 
 
+@dataclass(frozen=True)
+class TokenUse:
+    """A token's use that is due to be recorded (at most once a minute), kept for the request's
+    write transaction when authentication ran in a read transaction of its own (tessera.edge)."""
+
+    token_id: int
+    at: datetime
+
+
+async def do_record_token_use(session: AsyncSession, *, use: TokenUse) -> None:
+    await (await session.connection()).execute(_TOUCH_TOKEN, {"token_id": use.token_id, "now": use.at})
+
+
 async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True,
-                             cache: PrincipalCache | None = None, guard: AttemptGuard | None = None) -> Actor:
+                             cache: PrincipalCache | None = None, guard: AttemptGuard | None = None,
+                             pending: list[TokenUse] | None = None) -> Actor:
     """`touch` records the token's last use (read-only transactions pass False); a cached actor
-    records none, since use is recorded at most once a minute anyway. `guard` throttles the
-    client's failures; a valid token never touches it."""
+    records none, since use is recorded at most once a minute anyway. With `pending` a due use
+    is appended there instead, for a later write transaction (do_record_token_use). `guard`
+    throttles the client's failures; a valid token never touches it."""
     now = utcnow()
     token_hash = digest(token)
     if cache is not None and (cached := cache.get(token_hash, now)) is not None:
@@ -133,8 +149,11 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     if not row.active:
         raise await _token_refused(guard, "The user is deactivated.")
     # Record use at most once a minute: a write per request would serialize SQLite.
-    if touch and (row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1)):
-        await connection.execute(_TOUCH_TOKEN, {"token_id": row.token_id, "now": now})
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        if pending is not None:
+            pending.append(TokenUse(row.token_id, now))
+        elif touch:
+            await do_record_token_use(session, use=TokenUse(row.token_id, now))
     actor = Actor(organization_id=row.organization_id, user_id=row.user_id, email=row.email,
                   display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
                   requests_per_minute=effective_limits(row).requests_per_minute,
@@ -175,7 +194,7 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
 
 async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
                              *, touch: bool = True, cache: PrincipalCache | None = None,
-                             guard: AttemptGuard | None) -> Actor:
+                             guard: AttemptGuard | None, pending: list[TokenUse] | None = None) -> Actor:
     """`encoded` is the base64 part of a Basic header: email:api_token or email:password."""
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
@@ -185,7 +204,7 @@ async def authenticate_basic(session: AsyncSession, encoded: str, organization_k
     if not sep or not email or not secret:
         raise NotAuthenticated("Basic credentials must be email:token or email:password.")
     if secret.startswith(TOKEN_PREFIX):
-        actor = await authenticate_token(session, secret, touch=touch, cache=cache, guard=guard)
+        actor = await authenticate_token(session, secret, touch=touch, cache=cache, guard=guard, pending=pending)
         if actor.email != email.strip().lower():
             raise await _token_refused(guard, "The API token does not belong to this email.")
         return actor

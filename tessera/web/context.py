@@ -1,13 +1,13 @@
 """Per-request context of a page: the browser session, its CSRF token and the unit of work.
 
-The web layer is a sibling of the REST API, not a client of it: it authenticates the same
-`tessera_session` cookie (so one sign-in serves the pages and /v2 alike) and opens its own unit
-of work. Handlers write `async with web.transaction() as (session, actor):`; the transaction
-commits before the response is sent."""
+The web layer is a sibling of the REST API, not a client of it: both go through tessera.edge,
+which authenticates the same `tessera_session` cookie (so one sign-in serves the pages and /v2
+alike), settles the rate limit and then opens the unit of work. Handlers write
+`async with web.transaction() as (session, actor):`; the transaction commits before the
+response is sent."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,18 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.edge.authentication import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, attempt_guard, csrf_matches
+from tessera.edge.context import identify, open_unit_of_work
 from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.inputs.text import check_text
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import authenticate_session
+from tessera.tenancy.auth import TokenUse, authenticate_session
 from tessera.tenancy.limits import RateLimiter
-from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
+from tessera.tenancy.throttle import AttemptGuard
 from tessera.web.templating import templates
 
-SESSION_COOKIE = "tessera_session"  # the cookie /v2/session sets: one browser session for both
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -44,9 +43,7 @@ class WebContext:
     @property
     def guard(self) -> AttemptGuard | None:
         """The failed-sign-in throttle for this client (tenancy.throttle), by its address."""
-        throttle: LoginThrottle | None = getattr(self.request.app.state, "login_throttle", None)
-        client = self.request.client
-        return throttle.guard(client.host if client else None) if throttle is not None else None
+        return attempt_guard(self.request)
 
     @property
     def is_htmx(self) -> bool:
@@ -63,25 +60,33 @@ class WebContext:
 
     async def _check_csrf(self, actor: Actor) -> None:
         sent = self.request.headers.get(CSRF_HEADER) or (await self.form()).get(CSRF_FIELD, "")
-        if not actor.csrf_token or not hmac.compare_digest(sent.encode(), actor.csrf_token.encode()):
+        if not actor.csrf_token or not csrf_matches(actor, sent):
             raise PermissionDenied("This form has expired or did not come from Tessera. Reload the page and "
                                    "try again.", code="csrf_failed")
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool | None = None) -> AsyncIterator[tuple[AsyncSession, Actor]]:
-        """A change (any unsafe method) must carry the session's CSRF token, as a form field or header."""
+    async def transaction(self, *, write: bool | None = None,
+                          search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """A change (any unsafe method) must carry the session's CSRF token, as a form field or
+        header. `search`: the page runs the visitor's JQL (tessera.edge.context.identify)."""
         if write is None:
             write = self.request.method not in SAFE_METHODS
         cookie = self.request.cookies.get(SESSION_COOKIE)
         if not cookie:
             raise NotAuthenticated("Sign in to continue.")
-        async with self.database.unit_of_work(write=write) as session:
+
+        async def authenticate(session: AsyncSession, _uses: list[TokenUse]) -> Actor:
             actor = await authenticate_session(session, cookie)
             self.request.state.actor = actor
+            return actor
+
+        async def check(actor: Actor) -> None:
             if self.request.method not in SAFE_METHODS:
                 await self._check_csrf(actor)
-            await self.limiter.hit(actor.organization_id, actor.requests_per_minute)
-            yield session, actor
+
+        identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
+        async with open_unit_of_work(self.database, identity, write=write) as session:
+            yield session, identity.actor
 
     @asynccontextmanager
     async def anonymous(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:

@@ -13,8 +13,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 
+from tessera.edge.authentication import SESSION_COOKIE
 from tessera.errors import NotAuthenticated, RateLimited, TesseraError
-from tessera.web.context import SESSION_COOKIE, render
+from tessera.web.context import render
 
 TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 409: "Changed by someone else",
           413: "Too large", 429: "Slow down", 500: "Something went wrong"}

@@ -28,10 +28,10 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Resp
     error: str | None = None
     rows: list[dict] = []
     total = 0
-    async with web.transaction() as (session, actor):
+    async with web.transaction(search=True) as (session, actor):
         try:
             found = await search_issues(session, actor=actor, jql=text, start_at=(number - 1) * PAGE_SIZE,
-                                        max_results=PAGE_SIZE, quota=web.limiter)
+                                        max_results=PAGE_SIZE)
         except InvalidInput as invalid:
             error = invalid.message
         else:

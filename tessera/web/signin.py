@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
+from tessera.edge.authentication import SESSION_COOKIE
 from tessera.errors import NotAuthenticated, RateLimited
 from tessera.tenancy.auth import (
     authenticate_password,
@@ -15,7 +16,7 @@ from tessera.tenancy.auth import (
     do_end_web_session,
 )
 from tessera.tenancy.origins import check_own_origin
-from tessera.web.context import SESSION_COOKIE, Web
+from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute)

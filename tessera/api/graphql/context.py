@@ -1,6 +1,14 @@
 """Per-request state of a GraphQL operation: who is asking, one read transaction shared by every
 resolver, a write transaction per mutation, and the request's DataLoaders.
 
+Who is asking is settled by tessera.edge, as for /v2: `Authorization: Bearer <token>` or Basic,
+else the browser's session cookie, authenticated in a short read transaction of its own before
+the rate limit and before any transaction a resolver uses. A cookie may read (GraphiQL in the
+browser sends no extra header) but must send its X-CSRF-Token to change anything. WebSocket
+subscribers authenticate with `connection_init`'s payload (`{"Authorization": "Bearer ..."}` or
+a `{"ticket": ...}` from POST /v2/live/tickets), else with the handshake's header or cookie,
+exactly as /v2/.../live does.
+
 Sibling fields resolve concurrently (graphql-core gathers them) but an AsyncSession runs one
 statement at a time, so every use of the session goes through `reading()`, which holds a lock.
 A resolver must never await a DataLoader inside `reading()`: the loader's batch needs that lock.
@@ -24,27 +32,33 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
-from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, check_csrf
 from tessera.api.graphql.loaders import Loaders
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
+from tessera.edge.authentication import CSRF_HEADER, authenticate_connection, csrf_matches
+from tessera.edge.context import Identity, identify, open_unit_of_work
+from tessera.edge.live import identify_subscriber
+from tessera.errors import InvalidInput, NotAuthenticated, PermissionDenied, RateLimited, TesseraError
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.live.hub import LiveHub
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.auth import PrincipalCache, TokenUse
 from tessera.tenancy.limits import RateLimiter
 
 log = logging.getLogger("tessera.graphql")
 
 
 class GraphQLContext(BaseContext):
-    def __init__(self, *, database: Database, settings: Settings, limiter: RateLimiter, hub: LiveHub) -> None:
+    def __init__(self, *, database: Database, settings: Settings, limiter: RateLimiter, hub: LiveHub,
+                 principals: PrincipalCache | None = None) -> None:
         super().__init__()
         self.database = database
         self.settings = settings
         self.limiter = limiter
         self.hub = hub
+        self.principals = principals
         self._lock = asyncio.Lock()
+        self._identity: Identity | None = None
         self._actor: Actor | None = None
         self._refusal: TesseraError | None = None
         self._reads: AsyncExitStack | None = None
@@ -73,23 +87,29 @@ class GraphQLContext(BaseContext):
 
     # -- identity ------------------------------------------------------------------------------------
 
-    async def _authenticate(self, session: AsyncSession, *, write: bool) -> Actor:
-        """Once per request; a refusal is remembered so every field reports the same one."""
-        if self._actor is not None:
-            return self._actor
+    async def _identify(self) -> Identity:
+        """Once per request, before any transaction of the request opens; a refusal is remembered
+        so every field reports the same one."""
+        if self._identity is not None:
+            return self._identity
         if self._refusal is not None:
             raise self._refusal
+
+        async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
+            return await authenticate_connection(
+                session, self.connection, cache=self.principals, pending=uses,
+                missing="Authentication is required: send 'Authorization: Bearer <api token>'.")
+
         try:
-            actor = await authenticate_http(session, self.connection, touch=write)
-            await self.limiter.hit(actor.organization_id, actor.requests_per_minute)
+            identity = await identify(self.database, self.limiter, authenticate)
         except NotAuthenticated as refusal:
             self._refuse(refusal, 401)
             raise
         except RateLimited as refusal:
             self._refuse(refusal, 429, {"Retry-After": str(refusal.retry_after)})
             raise
-        self._actor = actor
-        return actor
+        self._identity, self._actor = identity, identity.actor
+        return identity
 
     async def check_search_quota(self, actor: Actor) -> None:
         """The search quota (tessera.tenancy.limits.SearchQuota) for resolvers that run JQL: a
@@ -112,10 +132,13 @@ class GraphQLContext(BaseContext):
         self._set_status(status, headers)
 
     async def authenticate_subscriber(self) -> Actor:
-        self._actor = await authenticate_subscriber(self.database, self.settings, self.connection,
-                                                    self.connection_params if isinstance(self.connection_params,
-                                                                                         dict) else None)
-        await self.limiter.hit(self._actor.organization_id, self._actor.requests_per_minute)
+        params = self.connection_params if isinstance(self.connection_params, dict) else {}
+        ticket = params.get("ticket")
+        authorization = params.get("Authorization", params.get("authorization"))
+        self._actor = await identify_subscriber(
+            self.database, self.settings, self.limiter, self.connection,
+            ticket=None if ticket is None else str(ticket),
+            authorization=None if authorization is None else str(authorization))
         return self._actor
 
     def subscriber(self) -> Actor:
@@ -153,12 +176,16 @@ class GraphQLContext(BaseContext):
                                "/graphql.", code="http_required")
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[tuple[AsyncSession, Actor]]:
-        """The request's read transaction, for one resolver or loader batch at a time."""
+    async def reading(self, *, search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """The request's read transaction, for one resolver or loader batch at a time. `search`:
+        the resolver runs a client's JQL (check_search_quota), counted before the transaction
+        opens when this is the request's first read (later ones share the open transaction)."""
         self._refuse_websocket_operations()
         async with self._lock:
+            actor = (await self._identify()).actor
+            if search:
+                await self.check_search_quota(actor)
             session = await self._read_session()
-            actor = await self._authenticate(session, write=False)
             try:
                 yield session, actor
             except (DBAPIError, asyncio.CancelledError):
@@ -175,10 +202,11 @@ class GraphQLContext(BaseContext):
         async with self._lock:
             await self._end_reads()
             self._loaders = None
-            async with self.database.unit_of_work(write=True) as session:
-                actor = await self._authenticate(session, write=True)
-                check_csrf(actor, self.connection)
-                yield session, actor
+            identity = await self._identify()
+            if not csrf_matches(identity.actor, self.connection.headers.get(CSRF_HEADER)):
+                raise PermissionDenied("A browser session must send its X-CSRF-Token with mutations.")
+            async with open_unit_of_work(self.database, identity, write=True) as session:
+                yield session, identity.actor
 
     async def catalog(self) -> OrgCatalog:
         if self._catalog is None:
@@ -192,4 +220,4 @@ class GraphQLContext(BaseContext):
 
 def context_getter_for(app_state: Any) -> GraphQLContext:
     return GraphQLContext(database=app_state.database, settings=app_state.settings, limiter=app_state.limiter,
-                          hub=app_state.live_hub)
+                          hub=app_state.live_hub, principals=getattr(app_state, "principals", None))

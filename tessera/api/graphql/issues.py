@@ -236,9 +236,8 @@ async def search_connection(info: Ctx, jql: str, first: int, after: str | None) 
     """One page of the JQL search, with the caller's permissions (as POST /v2/search)."""
     check_page_size(first)
     start = decode_cursor(after) + 1
-    async with info.context.reading() as (session, actor):
-        page = await search_issues(session, actor=actor, jql=jql, start_at=start, max_results=first,
-                                   quota=info.context)
+    async with info.context.reading(search=True) as (session, actor):
+        page = await search_issues(session, actor=actor, jql=jql, start_at=start, max_results=first)
     edges = [IssueEdge(cursor=encode_cursor(start + i), node=node)
              for i, node in enumerate(issue_nodes(info, page.issues))]
     return IssueConnection(edges=edges, total_count=page.total, page_info=PageInfo(

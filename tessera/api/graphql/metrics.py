@@ -1,17 +1,15 @@
 """The adapter between GraphQL's `metrics` and `burndown` fields and the reports behind them.
 
-The resolvers call only these four functions, so another reports implementation replaces this
-module's bodies and nothing else. Until then they compute directly from issues and their
-history, simply and correctly:
+The resolvers call only these four functions. The flow metrics are tessera.reports', so GraphQL
+and the reports agree (both read resolution and sprint membership from the history):
 
-* velocity: story points of the issues completed in each closed sprint of the project (those
-  still in it and resolved by its completion), averaged over the sprints completed within the
-  timeframe; issues are counted instead when the organization has no Story Points field.
-* lead time: median days from creation to resolution, over the issues resolved in the timeframe.
-* cycle time: median days from the first move into an "In Progress" category status to
-  resolution, over the same issues (those never in progress are left out).
-* burndown: the work left in a sprint at the start of each day of it (`actual`, up to now or its
-  completion), the straight line from its starting scope to zero (`ideal`), and `remaining` now.
+* velocity: the velocity report's average completed work per sprint completed within the
+  timeframe (story points; issues when the organization has no Story Points field).
+* lead time and cycle time: the cycle-time report's medians, over the issues resolved within
+  the timeframe.
+* burndown (still computed here, not yet by reports/burndown.py): the work left in a sprint at
+  the start of each day of it (`actual`, up to now or its completion), the straight line from
+  its starting scope to zero (`ideal`), and `remaining` now.
 """
 
 from __future__ import annotations
@@ -20,9 +18,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.fields import AgileFields, agile_fields, estimates_of, history_field_id, sprints_of
@@ -33,10 +30,11 @@ from tessera.errors import InvalidInput
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.projects.models import Project
+from tessera.reports.flow import median_cycle_time, median_lead_time
+from tessera.reports.velocity import average_velocity
 from tessera.tenancy.actor import Actor
 
 DAY = timedelta(days=1)
-_SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -56,65 +54,24 @@ async def _fields(session: AsyncSession, actor: Actor) -> tuple[OrgCatalog, Agil
         return catalog, None
 
 
-def _days(span: timedelta) -> float:
-    return round(span.total_seconds() / _SECONDS_PER_DAY, 2)
-
-
 async def velocity(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
-    catalog, fields = await _fields(session, actor)
-    if fields is None:
-        return None
-    closed = select(Sprint.id, Sprint.completed_at).where(
-        Sprint.organization_id == actor.organization_id, Sprint.project_id == project.id, Sprint.state == "closed",
-        Sprint.completed_at.is_not(None))
-    if timeframe.since is not None:
-        closed = closed.where(Sprint.completed_at >= timeframe.since)
-    completed_at = dict((await session.execute(closed)).all())
-    if not completed_at:
-        return None
-    members = (await session.execute(select(CustomFieldValue.value_ref, Issue.id, Issue.resolved_at).join(
-        Issue, (Issue.organization_id == CustomFieldValue.organization_id) & (Issue.id == CustomFieldValue.issue_id))
-        .where(CustomFieldValue.organization_id == actor.organization_id, CustomFieldValue.field_id == fields.sprint.id,
-               CustomFieldValue.value_ref.in_(sorted(completed_at)), Issue.resolved_at.is_not(None)))).all()
-    done = [(sprint_id, issue_id) for sprint_id, issue_id, resolved_at in members
-            if resolved_at <= completed_at[sprint_id]]
-    estimates = await estimates_of(session, actor.organization_id, fields, [issue_id for _, issue_id in done])
-    points: dict[int, float] = dict.fromkeys(completed_at, 0.0)
-    for sprint_id, issue_id in done:
-        points[sprint_id] += estimates.get(issue_id, 0.0) if fields.estimate is not None else 1.0
-    return round(sum(points.values()) / len(points), 2)
-
-
-def _resolved_in(project: Project, actor: Actor, timeframe: Timeframe):  # type: ignore[no-untyped-def]
-    query = select(Issue.id, Issue.created_at, Issue.resolved_at).where(
-        Issue.organization_id == actor.organization_id, Issue.project_id == project.id, Issue.resolved_at.is_not(None))
-    if timeframe.since is not None:
-        query = query.where(Issue.resolved_at >= timeframe.since)
-    return query
+    found = await average_velocity(session, actor=actor, project=project, since=timeframe.since, now=timeframe.now)
+    return _shown(found)
 
 
 async def lead_time(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
-    """Median days from created to resolved."""
-    rows = (await session.execute(_resolved_in(project, actor, timeframe))).all()
-    spans = [row.resolved_at - row.created_at for row in rows]
-    return _days(median(spans)) if spans else None
+    found = await median_lead_time(session, actor=actor, project=project, since=timeframe.since, now=timeframe.now)
+    return _shown(found)
 
 
 async def cycle_time(session: AsyncSession, actor: Actor, project: Project, timeframe: Timeframe) -> float | None:
-    """Median days from the first entry into an in-progress status to resolved."""
-    catalog = await catalog_for(session, actor)
-    in_progress = [str(s.id) for s in catalog.statuses if s.category == "in_progress"]
-    if not in_progress:
-        return None
-    resolved = _resolved_in(project, actor, timeframe).subquery()
-    started = (select(ChangeItem.issue_id, func.min(ChangeItem.created_at).label("started"), resolved.c.resolved_at)
-               .join(resolved, resolved.c.id == ChangeItem.issue_id)
-               .where(ChangeItem.organization_id == actor.organization_id, ChangeItem.field_id == "status",
-                      ChangeItem.to_value.in_(in_progress))
-               .group_by(ChangeItem.issue_id, resolved.c.resolved_at))
-    spans = [row.resolved_at - row.started for row in (await session.execute(started)).all()
-             if row.started <= row.resolved_at]
-    return _days(median(spans)) if spans else None
+    found = await median_cycle_time(session, actor=actor, project=project, since=timeframe.since, now=timeframe.now)
+    return _shown(found)
+
+
+def _shown(value: float | None) -> float | None:
+    """GraphQL has always answered these to two decimals."""
+    return None if value is None else round(value, 2)
 
 
 def _value_at(changes: list[tuple[datetime, str | None, str | None]], moment: datetime, current: str | None

@@ -141,9 +141,9 @@ class ProjectNode:
         jql = f'project = "{self.row.key}"'
         if period.jql_bound:
             jql += f' AND updated >= "{period.jql_bound}"'
-        async with info.context.reading() as (session, actor):
+        async with info.context.reading(search=True) as (session, actor):
             page = await search_issues(session, actor=actor, jql=f"{jql} ORDER BY updated DESC, key DESC",
-                                       max_results=first, quota=info.context)
+                                       max_results=first)
         return issue_nodes(info, page.issues)
 
     @strawberry.field(description="The project's sprints, oldest first: the last N (default 50), optionally in one "

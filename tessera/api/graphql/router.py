@@ -21,7 +21,7 @@ from strawberry.types.unset import UnsetType
 from tessera.api.graphql.context import GraphQLContext, context_getter_for
 from tessera.api.graphql.errors import code_of
 from tessera.api.graphql.schema import schema
-from tessera.api.rest.context import SESSION_COOKIE
+from tessera.edge.authentication import SESSION_COOKIE
 from tessera.errors import InvalidInput, TesseraError
 from tessera.inputs.json_text import MalformedJson, decode_json
 from tessera.tenancy.auth import authenticate_session

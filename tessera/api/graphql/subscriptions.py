@@ -21,10 +21,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from tessera.api.graphql.nodes import Ctx
+from tessera.edge.live import LiveKind, resolve_live_scope
 from tessera.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, TesseraError
-from tessera.issues.service import access_issue
-from tessera.live.registry import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, Scope
-from tessera.projects.service import access_project
+from tessera.live.registry import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 
 
 @strawberry.type
@@ -84,22 +83,10 @@ def _ending(closed: _Closed) -> TesseraError:
     return Conflict(f"{closed.reason} Subscribe again with lastEventId.", code="resubscribe")
 
 
-async def _scope(info: Ctx, kind: str, ref: str) -> Scope:
-    context = info.context
-    actor = context.subscriber()
-    async with context.database.unit_of_work(write=False) as session:
-        if kind == "issue":
-            issue, project = await access_issue(session, actor, ref)
-            return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,
-                         issue_id=issue.id)
-        project = await access_project(session, actor, ref)
-        return Scope(kind="project", organization_id=actor.organization_id, project_id=project.id)
-
-
-async def follow(info: Ctx, kind: str, ref: str, last_event_id: int | None) -> AsyncGenerator[IssueEvent, None]:
+async def follow(info: Ctx, kind: LiveKind, ref: str, last_event_id: int | None) -> AsyncGenerator[IssueEvent, None]:
     if last_event_id is not None and last_event_id < 0:
         raise InvalidInput("lastEventId is a non-negative event id.", field="lastEventId")
-    scope = await _scope(info, kind, ref)
+    scope = await resolve_live_scope(info.context.database, info.context.subscriber(), kind=kind, ref=ref)
     hub, actor = info.context.hub, info.context.subscriber()
     inbox: asyncio.Queue[str | _Closed] = asyncio.Queue()
 

@@ -29,8 +29,8 @@ from tessera.api.jira.fields import RANK_CUSTOM_ID
 from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.shapes import Links, page, split_values
 from tessera.api.jira.sprints import sprint_json
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id, require_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.references import catalog_for
 from tessera.jql import ast

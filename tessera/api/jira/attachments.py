@@ -12,22 +12,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from tessera.api.jira.issue_json import attachment_json
 from tessera.api.jira.shapes import Links
-from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
-from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.edge.uploads import SAFE_HEADERS, Store, content_disposition, receive_upload
 from tessera.errors import NotFound, PermissionDenied
-from tessera.issues.attachments.service import (
-    access_attachment,
-    attach_staged_files,
-    check_delete_attachment,
-    check_may_attach,
-    discard_objects,
-)
+from tessera.issues.attachments.service import access_attachment, check_delete_attachment, discard_objects
 from tessera.issues.attachments.sniffing import may_render_inline
-from tessera.issues.attachments.staging import MultipartReader
 from tessera.issues.attachments.storage import ObjectMissing
-from tessera.issues.service import access_issue
-from tessera.issues.views import UserBrief
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()
@@ -37,26 +28,17 @@ UPLOAD_PATH = re.compile(r"/rest/api/(2|latest)/issue/[^/]+/attachments/?")
 
 @router.post("/issue/{issue_ref}/attachments", responses=IDEMPOTENCY_DOC)
 async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Store,
-                          idempotency: Idempotency) -> JSONResponse:
+                          idempotency: Idempotency) -> Response:
     """As Jira: the `X-Atlassian-Token: no-check` header is required (XSRF protection), the
     files are `file` parts, the answer is a JSON array of the new attachments (200)."""
     if request.headers.get("x-atlassian-token", "").lower() != "no-check":
         raise PermissionDenied("XSRF check failed: send the header X-Atlassian-Token: no-check.")
-    async with ctx.transaction(write=False) as (session, actor):
-        issue, project = await access_issue(session, actor, issue_ref)
-        usage = await check_may_attach(session, actor=actor, project=project)
-    reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
-    files = await reader.read(request.stream())
-    authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
     links = Links(ctx.settings.base_url)
 
-    def render(attachments: list) -> JSONResponse:
+    def render(attachments: list, authors: dict) -> JSONResponse:
         return JSONResponse([attachment_json(links, a, authors) for a in attachments])
 
-    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
-                                            usage=usage,
-                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
-    return render(attachments)
+    return await receive_upload(ctx, store, issue_ref=issue_ref, idempotency=idempotency, render=render)
 
 
 @router.get("/attachment/meta")

@@ -19,7 +19,7 @@ from tessera.api.jira.shapes import (
     resolution_json,
     status_json,
 )
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import distinct_labels

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.jira.bodies import json_object
 from tessera.api.jira.issue_json import comment_json
 from tessera.api.jira.shapes import Links
-from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
 from tessera.issues.comments.models import Comment
 from tessera.issues.comments.service import (

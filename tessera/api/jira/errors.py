@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tessera.api.rest.idempotency import replayed
+from tessera.edge.idempotency import replayed
 from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
 

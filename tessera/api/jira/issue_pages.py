@@ -14,7 +14,7 @@ from tessera.api.jira.fields import select_fields
 from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
 from tessera.api.jira.shapes import Links
-from tessera.api.rest.context import RequestContext
+from tessera.edge.context import RequestContext
 from tessera.issues.references import catalog_for
 from tessera.jql.search import MAX_RESULTS
 from tessera.tenancy.actor import Actor

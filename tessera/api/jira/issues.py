@@ -17,8 +17,8 @@ from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.people import AUTOMATIC, login_of, user_id_for
 from tessera.api.jira.shapes import Links, split_values, truthy
 from tessera.api.jira.transitions import transitions_json
-from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput, NotFound, TesseraError
 from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
 from tessera.issues.inputs import IssueCreate, IssueUpdate

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.shapes import Links, issuetype_json, status_json
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.comments.service import check_add_comment
 from tessera.issues.links import access_link, check_create_link, check_delete_link

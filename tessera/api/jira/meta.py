@@ -23,8 +23,8 @@ from tessera.api.jira.shapes import (
     split_values,
     version_json,
 )
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue

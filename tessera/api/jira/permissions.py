@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.service import access_issue
 from tessera.projects.service import access_project
 from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, permissions_held

@@ -21,8 +21,8 @@ from tessera.api.jira.shapes import (
     user_json,
     version_json,
 )
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import workflow_for_new_issue

@@ -15,7 +15,7 @@ from tessera.api.jira.fields import select_fields
 from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
 from tessera.api.jira.shapes import Links, split_values
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
 from tessera.jql.parser import MAX_QUERY_LENGTH, JqlSyntaxError
@@ -41,10 +41,9 @@ async def _search(ctx: RequestContext, *, jql: object, start_at: object, max_res
     start = as_int(start_at, field="startAt", default=0, maximum=10_000_000)
     limit = min(as_int(max_results, field="maxResults", default=DEFAULT_MAX, maximum=100_000), MAX_RESULTS)
     links = Links(ctx.settings.base_url)
-    async with ctx.transaction(write=False) as (session, actor):
+    async with ctx.transaction(write=False, search=True) as (session, actor):
         try:
-            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit,
-                                        quota=ctx.limiter)
+            found = await search_issues(session, actor=actor, jql=jql or "", start_at=start, max_results=limit)
         except InvalidInput as error:
             if validate or isinstance(error, JqlSyntaxError):
                 raise

@@ -26,8 +26,8 @@ from tessera.agile.sprints import (
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.shapes import Links, jira_time, parse_jira_time, split_values
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.references import catalog_for

@@ -15,7 +15,7 @@ from tessera.api.jira.fields import SYSTEM_BY_ID, custom_field, find_field
 from tessera.api.jira.issue_input import IssueChanges
 from tessera.api.jira.people import user_id_for
 from tessera.api.jira.shapes import Links, resolution_json, status_json
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for

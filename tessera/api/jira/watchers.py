@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from tessera.api.jira.bodies import json_body
 from tessera.api.jira.people import user_id_for
 from tessera.api.jira.shapes import Links, user_json
-from tessera.api.rest.context import RequestContext, request_context
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.service import access_issue
 from tessera.issues.watchers.service import (

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.jira.bodies import json_object
 from tessera.api.jira.issue_json import worklog_json
 from tessera.api.jira.shapes import Links, parse_jira_time
-from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
 from tessera.issues.durations import parse_duration
 from tessera.issues.service import access_issue

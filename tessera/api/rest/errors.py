@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tessera.api.rest.idempotency import replayed
+from tessera.edge.idempotency import replayed
 from tessera.errors import RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
 

@@ -113,7 +113,10 @@ def dashboard(client: TestClient, gql: GraphQL, database_url: str, org: OrgHandl
             ("UPDATE issues SET created_at = :created, resolved_at = :resolved WHERE id = :id",
              {"created": ago(created), "resolved": ago(resolved), "id": int(issues[name]["id"])}),
             ("UPDATE change_items SET created_at = :started WHERE issue_id = :id AND field_id = 'status' "
-             "AND to_string = 'In Progress'", {"started": ago(started), "id": int(issues[name]["id"])})]
+             "AND to_string = 'In Progress'", {"started": ago(started), "id": int(issues[name]["id"])}),
+            # The history says when it was resolved (reports, and so GraphQL's metrics, read it there).
+            ("UPDATE change_items SET created_at = :resolved WHERE issue_id = :id AND field_id = 'resolution'",
+             {"resolved": ago(resolved), "id": int(issues[name]["id"])})]
     statements.append(("UPDATE issues SET updated_at = :at WHERE id = :id", {"at": ago(30), "id": int(issues["D"]["id"])}))
     execute_sql(database_url, statements)
     return {"issues": issues, "member": member, "sprints": (sprint1, sprint2)}

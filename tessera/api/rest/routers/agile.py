@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field, StrictInt
 
 from tessera.agile.board_issues import board_backlog, board_issues, sprint_issues
+from tessera.agile.board_search import is_client_search
 from tessera.agile.boards import (
     access_board,
     board_filter,
@@ -35,7 +36,6 @@ from tessera.agile.sprints import (
     sprint_links,
     sprint_view,
 )
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.agile import (
     BacklogOut,
     BoardIssuesOut,
@@ -52,6 +52,7 @@ from tessera.api.rest.responses.agile import (
 )
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import Body, LongText, Name, QueryId, Ref, StoredId
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.views import status_view
@@ -215,10 +216,9 @@ async def get_board_issues(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilt
                            sprint_id: Annotated[QueryId | None, Query()] = None) -> dict:
     """Columns (with WIP state), swimlanes and cards in rank order. A Scrum board shows its
     active sprints (or `sprint_id`); a Kanban board its filter and sub-filter."""
-    async with ctx.transaction() as (session, actor):
+    async with ctx.transaction(search=is_client_search(jql)) as (session, actor):
         board, _ = await access_board(session, actor, board_id)
         return await board_issues(session, actor=actor, board=board, quick_filters=quick_filter or [], jql=jql,
-                                  quota=ctx.limiter,
                                   sprint_id=sprint_id)
 
 
@@ -227,10 +227,9 @@ async def get_backlog(board_id: StoredId, ctx: Ctx, quick_filter: QuickFilters =
                       jql: Annotated[str | None, Query(max_length=20_000)] = None, start_at: StartAt = 0,
                       max_results: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     """The board's issues in no active or future sprint and not done, by rank."""
-    async with ctx.transaction() as (session, actor):
+    async with ctx.transaction(search=is_client_search(jql)) as (session, actor):
         board, _ = await access_board(session, actor, board_id)
         return await board_backlog(session, actor=actor, board=board, quick_filters=quick_filter or [], jql=jql,
-                                   quota=ctx.limiter,
                                    start_at=start_at, max_results=max_results)
 
 

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import error_body
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
 from tessera.api.rest.responses.collaboration import AttachmentListOut, AttachmentOut
 from tessera.api.rest.responses.common import ErrorOut, ok
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.edge.uploads import SAFE_HEADERS, Store, content_disposition, receive_upload
 from tessera.errors import NotFound, TesseraError
 from tessera.issues.attachments.service import (
     access_attachment,
-    attach_staged_files,
     attachment_view,
     check_delete_attachment,
-    check_may_attach,
     discard_objects,
     list_attachments,
 )
 from tessera.issues.attachments.sniffing import may_render_inline
-from tessera.issues.attachments.staging import MultipartReader
-from tessera.issues.attachments.storage import ObjectMissing, ObjectStore
+from tessera.issues.attachments.storage import ObjectMissing
 from tessera.issues.service import access_issue
-from tessera.issues.views import UserBrief
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter(prefix="/v2", tags=["attachments"])
@@ -41,16 +37,7 @@ UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-dat
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
                             "description": "One part per file"}}}}}}}
-SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
-                "Cache-Control": "private", "Accept-Ranges": "bytes"}
 _RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})")
-
-
-def object_store(request: Request) -> ObjectStore:
-    return request.app.state.object_store  # type: ignore[no-any-return]
-
-
-Store = Annotated[ObjectStore, Depends(object_store)]
 
 
 class RangeNotSatisfiable(TesseraError):
@@ -60,24 +47,14 @@ class RangeNotSatisfiable(TesseraError):
 
 @router.post("/issues/{issue_id}/attachments", status_code=201, openapi_extra=UPLOAD_BODY,
              responses={**ok(list[AttachmentOut], 201), **IDEMPOTENCY_DOC})
-async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Store,
-                          idempotency: Idempotency) -> JSONResponse:
+async def add_attachments(issue_id: str, ctx: Ctx, store: Store, idempotency: Idempotency) -> Response:
     """Multipart upload of one or several `file` parts; answers the new attachments, in order."""
-    async with ctx.transaction(write=False) as (session, actor):
-        issue, project = await access_issue(session, actor, issue_id)
-        usage = await check_may_attach(session, actor=actor, project=project)
-    reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
-    files = await reader.read(request.stream())
-    authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
 
-    def render(attachments: list) -> JSONResponse:
+    def render(attachments: list, authors: dict) -> JSONResponse:
         return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
                             status_code=201)
 
-    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
-                                            usage=usage,
-                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
-    return render(attachments)
+    return await receive_upload(ctx, store, issue_ref=issue_id, idempotency=idempotency, render=render)
 
 
 @router.get("/issues/{issue_id}/attachments", responses=ok(AttachmentListOut))
@@ -145,12 +122,6 @@ async def delete_attachment(attachment_id: str, ctx: Ctx, store: Store) -> Respo
                                             project=project)
     await discard_objects(store, [key])
     return Response(status_code=204)
-
-
-def content_disposition(filename: str, *, inline: bool) -> str:
-    """RFC 6266 with an RFC 5987 `filename*` (UTF-8, percent-encoded) and a plain ASCII fallback."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%' else "_" for ch in filename) or "attachment"
-    return f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

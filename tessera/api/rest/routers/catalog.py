@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.render import field_view
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.people import (
@@ -22,6 +21,7 @@ from tessera.api.rest.responses.people import (
     StatusListOut,
 )
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.links import access_link, check_create_link, check_delete_link
 from tessera.issues.references import catalog_for
 from tessera.issues.views import iso

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.collaboration import CommentHistoryOut, CommentOut, CommentPageOut, MentionableOut
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import CommentCreate, CommentUpdate
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
 from tessera.issues.comments.mention_search import MAX_SUGGESTIONS, mentionable_users
 from tessera.issues.comments.models import Comment

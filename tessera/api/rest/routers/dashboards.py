@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.reports import DashboardDataOut, DashboardOut, DashboardPageOut
 from tessera.api.rest.schemas import Body, LongText, Name, StoredId
+from tessera.edge.context import RequestContext, request_context
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.reports.dashboard_data import dashboard_data
 from tessera.reports.dashboards import (

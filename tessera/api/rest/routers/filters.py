@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.workflows import (
     AutocompleteDataOut,
@@ -17,6 +16,7 @@ from tessera.api.rest.responses.workflows import (
     FilterPageOut,
 )
 from tessera.api.rest.schemas import Body, LongText, Name, Ref, StoredId
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.views import iso
 from tessera.jql.autocomplete import autocomplete_data, suggest_fields, suggest_values
 from tessera.jql.filters import (

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTransitionsOut
 from tessera.api.rest.schemas import TransitionBody
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate

@@ -1,8 +1,8 @@
 """Live updates over WebSocket: /v2/issues/{issue_id}/live and /v2/projects/{project_id}/live,
-and POST /v2/live/tickets for browsers. The protocol itself lives in tessera.live.session;
-this module authenticates the handshake, resolves what is followed and maps errors to close codes
-(4401 unauthenticated, 4403 forbidden, 4404 unknown or not visible, 4400 bad request, 4429 rate
-limited, 1013 live updates unavailable)."""
+and POST /v2/live/tickets for browsers. The protocol itself lives in collaboration.live.session;
+the handshake's authentication and what is followed are tessera.edge.live's (shared with GraphQL
+subscriptions); this module maps errors to close codes (4401 unauthenticated, 4403 forbidden,
+4404 unknown or not visible, 4400 bad request, 4429 rate limited, 1013 live updates unavailable)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import DBAPIError
 
-from tessera.api.rest.context import RequestContext, authenticate_websocket, request_context
 from tessera.api.rest.responses.collaboration import LiveTicketOut
 from tessera.api.rest.responses.common import ok
+from tessera.edge.context import RequestContext, request_context
+from tessera.edge.live import LiveKind, identify_subscriber, resolve_live_scope
 from tessera.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, TesseraError
-from tessera.issues.service import access_issue
 from tessera.issues.views import iso
 from tessera.live.hub import LiveHub
 from tessera.live.registry import (
@@ -27,12 +27,9 @@ from tessera.live.registry import (
     CLOSE_RATE_LIMITED,
     CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHENTICATED,
-    Scope,
 )
 from tessera.live.session import parse_event_id, serve
-from tessera.live.tickets import TICKET_LIFETIME, do_issue_ticket, redeem_ticket
-from tessera.projects.service import access_project
-from tessera.tenancy.actor import Actor
+from tessera.live.tickets import TICKET_LIFETIME, do_issue_ticket
 
 log = logging.getLogger("tessera.live")
 router = APIRouter(prefix="/v2", tags=["live"])
@@ -62,16 +59,16 @@ async def project_live(websocket: WebSocket, project_id: str) -> None:
     await _live(websocket, "project", project_id)
 
 
-async def _live(websocket: WebSocket, kind: str, ref: str) -> None:
+async def _live(websocket: WebSocket, kind: LiveKind, ref: str) -> None:
     state = websocket.app.state
     hub: LiveHub = state.live_hub
     # Accept first: a close before accepting reaches the client as a bare HTTP 403, without our code.
     await websocket.accept()
     try:
         last_event_id = _last_event_id(websocket)
-        actor = await _authenticate(websocket)
-        await state.limiter.hit(actor.organization_id, actor.requests_per_minute)
-        scope = await _resolve(websocket, actor, kind, ref)
+        actor = await identify_subscriber(state.database, state.settings, state.limiter, websocket,
+                                          ticket=websocket.query_params.get("ticket"))
+        scope = await resolve_live_scope(state.database, actor, kind=kind, ref=ref)
         connection = await hub.open(actor=actor, scope=scope, send=websocket.send_text,
                                     close=lambda code, reason: _close(websocket, code, reason))
     except TesseraError as error:
@@ -112,26 +109,6 @@ def _last_event_id(websocket: WebSocket) -> int | None:
     if value is None:
         raise InvalidInput("last_event_id must be a non-negative integer.", field="last_event_id")
     return value
-
-
-async def _authenticate(websocket: WebSocket) -> Actor:
-    database = websocket.app.state.database
-    ticket = websocket.query_params.get("ticket")
-    if ticket is not None:
-        async with database.unit_of_work() as session:
-            return await redeem_ticket(session, ticket)
-    async with database.unit_of_work(write=False) as session:
-        return await authenticate_websocket(session, websocket, websocket.app.state.settings)
-
-
-async def _resolve(websocket: WebSocket, actor: Actor, kind: str, ref: str) -> Scope:
-    async with websocket.app.state.database.unit_of_work(write=False) as session:
-        if kind == "issue":
-            issue, project = await access_issue(session, actor, ref)
-            return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,
-                         issue_id=issue.id)
-        project = await access_project(session, actor, ref)
-        return Scope(kind="project", organization_id=actor.organization_id, project_id=project.id)
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import VERSION_DOC
 from tessera.api.rest.preconditions import parse_if_match
 from tessera.api.rest.render import part_view, project_view
@@ -29,6 +28,7 @@ from tessera.api.rest.schemas import (
     RoleMembers,
     StoredId,
 )
+from tessera.edge.context import RequestContext, request_context
 from tessera.projects.components import (
     access_part,
     check_create_part,

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.boards import access_board
 from tessera.agile.sprints import board_sprints
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.reports import (
     ControlChartOut,
     CreatedVsResolvedOut,
@@ -27,6 +26,7 @@ from tessera.api.rest.responses.reports import (
     VelocityOut,
 )
 from tessera.api.rest.schemas import QueryId
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
 from tessera.projects.models import Project
 from tessera.projects.service import access_project

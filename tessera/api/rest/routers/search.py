@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.errors import SEARCH_QUOTA_DOC
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import SearchPageOut
+from tessera.edge.context import RequestContext, request_context
 from tessera.jql.parser import MAX_QUERY_LENGTH
 from tessera.jql.rendering import render_search_page
 from tessera.jql.search import search_issues
@@ -37,9 +37,8 @@ def _expand(value: list[str] | str | None) -> frozenset[str]:
 
 async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, expand: frozenset[str],
                   start_at: int, max_results: int) -> dict:
-    async with ctx.transaction(write=False) as (session, actor):
-        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results,
-                                   quota=ctx.limiter)
+    async with ctx.transaction(write=False, search=True) as (session, actor):
+        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results)
         return await render_search_page(session, actor=actor, page=page, base_url=ctx.settings.base_url,
                                         fields=fields, expand=expand)
 

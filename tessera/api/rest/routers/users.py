@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from tessera.api.rest.context import SESSION_COOKIE, RequestContext, request_context
 from tessera.api.rest.render import user_view
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.people import (
@@ -28,6 +27,8 @@ from tessera.api.rest.schemas import (
     UserCreate,
     UserUpdate,
 )
+from tessera.edge.authentication import SESSION_COOKIE
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import PermissionDenied
 from tessera.issues.views import iso
 from tessera.tenancy.auth import (

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.collaboration import VotesOut, WatchersOut
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import WatcherBody
+from tessera.edge.context import RequestContext, request_context
 from tessera.issues.service import access_issue
 from tessera.issues.watchers.service import (
     check_unvote,

@@ -8,7 +8,6 @@ import yaml
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.workflows import (
     JsonSchemaOut,
@@ -22,6 +21,7 @@ from tessera.api.rest.responses.workflows import (
     WorkflowTransitionsOut,
 )
 from tessera.api.rest.schemas import PublishBody, SchemeAssign, SchemeBody
+from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.inputs.json_text import JsonTooDeep, check_strings, decode_json
 from tessera.issues.references import catalog_for

@@ -1,0 +1,101 @@
+"""Who is asking: the Authorization header (Bearer token, Basic email:token or email:password),
+else the browser's session cookie, read the same way by every transport. Each function reads
+credentials in the session it is given and never commits: the caller (tessera.edge.context)
+runs it in a read transaction of its own, before the rate limit and the request's unit of work."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
+
+from tessera.config import Settings
+from tessera.errors import NotAuthenticated
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.auth import (
+    PrincipalCache,
+    TokenUse,
+    authenticate_basic,
+    authenticate_session,
+    authenticate_token,
+)
+from tessera.tenancy.origins import check_own_origin
+from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
+
+SESSION_COOKIE = "tessera_session"  # set by /v2/session and the web sign-in: one browser session for all
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def attempt_guard(connection: HTTPConnection) -> AttemptGuard | None:
+    """The failed-sign-in throttle for this client (tenancy.throttle), by its address."""
+    throttle: LoginThrottle | None = getattr(connection.app.state, "login_throttle", None)
+    if throttle is None:
+        return None
+    return throttle.guard(connection.client.host if connection.client else None)
+
+
+async def authenticate_authorization(session: AsyncSession, header: str, organization_key: str | None, *,
+                                     guard: AttemptGuard | None, cache: PrincipalCache | None = None,
+                                     pending: list[TokenUse] | None = None) -> Actor | None:
+    """An Authorization value's actor; None when it is empty. A token's due use is appended to
+    `pending` (recorded by a write transaction), never written here."""
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return await authenticate_token(session, credentials.strip(), touch=False, cache=cache, guard=guard,
+                                        pending=pending)
+    if scheme.lower() == "basic" and credentials.strip():
+        return await authenticate_basic(session, credentials, organization_key, touch=False, cache=cache,
+                                        guard=guard, pending=pending)
+    if header:
+        raise NotAuthenticated("Use 'Authorization: Bearer <token>' or Basic email:token.")
+    return None
+
+
+async def authenticate_header(session: AsyncSession, connection: HTTPConnection, *,
+                              cache: PrincipalCache | None = None,
+                              pending: list[TokenUse] | None = None) -> Actor | None:
+    """The Authorization header's actor (X-Tessera-Org names the organization of an ambiguous
+    password); None when there is no header."""
+    header = connection.headers.get("authorization", "")
+    if not header:
+        return None
+    return await authenticate_authorization(session, header, connection.headers.get("x-tessera-org"),
+                                            guard=attempt_guard(connection), cache=cache, pending=pending)
+
+
+async def authenticate_connection(session: AsyncSession, connection: HTTPConnection, *, missing: str,
+                                  cache: PrincipalCache | None = None,
+                                  pending: list[TokenUse] | None = None) -> Actor:
+    """The header's actor, else the session cookie's; NotAuthenticated(`missing`) with neither.
+    A cookie's changes must also pass `csrf_matches`, which the caller checks."""
+    actor = await authenticate_header(session, connection, cache=cache, pending=pending)
+    if actor is not None:
+        return actor
+    if cookie := connection.cookies.get(SESSION_COOKIE):
+        return await authenticate_session(session, cookie)
+    raise NotAuthenticated(missing)
+
+
+async def authenticate_websocket(session: AsyncSession, connection: HTTPConnection, settings: Settings) -> Actor:
+    """A WebSocket handshake: the Authorization header, or the browser's session cookie. A
+    cookie counts only from our own pages (Origin = settings.base_url), since any site may open
+    a WebSocket to us and the browser would attach the cookie (cross-site WebSocket hijacking)."""
+    actor = await authenticate_header(session, connection)
+    if actor is not None:
+        return actor
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise NotAuthenticated("Authenticate with an Authorization header, a session cookie or ?ticket=.")
+    check_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
+                     host=connection.headers.get("host"))
+    return await authenticate_session(session, cookie)
+
+
+def csrf_matches(actor: Actor, sent: str | None) -> bool:
+    """Whether a change may proceed: anything but a browser session needs no token; a session
+    must send the one it was given (compared in constant time)."""
+    if actor.via != "session":
+        return True
+    return bool(actor.csrf_token) and hmac.compare_digest((sent or "").encode(), (actor.csrf_token or "").encode())

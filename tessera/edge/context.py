@@ -1,0 +1,142 @@
+"""The request's order of business, the same on every transport: authenticate in a short read
+transaction, settle the rate limit, then open the unit of work the handler uses.
+
+The limiter may be Redis: awaiting it inside the request's transaction would hold a pooled
+connection (and, on SQLite, the single writer's lock) for a network round trip, and a refused
+request would have opened a transaction for nothing. An API token's actor usually comes from
+the PrincipalCache, so its read transaction runs no statement and takes no connection.
+
+Handlers write `async with ctx.transaction() as (session, actor):` so that the transaction
+commits before the response is sent, never after. Events the transaction emitted are handed to
+the live hub right after that commit (Database.on_commit), never after a rollback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.edge.authentication import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    attempt_guard,
+    authenticate_connection,
+    csrf_matches,
+)
+from tessera.errors import PermissionDenied
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.auth import PrincipalCache, TokenUse, do_record_token_use
+from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.throttle import AttemptGuard
+
+Authenticate = Callable[[AsyncSession, list[TokenUse]], Awaitable[Actor]]
+
+
+@dataclass
+class Identity:
+    """An authenticated actor whose request the rate limit let through; `token_uses` are the
+    token's due last-use records, written by the request's first write transaction."""
+
+    actor: Actor
+    token_uses: list[TokenUse] = field(default_factory=list)
+
+
+async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
+                   check: Callable[[Actor], Awaitable[None]] | None = None, search: bool = False) -> Identity:
+    """`authenticate` runs in a read transaction that ends before `check` (a CSRF check, which
+    may read the body) and the rate limits run; RateLimited leaves no transaction behind.
+    `search`: the request runs a client's JQL, one of the organization's searches per hour."""
+    uses: list[TokenUse] = []
+    async with database.unit_of_work(write=False) as session:
+        actor = await authenticate(session, uses)
+    if check is not None:
+        await check(actor)
+    await limiter.hit(actor.organization_id, actor.requests_per_minute)
+    if search:
+        await limiter.check_search_quota(actor)
+    return Identity(actor, uses)
+
+
+@asynccontextmanager
+async def open_unit_of_work(database: Database, identity: Identity, *, write: bool) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work for an identified actor; a write records the token's due use."""
+    async with database.unit_of_work(write=write) as session:
+        if write:
+            while identity.token_uses:
+                await do_record_token_use(session, use=identity.token_uses.pop())
+        yield session
+
+
+@dataclass
+class RequestContext:
+    """/v2 and /rest: the Authorization header, else the session cookie with its X-CSRF-Token
+    on every change."""
+
+    request: Request
+    database: Database
+    settings: Settings
+    limiter: RateLimiter
+    principals: PrincipalCache | None = None
+
+    @property
+    def guard(self) -> AttemptGuard | None:
+        return attempt_guard(self.request)
+
+    @property
+    def is_safe(self) -> bool:
+        return self.request.method in SAFE_METHODS
+
+    async def identify(self, *, search: bool = False) -> Identity:
+        async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
+            return await authenticate_connection(session, self.request, missing="Authentication is required.",
+                                                 cache=self.principals, pending=uses)
+
+        async def check(actor: Actor) -> None:
+            if not self.is_safe and not csrf_matches(actor, self.request.headers.get(CSRF_HEADER)):
+                raise PermissionDenied("A browser session must send its X-CSRF-Token with changes.")
+
+        identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
+        self.request.state.actor = identity.actor
+        return identity
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool | None = None,
+                          search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+        """Reads (GET) run in a read transaction unless `write` says otherwise. `search`: the
+        handler runs a client's JQL, counted against the hourly search quota (a 429 past it)
+        before the transaction opens; the handler then passes no quota to the search."""
+        if write is None:
+            write = not self.is_safe
+        identity = await self.identify(search=search)
+        async with open_unit_of_work(self.database, identity, write=write) as session:
+            yield session, identity.actor
+
+    @asynccontextmanager
+    async def read_after_commit(self, within: AsyncSession | None = None) -> AsyncIterator[AsyncSession]:
+        """A fresh read transaction for building a response once the change has committed, so
+        the write transaction (and its row locks) ends as early as possible. `within`: the write
+        transaction itself, still open, for a response that must be stored with the change (an
+        Idempotency-Key's, see tessera.edge.idempotency)."""
+        if within is not None:
+            yield within
+            return
+        async with self.database.unit_of_work(write=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def anonymous(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        async with self.database.unit_of_work(write=write) as session:
+            yield session
+
+
+async def request_context(request: Request) -> RequestContext:
+    """The FastAPI dependency of /v2 and /rest. Async on purpose: FastAPI runs plain functions
+    in a thread pool, a hop per request."""
+    state = request.app.state
+    return RequestContext(request=request, database=state.database, settings=state.settings, limiter=state.limiter,
+                          principals=getattr(state, "principals", None))
