@@ -1,5 +1,5 @@
 """Live updates over WebSocket: /v2/issues/{issue_id}/live and /v2/projects/{project_id}/live,
-and POST /v2/live/tickets for browsers. The protocol itself lives in collaboration.live.session;
+and POST /v2/live/tickets for browsers. The protocol itself lives in tessera.live.session;
 the handshake's authentication and what is followed are tessera.edge.live's (shared with GraphQL
 subscriptions); this module maps errors to close codes (4401 unauthenticated, 4403 forbidden,
 4404 unknown or not visible, 4400 bad request, 4429 rate limited, 1013 live updates unavailable)."""
