@@ -59,7 +59,7 @@ from tessera.events.types.workflow import WorkflowEventFired, WorkflowPublished
 def _closed_registry(classes: Iterable[type[DomainEvent]]) -> Mapping[str, type[DomainEvent]]:
     registry: dict[str, type[DomainEvent]] = {}
     for event_class in classes:
-        name = event_class.name
+        name = getattr(event_class, "name", None)
         if not isinstance(name, str) or not name:
             raise TypeError(f"{event_class.__name__} has no event name")
         if name in registry:
