@@ -11,6 +11,7 @@ publishes them), and drops it on rollback. The table stays the source of truth: 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,6 +82,32 @@ def remember_emitted(session: AsyncSession, event: DomainEvent, *, event_id: int
     session.info.setdefault(EMITTED, []).append(EmittedEvent(
         id=event_id, organization_id=organization_id, event=event, aggregate_id=aggregate_id, actor_id=actor_id,
         payload=payload, created_at=created_at))
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEvents:
+    """Events that one larger statement inserts into the outbox itself (events.outbox_sql), all
+    about one aggregate: the statement's `event_types` and `payloads` parameters, then the ids it
+    returns handed to the commit listeners as `emit` would."""
+
+    events: Sequence[DomainEvent]
+    payloads: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, events: Sequence[DomainEvent]) -> StatementEvents:
+        return cls(events, [event.payload() for event in events])
+
+    def parameters(self) -> dict[str, list[str]]:
+        """Names and JSON texts, as two arrays the statement unnests together."""
+        return {"event_types": [event.name for event in self.events],
+                "payloads": [json.dumps(payload) for payload in self.payloads]}
+
+    def remember(self, session: AsyncSession, event_ids: Sequence[int], *, organization_id: int, aggregate_id: int,
+                 actor_id: int | None, created_at: datetime) -> None:
+        """`event_ids`: what the statement returned, in the order of the events."""
+        for event_id, event, payload in zip(event_ids, self.events, self.payloads, strict=True):
+            remember_emitted(session, event, event_id=event_id, organization_id=organization_id,
+                             aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at)
 
 
 async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.events.outbox import emit, remember_emitted
+from tessera.events.outbox import StatementEvents, emit
 from tessera.events.types import IssueEvent
 from tessera.issues.history_sql import RECORD_CHANGE
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
@@ -61,17 +60,15 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
             await emit(session, event, organization_id=issue.organization_id, aggregate_id=issue.id,
                        actor_id=author_id)
         return
-    payloads = [event.payload() for event in events]
+    carried = StatementEvents.of(events)
     row = (await connection.execute(RECORD_CHANGE, {
         "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
         "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
         "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
         "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event.name for event in events],
-        "payloads": [json.dumps(payload) for payload in payloads]})).one()
-    for event_id, event, payload in zip(row.event_ids, events, payloads, strict=True):
-        remember_emitted(session, event, event_id=event_id, organization_id=issue.organization_id,
-                         aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at)
+        "to_strings": [c.to_string for c in changes], **carried.parameters()})).one()
+    carried.remember(session, row.event_ids, organization_id=issue.organization_id, aggregate_id=issue.id,
+                     actor_id=author_id, created_at=at)
 
 
 def field_changes_payload(changes: Sequence[FieldChange]) -> dict[str, dict[str, str | None]]:

@@ -4,7 +4,6 @@ outbox events, the parent's move) in the caller's transaction: all of it commits
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
-from tessera.events.outbox import emit, remember_emitted
+from tessera.events.outbox import StatementEvents, emit
 from tessera.events.types import IssueEvent, StatusChanged, WorkflowEventFired
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment
@@ -253,21 +252,19 @@ async def _change_with_history(session: AsyncSession, connection: AsyncConnectio
     """PostgreSQL: the guarded UPDATE with its history and events (transition_sql), and the
     view's other rows as they were before it; None when the guard found the issue changed, and
     then nothing was written."""
-    payloads = [event.payload() for event in events]
+    carried = StatementEvents.of(events)
     result = (await connection.execute(transition_change(frozenset(row)), {
         **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
         "w_version": issue.version, "w_status": from_status_id,
         "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
         "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
         "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event.name for event in events],
-        "payloads": [json.dumps(payload) for payload in payloads],
+        "to_strings": [c.to_string for c in changes], **carried.parameters(),
         "parent": issue.parent_id, "user_ids": user_ids})).one()
     if not result.updated:
         return None
-    for event_id, event, payload in zip(result.event_ids, events, payloads, strict=True):
-        remember_emitted(session, event, event_id=event_id, organization_id=issue.organization_id,
-                         aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at)
+    carried.remember(session, result.event_ids, organization_id=issue.organization_id, aggregate_id=issue.id,
+                     actor_id=author_id, created_at=at)
     return Transitioned(issue, facets=facets_from_rows(result.facet_rows), linked=result.linked_rows,
                         users=tuple(UserBrief(*user) for user in result.user_rows))
 

@@ -3,8 +3,9 @@ the commit listeners; claimed rows give the same event back by class."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.events.models import OutboxEvent
-from tessera.events.outbox import EmittedEvent, claim_batch, emit, mark_failed, mark_processed
+from tessera.events.outbox import EmittedEvent, StatementEvents, claim_batch, emit, mark_failed, mark_processed
 from tessera.events.types import IssueCreated, ProjectRolesChanged, WorkflowEventFired
 from tests.conftest import BACKENDS
 from tests.support import fresh_postgres_database, fresh_sqlite_database
@@ -91,3 +92,18 @@ async def test_claimed_rows_map_to_their_classes_and_settle(database: Database) 
         assert second in again and first not in again
         failed = await session.scalar(select(OutboxEvent).where(OutboxEvent.id == second))
         assert failed is not None and failed.last_error == "boom" and failed.attempts == 2
+
+
+async def test_events_a_statement_writes_itself_reach_the_listeners_as_emitted_ones(database: Database) -> None:
+    committed: list[EmittedEvent] = []
+    database.on_commit(committed.extend)
+    fired = WorkflowEventFired(event_name="went_left", issue_id=41, issue_key="P-1", project_id=5, user_id=3,
+                               timestamp="t", transition={"id": "2", "name": "Left"})
+    carried = StatementEvents.of([CREATED, fired])
+    assert carried.parameters() == {"event_types": ["issue_created", "went_left"],
+                                    "payloads": [json.dumps(CREATED.payload()), json.dumps(fired.payload())]}
+    async with database.unit_of_work() as session:
+        carried.remember(session, [101, 102], organization_id=9, aggregate_id=41, actor_id=3,
+                         created_at=datetime.now(UTC))
+    assert [(e.id, e.event, e.payload) for e in committed] == [(101, CREATED, CREATED.payload()),
+                                                               (102, fired, fired.payload())]
