@@ -31,24 +31,18 @@ _INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
 
 @dataclass(frozen=True, slots=True)
 class EmittedEvent:
-    """An outbox row as written, kept on the session until its transaction commits. Like a row
-    read back (OutboxEvent), it answers `event_type`, `aggregate_type` and `event_class`."""
+    """An outbox row as written, with the typed event it was written from, kept on the session
+    until its transaction commits. Like a row read back (OutboxEvent), it answers `event_class`."""
 
     id: int
     organization_id: int
-    event: DomainEvent
+    event_type: str
+    aggregate_type: str
     aggregate_id: int
     actor_id: int | None
     payload: dict[str, Any]
     created_at: datetime
-
-    @property
-    def event_type(self) -> str:
-        return self.event.name
-
-    @property
-    def aggregate_type(self) -> str:
-        return self.event.aggregate_type
+    event: DomainEvent
 
     @property
     def event_class(self) -> type[DomainEvent]:
@@ -80,8 +74,8 @@ def remember_emitted(session: AsyncSession, event: DomainEvent, *, event_id: int
     to the commit listeners exactly as `emit` does. `payload` is what the row holds
     (`event.payload()`, computed once by the caller)."""
     session.info.setdefault(EMITTED, []).append(EmittedEvent(
-        id=event_id, organization_id=organization_id, event=event, aggregate_id=aggregate_id, actor_id=actor_id,
-        payload=payload, created_at=created_at))
+        id=event_id, organization_id=organization_id, event_type=event.name, aggregate_type=event.aggregate_type,
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at, event=event))
 
 
 @dataclass(frozen=True, slots=True)

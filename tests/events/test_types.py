@@ -27,7 +27,6 @@ from tessera.events.types import (
     event_class,
     event_from_record,
 )
-from tessera.events.types.base import domain_event
 from tessera.events.types.issues import FieldChanges
 
 ISSUE = ["issue_id", "issue_key", "project_id"]
@@ -187,6 +186,12 @@ def test_a_name_outside_the_catalog_is_a_workflow_s_fired_event() -> None:
     assert fired.jira_webhook_event == "jira:issue_updated" and fired.aggregate_type == "issue"
 
 
+def test_an_event_class_must_say_its_jira_name() -> None:
+    with pytest.raises(TypeError, match="webhookEvent"):
+        class Unsaid(DomainEvent, name="nothing_said", aggregate="issue"):
+            pass
+
+
 def test_events_are_frozen_and_keyword_only() -> None:
     event = sample(IssueUpdated)
     with pytest.raises(AttributeError):
@@ -196,11 +201,8 @@ def test_events_are_frozen_and_keyword_only() -> None:
 
 
 def test_the_registry_refuses_two_classes_with_one_name() -> None:
-    @domain_event
-    class Again(DomainEvent):
-        name = "issue_created"
-        aggregate_type = "issue"
-        jira_webhook_event = None
+    class Again(DomainEvent, name="issue_created", jira=None, aggregate="issue"):
+        pass
 
     with pytest.raises(ValueError, match="issue_created"):
         catalog._closed_registry([*EVENT_TYPES.values(), Again])

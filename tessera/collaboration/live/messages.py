@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from tessera.events.models import OutboxEvent
+from tessera.events.outbox import EmittedEvent
 from tessera.events.types import (
     AttachmentAdded,
     AttachmentDeleted,
@@ -63,24 +65,8 @@ PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
 EVENT, PRESENCE, TYPING, INVALIDATE = "event", "presence", "typing", "invalidate"
 
 
-class EventRecord(Protocol):
-    """An outbox row: the table's model, or the record emit() keeps until commit."""
-
-    id: int
-    organization_id: int
-    aggregate_id: int
-    actor_id: int | None
-    payload: dict[str, Any]
-    created_at: datetime
-
-    @property
-    def event_type(self) -> str: ...
-
-    @property
-    def aggregate_type(self) -> str: ...
-
-    @property
-    def event_class(self) -> type[DomainEvent]: ...
+# An outbox row: read back from the table (replay), or as emit() keeps it until commit.
+EventRecord = OutboxEvent | EmittedEvent
 
 
 def encode(message: dict[str, Any]) -> str:

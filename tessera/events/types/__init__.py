@@ -32,6 +32,7 @@ from tessera.events.types.issue_parts import (
     CommentDeleted,
     CommentEvent,
     CommentUpdated,
+    CommentWritten,
     RemoteLinkCreated,
     RemoteLinkDeleted,
     RemoteLinkEvent,
@@ -45,8 +46,10 @@ from tessera.events.types.issue_parts import (
 from tessera.events.types.issues import (
     IssueCreated,
     IssueDeleted,
+    IssueLifecycleEvent,
     IssueLinkCreated,
     IssueLinkDeleted,
+    IssueLinkEvent,
     IssueRanked,
     IssueUpdated,
     StatusChanged,
@@ -97,11 +100,11 @@ def event_from_record(name: str, payload: Mapping[str, Any]) -> DomainEvent:
 __all__ = [
     "EVENT_TYPES", "AttachmentAdded", "AttachmentDeleted", "AttachmentEvent", "BoardCreated", "BoardDeleted",
     "BoardEvent", "BoardUpdated", "CatalogChanged", "CommentAdded", "CommentDeleted", "CommentEvent",
-    "CommentUpdated", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent", "IssueLinkCreated",
-    "IssueLinkDeleted", "IssueRanked", "IssueUpdated", "ProjectCreated", "ProjectEvent", "ProjectRolesChanged",
-    "ProjectUpdated", "RemoteLinkCreated", "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated",
-    "SprintCompleted", "SprintCreated", "SprintEvent", "SprintStarted", "SprintUpdated", "StatusChanged",
-    "TokenRevoked", "UserChanged", "UserDeactivated", "UserMentioned", "UserUpdated", "WorkflowEventFired",
-    "WorkflowPublished", "WorklogAdded", "WorklogDeleted", "WorklogEvent", "WorklogUpdated", "event_class",
-    "event_from_record",
+    "CommentUpdated", "CommentWritten", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent",
+    "IssueLifecycleEvent", "IssueLinkCreated", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
+    "ProjectCreated", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
+    "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated", "SprintCompleted", "SprintCreated", "SprintEvent",
+    "SprintStarted", "SprintUpdated", "StatusChanged", "TokenRevoked", "UserChanged", "UserDeactivated",
+    "UserMentioned", "UserUpdated", "WorkflowEventFired", "WorkflowPublished", "WorklogAdded", "WorklogDeleted",
+    "WorklogEvent", "WorklogUpdated", "event_class", "event_from_record"
 ]

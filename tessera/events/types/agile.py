@@ -3,14 +3,12 @@ route them without reading the board or sprint."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from tessera.events.types.base import DomainEvent, domain_event, stored_as
+from tessera.events.types.base import DomainEvent, stored_as
 
 
-@domain_event
-class SprintEvent(DomainEvent):
-    aggregate_type: ClassVar[str] = "sprint"
+class SprintEvent(DomainEvent, aggregate="sprint"):
+    """Every sprint event names the sprint as it is after the change."""
+
     sprint_id: int
     sprint_name: str = stored_as("name")
     state: str
@@ -19,28 +17,19 @@ class SprintEvent(DomainEvent):
     timestamp: str
 
 
-@domain_event
-class SprintCreated(SprintEvent):
-    name: ClassVar[str] = "sprint_created"
-    jira_webhook_event: ClassVar[str | None] = "sprint_created"
+class SprintCreated(SprintEvent, name="sprint_created", jira="sprint_created"):
     board_id: int
 
 
-@domain_event
-class SprintUpdated(SprintEvent):
+class SprintUpdated(SprintEvent, name="sprint_updated", jira="sprint_updated"):
     """`changed`: the names of the fields that changed, sorted."""
 
-    name: ClassVar[str] = "sprint_updated"
-    jira_webhook_event: ClassVar[str | None] = "sprint_updated"
     changed: list[str]
 
 
-@domain_event
-class SprintStarted(SprintEvent):
+class SprintStarted(SprintEvent, name="sprint_started", jira="sprint_started"):
     """`start_at`, `end_at`: ISO 8601; `issue_count`: the issues committed at the start."""
 
-    name: ClassVar[str] = "sprint_started"
-    jira_webhook_event: ClassVar[str | None] = "sprint_started"
     board_id: int
     goal: str
     start_at: str
@@ -48,12 +37,9 @@ class SprintStarted(SprintEvent):
     issue_count: int
 
 
-@domain_event
-class SprintCompleted(SprintEvent):
+class SprintCompleted(SprintEvent, name="sprint_completed", jira="sprint_closed"):
     """`moved_to`: the sprint id the incomplete issues moved to, or "backlog"."""
 
-    name: ClassVar[str] = "sprint_completed"
-    jira_webhook_event: ClassVar[str | None] = "sprint_closed"
     board_id: int | None
     completed_issue_ids: list[int]
     incomplete_issue_ids: list[int]
@@ -61,9 +47,7 @@ class SprintCompleted(SprintEvent):
     moved_to: int | str
 
 
-@domain_event
-class BoardEvent(DomainEvent):
-    aggregate_type: ClassVar[str] = "board"
+class BoardEvent(DomainEvent, aggregate="board"):
     board_id: int
     board_name: str = stored_as("name")
     project_id: int
@@ -71,22 +55,11 @@ class BoardEvent(DomainEvent):
     timestamp: str
 
 
-@domain_event
-class BoardCreated(BoardEvent):
-    name: ClassVar[str] = "board_created"
-    jira_webhook_event: ClassVar[str | None] = "board_created"
-
-
-@domain_event
-class BoardUpdated(BoardEvent):
+class BoardUpdated(BoardEvent, name="board_updated", jira="board_updated"):
     """`changed`: the names of the settings that changed, sorted."""
 
-    name: ClassVar[str] = "board_updated"
-    jira_webhook_event: ClassVar[str | None] = "board_updated"
     changed: list[str]
 
 
-@domain_event
-class BoardDeleted(BoardEvent):
-    name: ClassVar[str] = "board_deleted"
-    jira_webhook_event: ClassVar[str | None] = "board_deleted"
+BoardCreated, BoardDeleted = BoardEvent.variants(
+    board_created="board_created", board_deleted="board_deleted")

@@ -3,15 +3,14 @@ remote links. Their aggregate is the issue, so they reach the issue's live subsc
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from tessera.events.types.base import IssueEvent, domain_event, stored_as
+from tessera.events.types.base import IssueEvent, stored_as
 
 # {"type": "role", "value": role} for a comment visible to one project role; None: to all.
 Visibility = dict[str, Any] | None
 
 
-@domain_event
 class CommentEvent(IssueEvent):
     comment_id: int
     parent_id: int | None
@@ -21,35 +20,25 @@ class CommentEvent(IssueEvent):
     comment_version: int = stored_as("version")
 
 
-@domain_event
-class CommentAdded(CommentEvent):
-    name: ClassVar[str] = "comment_added"
-    jira_webhook_event: ClassVar[str | None] = "comment_created"
+class CommentWritten(CommentEvent):
+    """A comment's new or edited text."""
+
     body: str
 
 
-@domain_event
-class CommentUpdated(CommentEvent):
-    name: ClassVar[str] = "comment_updated"
-    jira_webhook_event: ClassVar[str | None] = "comment_updated"
-    body: str
+CommentAdded, CommentUpdated = CommentWritten.variants(
+    comment_added="comment_created", comment_updated="comment_updated")
 
 
-@domain_event
-class CommentDeleted(CommentEvent):
+class CommentDeleted(CommentEvent, name="comment_deleted", jira="comment_deleted"):
     """`tombstone`: the comment has replies, so its row stays with an empty body."""
 
-    name: ClassVar[str] = "comment_deleted"
-    jira_webhook_event: ClassVar[str | None] = "comment_deleted"
     tombstone: bool
 
 
-@domain_event
-class UserMentioned(IssueEvent):
+class UserMentioned(IssueEvent, name="user_mentioned", jira=None):
     """One per newly mentioned user who may read the comment (never the comment's author)."""
 
-    name: ClassVar[str] = "user_mentioned"
-    jira_webhook_event: ClassVar[str | None] = None
     comment_id: int
     mentioned_user_id: int
     user_id: int | None
@@ -57,8 +46,9 @@ class UserMentioned(IssueEvent):
     visibility: Visibility
 
 
-@domain_event
 class AttachmentEvent(IssueEvent):
+    """`size` in bytes; `content_type` as sniffed from the content, not as the upload declared."""
+
     attachment_id: int
     filename: str
     size: int
@@ -67,65 +57,31 @@ class AttachmentEvent(IssueEvent):
     timestamp: str
 
 
-@domain_event
-class AttachmentAdded(AttachmentEvent):
-    name: ClassVar[str] = "attachment_added"
-    jira_webhook_event: ClassVar[str | None] = "attachment_created"
+AttachmentAdded, AttachmentDeleted = AttachmentEvent.variants(
+    attachment_added="attachment_created", attachment_deleted="attachment_deleted")
 
 
-@domain_event
-class AttachmentDeleted(AttachmentEvent):
-    name: ClassVar[str] = "attachment_deleted"
-    jira_webhook_event: ClassVar[str | None] = "attachment_deleted"
-
-
-@domain_event
 class WorklogEvent(IssueEvent):
+    """`time_spent_seconds`: the worklog's, after the change."""
+
     worklog_id: int
     time_spent_seconds: int
     user_id: int | None
     timestamp: str
 
 
-@domain_event
-class WorklogAdded(WorklogEvent):
-    name: ClassVar[str] = "worklog_added"
-    jira_webhook_event: ClassVar[str | None] = "worklog_created"
+WorklogAdded, WorklogUpdated, WorklogDeleted = WorklogEvent.variants(
+    worklog_added="worklog_created", worklog_updated="worklog_updated", worklog_deleted="worklog_deleted")
 
 
-@domain_event
-class WorklogUpdated(WorklogEvent):
-    name: ClassVar[str] = "worklog_updated"
-    jira_webhook_event: ClassVar[str | None] = "worklog_updated"
-
-
-@domain_event
-class WorklogDeleted(WorklogEvent):
-    name: ClassVar[str] = "worklog_deleted"
-    jira_webhook_event: ClassVar[str | None] = "worklog_deleted"
-
-
-@domain_event
 class RemoteLinkEvent(IssueEvent):
-    """Jira has no webhook for remote issue links."""
+    """`url`: the link object's; Jira has no webhook for remote issue links."""
 
-    jira_webhook_event: ClassVar[str | None] = None
     remote_link_id: int
     url: str | None
     user_id: int | None
     timestamp: str
 
 
-@domain_event
-class RemoteLinkCreated(RemoteLinkEvent):
-    name: ClassVar[str] = "remote_link_created"
-
-
-@domain_event
-class RemoteLinkUpdated(RemoteLinkEvent):
-    name: ClassVar[str] = "remote_link_updated"
-
-
-@domain_event
-class RemoteLinkDeleted(RemoteLinkEvent):
-    name: ClassVar[str] = "remote_link_deleted"
+RemoteLinkCreated, RemoteLinkUpdated, RemoteLinkDeleted = RemoteLinkEvent.variants(
+    remote_link_created=None, remote_link_updated=None, remote_link_deleted=None)

@@ -4,53 +4,39 @@ ranked, deleted. Each names the issue (`IssueEvent`), the actor (`user_id`) and 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from tessera.events.types.base import IssueEvent, domain_event, stored_as
+from tessera.events.types.base import IssueEvent, stored_as
 
 # {field id: {"from": display value, "to": display value}}: what live messages show.
 FieldChanges = dict[str, dict[str, str | None]]
 
 
-@domain_event
-class IssueCreated(IssueEvent):
-    """On PostgreSQL the same payload is also built inside the one-statement create."""
+class IssueLifecycleEvent(IssueEvent):
+    """One event per issue created or deleted. A sub-task deleted with its parent has no
+    `issue_key`; on PostgreSQL the create's payload is also built inside the one-statement create."""
 
-    name: ClassVar[str] = "issue_created"
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_created"
     user_id: int | None
     timestamp: str
 
 
-@domain_event
-class IssueUpdated(IssueEvent):
-    name: ClassVar[str] = "issue_updated"
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_updated"
+IssueCreated, IssueDeleted = IssueLifecycleEvent.variants(
+    issue_created="jira:issue_created", issue_deleted="jira:issue_deleted")
+
+
+class IssueUpdated(IssueEvent, name="issue_updated", jira="jira:issue_updated"):
     field_changes: FieldChanges
     user_id: int | None
     timestamp: str
     issue_version: int = stored_as("version")
 
 
-@domain_event
-class IssueDeleted(IssueEvent):
-    """One per deleted issue; a sub-task deleted with its parent has no `issue_key`."""
-
-    name: ClassVar[str] = "issue_deleted"
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_deleted"
-    user_id: int | None
-    timestamp: str
-
-
-@domain_event
-class StatusChanged(IssueEvent):
+# Jira sends a transition as jira:issue_updated, its issue_event_type_name saying which.
+class StatusChanged(IssueEvent, name="status_changed", jira="jira:issue_updated"):
     """A transition names itself (`transition`); a parent moved by its sub-task's post-function
     names that sub-task (`caused_by`) instead. The two were written in different key orders,
     which `payload()` keeps."""
 
-    name: ClassVar[str] = "status_changed"
-    # Jira sends a transition as jira:issue_updated, its issue_event_type_name saying which.
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_updated"
     field_changes: FieldChanges
     user_id: int | None
     timestamp: str
@@ -67,34 +53,23 @@ class StatusChanged(IssueEvent):
                 "field_changes": self.field_changes, "version": self.issue_version}
 
 
-@domain_event
-class IssueLinkCreated(IssueEvent):
+class IssueLinkEvent(IssueEvent):
     """One per side of the link: each issue's history gains a line."""
 
-    name: ClassVar[str] = "issue_link_created"
-    jira_webhook_event: ClassVar[str | None] = "issuelink_created"
     field_changes: FieldChanges
     user_id: int | None
     timestamp: str
 
 
-@domain_event
-class IssueLinkDeleted(IssueEvent):
-    name: ClassVar[str] = "issue_link_deleted"
-    jira_webhook_event: ClassVar[str | None] = "issuelink_deleted"
-    field_changes: FieldChanges
-    user_id: int | None
-    timestamp: str
+IssueLinkCreated, IssueLinkDeleted = IssueLinkEvent.variants(
+    issue_link_created="issuelink_created", issue_link_deleted="issuelink_deleted")
 
 
-@domain_event
-class IssueRanked(IssueEvent):
+# Jira reports a rank change as an issue update with a "Rank" changelog item.
+class IssueRanked(IssueEvent, name="issue_ranked", jira="jira:issue_updated"):
     """Placed right before or right after the anchor issue: exactly one of `rank_before` and
     `rank_after` (the anchor's id) is set, and only that one is written."""
 
-    name: ClassVar[str] = "issue_ranked"
-    # Jira reports a rank change as an issue update with a "Rank" changelog item.
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_updated"
     rank: str
     user_id: int | None
     timestamp: str

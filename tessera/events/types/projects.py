@@ -2,42 +2,29 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from tessera.events.types.base import DomainEvent, domain_event
+from tessera.events.types.base import DomainEvent
 
 
-@domain_event
-class ProjectEvent(DomainEvent):
-    aggregate_type: ClassVar[str] = "project"
+class ProjectEvent(DomainEvent, aggregate="project"):
     project_id: int
 
 
-@domain_event
-class ProjectCreated(ProjectEvent):
-    name: ClassVar[str] = "project_created"
-    jira_webhook_event: ClassVar[str | None] = "project_created"
+class ProjectCreated(ProjectEvent, name="project_created", jira="project_created"):
     project_key: str
     user_id: int | None
 
 
-@domain_event
-class ProjectUpdated(ProjectEvent):
+class ProjectUpdated(ProjectEvent, name="project_updated", jira="project_updated"):
     """`changed`: the names of the fields that changed, sorted. Live subscriptions re-check
     their access to the project (its access level may be among them)."""
 
-    name: ClassVar[str] = "project_updated"
-    jira_webhook_event: ClassVar[str | None] = "project_updated"
     project_key: str
     user_id: int | None
     changed: list[str]
 
 
-@domain_event
-class ProjectRolesChanged(ProjectEvent):
+class ProjectRolesChanged(ProjectEvent, name="project_roles_changed", jira=None):
     """A role's members replaced by `user_ids`. Live subscriptions re-check their access."""
 
-    name: ClassVar[str] = "project_roles_changed"
-    jira_webhook_event: ClassVar[str | None] = None
     role: str
     user_ids: list[int]

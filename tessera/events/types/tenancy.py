@@ -3,50 +3,29 @@ principals (and, for users, live subscriptions' permission checks) of the organi
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from tessera.events.types.base import DomainEvent, domain_event
+from tessera.events.types.base import DomainEvent
 
 
-@domain_event
-class UserChanged(DomainEvent):
-    aggregate_type: ClassVar[str] = "user"
+class UserChanged(DomainEvent, aggregate="user"):
+    """A user's role or name changed, or the user was deactivated or reactivated."""
+
     user_id: int
     role: str
     active: bool
 
 
-@domain_event
-class UserUpdated(UserChanged):
-    """A user's role or name changed, or the user was reactivated."""
-
-    name: ClassVar[str] = "user_updated"
-    jira_webhook_event: ClassVar[str | None] = "user_updated"
+# Jira has no deactivation event; it reports the user's change as user_updated.
+UserUpdated, UserDeactivated = UserChanged.variants(
+    user_updated="user_updated", user_deactivated="user_updated")
 
 
-@domain_event
-class UserDeactivated(UserChanged):
-    """Jira has no deactivation event; it reports the user's change as user_updated."""
-
-    name: ClassVar[str] = "user_deactivated"
-    jira_webhook_event: ClassVar[str | None] = "user_updated"
-
-
-@domain_event
-class TokenRevoked(DomainEvent):
-    name: ClassVar[str] = "token_revoked"
-    aggregate_type: ClassVar[str] = "user"
-    jira_webhook_event: ClassVar[str | None] = None
+class TokenRevoked(DomainEvent, name="token_revoked", jira=None, aggregate="user"):
     user_id: int
     token_id: int
 
 
-@domain_event
-class CatalogChanged(DomainEvent):
+class CatalogChanged(DomainEvent, name="catalog_changed", jira=None, aggregate="organization"):
     """Any of the organization's catalogs (statuses, issue types, fields, workflows ...) changed;
     an actor carries the catalog version, so cached principals must be read again."""
 
-    name: ClassVar[str] = "catalog_changed"
-    aggregate_type: ClassVar[str] = "organization"
-    jira_webhook_event: ClassVar[str | None] = None
     organization_id: int

@@ -4,18 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from tessera.events.types.base import DomainEvent, IssueEvent, domain_event, stored_as
+from tessera.events.types.base import DomainEvent, IssueEvent, stored_as
 
 
-@domain_event
-class WorkflowPublished(DomainEvent):
+class WorkflowPublished(DomainEvent, name="workflow_published", jira=None, aggregate="workflow"):
     """`moved`: for each status the new definition dropped, how many issues left it."""
 
-    name: ClassVar[str] = "workflow_published"
-    aggregate_type: ClassVar[str] = "workflow"
-    jira_webhook_event: ClassVar[str | None] = None
     workflow_id: int
     workflow_version: int = stored_as("version")
     moved: dict[str, int]
@@ -23,13 +19,11 @@ class WorkflowPublished(DomainEvent):
     timestamp: str
 
 
-@domain_event
-class WorkflowEventFired(IssueEvent):
+# Jira delivers custom events as jira:issue_updated, the name in issue_event_type_name.
+class WorkflowEventFired(IssueEvent, jira="jira:issue_updated"):
     """An event a workflow's author named (`fire_event`), so its outbox name is data, not a
-    class attribute: any name outside the catalog read back from the outbox is one of these.
-    Jira delivers such custom events as jira:issue_updated, the name in issue_event_type_name."""
+    class attribute: any name outside the catalog read back from the outbox is one of these."""
 
-    jira_webhook_event: ClassVar[str | None] = "jira:issue_updated"
     event_name: str
     user_id: int | None
     timestamp: str
