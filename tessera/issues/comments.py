@@ -94,7 +94,7 @@ async def access_comment(session: AsyncSession, actor: Actor, issue: Issue, proj
     return comment
 
 
-def _about(issue: Issue, comment: Comment, actor: Actor, at: datetime) -> dict[str, Any]:
+def _comment_event_fields(issue: Issue, comment: Comment, actor: Actor, at: datetime) -> dict[str, Any]:
     """The fields every comment event carries (tessera.events.types.CommentEvent)."""
     return dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, comment_id=comment.id,
                 parent_id=comment.parent_id, user_id=actor.user_id, timestamp=at.isoformat(),
@@ -122,7 +122,7 @@ async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue
     await do_record_mentions(session, actor=actor, issue=issue, project=project, comment=comment,
                              refs=parse_body(body).mentions, at=at)
     await auto_watch(session, issue, (actor.user_id,), at)
-    await emit(session, CommentAdded(**_about(issue, comment, actor, at), body=body),
+    await emit(session, CommentAdded(**_comment_event_fields(issue, comment, actor, at), body=body),
                organization_id=actor.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
     return comment
 
@@ -196,7 +196,7 @@ async def do_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issue, 
         previous = await mentioned_user_ids(session, comment.organization_id, comment.id)
         await do_record_mentions(session, actor=actor, issue=issue, project=project, comment=comment,
                                  refs=parse_body(body).mentions, at=at, previous=previous)
-    await emit(session, CommentUpdated(**_about(issue, comment, actor, at), body=body),
+    await emit(session, CommentUpdated(**_comment_event_fields(issue, comment, actor, at), body=body),
                organization_id=comment.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
     return comment
 
@@ -215,7 +215,7 @@ async def check_delete_comment(session: AsyncSession, *, actor: Actor, issue: Is
     at = at or _now()
     org = comment.organization_id
     tombstone = await _has_replies(session, comment.id, org, issue.id)
-    deleted = CommentDeleted(**_about(issue, comment, actor, at), tombstone=tombstone)
+    deleted = CommentDeleted(**_comment_event_fields(issue, comment, actor, at), tombstone=tombstone)
     if tombstone:
         await session.execute(delete(CommentRevision).where(CommentRevision.organization_id == org,
                                                             CommentRevision.comment_id == comment.id))

@@ -203,13 +203,13 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
     new_version = issue.version + 1
-    about = dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, user_id=actor.user_id,
-                 timestamp=at.isoformat())
+    shared = dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, user_id=actor.user_id,
+                  timestamp=at.isoformat())
     transition = {"id": plan.transition_id, "name": plan.transition_name}
     events: list[IssueEvent] = [
-        StatusChanged(**about, transition=transition, field_changes=field_changes_payload(changes),
+        StatusChanged(**shared, transition=transition, field_changes=field_changes_payload(changes),
                       issue_version=new_version),
-        *(WorkflowEventFired(event_name=name, **about, transition=transition) for name in plan.events)]
+        *(WorkflowEventFired(event_name=name, **shared, transition=transition) for name in plan.events)]
     connection = await session.connection()
     one_statement = connection.dialect.name == "postgresql"
     known: Transitioned | None = Transitioned(issue)
