@@ -24,6 +24,7 @@ from tessera.agile.models import BOARD_TYPES, Board
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
+from tessera.events.types import BoardCreated, BoardDeleted, BoardEvent, BoardUpdated
 from tessera.issues.references import catalog_for
 from tessera.jql.filters import check_create_filter, visible_filters_condition
 from tessera.jql.models import SavedFilter
@@ -136,7 +137,7 @@ async def check_create_board(session: AsyncSession, *, actor: Actor, spec: Mappi
                   version=1, **{"sub_filter": "", "allow_parallel_sprints": False, **config})
     session.add(board)
     await session.flush()
-    await _emit(session, actor, board, "board_created")
+    await _emit(session, actor, board, BoardCreated)
     return board
 
 
@@ -167,7 +168,7 @@ async def check_update_board(session: AsyncSession, *, actor: Actor, board: Boar
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("The board was changed by someone else; reload it and try again.", code="version_conflict")
     await session.refresh(board)
-    await _emit(session, actor, board, "board_updated", changed=sorted(values))
+    await _emit(session, actor, board, BoardUpdated, changed=sorted(values))
     return board
 
 
@@ -175,7 +176,7 @@ async def do_delete_board(session: AsyncSession, *, actor: Actor, board: Board, 
     """The board's sprints stay (issues name them); they only lose their board."""
     if not await may_manage_board(session, actor, board, project):
         raise PermissionDenied("Only the board's owner or an administrator may delete it.")
-    await _emit(session, actor, board, "board_deleted")
+    await _emit(session, actor, board, BoardDeleted)
     await session.delete(board)
     await session.flush()
 
@@ -197,11 +198,11 @@ async def list_boards(session: AsyncSession, actor: Actor, *, project: object = 
     return list(boards), total
 
 
-async def _emit(session: AsyncSession, actor: Actor, board: Board, event_type: str, **extra: Any) -> None:
-    await emit(session, organization_id=board.organization_id, event_type=event_type, aggregate_type="board",
-               aggregate_id=board.id, actor_id=actor.user_id, payload={
-                   "board_id": board.id, "name": board.name, "project_id": board.project_id,
-                   "user_id": actor.user_id, "timestamp": datetime.now(UTC).isoformat(), **extra})
+async def _emit(session: AsyncSession, actor: Actor, board: Board, event_class: type[BoardEvent],
+                **extra: Any) -> None:
+    await emit(session, event_class(board_id=board.id, board_name=board.name, project_id=board.project_id,
+                                    user_id=actor.user_id, timestamp=datetime.now(UTC).isoformat(), **extra),
+               organization_id=board.organization_id, aggregate_id=board.id, actor_id=actor.user_id)
 
 
 def board_view(board: Board, project: Project, saved: SavedFilter | None, *, may_manage: bool) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from tessera.agile import lexorank
 from tessera.agile.models import IssueRank
 from tessera.errors import InvalidInput, NotFound
 from tessera.events.outbox import emit
+from tessera.events.types import IssueRanked
 from tessera.issues.models import Issue
 from tessera.issues.ranks import tail_rank
 from tessera.issues.service import access_issue
@@ -169,11 +170,11 @@ async def do_rank_issues(session: AsyncSession, *, actor: Actor, issues: Sequenc
         placed[issue.id] = await _place(session, org, issue, anchor, before=before, at=at)
     for issue in issues:
         if issue.id in placed:
-            await emit(session, organization_id=org, event_type="issue_ranked", aggregate_type="issue",
-                       aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                           "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                           "rank": placed[issue.id], "rank_before" if before else "rank_after": anchor.id,
-                           "user_id": actor.user_id, "timestamp": at.isoformat()})
+            await emit(session, IssueRanked(
+                issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, rank=placed[issue.id],
+                rank_before=anchor.id if before else None, rank_after=None if before else anchor.id,
+                user_id=actor.user_id, timestamp=at.isoformat()),
+                organization_id=org, aggregate_id=issue.id, actor_id=actor.user_id)
     return placed
 
 

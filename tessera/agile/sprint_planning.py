@@ -29,6 +29,7 @@ from tessera.agile.sprints import (
     emit_sprint_event,
 )
 from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.events.types import SprintCompleted
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
@@ -170,7 +171,7 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     if target is not None:
         await _sync_started(session, actor, {target.id})
     moved_to = target.id if target else "backlog"
-    await emit_sprint_event(session, actor, sprint, "sprint_completed", board_id=link.board_id if link else None,
+    await emit_sprint_event(session, actor, sprint, SprintCompleted, board_id=link.board_id if link else None,
                             completed_issue_ids=kinds["completed"], incomplete_issue_ids=open_ids,
                             moved_issue_ids=sorted(moving), moved_to=moved_to)
     return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids,

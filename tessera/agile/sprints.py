@@ -20,6 +20,7 @@ from tessera.agile.scope import do_snapshot, sync_scope_changes
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.events.outbox import emit
+from tessera.events.types import SprintCreated, SprintEvent, SprintStarted, SprintUpdated
 from tessera.issues.references import catalog_for
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
@@ -112,7 +113,7 @@ async def check_create_sprint(session: AsyncSession, *, actor: Actor, board: Boa
     await session.flush()
     session.add(SprintBoard(organization_id=actor.organization_id, sprint_id=sprint.id, board_id=board.id))
     await session.flush()
-    await emit_sprint_event(session, actor, sprint, "sprint_created", board_id=board.id)
+    await emit_sprint_event(session, actor, sprint, SprintCreated, board_id=board.id)
     return sprint
 
 
@@ -136,7 +137,7 @@ async def check_update_sprint(session: AsyncSession, *, actor: Actor, sprint: Sp
     _check_dates(values.get("start_at", sprint.start_at), values.get("end_at", sprint.end_at))
     if values:
         await do_change_sprint(session, sprint, sprint.state, **values)
-        await emit_sprint_event(session, actor, sprint, "sprint_updated", changed=sorted(values))
+        await emit_sprint_event(session, actor, sprint, SprintUpdated, changed=sorted(values))
     return sprint
 
 
@@ -185,7 +186,7 @@ async def check_start_sprint(session: AsyncSession, *, actor: Actor, sprint: Spr
     catalog = await catalog_for(session, actor)
     committed = await do_snapshot(session, sprint=sprint, fields=agile_fields(catalog), catalog=catalog, at=at,
                                   actor_id=actor.user_id, completing=False)
-    await emit_sprint_event(session, actor, sprint, "sprint_started", board_id=link.board_id, goal=sprint.goal,
+    await emit_sprint_event(session, actor, sprint, SprintStarted, board_id=link.board_id, goal=sprint.goal,
                 start_at=start.isoformat(), end_at=end.isoformat(), issue_count=len(committed["committed"]))
     return sprint
 
@@ -211,13 +212,13 @@ def _sprint_id(ref: object) -> int:
     return found
 
 
-async def emit_sprint_event(session: AsyncSession, actor: Actor, sprint: Sprint, event_type: str,
+async def emit_sprint_event(session: AsyncSession, actor: Actor, sprint: Sprint, event_class: type[SprintEvent],
                             **extra: Any) -> None:
-    await emit(session, organization_id=sprint.organization_id, event_type=event_type, aggregate_type="sprint",
-               aggregate_id=sprint.id, actor_id=actor.user_id, payload={
-                   "sprint_id": sprint.id, "name": sprint.name, "state": sprint.state,
-                   "project_id": sprint.project_id, "user_id": actor.user_id, "timestamp": _now().isoformat(),
-                   **extra})
+    """`extra`: the fields of `event_class` beyond those of every sprint event."""
+    await emit(session, event_class(sprint_id=sprint.id, sprint_name=sprint.name, state=sprint.state,
+                                    project_id=sprint.project_id, user_id=actor.user_id,
+                                    timestamp=_now().isoformat(), **extra),
+               organization_id=sprint.organization_id, aggregate_id=sprint.id, actor_id=actor.user_id)
 
 
 async def do_sync_sprint(session: AsyncSession, *, actor: Actor, sprint: Sprint, link: SprintBoard | None) -> int:

@@ -8,6 +8,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tessera.db.base import Base, IdMixin, IdType, JsonType, UTCDateTime, utcnow
+from tessera.events import types
 
 
 class OutboxEvent(IdMixin, Base):
@@ -29,3 +30,12 @@ class OutboxEvent(IdMixin, Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def event_class(self) -> type[types.DomainEvent]:
+        """What consumers match on, as on an event just emitted (outbox.EmittedEvent)."""
+        return types.event_class(self.event_type)
+
+    @property
+    def event(self) -> types.DomainEvent:
+        return types.event_from_record(self.event_type, self.payload)

@@ -3,13 +3,15 @@
 Claiming uses FOR UPDATE SKIP LOCKED on PostgreSQL so any number of workers share the queue.
 SQLite has one writer at a time, so a plain claim inside an immediate transaction is safe there.
 
-`emit` also records each event on the session (`session.info[EMITTED]`); the unit of work hands
-that list to its commit listeners once the transaction has committed (the live hub publishes
-them), and drops it on rollback. The table stays the source of truth: replay reads from it.
+`emit` takes a typed event (tessera.events.types) and is the one function that writes an outbox
+row from Python. It also records each event on the session (`session.info[EMITTED]`); the unit
+of work hands that list to its commit listeners once the transaction has committed (the live hub
+publishes them), and drops it on rollback. The table stays the source of truth: replay reads from it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +23,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.base import utcnow
 from tessera.db.engine import EMITTED
 from tessera.events.models import OutboxEvent
+from tessera.events.types import DomainEvent
 
 # On the table, run on the session's connection: the ORM's bulk-insert path costs more than the insert.
 _INSERT = insert(OutboxEvent.__table__).returning(OutboxEvent.__table__.c.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EmittedEvent:
-    """An outbox row as written, kept on the session until its transaction commits."""
+    """An outbox row as written, with the typed event it was written from, kept on the session
+    until its transaction commits. Like a row read back (OutboxEvent), it answers `event_class`."""
 
     id: int
     organization_id: int
@@ -38,29 +42,66 @@ class EmittedEvent:
     actor_id: int | None
     payload: dict[str, Any]
     created_at: datetime
+    event: DomainEvent
+
+    @property
+    def event_class(self) -> type[DomainEvent]:
+        return type(self.event)
 
 
-async def emit(session: AsyncSession, *, organization_id: int, event_type: str, aggregate_type: str,
-               aggregate_id: int, actor_id: int | None, payload: dict[str, Any]) -> int:
+async def emit(session: AsyncSession, event: DomainEvent, *, organization_id: int, aggregate_id: int,
+               actor_id: int | None) -> int:
     """Write the event in the caller's transaction and return its id (one round trip: INSERT ...
-    RETURNING, on PostgreSQL and on SQLite >= 3.35)."""
+    RETURNING, on PostgreSQL and on SQLite >= 3.35). The only writer of outbox rows from Python;
+    statements that carry their outbox rows themselves get them from events.outbox_sql and call
+    `remember_emitted`."""
     created_at = utcnow()
+    payload = event.payload()
     # One parameter set, not a list: a list takes the driver's executemany path, slower for one row.
     connection = await session.connection()
     event_id = (await connection.execute(_INSERT, dict(
-        organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
+        organization_id=organization_id, event_type=event.name, aggregate_type=event.aggregate_type,
         aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at,
         attempts=0))).scalar_one()
-    remember_emitted(session, EmittedEvent(
-        id=event_id, organization_id=organization_id, event_type=event_type, aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at))
+    remember_emitted(session, event, event_id=event_id, organization_id=organization_id,
+                     aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at)
     return event_id
 
 
-def remember_emitted(session: AsyncSession, event: EmittedEvent) -> None:
+def remember_emitted(session: AsyncSession, event: DomainEvent, *, event_id: int, organization_id: int,
+                     aggregate_id: int, actor_id: int | None, payload: dict[str, Any], created_at: datetime) -> None:
     """For writers that insert an outbox row themselves (as part of a larger statement): hand it
-    to the commit listeners exactly as `emit` does."""
-    session.info.setdefault(EMITTED, []).append(event)
+    to the commit listeners exactly as `emit` does. `payload` is what the row holds
+    (`event.payload()`, computed once by the caller)."""
+    session.info.setdefault(EMITTED, []).append(EmittedEvent(
+        id=event_id, organization_id=organization_id, event_type=event.name, aggregate_type=event.aggregate_type,
+        aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at, event=event))
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEvents:
+    """Events that one larger statement inserts into the outbox itself (events.outbox_sql), all
+    about one aggregate: the statement's `event_types` and `payloads` parameters, then the ids it
+    returns handed to the commit listeners as `emit` would."""
+
+    events: Sequence[DomainEvent]
+    payloads: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, events: Sequence[DomainEvent]) -> StatementEvents:
+        return cls(events, [event.payload() for event in events])
+
+    def parameters(self) -> dict[str, list[str]]:
+        """Names and JSON texts, as two arrays the statement unnests together."""
+        return {"event_types": [event.name for event in self.events],
+                "payloads": [json.dumps(payload) for payload in self.payloads]}
+
+    def remember(self, session: AsyncSession, event_ids: Sequence[int], *, organization_id: int, aggregate_id: int,
+                 actor_id: int | None, created_at: datetime) -> None:
+        """`event_ids`: what the statement returned, in the order of the events."""
+        for event_id, event, payload in zip(event_ids, self.events, self.payloads, strict=True):
+            remember_emitted(session, event, event_id=event_id, organization_id=organization_id,
+                             aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at)
 
 
 async def claim_batch(session: AsyncSession, *, limit: int = 100, lease: timedelta = timedelta(seconds=60)

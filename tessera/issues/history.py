@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.events.outbox import EmittedEvent, emit, remember_emitted
+from tessera.events.outbox import StatementEvents, emit
+from tessera.events.types import IssueEvent
 from tessera.issues.history_sql import RECORD_CHANGE
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
 
@@ -51,27 +50,25 @@ async def record_changes(session: AsyncSession, *, issue: Issue, author_id: int 
 
 async def record_change_and_events(session: AsyncSession, *, issue: Issue, author_id: int | None,
                                    changes: Sequence[FieldChange], at: datetime,
-                                   events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+                                   events: Sequence[IssueEvent]) -> None:
     """The history of one change (one group with its items) and its outbox events about the issue,
     written together: one statement on PostgreSQL (history_sql), one per step elsewhere."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or not changes:
         await record_changes(session, issue=issue, author_id=author_id, changes=changes, at=at)
-        for event_type, payload in events:
-            await emit(session, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-                       aggregate_id=issue.id, actor_id=author_id, payload=payload)
+        for event in events:
+            await emit(session, event, organization_id=issue.organization_id, aggregate_id=issue.id,
+                       actor_id=author_id)
         return
+    carried = StatementEvents.of(events)
     row = (await connection.execute(RECORD_CHANGE, {
         "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
         "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
         "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
         "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
-        "payloads": [json.dumps(payload) for _, payload in events]})).one()
-    for event_id, (event_type, payload) in zip(row.event_ids, events, strict=True):
-        remember_emitted(session, EmittedEvent(
-            id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-            aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))
+        "to_strings": [c.to_string for c in changes], **carried.parameters()})).one()
+    carried.remember(session, row.event_ids, organization_id=issue.organization_id, aggregate_id=issue.id,
+                     actor_id=author_id, created_at=at)
 
 
 def field_changes_payload(changes: Sequence[FieldChange]) -> dict[str, dict[str, str | None]]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.events.outbox import emit
+from tessera.events.types import IssueLinkCreated, IssueLinkDeleted
 from tessera.issues.history import FieldChange, record_changes
 from tessera.issues.models import Issue, IssueLink
 from tessera.issues.service import access_issue
@@ -55,12 +56,12 @@ async def _record_link(session: AsyncSession, actor: Actor, source: Issue, targe
         change = FieldChange("Link", "issuelinks", None if added else other.key, None if added else text,
                              other.key if added else None, text if added else None)
         await record_changes(session, issue=issue, author_id=actor.user_id, changes=[change], at=at)
-        await emit(session, organization_id=actor.organization_id,
-                   event_type="issue_link_created" if added else "issue_link_deleted", aggregate_type="issue",
-                   aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                       "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                       "field_changes": {"issuelinks": {"from": change.from_string, "to": change.to_string}},
-                       "user_id": actor.user_id, "timestamp": at.isoformat()})
+        linked = IssueLinkCreated if added else IssueLinkDeleted
+        await emit(session, linked(
+            issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id,
+            field_changes={"issuelinks": {"from": change.from_string, "to": change.to_string}},
+            user_id=actor.user_id, timestamp=at.isoformat()),
+            organization_id=actor.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
 
 
 async def access_link(session: AsyncSession, actor: Actor, link_id: int) -> IssueLink:

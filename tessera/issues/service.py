@@ -15,7 +15,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.db.refs import parse_id, parse_issue_key
 from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
-from tessera.events.outbox import EmittedEvent, emit, remember_emitted
+from tessera.events.outbox import emit, remember_emitted
+from tessera.events.types import IssueCreated, IssueDeleted, IssueUpdated
 from tessera.issues.creation_sql import CREATE_ISSUE
 from tessera.issues.fields import (
     IssueState,
@@ -293,8 +294,8 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
     issue = _persistent_issue(session, issue_id, number, key, values)
     await write_children(session, issue, state, replace=False)
     await auto_watch(session, issue, watchers, at)
-    await emit(session, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload=_created_payload(issue, actor, at))
+    await emit(session, _created_event(issue, actor, at), organization_id=issue.organization_id,
+               aggregate_id=issue.id, actor_id=actor.user_id)
     return issue
 
 
@@ -312,9 +313,9 @@ async def _create_in_one_statement(session: AsyncSession, connection: AsyncConne
     )).one()
     issue = _persistent_issue(session, row.id, row.number, row.key, values)
     await write_children(session, issue, dataclasses.replace(state, labels=None), replace=False)
-    remember_emitted(session, EmittedEvent(
-        id=row.event_id, organization_id=issue.organization_id, event_type="issue_created", aggregate_type="issue",
-        aggregate_id=issue.id, actor_id=actor.user_id, payload=_created_payload(issue, actor, at), created_at=at))
+    created = _created_event(issue, actor, at)
+    remember_emitted(session, created, event_id=row.event_id, organization_id=issue.organization_id,
+                     aggregate_id=issue.id, actor_id=actor.user_id, payload=created.payload(), created_at=at)
     return issue
 
 
@@ -325,9 +326,9 @@ def _persistent_issue(session: AsyncSession, issue_id: int, number: int, key: st
     return issue
 
 
-def _created_payload(issue: Issue, actor: Actor, at: datetime) -> dict:
-    return {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-            "user_id": actor.user_id, "timestamp": at.isoformat()}
+def _created_event(issue: Issue, actor: Actor, at: datetime) -> IssueCreated:
+    return IssueCreated(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, user_id=actor.user_id,
+                        timestamp=at.isoformat())
 
 
 def _conflict(issue: Issue, expected: int, *, via_if_match: bool, conflicting: list[str]) -> Conflict:
@@ -382,9 +383,9 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
     if changed_scalars.get("assignee_id"):
         await auto_watch(session, issue, (changed_scalars["assignee_id"],), at)
     await record_change_and_events(session, issue=issue, author_id=actor.user_id, changes=changes, at=at, events=[
-        ("issue_updated", {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                           "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
-                           "timestamp": at.isoformat(), "version": issue.version})])
+        IssueUpdated(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id,
+                     field_changes=field_changes_payload(changes), user_id=actor.user_id, timestamp=at.isoformat(),
+                     issue_version=issue.version)])
     return issue
 
 
@@ -409,10 +410,9 @@ async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     at = _now()
     for issue_id in deleted:
         key = issue.key if issue_id == issue.id else None
-        await emit(session, organization_id=actor.organization_id, event_type="issue_deleted",
-                   aggregate_type="issue", aggregate_id=issue_id, actor_id=actor.user_id, payload={
-                       "issue_id": issue_id, "issue_key": key, "project_id": issue.project_id,
-                       "user_id": actor.user_id, "timestamp": at.isoformat()})
+        await emit(session, IssueDeleted(issue_id=issue_id, issue_key=key, project_id=issue.project_id,
+                                         user_id=actor.user_id, timestamp=at.isoformat()),
+                   organization_id=actor.organization_id, aggregate_id=issue_id, actor_id=actor.user_id)
     await session.execute(delete(Issue).where(Issue.organization_id == actor.organization_id,
                                               Issue.id.in_(deleted)))
     return deleted

@@ -4,7 +4,6 @@ outbox events, the parent's move) in the caller's transaction: all of it commits
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -14,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
-from tessera.events.outbox import EmittedEvent, emit, remember_emitted
+from tessera.events.outbox import StatementEvents, emit
+from tessera.events.types import IssueEvent, StatusChanged, WorkflowEventFired
 from tessera.issues.comments.service import check_add_comment
 from tessera.issues.fields import IssueState
 from tessera.issues.history import FieldChange, field_changes_payload, record_change_and_events, record_changes
@@ -203,12 +203,13 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
     new_version = issue.version + 1
-    base = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-            "user_id": actor.user_id, "timestamp": at.isoformat()}
+    shared = dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, user_id=actor.user_id,
+                  timestamp=at.isoformat())
     transition = {"id": plan.transition_id, "name": plan.transition_name}
-    events = [("status_changed", {**base, "transition": transition, "field_changes": field_changes_payload(changes),
-                                  "version": new_version}),
-              *((event, {**base, "transition": transition}) for event in plan.events)]
+    events: list[IssueEvent] = [
+        StatusChanged(**shared, transition=transition, field_changes=field_changes_payload(changes),
+                      issue_version=new_version),
+        *(WorkflowEventFired(event_name=name, **shared, transition=transition) for name in plan.events)]
     connection = await session.connection()
     one_statement = connection.dialect.name == "postgresql"
     known: Transitioned | None = Transitioned(issue)
@@ -246,26 +247,24 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
 
 async def _change_with_history(session: AsyncSession, connection: AsyncConnection, *, issue: Issue,
                                row: dict[str, Any], from_status_id: int, author_id: int,
-                               changes: list[FieldChange], events: list[tuple[str, dict[str, Any]]],
+                               changes: list[FieldChange], events: list[IssueEvent],
                                at: datetime, user_ids: list[int]) -> Transitioned | None:
     """PostgreSQL: the guarded UPDATE with its history and events (transition_sql), and the
     view's other rows as they were before it; None when the guard found the issue changed, and
     then nothing was written."""
+    carried = StatementEvents.of(events)
     result = (await connection.execute(transition_change(frozenset(row)), {
         **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
         "w_version": issue.version, "w_status": from_status_id,
         "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
         "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
         "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
-        "payloads": [json.dumps(payload) for _, payload in events],
+        "to_strings": [c.to_string for c in changes], **carried.parameters(),
         "parent": issue.parent_id, "user_ids": user_ids})).one()
     if not result.updated:
         return None
-    for event_id, (event_type, payload) in zip(result.event_ids, events, strict=True):
-        remember_emitted(session, EmittedEvent(
-            id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-            aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))
+    carried.remember(session, result.event_ids, organization_id=issue.organization_id, aggregate_id=issue.id,
+                     actor_id=author_id, created_at=at)
     return Transitioned(issue, facets=facets_from_rows(result.facet_rows), linked=result.linked_rows,
                         users=tuple(UserBrief(*user) for user in result.user_rows))
 
@@ -289,8 +288,7 @@ async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, cat
         **row, updated_at=at, version=Issue.version + 1).execution_options(synchronize_session=False))
     await record_changes(session, issue=parent, author_id=actor.user_id, changes=changes, at=at)
     await session.refresh(parent)
-    await emit(session, organization_id=parent.organization_id, event_type="status_changed", aggregate_type="issue",
-               aggregate_id=parent.id, actor_id=actor.user_id, payload={
-                   "issue_id": parent.id, "issue_key": parent.key, "project_id": parent.project_id,
-                   "field_changes": field_changes_payload(changes), "user_id": actor.user_id,
-                   "timestamp": at.isoformat(), "version": parent.version, "caused_by": issue.key})
+    await emit(session, StatusChanged(issue_id=parent.id, issue_key=parent.key, project_id=parent.project_id,
+                                      field_changes=field_changes_payload(changes), user_id=actor.user_id,
+                                      timestamp=at.isoformat(), issue_version=parent.version, caused_by=issue.key),
+               organization_id=parent.organization_id, aggregate_id=parent.id, actor_id=actor.user_id)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.events.outbox import emit
+from tessera.events.types import WorkflowPublished
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
 from tessera.issues.references import OrgCatalog, load_catalog
 from tessera.projects.models import Project, Resolution
@@ -154,10 +155,9 @@ async def check_publish_workflow(session: AsyncSession, *, actor: Actor, workflo
     workflow.draft = None
     await session.flush()
     await do_bump_catalog_version(session, actor.organization_id)
-    await emit(session, organization_id=actor.organization_id, event_type="workflow_published",
-               aggregate_type="workflow", aggregate_id=workflow.id, actor_id=actor.user_id,
-               payload={"workflow_id": workflow.id, "version": workflow.version, "moved": moved,
-                        "user_id": actor.user_id, "timestamp": at.isoformat()})
+    await emit(session, WorkflowPublished(workflow_id=workflow.id, workflow_version=workflow.version, moved=moved,
+                                          user_id=actor.user_id, timestamp=at.isoformat()),
+               organization_id=actor.organization_id, aggregate_id=workflow.id, actor_id=actor.user_id)
     return {"workflow_id": workflow.id, "version": workflow.version, "moved": moved}
 
 

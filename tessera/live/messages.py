@@ -15,41 +15,58 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-# Outbox event type -> live message type. Other events (workflow_published, project_created, a
+from tessera.events.models import OutboxEvent
+from tessera.events.outbox import EmittedEvent
+from tessera.events.types import (
+    AttachmentAdded,
+    AttachmentDeleted,
+    CommentAdded,
+    CommentDeleted,
+    CommentUpdated,
+    DomainEvent,
+    IssueCreated,
+    IssueDeleted,
+    IssueEvent,
+    IssueLinkCreated,
+    IssueLinkDeleted,
+    IssueUpdated,
+    ProjectEvent,
+    ProjectRolesChanged,
+    ProjectUpdated,
+    StatusChanged,
+    UserDeactivated,
+    UserUpdated,
+)
+
+# Event class -> live message type. Other events (workflow_published, project_created, a
 # transition's fire_event extras, mentions, ...) are not live messages.
-LIVE_TYPES: dict[str, str] = {
-    "issue_updated": "issue_updated",
-    "status_changed": "status_changed",
-    "comment_added": "comment_added",
-    "comment_updated": "comment_updated",
-    "comment_deleted": "comment_deleted",
-    "issue_link_created": "issue_updated",
-    "issue_link_deleted": "issue_updated",
-    "attachment_added": "issue_updated",
-    "attachment_deleted": "issue_updated",
-    "issue_created": "issue_created",
-    "issue_deleted": "issue_deleted",
+LIVE_TYPES: dict[type[IssueEvent], str] = {
+    IssueUpdated: "issue_updated",
+    StatusChanged: "status_changed",
+    CommentAdded: "comment_added",
+    CommentUpdated: "comment_updated",
+    CommentDeleted: "comment_deleted",
+    IssueLinkCreated: "issue_updated",
+    IssueLinkDeleted: "issue_updated",
+    AttachmentAdded: "issue_updated",
+    AttachmentDeleted: "issue_updated",
+    IssueCreated: "issue_created",
+    IssueDeleted: "issue_deleted",
 }
+# The outbox names of LIVE_TYPES, for reading them back (replay).
+LIVE_EVENT_NAMES = frozenset(event_class.name for event_class in LIVE_TYPES)
 # Events after which cached permission checks of the project (or of the organization, when the
 # event names no project) must be dropped at once instead of waiting for their expiry.
-PERMISSION_EVENTS = frozenset({"project_updated", "project_roles_changed", "user_updated", "user_deactivated"})
+PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
+    {ProjectUpdated, ProjectRolesChanged, UserUpdated, UserDeactivated})
 
 EVENT, PRESENCE, TYPING, INVALIDATE = "event", "presence", "typing", "invalidate"
 
 
-class EventRecord(Protocol):
-    """An outbox row: the table's model, or the record emit() keeps until commit."""
-
-    id: int
-    organization_id: int
-    event_type: str
-    aggregate_type: str
-    aggregate_id: int
-    actor_id: int | None
-    payload: dict[str, Any]
-    created_at: datetime
+# An outbox row: read back from the table (replay), or as emit() keeps it until commit.
+EventRecord = OutboxEvent | EmittedEvent
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -63,7 +80,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _project_id(event: EventRecord) -> int | None:
-    if event.aggregate_type == "project":
+    if issubclass(event.event_class, ProjectEvent):
         return event.aggregate_id
     value = event.payload.get("project_id")
     return value if isinstance(value, int) else None
@@ -72,10 +89,11 @@ def _project_id(event: EventRecord) -> int | None:
 def event_envelope(event: EventRecord) -> dict[str, Any] | None:
     """The envelope to publish for a committed event, or None when no subscriber cares."""
     project_id = _project_id(event)
-    if event.event_type in PERMISSION_EVENTS:
+    event_class = event.event_class
+    if event_class in PERMISSION_EVENTS:
         return {"k": INVALIDATE, "org": event.organization_id, "project_id": project_id}
-    live_type = LIVE_TYPES.get(event.event_type)
-    if live_type is None or event.aggregate_type != "issue" or project_id is None:
+    live_type = LIVE_TYPES.get(event_class)  # all of them events about an issue (IssueEvent)
+    if live_type is None or project_id is None:
         return None
     data: dict[str, Any] = dict(event.payload)
     data.setdefault("issue_id", event.aggregate_id)

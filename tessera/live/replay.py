@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
 from tessera.events.models import OutboxEvent
-from tessera.live.messages import LIVE_TYPES
+from tessera.live.messages import LIVE_EVENT_NAMES
 from tessera.live.registry import Scope
 
 REPLAY_LIMIT = 500
@@ -55,7 +55,7 @@ async def read_backlog(session: AsyncSession, *, scope: Scope, after_id: int) ->
     if scanned is not None and scanned > SCAN_LIMIT:
         return None
     query = select(OutboxEvent).where(*window, OutboxEvent.id > after_id, OutboxEvent.aggregate_type == "issue",
-                                      OutboxEvent.event_type.in_(sorted(LIVE_TYPES)))
+                                      OutboxEvent.event_type.in_(sorted(LIVE_EVENT_NAMES)))
     if scope.kind == "issue":
         query = query.where(OutboxEvent.aggregate_id == scope.issue_id)
     else:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, stale_version
 from tessera.events.outbox import emit
+from tessera.events.types import ProjectCreated, ProjectRolesChanged, ProjectUpdated
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES, ProjectRoleMember, User
@@ -101,9 +102,8 @@ async def check_create_project(session: AsyncSession, *, actor: Actor, key: str,
     session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
                                   user_id=lead or actor.user_id, role="administrators"))
     await session.flush()
-    await emit(session, organization_id=actor.organization_id, event_type="project_created",
-               aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
-               payload={"project_id": project.id, "project_key": project.key, "user_id": actor.user_id})
+    await emit(session, ProjectCreated(project_id=project.id, project_key=project.key, user_id=actor.user_id),
+               organization_id=actor.organization_id, aggregate_id=project.id, actor_id=actor.user_id)
     return project
 
 
@@ -145,10 +145,9 @@ async def check_update_project(session: AsyncSession, *, actor: Actor, project: 
             raise stale_version("The project was changed by someone else.", via_if_match=via_if_match,
                                 data={"current_version": project.version})
         await session.refresh(project)
-        await emit(session, organization_id=actor.organization_id, event_type="project_updated",
-                   aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
-                   payload={"project_id": project.id, "project_key": project.key, "user_id": actor.user_id,
-                            "changed": sorted(values)})
+        await emit(session, ProjectUpdated(project_id=project.id, project_key=project.key, user_id=actor.user_id,
+                                           changed=sorted(values)),
+                   organization_id=actor.organization_id, aggregate_id=project.id, actor_id=actor.user_id)
     return project
 
 
@@ -180,7 +179,6 @@ async def check_set_role_members(session: AsyncSession, *, actor: Actor, project
                                       user_id=user_id, role=role))
     await session.flush()
     # Live subscriptions re-check access to the project at once on this event.
-    await emit(session, organization_id=actor.organization_id, event_type="project_roles_changed",
-               aggregate_type="project", aggregate_id=project.id, actor_id=actor.user_id,
-               payload={"project_id": project.id, "role": role, "user_ids": wanted})
+    await emit(session, ProjectRolesChanged(project_id=project.id, role=role, user_ids=wanted),
+               organization_id=actor.organization_id, aggregate_id=project.id, actor_id=actor.user_id)
     return wanted

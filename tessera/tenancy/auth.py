@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
 from tessera.errors import NotAuthenticated
+from tessera.events.types import CatalogChanged, DomainEvent, TokenRevoked, UserDeactivated, UserUpdated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import ApiToken, Organization, User, WebSession
@@ -52,7 +53,7 @@ _TOUCH_TOKEN = update(ApiToken.__table__).where(ApiToken.__table__.c.id == bindp
 
 # Committed events after which an organization's cached principals may be wrong: a user's role,
 # activity or name, a revoked token, the catalogs (whose version an actor carries).
-PRINCIPAL_EVENTS = frozenset({"user_updated", "user_deactivated", "token_revoked", "catalog_changed"})
+PRINCIPAL_EVENTS: frozenset[type[DomainEvent]] = frozenset({UserUpdated, UserDeactivated, TokenRevoked, CatalogChanged})
 
 
 class PrincipalCache:
@@ -99,7 +100,8 @@ class PrincipalCache:
 
     def on_commit(self, emitted: list[Any]) -> None:
         """The database's commit listener: never blocks, never fails the request."""
-        self.forget_organizations({event.organization_id for event in emitted if event.event_type in PRINCIPAL_EVENTS})
+        self.forget_organizations({event.organization_id for event in emitted
+                                   if event.event_class in PRINCIPAL_EVENTS})
 
     def _prune(self) -> None:
         moment = time.monotonic()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from tessera.events.outbox import emit
+from tessera.events.types import CatalogChanged, TokenRevoked, UserDeactivated, UserUpdated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
@@ -162,10 +163,9 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
     if access_changed or renamed:
         # Live subscriptions re-check access at once on this event instead of at their cache's expiry;
         # caches of authenticated principals (which carry the name) drop the organization's entries.
-        await emit(session, organization_id=user.organization_id,
-                   event_type="user_deactivated" if active is False else "user_updated", aggregate_type="user",
-                   aggregate_id=user.id, actor_id=actor.user_id,
-                   payload={"user_id": user.id, "role": user.role, "active": user.active})
+        changed = UserDeactivated if active is False else UserUpdated
+        await emit(session, changed(user_id=user.id, role=user.role, active=user.active),
+                   organization_id=user.organization_id, aggregate_id=user.id, actor_id=actor.user_id)
     return user
 
 
@@ -192,8 +192,8 @@ async def do_revoke_token(session: AsyncSession, actor: Actor, *, owner: User, t
         ApiToken.id == token_id).values(revoked=True))
     if result.rowcount != 1:
         raise NotFound("Token not found.")
-    await emit(session, organization_id=owner.organization_id, event_type="token_revoked", aggregate_type="user",
-               aggregate_id=owner.id, actor_id=actor.user_id, payload={"user_id": owner.id, "token_id": token_id})
+    await emit(session, TokenRevoked(user_id=owner.id, token_id=token_id), organization_id=owner.organization_id,
+               aggregate_id=owner.id, actor_id=actor.user_id)
 
 
 async def do_bump_catalog_version(session: AsyncSession, organization_id: int) -> None:
@@ -201,5 +201,5 @@ async def do_bump_catalog_version(session: AsyncSession, organization_id: int) -
     caches of authenticated principals, which carry the version, to read it again."""
     await session.execute(update(Organization).where(Organization.id == organization_id)
                           .values(catalog_version=Organization.catalog_version + 1))
-    await emit(session, organization_id=organization_id, event_type="catalog_changed", aggregate_type="organization",
-               aggregate_id=organization_id, actor_id=None, payload={"organization_id": organization_id})
+    await emit(session, CatalogChanged(organization_id=organization_id), organization_id=organization_id,
+               aggregate_id=organization_id, actor_id=None)

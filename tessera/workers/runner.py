@@ -1,5 +1,6 @@
 """The outbox runner: claims events in batches and hands each to the handlers registered for
-its type. Handlers (webhooks, notifications, indexing, live fan-out) register themselves here."""
+its class. Handlers (webhooks, notifications, indexing, live fan-out) register themselves here,
+by event class (tessera.events.types), never by the outbox name's text."""
 
 from __future__ import annotations
 
@@ -11,25 +12,40 @@ from datetime import timedelta
 from tessera.db.engine import Database
 from tessera.events.models import OutboxEvent
 from tessera.events.outbox import claim_batch, mark_failed, mark_processed
+from tessera.events.types import DomainEvent
 
 log = logging.getLogger("tessera.worker")
 Handler = Callable[[OutboxEvent], Awaitable[None]]
 
 
 class HandlerRegistry:
-    """Closed once the worker starts; a type with no handler is simply settled."""
+    """Closed once the worker starts; an event with no handler is simply settled.
+
+    A handler registered for a class gets its subclasses' events too: for IssueEvent, every
+    event about an issue; for DomainEvent, every event (workflow-fired ones included)."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Handler]] = {}
+        self._handlers: dict[type[DomainEvent], list[Handler]] = {}
 
-    def register(self, event_type: str, handler: Handler) -> None:
-        handlers = self._handlers.setdefault(event_type, [])
-        if handler in handlers:
-            raise ValueError(f"handler already registered for {event_type}")
-        handlers.append(handler)
+    def register(self, handler: Handler, *event_classes: type[DomainEvent]) -> None:
+        if not event_classes:
+            raise ValueError("a handler subscribes to at least one event class")
+        for event_class in event_classes:
+            if not (isinstance(event_class, type) and issubclass(event_class, DomainEvent)):
+                raise TypeError(f"{event_class!r} is not an event class (tessera.events.types)")
+            handlers = self._handlers.setdefault(event_class, [])
+            if handler in handlers:
+                raise ValueError(f"handler already registered for {event_class.__name__}")
+            handlers.append(handler)
 
-    def for_type(self, event_type: str) -> list[Handler]:
-        return [*self._handlers.get(event_type, []), *self._handlers.get("*", [])]
+    def for_class(self, event_class: type[DomainEvent]) -> list[Handler]:
+        """Handlers of the class and of its bases, the most specific first, each once."""
+        found: list[Handler] = []
+        for base in event_class.__mro__:
+            for handler in self._handlers.get(base, ()):
+                if handler not in found:
+                    found.append(handler)
+        return found
 
 
 async def run_once(database: Database, registry: HandlerRegistry, *, batch_size: int = 100) -> int:
@@ -39,7 +55,7 @@ async def run_once(database: Database, registry: HandlerRegistry, *, batch_size:
     done: list[int] = []
     for event in events:
         try:
-            for handler in registry.for_type(event.event_type):
+            for handler in registry.for_class(event.event_class):
                 await handler(event)
             done.append(event.id)
         except Exception as error:  # noqa: BLE001 - one bad event must not stop the queue

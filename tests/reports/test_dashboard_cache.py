@@ -12,13 +12,16 @@ import pytest
 import redis.asyncio as redis_asyncio
 
 from tessera.events.outbox import EmittedEvent
+from tessera.events.types import IssueUpdated
 from tessera.reports.dashboard_cache import GadgetCache
 from tests.support import REDIS_URL
 
 
 def _event(organization_id: int) -> EmittedEvent:
+    event = IssueUpdated(issue_id=1, issue_key="P-1", project_id=1, field_changes={}, user_id=None,
+                         timestamp=datetime.now(UTC).isoformat(), issue_version=2)
     return EmittedEvent(id=1, organization_id=organization_id, event_type="issue_updated", aggregate_type="issue",
-                        aggregate_id=1, actor_id=None, payload={}, created_at=datetime.now(UTC))
+                        aggregate_id=1, actor_id=None, payload={}, created_at=datetime.now(UTC), event=event)
 
 
 async def test_versions_move_with_commits_of_the_organization_only() -> None:

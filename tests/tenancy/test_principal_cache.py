@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tessera.events.types import DomainEvent, event_class
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import PrincipalCache
 
@@ -15,6 +16,10 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 class Event:
     organization_id: int
     event_type: str
+
+    @property
+    def event_class(self) -> type[DomainEvent]:
+        return event_class(self.event_type)
 
 
 def actor(organization_id: int = 1, user_id: int = 10) -> Actor:

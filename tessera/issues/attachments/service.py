@@ -26,6 +26,7 @@ from tessera.db.engine import Database
 from tessera.db.refs import parse_id
 from tessera.errors import NotFound
 from tessera.events.outbox import emit
+from tessera.events.types import AttachmentAdded, AttachmentDeleted, AttachmentEvent
 from tessera.issues.attachments.models import Attachment
 from tessera.issues.attachments.staging import StagedFile
 from tessera.issues.attachments.storage import ObjectStore, StoredObject, attachment_key
@@ -158,7 +159,7 @@ async def check_add_attachments(session: AsyncSession, *, actor: Actor, issue: I
         FieldChange(field="Attachment", field_id="attachment", from_value=None, from_string=None,
                     to_value=str(a.id), to_string=a.filename) for a in attachments])
     for attachment in attachments:
-        await _emit(session, "attachment_added", actor=actor, issue=issue, attachment=attachment, at=at)
+        await _emit(session, AttachmentAdded, actor=actor, issue=issue, attachment=attachment, at=at)
     return attachments
 
 
@@ -177,7 +178,7 @@ async def check_delete_attachment(session: AsyncSession, *, actor: Actor, attach
     await record_changes(session, issue=issue, author_id=actor.user_id, at=at, changes=[
         FieldChange(field="Attachment", field_id="attachment", from_value=str(attachment.id),
                     from_string=attachment.filename, to_value=None, to_string=None)])
-    await _emit(session, "attachment_deleted", actor=actor, issue=issue, attachment=attachment, at=at)
+    await _emit(session, AttachmentDeleted, actor=actor, issue=issue, attachment=attachment, at=at)
     return attachment.storage_key
 
 
@@ -211,13 +212,13 @@ async def discard_objects(store: ObjectStore, keys: Iterable[str]) -> None:
             log.warning("could not delete attachment object %s", key, exc_info=True)
 
 
-async def _emit(session: AsyncSession, event_type: str, *, actor: Actor, issue: Issue, attachment: Attachment,
-                at: datetime) -> None:
-    await emit(session, organization_id=actor.organization_id, event_type=event_type, aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                   "attachment_id": attachment.id, "filename": attachment.filename, "size": attachment.size,
-                   "content_type": attachment.content_type, "user_id": actor.user_id, "timestamp": at.isoformat()})
+async def _emit(session: AsyncSession, event_class: type[AttachmentEvent], *, actor: Actor, issue: Issue,
+                attachment: Attachment, at: datetime) -> None:
+    await emit(session, event_class(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id,
+                                    attachment_id=attachment.id, filename=attachment.filename, size=attachment.size,
+                                    content_type=attachment.content_type, user_id=actor.user_id,
+                                    timestamp=at.isoformat()),
+               organization_id=actor.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
 
 
 def attachment_view(attachment: Attachment, authors: Mapping[int, User | UserBrief], *, base_url: str

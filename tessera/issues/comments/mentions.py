@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.outbox import emit
+from tessera.events.types import UserMentioned
 from tessera.issues.audience import users_holding, users_seeing_role
 from tessera.issues.comments.markup import MentionRef
 from tessera.issues.comments.models import Comment, CommentMention
@@ -81,11 +82,11 @@ async def do_record_mentions(session: AsyncSession, *, actor: Actor, issue: Issu
         and_(users_holding(Permission.BROWSE_PROJECTS, project),
              users_seeing_role(comment.visibility_role, project))))).all()
     for user_id in sorted(readers):
-        await emit(session, organization_id=org, event_type="user_mentioned", aggregate_type="issue",
-                   aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                       "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                       "comment_id": comment.id, "mentioned_user_id": user_id, "user_id": actor.user_id,
-                       "timestamp": at.isoformat(), "visibility": visibility_payload(comment.visibility_role)})
+        await emit(session, UserMentioned(
+            issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, comment_id=comment.id,
+            mentioned_user_id=user_id, user_id=actor.user_id, timestamp=at.isoformat(),
+            visibility=visibility_payload(comment.visibility_role)),
+            organization_id=org, aggregate_id=issue.id, actor_id=actor.user_id)
     return mentioned
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, stale_version
 from tessera.events.outbox import emit
+from tessera.events.types import CommentAdded, CommentDeleted, CommentUpdated
 from tessera.issues.audience import comments_in_roles
 from tessera.issues.comments.markup import parse_body
 from tessera.issues.comments.mentions import do_record_mentions, mentioned_user_ids, visibility_payload
@@ -94,10 +95,11 @@ async def access_comment(session: AsyncSession, actor: Actor, issue: Issue, proj
     return comment
 
 
-def _event_payload(issue: Issue, comment: Comment, actor: Actor, at: datetime) -> dict:
-    return {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id, "comment_id": comment.id,
-            "parent_id": comment.parent_id, "user_id": actor.user_id, "timestamp": at.isoformat(),
-            "visibility": visibility_payload(comment.visibility_role), "version": comment.version}
+def _comment_event_fields(issue: Issue, comment: Comment, actor: Actor, at: datetime) -> dict[str, Any]:
+    """The fields every comment event carries (tessera.events.types.CommentEvent)."""
+    return dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, comment_id=comment.id,
+                parent_id=comment.parent_id, user_id=actor.user_id, timestamp=at.isoformat(),
+                visibility=visibility_payload(comment.visibility_role), comment_version=comment.version)
 
 
 async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project, body: str,
@@ -121,9 +123,8 @@ async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue
     await do_record_mentions(session, actor=actor, issue=issue, project=project, comment=comment,
                              refs=parse_body(body).mentions, at=at)
     await auto_watch(session, issue, (actor.user_id,), at)
-    await emit(session, organization_id=actor.organization_id, event_type="comment_added", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id,
-               payload={**_event_payload(issue, comment, actor, at), "body": body})
+    await emit(session, CommentAdded(**_comment_event_fields(issue, comment, actor, at), body=body),
+               organization_id=actor.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
     return comment
 
 
@@ -196,9 +197,8 @@ async def do_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issue, 
         previous = await mentioned_user_ids(session, comment.organization_id, comment.id)
         await do_record_mentions(session, actor=actor, issue=issue, project=project, comment=comment,
                                  refs=parse_body(body).mentions, at=at, previous=previous)
-    await emit(session, organization_id=comment.organization_id, event_type="comment_updated",
-               aggregate_type="issue", aggregate_id=issue.id, actor_id=actor.user_id,
-               payload={**_event_payload(issue, comment, actor, at), "body": body})
+    await emit(session, CommentUpdated(**_comment_event_fields(issue, comment, actor, at), body=body),
+               organization_id=comment.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
     return comment
 
 
@@ -216,7 +216,7 @@ async def check_delete_comment(session: AsyncSession, *, actor: Actor, issue: Is
     at = at or _now()
     org = comment.organization_id
     tombstone = await _has_replies(session, comment.id, org, issue.id)
-    payload = {**_event_payload(issue, comment, actor, at), "tombstone": tombstone}
+    deleted = CommentDeleted(**_comment_event_fields(issue, comment, actor, at), tombstone=tombstone)
     if tombstone:
         await session.execute(delete(CommentRevision).where(CommentRevision.organization_id == org,
                                                             CommentRevision.comment_id == comment.id))
@@ -228,8 +228,7 @@ async def check_delete_comment(session: AsyncSession, *, actor: Actor, issue: Is
     else:
         await session.execute(delete(Comment).where(Comment.organization_id == org, Comment.id == comment.id))
         await _remove_bare_tombstones(session, org, issue.id, comment.parent_id)
-    await emit(session, organization_id=org, event_type="comment_deleted", aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload=payload)
+    await emit(session, deleted, organization_id=org, aggregate_id=issue.id, actor_id=actor.user_id)
 
 
 async def _remove_bare_tombstones(session: AsyncSession, organization_id: int, issue_id: int,

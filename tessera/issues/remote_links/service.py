@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound
 from tessera.events.outbox import emit
+from tessera.events.types import RemoteLinkCreated, RemoteLinkDeleted, RemoteLinkEvent, RemoteLinkUpdated
 from tessera.issues.models import Issue
 from tessera.issues.remote_links.models import RemoteLink
 from tessera.projects.models import Project
@@ -86,12 +87,12 @@ async def access_remote_link(session: AsyncSession, *, issue: Issue, ref: object
     return found
 
 
-async def _event(session: AsyncSession, event_type: str, actor: Actor, issue: Issue, link: RemoteLink) -> None:
-    await emit(session, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                   "remote_link_id": link.id, "url": link.link_object.get("url"), "user_id": actor.user_id,
-                   "timestamp": datetime.now(UTC).isoformat()})
+async def _event(session: AsyncSession, event_class: type[RemoteLinkEvent], actor: Actor, issue: Issue,
+                 link: RemoteLink) -> None:
+    await emit(session, event_class(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id,
+                                    remote_link_id=link.id, url=link.link_object.get("url"), user_id=actor.user_id,
+                                    timestamp=datetime.now(UTC).isoformat()),
+               organization_id=issue.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
 
 
 async def check_put_remote_link(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
@@ -113,7 +114,7 @@ async def check_put_remote_link(session: AsyncSession, *, actor: Actor, issue: I
                 setattr(link, name, value)
     link.updated_at = now
     await session.flush()
-    await _event(session, "remote_link_created" if created else "remote_link_updated", actor, issue, link)
+    await _event(session, RemoteLinkCreated if created else RemoteLinkUpdated, actor, issue, link)
     return link, created
 
 
@@ -122,4 +123,4 @@ async def check_delete_remote_link(session: AsyncSession, *, actor: Actor, issue
     await authorize(session, actor, Permission.LINK_ISSUES, project)
     await session.execute(delete(RemoteLink).where(RemoteLink.organization_id == link.organization_id,
                                                    RemoteLink.id == link.id))
-    await _event(session, "remote_link_deleted", actor, issue, link)
+    await _event(session, RemoteLinkDeleted, actor, issue, link)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
+from tessera.events.types import WorklogAdded, WorklogDeleted, WorklogEvent, WorklogUpdated
 from tessera.issues.durations import check_seconds
 from tessera.issues.models import Issue
 from tessera.issues.time_tracking import RemainingAdjustment, do_log_time
@@ -58,13 +59,12 @@ async def access_worklog(session: AsyncSession, *, issue: Issue, ref: object) ->
     return found
 
 
-async def _event(session: AsyncSession, event_type: str, actor: Actor, issue: Issue, worklog: Worklog,
-                 at: datetime) -> None:
-    await emit(session, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-               aggregate_id=issue.id, actor_id=actor.user_id, payload={
-                   "issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id,
-                   "worklog_id": worklog.id, "time_spent_seconds": worklog.time_spent_seconds,
-                   "user_id": actor.user_id, "timestamp": at.isoformat()})
+async def _event(session: AsyncSession, event_class: type[WorklogEvent], actor: Actor, issue: Issue,
+                 worklog: Worklog, at: datetime) -> None:
+    await emit(session, event_class(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id,
+                                    worklog_id=worklog.id, time_spent_seconds=worklog.time_spent_seconds,
+                                    user_id=actor.user_id, timestamp=at.isoformat()),
+               organization_id=issue.organization_id, aggregate_id=issue.id, actor_id=actor.user_id)
 
 
 async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
@@ -81,7 +81,7 @@ async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue
     await session.flush()
     await do_log_time(session, issue=issue, author_id=actor.user_id, spent_delta=worklog.time_spent_seconds,
                       adjustment=adjustment, worklog_id=worklog.id, at=at)
-    await _event(session, "worklog_added", actor, issue, worklog, at)
+    await _event(session, WorklogAdded, actor, issue, worklog, at)
     return worklog
 
 
@@ -115,7 +115,7 @@ async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Is
     worklog.update_author_id = actor.user_id
     worklog.updated_at = at
     await session.flush()
-    await _event(session, "worklog_updated", actor, issue, worklog, at)
+    await _event(session, WorklogUpdated, actor, issue, worklog, at)
     return worklog
 
 
@@ -128,7 +128,7 @@ async def check_delete_worklog(session: AsyncSession, *, actor: Actor, issue: Is
                                                 Worklog.id == worklog.id))
     await do_log_time(session, issue=issue, author_id=actor.user_id, spent_delta=-worklog.time_spent_seconds,
                       adjustment=adjustment, worklog_id=worklog.id, at=at)
-    await _event(session, "worklog_deleted", actor, issue, worklog, at)
+    await _event(session, WorklogDeleted, actor, issue, worklog, at)
 
 
 async def worklogs_by_issue(session: AsyncSession, organization_id: int, issue_ids: Sequence[int], *,
