@@ -39,7 +39,7 @@ class RankedPage:
     status_counts: dict[int, int]
 
 
-async def check_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
+async def charge_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
     """A board's or sprint's issue list counts against the organization's searches per hour
     when the client adds JQL of its own (`jql=`): that is a search of the client's choosing. The
     board's saved queries alone do not count (the board page runs them on every refresh)."""

@@ -166,7 +166,7 @@ async def _check_share(session: AsyncSession, actor: Actor, spec: Mapping[str, A
     return ShareTarget("user", user=user)
 
 
-async def check_shares(session: AsyncSession, actor: Actor, specs: Sequence[Mapping[str, Any]]) -> list[ShareTarget]:
+async def validate_shares(session: AsyncSession, actor: Actor, specs: Sequence[Mapping[str, Any]]) -> list[ShareTarget]:
     """Every target must exist in the actor's organization (and a project be browsable by the
     actor); another organization's target is refused exactly like a missing one."""
     if len(specs) > 100:
@@ -187,7 +187,7 @@ def _filter_refs(node: object) -> Iterator[str]:
         yield from (operand.text for operand in operands if isinstance(operand, ast.Literal))
 
 
-async def check_filter_jql(session: AsyncSession, actor: Actor, jql: str, *, saved: SavedFilter | None = None) -> None:
+async def validate_filter_jql(session: AsyncSession, actor: Actor, jql: str, *, saved: SavedFilter | None = None) -> None:
     """Parse the query and run the search engine's checks (unknown fields, values, functions,
     filters named inside) without searching; a filter may not name itself."""
     query = parse(jql)
@@ -226,8 +226,8 @@ async def _replace_shares(session: AsyncSession, saved: SavedFilter, shares: Seq
 async def check_create_filter(session: AsyncSession, *, actor: Actor, name: str, jql: str, description: str = "",
                               shares: Sequence[Mapping[str, Any]] = (), favourite: bool = False) -> SavedFilter:
     name = await _check_name(session, actor, actor.user_id, name)
-    targets = await check_shares(session, actor, shares)
-    await check_filter_jql(session, actor, jql)
+    targets = await validate_shares(session, actor, shares)
+    await validate_filter_jql(session, actor, jql)
     saved = SavedFilter(organization_id=actor.organization_id, owner_id=actor.user_id, name=name,
                         description=description, jql=jql, version=1)
     session.add(saved)
@@ -252,9 +252,9 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
     values: dict[str, Any] = {}
     if name is not None:
         values["name"] = await _check_name(session, actor, saved.owner_id, name, exclude_id=saved.id)
-    targets = await check_shares(session, actor, shares) if shares is not None else None
+    targets = await validate_shares(session, actor, shares) if shares is not None else None
     if jql is not None:
-        await check_filter_jql(session, actor, jql, saved=saved)
+        await validate_filter_jql(session, actor, jql, saved=saved)
         values["jql"] = jql
     if description is not None:
         values["description"] = description
@@ -271,7 +271,7 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
     return saved
 
 
-async def do_delete_filter(session: AsyncSession, *, actor: Actor, saved: SavedFilter) -> None:
+async def check_delete_filter(session: AsyncSession, *, actor: Actor, saved: SavedFilter) -> None:
     if saved.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the filter's owner or an organization administrator may delete it.")
     for table in (FilterShare, FilterFavourite):

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tessera.jql.filters import ShareTarget, check_shares, share_reaches
-from tessera.reports.gadgets import check_layout
+from tessera.jql.filters import ShareTarget, share_reaches, validate_shares
+from tessera.reports.gadgets import validate_layout
 from tessera.reports.models import Dashboard, DashboardShare
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
@@ -71,7 +71,7 @@ async def _shares(session: AsyncSession, actor: Actor, specs: object) -> list[Sh
     for index, spec in enumerate(specs):
         if not isinstance(spec, Mapping):
             raise InvalidInput("A share is an object with a type.", field=f"shares.{index}")
-    return await check_shares(session, actor, specs)
+    return await validate_shares(session, actor, specs)
 
 
 async def _replace_shares(session: AsyncSession, dashboard: Dashboard, shares: Sequence[ShareTarget]) -> None:
@@ -89,7 +89,7 @@ async def check_create_dashboard(session: AsyncSession, *, actor: Actor, spec: M
     configuration is checked as the creator sees things (JQL, filters and boards it names)."""
     name = _name(spec.get("name"))
     description = _description(spec.get("description"))
-    layout = await check_layout(session, actor, spec.get("layout") or {"gadgets": []})
+    layout = await validate_layout(session, actor, spec.get("layout") or {"gadgets": []})
     shares = await _shares(session, actor, spec.get("shares") or [])
     dashboard = Dashboard(organization_id=actor.organization_id, owner_id=actor.user_id, name=name,
                           description=description, layout=layout, version=1)
@@ -115,7 +115,7 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
     if spec.get("description") is not None:
         values["description"] = _description(spec["description"])
     if spec.get("layout") is not None:
-        values["layout"] = await check_layout(session, actor, spec["layout"])
+        values["layout"] = await validate_layout(session, actor, spec["layout"])
     shares = await _shares(session, actor, spec["shares"]) if spec.get("shares") is not None else None
     result = await session.execute(
         update(Dashboard).where(Dashboard.id == dashboard.id, Dashboard.organization_id == dashboard.organization_id,
@@ -132,7 +132,7 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
     return dashboard
 
 
-async def do_delete_dashboard(session: AsyncSession, *, actor: Actor, dashboard: Dashboard) -> None:
+async def check_delete_dashboard(session: AsyncSession, *, actor: Actor, dashboard: Dashboard) -> None:
     if dashboard.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the dashboard's owner or an organization administrator may delete it.")
     await session.execute(delete(DashboardShare).where(DashboardShare.organization_id == dashboard.organization_id,
@@ -196,7 +196,7 @@ def dashboard_view(details: DashboardDetails, actor: Actor, *, with_layout: bool
 
 
 def share_spec(share: DashboardShare) -> dict[str, Any]:
-    """A share as the API shows it and as `check_shares` reads it."""
+    """A share as the API shows it and as `validate_shares` reads it."""
     view: dict[str, Any] = {"type": share.share_type}
     if share.project_id is not None:
         view["project_id"] = share.project_id

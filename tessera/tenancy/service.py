@@ -44,7 +44,7 @@ async def get_organization_by_key(session: AsyncSession, key: str) -> Organizati
     return await session.scalar(select(Organization).where(Organization.key == key.strip().upper()))
 
 
-async def access_organization_by_key(session: AsyncSession, key: str) -> Organization:
+async def load_organization_by_key(session: AsyncSession, key: str) -> Organization:
     org = await get_organization_by_key(session, key)
     if org is None:
         raise NotFound(f"Organization '{key}' does not exist.")

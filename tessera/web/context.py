@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated, PermissionDenied
-from tessera.inputs.text import check_text
+from tessera.inputs.text import validate_text
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import authenticate_session
 from tessera.tenancy.limits import RateLimiter
@@ -58,7 +58,7 @@ class WebContext:
         tessera.api.input_check; this covers multipart forms)."""
         if self._form is None:
             data = await self.request.form()
-            self._form = {key: check_text(value, field=key) for key, value in data.items() if isinstance(value, str)}
+            self._form = {key: validate_text(value, field=key) for key, value in data.items() if isinstance(value, str)}
         return self._form
 
     async def _check_csrf(self, actor: Actor) -> None:

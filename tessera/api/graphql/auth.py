@@ -37,7 +37,7 @@ async def authenticate_http(session: AsyncSession, connection: HTTPConnection, *
     raise NotAuthenticated("Authentication is required: send 'Authorization: Bearer <api token>'.")
 
 
-def check_csrf(actor: Actor, connection: HTTPConnection) -> None:
+def validate_csrf(actor: Actor, connection: HTTPConnection) -> None:
     """A change made with the browser's cookie must carry the token the session was given."""
     if actor.via == "session" and connection.headers.get("x-csrf-token") != actor.csrf_token:
         raise PermissionDenied("A browser session must send its X-CSRF-Token with mutations.")

@@ -24,7 +24,7 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.fastapi import BaseContext
 
-from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, check_csrf
+from tessera.api.graphql.auth import authenticate_http, authenticate_subscriber, validate_csrf
 from tessera.api.graphql.loaders import Loaders
 from tessera.collaboration.live.hub import LiveHub
 from tessera.config import Settings
@@ -177,7 +177,7 @@ class GraphQLContext(BaseContext):
             self._loaders = None
             async with self.database.unit_of_work(write=True) as session:
                 actor = await self._authenticate(session, write=True)
-                check_csrf(actor, self.connection)
+                validate_csrf(actor, self.connection)
                 yield session, actor
 
     async def catalog(self) -> OrgCatalog:

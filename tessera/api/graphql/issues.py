@@ -221,7 +221,7 @@ def decode_cursor(cursor: str | None) -> int:
     return offset
 
 
-def check_page_size(first: int, *, field: str = "first") -> int:
+def validate_page_size(first: int, *, field: str = "first") -> int:
     if not 0 <= first <= MAX_PAGE:
         raise InvalidInput(f"{field} is between 0 and {MAX_PAGE}.", field=field)
     return first
@@ -234,7 +234,7 @@ def issue_nodes(info: Ctx, rows: list[Issue]) -> list[IssueNode]:
 
 async def search_connection(info: Ctx, jql: str, first: int, after: str | None) -> IssueConnection:
     """One page of the JQL search, with the caller's permissions (as POST /v2/search)."""
-    check_page_size(first)
+    validate_page_size(first)
     start = decode_cursor(after) + 1
     async with info.context.reading() as (session, actor):
         page = await search_issues(session, actor=actor, jql=jql, start_at=start, max_results=first,

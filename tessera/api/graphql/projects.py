@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from tessera.api.graphql import metrics
-from tessera.api.graphql.issues import IssueNode, check_page_size, issue_nodes
+from tessera.api.graphql.issues import IssueNode, issue_nodes, validate_page_size
 from tessera.api.graphql.loaders import project_sprints
 from tessera.api.graphql.nodes import Ctx, UserNode, user_node
 from tessera.api.graphql.timeframe import EXAMPLES, Timeframe, parse_timeframe
@@ -135,7 +135,7 @@ class ProjectNode:
     @strawberry.field(description=f"Issues updated within the timeframe ({EXAMPLES}; default all), most recently "
                                   "updated first.")
     async def issues(self, info: Ctx, timeframe: str | None = None, first: int = 50) -> list[IssueNode]:
-        check_page_size(first)
+        validate_page_size(first)
         period = parse_timeframe(timeframe)
         jql = f'project = "{self.row.key}"'
         if period.jql_bound:
@@ -150,7 +150,7 @@ class ProjectNode:
     async def sprints(self, info: Ctx, state: str | None = None, last: int = 50) -> list[SprintNode]:
         if state is not None and state not in SPRINT_STATES:
             raise InvalidInput(f"state is one of {', '.join(SPRINT_STATES)}.", field="state")
-        check_page_size(last, field="last")
+        validate_page_size(last, field="last")
         async with info.context.reading() as (session, actor):
             rows = await project_sprints(session, actor.organization_id, self.row.id, state=state, last=last)
         return [SprintNode(row=row) for row in rows]

@@ -16,8 +16,8 @@ from tessera.agile.boards import (
     access_board,
     board_filter,
     check_create_board,
+    check_delete_board,
     describe_boards,
-    do_delete_board,
     list_boards,
     may_manage_board,
 )
@@ -141,7 +141,7 @@ async def get_board(board_ref: str, ctx: Ctx) -> dict:
 async def delete_board(board_ref: str, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         board, project = await _board(session, actor, board_ref)
-        await do_delete_board(session, actor=actor, board=board, project=project)
+        await check_delete_board(session, actor=actor, board=board, project=project)
     return Response(status_code=204)
 
 

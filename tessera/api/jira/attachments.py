@@ -17,9 +17,9 @@ from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fi
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
 from tessera.collaboration.attachments import (
     access_attachment,
+    access_attachment_quota,
     attach_staged_files,
     check_delete_attachment,
-    check_may_attach,
     discard_objects,
 )
 from tessera.collaboration.sniffing import may_render_inline
@@ -44,7 +44,7 @@ async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Sto
         raise PermissionDenied("XSRF check failed: send the header X-Atlassian-Token: no-check.")
     async with ctx.transaction(write=False) as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
-        usage = await check_may_attach(session, actor=actor, project=project)
+        usage = await access_attachment_quota(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}

@@ -21,9 +21,9 @@ from tessera.jql.filters import (
     ShareTarget,
     access_filter,
     check_create_filter,
+    check_delete_filter,
     check_update_filter,
     describe_filters,
-    do_delete_filter,
     do_set_favourite,
     list_filters,
 )
@@ -171,7 +171,7 @@ async def delete_filter(filter_id: str, ctx: Ctx) -> Response:
         if filter_ref is None:
             raise NotFound("The filter does not exist.")
         saved = await access_filter(session, actor, filter_ref, to_delete=True)
-        await do_delete_filter(session, actor=actor, saved=saved)
+        await check_delete_filter(session, actor=actor, saved=saved)
     return Response(status_code=204)
 
 

@@ -25,7 +25,7 @@ from tessera.tenancy.auth import (
     authenticate_token,
 )
 from tessera.tenancy.limits import RateLimiter
-from tessera.tenancy.origins import check_own_origin
+from tessera.tenancy.origins import validate_own_origin
 from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
 
 SESSION_COOKIE = "tessera_session"
@@ -76,7 +76,7 @@ async def authenticate_websocket(session: AsyncSession, connection: HTTPConnecti
     cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated("Authenticate with an Authorization header, a session cookie or ?ticket=.")
-    check_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
+    validate_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
                      host=connection.headers.get("host"))
     return await authenticate_session(session, cookie)
 

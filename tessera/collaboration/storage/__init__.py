@@ -10,13 +10,13 @@ from tessera.collaboration.storage.base import (
     ObjectStoreError,
     StoredObject,
     attachment_key,
-    check_key,
+    validate_object_key,
 )
 from tessera.collaboration.storage.local import LocalObjectStore
 from tessera.config import Settings
 
 __all__ = ["InvalidObjectKey", "LocalObjectStore", "ObjectMissing", "ObjectSource", "ObjectStore",
-           "ObjectStoreError", "StoredObject", "attachment_key", "check_key", "object_store_from_settings"]
+           "ObjectStoreError", "StoredObject", "attachment_key", "object_store_from_settings", "validate_object_key"]
 
 
 def object_store_from_settings(settings: Settings) -> ObjectStore:

@@ -16,10 +16,10 @@ from tessera.api.rest.responses.collaboration import AttachmentListOut, Attachme
 from tessera.api.rest.responses.common import ErrorOut, ok
 from tessera.collaboration.attachments import (
     access_attachment,
+    access_attachment_quota,
     attach_staged_files,
     attachment_view,
     check_delete_attachment,
-    check_may_attach,
     discard_objects,
     list_attachments,
 )
@@ -65,7 +65,7 @@ async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Stor
     """Multipart upload of one or several `file` parts; answers the new attachments, in order."""
     async with ctx.transaction(write=False) as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
-        usage = await check_may_attach(session, actor=actor, project=project)
+        usage = await access_attachment_quota(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}

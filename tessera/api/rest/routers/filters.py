@@ -24,9 +24,9 @@ from tessera.jql.filters import (
     ShareTarget,
     access_filter,
     check_create_filter,
+    check_delete_filter,
     check_update_filter,
     describe_filters,
-    do_delete_filter,
     do_set_favourite,
     list_filters,
 )
@@ -140,7 +140,7 @@ async def update_filter(filter_id: StoredId, body: FilterUpdate, ctx: Ctx) -> di
 async def delete_filter(filter_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id, to_delete=True)
-        await do_delete_filter(session, actor=actor, saved=saved)
+        await check_delete_filter(session, actor=actor, saved=saved)
     return Response(status_code=204)
 
 
