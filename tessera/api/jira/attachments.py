@@ -14,13 +14,12 @@ from tessera.api.jira.issue_json import attachment_json
 from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
+from tessera.api.rest.routers import attachments as v2_attachments
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
 from tessera.collaboration.attachments import (
     access_attachment,
     access_attachment_quota,
     attach_staged_files,
-    check_delete_attachment,
-    discard_objects,
 )
 from tessera.collaboration.sniffing import may_render_inline
 from tessera.collaboration.staging import MultipartReader
@@ -88,9 +87,5 @@ async def attachment_content(attachment_id: str, ctx: Ctx, store: Store) -> Resp
 
 @router.delete("/attachment/{attachment_id}", status_code=204)
 async def delete_attachment(attachment_id: str, ctx: Ctx, store: Store) -> Response:
-    async with ctx.transaction() as (session, actor):
-        attachment, issue, project = await access_attachment(session, actor, attachment_id)
-        key = await check_delete_attachment(session, actor=actor, attachment=attachment, issue=issue,
-                                            project=project)
-    await discard_objects(store, [key])
-    return Response(status_code=204)
+    """The same deletion as /v2's (it frees the quota, then the stored object after commit)."""
+    return await v2_attachments.delete_attachment(attachment_id, ctx, store)

@@ -14,11 +14,11 @@ from tessera.api.jira.issue_json import comment_json
 from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
+from tessera.api.rest.routers import comments as v2_comments
 from tessera.errors import InvalidInput
 from tessera.issues.comments import (
     access_comment,
     check_add_comment,
-    check_delete_comment,
     check_edit_comment,
     list_comments,
 )
@@ -106,8 +106,5 @@ async def edit_comment(issue_ref: str, comment_id: str, request: Request, ctx: C
 
 @router.delete("/issue/{issue_ref}/comment/{comment_id}", status_code=204)
 async def delete_comment(issue_ref: str, comment_id: str, ctx: Ctx) -> Response:
-    async with ctx.transaction() as (session, actor):
-        issue, project = await access_issue(session, actor, issue_ref)
-        comment = await access_comment(session, actor, issue, project, comment_id)
-        await check_delete_comment(session, actor=actor, issue=issue, project=project, comment=comment)
-    return Response(status_code=204)
+    """The same deletion as /v2's, which answers 204 with no body in either shape."""
+    return await v2_comments.delete_comment(issue_ref, comment_id, ctx)

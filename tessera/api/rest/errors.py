@@ -4,6 +4,7 @@ Body shape: {"error": {"code", "message", "field", "errors", "details", ...data}
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tessera.api.rest.idempotency import replayed
 from tessera.errors import RateLimited, TesseraError
 from tessera.tenancy.idempotency import Replayed
+
+Renderer = Callable[[Request, Any], Awaitable[JSONResponse]]
 
 # For `responses=` of the routes that can answer these (the body is the error shape below).
 VERSION_DOC: dict[int | str, dict[str, Any]] = {
@@ -98,10 +101,18 @@ def internal_error(request: Request, request_id: str) -> JSONResponse:
                                    data={"request_id": request_id}), status_code=500)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_renderers(app: FastAPI, *, tessera_error: Renderer, validation_error: Renderer, http_error: Renderer,
+                      integrity_error: Renderer, data_error: Renderer) -> None:
+    """The failures every edge maps, each edge rendering them in its own shape; a replayed
+    Idempotency-Key answers the stored response whatever the edge."""
     app.add_exception_handler(Replayed, replayed)  # type: ignore[arg-type]
-    app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(TesseraError, tessera_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(DBAPIError, data_error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    install_renderers(app, tessera_error=tessera_error, validation_error=validation_error,  # type: ignore[arg-type]
+                      http_error=http_error, integrity_error=integrity_error, data_error=data_error)
