@@ -21,14 +21,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from tessera.api.graphql.nodes import Ctx
+from tessera.api.live_scope import access_live_scope
 from tessera.collaboration.live.registry import (
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
     Scope,
 )
 from tessera.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, TesseraError
-from tessera.issues.service import access_issue
-from tessera.projects.service import access_project
 
 
 @strawberry.type
@@ -92,12 +91,7 @@ async def _scope(info: Ctx, kind: str, ref: str) -> Scope:
     context = info.context
     actor = context.subscriber()
     async with context.database.unit_of_work(write=False) as session:
-        if kind == "issue":
-            issue, project = await access_issue(session, actor, ref)
-            return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,
-                         issue_id=issue.id)
-        project = await access_project(session, actor, ref)
-        return Scope(kind="project", organization_id=actor.organization_id, project_id=project.id)
+        return await access_live_scope(session, actor, kind, ref)
 
 
 async def follow(info: Ctx, kind: str, ref: str, last_event_id: int | None) -> AsyncGenerator[IssueEvent, None]:

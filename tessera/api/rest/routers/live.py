@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import DBAPIError
 
+from tessera.api.live_scope import access_live_scope
 from tessera.api.rest.context import RequestContext, authenticate_websocket, request_context
 from tessera.api.rest.responses.collaboration import LiveTicketOut
 from tessera.api.rest.responses.common import ok
@@ -29,9 +30,7 @@ from tessera.collaboration.live.registry import (
 from tessera.collaboration.live.session import parse_event_id, serve
 from tessera.collaboration.live.tickets import TICKET_LIFETIME, do_issue_ticket, redeem_ticket
 from tessera.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RateLimited, TesseraError
-from tessera.issues.service import access_issue
 from tessera.issues.views import iso
-from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 
 log = logging.getLogger("tessera.live")
@@ -126,12 +125,7 @@ async def _authenticate(websocket: WebSocket) -> Actor:
 
 async def _resolve(websocket: WebSocket, actor: Actor, kind: str, ref: str) -> Scope:
     async with websocket.app.state.database.unit_of_work(write=False) as session:
-        if kind == "issue":
-            issue, project = await access_issue(session, actor, ref)
-            return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,
-                         issue_id=issue.id)
-        project = await access_project(session, actor, ref)
-        return Scope(kind="project", organization_id=actor.organization_id, project_id=project.id)
+        return await access_live_scope(session, actor, kind, ref)
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
