@@ -178,14 +178,7 @@ def _empty(start_at: int, max_results: int) -> dict[str, Any]:
 async def board_issues(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
                        maxResults: Annotated[int, Query(ge=0, le=MAX_RESULTS)] = 50, jql: Text = None,
                        fields: Listed = None, expand: Text = None) -> dict:
-    async with ctx.transaction() as (session, actor):
-        board, _ = await _board(session, actor, board_ref)
-        queries = await _board_queries(session, actor, board, jql)
-        if queries is None:
-            return _empty(startAt, maxResults)
-        return await issue_page(ctx, session, actor, queries=queries, extra=(), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
-                                client_jql=jql)
+    return await _board_page(ctx, board_ref, startAt, maxResults, jql, fields, expand, backlog=False)
 
 
 @router.get("/board/{board_ref}/backlog")
@@ -193,15 +186,23 @@ async def board_backlog(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
                         maxResults: Annotated[int, Query(ge=0, le=MAX_RESULTS)] = 50, jql: Text = None,
                         fields: Listed = None, expand: Text = None) -> dict:
     """Issues of the board in no active or future sprint and not done, by rank."""
+    return await _board_page(ctx, board_ref, startAt, maxResults, jql, fields, expand, backlog=True)
+
+
+async def _board_page(ctx: Ctx, board_ref: str, start_at: int, max_results: int, jql: str | None,
+                      fields: list[str] | None, expand: str | None, *, backlog: bool) -> dict:
+    """The board's issues as Jira pages them; the backlog keeps those in no open sprint and not done."""
     async with ctx.transaction() as (session, actor):
         board, _ = await _board(session, actor, board_ref)
         queries = await _board_queries(session, actor, board, jql)
         if queries is None:
-            return _empty(startAt, maxResults)
-        catalog = await catalog_for(session, actor)
-        return await issue_page(ctx, session, actor, queries=queries,
-                                extra=backlog_conditions(actor, agile_fields(catalog), catalog), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
+            return _empty(start_at, max_results)
+        extra: Any = ()
+        if backlog:
+            catalog = await catalog_for(session, actor)
+            extra = backlog_conditions(actor, agile_fields(catalog), catalog)
+        return await issue_page(ctx, session, actor, queries=queries, extra=extra, start_at=start_at,
+                                max_results=max_results, fields=split_values(fields), expand=expand,
                                 client_jql=jql)
 
 
