@@ -87,5 +87,5 @@ async def attachment_content(attachment_id: str, ctx: Ctx, store: Store) -> Resp
 
 @router.delete("/attachment/{attachment_id}", status_code=204)
 async def delete_attachment(attachment_id: str, ctx: Ctx, store: Store) -> Response:
-    """The same deletion as /v2's (it frees the quota, then the stored object after commit)."""
+    # The same deletion as /v2's (it frees the quota, then the stored object after commit).
     return await v2_attachments.delete_attachment(attachment_id, ctx, store)

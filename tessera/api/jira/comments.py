@@ -106,5 +106,5 @@ async def edit_comment(issue_ref: str, comment_id: str, request: Request, ctx: C
 
 @router.delete("/issue/{issue_ref}/comment/{comment_id}", status_code=204)
 async def delete_comment(issue_ref: str, comment_id: str, ctx: Ctx) -> Response:
-    """The same deletion as /v2's, which answers 204 with no body in either shape."""
+    # The same deletion as /v2's, which answers 204 with no body in either shape.
     return await v2_comments.delete_comment(issue_ref, comment_id, ctx)
