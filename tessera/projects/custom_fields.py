@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_decimal, parse_id, parse_int
-from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.db.scoped import load_scoped
+from tessera.errors import Conflict, InvalidInput
 from tessera.projects.models import (
     CUSTOM_FIELD_TYPES,
     CustomFieldDefinition,
@@ -91,11 +92,8 @@ def find_definition(definitions: Sequence[CustomFieldDefinition], ref: str) -> C
 
 
 async def access_field_definition(session: AsyncSession, actor: Actor, field_id: int) -> CustomFieldDefinition:
-    definition = await session.scalar(select(CustomFieldDefinition).where(
-        CustomFieldDefinition.organization_id == actor.organization_id, CustomFieldDefinition.id == field_id))
-    if definition is None:
-        raise NotFound("Custom field not found.")
-    return definition
+    return await load_scoped(session, CustomFieldDefinition, organization_id=actor.organization_id, row_id=field_id,
+                             missing="Custom field not found.")
 
 
 async def _check_scope_ids(session: AsyncSession, organization_id: int, model: type[Project] | type[IssueType],
