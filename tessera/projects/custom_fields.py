@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,23 +207,22 @@ async def coerce_value(session: AsyncSession, *, organization_id: int, definitio
         return [TypedValue(day=day, display=day.isoformat())]
     if kind == "select":
         return _option(options, value, where)
-    if kind == "user":
-        ref = value.get("id") if isinstance(value, dict) else value
-        user_id = parse_id(ref)
-        user = user_id and await session.scalar(select(User).where(
-            User.organization_id == organization_id, User.id == user_id))
-        if not user:
-            raise InvalidInput(f"The user '{str(ref)[:100]}' does not exist.", field=where)
-        return [TypedValue(ref=user.id, display=user.display_name)]
-    if kind == "sprint":
-        ref = value.get("id") if isinstance(value, dict) else value
-        sprint_id = parse_id(ref)
-        sprint = sprint_id and await session.scalar(select(Sprint).where(
-            Sprint.organization_id == organization_id, Sprint.id == sprint_id))
-        if not sprint:
-            raise InvalidInput(f"The sprint '{str(ref)[:100]}' does not exist.", field=where)
-        return [TypedValue(ref=sprint.id, display=sprint.name)]
+    if kind in ("user", "sprint"):
+        return await _reference(session, organization_id, kind, value, where)
     raise InvalidInput(f"{definition.name} has an unsupported type.", field=where)
+
+
+async def _reference(session: AsyncSession, organization_id: int, kind: str, value: object,
+                     where: str) -> list[TypedValue]:
+    """A user or sprint field's value: the id of a row of the organization, or {"id": ...}."""
+    model: Any = User if kind == "user" else Sprint
+    ref = value.get("id") if isinstance(value, dict) else value
+    row_id = parse_id(ref)
+    row = row_id and await session.scalar(select(model).where(
+        model.organization_id == organization_id, model.id == row_id))
+    if not row:
+        raise InvalidInput(f"The {kind} '{str(ref)[:100]}' does not exist.", field=where)
+    return [TypedValue(ref=row.id, display=row.display_name if kind == "user" else row.name)]
 
 
 def _option(options: Sequence[CustomFieldOption], value: object, where: str) -> list[TypedValue]:
