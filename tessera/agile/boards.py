@@ -21,6 +21,7 @@ from tessera.agile.board_config import (
     validate_swimlanes,
 )
 from tessera.agile.models import BOARD_TYPES, Board
+from tessera.db.listing import name_contains, page_by_name
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
@@ -189,12 +190,9 @@ async def list_boards(session: AsyncSession, actor: Actor, *, project: object = 
     if board_type is not None:
         query = query.where(Board.board_type == board_type)
     if name:
-        pattern = "%" + name.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(func.lower(Board.name).like(pattern, escape="\\"))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    boards = (await session.scalars(query.order_by(func.lower(Board.name), Board.id)
-                                    .offset(start_at).limit(max_results))).all()
-    return list(boards), total
+        query = query.where(name_contains(Board.name, name))
+    return await page_by_name(session, query, name=Board.name, row_id=Board.id, start_at=start_at,
+                              max_results=max_results)
 
 
 async def _emit(session: AsyncSession, actor: Actor, board: Board, event_type: str, **extra: Any) -> None:

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.base import utcnow
+from tessera.db.listing import name_contains, page_by_name
 from tessera.db.refs import parse_id
+from tessera.db.scoped import save_versioned
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.jql import ast
 from tessera.jql.models import SHARE_TYPES, FilterFavourite, FilterShare, SavedFilter
@@ -95,6 +96,12 @@ class ShareTarget:
     role: str | None = None
     group: Group | None = None
     user: User | None = None
+
+    def columns(self) -> dict[str, Any]:
+        """The share's columns as filter and dashboard share rows store them."""
+        return {"share_type": self.share_type, "project_id": self.project.id if self.project else None,
+                "role": self.role, "group_id": self.group.id if self.group else None,
+                "user_id": self.user.id if self.user else None}
 
 
 @dataclass(frozen=True)
@@ -217,10 +224,7 @@ async def _replace_shares(session: AsyncSession, saved: SavedFilter, shares: Seq
     await session.execute(delete(FilterShare).where(FilterShare.organization_id == saved.organization_id,
                                                     FilterShare.filter_id == saved.id))
     for share in shares:
-        session.add(FilterShare(
-            organization_id=saved.organization_id, filter_id=saved.id, share_type=share.share_type,
-            project_id=share.project.id if share.project else None, role=share.role,
-            group_id=share.group.id if share.group else None, user_id=share.user.id if share.user else None))
+        session.add(FilterShare(organization_id=saved.organization_id, filter_id=saved.id, **share.columns()))
 
 
 async def check_create_filter(session: AsyncSession, *, actor: Actor, name: str, jql: str, description: str = "",
@@ -258,12 +262,8 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
         values["jql"] = jql
     if description is not None:
         values["description"] = description
-    # Compare-and-set on the version, so two concurrent writers cannot both win.
-    result = await session.execute(
-        update(SavedFilter).where(SavedFilter.id == saved.id, SavedFilter.version == saved.version)
-        .values(**values, version=saved.version + 1, updated_at=utcnow()).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("The filter was changed by someone else; reload it and try again.", code="version_conflict")
+    await save_versioned(session, saved, values,
+                         conflict="The filter was changed by someone else; reload it and try again.")
     if targets is not None:
         await _replace_shares(session, saved, targets)
     await session.flush()
@@ -298,8 +298,7 @@ async def list_filters(session: AsyncSession, actor: Actor, *, query: str | None
     """Visible filters by name substring, the actor's own, favourites; by name, then id."""
     base = select(SavedFilter).where(visible_filters_condition(actor))
     if query:
-        pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        base = base.where(func.lower(SavedFilter.name).like(pattern, escape="\\"))
+        base = base.where(name_contains(SavedFilter.name, query))
     if mine:
         base = base.where(SavedFilter.owner_id == actor.user_id)
     if favourite is not None:
@@ -307,10 +306,8 @@ async def list_filters(session: AsyncSession, actor: Actor, *, query: str | None
                                  FilterFavourite.filter_id == SavedFilter.id,
                                  FilterFavourite.user_id == actor.user_id)
         base = base.where(starred if favourite else ~starred)
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = (await session.scalars(base.order_by(func.lower(SavedFilter.name), SavedFilter.id)
-                                  .offset(start_at).limit(max_results))).all()
-    return list(rows), total
+    return await page_by_name(session, base, name=SavedFilter.name, row_id=SavedFilter.id, start_at=start_at,
+                              max_results=max_results)
 
 
 async def describe_filters(session: AsyncSession, actor: Actor, filters: Sequence[SavedFilter]) -> list[FilterDetails]:

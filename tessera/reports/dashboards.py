@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.base import utcnow
+from tessera.db.listing import name_contains, page_by_name
+from tessera.db.scoped import save_versioned
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.jql.filters import ShareTarget, share_reaches, validate_shares
 from tessera.reports.gadgets import validate_layout
@@ -78,10 +79,8 @@ async def _replace_shares(session: AsyncSession, dashboard: Dashboard, shares: S
     await session.execute(delete(DashboardShare).where(DashboardShare.organization_id == dashboard.organization_id,
                                                        DashboardShare.dashboard_id == dashboard.id))
     for share in shares:
-        session.add(DashboardShare(
-            organization_id=dashboard.organization_id, dashboard_id=dashboard.id, share_type=share.share_type,
-            project_id=share.project.id if share.project else None, role=share.role,
-            group_id=share.group.id if share.group else None, user_id=share.user.id if share.user else None))
+        session.add(DashboardShare(organization_id=dashboard.organization_id, dashboard_id=dashboard.id,
+                                   **share.columns()))
 
 
 async def check_create_dashboard(session: AsyncSession, *, actor: Actor, spec: Mapping[str, Any]) -> Dashboard:
@@ -117,14 +116,8 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
     if spec.get("layout") is not None:
         values["layout"] = await validate_layout(session, actor, spec["layout"])
     shares = await _shares(session, actor, spec["shares"]) if spec.get("shares") is not None else None
-    result = await session.execute(
-        update(Dashboard).where(Dashboard.id == dashboard.id, Dashboard.organization_id == dashboard.organization_id,
-                                Dashboard.version == dashboard.version)
-        .values(**values, version=dashboard.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("The dashboard was changed by someone else; reload it and try again.",
-                       code="version_conflict")
+    await save_versioned(session, dashboard, values,
+                         conflict="The dashboard was changed by someone else; reload it and try again.")
     if shares is not None:
         await _replace_shares(session, dashboard, shares)
     await session.flush()
@@ -145,14 +138,11 @@ async def list_dashboards(session: AsyncSession, actor: Actor, *, query: str | N
                           start_at: int = 0, max_results: int = 50) -> tuple[list[Dashboard], int]:
     base = select(Dashboard).where(visible_dashboards_condition(actor))
     if query:
-        pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        base = base.where(func.lower(Dashboard.name).like(pattern, escape="\\"))
+        base = base.where(name_contains(Dashboard.name, query))
     if mine:
         base = base.where(Dashboard.owner_id == actor.user_id)
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = (await session.scalars(base.order_by(func.lower(Dashboard.name), Dashboard.id)
-                                  .offset(start_at).limit(max_results))).all()
-    return list(rows), total
+    return await page_by_name(session, base, name=Dashboard.name, row_id=Dashboard.id, start_at=start_at,
+                              max_results=max_results)
 
 
 @dataclass(frozen=True)
