@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.agile.board_search import backlog_conditions, in_sprints
+from tessera.agile.board_search import backlog_conditions
 from tessera.agile.boards import (
     access_board,
     board_filter,
@@ -28,7 +28,7 @@ from tessera.api.jira.bodies import json_object
 from tessera.api.jira.fields import RANK_CUSTOM_ID
 from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.shapes import Links, page, split_values
-from tessera.api.jira.sprints import sprint_json
+from tessera.api.jira.sprints import sprint_issue_page, sprint_json
 from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id, require_id
 from tessera.errors import InvalidInput, NotFound
@@ -234,8 +234,4 @@ async def board_sprint_issues(board_ref: str, sprint_ref: str, ctx: Ctx, startAt
         await _board(session, actor, board_ref)
         sprint_id = require_id(sprint_ref, not_found="Sprint does not exist or you do not have permission to see it.")
         sprint, _, _ = await access_sprint(session, actor, sprint_id)
-        fields_of = agile_fields(await catalog_for(session, actor))
-        return await issue_page(ctx, session, actor, queries=[jql or ""],
-                                extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
-                                client_jql=jql)
+        return await sprint_issue_page(ctx, session, actor, sprint, startAt, maxResults, jql, fields, expand)
