@@ -13,19 +13,15 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from tessera.api.jira.issue_json import attachment_json
 from tessera.api.jira.shapes import Links
 from tessera.api.rest.context import RequestContext, request_context
-from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency, upload_fingerprint
+from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.api.rest.routers import attachments as v2_attachments
 from tessera.api.rest.routers.attachments import SAFE_HEADERS, Store, content_disposition
 from tessera.collaboration.attachments import (
     access_attachment,
-    access_attachment_quota,
-    attach_staged_files,
 )
 from tessera.collaboration.sniffing import may_render_inline
-from tessera.collaboration.staging import MultipartReader
 from tessera.collaboration.storage import ObjectMissing
 from tessera.errors import NotFound, PermissionDenied
-from tessera.issues.service import access_issue
 from tessera.issues.views import UserBrief
 from tessera.tenancy.service import users_by_id
 
@@ -41,21 +37,12 @@ async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Sto
     files are `file` parts, the answer is a JSON array of the new attachments (200)."""
     if request.headers.get("x-atlassian-token", "").lower() != "no-check":
         raise PermissionDenied("XSRF check failed: send the header X-Atlassian-Token: no-check.")
-    async with ctx.transaction(write=False) as (session, actor):
-        issue, project = await access_issue(session, actor, issue_ref)
-        usage = await access_attachment_quota(session, actor=actor, project=project)
-    reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
-    files = await reader.read(request.stream())
-    authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
     links = Links(ctx.settings.base_url)
 
-    def render(attachments: list) -> JSONResponse:
+    def render(attachments: list, authors: dict[int, UserBrief]) -> JSONResponse:
         return JSONResponse([attachment_json(links, a, authors) for a in attachments])
 
-    attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
-                                            usage=usage,
-                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
-    return render(attachments)
+    return await v2_attachments.upload_attachments(issue_ref, request, ctx, store, idempotency, render)
 
 
 @router.get("/attachment/meta")

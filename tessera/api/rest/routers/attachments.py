@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -63,21 +64,33 @@ class RangeNotSatisfiable(TesseraError):
 async def add_attachments(issue_id: str, request: Request, ctx: Ctx, store: Store,
                           idempotency: Idempotency) -> JSONResponse:
     """Multipart upload of one or several `file` parts; answers the new attachments, in order."""
+    def render(attachments: list, authors: dict[int, UserBrief]) -> JSONResponse:
+        return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
+                            status_code=201)
+
+    return await upload_attachments(issue_id, request, ctx, store, idempotency, render)
+
+
+async def upload_attachments(issue_ref: str, request: Request, ctx: RequestContext, store: ObjectStore,
+                             idempotency: Idempotency,
+                             render: Callable[[list, dict[int, UserBrief]], JSONResponse]) -> JSONResponse:
+    """The upload of every edge: permission and quota in a read transaction, the body read with
+    none open, the files attached under the Idempotency-Key. `render` shapes the answer (and
+    what a replay of the key answers)."""
     async with ctx.transaction(write=False) as (session, actor):
-        issue, project = await access_issue(session, actor, issue_id)
+        issue, project = await access_issue(session, actor, issue_ref)
         usage = await access_attachment_quota(session, actor=actor, project=project)
     reader = MultipartReader(request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(request.stream())
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}
 
-    def render(attachments: list) -> JSONResponse:
-        return JSONResponse([attachment_view(a, authors, base_url=ctx.settings.base_url) for a in attachments],
-                            status_code=201)
+    def answer(attachments: list) -> JSONResponse:
+        return render(attachments, authors)
 
     attachments = await attach_staged_files(ctx.database, store, actor=actor, issue_id=issue.id, files=files,
                                             usage=usage,
-                                            idempotency=idempotency.around(render, upload_fingerprint(request, files)))
-    return render(attachments)
+                                            idempotency=idempotency.around(answer, upload_fingerprint(request, files)))
+    return answer(attachments)
 
 
 @router.get("/issues/{issue_id}/attachments", responses=ok(AttachmentListOut))
