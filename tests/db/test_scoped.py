@@ -30,7 +30,8 @@ async def test_a_save_bumps_the_version_and_a_stale_one_is_a_conflict() -> None:
         assert (note.name, note.version) == ("second", 2)
         assert note.updated_at is not None
 
-        await session.execute(update(Note).where(Note.id == 1).values(version=3))  # another writer
+        await session.execute(update(Note).where(Note.id == 1).values(version=3)  # another writer
+                              .execution_options(synchronize_session=False))
         with pytest.raises(Conflict) as refused:
             await save_versioned(session, note, {"name": "third"}, conflict="Changed meanwhile.")
         assert (refused.value.code, refused.value.message) == ("version_conflict", "Changed meanwhile.")
