@@ -17,7 +17,7 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.migrate import upgrade_database
 from tessera.onboarding.organizations import check_create_organization
-from tessera.tenancy.service import access_organization_by_key, check_create_user
+from tessera.tenancy.service import check_create_user, load_organization_by_key
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -110,7 +110,7 @@ async def make_user_async(database_url: str, org: OrgHandle, *, role: str = "mem
     email = email or f"user{next(_counter)}-{uuid.uuid4().hex[:6]}@{org.key.lower()}.test"
     try:
         async with database.unit_of_work() as session:
-            organization = await access_organization_by_key(session, org.key)
+            organization = await load_organization_by_key(session, org.key)
             new = await check_create_user(session, organization=organization, email=email,
                                           display_name=email.split("@")[0].title(), password=password, role=role)
         assert new.api_token is not None
@@ -133,7 +133,7 @@ async def set_limits_async(database_url: str, org_key: str, **limits: int | None
     database = Database(Settings(database_url=database_url))
     try:
         async with database.unit_of_work() as session:
-            organization = await access_organization_by_key(session, org_key)
+            organization = await load_organization_by_key(session, org_key)
             await do_set_limits(session, organization=organization, **limits)
     finally:
         await database.dispose()

@@ -54,7 +54,7 @@ def _status_id(catalog: OrgCatalog, ref: object, field: str) -> int:
     raise InvalidInput(f"The status '{str(ref)[:100]}' does not exist.", field=field)
 
 
-def check_columns(catalog: OrgCatalog, columns: object) -> list[dict[str, Any]]:
+def validate_columns(catalog: OrgCatalog, columns: object) -> list[dict[str, Any]]:
     if not isinstance(columns, Sequence) or isinstance(columns, str) or not 1 <= len(columns) <= MAX_COLUMNS:
         raise InvalidInput(f"A board has 1 to {MAX_COLUMNS} columns.", field="columns")
     checked: list[dict[str, Any]] = []
@@ -84,7 +84,7 @@ def check_columns(catalog: OrgCatalog, columns: object) -> list[dict[str, Any]]:
     return checked
 
 
-async def check_jql(session: AsyncSession, actor: Actor, jql: object, field: str, *, required: bool = True) -> str:
+async def validate_jql(session: AsyncSession, actor: Actor, jql: object, field: str, *, required: bool = True) -> str:
     """Parse and validate against the actor's catalog; the error names `field`."""
     text = _text(jql, field, "A JQL query", limit=MAX_JQL, required=required)
     if text:
@@ -95,7 +95,7 @@ async def check_jql(session: AsyncSession, actor: Actor, jql: object, field: str
     return text
 
 
-async def check_swimlanes(session: AsyncSession, actor: Actor, spec: object) -> dict[str, Any]:
+async def validate_swimlanes(session: AsyncSession, actor: Actor, spec: object) -> dict[str, Any]:
     if spec is None:
         return {"type": "none", "queries": []}
     if not isinstance(spec, Mapping):
@@ -114,11 +114,11 @@ async def check_swimlanes(session: AsyncSession, actor: Actor, spec: object) -> 
         if not isinstance(query, Mapping):
             raise InvalidInput("A swimlane query is an object: {name, jql}.", field=where)
         checked.append({"name": _text(query.get("name"), f"{where}.name", "A swimlane's name"),
-                        "jql": await check_jql(session, actor, query.get("jql"), f"{where}.jql")})
+                        "jql": await validate_jql(session, actor, query.get("jql"), f"{where}.jql")})
     return {"type": kind, "queries": checked if kind == "queries" else []}
 
 
-async def check_quick_filters(session: AsyncSession, actor: Actor, specs: object,
+async def validate_quick_filters(session: AsyncSession, actor: Actor, specs: object,
                               existing: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
     """Quick filters keep their ids across edits (clients and URLs name them); new ones get the
     next free number on the board."""
@@ -139,7 +139,7 @@ async def check_quick_filters(session: AsyncSession, actor: Actor, specs: object
                 any(f["id"] == filter_id for f in checked):
             raise InvalidInput("A quick filter's id is a positive number, unique on the board.", field=f"{where}.id")
         checked.append({"id": filter_id, "name": _text(spec.get("name"), f"{where}.name", "A quick filter's name"),
-                        "jql": await check_jql(session, actor, spec.get("jql"), f"{where}.jql"),
+                        "jql": await validate_jql(session, actor, spec.get("jql"), f"{where}.jql"),
                         "description": _text(spec.get("description") or "", f"{where}.description",
                                              "A description", limit=32_767, required=False)})
         next_id = max(next_id, filter_id + 1)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.board_search import (
     backlog_conditions,
-    check_client_jql_quota,
+    charge_client_jql_quota,
     in_sprints,
     plan_all,
     ranked_issues,
@@ -105,7 +105,7 @@ async def _lanes(session: AsyncSession, *, actor: Actor, board: Board, catalog: 
 async def board_issues(session: AsyncSession, *, actor: Actor, board: Board, quick_filters: Sequence[int] = (),
                        jql: str | None = None, sprint_id: int | None = None,
                        quota: SearchQuota | None = None) -> dict[str, Any]:
-    await check_client_jql_quota(quota, actor, jql)
+    await charge_client_jql_quota(quota, actor, jql)
     catalog = await catalog_for(session, actor)
     fields = agile_fields(catalog)
     saved = await board_filter(session, actor, board)
@@ -156,7 +156,7 @@ async def board_backlog(session: AsyncSession, *, actor: Actor, board: Board, qu
                         jql: str | None = None, start_at: int = 0, max_results: int = 100,
                         quota: SearchQuota | None = None) -> dict[str, Any]:
     """The board's issues not in an active or future sprint and not done, by rank."""
-    await check_client_jql_quota(quota, actor, jql)
+    await charge_client_jql_quota(quota, actor, jql)
     catalog = await catalog_for(session, actor)
     fields = agile_fields(catalog)
     saved = await board_filter(session, actor, board)

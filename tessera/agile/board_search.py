@@ -46,7 +46,7 @@ def is_client_search(jql: str | None) -> bool:
     return bool(jql and jql.strip())
 
 
-async def check_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
+async def charge_client_jql_quota(quota: SearchQuota | None, actor: Actor, jql: str | None) -> None:
     """For callers that open no edge transaction; the edge counts is_client_search itself."""
     if quota is not None and is_client_search(jql):
         await quota.check_search_quota(actor)

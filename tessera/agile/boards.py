@@ -14,13 +14,14 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.board_config import (
-    check_columns,
-    check_jql,
-    check_quick_filters,
-    check_swimlanes,
     default_columns,
+    validate_columns,
+    validate_jql,
+    validate_quick_filters,
+    validate_swimlanes,
 )
 from tessera.agile.models import BOARD_TYPES, Board
+from tessera.db.listing import name_contains, page_by_name
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
@@ -93,14 +94,14 @@ async def _config(session: AsyncSession, actor: Actor, spec: Mapping[str, Any], 
     """The configuration keys present in `spec`, checked."""
     values: dict[str, Any] = {}
     if spec.get("columns") is not None:
-        values["columns"] = check_columns(await catalog_for(session, actor), spec["columns"])
+        values["columns"] = validate_columns(await catalog_for(session, actor), spec["columns"])
     if "swimlanes" in spec:
-        values["swimlanes"] = await check_swimlanes(session, actor, spec["swimlanes"])
+        values["swimlanes"] = await validate_swimlanes(session, actor, spec["swimlanes"])
     if "quick_filters" in spec:
-        values["quick_filters"] = await check_quick_filters(session, actor, spec["quick_filters"],
+        values["quick_filters"] = await validate_quick_filters(session, actor, spec["quick_filters"],
                                                             board.quick_filters if board else ())
     if spec.get("sub_filter") is not None:
-        values["sub_filter"] = await check_jql(session, actor, spec["sub_filter"], "sub_filter", required=False)
+        values["sub_filter"] = await validate_jql(session, actor, spec["sub_filter"], "sub_filter", required=False)
     if spec.get("allow_parallel_sprints") is not None:
         values["allow_parallel_sprints"] = bool(spec["allow_parallel_sprints"])
     return values
@@ -128,7 +129,7 @@ async def check_create_board(session: AsyncSession, *, actor: Actor, spec: Mappi
     if spec.get("filter_id") is not None:
         saved = await _visible_filter(session, actor, spec["filter_id"])
     else:
-        jql = await check_jql(session, actor, spec.get("jql") or f'project = "{project.key}"', "jql")
+        jql = await validate_jql(session, actor, spec.get("jql") or f'project = "{project.key}"', "jql")
         saved = await _new_filter(session, actor, board_name=name, project=project, jql=jql)
     config.setdefault("columns", default_columns(await catalog_for(session, actor)))
     config.setdefault("swimlanes", {"type": "none", "queries": []})
@@ -172,7 +173,7 @@ async def check_update_board(session: AsyncSession, *, actor: Actor, board: Boar
     return board
 
 
-async def do_delete_board(session: AsyncSession, *, actor: Actor, board: Board, project: Project) -> None:
+async def check_delete_board(session: AsyncSession, *, actor: Actor, board: Board, project: Project) -> None:
     """The board's sprints stay (issues name them); they only lose their board."""
     if not await may_manage_board(session, actor, board, project):
         raise PermissionDenied("Only the board's owner or an administrator may delete it.")
@@ -190,12 +191,9 @@ async def list_boards(session: AsyncSession, actor: Actor, *, project: object = 
     if board_type is not None:
         query = query.where(Board.board_type == board_type)
     if name:
-        pattern = "%" + name.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(func.lower(Board.name).like(pattern, escape="\\"))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    boards = (await session.scalars(query.order_by(func.lower(Board.name), Board.id)
-                                    .offset(start_at).limit(max_results))).all()
-    return list(boards), total
+        query = query.where(name_contains(Board.name, name))
+    return await page_by_name(session, query, name=Board.name, row_id=Board.id, start_at=start_at,
+                              max_results=max_results)
 
 
 async def _emit(session: AsyncSession, actor: Actor, board: Board, event_class: type[BoardEvent],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
@@ -45,10 +45,7 @@ async def sprint_members(session: AsyncSession, organization_id: int, fields: Ag
     """{issue id: sprint id} for the issues in any of `sprint_ids` now."""
     if not sprint_ids:
         return {}
-    rows = await session.execute(select(CustomFieldValue.issue_id, CustomFieldValue.value_ref).where(
-        CustomFieldValue.organization_id == organization_id, CustomFieldValue.field_id == fields.sprint.id,
-        CustomFieldValue.value_ref.in_(sprint_ids)))
-    return {issue_id: sprint_id for issue_id, sprint_id in rows.all()}
+    return await _issue_sprints(session, organization_id, fields, CustomFieldValue.value_ref.in_(sprint_ids))
 
 
 async def sprints_of(session: AsyncSession, organization_id: int, fields: AgileFields,
@@ -56,9 +53,14 @@ async def sprints_of(session: AsyncSession, organization_id: int, fields: AgileF
     """{issue id: sprint id} for those of `issue_ids` that are in a sprint."""
     if not issue_ids:
         return {}
+    return await _issue_sprints(session, organization_id, fields, CustomFieldValue.issue_id.in_(issue_ids))
+
+
+async def _issue_sprints(session: AsyncSession, organization_id: int, fields: AgileFields,
+                         condition: ColumnElement[bool]) -> dict[int, int]:
     rows = await session.execute(select(CustomFieldValue.issue_id, CustomFieldValue.value_ref).where(
         CustomFieldValue.organization_id == organization_id, CustomFieldValue.field_id == fields.sprint.id,
-        CustomFieldValue.issue_id.in_(issue_ids)))
+        condition))
     return {issue_id: sprint_id for issue_id, sprint_id in rows.all() if sprint_id is not None}
 
 

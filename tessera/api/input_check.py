@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.api.edges import Edge, edge_for
 from tessera.errors import InvalidInput
-from tessera.inputs.json_text import check_json_text
-from tessera.inputs.text import check_text
+from tessera.inputs.json_text import validate_json_text
+from tessera.inputs.text import validate_text
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -39,25 +39,25 @@ def _is_json(content_type: str) -> bool:
 
 def _check_pairs(pairs: list[tuple[str, str]]) -> None:
     for name, value in pairs:
-        check_text(name, field=name)
-        check_text(value, field=name)
+        validate_text(name, field=name)
+        validate_text(value, field=name)
 
 
-def check_target(scope: Scope) -> None:
+def validate_target(scope: Scope) -> None:
     """The path and the query parameters (decoded as Starlette decodes them)."""
-    check_text(scope.get("path", ""), field="path")
+    validate_text(scope.get("path", ""), field="path")
     query = scope.get("query_string", b"").decode("latin-1")
     if query:
         _check_pairs(parse_qsl(query, keep_blank_values=True))
 
 
-def check_body(content_type: str, body: bytes) -> None:
+def validate_request_body(content_type: str, body: bytes) -> None:
     if _is_json(content_type):
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return  # not JSON at all: the edge's decoder says so
-        check_json_text(text)
+        validate_json_text(text)
     elif content_type == _FORM:
         _check_pairs(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
 
@@ -77,7 +77,7 @@ class InputCheck:
             await self.app(scope, receive, send)
             return
         try:
-            check_target(scope)
+            validate_target(scope)
         except InvalidInput as error:
             await self._refuse(scope, receive, send, error)
             return
@@ -95,7 +95,7 @@ class InputCheck:
                 break
         body = b"".join(chunks)
         try:
-            check_body(content_type, body)
+            validate_request_body(content_type, body)
         except InvalidInput as error:
             await self._refuse(scope, receive, send, error)
             return

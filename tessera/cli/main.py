@@ -129,14 +129,14 @@ def create_org(key: str, name: str, admin_email: str, admin_password: str, admin
 def create_user(org_key: str, email: str, name: str, password: str | None, role: str, as_json: bool,
                 database_url: str | None) -> None:
     """Create a user in an organization, with an API token."""
-    from tessera.tenancy.service import access_organization_by_key, check_create_user
+    from tessera.tenancy.service import check_create_user, load_organization_by_key
 
     settings = _settings(database_url)
     _migrate(settings)
 
     async def work(database: Database) -> Any:
         async with database.unit_of_work() as session:
-            organization = await access_organization_by_key(session, org_key)
+            organization = await load_organization_by_key(session, org_key)
             return await check_create_user(session, organization=organization, email=email, display_name=name,
                                            password=password, role=role)
 
@@ -160,14 +160,14 @@ def set_limits(key: str, requests_per_minute: int | None, searches_per_hour: int
                storage_mb: int | None, as_json: bool, database_url: str | None) -> None:
     """Set an organization's rate limits and quotas (its tier's defaults otherwise)."""
     from tessera.tenancy.limits import do_set_limits
-    from tessera.tenancy.service import access_organization_by_key
+    from tessera.tenancy.service import load_organization_by_key
 
     settings = _settings(database_url)
     _migrate(settings)
 
     async def work(database: Database) -> Any:
         async with database.unit_of_work() as session:
-            organization = await access_organization_by_key(session, key)
+            organization = await load_organization_by_key(session, key)
             return await do_set_limits(session, organization=organization, requests_per_minute=requests_per_minute,
                                        searches_per_hour=searches_per_hour, max_users=max_users,
                                        storage_mb=storage_mb)
@@ -250,7 +250,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
     from tessera.tenancy.actor import Actor
     from tessera.tenancy.models import User
     from tessera.tenancy.service import (
-        access_organization_by_key,
+        load_organization_by_key,
         normalize_email,
         users_by_id,
     )
@@ -259,7 +259,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
 
     async def work(database: Database) -> dict:
         async with database.unit_of_work(write=False) as session:
-            organization = await access_organization_by_key(session, org_key)
+            organization = await load_organization_by_key(session, org_key)
             who = User.email == normalize_email(as_email) if as_email else User.role == "admin"
             user = await session.scalar(select(User).where(User.organization_id == organization.id, who,
                                                            User.active.is_(True)).order_by(User.id).limit(1))

@@ -20,7 +20,7 @@ from tessera.tenancy.auth import (
     authenticate_session,
     authenticate_token,
 )
-from tessera.tenancy.origins import check_own_origin
+from tessera.tenancy.origins import validate_own_origin
 from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
 
 SESSION_COOKIE = "tessera_session"  # set by /v2/session and the web sign-in: one browser session for all
@@ -88,7 +88,7 @@ async def authenticate_websocket(session: AsyncSession, connection: HTTPConnecti
     cookie = connection.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotAuthenticated("Authenticate with an Authorization header, a session cookie or ?ticket=.")
-    check_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
+    validate_own_origin(origin=connection.headers.get("origin"), referer=None, base_url=settings.base_url,
                      host=connection.headers.get("host"))
     return await authenticate_session(session, cookie)
 

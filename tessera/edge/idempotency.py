@@ -21,10 +21,10 @@ from tessera.tenancy.idempotency import (
     IdempotentWrite,
     Replayed,
     StoredResponse,
-    check_key,
     claim_key,
     record_response,
     request_fingerprint,
+    validate_idempotency_key,
 )
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -94,7 +94,7 @@ async def idempotent_create(request: Request, idempotency_key: Annotated[str | N
         max_length=1000, description="A key of your choice (a UUID): a retry with the same key within 24 hours "
                                      "answers the first response (with `Idempotent-Replayed: true`) instead of "
                                      "creating again.")] = None) -> IdempotentCreate:
-    return IdempotentCreate(request, None if idempotency_key is None else check_key(idempotency_key))
+    return IdempotentCreate(request, None if idempotency_key is None else validate_idempotency_key(idempotency_key))
 
 
 Idempotency = Annotated[IdempotentCreate, Depends(idempotent_create)]

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from tessera.edge.context import RequestContext
 from tessera.edge.idempotency import IdempotentCreate, upload_fingerprint
-from tessera.issues.attachments.service import attach_staged_files, check_may_attach
+from tessera.issues.attachments.service import access_attachment_quota, attach_staged_files
 from tessera.issues.attachments.staging import MultipartReader
 from tessera.issues.attachments.storage import ObjectStore
 from tessera.issues.service import access_issue
@@ -41,7 +41,7 @@ async def receive_upload(ctx: RequestContext, store: ObjectStore, *, issue_ref: 
     before a byte of the body is read; an Idempotency-Key replays the first answer."""
     async with ctx.transaction(write=False) as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
-        usage = await check_may_attach(session, actor=actor, project=project)
+        usage = await access_attachment_quota(session, actor=actor, project=project)
     reader = MultipartReader(ctx.request.headers.get("content-type"), max_file_bytes=ctx.settings.attachment_max_bytes)
     files = await reader.read(ctx.request.stream())
     authors = {actor.user_id: UserBrief(actor.user_id, actor.display_name, actor.email)}

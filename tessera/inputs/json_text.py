@@ -30,7 +30,7 @@ class MalformedJson(InvalidInput):
     code = "malformed_json"
 
 
-def check_depth(text: str, *, what: str = "request body", max_depth: int = MAX_DEPTH) -> None:
+def validate_depth(text: str, *, what: str = "request body", max_depth: int = MAX_DEPTH) -> None:
     """Refuses JSON text nesting arrays and objects deeper than `max_depth`. Does not validate
     the JSON otherwise; malformed text is for the decoder to report."""
     if text.count("[") + text.count("{") <= max_depth:
@@ -47,7 +47,7 @@ def check_depth(text: str, *, what: str = "request body", max_depth: int = MAX_D
             depth -= 1
 
 
-def check_strings(value: Any) -> Any:
+def validate_strings(value: Any) -> Any:
     """`value` itself once every string in it can be stored; else UnstorableText naming the first
     one by its path (`fields.labels.2`, or `fields` for a key). Walks with its own stack, each
     container once (a YAML alias may make a value contain itself)."""
@@ -70,17 +70,17 @@ def check_strings(value: Any) -> Any:
     return value
 
 
-def check_json_text(text: str, *, what: str = "request body", max_depth: int = MAX_DEPTH) -> None:
+def validate_json_text(text: str, *, what: str = "request body", max_depth: int = MAX_DEPTH) -> None:
     """For edges whose framework decodes the JSON itself: refuses too deep nesting and
     unstorable text without decoding, unless an escape makes unstorable text possible."""
-    check_depth(text, what=what, max_depth=max_depth)
+    validate_depth(text, what=what, max_depth=max_depth)
     if _SUSPECT_ESCAPE.search(text) is None:
         return
     try:
         value = json.loads(text)
     except ValueError:
         return  # malformed: the edge's own decoder says so
-    check_strings(value)
+    validate_strings(value)
 
 
 def decode_json(raw: bytes | str, *, what: str = "request body", max_depth: int = MAX_DEPTH) -> Any:
@@ -89,12 +89,12 @@ def decode_json(raw: bytes | str, *, what: str = "request body", max_depth: int 
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as error:
         raise MalformedJson(f"The {what} is not valid JSON: it is not UTF-8 (byte {error.start}).") from None
-    check_depth(text, what=what, max_depth=max_depth)
+    validate_depth(text, what=what, max_depth=max_depth)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise MalformedJson(f"The {what} is not valid JSON: {error.msg} (line {error.lineno}, column "
                             f"{error.colno}).") from None
     if _SUSPECT_ESCAPE.search(text) is not None:
-        check_strings(value)
+        validate_strings(value)
     return value

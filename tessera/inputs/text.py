@@ -24,7 +24,7 @@ def unstorable_character(text: str) -> str | None:
     return "a NUL character" if found.group() == "\x00" else "an unpaired UTF-16 surrogate"
 
 
-def check_text(text: str, *, field: str) -> str:
+def validate_text(text: str, *, field: str) -> str:
     """`text` itself, or UnstorableText naming `field`."""
     problem = unstorable_character(text)
     if problem is not None:

@@ -35,10 +35,10 @@ def parse_duration(text: object, *, field: str = "timeSpent") -> int:
     """Seconds of work spent ("1w 2d 3h 30m", "90m", "1.5h"); at least one minute."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("Time spent is a duration such as '3h 30m'.", field=field)
-    return check_seconds(_seconds_of(text, field=field, bare_unit=None), field=field)
+    return validate_seconds(_seconds_of(text, field=field, bare_unit=None), field=field)
 
 
-def check_seconds(value: object, *, field: str = "timeSpentSeconds") -> int:
+def validate_seconds(value: object, *, field: str = "timeSpentSeconds") -> int:
     """Seconds of work spent: a number from one minute to ten years of working days."""
     number = parse_decimal(value)
     if number is None:

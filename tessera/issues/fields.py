@@ -136,7 +136,7 @@ async def resolve_custom_fields(session: AsyncSession, project: Project, issue_t
     return resolved
 
 
-def check_due_date(value: date | None) -> date | None:
+def validate_due_date(value: date | None) -> date | None:
     if value is not None and not (date(1900, 1, 1) <= value <= date(2999, 12, 31)):
         raise InvalidInput("due_date must be between 1900 and 2999.", field="due_date")
     return value

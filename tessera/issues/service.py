@@ -20,12 +20,12 @@ from tessera.events.types import IssueCreated, IssueDeleted, IssueUpdated
 from tessera.issues.creation_sql import CREATE_ISSUE
 from tessera.issues.fields import (
     IssueState,
-    check_due_date,
     normalize_labels,
     resolve_custom_fields,
     resolve_parent,
     resolve_parts,
     resolve_user,
+    validate_due_date,
 )
 from tessera.issues.history import field_changes_payload, record_change_and_events
 from tessera.issues.inputs import IssueCreate, IssueUpdate
@@ -205,7 +205,7 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
             issue is None or state.scalars["assignee_id"] != issue.assignee_id):
         await authorize(session, actor, Permission.ASSIGN_ISSUES, project)
     if "due_date" in present:
-        state.scalars["due_date"] = check_due_date(data.due_date)
+        state.scalars["due_date"] = validate_due_date(data.due_date)
     if "parent_id" in present or ("issue_type_id" in state.scalars and issue is not None) or issue is None:
         parent_ref = data.parent_id if "parent_id" in present else (
             issue.parent_id if issue is not None else None)
@@ -240,10 +240,10 @@ class NewIssue(NamedTuple):
 
 async def check_create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate,
                              catalog: OrgCatalog | None = None, at: datetime | None = None) -> Issue:
-    return (await create_issue(session, actor=actor, data=data, catalog=catalog, at=at)).issue
+    return (await check_create_issue_for_view(session, actor=actor, data=data, catalog=catalog, at=at)).issue
 
 
-async def create_issue(session: AsyncSession, *, actor: Actor, data: IssueCreate,
+async def check_create_issue_for_view(session: AsyncSession, *, actor: Actor, data: IssueCreate,
                        catalog: OrgCatalog | None = None, at: datetime | None = None) -> NewIssue:
     try:
         project = await access_project(session, actor, data.project_id, Permission.CREATE_ISSUES)

@@ -60,7 +60,7 @@ class RemainingAdjustment:
     seconds: int | None = None
 
 
-def check_adjustment(mode: object, *, new_estimate: object = None, reduce_by: object = None,
+def validate_adjustment(mode: object, *, new_estimate: object = None, reduce_by: object = None,
                      increase_by: object = None) -> RemainingAdjustment:
     """Jira's worklog query parameters: adjustEstimate=auto|new|manual|leave with newEstimate
     (new), reduceBy (manual on add) or increaseBy (manual on delete), as durations ("2h")."""

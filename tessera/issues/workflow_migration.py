@@ -22,7 +22,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import do_bump_catalog_version
 from tessera.workflow.models import Workflow, WorkflowScheme
-from tessera.workflow.service import check_spec, parse_spec, to_stored
+from tessera.workflow.service import parse_spec, to_stored, validate_spec
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ async def check_publish_workflow(session: AsyncSession, *, actor: Actor, workflo
     if not workflow.draft:
         raise InvalidInput("The workflow has no draft to publish.", field="draft", code="no_draft")
     spec = parse_spec(workflow.draft["spec"])
-    await check_spec(session, actor.organization_id, spec)
+    await validate_spec(session, actor.organization_id, spec)
     definition = await to_stored(session, actor.organization_id, spec)
     catalog = await load_catalog(session, actor.organization_id)
     allowed = {s["id"] for s in definition["statuses"]}

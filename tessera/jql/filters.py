@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.base import utcnow
+from tessera.db.listing import name_contains, page_by_name
 from tessera.db.refs import parse_id
+from tessera.db.scoped import save_versioned
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.jql import ast
 from tessera.jql.models import SHARE_TYPES, FilterFavourite, FilterShare, SavedFilter
@@ -96,6 +97,12 @@ class ShareTarget:
     group: Group | None = None
     user: User | None = None
 
+    def columns(self) -> dict[str, Any]:
+        """The share's columns as filter and dashboard share rows store them."""
+        return {"share_type": self.share_type, "project_id": self.project.id if self.project else None,
+                "role": self.role, "group_id": self.group.id if self.group else None,
+                "user_id": self.user.id if self.user else None}
+
 
 @dataclass(frozen=True)
 class FilterDetails:
@@ -166,7 +173,7 @@ async def _check_share(session: AsyncSession, actor: Actor, spec: Mapping[str, A
     return ShareTarget("user", user=user)
 
 
-async def check_shares(session: AsyncSession, actor: Actor, specs: Sequence[Mapping[str, Any]]) -> list[ShareTarget]:
+async def validate_shares(session: AsyncSession, actor: Actor, specs: Sequence[Mapping[str, Any]]) -> list[ShareTarget]:
     """Every target must exist in the actor's organization (and a project be browsable by the
     actor); another organization's target is refused exactly like a missing one."""
     if len(specs) > 100:
@@ -187,7 +194,7 @@ def _filter_refs(node: object) -> Iterator[str]:
         yield from (operand.text for operand in operands if isinstance(operand, ast.Literal))
 
 
-async def check_filter_jql(session: AsyncSession, actor: Actor, jql: str, *, saved: SavedFilter | None = None) -> None:
+async def validate_filter_jql(session: AsyncSession, actor: Actor, jql: str, *, saved: SavedFilter | None = None) -> None:
     """Parse the query and run the search engine's checks (unknown fields, values, functions,
     filters named inside) without searching; a filter may not name itself."""
     query = parse(jql)
@@ -217,17 +224,14 @@ async def _replace_shares(session: AsyncSession, saved: SavedFilter, shares: Seq
     await session.execute(delete(FilterShare).where(FilterShare.organization_id == saved.organization_id,
                                                     FilterShare.filter_id == saved.id))
     for share in shares:
-        session.add(FilterShare(
-            organization_id=saved.organization_id, filter_id=saved.id, share_type=share.share_type,
-            project_id=share.project.id if share.project else None, role=share.role,
-            group_id=share.group.id if share.group else None, user_id=share.user.id if share.user else None))
+        session.add(FilterShare(organization_id=saved.organization_id, filter_id=saved.id, **share.columns()))
 
 
 async def check_create_filter(session: AsyncSession, *, actor: Actor, name: str, jql: str, description: str = "",
                               shares: Sequence[Mapping[str, Any]] = (), favourite: bool = False) -> SavedFilter:
     name = await _check_name(session, actor, actor.user_id, name)
-    targets = await check_shares(session, actor, shares)
-    await check_filter_jql(session, actor, jql)
+    targets = await validate_shares(session, actor, shares)
+    await validate_filter_jql(session, actor, jql)
     saved = SavedFilter(organization_id=actor.organization_id, owner_id=actor.user_id, name=name,
                         description=description, jql=jql, version=1)
     session.add(saved)
@@ -252,18 +256,14 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
     values: dict[str, Any] = {}
     if name is not None:
         values["name"] = await _check_name(session, actor, saved.owner_id, name, exclude_id=saved.id)
-    targets = await check_shares(session, actor, shares) if shares is not None else None
+    targets = await validate_shares(session, actor, shares) if shares is not None else None
     if jql is not None:
-        await check_filter_jql(session, actor, jql, saved=saved)
+        await validate_filter_jql(session, actor, jql, saved=saved)
         values["jql"] = jql
     if description is not None:
         values["description"] = description
-    # Compare-and-set on the version, so two concurrent writers cannot both win.
-    result = await session.execute(
-        update(SavedFilter).where(SavedFilter.id == saved.id, SavedFilter.version == saved.version)
-        .values(**values, version=saved.version + 1, updated_at=utcnow()).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("The filter was changed by someone else; reload it and try again.", code="version_conflict")
+    await save_versioned(session, saved, values,
+                         conflict="The filter was changed by someone else; reload it and try again.")
     if targets is not None:
         await _replace_shares(session, saved, targets)
     await session.flush()
@@ -271,7 +271,7 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
     return saved
 
 
-async def do_delete_filter(session: AsyncSession, *, actor: Actor, saved: SavedFilter) -> None:
+async def check_delete_filter(session: AsyncSession, *, actor: Actor, saved: SavedFilter) -> None:
     if saved.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the filter's owner or an organization administrator may delete it.")
     for table in (FilterShare, FilterFavourite):
@@ -298,8 +298,7 @@ async def list_filters(session: AsyncSession, actor: Actor, *, query: str | None
     """Visible filters by name substring, the actor's own, favourites; by name, then id."""
     base = select(SavedFilter).where(visible_filters_condition(actor))
     if query:
-        pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        base = base.where(func.lower(SavedFilter.name).like(pattern, escape="\\"))
+        base = base.where(name_contains(SavedFilter.name, query))
     if mine:
         base = base.where(SavedFilter.owner_id == actor.user_id)
     if favourite is not None:
@@ -307,10 +306,8 @@ async def list_filters(session: AsyncSession, actor: Actor, *, query: str | None
                                  FilterFavourite.filter_id == SavedFilter.id,
                                  FilterFavourite.user_id == actor.user_id)
         base = base.where(starred if favourite else ~starred)
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = (await session.scalars(base.order_by(func.lower(SavedFilter.name), SavedFilter.id)
-                                  .offset(start_at).limit(max_results))).all()
-    return list(rows), total
+    return await page_by_name(session, base, name=SavedFilter.name, row_id=SavedFilter.id, start_at=start_at,
+                              max_results=max_results)
 
 
 async def describe_filters(session: AsyncSession, actor: Actor, filters: Sequence[SavedFilter]) -> list[FilterDetails]:

@@ -227,7 +227,7 @@ def _tree_position(tree: Tree) -> dict[str, int]:
     return {"line": getattr(tree.meta, "line", 1) or 1, "column": getattr(tree.meta, "column", 1) or 1}
 
 
-def check_size(tree: Tree) -> None:
+def validate_size(tree: Tree) -> None:
     """Refuses a parse tree with more than MAX_CLAUSES clauses or more than MAX_NESTING levels,
     naming the first place in reading order where a limit is passed. Walks with its own stack:
     the tree may be far deeper than Python's recursion allows."""
@@ -261,7 +261,7 @@ def parse(text: str) -> ast.Query:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text) from None
-    check_size(tree)
+    validate_size(tree)
     try:
         return _ToAst().transform(tree)
     except VisitError as error:  # pragma: no cover - a grammar/transformer mismatch

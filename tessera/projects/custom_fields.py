@@ -6,13 +6,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.models import Sprint
 from tessera.db.refs import parse_decimal, parse_id, parse_int
-from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.db.scoped import load_scoped
+from tessera.errors import Conflict, InvalidInput
 from tessera.projects.models import CUSTOM_FIELD_TYPES, CustomFieldDefinition, CustomFieldOption, IssueType, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
@@ -85,11 +87,8 @@ def find_definition(definitions: Sequence[CustomFieldDefinition], ref: str) -> C
 
 
 async def access_field_definition(session: AsyncSession, actor: Actor, field_id: int) -> CustomFieldDefinition:
-    definition = await session.scalar(select(CustomFieldDefinition).where(
-        CustomFieldDefinition.organization_id == actor.organization_id, CustomFieldDefinition.id == field_id))
-    if definition is None:
-        raise NotFound("Custom field not found.")
-    return definition
+    return await load_scoped(session, CustomFieldDefinition, organization_id=actor.organization_id, row_id=field_id,
+                             missing="Custom field not found.")
 
 
 async def _check_scope_ids(session: AsyncSession, organization_id: int, model: type[Project] | type[IssueType],
@@ -202,23 +201,22 @@ async def coerce_value(session: AsyncSession, *, organization_id: int, definitio
         return [TypedValue(day=day, display=day.isoformat())]
     if kind == "select":
         return _option(options, value, where)
-    if kind == "user":
-        ref = value.get("id") if isinstance(value, dict) else value
-        user_id = parse_id(ref)
-        user = user_id and await session.scalar(select(User).where(
-            User.organization_id == organization_id, User.id == user_id))
-        if not user:
-            raise InvalidInput(f"The user '{str(ref)[:100]}' does not exist.", field=where)
-        return [TypedValue(ref=user.id, display=user.display_name)]
-    if kind == "sprint":
-        ref = value.get("id") if isinstance(value, dict) else value
-        sprint_id = parse_id(ref)
-        sprint = sprint_id and await session.scalar(select(Sprint).where(
-            Sprint.organization_id == organization_id, Sprint.id == sprint_id))
-        if not sprint:
-            raise InvalidInput(f"The sprint '{str(ref)[:100]}' does not exist.", field=where)
-        return [TypedValue(ref=sprint.id, display=sprint.name)]
+    if kind in ("user", "sprint"):
+        return await _reference(session, organization_id, kind, value, where)
     raise InvalidInput(f"{definition.name} has an unsupported type.", field=where)
+
+
+async def _reference(session: AsyncSession, organization_id: int, kind: str, value: object,
+                     where: str) -> list[TypedValue]:
+    """A user or sprint field's value: the id of a row of the organization, or {"id": ...}."""
+    model: Any = User if kind == "user" else Sprint
+    ref = value.get("id") if isinstance(value, dict) else value
+    row_id = parse_id(ref)
+    row = row_id and await session.scalar(select(model).where(
+        model.organization_id == organization_id, model.id == row_id))
+    if not row:
+        raise InvalidInput(f"The {kind} '{str(ref)[:100]}' does not exist.", field=where)
+    return [TypedValue(ref=row.id, display=row.display_name if kind == "user" else row.name)]
 
 
 def _option(options: Sequence[CustomFieldOption], value: object, where: str) -> list[TypedValue]:

@@ -12,13 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.db.base import utcnow
+from tessera.db.listing import name_contains, page_by_name
+from tessera.db.scoped import save_versioned
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tessera.jql.filters import ShareTarget, check_shares, share_reaches
-from tessera.reports.gadgets import check_layout
+from tessera.jql.filters import ShareTarget, share_reaches, validate_shares
+from tessera.reports.gadgets import validate_layout
 from tessera.reports.models import Dashboard, DashboardShare
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
@@ -71,17 +72,15 @@ async def _shares(session: AsyncSession, actor: Actor, specs: object) -> list[Sh
     for index, spec in enumerate(specs):
         if not isinstance(spec, Mapping):
             raise InvalidInput("A share is an object with a type.", field=f"shares.{index}")
-    return await check_shares(session, actor, specs)
+    return await validate_shares(session, actor, specs)
 
 
 async def _replace_shares(session: AsyncSession, dashboard: Dashboard, shares: Sequence[ShareTarget]) -> None:
     await session.execute(delete(DashboardShare).where(DashboardShare.organization_id == dashboard.organization_id,
                                                        DashboardShare.dashboard_id == dashboard.id))
     for share in shares:
-        session.add(DashboardShare(
-            organization_id=dashboard.organization_id, dashboard_id=dashboard.id, share_type=share.share_type,
-            project_id=share.project.id if share.project else None, role=share.role,
-            group_id=share.group.id if share.group else None, user_id=share.user.id if share.user else None))
+        session.add(DashboardShare(organization_id=dashboard.organization_id, dashboard_id=dashboard.id,
+                                   **share.columns()))
 
 
 async def check_create_dashboard(session: AsyncSession, *, actor: Actor, spec: Mapping[str, Any]) -> Dashboard:
@@ -89,7 +88,7 @@ async def check_create_dashboard(session: AsyncSession, *, actor: Actor, spec: M
     configuration is checked as the creator sees things (JQL, filters and boards it names)."""
     name = _name(spec.get("name"))
     description = _description(spec.get("description"))
-    layout = await check_layout(session, actor, spec.get("layout") or {"gadgets": []})
+    layout = await validate_layout(session, actor, spec.get("layout") or {"gadgets": []})
     shares = await _shares(session, actor, spec.get("shares") or [])
     dashboard = Dashboard(organization_id=actor.organization_id, owner_id=actor.user_id, name=name,
                           description=description, layout=layout, version=1)
@@ -115,16 +114,10 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
     if spec.get("description") is not None:
         values["description"] = _description(spec["description"])
     if spec.get("layout") is not None:
-        values["layout"] = await check_layout(session, actor, spec["layout"])
+        values["layout"] = await validate_layout(session, actor, spec["layout"])
     shares = await _shares(session, actor, spec["shares"]) if spec.get("shares") is not None else None
-    result = await session.execute(
-        update(Dashboard).where(Dashboard.id == dashboard.id, Dashboard.organization_id == dashboard.organization_id,
-                                Dashboard.version == dashboard.version)
-        .values(**values, version=dashboard.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("The dashboard was changed by someone else; reload it and try again.",
-                       code="version_conflict")
+    await save_versioned(session, dashboard, values,
+                         conflict="The dashboard was changed by someone else; reload it and try again.")
     if shares is not None:
         await _replace_shares(session, dashboard, shares)
     await session.flush()
@@ -132,7 +125,7 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
     return dashboard
 
 
-async def do_delete_dashboard(session: AsyncSession, *, actor: Actor, dashboard: Dashboard) -> None:
+async def check_delete_dashboard(session: AsyncSession, *, actor: Actor, dashboard: Dashboard) -> None:
     if dashboard.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the dashboard's owner or an organization administrator may delete it.")
     await session.execute(delete(DashboardShare).where(DashboardShare.organization_id == dashboard.organization_id,
@@ -145,14 +138,11 @@ async def list_dashboards(session: AsyncSession, actor: Actor, *, query: str | N
                           start_at: int = 0, max_results: int = 50) -> tuple[list[Dashboard], int]:
     base = select(Dashboard).where(visible_dashboards_condition(actor))
     if query:
-        pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        base = base.where(func.lower(Dashboard.name).like(pattern, escape="\\"))
+        base = base.where(name_contains(Dashboard.name, query))
     if mine:
         base = base.where(Dashboard.owner_id == actor.user_id)
-    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = (await session.scalars(base.order_by(func.lower(Dashboard.name), Dashboard.id)
-                                  .offset(start_at).limit(max_results))).all()
-    return list(rows), total
+    return await page_by_name(session, base, name=Dashboard.name, row_id=Dashboard.id, start_at=start_at,
+                              max_results=max_results)
 
 
 @dataclass(frozen=True)
@@ -196,7 +186,7 @@ def dashboard_view(details: DashboardDetails, actor: Actor, *, with_layout: bool
 
 
 def share_spec(share: DashboardShare) -> dict[str, Any]:
-    """A share as the API shows it and as `check_shares` reads it."""
+    """A share as the API shows it and as `validate_shares` reads it."""
     view: dict[str, Any] = {"type": share.share_type}
     if share.project_id is not None:
         view["project_id"] = share.project_id

@@ -269,7 +269,7 @@ async def _check_gadget(session: AsyncSession, actor: Actor, catalog: OrgCatalog
             "config": checked}
 
 
-async def check_layout(session: AsyncSession, actor: Actor, layout: object) -> dict[str, Any]:
+async def validate_layout(session: AsyncSession, actor: Actor, layout: object) -> dict[str, Any]:
     """The layout as stored: every gadget checked, defaults filled in."""
     if not isinstance(layout, Mapping):
         raise _fail("layout", "layout is an object with columns and gadgets.")

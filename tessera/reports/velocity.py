@@ -80,7 +80,7 @@ def forecast(completed: list[float], *, sprints: int, confidence: float) -> list
     return rows
 
 
-def check_confidence(value: float | None) -> float:
+def validate_confidence(value: float | None) -> float:
     if value is None:
         return 0.95
     for level in CONFIDENCE_LEVELS:
@@ -129,7 +129,7 @@ async def velocity_report(session: AsyncSession, *, actor: Actor, project: Proje
     from now, bounds their completion."""
     if not 0 <= forecast_sprints <= MAX_FORECAST:
         raise InvalidInput(f"forecast is 0 to {MAX_FORECAST} sprints.", field="forecast")
-    level = check_confidence(confidence)
+    level = validate_confidence(confidence)
     catalog = await catalog_for(session, actor)
     estimate = resolve_estimate(catalog, estimate_ref)
     since = since or period_start(period or "6months", now)

@@ -93,7 +93,7 @@ class IdempotentWrite(Protocol):
         ...
 
 
-def check_key(text: str) -> str:
+def validate_idempotency_key(text: str) -> str:
     """Printable ASCII, 1 to 255 characters (a UUID is the usual choice)."""
     key = text.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not all(" " <= ch <= "~" for ch in key):

@@ -27,7 +27,7 @@ def is_own_origin(url: str, *, base_url: str, host: str | None) -> bool:
     return bool(host) and urlsplit(url).scheme in ("http", "https") and netloc == (host or "").lower()
 
 
-def check_own_origin(*, origin: str | None, referer: str | None, base_url: str, host: str | None) -> None:
+def validate_own_origin(*, origin: str | None, referer: str | None, base_url: str, host: str | None) -> None:
     """Browsers send Origin with every POST and WebSocket handshake (a page that hides it sends
     "null", refused); Referer is the fallback. A request with neither comes from no browser page
     (curl, scripts) and is let through: it cannot carry a victim's cookies or forms."""

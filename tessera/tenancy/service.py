@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.scoped import load_scoped
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from tessera.events.outbox import emit
 from tessera.events.types import CatalogChanged, TokenRevoked, UserDeactivated, UserUpdated
@@ -45,7 +46,7 @@ async def get_organization_by_key(session: AsyncSession, key: str) -> Organizati
     return await session.scalar(select(Organization).where(Organization.key == key.strip().upper()))
 
 
-async def access_organization_by_key(session: AsyncSession, key: str) -> Organization:
+async def load_organization_by_key(session: AsyncSession, key: str) -> Organization:
     org = await get_organization_by_key(session, key)
     if org is None:
         raise NotFound(f"Organization '{key}' does not exist.")
@@ -109,11 +110,8 @@ async def do_create_user(session: AsyncSession, *, organization: Organization, e
 
 
 async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> User:
-    user = await session.scalar(select(User).where(
-        User.organization_id == actor.organization_id, User.id == user_ref))
-    if user is None:
-        raise NotFound("User not found.")
-    return user
+    return await load_scoped(session, User, organization_id=actor.organization_id, row_id=user_ref,
+                             missing="User not found.")
 
 
 async def list_users(session: AsyncSession, actor: Actor, *, query: str | None = None, start_at: int = 0,

@@ -16,9 +16,9 @@ from starlette.datastructures import UploadFile
 
 from tessera.issues.attachments.service import (
     access_attachment,
+    access_attachment_quota,
     attach_staged_files,
     check_delete_attachment,
-    check_may_attach,
     discard_objects,
     list_attachments,
 )
@@ -110,7 +110,7 @@ async def upload_attachments(issue_key: str, web: Web) -> Response:
     store = _store(web.request)
     async with web.transaction(write=False) as (session, actor):
         issue, project = await access_issue(session, actor, issue_key)
-        usage = await check_may_attach(session, actor=actor, project=project)
+        usage = await access_attachment_quota(session, actor=actor, project=project)
     files = await _stage_form_files(web)
     await attach_staged_files(web.database, store, actor=actor, issue_id=issue.id, files=files, usage=usage)
     if not web.is_htmx:

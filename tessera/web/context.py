@@ -22,7 +22,7 @@ from tessera.db.engine import Database
 from tessera.edge.authentication import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, attempt_guard, csrf_matches
 from tessera.edge.context import identify, open_unit_of_work
 from tessera.errors import NotAuthenticated, PermissionDenied
-from tessera.inputs.text import check_text
+from tessera.inputs.text import validate_text
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import TokenUse, authenticate_session
 from tessera.tenancy.limits import RateLimiter
@@ -55,7 +55,7 @@ class WebContext:
         tessera.api.input_check; this covers multipart forms)."""
         if self._form is None:
             data = await self.request.form()
-            self._form = {key: check_text(value, field=key) for key, value in data.items() if isinstance(value, str)}
+            self._form = {key: validate_text(value, field=key) for key, value in data.items() if isinstance(value, str)}
         return self._form
 
     async def _check_csrf(self, actor: Actor) -> None:

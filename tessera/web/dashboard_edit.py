@@ -25,8 +25,8 @@ from tessera.reports import dashboard_edits as edits
 from tessera.reports.dashboards import (
     access_dashboard,
     check_create_dashboard,
+    check_delete_dashboard,
     describe_dashboards,
-    do_delete_dashboard,
 )
 from tessera.reports.gadgets import GADGET_TYPES, MAX_COLUMNS
 from tessera.reports.models import Dashboard
@@ -246,5 +246,5 @@ async def remove_share(dashboard_ref: str, index: str, web: Web) -> Response:
 async def delete_dashboard(dashboard_ref: str, web: Web) -> Response:
     async with web.transaction() as (session, actor):
         dashboard = await access_dashboard(session, actor, dashboard_id_of(dashboard_ref), to_delete=True)
-        await do_delete_dashboard(session, actor=actor, dashboard=dashboard)
+        await check_delete_dashboard(session, actor=actor, dashboard=dashboard)
     return web.redirect("/dashboards")

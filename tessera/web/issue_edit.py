@@ -25,7 +25,7 @@ router = APIRouter(route_class=WebRoute)
 EDITABLE = ("summary", "description", "priority", "assignee")
 
 
-def check_field(field: str) -> str:
+def validate_field(field: str) -> str:
     if field not in EDITABLE:
         raise NotFound(f"'{field[:50]}' is not a field that can be edited here.")
     return field
@@ -68,18 +68,18 @@ async def editor_values(web: Web, issue_key: str) -> dict[str, Any]:
 @router.get("/browse/{issue_key}/fields/{field}")
 async def show_field(issue_key: str, field: str, web: Web) -> Response:
     values = await editor_values(web, issue_key)
-    return web.render("partials/field.html", field=check_field(field), **values)
+    return web.render("partials/field.html", field=validate_field(field), **values)
 
 
 @router.get("/browse/{issue_key}/fields/{field}/edit")
 async def edit_field(issue_key: str, field: str, web: Web) -> Response:
     values = await editor_values(web, issue_key)
-    return web.render("partials/editor.html", field=check_field(field), error=None, conflict=False, **values)
+    return web.render("partials/editor.html", field=validate_field(field), error=None, conflict=False, **values)
 
 
 @router.post("/browse/{issue_key}/fields/{field}")
 async def save_field(issue_key: str, field: str, web: Web) -> Response:
-    check_field(field)
+    validate_field(field)
     form = await web.form()
     value = form.get("value", "")
     try:

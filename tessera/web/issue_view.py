@@ -6,6 +6,7 @@ part of the page it changed (the activity section, the watch/vote panel)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -172,23 +173,22 @@ async def delete_comment(issue_key: str, comment_id: str, web: Web) -> Response:
 @router.post("/browse/{issue_key}/watch")
 async def toggle_watch(issue_key: str, web: Web) -> Response:
     form = await web.form()
-    async with web.transaction() as (session, actor):
-        issue, project = await access_issue(session, actor, issue_key)
-        change = check_unwatch if form.get("action") == "unwatch" else check_watch
-        await change(session, actor=actor, issue=issue, project=project)
-        if not web.is_htmx:
-            return web.redirect(f"/browse/{issue.key}")
-        values = await watch_vote(session, actor, issue)
-    return web.render("partials/watch_vote.html", issue={"key": issue.key}, **values)
+    change = check_unwatch if form.get("action") == "unwatch" else check_watch
+    return await _toggle(issue_key, web, change, with_project=True)
 
 
 @router.post("/browse/{issue_key}/vote")
 async def toggle_vote(issue_key: str, web: Web) -> Response:
     form = await web.form()
+    change = check_unvote if form.get("action") == "unvote" else check_vote
+    return await _toggle(issue_key, web, change, with_project=False)
+
+
+async def _toggle(issue_key: str, web: Web, change: Callable[..., Awaitable[None]], *, with_project: bool) -> Response:
+    """A watch or vote change; HTMX gets the refreshed watch/vote partial, a plain form a redirect."""
     async with web.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_key)
-        change = check_unvote if form.get("action") == "unvote" else check_vote
-        await change(session, actor=actor, issue=issue)
+        issue, project = await access_issue(session, actor, issue_key)
+        await change(session, actor=actor, issue=issue, **({"project": project} if with_project else {}))
         if not web.is_htmx:
             return web.redirect(f"/browse/{issue.key}")
         values = await watch_vote(session, actor, issue)

@@ -15,7 +15,7 @@ from tessera.tenancy.auth import (
     do_create_web_session,
     do_end_web_session,
 )
-from tessera.tenancy.origins import check_own_origin
+from tessera.tenancy.origins import validate_own_origin
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -52,7 +52,7 @@ async def signin(web: Web) -> Response:
     """No session exists yet, so no CSRF token: the Origin (or Referer) must be this site's, or
     another site could sign a visitor in to an account of its choosing (login CSRF)."""
     headers = web.request.headers
-    check_own_origin(origin=headers.get("origin"), referer=headers.get("referer"), base_url=web.settings.base_url,
+    validate_own_origin(origin=headers.get("origin"), referer=headers.get("referer"), base_url=web.settings.base_url,
                      host=headers.get("host"))
     form = await web.form()
     email, password = form.get("email", "").strip(), form.get("password", "")

@@ -1,6 +1,6 @@
 """The portable workflow format (statuses by name) used by the API, import and export, and its
 checks. Structure is checked by the model (its JSON Schema is published); meaning by
-`check_definition`, which reports every mistake with the path to it."""
+`validate_definition`, which reports every mistake with the path to it."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def json_schema() -> dict[str, Any]:
     return WorkflowSpec.model_json_schema(by_alias=True)
 
 
-def check_definition(spec: WorkflowSpec, *, custom_field_keys: frozenset[str] = frozenset()
+def validate_definition(spec: WorkflowSpec, *, custom_field_keys: frozenset[str] = frozenset()
                      ) -> dict[str, str]:
     """Every semantic mistake, as {path: message}. Empty means the workflow is sound."""
     errors: dict[str, str] = {}

@@ -17,7 +17,7 @@ from tessera.projects.custom_fields import list_field_definitions
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import do_bump_catalog_version
-from tessera.workflow.definition import WorkflowSpec, check_definition
+from tessera.workflow.definition import WorkflowSpec, validate_definition
 from tessera.workflow.lookup import list_statuses, list_workflows
 from tessera.workflow.models import Status, Workflow, WorkflowScheme
 from tessera.workflow.templates import TEMPLATES
@@ -34,9 +34,9 @@ def parse_spec(document: Any) -> WorkflowSpec:
                            code="invalid_workflow") from None
 
 
-async def check_spec(session: AsyncSession, organization_id: int, spec: WorkflowSpec) -> None:
+async def validate_spec(session: AsyncSession, organization_id: int, spec: WorkflowSpec) -> None:
     keys = frozenset(f.key for f in await list_field_definitions(session, organization_id))
-    errors = check_definition(spec, custom_field_keys=keys)
+    errors = validate_definition(spec, custom_field_keys=keys)
     statuses = {s.name.casefold(): s for s in await list_statuses(session, organization_id)}
     for index, status in enumerate(spec.statuses):
         existing = statuses.get(status.name.casefold())
@@ -112,7 +112,7 @@ async def do_create_workflow(session: AsyncSession, *, organization_id: int, spe
 async def check_create_workflow(session: AsyncSession, *, actor: Actor, document: Any) -> Workflow:
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
     spec = parse_spec(document)
-    await check_spec(session, actor.organization_id, spec)
+    await validate_spec(session, actor.organization_id, spec)
     return await do_create_workflow(session, organization_id=actor.organization_id, spec=spec)
 
 
@@ -138,7 +138,7 @@ async def check_save_draft(session: AsyncSession, *, actor: Actor, workflow: Wor
         raise Conflict("The workflow was published by someone else meanwhile.", code="version_conflict",
                        data={"current_version": workflow.version})
     spec = parse_spec(document)
-    await check_spec(session, actor.organization_id, spec)
+    await validate_spec(session, actor.organization_id, spec)
     workflow.draft = {"spec": spec.model_dump(by_alias=True), "base_version": workflow.version}
     await session.flush()
     return workflow

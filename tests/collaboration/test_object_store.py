@@ -18,8 +18,8 @@ from tessera.issues.attachments.storage import (
     ObjectMissing,
     ObjectStore,
     attachment_key,
-    check_key,
     object_store_from_settings,
+    validate_object_key,
 )
 from tests.collaboration.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 
@@ -69,7 +69,7 @@ def test_keys_are_confined_and_namespaced_by_organization() -> None:
     assert attachment_key(12, "abc123") == "org/12/att/abc123"
     for bad in TRAVERSALS:
         with pytest.raises(InvalidObjectKey):
-            check_key(bad)
+            validate_object_key(bad)
     with pytest.raises(InvalidObjectKey):
         attachment_key(12, "../../x")
 

@@ -10,9 +10,9 @@ from tessera.inputs.json_text import (
     MAX_DEPTH,
     JsonTooDeep,
     MalformedJson,
-    check_json_text,
-    check_strings,
     decode_json,
+    validate_json_text,
+    validate_strings,
 )
 from tessera.inputs.text import UnstorableText
 
@@ -64,7 +64,7 @@ def test_unstorable_text_is_refused_naming_the_field(text: str, field: str) -> N
     assert refused.value.field == field
     assert refused.value.errors == {field: refused.value.message}
     with pytest.raises(UnstorableText):
-        check_json_text(text)
+        validate_json_text(text)
 
 
 def test_paired_surrogates_and_escaped_backslashes_pass() -> None:
@@ -72,12 +72,12 @@ def test_paired_surrogates_and_escaped_backslashes_pass() -> None:
 
 
 def test_check_json_text_leaves_malformed_text_to_the_decoder() -> None:
-    check_json_text('{"a": "\\u0000"')  # not JSON: the edge's own decoder reports it
+    validate_json_text('{"a": "\\u0000"')  # not JSON: the edge's own decoder reports it
 
 
 def test_check_strings_survives_a_value_that_contains_itself() -> None:
     loop: list = ["fine"]
     loop.append(loop)
-    assert check_strings(loop) is loop
+    assert validate_strings(loop) is loop
     with pytest.raises(UnstorableText):
-        check_strings({1: ["\x00"]})
+        validate_strings({1: ["\x00"]})

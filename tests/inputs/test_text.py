@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.inputs.text import UnstorableText, check_text, unstorable_character
+from tessera.inputs.text import UnstorableText, unstorable_character, validate_text
 
 
 def test_ordinary_text_passes() -> None:
-    assert check_text("Ünïcödé \U0001F600 \t\n", field="summary") == "Ünïcödé \U0001F600 \t\n"
+    assert validate_text("Ünïcödé \U0001F600 \t\n", field="summary") == "Ünïcödé \U0001F600 \t\n"
     assert unstorable_character("") is None
 
 
@@ -17,7 +17,7 @@ def test_ordinary_text_passes() -> None:
 def test_unstorable_text_is_refused_naming_the_field(text: str, problem: str) -> None:
     assert unstorable_character(text) == problem
     with pytest.raises(UnstorableText) as refused:
-        check_text(text, field="email")
+        validate_text(text, field="email")
     assert refused.value.field == "email"
     assert refused.value.code == "invalid_text"
     assert problem in refused.value.message

@@ -30,7 +30,7 @@ from tessera.agile.sprints import access_sprint, check_start_sprint
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 from tessera.tenancy.auth import authenticate_token
 from tests.support import OrgHandle, unique_key
@@ -73,7 +73,7 @@ class _Writer:
 
         async def step(session, actor):  # type: ignore[no-untyped-def]
             data = IssueCreate(project_id=project["id"], issue_type=issue_type, summary=summary, custom_fields=fields)
-            return (await create_issue(session, actor=actor, data=data, at=when)).issue.key
+            return (await check_create_issue_for_view(session, actor=actor, data=data, at=when)).issue.key
         return await self.run(step)
 
     async def transition(self, key: str, transition: str, when: datetime) -> None:

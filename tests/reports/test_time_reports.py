@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
 from tessera.issues.worklogs.service import check_add_worklog
 from tests.reports.dated_world import DONE, START_PROGRESS, _Writer, at
 from tests.support import OrgHandle, make_org, unique_key
@@ -28,7 +28,7 @@ class _TimeWriter(_Writer):
         async def step(session, actor):  # type: ignore[no-untyped-def]
             data = IssueCreate(project_id=project["id"], issue_type="Story", summary=summary,
                                original_estimate=hours * HOUR)
-            return (await create_issue(session, actor=actor, data=data, at=at(1, 9))).issue.key
+            return (await check_create_issue_for_view(session, actor=actor, data=data, at=at(1, 9))).issue.key
         return await self.run(step)
 
     async def log_work(self, key: str, seconds: int, when) -> None:  # type: ignore[no-untyped-def]

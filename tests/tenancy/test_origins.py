@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tessera.errors import PermissionDenied
-from tessera.tenancy.origins import check_own_origin, is_own_origin
+from tessera.tenancy.origins import is_own_origin, validate_own_origin
 
 BASE = "https://tessera.example.com"
 
@@ -26,10 +26,10 @@ def test_is_own_origin(url: str, host: str | None, own: bool) -> None:
 
 
 def test_check_own_origin_prefers_origin_then_referer() -> None:
-    check_own_origin(origin=None, referer=None, base_url=BASE, host=None)  # no browser page: scripts
-    check_own_origin(origin=BASE, referer="https://evil.test/", base_url=BASE, host=None)
-    check_own_origin(origin=None, referer=f"{BASE}/signin", base_url=BASE, host=None)
+    validate_own_origin(origin=None, referer=None, base_url=BASE, host=None)  # no browser page: scripts
+    validate_own_origin(origin=BASE, referer="https://evil.test/", base_url=BASE, host=None)
+    validate_own_origin(origin=None, referer=f"{BASE}/signin", base_url=BASE, host=None)
     for origin, referer in (("null", None), ("https://evil.test", f"{BASE}/signin"), (None, "https://evil.test/")):
         with pytest.raises(PermissionDenied) as refused:
-            check_own_origin(origin=origin, referer=referer, base_url=BASE, host="tessera.example.com")
+            validate_own_origin(origin=origin, referer=referer, base_url=BASE, host="tessera.example.com")
         assert refused.value.code == "cross_origin"

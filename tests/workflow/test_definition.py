@@ -1,4 +1,4 @@
-"""check_definition reports every mistake with its path; the rule registries are closed and
+"""validate_definition reports every mistake with its path; the rule registries are closed and
 typed, and third-party rules arrive through entry points."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from tessera.errors import InvalidInput
 from tessera.workflow import engine
-from tessera.workflow.definition import WorkflowSpec, check_definition, json_schema
+from tessera.workflow.definition import WorkflowSpec, json_schema, validate_definition
 from tessera.workflow.rules.base import Condition, RuleRegistry, Validator
 from tessera.workflow.rules.conditions import conditions
 from tessera.workflow.rules.validators import validators
@@ -41,7 +41,7 @@ def document(**changes: Any) -> dict[str, Any]:
 
 
 def errors_of(doc: dict[str, Any], **kwargs: Any) -> dict[str, str]:
-    return check_definition(WorkflowSpec.model_validate(doc), **kwargs)
+    return validate_definition(WorkflowSpec.model_validate(doc), **kwargs)
 
 
 def with_transition(index: int, **changes: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Property tests over random workflows: sound ones pass check_definition, and any sequence of
+"""Property tests over random workflows: sound ones pass validate_definition, and any sequence of
 transition attempts through the API keeps an issue in a status of its workflow, with a history
 that replays to where the issue is."""
 
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tessera.workflow.definition import WorkflowSpec, check_definition
+from tessera.workflow.definition import WorkflowSpec, validate_definition
 from tests.support import OrgHandle
 
 CATEGORIES = ("todo", "in_progress", "done")
@@ -69,7 +69,7 @@ def runnable(transition: dict[str, Any], current: str) -> bool:
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(workflows())
 def test_generated_sound_workflows_pass_the_checks(document: dict[str, Any]) -> None:
-    assert check_definition(WorkflowSpec.model_validate(document)) == {}
+    assert validate_definition(WorkflowSpec.model_validate(document)) == {}
 
 
 @settings(max_examples=100, deadline=None, derandomize=True, database=None)
@@ -79,7 +79,7 @@ def test_an_added_status_without_a_way_in_is_reported(document: dict[str, Any], 
               "transitions": [*document["transitions"], {"id": "out", "name": "Out", "from": ["Orphan"],
                                                          "to": "S0"}]}
     index = len(document["statuses"])
-    assert check_definition(WorkflowSpec.model_validate(orphan)) == {
+    assert validate_definition(WorkflowSpec.model_validate(orphan)) == {
         f"statuses[{index}]": "status 'Orphan' cannot be reached from 'S0'"}
 
 

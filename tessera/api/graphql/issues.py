@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 
 from tessera.api.graphql.loaders import CommentWindow
 from tessera.api.graphql.nodes import ChangeGroupNode, CommentNode, Ctx, PageInfo, StatusNode, UserNode, user_node
+from tessera.api.graphql.rows import row_id, row_value
 from tessera.db.refs import parse_int
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
@@ -44,22 +45,10 @@ class TransitionNode:
 @strawberry.type(name="Issue")
 class IssueNode:
     row: strawberry.Private[Issue]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field
-    def summary(self) -> str:
-        return self.row.summary
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description
+    id: strawberry.ID = row_id()
+    key: str = row_value("key")
+    summary: str = row_value("summary")
+    description: str = row_value("description")
 
     @strawberry.field(description="The status's name.")
     async def status(self, info: Ctx) -> str:
@@ -221,7 +210,7 @@ def decode_cursor(cursor: str | None) -> int:
     return offset
 
 
-def check_page_size(first: int, *, field: str = "first") -> int:
+def validate_page_size(first: int, *, field: str = "first") -> int:
     if not 0 <= first <= MAX_PAGE:
         raise InvalidInput(f"{field} is between 0 and {MAX_PAGE}.", field=field)
     return first
@@ -234,7 +223,7 @@ def issue_nodes(info: Ctx, rows: list[Issue]) -> list[IssueNode]:
 
 async def search_connection(info: Ctx, jql: str, first: int, after: str | None) -> IssueConnection:
     """One page of the JQL search, with the caller's permissions (as POST /v2/search)."""
-    check_page_size(first)
+    validate_page_size(first)
     start = decode_cursor(after) + 1
     async with info.context.reading(search=True) as (session, actor):
         page = await search_issues(session, actor=actor, jql=jql, start_at=start, max_results=first)

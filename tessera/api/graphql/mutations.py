@@ -18,7 +18,7 @@ from tessera.api.graphql.nodes import CommentNode, Ctx
 from tessera.errors import InvalidInput
 from tessera.issues.comments.service import check_add_comment
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 
 UNSET: Any = strawberry.UNSET
@@ -75,7 +75,7 @@ class Mutation:
         with input_errors("input"):
             data = IssueCreate.model_validate(_given(input))
             async with info.context.writing() as (session, actor):
-                created = await create_issue(session, actor=actor, data=data)
+                created = await check_create_issue_for_view(session, actor=actor, data=data)
         return issue_nodes(info, [created.issue])[0]
 
     @strawberry.mutation(description="Change an issue's fields. Send the `version` you read: if someone changed the "

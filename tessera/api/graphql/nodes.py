@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from tessera.api.graphql.context import GraphQLContext
+from tessera.api.graphql.rows import row_id, row_value
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import Organization, User
 from tessera.workflow.models import CATEGORY_NAMES, Status
@@ -36,22 +37,10 @@ def generated_avatar(name: str) -> str:
 @strawberry.type(name="User")
 class UserNode:
     row: strawberry.Private[User]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field(description="The display name.")
-    def name(self) -> str:
-        return self.row.display_name
-
-    @strawberry.field
-    def display_name(self) -> str:
-        return self.row.display_name
-
-    @strawberry.field
-    def email(self) -> str:
-        return self.row.email
+    id: strawberry.ID = row_id()
+    name: str = row_value("display_name", description="The display name.")
+    display_name: str = row_value("display_name")
+    email: str = row_value("email")
 
     @strawberry.field
     def active(self) -> bool:
@@ -72,39 +61,18 @@ async def user_node(info: Ctx, user_id: int | None) -> UserNode | None:
 @strawberry.type(name="Organization")
 class OrganizationNode:
     row: strawberry.Private[Organization]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def tier(self) -> str:
-        return self.row.tier
+    id: strawberry.ID = row_id()
+    key: str = row_value("key")
+    name: str = row_value("name")
+    tier: str = row_value("tier")
 
 
 @strawberry.type(name="Status")
 class StatusNode:
     row: strawberry.Private[Status]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="todo, in_progress or done.")
-    def category(self) -> str:
-        return self.row.category
+    id: strawberry.ID = row_id()
+    name: str = row_value("name")
+    category: str = row_value("category", description="todo, in_progress or done.")
 
     @strawberry.field(description="To Do, In Progress or Done.")
     def category_name(self) -> str:
@@ -114,14 +82,8 @@ class StatusNode:
 @strawberry.type(name="Comment")
 class CommentNode:
     row: strawberry.Private[Comment]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field(description="Markdown source; empty for a deleted comment.")
-    def body(self) -> str:
-        return self.row.body
+    id: strawberry.ID = row_id()
+    body: str = row_value("body", description="Markdown source; empty for a deleted comment.")
 
     @strawberry.field(description="The author's display name.")
     async def author(self, info: Ctx) -> str | None:

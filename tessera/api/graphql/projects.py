@@ -9,9 +9,10 @@ import strawberry
 
 from tessera.agile.models import Sprint
 from tessera.api.graphql import metrics
-from tessera.api.graphql.issues import IssueNode, check_page_size, issue_nodes
+from tessera.api.graphql.issues import IssueNode, issue_nodes, validate_page_size
 from tessera.api.graphql.loaders import project_sprints
 from tessera.api.graphql.nodes import Ctx, UserNode, user_node
+from tessera.api.graphql.rows import row_id, row_value
 from tessera.api.graphql.timeframe import EXAMPLES, Timeframe, parse_timeframe
 from tessera.errors import InvalidInput
 from tessera.jql.search import search_issues
@@ -33,34 +34,13 @@ class BurndownNode:
 @strawberry.type(name="Sprint")
 class SprintNode:
     row: strawberry.Private[Sprint]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="future, active or closed.")
-    def state(self) -> str:
-        return self.row.state
-
-    @strawberry.field
-    def goal(self) -> str:
-        return self.row.goal
-
-    @strawberry.field
-    def start_at(self) -> datetime | None:
-        return self.row.start_at
-
-    @strawberry.field
-    def end_at(self) -> datetime | None:
-        return self.row.end_at
-
-    @strawberry.field
-    def completed_at(self) -> datetime | None:
-        return self.row.completed_at
+    id: strawberry.ID = row_id()
+    name: str = row_value("name")
+    state: str = row_value("state", description="future, active or closed.")
+    goal: str = row_value("goal")
+    start_at: datetime | None = row_value("start_at")
+    end_at: datetime | None = row_value("end_at")
+    completed_at: datetime | None = row_value("completed_at")
 
     @strawberry.field
     async def burndown(self, info: Ctx) -> BurndownNode:
@@ -100,34 +80,14 @@ class MetricsNode:
 @strawberry.type(name="Project")
 class ProjectNode:
     row: strawberry.Private[Project]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row.description
-
-    @strawberry.field
-    def project_type(self) -> str:
-        return self.row.project_type
-
-    @strawberry.field(description="open (every member of the organization) or private (project roles only).")
-    def access(self) -> str:
-        return self.row.access
-
-    @strawberry.field
-    def archived(self) -> bool:
-        return self.row.archived
+    id: strawberry.ID = row_id()
+    key: str = row_value("key")
+    name: str = row_value("name")
+    description: str = row_value("description")
+    project_type: str = row_value("project_type")
+    access: str = row_value(
+        "access", description="open (every member of the organization) or private (project roles only).")
+    archived: bool = row_value("archived")
 
     @strawberry.field
     async def lead(self, info: Ctx) -> UserNode | None:
@@ -136,7 +96,7 @@ class ProjectNode:
     @strawberry.field(description=f"Issues updated within the timeframe ({EXAMPLES}; default all), most recently "
                                   "updated first.")
     async def issues(self, info: Ctx, timeframe: str | None = None, first: int = 50) -> list[IssueNode]:
-        check_page_size(first)
+        validate_page_size(first)
         period = parse_timeframe(timeframe)
         jql = f'project = "{self.row.key}"'
         if period.jql_bound:
@@ -151,7 +111,7 @@ class ProjectNode:
     async def sprints(self, info: Ctx, state: str | None = None, last: int = 50) -> list[SprintNode]:
         if state is not None and state not in SPRINT_STATES:
             raise InvalidInput(f"state is one of {', '.join(SPRINT_STATES)}.", field="state")
-        check_page_size(last, field="last")
+        validate_page_size(last, field="last")
         async with info.context.reading() as (session, actor):
             rows = await project_sprints(session, actor.organization_id, self.row.id, state=state, last=last)
         return [SprintNode(row=row) for row in rows]

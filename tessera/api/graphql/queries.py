@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy import select
 
 from tessera.agile.sprints import access_sprint
-from tessera.api.graphql.issues import IssueConnection, IssueNode, check_page_size, find_issue, search_connection
+from tessera.api.graphql.issues import IssueConnection, IssueNode, find_issue, search_connection, validate_page_size
 from tessera.api.graphql.nodes import Ctx, OrganizationNode, UserNode
 from tessera.api.graphql.projects import ProjectNode, SprintNode
 from tessera.db.refs import require_id
@@ -62,7 +62,7 @@ class Query:
 
     @strawberry.field(description="Users of your organization whose name or email contains `query`.")
     async def users(self, info: Ctx, query: str | None = None, first: int = 50) -> list[UserNode]:
-        check_page_size(first)
+        validate_page_size(first)
         async with info.context.reading() as (session, actor):
             rows, _ = await list_users(session, actor, query=query, max_results=first)
         return [UserNode(row=row) for row in rows]

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.agile.board_search import backlog_conditions, in_sprints
+from tessera.agile.board_search import backlog_conditions
 from tessera.agile.boards import (
     access_board,
     board_filter,
     check_create_board,
+    check_delete_board,
     describe_boards,
-    do_delete_board,
     list_boards,
     may_manage_board,
 )
@@ -28,7 +28,7 @@ from tessera.api.jira.bodies import json_object
 from tessera.api.jira.fields import RANK_CUSTOM_ID
 from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.shapes import Links, page, split_values
-from tessera.api.jira.sprints import sprint_json
+from tessera.api.jira.sprints import sprint_issue_page, sprint_json
 from tessera.db.refs import parse_id, require_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
@@ -141,7 +141,7 @@ async def get_board(board_ref: str, ctx: Ctx) -> dict:
 async def delete_board(board_ref: str, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         board, project = await _board(session, actor, board_ref)
-        await do_delete_board(session, actor=actor, board=board, project=project)
+        await check_delete_board(session, actor=actor, board=board, project=project)
     return Response(status_code=204)
 
 
@@ -178,14 +178,7 @@ def _empty(start_at: int, max_results: int) -> dict[str, Any]:
 async def board_issues(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
                        maxResults: Annotated[int, Query(ge=0, le=MAX_RESULTS)] = 50, jql: Text = None,
                        fields: Listed = None, expand: Text = None) -> dict:
-    async with ctx.transaction() as (session, actor):
-        board, _ = await _board(session, actor, board_ref)
-        queries = await _board_queries(session, actor, board, jql)
-        if queries is None:
-            return _empty(startAt, maxResults)
-        return await issue_page(ctx, session, actor, queries=queries, extra=(), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
-                                client_jql=jql)
+    return await _board_page(ctx, board_ref, startAt, maxResults, jql, fields, expand, backlog=False)
 
 
 @router.get("/board/{board_ref}/backlog")
@@ -193,15 +186,23 @@ async def board_backlog(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
                         maxResults: Annotated[int, Query(ge=0, le=MAX_RESULTS)] = 50, jql: Text = None,
                         fields: Listed = None, expand: Text = None) -> dict:
     """Issues of the board in no active or future sprint and not done, by rank."""
+    return await _board_page(ctx, board_ref, startAt, maxResults, jql, fields, expand, backlog=True)
+
+
+async def _board_page(ctx: Ctx, board_ref: str, start_at: int, max_results: int, jql: str | None,
+                      fields: list[str] | None, expand: str | None, *, backlog: bool) -> dict:
+    """The board's issues as Jira pages them; the backlog keeps those in no open sprint and not done."""
     async with ctx.transaction() as (session, actor):
         board, _ = await _board(session, actor, board_ref)
         queries = await _board_queries(session, actor, board, jql)
         if queries is None:
-            return _empty(startAt, maxResults)
-        catalog = await catalog_for(session, actor)
-        return await issue_page(ctx, session, actor, queries=queries,
-                                extra=backlog_conditions(actor, agile_fields(catalog), catalog), start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
+            return _empty(start_at, max_results)
+        extra: Any = ()
+        if backlog:
+            catalog = await catalog_for(session, actor)
+            extra = backlog_conditions(actor, agile_fields(catalog), catalog)
+        return await issue_page(ctx, session, actor, queries=queries, extra=extra, start_at=start_at,
+                                max_results=max_results, fields=split_values(fields), expand=expand,
                                 client_jql=jql)
 
 
@@ -233,8 +234,4 @@ async def board_sprint_issues(board_ref: str, sprint_ref: str, ctx: Ctx, startAt
         await _board(session, actor, board_ref)
         sprint_id = require_id(sprint_ref, not_found="Sprint does not exist or you do not have permission to see it.")
         sprint, _, _ = await access_sprint(session, actor, sprint_id)
-        fields_of = agile_fields(await catalog_for(session, actor))
-        return await issue_page(ctx, session, actor, queries=[jql or ""],
-                                extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
-                                client_jql=jql)
+        return await sprint_issue_page(ctx, session, actor, sprint, startAt, maxResults, jql, fields, expand)

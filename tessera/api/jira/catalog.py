@@ -3,6 +3,7 @@ and the scheme lists the `jira` client reads before creating a project."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -59,29 +60,28 @@ def _resolutions(links: Links, catalog: OrgCatalog) -> list[dict[str, Any]]:
     return [resolution_json(links, r.id, r.name, r.description) for r in catalog.resolutions]
 
 
+def _catalog_routes(path: str, entries: Callable[[Links, OrgCatalog], list[dict[str, Any]]], what: str, *,
+                    list_name: str, one_name: str) -> None:
+    """GET /{path} answers the whole catalog, GET /{path}/{ref} one entry of it by id or name."""
+    async def listed(ctx: Ctx) -> list[dict]:
+        return entries(Links(ctx.settings.base_url), await _catalog(ctx))
+
+    async def one(ref: str, ctx: Ctx) -> dict:
+        return _one(entries(Links(ctx.settings.base_url), await _catalog(ctx)), ref, what)
+
+    router.add_api_route(f"/{path}", listed, methods=["GET"], name=list_name)
+    router.add_api_route(f"/{path}/{{ref}}", one, methods=["GET"], name=one_name)
+
+
 @router.get("/field")
 async def fields(ctx: Ctx) -> list[dict]:
     return [f.view() for f in all_fields(await _catalog(ctx))]
 
 
-@router.get("/priority")
-async def priorities(ctx: Ctx) -> list[dict]:
-    return _priorities(Links(ctx.settings.base_url), await _catalog(ctx))
+_catalog_routes("priority", _priorities, "priority", list_name="priorities", one_name="priority")
 
 
-@router.get("/priority/{ref}")
-async def priority(ref: str, ctx: Ctx) -> dict:
-    return _one(_priorities(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "priority")
-
-
-@router.get("/status")
-async def statuses(ctx: Ctx) -> list[dict]:
-    return _statuses(Links(ctx.settings.base_url), await _catalog(ctx))
-
-
-@router.get("/status/{ref}")
-async def status(ref: str, ctx: Ctx) -> dict:
-    return _one(_statuses(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "status")
+_catalog_routes("status", _statuses, "status", list_name="statuses", one_name="status")
 
 
 @router.get("/statuscategory")
@@ -99,24 +99,10 @@ async def status_category(ref: str, ctx: Ctx) -> dict:
     raise NotFound(f"The status category with id '{ref[:40]}' does not exist")
 
 
-@router.get("/issuetype")
-async def issue_types(ctx: Ctx) -> list[dict]:
-    return _types(Links(ctx.settings.base_url), await _catalog(ctx))
+_catalog_routes("issuetype", _types, "issue type", list_name="issue_types", one_name="issue_type")
 
 
-@router.get("/issuetype/{ref}")
-async def issue_type(ref: str, ctx: Ctx) -> dict:
-    return _one(_types(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "issue type")
-
-
-@router.get("/resolution")
-async def resolutions(ctx: Ctx) -> list[dict]:
-    return _resolutions(Links(ctx.settings.base_url), await _catalog(ctx))
-
-
-@router.get("/resolution/{ref}")
-async def resolution(ref: str, ctx: Ctx) -> dict:
-    return _one(_resolutions(Links(ctx.settings.base_url), await _catalog(ctx)), ref, "resolution")
+_catalog_routes("resolution", _resolutions, "resolution", list_name="resolutions", one_name="resolution")
 
 
 @router.get("/label")

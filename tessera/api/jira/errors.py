@@ -16,9 +16,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tessera.edge.idempotency import replayed
+from tessera.edge.error_handlers import install_renderers
 from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraError
-from tessera.tenancy.idempotency import Replayed
 
 # Tessera's field names (in domain errors) -> Jira's field ids.
 JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id": "assignee",
@@ -88,9 +87,5 @@ def internal_error(request: Request, request_id: str) -> JSONResponse:
 
 
 def install_jira_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Replayed, replayed)  # type: ignore[arg-type]
-    app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
+    install_renderers(app, tessera_error=tessera_error, validation_error=validation_error,  # type: ignore[arg-type]
+                      http_error=http_error, integrity_error=integrity_error, data_error=data_error)

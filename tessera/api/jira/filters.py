@@ -21,9 +21,9 @@ from tessera.jql.filters import (
     ShareTarget,
     access_filter,
     check_create_filter,
+    check_delete_filter,
     check_update_filter,
     describe_filters,
-    do_delete_filter,
     do_set_favourite,
     list_filters,
 )
@@ -119,17 +119,19 @@ async def create_filter(request: Request, ctx: Ctx) -> dict:
 
 @router.get("/filter/favourite")
 async def favourite_filters(ctx: Ctx) -> list[dict]:
-    links = Links(ctx.settings.base_url)
-    async with ctx.transaction() as (session, actor):
-        filters, _ = await list_filters(session, actor, favourite=True, max_results=1000)
-        return [filter_json(links, d) for d in await describe_filters(session, actor, filters)]
+    return await _all_filters(ctx, favourite=True)
 
 
 @router.get("/filter/my")
 async def my_filters(ctx: Ctx) -> list[dict]:
+    return await _all_filters(ctx, mine=True)
+
+
+async def _all_filters(ctx: Ctx, *, favourite: bool | None = None, mine: bool = False) -> list[dict]:
+    """Jira answers these lists whole (no paging); a thousand is past any real account."""
     links = Links(ctx.settings.base_url)
     async with ctx.transaction() as (session, actor):
-        filters, _ = await list_filters(session, actor, mine=True, max_results=1000)
+        filters, _ = await list_filters(session, actor, favourite=favourite, mine=mine, max_results=1000)
         return [filter_json(links, d) for d in await describe_filters(session, actor, filters)]
 
 
@@ -171,7 +173,7 @@ async def delete_filter(filter_id: str, ctx: Ctx) -> Response:
         if filter_ref is None:
             raise NotFound("The filter does not exist.")
         saved = await access_filter(session, actor, filter_ref, to_delete=True)
-        await do_delete_filter(session, actor=actor, saved=saved)
+        await check_delete_filter(session, actor=actor, saved=saved)
     return Response(status_code=204)
 
 

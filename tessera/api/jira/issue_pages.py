@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from tessera.agile.board_search import check_client_jql_quota, plan_all, ranked_issues
+from tessera.agile.board_search import charge_client_jql_quota, plan_all, ranked_issues
 from tessera.api.jira.fields import select_fields
 from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
@@ -25,7 +25,7 @@ async def issue_page(ctx: RequestContext, session: AsyncSession, actor: Actor, *
                      expand: str | None, client_jql: str | None) -> dict[str, Any]:
     """Issues matching every query and condition, in rank order, in the search shape.
     `client_jql`: the request's own `jql`, which counts against the search quota."""
-    await check_client_jql_quota(ctx.limiter, actor, client_jql)
+    await charge_client_jql_quota(ctx.limiter, actor, client_jql)
     limit = min(max_results or 50, MAX_RESULTS)
     found = await ranked_issues(session, actor=actor, plans=await plan_all(session, actor, queries), extra=extra,
                                 start_at=start_at, max_results=limit)

@@ -24,7 +24,7 @@ from tessera.issues.attachments.service import check_delete_issue_with_attachmen
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
 from tessera.issues.views import render_issues
 from tessera.projects.models import Project
 from tessera.projects.service import access_project
@@ -60,7 +60,7 @@ async def create_from_body(session: AsyncSession, actor: Actor, body: dict[str, 
     data, changes = await translate_issue_body(session, actor=actor, catalog=catalog, body=body, creating=True,
                                                automatic_assignee=await _automatic_assignee(session, actor, body, None))
     assert isinstance(data, IssueCreate)
-    created = await create_issue(session, actor=actor, data=data, catalog=catalog)
+    created = await check_create_issue_for_view(session, actor=actor, data=data, catalog=catalog)
     await apply_additions(session, actor=actor, issue=created.issue, project=created.project, changes=changes)
     return created.issue
 

@@ -101,10 +101,15 @@ class BulkCreated(BaseModel):
     errors: list[dict[str, Any]]
 
 
-class SearchResults(BaseModel):
+class _Paged(BaseModel):
+    """Jira's offset paging: where the page starts, its size, and how many there are in all."""
+
     startAt: int
     maxResults: int
     total: int
+
+
+class SearchResults(_Paged):
     issues: list[JiraIssue]
     expand: str | None = None
     warningMessages: list[str] | None = None
@@ -134,10 +139,7 @@ class JiraComment(BaseModel):
     visibility: dict[str, Any] | None = None
 
 
-class Comments(BaseModel):
-    startAt: int
-    maxResults: int
-    total: int
+class Comments(_Paged):
     comments: list[JiraComment]
 
 
@@ -152,10 +154,7 @@ class Worklog(BaseModel):
     timeSpentSeconds: int
 
 
-class Worklogs(BaseModel):
-    startAt: int
-    maxResults: int
-    total: int
+class Worklogs(_Paged):
     worklogs: list[Worklog]
 
 
@@ -264,10 +263,7 @@ class Sprint(BaseModel):
     completeDate: str | None = None
 
 
-class AgileIssues(BaseModel):
-    startAt: int
-    maxResults: int
-    total: int
+class AgileIssues(_Paged):
     issues: list[JiraIssue]
     expand: str | None = None
 

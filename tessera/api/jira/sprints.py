@@ -144,11 +144,16 @@ async def sprint_issues(sprint_ref: str, ctx: Ctx, startAt: Annotated[int, Query
                         expand: Annotated[str | None, Query(max_length=500)] = None) -> dict:
     async with ctx.transaction() as (session, actor):
         sprint, _, _ = await _sprint(session, actor, sprint_ref)
-        fields_of = agile_fields(await catalog_for(session, actor))
-        return await issue_page(ctx, session, actor, queries=[jql or ""],
-                                extra=[in_sprints(actor, fields_of, [sprint.id])], start_at=startAt,
-                                max_results=maxResults, fields=split_values(fields), expand=expand,
-                                client_jql=jql)
+        return await sprint_issue_page(ctx, session, actor, sprint, startAt, maxResults, jql, fields, expand)
+
+
+async def sprint_issue_page(ctx: Ctx, session: AsyncSession, actor: Actor, sprint: Sprint, start_at: int,
+                            max_results: int, jql: str | None, fields: list[str] | None, expand: str | None) -> dict:
+    """A sprint's issues as Jira pages them, narrowed by the client's own JQL."""
+    fields_of = agile_fields(await catalog_for(session, actor))
+    return await issue_page(ctx, session, actor, queries=[jql or ""], extra=[in_sprints(actor, fields_of, [sprint.id])],
+                            start_at=start_at, max_results=max_results, fields=split_values(fields), expand=expand,
+                            client_jql=jql)
 
 
 @router.post("/sprint/{sprint_ref}/issue", status_code=204)

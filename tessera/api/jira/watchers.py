@@ -5,6 +5,7 @@ an accountId), or empty for yourself. Removing: `?username=` or `?accountId=`.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,6 +15,7 @@ from tessera.api.jira.people import user_id_for
 from tessera.api.jira.shapes import Links, user_json
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
+from tessera.issues.models import Issue
 from tessera.issues.service import access_issue
 from tessera.issues.watchers.service import (
     check_unvote,
@@ -31,10 +33,7 @@ Login = Annotated[str | None, Query(max_length=320)]
 
 @router.get("/issue/{issue_ref}/watchers")
 async def get_watchers(issue_ref: str, ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_ref)
-        view = await watchers_view(session, actor=actor, issue=issue)
-    links = Links(ctx.settings.base_url)
+    issue, view, links = await _issue_view(issue_ref, ctx, watchers_view)
     return {"self": f"{links.api}/issue/{issue.key}/watchers", "isWatching": view["is_watching"],
             "watchCount": view["watch_count"], "watchers": [user_json(links, u) for u in view["watchers"]]}
 
@@ -65,25 +64,31 @@ async def remove_watcher(issue_ref: str, ctx: Ctx, username: Login = None, accou
 
 @router.get("/issue/{issue_ref}/votes")
 async def get_votes(issue_ref: str, ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_ref)
-        view = await votes_view(session, actor=actor, issue=issue)
-    links = Links(ctx.settings.base_url)
+    issue, view, links = await _issue_view(issue_ref, ctx, votes_view)
     return {"self": f"{links.api}/issue/{issue.key}/votes", "votes": view["votes"], "hasVoted": view["has_voted"],
             "voters": [user_json(links, u) for u in view["voters"]]}
 
 
 @router.post("/issue/{issue_ref}/votes", status_code=204)
 async def add_vote(issue_ref: str, ctx: Ctx) -> Response:
-    async with ctx.transaction() as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_ref)
-        await check_vote(session, actor=actor, issue=issue)
-    return Response(status_code=204)
+    return await _change_vote(issue_ref, ctx, check_vote)
 
 
 @router.delete("/issue/{issue_ref}/votes", status_code=204)
 async def remove_vote(issue_ref: str, ctx: Ctx) -> Response:
+    return await _change_vote(issue_ref, ctx, check_unvote)
+
+
+async def _issue_view(issue_ref: str, ctx: Ctx, view: Callable[..., Awaitable[dict]]) -> tuple[Issue, dict, Links]:
+    """The issue and its watchers_view or votes_view, read in one transaction."""
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_ref)
-        await check_unvote(session, actor=actor, issue=issue)
+        found = await view(session, actor=actor, issue=issue)
+    return issue, found, Links(ctx.settings.base_url)
+
+
+async def _change_vote(issue_ref: str, ctx: Ctx, change: Callable[..., Awaitable[None]]) -> Response:
+    async with ctx.transaction() as (session, actor):
+        issue, _ = await access_issue(session, actor, issue_ref)
+        await change(session, actor=actor, issue=issue)
     return Response(status_code=204)

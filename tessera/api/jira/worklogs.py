@@ -18,7 +18,7 @@ from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
 from tessera.issues.durations import parse_duration
 from tessera.issues.service import access_issue
-from tessera.issues.time_tracking import RemainingAdjustment, check_adjustment
+from tessera.issues.time_tracking import RemainingAdjustment, validate_adjustment
 from tessera.issues.worklogs.models import Worklog
 from tessera.issues.worklogs.service import (
     access_worklog,
@@ -45,7 +45,7 @@ def _seconds(body: dict[str, Any], *, required: bool) -> int | None:
 
 def _adjustment(request: Request) -> RemainingAdjustment:
     params = request.query_params
-    return check_adjustment(params.get("adjustEstimate"), new_estimate=params.get("newEstimate"),
+    return validate_adjustment(params.get("adjustEstimate"), new_estimate=params.get("newEstimate"),
                             reduce_by=params.get("reduceBy"), increase_by=params.get("increaseBy"))
 
 

@@ -12,9 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tessera.edge.idempotency import replayed
+from tessera.edge.error_handlers import install_renderers
 from tessera.errors import RateLimited, TesseraError
-from tessera.tenancy.idempotency import Replayed
 
 # For `responses=` of the routes that can answer these (the body is the error shape below).
 VERSION_DOC: dict[int | str, dict[str, Any]] = {
@@ -99,9 +98,5 @@ def internal_error(request: Request, request_id: str) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Replayed, replayed)  # type: ignore[arg-type]
-    app.add_exception_handler(TesseraError, tessera_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(IntegrityError, integrity_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, data_error)  # type: ignore[arg-type]
+    install_renderers(app, tessera_error=tessera_error, validation_error=validation_error,  # type: ignore[arg-type]
+                      http_error=http_error, integrity_error=integrity_error, data_error=data_error)

@@ -2,7 +2,7 @@
 
 Adding runs in three steps so that no object-store I/O happens inside a database transaction
 (an S3 upload there would hold the quota row's lock for its whole duration):
-1. `check_may_attach` (read transaction): the caller may attach to the issue; a usage snapshot.
+1. `access_attachment_quota` (read transaction): the caller may attach to the issue; a usage snapshot.
 2. the transport stages the files (staging.py), then `put_staged_files` writes them to the store
    under fresh organization-scoped keys, outside any transaction;
 3. `check_add_attachments` (write transaction): reserves quota atomically, inserts the rows, their
@@ -32,10 +32,10 @@ from tessera.issues.attachments.staging import StagedFile
 from tessera.issues.attachments.storage import ObjectStore, StoredObject, attachment_key
 from tessera.issues.attachments.storage_usage import (
     StorageUsage,
-    check_fits,
     release_storage,
     reserve_storage,
     storage_usage,
+    validate_fits,
 )
 from tessera.issues.history import FieldChange, record_changes
 from tessera.issues.models import Issue
@@ -87,10 +87,10 @@ async def list_attachments(session: AsyncSession, *, issue: Issue) -> Sequence[A
         .order_by(Attachment.created_at, Attachment.id))).all()
 
 
-async def check_may_attach(session: AsyncSession, *, actor: Actor, project: Project) -> StorageUsage:
+async def access_attachment_quota(session: AsyncSession, *, actor: Actor, project: Project) -> StorageUsage:
     await authorize(session, actor, Permission.CREATE_ATTACHMENTS, project)
     usage = await storage_usage(session, actor.organization_id)
-    check_fits(usage, 1)
+    validate_fits(usage, 1)
     return usage
 
 
@@ -99,7 +99,7 @@ async def put_staged_files(store: ObjectStore, *, organization_id: int, files: S
     """Write staged files to the store under new keys. All or nothing: a failure deletes what this
     call already stored. Refuses early when `usage` shows the files cannot fit."""
     if usage is not None:
-        check_fits(usage, sum(f.size for f in files))
+        validate_fits(usage, sum(f.size for f in files))
     uploads: list[StoredUpload] = []
     try:
         for staged in files:

@@ -54,7 +54,7 @@ async def storage_usage(session: AsyncSession, organization_id: int) -> StorageU
     return StorageUsage(used_bytes=used or 0, quota_bytes=await quota_bytes(session, organization_id))
 
 
-def check_fits(usage: StorageUsage, requested: int) -> None:
+def validate_fits(usage: StorageUsage, requested: int) -> None:
     """An early refusal from a snapshot (before any byte is stored); `reserve_storage` decides."""
     if usage.used_bytes + requested > usage.quota_bytes:
         raise quota_exceeded(usage, requested)

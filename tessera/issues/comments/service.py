@@ -49,7 +49,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def check_body(body: object) -> str:
+def validate_body(body: object) -> str:
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("A comment needs a body.", field="body")
     if len(body) > COMMENT_MAX:
@@ -57,7 +57,7 @@ def check_body(body: object) -> str:
     return body
 
 
-async def check_visibility(session: AsyncSession, actor: Actor, project: Project, visibility: Any) -> str | None:
+async def validate_visibility(session: AsyncSession, actor: Actor, project: Project, visibility: Any) -> str | None:
     """{"type": "role", "value": <project role>} or None; the actor must hold that role."""
     if visibility is None:
         return None
@@ -105,8 +105,8 @@ def _comment_event_fields(issue: Issue, comment: Comment, actor: Actor, at: date
 async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project, body: str,
                             parent_id: object = None, visibility: Any = None, at: datetime | None = None) -> Comment:
     await authorize(session, actor, Permission.ADD_COMMENTS, project)
-    body = check_body(body)
-    role = await check_visibility(session, actor, project, visibility)
+    body = validate_body(body)
+    role = await validate_visibility(session, actor, project, visibility)
     parent = None
     if parent_id is not None:
         parent = await access_comment(session, actor, issue, project, parent_id, field="parent_id")
@@ -159,8 +159,8 @@ async def check_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issu
     await _may_change(session, actor, project, comment, Permission.EDIT_ALL_COMMENTS, "edit")
     if comment.deleted_at is not None:
         raise InvalidInput("A deleted comment cannot be edited.", field="body", code="comment_deleted")
-    new_body = comment.body if body is None else check_body(body)
-    role = comment.visibility_role if visibility is _UNSET else await check_visibility(
+    new_body = comment.body if body is None else validate_body(body)
+    role = comment.visibility_role if visibility is _UNSET else await validate_visibility(
         session, actor, project, visibility)
     if expected_version is not None and expected_version != comment.version:
         raise _stale(comment, expected_version, via_if_match=via_if_match)

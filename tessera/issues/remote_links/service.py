@@ -47,7 +47,7 @@ def _small_object(value: object, field: str) -> dict[str, Any]:
     return value
 
 
-def check_link_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+def validate_link_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """The stored form of a client's link: object.url (http, https or mailto) and object.title
     are required, as in Jira."""
     raw = spec.get("object")
@@ -100,7 +100,7 @@ async def check_put_remote_link(session: AsyncSession, *, actor: Actor, issue: I
     """Create a link, or update `link` (or the issue's link with the same globalId). Returns
     the link and whether it is new."""
     await authorize(session, actor, Permission.LINK_ISSUES, project)
-    values = check_link_spec(spec)
+    values = validate_link_spec(spec)
     if link is None and values["global_id"]:
         link = next(iter(await list_remote_links(session, issue=issue, global_id=values["global_id"])), None)
     now = datetime.now(UTC)

@@ -20,7 +20,7 @@ from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound, PermissionDenied
 from tessera.events.outbox import emit
 from tessera.events.types import WorklogAdded, WorklogDeleted, WorklogEvent, WorklogUpdated
-from tessera.issues.durations import check_seconds
+from tessera.issues.durations import validate_seconds
 from tessera.issues.models import Issue
 from tessera.issues.time_tracking import RemainingAdjustment, do_log_time
 from tessera.issues.worklogs.models import Worklog
@@ -75,7 +75,7 @@ async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue
     at = at or datetime.now(UTC)
     worklog = Worklog(organization_id=actor.organization_id, issue_id=issue.id, author_id=actor.user_id,
                       update_author_id=actor.user_id, started_at=started or at,
-                      time_spent_seconds=check_seconds(time_spent_seconds), comment=_comment(comment),
+                      time_spent_seconds=validate_seconds(time_spent_seconds), comment=_comment(comment),
                       created_at=at, updated_at=at)
     session.add(worklog)
     await session.flush()
@@ -103,7 +103,7 @@ async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Is
     at = at or datetime.now(UTC)
     if time_spent_seconds is not None:
         before = worklog.time_spent_seconds
-        worklog.time_spent_seconds = check_seconds(time_spent_seconds)
+        worklog.time_spent_seconds = validate_seconds(time_spent_seconds)
         if worklog.time_spent_seconds != before:
             await do_log_time(session, issue=issue, author_id=actor.user_id,
                               spent_delta=worklog.time_spent_seconds - before, adjustment=adjustment,

@@ -7,6 +7,7 @@ and `tessera.workflow_post_functions`, each entry pointing at a rule class."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Generic, TypeVar
@@ -78,6 +79,14 @@ class RuleRegistry(Generic[R]):
             raise ValueError(f"a {self.kind.__name__.lower()} named '{name}' is already registered")
         self._rules[name] = rule_class()
         return rule_class
+
+    def rule(self, name: str, description: str, params: type[BaseModel] = NoParams) -> Callable[[type[R]], type[R]]:
+        """Declares and registers a rule class in one line: its name, what it does, its params."""
+        def declare(rule_class: type[R]) -> type[R]:
+            rule_class.name, rule_class.description, rule_class.Params = name, description, params
+            return self.register(rule_class)
+
+        return declare
 
     def load_entry_points(self) -> None:
         for entry in entry_points(group=self.entry_point_group):

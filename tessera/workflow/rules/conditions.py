@@ -68,79 +68,51 @@ def compare(actual: Any, op: str, expected: Any) -> bool:
         return False
 
 
-@conditions.register
+@conditions.rule("permission", "The user holds a project permission.", PermissionParams)
 class PermissionCondition(Condition):
-    name = "permission"
-    description = "The user holds a project permission."
-    Params = PermissionParams
-
     def passes(self, ctx: RuleContext, params: PermissionParams) -> bool:
         return params.permission.upper() in ctx.actor.permissions
 
 
-@conditions.register
+@conditions.rule("user_in_project_role", "The user holds a role in the issue's project.", RoleParams)
 class UserInProjectRole(Condition):
-    name = "user_in_project_role"
-    description = "The user holds a role in the issue's project."
-    Params = RoleParams
-
     def passes(self, ctx: RuleContext, params: RoleParams) -> bool:
         return params.role in ctx.actor.project_roles
 
 
-@conditions.register
+@conditions.rule("user_in_group", "The user is a member of a group.", GroupParams)
 class UserInGroup(Condition):
-    name = "user_in_group"
-    description = "The user is a member of a group."
-    Params = GroupParams
-
     def passes(self, ctx: RuleContext, params: GroupParams) -> bool:
         return params.group.casefold() in {g.casefold() for g in ctx.actor.groups}
 
 
-@conditions.register
+@conditions.rule("only_assignee", "Only the issue's assignee.")
 class OnlyAssignee(Condition):
-    name = "only_assignee"
-    description = "Only the issue's assignee."
-
     def passes(self, ctx: RuleContext, params: Any) -> bool:
         return ctx.issue.assignee_id == ctx.actor.user_id
 
 
-@conditions.register
+@conditions.rule("only_reporter", "Only the issue's reporter.")
 class OnlyReporter(Condition):
-    name = "only_reporter"
-    description = "Only the issue's reporter."
-
     def passes(self, ctx: RuleContext, params: Any) -> bool:
         return ctx.issue.reporter_id == ctx.actor.user_id
 
 
-@conditions.register
+@conditions.rule("field_value", "A field of the issue compares to a value.", FieldValueParams)
 class FieldValueCondition(Condition):
-    name = "field_value"
-    description = "A field of the issue compares to a value."
-    Params = FieldValueParams
-
     def passes(self, ctx: RuleContext, params: FieldValueParams) -> bool:
         return compare(ctx.issue.fields.get(params.field), params.operator, params.value)
 
 
-@conditions.register
+@conditions.rule("subtasks_in_category", "Every sub-task is in a status of the given category (Done by default).",
+                 CategoryParams)
 class SubtasksInCategory(Condition):
-    name = "subtasks_in_category"
-    description = "Every sub-task is in a status of the given category (Done by default)."
-    Params = CategoryParams
-
     def passes(self, ctx: RuleContext, params: CategoryParams) -> bool:
         return all((status := ctx.status(sid)) is not None and status.category == params.category
                    for sid in ctx.issue.subtask_status_ids)
 
 
-@conditions.register
+@conditions.rule("not_blocked", "No unresolved issue blocks this one.")
 class NotBlocked(Condition):
-    name = "not_blocked"
-    description = "No unresolved issue blocks this one."
-
     def passes(self, ctx: RuleContext, params: Any) -> bool:
         return not ctx.issue.open_blocker_keys

@@ -46,64 +46,42 @@ class EventParams(_Params):
     event: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
 
 
-@post_functions.register
+@post_functions.rule("set_field", "Set a field to a fixed value.", SetFieldParams)
 class SetField(PostFunction):
-    name = "set_field"
-    description = "Set a field to a fixed value."
-    Params = SetFieldParams
-
     def apply(self, ctx: RuleContext, params: SetFieldParams, draft: PlanDraft) -> None:
         draft.field_values[params.field] = params.value
 
 
-@post_functions.register
+@post_functions.rule("clear_field", "Empty a field.", ClearFieldParams)
 class ClearField(PostFunction):
-    name = "clear_field"
-    description = "Empty a field."
-    Params = ClearFieldParams
-
     def apply(self, ctx: RuleContext, params: ClearFieldParams, draft: PlanDraft) -> None:
         draft.field_values[params.field] = [] if params.field in ("labels", "components", "fix_versions") else None
 
 
-@post_functions.register
+@post_functions.rule("assign", "Assign to the current user, the reporter or the project lead, or unassign.",
+                     AssignParams)
 class Assign(PostFunction):
-    name = "assign"
-    description = "Assign to the current user, the reporter or the project lead, or unassign."
-    Params = AssignParams
-
     def apply(self, ctx: RuleContext, params: AssignParams, draft: PlanDraft) -> None:
         draft.field_values["assignee"] = {
             "current_user": ctx.actor.user_id, "reporter": ctx.issue.reporter_id,
             "project_lead": ctx.project_lead_id, "unassigned": None}[params.to]
 
 
-@post_functions.register
+@post_functions.rule("set_resolution", "Set the resolution.", ResolutionParams)
 class SetResolution(PostFunction):
-    name = "set_resolution"
-    description = "Set the resolution."
-    Params = ResolutionParams
-
     def apply(self, ctx: RuleContext, params: ResolutionParams, draft: PlanDraft) -> None:
         draft.field_values["resolution"] = params.resolution
 
 
-@post_functions.register
+@post_functions.rule("add_comment", "Add a fixed comment.", CommentParams)
 class AddComment(PostFunction):
-    name = "add_comment"
-    description = "Add a fixed comment."
-    Params = CommentParams
-
     def apply(self, ctx: RuleContext, params: CommentParams, draft: PlanDraft) -> None:
         draft.comments.append(params.body)
 
 
-@post_functions.register
+@post_functions.rule("update_parent", "Move the parent issue to a status, e.g. to In Progress when a sub-task starts.",
+                     UpdateParentParams)
 class UpdateParent(PostFunction):
-    name = "update_parent"
-    description = "Move the parent issue to a status, e.g. to In Progress when a sub-task starts."
-    Params = UpdateParentParams
-
     def apply(self, ctx: RuleContext, params: UpdateParentParams, draft: PlanDraft) -> None:
         parent = ctx.status(ctx.issue.parent_status_id)
         if parent is None or parent.category not in params.when_parent_in:
@@ -114,12 +92,8 @@ class UpdateParent(PostFunction):
             draft.parent_status_id = target.id
 
 
-@post_functions.register
+@post_functions.rule("fire_event", "Fire a named event for notifications and webhooks.", EventParams)
 class FireEvent(PostFunction):
-    name = "fire_event"
-    description = "Fire a named event for notifications and webhooks."
-    Params = EventParams
-
     def apply(self, ctx: RuleContext, params: EventParams, draft: PlanDraft) -> None:
         if params.event not in draft.events:
             draft.events.append(params.event)

@@ -57,23 +57,15 @@ class DateRangeParams(_Params):
     required: bool = False
 
 
-@validators.register
+@validators.rule("field_required", "The listed fields have a value after the transition screen.", FieldsParams)
 class FieldRequired(Validator):
-    name = "field_required"
-    description = "The listed fields have a value after the transition screen."
-    Params = FieldsParams
-
     def failures(self, ctx: RuleContext, params: FieldsParams) -> list[tuple[str | None, str]]:
         return [(name, params.message or f"{name} is required for this transition.")
                 for name in params.fields if _empty(ctx.value(name))]
 
 
-@validators.register
+@validators.rule("field_matches", "A text field matches a regular expression.", PatternParams)
 class FieldMatches(Validator):
-    name = "field_matches"
-    description = "A text field matches a regular expression."
-    Params = PatternParams
-
     def failures(self, ctx: RuleContext, params: PatternParams) -> list[tuple[str | None, str]]:
         value = ctx.value(params.field)
         if _empty(value) or re.search(params.pattern, str(value)):
@@ -81,36 +73,24 @@ class FieldMatches(Validator):
         return [(params.field, params.message or f"{params.field} must match {params.pattern}.")]
 
 
-@validators.register
+@validators.rule("permission", "The user holds a project permission.", PermissionParams)
 class PermissionValidator(Validator):
-    name = "permission"
-    description = "The user holds a project permission."
-    Params = PermissionParams
-
     def failures(self, ctx: RuleContext, params: PermissionParams) -> list[tuple[str | None, str]]:
         if params.permission.upper() in ctx.actor.permissions:
             return []
         return [(None, f"You need the {params.permission.upper()} permission for this transition.")]
 
 
-@validators.register
+@validators.rule("user_in_project_role", "The user holds a role in the issue's project.", RoleParams)
 class UserInRoleValidator(Validator):
-    name = "user_in_project_role"
-    description = "The user holds a role in the issue's project."
-    Params = RoleParams
-
     def failures(self, ctx: RuleContext, params: RoleParams) -> list[tuple[str | None, str]]:
         if params.role in ctx.actor.project_roles:
             return []
         return [(None, f"Only project {params.role} may run this transition.")]
 
 
-@validators.register
+@validators.rule("parent_status", "The parent issue is in one of the given statuses or categories.", ParentStatusParams)
 class ParentStatus(Validator):
-    name = "parent_status"
-    description = "The parent issue is in one of the given statuses or categories."
-    Params = ParentStatusParams
-
     def failures(self, ctx: RuleContext, params: ParentStatusParams) -> list[tuple[str | None, str]]:
         parent = ctx.status(ctx.issue.parent_status_id)
         if parent is None:
@@ -122,12 +102,8 @@ class ParentStatus(Validator):
         return [("parent", f"The parent issue is {parent.name}; it must be in {wanted}.")]
 
 
-@validators.register
+@validators.rule("date_in_range", "A date field lies within fixed or relative bounds.", DateRangeParams)
 class DateInRange(Validator):
-    name = "date_in_range"
-    description = "A date field lies within fixed or relative bounds."
-    Params = DateRangeParams
-
     def failures(self, ctx: RuleContext, params: DateRangeParams) -> list[tuple[str | None, str]]:
         value = ctx.value(params.field)
         if _empty(value):
@@ -150,11 +126,8 @@ class DateInRange(Validator):
         return []
 
 
-@validators.register
+@validators.rule("resolution_required", "A resolution is chosen when the transition enters a Done status.")
 class ResolutionOnDone(Validator):
-    name = "resolution_required"
-    description = "A resolution is chosen when the transition enters a Done status."
-
     def failures(self, ctx: RuleContext, params: Any) -> list[tuple[str | None, str]]:
         target = ctx.status(ctx.to_status_id)
         if target is not None and target.category == "done" and _empty(ctx.screen.get("resolution")):

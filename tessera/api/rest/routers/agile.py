@@ -15,9 +15,9 @@ from tessera.agile.boards import (
     board_filter,
     board_view,
     check_create_board,
+    check_delete_board,
     check_update_board,
     describe_boards,
-    do_delete_board,
     list_boards,
     may_manage_board,
 )
@@ -206,7 +206,7 @@ async def update_board(board_id: StoredId, body: BoardUpdate, ctx: Ctx) -> dict:
 async def delete_board(board_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         board, project = await access_board(session, actor, board_id)
-        await do_delete_board(session, actor=actor, board=board, project=project)
+        await check_delete_board(session, actor=actor, board=board, project=project)
     return Response(status_code=204)
 
 

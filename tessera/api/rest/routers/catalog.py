@@ -23,7 +23,7 @@ from tessera.api.rest.responses.people import (
 from tessera.api.rest.schemas import FieldCreate, LinkCreate, OptionCreate, StoredId
 from tessera.edge.context import RequestContext, request_context
 from tessera.issues.links import access_link, check_create_link, check_delete_link
-from tessera.issues.references import catalog_for
+from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.views import iso
 from tessera.projects.custom_fields import (
     access_field_definition,
@@ -50,8 +50,7 @@ SYSTEM_FIELDS = (
 
 @router.get("/fields", responses=ok(FieldListOut))
 async def get_fields(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     system = [{"id": fid, "name": name, "custom": False, "field_type": kind} for fid, name, kind in SYSTEM_FIELDS]
     return {"fields": system + [field_view(f, catalog.options.get(f.id)) for f in catalog.fields]}
 
@@ -75,41 +74,41 @@ async def add_option(field_id: StoredId, body: OptionCreate, ctx: Ctx) -> dict:
         return {"id": option.id, "value": option.value, "field_id": definition.id}
 
 
+async def _catalog(ctx: RequestContext) -> OrgCatalog:
+    async with ctx.transaction() as (session, actor):
+        return await catalog_for(session, actor)
+
+
 @router.get("/issue-types", responses=ok(IssueTypeListOut))
 async def issue_types(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     return {"issue_types": [{"id": t.id, "name": t.name, "description": t.description, "subtask": t.subtask,
                              "hierarchy_level": t.hierarchy_level} for t in catalog.issue_types]}
 
 
 @router.get("/priorities", responses=ok(PriorityListOut))
 async def priorities(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     return {"priorities": [{"id": p.id, "name": p.name, "color": p.color, "default": p.is_default}
                            for p in catalog.priorities]}
 
 
 @router.get("/resolutions", responses=ok(ResolutionListOut))
 async def resolutions(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     return {"resolutions": [{"id": r.id, "name": r.name, "description": r.description} for r in catalog.resolutions]}
 
 
 @router.get("/statuses", responses=ok(StatusListOut))
 async def statuses(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     return {"statuses": [{"id": s.id, "name": s.name, "category": s.category,
                           "category_name": CATEGORY_NAMES[s.category]} for s in catalog.statuses]}
 
 
 @router.get("/link-types", responses=ok(LinkTypeListOut))
 async def link_types(ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        catalog = await catalog_for(session, actor)
+    catalog = await _catalog(ctx)
     return {"link_types": [{"id": t.id, "name": t.name, "outward": t.outward, "inward": t.inward}
                            for t in catalog.link_types]}
 

@@ -18,10 +18,10 @@ from tessera.reports.dashboard_data import dashboard_data
 from tessera.reports.dashboards import (
     access_dashboard,
     check_create_dashboard,
+    check_delete_dashboard,
     check_update_dashboard,
     dashboard_view,
     describe_dashboards,
-    do_delete_dashboard,
     list_dashboards,
 )
 from tessera.reports.gadgets import GADGET_TYPES
@@ -114,5 +114,5 @@ async def update_dashboard(dashboard_id: StoredId, body: DashboardUpdate, ctx: C
 async def delete_dashboard(dashboard_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         dashboard = await access_dashboard(session, actor, dashboard_id, to_delete=True)
-        await do_delete_dashboard(session, actor=actor, dashboard=dashboard)
+        await check_delete_dashboard(session, actor=actor, dashboard=dashboard)
     return Response(status_code=204)

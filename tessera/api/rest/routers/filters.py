@@ -24,9 +24,9 @@ from tessera.jql.filters import (
     ShareTarget,
     access_filter,
     check_create_filter,
+    check_delete_filter,
     check_update_filter,
     describe_filters,
-    do_delete_filter,
     do_set_favourite,
     list_filters,
 )
@@ -140,24 +140,24 @@ async def update_filter(filter_id: StoredId, body: FilterUpdate, ctx: Ctx) -> di
 async def delete_filter(filter_id: StoredId, ctx: Ctx) -> Response:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id, to_delete=True)
-        await do_delete_filter(session, actor=actor, saved=saved)
+        await check_delete_filter(session, actor=actor, saved=saved)
     return Response(status_code=204)
 
 
 @router.put("/filters/{filter_id}/favourite", responses=ok(FilterOut))
 async def add_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
-    async with ctx.transaction() as (session, actor):
-        saved = await access_filter(session, actor, filter_id)
-        await do_set_favourite(session, actor=actor, saved=saved, favourite=True)
-        [details] = await describe_filters(session, actor, [saved])
-        return filter_view(details, ctx)
+    return await _set_favourite(filter_id, ctx, favourite=True)
 
 
 @router.delete("/filters/{filter_id}/favourite", responses=ok(FilterOut))
 async def remove_favourite(filter_id: StoredId, ctx: Ctx) -> dict:
+    return await _set_favourite(filter_id, ctx, favourite=False)
+
+
+async def _set_favourite(filter_id: StoredId, ctx: Ctx, *, favourite: bool) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await access_filter(session, actor, filter_id)
-        await do_set_favourite(session, actor=actor, saved=saved, favourite=False)
+        await do_set_favourite(session, actor=actor, saved=saved, favourite=favourite)
         [details] = await describe_filters(session, actor, [saved])
         return filter_view(details, ctx)
 

@@ -25,10 +25,8 @@ from tessera.issues.references import catalog_for
 from tessera.issues.service import (
     NewIssue,
     access_issue,
+    check_create_issue_for_view,
     check_update_issue,
-)
-from tessera.issues.service import (
-    create_issue as create_new_issue,
 )
 from tessera.issues.transitions import available_transitions, check_transition_issue_for_view
 from tessera.issues.views import Facets, UserBrief, facets_of_new_issue, iso, render_issues
@@ -79,7 +77,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
 async def create_issue(body: IssueCreate, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
     async with ctx.transaction() as (session, actor):
         await idempotency.claim(session, actor)
-        created = await create_new_issue(session, actor=actor, data=body)
+        created = await check_create_issue_for_view(session, actor=actor, data=body)
         if idempotency.held:
             return await idempotency.store(session, actor, await _created_issue_response(ctx, actor, created, session))
     return await _created_issue_response(ctx, actor, created)

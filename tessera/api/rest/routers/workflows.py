@@ -23,7 +23,7 @@ from tessera.api.rest.responses.workflows import (
 from tessera.api.rest.schemas import PublishBody, SchemeAssign, SchemeBody
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
-from tessera.inputs.json_text import JsonTooDeep, check_strings, decode_json
+from tessera.inputs.json_text import JsonTooDeep, decode_json, validate_strings
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions
@@ -60,7 +60,7 @@ async def _document(request: Request) -> Any:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     try:
         if content_type in YAML_TYPES:
-            return check_strings(yaml.safe_load(raw.decode("utf-8")))
+            return validate_strings(yaml.safe_load(raw.decode("utf-8")))
         return decode_json(raw or b"null")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

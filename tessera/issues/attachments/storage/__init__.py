@@ -11,12 +11,12 @@ from tessera.issues.attachments.storage.base import (
     ObjectStoreError,
     StoredObject,
     attachment_key,
-    check_key,
+    validate_object_key,
 )
 from tessera.issues.attachments.storage.local import LocalObjectStore
 
 __all__ = ["InvalidObjectKey", "LocalObjectStore", "ObjectMissing", "ObjectSource", "ObjectStore",
-           "ObjectStoreError", "StoredObject", "attachment_key", "check_key", "object_store_from_settings"]
+           "ObjectStoreError", "StoredObject", "attachment_key", "object_store_from_settings", "validate_object_key"]
 
 
 def object_store_from_settings(settings: Settings) -> ObjectStore:

@@ -55,7 +55,7 @@ class ObjectStore(Protocol):
     async def aclose(self) -> None: ...
 
 
-def check_key(key: str) -> str:
+def validate_object_key(key: str) -> str:
     """The key itself when it is safe; InvalidObjectKey otherwise (traversal, empty segments, odd
     characters)."""
     if not isinstance(key, str) or not key or len(key) > 1024:
@@ -68,7 +68,7 @@ def check_key(key: str) -> str:
 
 def attachment_key(organization_id: int, token: str) -> str:
     """Objects are namespaced by organization, so one organization's keys never meet another's."""
-    return check_key(f"org/{int(organization_id)}/att/{token}")
+    return validate_object_key(f"org/{int(organization_id)}/att/{token}")
 
 
 class Digest:

@@ -16,8 +16,8 @@ from tessera.issues.attachments.storage.base import (
     ObjectMissing,
     ObjectSource,
     StoredObject,
-    check_key,
     iterate_source,
+    validate_object_key,
 )
 
 
@@ -30,7 +30,7 @@ class LocalObjectStore:
         self.root = Path(root).resolve()
 
     def path_of(self, key: str) -> Path:
-        path = (self.root / check_key(key)).resolve()
+        path = (self.root / validate_object_key(key)).resolve()
         if not path.is_relative_to(self.root) or path == self.root:
             raise InvalidObjectKey(f"Invalid object key {key!r}.")
         return path

@@ -19,8 +19,8 @@ from tessera.issues.attachments.storage.base import (
     ObjectSource,
     ObjectStoreError,
     StoredObject,
-    check_key,
     iterate_source,
+    validate_object_key,
 )
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -68,7 +68,7 @@ class S3ObjectStore:
             await s3.create_bucket(Bucket=self.bucket)
 
     async def put(self, key: str, source: ObjectSource, *, content_type: str) -> StoredObject:
-        check_key(key)
+        validate_object_key(key)
         s3 = await self._s3()
         try:
             if isinstance(source, (bytes, bytearray, memoryview)):
@@ -98,7 +98,7 @@ class S3ObjectStore:
         return StoredObject(key=key, size=digest.size, sha256=digest.sha256)
 
     async def open(self, key: str, *, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
-        check_key(key)
+        validate_object_key(key)
         s3 = await self._s3()
         arguments: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if start or end is not None:
@@ -117,7 +117,7 @@ class S3ObjectStore:
         return b"".join([chunk async for chunk in await self.open(key)])
 
     async def delete(self, key: str) -> None:
-        check_key(key)
+        validate_object_key(key)
         s3 = await self._s3()
         try:
             await s3.delete_object(Bucket=self.bucket, Key=key)
@@ -126,7 +126,7 @@ class S3ObjectStore:
                 raise ObjectStoreError(f"Could not delete {key}: {error}") from error
 
     async def exists(self, key: str) -> bool:
-        check_key(key)
+        validate_object_key(key)
         s3 = await self._s3()
         try:
             await s3.head_object(Bucket=self.bucket, Key=key)
