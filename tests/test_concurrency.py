@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories.ports import free_port
 from tests.support import fresh_postgres_database, unique_key
 
 pytestmark = pytest.mark.slow
@@ -32,12 +32,6 @@ class Server:
     database_url: str
     token: str
     admin_user_id: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def quiet_env() -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.agile.board_world import error, events, new_board, ok
+from tests.factories.boards import error, events, new_board, ok
 from tests.support import OrgHandle, make_user
 
 

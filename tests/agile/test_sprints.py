@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.agile.board_world import add_to_sprint, error, events, new_board, new_issue, new_sprint, ok
+from tests.factories.boards import add_to_sprint, error, events, new_board, new_issue, new_sprint, ok
 from tests.support import OrgHandle, make_user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.jql.search_world import World, build_world
+from tests.factories.search_world import World, build_world
 
 
 @pytest.fixture(scope="module")

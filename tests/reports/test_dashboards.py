@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.agile.board_world import error, new_issue, ok
-from tests.reports.dated_world import DatedWorld
+from tests.factories.boards import error, new_issue, ok
+from tests.factories.dated_world import DatedWorld
 from tests.support import OrgHandle, make_user
 
 

@@ -8,7 +8,7 @@ import math
 
 from fastapi.testclient import TestClient
 
-from tests.reports.dated_world import DatedWorld
+from tests.factories.dated_world import DatedWorld
 from tests.support import OrgHandle
 
 

@@ -12,21 +12,17 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.factories.ports import free_port
+
 ACCESS_KEY = "tessera-test"
 SECRET_KEY = "tessera-test-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
 def moto_s3_server() -> Iterator[str]:
     """Yields the endpoint URL; skips (with the reason) when moto's server is not installed."""
     pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install -e '.[dev]')")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

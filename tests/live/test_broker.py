@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.factories.ports import free_port
 from tests.support import REDIS_URL, OrgHandle, make_user
 
 pytestmark = pytest.mark.slow
@@ -41,14 +41,8 @@ def _redis_unreachable() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start(database_url: str, prefix: str, workers: int) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
+    port = free_port()
     environment = {**os.environ, "TESSERA_LOG_LEVEL": "WARNING", "TESSERA_LIVE_CHANNEL_PREFIX": prefix}
     process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--workers", str(workers),
                                 "--database-url", database_url, "--redis-url", REDIS_URL],

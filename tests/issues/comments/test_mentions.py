@@ -8,18 +8,14 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.collaboration.test_comments import assert_harmless
+from tests.factories.http import ok
+from tests.issues.comments.test_service import assert_harmless
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_org, make_user
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 @pytest.fixture
 def issue(client: TestClient, org: OrgHandle, project: dict) -> dict:
-    return _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+    return ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
                                                "summary": "Mentions"}, headers=org.headers), 201)
 
 
@@ -45,7 +41,7 @@ def test_every_spelling_resolves_within_the_organization_only(client: TestClient
     body = (f"Hi [~accountid:{jane.user_id}], [~{bob.email.upper()}] and @[Carol C](account:{carol.user_id}). "
             f"Not: [~accountid:{stranger.user_id}], [~{stranger.email}], [~accountid:987654321], "
             f"`[~accountid:{bob.user_id}]` in code.")
-    comment = _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": body}, headers=org.headers), 201)
+    comment = ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": body}, headers=org.headers), 201)
     assert {m["id"] for m in comment["mentions"]} == {jane.user_id, bob.user_id, carol.user_id}
     html = comment["rendered_body"]
     for user in (jane, bob, carol):
@@ -67,15 +63,15 @@ def test_editing_announces_only_new_mentions_and_forgets_removed_ones(client: Te
                                                                       org: OrgHandle, issue: dict) -> None:
     first, second = make_user(database_url, org), make_user(database_url, org)
     url = f"/v2/issues/{issue['id']}/comments"
-    comment = _ok(client.post(url, json={"body": f"[~accountid:{first.user_id}] and me "
+    comment = ok(client.post(url, json={"body": f"[~accountid:{first.user_id}] and me "
                                                  f"[~accountid:{org.admin_user_id}]"}, headers=org.headers), 201)
     assert [e["mentioned_user_id"] for e in _mention_events(database_url, org, comment["id"])] == [first.user_id]
-    _ok(client.put(f"{url}/{comment['id']}", json={"body": f"Now [~accountid:{second.user_id}] "
+    ok(client.put(f"{url}/{comment['id']}", json={"body": f"Now [~accountid:{second.user_id}] "
                                                             f"and [~accountid:{first.user_id}]"},
                    headers=org.headers))
     events = _mention_events(database_url, org, comment["id"])
     assert [e["mentioned_user_id"] for e in events] == [first.user_id, second.user_id]
-    _ok(client.put(f"{url}/{comment['id']}", json={"body": f"Only [~accountid:{second.user_id}]"},
+    ok(client.put(f"{url}/{comment['id']}", json={"body": f"Only [~accountid:{second.user_id}]"},
                    headers=org.headers))
     assert _stored(database_url, comment["id"]) == {second.user_id}
     assert len(_mention_events(database_url, org, comment["id"])) == 2
@@ -84,10 +80,10 @@ def test_editing_announces_only_new_mentions_and_forgets_removed_ones(client: Te
 def test_only_readers_of_the_comment_are_told(client: TestClient, database_url: str, org: OrgHandle,
                                               project: dict, issue: dict, member: UserHandle) -> None:
     developer = make_user(database_url, org)
-    _ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [developer.user_id]},
+    ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [developer.user_id]},
                    headers=org.headers))
     body = f"[~accountid:{developer.user_id}] [~accountid:{member.user_id}]"
-    comment = _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={
+    comment = ok(client.post(f"/v2/issues/{issue['id']}/comments", json={
         "body": body, "visibility": {"type": "role", "value": "developers"}}, headers=org.headers), 201)
     events = _mention_events(database_url, org, comment["id"])
     assert [e["mentioned_user_id"] for e in events] == [developer.user_id]
@@ -98,9 +94,9 @@ def test_only_readers_of_the_comment_are_told(client: TestClient, database_url: 
 def test_display_names_are_escaped_in_mentions(client: TestClient, database_url: str, org: OrgHandle,
                                                issue: dict) -> None:
     evil = make_user(database_url, org)
-    _ok(client.put(f"/v2/users/{evil.user_id}", json={"name": '<img src=x onerror=alert(1)>"'},
+    ok(client.put(f"/v2/users/{evil.user_id}", json={"name": '<img src=x onerror=alert(1)>"'},
                    headers=org.headers))
-    comment = _ok(client.post(f"/v2/issues/{issue['id']}/comments",
+    comment = ok(client.post(f"/v2/issues/{issue['id']}/comments",
                               json={"body": f"[~accountid:{evil.user_id}]"}, headers=org.headers), 201)
     assert "&lt;img" in comment["rendered_body"]
     assert_harmless(comment["rendered_body"])
@@ -109,28 +105,28 @@ def test_display_names_are_escaped_in_mentions(client: TestClient, database_url:
 def test_mentionable_users_are_those_who_may_browse(client: TestClient, database_url: str, org: OrgHandle,
                                                     project: dict, issue: dict, viewer: UserHandle) -> None:
     joan = make_user(database_url, org, email=f"joan@{org.key.lower()}.test")
-    _ok(client.put(f"/v2/users/{joan.user_id}", json={"name": "Joan Miro"}, headers=org.headers))
+    ok(client.put(f"/v2/users/{joan.user_id}", json={"name": "Joan Miro"}, headers=org.headers))
     other = make_org(database_url)
     make_user(database_url, other, email=f"jo@{other.key.lower()}.test")
     url = f"/v2/issues/{issue['id']}/mentionable"
-    found = _ok(client.get(url, params={"query": "jo"}, headers=org.headers))["users"]
+    found = ok(client.get(url, params={"query": "jo"}, headers=org.headers))["users"]
     assert [u["id"] for u in found] == [joan.user_id]
     assert found[0]["mention"] == f"@[Joan Miro](account:{joan.user_id})"
-    assert [u["id"] for u in _ok(client.get(url, params={"query": "@mir"}, headers=org.headers))["users"]] == [
+    assert [u["id"] for u in ok(client.get(url, params={"query": "@mir"}, headers=org.headers))["users"]] == [
         joan.user_id]  # any word of the name
-    everyone = _ok(client.get(url, headers=org.headers))["users"]
+    everyone = ok(client.get(url, headers=org.headers))["users"]
     assert {joan.user_id, viewer.user_id, org.admin_user_id} <= {u["id"] for u in everyone}
-    assert _ok(client.get(url, params={"query": "%"}, headers=org.headers))["users"] == []
+    assert ok(client.get(url, params={"query": "%"}, headers=org.headers))["users"] == []
     # A private project: only its roles (and admins) may browse, so only they are offered.
-    private = _ok(client.post("/v2/projects", json={"key": "PRIV", "name": "Private", "access": "private"},
+    private = ok(client.post("/v2/projects", json={"key": "PRIV", "name": "Private", "access": "private"},
                               headers=org.headers), 201)
-    hidden = _ok(client.post("/v2/issues", json={"project_id": private["id"], "issue_type": "Task",
+    hidden = ok(client.post("/v2/issues", json={"project_id": private["id"], "issue_type": "Task",
                                                  "summary": "Hidden"}, headers=org.headers), 201)
-    offered = {u["id"] for u in _ok(client.get(f"/v2/issues/{hidden['id']}/mentionable",
+    offered = {u["id"] for u in ok(client.get(f"/v2/issues/{hidden['id']}/mentionable",
                                                headers=org.headers))["users"]}
     assert offered == {org.admin_user_id}
     assert client.get(f"/v2/issues/{hidden['id']}/mentionable", headers=joan.headers).status_code == 404
     assert client.get(url, headers=other.headers).status_code == 404
     many = [make_user(database_url, org, email=f"jo{n}-{org.key.lower()}@x.test") for n in range(21)]
     assert len(many) == 21
-    assert len(_ok(client.get(url, params={"query": "jo"}, headers=org.headers))["users"]) == 20
+    assert len(ok(client.get(url, params={"query": "jo"}, headers=org.headers))["users"]) == 20

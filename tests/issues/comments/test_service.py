@@ -10,30 +10,26 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories.http import ok
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_org, make_user
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 @pytest.fixture
 def issue(client: TestClient, org: OrgHandle, project: dict) -> dict:
-    return _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+    return ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
                                                "summary": "Discuss things"}, headers=org.headers), 201)
 
 
 def _comment(client: TestClient, headers: dict, issue: dict, body: str, **extra: object) -> dict:
-    return _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": body, **extra}, headers=headers), 201)
+    return ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": body, **extra}, headers=headers), 201)
 
 
 def _comments(client: TestClient, headers: dict, issue: dict, **params: object) -> dict:
-    return _ok(client.get(f"/v2/issues/{issue['id']}/comments", params=params, headers=headers))
+    return ok(client.get(f"/v2/issues/{issue['id']}/comments", params=params, headers=headers))
 
 
 def _set_role(client: TestClient, org: OrgHandle, project: dict, role: str, user_ids: list[int]) -> None:
-    _ok(client.put(f"/v2/projects/{project['id']}/roles/{role}", json={"user_ids": user_ids}, headers=org.headers))
+    ok(client.put(f"/v2/projects/{project['id']}/roles/{role}", json={"user_ids": user_ids}, headers=org.headers))
 
 
 XSS_PAYLOADS = [
@@ -101,7 +97,7 @@ def test_replies_form_threads_on_the_same_issue_only(client: TestClient, org: Or
     reply = _comment(client, org.headers, issue, "Reply", parent_id=root["id"])
     nested = _comment(client, org.headers, issue, "Nested", parent_id=str(reply["id"]))
     assert (reply["parent_id"], nested["parent_id"]) == (root["id"], reply["id"])
-    other = _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+    other = ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
                                                 "summary": "Elsewhere"}, headers=org.headers), 201)
     for bad in (root["id"], 987654321, "abc"):
         response = client.post(f"/v2/issues/{other['id']}/comments", json={"body": "x", "parent_id": bad},
@@ -116,9 +112,9 @@ def test_edits_keep_history_and_a_stale_version_is_a_409_with_the_current_text(
     comment = _comment(client, org.headers, issue, "First draft")
     url = f"/v2/issues/{issue['id']}/comments/{comment['id']}"
     assert comment["version"] == 1 and comment["edited"] is False
-    only = _ok(client.get(f"{url}/history", headers=org.headers))
+    only = ok(client.get(f"{url}/history", headers=org.headers))
     assert [r["body"] for r in only["revisions"]] == ["First draft"]
-    edited = _ok(client.put(url, json={"body": "Second *draft*", "version": 1}, headers=org.headers))
+    edited = ok(client.put(url, json={"body": "Second *draft*", "version": 1}, headers=org.headers))
     assert edited["version"] == 2 and edited["edited"] is True and "<em>draft</em>" in edited["rendered_body"]
     stale = client.put(url, json={"body": "Lost update", "version": 1}, headers=org.headers)
     assert stale.status_code == 409, stale.text
@@ -127,13 +123,13 @@ def test_edits_keep_history_and_a_stale_version_is_a_409_with_the_current_text(
     assert error["current"]["body"] == "Second *draft*"
     precondition = client.put(url, json={"body": "Lost update"}, headers={**org.headers, "If-Match": 'W/"c1-1"'})
     assert precondition.status_code == 412, precondition.text
-    _ok(client.put(url, json={"body": "Third"}, headers={**org.headers, "If-Match": 'W/"c1-2"'}))
-    history = _ok(client.get(f"{url}/history", headers=org.headers))
+    ok(client.put(url, json={"body": "Third"}, headers={**org.headers, "If-Match": 'W/"c1-2"'}))
+    history = ok(client.get(f"{url}/history", headers=org.headers))
     assert [(r["revision"], r["body"]) for r in history["revisions"]] == [
         (1, "First draft"), (2, "Second *draft*"), (3, "Third")]
     assert history["revisions"][0]["edited_by"]["id"] == org.admin_user_id
-    assert _ok(client.get(url, headers=org.headers))["body"] == "Third"
-    unchanged = _ok(client.put(url, json={}, headers=org.headers))
+    assert ok(client.get(url, headers=org.headers))["body"] == "Third"
+    unchanged = ok(client.put(url, json={}, headers=org.headers))
     assert unchanged["version"] == 3
     assert client.put(url, json={"body": ""}, headers=org.headers).status_code == 422
     assert client.put(url, json={"body": "   "}, headers=org.headers).status_code == 400
@@ -150,9 +146,9 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(client: TestClient,
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(edit, range(6)))
     assert statuses == [200, 409, 409, 409, 409, 409], statuses
-    final = _ok(client.get(url, headers=org.headers))
+    final = ok(client.get(url, headers=org.headers))
     assert final["version"] == 2
-    history = _ok(client.get(f"{url}/history", headers=org.headers))["revisions"]
+    history = ok(client.get(f"{url}/history", headers=org.headers))["revisions"]
     assert [r["body"] for r in history] == ["Original", final["body"]]
 
 
@@ -169,13 +165,13 @@ def test_delete_by_author_or_admins_and_tombstones_keep_threads(client: TestClie
     assert client.get(f"{base}/{mine['id']}", headers=org.headers).status_code == 404
     # A comment with replies becomes a tombstone; the replies stay readable.
     root = _comment(client, member.headers, issue, "Root with @mention [~accountid:%d]" % org.admin_user_id)
-    _ok(client.put(f"{base}/{root['id']}", json={"body": "Root, edited"}, headers=member.headers))
+    ok(client.put(f"{base}/{root['id']}", json={"body": "Root, edited"}, headers=member.headers))
     reply = _comment(client, org.headers, issue, "A reply", parent_id=root["id"])
     assert client.delete(f"{base}/{root['id']}", headers=org.headers).status_code == 204  # admins delete anyone's
-    tombstone = _ok(client.get(f"{base}/{root['id']}", headers=member.headers))
+    tombstone = ok(client.get(f"{base}/{root['id']}", headers=member.headers))
     assert tombstone["deleted"] is True and tombstone["body"] == "" and tombstone["author"] is None
     assert "deleted" in tombstone["rendered_body"]
-    assert _ok(client.get(f"{base}/{root['id']}/history", headers=org.headers))["revisions"] == []
+    assert ok(client.get(f"{base}/{root['id']}/history", headers=org.headers))["revisions"] == []
     for table in ("comment_revisions", "comment_mentions"):
         rows = fetch_rows(database_url, f"SELECT count(*) AS n FROM {table} WHERE comment_id = :c", {"c": root["id"]})
         assert rows[0]["n"] == 0, table
@@ -205,7 +201,7 @@ def test_restricted_comments_exist_only_for_the_role(client: TestClient, databas
         listed = _comments(client, reader.headers, issue)
         assert listed["total"] == 3 and {c["id"] for c in listed["comments"]} == {public["id"], secret["id"],
                                                                                    reply["id"]}
-        _ok(client.get(f"{base}/{secret['id']}", headers=reader.headers))
+        ok(client.get(f"{base}/{secret['id']}", headers=reader.headers))
     listed = _comments(client, member.headers, issue)
     assert listed["total"] == 1 and [c["id"] for c in listed["comments"]] == [public["id"]]
     for url in (f"{base}/{secret['id']}", f"{base}/{secret['id']}/history", f"{base}/{reply['id']}"):
@@ -223,7 +219,7 @@ def test_restricted_comments_exist_only_for_the_role(client: TestClient, databas
         assert response.status_code == 400, response.text
 
     def search(reader: OrgHandle | UserHandle, jql: str, **body: object) -> list[dict]:
-        return _ok(client.post("/v2/search", json={"jql": jql, **body}, headers=reader.headers))["issues"]
+        return ok(client.post("/v2/search", json={"jql": jql, **body}, headers=reader.headers))["issues"]
 
     for jql in ("comment ~ okapis", "text ~ okapis"):
         assert [i["id"] for i in search(developer, jql)] == [issue["id"]]
@@ -234,7 +230,7 @@ def test_restricted_comments_exist_only_for_the_role(client: TestClient, databas
     assert [c["id"] for c in expanded] == [public["id"]]
     assert len(search(developer, f"key = {issue['key']}", expand=["comments"])[0]["comments"]) == 3
     # Lifting the restriction shows it to everyone; another organization sees nothing either way.
-    _ok(client.put(f"{base}/{secret['id']}", json={"visibility": None}, headers=developer.headers))
+    ok(client.put(f"{base}/{secret['id']}", json={"visibility": None}, headers=developer.headers))
     assert _comments(client, member.headers, issue)["total"] == 2
     stranger = make_org(database_url)
     assert client.get(f"{base}/{secret['id']}", headers=stranger.headers).status_code == 404
@@ -275,7 +271,7 @@ def test_comment_events_carry_visibility_in_the_same_transaction(client: TestCli
     _set_role(client, org, project, "developers", [org.admin_user_id])
     comment = _comment(client, org.headers, issue, "Note", visibility={"type": "role", "value": "developers"})
     url = f"/v2/issues/{issue['id']}/comments/{comment['id']}"
-    _ok(client.put(url, json={"body": "Note, edited"}, headers=org.headers))
+    ok(client.put(url, json={"body": "Note, edited"}, headers=org.headers))
     assert client.delete(url, headers=org.headers).status_code == 204
     rows = fetch_rows(database_url, "SELECT event_type, payload, organization_id FROM outbox_events "
                                     "WHERE aggregate_id = :issue AND event_type LIKE 'comment_%' ORDER BY id",

@@ -21,7 +21,7 @@ from tessera.collaboration.storage import (
     object_store_from_settings,
 )
 from tessera.config import Settings
-from tests.collaboration.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
+from tests.factories.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 
 TRAVERSALS = ["../escape", "org/../../escape", "/etc/passwd", "a//b", "a/./b", "a/..", ".hidden", "", "a\\..\\b",
               "org/1/att/x\x00y", "org/%2e%2e/x", "ok/" + "x" * 200, " leading"]

@@ -24,7 +24,7 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import PayloadTooLarge
 from tessera.main import create_app
-from tests.collaboration.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
+from tests.factories.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 from tests.support import (
     OrgHandle,
     fetch_rows,

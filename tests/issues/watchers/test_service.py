@@ -6,21 +6,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories.http import ok
 from tests.support import OrgHandle, UserHandle, make_org, make_user
 
 
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
-
-
 def _new_issue(client: TestClient, org: OrgHandle, project: dict, **fields: object) -> dict:
-    return _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+    return ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
                                                "summary": "Watch me", **fields}, headers=org.headers), 201)
 
 
 def _watchers(client: TestClient, headers: dict, issue: dict) -> dict:
-    return _ok(client.get(f"/v2/issues/{issue['id']}/watchers", headers=headers))
+    return ok(client.get(f"/v2/issues/{issue['id']}/watchers", headers=headers))
 
 
 def _watcher_ids(client: TestClient, headers: dict, issue: dict) -> set[int]:
@@ -34,10 +30,10 @@ def test_reporter_assignee_and_commenters_watch_automatically(client: TestClient
     assert _watcher_ids(client, org.headers, issue) == {org.admin_user_id, member.user_id}
     view = _watchers(client, member.headers, issue)
     assert view["watch_count"] == 2 and view["is_watching"] is True
-    _ok(client.put(f"/v2/issues/{issue['id']}", json={"assignee_id": other.user_id}, headers=org.headers))
+    ok(client.put(f"/v2/issues/{issue['id']}", json={"assignee_id": other.user_id}, headers=org.headers))
     assert _watcher_ids(client, org.headers, issue) == {org.admin_user_id, member.user_id, other.user_id}
     commenter = make_user(database_url, org)
-    _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Following"}, headers=commenter.headers),
+    ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Following"}, headers=commenter.headers),
         201)
     assert commenter.user_id in _watcher_ids(client, org.headers, issue)
     unassigned = _new_issue(client, org, project)
@@ -46,7 +42,7 @@ def test_reporter_assignee_and_commenters_watch_automatically(client: TestClient
 
 def test_a_transition_that_assigns_adds_the_assignee_as_watcher(client: TestClient, org: OrgHandle,
                                                                 project: dict, member: UserHandle) -> None:
-    workflow = _ok(client.post("/v2/workflows", json={
+    workflow = ok(client.post("/v2/workflows", json={
         "name": "Take it", "statuses": [{"name": "Open", "category": "todo"},
                                         {"name": "Taken", "category": "in_progress"}],
         "initial_status": "Open",
@@ -54,10 +50,10 @@ def test_a_transition_that_assigns_adds_the_assignee_as_watcher(client: TestClie
                          "post_functions": [{"type": "assign", "params": {"to": "current_user"}}]}]},
         headers=org.headers), 201)
     issue = _new_issue(client, org, project, workflow_id=workflow["id"])
-    _ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [member.user_id]},
+    ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [member.user_id]},
                    headers=org.headers))
     assert member.user_id not in _watcher_ids(client, org.headers, issue)
-    moved = _ok(client.post(f"/v2/issues/{issue['id']}/transitions/1", json={}, headers=member.headers))
+    moved = ok(client.post(f"/v2/issues/{issue['id']}/transitions/1", json={}, headers=member.headers))
     assert moved["assignee"]["id"] == member.user_id
     assert member.user_id in _watcher_ids(client, org.headers, issue)
 
@@ -67,13 +63,13 @@ def test_watch_and_unwatch_yourself_idempotently(client: TestClient, org: OrgHan
     issue = _new_issue(client, org, project)
     url = f"/v2/issues/{issue['id']}/watch"
     for _ in range(2):
-        view = _ok(client.put(url, headers=viewer.headers))
+        view = ok(client.put(url, headers=viewer.headers))
         assert view["is_watching"] is True and view["watch_count"] == 2
     assert viewer.user_id in {w["id"] for w in view["watchers"]}
     for _ in range(2):
-        view = _ok(client.delete(url, headers=viewer.headers))
+        view = ok(client.delete(url, headers=viewer.headers))
         assert view["is_watching"] is False and view["watch_count"] == 1
-    assert _ok(client.put(url, json={"user_id": viewer.user_id}, headers=viewer.headers))["is_watching"] is True
+    assert ok(client.put(url, json={"user_id": viewer.user_id}, headers=viewer.headers))["is_watching"] is True
 
 
 def test_only_administrators_change_other_users_watches(client: TestClient, database_url: str, org: OrgHandle,
@@ -84,16 +80,16 @@ def test_only_administrators_change_other_users_watches(client: TestClient, data
     denied = client.put(url, json={"user_id": viewer.user_id}, headers=member.headers)
     assert denied.status_code == 403, denied.text
     assert client.delete(url, params={"user_id": org.admin_user_id}, headers=member.headers).status_code == 403
-    added = _ok(client.put(url, json={"user_id": f"user_{viewer.user_id}"}, headers=org.headers))
+    added = ok(client.put(url, json={"user_id": f"user_{viewer.user_id}"}, headers=org.headers))
     assert viewer.user_id in {w["id"] for w in added["watchers"]} and added["is_watching"] is True
-    removed = _ok(client.delete(url, params={"user_id": viewer.user_id}, headers=org.headers))
+    removed = ok(client.delete(url, params={"user_id": viewer.user_id}, headers=org.headers))
     assert viewer.user_id not in {w["id"] for w in removed["watchers"]}
     stranger = make_user(database_url, make_org(database_url))
     for ref in (stranger.user_id, 987654321, "nobody"):
         response = client.put(url, json={"user_id": ref}, headers=org.headers)
         assert response.status_code == 400 and response.json()["error"]["field"] == "user_id", response.text
     # Someone who may not browse the (private) project cannot be made to watch it.
-    private = _ok(client.post("/v2/projects", json={"key": "PRIVW", "name": "Private", "access": "private"},
+    private = ok(client.post("/v2/projects", json={"key": "PRIVW", "name": "Private", "access": "private"},
                               headers=org.headers), 201)
     hidden = _new_issue(client, org, private)
     refused = client.put(f"/v2/issues/{hidden['id']}/watch", json={"user_id": member.user_id}, headers=org.headers)
@@ -108,20 +104,20 @@ def test_votes_follow_jiras_rules(client: TestClient, org: OrgHandle, project: d
     own = client.put(vote_url, headers=org.headers)
     assert own.status_code == 400 and own.json()["error"]["code"] == "own_issue", own.text
     for user in (member, viewer):
-        _ok(client.put(vote_url, headers=user.headers))
-    _ok(client.put(vote_url, headers=member.headers))  # twice is still one vote
-    view = _ok(client.get(votes_url, headers=member.headers))
+        ok(client.put(vote_url, headers=user.headers))
+    ok(client.put(vote_url, headers=member.headers))  # twice is still one vote
+    view = ok(client.get(votes_url, headers=member.headers))
     assert view["votes"] == 2 and view["has_voted"] is True
     assert {v["id"] for v in view["voters"]} == {member.user_id, viewer.user_id}
-    assert _ok(client.get(votes_url, headers=org.headers))["has_voted"] is False
-    assert _ok(client.delete(vote_url, headers=viewer.headers))["votes"] == 1
-    done = next(t for t in _ok(client.get(f"/v2/issues/{issue['id']}/transitions", headers=org.headers))[
+    assert ok(client.get(votes_url, headers=org.headers))["has_voted"] is False
+    assert ok(client.delete(vote_url, headers=viewer.headers))["votes"] == 1
+    done = next(t for t in ok(client.get(f"/v2/issues/{issue['id']}/transitions", headers=org.headers))[
         "transitions"] if t["to"]["category"] == "done")
-    _ok(client.post(f"/v2/issues/{issue['id']}/transitions/{done['id']}", json={}, headers=org.headers))
+    ok(client.post(f"/v2/issues/{issue['id']}/transitions/{done['id']}", json={}, headers=org.headers))
     for method in ("PUT", "DELETE"):
         response = client.request(method, vote_url, headers=member.headers)
         assert response.status_code == 400 and response.json()["error"]["code"] == "issue_resolved", response.text
-    assert _ok(client.get(votes_url, headers=member.headers))["votes"] == 1
+    assert ok(client.get(votes_url, headers=member.headers))["votes"] == 1
 
 
 @pytest.mark.parametrize("path", ["watchers", "votes"])

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, disguises
-from tests.collaboration.test_live import refused, stream
+from tests.factories.bad_numbers import BAD_NUMBERS, disguises
+from tests.live.test_hub import refused, stream
 from tests.support import OrgHandle, make_org, unique_key
 
 

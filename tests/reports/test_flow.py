@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from fastapi.testclient import TestClient
 
-from tests.reports.dated_world import DatedWorld
+from tests.factories.dated_world import DatedWorld
 from tests.support import OrgHandle
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}

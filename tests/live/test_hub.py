@@ -20,12 +20,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tests.factories.http import ok
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_user
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 def receive(ws, timeout: float = 5.0) -> dict:  # type: ignore[no-untyped-def]
@@ -73,12 +69,12 @@ def stream(client: TestClient, path: str, headers: dict | None = None) -> Iterat
 
 
 def _create_issue(client: TestClient, org: OrgHandle, project: dict, summary: str = "Live issue") -> dict:
-    return _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": summary},
+    return ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": summary},
                            headers=org.headers), 201)
 
 
 def _update(client: TestClient, headers: dict, issue: dict, **fields: object) -> dict:
-    return _ok(client.put(f"/v2/issues/{issue['id']}", json=fields, headers=headers))
+    return ok(client.put(f"/v2/issues/{issue['id']}", json=fields, headers=headers))
 
 
 async def _execute(database_url: str, sql: str, params: dict) -> None:
@@ -119,12 +115,12 @@ def test_changes_reach_issue_and_project_streams_in_the_seeds_shape(
             assert data["field_changes"]["summary"] == {"from": "Live issue", "to": "Renamed"}
             assert data["field_changes"]["assignee"]["from"] is None
             assert datetime.fromisoformat(data["timestamp"]).tzinfo is not None
-        _ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
+        ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
         for ws in (on_issue, on_project):
             message = receive_event(ws)
             assert message["type"] == "status_changed"
             assert message["data"]["field_changes"]["status"] == {"from": "To Do", "to": "In Progress"}
-        _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Looks good"}, headers=member.headers),
+        ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Looks good"}, headers=member.headers),
             201)
         for ws in (on_issue, on_project):
             message = receive_event(ws)
@@ -166,7 +162,7 @@ def test_handshakes_without_access_close_with_a_code(client: TestClient, org: Or
     assert refused(client, "/v2/issues/NUL-%00/live", org.headers).code == 4404
     assert refused(client, f"{url}?last_event_id=soon", org.headers).code == 4400
     assert refused(client, f"{url}?last_event_id=-1", org.headers).code == 4400
-    private = _ok(client.post("/v2/projects", json={"key": "HIDDEN", "name": "Hidden", "access": "private"},
+    private = ok(client.post("/v2/projects", json={"key": "HIDDEN", "name": "Hidden", "access": "private"},
                               headers=org.headers), 201)
     hidden = _create_issue(client, org, private)
     assert refused(client, f"/v2/issues/{hidden['id']}/live", viewer.headers).code == 4404
@@ -175,7 +171,7 @@ def test_handshakes_without_access_close_with_a_code(client: TestClient, org: Or
 
 def test_org_b_never_receives_org_a_events_even_for_the_same_key(
         client: TestClient, org: OrgHandle, other_org: OrgHandle, project: dict, issue: dict) -> None:
-    b_project = _ok(client.post("/v2/projects", json={"key": project["key"], "name": "B's own"},
+    b_project = ok(client.post("/v2/projects", json={"key": project["key"], "name": "B's own"},
                                 headers=other_org.headers), 201)
     b_issue = _create_issue(client, other_org, b_project)
     assert b_issue["key"] == issue["key"] and b_issue["id"] != issue["id"]
@@ -184,7 +180,7 @@ def test_org_b_never_receives_org_a_events_even_for_the_same_key(
         assert b_on_key.welcome["issue_id"] == b_issue["id"]
         for n in range(3):
             _update(client, org.headers, issue, summary=f"A's change {n}")
-        _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "A's secret"}, headers=org.headers), 201)
+        ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "A's secret"}, headers=org.headers), 201)
         _update(client, other_org.headers, b_issue, summary="B's change")
         for ws in (b_on_key, b_on_project):
             message = receive_event(ws)
@@ -197,23 +193,23 @@ def test_tickets_are_single_use_short_lived_and_bound_to_their_user(
         client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle, issue: dict,
         member: UserHandle) -> None:
     assert client.post("/v2/live/tickets").status_code == 401
-    issued = _ok(client.post("/v2/live/tickets", headers=member.headers), 201)
+    issued = ok(client.post("/v2/live/tickets", headers=member.headers), 201)
     assert issued["expires_in"] == 60 and issued["ticket"].startswith(f"{org.organization_id}.")
     url = f"/v2/issues/{issue['id']}/live"
     with stream(client, f"{url}?ticket={issued['ticket']}") as ws:
         presence = receive(ws)
         assert presence["type"] == "presence" and presence["data"]["viewers"][0]["user_id"] == member.user_id
     assert refused(client, f"{url}?ticket={issued['ticket']}").code == 4401  # used
-    expired = _ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
+    expired = ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
     execute(database_url, "UPDATE live_tickets SET expires_at = :past WHERE organization_id = :org",
             {"past": datetime.now(UTC) - timedelta(seconds=1), "org": org.organization_id})
     assert refused(client, f"{url}?ticket={expired}").code == 4401
-    stolen = _ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
+    stolen = ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
     secret = stolen.split(".", 1)[1]
     assert refused(client, f"{url}?ticket={other_org.organization_id}.{secret}").code == 4401  # other org's
     for garbage in ("", "x", "1.", ".abc", "99999999999999999999.abc", "1.%00"):
         assert refused(client, f"{url}?ticket={garbage}").code == 4401
-    b_ticket = _ok(client.post("/v2/live/tickets", headers=other_org.headers), 201)["ticket"]
+    b_ticket = ok(client.post("/v2/live/tickets", headers=other_org.headers), 201)["ticket"]
     assert refused(client, f"{url}?ticket={b_ticket}").code == 4404  # B's user on A's issue
     with stream(client, f"{url}?ticket={stolen}"):  # the untampered ticket still works, once
         pass
@@ -222,7 +218,7 @@ def test_tickets_are_single_use_short_lived_and_bound_to_their_user(
 def test_a_session_cookie_counts_only_from_our_own_origin(client: TestClient, org: OrgHandle, issue: dict) -> None:
     client.cookies.clear()
     try:
-        _ok(client.post("/v2/session", json={"email": org.admin_email, "password": org.admin_password}))
+        ok(client.post("/v2/session", json={"email": org.admin_email, "password": org.admin_password}))
         url = f"/v2/issues/{issue['id']}/live"
         assert refused(client, url, {"Origin": "https://evil.example"}).code == 4403
         with stream(client, url, {"Origin": "http://testserver"}) as ws:
@@ -237,16 +233,16 @@ def test_a_watcher_removed_from_the_project_role_stops_receiving_events(
         client: TestClient, org: OrgHandle, member: UserHandle) -> None:
     """A role change is an event: cached checks are dropped on receipt, not at their expiry."""
     assert client.app.state.live_hub.access.ttl >= 5  # type: ignore[attr-defined]
-    private = _ok(client.post("/v2/projects", json={"key": "PRIV", "name": "Private", "access": "private"},
+    private = ok(client.post("/v2/projects", json={"key": "PRIV", "name": "Private", "access": "private"},
                               headers=org.headers), 201)
     issue = _create_issue(client, org, private)
-    _ok(client.put(f"/v2/projects/{private['id']}/roles/developers", json={"user_ids": [member.user_id]},
+    ok(client.put(f"/v2/projects/{private['id']}/roles/developers", json={"user_ids": [member.user_id]},
                    headers=org.headers))
     with stream(client, f"/v2/issues/{issue['id']}/live", member.headers) as watcher, \
             stream(client, f"/v2/issues/{issue['id']}/live", org.headers) as admin:
         _update(client, org.headers, issue, summary="Seen by the developer")
         assert receive_event(watcher)["data"]["field_changes"]["summary"]["to"] == "Seen by the developer"
-        _ok(client.put(f"/v2/projects/{private['id']}/roles/developers", json={"user_ids": []}, headers=org.headers))
+        ok(client.put(f"/v2/projects/{private['id']}/roles/developers", json={"user_ids": []}, headers=org.headers))
         _update(client, org.headers, issue, summary="Not for former developers")
         assert closed_with(watcher) == 4403
         assert receive_event(admin)["data"]["field_changes"]["summary"]["to"] == "Seen by the developer"
@@ -262,7 +258,7 @@ def test_making_a_project_private_cuts_off_its_watchers_at_once(
     with stream(client, f"/v2/projects/{project['id']}/live", member.headers) as watcher:
         _update(client, org.headers, issue, summary="Still open")
         assert receive_event(watcher)["type"] == "issue_updated"
-        _ok(client.put(f"/v2/projects/{project['id']}", json={"access": "private"}, headers=org.headers))
+        ok(client.put(f"/v2/projects/{project['id']}", json={"access": "private"}, headers=org.headers))
         _update(client, org.headers, issue, summary="Now private")
         assert closed_with(watcher) == 4403
 
@@ -271,7 +267,7 @@ def test_a_deactivated_user_is_disconnected(client: TestClient, org: OrgHandle, 
                                             member: UserHandle) -> None:
     assert client.app.state.live_hub.access.ttl >= 5  # type: ignore[attr-defined]
     with stream(client, f"/v2/issues/{issue['id']}/live", member.headers) as watcher:
-        _ok(client.put(f"/v2/users/{member.user_id}", json={"active": False}, headers=org.headers))
+        ok(client.put(f"/v2/users/{member.user_id}", json={"active": False}, headers=org.headers))
         _update(client, org.headers, issue, summary="After deactivation")
         assert closed_with(watcher) == 4401
 
@@ -279,14 +275,14 @@ def test_a_deactivated_user_is_disconnected(client: TestClient, org: OrgHandle, 
 def test_restricted_comments_reach_only_members_of_their_role(
         client: TestClient, database_url: str, org: OrgHandle, project: dict, issue: dict) -> None:
     developer, outsider = make_user(database_url, org), make_user(database_url, org)
-    _ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [developer.user_id]},
+    ok(client.put(f"/v2/projects/{project['id']}/roles/developers", json={"user_ids": [developer.user_id]},
                    headers=org.headers))
     with stream(client, f"/v2/issues/{issue['id']}/live", developer.headers) as inside, \
             stream(client, f"/v2/projects/{project['id']}/live", outsider.headers) as outside:
-        _ok(client.post(f"/v2/issues/{issue['id']}/comments",
+        ok(client.post(f"/v2/issues/{issue['id']}/comments",
                         json={"body": "Developers only", "visibility": {"type": "role", "value": "developers"}},
                         headers=org.headers), 201)
-        _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Everyone"}, headers=org.headers), 201)
+        ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Everyone"}, headers=org.headers), 201)
         first = receive_event(inside)
         assert first["data"]["body"] == "Developers only"
         assert first["data"]["visibility"] == {"type": "role", "value": "developers"}
@@ -305,8 +301,8 @@ def test_a_client_that_reconnects_receives_exactly_what_it_missed_in_order(
         last_seen = receive_event(ws)["id"]
     _update(client, org.headers, issue, summary="Missed 1")
     _update(client, org.headers, other, summary="Not this issue")
-    _ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
-    _ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Missed 3"}, headers=org.headers), 201)
+    ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
+    ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Missed 3"}, headers=org.headers), 201)
     with stream(client, f"{url}?last_event_id={last_seen}", org.headers) as ws:
         missed = [receive_event(ws) for _ in range(3)]
         assert [m["type"] for m in missed] == ["issue_updated", "status_changed", "comment_added"]
@@ -370,7 +366,7 @@ def test_replay_is_bounded_and_asks_for_a_resync_beyond_it(
         _update(client, org.headers, quiet, summary="Live after resync")
         assert receive_event(ws)["data"]["field_changes"]["summary"]["to"] == "Live after resync"
     # Another organization's cursor is unknown here, exactly like one that never existed.
-    _ok(client.post("/v2/projects", json={"key": "BEVT", "name": "B"}, headers=other_org.headers), 201)
+    ok(client.post("/v2/projects", json={"key": "BEVT", "name": "B"}, headers=other_org.headers), 201)
     [foreign] = fetch_rows(database_url, "SELECT max(id) AS id FROM outbox_events WHERE organization_id = :org",
                            {"org": other_org.organization_id})
     for cursor in (foreign["id"], 987_654_321_987):
