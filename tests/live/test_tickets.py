@@ -1,52 +1,37 @@
-"""Live WebSockets read ids, tickets and `last_event_id` with the one parser (tessera/db/refs.py):
-a bad `last_event_id` closes 4400, a ticket whose organization id is not an ASCII id 4401 (and
-is not spent), an issue path that is not an id 4404; never an internal error or another row."""
+"""Live tickets are single use, short lived and bound to the user they were issued to."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories.bad_numbers import BAD_NUMBERS, disguises
-from tests.live.test_hub import refused, stream
-from tests.support import OrgHandle, make_org, unique_key
+from tests.factories.http import ok
+from tests.factories.live import execute, receive, refused, stream
+from tests.support import OrgHandle, UserHandle
 
 
-@pytest.fixture(scope="module")
-def world(client: TestClient, database_url: str) -> tuple[OrgHandle, dict]:
-    org = make_org(database_url, password=None)
-    project = client.post("/v2/projects", json={"key": unique_key("L")[:10], "name": "Live numbers"},
-                          headers=org.headers).json()
-    issue = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "Live"},
-                        headers=org.headers)
-    assert issue.status_code == 201, issue.text
-    return org, issue.json()
-
-
-@pytest.mark.parametrize("bad", BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
-def test_bad_numbers_close_with_a_code(client: TestClient, world: tuple[OrgHandle, dict], bad: str) -> None:
-    org, issue = world
-    segment = quote(bad, safe="")
-    assert refused(client, f"/v2/issues/{issue['id']}/live?last_event_id={segment}", org.headers).code == 4400
-    assert refused(client, f"/v2/issues/{segment}/live", org.headers).code == 4404
-    assert refused(client, f"/v2/issues/{issue['id']}/live?ticket={segment}.secret").code == 4401
-
-
-def test_a_ticket_with_a_disguised_organization_id_is_refused_and_not_spent(
-        client: TestClient, world: tuple[OrgHandle, dict]) -> None:
-    org, issue = world
+def test_tickets_are_single_use_short_lived_and_bound_to_their_user(
+        client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle, issue: dict,
+        member: UserHandle) -> None:
+    assert client.post("/v2/live/tickets").status_code == 401
+    issued = ok(client.post("/v2/live/tickets", headers=member.headers), 201)
+    assert issued["expires_in"] == 60 and issued["ticket"].startswith(f"{org.organization_id}.")
     url = f"/v2/issues/{issue['id']}/live"
-    ticket = client.post("/v2/live/tickets", headers=org.headers).json()["ticket"]
-    organization_id, secret = ticket.split(".", 1)
-    for disguised in disguises(int(organization_id)).values():
-        assert refused(client, f"{url}?ticket={quote(disguised, safe='')}.{secret}").code == 4401
-    with stream(client, f"{url}?ticket={ticket}") as ws:  # the real one still works, once
-        assert ws.welcome["issue_id"] == issue["id"]
-
-
-def test_a_last_event_id_in_range_resumes(client: TestClient, world: tuple[OrgHandle, dict]) -> None:
-    org, issue = world
-    with stream(client, f"/v2/issues/{issue['id']}/live?last_event_id=0", org.headers) as ws:
-        assert ws.welcome["issue_id"] == issue["id"]
+    with stream(client, f"{url}?ticket={issued['ticket']}") as ws:
+        presence = receive(ws)
+        assert presence["type"] == "presence" and presence["data"]["viewers"][0]["user_id"] == member.user_id
+    assert refused(client, f"{url}?ticket={issued['ticket']}").code == 4401  # used
+    expired = ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
+    execute(database_url, "UPDATE live_tickets SET expires_at = :past WHERE organization_id = :org",
+            {"past": datetime.now(UTC) - timedelta(seconds=1), "org": org.organization_id})
+    assert refused(client, f"{url}?ticket={expired}").code == 4401
+    stolen = ok(client.post("/v2/live/tickets", headers=member.headers), 201)["ticket"]
+    secret = stolen.split(".", 1)[1]
+    assert refused(client, f"{url}?ticket={other_org.organization_id}.{secret}").code == 4401  # other org's
+    for garbage in ("", "x", "1.", ".abc", "99999999999999999999.abc", "1.%00"):
+        assert refused(client, f"{url}?ticket={garbage}").code == 4401
+    b_ticket = ok(client.post("/v2/live/tickets", headers=other_org.headers), 201)["ticket"]
+    assert refused(client, f"{url}?ticket={b_ticket}").code == 4404  # B's user on A's issue
+    with stream(client, f"{url}?ticket={stolen}"):  # the untampered ticket still works, once
+        pass

@@ -1,112 +1,38 @@
 """Attachments through the API and the pages, on SQLite and PostgreSQL: upload, byte-exact
-download, sniffed types and safe headers, size limit and quota (also under concurrency), delete,
-permissions and tenancy; and the S3 backend behind the same API."""
+download, safe names, the size limit, delete, permissions and tenancy; and the S3 backend behind
+the same API."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import re
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tessera.collaboration.storage_usage import reserve_storage, storage_usage
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.errors import PayloadTooLarge
 from tessera.main import create_app
+from tests.factories.attachments import (
+    CSRF,
+    LIMIT,
+    Server,
+    create_issue,
+    create_project,
+    event_payloads,
+    upload,
+    used_bytes,
+)
 from tests.factories.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
 from tests.support import (
     OrgHandle,
     fetch_rows,
-    make_org,
-    make_org_async,
     make_user,
-    set_limits,
-    set_limits_async,
-    unique_key,
 )
-
-LIMIT = 700_000  # bytes per file in these tests (the default is 25 MiB)
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" \
-      + b"\x00" * 64
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@dataclass
-class Server:
-    client: TestClient
-    root: Path
-    database_url: str
-
-    def objects(self, org: OrgHandle) -> list[Path]:
-        folder = self.root / "org" / str(org.organization_id) / "att"
-        return sorted(p for p in folder.iterdir() if p.is_file()) if folder.exists() else []
-
-
-@pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("attachment-objects")
-    settings = Settings(database_url=database_url, base_url="http://testserver", attachments_dir=str(root),
-                        attachment_max_bytes=LIMIT)
-    with TestClient(create_app(settings)) as client:
-        yield Server(client, root, database_url)
-
-
-@pytest.fixture
-def a(database_url: str) -> OrgHandle:
-    return make_org(database_url, password=None)
-
-
-@pytest.fixture
-def b(database_url: str) -> OrgHandle:
-    return make_org(database_url, password=None)
-
-
-def _project(client: TestClient, org: OrgHandle, **extra: object) -> dict:
-    response = client.post("/v2/projects", json={"key": unique_key("P")[:10], "name": "Attachments", **extra},
-                           headers=org.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def _issue(client: TestClient, org: OrgHandle, project: dict, **extra: object) -> dict:
-    response = client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
-                                               "summary": "Has files", **extra}, headers=org.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-@pytest.fixture
-def issue(server: Server, a: OrgHandle) -> dict:
-    return _issue(server.client, a, _project(server.client, a))
-
-
-def upload(client: TestClient, headers: dict, issue_id: object, *files: tuple[str, bytes, str]) -> object:
-    return client.post(f"/v2/issues/{issue_id}/attachments", headers=headers,
-                       files=[("file", file) for file in files])
-
-
-def _usage(database_url: str, org: OrgHandle) -> int:
-    rows = fetch_rows(database_url, "SELECT used_bytes FROM organization_storage WHERE organization_id = :org",
-                      {"org": org.organization_id})
-    return rows[0]["used_bytes"] if rows else 0
-
-
-def _events(database_url: str, org: OrgHandle, kind: str) -> list[dict]:
-    rows = fetch_rows(database_url, "SELECT payload FROM outbox_events WHERE organization_id = :org "
-                      "AND event_type = :kind ORDER BY id", {"org": org.organization_id, "kind": kind})
-    return [json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"] for r in rows]
-
 
 # --- Upload and download ------------------------------------------------------------------------
 
@@ -144,36 +70,15 @@ def test_upload_list_and_download_byte_exact(server: Server, a: OrgHandle, issue
     assert cached.status_code == 304
 
     # Usage counts both files; history and events say what happened.
-    assert _usage(server.database_url, a) == LIMIT + len("naïve café\n".encode())
+    assert used_bytes(server.database_url, a) == LIMIT + len("naïve café\n".encode())
     assert len(server.objects(a)) == 2
     changelog = server.client.get(f"/v2/issues/{issue['id']}/changelog", headers=a.headers).json()["histories"]
     assert [(i["field"], i["from_string"], i["to_string"]) for i in changelog[-1]["items"]] == [
         ("Attachment", None, "data.bin"), ("Attachment", None, "notes.txt")]
-    events = _events(server.database_url, a, "attachment_added")
+    events = event_payloads(server.database_url, a, "attachment_added")
     assert [(e["issue_id"], e["attachment_id"], e["filename"], e["user_id"]) for e in events] == [
         (issue["id"], c["id"], c["filename"], a.admin_user_id) for c in created]
     assert all(e["timestamp"] for e in events)
-
-
-def test_content_type_is_sniffed_never_trusted(server: Server, a: OrgHandle, issue: dict) -> None:
-    html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
-    svg = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'
-    created = upload(server.client, a.headers, issue["id"], ("pixel.txt", PNG, "text/html"),
-                     ("page.png", html, "image/png"), ("logo.svg", svg, "image/svg+xml"),
-                     ("blob", bytes(range(256)) * 4, "text/plain")).json()
-    types = {c["filename"]: (c["content_type"], c["declared_content_type"]) for c in created}
-    assert types == {"pixel.txt": ("image/png", "text/html"), "page.png": ("text/html", "image/png"),
-                     "logo.svg": ("image/svg+xml", "image/svg+xml"),
-                     "blob": ("application/octet-stream", "text/plain")}
-    for attachment in created:
-        response = server.client.get(f"/v2/attachments/{attachment['id']}/content", headers=a.headers)
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["content-security-policy"] == "default-src 'none'; sandbox"
-        assert response.headers["cache-control"] == "private"
-        assert response.headers["content-type"].split(";")[0] == attachment["content_type"]
-        disposition = response.headers["content-disposition"]
-        # Only the plain image may render in the browser; HTML and SVG always download.
-        assert disposition.startswith("inline;" if attachment["filename"] == "pixel.txt" else "attachment;")
 
 
 def test_filenames_keep_unicode_and_quotes_but_lose_paths(server: Server, a: OrgHandle, issue: dict) -> None:
@@ -224,7 +129,7 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_stored(server: Server, 
     streamed = server.client.post(f"/v2/issues/{issue['id']}/attachments", content=chunked(),
                                   headers={**a.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "payload_too_large"
-    assert server.objects(a) == [] and _usage(server.database_url, a) == 0
+    assert server.objects(a) == [] and used_bytes(server.database_url, a) == 0
     assert server.client.get(f"/v2/issues/{issue['id']}/attachments", headers=a.headers).json()["total"] == 0
 
 
@@ -250,68 +155,7 @@ def test_bad_uploads_are_clear_4xx(server: Server, a: OrgHandle, issue: dict) ->
             response = post(content=body, headers={"Content-Type": content_type})
             assert 400 <= response.status_code < 500, (body[:40], content_type, response.text)
             assert response.json()["error"]["code"]
-    assert server.objects(a) == [] and _usage(server.database_url, a) == 0
-
-
-def test_the_storage_quota_is_enforced(server: Server, a: OrgHandle, issue: dict) -> None:
-    set_limits(server.database_url, a.key, storage_mb=1)  # what `tessera set-limits KEY --storage-mb 1` does
-    first = upload(server.client, a.headers, issue["id"], ("one.bin", os.urandom(600_000), "x/y"))
-    assert first.status_code == 201, first.text
-    second = upload(server.client, a.headers, issue["id"], ("two.bin", os.urandom(600_000), "x/y"))
-    assert second.status_code == 413, second.text
-    error = second.json()["error"]
-    assert error["code"] == "storage_quota_exceeded"
-    assert (error["used_bytes"], error["quota_bytes"], error["requested_bytes"]) == (600_000, 1024 * 1024, 600_000)
-    assert len(server.objects(a)) == 1 and _usage(server.database_url, a) == 600_000
-    # Deleting frees the quota; the same upload then fits.
-    assert server.client.delete(f"/v2/attachments/{first.json()[0]['id']}", headers=a.headers).status_code == 204
-    assert _usage(server.database_url, a) == 0
-    assert upload(server.client, a.headers, issue["id"], ("two.bin", b"z" * 600_000, "x/y")).status_code == 201
-
-
-def test_concurrent_uploads_cannot_pass_the_quota_together(server: Server, a: OrgHandle, issue: dict) -> None:
-    set_limits(server.database_url, a.key, storage_mb=1)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-
-    def send(name: str) -> None:
-        barrier.wait()
-        results.append(upload(server.client, a.headers, issue["id"], (name, os.urandom(600_000), "x/y")).status_code)
-
-    threads = [threading.Thread(target=send, args=(f"{n}.bin",)) for n in ("left", "right")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [201, 413]
-    assert len(server.objects(a)) == 1 and _usage(server.database_url, a) == 600_000
-
-
-async def test_reservations_in_concurrent_transactions_never_exceed_the_quota(database_url: str) -> None:
-    """The guarded UPDATE itself: two transactions reserve at once; the second waits on the first's
-    row lock (PostgreSQL) or its turn to write (SQLite), then finds no room."""
-    org = await make_org_async(database_url, password=None)
-    await set_limits_async(database_url, org.key, storage_mb=1)
-    database = Database(Settings(database_url=database_url))
-    outcomes: list[str] = []
-
-    async def reserve(hold: float) -> None:
-        try:
-            async with database.unit_of_work() as session:
-                await reserve_storage(session, organization_id=org.organization_id, size=600_000)
-                await asyncio.sleep(hold)  # keep the lock while the other one tries
-            outcomes.append("reserved")
-        except PayloadTooLarge as error:
-            assert error.code == "storage_quota_exceeded"
-            outcomes.append("refused")
-
-    try:
-        await asyncio.gather(reserve(0.3), reserve(0.0))
-        async with database.unit_of_work(write=False) as session:
-            usage = await storage_usage(session, org.organization_id)
-    finally:
-        await database.dispose()
-    assert sorted(outcomes) == ["refused", "reserved"] and usage.used_bytes == 600_000
+    assert server.objects(a) == [] and used_bytes(server.database_url, a) == 0
 
 
 # --- Delete -------------------------------------------------------------------------------------
@@ -319,39 +163,39 @@ async def test_reservations_in_concurrent_transactions_never_exceed_the_quota(da
 def test_delete_frees_quota_removes_the_object_and_records_it(server: Server, a: OrgHandle, issue: dict) -> None:
     [attachment] = upload(server.client, a.headers, issue["id"], ("gone.txt", b"bye", "text/plain")).json()
     [path] = server.objects(a)
-    assert _usage(server.database_url, a) == 3
+    assert used_bytes(server.database_url, a) == 3
     assert server.client.delete(f"/v2/attachments/{attachment['id']}", headers=a.headers).status_code == 204
-    assert not path.exists() and _usage(server.database_url, a) == 0
+    assert not path.exists() and used_bytes(server.database_url, a) == 0
     for url in (f"/v2/attachments/{attachment['id']}", f"/v2/attachments/{attachment['id']}/content"):
         assert server.client.get(url, headers=a.headers).status_code == 404
     assert server.client.delete(f"/v2/attachments/{attachment['id']}", headers=a.headers).status_code == 404
     changelog = server.client.get(f"/v2/issues/{issue['id']}/changelog", headers=a.headers).json()["histories"]
     assert [(i["field"], i["from_string"], i["to_string"]) for i in changelog[-1]["items"]] == [
         ("Attachment", "gone.txt", None)]
-    [event] = _events(server.database_url, a, "attachment_deleted")
+    [event] = event_payloads(server.database_url, a, "attachment_deleted")
     assert (event["attachment_id"], event["filename"], event["issue_id"]) == (attachment["id"], "gone.txt",
                                                                               issue["id"])
 
 
 def test_deleting_an_issue_removes_its_attachments(server: Server, a: OrgHandle) -> None:
-    project = _project(server.client, a)
-    parent = _issue(server.client, a, project)
-    subtask = _issue(server.client, a, project, issue_type="Sub-task", parent_id=parent["id"])
-    keeper = _issue(server.client, a, project)
+    project = create_project(server.client, a)
+    parent = create_issue(server.client, a, project)
+    subtask = create_issue(server.client, a, project, issue_type="Sub-task", parent_id=parent["id"])
+    keeper = create_issue(server.client, a, project)
     for target in (parent, subtask, keeper):
         assert upload(server.client, a.headers, target["id"], ("f.bin", b"1234", "x/y")).status_code == 201
-    assert len(server.objects(a)) == 3 and _usage(server.database_url, a) == 12
+    assert len(server.objects(a)) == 3 and used_bytes(server.database_url, a) == 12
     response = server.client.delete(f"/v2/issues/{parent['id']}?delete_subtasks=true", headers=a.headers)
     assert response.status_code == 204, response.text
-    assert len(server.objects(a)) == 1 and _usage(server.database_url, a) == 4
+    assert len(server.objects(a)) == 1 and used_bytes(server.database_url, a) == 4
     assert server.client.get(f"/v2/issues/{keeper['id']}/attachments", headers=a.headers).json()["total"] == 1
 
 
 # --- Permissions and tenancy ----------------------------------------------------------------------
 
 def test_permissions(server: Server, database_url: str, a: OrgHandle) -> None:
-    project = _project(server.client, a)
-    issue = _issue(server.client, a, project)
+    project = create_project(server.client, a)
+    issue = create_issue(server.client, a, project)
     viewer = make_user(database_url, a, role="viewer")
     member = make_user(database_url, a, role="member")
     other_member = make_user(database_url, a, role="member")
@@ -377,8 +221,8 @@ def test_permissions(server: Server, database_url: str, a: OrgHandle) -> None:
     assert server.client.delete(f"/v2/attachments/{by_admin['id']}",
                                 headers=other_member.headers).status_code == 204
     # A private project's attachments do not exist for someone outside it.
-    private = _project(server.client, a, access="private")
-    hidden = _issue(server.client, a, private)
+    private = create_project(server.client, a, access="private")
+    hidden = create_issue(server.client, a, private)
     [secret] = upload(server.client, a.headers, hidden["id"], ("s.txt", b"s", "text/plain")).json()
     for method, url in (("GET", f"/v2/attachments/{secret['id']}"), ("GET", f"/v2/attachments/{secret['id']}/content"),
                         ("DELETE", f"/v2/attachments/{secret['id']}"),
@@ -450,7 +294,7 @@ def test_the_issue_page_lists_uploads_and_deletes_attachments(server: Server, a:
         deleted = client.post(f"{url}/{attachment['id']}/delete", data={"csrf_token": token},
                               headers={"HX-Request": "true"})
         assert deleted.status_code == 200 and "No attachments yet." in deleted.text
-        assert server.objects(a) == [] and _usage(server.database_url, a) == 0
+        assert server.objects(a) == [] and used_bytes(server.database_url, a) == 0
     finally:
         client.cookies.clear()
 
@@ -467,7 +311,7 @@ def test_attachments_on_s3(database_url: str, a: OrgHandle) -> None:
         with TestClient(app) as client:
             store = app.state.object_store
             client.portal.call(store.ensure_bucket)  # type: ignore[union-attr]
-            issue = _issue(client, a, _project(client, a))
+            issue = create_issue(client, a, create_project(client, a))
             payload = os.urandom(200_000)
             [attachment] = upload(client, a.headers, issue["id"], ("s3.bin", payload, "x/y")).json()
             [row] = fetch_rows(database_url, "SELECT storage_key FROM attachments WHERE id = :id",
