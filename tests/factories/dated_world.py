@@ -1,5 +1,5 @@
 """A small project with a dated history, written through the services with explicit times, so
-the reports' expected values can be worked out by hand (see test_sprint_reports.py).
+the reports' expected values can be worked out by hand (see tests/reports/test_burndown.py and test_velocity.py).
 
     Feb 23 09:00  A (3 points), B (5), C (2), E (1) created (Stories); F, a Bug, on Mar 5 12:00
     Feb 24 09:00  D (8) created
@@ -56,7 +56,9 @@ def _ok(response: Any, status: int = 201) -> dict:
     return response.json()
 
 
-class _Writer:
+class HistoryWriter:
+    """Writes an organization's issues, sprints and transitions through the services at explicit times."""
+
     def __init__(self, database_url: str, org: OrgHandle) -> None:
         self.database = Database(Settings(database_url=database_url))
         self.token = org.token
@@ -119,7 +121,7 @@ class _Writer:
         await self.run(step)
 
 
-async def _history(writer: _Writer, project: dict, sprint1: int, sprint2: int) -> dict[str, str]:
+async def _history(writer: HistoryWriter, project: dict, sprint1: int, sprint2: int) -> dict[str, str]:
     keys = {}
     for name, points in (("A", 3), ("B", 5), ("C", 2), ("E", 1)):
         keys[name] = await writer.create(f"Story {name}", at(23, 9, month=2), project, points=points)
@@ -153,5 +155,12 @@ def build_dated_world(client: TestClient, database_url: str, org: OrgHandle) -> 
     board = _ok(client.post("/v2/boards", json={"name": "Team board", "project_id": project["id"]}, headers=h))
     sprint1 = _ok(client.post(f"/v2/boards/{board['id']}/sprints", json={"name": "Sprint <1> & \"one\""}, headers=h))
     sprint2 = _ok(client.post(f"/v2/boards/{board['id']}/sprints", json={"name": "Sprint 2"}, headers=h))
-    keys = asyncio.run(_history(_Writer(database_url, org), project, sprint1["id"], sprint2["id"]))
+    keys = asyncio.run(_history(HistoryWriter(database_url, org), project, sprint1["id"], sprint2["id"]))
     return DatedWorld(project, board, sprint1, sprint2, keys)
+
+
+def report_of(client: TestClient, org: OrgHandle, world: DatedWorld, report: str, **params: object) -> dict:
+    """The report's JSON for the dated project, asserting it answered 200."""
+    response = client.get(f"/v2/projects/{world.project['id']}/reports/{report}", params=params, headers=org.headers)
+    assert response.status_code == 200, response.text
+    return response.json()

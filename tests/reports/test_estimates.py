@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 from tessera.collaboration.worklogs import check_add_worklog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue, create_issue
-from tests.factories.dated_world import DONE, START_PROGRESS, _Writer, at
+from tests.factories.dated_world import DONE, START_PROGRESS, HistoryWriter, at
 from tests.support import OrgHandle, make_org, unique_key
 
 HOUR = 3600
 
 
-class _TimeWriter(_Writer):
+class _TimeWriter(HistoryWriter):
     async def create_estimated(self, summary: str, hours: int, project: dict) -> str:
         async def step(session, actor):  # type: ignore[no-untyped-def]
             data = IssueCreate(project_id=project["id"], issue_type="Story", summary=summary,
