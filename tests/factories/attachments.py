@@ -4,7 +4,6 @@ uploads, storage usage and events the attachment tests read."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +22,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
       + b"\x00" * 64
 
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass

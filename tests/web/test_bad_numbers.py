@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories.bad_numbers import BAD_NUMBERS, SOME_BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
-from tests.web.conftest import open_session
+from tests.factories.web import open_session
 
 
 @pytest.fixture(scope="module")

@@ -4,31 +4,10 @@ organizations' dashboards and projects a 404 page."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
-
 from fastapi.testclient import TestClient
 
-from tessera.config import Settings
-from tessera.db.engine import Database
-from tessera.tenancy.auth import authenticate_token, do_create_web_session
-from tests.support import OrgHandle, UserHandle, make_user
-from tests.web.conftest import open_session
-
-
-async def _user_cookie(database_url: str, token: str) -> str:
-    database = Database(Settings(database_url=database_url))
-    try:
-        async with database.unit_of_work() as session:
-            actor = await authenticate_token(session, token)
-            return await do_create_web_session(session, actor=actor, ttl=timedelta(hours=1))
-    finally:
-        await database.dispose()
-
-
-def sign_in_as(web: TestClient, database_url: str, user: UserHandle) -> None:
-    web.cookies.clear()
-    web.cookies.set("tessera_session", asyncio.run(_user_cookie(database_url, user.token)))
+from tests.factories.web import open_session, sign_in_as
+from tests.support import OrgHandle, make_user
 
 
 def gadget(kind: str, title: str, column: int, row: int, **config: object) -> dict:

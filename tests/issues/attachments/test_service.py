@@ -15,10 +15,8 @@ from urllib.parse import unquote
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
-from tessera.db.engine import Database
 from tessera.main import create_app
 from tests.factories.attachments import (
-    CSRF,
     LIMIT,
     Server,
     create_issue,
@@ -28,6 +26,7 @@ from tests.factories.attachments import (
     used_bytes,
 )
 from tests.factories.s3_server import ACCESS_KEY, SECRET_KEY, moto_s3_server
+from tests.factories.web import CSRF, web_session_cookie
 from tests.support import (
     OrgHandle,
     fetch_rows,
@@ -254,23 +253,9 @@ def test_another_organization_gets_404_on_every_route(server: Server, a: OrgHand
 
 # --- Pages --------------------------------------------------------------------------------------
 
-async def _web_session(database_url: str, org: OrgHandle) -> str:
-    from datetime import timedelta
-
-    from tessera.tenancy.auth import authenticate_token, do_create_web_session
-
-    database = Database(Settings(database_url=database_url))
-    try:
-        async with database.unit_of_work() as session:
-            actor = await authenticate_token(session, org.token)
-            return await do_create_web_session(session, actor=actor, ttl=timedelta(hours=1))
-    finally:
-        await database.dispose()
-
-
 def test_the_issue_page_lists_uploads_and_deletes_attachments(server: Server, a: OrgHandle, issue: dict) -> None:
     client = server.client
-    client.cookies.set("tessera_session", asyncio.run(_web_session(server.database_url, a)))
+    client.cookies.set("tessera_session", asyncio.run(web_session_cookie(server.database_url, a.token)))
     try:
         page = client.get(f"/browse/{issue['key']}")
         assert page.status_code == 200 and f'hx-get="/browse/{issue["key"]}/attachments"' in page.text
