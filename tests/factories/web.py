@@ -17,6 +17,7 @@ from tessera.tenancy.auth import authenticate_token, do_create_web_session
 from tests.support import OrgHandle, UserHandle
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HTMX = {"HX-Request": "true"}
 
 
 async def web_session_cookie(database_url: str, token: str) -> str:

@@ -85,3 +85,9 @@ def project(client: TestClient, org: OrgHandle) -> dict:
     response = client.post("/v2/projects", json={"key": "WEB", "name": "Web shop"}, headers=org.headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+@pytest.fixture
+def issue(jira: JIRA, project: dict):  # type: ignore[no-untyped-def]
+    """A Bug in the WEB project, made through the `jira` package."""
+    return jira.create_issue(project="WEB", summary="Refunds are late", issuetype={"name": "Bug"})

@@ -7,9 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.factories.web import HTMX
 from tests.support import OrgHandle, make_user
-
-HTMX = {"HX-Request": "true"}
 
 
 def _comment_ids(client: TestClient, org: OrgHandle, key: str) -> list[int]:
