@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.factories.boards import error, events, new_board, ok
+from tests.factories.boards import error, new_board, ok
+from tests.factories.outbox import events
 from tests.support import OrgHandle, make_user
 
 

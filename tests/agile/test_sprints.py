@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.factories.boards import add_to_sprint, error, events, new_board, new_issue, new_sprint, ok
+from tests.factories.boards import add_to_sprint, error, new_board, new_issue, new_sprint, ok
+from tests.factories.outbox import events
 from tests.support import OrgHandle, make_user
 
 

@@ -3,12 +3,12 @@ uploads, storage usage and events the attachment tests read."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from tests.factories.outbox import events
 from tests.support import (
     OrgHandle,
     fetch_rows,
@@ -61,6 +61,4 @@ def used_bytes(database_url: str, org: OrgHandle) -> int:
 
 
 def event_payloads(database_url: str, org: OrgHandle, kind: str) -> list[dict]:
-    rows = fetch_rows(database_url, "SELECT payload FROM outbox_events WHERE organization_id = :org "
-                      "AND event_type = :kind ORDER BY id", {"org": org.organization_id, "kind": kind})
-    return [json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"] for r in rows]
+    return [row["payload"] for row in events(database_url, org, kind)]

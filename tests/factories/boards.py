@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from tests.support import OrgHandle, fetch_rows
 
 Headers = dict[str, str]
 
@@ -53,12 +50,3 @@ def columns(client: TestClient, headers: Headers, board: dict, **params: Any) ->
 
 def rank(client: TestClient, headers: Headers, issue: dict, **where: Any) -> Any:
     return client.put(f"/v2/issues/{issue['id']}/rank", json=where, headers=headers)
-
-
-def events(database_url: str, org: OrgHandle, *types: str) -> list[dict]:
-    rows = fetch_rows(database_url, "SELECT event_type, aggregate_type, aggregate_id, payload FROM outbox_events "
-                                    "WHERE organization_id = :org ORDER BY id", {"org": org.organization_id})
-    for row in rows:
-        if isinstance(row["payload"], str):
-            row["payload"] = json.loads(row["payload"])
-    return [row for row in rows if not types or row["event_type"] in types]

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.support import OrgHandle, fetch_rows
+from tests.factories.outbox import events
+from tests.support import OrgHandle
 
 Headers = dict[str, str]
 
@@ -68,9 +69,7 @@ def histories(client: TestClient, org: OrgHandle, issue: dict) -> list[dict]:
 
 
 def outbox(database_url: str, org: OrgHandle) -> list[str]:
-    return [row["event_type"] for row in fetch_rows(
-        database_url, "SELECT event_type FROM outbox_events WHERE organization_id = :org ORDER BY id",
-        {"org": org.organization_id})]
+    return [row["event_type"] for row in events(database_url, org)]
 
 
 def get(client: TestClient, org: OrgHandle, issue: dict) -> dict:

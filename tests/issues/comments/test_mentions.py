@@ -3,12 +3,11 @@ user_mentioned event per newly mentioned reader, and the mentionable-users autoc
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories.http import ok
+from tests.factories.outbox import events
 from tests.issues.comments.test_service import assert_harmless
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_org, make_user
 
@@ -20,9 +19,7 @@ def issue(client: TestClient, org: OrgHandle, project: dict) -> dict:
 
 
 def _mention_events(database_url: str, org: OrgHandle, comment_id: int) -> list[dict]:
-    rows = fetch_rows(database_url, "SELECT payload FROM outbox_events WHERE organization_id = :org AND "
-                                    "event_type = 'user_mentioned' ORDER BY id", {"org": org.organization_id})
-    payloads = [r["payload"] if isinstance(r["payload"], dict) else json.loads(r["payload"]) for r in rows]
+    payloads = [row["payload"] for row in events(database_url, org, "user_mentioned")]
     return [p for p in payloads if p["comment_id"] == comment_id]
 
 
