@@ -19,6 +19,8 @@ the reports' expected values can be worked out by hand (see tests/reports/test_b
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +38,8 @@ from tessera.tenancy.auth import authenticate_token
 from tests.support import OrgHandle, unique_key
 
 START_PROGRESS, DONE, REOPEN = "11", "51", "71"
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+HOUR = 1 / 24
 
 
 def at(day: int, hour: int, month: int = 3) -> datetime:
@@ -164,3 +168,11 @@ def report_of(client: TestClient, org: OrgHandle, world: DatedWorld, report: str
     response = client.get(f"/v2/projects/{world.project['id']}/reports/{report}", params=params, headers=org.headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def csv_rows(client: TestClient, org: OrgHandle, world: DatedWorld, report: str, **params: object) -> list[list[str]]:
+    """The report as CSV rows for the dated project, asserting it answered 200."""
+    response = client.get(f"/v2/projects/{world.project['id']}/reports/{report}", params={**params, "format": "csv"},
+                          headers=org.headers)
+    assert response.status_code == 200, response.text
+    return list(csv.reader(io.StringIO(response.text)))
