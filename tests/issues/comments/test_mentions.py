@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories.comments import assert_harmless
 from tests.factories.http import ok
 from tests.factories.outbox import events
-from tests.issues.comments.test_service import assert_harmless
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_org, make_user
 
 
