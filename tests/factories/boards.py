@@ -50,3 +50,13 @@ def columns(client: TestClient, headers: Headers, board: dict, **params: Any) ->
 
 def rank(client: TestClient, headers: Headers, issue: dict, **where: Any) -> Any:
     return client.put(f"/v2/issues/{issue['id']}/rank", json=where, headers=headers)
+
+
+def search_keys(client: TestClient, headers: dict, jql: str) -> list[str]:
+    found = ok(client.post("/v2/search", json={"jql": jql + " ORDER BY key", "max_results": 100}, headers=headers))
+    return [issue["key"] for issue in found["issues"]]
+
+
+def finish(client: TestClient, headers: dict, issue: dict) -> None:
+    for transition in ("11", "51"):
+        ok(client.post(f"/v2/issues/{issue['id']}/transitions/{transition}", json={}, headers=headers))
