@@ -132,3 +132,8 @@ def build_world(client: TestClient, database_url: str) -> World:
     execute(database_url, statements)
     del other_project, beta
     return world
+
+
+def found(world: World, client: TestClient, jql: str, **kwargs: object) -> set[str]:
+    """The names (summaries) of the issues `jql` finds in the world, as a set."""
+    return set(world.names(client, jql, **kwargs))

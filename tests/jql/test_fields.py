@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories.search_world import World, build_world
-
-
-@pytest.fixture(scope="module")
-def world(client: TestClient, database_url: str) -> World:
-    return build_world(client, database_url)
-
-
-def found(world: World, client: TestClient, jql: str) -> set[str]:
-    return set(world.names(client, jql))
+from tests.factories.search_world import World, found
 
 
 def test_project_type_status_and_category(client: TestClient, world: World) -> None:
