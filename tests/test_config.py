@@ -37,7 +37,8 @@ def test_the_environment_is_read_into_typed_values() -> None:
     assert (settings.database_pool_size, settings.live_permission_ttl_seconds) == (3, 1.5)
     assert (settings.login_account_failures, settings.login_lockout_seconds) == (4, 30.0)
     assert (settings.attachment_max_bytes, settings.s3_bucket, settings.redis_url) == (1000, "files", None)
-    assert Settings.from_env({}, environment="test", base_url=None).environment == "test"
+    overridden = Settings.from_env({"TESSERA_LIVE_CHANNEL_PREFIX": "env"}, live_channel_prefix="run42", base_url=None)
+    assert (overridden.live_channel_prefix, overridden.base_url) == ("run42", Settings().base_url)
     assert Settings.from_env({}) == Settings()
 
 
