@@ -12,7 +12,7 @@ from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tessera.issues.links import access_link, check_create_link, check_delete_link
 from tests.factories.domain import acting_as
 from tests.factories.http import ok
-from tests.factories.outbox import events
+from tests.factories.outbox import events_async
 from tests.support import OrgHandle, UserHandle
 
 
@@ -37,7 +37,7 @@ async def test_a_link_is_recorded_on_both_issues_in_their_own_words(client: Test
                                                                                  actor.user_id)
     assert link_history(client, org, blocker) == [(None, f"This issue blocks {blocked['key']}")]
     assert link_history(client, org, blocked) == [(None, f"This issue is blocked by {blocker['key']}")]
-    created = events(database_url, org, "issue_link_created")
+    created = await events_async(database_url, org, "issue_link_created")
     assert [(e["aggregate_id"], e["payload"]["field_changes"]["issuelinks"]["to"]) for e in created] == [
         (blocker["id"], f"This issue blocks {blocked['key']}"),
         (blocked["id"], f"This issue is blocked by {blocker['key']}")]
@@ -47,7 +47,7 @@ async def test_a_link_is_recorded_on_both_issues_in_their_own_words(client: Test
         with pytest.raises(NotFound):
             await access_link(session, actor, link.id)
     assert link_history(client, org, blocked)[-1] == (f"This issue is blocked by {blocker['key']}", None)
-    deleted = events(database_url, org, "issue_link_deleted")
+    deleted = await events_async(database_url, org, "issue_link_deleted")
     assert [(e["aggregate_id"], e["payload"]["field_changes"]["issuelinks"]["from"]) for e in deleted] == [
         (blocker["id"], f"This issue blocks {blocked['key']}"),
         (blocked["id"], f"This issue is blocked by {blocker['key']}")]
