@@ -4,87 +4,17 @@ optimistic concurrency loses no update, and issue keys are allocated without gap
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.factories.servers import Server, client_for, make_project, run_server
 from tests.support import fresh_postgres_database, unique_key
 
 pytestmark = pytest.mark.slow
 
-TESSERA = str(Path(sys.executable).with_name("tessera"))
 CLIENTS = 20
-
-
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    database_url: str
-    token: str
-    admin_user_id: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def quiet_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    env["TESSERA_LOG_LEVEL"] = "WARNING"
-    return env
-
-
-def wait_for_health(base_url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"tessera serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"tessera serve did not become healthy in {timeout}s:\n{log.read_text()[-3000:]}")
-
-
-def run_server(database_url: str, log_dir: Path) -> Iterator[Server]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log = log_dir / f"serve-{port}.log"
-    with log.open("w") as output:
-        process = subprocess.Popen([TESSERA, "serve", "--port", str(port), "--database-url", database_url],
-                                   stdout=output, stderr=subprocess.STDOUT, env=quiet_env())
-    try:
-        wait_for_health(base_url, process, log)
-        key = unique_key("CC")
-        created = subprocess.run(
-            [TESSERA, "create-org", key, "--name", "Concurrency", "--admin-email", f"admin@{key.lower()}.test",
-             "--admin-password", "concurrency pass", "--json", "--database-url", database_url],
-            capture_output=True, text=True, env=quiet_env(), timeout=60, check=False)
-        assert created.returncode == 0, created.stderr
-        org = json.loads(created.stdout)
-        yield Server(base_url=base_url, database_url=database_url, token=org["api_token"],
-                     admin_user_id=org["admin_user_id"])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -98,17 +28,6 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             yield from run_server(url, directory)
     else:
         yield from run_server(f"sqlite:///{directory}/tessera.db", directory)
-
-
-def client_for(server: Server) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token}"},
-                             timeout=60)
-
-
-async def make_project(client: httpx.AsyncClient) -> dict:
-    response = await client.post("/v2/projects", json={"key": unique_key("C")[:10], "name": "Concurrency"})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def test_concurrent_updates_lose_nothing(server: Server) -> None:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.factories.servers import Server, client_for, make_project, run_server
 from tests.support import fresh_postgres_database
-from tests.test_concurrency import Server, client_for, make_project, run_server
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.agile.board_world import (
+from tests.factories.boards import (
     add_to_sprint,
     backlog_keys,
     columns,

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.agile.board_world import backlog_keys, error, events, new_board, new_issue, ok
+from tests.factories.boards import backlog_keys, error, new_board, new_issue, ok
+from tests.factories.outbox import events
 from tests.support import OrgHandle, make_user
 
 REVIEWED: dict[str, Any] = {

@@ -18,7 +18,8 @@ from tessera.db.engine import Database
 from tessera.issues.ranks import tail_rank
 from tessera.issues.service import access_issue
 from tessera.tenancy.auth import authenticate_token
-from tests.agile.board_world import backlog_keys, error, events, new_board, new_issue, ok, rank
+from tests.factories.boards import backlog_keys, error, new_board, new_issue, ok, rank
+from tests.factories.outbox import events
 from tests.support import OrgHandle, fetch_rows, make_user
 
 

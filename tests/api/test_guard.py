@@ -5,7 +5,6 @@ request succeeds (before, the server reset the connection under it)."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,16 +17,11 @@ from starlette.routing import Mount
 
 from tessera.config import Settings
 from tessera.main import create_app
+from tests.factories.ports import free_port
 
 
 async def _fail() -> dict:
     raise RuntimeError("a bug")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +32,7 @@ def server(settings: Settings) -> Iterator[str]:
     app.add_api_route("/test-failure", _fail)
     jira = next(route.app for route in app.routes if isinstance(route, Mount) and route.path == "/rest")
     jira.add_api_route("/api/2/test-failure", _fail)
-    port = _free_port()
+    port = free_port()
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()

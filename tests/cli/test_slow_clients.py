@@ -16,16 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories.ports import free_port
+
 TESSERA = Path(sys.executable).parent / "tessera"
 TIMEOUT = 1.0
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from tessera.db.refs import (
     require_id,
 )
 from tessera.errors import NotFound
-from tests.bad_numbers import BAD_NUMBERS
+from tests.factories.bad_numbers import BAD_NUMBERS
 
 # Text Python's own tools take for a number, which a client never means as one.
 UNICODE_DIGITS = "³²¹١٢٣٠۱۲۳१२३০১১๑๒１２３０𝟏𝟐"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tessera.jql.parser import MAX_CLAUSES, MAX_NESTING
+from tests.factories.web import open_session
 from tests.support import OrgHandle
-from tests.web.conftest import open_session
 
 
 def _issue(client: TestClient, org: OrgHandle, project: dict, summary: str) -> dict:

@@ -14,17 +14,13 @@ from tessera.errors import InvalidInput
 from tessera.jql.filters import find_filter_jql
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Group, GroupMember
+from tests.factories.http import ok
 from tests.support import OrgHandle, UserHandle, make_user, unique_key
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 def _create(client: TestClient, headers: dict, **body: object) -> dict:
     body.setdefault("jql", "order by created")
-    return _ok(client.post("/v2/filters", json=body, headers=headers), 201)
+    return ok(client.post("/v2/filters", json=body, headers=headers), 201)
 
 
 def _make_group(database_url: str, org: OrgHandle, name: str, user_ids: list[int]) -> int:
@@ -65,9 +61,9 @@ def test_create_read_update_delete(client: TestClient, org: OrgHandle, project: 
     assert created["owner"] == {"id": org.admin_user_id, "display_name": created["owner"]["display_name"]}
     assert created["favourite"] is True and created["favourite_count"] == 1 and created["version"] == 1
     assert created["shares"] == [] and created["view_url"].endswith(f"?filter={created['id']}")
-    assert _ok(client.get(f"/v2/filters/{created['id']}", headers=org.headers)) == created
+    assert ok(client.get(f"/v2/filters/{created['id']}", headers=org.headers)) == created
 
-    updated = _ok(client.put(f"/v2/filters/{created['id']}", headers=org.headers,
+    updated = ok(client.put(f"/v2/filters/{created['id']}", headers=org.headers,
                              json={"name": "Open bugs", "version": 1, "shares": [{"type": "organization"}]}))
     assert updated["name"] == "Open bugs" and updated["version"] == 2 and updated["jql"] == created["jql"]
     assert updated["shares"] == [{"type": "organization"}]
@@ -103,10 +99,10 @@ def test_a_filter_cannot_refer_to_itself(client: TestClient, org: OrgHandle) -> 
 def test_shares_decide_who_sees_a_filter(client: TestClient, database_url: str, org: OrgHandle,
                                          member: UserHandle, viewer: UserHandle) -> None:
     outsider = make_user(database_url, org, role="member")
-    private = _ok(client.post("/v2/projects", json={"key": unique_key("P")[:10], "name": "Private",
+    private = ok(client.post("/v2/projects", json={"key": unique_key("P")[:10], "name": "Private",
                                                     "access": "private"}, headers=org.headers), 201)
     for role, user in (("users", viewer), ("developers", member)):
-        _ok(client.put(f"/v2/projects/{private['id']}/roles/{role}", json={"user_ids": [user.user_id]},
+        ok(client.put(f"/v2/projects/{private['id']}/roles/{role}", json={"user_ids": [user.user_id]},
                        headers=org.headers))
     group_id = _make_group(database_url, org, f"g-{unique_key()}", [viewer.user_id])
     cases = [
@@ -130,7 +126,7 @@ def test_shares_decide_who_sees_a_filter(client: TestClient, database_url: str, 
             else:
                 with pytest.raises(InvalidInput, match=f"The value 'Shared {index}' does not exist"):
                     _resolve(database_url, org, user, f"Shared {index}")
-        listed = _ok(client.get("/v2/filters", params={"query": f"shared {index}"}, headers=viewer.headers))
+        listed = ok(client.get("/v2/filters", params={"query": f"shared {index}"}, headers=viewer.headers))
         assert [f["id"] for f in listed["filters"]] == ([created["id"]] if viewer in seers else [])
     # Only the owner changes a filter; the owner or an organization admin deletes it.
     shared = _create(client, member.headers, name="Everyone", shares=[{"type": "organization"}])
@@ -158,7 +154,7 @@ def test_share_targets_must_exist_in_the_organization(client: TestClient, databa
         assert response.json()["error"]["field"] == field, response.text
         if message:
             assert response.json()["error"]["message"] == message
-    role_project = _ok(client.post("/v2/projects", json={"key": unique_key("R")[:10], "name": "R"},
+    role_project = ok(client.post("/v2/projects", json={"key": unique_key("R")[:10], "name": "R"},
                                    headers=org.headers), 201)
     response = client.post("/v2/filters", headers=org.headers, json={
         "name": "x", "jql": "", "shares": [{"type": "project_role", "project_id": role_project["id"], "role": "x"}]})
@@ -166,7 +162,7 @@ def test_share_targets_must_exist_in_the_organization(client: TestClient, databa
     wrong_type = client.post("/v2/filters", json={"name": "x", "jql": "", "shares": [{"type": "world"}]},
                              headers=org.headers)
     assert wrong_type.status_code == 422 and wrong_type.json()["error"]["field"] == "shares.0.type"
-    assert _ok(client.get("/v2/filters", headers=org.headers))["total"] == 0  # nothing was saved
+    assert ok(client.get("/v2/filters", headers=org.headers))["total"] == 0  # nothing was saved
     name = f"Team {unique_key()}"
     group_id = _make_group(database_url, org, name, [])
     by_id = _create(client, member.headers, name="Team", shares=[{"type": "group", "group_id": str(group_id)}])
@@ -178,32 +174,32 @@ def test_share_targets_must_exist_in_the_organization(client: TestClient, databa
 def test_favourites_and_listing(client: TestClient, org: OrgHandle, member: UserHandle) -> None:
     shared = _create(client, member.headers, name="Alpha shared", shares=[{"type": "organization"}])
     own = _create(client, org.headers, name="Beta mine")
-    starred = _ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
+    starred = ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
     assert starred["favourite"] is True and starred["favourite_count"] == 1
-    again = _ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
+    again = ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
     assert again["favourite_count"] == 1
-    _ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=member.headers))
-    assert _ok(client.get(f"/v2/filters/{shared['id']}", headers=member.headers))["favourite_count"] == 2
+    ok(client.put(f"/v2/filters/{shared['id']}/favourite", headers=member.headers))
+    assert ok(client.get(f"/v2/filters/{shared['id']}", headers=member.headers))["favourite_count"] == 2
 
-    favourites = _ok(client.get("/v2/filters/favourite", headers=org.headers))["filters"]
+    favourites = ok(client.get("/v2/filters/favourite", headers=org.headers))["filters"]
     assert [f["id"] for f in favourites] == [shared["id"]]
-    listed = _ok(client.get("/v2/filters", headers=org.headers))
+    listed = ok(client.get("/v2/filters", headers=org.headers))
     assert [f["name"] for f in listed["filters"]] == ["Alpha shared", "Beta mine"] and listed["total"] == 2
-    mine = _ok(client.get("/v2/filters", params={"owner": "me"}, headers=org.headers))["filters"]
+    mine = ok(client.get("/v2/filters", params={"owner": "me"}, headers=org.headers))["filters"]
     assert [f["id"] for f in mine] == [own["id"]]
-    fav = _ok(client.get("/v2/filters", params={"favourite": "true"}, headers=org.headers))["filters"]
+    fav = ok(client.get("/v2/filters", params={"favourite": "true"}, headers=org.headers))["filters"]
     assert [f["id"] for f in fav] == [shared["id"]]
-    not_fav = _ok(client.get("/v2/filters", params={"favourite": "false"}, headers=org.headers))["filters"]
+    not_fav = ok(client.get("/v2/filters", params={"favourite": "false"}, headers=org.headers))["filters"]
     assert [f["id"] for f in not_fav] == [own["id"]]
-    by_query = _ok(client.get("/v2/filters", params={"query": "ETA M"}, headers=org.headers))["filters"]
+    by_query = ok(client.get("/v2/filters", params={"query": "ETA M"}, headers=org.headers))["filters"]
     assert [f["id"] for f in by_query] == [own["id"]]
-    assert _ok(client.get("/v2/filters", params={"query": "%"}, headers=org.headers))["total"] == 0
-    paged = _ok(client.get("/v2/filters", params={"start_at": 1, "max_results": 1}, headers=org.headers))
+    assert ok(client.get("/v2/filters", params={"query": "%"}, headers=org.headers))["total"] == 0
+    paged = ok(client.get("/v2/filters", params={"start_at": 1, "max_results": 1}, headers=org.headers))
     assert paged["total"] == 2 and [f["id"] for f in paged["filters"]] == [own["id"]]
 
-    unstarred = _ok(client.delete(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
+    unstarred = ok(client.delete(f"/v2/filters/{shared['id']}/favourite", headers=org.headers))
     assert unstarred["favourite"] is False and unstarred["favourite_count"] == 1
-    assert _ok(client.get("/v2/filters/favourite", headers=org.headers))["filters"] == []
+    assert ok(client.get("/v2/filters/favourite", headers=org.headers))["filters"] == []
     assert client.delete(f"/v2/filters/{shared['id']}", headers=member.headers).status_code == 204
     assert client.put(f"/v2/filters/{shared['id']}/favourite", headers=org.headers).status_code == 404
 
@@ -228,26 +224,26 @@ def test_find_filter_jql_prefers_the_actors_own_then_the_oldest(client: TestClie
 
 def test_filter_clause_in_search_sees_only_visible_filters(client: TestClient, org: OrgHandle, project: dict,
                                                            member: UserHandle, viewer: UserHandle) -> None:
-    _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Bug", "summary": "Apple pie"},
+    ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Bug", "summary": "Apple pie"},
                     headers=org.headers), 201)
-    _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "Pear"},
+    ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "Pear"},
                     headers=org.headers), 201)
     saved = _create(client, member.headers, name="My open bugs", jql=f"project = {project['key']} AND type = Bug")
     search = lambda user, jql: client.post("/v2/search", json={"jql": jql}, headers=user.headers)  # noqa: E731
     for jql in ('filter = "my open BUGS"', f"filter = {saved['id']}", f"filter in ({saved['id']})"):
-        found = _ok(search(member, jql))
+        found = ok(search(member, jql))
         assert [i["fields"]["summary"] if "fields" in i else i["summary"] for i in found["issues"]] == ["Apple pie"]
-    assert _ok(search(member, 'filter != "My open bugs"'))["total"] == 1
+    assert ok(search(member, 'filter != "My open bugs"'))["total"] == 1
     hidden = search(viewer, 'filter = "My open bugs"')
     assert hidden.status_code == 400, hidden.text
     assert hidden.json()["error"]["message"].startswith("The value 'My open bugs' does not exist for the field 'filter'")
     by_id = search(viewer, f"filter = {saved['id']}")
     assert by_id.status_code == 400 and f"'{saved['id']}' does not exist" in by_id.json()["error"]["message"]
-    _ok(client.put(f"/v2/filters/{saved['id']}", json={"shares": [{"type": "organization"}]}, headers=member.headers))
-    assert _ok(search(viewer, 'filter = "My open bugs"'))["total"] == 1
+    ok(client.put(f"/v2/filters/{saved['id']}", json={"shares": [{"type": "organization"}]}, headers=member.headers))
+    assert ok(search(viewer, 'filter = "My open bugs"'))["total"] == 1
     # Filters are validated by the engine when saved: unknown values are refused.
     refused = client.post("/v2/filters", json={"name": "Bad", "jql": "project = NOPE"}, headers=member.headers)
     assert refused.status_code == 400, refused.text
     assert "The value 'NOPE' does not exist for the field 'project'" in refused.json()["error"]["message"]
     nested = _create(client, viewer.headers, name="Nested", jql='filter = "My open bugs" ORDER BY created')
-    assert _ok(search(viewer, f"filter = {nested['id']}"))["total"] == 1
+    assert ok(search(viewer, f"filter = {nested['id']}"))["total"] == 1

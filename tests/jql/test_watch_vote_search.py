@@ -8,12 +8,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories.http import ok
 from tests.support import OrgHandle, UserHandle, make_org, make_user
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 @dataclass
@@ -25,7 +21,7 @@ class Votes:
 
     def names(self, client: TestClient, jql: str, headers: dict | None = None) -> list[str]:
         by_id = {issue_id: name for name, issue_id in self.ids.items()}
-        found = _ok(client.post("/v2/search", json={"jql": jql, "fields": ["key"], "max_results": 100},
+        found = ok(client.post("/v2/search", json={"jql": jql, "fields": ["key"], "max_results": 100},
                                 headers=headers or self.org.headers))
         return [by_id.get(issue["id"], str(issue["id"])) for issue in found["issues"]]
 
@@ -40,15 +36,15 @@ def world(client: TestClient, database_url: str, org: OrgHandle, project: dict) 
     member, viewer = make_user(database_url, org), make_user(database_url, org, role="viewer")
 
     def create(headers: dict, **fields: object) -> int:
-        return _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
+        return ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task",
                                                    "summary": "Searchable", **fields}, headers=headers), 201)["id"]
 
     ids = {"a": create(org.headers, assignee_id=member.user_id), "b": create(org.headers),
            "c": create(member.headers), "d": create(org.headers)}
-    _ok(client.delete(f"/v2/issues/{ids['b']}/watch", headers=org.headers))
-    _ok(client.put(f"/v2/issues/{ids['a']}/vote", headers=viewer.headers))
+    ok(client.delete(f"/v2/issues/{ids['b']}/watch", headers=org.headers))
+    ok(client.put(f"/v2/issues/{ids['a']}/vote", headers=viewer.headers))
     for user in (member, viewer):
-        _ok(client.put(f"/v2/issues/{ids['b']}/vote", headers=user.headers))
+        ok(client.put(f"/v2/issues/{ids['b']}/vote", headers=user.headers))
     return Votes(org, member, viewer, ids)
 
 
@@ -98,12 +94,12 @@ def test_watched_and_voted_issue_functions(client: TestClient, world: Votes) -> 
 
 def test_other_organizations_watch_nothing_here(client: TestClient, database_url: str, world: Votes) -> None:
     other = make_org(database_url)
-    project = _ok(client.post("/v2/projects", json={"key": "ELSE", "name": "Else"}, headers=other.headers), 201)
-    mine = _ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "x"},
+    project = ok(client.post("/v2/projects", json={"key": "ELSE", "name": "Else"}, headers=other.headers), 201)
+    mine = ok(client.post("/v2/issues", json={"project_id": project["id"], "issue_type": "Task", "summary": "x"},
                            headers=other.headers), 201)["id"]
-    assert {i["id"] for i in _ok(client.post("/v2/search", json={"jql": "issue in watchedIssues()"},
+    assert {i["id"] for i in ok(client.post("/v2/search", json={"jql": "issue in watchedIssues()"},
                                              headers=other.headers))["issues"]} == {mine}
-    assert _ok(client.post("/v2/search", json={"jql": "votes > 0"}, headers=other.headers))["total"] == 0
+    assert ok(client.post("/v2/search", json={"jql": "votes > 0"}, headers=other.headers))["total"] == 0
     unknown = client.post("/v2/search", json={"jql": f'watcher = "{world.member.email}"'}, headers=other.headers)
     assert unknown.status_code == 400, unknown.text
     assert world.member.email not in unknown.json()["error"]["message"].replace(f"'{world.member.email}'", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.reports.dated_world import DatedWorld, build_dated_world
+from tests.factories.dated_world import DatedWorld, build_dated_world
 from tests.support import OrgHandle, make_org
 
 

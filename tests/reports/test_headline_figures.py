@@ -13,7 +13,7 @@ from tessera.projects.service import access_project
 from tessera.reports.flow import median_cycle_time, median_lead_time
 from tessera.reports.velocity import average_velocity
 from tessera.tenancy.auth import authenticate_token
-from tests.reports.dated_world import DatedWorld, at
+from tests.factories.dated_world import DatedWorld, at
 from tests.support import OrgHandle
 
 HOUR = 1 / 24

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.main import create_app
+from tests.factories.web import open_session
 from tests.support import REDIS_URL, OrgHandle, make_org, set_limits
-from tests.web.conftest import open_session
 
 Search = Callable[[TestClient, OrgHandle], httpx.Response]
 

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, SOME_BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
-from tests.web.conftest import open_session
+from tests.factories.bad_numbers import BAD_NUMBERS, SOME_BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
+from tests.factories.web import open_session
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from tests.factories.web import open_session, sign_in_as
 from tests.support import OrgHandle, make_user
-from tests.web.conftest import open_session
-from tests.web.test_dashboard_pages import sign_in_as
 
 
 def _created(web: TestClient, csrf: str, name: str = "Team overview", columns: int = 2) -> int:

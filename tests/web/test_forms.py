@@ -1,49 +1,13 @@
-"""Every change made through the pages: create, transition, comment, inline edit; CSRF on each."""
+"""Changes made through the issue page's forms: CSRF on each (as a field or, for HTMX, a header),
+transitions with their screens, comments, and text the databases store differently refused in
+any form encoding."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.factories.web import HTMX
 from tests.support import OrgHandle
-
-HTMX = {"HX-Request": "true"}
-
-
-def test_create_form_renders_choices(web: TestClient, csrf: str, project: dict) -> None:
-    page = web.get("/issues/new", params={"project": "proj"})
-    assert page.status_code == 200
-    assert '<option value="PROJ" selected>' in page.text
-    assert '<option value="Bug"' in page.text
-    assert '<option value="Medium" selected>' in page.text
-    assert "Sub-task" not in page.text
-
-
-def test_create_issue_through_the_form(web: TestClient, csrf: str, org: OrgHandle, project: dict) -> None:
-    response = web.post("/issues/new", follow_redirects=False, data={
-        "csrf_token": csrf, "project": "PROJ", "issue_type": "Bug", "summary": "Login button misaligned",
-        "description": "On small screens", "priority": "Highest", "assignee": str(org.admin_user_id),
-        "labels": "ui, mobile  css"})
-    assert response.status_code == 303
-    key = response.headers["location"].rsplit("/", 1)[1]
-    created = web.get(f"/v2/issues/{key}", headers=org.headers).json()
-    assert created["summary"] == "Login button misaligned"
-    assert created["issue_type"]["name"] == "Bug"
-    assert created["priority"]["name"] == "Highest"
-    assert created["assignee"]["id"] == org.admin_user_id
-    assert created["labels"] == ["css", "mobile", "ui"]
-    assert "Login button misaligned" in web.get(f"/browse/{key}").text
-
-
-def test_create_form_shows_errors_and_keeps_input(web: TestClient, csrf: str, project: dict) -> None:
-    response = web.post("/issues/new", data={"csrf_token": csrf, "project": "PROJ", "issue_type": "Bug",
-                                             "summary": "  ", "description": "kept text"})
-    assert response.status_code == 400
-    assert "A summary is required" in response.text
-    assert "kept text" in response.text
-    unknown = web.post("/issues/new", data={"csrf_token": csrf, "project": "NOPE", "issue_type": "Bug",
-                                            "summary": "x"})
-    assert unknown.status_code == 400
-    assert "does not exist" in unknown.text
 
 
 def test_changes_without_the_csrf_token_are_refused(web: TestClient, csrf: str, org: OrgHandle,
@@ -106,43 +70,6 @@ def test_a_transition_screen_asks_for_its_fields(web: TestClient, csrf: str, org
     assert done.status_code == 303, done.text
     page = web.get(f"/browse/{key}").text
     assert "Resolution: Fixed" in page and "Shipped in 1.2" in page
-
-
-def test_inline_edit_and_conflict(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
-    key, version = issue["key"], issue["version"]
-    editor = web.get(f"/browse/{key}/fields/summary/edit", headers=HTMX)
-    assert 'hx-include="#issue-version"' in editor.text
-    saved = web.post(f"/browse/{key}/fields/summary", headers=HTMX,
-                     data={"csrf_token": csrf, "value": "Checkout fails on iOS", "version": str(version)})
-    assert saved.status_code == 200
-    assert "Checkout fails on iOS" in saved.text
-    assert f'value="{version + 1}" hx-swap-oob="true"' in saved.text
-    stale = web.post(f"/browse/{key}/fields/summary", headers=HTMX,
-                     data={"csrf_token": csrf, "value": "My stale edit", "version": str(version)})
-    assert stale.status_code == 409
-    assert "was changed by someone else while you were editing" in stale.text
-    assert "My stale edit" in stale.text  # the user's text is kept in the editor
-    assert web.get(f"/v2/issues/{key}", headers=org.headers).json()["summary"] == "Checkout fails on iOS"
-
-
-def test_inline_edit_each_field(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
-    key = issue["key"]
-    version = issue["version"]
-    for field, value in (("priority", "Low"), ("assignee", str(org.admin_user_id)), ("description", "New text"),
-                         ("assignee", "")):
-        response = web.post(f"/browse/{key}/fields/{field}", headers=HTMX,
-                            data={"csrf_token": csrf, "value": value, "version": str(version)})
-        assert response.status_code == 200, response.text
-        version += 1
-    current = web.get(f"/v2/issues/{key}", headers=org.headers).json()
-    assert current["priority"]["name"] == "Low"
-    assert current["description"] == "New text"
-    assert current["assignee"] is None
-    bad = web.post(f"/browse/{key}/fields/summary", headers=HTMX,
-                   data={"csrf_token": csrf, "value": "", "version": str(version)})
-    assert bad.status_code == 400
-    assert "must not be empty" in bad.text
-    assert web.get(f"/browse/{key}/fields/status/edit").status_code == 404
 
 
 def test_text_the_databases_store_differently_is_refused_in_any_form_encoding(web: TestClient, csrf: str,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.factories.web import open_session
 from tests.support import OrgHandle
-from tests.web.conftest import open_session
 
 
 def test_project_list(web: TestClient, csrf: str, project: dict) -> None:

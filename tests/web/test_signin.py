@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories.web import sign_in
 from tests.support import OrgHandle, make_org, make_user
-from tests.web.conftest import sign_in
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import base64
 import pytest
 
 from tests.api.graphql.conftest import GraphQL
-from tests.bad_numbers import BAD_NUMBERS, disguises
+from tests.factories.bad_numbers import BAD_NUMBERS, disguises
 from tests.support import OrgHandle, make_org, unique_key
 
 PAGE = """query($jql: String!, $after: String) {

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tests.api.graphql.conftest import GraphQL
+from tests.factories.http import ok
 from tests.support import OrgHandle, make_user
 
 # Verbatim from the seed ("GraphQL for Complex Queries").
@@ -67,11 +68,6 @@ def execute_sql(database_url: str, statements: list[tuple[str, dict]]) -> None:
     asyncio.run(run())
 
 
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
-
-
 @pytest.fixture
 def dashboard(client: TestClient, gql: GraphQL, database_url: str, org: OrgHandle, project: dict) -> dict:
     """Stories A(5) B(3) C(2) D(8); sprint 1 (A, B) closed with A done; sprint 2 (B, C) active with
@@ -87,20 +83,20 @@ def dashboard(client: TestClient, gql: GraphQL, database_url: str, org: OrgHandl
     for n in range(1, 5):
         gql.data('mutation($id: ID!, $b: String!) { addComment(issueId: $id, body: $b) { id } }',
                  {"id": issues["A"]["id"], "b": f"Comment {n}"}, headers=org.headers)
-    post = lambda url, body: _ok(client.post(url, json=body, headers=org.headers), 201)  # noqa: E731
+    post = lambda url, body: ok(client.post(url, json=body, headers=org.headers), 201)  # noqa: E731
     board = post("/v2/boards", {"name": "Team", "type": "scrum", "project_id": project["key"]})
     sprint1 = post(f"/v2/boards/{board['id']}/sprints", {"name": "Sprint 1"})
-    _ok(client.post(f"/v2/sprints/{sprint1['id']}/issues", json={"issues": [issues["A"]["key"], issues["B"]["key"]]},
+    ok(client.post(f"/v2/sprints/{sprint1['id']}/issues", json={"issues": [issues["A"]["key"], issues["B"]["key"]]},
                     headers=org.headers), 200)
-    _ok(client.post(f"/v2/sprints/{sprint1['id']}/start", json={}, headers=org.headers))
+    ok(client.post(f"/v2/sprints/{sprint1['id']}/start", json={}, headers=org.headers))
     for step in ("Start Progress", "Done"):
         gql.data(TRANSITION, {"id": issues["A"]["id"], "t": step}, headers=org.headers)
-    _ok(client.post(f"/v2/sprints/{sprint1['id']}/complete", json={"move_open_issues_to": "backlog"},
+    ok(client.post(f"/v2/sprints/{sprint1['id']}/complete", json={"move_open_issues_to": "backlog"},
                     headers=org.headers))
     sprint2 = post(f"/v2/boards/{board['id']}/sprints", {"name": "Sprint 2"})
-    _ok(client.post(f"/v2/sprints/{sprint2['id']}/issues", json={"issues": [issues["B"]["key"], issues["C"]["key"]]},
+    ok(client.post(f"/v2/sprints/{sprint2['id']}/issues", json={"issues": [issues["B"]["key"], issues["C"]["key"]]},
                     headers=org.headers), 200)
-    _ok(client.post(f"/v2/sprints/{sprint2['id']}/start", json={}, headers=org.headers))
+    ok(client.post(f"/v2/sprints/{sprint2['id']}/start", json={}, headers=org.headers))
     for step in ("Start Progress", "Done"):
         gql.data(TRANSITION, {"id": issues["C"]["id"], "t": step}, headers=org.headers)
     # Time passes: A was created 10 days ago, started 4 days ago, resolved 1 day ago; C created 6,

@@ -17,22 +17,15 @@ from fastapi.testclient import TestClient
 from jira import JIRA
 
 import tessera
+from tests.factories.ports import free_port
 from tests.support import OrgHandle, UserHandle
 
 TESSERA = str(Path(sys.executable).with_name("tessera"))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     directory = tmp_path_factory.mktemp("jira-serve")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
@@ -92,3 +85,9 @@ def project(client: TestClient, org: OrgHandle) -> dict:
     response = client.post("/v2/projects", json={"key": "WEB", "name": "Web shop"}, headers=org.headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+@pytest.fixture
+def issue(jira: JIRA, project: dict):  # type: ignore[no-untyped-def]
+    """A Bug in the WEB project, made through the `jira` package."""
+    return jira.create_issue(project="WEB", summary="Refunds are late", issuetype={"name": "Bug"})

@@ -5,41 +5,37 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.factories.http import ok
 from tests.support import OrgHandle
 
 API, AGILE = "/rest/api/2", "/rest/agile/1.0"
-
-
-def _ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    return response.json() if response.content else {}
 
 
 def _world(client: TestClient, org: OrgHandle) -> dict[str, str]:
     """Org A's issue with a comment, worklog, remote link, link and attachment; a filter, a
     board with a sprint, a component and a version."""
     h = org.headers
-    _ok(client.post(f"{API}/project", json={"key": "SEC", "name": "Secret", "projectTypeKey": "software"},
+    ok(client.post(f"{API}/project", json={"key": "SEC", "name": "Secret", "projectTypeKey": "software"},
                     headers=h), 201)
-    issue = _ok(client.post(f"{API}/issue", json={"fields": {"project": {"key": "SEC"}, "summary": "Secret plan",
+    issue = ok(client.post(f"{API}/issue", json={"fields": {"project": {"key": "SEC"}, "summary": "Secret plan",
                                                              "issuetype": {"name": "Task"}}}, headers=h), 201)
-    other = _ok(client.post(f"{API}/issue", json={"fields": {"project": {"key": "SEC"}, "summary": "Other",
+    other = ok(client.post(f"{API}/issue", json={"fields": {"project": {"key": "SEC"}, "summary": "Other",
                                                              "issuetype": {"name": "Task"}}}, headers=h), 201)
-    comment = _ok(client.post(f"{API}/issue/SEC-1/comment", json={"body": "hush"}, headers=h), 201)
-    worklog = _ok(client.post(f"{API}/issue/SEC-1/worklog", json={"timeSpent": "1h"}, headers=h), 201)
-    remote = _ok(client.post(f"{API}/issue/SEC-1/remotelink", json={"object": {"url": "https://x.test",
+    comment = ok(client.post(f"{API}/issue/SEC-1/comment", json={"body": "hush"}, headers=h), 201)
+    worklog = ok(client.post(f"{API}/issue/SEC-1/worklog", json={"timeSpent": "1h"}, headers=h), 201)
+    remote = ok(client.post(f"{API}/issue/SEC-1/remotelink", json={"object": {"url": "https://x.test",
                                                                                "title": "x"}}, headers=h), 201)
-    _ok(client.post(f"{API}/issueLink", json={"type": {"name": "Blocks"}, "inwardIssue": {"key": "SEC-1"},
+    ok(client.post(f"{API}/issueLink", json={"type": {"name": "Blocks"}, "inwardIssue": {"key": "SEC-1"},
                                               "outwardIssue": {"key": "SEC-2"}}, headers=h), 201)
-    link = _ok(client.get(f"{API}/issue/SEC-1", headers=h))["fields"]["issuelinks"][0]
-    attachment = _ok(client.post(f"{API}/issue/SEC-1/attachments", files={"file": ("plan.txt", b"the plan")},
+    link = ok(client.get(f"{API}/issue/SEC-1", headers=h))["fields"]["issuelinks"][0]
+    attachment = ok(client.post(f"{API}/issue/SEC-1/attachments", files={"file": ("plan.txt", b"the plan")},
                                  headers={**h, "X-Atlassian-Token": "no-check"}))[0]
-    saved = _ok(client.post(f"{API}/filter", json={"name": "Secrets", "jql": "project = SEC"}, headers=h))
-    board = _ok(client.post(f"{AGILE}/board", json={"name": "Secret board", "filterId": saved["id"],
+    saved = ok(client.post(f"{API}/filter", json={"name": "Secrets", "jql": "project = SEC"}, headers=h))
+    board = ok(client.post(f"{AGILE}/board", json={"name": "Secret board", "filterId": saved["id"],
                                                     "type": "scrum"}, headers=h), 201)
-    sprint = _ok(client.post(f"{AGILE}/sprint", json={"name": "S1", "originBoardId": board["id"]}, headers=h), 201)
-    component = _ok(client.post(f"{API}/component", json={"name": "Vault", "project": "SEC"}, headers=h), 201)
-    version = _ok(client.post(f"{API}/version", json={"name": "1.0", "project": "SEC"}, headers=h), 201)
+    sprint = ok(client.post(f"{AGILE}/sprint", json={"name": "S1", "originBoardId": board["id"]}, headers=h), 201)
+    component = ok(client.post(f"{API}/component", json={"name": "Vault", "project": "SEC"}, headers=h), 201)
+    version = ok(client.post(f"{API}/version", json={"name": "1.0", "project": "SEC"}, headers=h), 201)
     return {"issue": issue["id"], "key": issue["key"], "other": other["key"], "comment": comment["id"],
             "worklog": worklog["id"], "remote": str(remote["id"]), "link": link["id"],
             "attachment": attachment["id"], "filter": saved["id"], "board": str(board["id"]),
@@ -112,12 +108,12 @@ def test_org_b_gets_404_for_everything_of_org_a(client: TestClient, org: OrgHand
         response = client.request(method, path, json=body, headers=b)
         assert response.status_code in (400, 404), (method, path, response.status_code, response.text)
         assert "Secret" not in response.text
-    searched = _ok(client.post(f"{API}/search", json={"jql": "text ~ secret"}, headers=b))
+    searched = ok(client.post(f"{API}/search", json={"jql": "text ~ secret"}, headers=b))
     assert searched["total"] == 0
-    assert _ok(client.get(f"{AGILE}/board", headers=b))["values"] == []
-    assert _ok(client.get(f"{API}/filter/search", headers=b))["values"] == []
-    assert _ok(client.get(f"{API}/project", headers=b)) == []
-    assert _ok(client.get(f"{API}/user/search", params={"username": org.admin_email}, headers=b)) == []
+    assert ok(client.get(f"{AGILE}/board", headers=b))["values"] == []
+    assert ok(client.get(f"{API}/filter/search", headers=b))["values"] == []
+    assert ok(client.get(f"{API}/project", headers=b)) == []
+    assert ok(client.get(f"{API}/user/search", params={"username": org.admin_email}, headers=b)) == []
     assert client.get(f"{API}/user", params={"username": org.admin_email}, headers=b).status_code == 404
     # Org A still has everything.
-    assert _ok(client.get(f"{API}/issue/{w['key']}", headers=org.headers))["fields"]["summary"] == "Secret plan"
+    assert ok(client.get(f"{API}/issue/{w['key']}", headers=org.headers))["fields"]["summary"] == "Secret plan"

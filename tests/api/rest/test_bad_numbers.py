@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.bad_numbers import BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
+from tests.factories.bad_numbers import BAD_NUMBERS, NumbersWorld, build_numbers_world, disguises
 from tests.support import make_org, unique_key
 
 

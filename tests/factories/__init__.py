@@ -1,0 +1,1 @@
+"""Shared builders of test data and test infrastructure, one home for what several suites use."""
