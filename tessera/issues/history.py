@@ -12,8 +12,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.outbox import EmittedEvent, emit, remember_emitted
-from tessera.issues.history_sql import RECORD_CHANGE
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
+from tessera.issues.sql.history import CHANGE_ITEM_FIELDS, RECORD_CHANGE
 
 _INSERT_GROUP = insert(ChangeGroup.__table__).returning(ChangeGroup.__table__.c.id)
 _INSERT_ITEM = insert(ChangeItem.__table__)
@@ -41,9 +41,7 @@ async def record_changes(session: AsyncSession, *, issue: Issue, author_id: int 
         organization_id=issue.organization_id, issue_id=issue.id, author_id=author_id, created_at=at))).scalar_one()
     await connection.execute(_INSERT_ITEM, [
         {"organization_id": issue.organization_id, "group_id": group_id, "issue_id": issue.id,
-         "field": change.field, "field_id": change.field_id, "field_type": change.field_type,
-         "from_value": change.from_value, "from_string": change.from_string,
-         "to_value": change.to_value, "to_string": change.to_string, "author_id": author_id, "created_at": at}
+         **{name: getattr(change, name) for name in CHANGE_ITEM_FIELDS}, "author_id": author_id, "created_at": at}
         for change in changes
     ])
     return group_id
@@ -53,7 +51,7 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
                                    changes: Sequence[FieldChange], at: datetime,
                                    events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """The history of one change (one group with its items) and its outbox events about the issue,
-    written together: one statement on PostgreSQL (history_sql), one per step elsewhere."""
+    written together: one statement on PostgreSQL (tessera.issues.sql.history), one per step elsewhere."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or not changes:
         await record_changes(session, issue=issue, author_id=author_id, changes=changes, at=at)
@@ -63,12 +61,23 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
         return
     row = (await connection.execute(RECORD_CHANGE, {
         "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
-        "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
-        "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
-        "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
-        "payloads": [json.dumps(payload) for _, payload in events]})).one()
-    for event_id, (event_type, payload) in zip(row.event_ids, events, strict=True):
+        **history_arrays(changes, events)})).one()
+    remember_issue_events(session, issue=issue, author_id=author_id, at=at, events=events, event_ids=row.event_ids)
+
+
+def history_arrays(changes: Sequence[FieldChange], events: Sequence[tuple[str, dict[str, Any]]]
+                   ) -> dict[str, list]:
+    """The array parameters of tessera.issues.sql.history's statements: one per item field, and
+    event_types and payloads (JSON text)."""
+    return {**{f"{name}s": [getattr(change, name) for change in changes] for name in CHANGE_ITEM_FIELDS},
+            "event_types": [event_type for event_type, _ in events],
+            "payloads": [json.dumps(payload) for _, payload in events]}
+
+
+def remember_issue_events(session: AsyncSession, *, issue: Issue, author_id: int | None, at: datetime,
+                          events: Sequence[tuple[str, dict[str, Any]]], event_ids: Sequence[int]) -> None:
+    """Hand the events a statement wrote (ids in the events' order) to the commit listeners."""
+    for event_id, (event_type, payload) in zip(event_ids, events, strict=True):
         remember_emitted(session, EmittedEvent(
             id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
             aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))

@@ -4,7 +4,6 @@ outbox events, the parent's move) in the caller's transaction: all of it commits
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -14,11 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
-from tessera.events.outbox import EmittedEvent, emit, remember_emitted
+from tessera.events.outbox import emit
 from tessera.issues.catalog import OrgCatalog, catalog_for
 from tessera.issues.comments import check_add_comment
 from tessera.issues.fields import IssueState
-from tessera.issues.history import FieldChange, field_changes_payload, record_change_and_events, record_changes
+from tessera.issues.history import (
+    FieldChange,
+    field_changes_payload,
+    history_arrays,
+    record_change_and_events,
+    record_changes,
+    remember_issue_events,
+)
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.rule_facts import (
@@ -28,9 +34,10 @@ from tessera.issues.rule_facts import (
     rule_types,
     status_infos,
 )
-from tessera.issues.service import guarded_update, resolve_state, write_children
+from tessera.issues.sql.guarded_update import guarded_update
+from tessera.issues.sql.transition import transition_change
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
-from tessera.issues.transition_sql import transition_change
+from tessera.issues.state_writes import resolve_state, write_children
 from tessera.issues.views import Facets, UserBrief, facets_from_rows
 from tessera.issues.watching import auto_watch
 from tessera.projects.catalog import resolve_named
@@ -248,24 +255,17 @@ async def _change_with_history(session: AsyncSession, connection: AsyncConnectio
                                row: dict[str, Any], from_status_id: int, author_id: int,
                                changes: list[FieldChange], events: list[tuple[str, dict[str, Any]]],
                                at: datetime, user_ids: list[int]) -> Transitioned | None:
-    """PostgreSQL: the guarded UPDATE with its history and events (transition_sql), and the
-    view's other rows as they were before it; None when the guard found the issue changed, and
-    then nothing was written."""
+    """PostgreSQL: the guarded UPDATE with its history and events (tessera.issues.sql.transition),
+    and the view's other rows as they were before it; None when the guard found the issue
+    changed, and then nothing was written."""
     result = (await connection.execute(transition_change(frozenset(row)), {
-        **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
-        "w_version": issue.version, "w_status": from_status_id,
-        "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
-        "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
-        "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], "event_types": [event_type for event_type, _ in events],
-        "payloads": [json.dumps(payload) for _, payload in events],
+        **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
+        "w_status": from_status_id, "author": author_id, **history_arrays(changes, events),
         "parent": issue.parent_id, "user_ids": user_ids})).one()
     if not result.updated:
         return None
-    for event_id, (event_type, payload) in zip(result.event_ids, events, strict=True):
-        remember_emitted(session, EmittedEvent(
-            id=event_id, organization_id=issue.organization_id, event_type=event_type, aggregate_type="issue",
-            aggregate_id=issue.id, actor_id=author_id, payload=payload, created_at=at))
+    remember_issue_events(session, issue=issue, author_id=author_id, at=at, events=events,
+                          event_ids=result.event_ids)
     return Transitioned(issue, facets=facets_from_rows(result.facet_rows), linked=result.linked_rows,
                         users=tuple(UserBrief(*user) for user in result.user_rows))
 

@@ -29,8 +29,9 @@ from tessera.agile.sprint_planning import check_add_to_sprint, check_complete_sp
 from tessera.agile.sprints import access_sprint, check_start_sprint
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.issues.creation import create_issue
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 from tessera.tenancy.auth import authenticate_token
 from tests.support import OrgHandle, unique_key

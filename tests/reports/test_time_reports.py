@@ -15,8 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tessera.collaboration.worklogs import check_add_worklog
+from tessera.issues.creation import create_issue
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tests.reports.dated_world import DONE, START_PROGRESS, _Writer, at
 from tests.support import OrgHandle, make_org, unique_key
 

@@ -17,8 +17,9 @@ from tessera.api.graphql.issues import IssueNode, issue_nodes
 from tessera.api.graphql.nodes import CommentNode, Ctx
 from tessera.errors import InvalidInput
 from tessera.issues.comments import check_add_comment
+from tessera.issues.creation import create_issue
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 
 UNSET: Any = strawberry.UNSET

@@ -22,9 +22,10 @@ from tessera.api.rest.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.errors import InvalidInput, NotFound, TesseraError
 from tessera.issues.catalog import catalog_for
+from tessera.issues.creation import create_issue
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
-from tessera.issues.service import access_issue, check_update_issue, create_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.views import render_issues
 from tessera.projects.models import Project
 from tessera.projects.service import access_project

@@ -25,7 +25,7 @@ from tessera.api.rest.context import RequestContext, request_context
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.catalog import OrgCatalog, catalog_for
-from tessera.issues.service import workflow_for_new_issue
+from tessera.issues.creation import workflow_for_new_issue
 from tessera.projects.components import (
     access_part,
     check_create_part,

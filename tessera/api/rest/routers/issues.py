@@ -19,17 +19,12 @@ from tessera.api.rest.responses.issues import ChangelogOut, IssueOut, IssueTrans
 from tessera.api.rest.schemas import TransitionBody
 from tessera.collaboration.attachments import check_delete_issue_with_attachments, discard_objects
 from tessera.issues.catalog import catalog_for
+from tessera.issues.creation import NewIssue
+from tessera.issues.creation import create_issue as create_new_issue
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
-from tessera.issues.service import (
-    NewIssue,
-    access_issue,
-    check_update_issue,
-)
-from tessera.issues.service import (
-    create_issue as create_new_issue,
-)
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue_for_view
 from tessera.issues.views import Facets, UserBrief, facets_of_new_issue, iso, render_issues
 from tessera.projects.models import Project
