@@ -30,6 +30,7 @@ from tessera.db.base import UTCDateTime
 from tessera.events.outbox_sql import OUTBOX_COLUMNS, outbox_insert_from
 from tessera.issues.models import Issue, IssueLabel, IssueWatcher
 from tessera.issues.ranks import ID_WIDTH, ISSUE_RANKS, TAIL_END
+from tessera.issues.sql.frozen import frozen
 from tessera.projects.models import Project
 
 ISSUES = Issue.__table__
@@ -95,4 +96,4 @@ def _create_issue() -> Select:
 # Parameters: org, project, actor, now, key_prefix ("KEY-"), rank_prefix (ranks.tail_prefix),
 # labels, watchers, timestamp (the event's, ISO text) and issue_parameters(). One row: id, number,
 # key, event_id.
-CREATE_ISSUE = _create_issue()
+CREATE_ISSUE = frozen(_create_issue())

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from tessera.db.base import UTCDateTime
 from tessera.events.outbox_sql import event_row, events_from_arrays, outbox_insert_from
 from tessera.issues.models import ChangeGroup, ChangeItem
+from tessera.issues.sql.frozen import frozen
 
 CHANGE_GROUPS = ChangeGroup.__table__
 CHANGE_ITEMS = ChangeItem.__table__
@@ -78,4 +79,4 @@ def _record_change() -> Select:
 
 # Parameters: org, issue, author, at, the item arrays, event_types and payloads. One row:
 # group_id, event_ids.
-RECORD_CHANGE = _record_change()
+RECORD_CHANGE = frozen(_record_change())

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import ARRAY, BigInteger, CompoundSelect, Select, any_, bindparam, func, select
+from sqlalchemy import ARRAY, BigInteger, CompoundSelect, Select, TextClause, any_, bindparam, func, select
 
 from tessera.db.base import UTCDateTime
 from tessera.issues.models import Issue
+from tessera.issues.sql.frozen import frozen
 from tessera.issues.sql.guarded_update import guarded_update
 from tessera.issues.sql.history import history_columns, history_ctes
 from tessera.issues.view_queries import facets_select, linked_select, users_select
@@ -31,7 +32,7 @@ def _records(query: CompoundSelect | Select, name: str):  # type: ignore[no-unty
 
 
 @functools.lru_cache(maxsize=256)
-def transition_change(columns: frozenset[str]) -> Select:
+def transition_change(columns: frozenset[str]) -> TextClause:
     """Cached by the set of columns set (besides updated_at and version): building and compiling
     the statement per call costs more than running it. Parameters: guarded_update's (the column
     names, updated_at, w_id, w_org, w_version, w_status); author, the history's item arrays and
@@ -49,7 +50,7 @@ def transition_change(columns: frozenset[str]) -> Select:
     org, issue = bindparam("w_org", type_=BigInteger), bindparam("w_id", type_=BigInteger)
     parent = bindparam("parent", type_=BigInteger)
     user_ids = bindparam("user_ids", type_=ARRAY(BigInteger))
-    return select(
+    return frozen(select(
         select(func.count()).select_from(changed).scalar_subquery().label("updated"),
         *history_columns(new_group, new_events),
         _records(facets_select(org=org, issue_among=lambda column: column == issue), "facet").label("facet_rows"),
@@ -57,4 +58,4 @@ def transition_change(columns: frozenset[str]) -> Select:
                                related_among=lambda column: column == parent), "linked").label("linked_rows"),
         _records(users_select(org=org, user_among=lambda column: column == any_(user_ids)), "person"
                  ).label("user_rows"),
-    ).add_cte(new_items)
+    ).add_cte(new_items))
