@@ -16,12 +16,12 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 # PostgreSQL without a driver: named parameters (":name", which text() reads back) and no casts
 # on them; the asyncpg dialect renders its own "$n::type" from the typed parameters when it
 # compiles the text.
-_NAMED = PGDialect(paramstyle="named")
+TEXT_DIALECT = PGDialect(paramstyle="named")
 
 
 def frozen(statement: Executable) -> TextClause:
     """`statement` as PostgreSQL text with the same parameters (names, types, literal values)."""
-    compiled = statement.compile(dialect=_NAMED)
+    compiled = statement.compile(dialect=TEXT_DIALECT)
     # One parameter per rendered name (a name may stand for several uses of one parameter).
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
     return text(compiled.string).bindparams(*(
