@@ -102,20 +102,14 @@ async def write_children(session: AsyncSession, issue: Issue, state: IssueState,
     # Core statements on the session's connection: the ORM's bulk machinery costs more than the writes.
     connection = await session.connection()
     org, issue_id = issue.organization_id, issue.id
-    if state.labels is not None:
+    for table, column, values in ((_LABELS, "label", state.labels), (_COMPONENTS, "component_id", state.components)):
+        if values is None:
+            continue
         if replace:
-            await connection.execute(delete(_LABELS).where(_LABELS.c.organization_id == org,
-                                                           _LABELS.c.issue_id == issue_id))
-        if state.labels:
-            await connection.execute(insert(_LABELS), [
-                {"organization_id": org, "issue_id": issue_id, "label": label} for label in state.labels])
-    if state.components is not None:
-        if replace:
-            await connection.execute(delete(_COMPONENTS).where(_COMPONENTS.c.organization_id == org,
-                                                               _COMPONENTS.c.issue_id == issue_id))
-        if state.components:
-            await connection.execute(insert(_COMPONENTS), [
-                {"organization_id": org, "issue_id": issue_id, "component_id": c} for c in state.components])
+            await connection.execute(delete(table).where(table.c.organization_id == org, table.c.issue_id == issue_id))
+        if values:
+            await connection.execute(insert(table), [
+                {"organization_id": org, "issue_id": issue_id, column: value} for value in values])
     for kind, ids in (("fix", state.fix_versions), ("affected", state.affected_versions)):
         if ids is None:
             continue

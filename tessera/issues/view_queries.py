@@ -25,14 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from tessera.issues.models import (
-    CustomFieldValue,
-    Issue,
-    IssueComponent,
-    IssueLabel,
-    IssueLink,
-    IssueVersion,
-)
+from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueLink, IssueVersion
 from tessera.projects.models import Component, Version
 from tessera.tenancy.models import User
 

@@ -10,20 +10,7 @@ after it on both."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    Select,
-    String,
-    Text,
-    bindparam,
-    cast,
-    func,
-    literal,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import ARRAY, BigInteger, Select, String, Text, bindparam, cast, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql
 
 from tessera.db.base import UTCDateTime
