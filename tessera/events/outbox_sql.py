@@ -32,9 +32,20 @@ def events_from_arrays() -> FunctionElement:
                        ).table_valued("event_type", "payload", with_ordinality="position").render_derived("event")
 
 
+def outbox_row(*, organization_id: ColumnElement, event_type: str | ColumnElement, aggregate_type: str,
+               aggregate_id: ColumnElement, actor_id: ColumnElement, payload: ColumnElement,
+               created_at: ColumnElement) -> tuple[ColumnElement, ...]:
+    """One outbox row's columns, in OUTBOX_COLUMNS order, for the select of `outbox_insert_from`
+    (a new row is not yet attempted)."""
+    return (organization_id, bound_literal(event_type, String) if isinstance(event_type, str) else event_type,
+            bound_literal(aggregate_type, String), aggregate_id, actor_id, payload, created_at,
+            bound_literal(0, Integer))
+
+
 def event_row(event: FunctionElement, *, organization_id: ColumnElement, aggregate_type: str,
               aggregate_id: ColumnElement, actor_id: ColumnElement, created_at: ColumnElement
               ) -> tuple[ColumnElement, ...]:
-    """One outbox row's columns (in OUTBOX_COLUMNS order) for an event of `events_from_arrays`."""
-    return (organization_id, event.c.event_type, bound_literal(aggregate_type, String), aggregate_id, actor_id,
-            cast(event.c.payload, JSONB), created_at, bound_literal(0, Integer))
+    """`outbox_row` for an event of `events_from_arrays` (its payload JSON text read as jsonb)."""
+    return outbox_row(organization_id=organization_id, event_type=event.c.event_type, aggregate_type=aggregate_type,
+                      aggregate_id=aggregate_id, actor_id=actor_id, payload=cast(event.c.payload, JSONB),
+                      created_at=created_at)

@@ -14,7 +14,7 @@ from sqlalchemy import ARRAY, BigInteger, Select, String, Text, bindparam, cast,
 from sqlalchemy.dialects import postgresql
 
 from tessera.db.base import UTCDateTime
-from tessera.events.outbox_sql import OUTBOX_COLUMNS, outbox_insert_from
+from tessera.events.outbox_sql import outbox_insert_from, outbox_row
 from tessera.issues.models import Issue, IssueLabel, IssueWatcher
 from tessera.issues.ranks import ID_WIDTH, ISSUE_RANKS, TAIL_END
 from tessera.issues.sql.frozen import frozen
@@ -71,10 +71,9 @@ def _create_issue() -> Select:
     payload = func.jsonb_build_object(
         "issue_id", new_issue.c.id, "issue_key", new_issue.c.key, "project_id", project, "user_id", actor,
         "timestamp", bindparam("timestamp", type_=String))
-    event_columns = dict(zip(OUTBOX_COLUMNS, (
-        new_issue.c.organization_id, literal("issue_created", String), literal("issue", String), new_issue.c.id,
-        actor, payload, now, literal(0)), strict=True))
-    new_event = outbox_insert_from(select(*event_columns.values())).cte("new_event")
+    new_event = outbox_insert_from(select(*outbox_row(
+        organization_id=new_issue.c.organization_id, event_type="issue_created", aggregate_type="issue",
+        aggregate_id=new_issue.c.id, actor_id=actor, payload=payload, created_at=now))).cte("new_event")
     return (select(new_issue.c.id, new_issue.c.number, new_issue.c.key, new_event.c.id.label("event_id"))
             .select_from(new_issue).join(new_event, true())
             .add_cte(new_rank, new_labels, new_watchers))
