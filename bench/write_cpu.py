@@ -6,8 +6,9 @@ the code side by side on a busy machine, where throughput is mostly noise.
 Each round starts a fresh server per tree (PYTHONPATH picks the code; the trees alternate) on a
 fresh database, warms it up, then runs a fixed number of each write with --clients concurrent
 clients and reads the server's CPU time (user + system of the whole process group, from /proc)
-around each phase: CPU seconds per request do not depend on how long the request waited for a
-core. The workflow of transitions is bench/transitions.py's (5 validators, 3 post-functions).
+around each phase: CPU seconds per request do not count the time a request waited for a core,
+though contention still moves them (by 20 % and more between rounds on a machine at load 4 to
+10; see bench/results/issue14-writes.md): compare medians of several alternating rounds. The workflow of transitions is bench/transitions.py's (5 validators, 3 post-functions).
 PostgreSQL's own CPU is not counted (other sessions share the database server).
 """
 
