@@ -26,11 +26,12 @@ from tessera.demo.workspace import (
 )
 from tessera.errors import NotFound
 from tessera.issues.comments.service import check_add_comment
+from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.links import check_create_link
 from tessera.issues.models import Issue
 from tessera.issues.references import load_catalog
-from tessera.issues.service import check_create_issue, check_update_issue
+from tessera.issues.service import check_update_issue
 from tessera.issues.transitions import check_transition_issue
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.custom_fields import check_create_field

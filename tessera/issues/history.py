@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.outbox import StatementEvents, emit
 from tessera.events.types import IssueEvent
-from tessera.issues.history_sql import RECORD_CHANGE
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
+from tessera.issues.sql.history import CHANGE_ITEM_FIELDS, RECORD_CHANGE
 
 _INSERT_GROUP = insert(ChangeGroup.__table__).returning(ChangeGroup.__table__.c.id)
 _INSERT_ITEM = insert(ChangeItem.__table__)
@@ -40,9 +40,7 @@ async def record_changes(session: AsyncSession, *, issue: Issue, author_id: int 
         organization_id=issue.organization_id, issue_id=issue.id, author_id=author_id, created_at=at))).scalar_one()
     await connection.execute(_INSERT_ITEM, [
         {"organization_id": issue.organization_id, "group_id": group_id, "issue_id": issue.id,
-         "field": change.field, "field_id": change.field_id, "field_type": change.field_type,
-         "from_value": change.from_value, "from_string": change.from_string,
-         "to_value": change.to_value, "to_string": change.to_string, "author_id": author_id, "created_at": at}
+         **{name: getattr(change, name) for name in CHANGE_ITEM_FIELDS}, "author_id": author_id, "created_at": at}
         for change in changes
     ])
     return group_id
@@ -52,7 +50,7 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
                                    changes: Sequence[FieldChange], at: datetime,
                                    events: Sequence[IssueEvent]) -> None:
     """The history of one change (one group with its items) and its outbox events about the issue,
-    written together: one statement on PostgreSQL (history_sql), one per step elsewhere."""
+    written together: one statement on PostgreSQL (tessera.issues.sql.history), one per step elsewhere."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or not changes:
         await record_changes(session, issue=issue, author_id=author_id, changes=changes, at=at)
@@ -63,12 +61,15 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
     carried = StatementEvents.of(events)
     row = (await connection.execute(RECORD_CHANGE, {
         "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
-        "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
-        "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
-        "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], **carried.parameters()})).one()
+        **history_arrays(changes), **carried.parameters()})).one()
     carried.remember(session, row.event_ids, organization_id=issue.organization_id, aggregate_id=issue.id,
                      actor_id=author_id, created_at=at)
+
+
+def history_arrays(changes: Sequence[FieldChange]) -> dict[str, list]:
+    """The item arrays of tessera.issues.sql.history's statements, one per item field (the
+    events' arrays come from events.outbox.StatementEvents)."""
+    return {f"{name}s": [getattr(change, name) for change in changes] for name in CHANGE_ITEM_FIELDS}
 
 
 def field_changes_payload(changes: Sequence[FieldChange]) -> dict[str, dict[str, str | None]]:

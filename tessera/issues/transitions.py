@@ -17,7 +17,13 @@ from tessera.events.outbox import StatementEvents, emit
 from tessera.events.types import IssueEvent, StatusChanged, WorkflowEventFired
 from tessera.issues.comments.service import check_add_comment
 from tessera.issues.fields import IssueState
-from tessera.issues.history import FieldChange, field_changes_payload, record_change_and_events, record_changes
+from tessera.issues.history import (
+    FieldChange,
+    field_changes_payload,
+    history_arrays,
+    record_change_and_events,
+    record_changes,
+)
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
@@ -28,9 +34,10 @@ from tessera.issues.rule_facts import (
     rule_types,
     status_infos,
 )
-from tessera.issues.service import guarded_update, resolve_state, write_children
+from tessera.issues.sql.guarded_update import guarded_update
+from tessera.issues.sql.transition import transition_change
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
-from tessera.issues.transition_sql import transition_change
+from tessera.issues.state_writes import resolve_state, write_children
 from tessera.issues.views import Facets, UserBrief, facets_from_rows
 from tessera.issues.watchers.autowatch import auto_watch
 from tessera.projects.catalog import resolve_named
@@ -249,17 +256,13 @@ async def _change_with_history(session: AsyncSession, connection: AsyncConnectio
                                row: dict[str, Any], from_status_id: int, author_id: int,
                                changes: list[FieldChange], events: list[IssueEvent],
                                at: datetime, user_ids: list[int]) -> Transitioned | None:
-    """PostgreSQL: the guarded UPDATE with its history and events (transition_sql), and the
-    view's other rows as they were before it; None when the guard found the issue changed, and
-    then nothing was written."""
+    """PostgreSQL: the guarded UPDATE with its history and events (tessera.issues.sql.transition),
+    and the view's other rows as they were before it; None when the guard found the issue
+    changed, and then nothing was written."""
     carried = StatementEvents.of(events)
     result = (await connection.execute(transition_change(frozenset(row)), {
-        **row, "org": issue.organization_id, "issue": issue.id, "author": author_id, "at": at,
-        "w_version": issue.version, "w_status": from_status_id,
-        "fields": [c.field for c in changes], "field_ids": [c.field_id for c in changes],
-        "field_types": [c.field_type for c in changes], "from_values": [c.from_value for c in changes],
-        "from_strings": [c.from_string for c in changes], "to_values": [c.to_value for c in changes],
-        "to_strings": [c.to_string for c in changes], **carried.parameters(),
+        **row, "updated_at": at, "w_id": issue.id, "w_org": issue.organization_id, "w_version": issue.version,
+        "w_status": from_status_id, "author": author_id, **history_arrays(changes), **carried.parameters(),
         "parent": issue.parent_id, "user_ids": user_ids})).one()
     if not result.updated:
         return None

@@ -6,36 +6,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    Float,
-    Row,
-    Text,
-    bindparam,
-    cast,
-    literal,
-    null,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tessera.agile.models import Sprint
 from tessera.issues.fields import IssueState
 from tessera.issues.history import load_changelog
 from tessera.issues.models import (
-    CustomFieldValue,
     Issue,
-    IssueComponent,
-    IssueLabel,
-    IssueLink,
-    IssueVersion,
 )
 from tessera.issues.references import OrgCatalog
-from tessera.projects.models import Component, Project, Version
+from tessera.issues.view_queries import facets_select, linked_select, users_select
+from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.workflow.models import CATEGORY_NAMES
 
@@ -57,31 +39,9 @@ def status_view(catalog: OrgCatalog, status_id: int) -> dict:
 
 
 _IDS = bindparam("ids", expanding=True)
+_RELATED_IDS = bindparam("related", expanding=True)
 _ORG = bindparam("org")
-
-def _none(kind):  # type: ignore[no-untyped-def]
-    return cast(null(), kind)
-
-
-# Labels, components, versions and custom field values in one round trip. Columns:
-# (issue_id, kind, ref, ref2, text, number, day, flag); `kind` says which slots mean what.
-_FACETS = union_all(
-    select(IssueLabel.issue_id, literal("label"), _none(BigInteger), _none(BigInteger), IssueLabel.label,
-           _none(Float), _none(Date), _none(Boolean))
-    .where(IssueLabel.organization_id == _ORG, IssueLabel.issue_id.in_(_IDS)),
-    select(IssueComponent.issue_id, literal("component"), Component.id, _none(BigInteger), Component.name,
-           _none(Float), _none(Date), _none(Boolean))
-    .join(Component, Component.id == IssueComponent.component_id)
-    .where(IssueComponent.organization_id == _ORG, IssueComponent.issue_id.in_(_IDS)),
-    select(IssueVersion.issue_id, IssueVersion.kind, Version.id, _none(BigInteger), Version.name,
-           _none(Float), _none(Date), Version.released)
-    .join(Version, Version.id == IssueVersion.version_id)
-    .where(IssueVersion.organization_id == _ORG, IssueVersion.issue_id.in_(_IDS)),
-    select(CustomFieldValue.issue_id, literal("value"), CustomFieldValue.field_id, CustomFieldValue.value_ref,
-           CustomFieldValue.value_text, CustomFieldValue.value_number, CustomFieldValue.value_date,
-           _none(Boolean))
-    .where(CustomFieldValue.organization_id == _ORG, CustomFieldValue.issue_id.in_(_IDS)),
-)
+_FACETS = facets_select(org=_ORG, issue_among=lambda column: column.in_(_IDS))
 
 
 class _Value(NamedTuple):
@@ -95,33 +55,11 @@ class _Value(NamedTuple):
     value_ref: int | None
 
 
-_RELATED_IDS = bindparam("related", expanding=True)
 _RELATED = select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id).where(
     Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))).order_by(Issue.id)
-
-
-def _brief_columns():  # type: ignore[no-untyped-def]
-    return (literal("issue"), Issue.id, Issue.status_id, Issue.issue_type_id, Issue.parent_id, Issue.key,
-            Issue.summary)
-
-
-# Links, and the issues a view names in brief (sub-tasks, parents, the other ends of links), in one
-# round trip. Columns: (kind, id, a, b, c, key, summary): a link is (id, link type, source, target),
-# an issue (id, status, issue type, parent, key, summary). An issue may come more than once.
-_LINKED = union_all(
-    select(literal("link"), IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id,
-           IssueLink.target_issue_id, _none(Text), _none(Text))
-    .where(IssueLink.organization_id == _ORG,
-           or_(IssueLink.source_issue_id.in_(_IDS), IssueLink.target_issue_id.in_(_IDS))),
-    select(*_brief_columns())
-    .where(Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))),
-    select(*_brief_columns()).join(IssueLink, IssueLink.target_issue_id == Issue.id)
-    .where(IssueLink.organization_id == _ORG, IssueLink.source_issue_id.in_(_IDS), Issue.organization_id == _ORG),
-    select(*_brief_columns()).join(IssueLink, IssueLink.source_issue_id == Issue.id)
-    .where(IssueLink.organization_id == _ORG, IssueLink.target_issue_id.in_(_IDS), Issue.organization_id == _ORG),
-)
-_USERS = select(User.id, User.display_name, User.email, User.active).where(
-    User.organization_id == _ORG, User.id.in_(_IDS))
+_LINKED = linked_select(org=_ORG, issue_among=lambda column: column.in_(_IDS),
+                        related_among=lambda column: column.in_(_RELATED_IDS))
+_USERS = users_select(org=_ORG, user_among=lambda column: column.in_(_IDS))
 _PROJECTS = select(Project.id, Project.key, Project.name).where(Project.organization_id == _ORG,
                                                                 Project.id.in_(_IDS))
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
+from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
 from tessera.issues.references import load_catalog
-from tessera.issues.service import check_create_issue
 from tessera.projects.service import list_projects
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import list_users

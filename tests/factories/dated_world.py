@@ -31,8 +31,9 @@ from tessera.agile.sprint_planning import check_add_to_sprint, check_complete_sp
 from tessera.agile.sprints import access_sprint, check_start_sprint
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.issues.creation import check_create_issue_for_view
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 from tessera.tenancy.auth import authenticate_token
 from tests.support import OrgHandle, unique_key

@@ -14,8 +14,9 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
+from tessera.issues.creation import check_create_issue_for_view
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.worklogs.service import check_add_worklog
 from tests.factories.dated_world import DONE, START_PROGRESS, HistoryWriter, at
 from tests.support import OrgHandle, make_org, unique_key

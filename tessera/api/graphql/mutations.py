@@ -17,8 +17,9 @@ from tessera.api.graphql.issues import IssueNode, issue_nodes
 from tessera.api.graphql.nodes import CommentNode, Ctx
 from tessera.errors import InvalidInput
 from tessera.issues.comments.service import check_add_comment
+from tessera.issues.creation import check_create_issue_for_view
 from tessera.issues.inputs import IssueCreate, IssueUpdate
-from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import check_transition_issue
 
 UNSET: Any = strawberry.UNSET

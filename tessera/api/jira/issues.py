@@ -21,10 +21,11 @@ from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput, NotFound, TesseraError
 from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
+from tessera.issues.creation import check_create_issue_for_view
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
-from tessera.issues.service import access_issue, check_create_issue_for_view, check_update_issue
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.views import render_issues
 from tessera.projects.models import Project
 from tessera.projects.service import access_project

@@ -24,8 +24,8 @@ from tessera.api.jira.shapes import (
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
+from tessera.issues.creation import workflow_for_new_issue
 from tessera.issues.references import OrgCatalog, catalog_for
-from tessera.issues.service import workflow_for_new_issue
 from tessera.projects.components import (
     access_part,
     check_create_part,

@@ -18,16 +18,12 @@ from tessera.api.rest.schemas import TransitionBody
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.issues.attachments.service import check_delete_issue_with_attachments, discard_objects
+from tessera.issues.creation import NewIssue, check_create_issue_for_view
 from tessera.issues.history import load_changelog
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
-from tessera.issues.service import (
-    NewIssue,
-    access_issue,
-    check_create_issue_for_view,
-    check_update_issue,
-)
+from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue_for_view
 from tessera.issues.views import Facets, UserBrief, facets_of_new_issue, iso, render_issues
 from tessera.projects.models import Project
