@@ -30,7 +30,7 @@ from tessera.edge.authentication import (
 )
 from tessera.errors import PermissionDenied
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import PrincipalCache, TokenUse, do_record_token_use
+from tessera.tenancy.auth import PrincipalCache, TokenUse, cached_token_actor, do_record_token_use
 from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import AttemptGuard
 
@@ -47,13 +47,19 @@ class Identity:
 
 
 async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
-                   check: Callable[[Actor], Awaitable[None]] | None = None, search: bool = False) -> Identity:
+                   cached: Actor | None = None, check: Callable[[Actor], Awaitable[None]] | None = None,
+                   search: bool = False) -> Identity:
     """`authenticate` runs in a read transaction that ends before `check` (a CSRF check, which
     may read the body) and the rate limits run; RateLimited leaves no transaction behind.
+    `cached`: the actor the principal cache already holds for the credentials
+    (tenancy.auth.cached_token_actor), which spares opening that transaction at all.
     `search`: the request runs a client's JQL, one of the organization's searches per hour."""
     uses: list[TokenUse] = []
-    async with database.unit_of_work(write=False) as session:
-        actor = await authenticate(session, uses)
+    if cached is not None:
+        actor = cached
+    else:
+        async with database.unit_of_work(write=False) as session:
+            actor = await authenticate(session, uses)
     if check is not None:
         await check(actor)
     await limiter.hit(actor.organization_id, actor.requests_per_minute)
@@ -100,7 +106,9 @@ class RequestContext:
             if not self.is_safe and not csrf_matches(actor, self.request.headers.get(CSRF_HEADER)):
                 raise PermissionDenied("A browser session must send its X-CSRF-Token with changes.")
 
-        identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
+        cached = cached_token_actor(self.request.headers.get("authorization", ""), self.principals)
+        identity = await identify(self.database, self.limiter, authenticate, cached=cached, check=check,
+                                  search=search)
         self.request.state.actor = identity.actor
         return identity
 

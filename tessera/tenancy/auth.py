@@ -194,6 +194,34 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
     return _actor(*candidates[0], "password")
 
 
+def cached_token_actor(authorization: str, cache: PrincipalCache | None) -> Actor | None:
+    """The actor of an Authorization header's API token (Bearer, or Basic email:token naming the
+    token's own email) when `cache` holds it, read with no database session at all; None means
+    the credentials must be checked against the database (authenticate_token and
+    authenticate_basic do that, with the same cache and the failure throttle)."""
+    if cache is None:
+        return None
+    scheme, _, credentials = authorization.strip().partition(" ")
+    email: str | None = None
+    if scheme.lower() == "bearer":
+        token = credentials.strip()
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        email, _, token = decoded.partition(":")
+        email = email.strip().lower()
+    else:
+        return None
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    actor = cache.get(digest(token), utcnow())
+    if actor is None or (email is not None and actor.email != email):
+        return None
+    return actor
+
+
 async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
                              *, touch: bool = True, cache: PrincipalCache | None = None,
                              guard: AttemptGuard | None, pending: list[TokenUse] | None = None) -> Actor:

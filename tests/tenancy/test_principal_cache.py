@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tessera.events.types import DomainEvent, event_class
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import PrincipalCache
+from tessera.tenancy.auth import PrincipalCache, cached_token_actor
+from tessera.tenancy.secrets import TOKEN_PREFIX, digest
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -78,3 +80,21 @@ def test_a_full_cache_makes_room() -> None:
     for key in ("a", "b", "c"):
         cache.put(key, actor(), None, read_in=cache.generation)
     assert cache.get("c", NOW) is not None
+
+
+def test_the_edge_reads_a_cached_token_s_actor_without_a_session() -> None:
+    """cached_token_actor: what lets tessera.edge skip the authentication transaction; anything
+    it cannot vouch for is None, so the database (and the failure throttle) decide."""
+    token = f"{TOKEN_PREFIX}secret"
+    cache = PrincipalCache(ttl=60)
+    cache.put(digest(token), actor(), None, read_in=cache.generation)
+    basic = base64.b64encode(f"A@B.test:{token}".encode()).decode()
+    wrong_email = base64.b64encode(f"other@b.test:{token}".encode()).decode()
+    unknown = base64.b64encode(f"a@b.test:{TOKEN_PREFIX}other".encode()).decode()
+    password = base64.b64encode(b"a@b.test:a password").decode()
+    assert cached_token_actor(f"Bearer {token}", cache).user_id == 10
+    assert cached_token_actor(f"Basic {basic}", cache).user_id == 10
+    for header in (f"Basic {wrong_email}", f"Basic {unknown}", f"Basic {password}", "Basic %%%", f"Bearer {token}x",
+                   "", f"Token {token}"):
+        assert cached_token_actor(header, cache) is None, header
+    assert cached_token_actor(f"Bearer {token}", None) is None

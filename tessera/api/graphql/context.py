@@ -42,7 +42,7 @@ from tessera.errors import InvalidInput, NotAuthenticated, PermissionDenied, Rat
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.live.hub import LiveHub
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import PrincipalCache, TokenUse
+from tessera.tenancy.auth import PrincipalCache, TokenUse, cached_token_actor
 from tessera.tenancy.limits import RateLimiter
 
 log = logging.getLogger("tessera.graphql")
@@ -101,7 +101,8 @@ class GraphQLContext(BaseContext):
                 missing="Authentication is required: send 'Authorization: Bearer <api token>'.")
 
         try:
-            identity = await identify(self.database, self.limiter, authenticate)
+            cached = cached_token_actor(self.connection.headers.get("authorization", ""), self.principals)
+            identity = await identify(self.database, self.limiter, authenticate, cached=cached)
         except NotAuthenticated as refusal:
             self._refuse(refusal, 401)
             raise
