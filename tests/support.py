@@ -128,13 +128,13 @@ def make_user(database_url: str, org: OrgHandle, **kwargs: object) -> UserHandle
 
 
 async def set_limits_async(database_url: str, org_key: str, **limits: int | None) -> None:
-    from tessera.tenancy.limits import do_set_limits
+    from tessera.tenancy.limits import check_set_limits
 
     database = Database(Settings(database_url=database_url))
     try:
         async with database.unit_of_work() as session:
             organization = await load_organization_by_key(session, org_key)
-            await do_set_limits(session, organization=organization, **limits)
+            await check_set_limits(session, organization=organization, **limits)
     finally:
         await database.dispose()
 

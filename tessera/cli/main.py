@@ -159,7 +159,7 @@ def create_user(org_key: str, email: str, name: str, password: str | None, role:
 def set_limits(key: str, requests_per_minute: int | None, searches_per_hour: int | None, max_users: int | None,
                storage_mb: int | None, as_json: bool, database_url: str | None) -> None:
     """Set an organization's rate limits and quotas (its tier's defaults otherwise)."""
-    from tessera.tenancy.limits import do_set_limits
+    from tessera.tenancy.limits import check_set_limits
     from tessera.tenancy.service import load_organization_by_key
 
     settings = _settings(database_url)
@@ -168,9 +168,10 @@ def set_limits(key: str, requests_per_minute: int | None, searches_per_hour: int
     async def work(database: Database) -> Any:
         async with database.unit_of_work() as session:
             organization = await load_organization_by_key(session, key)
-            return await do_set_limits(session, organization=organization, requests_per_minute=requests_per_minute,
-                                       searches_per_hour=searches_per_hour, max_users=max_users,
-                                       storage_mb=storage_mb)
+            return await check_set_limits(session, organization=organization,
+                                          requests_per_minute=requests_per_minute,
+                                          searches_per_hour=searches_per_hour, max_users=max_users,
+                                          storage_mb=storage_mb)
 
     limits = _run(settings, work)
     values = {"organization_key": key.upper(), "requests_per_minute": limits.requests_per_minute,

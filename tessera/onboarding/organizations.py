@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.projects.catalog import do_create_default_catalogs
 from tessera.projects.custom_fields import do_create_default_fields
 from tessera.tenancy.models import Organization, User
-from tessera.tenancy.service import check_create_user, do_create_organization
+from tessera.tenancy.service import check_add_organization, check_create_user
 from tessera.workflow.service import do_create_template_workflows
 
 
@@ -23,7 +23,7 @@ class NewOrganization:
 
 async def check_create_organization(session: AsyncSession, *, key: str, name: str, admin_email: str,
                                     admin_password: str | None, admin_name: str | None = None) -> NewOrganization:
-    organization = await do_create_organization(session, key=key, name=name)
+    organization = await check_add_organization(session, key=key, name=name)
     await do_create_default_catalogs(session, organization_id=organization.id)
     await do_create_default_fields(session, organization_id=organization.id)
     await do_create_template_workflows(session, organization_id=organization.id)

@@ -51,7 +51,8 @@ def effective_limits(org: HasLimits) -> Limits:
     )
 
 
-async def do_set_limits(session: AsyncSession, *, organization: HasLimits, **limits: int | None) -> Limits:
+async def check_set_limits(session: AsyncSession, *, organization: HasLimits, **limits: int | None) -> Limits:
+    """Validates each named limit (known, positive; None leaves it alone), then do_set_limits."""
     for name, value in limits.items():
         if value is None:
             continue
@@ -59,6 +60,12 @@ async def do_set_limits(session: AsyncSession, *, organization: HasLimits, **lim
             raise InvalidInput(f"Unknown limit '{name}'.", field=name)
         if value < 1:
             raise InvalidInput(f"{name} must be a positive number.", field=name)
+    return await do_set_limits(session, organization=organization,
+                               **{name: value for name, value in limits.items() if value is not None})
+
+
+async def do_set_limits(session: AsyncSession, *, organization: HasLimits, **limits: int) -> Limits:
+    for name, value in limits.items():
         setattr(organization, name, value)
     await session.flush()
     return effective_limits(organization)

@@ -53,7 +53,8 @@ async def load_organization_by_key(session: AsyncSession, key: str) -> Organizat
     return org
 
 
-async def do_create_organization(session: AsyncSession, *, key: str, name: str) -> Organization:
+async def check_add_organization(session: AsyncSession, *, key: str, name: str) -> Organization:
+    """Validates the key (normalized to capitals) and the name, and that the key is free."""
     key = key.strip().upper()
     if not ORG_KEY.match(key):
         raise InvalidInput("An organization key is 2-32 capital letters, digits or underscores, "
@@ -62,10 +63,14 @@ async def do_create_organization(session: AsyncSession, *, key: str, name: str) 
         raise InvalidInput("An organization needs a name of at most 255 characters.", field="name")
     if await get_organization_by_key(session, key) is not None:
         raise Conflict(f"An organization with key '{key}' already exists.", code="duplicate_key")
-    org = Organization(key=key, name=name.strip(), settings={})
-    session.add(org)
+    return await do_add_organization(session, key=key, name=name.strip())
+
+
+async def do_add_organization(session: AsyncSession, *, key: str, name: str) -> Organization:
+    organization = Organization(key=key, name=name, settings={})
+    session.add(organization)
     await session.flush()
-    return org
+    return organization
 
 
 async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default") -> str:

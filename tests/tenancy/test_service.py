@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from tessera.events.models import OutboxEvent
-from tessera.tenancy.limits import do_set_limits
+from tessera.tenancy.limits import check_set_limits
 from tessera.tenancy.secrets import digest, verify_password
 from tessera.tenancy.service import (
     access_token_owner,
     access_user,
+    check_add_organization,
     check_create_user,
     check_update_user,
-    do_create_organization,
     do_revoke_token,
     list_tokens,
     list_users,
@@ -51,17 +51,17 @@ def test_emails_are_trimmed_and_lowered_or_refused() -> None:
 async def test_organization_keys_are_checked_and_unique(database_url: str, org: OrgHandle) -> None:
     async with acting_as(database_url, org) as (session, _actor):
         key = unique_key("T")
-        made = await do_create_organization(session, key=f" {key.lower()} ", name=" Tenant ")
+        made = await check_add_organization(session, key=f" {key.lower()} ", name=" Tenant ")
         assert (made.key, made.name) == (key, "Tenant")
         assert (await load_organization_by_key(session, key.lower())).id == made.id
         with pytest.raises(Conflict) as taken:
-            await do_create_organization(session, key=key, name="Again")
+            await check_add_organization(session, key=key, name="Again")
         assert taken.value.code == "duplicate_key"
         for bad_key, bad_name, field in (("1ABC", "Name", "key"), ("A", "Name", "key"), ("AB-C", "Name", "key"),
                                          ("A" * 33, "Name", "key"), (unique_key("T"), " ", "name"),
                                          (unique_key("T"), "x" * 256, "name")):
             with pytest.raises(InvalidInput) as refused:
-                await do_create_organization(session, key=bad_key, name=bad_name)
+                await check_add_organization(session, key=bad_key, name=bad_name)
             assert refused.value.field == field
         with pytest.raises(NotFound):
             await load_organization_by_key(session, unique_key("NONE"))
@@ -91,7 +91,7 @@ async def test_a_new_user_is_checked_unique_and_within_the_quota(database_url: s
             with pytest.raises(InvalidInput) as refused:
                 await check_create_user(session, organization=organization, **values)
             assert refused.value.field == field, changes
-        await do_set_limits(session, organization=organization, max_users=3)
+        await check_set_limits(session, organization=organization, max_users=3)
         with pytest.raises(QuotaExceeded):
             await check_create_user(session, organization=organization, email="fourth@example.test",
                                     display_name="Fourth")
