@@ -9,11 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tessera import __version__
-from tessera.api.edges import Edge
 from tessera.api.graphql import errors as graphql_errors
 from tessera.api.graphql.router import create_router as create_graphql_router
-from tessera.api.guard import RequestGuard
-from tessera.api.input_check import InputCheck
 from tessera.api.jira import attachments as jira_attachments
 from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import jira_mount
@@ -40,6 +37,9 @@ from tessera.api.rest.routers import (
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.edge.body_limit import BodySizeLimit
+from tessera.edge.by_path import Edge
+from tessera.edge.guard import RequestGuard
+from tessera.edge.input_check import InputCheck
 from tessera.issues.attachments.storage import object_store_from_settings
 from tessera.live.hub import LiveHub
 from tessera.reports.dashboard_cache import GadgetCache

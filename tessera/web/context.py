@@ -52,7 +52,7 @@ class WebContext:
     async def form(self) -> dict[str, str]:
         """The posted form's text fields (the last value of a repeated name wins), each refused if
         the databases would not store it alike (urlencoded forms are refused even earlier, by
-        tessera.api.input_check; this covers multipart forms)."""
+        tessera.edge.input_check; this covers multipart forms)."""
         if self._form is None:
             data = await self.request.form()
             self._form = {key: validate_text(value, field=key) for key, value in data.items() if isinstance(value, str)}

@@ -49,12 +49,12 @@ def error_page(request: Request, status: int, message: str, *, code: str = "erro
 
 
 async def refused(request: Request, error: TesseraError) -> Response:
-    """Input refused before any page ran (tessera.api.input_check)."""
+    """Input refused before any page ran (tessera.edge.input_check)."""
     return error_page(request, error.status, error.message, code=error.code)
 
 
 def failed(request: Request, request_id: str) -> Response:
-    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    """The 500 of tessera.edge.guard, which has logged the failure under `request_id`."""
     return error_page(request, 500, f"Something went wrong on our side. The error has been logged with request id "
                       f"{request_id}.", code="internal_error")
 
@@ -79,6 +79,6 @@ class WebRoute(APIRoute):
                 return error_page(request, 400, "The request had a value that Tessera could not read.")
             except IntegrityError:
                 return error_page(request, 409, "The change conflicts with a concurrent change; try again.")
-            # Anything else is a failure: tessera.api.guard logs it and answers with failed().
+            # Anything else is a failure: tessera.edge.guard logs it and answers with failed().
 
         return guarded

@@ -135,12 +135,12 @@ def input_errors(prefix: str = "", renames: dict[str, str] | None = None) -> Ite
 
 
 async def refused(request: Request, error: TesseraError) -> JSONResponse:
-    """Input refused before the query ran (tessera.api.input_check), as a GraphQL error."""
+    """Input refused before the query ran (tessera.edge.input_check), as a GraphQL error."""
     return JSONResponse({"errors": [{"message": error.message, "extensions": _domain_extensions(error)}]},
                         status_code=error.status)
 
 
 def failed(request: Request, request_id: str) -> JSONResponse:
-    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    """The 500 of tessera.edge.guard, which has logged the failure under `request_id`."""
     return JSONResponse({"errors": [{"message": f"Something went wrong on our side (request id {request_id}).",
                                      "extensions": {"code": INTERNAL, "requestId": request_id}}]}, status_code=500)

@@ -16,8 +16,6 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tessera import __version__
-from tessera.api.edges import Edge
-from tessera.api.guard import RequestGuard
 from tessera.api.jira import (
     agile,
     attachments,
@@ -38,6 +36,8 @@ from tessera.api.jira import (
 )
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
 from tessera.api.jira.openapi import build_jira_openapi
+from tessera.edge.by_path import Edge
+from tessera.edge.guard import RequestGuard
 
 # `meta` first: /issue/createmeta must win over /issue/{issue}.
 CORE_ROUTERS = (meta, users, issues, transitions, comments, watchers, worklogs, links, attachments, search, filters,

@@ -75,13 +75,13 @@ async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse
 
 async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if not str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
-        raise exc  # a failure: tessera.api.guard answers it
+        raise exc  # a failure: tessera.edge.guard answers it
     return JSONResponse(jira_body(["The request holds a value that cannot be stored, such as a NUL character."]),
                         status_code=400)
 
 
 def internal_error(request: Request, request_id: str) -> JSONResponse:
-    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    """The 500 of tessera.edge.guard, which has logged the failure under `request_id`."""
     return JSONResponse({**jira_body([f"Internal server error (request id {request_id})."]), "requestId": request_id},
                         status_code=500)
 

@@ -86,13 +86,13 @@ async def data_error(request: Request, exc: DBAPIError) -> JSONResponse:
     22 "data exception"); that is bad input, not our failure. Anything else stays a 500."""
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     if not sqlstate.startswith("22"):
-        raise exc  # a failure: tessera.api.guard answers it
+        raise exc  # a failure: tessera.edge.guard answers it
     return JSONResponse(error_body("invalid_input", "The request holds a value that cannot be stored, such as a "
                                    "NUL character in text."), status_code=400)
 
 
 def internal_error(request: Request, request_id: str) -> JSONResponse:
-    """The 500 of tessera.api.guard, which has logged the failure under `request_id`."""
+    """The 500 of tessera.edge.guard, which has logged the failure under `request_id`."""
     return JSONResponse(error_body("internal_error", f"Something went wrong on our side (request id {request_id}).",
                                    data={"request_id": request_id}), status_code=500)
 

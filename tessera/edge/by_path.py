@@ -1,6 +1,6 @@
 """The edges of the app by path (/v2, /rest, /graphql, the web pages), each with its own way of
 saying "your input was refused" and "we failed". The middleware in front of every route
-(tessera.api.guard, tessera.api.input_check) answers in the shape of the edge a request came to,
+(tessera.edge.guard, tessera.edge.input_check) answers in the shape of the edge a request came to,
 so a client of /rest never sees /v2's error shape, even for what no route handled."""
 
 from __future__ import annotations

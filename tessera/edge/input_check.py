@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tessera.api.edges import Edge, edge_for
+from tessera.edge.by_path import Edge, edge_for
 from tessera.errors import InvalidInput
 from tessera.inputs.json_text import validate_json_text
 from tessera.inputs.text import validate_text

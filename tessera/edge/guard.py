@@ -25,7 +25,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tessera.api.edges import Edge, edge_for
+from tessera.edge.by_path import Edge, edge_for
 
 log = logging.getLogger("tessera.api")
 REQUEST_ID_KEY = "tessera.request_id"
