@@ -13,8 +13,7 @@ from tessera.config import Settings
 from tessera.main import create_app
 from tests.support import (
     OrgHandle,
-    fresh_postgres_database,
-    fresh_sqlite_database,
+    fresh_database,
     make_org,
     make_user,
     postgres_unreachable_reason,
@@ -31,14 +30,8 @@ def postgres_skip_reason() -> str | None:
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                  postgres_skip_reason: str | None) -> Iterator[str]:
-    if request.param == "postgres":
-        if postgres_skip_reason:
-            pytest.skip(postgres_skip_reason)
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with fresh_sqlite_database(str(tmp_path_factory.mktemp("sqlite"))) as url:
-            yield url
+    with fresh_database(request.param, str(tmp_path_factory.mktemp("sqlite")), postgres_skip_reason) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncpg
+import pytest
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
@@ -63,6 +64,20 @@ def fresh_sqlite_database(directory: str) -> Iterator[str]:
     url = f"sqlite:///{directory}/tessera-{uuid.uuid4().hex[:8]}.db"
     upgrade_database(url)
     yield url
+
+
+@contextmanager
+def fresh_database(backend: str, directory: str, postgres_skip_reason: str | None) -> Iterator[str]:
+    """A migrated database of `backend` ("sqlite" files go in `directory`) for a fixture
+    parametrized over BACKENDS; PostgreSQL's cases are skipped, with the reason, when it is down."""
+    if backend == "postgres":
+        if postgres_skip_reason:
+            pytest.skip(postgres_skip_reason)
+        with fresh_postgres_database() as url:
+            yield url
+    else:
+        with fresh_sqlite_database(directory) as url:
+            yield url
 
 
 @dataclass(frozen=True)

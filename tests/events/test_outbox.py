@@ -16,7 +16,7 @@ from tessera.events.models import OutboxEvent
 from tessera.events.outbox import EmittedEvent, StatementEvents, claim_batch, emit, mark_failed, mark_processed
 from tessera.events.types import IssueCreated, ProjectRolesChanged, WorkflowEventFired
 from tests.conftest import BACKENDS
-from tests.support import fresh_postgres_database, fresh_sqlite_database
+from tests.support import fresh_database
 
 CREATED = IssueCreated(issue_id=41, issue_key="P-1", project_id=5, user_id=3, timestamp="2026-01-01T00:00:00+00:00")
 
@@ -25,14 +25,8 @@ CREATED = IssueCreated(issue_id=41, issue_key="P-1", project_id=5, user_id=3, ti
 def outbox_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                postgres_skip_reason: str | None) -> Iterator[str]:
     """A database of this module's own: claiming takes every pending row, other tests' too."""
-    if request.param == "postgres":
-        if postgres_skip_reason:
-            pytest.skip(postgres_skip_reason)
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with fresh_sqlite_database(str(tmp_path_factory.mktemp("outbox"))) as url:
-            yield url
+    with fresh_database(request.param, str(tmp_path_factory.mktemp("outbox")), postgres_skip_reason) as url:
+        yield url
 
 
 @pytest.fixture

@@ -30,22 +30,17 @@ from tessera.events.types import (
     WorkflowEventFired,
 )
 from tessera.workers.runner import HandlerRegistry, run_forever, run_once
-from tests.support import fresh_postgres_database, fresh_sqlite_database
+from tests.conftest import BACKENDS
+from tests.support import fresh_database
 
 ORGANIZATION = 4242
 
 
-@pytest.fixture(scope="module", params=("sqlite", "postgres"))
+@pytest.fixture(scope="module", params=BACKENDS)
 def worker_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                         postgres_skip_reason: str | None) -> Iterator[str]:
-    if request.param == "postgres":
-        if postgres_skip_reason:
-            pytest.skip(postgres_skip_reason)
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with fresh_sqlite_database(str(tmp_path_factory.mktemp("worker"))) as url:
-            yield url
+    with fresh_database(request.param, str(tmp_path_factory.mktemp("worker")), postgres_skip_reason) as url:
+        yield url
 
 
 @pytest.fixture
