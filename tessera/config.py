@@ -66,6 +66,20 @@ class Settings:
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str | None = None
+    # Deliveries (tessera.delivery): attempts before a delivery is dead, and how many a worker
+    # sends at once. `run_worker_in_server`: `tessera serve` runs the delivery pipeline itself
+    # (`tessera serve` turns it on for SQLite, where one process is the whole deployment).
+    delivery_max_attempts: int = 8
+    delivery_concurrency: int = 64
+    run_worker_in_server: bool = False
+    # Notifications: the batching window (changes to one issue within it make one message per
+    # recipient and channel), mail, and Web Push's VAPID key pair.
+    notify_batch_seconds: float = 120.0
+    smtp_url: str | None = None
+    mail_from: str = "Tessera <tessera@localhost>"
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:admin@localhost"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -75,6 +89,10 @@ class Settings:
                      "login_lockout_seconds", "request_header_timeout_seconds", "request_body_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"TESSERA_{name.upper()} must be a positive number")
+        if self.delivery_max_attempts < 1 or self.delivery_concurrency < 1:
+            raise ValueError("TESSERA_DELIVERY_MAX_ATTEMPTS and TESSERA_DELIVERY_CONCURRENCY must be positive")
+        if self.notify_batch_seconds < 0:
+            raise ValueError("TESSERA_NOTIFY_BATCH_SECONDS must not be negative")
         if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
             raise ValueError("TESSERA_SECRET_KEY must be set outside the local environment")
 
@@ -129,6 +147,16 @@ class Settings:
         if env.get("TESSERA_ATTACHMENT_MAX_BYTES"):
             values["attachment_max_bytes"] = int(env["TESSERA_ATTACHMENT_MAX_BYTES"])
         for name in ("attachments_dir", "s3_bucket", "s3_endpoint_url", "s3_access_key", "s3_secret_key", "s3_region"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = env[f"TESSERA_{name.upper()}"]
+        for name in ("delivery_max_attempts", "delivery_concurrency"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = int(env[f"TESSERA_{name.upper()}"])
+        if env.get("TESSERA_RUN_WORKER_IN_SERVER"):
+            values["run_worker_in_server"] = env["TESSERA_RUN_WORKER_IN_SERVER"].lower() in {"1", "true", "yes"}
+        if env.get("TESSERA_NOTIFY_BATCH_SECONDS"):
+            values["notify_batch_seconds"] = float(env["TESSERA_NOTIFY_BATCH_SECONDS"])
+        for name in ("smtp_url", "mail_from", "vapid_private_key", "vapid_public_key", "vapid_subject"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = env[f"TESSERA_{name.upper()}"]
         values.update({k: v for k, v in overrides.items() if v is not None})

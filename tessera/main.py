@@ -51,6 +51,8 @@ from tessera.web import board as web_board
 from tessera.web import errors as web_errors
 from tessera.web import pages as web_pages
 from tessera.web.headers import SecurityHeaders
+from tessera.workers.pipeline import InProcessWorker
+from tessera.workers.registry import build_pipeline
 from tessera.workflow.rules.plugins import load_plugins
 
 # HTML pages of tools we serve but do not write, and the CDN origins their code comes from.
@@ -97,7 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # sprints went from 1.0 s to 0.45 s (bench/dashboard.py).
         gc.collect()
         gc.freeze()
+        worker = InProcessWorker(build_pipeline(settings, database)) if settings.run_worker_in_server else None
         yield
+        if worker is not None:
+            await worker.stop()
         await dashboard_cache.stop()
         await live_hub.stop()
         await database.dispose()

@@ -326,6 +326,9 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
     if settings.redis_url:
         os.environ["TESSERA_REDIS_URL"] = settings.redis_url
     os.environ.setdefault("TESSERA_BASE_URL", f"http://{host}:{port}")
+    # On the embedded SQLite default the server is the whole deployment: it delivers too (webhooks,
+    # notifications). Elsewhere `tessera worker` processes do, unless this is set to true.
+    os.environ.setdefault("TESSERA_RUN_WORKER_IN_SERVER", "true" if settings.is_sqlite else "false")
     click.echo(f"Tessera on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     serve_processes(host, port, workers)
 
@@ -335,25 +338,23 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
 @redis_option
 @click.option("--once", is_flag=True, help="Process what is pending, then exit.")
 def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
-    """Run background work: claims outbox events and runs their handlers."""
-    from tessera.workers.registry import build_registry
-    from tessera.workers.runner import run_forever, run_once
+    """Run the delivery pipeline: fan outbox events out into deliveries and send them."""
+    from tessera.workers.registry import build_pipeline
 
     settings = _settings(database_url, redis_url)
     _migrate(settings)
 
     async def work(database: Database) -> None:
-        registry = build_registry(settings)
+        pipeline = build_pipeline(settings, database)
         if once:
-            while await run_once(database, registry):
-                pass
+            await pipeline.drain()
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         click.echo("worker started", err=True)
-        await run_forever(database, registry, stop)
+        await pipeline.run_forever(stop)
         click.echo("worker stopped", err=True)
 
     _run(settings, work)

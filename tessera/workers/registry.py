@@ -1,10 +1,20 @@
-"""Which handlers the worker runs. Domains add theirs here as they gain consumers."""
+"""What the worker runs: the outbox's handlers (each consumer fans events out into deliveries)
+and the channels' senders. Consumers add theirs here as they land."""
 
 from __future__ import annotations
 
 from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
 
 def build_registry(settings: Settings) -> HandlerRegistry:
     return HandlerRegistry()
+
+
+def build_pipeline(settings: Settings, database: Database) -> Pipeline:
+    handlers = build_registry(settings)
+    senders = SenderRegistry()
+    return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))
