@@ -1,0 +1,1 @@
+"""Outgoing webhooks (FR7): registrations, Jira-shaped payloads, signed deliveries."""
