@@ -24,6 +24,7 @@ from tessera.events.types.agile import (
     SprintUpdated,
 )
 from tessera.events.types.base import DomainEvent, IssueEvent
+from tessera.events.types.delivery import NotificationAdded, WebhookDisabled
 from tessera.events.types.issue_parts import (
     AttachmentAdded,
     AttachmentDeleted,
@@ -81,6 +82,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = _closed_registry([
     SprintCreated, SprintUpdated, SprintStarted, SprintCompleted, BoardCreated, BoardUpdated, BoardDeleted,
     ProjectCreated, ProjectUpdated, ProjectRolesChanged,
     UserUpdated, UserDeactivated, TokenRevoked, CatalogChanged,
+    NotificationAdded, WebhookDisabled,
 ])
 
 
@@ -101,7 +103,7 @@ __all__ = [
     "EVENT_TYPES", "AttachmentAdded", "AttachmentDeleted", "AttachmentEvent", "BoardCreated", "BoardDeleted",
     "BoardEvent", "BoardUpdated", "CatalogChanged", "CommentAdded", "CommentDeleted", "CommentEvent",
     "CommentUpdated", "CommentWritten", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent",
-    "IssueLifecycleEvent", "IssueLinkCreated", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
+    "IssueLifecycleEvent", "IssueLinkCreated", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
     "ProjectCreated", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
     "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated", "SprintCompleted", "SprintCreated", "SprintEvent",
     "SprintStarted", "SprintUpdated", "StatusChanged", "TokenRevoked", "UserChanged", "UserDeactivated",
