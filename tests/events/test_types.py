@@ -78,6 +78,8 @@ CATALOG: dict[str, tuple[str, list[str], str | None]] = {
     "user_deactivated": ("user", USER, "user_updated"),
     "token_revoked": ("user", ["user_id", "token_id"], None),
     "catalog_changed": ("organization", ["organization_id"], None),
+    "notification_added": ("user", ["user_id", "notification_id", "unread"], None),
+    "webhook_disabled": ("webhook", ["webhook_id", "owner_id", "webhook_name", "url", "reason"], None),
 }
 
 # Jira's webhookEvent names (shared/reference/jira-webhooks-notifications.md, section 2.1).

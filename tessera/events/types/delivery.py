@@ -18,6 +18,6 @@ class WebhookDisabled(DomainEvent, name="webhook_disabled", jira=None, aggregate
 
     webhook_id: int
     owner_id: int | None
-    name: str
+    webhook_name: str
     url: str
     reason: str
