@@ -169,9 +169,10 @@ async def enqueue(session: AsyncSession, deliveries: Sequence[NewDelivery]) -> i
                  state=DeliveryState.PENDING.value, attempts=0, next_attempt_at=d.not_before or now,
                  created_at=now, updated_at=now) for d in deliveries]
     connection = await session.connection()
-    result = await connection.execute(
-        insert_ignoring(connection.dialect.name, Delivery.__table__, index_elements=["idempotency_key"]), rows)
-    return max(result.rowcount, 0) if result.rowcount is not None else len(rows)
+    # RETURNING counts what was added on both drivers (asyncpg reports no rowcount for a batch).
+    statement = insert_ignoring(connection.dialect.name, Delivery.__table__, index_elements=["idempotency_key"])
+    result = await connection.execute(statement.returning(Delivery.__table__.c.id), rows)
+    return len(result.all())
 
 
 async def claim_due(session: AsyncSession, *, limit: int, lease: timedelta,

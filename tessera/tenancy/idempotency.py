@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tessera.db.base import Base, IdType, JsonType, UTCDateTime, utcnow
+from tessera.db.insert_ignoring import insert_ignoring
 from tessera.errors import InvalidInput, TesseraError
 from tessera.tenancy.actor import Actor
 
@@ -119,9 +119,7 @@ def _insert(dialect: str):  # type: ignore[no-untyped-def]
     """INSERT ... ON CONFLICT DO NOTHING, which both databases spell alike but SQLAlchemy builds
     per dialect. On PostgreSQL it waits for a concurrent, uncommitted claim of the same key and
     then does nothing if that one committed: the transaction goes on (no failed statement)."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(IdempotencyKey).on_conflict_do_nothing(
-        index_elements=["organization_id", "user_id", "key"])
+    return insert_ignoring(dialect, IdempotencyKey, index_elements=["organization_id", "user_id", "key"])
 
 
 async def claim_key(session: AsyncSession, *, actor: Actor, key: str, fingerprint: str,

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
+from tessera.db.insert_ignoring import insert_ignoring
 from tessera.errors import PayloadTooLarge
 from tessera.issues.attachments.models import OrganizationStorage
 from tessera.tenancy.limits import effective_limits
@@ -61,11 +60,8 @@ def validate_fits(usage: StorageUsage, requested: int) -> None:
 
 
 async def _ensure_row(session: AsyncSession, organization_id: int) -> None:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(OrganizationStorage).values(
-        organization_id=organization_id, used_bytes=0, updated_at=utcnow()
-    ).on_conflict_do_nothing(index_elements=["organization_id"]))
+    statement = insert_ignoring(session.get_bind().dialect.name, OrganizationStorage, index_elements=["organization_id"])
+    await session.execute(statement.values(organization_id=organization_id, used_bytes=0, updated_at=utcnow()))
 
 
 async def reserve_storage(session: AsyncSession, *, organization_id: int, size: int) -> None:

@@ -7,22 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
+from tessera.db.insert_ignoring import insert_ignoring
 from tessera.issues.models import Issue
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # Built once: a statement made per call (multi-row .values()) is compiled again on every call.
-_WATCH = {dialect: insert(IssueWatcher.__table__).on_conflict_do_nothing() for dialect, insert in _INSERTS.items()}
+_WATCH = {dialect: insert_ignoring(dialect, IssueWatcher.__table__) for dialect in ("postgresql", "sqlite")}
 
 
 def insert_ignoring_duplicates(session: AsyncSession, model: type[IssueWatcher] | type[IssueVote]):  # type: ignore[no-untyped-def]
-    """INSERT ... ON CONFLICT DO NOTHING in the session's dialect (both spell it the same way)."""
-    dialect = session.get_bind().dialect.name
-    return _INSERTS[dialect](model).on_conflict_do_nothing()
+    """A watch or vote that exists already is left as it is."""
+    return insert_ignoring(session.get_bind().dialect.name, model)
 
 
 async def auto_watch(session: AsyncSession, issue: Issue, user_ids: Iterable[int | None],
