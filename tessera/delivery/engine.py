@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
@@ -210,36 +210,45 @@ def next_state(delivery: ClaimedDelivery, outcome: Outcome, policy: RetryPolicy)
     return DeliveryState.FAILED
 
 
+_T = Delivery.__table__
+# One statement for every settled delivery, run as a batch (executemany): a delivery is moved on
+# only while this worker still holds its lease (`attempts` unchanged since the claim).
+_SETTLE = (update(_T).where(_T.c.id == bindparam("b_id"), _T.c.attempts == bindparam("b_attempts"))
+           .values(state=bindparam("b_state"), claimed_until=None, last_status=bindparam("b_status"),
+                   last_error=bindparam("b_error"), last_duration_ms=bindparam("b_duration"),
+                   updated_at=bindparam("b_now"), delivered_at=bindparam("b_delivered_at"),
+                   next_attempt_at=bindparam("b_next")))
+
+
 async def settle(session: AsyncSession, results: Sequence[tuple[ClaimedDelivery, Outcome, datetime, int]],
                  policy: RetryPolicy, hooks: dict[str, list[SettledHook]] | None = None) -> None:
     """Record each attempt and move each delivery on. `results`: (delivery, outcome, started_at,
     duration in ms). Only a delivery this worker still leases is moved (a slow worker whose lease
     ran out and was taken over leaves the state to the newer attempt)."""
+    if not results:
+        return
     now = utcnow()
-    attempts = []
+    changes, attempts = [], []
     for delivery, outcome, started_at, duration_ms in results:
         state = next_state(delivery, outcome, policy)
-        snippet = (outcome.response_snippet or "")[:SNIPPET_CHARS] or None
-        values: dict[str, Any] = dict(state=state, claimed_until=None, last_status=outcome.status_code,
-                                      last_error=(outcome.error or None) and outcome.error[:2000],
-                                      last_duration_ms=duration_ms, updated_at=now)
-        if state == DeliveryState.DELIVERED:
-            values["delivered_at"] = now
-        elif state == DeliveryState.FAILED:
-            values["next_attempt_at"] = now + policy.backoff(delivery.attempts,
-                                                             retry_after=outcome.retry_after_seconds)
-        await session.execute(update(Delivery)
-                              .where(Delivery.id == delivery.id, Delivery.attempts == delivery.attempts)
-                              .values(**values).execution_options(synchronize_session=False))
+        error = (outcome.error or None) and outcome.error[:2000]
+        if state == DeliveryState.FAILED:
+            next_attempt = now + policy.backoff(delivery.attempts, retry_after=outcome.retry_after_seconds)
+        else:
+            next_attempt = now  # final states are never claimed again; the column is not null
+        changes.append(dict(b_id=delivery.id, b_attempts=delivery.attempts, b_state=str(state),
+                            b_status=outcome.status_code, b_error=error, b_duration=duration_ms, b_now=now,
+                            b_delivered_at=now if state == DeliveryState.DELIVERED else None, b_next=next_attempt))
         attempts.append(dict(organization_id=delivery.organization_id, delivery_id=delivery.id,
                              number=delivery.attempts, started_at=started_at, duration_ms=duration_ms,
-                             ok=outcome.ok, status_code=outcome.status_code,
-                             error=(outcome.error or None) and outcome.error[:2000], response_snippet=snippet))
+                             ok=outcome.ok, status_code=outcome.status_code, error=error,
+                             response_snippet=(outcome.response_snippet or "")[:SNIPPET_CHARS] or None))
+    connection = await session.connection()
+    await connection.execute(_SETTLE, changes)
+    await connection.execute(insert(DeliveryAttempt.__table__), attempts)
+    for (delivery, outcome, _, _), change in zip(results, changes, strict=True):
         for hook in (hooks or {}).get(delivery.channel, ()):
-            await hook(session, delivery, state, outcome)
-    if attempts:
-        connection = await session.connection()
-        await connection.execute(insert(DeliveryAttempt.__table__), attempts)
+            await hook(session, delivery, change["b_state"], outcome)
 
 
 class DeliveryRunner:

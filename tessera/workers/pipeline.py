@@ -31,23 +31,40 @@ class Pipeline:
         while await self.run_once():
             pass
 
-    async def run_forever(self, stop: asyncio.Event, *, idle_seconds: float = 0.25) -> None:
-        """Both loops side by side, so a slow receiver does not hold back the fan-out."""
-        await asyncio.gather(self._loop(stop, lambda: run_once(self.database, self.handlers), idle_seconds),
-                             self._loop(stop, self.deliveries.run_once, idle_seconds))
+    async def run_forever(self, stop: asyncio.Event, *, poll_seconds: float = 0.05,
+                          due_poll_seconds: float = 0.25) -> None:
+        """Both loops side by side, so a slow receiver does not hold back the fan-out. The outbox
+        is polled often (a new event waits `poll_seconds` at most); the delivery loop wakes as soon
+        as the fan-out in this process added deliveries, and polls for retries and batches that
+        come due (`due_poll_seconds`)."""
+        fanned_out = asyncio.Event()
 
-    async def _loop(self, stop: asyncio.Event, step, idle_seconds: float) -> None:  # type: ignore[no-untyped-def]
+        async def fan_out() -> int:
+            done = await run_once(self.database, self.handlers)
+            if done:
+                fanned_out.set()
+            return done
+
+        await asyncio.gather(self._loop(stop, fan_out, poll_seconds, None),
+                             self._loop(stop, self.deliveries.run_once, due_poll_seconds, fanned_out))
+
+    async def _loop(self, stop: asyncio.Event, step, idle_seconds: float,  # type: ignore[no-untyped-def]
+                    wake: asyncio.Event | None) -> None:
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()
             try:
                 done = await step()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
                 log.exception("worker step failed; retrying")
                 done = 0
             if done == 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-                except TimeoutError:
-                    pass
+                waiters = [asyncio.ensure_future(stop.wait())]
+                if wake is not None:
+                    waiters.append(asyncio.ensure_future(wake.wait()))
+                _, pending = await asyncio.wait(waiters, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in pending:
+                    waiter.cancel()
 
 
 class InProcessWorker:
