@@ -15,7 +15,15 @@ from sqlalchemy import delete, func, insert, select, update
 from tessera.config import Settings
 from tessera.db.base import utcnow
 from tessera.db.engine import Database
-from tessera.delivery.engine import ClaimedDelivery, NewDelivery, OneAtATime, Outcome, RetryPolicy, SenderRegistry, enqueue
+from tessera.delivery.engine import (
+    ClaimedDelivery,
+    NewDelivery,
+    OneAtATime,
+    Outcome,
+    RetryPolicy,
+    SenderRegistry,
+    enqueue,
+)
 from tessera.delivery.models import Channel, Delivery
 from tessera.events.models import OutboxEvent
 from tessera.events.types import IssueEvent
