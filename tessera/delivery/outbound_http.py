@@ -9,33 +9,45 @@ opened to the address that was checked, so a name that resolves differently the 
 (DNS rebinding) cannot slip through. TLS still verifies the certificate against the host name.
 
 Timeouts are short, connections are reused, no proxy is read from the environment, and a
-response body is read up to a cap (`read_capped`): a receiver cannot stall or flood a worker."""
+response body is read up to a cap: a receiver cannot stall or flood a worker.
+
+Built on aiohttp: measured on this 2-core machine against one local receiver, httpx spent
+1.7-3.5 ms of CPU per POST (concurrency 1 to 32) and aiohttp 0.16-0.38 ms, and a webhook worker
+must send 1,000 deliveries a second. The interface below is deliberately small (POST and GET of
+bytes, a capped response, two errors), so senders do not depend on the library under it."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
-import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import httpcore
-import httpx
+import aiohttp
+from aiohttp.abc import ResolveResult
 
 from tessera.errors import TesseraError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 AddressPolicy = Callable[[Address], bool]
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5.0
 RESPONSE_CAP = 64 * 1024
 MAX_REDIRECTS = 5
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not global, yet not is_private
 
 
-class OutboundRefused(TesseraError):
-    """A receiver's address is one Tessera does not send to."""
+class OutboundError(TesseraError):
+    """The request did not get an answer: no connection, a timeout, too many redirects. Worth a retry."""
+
+    code = "outbound_failed"
+    status = 502
+
+
+class OutboundRefused(OutboundError):
+    """A receiver's address is one Tessera does not send to. Not worth a retry."""
 
     code = "outbound_refused"
     status = 400
@@ -58,70 +70,131 @@ def address_policy(*, allow_private: bool) -> AddressPolicy:
     return any_address if allow_private else public_only
 
 
-class GuardedNetwork(httpcore.AsyncNetworkBackend):
-    """Opens TCP connections only to addresses the policy allows, after resolving the name."""
+class _Refused(aiohttp.ClientConnectionError):
+    """Raised inside aiohttp's connector; OutboundClient turns it into OutboundRefused."""
 
-    def __init__(self, policy: AddressPolicy, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self.policy = policy
-        self.backend = backend or httpcore.AnyIOBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                          local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve(host, port)
-        refused = [str(a) for a in addresses if not self.policy(a)]
+class GuardedConnector(aiohttp.TCPConnector):
+    """aiohttp's connector, checking what each new connection resolves to (a literal address or
+    every address of a name: a name that also points inward is refused). aiohttp then connects to
+    the addresses returned here, the ones checked. `_resolve_host` is where aiohttp resolves for
+    every new connection, each redirect hop included; it has kept this signature since 3.0."""
+
+    def __init__(self, policy: AddressPolicy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._policy = policy
+
+    async def _resolve_host(self, host: str, port: int, traces: Sequence[Any] | None = None
+                            ) -> list[ResolveResult]:
+        results = await super()._resolve_host(host, port, traces=traces)
+        addresses = [ipaddress.ip_address(str(result["host"]).split("%")[0]) for result in results]
+        refused = [str(address) for address in addresses if not self._policy(address)]
         if refused or not addresses:
-            raise httpcore.ConnectError(
-                f"refused to connect to {host}: {', '.join(refused) or 'no address'} is not a public address")
-        return await self.backend.connect_tcp(str(addresses[0]), port, timeout=timeout,
-                                              local_address=local_address, socket_options=socket_options)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("outgoing traffic does not use Unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.backend.sleep(seconds)
+            raise _Refused(f"refused to connect to {host}: {', '.join(refused) or 'no address'} "
+                           "is not a public address")
+        return results
 
 
-async def resolve(host: str, port: int) -> list[Address]:
-    """Every address the name resolves to (all must pass: a name that also points inward is refused)."""
-    try:
-        return [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        pass
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+@dataclass(frozen=True, slots=True)
+class OutboundResponse:
+    status_code: int
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes  # at most RESPONSE_CAP bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def retry_after_seconds(self) -> float | None:
+        """A Retry-After given in seconds (the HTTP-date form is rare from receivers; ignored)."""
+        try:
+            return max(0.0, float(self.headers.get("retry-after", "")))
+        except ValueError:
+            return None
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with its connection pool rebuilt on GuardedNetwork: httpx exposes no
-    public setting for the network backend, and keeping its transport keeps its error mapping."""
+class OutboundClient:
+    """One per worker process, shared by every sender (connections are pooled per host); close
+    it with the process. Made outside an event loop, its session starts at the first request."""
 
-    def __init__(self, policy: AddressPolicy, *, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(), max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry, network_backend=GuardedNetwork(policy))
+    def __init__(self, policy: AddressPolicy, *, max_connections: int = 100) -> None:
+        self._policy = policy
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = GuardedConnector(self._policy, limit=self._max_connections, ttl_dns_cache=10,
+                                         family=socket.AF_UNSPEC)
+            self._session = aiohttp.ClientSession(
+                connector=connector, trust_env=False, headers={"User-Agent": "Tessera"},
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS))
+        return self._session
+
+    async def post(self, url: str, *, content: bytes, headers: Mapping[str, str] | None = None,
+                   timeout: float | None = None) -> OutboundResponse:
+        return await self.request("POST", url, content=content, headers=headers, timeout=timeout)
+
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None,
+                  timeout: float | None = None) -> OutboundResponse:
+        return await self.request("GET", url, headers=headers, timeout=timeout)
+
+    async def request(self, method: str, url: str, *, content: bytes | None = None,
+                      headers: Mapping[str, str] | None = None, timeout: float | None = None) -> OutboundResponse:
+        """The response (any status), its body read up to the cap; OutboundRefused for an address
+        the policy refuses, OutboundError when no response came."""
+        options: dict[str, Any] = {"data": content, "headers": dict(headers or {}), "max_redirects": MAX_REDIRECTS}
+        if timeout is not None:
+            options["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
+        try:
+            async with self._open().request(method, url, **options) as response:
+                body = await _read_capped(response.content, RESPONSE_CAP)
+                return OutboundResponse(response.status, {k.lower(): v for k, v in response.headers.items()}, body)
+        except _Refused as error:
+            raise OutboundRefused(str(error)) from None
+        except aiohttp.TooManyRedirects as error:
+            raise OutboundError(f"more than {MAX_REDIRECTS} redirects from {url}") from error
+        except TimeoutError as error:
+            raise OutboundError(f"no answer from {url} within the timeout") from error
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            if isinstance(error.__cause__, _Refused) or isinstance(error.__context__, _Refused):
+                raise OutboundRefused(str(error.__cause__ or error.__context__)) from None
+            raise OutboundError(f"{type(error).__name__}: {error}") from error
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> OutboundClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    """At most `limit` bytes of the body; the rest is not read (the connection is then dropped)."""
+    body = bytearray()
+    while len(body) < limit:
+        chunk = await stream.read(limit - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
 
 
 def outbound_client(*, allow_private: bool = False, policy: AddressPolicy | None = None,
-                    max_connections: int = 100) -> httpx.AsyncClient:
-    """One client per worker process; close it with the process (`await client.aclose()`).
-    `policy` replaces the public-only rule (tests use it to tell two loopback addresses apart)."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    transport = GuardedTransport(policy or address_policy(allow_private=allow_private), limits=limits)
-    return httpx.AsyncClient(transport=transport, timeout=TIMEOUT, follow_redirects=True,
-                             max_redirects=MAX_REDIRECTS, trust_env=False,
-                             headers={"User-Agent": "Tessera"})
+                    max_connections: int = 100) -> OutboundClient:
+    """The client of a worker process. `policy` replaces the public-only rule (tests use it to
+    tell two loopback addresses apart); `allow_private` is the operator's setting
+    (TESSERA_OUTBOUND_ALLOW_PRIVATE)."""
+    return OutboundClient(policy or address_policy(allow_private=allow_private), max_connections=max_connections)
 
 
-async def read_capped(response: httpx.Response, limit: int = RESPONSE_CAP) -> bytes:
-    """At most `limit` bytes of a streamed response's body (the rest is not read)."""
-    body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += chunk[:limit - len(body)]
-        if len(body) >= limit:
-            break
-    return bytes(body)
+__all__ = ["RESPONSE_CAP", "Address", "AddressPolicy", "OutboundClient", "OutboundError", "OutboundRefused",
+           "OutboundResponse", "any_address", "outbound_client", "public_only"]

@@ -8,23 +8,40 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from tessera.delivery.outbound_http import (
     RESPONSE_CAP,
     Address,
+    OutboundError,
+    OutboundRefused,
     outbound_client,
     public_only,
-    read_capped,
 )
 
 
 class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answer = b"got " + body + b" as " + self.headers.get("Content-Type", "").encode()
+        self.send_response(503 if self.path == "/busy" else 200)
+        if self.path == "/busy":
+            self.send_header("Retry-After", "120")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
     def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path.startswith("/redirect"):
             self.send_response(302)
             self.send_header("Location", self.path.removeprefix("/redirect?to="))
+            self.send_header("Content-Length", "0")
             self.end_headers()
             return
         body = b"x" * (1024 * 1024) if self.path == "/large" else b"received"
@@ -63,7 +80,7 @@ async def test_loopback_is_refused_by_address_and_by_name(receiver: str) -> None
     port = receiver.rsplit(":", 1)[1]
     async with outbound_client() as client:
         for url in (receiver, f"http://localhost:{port}/", f"http://[::1]:{port}/"):
-            with pytest.raises(httpx.ConnectError, match="not a public address"):
+            with pytest.raises(OutboundRefused, match="not a public address"):
                 await client.get(url)
 
 
@@ -81,14 +98,32 @@ async def test_every_redirect_hop_is_checked(receiver: str) -> None:
     async with outbound_client(policy=only_127_0_0_1) as client:
         allowed = await client.get(f"{receiver}/redirect?to={receiver}/final")
         assert allowed.status_code == 200 and allowed.text == "received"
-        with pytest.raises(httpx.ConnectError, match="127.0.0.2"):
+        with pytest.raises(OutboundRefused, match="127.0.0.2"):
             await client.get(f"{receiver}/redirect?to=http://127.0.0.2:{port}/final")
 
 
 async def test_a_response_is_read_up_to_the_cap(receiver: str) -> None:
-    async with outbound_client(allow_private=True) as client, client.stream("GET", f"{receiver}/large") as response:
-        body = await read_capped(response)
-    assert len(body) == RESPONSE_CAP
+    async with outbound_client(allow_private=True) as client:
+        response = await client.get(f"{receiver}/large")
+    assert response.status_code == 200 and len(response.body) == RESPONSE_CAP
+
+
+async def test_a_post_sends_its_bytes_and_reads_status_headers_and_body(receiver: str) -> None:
+    async with outbound_client(allow_private=True) as client:
+        ok = await client.post(f"{receiver}/hook", content=b'{"a":1}', headers={"Content-Type": "application/json"})
+        busy = await client.post(f"{receiver}/busy", content=b"x")
+    assert ok.is_success and ok.text == 'got {"a":1} as application/json'
+    assert not busy.is_success and busy.status_code == 503 and busy.retry_after_seconds() == 120
+
+
+async def test_no_answer_is_an_outbound_error_worth_a_retry(receiver: str) -> None:
+    async with outbound_client(allow_private=True) as client:
+        with pytest.raises(OutboundError, match="redirects"):
+            await client.get(f"{receiver}/loop")
+        closed_port = receiver.rsplit(":", 1)[0] + ":1"
+        with pytest.raises(OutboundError) as refused:
+            await client.get(closed_port)
+        assert not isinstance(refused.value, OutboundRefused)
 
 
 async def test_no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch, receiver: str) -> None:

@@ -6,6 +6,7 @@ been due for a while."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 from tessera.config import Settings
@@ -22,7 +23,7 @@ async def main(database_url: str) -> None:
     async with outbound_client(allow_private=True) as client:
         async def post(delivery: ClaimedDelivery) -> Outcome:
             await asyncio.sleep(0.01)  # slow enough that a kill lands mid-batch
-            response = await client.post(delivery.target, json=delivery.payload,
+            response = await client.post(delivery.target, content=json.dumps(delivery.payload).encode(),
                                          headers={"X-Tessera-Delivery": delivery.idempotency_key})
             return Outcome.delivered(response.status_code) if response.is_success else Outcome.failed(
                 f"HTTP {response.status_code}", status_code=response.status_code)
