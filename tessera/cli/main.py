@@ -339,6 +339,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
 @click.option("--once", is_flag=True, help="Process what is pending, then exit.")
 def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
     """Run the delivery pipeline: fan outbox events out into deliveries and send them."""
+    from tessera.live.publisher import LivePublisher
     from tessera.workers.registry import build_pipeline
 
     settings = _settings(database_url, redis_url)
@@ -346,16 +347,25 @@ def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
 
     async def work(database: Database) -> None:
         pipeline = build_pipeline(settings, database)
-        if once:
-            await pipeline.drain()
-            return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        click.echo("worker started", err=True)
-        await pipeline.run_forever(stop)
-        click.echo("worker stopped", err=True)
+        # What the worker commits for live subscribers (the bell's NotificationAdded) reaches the
+        # server processes through Redis.
+        publisher = LivePublisher.attach(settings, database)
+        if publisher is not None:
+            await publisher.start()
+        try:
+            if once:
+                await pipeline.drain()
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            click.echo("worker started", err=True)
+            await pipeline.run_forever(stop)
+            click.echo("worker stopped", err=True)
+        finally:
+            if publisher is not None:
+                await publisher.stop()
 
     _run(settings, work)
 
