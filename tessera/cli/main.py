@@ -333,6 +333,22 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
     serve_processes(host, port, workers)
 
 
+@cli.command("vapid-keys")
+@click.option("--json", "as_json", is_flag=True, help="Print private_key and public_key as JSON.")
+def vapid_keys(as_json: bool) -> None:
+    """Print a new VAPID key pair for Web Push, as environment variables to set on the server
+    and the workers (keep the private key secret; changing it invalidates every subscription)."""
+    from tessera.notifications.push.vapid import generate_vapid_keys
+
+    keys = generate_vapid_keys()
+    if as_json:
+        click.echo(json.dumps({"private_key": keys.private_key, "public_key": keys.public_key}))
+        return
+    click.echo(f"TESSERA_VAPID_PRIVATE_KEY={keys.private_key}")
+    click.echo(f"TESSERA_VAPID_PUBLIC_KEY={keys.public_key}")
+    click.echo("TESSERA_VAPID_SUBJECT=mailto:admin@example.com")
+
+
 @cli.command()
 @database_option
 @redis_option

@@ -58,6 +58,22 @@ def address_policy(*, allow_private: bool) -> AddressPolicy:
     return any_address if allow_private else public_only
 
 
+class AddressRefused(httpcore.ConnectError):
+    """The guard refused the receiver's address. Still a ConnectError (httpx reports it as one),
+    but a sender can tell it apart, in the httpx error's __cause__, from a network failure: a
+    refused address is final, a network failure is retried."""
+
+
+def refused_address(error: BaseException) -> AddressRefused | None:
+    """The guard's refusal behind an httpx error, if that is what it was."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, AddressRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class GuardedNetwork(httpcore.AsyncNetworkBackend):
     """Opens TCP connections only to addresses the policy allows, after resolving the name."""
 
@@ -71,7 +87,7 @@ class GuardedNetwork(httpcore.AsyncNetworkBackend):
         addresses = await resolve(host, port)
         refused = [str(a) for a in addresses if not self.policy(a)]
         if refused or not addresses:
-            raise httpcore.ConnectError(
+            raise AddressRefused(
                 f"refused to connect to {host}: {', '.join(refused) or 'no address'} is not a public address")
         return await self.backend.connect_tcp(str(addresses[0]), port, timeout=timeout,
                                               local_address=local_address, socket_options=socket_options)
