@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,15 +45,18 @@ def _key_bytes(value: str, *, field: str, length: int) -> bytes:
 
 def validate_subscription(data: SubscriptionInput, *, allow_http: bool) -> SubscriptionInput:
     """The endpoint must be an https URL (push services are; plain http only where outbound
-    private addresses are allowed, for local test receivers); p256dh a P-256 uncompressed point
-    (65 bytes, 0x04 first) and auth a 16-byte secret, both base64url (RFC 8291)."""
+    private addresses are allowed, for local test receivers); p256dh a P-256 public key as an
+    uncompressed point (65 bytes, on the curve) and auth a 16-byte secret, both base64url (RFC 8291)."""
     endpoint = data.endpoint.strip()
     parts = urlsplit(endpoint)
     schemes = ("https", "http") if allow_http else ("https",)
     if len(endpoint) > MAX_ENDPOINT or parts.scheme not in schemes or not parts.hostname:
         raise InvalidInput("endpoint must be the push service's https URL.", field="endpoint")
-    if _key_bytes(data.p256dh, field="keys.p256dh", length=65)[0] != 4:
-        raise InvalidInput("keys.p256dh must be an uncompressed P-256 point.", field="keys.p256dh")
+    point = _key_bytes(data.p256dh, field="keys.p256dh", length=65)
+    try:  # a point off the curve would fail every encryption later, silently
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        raise InvalidInput("keys.p256dh must be an uncompressed P-256 public key.", field="keys.p256dh") from None
     _key_bytes(data.auth, field="keys.auth", length=16)
     return SubscriptionInput(endpoint=endpoint, p256dh=data.p256dh.strip(), auth=data.auth.strip())
 
