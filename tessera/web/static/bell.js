@@ -129,7 +129,7 @@
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const resume = lastEventId !== null ? "&last_event_id=" + encodeURIComponent(lastEventId) : "";
     socket = new WebSocket(`${scheme}//${location.host}/v2/notifications/live?ticket=${ticket}${resume}`);
-    socket.onopen = () => { retry = 1000; stopPolling(); bell.classList.add("connected"); };
+    socket.onopen = () => { retry = 1000; };
     socket.onmessage = (event) => handle(JSON.parse(event.data));
     socket.onclose = (event) => {
       bell.classList.remove("connected");
@@ -141,7 +141,11 @@
   function schedule() { setTimeout(connect, retry); retry = Math.min(retry * 2, 30000); }
 
   function handle(message) {
-    if (message.type === "subscribed" && lastEventId === null) lastEventId = message.data.last_event_id ?? null;
+    if (message.type === "subscribed") {  // from here on nothing is missed: polling can stop
+      if (lastEventId === null) lastEventId = message.data.last_event_id ?? null;
+      stopPolling();
+      bell.classList.add("connected");
+    }
     if (message.id !== undefined) lastEventId = message.id;
     if (message.type === "resync_required") refresh();
     if (message.type !== "notification_added") return;
