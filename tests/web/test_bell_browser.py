@@ -151,3 +151,66 @@ def test_the_bell_counts_up_live_for_the_signed_in_user_only(bell_server: BellSe
     scope = page.evaluate("navigator.serviceWorker.register('/sw.js').then((registration) => registration.scope)")
     assert scope == f"{base}/"
     page.close()
+
+
+def test_the_dropdown_lists_the_inbox_marks_all_read_and_polls_without_a_socket(
+        bell_server: BellServer, browser) -> None:  # type: ignore[no-untyped-def]
+    """The inbox API (GET /v2/notifications, POST /v2/notifications/read-all) is served here by a
+    stand-in answering its documented shape, until the inbox lands; the socket is refused so the
+    bell must poll."""
+    from playwright.sync_api import expect
+
+    base = bell_server.url
+    inbox = {"unread": 1, "notifications": [
+        {"id": 11, "read": False, "issue": {"key": "SHOP-1", "summary": "Cart total ignores coupon"},
+         "event": "status_changed", "actor": {"display_name": "Bea"}, "created": "2026-01-01T11:55:00Z"},
+        {"id": 10, "read": True, "issue": {"key": "SHOP-2", "summary": "Typo on checkout"},
+         "event": "comment_added", "created": "2026-01-01T09:00:00Z"}]}
+    read_all_headers: list[dict] = []
+
+    def serve_inbox(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method == "POST" and route.request.url.endswith("/read-all"):
+            read_all_headers.append(route.request.headers)
+            inbox["unread"] = 0
+            for entry in inbox["notifications"]:
+                entry["read"] = True
+            route.fulfill(status=204)
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(inbox))
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.clock.install(time="2026-01-01T12:00:00Z")
+    page.route(f"{base}/v2/notifications?**", serve_inbox)
+    page.route(f"{base}/v2/notifications/read-all", serve_inbox)
+    page.route_web_socket(f"ws://127.0.0.1:{base.rsplit(':', 1)[1]}/v2/notifications/live**",
+                          lambda socket: socket.close(code=1011, reason="down"))
+    page.goto(f"{base}/signin")
+    page.fill("input[name=email]", bell_server.email)
+    page.fill("input[name=password]", bell_server.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/projects")
+    count = page.locator("#bell .bell-count")
+    expect(count).to_have_text("1")
+
+    page.click("#bell .bell-button")
+    entries = page.locator("#bell .notification")
+    expect(entries).to_have_count(2)
+    expect(entries.nth(0)).to_contain_text("SHOP-1 Cart total ignores coupon")
+    expect(entries.nth(0)).to_contain_text("Bea changed the status")
+    expect(entries.nth(0)).to_contain_text("5 minutes ago")
+    expect(entries.nth(1)).to_contain_text("Commented")
+    assert entries.nth(0).locator("a").get_attribute("href") == "/browse/SHOP-1"
+    expect(page.locator("#bell .notification.unread")).to_have_count(1)
+    page.click("#bell .read-all")
+    expect(count).to_be_hidden()
+    expect(page.locator("#bell .notification.unread")).to_have_count(0)
+    assert read_all_headers and read_all_headers[0].get("x-csrf-token")
+
+    # No socket: the bell polls the inbox instead.
+    inbox["unread"] = 4
+    page.clock.run_for(31_000)
+    expect(count).to_have_text("4")
+    expect(page.locator("#bell.connected")).to_have_count(0)
+    context.close()
