@@ -18,6 +18,7 @@ from tessera.errors import InvalidInput, NotFound
 from tessera.notifications.push.models import PushSubscription
 from tessera.notifications.push.vapid import b64url_decode
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import User
 
 MAX_ENDPOINT = 2000
 
@@ -105,11 +106,14 @@ async def check_unsubscribe(session: AsyncSession, *, actor: Actor, subscription
 
 async def subscriptions_of(session: AsyncSession, organization_id: int,
                            user_ids: Sequence[int]) -> dict[int, list[PushSubscription]]:
+    """The browsers of those users who are still active (a deactivated user's browsers stay
+    registered but receive nothing)."""
     found: dict[int, list[PushSubscription]] = {}
     if not user_ids:
         return found
-    rows = await session.scalars(select(PushSubscription).where(
-        PushSubscription.organization_id == organization_id, PushSubscription.user_id.in_(sorted(set(user_ids))))
+    rows = await session.scalars(select(PushSubscription).join(User, User.id == PushSubscription.user_id).where(
+        PushSubscription.organization_id == organization_id, PushSubscription.user_id.in_(sorted(set(user_ids))),
+        User.organization_id == organization_id, User.active.is_(True))
         .order_by(PushSubscription.id))
     for row in rows:
         found.setdefault(row.user_id, []).append(row)

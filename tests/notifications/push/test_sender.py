@@ -209,3 +209,14 @@ async def test_a_refused_address_is_final(world: World, service: PushService) ->
     finally:
         await sender.aclose()
     assert not outcome.ok and not outcome.retry and service.received == []
+
+
+async def test_a_deactivated_users_browsers_receive_nothing(world: World, service: PushService) -> None:
+    from tessera.tenancy.models import User
+
+    await subscribe(world, world.user, Browser(service.to("ok/deactivated")))
+    async with world.database.unit_of_work() as session:
+        await session.execute(update(User).where(User.id == world.user.user_id).values(active=False))
+        assert await PushDirectory().reachable(session, world.org.organization_id, [world.user.user_id]) == {}
+    delivery = await send_one(world, world.user.user_id)
+    assert delivery.state == DeliveryState.DEAD and service.received == []
