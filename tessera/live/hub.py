@@ -194,11 +194,13 @@ class LiveHub:
         if not backlog:
             return 0
         if scope.kind == "user":
+            sent = 0
             for event in backlog:
                 envelope = event_envelope(event)
                 if envelope is not None and envelope["k"] == USER and envelope["user_id"] == connection.user_id:
                     await connection.send_now(envelope["text"], envelope["id"])
-            return len(backlog)
+                    sent += 1
+            return sent
         assert scope.project_id is not None
         grants = await self.access.grants(scope.organization_id, scope.project_id, [connection.user_id])
         grant = grants.get(connection.user_id, NO_ACCESS)
