@@ -333,12 +333,29 @@ def serve(host: str, port: int, workers: int, with_demo: bool, database_url: str
     serve_processes(host, port, workers)
 
 
+@cli.command("vapid-keys")
+@click.option("--json", "as_json", is_flag=True, help="Print private_key and public_key as JSON.")
+def vapid_keys(as_json: bool) -> None:
+    """Print a new VAPID key pair for Web Push, as environment variables to set on the server
+    and the workers (keep the private key secret; changing it invalidates every subscription)."""
+    from tessera.notifications.push.vapid import generate_vapid_keys
+
+    keys = generate_vapid_keys()
+    if as_json:
+        click.echo(json.dumps({"private_key": keys.private_key, "public_key": keys.public_key}))
+        return
+    click.echo(f"TESSERA_VAPID_PRIVATE_KEY={keys.private_key}")
+    click.echo(f"TESSERA_VAPID_PUBLIC_KEY={keys.public_key}")
+    click.echo("TESSERA_VAPID_SUBJECT=mailto:admin@example.com")
+
+
 @cli.command()
 @database_option
 @redis_option
 @click.option("--once", is_flag=True, help="Process what is pending, then exit.")
 def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
     """Run the delivery pipeline: fan outbox events out into deliveries and send them."""
+    from tessera.live.publisher import LivePublisher
     from tessera.workers.registry import build_pipeline
 
     settings = _settings(database_url, redis_url)
@@ -346,16 +363,25 @@ def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
 
     async def work(database: Database) -> None:
         pipeline = build_pipeline(settings, database)
-        if once:
-            await pipeline.drain()
-            return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        click.echo("worker started", err=True)
-        await pipeline.run_forever(stop)
-        click.echo("worker stopped", err=True)
+        # What the worker commits for live subscribers (the bell's NotificationAdded) reaches the
+        # server processes through Redis.
+        publisher = LivePublisher.attach(settings, database)
+        if publisher is not None:
+            await publisher.start()
+        try:
+            if once:
+                await pipeline.drain()
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            click.echo("worker started", err=True)
+            await pipeline.run_forever(stop)
+            click.echo("worker stopped", err=True)
+        finally:
+            if publisher is not None:
+                await publisher.stop()
 
     _run(settings, work)
 

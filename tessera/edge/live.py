@@ -19,7 +19,7 @@ from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import RateLimiter
 
-LiveKind = Literal["issue", "project"]
+LiveKind = Literal["issue", "project", "user"]
 
 
 async def authenticate_live(database: Database, settings: Settings, connection: HTTPConnection, *,
@@ -49,7 +49,9 @@ async def identify_subscriber(database: Database, settings: Settings, limiter: R
 
 async def resolve_live_scope(database: Database, actor: Actor, *, kind: LiveKind, ref: str) -> Scope:
     """What a subscription follows: one issue or every issue of a project, by id or key; raises
-    NotFound when the actor may not browse it."""
+    NotFound when the actor may not browse it. "user": the actor's own notifications (no ref)."""
+    if kind == "user":
+        return Scope(kind="user", organization_id=actor.organization_id, project_id=None, user_id=actor.user_id)
     async with database.unit_of_work(write=False) as session:
         if kind == "issue":
             issue, project = await access_issue(session, actor, ref)

@@ -18,7 +18,16 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.live.access import NO_ACCESS, AccessCache
 from tessera.live.broker import Broker, InProcessBroker, RedisBroker
-from tessera.live.messages import EVENT, INVALIDATE, TYPING, control, event_envelope, presence_envelope, typing_envelope
+from tessera.live.messages import (
+    EVENT,
+    INVALIDATE,
+    TYPING,
+    USER,
+    control,
+    event_envelope,
+    presence_envelope,
+    typing_envelope,
+)
 from tessera.live.presence import COALESCE, RENEW_EVERY, InProcessPresence, PresenceEntry, PresenceStore, RedisPresence
 from tessera.live.registry import (
     CLOSE_FORBIDDEN,
@@ -114,6 +123,13 @@ class LiveHub:
         kind, org = envelope["k"], envelope["org"]
         if kind == INVALIDATE:
             self.access.invalidate(org, envelope.get("project_id"))
+            if envelope.get("user_id") is not None:  # a deactivated user's own streams end now
+                for connection in self.registry.for_user(org, envelope["user_id"]):
+                    connection.request_close(CLOSE_UNAUTHENTICATED, "The user is deactivated.")
+            return
+        if kind == USER:  # counts and ids for the user themself: routed by (organization, user) only
+            for connection in self.registry.for_user(org, envelope["user_id"]):
+                connection.enqueue(envelope["text"], envelope.get("id"))
             return
         if kind == EVENT:
             targets = self.registry.for_event(org, envelope["project_id"], envelope["issue_id"])
@@ -150,7 +166,8 @@ class LiveHub:
         except BaseException:
             self.registry.remove(connection)
             raise
-        self.access.prime(actor, scope.project_id)
+        if scope.project_id is not None:
+            self.access.prime(actor, scope.project_id)
         return connection
 
     async def close(self, connection: LiveConnection) -> None:
@@ -176,6 +193,15 @@ class LiveHub:
             return 0
         if not backlog:
             return 0
+        if scope.kind == "user":
+            sent = 0
+            for event in backlog:
+                envelope = event_envelope(event)
+                if envelope is not None and envelope["k"] == USER and envelope["user_id"] == connection.user_id:
+                    await connection.send_now(envelope["text"], envelope["id"])
+                    sent += 1
+            return sent
+        assert scope.project_id is not None
         grants = await self.access.grants(scope.organization_id, scope.project_id, [connection.user_id])
         grant = grants.get(connection.user_id, NO_ACCESS)
         sent = 0
@@ -235,6 +261,7 @@ class LiveHub:
             return False
         connection.last_typing = now
         scope = connection.scope
+        assert scope.project_id is not None  # an issue stream's
         grant = (await self.access.grants(scope.organization_id, scope.project_id, [connection.user_id])).get(
             connection.user_id, NO_ACCESS)
         if not grant.may_browse:

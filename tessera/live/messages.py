@@ -1,6 +1,11 @@
 """What subscribers receive: outbox events mapped onto the seed's message shape, and the
 envelopes server processes exchange.
 
+A user's own stream (`/v2/notifications/live`) receives `{"type": "notification_added", "id",
+"unread", "notification_id", "data": {...the same...}}` when an entry reaches their inbox; it
+carries counts and ids only, never an issue's content, so no permission check is needed beyond
+the user being who they are (the inbox API applies permissions when the entry is read).
+
 A live message is `{"type", "id", "data": {"issue_id", "field_changes", "user_id",
 "timestamp", ...}}`: the seed's keys always, the event's own payload keys beside them, and `id`
 the outbox event id (what a client sends back as `last_event_id` to resume). Presence and typing
@@ -32,6 +37,7 @@ from tessera.events.types import (
     IssueLinkCreated,
     IssueLinkDeleted,
     IssueUpdated,
+    NotificationAdded,
     ProjectEvent,
     ProjectRolesChanged,
     ProjectUpdated,
@@ -62,7 +68,9 @@ LIVE_EVENT_NAMES = frozenset(event_class.name for event_class in LIVE_TYPES)
 PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
     {ProjectUpdated, ProjectRolesChanged, UserUpdated, UserDeactivated})
 
-EVENT, PRESENCE, TYPING, INVALIDATE = "event", "presence", "typing", "invalidate"
+EVENT, PRESENCE, TYPING, INVALIDATE, USER = "event", "presence", "typing", "invalidate", "user"
+# The outbox names of what a user's own stream carries (replay reads them back).
+USER_EVENT_NAMES = frozenset({NotificationAdded.name})
 
 
 # An outbox row: read back from the table (replay), or as emit() keeps it until commit.
@@ -91,7 +99,12 @@ def event_envelope(event: EventRecord) -> dict[str, Any] | None:
     project_id = _project_id(event)
     event_class = event.event_class
     if event_class in PERMISSION_EVENTS:
-        return {"k": INVALIDATE, "org": event.organization_id, "project_id": project_id}
+        envelope: dict[str, Any] = {"k": INVALIDATE, "org": event.organization_id, "project_id": project_id}
+        if event_class is UserDeactivated:  # their own streams close too
+            envelope["user_id"] = event.aggregate_id
+        return envelope
+    if event_class is NotificationAdded:
+        return user_envelope(event)
     live_type = LIVE_TYPES.get(event_class)  # all of them events about an issue (IssueEvent)
     if live_type is None or project_id is None:
         return None
@@ -106,6 +119,18 @@ def event_envelope(event: EventRecord) -> dict[str, Any] | None:
     return {"k": EVENT, "org": event.organization_id, "project_id": project_id, "issue_id": event.aggregate_id,
             "id": event.id, "visibility": visibility if isinstance(visibility, dict) else None,
             "text": encode({"type": live_type, "id": event.id, "data": data})}
+
+
+def user_envelope(event: EventRecord) -> dict[str, Any] | None:
+    """A NotificationAdded for its user's own stream, routed by (organization, user)."""
+    user_id = event.payload.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    data = {"user_id": user_id, "notification_id": event.payload.get("notification_id"),
+            "unread": event.payload.get("unread"), "timestamp": _iso(event.created_at)}
+    return {"k": USER, "org": event.organization_id, "user_id": user_id, "id": event.id,
+            "text": encode({"type": "notification_added", "id": event.id, "unread": data["unread"],
+                            "notification_id": data["notification_id"], "data": data})}
 
 
 def presence_envelope(*, organization_id: int, project_id: int, issue_id: int, viewers: list[dict]) -> dict:

@@ -1,5 +1,5 @@
-"""The live connections of this process, and the routes from (organization, issue) and
-(organization, project) to them.
+"""The live connections of this process, and the routes from (organization, issue),
+(organization, project) and (organization, user) to them.
 
 Each connection sends from its own queue in its own task, so one slow client never holds up the
 delivery to others; a client that falls too far behind is closed (1013) and resumes with
@@ -28,12 +28,14 @@ CLOSE_RESTART, CLOSE_TRY_AGAIN, CLOSE_TOO_BIG = 1012, 1013, 1009
 
 @dataclass(frozen=True)
 class Scope:
-    """What a connection follows: one issue, or every issue of one project."""
+    """What a connection follows: one issue, every issue of one project, or one user's own
+    notifications (kind "user": no project, `user_id` the connected user)."""
 
-    kind: str  # "issue" | "project"
+    kind: str  # "issue" | "project" | "user"
     organization_id: int
-    project_id: int
+    project_id: int | None
     issue_id: int | None = None
+    user_id: int | None = None
 
 
 class LiveConnection:
@@ -100,6 +102,7 @@ class ConnectionRegistry:
     def __init__(self) -> None:
         self._by_issue: dict[tuple[int, int], set[LiveConnection]] = {}
         self._by_project: dict[tuple[int, int], set[LiveConnection]] = {}
+        self._by_user: dict[tuple[int, int], set[LiveConnection]] = {}
         self._all: set[LiveConnection] = set()
 
     def _index(self, connection: LiveConnection) -> tuple[dict, tuple[int, int]]:
@@ -107,6 +110,10 @@ class ConnectionRegistry:
         if scope.kind == "issue":
             assert scope.issue_id is not None
             return self._by_issue, (scope.organization_id, scope.issue_id)
+        if scope.kind == "user":
+            assert scope.user_id is not None
+            return self._by_user, (scope.organization_id, scope.user_id)
+        assert scope.project_id is not None
         return self._by_project, (scope.organization_id, scope.project_id)
 
     def add(self, connection: LiveConnection) -> None:
@@ -129,6 +136,10 @@ class ConnectionRegistry:
     def for_event(self, organization_id: int, project_id: int, issue_id: int) -> list[LiveConnection]:
         return [*self._by_issue.get((organization_id, issue_id), ()),
                 *self._by_project.get((organization_id, project_id), ())]
+
+    def for_user(self, organization_id: int, user_id: int) -> list[LiveConnection]:
+        """The user's own notification streams (never another user's: the key is the user)."""
+        return list(self._by_user.get((organization_id, user_id), ()))
 
     def all(self) -> list[LiveConnection]:
         return list(self._all)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
 from tessera.events.models import OutboxEvent
-from tessera.live.messages import LIVE_EVENT_NAMES
+from tessera.live.messages import LIVE_EVENT_NAMES, USER_EVENT_NAMES
 from tessera.live.registry import Scope
 
 REPLAY_LIMIT = 500
@@ -54,6 +54,12 @@ async def read_backlog(session: AsyncSession, *, scope: Scope, after_id: int) ->
         select(OutboxEvent.id).where(*window).limit(SCAN_LIMIT + 1).subquery()))
     if scanned is not None and scanned > SCAN_LIMIT:
         return None
+    if scope.kind == "user":  # the user's own inbox additions
+        query = select(OutboxEvent).where(*window, OutboxEvent.id > after_id, OutboxEvent.aggregate_type == "user",
+                                          OutboxEvent.aggregate_id == scope.user_id,
+                                          OutboxEvent.event_type.in_(sorted(USER_EVENT_NAMES)))
+        events = (await session.scalars(query.order_by(OutboxEvent.id).limit(REPLAY_LIMIT + 1))).all()
+        return None if len(events) > REPLAY_LIMIT else events
     query = select(OutboxEvent).where(*window, OutboxEvent.id > after_id, OutboxEvent.aggregate_type == "issue",
                                       OutboxEvent.event_type.in_(sorted(LIVE_EVENT_NAMES)))
     if scope.kind == "issue":

@@ -34,9 +34,13 @@ async def serve(hub: LiveHub, connection: LiveConnection, *, receive: Receive, l
     try:
         scope = connection.scope
         async with connection.send_lock:
-            welcome = {"scope": scope.kind, "project_id": scope.project_id, "connection_id": connection.id}
+            welcome: dict = {"scope": scope.kind, "connection_id": connection.id}
+            if scope.project_id is not None:
+                welcome["project_id"] = scope.project_id
             if scope.issue_id is not None:
                 welcome["issue_id"] = scope.issue_id
+            if scope.user_id is not None:
+                welcome["user_id"] = scope.user_id
             if last_event_id is None:
                 welcome["last_event_id"] = await hub.cursor(scope.organization_id)
             await connection.send_now(control("subscribed", **welcome))

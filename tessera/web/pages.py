@@ -14,6 +14,7 @@ from tessera.web import (
     dashboards,
     issue_edit,
     issue_view,
+    notifications,
     projects,
     reports,
     search,
@@ -23,7 +24,7 @@ from tessera.web import (
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
-               reports):
+               reports, notifications):
     router.include_router(module.router)
 
 

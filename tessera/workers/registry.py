@@ -6,6 +6,9 @@ from __future__ import annotations
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.delivery.models import Channel
+from tessera.notifications.push.sender import PushSender
+from tessera.notifications.push.vapid import signer_for
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
@@ -17,4 +20,7 @@ def build_registry(settings: Settings) -> HandlerRegistry:
 def build_pipeline(settings: Settings, database: Database) -> Pipeline:
     handlers = build_registry(settings)
     senders = SenderRegistry()
+    push_signer = signer_for(settings)  # Web Push only when VAPID keys are configured
+    if push_signer is not None:
+        senders.register(Channel.PUSH, PushSender(database, settings, push_signer))
     return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))

@@ -20,6 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.api.fuzzing import conformance_failures, dump, operations, send
+from tests.notifications.push.receiver import Browser
 from tests.support import OrgHandle, make_user, unique_key
 
 # Per operation and plan (valid, invalid, generated ids): ~120 operations keep a backend under a minute.
@@ -73,7 +74,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     dashboard = post("/v2/dashboards", {"name": "Fuzz dashboard", "layout": {"gadgets": [
         {"type": "pie_chart", "config": {"filter_id": saved["id"], "field": "status"}},
         {"type": "velocity", "config": {"board_id": board["id"]}}, {"type": "activity_stream"}]}})
-    values = {"scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
+    push = post("/v2/push/subscriptions", Browser("https://push.example.net/wpush/fuzz").subscription)
+    values = {"subscription_id": push["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],

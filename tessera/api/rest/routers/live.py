@@ -1,5 +1,5 @@
-"""Live updates over WebSocket: /v2/issues/{issue_id}/live and /v2/projects/{project_id}/live,
-and POST /v2/live/tickets for browsers. The protocol itself lives in tessera.live.session;
+"""Live updates over WebSocket: /v2/issues/{issue_id}/live, /v2/projects/{project_id}/live,
+/v2/notifications/live (the signed-in user's own inbox additions, for the web UI's bell) and POST /v2/live/tickets for browsers. The protocol itself lives in tessera.live.session;
 the handshake's authentication and what is followed are tessera.edge.live's (shared with GraphQL
 subscriptions); this module maps errors to close codes (4401 unauthenticated, 4403 forbidden,
 4404 unknown or not visible, 4400 bad request, 4429 rate limited, 1013 live updates unavailable)."""
@@ -57,6 +57,13 @@ async def issue_live(websocket: WebSocket, issue_id: str) -> None:
 @router.websocket("/projects/{project_id}/live")
 async def project_live(websocket: WebSocket, project_id: str) -> None:
     await _live(websocket, "project", project_id)
+
+
+@router.websocket("/notifications/live")
+async def notifications_live(websocket: WebSocket) -> None:
+    """`{"type": "notification_added", "id", "unread", "notification_id"}` whenever an entry
+    reaches the connected user's inbox; authenticated like the other streams."""
+    await _live(websocket, "user", "")
 
 
 async def _live(websocket: WebSocket, kind: LiveKind, ref: str) -> None:
