@@ -360,4 +360,7 @@ def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
     _run(settings, work)
 
 
+# Command groups of their own modules, which build on the helpers above.
+from tessera.cli.deliveries import deliveries  # noqa: E402
 
+cli.add_command(deliveries)

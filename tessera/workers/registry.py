@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.delivery.engine import DeliveryObserver, RetryPolicy, SenderRegistry
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
@@ -14,7 +14,9 @@ def build_registry(settings: Settings) -> HandlerRegistry:
     return HandlerRegistry()
 
 
-def build_pipeline(settings: Settings, database: Database) -> Pipeline:
+def build_pipeline(settings: Settings, database: Database, *, observer: DeliveryObserver | None = None) -> Pipeline:
+    """`observer`: the serving process's /metrics counters, when it runs the worker itself."""
     handlers = build_registry(settings)
     senders = SenderRegistry()
-    return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))
+    return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts),
+                    observer=observer)
