@@ -148,7 +148,7 @@ async def access_delivery(session: AsyncSession, *, organization_id: int | None,
         query = query.where(Delivery.organization_id == organization_id)
     delivery = await session.scalar(query)
     if delivery is None:
-        raise NotFound(f"No delivery {delivery_id}.", field="delivery_id")
+        raise NotFound("No delivery has that id.", field="delivery_id")
     return delivery
 
 
