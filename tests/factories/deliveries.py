@@ -40,6 +40,8 @@ class Planned:
     event_type: str = "issue_created"
     created_at: datetime | None = None
     due: bool = False
+    # For a pending one: due at this time (overrides `due`).
+    due_at: datetime | None = None
     # For a failed delivery: more than one failed attempt before it is left failed.
     attempts: int = 1
 
@@ -54,7 +56,7 @@ async def plant_async(database_url: str, organization_id: int, *plans: Planned) 
                 NewDelivery(organization_id=organization_id, channel=Channel(plan.channel), target=plan.target,
                             idempotency_key=key, payload={"planned": n, "event": plan.event_type},
                             event_type=plan.event_type, target_id=plan.target_id,
-                            not_before=LONG_AGO if plan.state != "pending" else (utcnow() if plan.due else FAR_FUTURE))
+                            not_before=_not_before(plan))
                 for n, (plan, key) in enumerate(zip(plans, keys, strict=True))])
             by_key = dict((await session.execute(select(Delivery.idempotency_key, Delivery.id)
                                                  .where(Delivery.idempotency_key.in_(keys)))).all())
@@ -82,6 +84,12 @@ async def plant_async(database_url: str, organization_id: int, *plans: Planned) 
         return ids
     finally:
         await database.dispose()
+
+
+def _not_before(plan: Planned) -> datetime:
+    if plan.state != "pending":
+        return LONG_AGO
+    return plan.due_at or (utcnow() if plan.due else FAR_FUTURE)
 
 
 def plant(database_url: str, organization_id: int, *plans: Planned) -> list[int]:
