@@ -56,6 +56,7 @@ class RequestGuard:
         self.app = app
         self.edges = tuple(edges)
         self.metrics = metrics
+        self.labels = {edge.prefix: edge_label(edge) for edge in self.edges}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -94,7 +95,7 @@ class RequestGuard:
             await response(scope, receive, send_with_id)
         finally:
             if self.metrics is not None and not nested:
-                self.metrics.request(edge_label(edge_for(self.edges, scope.get("path", ""))), status,
+                self.metrics.request(self.labels[edge_for(self.edges, scope.get("path", "")).prefix], status,
                                      time.perf_counter() - began)
 
 

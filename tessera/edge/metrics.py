@@ -49,13 +49,14 @@ class ProcessMetrics:
     (tessera.delivery.engine.DeliveryObserver)."""
 
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str], int] = {}
+        # (edge, status) -> count; the status class is made when written, not per request.
+        self.requests: dict[tuple[str, int], int] = {}
         self.request_seconds: dict[str, Histogram] = {}
         self.deliveries: dict[tuple[str, str], int] = {}
         self.delivery_seconds: dict[str, Histogram] = {}
 
     def request(self, edge: str, status: int, seconds: float) -> None:
-        key = (edge, f"{status // 100}xx")
+        key = (edge, status)
         self.requests[key] = self.requests.get(key, 0) + 1
         histogram = self.request_seconds.get(edge)
         if histogram is None:
@@ -73,10 +74,14 @@ class ProcessMetrics:
 
 def render(process: ProcessMetrics, queue: QueueStats) -> str:
     lines: list[str] = []
+    by_class: dict[tuple[str, str], int] = {}
+    for (edge, status), count in list(process.requests.items()):
+        key = (edge, f"{status // 100}xx")
+        by_class[key] = by_class.get(key, 0) + count
     _family(lines, "tessera_http_requests_total", "counter",
             "HTTP requests this process answered, by edge (v2, rest, graphql, web) and status class.",
             [((("edge", edge), ("status_class", status)), count)
-             for (edge, status), count in sorted(process.requests.items())])
+             for (edge, status), count in sorted(by_class.items())])
     _histograms(lines, "tessera_http_request_duration_seconds",
                 "Time from a request's arrival to the end of its response, by edge.", "edge", process.request_seconds)
     _family(lines, "tessera_deliveries_attempted_total", "counter",
