@@ -15,7 +15,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.listing import name_contains
@@ -132,8 +132,8 @@ async def list_deliveries(session: AsyncSession, *, organization_id: int | None,
         query = query.where(Delivery.created_at <= where.until)
     if cursor:
         created_at, row_id = decode_cursor(cursor)
-        query = query.where(or_(Delivery.created_at < created_at,
-                                and_(Delivery.created_at == created_at, Delivery.id < row_id)))
+        # A row comparison, which PostgreSQL matches to the index's order (SQLite has them since 3.15).
+        query = query.where(tuple_(Delivery.created_at, Delivery.id) < tuple_(created_at, row_id))
     rows = list((await session.scalars(
         query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1))).all())
     more = len(rows) > limit

@@ -39,10 +39,11 @@ async def get_deliveries(ctx: Ctx, state: Choices = None, channel: Choices = Non
                          limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
                          cursor: Annotated[str | None, Query(max_length=100)] = None) -> dict:
     """Newest first, `limit` at a time; follow `next_cursor` for older ones."""
-    where = check_filter(states=state or [], channels=channel or [], target_id=target_id, target=target,
-                         event_type=event, since=since, until=until)
     async with ctx.transaction() as (session, actor):
-        page = await list_deliveries(session, organization_id=check_operator(actor), where=where, limit=limit,
+        organization_id = check_operator(actor)
+        where = check_filter(states=state or [], channels=channel or [], target_id=target_id, target=target,
+                             event_type=event, since=since, until=until)
+        page = await list_deliveries(session, organization_id=organization_id, where=where, limit=limit,
                                      cursor=cursor)
         return {"limit": limit, "next_cursor": page.next_cursor,
                 "deliveries": [delivery_view(d) for d in page.deliveries]}
