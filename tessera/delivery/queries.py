@@ -68,7 +68,7 @@ def check_filter(*, states: list[str] | tuple[str, ...] = (), channels: list[str
         raise InvalidInput("'target' is at most 500 characters.", field="target")
     if event_type is not None and not 0 < len(event_type) <= 64:
         raise InvalidInput("'event' is an event type name of 1 to 64 characters.", field="event")
-    since, until = _aware(since, "since"), _aware(until, "until")
+    since, until = _aware(since), _aware(until)
     if since is not None and until is not None and since > until:
         raise InvalidInput("'since' must not be after 'until'.", field="since")
     return DeliveryFilter(states=parsed_states, channels=parsed_channels, target_id=target_id,
@@ -85,7 +85,7 @@ def _choices(values: list[str] | tuple[str, ...], allowed: type[DeliveryState] |
     return tuple(dict.fromkeys(parts))
 
 
-def _aware(moment: datetime | None, name: str) -> datetime | None:
+def _aware(moment: datetime | None) -> datetime | None:
     """A time without a zone is taken as UTC, as the API's own times are."""
     if moment is None:
         return None
@@ -94,7 +94,7 @@ def _aware(moment: datetime | None, name: str) -> datetime | None:
 
 def encode_cursor(delivery: Delivery) -> str:
     # Whole microseconds, exactly (a float timestamp would round some of them).
-    micros = (_aware(delivery.created_at, "created_at") - _EPOCH) // _MICRO
+    micros = (_aware(delivery.created_at) - _EPOCH) // _MICRO
     return base64.urlsafe_b64encode(f"{micros}:{delivery.id}".encode()).decode().rstrip("=")
 
 
