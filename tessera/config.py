@@ -80,6 +80,9 @@ class Settings:
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:admin@localhost"
+    # /metrics answers loopback scrapers, an organization admin's token, and this bearer token
+    # (for a Prometheus that scrapes from another host without an account).
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -156,7 +159,8 @@ class Settings:
             values["run_worker_in_server"] = env["TESSERA_RUN_WORKER_IN_SERVER"].lower() in {"1", "true", "yes"}
         if env.get("TESSERA_NOTIFY_BATCH_SECONDS"):
             values["notify_batch_seconds"] = float(env["TESSERA_NOTIFY_BATCH_SECONDS"])
-        for name in ("smtp_url", "mail_from", "vapid_private_key", "vapid_public_key", "vapid_subject"):
+        for name in ("smtp_url", "mail_from", "vapid_private_key", "vapid_public_key", "vapid_subject",
+                     "metrics_token"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = env[f"TESSERA_{name.upper()}"]
         values.update({k: v for k, v in overrides.items() if v is not None})

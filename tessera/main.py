@@ -24,6 +24,7 @@ from tessera.api.rest.routers import (
     catalog,
     comments,
     dashboards,
+    deliveries,
     filters,
     issues,
     live,
@@ -41,6 +42,8 @@ from tessera.edge.body_limit import BodySizeLimit
 from tessera.edge.by_path import Edge
 from tessera.edge.guard import RequestGuard
 from tessera.edge.input_check import InputCheck
+from tessera.edge.metrics import ProcessMetrics
+from tessera.edge.metrics_endpoint import METRICS_PATH, metrics_endpoint
 from tessera.issues.attachments.storage import object_store_from_settings
 from tessera.live.hub import LiveHub
 from tessera.reports.dashboard_cache import GadgetCache
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     principals = PrincipalCache(ttl=settings.auth_cache_seconds)
     database.on_commit(principals.on_commit)
     object_store = object_store_from_settings(settings)
+    metrics = ProcessMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # sprints went from 1.0 s to 0.45 s (bench/dashboard.py).
         gc.collect()
         gc.freeze()
-        worker = InProcessWorker(build_pipeline(settings, database)) if settings.run_worker_in_server else None
+        worker = (InProcessWorker(build_pipeline(settings, database, observer=metrics))
+                  if settings.run_worker_in_server else None)
         yield
         if worker is not None:
             await worker.stop()
@@ -121,9 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live_hub = live_hub
     app.state.dashboard_cache = dashboard_cache
     app.state.object_store = object_store
+    app.state.metrics = metrics
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports, dashboards, push):
+                   agile, reports, dashboards, push, deliveries):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())
@@ -134,6 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["ops"], responses=ok(HealthOut))
     async def healthz() -> dict:
         return {"status": "ok", "version": __version__, "database": database.dialect}
+
+    # Prometheus's scrape target (tessera.edge.metrics_endpoint says who may read it); not an API
+    # operation, so not in the OpenAPI document.
+    app.add_route(METRICS_PATH, metrics_endpoint, methods=["GET"], include_in_schema=False)
 
     def openapi() -> dict:
         if app.openapi_schema is None:
@@ -149,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
-    app.add_middleware(RequestGuard, edges=EDGES)
+    app.add_middleware(RequestGuard, edges=EDGES, metrics=metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
 

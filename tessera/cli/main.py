@@ -353,16 +353,29 @@ def vapid_keys(as_json: bool) -> None:
 @database_option
 @redis_option
 @click.option("--once", is_flag=True, help="Process what is pending, then exit.")
-def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
+@click.option("--metrics-port", type=click.IntRange(min=1, max=65535), default=None,
+              help="Serve this worker's /metrics (its delivery counters) on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help="Off loopback, scrapers must send TESSERA_METRICS_TOKEN as a bearer token.")
+def worker(database_url: str | None, redis_url: str | None, once: bool, metrics_port: int | None,
+           metrics_host: str) -> None:
     """Run the delivery pipeline: fan outbox events out into deliveries and send them."""
+    from contextlib import AsyncExitStack
+
+    from tessera.edge.metrics import ProcessMetrics
+    from tessera.edge.metrics_server import serve_metrics
     from tessera.live.publisher import LivePublisher
     from tessera.workers.registry import build_pipeline
 
     settings = _settings(database_url, redis_url)
+    if metrics_port is not None and metrics_host not in ("127.0.0.1", "::1", "localhost") \
+            and not settings.metrics_token:
+        raise click.UsageError("--metrics-host off loopback needs TESSERA_METRICS_TOKEN.")
     _migrate(settings)
 
     async def work(database: Database) -> None:
-        pipeline = build_pipeline(settings, database)
+        metrics = ProcessMetrics()
+        pipeline = build_pipeline(settings, database, observer=metrics)
         # What the worker commits for live subscribers (the bell's NotificationAdded) reaches the
         # server processes through Redis.
         publisher = LivePublisher.attach(settings, database)
@@ -376,8 +389,13 @@ def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            click.echo("worker started", err=True)
-            await pipeline.run_forever(stop)
+            async with AsyncExitStack() as stack:
+                if metrics_port is not None:
+                    await stack.enter_async_context(serve_metrics(database, metrics, host=metrics_host,
+                                                                  port=metrics_port, token=settings.metrics_token))
+                    click.echo(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
+                click.echo("worker started", err=True)
+                await pipeline.run_forever(stop)
             click.echo("worker stopped", err=True)
         finally:
             if publisher is not None:
@@ -386,4 +404,7 @@ def worker(database_url: str | None, redis_url: str | None, once: bool) -> None:
     _run(settings, work)
 
 
+# Command groups of their own modules, which build on the helpers above.
+from tessera.cli.deliveries import deliveries  # noqa: E402
 
+cli.add_command(deliveries)

@@ -140,6 +140,13 @@ class SenderRegistry:
         self.settled_hooks.setdefault(channel, []).append(hook)
 
 
+class DeliveryObserver(Protocol):
+    """Told of each attempt once its outcome is committed (the process's /metrics counters).
+    Called on the worker's event loop: it must be quick and must not raise."""
+
+    def attempted(self, channel: str, state: str, duration_ms: int) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     max_attempts: int = 8
@@ -255,11 +262,12 @@ class DeliveryRunner:
     """Claims due deliveries, sends them per channel (channels concurrently) and settles them."""
 
     def __init__(self, database: Database, senders: SenderRegistry, policy: RetryPolicy | None = None, *,
-                 batch_size: int = 200) -> None:
+                 batch_size: int = 200, observer: DeliveryObserver | None = None) -> None:
         self.database = database
         self.senders = senders
         self.policy = policy or RetryPolicy()
         self.batch_size = batch_size
+        self.observer = observer
 
     async def run_once(self) -> int:
         """Claim, send and settle one batch; returns how many deliveries were attempted."""
@@ -278,6 +286,9 @@ class DeliveryRunner:
         results = [result for batch in batches for result in batch]
         async with self.database.unit_of_work() as session:
             await settle(session, results, self.policy, self.senders.settled_hooks)
+        if self.observer is not None:
+            for delivery, outcome, _, duration_ms in results:
+                self.observer.attempted(delivery.channel, next_state(delivery, outcome, self.policy), duration_ms)
         return len(claimed)
 
     async def _send(self, channel: str, group: list[ClaimedDelivery]

@@ -12,12 +12,17 @@ server closes that connection.
 
 Pure ASGI (no BaseHTTPMiddleware), so streaming responses and background tasks pass untouched.
 A mounted app (/rest) runs its own RequestGuard inside its framework's last resort: it reuses the
-id it finds in the scope and leaves the header to the outer guard."""
+id it finds in the scope and leaves the header to the outer guard.
+
+Given a ProcessMetrics (tessera.edge.metrics), the outer guard also counts each HTTP request by
+edge and status class and times it, to the end of its response: two clock reads and two dict
+updates, since every request passes here anyway."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -26,6 +31,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.edge.by_path import Edge, edge_for
+from tessera.edge.metrics import ProcessMetrics
 
 log = logging.getLogger("tessera.api")
 REQUEST_ID_KEY = "tessera.request_id"
@@ -46,9 +52,11 @@ def _incoming_id(scope: Scope) -> str | None:
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, edges: Sequence[Edge]) -> None:
+    def __init__(self, app: ASGIApp, *, edges: Sequence[Edge], metrics: ProcessMetrics | None = None) -> None:
         self.app = app
         self.edges = tuple(edges)
+        self.metrics = metrics
+        self.labels = {edge.prefix: edge_label(edge) for edge in self.edges}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -62,11 +70,14 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         started = False
+        status = 500
+        began = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
                 if not nested:
                     message.setdefault("headers", [])
                     MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
@@ -82,3 +93,12 @@ class RequestGuard:
             response = edge_for(self.edges, scope.get("path", "")).failed(Request(scope), request_id)
             response.headers["Connection"] = "close"
             await response(scope, receive, send_with_id)
+        finally:
+            if self.metrics is not None and not nested:
+                self.metrics.request(self.labels[edge_for(self.edges, scope.get("path", "")).prefix], status,
+                                     time.perf_counter() - began)
+
+
+def edge_label(edge: Edge) -> str:
+    """"v2", "rest", "graphql"; "web" for the pages (the edge without a prefix)."""
+    return edge.prefix.strip("/") or "web"

@@ -131,6 +131,14 @@ async def list_users(session: AsyncSession, actor: Actor, *, query: str | None =
     return list(users), total
 
 
+async def organization_keys(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """id -> key, for an operator's view across organizations (`tessera deliveries list`)."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Organization.id, Organization.key).where(Organization.id.in_(ids)))
+    return {row_id: key for row_id, key in rows.all()}
+
+
 async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}

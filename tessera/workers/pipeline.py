@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from tessera.db.engine import Database
-from tessera.delivery.engine import DeliveryRunner, RetryPolicy, SenderRegistry
+from tessera.delivery.engine import DeliveryObserver, DeliveryRunner, RetryPolicy, SenderRegistry
 from tessera.workers.runner import HandlerRegistry, run_once
 
 log = logging.getLogger("tessera.worker")
@@ -16,11 +16,11 @@ log = logging.getLogger("tessera.worker")
 
 class Pipeline:
     def __init__(self, database: Database, handlers: HandlerRegistry, senders: SenderRegistry,
-                 policy: RetryPolicy) -> None:
+                 policy: RetryPolicy, *, observer: DeliveryObserver | None = None) -> None:
         self.database = database
         self.handlers = handlers
         self.senders = senders
-        self.deliveries = DeliveryRunner(database, senders, policy)
+        self.deliveries = DeliveryRunner(database, senders, policy, observer=observer)
 
     async def run_once(self) -> int:
         """One batch of events, then one batch of due deliveries; how much was done."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.delivery.engine import DeliveryObserver, RetryPolicy, SenderRegistry
 from tessera.delivery.models import Channel
 from tessera.notifications.push.sender import PushSender
 from tessera.notifications.push.vapid import signer_for
@@ -17,10 +17,12 @@ def build_registry(settings: Settings) -> HandlerRegistry:
     return HandlerRegistry()
 
 
-def build_pipeline(settings: Settings, database: Database) -> Pipeline:
+def build_pipeline(settings: Settings, database: Database, *, observer: DeliveryObserver | None = None) -> Pipeline:
+    """`observer`: the serving process's /metrics counters, when it runs the worker itself."""
     handlers = build_registry(settings)
     senders = SenderRegistry()
     push_signer = signer_for(settings)  # Web Push only when VAPID keys are configured
     if push_signer is not None:
         senders.register(Channel.PUSH, PushSender(database, settings, push_signer))
-    return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))
+    return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts),
+                    observer=observer)

@@ -20,6 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.api.fuzzing import conformance_failures, dump, operations, send
+from tests.factories.deliveries import Planned, plant
 from tests.notifications.push.receiver import Browser
 from tests.support import OrgHandle, make_user, unique_key
 
@@ -80,7 +81,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],
               "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
-              "dashboard_id": dashboard["id"]}
+              "dashboard_id": dashboard["id"],
+              "delivery_id": plant(database_url, org.organization_id, Planned(state="dead"))[0]}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 

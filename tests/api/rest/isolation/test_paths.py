@@ -179,6 +179,9 @@ def _path_probes() -> list[PathProbe]:
     probes += [PathProbe(method, template, dashboard, {"dashboard_id": MISSING_ID}, body) for method, template, body in (
         ("GET", "/v2/dashboards/{dashboard_id}", None), ("PUT", "/v2/dashboards/{dashboard_id}", {"name": "hijacked"}),
         ("DELETE", "/v2/dashboards/{dashboard_id}", None), ("GET", "/v2/dashboards/{dashboard_id}/data", None))]
+    delivery = lambda ids: {"delivery_id": ids["delivery_id"]}  # noqa: E731
+    probes += [PathProbe("GET", "/v2/deliveries/{delivery_id}", delivery, {"delivery_id": MISSING_ID}),
+               PathProbe("POST", "/v2/deliveries/{delivery_id}/retry", delivery, {"delivery_id": MISSING_ID})]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
