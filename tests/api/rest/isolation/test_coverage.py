@@ -22,7 +22,12 @@ OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v
                   ("POST", "/v2/session/revoke-all"),
                   ("GET", "/v2/workflows/schema"),
                   # A live ticket is the caller's own: test_live_tickets_open_only_their_own_organizations_streams.
-                  ("POST", "/v2/live/tickets")}
+                  ("POST", "/v2/live/tickets"),
+                  # Push subscriptions are the caller's own browsers, the VAPID key the server's:
+                  # tests/api/rest/routers/test_push.py covers another organization's subscriptions.
+                  ("GET", "/v2/push/subscriptions"), ("POST", "/v2/push/subscriptions"),
+                  ("DELETE", "/v2/push/subscriptions"), ("DELETE", "/v2/push/subscriptions/{subscription_id}"),
+                  ("GET", "/v2/push/vapid-public-key")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
