@@ -3,9 +3,17 @@ and the channels' senders. Consumers add theirs here as they land."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.delivery.models import Channel
+from tessera.notifications.batching import BatchPolicy
+from tessera.notifications.channels import ChannelDirectory, InboxDirectory
+from tessera.notifications.fanout import NotificationFanout
+from tessera.notifications.inbox import InboxSender
+from tessera.notifications.kinds import SUBSCRIBED
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
@@ -17,4 +25,17 @@ def build_registry(settings: Settings) -> HandlerRegistry:
 def build_pipeline(settings: Settings, database: Database) -> Pipeline:
     handlers = build_registry(settings)
     senders = SenderRegistry()
+    register_notifications(handlers, senders, settings, database)
     return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))
+
+
+def register_notifications(handlers: HandlerRegistry, senders: SenderRegistry, settings: Settings,
+                           database: Database, *, directories: Sequence[ChannelDirectory] = (),
+                           policy: BatchPolicy | None = None) -> NotificationFanout:
+    """The notifications' fan-out (the inbox's directory first, then `directories`: the email,
+    Slack and push channels add theirs here) and the inbox's sender."""
+    fanout = NotificationFanout(database, [InboxDirectory(), *directories],
+                                policy or BatchPolicy(window_seconds=settings.notify_batch_seconds))
+    handlers.register(fanout, *SUBSCRIBED)
+    senders.register(Channel.INBOX, InboxSender(database))
+    return fanout

@@ -1,0 +1,96 @@
+"""The notifications' outbox handler: one event becomes changes added to deliveries, per
+recipient and channel. Everything for one event happens in one transaction, together with the
+event's NotifiedEvent row, so a worker that dies and runs the event again adds nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.base import utcnow
+from tessera.db.engine import Database
+from tessera.db.insert_ignoring import insert_ignoring
+from tessera.events.models import OutboxEvent
+from tessera.events.types import WebhookDisabled
+from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_change, lock_issue_batches
+from tessera.notifications.channels import ChannelDirectory
+from tessera.notifications.kinds import URGENT_KINDS, kind_of
+from tessera.notifications.models import NotifiedEvent
+from tessera.notifications.preferences import muted_among, preferences_of
+from tessera.notifications.recipients import Recipient, active_user, candidates, load_issue, permitted
+from tessera.notifications.schemes import scheme_rules
+
+
+async def claim_event(session: AsyncSession, event: OutboxEvent) -> bool:
+    """True the first time; False when an earlier run already fanned this event out (and committed)."""
+    connection = await session.connection()
+    result = await connection.execute(insert_ignoring(connection.dialect.name, NotifiedEvent.__table__).values(
+        event_id=event.id, organization_id=event.organization_id, created_at=utcnow()))
+    return result.rowcount != 0
+
+
+async def fan_out(session: AsyncSession, event: OutboxEvent, directories: Sequence[ChannelDirectory],
+                  policy: BatchPolicy) -> int:
+    """Add the event's change to each recipient's deliveries; returns how many (recipient,
+    channel) pairs it reached."""
+    payload = dict(event.payload)
+    kind = kind_of(event.event_type, payload)
+    actor_id = event.actor_id if event.actor_id is not None else payload.get("user_id")
+    organization_id = event.organization_id
+    issue_id: int | None = None
+    issue_key: str | None = None
+    recipients: list[Recipient]
+    if event.event_class is WebhookDisabled:
+        recipients = await active_user(session, organization_id=organization_id, user_id=payload.get("owner_id"))
+        actor_id = None  # the system did it: the owner hears of it whatever their "own changes"
+    else:
+        loaded = await load_issue(session, organization_id=organization_id, issue_id=int(payload["issue_id"]))
+        if loaded is None:
+            return 0  # deleted since: nobody may browse it any more
+        issue, project = loaded
+        issue_id, issue_key = issue.id, issue.key
+        rules = (await scheme_rules(session, organization_id=organization_id, project_id=project.id)).get(kind, [])
+        named = await candidates(session, rules, issue=issue, project=project, actor_id=actor_id, payload=payload)
+        recipients = await permitted(session, named, project=project, payload=payload)
+        muted = await muted_among(session, organization_id=organization_id, issue_id=issue.id,
+                                  user_ids=[r.user_id for r in recipients])
+        recipients = [r for r in recipients if r.user_id not in muted]
+        await lock_issue_batches(session, issue.id)
+    preferences = await preferences_of(session, organization_id=organization_id,
+                                       user_ids=[r.user_id for r in recipients])
+    recipients = [r for r in recipients if r.user_id != actor_id or preferences[r.user_id].own_changes]
+    note = ChangeNote(event_id=event.id, event_type=event.event_type, kind=kind, actor_id=actor_id,
+                      at=event.created_at, payload=payload, issue_id=issue_id, issue_key=issue_key,
+                      urgent=kind in URGENT_KINDS)
+    reached = 0
+    # Channels, then users in id order: every worker takes batch rows in the same order (no deadlock).
+    for directory in directories:
+        channel = directory.channel
+        wanting = [r for r in recipients if preferences[r.user_id].wants(channel, kind)]
+        if not wanting:
+            continue
+        targets = await directory.reachable(session, organization_id, [r.user_id for r in wanting])
+        for recipient in wanting:
+            target = targets.get(recipient.user_id)
+            if target is None:
+                continue
+            to = Addressee(organization_id=organization_id, user_id=recipient.user_id, channel=channel, target=target,
+                           time_zone=recipient.time_zone, digest=preferences[recipient.user_id].digest(channel))
+            await add_change(session, to, note, policy)
+            reached += 1
+    return reached
+
+
+class NotificationFanout:
+    """The outbox handler (tessera.workers.runner.Handler) of the notification events."""
+
+    def __init__(self, database: Database, directories: Sequence[ChannelDirectory], policy: BatchPolicy) -> None:
+        self.database = database
+        self.directories = list(directories)
+        self.policy = policy
+
+    async def __call__(self, event: OutboxEvent) -> None:
+        async with self.database.unit_of_work() as session:
+            if await claim_event(session, event):
+                await fan_out(session, event, self.directories, self.policy)
