@@ -65,7 +65,7 @@ async def preferences_of(session: AsyncSession, *, organization_id: int,
     """Everyone's preferences in one query; users with no row get the defaults."""
     rows = dict((await session.execute(select(NotificationPreference.user_id, NotificationPreference.settings).where(
         NotificationPreference.organization_id == organization_id,
-        NotificationPreference.user_id.in_(list(user_ids))))).tuples().all()) if user_ids else {}
+        NotificationPreference.user_id.in_(list(user_ids))))).all()) if user_ids else {}
     return {user_id: Preferences(_merged(rows.get(user_id))) for user_id in user_ids}
 
 
