@@ -15,6 +15,7 @@ it), and a change whose event id a batch already lists is not added again."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from tessera.delivery.engine import NewDelivery, enqueue
 from tessera.delivery.models import Channel, Delivery, DeliveryState
 
 CAP_PER_HOUR = 30
+DIGESTS = ("hourly", "daily")
 # A batch lists this many changes; later ones are counted in `omitted` (a storm of 500 edits
 # must not rewrite a 500-entry payload 500 times, nor make a 500-line email).
 MAX_LISTED_CHANGES = 50
@@ -99,11 +101,32 @@ async def lock_issue_batches(session: AsyncSession, issue_id: int) -> None:
                               {"key": f"tessera-notify-issue:{issue_id}"})
 
 
-async def _open_batch(session: AsyncSession, batch_key: str) -> Delivery | None:
-    query = select(Delivery).where(Delivery.batch_key == batch_key, Delivery.state == DeliveryState.PENDING.value)
+async def open_batches(session: AsyncSession, batch_keys: Sequence[str]) -> dict[str, Delivery]:
+    """The open (pending) batches of these keys, in one query, locked FOR UPDATE on PostgreSQL
+    (a worker claiming one waits for this transaction, or skips it)."""
+    if not batch_keys:
+        return {}
+    query = select(Delivery).where(Delivery.batch_key.in_(sorted(set(batch_keys))),
+                                   Delivery.state == DeliveryState.PENDING.value).order_by(Delivery.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return (await session.scalars(query.order_by(Delivery.id).limit(1))).first()
+    found: dict[str, Delivery] = {}
+    for batch in (await session.scalars(query)).all():
+        found.setdefault(batch.batch_key or "", batch)
+    return found
+
+
+def batch_key_for(to: Addressee, issue_id: int | None) -> str:
+    """Where a change for this addressee goes first: their digest, else the issue's batch."""
+    if to.digest in DIGESTS:
+        return f"n:{to.user_id}:{to.channel}:digest"
+    return issue_batch_key(to.user_id, to.channel, issue_id)
+
+
+async def _open_batch(session: AsyncSession, batch_key: str, known: Mapping[str, Delivery] | None) -> Delivery | None:
+    if known is not None and batch_key in known:
+        return known[batch_key]
+    return (await open_batches(session, [batch_key])).get(batch_key)
 
 
 async def _join(session: AsyncSession, batch: Delivery, note: ChangeNote, now: datetime) -> None:
@@ -136,8 +159,8 @@ def _new(to: Addressee, note: ChangeNote, *, kind: str, batch_key: str, not_befo
 
 
 async def _join_or_open(session: AsyncSession, to: Addressee, note: ChangeNote, *, kind: str, batch_key: str,
-                        not_before: datetime, now: datetime) -> None:
-    batch = await _open_batch(session, batch_key)
+                        not_before: datetime, now: datetime, known: Mapping[str, Delivery] | None = None) -> None:
+    batch = await _open_batch(session, batch_key, known)
     if batch is not None:
         await _join(session, batch, note, now)
     else:
@@ -156,18 +179,20 @@ async def _opened_last_hour(session: AsyncSession, to: Addressee, now: datetime)
     return int(count), oldest
 
 
-async def add_change(session: AsyncSession, to: Addressee, note: ChangeNote, policy: BatchPolicy) -> None:
+async def add_change(session: AsyncSession, to: Addressee, note: ChangeNote, policy: BatchPolicy,
+                     known: Mapping[str, Delivery] | None = None) -> None:
     """Put one change into the right delivery for one recipient and channel (see the module's
-    docstring). Runs in the fan-out's transaction, after lock_issue_batches."""
+    docstring). Runs in the fan-out's transaction, after lock_issue_batches. `known`: the open
+    batches the caller read already with open_batches (by batch_key_for); others are looked up."""
     now = utcnow()
     prefix = f"n:{to.user_id}:{to.channel}:"
-    if to.digest in ("hourly", "daily"):
+    if to.digest in DIGESTS:
         await _join_or_open(session, to, note, kind="digest", batch_key=prefix + "digest",
-                            not_before=digest_due(to.digest, now, to.time_zone), now=now)
+                            not_before=digest_due(to.digest, now, to.time_zone), now=now, known=known)
         return
     batch_key = issue_batch_key(to.user_id, to.channel, note.issue_id)
     if policy.window_seconds > 0:
-        batch = await _open_batch(session, batch_key)
+        batch = await _open_batch(session, batch_key, known)
         if batch is not None:
             await _join(session, batch, note, now)
             return

@@ -13,7 +13,15 @@ from tessera.db.engine import Database
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.events.models import OutboxEvent
 from tessera.events.types import WebhookDisabled
-from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_change, lock_issue_batches
+from tessera.notifications.batching import (
+    Addressee,
+    BatchPolicy,
+    ChangeNote,
+    add_change,
+    batch_key_for,
+    lock_issue_batches,
+    open_batches,
+)
 from tessera.notifications.channels import ChannelDirectory
 from tessera.notifications.kinds import URGENT_KINDS, kind_of
 from tessera.notifications.models import NotifiedEvent
@@ -63,23 +71,23 @@ async def fan_out(session: AsyncSession, event: OutboxEvent, directories: Sequen
     note = ChangeNote(event_id=event.id, event_type=event.event_type, kind=kind, actor_id=actor_id,
                       at=event.created_at, payload=payload, issue_id=issue_id, issue_key=issue_key,
                       urgent=kind in URGENT_KINDS)
-    reached = 0
-    # Channels, then users in id order: every worker takes batch rows in the same order (no deadlock).
+    addressees: list[Addressee] = []
     for directory in directories:
         channel = directory.channel
         wanting = [r for r in recipients if preferences[r.user_id].wants(channel, kind)]
         if not wanting:
             continue
         targets = await directory.reachable(session, organization_id, [r.user_id for r in wanting])
-        for recipient in wanting:
-            target = targets.get(recipient.user_id)
-            if target is None:
-                continue
-            to = Addressee(organization_id=organization_id, user_id=recipient.user_id, channel=channel, target=target,
-                           time_zone=recipient.time_zone, digest=preferences[recipient.user_id].digest(channel))
-            await add_change(session, to, note, policy)
-            reached += 1
-    return reached
+        addressees += [Addressee(organization_id=organization_id, user_id=r.user_id, channel=channel,
+                                 target=targets[r.user_id], time_zone=r.time_zone,
+                                 digest=preferences[r.user_id].digest(channel))
+                       for r in wanting if r.user_id in targets]
+    # Every open batch this event may join, read (and locked) in one query, in id order, as every
+    # worker does: no two fan-outs wait on each other's rows in opposite orders.
+    known = await open_batches(session, [batch_key_for(to, issue_id) for to in addressees])
+    for to in addressees:
+        await add_change(session, to, note, policy, known)
+    return len(addressees)
 
 
 class NotificationFanout:
