@@ -213,7 +213,6 @@ async def _fan_out_twice(settings: Settings, team: Team) -> None:
             await session.execute(delete(NotifiedEvent).where(NotifiedEvent.event_id == event.id))
         await fanout(event)
         async with database.unit_of_work() as session:  # settle it, so the next drain leaves it alone
-            await session.execute(NotifiedEvent.__table__.delete().where(NotifiedEvent.event_id == -1))
             event_row = await session.get(OutboxEvent, event.id)
             assert event_row is not None
             event_row.processed_at = utcnow()
