@@ -22,7 +22,14 @@ OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v
                   ("POST", "/v2/session/revoke-all"),
                   ("GET", "/v2/workflows/schema"),
                   # A live ticket is the caller's own: test_live_tickets_open_only_their_own_organizations_streams.
-                  ("POST", "/v2/live/tickets")}
+                  ("POST", "/v2/live/tickets"),
+                  # The caller's own inbox and preferences, and a signed link naming its own user:
+                  # tests/notifications/test_api.py::test_another_organization_is_never_notified_nor_sees_anything
+                  # (another's notification id is a 404) and tests/notifications/test_unsubscribe.py.
+                  ("GET", "/v2/notifications"), ("POST", "/v2/notifications/read-all"),
+                  ("POST", "/v2/notifications/{notification_id}/read"), ("GET", "/v2/notifications/preferences"),
+                  ("PUT", "/v2/notifications/preferences"), ("GET", "/v2/notifications/unsubscribe"),
+                  ("POST", "/v2/notifications/unsubscribe")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
