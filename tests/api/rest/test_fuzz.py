@@ -20,6 +20,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from tests.api.fuzzing import conformance_failures, dump, operations, send
+from tests.factories.notifications import add_inbox_entry
 from tests.support import OrgHandle, make_user, unique_key
 
 # Per operation and plan (valid, invalid, generated ids): ~120 operations keep a backend under a minute.
@@ -78,7 +79,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],
               "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
-              "dashboard_id": dashboard["id"]}
+              "dashboard_id": dashboard["id"],
+              "notification_id": add_inbox_entry(database_url, org.organization_id, org.admin_user_id)}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 
