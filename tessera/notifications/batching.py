@@ -15,13 +15,13 @@ it), and a change whose event id a batch already lists is not added again."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
@@ -102,8 +102,8 @@ async def lock_issue_batches(session: AsyncSession, issue_id: int) -> None:
 
 
 async def open_batches(session: AsyncSession, batch_keys: Sequence[str]) -> dict[str, Delivery]:
-    """The open (pending) batches of these keys, in one query, locked FOR UPDATE on PostgreSQL
-    (a worker claiming one waits for this transaction, or skips it)."""
+    """The open (pending) batches of these keys, in one query, in id order, locked FOR UPDATE on
+    PostgreSQL (a worker claiming one waits for this transaction, or skips it)."""
     if not batch_keys:
         return {}
     query = select(Delivery).where(Delivery.batch_key.in_(sorted(set(batch_keys))),
@@ -116,34 +116,19 @@ async def open_batches(session: AsyncSession, batch_keys: Sequence[str]) -> dict
     return found
 
 
-def batch_key_for(to: Addressee, issue_id: int | None) -> str:
-    """Where a change for this addressee goes first: their digest, else the issue's batch."""
-    if to.digest in DIGESTS:
-        return f"n:{to.user_id}:{to.channel}:digest"
-    return issue_batch_key(to.user_id, to.channel, issue_id)
-
-
-async def _open_batch(session: AsyncSession, batch_key: str, known: Mapping[str, Delivery] | None) -> Delivery | None:
-    if known is not None and batch_key in known:
-        return known[batch_key]
-    return (await open_batches(session, [batch_key])).get(batch_key)
-
-
-async def _join(session: AsyncSession, batch: Delivery, note: ChangeNote, now: datetime) -> None:
+def _joined(batch: Delivery, note: ChangeNote, now: datetime) -> dict[str, Any] | None:
+    """The batch's new values with the change in it; None when it lists the event already."""
     payload = dict(batch.payload)
     changes = list(payload.get("changes", []))
     if any(change.get("event_id") == note.event_id for change in changes):
-        return
+        return None
     if len(changes) < MAX_LISTED_CHANGES:
         changes.append(note.entry())
     else:
         payload["omitted"] = int(payload.get("omitted", 0)) + 1
     payload["changes"] = changes
-    values: dict[str, Any] = {"payload": payload, "updated_at": now}
-    if note.urgent and batch.next_attempt_at > now:
-        values["next_attempt_at"] = now
-    await session.execute(update(Delivery).where(Delivery.id == batch.id).values(**values)
-                          .execution_options(synchronize_session=False))
+    due = now if note.urgent and batch.next_attempt_at > now else batch.next_attempt_at
+    return {"b_id": batch.id, "b_payload": payload, "b_due": due}
 
 
 def _new(to: Addressee, note: ChangeNote, *, kind: str, batch_key: str, not_before: datetime) -> NewDelivery:
@@ -158,48 +143,74 @@ def _new(to: Addressee, note: ChangeNote, *, kind: str, batch_key: str, not_befo
                  "changes": [note.entry()]})
 
 
-async def _join_or_open(session: AsyncSession, to: Addressee, note: ChangeNote, *, kind: str, batch_key: str,
-                        not_before: datetime, now: datetime, known: Mapping[str, Delivery] | None = None) -> None:
-    batch = await _open_batch(session, batch_key, known)
-    if batch is not None:
-        await _join(session, batch, note, now)
-    else:
-        await enqueue(session, [_new(to, note, kind=kind, batch_key=batch_key, not_before=not_before)])
+async def _opened_last_hour(session: AsyncSession, addressees: Sequence[Addressee],
+                            now: datetime) -> dict[tuple[int, str], tuple[int, datetime]]:
+    """Per (user, channel): how many issue batches were opened in the past hour and when the
+    oldest was (the cap frees a place an hour after it). One grouped query for all of them."""
+    if not addressees:
+        return {}
+    organization_id = addressees[0].organization_id
+    special = [f"n:{to.user_id}:{to.channel}:{suffix}" for to in addressees for suffix in ("digest", "overflow")]
+    rows = (await session.execute(
+        select(Delivery.target_id, Delivery.channel, func.count(), func.min(Delivery.created_at))
+        .where(Delivery.organization_id == organization_id,
+               Delivery.channel.in_(sorted({str(to.channel) for to in addressees})),
+               Delivery.target_id.in_(sorted({to.user_id for to in addressees})),
+               Delivery.created_at >= now - timedelta(hours=1), Delivery.batch_key.like("n:%"),
+               Delivery.batch_key.not_in(special))
+        .group_by(Delivery.target_id, Delivery.channel))).all()
+    return {(int(user_id), str(channel)): (int(count), oldest) for user_id, channel, count, oldest in rows}
 
 
-async def _opened_last_hour(session: AsyncSession, to: Addressee, now: datetime) -> tuple[int, datetime | None]:
-    """How many issue batches were opened for this recipient and channel in the past hour, and
-    when the oldest of them was (the cap frees a place an hour after it)."""
-    prefix = f"n:{to.user_id}:{to.channel}:"
-    count, oldest = (await session.execute(select(func.count(), func.min(Delivery.created_at)).where(
-        Delivery.organization_id == to.organization_id, Delivery.channel == str(to.channel),
-        Delivery.target_id == to.user_id, Delivery.created_at >= now - timedelta(hours=1),
-        Delivery.batch_key.like(prefix + "%"),
-        Delivery.batch_key.not_in([prefix + "digest", prefix + "overflow"])))).one()
-    return int(count), oldest
-
-
-async def add_change(session: AsyncSession, to: Addressee, note: ChangeNote, policy: BatchPolicy,
-                     known: Mapping[str, Delivery] | None = None) -> None:
-    """Put one change into the right delivery for one recipient and channel (see the module's
-    docstring). Runs in the fan-out's transaction, after lock_issue_batches. `known`: the open
-    batches the caller read already with open_batches (by batch_key_for); others are looked up."""
+async def add_changes(session: AsyncSession, addressees: Sequence[Addressee], note: ChangeNote,
+                      policy: BatchPolicy) -> None:
+    """Put one change into the right delivery for each recipient and channel (see the module's
+    docstring). Runs in the fan-out's transaction, after lock_issue_batches. A fixed number of
+    statements whatever the number of recipients: one read of the open batches, one of the
+    hourly counts, one of the open overflows (when a cap is reached), one UPDATE (executemany)
+    and one INSERT."""
     now = utcnow()
-    prefix = f"n:{to.user_id}:{to.channel}:"
-    if to.digest in DIGESTS:
-        await _join_or_open(session, to, note, kind="digest", batch_key=prefix + "digest",
-                            not_before=digest_due(to.digest, now, to.time_zone), now=now, known=known)
-        return
-    batch_key = issue_batch_key(to.user_id, to.channel, note.issue_id)
-    if policy.window_seconds > 0:
-        batch = await _open_batch(session, batch_key, known)
-        if batch is not None:
-            await _join(session, batch, note, now)
-            return
-    count, oldest = await _opened_last_hour(session, to, now)
-    if count >= policy.cap_per_hour:
-        await _join_or_open(session, to, note, kind="overflow", batch_key=prefix + "overflow",
-                            not_before=(oldest or now) + timedelta(hours=1), now=now)
-        return
-    due = now if note.urgent else note.at + timedelta(seconds=policy.window_seconds)
-    await enqueue(session, [_new(to, note, kind="issue", batch_key=batch_key, not_before=due)])
+    known = await open_batches(session, [
+        f"n:{to.user_id}:{to.channel}:digest" if to.digest in DIGESTS
+        else issue_batch_key(to.user_id, to.channel, note.issue_id) for to in addressees])
+    joins: list[dict[str, Any] | None] = []
+    opens: list[NewDelivery] = []
+    uncapped: list[Addressee] = []
+    for to in addressees:
+        if to.digest in DIGESTS:
+            key = f"n:{to.user_id}:{to.channel}:digest"
+            if key in known:
+                joins.append(_joined(known[key], note, now))
+            else:
+                opens.append(_new(to, note, kind="digest", batch_key=key,
+                                  not_before=digest_due(to.digest, now, to.time_zone)))
+            continue
+        key = issue_batch_key(to.user_id, to.channel, note.issue_id)
+        if policy.window_seconds > 0 and key in known:
+            joins.append(_joined(known[key], note, now))
+        else:
+            uncapped.append(to)
+    counts = await _opened_last_hour(session, uncapped, now)
+    over = [to for to in uncapped if counts.get((to.user_id, str(to.channel)), (0, now))[0] >= policy.cap_per_hour]
+    overflows = await open_batches(session, [f"n:{to.user_id}:{to.channel}:overflow" for to in over])
+    for to in uncapped:
+        if to in over:
+            key = f"n:{to.user_id}:{to.channel}:overflow"
+            if key in overflows:
+                joins.append(_joined(overflows[key], note, now))
+            else:
+                oldest = counts[(to.user_id, str(to.channel))][1]
+                opens.append(_new(to, note, kind="overflow", batch_key=key, not_before=oldest + timedelta(hours=1)))
+        else:
+            due = now if note.urgent else note.at + timedelta(seconds=policy.window_seconds)
+            opens.append(_new(to, note, kind="issue", batch_key=issue_batch_key(to.user_id, to.channel,
+                                                                                note.issue_id), not_before=due))
+    rows = [row for row in joins if row is not None]
+    if rows:
+        await session.execute(_JOIN, [{**row, "b_now": now} for row in rows])
+    await enqueue(session, opens)
+
+
+# One statement for every batch an event joins (executemany), on the table: no ORM bookkeeping.
+_JOIN = (update(Delivery.__table__).where(Delivery.__table__.c.id == bindparam("b_id"))
+         .values(payload=bindparam("b_payload"), next_attempt_at=bindparam("b_due"), updated_at=bindparam("b_now")))

@@ -13,15 +13,7 @@ from tessera.db.engine import Database
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.events.models import OutboxEvent
 from tessera.events.types import WebhookDisabled
-from tessera.notifications.batching import (
-    Addressee,
-    BatchPolicy,
-    ChangeNote,
-    add_change,
-    batch_key_for,
-    lock_issue_batches,
-    open_batches,
-)
+from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_changes, lock_issue_batches
 from tessera.notifications.channels import ChannelDirectory
 from tessera.notifications.kinds import URGENT_KINDS, kind_of
 from tessera.notifications.models import NotifiedEvent
@@ -82,11 +74,9 @@ async def fan_out(session: AsyncSession, event: OutboxEvent, directories: Sequen
                                  target=targets[r.user_id], time_zone=r.time_zone,
                                  digest=preferences[r.user_id].digest(channel))
                        for r in wanting if r.user_id in targets]
-    # Every open batch this event may join, read (and locked) in one query, in id order, as every
-    # worker does: no two fan-outs wait on each other's rows in opposite orders.
-    known = await open_batches(session, [batch_key_for(to, issue_id) for to in addressees])
-    for to in addressees:
-        await add_change(session, to, note, policy, known)
+    # The open batches are read and locked in one query, in id order, as every worker does: no
+    # two fan-outs wait on each other's rows in opposite orders.
+    await add_changes(session, addressees, note, policy)
     return len(addressees)
 
 
