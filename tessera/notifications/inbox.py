@@ -18,7 +18,10 @@ from tessera.events.outbox import emit
 from tessera.events.types import NotificationAdded
 from tessera.issues.models import Issue
 from tessera.notifications.models import Notification
+from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
+from tessera.tenancy.permissions import Permission, has_permission
 
 
 async def unread_count(session: AsyncSession, *, organization_id: int, user_id: int) -> int:
@@ -65,10 +68,11 @@ class InboxSender:
 
 
 def _entry_view(row: Notification, issue: Any, actor: Any) -> dict[str, Any]:
+    """`issue`: the issue as it is now, None when it is gone or the reader may no longer browse it."""
     issue_out: dict[str, Any] | None = None
     if row.issue_id is not None or row.issue_key is not None:
         issue_out = {"id": row.issue_id, "key": issue.key if issue is not None else row.issue_key,
-                     "summary": issue.summary if issue is not None else None, "deleted": issue is None}
+                     "summary": issue.summary if issue is not None else None, "current": issue is not None}
     return {"id": row.id, "read": row.read_at is not None, "kind": row.kind, "issue": issue_out,
             "event": row.event, "events": row.event_kinds, "created": row.created_at.isoformat(),
             "actor": None if actor is None else {"id": actor.id, "display_name": actor.display_name},
@@ -78,12 +82,15 @@ def _entry_view(row: Notification, issue: Any, actor: Any) -> dict[str, Any]:
                         for change in row.changes]}
 
 
-async def inbox_view(session: AsyncSession, *, organization_id: int, user_id: int, unread_only: bool,
-                     start_at: int, max_results: int) -> dict[str, Any]:
-    """Newest first. The issue's key and summary are read now (an issue renamed since shows its
-    new summary), from the user's own organization only."""
-    query = (select(Notification, Issue, User)
+async def inbox_view(session: AsyncSession, *, actor: Actor, unread_only: bool, start_at: int,
+                     max_results: int) -> dict[str, Any]:
+    """The actor's inbox, newest first. The issue's key and summary are read now (an issue
+    renamed since shows its new summary), from the actor's organization and only while the actor
+    may still browse it: someone who lost access sees the entry as it was written, nothing newer."""
+    organization_id, user_id = actor.organization_id, actor.user_id
+    query = (select(Notification, Issue, Project, User)
              .outerjoin(Issue, (Issue.id == Notification.issue_id) & (Issue.organization_id == organization_id))
+             .outerjoin(Project, Project.id == Issue.project_id)
              .outerjoin(User, (User.id == Notification.actor_id) & (User.organization_id == organization_id))
              .where(Notification.organization_id == organization_id, Notification.user_id == user_id))
     total_query = select(func.count()).select_from(Notification).where(
@@ -92,9 +99,15 @@ async def inbox_view(session: AsyncSession, *, organization_id: int, user_id: in
         query = query.where(Notification.read_at.is_(None))
         total_query = total_query.where(Notification.read_at.is_(None))
     rows = (await session.execute(query.order_by(Notification.id.desc()).offset(start_at).limit(max_results))).all()
+    browsable: dict[int, bool] = {}
+    entries = []
+    for row, issue, project, who in rows:
+        if project is not None and project.id not in browsable:
+            browsable[project.id] = await has_permission(session, actor, Permission.BROWSE_PROJECTS, project)
+        entries.append(_entry_view(row, issue if project is not None and browsable[project.id] else None, who))
     return {"unread": await unread_count(session, organization_id=organization_id, user_id=user_id),
             "total": int(await session.scalar(total_query) or 0), "start_at": start_at, "max_results": max_results,
-            "notifications": [_entry_view(row, issue, actor) for row, issue, actor in rows]}
+            "notifications": entries}
 
 
 async def do_mark_read(session: AsyncSession, *, organization_id: int, user_id: int, notification_id: int) -> int:

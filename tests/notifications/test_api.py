@@ -33,7 +33,7 @@ def test_the_inbox_newest_first_with_unread_counts_paging_and_marking(
     first = inbox["notifications"][0]
     assert first["read"] is False and first["event"] == "issue_updated" and first["kind"] == "issue"
     current = ok(api.get(f"/v2/issues/{team.issue['id']}", headers=team.org.headers))["summary"]
-    assert first["issue"] == {"id": team.issue["id"], "key": team.issue["key"], "summary": current, "deleted": False}
+    assert first["issue"] == {"id": team.issue["id"], "key": team.issue["key"], "summary": current, "current": True}
     assert first["actor"]["id"] == team.bystander.user_id and first["actor"]["display_name"]
     assert first["changes"][0]["payload"]["field_changes"]["summary"]["to"] == first["issue"]["summary"]
     assert [n["id"] for n in inbox["notifications"]] == sorted((n["id"] for n in inbox["notifications"]), reverse=True)
@@ -151,3 +151,20 @@ async def _force_rule(settings: Settings, team: Team, user_id: int) -> None:
                                                                     {"type": "reporter"}]}))
     finally:
         await database.dispose()
+
+
+def test_an_entry_shows_nothing_newer_once_its_reader_may_not_browse_the_issue(
+        api: TestClient, notify_url: str, notify_settings: Settings) -> None:
+    team = make_team(api, notify_url, access="private")
+    drain(notify_settings)
+    entry = ok(api.get("/v2/notifications", headers=team.reporter.headers))["notifications"][0]
+    assert entry["issue"]["summary"] == "Hello" and entry["issue"]["current"] is True
+    ok(api.put(f"/v2/projects/{team.project['id']}/roles/developers", json={"user_ids": [team.assignee.user_id]},
+               headers=team.org.headers))
+    edit(api, team, team.org, summary="Renamed in secret")
+    drain(notify_settings)
+    entries = ok(api.get("/v2/notifications", headers=team.reporter.headers))["notifications"]
+    assert [e["id"] for e in entries] == [entry["id"]]  # no entry for the edit
+    assert entries[0]["issue"] == {"id": team.issue["id"], "key": team.issue["key"], "summary": None,
+                                   "current": False}
+    assert "Renamed in secret" not in api.get("/v2/notifications", headers=team.reporter.headers).text

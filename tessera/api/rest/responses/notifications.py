@@ -12,8 +12,9 @@ from tessera.api.rest.responses.common import Out, PersonRef
 class NotificationIssueRef(Out):
     id: int | None
     key: str | None
-    summary: str | None = Field(description="As it is now; null when the issue was deleted.")
-    deleted: bool
+    summary: str | None = Field(description="As it is now; null when the issue was deleted or you may no "
+                                            "longer browse it.")
+    current: bool = Field(description="False when the issue was deleted or you may no longer browse it.")
 
 
 class NotificationChangeOut(Out):

@@ -41,8 +41,7 @@ async def get_notifications(ctx: Ctx, unread: bool = False, start_at: Annotated[
                             max_results: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
     """Your inbox, newest first; `unread=true` for unread entries only."""
     async with ctx.transaction(write=False) as (session, actor):
-        return await inbox_view(session, organization_id=actor.organization_id, user_id=actor.user_id,
-                                unread_only=unread, start_at=start_at, max_results=max_results)
+        return await inbox_view(session, actor=actor, unread_only=unread, start_at=start_at, max_results=max_results)
 
 
 @router.post("/notifications/read-all", responses=ok(ReadAllOut))
