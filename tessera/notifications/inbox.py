@@ -36,7 +36,7 @@ async def do_write_entry(session: AsyncSession, delivery: ClaimedDelivery) -> in
     payload = delivery.payload
     changes: list[dict[str, Any]] = list(payload.get("changes") or [])
     kinds = list(dict.fromkeys(str(change.get("kind") or change.get("event_type")) for change in changes))
-    user_id = int(payload.get("recipient_id") or delivery.target_id or 0)
+    user_id = _recipient(delivery)
     table = Notification.__table__
     connection = await session.connection()
     inserted = (await connection.execute(
@@ -61,10 +61,23 @@ class InboxSender:
         self.database = database
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
         async with self.database.unit_of_work() as session:
+            # A recipient deleted since would break the batch's transaction (a foreign key): such
+            # deliveries fail for good, the others go on.
+            known = {(org, uid) for org, uid in (await session.execute(select(User.organization_id, User.id).where(
+                User.id.in_(sorted({_recipient(d) for d in deliveries}))))).all()}
             for delivery in deliveries:
+                if (delivery.organization_id, _recipient(delivery)) not in known:
+                    outcomes.append(Outcome.failed("the recipient no longer exists", retry=False))
+                    continue
                 await do_write_entry(session, delivery)
-        return [Outcome.delivered() for _ in deliveries]
+                outcomes.append(Outcome.delivered())
+        return outcomes
+
+
+def _recipient(delivery: ClaimedDelivery) -> int:
+    return int(delivery.payload.get("recipient_id") or delivery.target_id or 0)
 
 
 def _entry_view(row: Notification, issue: Any, actor: Any) -> dict[str, Any]:

@@ -45,3 +45,13 @@ def test_a_delivery_makes_one_row_and_one_live_event_however_often_it_is_sent(
     assert rows[0]["event"] == "comment_added" and rows[0]["issue_key"] == "GONE-1" and rows[0]["read_at"] is None
     added = [e["payload"] for e in events(notify_url, team.org, "notification_added") if e["payload"]["user_id"] == user]
     assert [(a["notification_id"], a["unread"]) for a in added] == [(rows[0]["id"], 1), (rows[1]["id"], 2)]
+
+
+def test_a_delivery_to_a_user_who_no_longer_exists_fails_alone(api: TestClient, notify_url: str,
+                                                                notify_settings: Settings) -> None:
+    team = make_team(api, notify_url)
+    good = _delivery(team.org.organization_id, team.watcher.user_id, f"test:{team.watcher.user_id}:ok")
+    gone = _delivery(team.org.organization_id, 987654321, "test:gone")
+    other_org = _delivery(team.org.organization_id + 10_000, team.watcher.user_id, "test:elsewhere")
+    assert asyncio.run(_send(notify_settings, [gone, good, other_org])) == [False, True, False]
+    assert [row["delivery_key"] for row in inbox_rows(notify_url, team.watcher.user_id)] == [good.idempotency_key]
