@@ -17,9 +17,8 @@ from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, a
 from tessera.notifications.channels import ChannelDirectory
 from tessera.notifications.kinds import URGENT_KINDS, kind_of
 from tessera.notifications.models import NotifiedEvent
-from tessera.notifications.preferences import muted_among, preferences_of
+from tessera.notifications.preferences import preferences_from
 from tessera.notifications.recipients import Recipient, active_user, candidates, load_issue, permitted
-from tessera.notifications.schemes import scheme_rules
 
 
 async def claim_event(session: AsyncSession, event: OutboxEvent) -> bool:
@@ -48,17 +47,13 @@ async def fan_out(session: AsyncSession, event: OutboxEvent, directories: Sequen
         loaded = await load_issue(session, organization_id=organization_id, issue_id=int(payload["issue_id"]))
         if loaded is None:
             return 0  # deleted since: nobody may browse it any more
-        issue, project = loaded
+        issue, project, scheme = loaded
         issue_id, issue_key = issue.id, issue.key
-        rules = (await scheme_rules(session, organization_id=organization_id, project_id=project.id)).get(kind, [])
-        named = await candidates(session, rules, issue=issue, project=project, actor_id=actor_id, payload=payload)
-        recipients = await permitted(session, named, project=project, payload=payload)
-        muted = await muted_among(session, organization_id=organization_id, issue_id=issue.id,
-                                  user_ids=[r.user_id for r in recipients])
-        recipients = [r for r in recipients if r.user_id not in muted]
+        named = await candidates(session, scheme.get(kind, []), issue=issue, project=project, actor_id=actor_id,
+                                 payload=payload)
+        recipients = await permitted(session, named, issue=issue, project=project, payload=payload)
         await lock_issue_batches(session, issue.id)
-    preferences = await preferences_of(session, organization_id=organization_id,
-                                       user_ids=[r.user_id for r in recipients])
+    preferences = {r.user_id: preferences_from(r.preferences) for r in recipients}
     recipients = [r for r in recipients if r.user_id != actor_id or preferences[r.user_id].own_changes]
     note = ChangeNote(event_id=event.id, event_type=event.event_type, kind=kind, actor_id=actor_id,
                       at=event.created_at, payload=payload, issue_id=issue_id, issue_key=issue_key,

@@ -60,6 +60,11 @@ def _merged(stored: dict[str, Any] | None) -> dict[str, Any]:
     return document
 
 
+def preferences_from(stored: dict[str, Any] | None) -> Preferences:
+    """A stored document (None: no row) with the defaults under it."""
+    return Preferences(_merged(stored))
+
+
 async def preferences_of(session: AsyncSession, *, organization_id: int,
                          user_ids: Sequence[int]) -> dict[int, Preferences]:
     """Everyone's preferences in one query; users with no row get the defaults."""
@@ -160,12 +165,3 @@ async def is_muted(session: AsyncSession, *, organization_id: int, issue_id: int
     return await session.scalar(select(IssueMute.user_id).where(
         IssueMute.organization_id == organization_id, IssueMute.issue_id == issue_id,
         IssueMute.user_id == user_id)) is not None
-
-
-async def muted_among(session: AsyncSession, *, organization_id: int, issue_id: int,
-                      user_ids: Sequence[int]) -> set[int]:
-    if not user_ids:
-        return set()
-    return set((await session.scalars(select(IssueMute.user_id).where(
-        IssueMute.organization_id == organization_id, IssueMute.issue_id == issue_id,
-        IssueMute.user_id.in_(list(user_ids))))).all())

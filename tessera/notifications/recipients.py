@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.audience import users_holding, users_seeing_role
 from tessera.issues.models import Issue
 from tessera.issues.watchers.models import IssueWatcher
+from tessera.notifications.models import IssueMute, NotificationPreference, NotificationScheme
+from tessera.notifications.schemes import DEFAULT_SCHEME
 from tessera.projects.models import Project
 from tessera.tenancy.models import GroupMember, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission
@@ -25,12 +27,22 @@ from tessera.tenancy.permissions import Permission
 class Recipient:
     user_id: int
     time_zone: str
+    # The stored preferences document (None: the defaults), read in the same query.
+    preferences: dict[str, Any] | None = None
 
 
-async def load_issue(session: AsyncSession, *, organization_id: int, issue_id: int) -> tuple[Issue, Project] | None:
-    row = (await session.execute(select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
-        Issue.organization_id == organization_id, Issue.id == issue_id))).first()
-    return None if row is None else (row[0], row[1])
+async def load_issue(session: AsyncSession, *, organization_id: int,
+                     issue_id: int) -> tuple[Issue, Project, dict[str, list[dict]]] | None:
+    """The issue, its project and the project's notification rules (the default scheme's when it
+    has none of its own), in one query."""
+    row = (await session.execute(
+        select(Issue, Project, NotificationScheme.rules).join(Project, Project.id == Issue.project_id)
+        .outerjoin(NotificationScheme, (NotificationScheme.organization_id == organization_id)
+                   & (NotificationScheme.project_id == Project.id))
+        .where(Issue.organization_id == organization_id, Issue.id == issue_id))).first()
+    if row is None:
+        return None
+    return row[0], row[1], row[2] if row[2] is not None else DEFAULT_SCHEME
 
 
 async def _watchers(session: AsyncSession, organization_id: int, issue_id: int | None) -> set[int]:
@@ -81,22 +93,31 @@ def restricted_role(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def permitted(session: AsyncSession, user_ids: set[int], *, project: Project,
+async def permitted(session: AsyncSession, user_ids: set[int], *, issue: Issue, project: Project,
                     payload: Mapping[str, Any]) -> list[Recipient]:
     """Of `user_ids`, the active users of the project's organization who may browse the issue
-    and see the comment the event is about."""
+    and see the comment the event is about, and who did not mute the issue; with their
+    preferences, in one query."""
     if not user_ids:
         return []
-    rows = (await session.execute(select(User.id, User.time_zone).where(
-        User.id.in_(sorted(user_ids)), users_holding(Permission.BROWSE_PROJECTS, project),
-        users_seeing_role(restricted_role(payload), project)).order_by(User.id))).all()
-    return [Recipient(user_id, time_zone) for user_id, time_zone in rows]
+    muted = exists().where(IssueMute.organization_id == issue.organization_id, IssueMute.issue_id == issue.id,
+                           IssueMute.user_id == User.id).correlate_except(IssueMute)
+    rows = (await session.execute(
+        select(User.id, User.time_zone, NotificationPreference.settings)
+        .outerjoin(NotificationPreference, (NotificationPreference.organization_id == User.organization_id)
+                   & (NotificationPreference.user_id == User.id))
+        .where(User.id.in_(sorted(user_ids)), users_holding(Permission.BROWSE_PROJECTS, project),
+               users_seeing_role(restricted_role(payload), project), ~muted).order_by(User.id))).all()
+    return [Recipient(user_id, time_zone, settings) for user_id, time_zone, settings in rows]
 
 
 async def active_user(session: AsyncSession, *, organization_id: int, user_id: int | None) -> list[Recipient]:
     """For events about no issue (a webhook disabled): the user, if active in that organization."""
     if user_id is None:
         return []
-    rows = (await session.execute(select(User.id, User.time_zone).where(
-        User.organization_id == organization_id, User.id == user_id, User.active.is_(True)))).all()
-    return [Recipient(uid, time_zone) for uid, time_zone in rows]
+    rows = (await session.execute(
+        select(User.id, User.time_zone, NotificationPreference.settings)
+        .outerjoin(NotificationPreference, (NotificationPreference.organization_id == User.organization_id)
+                   & (NotificationPreference.user_id == User.id))
+        .where(User.organization_id == organization_id, User.id == user_id, User.active.is_(True)))).all()
+    return [Recipient(uid, time_zone, settings) for uid, time_zone, settings in rows]

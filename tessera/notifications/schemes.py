@@ -36,13 +36,6 @@ DEFAULT_SCHEME: dict[str, list[dict[str, Any]]] = {
 DEFAULT_SCHEME[UserMentioned.name] = [{"type": "mentioned"}]
 
 
-async def scheme_rules(session: AsyncSession, *, organization_id: int, project_id: int) -> dict[str, list[dict]]:
-    """The project's rules: its own scheme's, else the default."""
-    rules = await session.scalar(select(NotificationScheme.rules).where(
-        NotificationScheme.organization_id == organization_id, NotificationScheme.project_id == project_id))
-    return rules if rules is not None else DEFAULT_SCHEME
-
-
 async def scheme_view(session: AsyncSession, *, project: Project) -> dict[str, Any]:
     rules = await session.scalar(select(NotificationScheme.rules).where(
         NotificationScheme.organization_id == project.organization_id, NotificationScheme.project_id == project.id))
