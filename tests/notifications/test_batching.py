@@ -235,3 +235,41 @@ async def _storm(settings: Settings, team: Team, count: int) -> None:
                     organization_id=team.org.organization_id, aggregate_id=issue["id"], actor_id=actor)
     finally:
         await database.dispose()
+
+
+def test_two_workers_fanning_out_one_issue_at_once_open_one_batch(api: TestClient, notify_url: str,
+                                                                   notify_settings: Settings) -> None:
+    team = _fresh(api, notify_url, notify_settings)
+    before = _ids(notify_url, team)
+    asyncio.run(_storm(notify_settings, team, 2))
+    asyncio.run(_two_workers(notify_settings, team))
+    new = [row for row in deliveries(notify_url, team.all_ids()) if row["id"] not in before]
+    assert sorted(row["target_id"] for row in new) == sorted(
+        [team.reporter.user_id, team.assignee.user_id, team.watcher.user_id])
+    assert all(len(row["payload"]["changes"]) == 2 for row in new)
+
+
+async def _two_workers(settings: Settings, team: Team) -> None:
+    """Both events handed to two handlers (two connections) at the same moment. On PostgreSQL,
+    without the per-issue advisory lock this opens two batches per recipient (checked by hand)."""
+    databases = [Database(settings), Database(settings)]
+    try:
+        async with databases[0].unit_of_work(write=False) as session:
+            events = (await session.scalars(select(OutboxEvent).where(
+                OutboxEvent.organization_id == team.org.organization_id, OutboxEvent.event_type == "issue_updated",
+                OutboxEvent.processed_at.is_(None)).order_by(OutboxEvent.id))).all()
+        assert len(events) == 2
+        for database in databases:  # connected already, so that neither starts late
+            async with database.unit_of_work(write=False) as session:
+                await session.execute(select(1))
+        fanouts = [NotificationFanout(database, [InboxDirectory()], BatchPolicy(window_seconds=60))
+                   for database in databases]
+        await asyncio.gather(fanouts[0](events[0]), fanouts[1](events[1]))
+        async with databases[0].unit_of_work() as session:
+            for event in events:
+                row = await session.get(OutboxEvent, event.id)
+                assert row is not None
+                row.processed_at = utcnow()
+    finally:
+        for database in databases:
+            await database.dispose()
