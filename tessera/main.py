@@ -28,6 +28,7 @@ from tessera.api.rest.routers import (
     filters,
     issues,
     live,
+    notifications,
     projects,
     push,
     reports,
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports, dashboards, push, deliveries):
+                   agile, reports, dashboards, push, deliveries, notifications):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())

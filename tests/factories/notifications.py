@@ -1,16 +1,25 @@
-"""An entry reaching a user's inbox, as the notification fan-out adds one: in one unit of work
-with its NotificationAdded event, so the live hub publishes it after the commit.
+"""Inbox entries for tests that need them without running the worker.
 
-This is the one swap point: until the inbox table is merged the entry is the event alone (the
-bell's count comes from the event's `unread`); once it is, insert the row here as well."""
+`add_inbox_entry` writes a real entry as the inbox sender writes it (its row and its
+NotificationAdded event, one transaction): the fuzzer's path values and the bell's tests.
+`add_notification` emits only the NotificationAdded event, with the numbers a test chooses, in
+the app's own database so its commit listeners publish it: the live stream's routing tests,
+which are about who hears an event, not what the inbox holds."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 from fastapi.testclient import TestClient
 
+from tessera.config import Settings
+from tessera.db.base import utcnow
 from tessera.db.engine import Database
+from tessera.delivery.engine import ClaimedDelivery
 from tessera.events.outbox import emit
 from tessera.events.types import NotificationAdded
+from tessera.notifications.inbox import do_write_entry
 
 
 async def add_notification_async(database: Database, *, organization_id: int, user_id: int, notification_id: int,
@@ -32,3 +41,29 @@ def add_notification(client: TestClient, *, organization_id: int, user_id: int, 
                                             notification_id=notification_id, unread=unread)
 
     return client.portal.call(run)
+
+
+async def write_inbox_entry(database: Database, organization_id: int, user_id: int) -> int:
+    change = {"event_id": 0, "event_type": "issue_updated", "kind": "issue_updated", "actor_id": None,
+              "at": utcnow().isoformat(), "payload": {}}
+    delivery = ClaimedDelivery(id=0, organization_id=organization_id, channel="inbox", event_id=None,
+                               event_type="issue_updated", target_id=user_id, target=f"user {user_id}",
+                               idempotency_key=f"test:{uuid.uuid4().hex}", attempts=1, created_at=utcnow(),
+                               payload={"kind": "issue", "recipient_id": user_id, "issue_id": None,
+                                        "issue_key": None, "changes": [change]})
+    async with database.unit_of_work() as session:
+        entry = await do_write_entry(session, delivery)
+    assert entry is not None
+    return entry
+
+
+async def add_inbox_entry_async(database_url: str, organization_id: int, user_id: int) -> int:
+    database = Database(Settings(database_url=database_url))
+    try:
+        return await write_inbox_entry(database, organization_id, user_id)
+    finally:
+        await database.dispose()
+
+
+def add_inbox_entry(database_url: str, organization_id: int, user_id: int) -> int:
+    return asyncio.run(add_inbox_entry_async(database_url, organization_id, user_id))

@@ -194,3 +194,17 @@ class LimitsUpdate(Body):
     searches_per_hour: int | None = Field(default=None, ge=1)
     max_users: int | None = Field(default=None, ge=1)
     storage_mb: int | None = Field(default=None, ge=1)
+
+
+class NotificationPreferencesBody(Body):
+    """Any part of the preferences; what is sent replaces those switches, the rest stays."""
+
+    channels: dict[str, bool] | None = None
+    events: dict[str, bool | dict[str, bool]] | None = None
+    own_changes: bool | None = None
+    digest: dict[str, str] | None = None
+
+
+class NotificationSchemeBody(Body):
+    events: dict[str, list[dict[str, Any]]] | None = Field(
+        description="Event kind -> recipient rules; null returns the project to the default scheme.")

@@ -21,6 +21,7 @@ from schemathesis import GenerationMode
 
 from tests.api.fuzzing import conformance_failures, dump, operations, send
 from tests.factories.deliveries import Planned, plant
+from tests.factories.notifications import add_inbox_entry
 from tests.notifications.push.receiver import Browser
 from tests.support import OrgHandle, make_user, unique_key
 
@@ -82,7 +83,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
               "comment_id": comment["id"],
               "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
               "dashboard_id": dashboard["id"],
-              "delivery_id": plant(database_url, org.organization_id, Planned(state="dead"))[0]}
+              "delivery_id": plant(database_url, org.organization_id, Planned(state="dead"))[0],
+              "notification_id": add_inbox_entry(database_url, org.organization_id, org.admin_user_id)}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)
 
 

@@ -27,7 +27,14 @@ OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v
                   # tests/api/rest/routers/test_push.py covers another organization's subscriptions.
                   ("GET", "/v2/push/subscriptions"), ("POST", "/v2/push/subscriptions"),
                   ("DELETE", "/v2/push/subscriptions"), ("DELETE", "/v2/push/subscriptions/{subscription_id}"),
-                  ("GET", "/v2/push/vapid-public-key")}
+                  ("GET", "/v2/push/vapid-public-key"),
+                  # The caller's own inbox and preferences, and a signed link naming its own user:
+                  # tests/notifications/test_api.py::test_another_organization_is_never_notified_nor_sees_anything
+                  # (another's notification id is a 404) and tests/notifications/test_unsubscribe.py.
+                  ("GET", "/v2/notifications"), ("POST", "/v2/notifications/read-all"),
+                  ("POST", "/v2/notifications/{notification_id}/read"), ("GET", "/v2/notifications/preferences"),
+                  ("PUT", "/v2/notifications/preferences"), ("GET", "/v2/notifications/unsubscribe"),
+                  ("POST", "/v2/notifications/unsubscribe")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:

@@ -50,6 +50,8 @@ ISSUE_PROBES = [
         ("GET", "/v2/issues/{issue_id}/attachments", None),
         ("POST", "/v2/issues/{issue_id}/attachments", None),
         ("PUT", "/v2/issues/{issue_id}/rank", {"rank_before": "NOPE-1"}),
+        ("PUT", "/v2/issues/{issue_id}/mute", None),
+        ("DELETE", "/v2/issues/{issue_id}/mute", None),
     ]
 ]
 
@@ -70,6 +72,8 @@ def _path_probes() -> list[PathProbe]:
         ("GET", "/v2/projects/{project_id}/versions", None, {}),
         ("POST", "/v2/projects/{project_id}/versions", {"name": "hijacked"}, {}),
         ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
+        ("GET", "/v2/projects/{project_id}/notification-scheme", None, {}),
+        ("PUT", "/v2/projects/{project_id}/notification-scheme", {"events": None}, {}),
         *[("GET", f"/v2/projects/{{project_id}}/reports/{report}", None, {}) for report in (
             "burndown", "burnup", "velocity", "cycle-time", "control-chart", "cumulative-flow", "created-vs-resolved",
             "time-in-status")],
