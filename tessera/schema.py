@@ -12,6 +12,7 @@ from tessera.issues.watchers import models as _watchers  # noqa: F401
 from tessera.issues.worklogs import models as _worklogs  # noqa: F401
 from tessera.jql import models as _jql  # noqa: F401
 from tessera.live import models as _live  # noqa: F401
+from tessera.notifications.slack import models as _slack  # noqa: F401
 from tessera.projects import models as _projects  # noqa: F401
 from tessera.reports import models as _reports  # noqa: F401
 from tessera.tenancy import idempotency as _idempotency  # noqa: F401
