@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text, update
+from sqlalchemy import event, update
 
 from tessera.config import Settings
 from tessera.db.engine import Database
