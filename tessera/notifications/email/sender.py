@@ -2,9 +2,11 @@
 them over one SMTP connection, kept open across batches and opened again when the server
 dropped it.
 
-Outcomes per message: accepted (250) is delivered; a 5xx answer (a recipient refused, a message
-refused) is permanent, since sending the same mail again gets the same answer; a 4xx answer
-(greylisting, a full mailbox, a rate limit) and an unreachable server are retried with backoff.
+Outcomes per message: accepted (250) is delivered; a 5xx answer to the recipient or to the
+message itself is permanent, since sending the same mail again gets the same answer; a 4xx
+answer (greylisting, a full mailbox, a rate limit), a refusal that concerns the connection
+(authentication or STARTTLS required, our sender address refused: configuration to fix) and an
+unreachable server are retried with backoff.
 When the server cannot be reached the rest of the batch fails at once, not one timeout each.
 
 aiosmtplib runs one command at a time (it does not implement PIPELINING, RFC 2920): each message
@@ -111,8 +113,14 @@ class EmailSender:
                 await self._discard()
                 if attempt == 2:
                     raise _Unreachable(f"SMTP connection lost: {error}") from error
-            except aiosmtplib.SMTPResponseException as error:
+            except aiosmtplib.SMTPDataError as error:
                 return _refusal(error.code, error.message)
+            except aiosmtplib.SMTPResponseException as error:
+                # MAIL FROM refused, authentication or STARTTLS required: the server's
+                # configuration or ours, not this message; it will go once that is fixed.
+                # The rest of the batch would meet the same refusal.
+                await self._discard()
+                raise _Unreachable(f"SMTP {error.code}: {error.message}"[:500]) from error
         raise AssertionError("unreachable")
 
     async def _connection(self) -> aiosmtplib.SMTP:
