@@ -14,8 +14,10 @@ preferences; `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responde
 from __future__ import annotations
 
 import hashlib
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
 from urllib.parse import quote, urlsplit
 
@@ -78,8 +80,20 @@ def subject_of(rendered: RenderedNotification) -> str:
     return " ".join(subject.split())[:SUBJECT_CHARS]
 
 
-def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings) -> EmailMessage:
-    """The message for one delivery; its `target` is the recipient's address."""
+def _header(text: str) -> str | Header:
+    """ASCII as is; anything else RFC 2047-encoded (a subject with an umlaut, a translated one)."""
+    return text if text.isascii() else Header(text, "utf-8")
+
+
+def _address(text: str) -> str:
+    name, address = parseaddr(text)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings) -> MIMEMultipart:
+    """The message for one delivery; its `target` is the recipient's address. Built with the
+    compat32 MIME classes: the `email.policy.default` header registry parses every header it is
+    given, which cost more than the whole SMTP exchange (bench/notify_email.py)."""
     recipient_id = rendered.recipient_id or delivery.target_id or 0
     template = _TEMPLATES.get(rendered.kind, "issue")
     subject = subject_of(rendered)
@@ -88,10 +102,10 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
                    change_count=rendered.change_count, language="en", _=rendered.translations.gettext,
                    ngettext=rendered.translations.ngettext)
     environment = _environment()
-    message = EmailMessage()
-    message["From"] = settings.mail_from
+    message = MIMEMultipart("alternative")
+    message["From"] = _address(settings.mail_from)
     message["To"] = delivery.target
-    message["Subject"] = subject
+    message["Subject"] = _header(subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(settings, delivery)
     issue = rendered.issue
@@ -104,6 +118,7 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"  # Outlook's spelling of the same wish
     message["X-Tessera-Delivery"] = delivery.idempotency_key
-    message.set_content(environment.get_template(f"email/{template}.txt").render(context))
-    message.add_alternative(environment.get_template(f"email/{template}.html").render(context), subtype="html")
+    # Text first, HTML last: clients show the last part they can (RFC 2046 multipart/alternative).
+    message.attach(MIMEText(environment.get_template(f"email/{template}.txt").render(context), "plain", "utf-8"))
+    message.attach(MIMEText(environment.get_template(f"email/{template}.html").render(context), "html", "utf-8"))
     return message

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Sequence
-from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
 from email.utils import parseaddr
 
 import aiosmtplib
@@ -80,11 +80,11 @@ class EmailSender:
         async with self._lock:
             await self._discard(polite=True)
 
-    async def _compose_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[EmailMessage | Outcome]:
+    async def _compose_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[MIMEMultipart | Outcome]:
         by_org: dict[int, list[int]] = {}
         for index, delivery in enumerate(deliveries):
             by_org.setdefault(delivery.organization_id, []).append(index)
-        messages: list[EmailMessage | Outcome] = [Outcome.failed("not rendered", retry=False)] * len(deliveries)
+        messages: list[MIMEMultipart | Outcome] = [Outcome.failed("not rendered", retry=False)] * len(deliveries)
         async with self.database.unit_of_work(write=False) as session:
             for organization_id, indexes in by_org.items():
                 rendered = await load_notifications(
@@ -98,12 +98,11 @@ class EmailSender:
                         messages[index] = Outcome.failed(f"rendering failed: {error}", retry=False)
         return messages
 
-    async def _send_one(self, delivery: ClaimedDelivery, message: EmailMessage) -> Outcome:
+    async def _send_one(self, delivery: ClaimedDelivery, message: MIMEMultipart) -> Outcome:
         for attempt in (1, 2):
             smtp = await self._connection()
             try:
-                _, response = await smtp.send_message(message, sender=self.envelope_from,
-                                                      recipients=[delivery.target])
+                _, response = await smtp.sendmail(self.envelope_from, [delivery.target], message.as_bytes())
                 return Outcome.delivered(250, response[:500])
             except aiosmtplib.SMTPRecipientsRefused as error:
                 refused = error.recipients[0]

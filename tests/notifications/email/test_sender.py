@@ -61,7 +61,7 @@ async def test_an_issue_mail_reads_well_threads_and_unsubscribes(
     assert first["Message-ID"] != second["Message-ID"] and first["Message-ID"].endswith("@testserver>")
     assert first["Auto-Submitted"] == "auto-generated"
     assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    link = first["List-Unsubscribe"].strip("<>")
+    link = first["List-Unsubscribe"].strip().strip("<>")  # a long header may be folded
     assert link.startswith("http://testserver/v2/notifications/unsubscribe?token=")
     token = link.split("token=", 1)[1]
     assert verify(settings.secret_key, "unsubscribe", token) == {"o": org.organization_id, "u": member.user_id,

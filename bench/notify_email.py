@@ -1,0 +1,172 @@
+"""Email notifications per worker: deliveries claimed, rendered, sent over SMTP and settled.
+
+    .venv/bin/python bench/notify_email.py [--deliveries 5000] [--postgres] [--changes 4]
+
+Data: a fresh database (SQLite file, or a PostgreSQL database with --postgres) with
+`tessera load --org MAIL --issues 200`; then --deliveries email deliveries, one per (recipient,
+issue) pair, each an "issue" notification carrying --changes realistic changes (a status change,
+a field change, a Markdown comment with a mention, ...), the way the fan-out hands them over.
+The SMTP server is aiosmtpd's Sink (accepts and discards) in its own process on 127.0.0.1, so it
+does not share this process's interpreter lock. The timed loop is the worker's delivery runner
+(`DeliveryRunner.run_once`, batches of 200) with only the email sender registered: claim,
+render (two queries a batch), SMTP over one reused connection, settle.
+
+Results: bench/results/notify_email-<backend>.json and .md. The machine has 2 cores shared with
+other work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import select
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.delivery.engine import DeliveryRunner, NewDelivery, RetryPolicy, SenderRegistry, enqueue
+from tessera.delivery.models import Channel, Delivery
+from tessera.issues.models import Issue
+from tessera.notifications.email.sender import EmailSender
+from tessera.tenancy.models import Organization, User
+
+RESULTS = Path(__file__).parent / "results"
+TESSERA = Path(sys.executable).parent / "tessera"
+TARGET_PER_SECOND = 500.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def changes_for(issue: Issue, actor_id: int, mentioned: int, count: int) -> list[dict]:
+    at = datetime.now(UTC).isoformat()
+    head = {"issue_id": issue.id, "issue_key": issue.key, "project_id": issue.project_id, "user_id": actor_id,
+            "timestamp": at}
+    kinds = [
+        ("status_changed", {"field_changes": {"status": {"from": "To Do", "to": "In Progress"}}, "version": 2}),
+        ("comment_added", {"comment_id": 1, "parent_id": None, "visibility": None, "version": 1,
+                           "body": f"Looked into it: **the cache** is stale, see `deploy.yml`. [~accountid:{mentioned}]"
+                                   " can you check?\n\n- step one\n- step two"}),
+        ("issue_updated", {"field_changes": {"priority": {"from": "Medium", "to": "High"},
+                                             "labels": {"from": None, "to": "checkout"}}, "version": 3}),
+        ("worklog_added", {"worklog_id": 1, "time_spent_seconds": 5400}),
+    ]
+    return [{"event_id": n + 1, "event_type": kinds[n % len(kinds)][0], "actor_id": actor_id, "at": at,
+             "payload": {**head, **kinds[n % len(kinds)][1]}} for n in range(count)]
+
+
+async def prepare(database: Database, deliveries: int, changes: int) -> int:
+    async with database.unit_of_work() as session:
+        org = await session.scalar(select(Organization).where(Organization.key == "MAIL"))
+        users = (await session.scalars(select(User).where(User.organization_id == org.id).limit(50))).all()
+        issues = (await session.scalars(select(Issue).where(Issue.organization_id == org.id).limit(200))).all()
+        rows = []
+        for n in range(deliveries):
+            user, issue = users[n % len(users)], issues[n % len(issues)]
+            rows.append(NewDelivery(
+                organization_id=org.id, channel=Channel.EMAIL, target=f"user{n}@bench.test", target_id=user.id,
+                idempotency_key=f"bench:email:{uuid.uuid4().hex}", event_type="issue_updated",
+                payload={"kind": "issue", "recipient_id": user.id, "issue_id": issue.id, "issue_key": issue.key,
+                         "changes": changes_for(issue, users[0].id, user.id, changes)}))
+        for start in range(0, len(rows), 1000):
+            await enqueue(session, rows[start:start + 1000])
+    return deliveries
+
+
+async def run(url: str, deliveries: int, changes: int, port: int) -> dict:
+    settings = Settings(database_url=url, smtp_url=f"smtp://127.0.0.1:{port}", base_url="https://tessera.example",
+                        mail_from="Tessera <tessera@tessera.example>")
+    database = Database(settings)
+    try:
+        await prepare(database, deliveries, changes)
+        sender = EmailSender(settings, database)
+        registry = SenderRegistry()
+        registry.register(Channel.EMAIL, sender)
+        runner = DeliveryRunner(database, registry, RetryPolicy(), batch_size=200)
+        started = time.perf_counter()
+        sent = 0
+        while (done := await runner.run_once()):
+            sent += done
+        elapsed = time.perf_counter() - started
+        async with database.unit_of_work(write=False) as session:
+            states = dict((await session.execute(select(Delivery.state, Delivery.id.label("n"))
+                                                 .order_by(Delivery.id))).all())
+            delivered = sum(1 for state in (await session.scalars(select(Delivery.state))).all()
+                            if state == "delivered")
+        await sender.close()
+        del states
+        return {"deliveries": deliveries, "attempted": sent, "delivered": delivered, "seconds": round(elapsed, 2),
+                "per_second": round(delivered / elapsed, 1), "smtp_connections": sender.connections_opened,
+                "changes_per_mail": changes}
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deliveries", type=int, default=5000)
+    parser.add_argument("--changes", type=int, default=4)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    backend = "postgres" if args.postgres else "sqlite"
+    name = f"tessera_bench_mail_{uuid.uuid4().hex[:8]}"
+    if args.postgres:
+        asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+        url = f"postgresql://root@127.0.0.1:5432/{name}"
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench-mail.db"
+    port = free_port()
+    smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
+                             "aiosmtpd.handlers.Sink"])
+    try:
+        subprocess.run([str(TESSERA), "migrate", "--database-url", url], check=True, capture_output=True)
+        subprocess.run([str(TESSERA), "load", "--org", "MAIL", "--issues", "200", "--database-url", url],
+                       check=True, capture_output=True)
+        time.sleep(0.5)
+        result = asyncio.run(run(url, args.deliveries, args.changes, port))
+    finally:
+        smtp.terminate()
+        smtp.wait()
+        if args.postgres:
+            asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    result.update(backend=backend, machine=f"{platform.machine()}, Python {platform.python_version()}",
+                  at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), target_per_second=TARGET_PER_SECOND)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"notify_email-{backend}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"notify_email-{backend}.md").write_text(
+        f"# Email notifications per worker ({backend})\n\n{result['at']} on {result['machine']}, 2 cores (shared). "
+        f"aiosmtpd Sink in its own process on 127.0.0.1; the worker's delivery runner with the email sender "
+        f"(claim, render, SMTP over one reused connection, settle), batches of 200.\n\n"
+        f"| deliveries | changes per mail | delivered | seconds | emails/s | SMTP connections | target |\n"
+        f"|---:|---:|---:|---:|---:|---:|---|\n"
+        f"| {result['deliveries']} | {result['changes_per_mail']} | {result['delivered']} | {result['seconds']} | "
+        f"{result['per_second']} | {result['smtp_connections']} | >= {TARGET_PER_SECOND:g}/s: "
+        f"{'met' if result['per_second'] >= TARGET_PER_SECOND else 'NOT met'} |\n")
+    print(json.dumps(result, indent=2))
+
+
+async def _pg(sql: str) -> None:
+    connection = await asyncpg.connect("postgresql://root@127.0.0.1:5432/postgres")
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":
+    main()
