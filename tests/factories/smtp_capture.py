@@ -35,6 +35,13 @@ class Capture:
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)  # one per message; the same object per connection
     credentials: tuple[str, str] | None = None
+    pipelining: bool = False  # advertise PIPELINING (aiosmtpd reads commands in order, so it copes)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
         if address in self.refuse:
@@ -73,8 +80,11 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(capture: Capture | None = None, *, port: int | None = None, tls: bool = False) -> Iterator[SmtpServer]:
+def smtp_server(capture: Capture | None = None, *, port: int | None = None, tls: bool = False,
+                pipelining: bool | None = None) -> Iterator[SmtpServer]:
     capture = capture or Capture()
+    if pipelining is not None:
+        capture.pipelining = pipelining
     port = port or free_port()
     kwargs: dict[str, Any] = {}
     client_tls = None

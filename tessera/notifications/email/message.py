@@ -13,10 +13,10 @@ preferences; `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responde
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from dataclasses import dataclass
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
 from urllib.parse import quote, urlsplit
@@ -80,9 +80,13 @@ def subject_of(rendered: RenderedNotification) -> str:
     return " ".join(subject.split())[:SUBJECT_CHARS]
 
 
-def _header(text: str) -> str | Header:
-    """ASCII as is; anything else RFC 2047-encoded (a subject with an umlaut, a translated one)."""
-    return text if text.isascii() else Header(text, "utf-8")
+def _header(name: str, value: str) -> bytes:
+    """One header line: ASCII as is, anything else RFC 2047-encoded (a summary with an umlaut, a
+    translated subject). Line breaks are dropped: a value can never start a header of its own."""
+    value = " ".join(value.splitlines())
+    if not value.isascii():
+        value = Header(value, "utf-8", header_name=name).encode()
+    return f"{name}: {value}\r\n".encode("ascii")
 
 
 def _address(text: str) -> str:
@@ -90,10 +94,23 @@ def _address(text: str) -> str:
     return formataddr((name, address), charset="utf-8") if name else address
 
 
-def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings) -> MIMEMultipart:
-    """The message for one delivery; its `target` is the recipient's address. Built with the
-    compat32 MIME classes: the `email.policy.default` header registry parses every header it is
-    given, which cost more than the whole SMTP exchange (bench/notify_email.py)."""
+def _part(content_type: str, text: str) -> bytes:
+    body = base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+    return (f'Content-Type: {content_type}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            .encode("ascii") + body)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    recipient: str
+    data: bytes  # the whole message, CRLF line ends, ready for DATA
+
+
+def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings) -> OutgoingMail:
+    """The message for one delivery (its `target` is the recipient's address), serialized here:
+    the `email` package's generator and header registry cost more than the SMTP exchange itself
+    (bench/notify_email.py), and this message's structure is fixed: multipart/alternative with a
+    text part, then an HTML part (clients show the last part they can, RFC 2046), each base64."""
     recipient_id = rendered.recipient_id or delivery.target_id or 0
     template = _TEMPLATES.get(rendered.kind, "issue")
     subject = subject_of(rendered)
@@ -102,23 +119,23 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
                    change_count=rendered.change_count, language="en", _=rendered.translations.gettext,
                    ngettext=rendered.translations.ngettext)
     environment = _environment()
-    message = MIMEMultipart("alternative")
-    message["From"] = _address(settings.mail_from)
-    message["To"] = delivery.target
-    message["Subject"] = _header(subject)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = message_id(settings, delivery)
+    text = environment.get_template(f"email/{template}.txt").render(context)
+    html = environment.get_template(f"email/{template}.html").render(context)
+    ident = message_id(settings, delivery)
+    boundary = f"=_tessera_{ident[1:17]}"
+    headers = [("From", _address(settings.mail_from)), ("To", delivery.target), ("Subject", subject),
+               ("Date", format_datetime(utcnow())), ("Message-ID", ident)]
     issue = rendered.issue
     if rendered.kind == "issue" and issue is not None and issue.id is not None:
         thread = thread_id(settings, delivery.organization_id, issue.id)
-        message["In-Reply-To"] = thread
-        message["References"] = thread
-    message["List-Unsubscribe"] = f"<{link}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"  # Outlook's spelling of the same wish
-    message["X-Tessera-Delivery"] = delivery.idempotency_key
-    # Text first, HTML last: clients show the last part they can (RFC 2046 multipart/alternative).
-    message.attach(MIMEText(environment.get_template(f"email/{template}.txt").render(context), "plain", "utf-8"))
-    message.attach(MIMEText(environment.get_template(f"email/{template}.html").render(context), "html", "utf-8"))
-    return message
+        headers += [("In-Reply-To", thread), ("References", thread)]
+    headers += [("List-Unsubscribe", f"<{link}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ("Auto-Submitted", "auto-generated"),
+                ("X-Auto-Response-Suppress", "All"),  # Outlook's spelling of the same wish
+                ("X-Tessera-Delivery", delivery.idempotency_key), ("MIME-Version", "1.0"),
+                ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+    separator = f"\r\n--{boundary}\r\n".encode("ascii")
+    data = b"".join([*(_header(name, value) for name, value in headers), b"\r\n",
+                     separator[2:], _part("text/plain", text), separator, _part("text/html", html),
+                     f"\r\n--{boundary}--\r\n".encode("ascii")])
+    return OutgoingMail(delivery.target, data)

@@ -29,6 +29,12 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@pytest.fixture(params=[False, True], ids=["lockstep", "pipelined"])
+def pipelining(request: pytest.FixtureRequest) -> bool:
+    """Whether the server advertises PIPELINING (the sender then uses it)."""
+    return bool(request.param)
+
+
 def mail_settings(settings: Settings, smtp_url: str) -> Settings:
     return replace(settings, smtp_url=smtp_url, mail_from="Tessera <tessera@testserver>")
 
@@ -43,10 +49,10 @@ async def mails(database: Database, org: OrgHandle, member: UserHandle, issue: d
 
 
 async def test_an_issue_mail_reads_well_threads_and_unsubscribes(
-        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        client: TestClient, pipelining: bool, settings: Settings, database: Database, org: OrgHandle, project: dict,
         member: UserHandle) -> None:
     issue = busy_issue(client, org, project, member)
-    with smtp_server() as smtp:
+    with smtp_server(pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         outcomes = await sender.send_batch(await mails(database, org, member, issue, 2))
         await sender.close()
@@ -80,13 +86,14 @@ async def test_an_issue_mail_reads_well_threads_and_unsubscribes(
 
 
 async def test_one_smtp_session_carries_a_batch_and_the_next(
-        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        client: TestClient, pipelining: bool, settings: Settings, database: Database, org: OrgHandle, project: dict,
         member: UserHandle) -> None:
     issue = busy_issue(client, org, project, member)
-    with smtp_server() as smtp:
+    with smtp_server(pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         first = await sender.send_batch(await mails(database, org, member, issue, 30))
         second = await sender.send_batch(await mails(database, org, member, issue, 5))
+        assert sender.pipelined is pipelining
         await sender.close()
     assert all(o.ok for o in first + second)
     assert len(smtp.capture.messages) == 35
@@ -94,11 +101,11 @@ async def test_one_smtp_session_carries_a_batch_and_the_next(
 
 
 async def test_a_refused_recipient_is_permanent_a_deferred_one_retries_and_the_rest_go(
-        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        client: TestClient, pipelining: bool, settings: Settings, database: Database, org: OrgHandle, project: dict,
         member: UserHandle) -> None:
     issue = busy_issue(client, org, project, member)
     capture = Capture(refuse={"gone@example.test"}, defer={"later@example.test"})
-    with smtp_server(capture) as smtp:
+    with smtp_server(capture, pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         outcomes = await sender.send_batch(await mails(
             database, org, member, issue, 4,
@@ -124,29 +131,30 @@ async def test_an_unreachable_server_fails_the_batch_for_a_retry(
 
 
 async def test_a_connection_the_server_dropped_is_opened_again(
-        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        client: TestClient, pipelining: bool, settings: Settings, database: Database, org: OrgHandle, project: dict,
         member: UserHandle) -> None:
     issue = busy_issue(client, org, project, member)
     port = free_port()
     capture = Capture()
-    with smtp_server(capture, port=port) as smtp:
+    with smtp_server(capture, port=port, pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         assert all(o.ok for o in await sender.send_batch(await mails(database, org, member, issue, 2)))
-    with smtp_server(capture, port=port):  # a restarted server: the kept connection is dead
+    with smtp_server(capture, port=port, pipelining=pipelining):  # a restarted server: the kept connection is dead
         outcomes = await sender.send_batch(await mails(database, org, member, issue, 2))
         await sender.close()
     assert all(o.ok for o in outcomes) and len(capture.messages) == 4
     assert sender.connections_opened == 2 and capture.session_count == 2
 
 
-async def test_starttls_and_authentication(client: TestClient, settings: Settings, database: Database,
+async def test_starttls_and_authentication(client: TestClient, pipelining: bool, settings: Settings, database: Database,
                                            org: OrgHandle, project: dict, member: UserHandle) -> None:
     issue = busy_issue(client, org, project, member)
     capture = Capture(credentials=("mailer", "p@ss:word/1"))
-    with smtp_server(capture, tls=True) as smtp:
+    with smtp_server(capture, tls=True, pipelining=pipelining) as smtp:
         good = EmailSender(mail_settings(settings, smtp.url(user="mailer", password="p%40ss%3Aword%2F1",
                                                             starttls=True)), database, tls_context=smtp.client_tls)
         delivered = await good.send_batch(await mails(database, org, member, issue, 2))
+        assert good.pipelined is pipelining  # PIPELINING over the STARTTLS-upgraded connection
         await good.close()
         plain = EmailSender(mail_settings(settings, smtp.url()), database)
         refused = await plain.send_batch(await mails(database, org, member, issue, 1))
@@ -157,13 +165,13 @@ async def test_starttls_and_authentication(client: TestClient, settings: Setting
 
 
 async def test_digest_and_overflow_mails_have_their_own_templates(
-        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        client: TestClient, pipelining: bool, settings: Settings, database: Database, org: OrgHandle, project: dict,
         member: UserHandle) -> None:
     first = busy_issue(client, org, project, member, summary="First issue")
     second = busy_issue(client, org, project, member, summary="Second issue")
     changes = [*await issue_changes(database, org.organization_id, first["id"]),
                *await issue_changes(database, org.organization_id, second["id"])]
-    with smtp_server() as smtp:
+    with smtp_server(pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         digest = await mails(database, org, member, first, 1, kind="digest", changes=changes)
         overflow = await mails(database, org, member, first, 1, kind="overflow", changes=changes)
