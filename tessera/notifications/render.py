@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +96,7 @@ class RenderedNotification:
     recipient_id: int | None
     sections: tuple[IssueSection, ...]
     translations: gettext.NullTranslations
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def change_count(self) -> int:
@@ -125,7 +126,7 @@ async def load_notifications(session: AsyncSession, *, organization_id: int, pay
     """One RenderedNotification per payload, in order."""
     loaded = await _load(session, organization_id, payloads)
     catalog = translations(language)
-    return [_render(payload, loaded, base_url, catalog) for payload in payloads]
+    return [replace(_render(payload, loaded, base_url, catalog), language=language) for payload in payloads]
 
 
 async def _load(session: AsyncSession, organization_id: int, payloads: Sequence[dict[str, Any]]) -> _Loaded:
@@ -140,7 +141,7 @@ async def _load(session: AsyncSession, organization_id: int, payloads: Sequence[
             data = change.get("payload") or {}
             if data.get("issue_id"):
                 issue_ids.add(int(data["issue_id"]))
-            for user_id in (change.get("actor_id"), data.get("user_id")):
+            for user_id in (change.get("actor_id"), data.get("user_id"), data.get("mentioned_user_id")):
                 if user_id:
                     user_ids.add(int(user_id))
             for kind, value in _mention_refs(change):
@@ -192,7 +193,8 @@ def _render(payload: dict[str, Any], loaded: _Loaded, base_url: str,
         data = change.get("payload") or {}
         issue_id = data.get("issue_id") or payload.get("issue_id")
         key = data.get("issue_key") or payload.get("issue_key") or ""
-        by_issue.setdefault((issue_id, key), []).append(_change_view(change, loaded, catalog, zone))
+        by_issue.setdefault((issue_id, key), []).append(
+            _change_view(change, loaded, catalog, zone, payload.get("recipient_id")))
     if not by_issue and payload.get("issue_id"):
         by_issue[(payload["issue_id"], payload.get("issue_key") or "")] = []
     sections = tuple(IssueSection(_issue_view(issue_id, key, loaded, base_url, catalog), tuple(changes))
@@ -226,7 +228,7 @@ def _when(at: object, zone: ZoneInfo) -> str:
 
 
 def _change_view(change: dict[str, Any], loaded: _Loaded, catalog: gettext.NullTranslations,
-                 zone: ZoneInfo) -> ChangeView:
+                 zone: ZoneInfo, recipient_id: int | None) -> ChangeView:
     _ = catalog.gettext
     data = change.get("payload") or {}
     event_type = str(change.get("event_type") or "")
@@ -251,7 +253,12 @@ def _change_view(change: dict[str, Any], loaded: _Loaded, catalog: gettext.NullT
         note = str(data.get("filename") or "")
     elif event_type.startswith("remote_link_"):
         note = data.get("url")
-    headline = _headline(event_type, actor, data, len(fields), catalog)
+    if event_type == "user_mentioned" and data.get("mentioned_user_id") != recipient_id:
+        mentioned = loaded.users.get(int(data.get("mentioned_user_id") or 0))
+        headline = _("{actor} mentioned {user}").format(actor=actor, user=mentioned[0] if mentioned else _(
+            "A former user"))
+    else:
+        headline = _headline(event_type, actor, data, len(fields), catalog)
     return ChangeView(event_type, headline, actor, _when(change.get("at") or data.get("timestamp"), zone),
                       fields, comment_html, comment_text, note)
 

@@ -116,7 +116,7 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
     subject = subject_of(rendered)
     link = unsubscribe_url(settings, delivery.organization_id, int(recipient_id))
     context = dict(sections=rendered.sections, issue=rendered.issue, subject=subject, unsubscribe_url=link,
-                   change_count=rendered.change_count, language="en", _=rendered.translations.gettext,
+                   change_count=rendered.change_count, language=rendered.language, _=rendered.translations.gettext,
                    ngettext=rendered.translations.ngettext)
     environment = _environment()
     text = environment.get_template(f"email/{template}.txt").render(context)

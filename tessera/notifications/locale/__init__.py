@@ -1,7 +1,18 @@
 """The gettext catalogs of notifications (domain `tessera`): English is the source language, so
-an absent catalog falls back to the message ids themselves. `make messages` style commands (see
-the comment in tessera.notifications.locale.extract) rebuild `tessera.pot`; a translation lives in
-`<language>/LC_MESSAGES/tessera.po` and is shipped compiled (`.mo`)."""
+an absent catalog falls back to the message ids themselves. A translation lives in
+`<language>/LC_MESSAGES/tessera.po` and ships compiled (`.mo`, package data). German is the first.
+
+After changing a translatable string, from tessera/notifications (GNU gettext's tools; xgettext's
+Python lexer reads the Jinja2 templates' `_()` and `ngettext()` calls too):
+
+    xgettext --from-code=UTF-8 -L Python -k_ -kN_ -kgettext -kngettext:1,2 --no-wrap --sort-by-file \\
+        --package-name=tessera -o locale/tessera.pot render.py email/message.py slack/blocks.py \\
+        templates/email/*.html templates/email/*.txt
+    msgmerge -U locale/de/LC_MESSAGES/tessera.po locale/tessera.pot
+    msgfmt --check -o locale/de/LC_MESSAGES/tessera.mo locale/de/LC_MESSAGES/tessera.po
+
+tests/notifications/test_locale.py fails when a string is missing from the catalog or its
+translation."""
 
 from __future__ import annotations
 

@@ -186,5 +186,7 @@ async def test_digest_and_overflow_mails_have_their_own_templates(
     assert overflow_mail["Subject"] == f"[Tessera] {len(changes)} more updates held back"
     overflow_html = overflow_mail.get_body(("html",)).get_content()
     assert "hourly notification limit" in overflow_html
+    overflow_text = overflow_mail.get_body(("plain",)).get_content()
+    assert f"\n* {first['key']} First issue <script> (5 updates)\n  http://testserver/browse/{first['key']}\n" in overflow_text
     assert f"http://testserver/browse/{second['key']}" in overflow_html
     assert "Found it" not in overflow_html  # a summary, not the changes themselves
