@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.comments.markup import MentionRef, parse_body, render_parsed
+from tessera.issues.comments.markup import MentionRef, mentions_as_names, parse_body, render_parsed
 from tessera.issues.durations import format_duration
 from tessera.issues.models import Issue
 from tessera.notifications.locale import DEFAULT_LANGUAGE, N_, translations
@@ -70,7 +70,7 @@ class ChangeView:
     at: str  # in the recipient's time zone, "2026-12-07 09:15 CET"
     fields: tuple[FieldLine, ...] = ()
     comment_html: str | None = None  # sanitized HTML (tessera.issues.comments.markup)
-    comment_text: str | None = None  # the Markdown source, readable as plain text
+    comment_text: str | None = None  # the Markdown source (readable as plain text), mentions as "@Name"
     note: str | None = None  # a web link's URL, an attachment's name
 
 
@@ -248,7 +248,7 @@ def _change_view(change: dict[str, Any], loaded: _Loaded, catalog: gettext.NullT
             user_id = int(ref[1]) if ref[0] == "id" else loaded.users_by_email.get(str(ref[1]))
             if user_id in loaded.users:
                 mentioned[ref] = (user_id, loaded.users[user_id][0])
-        comment_html, comment_text = render_parsed(parsed, mentioned), data["body"]
+        comment_html, comment_text = render_parsed(parsed, mentioned), mentions_as_names(data["body"], mentioned)
     if event_type.startswith("attachment_"):
         note = str(data.get("filename") or "")
     elif event_type.startswith("remote_link_"):

@@ -60,7 +60,7 @@ async def test_each_change_of_a_real_issue_reads_as_people_say_it(client: TestCl
     assert "<strong>the cart</strong>" in comment.comment_html and "<code>cookie</code>" in comment.comment_html
     assert f'data-user-id="{member.user_id}">@{assignee}</span>' in comment.comment_html
     assert "<b>" not in comment.comment_html and "&lt;b&gt;now&lt;/b&gt;" in comment.comment_html
-    assert comment.comment_text.startswith("Found it: **the cart**")
+    assert comment.comment_text == f"Found it: **the cart** & `cookie`, see @{assignee} <b>now</b>"
     assert all(change.actor == admin and change.at.endswith("UTC") for change in section.changes)
 
 
