@@ -14,6 +14,7 @@ from tessera.jql import models as _jql  # noqa: F401
 from tessera.live import models as _live  # noqa: F401
 from tessera.notifications import models as _notifications  # noqa: F401
 from tessera.notifications.push import models as _push  # noqa: F401
+from tessera.notifications.slack import models as _slack  # noqa: F401
 from tessera.projects import models as _projects  # noqa: F401
 from tessera.reports import models as _reports  # noqa: F401
 from tessera.tenancy import idempotency as _idempotency  # noqa: F401

@@ -11,29 +11,51 @@ from tessera.delivery.engine import DeliveryObserver, RetryPolicy, SenderRegistr
 from tessera.delivery.models import Channel
 from tessera.notifications.batching import BatchPolicy
 from tessera.notifications.channels import ChannelDirectory, InboxDirectory
+from tessera.notifications.email.directory import EmailDirectory
+from tessera.notifications.email.sender import EmailSender
 from tessera.notifications.fanout import NotificationFanout
 from tessera.notifications.inbox import InboxSender
 from tessera.notifications.kinds import SUBSCRIBED
 from tessera.notifications.push.directory import PushDirectory
 from tessera.notifications.push.sender import PushSender
 from tessera.notifications.push.vapid import signer_for
+from tessera.notifications.slack.directory import SlackDirectory
+from tessera.notifications.slack.project_channel import PROJECT_CHANNEL_EVENTS, project_slack_handler
+from tessera.notifications.slack.sender import SlackSender
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
 
-def build_registry(settings: Settings) -> HandlerRegistry:
-    return HandlerRegistry()
+def build_registry(settings: Settings, database: Database | None = None) -> HandlerRegistry:
+    """The handlers that are not the notifications' fan-out (none without a database: tests
+    that wire only the fan-out start from this)."""
+    handlers = HandlerRegistry()
+    if database is not None:
+        handlers.register(project_slack_handler(settings, database), *PROJECT_CHANNEL_EVENTS)
+    return handlers
 
 
-def build_pipeline(settings: Settings, database: Database, *, observer: DeliveryObserver | None = None) -> Pipeline:
-    """`observer`: the serving process's /metrics counters, when it runs the worker itself."""
-    handlers = build_registry(settings)
+def build_senders(settings: Settings, database: Database) -> tuple[SenderRegistry, list[ChannelDirectory]]:
+    """The channels' senders, and the directories of those that reach people (the fan-out asks
+    them who is reachable). Email only with an SMTP server, push only with VAPID keys."""
     senders = SenderRegistry()
     directories: list[ChannelDirectory] = []
-    push_signer = signer_for(settings)  # Web Push only when VAPID keys are configured
+    if settings.smtp_url:
+        senders.register(Channel.EMAIL, EmailSender(settings, database))
+        directories.append(EmailDirectory(settings))
+    senders.register(Channel.SLACK, SlackSender(settings, database))
+    directories.append(SlackDirectory())
+    push_signer = signer_for(settings)
     if push_signer is not None:
         senders.register(Channel.PUSH, PushSender(database, settings, push_signer))
         directories.append(PushDirectory())
+    return senders, directories
+
+
+def build_pipeline(settings: Settings, database: Database, *, observer: DeliveryObserver | None = None) -> Pipeline:
+    """`observer`: the process's /metrics counters."""
+    handlers = build_registry(settings, database)
+    senders, directories = build_senders(settings, database)
     register_notifications(handlers, senders, settings, database, directories=directories)
     return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts),
                     observer=observer)
@@ -43,7 +65,7 @@ def register_notifications(handlers: HandlerRegistry, senders: SenderRegistry, s
                            database: Database, *, directories: Sequence[ChannelDirectory] = (),
                            policy: BatchPolicy | None = None) -> NotificationFanout:
     """The notifications' fan-out (the inbox's directory first, then `directories`: the email,
-    Slack and push channels add theirs here) and the inbox's sender."""
+    Slack and push channels) and the inbox's sender."""
     fanout = NotificationFanout(database, [InboxDirectory(), *directories],
                                 policy or BatchPolicy(window_seconds=settings.notify_batch_seconds))
     handlers.register(fanout, *SUBSCRIBED)

@@ -126,6 +126,18 @@ def render_body(body: str, users: dict[MentionRef, tuple[int, str]] | None = Non
     return render_parsed(parse_body(body), users or {})
 
 
+def mentions_as_names(body: str, users: dict[MentionRef, tuple[int, str]]) -> str:
+    """The Markdown source with each resolved mention written "@Display Name" (plain-text mail,
+    Slack); unresolved ones stay as written, as render_body shows them."""
+    def name(match: re.Match[str], ref: MentionRef) -> str:
+        user = users.get(ref)
+        return f"@{user[1]}" if user else match.group(0)
+
+    body = _JIRA_FORM.sub(lambda m: name(m, ("id", int(m.group(1))) if m.group(1) else ("email", m.group(2).lower())),
+                          body)
+    return _AUTOCOMPLETE_FORM.sub(lambda m: name(m, ("id", int(m.group(2)))), body)
+
+
 def mention_text(user_id: int, display_name: str) -> str:
     """The autocomplete form for a user (brackets dropped from the label so it always parses)."""
     label = re.sub(r"[\[\]\n]+", " ", display_name).strip()[:255] or "user"

@@ -1,7 +1,7 @@
 """Web Push subscriptions: the browsers a user asked to be notified in
 
 Revision ID: 0019_push_subscriptions
-Revises: 0017_notifications
+Revises: 0018_slack_targets
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import tessera.db.base
 
 revision = "0019_push_subscriptions"
-down_revision = "0017_notifications"
+down_revision = "0018_slack_targets"
 branch_labels = None
 depends_on = None
 

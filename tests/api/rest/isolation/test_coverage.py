@@ -21,6 +21,8 @@ JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete
 OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v2/session"),
                   ("POST", "/v2/session/revoke-all"),
                   ("GET", "/v2/workflows/schema"),
+                  # The caller's own Slack webhook: tests/notifications/slack/test_api.py.
+                  ("GET", "/v2/users/me/slack"), ("PUT", "/v2/users/me/slack"), ("DELETE", "/v2/users/me/slack"),
                   # A live ticket is the caller's own: test_live_tickets_open_only_their_own_organizations_streams.
                   ("POST", "/v2/live/tickets"),
                   # Push subscriptions are the caller's own browsers, the VAPID key the server's:

@@ -74,6 +74,9 @@ def _path_probes() -> list[PathProbe]:
         ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
         ("GET", "/v2/projects/{project_id}/notification-scheme", None, {}),
         ("PUT", "/v2/projects/{project_id}/notification-scheme", {"events": None}, {}),
+        ("GET", "/v2/projects/{project_id}/slack", None, {}),
+        ("PUT", "/v2/projects/{project_id}/slack", {"url": "https://hooks.slack.com/services/T0/B0/hijacked"}, {}),
+        ("DELETE", "/v2/projects/{project_id}/slack", None, {}),
         *[("GET", f"/v2/projects/{{project_id}}/reports/{report}", None, {}) for report in (
             "burndown", "burnup", "velocity", "cycle-time", "control-chart", "cumulative-flow", "created-vs-resolved",
             "time-in-status")],
