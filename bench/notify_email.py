@@ -123,7 +123,7 @@ async def run(url: str, deliveries: int, changes: int, port: int) -> dict:
                                                  .order_by(Delivery.id))).all())
             delivered = sum(1 for state in (await session.scalars(select(Delivery.state))).all()
                             if state == "delivered")
-        await sender.close()
+        await sender.aclose()
         del states
         return {"deliveries": deliveries, "attempted": sent, "delivered": delivered, "seconds": round(elapsed, 2),
                 "per_second": round(delivered / elapsed, 1), "smtp_connections": sender.connections_opened,

@@ -398,6 +398,7 @@ def worker(database_url: str | None, redis_url: str | None, once: bool, metrics_
                 await pipeline.run_forever(stop)
             click.echo("worker stopped", err=True)
         finally:
+            await pipeline.aclose()
             if publisher is not None:
                 await publisher.stop()
 

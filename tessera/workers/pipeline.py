@@ -26,6 +26,16 @@ class Pipeline:
         """One batch of events, then one batch of due deliveries; how much was done."""
         return await run_once(self.database, self.handlers) + await self.deliveries.run_once()
 
+    async def aclose(self) -> None:
+        """Close what the senders hold open (HTTP connection pools, the SMTP session)."""
+        for sender in self.senders.senders.values():
+            close = getattr(sender, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # noqa: BLE001 - shutting down: close the others anyway
+                    log.exception("closing a sender failed")
+
     async def drain(self) -> None:
         """Until nothing is due now (`tessera worker --once`, tests)."""
         while await self.run_once():
@@ -72,8 +82,10 @@ class InProcessWorker:
 
     def __init__(self, pipeline: Pipeline) -> None:
         self._stop = asyncio.Event()
+        self._pipeline = pipeline
         self._task = asyncio.create_task(pipeline.run_forever(self._stop), name="tessera-in-process-worker")
 
     async def stop(self) -> None:
         self._stop.set()
         await self._task
+        await self._pipeline.aclose()

@@ -84,7 +84,7 @@ class EmailSender:
         """Whether the open connection sends with PIPELINING."""
         return self._pipe is not None
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         async with self._lock:
             await self._discard(polite=True)
 

@@ -55,7 +55,7 @@ async def test_an_issue_mail_reads_well_threads_and_unsubscribes(
     with smtp_server(pipelining=pipelining) as smtp:
         sender = EmailSender(mail_settings(settings, smtp.url()), database)
         outcomes = await sender.send_batch(await mails(database, org, member, issue, 2))
-        await sender.close()
+        await sender.aclose()
     assert [o.ok for o in outcomes] == [True, True] and outcomes[0].status_code == 250
     first, second = smtp.capture.messages
     assert smtp.capture.envelopes[0] == ("tessera@testserver", [member.email])
@@ -94,7 +94,7 @@ async def test_one_smtp_session_carries_a_batch_and_the_next(
         first = await sender.send_batch(await mails(database, org, member, issue, 30))
         second = await sender.send_batch(await mails(database, org, member, issue, 5))
         assert sender.pipelined is pipelining
-        await sender.close()
+        await sender.aclose()
     assert all(o.ok for o in first + second)
     assert len(smtp.capture.messages) == 35
     assert smtp.capture.session_count == 1 and sender.connections_opened == 1
@@ -110,7 +110,7 @@ async def test_a_refused_recipient_is_permanent_a_deferred_one_retries_and_the_r
         outcomes = await sender.send_batch(await mails(
             database, org, member, issue, 4,
             to=["gone@example.test", "later@example.test", member.email, member.email]))
-        await sender.close()
+        await sender.aclose()
     refused, deferred, *sent = outcomes
     assert (refused.ok, refused.retry, refused.status_code) == (False, False, 550)
     assert "No such user" in refused.error
@@ -141,7 +141,7 @@ async def test_a_connection_the_server_dropped_is_opened_again(
         assert all(o.ok for o in await sender.send_batch(await mails(database, org, member, issue, 2)))
     with smtp_server(capture, port=port, pipelining=pipelining):  # a restarted server: the kept connection is dead
         outcomes = await sender.send_batch(await mails(database, org, member, issue, 2))
-        await sender.close()
+        await sender.aclose()
     assert all(o.ok for o in outcomes) and len(capture.messages) == 4
     assert sender.connections_opened == 2 and capture.session_count == 2
 
@@ -155,10 +155,10 @@ async def test_starttls_and_authentication(client: TestClient, pipelining: bool,
                                                             starttls=True)), database, tls_context=smtp.client_tls)
         delivered = await good.send_batch(await mails(database, org, member, issue, 2))
         assert good.pipelined is pipelining  # PIPELINING over the STARTTLS-upgraded connection
-        await good.close()
+        await good.aclose()
         plain = EmailSender(mail_settings(settings, smtp.url()), database)
         refused = await plain.send_batch(await mails(database, org, member, issue, 1))
-        await plain.close()
+        await plain.aclose()
     assert all(o.ok for o in delivered) and len(capture.messages) == 2
     # The server insists on STARTTLS: a configuration to fix, so the mail waits for a retry.
     assert not refused[0].ok and refused[0].retry and "530" in refused[0].error
@@ -176,7 +176,7 @@ async def test_digest_and_overflow_mails_have_their_own_templates(
         digest = await mails(database, org, member, first, 1, kind="digest", changes=changes)
         overflow = await mails(database, org, member, first, 1, kind="overflow", changes=changes)
         assert all(o.ok for o in await sender.send_batch(digest + overflow))
-        await sender.close()
+        await sender.aclose()
     digest_mail, overflow_mail = smtp.capture.messages
     assert digest_mail["Subject"] == f"[Tessera] {len(changes)} updates"
     assert digest_mail["In-Reply-To"] is None and digest_mail["List-Unsubscribe"]
