@@ -32,6 +32,7 @@ from tessera.api.rest.routers import (
     search,
     users,
     watch,
+    webhooks,
     workflows,
 )
 from tessera.config import Settings
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.object_store = object_store
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports, dashboards):
+                   agile, reports, dashboards, webhooks):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())

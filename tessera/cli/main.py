@@ -147,6 +147,22 @@ def create_user(org_key: str, email: str, name: str, password: str | None, role:
         click.echo(f"User {new.user.email} (id {new.user.id}) created.\nAPI token: {new.api_token}")
 
 
+@cli.command("rotate-secrets")
+@database_option
+def rotate_secrets(database_url: str | None) -> None:
+    """Re-encrypt stored secrets (webhook signing secrets) under the current TESSERA_SECRET_KEY;
+    the keys they were written under must be in TESSERA_PREVIOUS_SECRET_KEYS."""
+    from tessera.crypto.secret_box import SecretBox
+    from tessera.webhooks.rotation import rotate_webhook_secrets
+
+    settings = _settings(database_url)
+    report = _run(settings, lambda database: rotate_webhook_secrets(database, SecretBox.from_settings(settings)))
+    click.echo(f"webhook secrets: {report.rotated} re-encrypted, {report.current} already current, "
+               f"{report.unreadable} unreadable")
+    if report.unreadable:
+        sys.exit(1)
+
+
 @cli.command("set-limits")
 @click.argument("key")
 @click.option("--requests-per-minute", type=click.IntRange(min=1), default=None)
