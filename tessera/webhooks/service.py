@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped, save_versioned
+from tessera.delivery.models import Channel, Delivery, DeliveryState
 from tessera.delivery.outbound_http import public_only
 from tessera.errors import Conflict, InvalidInput, PermissionDenied
 from tessera.jql.search import plan_query
@@ -197,7 +198,17 @@ async def do_set_enabled(session: AsyncSession, *, actor: Actor, webhook: Webhoo
 
 
 async def do_delete_webhook(session: AsyncSession, *, actor: Actor, webhook: Webhook) -> None:
-    """Its pending deliveries stay, and fail at send time (the sender finds no webhook)."""
+    """Its deliveries still to be sent become dead now, and all of them let go of its id: SQLite
+    reuses the highest id after a delete, and a new webhook must not inherit another's queue
+    (signed with its own secret) or history. One already being sent fails at send time."""
     check_admin(actor)
+    scope = (Delivery.organization_id == webhook.organization_id, Delivery.channel == Channel.WEBHOOK.value,
+             Delivery.target_id == webhook.id)
+    await session.execute(update(Delivery).where(*scope, Delivery.state.in_([DeliveryState.PENDING.value,
+                                                                            DeliveryState.FAILED.value]))
+                          .values(state=DeliveryState.DEAD.value, last_error="The webhook was deleted; not sent.",
+                                  updated_at=utcnow()).execution_options(synchronize_session=False))
+    await session.execute(update(Delivery).where(*scope).values(target_id=None)
+                          .execution_options(synchronize_session=False))
     await session.delete(webhook)
     await session.flush()
