@@ -3,14 +3,19 @@ comment, a sprint, a project) its owner may not see; a deleted or deactivated ow
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.errors import InvalidInput
 from tessera.jql.search import search_issues
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Organization, User
 from tessera.tenancy.permissions import Permission, has_permission
+
+log = logging.getLogger("tessera.webhooks")
 
 
 async def owner_actor(session: AsyncSession, organization_id: int, owner_id: int | None) -> Actor | None:
@@ -32,7 +37,13 @@ async def issue_matches(session: AsyncSession, actor: Actor, issue_id: int, jql:
     """The webhook's JQL, run as the owner and narrowed to the one issue: true when the issue
     (as it is now) matches and the owner may browse it. The search applies the permissions."""
     narrowed = f"id = {int(issue_id)}" if not jql.strip() else f"({jql}) AND id = {int(issue_id)}"
-    page = await search_issues(session, actor=actor, jql=narrowed, max_results=1, count_only=True)
+    try:
+        page = await search_issues(session, actor=actor, jql=narrowed, max_results=1, count_only=True)
+    except InvalidInput as error:
+        # An issue the owner may not see reads as "no such value" (JqlSyntaxError is one too);
+        # so does a filter whose project or version has since gone: nothing is sent either way.
+        log.info("webhook filter did not match issue %s: %s", issue_id, error.message)
+        return False
     return page.total > 0
 
 
