@@ -73,7 +73,9 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     dashboard = post("/v2/dashboards", {"name": "Fuzz dashboard", "layout": {"gadgets": [
         {"type": "pie_chart", "config": {"filter_id": saved["id"], "field": "status"}},
         {"type": "velocity", "config": {"board_id": board["id"]}}, {"type": "activity_stream"}]}})
-    values = {"scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
+    webhook = post("/v2/webhooks", {"name": "Fuzz hook", "url": "https://receiver.example.test/fuzz",
+                                    "events": ["jira:issue_created"]})
+    values = {"webhook_id": webhook["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],
