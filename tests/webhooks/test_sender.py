@@ -4,6 +4,7 @@ pending deliveries are not sent; private addresses are refused at send time."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from datetime import datetime
@@ -11,8 +12,16 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.delivery.engine import RetryPolicy, SenderRegistry
+from tessera.delivery.models import Channel
+from tessera.delivery.outbound_http import outbound_client
+from tessera.events.types import DomainEvent
 from tessera.webhooks.auto_disable import DISABLE_AFTER_DEAD
-from tessera.webhooks.sender import retry_after_seconds
+from tessera.webhooks.fanout import WebhookFanOut
+from tessera.webhooks.sender import WebhookSender, retry_after_seconds
+from tessera.workers.pipeline import Pipeline
+from tessera.workers.runner import HandlerRegistry
 from tests.factories.receiver import Receiver
 from tests.support import OrgHandle, fetch_rows
 from tests.webhooks.conftest import create_issue, create_webhook, deliveries_of, drain, make_due
@@ -148,3 +157,32 @@ def test_a_private_address_is_refused_at_send_time(wh_client: TestClient, wh_set
     assert receiver.requests == []
     [row] = deliveries_of(wh_settings.database_url, hook["id"])
     assert row["state"] == "dead" and row["attempts"] == 1 and "not a public address" in row["last_error"]
+
+
+def test_a_redirect_to_a_private_address_is_refused(wh_client: TestClient, wh_settings: Settings,
+                                                    wh_org: OrgHandle, wh_project: dict, receiver: Receiver) -> None:
+    """The receiver (127.0.0.1, allowed here) redirects to 127.0.0.2, which the policy refuses:
+    the hop is refused where its socket would open, and the delivery is dead at once."""
+    receiver.statuses = [302]
+    receiver.extra_headers = {"Location": receiver.url.replace("127.0.0.1", "127.0.0.2") + "/inside"}
+    hook = create_webhook(wh_client, wh_org, receiver.url)
+    create_issue(wh_client, wh_org, wh_project)
+
+    async def run() -> None:
+        database = Database(wh_settings)
+        handlers = HandlerRegistry()
+        handlers.register(WebhookFanOut(database, wh_settings), DomainEvent)
+        senders = SenderRegistry()
+        sender = WebhookSender(database, wh_settings,
+                               client=outbound_client(policy=lambda address: str(address) == "127.0.0.1"))
+        senders.register(Channel.WEBHOOK, sender)
+        try:
+            await Pipeline(database, handlers, senders, RetryPolicy(max_attempts=3)).drain()
+        finally:
+            await sender.aclose()
+            await database.dispose()
+
+    asyncio.run(run())
+    assert [r.path for r in receiver.requests] == ["/"]  # the first hop only
+    [row] = deliveries_of(wh_settings.database_url, hook["id"])
+    assert row["state"] == "dead" and "127.0.0.2" in row["last_error"]
