@@ -32,7 +32,7 @@ from tessera.config import Settings  # noqa: E402
 from tessera.crypto.secret_box import SecretBox  # noqa: E402
 from tessera.db.engine import Database  # noqa: E402
 from tessera.delivery.engine import NewDelivery, enqueue  # noqa: E402
-from tessera.delivery.models import Channel, Delivery, DeliveryState  # noqa: E402
+from tessera.delivery.models import Channel, Delivery, DeliveryAttempt, DeliveryState  # noqa: E402
 from tessera.webhooks.models import Webhook  # noqa: E402
 from tessera.workers.registry import build_pipeline  # noqa: E402
 from tests.factories.ports import free_port  # noqa: E402
@@ -96,10 +96,14 @@ async def run(url: str, deliveries: int, port: int) -> dict:
     async with database.unit_of_work(write=False) as session:
         delivered = await session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.state == DeliveryState.DELIVERED.value))
+        attempts = await session.scalar(select(func.count()).select_from(DeliveryAttempt))
+        failed = await session.scalar(select(func.count()).select_from(DeliveryAttempt).where(
+            DeliveryAttempt.ok.is_(False)))
     await pipeline.senders.senders["webhook"].aclose()  # type: ignore[attr-defined]
     await database.dispose()
     return {"deliveries": deliveries, "delivered": delivered, "seconds": round(elapsed, 2),
-            "deliveries_per_second": round(delivered / elapsed, 1), "batch_size": pipeline.deliveries.batch_size,
+            "deliveries_per_second": round(delivered / elapsed, 1),
+            "attempts": attempts, "failed_attempts": failed, "batch_size": pipeline.deliveries.batch_size,
             "concurrency": settings.delivery_concurrency}
 
 

@@ -86,6 +86,8 @@ class WebhookSender:
         self.concurrency = settings.delivery_concurrency
         self.client = client or outbound_client(allow_private=settings.outbound_allow_private,
                                                 max_connections=settings.delivery_concurrency)
+        # Webhooks with no failure counted when last loaded (see auto_disable.count_settled).
+        self.healthy: set[int] = set()
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -111,9 +113,11 @@ class WebhookSender:
             return {}
         async with self.database.unit_of_work(write=False) as session:
             rows = (await session.execute(select(Webhook.id, Webhook.organization_id, Webhook.enabled,
-                                                 Webhook.secret_encrypted).where(Webhook.id.in_(ids)))).all()
+                                                 Webhook.secret_encrypted, Webhook.consecutive_failures)
+                                          .where(Webhook.id.in_(ids)))).all()
         found = {}
-        for webhook_id, organization_id, enabled, encrypted in rows:
+        for webhook_id, organization_id, enabled, encrypted, failures in rows:
+            (self.healthy.add if failures == 0 else self.healthy.discard)(webhook_id)
             try:
                 secret: str | None = self.box.decrypt(encrypted)
             except UnreadableSecret:

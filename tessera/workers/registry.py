@@ -3,6 +3,8 @@ and the channels' senders. Consumers add theirs here as they land."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import RetryPolicy, SenderRegistry
@@ -24,6 +26,7 @@ def build_pipeline(settings: Settings, database: Database) -> Pipeline:
     senders = SenderRegistry()
     # Webhooks (FR7): every event with a Jira name may reach a webhook; the fan-out skips the rest.
     handlers.register(WebhookFanOut(database, settings), DomainEvent)
-    senders.register(Channel.WEBHOOK, WebhookSender(database, settings))
-    senders.on_settled(Channel.WEBHOOK, count_settled)
+    webhook_sender = WebhookSender(database, settings)
+    senders.register(Channel.WEBHOOK, webhook_sender)
+    senders.on_settled(Channel.WEBHOOK, partial(count_settled, healthy=webhook_sender.healthy))
     return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts))
