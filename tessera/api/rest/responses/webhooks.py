@@ -15,7 +15,7 @@ class WebhookOut(Out):
     exclude_body: bool
     # The plaintext secret: only in the answer to the create (shown once).
     secret: str | None = None
-    has_secret: bool
+    signing_key_set: bool
     owner_id: int | None
     consecutive_failures: int
     disabled_reason: str | None

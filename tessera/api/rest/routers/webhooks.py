@@ -63,12 +63,16 @@ class WebhookPatch(Body):
 
 
 def webhook_view(webhook: Webhook, secret: str | None = None) -> dict[str, Any]:
-    return {"id": webhook.id, "name": webhook.name, "url": webhook.url, "events": list(webhook.events),
-            "jql": webhook.jql, "enabled": webhook.enabled, "exclude_body": webhook.exclude_body, "secret": secret,
-            "has_secret": bool(webhook.secret_encrypted), "owner_id": webhook.owner_id,
-            "consecutive_failures": webhook.consecutive_failures, "disabled_reason": webhook.disabled_reason,
-            "disabled_at": iso(webhook.disabled_at), "version": webhook.version, "created": iso(webhook.created_at),
-            "updated": iso(webhook.updated_at)}
+    """`secret` only in the answer to the create (shown once); later only whether one is set."""
+    shown = {"id": webhook.id, "name": webhook.name, "url": webhook.url, "events": list(webhook.events),
+             "jql": webhook.jql, "enabled": webhook.enabled, "exclude_body": webhook.exclude_body,
+             "signing_key_set": bool(webhook.secret_encrypted), "owner_id": webhook.owner_id,
+             "consecutive_failures": webhook.consecutive_failures, "disabled_reason": webhook.disabled_reason,
+             "disabled_at": iso(webhook.disabled_at), "version": webhook.version,
+             "created": iso(webhook.created_at), "updated": iso(webhook.updated_at)}
+    if secret is not None:
+        shown["secret"] = secret
+    return shown
 
 
 def delivery_view(record: DeliveryRecord) -> dict[str, Any]:
