@@ -50,14 +50,24 @@ class WebhookFanOut:
         names = webhook_events_of(event.event_class)
         if not names:
             return
+        # Most events reach no webhook: a read transaction finds that out without taking the
+        # writer's lock (SQLite) for nothing.
+        async with self.database.unit_of_work(write=False) as session:
+            if not await self._subscribed(session, event, names):
+                return
         async with self.database.unit_of_work() as session:
-            webhooks = (await session.scalars(select(Webhook).where(
-                Webhook.organization_id == event.organization_id, Webhook.enabled.is_(True))
-                .order_by(Webhook.id))).all()
-            chosen = [(webhook, name) for webhook in webhooks
-                      if (name := next((n for n in names if n in (webhook.events or [])), None))]
+            chosen = await self._subscribed(session, event, names)
             if chosen:
                 await enqueue(session, await self._deliveries(session, event, chosen))
+
+    async def _subscribed(self, session: AsyncSession, event: OutboxEvent, names: tuple[str, ...]
+                          ) -> list[tuple[Webhook, str]]:
+        """The enabled webhooks of the event's organization with the first of `names` each hears."""
+        webhooks = (await session.scalars(select(Webhook).where(
+            Webhook.organization_id == event.organization_id, Webhook.enabled.is_(True))
+            .order_by(Webhook.id))).all()
+        return [(webhook, name) for webhook in webhooks
+                if (name := next((n for n in names if n in (webhook.events or [])), None))]
 
     async def _deliveries(self, session: AsyncSession, event: OutboxEvent,
                           chosen: list[tuple[Webhook, str]]) -> list[NewDelivery]:
