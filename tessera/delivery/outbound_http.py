@@ -90,7 +90,10 @@ async def resolve(host: str, port: int) -> list[Address]:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         pass
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:  # socket.gaierror: a name that does not resolve is a failed connect
+        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
 
 

@@ -186,3 +186,13 @@ def test_a_redirect_to_a_private_address_is_refused(wh_client: TestClient, wh_se
     assert [r.path for r in receiver.requests] == ["/"]  # the first hop only
     [row] = deliveries_of(wh_settings.database_url, hook["id"])
     assert row["state"] == "dead" and "127.0.0.2" in row["last_error"]
+
+
+def test_a_name_that_does_not_resolve_is_a_failed_attempt_to_retry(wh_client: TestClient, wh_settings: Settings,
+                                                                    wh_org: OrgHandle, wh_project: dict) -> None:
+    hook = create_webhook(wh_client, wh_org, "http://no-such-host.invalid/hook")
+    create_issue(wh_client, wh_org, wh_project)
+    drain(wh_settings)
+    [row] = deliveries_of(wh_settings.database_url, hook["id"])
+    assert (row["state"], row["attempts"]) == ("failed", 1)
+    assert "cannot resolve no-such-host.invalid" in row["last_error"]
