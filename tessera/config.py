@@ -32,6 +32,9 @@ class Settings:
     redis_url: str | None = None
     environment: str = "local"
     secret_key: str = "dev-insecure-secret-key-change-me"
+    # Keys that came before `secret_key`: stored secrets encrypted under them still decrypt
+    # until `tessera rotate-secrets` re-encrypts them under the current key.
+    previous_secret_keys: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     max_request_bytes: int = 2 * 1024 * 1024
     outbound_allow_private: bool = False
@@ -126,6 +129,9 @@ class Settings:
             values["environment"] = env["TESSERA_ENV"]
         if env.get("TESSERA_SECRET_KEY"):
             values["secret_key"] = env["TESSERA_SECRET_KEY"]
+        if env.get("TESSERA_PREVIOUS_SECRET_KEYS"):
+            values["previous_secret_keys"] = tuple(
+                key.strip() for key in env["TESSERA_PREVIOUS_SECRET_KEYS"].split(",") if key.strip())
         if env.get("TESSERA_BASE_URL"):
             values["base_url"] = env["TESSERA_BASE_URL"].rstrip("/")
         if env.get("TESSERA_OUTBOUND_ALLOW_PRIVATE"):

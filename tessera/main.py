@@ -36,6 +36,7 @@ from tessera.api.rest.routers import (
     slack,
     users,
     watch,
+    webhooks,
     workflows,
 )
 from tessera.config import Settings
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports, dashboards, push, deliveries, notifications, slack):
+                   agile, reports, dashboards, push, deliveries, notifications, slack, webhooks):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())

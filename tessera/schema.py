@@ -19,6 +19,7 @@ from tessera.projects import models as _projects  # noqa: F401
 from tessera.reports import models as _reports  # noqa: F401
 from tessera.tenancy import idempotency as _idempotency  # noqa: F401
 from tessera.tenancy import models as _tenancy  # noqa: F401
+from tessera.webhooks import models as _webhooks  # noqa: F401
 from tessera.workflow import models as _workflow  # noqa: F401
 
 metadata = Base.metadata

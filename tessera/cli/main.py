@@ -147,6 +147,29 @@ def create_user(org_key: str, email: str, name: str, password: str | None, role:
         click.echo(f"User {new.user.email} (id {new.user.id}) created.\nAPI token: {new.api_token}")
 
 
+@cli.command("rotate-secrets")
+@database_option
+def rotate_secrets(database_url: str | None) -> None:
+    """Re-encrypt stored secrets (webhook signing secrets, Slack webhook URLs) under the current
+    TESSERA_SECRET_KEY; the keys they were written under must be in TESSERA_PREVIOUS_SECRET_KEYS."""
+    from tessera.crypto.secret_box import SecretBox
+    from tessera.db.secret_columns import rotate_secret_column
+    from tessera.notifications.slack.models import SlackTarget
+    from tessera.webhooks.models import Webhook
+
+    settings = _settings(database_url)
+    box = SecretBox.from_settings(settings)
+    unreadable = 0
+    for label, id_column, secret_column in (("webhook secrets", Webhook.id, Webhook.secret_encrypted),
+                                            ("Slack webhook URLs", SlackTarget.id, SlackTarget.url_encrypted)):
+        report = _run(settings, lambda database, i=id_column, s=secret_column: rotate_secret_column(database, box, i, s))
+        click.echo(f"{label}: {report.rotated} re-encrypted, {report.current} already current, "
+                   f"{report.unreadable} unreadable")
+        unreadable += report.unreadable
+    if unreadable:
+        sys.exit(1)
+
+
 @cli.command("set-limits")
 @click.argument("key")
 @click.option("--requests-per-minute", type=click.IntRange(min=1), default=None)

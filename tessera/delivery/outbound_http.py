@@ -40,10 +40,17 @@ _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT: not global
 
 
 class OutboundError(TesseraError):
-    """The request did not get an answer: no connection, a timeout, too many redirects. Worth a retry."""
+    """The request did not get an answer. `retry`: whether trying again may help (a connection
+    refused or a timeout may; a redirect loop or a URL that is not http(s) will not)."""
 
     code = "outbound_failed"
     status = 502
+    retry = True
+
+    def __init__(self, message: str, *, retry: bool | None = None) -> None:
+        super().__init__(message)
+        if retry is not None:
+            self.retry = retry
 
 
 class OutboundRefused(OutboundError):
@@ -51,6 +58,7 @@ class OutboundRefused(OutboundError):
 
     code = "outbound_refused"
     status = 400
+    retry = False
 
 
 def public_only(address: Address) -> bool:
@@ -157,7 +165,9 @@ class OutboundClient:
         except _Refused as error:
             raise OutboundRefused(str(error)) from None
         except aiohttp.TooManyRedirects as error:
-            raise OutboundError(f"more than {MAX_REDIRECTS} redirects from {url}") from error
+            raise OutboundError(f"more than {MAX_REDIRECTS} redirects from {url}", retry=False) from error
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as error:
+            raise OutboundError(f"not an http(s) URL one can send to: {error}", retry=False) from error
         except TimeoutError as error:
             raise OutboundError(f"no answer from {url} within the timeout") from error
         except (aiohttp.ClientError, OSError, ValueError) as error:

@@ -19,12 +19,13 @@ from tessera.web import (
     reports,
     search,
     signin,
+    webhooks,
 )
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
-               reports, notifications):
+               reports, notifications, webhooks):
     router.include_router(module.router)
 
 

@@ -4,11 +4,13 @@ and the channels' senders. Consumers add theirs here as they land."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import DeliveryObserver, RetryPolicy, SenderRegistry
 from tessera.delivery.models import Channel
+from tessera.events.types import DomainEvent
 from tessera.notifications.batching import BatchPolicy
 from tessera.notifications.channels import ChannelDirectory, InboxDirectory
 from tessera.notifications.email.directory import EmailDirectory
@@ -22,6 +24,9 @@ from tessera.notifications.push.vapid import signer_for
 from tessera.notifications.slack.directory import SlackDirectory
 from tessera.notifications.slack.project_channel import PROJECT_CHANNEL_EVENTS, project_slack_handler
 from tessera.notifications.slack.sender import SlackSender
+from tessera.webhooks.auto_disable import count_settled
+from tessera.webhooks.fanout import WebhookFanOut
+from tessera.webhooks.sender import WebhookSender
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 
@@ -31,6 +36,8 @@ def build_registry(settings: Settings, database: Database | None = None) -> Hand
     that wire only the fan-out start from this)."""
     handlers = HandlerRegistry()
     if database is not None:
+        # Webhooks (FR7): every event with a Jira name may reach a webhook; the fan-out skips the rest.
+        handlers.register(WebhookFanOut(database, settings), DomainEvent)
         handlers.register(project_slack_handler(settings, database), *PROJECT_CHANNEL_EVENTS)
     return handlers
 
@@ -39,6 +46,9 @@ def build_senders(settings: Settings, database: Database) -> tuple[SenderRegistr
     """The channels' senders, and the directories of those that reach people (the fan-out asks
     them who is reachable). Email only with an SMTP server, push only with VAPID keys."""
     senders = SenderRegistry()
+    webhook_sender = WebhookSender(database, settings)
+    senders.register(Channel.WEBHOOK, webhook_sender)
+    senders.on_settled(Channel.WEBHOOK, partial(count_settled, healthy=webhook_sender.healthy))
     directories: list[ChannelDirectory] = []
     if settings.smtp_url:
         senders.register(Channel.EMAIL, EmailSender(settings, database))

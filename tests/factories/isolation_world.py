@@ -72,6 +72,9 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
     b_dashboard = post("/v2/dashboards", {"name": "B dashboard"}, b)
     [delivery_id] = plant(database_url, a.organization_id,
                           Planned(state="dead", target="https://secret-hook-jaguar.test/in", target_id=story["id"]))
+    webhook = post("/v2/webhooks", {"name": "Secret Webhook Serval", "url": "https://serval.example.test/hook",
+                                    "events": ["jira:issue_created"], "jql": f"project = {project['key']}"})
+    post("/v2/webhooks", {"name": "B webhook", "url": "https://b.example.test/hook", "events": []}, b)
     ids = {
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
@@ -87,9 +90,10 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
         "b_story_key": b_story["key"], "filter_id": saved_filter["id"], "b_filter_id": b_filter["id"],
         "board_id": board["id"], "sprint_id": sprint["id"], "b_board_id": b_board["id"], "b_sprint_id": b_sprint["id"],
         "dashboard_id": dashboard["id"], "b_dashboard_id": b_dashboard["id"], "delivery_id": delivery_id,
+        "webhook_id": webhook["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar",
+               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar", "Serval",
                project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
@@ -157,5 +161,5 @@ LISTS = {
     "/v2/priorities": "priorities", "/v2/resolutions": "resolutions", "/v2/statuses": "statuses",
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
-    "/v2/boards": "boards", "/v2/dashboards": "dashboards", "/v2/deliveries": "deliveries",
+    "/v2/boards": "boards", "/v2/dashboards": "dashboards", "/v2/deliveries": "deliveries", "/v2/webhooks": "webhooks",
 }

@@ -62,7 +62,9 @@ def _values(web: TestClient, org: OrgHandle, project: dict) -> dict[str, str]:
     board = web.post("/v2/boards", headers=h, json={"name": "B", "type": "scrum", "project_id": project["id"]}).json()
     dashboard = web.post("/v2/dashboards", headers=h, json={"name": "D", "layout": {"columns": 1, "gadgets": []}})
     assert dashboard.status_code == 201, dashboard.text
-    return {"project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
+    webhook = web.post("/v2/webhooks", headers=h, json={"name": "W", "url": "https://w.example.test/h", "events": []})
+    assert webhook.status_code == 201, webhook.text
+    return {"webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}
 

@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import ref_of
 from tessera.api.jira.issue_input import IssueChanges
-from tessera.api.jira.shapes import parse_jira_time
 from tessera.issues.comments.service import check_add_comment
 from tessera.issues.durations import parse_duration
 from tessera.issues.links import check_create_link
 from tessera.issues.models import Issue
 from tessera.issues.worklogs.service import check_add_worklog
+from tessera.jira_format.shapes import parse_jira_time
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 

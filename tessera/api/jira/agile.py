@@ -25,14 +25,14 @@ from tessera.agile.fields import agile_fields
 from tessera.agile.models import Board
 from tessera.agile.sprints import SPRINT_STATES, access_sprint, board_sprints, sprint_links
 from tessera.api.jira.bodies import json_object
-from tessera.api.jira.fields import RANK_CUSTOM_ID
 from tessera.api.jira.issue_pages import issue_page
-from tessera.api.jira.shapes import Links, page, split_values
 from tessera.api.jira.sprints import sprint_issue_page, sprint_json
 from tessera.db.refs import parse_id, require_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.references import catalog_for
+from tessera.jira_format.fields import RANK_CUSTOM_ID
+from tessera.jira_format.shapes import Links, page, split_values
 from tessera.jql import ast
 from tessera.jql.filters import access_filter
 from tessera.jql.parser import parse

@@ -32,6 +32,7 @@ from tessera.api.jira import (
     transitions,
     users,
     watchers,
+    webhooks,
     worklogs,
 )
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
@@ -77,7 +78,8 @@ def create_jira_app(state: State) -> FastAPI:
     install_jira_error_handlers(app)
     documented = [*(("/api/2", module.router) for module in CORE_ROUTERS),
                   *(("/agile/1.0", module.router) for module in (agile, sprints)),
-                  ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router)]
+                  ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router),
+                  ("/webhooks/1.0", webhooks.router)]
     for prefix, router in documented:
         app.include_router(router, prefix=prefix)
     for module in CORE_ROUTERS:  # /api/latest repeats /api/2: documented once

@@ -10,8 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from tessera.api.jira.issue_json import attachment_json
-from tessera.api.jira.shapes import Links
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.edge.uploads import SAFE_HEADERS, Store, content_disposition, receive_upload
@@ -19,6 +17,8 @@ from tessera.errors import NotFound, PermissionDenied
 from tessera.issues.attachments.service import access_attachment, check_delete_attachment, discard_objects
 from tessera.issues.attachments.sniffing import may_render_inline
 from tessera.issues.attachments.storage import ObjectMissing
+from tessera.jira_format.issue_json import attachment_json
+from tessera.jira_format.shapes import Links
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()

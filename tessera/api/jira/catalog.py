@@ -8,8 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from tessera.api.jira.fields import all_fields
-from tessera.api.jira.shapes import (
+from tessera.edge.context import RequestContext, request_context
+from tessera.errors import NotFound
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.summaries import distinct_labels
+from tessera.jira_format.fields import all_fields
+from tessera.jira_format.shapes import (
     CATEGORIES,
     NO_CATEGORY,
     Links,
@@ -20,10 +24,6 @@ from tessera.api.jira.shapes import (
     resolution_json,
     status_json,
 )
-from tessera.edge.context import RequestContext, request_context
-from tessera.errors import NotFound
-from tessera.issues.references import OrgCatalog, catalog_for
-from tessera.issues.summaries import distinct_labels
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]

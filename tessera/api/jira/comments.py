@@ -10,8 +10,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
-from tessera.api.jira.issue_json import comment_json
-from tessera.api.jira.shapes import Links
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
@@ -24,6 +22,8 @@ from tessera.issues.comments.service import (
     list_comments,
 )
 from tessera.issues.service import access_issue
+from tessera.jira_format.issue_json import comment_json
+from tessera.jira_format.shapes import Links
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()

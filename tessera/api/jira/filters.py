@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.people import user_id_for
-from tessera.api.jira.shapes import Links, page, project_json, user_json
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
+from tessera.jira_format.shapes import Links, page, project_json, user_json
 from tessera.jql.filters import (
     FilterDetails,
     ShareTarget,

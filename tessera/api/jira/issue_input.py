@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import ref_of
 from tessera.api.jira.errors import JIRA_FIELDS
-from tessera.api.jira.fields import find_field
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id, parse_int
 from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.durations import parse_estimate
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.references import OrgCatalog
+from tessera.jira_format.fields import find_field
 from tessera.tenancy.actor import Actor
 
 USERS = {"assignee": "assignee_id", "reporter": "reporter_id"}

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.agile.board_search import charge_client_jql_quota, plan_all, ranked_issues
-from tessera.api.jira.fields import select_fields
-from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
-from tessera.api.jira.shapes import Links
 from tessera.edge.context import RequestContext
 from tessera.issues.references import catalog_for
+from tessera.jira_format.fields import select_fields
+from tessera.jira_format.issue_json import render_jira_issues
+from tessera.jira_format.shapes import Links
 from tessera.jql.search import MAX_RESULTS
 from tessera.tenancy.actor import Actor
 

@@ -11,11 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.api.jira.additions import apply_additions
 from tessera.api.jira.bodies import json_body, json_object, ref_of
 from tessera.api.jira.errors import error_shape
-from tessera.api.jira.fields import select_fields
 from tessera.api.jira.issue_input import needs_current, translate_issue_body
-from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.people import AUTOMATIC, login_of, user_id_for
-from tessera.api.jira.shapes import Links, split_values, truthy
 from tessera.api.jira.transitions import transitions_json
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
@@ -27,6 +24,9 @@ from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue, check_update_issue
 from tessera.issues.views import render_issues
+from tessera.jira_format.fields import select_fields
+from tessera.jira_format.issue_json import render_jira_issues
+from tessera.jira_format.shapes import Links, split_values, truthy
 from tessera.projects.models import Project
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor

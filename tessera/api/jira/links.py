@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from tessera.api.jira.bodies import json_object, ref_of
-from tessera.api.jira.shapes import Links, issuetype_json, status_json
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
@@ -27,6 +26,7 @@ from tessera.issues.remote_links.service import (
     list_remote_links,
 )
 from tessera.issues.service import access_issue
+from tessera.jira_format.shapes import Links, issuetype_json, status_json
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]

@@ -12,8 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.jira.fields import SYSTEM_BY_ID, JiraField, custom_field
-from tessera.api.jira.shapes import (
+from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
+from tessera.errors import NotFound
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.service import access_issue
+from tessera.jira_format.fields import SYSTEM_BY_ID, JiraField, custom_field
+from tessera.jira_format.shapes import (
     Links,
     component_json,
     issuetype_json,
@@ -23,11 +28,6 @@ from tessera.api.jira.shapes import (
     split_values,
     version_json,
 )
-from tessera.db.refs import parse_id
-from tessera.edge.context import RequestContext, request_context
-from tessera.errors import NotFound
-from tessera.issues.references import OrgCatalog, catalog_for
-from tessera.issues.service import access_issue
 from tessera.projects.components import list_parts
 from tessera.projects.models import Component, IssueType, Project, Version
 from tessera.projects.service import access_project, list_projects

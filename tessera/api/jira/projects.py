@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.people import user_id_for
-from tessera.api.jira.shapes import (
+from tessera.db.refs import parse_id
+from tessera.edge.context import RequestContext, request_context
+from tessera.errors import InvalidInput, NotFound
+from tessera.issues.creation import workflow_for_new_issue
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.jira_format.shapes import (
     Links,
     component_json,
     issuetype_json,
@@ -21,11 +26,6 @@ from tessera.api.jira.shapes import (
     user_json,
     version_json,
 )
-from tessera.db.refs import parse_id
-from tessera.edge.context import RequestContext, request_context
-from tessera.errors import InvalidInput, NotFound
-from tessera.issues.creation import workflow_for_new_issue
-from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.projects.components import (
     access_part,
     check_create_part,

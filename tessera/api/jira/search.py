@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from tessera.api.jira.bodies import as_int, json_object
-from tessera.api.jira.fields import select_fields
-from tessera.api.jira.issue_json import render_jira_issues
 from tessera.api.jira.issues import parse_expand
-from tessera.api.jira.shapes import Links, split_values
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
+from tessera.jira_format.fields import select_fields
+from tessera.jira_format.issue_json import render_jira_issues
+from tessera.jira_format.shapes import Links, split_values
 from tessera.jql.parser import MAX_QUERY_LENGTH, JqlSyntaxError
 from tessera.jql.search import MAX_RESULTS, search_issues
 

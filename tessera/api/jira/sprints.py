@@ -25,13 +25,13 @@ from tessera.agile.sprints import (
 )
 from tessera.api.jira.bodies import json_object, ref_of
 from tessera.api.jira.issue_pages import issue_page
-from tessera.api.jira.shapes import Links, jira_time, parse_jira_time, split_values
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue, check_update_issue
+from tessera.jira_format.shapes import Links, jira_time, parse_jira_time, split_values
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize

@@ -11,16 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.additions import apply_additions
 from tessera.api.jira.bodies import json_object, ref_of
-from tessera.api.jira.fields import SYSTEM_BY_ID, custom_field, find_field
 from tessera.api.jira.issue_input import IssueChanges
 from tessera.api.jira.people import user_id_for
-from tessera.api.jira.shapes import Links, resolution_json, status_json
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
+from tessera.jira_format.fields import SYSTEM_BY_ID, custom_field, find_field
+from tessera.jira_format.shapes import Links, resolution_json, status_json
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query
 
 from tessera import __version__
 from tessera.api.jira.people import find_user
-from tessera.api.jira.shapes import JIRA_VERSION, Links, jira_time, truthy, user_json
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
+from tessera.jira_format.shapes import JIRA_VERSION, Links, jira_time, truthy, user_json
 from tessera.tenancy.directory import search_users
 from tessera.tenancy.service import access_user
 

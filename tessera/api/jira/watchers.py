@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from tessera.api.jira.bodies import json_body
 from tessera.api.jira.people import user_id_for
-from tessera.api.jira.shapes import Links, user_json
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
@@ -25,6 +24,7 @@ from tessera.issues.watchers.service import (
     votes_view,
     watchers_view,
 )
+from tessera.jira_format.shapes import Links, user_json
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]

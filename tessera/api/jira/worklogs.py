@@ -11,8 +11,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
-from tessera.api.jira.issue_json import worklog_json
-from tessera.api.jira.shapes import Links, parse_jira_time
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
@@ -27,6 +25,8 @@ from tessera.issues.worklogs.service import (
     check_update_worklog,
     list_worklogs,
 )
+from tessera.jira_format.issue_json import worklog_json
+from tessera.jira_format.shapes import Links, parse_jira_time
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()

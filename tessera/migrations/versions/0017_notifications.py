@@ -2,7 +2,7 @@
 fan-out's record of handled events
 
 Revision ID: 0017_notifications
-Revises: 0015_deliveries
+Revises: 0016_webhooks
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import tessera.db.base
 
 revision = "0017_notifications"
-down_revision = "0015_deliveries"
+down_revision = "0016_webhooks"
 branch_labels = None
 depends_on = None
 

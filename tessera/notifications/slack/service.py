@@ -18,10 +18,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.config import Settings
+from tessera.crypto.secret_box import SecretBox
 from tessera.errors import InvalidInput
 from tessera.issues.views import iso
 from tessera.notifications.slack.models import SlackTarget
-from tessera.notifications.slack.secrets import decrypt, encrypt  # becomes tessera.crypto.secret_box
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
@@ -111,7 +111,7 @@ async def _do_store(session: AsyncSession, actor: Actor, settings: Settings, url
         existing = SlackTarget(organization_id=actor.organization_id, user_id=user_id, project_id=project_id,
                                created_by_id=actor.user_id, url_encrypted="", url_hint="")
         session.add(existing)
-    existing.url_encrypted = encrypt(settings, url)
+    existing.url_encrypted = SecretBox.from_settings(settings).encrypt(url)
     existing.url_hint = url_hint(url)
     await session.flush()
     await session.refresh(existing)
@@ -138,7 +138,7 @@ async def load_webhook_urls(session: AsyncSession, settings: Settings, organizat
         SlackTarget.organization_id == organization_id, or_(*matches)))).all()
     for row in rows:
         try:
-            url = decrypt(settings, row.url_encrypted)
+            url = SecretBox.from_settings(settings).decrypt(row.url_encrypted)
         except ValueError:
             continue
         if row.user_id is not None:

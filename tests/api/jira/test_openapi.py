@@ -22,7 +22,8 @@ def document(client: TestClient) -> dict[str, Any]:
 
 def test_paths_are_full_and_each_operation_documents_jira_errors(document: dict[str, Any]) -> None:
     assert document["paths"] and all(path.startswith(("/rest/api/2/", "/rest/agile/1.0/", "/rest/auth/1/",
-                                                      "/rest/applinks/latest/")) for path in document["paths"])
+                                                      "/rest/applinks/latest/", "/rest/webhooks/1.0/"))
+                                 for path in document["paths"])
     assert "/rest/api/2/issue/{issue_ref}" in document["paths"]
     error = document["components"]["schemas"]["JiraError"]
     assert set(error["required"]) == {"errorMessages", "errors"}

@@ -189,6 +189,12 @@ def _path_probes() -> list[PathProbe]:
     delivery = lambda ids: {"delivery_id": ids["delivery_id"]}  # noqa: E731
     probes += [PathProbe("GET", "/v2/deliveries/{delivery_id}", delivery, {"delivery_id": MISSING_ID}),
                PathProbe("POST", "/v2/deliveries/{delivery_id}/retry", delivery, {"delivery_id": MISSING_ID})]
+    webhook = lambda ids: {"webhook_id": ids["webhook_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, webhook, {"webhook_id": MISSING_ID}, body) for method, template, body in (
+        ("GET", "/v2/webhooks/{webhook_id}", None), ("PATCH", "/v2/webhooks/{webhook_id}", {"name": "hijacked"}),
+        ("PUT", "/v2/webhooks/{webhook_id}", {"name": "hijacked", "url": "https://evil.example.test", "events": []}),
+        ("DELETE", "/v2/webhooks/{webhook_id}", None), ("POST", "/v2/webhooks/{webhook_id}/test", None),
+        ("GET", "/v2/webhooks/{webhook_id}/deliveries", None))]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes

@@ -10,8 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.ranking import ranks_of
-from tessera.api.jira.fields import RANK_FIELD, FieldSelection, JiraField, all_fields
-from tessera.api.jira.shapes import (
+from tessera.issues.comments.markup import render_body
+from tessera.issues.comments.models import Comment
+from tessera.issues.durations import format_duration
+from tessera.issues.models import Issue
+from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
+from tessera.issues.views import UserBrief, render_issues
+from tessera.issues.worklogs.service import worklogs_by_issue
+from tessera.jira_format.fields import RANK_FIELD, FieldSelection, JiraField, all_fields
+from tessera.jira_format.shapes import (
     Links,
     component_json,
     issuetype_json,
@@ -24,14 +32,6 @@ from tessera.api.jira.shapes import (
     user_json,
     version_json,
 )
-from tessera.issues.comments.markup import render_body
-from tessera.issues.comments.models import Comment
-from tessera.issues.durations import format_duration
-from tessera.issues.models import Issue
-from tessera.issues.references import OrgCatalog, catalog_for
-from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
-from tessera.issues.views import UserBrief, render_issues
-from tessera.issues.worklogs.service import worklogs_by_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
