@@ -166,6 +166,8 @@ class OutboundClient:
             raise OutboundRefused(str(error)) from None
         except aiohttp.TooManyRedirects as error:
             raise OutboundError(f"more than {MAX_REDIRECTS} redirects from {url}", retry=False) from error
+        except aiohttp.ClientConnectorDNSError as error:
+            raise OutboundError(f"cannot resolve {error.host}: {error.os_error}") from error
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as error:
             raise OutboundError(f"not an http(s) URL one can send to: {error}", retry=False) from error
         except TimeoutError as error:

@@ -46,7 +46,7 @@ async def test_a_project_channel_gets_one_message_for_a_burst_of_changes(own_dat
         database = Database(settings)
         try:
             pipeline = build_pipeline(settings, database)
-            assert set(pipeline.senders.senders) == {Channel.INBOX, Channel.SLACK}  # no SMTP server, no VAPID keys
+            assert set(pipeline.senders.senders) == {Channel.WEBHOOK, Channel.INBOX, Channel.SLACK}  # no SMTP, no VAPID
             await pipeline.drain()
             await pipeline.senders.senders[Channel.SLACK].aclose()  # type: ignore[attr-defined]
         finally:
@@ -60,6 +60,6 @@ async def test_a_project_channel_gets_one_message_for_a_burst_of_changes(own_dat
 
 def test_the_email_sender_is_wired_when_smtp_is_configured(settings: Settings) -> None:
     pipeline = build_pipeline(replace(settings, smtp_url="smtp://127.0.0.1:2525"), Database(settings))
-    assert set(pipeline.senders.senders) == {Channel.INBOX, Channel.EMAIL, Channel.SLACK}
-    # The project channels' handler and the notifications' fan-out.
-    assert len(pipeline.handlers.for_class(IssueUpdated)) == len(pipeline.handlers.for_class(CommentAdded)) == 2
+    assert set(pipeline.senders.senders) == {Channel.WEBHOOK, Channel.INBOX, Channel.EMAIL, Channel.SLACK}
+    # The webhooks' fan-out, the project channels' handler and the notifications' fan-out.
+    assert len(pipeline.handlers.for_class(IssueUpdated)) == len(pipeline.handlers.for_class(CommentAdded)) == 3
