@@ -137,6 +137,11 @@ async def prepare(base_url: str, token: str, hook_url: str, issues: int) -> list
         hook = await client.post("/v2/webhooks", json={"name": "bench", "url": hook_url, "secret": SECRET,
                                                        "events": ["jira:issue_updated"]})
         assert hook.status_code == 201, hook.text
+        # One real issue_updated event: the throughput phase plants copies of it.
+        edited = await client.put(f"/v2/issues/{made[0][0]}", json={"summary": "Bench issue 0, edited",
+                                                                      "version": made[0][1]})
+        assert edited.status_code == 200, edited.text
+        made[0][1] = edited.json()["version"]
         return made
 
 
@@ -194,8 +199,6 @@ def latency_phase(rate: float, seconds: float, directory: Path) -> dict:
     log_path = directory / "latency.jsonl"
     receiver, hook_url = start_receiver(log_path)
     port = free_port()
-    os.environ["TESSERA_OUTBOUND_ALLOW_PRIVATE"] = "true"
-    os.environ["TESSERA_RUN_WORKER_IN_SERVER"] = "false"
     server = start_server(database_url, port, 2)
     base_url = f"http://127.0.0.1:{port}"
     workers = []
@@ -290,8 +293,10 @@ def throughput_phase(backend: str, count: int, directory: Path) -> dict:
     server = start_server(database_url, port, 1)
     worker = None
     try:
-        asyncio.run(prepare(f"http://127.0.0.1:{port}", token, hook_url, 200))
-        stop_server(server)
+        try:
+            asyncio.run(prepare(f"http://127.0.0.1:{port}", token, hook_url, 200))
+        finally:
+            stop_server(server)
         worker = start_worker(database_url)
         time.sleep(3)  # started, the set-up's own events delivered
         log_path.write_text("")
@@ -362,6 +367,10 @@ def main() -> None:
         receiver_main(int(args.receiver[0]), args.receiver[1])
         return
     phases = set(args.phases.split(","))
+    # The servers and workers started below read these: receivers are on 127.0.0.1, and the
+    # benchmark runs its own workers.
+    os.environ["TESSERA_OUTBOUND_ALLOW_PRIVATE"] = "true"
+    os.environ["TESSERA_RUN_WORKER_IN_SERVER"] = "false"
     result: dict = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                     "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
     with tempfile.TemporaryDirectory() as scratch:

@@ -12,6 +12,9 @@ from tessera.delivery.engine import DeliveryObserver, DeliveryRunner, RetryPolic
 from tessera.workers.runner import HandlerRegistry, run_once
 
 log = logging.getLogger("tessera.worker")
+# Events of different issues fanned out side by side: each waits on the database most of its time.
+# Below the default connection pool (10), leaving room for the delivery loop.
+FAN_OUT_CONCURRENCY = 6
 
 
 class Pipeline:
@@ -24,7 +27,7 @@ class Pipeline:
 
     async def run_once(self) -> int:
         """One batch of events, then one batch of due deliveries; how much was done."""
-        return await run_once(self.database, self.handlers) + await self.deliveries.run_once()
+        return await run_once(self.database, self.handlers, concurrency=FAN_OUT_CONCURRENCY) + await self.deliveries.run_once()
 
     async def aclose(self) -> None:
         """Close what the senders hold open (HTTP connection pools, the SMTP session)."""
@@ -50,7 +53,7 @@ class Pipeline:
         fanned_out = asyncio.Event()
 
         async def fan_out() -> int:
-            done = await run_once(self.database, self.handlers)
+            done = await run_once(self.database, self.handlers, concurrency=FAN_OUT_CONCURRENCY)
             if done:
                 fanned_out.set()
             return done

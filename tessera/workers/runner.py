@@ -48,25 +48,43 @@ class HandlerRegistry:
         return found
 
 
-async def run_once(database: Database, registry: HandlerRegistry, *, batch_size: int = 100) -> int:
-    """Claim and process one batch; returns how many events were settled."""
+async def run_once(database: Database, registry: HandlerRegistry, *, batch_size: int = 100,
+                   concurrency: int = 1) -> int:
+    """Claim and process one batch; returns how many events were settled. With `concurrency` > 1,
+    events about different aggregates are handled side by side (a fan-out spends most of its time
+    waiting on the database); one aggregate's events are always handled in order."""
     async with database.unit_of_work() as session:
         events = list(await claim_batch(session, limit=batch_size))
     done: list[int] = []
+    by_aggregate: dict[tuple[str, int], list[OutboxEvent]] = {}
     for event in events:
-        try:
-            for handler in registry.for_class(event.event_class):
-                await handler(event)
-            done.append(event.id)
-        except Exception as error:  # noqa: BLE001 - one bad event must not stop the queue
-            log.exception("event %s (%s) failed", event.id, event.event_type)
-            backoff = timedelta(seconds=min(3600, 2 ** min(event.attempts, 12)))
-            async with database.unit_of_work() as session:
-                await mark_failed(session, event.id, repr(error), retry_in=backoff)
+        by_aggregate.setdefault((event.aggregate_type, event.aggregate_id), []).append(event)
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def handle_in_order(group: list[OutboxEvent]) -> None:
+        async with limit:
+            for event in group:
+                if await _handle(database, registry, event):
+                    done.append(event.id)
+
+    await asyncio.gather(*(handle_in_order(group) for group in by_aggregate.values()))
     if done:
         async with database.unit_of_work() as session:
             await mark_processed(session, done)
     return len(done)
+
+
+async def _handle(database: Database, registry: HandlerRegistry, event: OutboxEvent) -> bool:
+    try:
+        for handler in registry.for_class(event.event_class):
+            await handler(event)
+        return True
+    except Exception as error:  # noqa: BLE001 - one bad event must not stop the queue
+        log.exception("event %s (%s) failed", event.id, event.event_type)
+        backoff = timedelta(seconds=min(3600, 2 ** min(event.attempts, 12)))
+        async with database.unit_of_work() as session:
+            await mark_failed(session, event.id, repr(error), retry_in=backoff)
+        return False
 
 
 async def run_forever(database: Database, registry: HandlerRegistry, stop: asyncio.Event, *,
