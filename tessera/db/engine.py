@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite import aiosqlite as sqlalchemy_aiosqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,6 +29,18 @@ log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
 EMITTED = "emitted"
 CommitListener = Callable[[list], None]
+
+
+async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection) -> None:
+    connection._terminate_force_close()
+
+
+# SQLAlchemy closes an invalidated aiosqlite connection (a query cancelled half-way, say a live
+# connection closing during its permission check) "gracefully": a shielded task awaits aiosqlite's
+# close(), which in turn awaits its worker thread. When that thread is already gone the task
+# never ends, and the event loop's shutdown waits for it forever (seen as a test run that hung
+# while closing its app). A forced stop asks the thread to end and waits for nothing.
+sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection._terminate_graceful_close = _stop_without_waiting  # type: ignore[method-assign,assignment]
 
 
 def _sqlite_path(url: str) -> Path | None:
