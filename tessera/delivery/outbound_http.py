@@ -22,6 +22,8 @@ import ipaddress
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -118,11 +120,24 @@ class OutboundResponse:
         return self.body.decode("utf-8", "replace")
 
     def retry_after_seconds(self) -> float | None:
-        """A Retry-After given in seconds (the HTTP-date form is rare from receivers; ignored)."""
-        try:
-            return max(0.0, float(self.headers.get("retry-after", "")))
-        except ValueError:
-            return None
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 10.2.3);
+    None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 class OutboundClient:
@@ -209,4 +224,4 @@ def outbound_client(*, allow_private: bool = False, policy: AddressPolicy | None
 
 
 __all__ = ["RESPONSE_CAP", "Address", "AddressPolicy", "OutboundClient", "OutboundError", "OutboundRefused",
-           "OutboundResponse", "any_address", "outbound_client", "public_only"]
+           "OutboundResponse", "any_address", "parse_retry_after", "outbound_client", "public_only"]

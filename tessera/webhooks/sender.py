@@ -12,8 +12,6 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from sqlalchemy import select
 
@@ -41,27 +39,12 @@ def body_bytes(body: object) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
-
-
-def outcome_of(status: int, snippet: str, retry_after: str | None) -> Outcome:
+def outcome_of(status: int, snippet: str, retry_after: float | None) -> Outcome:
     if 200 <= status < 300:
         return Outcome.delivered(status, snippet)
     if status in RETRIED_STATUSES or status >= 500:
         return Outcome.failed(f"the receiver answered {status}", status_code=status, response_snippet=snippet,
-                              retry_after_seconds=retry_after_seconds(retry_after))
+                              retry_after_seconds=retry_after)
     # 410 Gone says "stop"; other 4xx (and 3xx left unresolved) will not change on a retry.
     return Outcome.failed(f"the receiver answered {status}", status_code=status, response_snippet=snippet,
                           retry=False)
@@ -137,4 +120,4 @@ class WebhookSender:
             response = await self.client.post(payload["url"], content=body, headers=headers)
         except OutboundError as error:  # refused addresses, redirect loops and bad URLs are final
             return Outcome.failed(error.message, retry=error.retry)
-        return outcome_of(response.status_code, response.text[:SNIPPET_CHARS], response.headers.get("retry-after"))
+        return outcome_of(response.status_code, response.text[:SNIPPET_CHARS], response.retry_after_seconds())

@@ -16,10 +16,11 @@ from tessera.db.engine import Database
 from tessera.delivery.engine import RetryPolicy, SenderRegistry
 from tessera.delivery.models import Channel
 from tessera.delivery.outbound_http import outbound_client
+from tessera.delivery.outbound_http import parse_retry_after as retry_after_seconds
 from tessera.events.types import DomainEvent
 from tessera.webhooks.auto_disable import DISABLE_AFTER_DEAD
 from tessera.webhooks.fanout import WebhookFanOut
-from tessera.webhooks.sender import WebhookSender, retry_after_seconds
+from tessera.webhooks.sender import WebhookSender
 from tessera.workers.pipeline import Pipeline
 from tessera.workers.runner import HandlerRegistry
 from tests.factories.receiver import Receiver
