@@ -15,7 +15,7 @@ it), and a change whose event id a batch already lists is not added again."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,12 +93,19 @@ def digest_due(mode: str, after: datetime, time_zone: str) -> datetime:
     return midnight.replace(tzinfo=local.tzinfo).astimezone(after.tzinfo)
 
 
-async def lock_issue_batches(session: AsyncSession, issue_id: int) -> None:
-    """PostgreSQL: serialize fan-outs about one issue across workers for this transaction, so two
-    workers do not both find no open batch and open two. SQLite has one writer at a time already."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                              {"key": f"tessera-notify-issue:{issue_id}"})
+async def lock_recipients(session: AsyncSession, user_ids: Iterable[int]) -> None:
+    """PostgreSQL: serialize, across workers and for this transaction, the fan-outs that add to
+    these recipients' batches, so two workers never both find no open batch (an issue's, the
+    digest, the overflow) and open two, nor both count the hourly cap short. One lock per
+    recipient, taken in id order and before any batch is touched, so two transactions never
+    wait on each other in opposite orders. SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for user_id in sorted(set(user_ids)):
+        await session.execute(_LOCK_RECIPIENT, {"key": f"tessera-notify-user:{user_id}"})
+
+
+_LOCK_RECIPIENT = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 async def open_batches(session: AsyncSession, batch_keys: Sequence[str]) -> dict[str, Delivery]:
@@ -165,7 +172,7 @@ async def _opened_last_hour(session: AsyncSession, addressees: Sequence[Addresse
 async def add_changes(session: AsyncSession, addressees: Sequence[Addressee], note: ChangeNote,
                       policy: BatchPolicy) -> None:
     """Put one change into the right delivery for each recipient and channel (see the module's
-    docstring). Runs in the fan-out's transaction, after lock_issue_batches. A fixed number of
+    docstring). Runs in the fan-out's transaction, after lock_recipients. A fixed number of
     statements whatever the number of recipients: one read of the open batches, one of the
     hourly counts, one of the open overflows (when a cap is reached), one UPDATE (executemany)
     and one INSERT."""

@@ -6,7 +6,7 @@ same rules as tenancy.permissions, as one query over all candidates."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,31 +31,70 @@ class Recipient:
     preferences: dict[str, Any] | None = None
 
 
-async def load_issue(session: AsyncSession, *, organization_id: int,
-                     issue_id: int) -> tuple[Issue, Project, dict[str, list[dict]]] | None:
-    """The issue, its project and the project's notification rules (the default scheme's when it
-    has none of its own), in one query."""
-    row = (await session.execute(
+async def load_issues(session: AsyncSession, *, organization_id: int, issue_ids: Iterable[int]
+                      ) -> dict[int, tuple[Issue, Project, dict[str, list[dict]]]]:
+    """By id: the issue, its project and the project's notification rules (the default scheme's
+    when it has none of its own), in one query. Issues gone since are left out."""
+    ids = sorted(set(issue_ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(
         select(Issue, Project, NotificationScheme.rules).join(Project, Project.id == Issue.project_id)
         .outerjoin(NotificationScheme, (NotificationScheme.organization_id == organization_id)
                    & (NotificationScheme.project_id == Project.id))
-        .where(Issue.organization_id == organization_id, Issue.id == issue_id))).first()
-    if row is None:
-        return None
-    return row[0], row[1], row[2] if row[2] is not None else DEFAULT_SCHEME
+        .where(Issue.organization_id == organization_id, Issue.id.in_(ids)))).all()
+    return {issue.id: (issue, project, rules if rules is not None else DEFAULT_SCHEME)
+            for issue, project, rules in rows}
 
 
-async def _watchers(session: AsyncSession, organization_id: int, issue_id: int | None) -> set[int]:
-    if issue_id is None:
-        return set()
-    return set((await session.scalars(select(IssueWatcher.user_id).where(
-        IssueWatcher.organization_id == organization_id, IssueWatcher.issue_id == issue_id))).all())
+async def load_issue(session: AsyncSession, *, organization_id: int,
+                     issue_id: int) -> tuple[Issue, Project, dict[str, list[dict]]] | None:
+    return (await load_issues(session, organization_id=organization_id, issue_ids=[issue_id])).get(issue_id)
 
 
-async def candidates(session: AsyncSession, rules: list[dict[str, Any]], *, issue: Issue, project: Project,
+class Lookups:
+    """The memberships the rules read (watchers, project roles, groups), each read once per
+    batch of events; `watch` reads the watchers of many issues in one query beforehand."""
+
+    def __init__(self, session: AsyncSession, organization_id: int) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self._watchers: dict[int, set[int]] = {}
+        self._roles: dict[tuple[int, str], set[int]] = {}
+        self._groups: dict[int, set[int]] = {}
+
+    async def watch(self, issue_ids: Iterable[int | None]) -> None:
+        ids = sorted({issue_id for issue_id in issue_ids if issue_id is not None} - set(self._watchers))
+        if not ids:
+            return
+        self._watchers.update({issue_id: set() for issue_id in ids})
+        for issue_id, user_id in (await self.session.execute(select(IssueWatcher.issue_id, IssueWatcher.user_id).where(
+                IssueWatcher.organization_id == self.organization_id, IssueWatcher.issue_id.in_(ids)))).all():
+            self._watchers[issue_id].add(user_id)
+
+    async def watchers(self, issue_id: int | None) -> set[int]:
+        if issue_id is None:
+            return set()
+        await self.watch([issue_id])
+        return self._watchers[issue_id]
+
+    async def role(self, project_id: int, role: str) -> set[int]:
+        if (project_id, role) not in self._roles:
+            self._roles[project_id, role] = set((await self.session.scalars(select(ProjectRoleMember.user_id).where(
+                ProjectRoleMember.organization_id == self.organization_id, ProjectRoleMember.project_id == project_id,
+                ProjectRoleMember.role == role))).all())
+        return self._roles[project_id, role]
+
+    async def group(self, group_id: int) -> set[int]:
+        if group_id not in self._groups:
+            self._groups[group_id] = set((await self.session.scalars(select(GroupMember.user_id).where(
+                GroupMember.organization_id == self.organization_id, GroupMember.group_id == group_id))).all())
+        return self._groups[group_id]
+
+
+async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Issue, project: Project,
                      actor_id: int | None, payload: Mapping[str, Any]) -> set[int]:
     """The users the rules name, before any permission or preference check."""
-    org = issue.organization_id
     found: set[int | None] = set()
     for rule in rules:
         kind = rule["type"]
@@ -64,9 +103,9 @@ async def candidates(session: AsyncSession, rules: list[dict[str, Any]], *, issu
         elif kind == "assignee":
             found.add(issue.assignee_id)
         elif kind == "watchers":
-            found |= await _watchers(session, org, issue.id)
+            found |= await lookups.watchers(issue.id)
         elif kind == "parent_watchers":
-            found |= await _watchers(session, org, issue.parent_id)
+            found |= await lookups.watchers(issue.parent_id)
         elif kind == "mentioned":
             found.add(payload.get("mentioned_user_id"))
         elif kind == "current_user":
@@ -76,12 +115,9 @@ async def candidates(session: AsyncSession, rules: list[dict[str, Any]], *, issu
         elif kind == "user":
             found.add(rule["user_id"])
         elif kind == "project_role":
-            found |= set((await session.scalars(select(ProjectRoleMember.user_id).where(
-                ProjectRoleMember.organization_id == org, ProjectRoleMember.project_id == project.id,
-                ProjectRoleMember.role == rule["role"]))).all())
+            found |= await lookups.role(project.id, rule["role"])
         elif kind == "group":
-            found |= set((await session.scalars(select(GroupMember.user_id).where(
-                GroupMember.organization_id == org, GroupMember.group_id == rule["group_id"]))).all())
+            found |= await lookups.group(rule["group_id"])
     return {user_id for user_id in found if isinstance(user_id, int)}
 
 

@@ -10,6 +10,7 @@ crash adds nothing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -22,11 +23,19 @@ from tessera.delivery.engine import NewDelivery, enqueue
 from tessera.delivery.models import Channel
 from tessera.events.models import OutboxEvent
 from tessera.events.types import DomainEvent, IssueDeleted, IssueEvent
+from tessera.issues.models import Issue
 from tessera.jira_format.shapes import Links
 from tessera.tenancy.actor import Actor
 from tessera.webhooks.models import Webhook
-from tessera.webhooks.owners import issue_matches, may_browse_project, owner_actor
-from tessera.webhooks.payloads import Rendered, render_issue_event, render_other_event, webhook_events_of
+from tessera.webhooks.owners import matching_issues, may_browse_project, owner_actor
+from tessera.webhooks.payloads import (
+    RenderCache,
+    Rendered,
+    change_groups,
+    render_issue_event,
+    render_other_event,
+    webhook_events_of,
+)
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
 
@@ -42,73 +51,134 @@ def delivery_payload(url: str, webhook_event: str, body: dict[str, Any] | None) 
 
 
 class WebhookFanOut:
+    """The outbox handler (a tessera.workers.runner.BatchHandler) of every event with a Jira name."""
+
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.links = Links(settings.base_url.rstrip("/"))
 
     async def __call__(self, event: OutboxEvent) -> None:
-        names = webhook_events_of(event.event_class)
-        if not names:
+        await self.handle_batch([event])
+
+    async def handle_batch(self, events: Sequence[OutboxEvent]) -> None:
+        named = [(event, names) for event in events if (names := webhook_events_of(event.event_class))]
+        if not named:
             return
+        organizations = sorted({event.organization_id for event, _ in named})
         # Most events reach no webhook: a read transaction finds that out without taking the
         # writer's lock (SQLite) for nothing.
         async with self.database.unit_of_work(write=False) as session:
-            if not await self._subscribed(session, event, names):
+            if not _chosen(named, await _enabled(session, organizations)):
                 return
         async with self.database.unit_of_work() as session:
-            chosen = await self._subscribed(session, event, names)
+            chosen = _chosen(named, await _enabled(session, organizations))
             if chosen:
-                await enqueue(session, await self._deliveries(session, event, chosen))
+                await enqueue(session, await _Batch(session, self.links).deliveries(chosen))
 
-    async def _subscribed(self, session: AsyncSession, event: OutboxEvent, names: tuple[str, ...]
-                          ) -> list[tuple[Webhook, str]]:
-        """The enabled webhooks of the event's organization with the first of `names` each hears."""
-        webhooks = (await session.scalars(select(Webhook).where(
-            Webhook.organization_id == event.organization_id, Webhook.enabled.is_(True))
-            .order_by(Webhook.id))).all()
-        return [(webhook, name) for webhook in webhooks
-                if (name := next((n for n in names if n in (webhook.events or [])), None))]
 
-    async def _deliveries(self, session: AsyncSession, event: OutboxEvent,
-                          chosen: list[tuple[Webhook, str]]) -> list[NewDelivery]:
-        typed = event.event
-        owners: dict[int | None, Actor | None] = {}
-        rendered: dict[tuple[int, str], Rendered | None] = {}
+async def _enabled(session: AsyncSession, organizations: list[int]) -> dict[int, list[Webhook]]:
+    """The enabled webhooks of these organizations, in id order, in one query."""
+    found: dict[int, list[Webhook]] = {}
+    for webhook in (await session.scalars(select(Webhook).where(
+            Webhook.organization_id.in_(organizations), Webhook.enabled.is_(True)).order_by(Webhook.id))).all():
+        found.setdefault(webhook.organization_id, []).append(webhook)
+    return found
+
+
+def _chosen(named: list[tuple[OutboxEvent, tuple[str, ...]]], webhooks: dict[int, list[Webhook]]
+            ) -> list[tuple[OutboxEvent, list[tuple[Webhook, str]]]]:
+    """Per event, its organization's webhooks with the first of its names each hears."""
+    chosen = []
+    for event, names in named:
+        hearing = [(webhook, name) for webhook in webhooks.get(event.organization_id, ())
+                   if (name := next((n for n in names if n in (webhook.events or [])), None))]
+        if hearing:
+            chosen.append((event, hearing))
+    return chosen
+
+
+class _Batch:
+    """One batch's fan-out: each owner, each webhook's filter over the batch's issues, and each
+    issue in Jira's shape are read once, whatever the number of events."""
+
+    def __init__(self, session: AsyncSession, links: Links) -> None:
+        self.session = session
+        self.links = links
+        self.owners: dict[tuple[int, int | None], Actor | None] = {}
+        self.caches: dict[tuple[int, int], RenderCache] = {}
+        self.matching: dict[int, dict[int, Issue]] = {}
+        self.changes: dict[int, dict] = {}
+
+    async def deliveries(self, chosen: list[tuple[OutboxEvent, list[tuple[Webhook, str]]]]) -> list[NewDelivery]:
+        await self._match(chosen)
         deliveries = []
-        for webhook, name in chosen:
-            if webhook.owner_id not in owners:
-                owners[webhook.owner_id] = await owner_actor(session, event.organization_id, webhook.owner_id)
-            actor = owners[webhook.owner_id]
-            if actor is None or not await self._admits(session, actor, typed, webhook):
-                continue
-            key = (actor.user_id, name)
-            if key not in rendered:
-                rendered[key] = await self._render(session, actor, event, typed, name)
-            found = rendered[key]
-            if found is None:
-                continue
-            body = None if webhook.exclude_body else found.body
-            deliveries.append(NewDelivery(
-                organization_id=event.organization_id, channel=Channel.WEBHOOK, target=webhook.url,
-                target_id=webhook.id, idempotency_key=f"wh:{webhook.id}:{event.id}", event_id=event.id,
-                event_type=event.event_type,
-                payload=delivery_payload(fill_url(webhook.url, found.variables), name, body)))
+        for event, hearing in chosen:
+            typed = event.event
+            rendered: dict[tuple[int, str], Rendered | None] = {}
+            for webhook, name in hearing:
+                actor = await self._owner(event.organization_id, webhook.owner_id)
+                if actor is None or not await self._admits(actor, typed, webhook):
+                    continue
+                key = (actor.user_id, name)
+                if key not in rendered:
+                    rendered[key] = await self._render(actor, event, typed, name)
+                found = rendered[key]
+                if found is None:
+                    continue
+                body = None if webhook.exclude_body else found.body
+                deliveries.append(NewDelivery(
+                    organization_id=event.organization_id, channel=Channel.WEBHOOK, target=webhook.url,
+                    target_id=webhook.id, idempotency_key=f"wh:{webhook.id}:{event.id}", event_id=event.id,
+                    event_type=event.event_type,
+                    payload=delivery_payload(fill_url(webhook.url, found.variables), name, body)))
         return deliveries
 
-    async def _admits(self, session: AsyncSession, actor: Actor, typed: DomainEvent, webhook: Webhook) -> bool:
+    async def _owner(self, organization_id: int, owner_id: int | None) -> Actor | None:
+        if (organization_id, owner_id) not in self.owners:
+            self.owners[organization_id, owner_id] = await owner_actor(self.session, organization_id, owner_id)
+        return self.owners[organization_id, owner_id]
+
+    async def _match(self, chosen: list[tuple[OutboxEvent, list[tuple[Webhook, str]]]]) -> None:
+        """Each webhook's filter, run once over the issues of the batch's events it hears, and the
+        issues that matched rendered once per owner."""
+        issues_of: dict[int, tuple[Webhook, set[int]]] = {}
+        for event, hearing in chosen:
+            typed = event.event
+            if isinstance(typed, IssueEvent) and not isinstance(typed, IssueDeleted):
+                for webhook, _ in hearing:
+                    issues_of.setdefault(webhook.id, (webhook, set()))[1].add(typed.issue_id)
+        wanted: dict[tuple[int, int], tuple[Actor, dict[int, Issue]]] = {}
+        for webhook, issue_ids in issues_of.values():
+            actor = await self._owner(webhook.organization_id, webhook.owner_id)
+            if actor is None:
+                continue
+            self.matching[webhook.id] = await matching_issues(self.session, actor, issue_ids, webhook.jql or "")
+            wanted.setdefault((actor.organization_id, actor.user_id), (actor, {}))[1].update(self.matching[webhook.id])
+        by_organization: dict[int, list[DomainEvent]] = {}
+        for event, _ in chosen:
+            by_organization.setdefault(event.organization_id, []).append(event.event)
+        for organization_id, typed in by_organization.items():
+            self.changes[organization_id] = await change_groups(self.session, organization_id, typed)
+        for actor, issues in wanted.values():
+            await self._cache(actor).render_issues(self.session, actor, self.links, list(issues.values()))
+
+    def _cache(self, actor: Actor) -> RenderCache:
+        return self.caches.setdefault((actor.organization_id, actor.user_id),
+                                      RenderCache(changes=self.changes.get(actor.organization_id, {})))
+
+    async def _admits(self, actor: Actor, typed: DomainEvent, webhook: Webhook) -> bool:
         if isinstance(typed, IssueDeleted):
             # The issue is gone: its JQL can no longer be evaluated, so only an unfiltered
             # webhook whose owner may browse the project hears of the delete.
-            return not webhook.jql and await may_browse_project(session, actor, typed.project_id) is not None
+            return not webhook.jql and await may_browse_project(self.session, actor, typed.project_id) is not None
         if isinstance(typed, IssueEvent):
-            return await issue_matches(session, actor, typed.issue_id, webhook.jql)
-        return await may_browse_project(session, actor, getattr(typed, "project_id", None)) is not None
+            return typed.issue_id in self.matching.get(webhook.id, {})
+        return await may_browse_project(self.session, actor, getattr(typed, "project_id", None)) is not None
 
-    async def _render(self, session: AsyncSession, actor: Actor, event: OutboxEvent, typed: DomainEvent,
-                      name: str) -> Rendered | None:
+    async def _render(self, actor: Actor, event: OutboxEvent, typed: DomainEvent, name: str) -> Rendered | None:
         if isinstance(typed, IssueEvent):
-            return await render_issue_event(session, actor=actor, event=event, typed=typed, webhook_event=name,
-                                            links=self.links)
-        project = await may_browse_project(session, actor, getattr(typed, "project_id", None))
-        return await render_other_event(session, actor=actor, event=event, typed=typed, webhook_event=name,
+            return await render_issue_event(self.session, actor=actor, event=event, typed=typed, webhook_event=name,
+                                            links=self.links, cache=self._cache(actor))
+        project = await may_browse_project(self.session, actor, getattr(typed, "project_id", None))
+        return await render_other_event(self.session, actor=actor, event=event, typed=typed, webhook_event=name,
                                         links=self.links, project=project)

@@ -4,12 +4,14 @@ comment, a sprint, a project) its owner may not see; a deleted or deactivated ow
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
-from tessera.jql.search import search_issues
+from tessera.issues.models import Issue
+from tessera.jql.search import search_issues, searchable_projects_condition
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Organization, User
@@ -33,18 +35,34 @@ async def owner_actor(session: AsyncSession, organization_id: int, owner_id: int
                  organization_key=organization.key, catalog_version=organization.catalog_version)
 
 
-async def issue_matches(session: AsyncSession, actor: Actor, issue_id: int, jql: str) -> bool:
-    """The webhook's JQL, run as the owner and narrowed to the one issue: true when the issue
-    (as it is now) matches and the owner may browse it. The search applies the permissions."""
-    narrowed = f"id = {int(issue_id)}" if not jql.strip() else f"({jql}) AND id = {int(issue_id)}"
+async def matching_issues(session: AsyncSession, actor: Actor, issue_ids: Iterable[int], jql: str) -> dict[int, Issue]:
+    """The webhook's JQL, run as the owner and narrowed to these issues (as they are now): the
+    ones that match and that the owner may browse (the search applies the permissions), by id,
+    in one search."""
+    ids = sorted({int(issue_id) for issue_id in issue_ids})
+    if not ids:
+        return {}
+    if not jql.strip():
+        # No filter: the issues the owner may search, by the search's own condition (a JQL
+        # `id in (...)` would look each id up on its own to validate it).
+        query = select(Issue).where(Issue.organization_id == actor.organization_id, Issue.id.in_(ids))
+        searchable = await searchable_projects_condition(session, actor)
+        if searchable is not None:
+            query = query.where(searchable)
+        return {issue.id: issue for issue in (await session.scalars(query)).all()}
+    narrowed = f"({jql}) AND id in ({', '.join(map(str, ids))})"
     try:
-        page = await search_issues(session, actor=actor, jql=narrowed, max_results=1, count_only=True)
+        page = await search_issues(session, actor=actor, jql=narrowed, max_results=len(ids))
     except InvalidInput as error:
-        # An issue the owner may not see reads as "no such value" (JqlSyntaxError is one too);
-        # so does a filter whose project or version has since gone: nothing is sent either way.
-        log.info("webhook filter did not match issue %s: %s", issue_id, error.message)
-        return False
-    return page.total > 0
+        # An issue the owner may not see (or one deleted since) reads as "no such value", which
+        # fails the whole list: then each issue is asked alone. JqlSyntaxError is one too; so is
+        # a filter whose project or version has since gone: nothing is sent either way.
+        if len(ids) > 1:
+            return {found: issue for issue_id in ids
+                    for found, issue in (await matching_issues(session, actor, [issue_id], jql)).items()}
+        log.info("webhook filter did not match issue %s: %s", ids[0], error.message)
+        return {}
+    return {issue.id: issue for issue in page.issues}
 
 
 async def may_browse_project(session: AsyncSession, actor: Actor, project_id: int | None) -> Project | None:

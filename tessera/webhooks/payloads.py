@@ -6,6 +6,7 @@ the change (ids and display values), else from the event's own `field_changes`."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,45 +91,107 @@ def epoch_ms(typed: DomainEvent, event: OutboxEvent) -> int:
     return int(moment.timestamp() * 1000)
 
 
-async def _user(session: AsyncSession, links: Links, organization_id: int, user_id: int | None) -> dict | None:
+@dataclass
+class RenderCache:
+    """What one owner's renderings within a batch of events share: the issues in Jira's shape
+    (rendered together, as the search API renders a page) and the users. Missing entries are
+    read one at a time, as a batch of one does."""
+
+    issues: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    users: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    # By issue, the change groups around the batch's events (change_groups); None: read per event.
+    changes: dict[int, list[_ChangeGroup]] | None = None
+
+    async def render_issues(self, session: AsyncSession, actor: Actor, links: Links, issues: list[Issue]) -> None:
+        fresh = [issue for issue in issues if issue.id not in self.issues]
+        if not fresh:
+            return
+        selection = select_fields(await catalog_for(session, actor), [])
+        views = await render_jira_issues(session, actor=actor, issues=fresh, links=links, selection=selection)
+        self.issues.update({int(view["id"]): view for view in views})
+
+    async def load_users(self, session: AsyncSession, links: Links, organization_id: int,
+                         user_ids: set[int]) -> None:
+        fresh = {user_id for user_id in user_ids if user_id not in self.users}
+        if fresh:
+            found = await users_by_id(session, organization_id, fresh)
+            self.users.update({user_id: user_json(links, found.get(user_id)) for user_id in fresh})
+
+
+async def _user(session: AsyncSession, links: Links, organization_id: int, user_id: int | None,
+                cache: RenderCache) -> dict | None:
     if user_id is None:
         return None
-    found = await users_by_id(session, organization_id, {user_id})
-    return user_json(links, found.get(user_id))
+    await cache.load_users(session, links, organization_id, {user_id})
+    return cache.users[user_id]
 
 
-async def _issue_json(session: AsyncSession, actor: Actor, links: Links, issue_id: int) -> dict[str, Any] | None:
-    issue = await session.scalar(select(Issue).where(Issue.organization_id == actor.organization_id,
-                                                     Issue.id == issue_id))
-    if issue is None:
-        return None
-    selection = select_fields(await catalog_for(session, actor), [])
-    [view] = await render_jira_issues(session, actor=actor, issues=[issue], links=links, selection=selection)
-    return view
+async def _issue_json(session: AsyncSession, actor: Actor, links: Links, issue_id: int,
+                      cache: RenderCache) -> dict[str, Any] | None:
+    if issue_id not in cache.issues:
+        issue = await session.scalar(select(Issue).where(Issue.organization_id == actor.organization_id,
+                                                         Issue.id == issue_id))
+        if issue is None:
+            return None
+        await cache.render_issues(session, actor, links, [issue])
+    return cache.issues.get(issue_id)
 
 
-async def _changelog(session: AsyncSession, typed: IssueEvent, organization_id: int) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class _ChangeGroup:
+    id: int
+    created_at: datetime
+    items: list[ChangeItem]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def change_groups(session: AsyncSession, organization_id: int, events: Sequence[DomainEvent]
+                        ) -> dict[int, list[_ChangeGroup]]:
+    """By issue, the change groups written around these events' moments (newest first, with
+    their items), in two queries for any number of events."""
+    stamped = [(typed.issue_id, _aware(datetime.fromisoformat(typed.timestamp))) for typed in events
+               if isinstance(typed, IssueUpdated | StatusChanged) and typed.field_changes]
+    if not stamped:
+        return {}
+    groups = (await session.scalars(
+        select(ChangeGroup).where(ChangeGroup.organization_id == organization_id,
+                                  ChangeGroup.issue_id.in_(sorted({issue_id for issue_id, _ in stamped})),
+                                  ChangeGroup.created_at >= min(m for _, m in stamped) - _NEAR,
+                                  ChangeGroup.created_at <= max(m for _, m in stamped) + _NEAR)
+        .order_by(ChangeGroup.id.desc()))).all()
+    items: dict[int, list[ChangeItem]] = {group.id: [] for group in groups}
+    if groups:
+        for item in (await session.scalars(select(ChangeItem).where(
+                ChangeItem.organization_id == organization_id, ChangeItem.group_id.in_(list(items)))
+                .order_by(ChangeItem.id))).all():
+            items[item.group_id].append(item)
+    found: dict[int, list[_ChangeGroup]] = {}
+    for group in groups:
+        found.setdefault(group.issue_id, []).append(_ChangeGroup(group.id, _aware(group.created_at), items[group.id]))
+    return found
+
+
+# How far apart an event's timestamp and its change group's may be.
+_NEAR = timedelta(seconds=1)
+
+
+async def _changelog(session: AsyncSession, typed: IssueEvent, organization_id: int,
+                     cache: RenderCache) -> dict[str, Any] | None:
     changes: dict[str, dict[str, Any]] = getattr(typed, "field_changes", None) or {}
     if not changes:
         return None
-    stamp = datetime.fromisoformat(typed.timestamp)  # type: ignore[attr-defined]
-    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    stamp = _aware(datetime.fromisoformat(typed.timestamp))  # type: ignore[attr-defined]
+    known = cache.changes if cache.changes is not None else await change_groups(session, organization_id, [typed])
     # The change group written with this change: same issue, same moment, same fields.
-    groups = (await session.scalars(
-        select(ChangeGroup).where(ChangeGroup.organization_id == organization_id,
-                                  ChangeGroup.issue_id == typed.issue_id,
-                                  ChangeGroup.created_at >= stamp - timedelta(seconds=1),
-                                  ChangeGroup.created_at <= stamp + timedelta(seconds=1))
-        .order_by(ChangeGroup.id.desc()).limit(10))).all()
-    for group in groups:
-        items = (await session.scalars(select(ChangeItem).where(
-            ChangeItem.organization_id == organization_id, ChangeItem.group_id == group.id)
-            .order_by(ChangeItem.id))).all()
-        if {item.field_id for item in items} == set(changes):
+    for group in known.get(typed.issue_id, []):
+        if abs(group.created_at - stamp) <= _NEAR and {item.field_id for item in group.items} == set(changes):
             return {"id": str(group.id), "items": [
                 {"field": item.field, "fieldtype": item.field_type, "fieldId": item.field_id,
                  "from": item.from_value, "fromString": item.from_string, "to": item.to_value,
-                 "toString": item.to_string} for item in items]}
+                 "toString": item.to_string} for item in group.items]}
     return {"id": None, "items": [
         {"field": field_id, "fieldtype": "custom" if field_id.startswith("customfield_") else "jira",
          "fieldId": field_id, "from": None, "fromString": change.get("from"), "to": None,
@@ -144,8 +207,10 @@ def _reduced_issue(issue: dict[str, Any]) -> dict[str, Any]:
 
 
 async def render_issue_event(session: AsyncSession, *, actor: Actor, event: OutboxEvent, typed: IssueEvent,
-                             webhook_event: str, links: Links) -> Rendered | None:
-    """None when there is nothing the owner may see (the issue is gone, the comment is restricted)."""
+                             webhook_event: str, links: Links, cache: RenderCache | None = None) -> Rendered | None:
+    """None when there is nothing the owner may see (the issue is gone, the comment is restricted).
+    `cache`: the owner's, shared by the events of a batch."""
+    cache = cache if cache is not None else RenderCache()
     org = actor.organization_id
     body: dict[str, Any] = {"timestamp": epoch_ms(typed, event), "webhookEvent": webhook_event}
     variables = {"issue.id": str(typed.issue_id), "issue.key": typed.issue_key or "",
@@ -157,21 +222,21 @@ async def render_issue_event(session: AsyncSession, *, actor: Actor, event: Outb
             "id": str(typed.issue_id), "self": links.issue(typed.issue_id), "key": typed.issue_key,
             "fields": {"project": project_json(links, project.id, project.key, project.name) if project else None}}
     else:
-        issue = await _issue_json(session, actor, links, typed.issue_id)
+        issue = await _issue_json(session, actor, links, typed.issue_id, cache)
         if issue is None:
             return None
     project_field = (issue.get("fields") or {}).get("project") or {}
     if project_field:
         variables["project.key"] = project_field.get("key", "")
-    part = await _part(session, actor, links, typed, issue)
+    part = await _part(session, actor, links, typed, issue, cache)
     if part is _HIDDEN:
         return None
     if webhook_event.startswith("jira:issue_"):
         body["issue_event_type_name"] = issue_event_type_name(typed, type(typed).jira_webhook_event)
-        body["user"] = await _user(session, links, org, getattr(typed, "user_id", None))
+        body["user"] = await _user(session, links, org, getattr(typed, "user_id", None), cache)
         body["issue"] = issue
         if isinstance(typed, IssueUpdated | StatusChanged):
-            changelog = await _changelog(session, typed, org)
+            changelog = await _changelog(session, typed, org, cache)
             if changelog is not None:
                 body["changelog"] = changelog
     else:
@@ -187,8 +252,8 @@ async def render_issue_event(session: AsyncSession, *, actor: Actor, event: Outb
 _HIDDEN: Any = object()
 
 
-async def _part(session: AsyncSession, actor: Actor, links: Links, typed: IssueEvent, issue: dict[str, Any]
-                ) -> tuple[str, Any] | None:
+async def _part(session: AsyncSession, actor: Actor, links: Links, typed: IssueEvent, issue: dict[str, Any],
+                cache: RenderCache) -> tuple[str, Any] | None:
     """The comment, worklog, attachment or link the event is about, under Jira's key."""
     org = actor.organization_id
     if isinstance(typed, CommentEvent):
@@ -202,7 +267,7 @@ async def _part(session: AsyncSession, actor: Actor, links: Links, typed: IssueE
         if found is None:
             return _HIDDEN  # restricted to a role the owner lacks, or deleted since
         if isinstance(typed, CommentUpdated):
-            found = {**found, "updateAuthor": await _user(session, links, org, typed.user_id)}
+            found = {**found, "updateAuthor": await _user(session, links, org, typed.user_id, cache)}
         return "comment", found
     if isinstance(typed, WorklogEvent):
         if isinstance(typed, WorklogDeleted):
@@ -218,7 +283,7 @@ async def _part(session: AsyncSession, actor: Actor, links: Links, typed: IssueE
         return "attachment", {"self": f"{links.api}/attachment/{typed.attachment_id}", "id": str(typed.attachment_id),
                               "filename": typed.filename, "size": typed.size, "mimeType": typed.content_type,
                               "created": jira_time(typed.timestamp),
-                              "author": await _user(session, links, org, typed.user_id),
+                              "author": await _user(session, links, org, typed.user_id, cache),
                               "content": f"{links.api}/attachment/content/{typed.attachment_id}"}
     if isinstance(typed, IssueLinkEvent):
         change = typed.field_changes.get("issuelinks", {})

@@ -22,7 +22,7 @@ from tessera.notifications.push.directory import PushDirectory
 from tessera.notifications.push.sender import PushSender
 from tessera.notifications.push.vapid import signer_for
 from tessera.notifications.slack.directory import SlackDirectory
-from tessera.notifications.slack.project_channel import PROJECT_CHANNEL_EVENTS, project_slack_handler
+from tessera.notifications.slack.project_channel import PROJECT_CHANNEL_EVENTS, ProjectSlackHandler
 from tessera.notifications.slack.sender import SlackSender
 from tessera.webhooks.auto_disable import count_settled
 from tessera.webhooks.fanout import WebhookFanOut
@@ -38,7 +38,7 @@ def build_registry(settings: Settings, database: Database | None = None) -> Hand
     if database is not None:
         # Webhooks (FR7): every event with a Jira name may reach a webhook; the fan-out skips the rest.
         handlers.register(WebhookFanOut(database, settings), DomainEvent)
-        handlers.register(project_slack_handler(settings, database), *PROJECT_CHANNEL_EVENTS)
+        handlers.register(ProjectSlackHandler(settings, database), *PROJECT_CHANNEL_EVENTS)
     return handlers
 
 

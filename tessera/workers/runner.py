@@ -1,13 +1,20 @@
-"""The outbox runner: claims events in batches and hands each to the handlers registered for
-its class. Handlers (webhooks, notifications, indexing, live fan-out) register themselves here,
-by event class (tessera.events.types), never by the outbox name's text."""
+"""The outbox runner: claims events in batches and hands them to the handlers registered for
+their class. Handlers (webhooks, notifications, indexing, live fan-out) register themselves here,
+by event class (tessera.events.types), never by the outbox name's text.
+
+A handler is a coroutine function of one event, or a `BatchHandler`: an object that also takes
+a whole claimed batch at once (`handle_batch`), so its fan-out reads what the batch's events
+share (the organization's webhooks, the issues, their watchers) once, and writes in one
+transaction. When a batch fails, its events are handled one by one, so one bad event is
+retried alone and the others are settled."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from tessera.db.engine import Database
 from tessera.events.models import OutboxEvent
@@ -16,6 +23,16 @@ from tessera.events.types import DomainEvent
 
 log = logging.getLogger("tessera.worker")
 Handler = Callable[[OutboxEvent], Awaitable[None]]
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can take a batch; `__call__` with one event must do the same as a batch of one."""
+
+    async def __call__(self, event: OutboxEvent) -> None: ...
+
+    async def handle_batch(self, events: Sequence[OutboxEvent]) -> None:
+        """The events in the order they were written; all or nothing (one transaction)."""
 
 
 class HandlerRegistry:
@@ -50,41 +67,74 @@ class HandlerRegistry:
 
 async def run_once(database: Database, registry: HandlerRegistry, *, batch_size: int = 100,
                    concurrency: int = 1) -> int:
-    """Claim and process one batch; returns how many events were settled. With `concurrency` > 1,
-    events about different aggregates are handled side by side (a fan-out spends most of its time
-    waiting on the database); one aggregate's events are always handled in order."""
+    """Claim and process one batch; returns how many events were settled. Batch handlers get
+    their share of the batch at once; then the per-event handlers run, and with `concurrency` > 1
+    events about different aggregates are handled side by side (a fan-out spends most of its
+    time waiting on the database); one aggregate's events are always handled in order."""
     async with database.unit_of_work() as session:
         events = list(await claim_batch(session, limit=batch_size))
-    done: list[int] = []
+    if not events:
+        return 0
+    failed: set[int] = set()
+    batched: dict[int, tuple[BatchHandler, list[OutboxEvent]]] = {}
+    singles: dict[int, list[Handler]] = {}
+    for event in events:
+        for handler in registry.for_class(event.event_class):
+            if isinstance(handler, BatchHandler):
+                batched.setdefault(id(handler), (handler, []))[1].append(event)
+            else:
+                singles.setdefault(event.id, []).append(handler)
+    for handler, share in batched.values():
+        failed |= await _handle_batch(database, handler, share)
     by_aggregate: dict[tuple[str, int], list[OutboxEvent]] = {}
     for event in events:
-        by_aggregate.setdefault((event.aggregate_type, event.aggregate_id), []).append(event)
+        if event.id in singles and event.id not in failed:
+            by_aggregate.setdefault((event.aggregate_type, event.aggregate_id), []).append(event)
     limit = asyncio.Semaphore(max(1, concurrency))
 
     async def handle_in_order(group: list[OutboxEvent]) -> None:
         async with limit:
             for event in group:
-                if await _handle(database, registry, event):
-                    done.append(event.id)
+                if not await _handle(database, singles[event.id], event):
+                    failed.add(event.id)
 
     await asyncio.gather(*(handle_in_order(group) for group in by_aggregate.values()))
+    done = [event.id for event in events if event.id not in failed]
     if done:
         async with database.unit_of_work() as session:
             await mark_processed(session, done)
     return len(done)
 
 
-async def _handle(database: Database, registry: HandlerRegistry, event: OutboxEvent) -> bool:
+async def _handle_batch(database: Database, handler: BatchHandler, events: list[OutboxEvent]) -> set[int]:
+    """The ids of the events that failed. A failed batch is handled again one event at a time."""
     try:
-        for handler in registry.for_class(event.event_class):
+        await handler.handle_batch(events)
+        return set()
+    except Exception as error:  # noqa: BLE001 - find the bad event by handling them one by one
+        if len(events) == 1:
+            await _failed(database, events[0], error)
+            return {events[0].id}
+        log.warning("a batch of %d events failed in %r; handling them one by one", len(events), handler,
+                    exc_info=True)
+    return {event.id for event in events if not await _handle(database, [handler], event)}
+
+
+async def _handle(database: Database, handlers: Sequence[Handler], event: OutboxEvent) -> bool:
+    try:
+        for handler in handlers:
             await handler(event)
         return True
     except Exception as error:  # noqa: BLE001 - one bad event must not stop the queue
-        log.exception("event %s (%s) failed", event.id, event.event_type)
-        backoff = timedelta(seconds=min(3600, 2 ** min(event.attempts, 12)))
-        async with database.unit_of_work() as session:
-            await mark_failed(session, event.id, repr(error), retry_in=backoff)
+        await _failed(database, event, error)
         return False
+
+
+async def _failed(database: Database, event: OutboxEvent, error: Exception) -> None:
+    log.error("event %s (%s) failed", event.id, event.event_type, exc_info=error)
+    backoff = timedelta(seconds=min(3600, 2 ** min(event.attempts, 12)))
+    async with database.unit_of_work() as session:
+        await mark_failed(session, event.id, repr(error), retry_in=backoff)
 
 
 async def run_forever(database: Database, registry: HandlerRegistry, stop: asyncio.Event, *,

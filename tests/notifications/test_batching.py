@@ -249,9 +249,9 @@ def test_two_workers_fanning_out_one_issue_at_once_open_one_batch(api: TestClien
     assert all(len(row["payload"]["changes"]) == 2 for row in new)
 
 
-async def _two_workers(settings: Settings, team: Team) -> None:
+async def _two_workers(settings: Settings, team: Team, *, directories: list | None = None) -> None:
     """Both events handed to two handlers (two connections) at the same moment. On PostgreSQL,
-    without the per-issue advisory lock this opens two batches per recipient (checked by hand)."""
+    without the per-recipient advisory lock this opens two batches per recipient (checked by hand)."""
     databases = [Database(settings), Database(settings)]
     try:
         async with databases[0].unit_of_work(write=False) as session:
@@ -262,7 +262,7 @@ async def _two_workers(settings: Settings, team: Team) -> None:
         for database in databases:  # connected already, so that neither starts late
             async with database.unit_of_work(write=False) as session:
                 await session.execute(select(1))
-        fanouts = [NotificationFanout(database, [InboxDirectory()], BatchPolicy(window_seconds=60))
+        fanouts = [NotificationFanout(database, directories or [InboxDirectory()], BatchPolicy(window_seconds=60))
                    for database in databases]
         await asyncio.gather(fanouts[0](events[0]), fanouts[1](events[1]))
         async with databases[0].unit_of_work() as session:
@@ -273,3 +273,38 @@ async def _two_workers(settings: Settings, team: Team) -> None:
     finally:
         for database in databases:
             await database.dispose()
+
+
+def test_two_workers_fanning_out_two_issues_at_once_open_one_digest(api: TestClient, notify_url: str,
+                                                                    notify_settings: Settings) -> None:
+    """The digest is the recipient's, not the issue's: two workers each fanning out an edit of
+    a different issue at the same moment must not both open one (the per-recipient lock)."""
+    team = _fresh(api, notify_url, notify_settings)
+    other = ok(api.post("/v2/issues", json={"project_id": team.project["id"], "issue_type": "Task",
+                                            "summary": "Second", "reporter_id": team.reporter.user_id},
+                        headers=team.org.headers), 201)
+    ok(api.put("/v2/notifications/preferences", json={"digest": {"email": "daily"}}, headers=team.reporter.headers))
+    drain(notify_settings)
+    before = _ids(notify_url, team)
+    edit(api, team, team.org)
+    ok(api.put(f"/v2/issues/{other['id']}", json={"summary": "Second, edited"}, headers=team.org.headers))
+    asyncio.run(_two_workers(notify_settings, team, directories=[EmailBook()]))
+    digests = [row for row in deliveries(notify_url, [team.reporter.user_id], "email") if row["id"] not in before]
+    assert len(digests) == 1
+    assert {c["issue_key"] for c in digests[0]["payload"]["changes"]} == {team.issue["key"], other["key"]}
+
+
+def test_one_batch_of_events_fans_out_as_one_handler_call_would_each(api: TestClient, notify_url: str,
+                                                                     notify_settings: Settings) -> None:
+    """The worker hands the fan-out its whole claimed batch: 20 edits of two issues, by two
+    people, become the same deliveries as one event at a time would make."""
+    team = _fresh(api, notify_url, notify_settings)
+    before = _ids(notify_url, team)
+    asyncio.run(_storm(notify_settings, team, 20))
+    drain(notify_settings, window=600)
+    new = [row for row in deliveries(notify_url, team.all_ids()) if row["id"] not in before]
+    # Reporter, assignee and watcher each get one inbox batch listing all 20 changes, except
+    # the changes they made themselves (the bystander's own edits reach nobody but others).
+    assert sorted(row["target_id"] for row in new) == sorted(
+        [team.reporter.user_id, team.assignee.user_id, team.watcher.user_id])
+    assert all(len(row["payload"]["changes"]) == 20 for row in new)

@@ -85,3 +85,22 @@ def test_the_test_action_reaches_the_receiver_even_while_disabled(wh_client: Tes
     assert json.loads(request.body)["webhook"] == {"id": hook["id"], "name": "Hook"}
     [entry] = wh_client.get(f"/v2/webhooks/{hook['id']}/deliveries", headers=wh_org.headers).json()["deliveries"]
     assert entry["state"] == "delivered" and entry["history"][0]["status_code"] == 200
+
+
+def test_one_batch_with_an_issue_the_owner_may_not_see_still_sends_the_others(
+        wh_client: TestClient, wh_settings: Settings, wh_org: OrgHandle, wh_project: dict,
+        receiver: Receiver) -> None:
+    """The worker runs a webhook's filter once over a batch's issues; an issue its owner may not
+    see makes that one query fail (JQL reads it as no such value), and then each issue is asked
+    alone: the visible ones still arrive, in one batch with the hidden one."""
+    member = make_user(wh_settings.database_url, wh_org, role="admin")
+    create_webhook(wh_client, member, receiver.url, jql='summary ~ "alert"')
+    hidden = wh_client.post("/v2/projects", json={"key": "HIDE", "name": "Hidden"}, headers=wh_org.headers).json()
+    run_sql(wh_settings.database_url, "UPDATE users SET role = 'member' WHERE id = :id", {"id": member.user_id})
+    run_sql(wh_settings.database_url, "UPDATE projects SET access = 'private' WHERE id = :id", {"id": hidden["id"]})
+    seen = create_issue(wh_client, wh_org, wh_project, summary="First alert")
+    create_issue(wh_client, wh_org, hidden, summary="Hidden alert")
+    also = create_issue(wh_client, wh_org, wh_project, summary="Second alert")
+    create_issue(wh_client, wh_org, wh_project, summary="Nothing to see")
+    drain(wh_settings)
+    assert sorted(json.loads(r.body)["issue"]["key"] for r in receiver.requests) == sorted([seen["key"], also["key"]])

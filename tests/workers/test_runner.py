@@ -10,7 +10,7 @@ pending event of every organization, and the shared database holds the other tes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -276,3 +276,42 @@ async def test_a_run_hands_each_event_to_its_class_handlers_and_settles_it(datab
     assert await run_once(database, registry) == 3
     assert seen == [("issue_created", IssueCreated), ("went_left", WorkflowEventFired)]
     assert await run_once(database, registry) == 0
+
+
+class BatchRecorder(Recorder):
+    """A batch handler: records each batch it was given, failing a batch that holds an id in
+    `failing` (and that event alone when given one at a time)."""
+
+    def __init__(self, failing: set[int] | None = None) -> None:
+        super().__init__(failing)
+        self.batches: list[list[int]] = []
+
+    async def handle_batch(self, events: Sequence[OutboxEvent]) -> None:
+        self.batches.append([event.id for event in events])
+        if self.failing & {event.id for event in events}:
+            raise RuntimeError("cannot handle this batch")
+
+
+async def test_a_batch_handler_gets_its_share_of_the_batch_at_once(database: Database) -> None:
+    created, updated, other = await add_events(database, "issue_created", "issue_updated", "comment_added")
+    on_issues, on_any = BatchRecorder(), Recorder()
+    registry = registry_with({IssueEvent: on_issues, DomainEvent: on_any})
+
+    assert await run_once(database, registry) == 3
+    # comment_added is an IssueEvent too: all three, in the order they were written, in one call.
+    assert on_issues.batches == [[created, updated, other]] and on_issues.seen == []
+    assert [event_id for event_id, _ in on_any.seen] == [created, updated, other]
+
+
+async def test_a_failed_batch_is_handled_one_event_at_a_time_and_only_the_bad_event_waits(
+        database: Database) -> None:
+    good, bad, also_good = await add_events(database, "issue_created", "issue_created", "issue_created")
+    handler = BatchRecorder(failing={bad})
+    started = utcnow()
+    assert await run_once(database, registry_with({IssueCreated: handler})) == 2
+    assert handler.batches == [[good, bad, also_good]]
+    assert [event_id for event_id, _ in handler.seen] == [good, bad, also_good]
+    settled, waiting, settled_too = await rows(database, [good, bad, also_good])
+    assert settled.processed_at is not None and settled_too.processed_at is not None
+    assert waiting.processed_at is None and "cannot handle" in (waiting.last_error or "")
+    assert seconds_between(waiting.claimed_until, started) >= 1

@@ -15,7 +15,7 @@ members Tessera does not know."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -81,11 +81,36 @@ async def enqueue_project_slack(session: AsyncSession, event: OutboxEvent, *, ba
     return True
 
 
-def project_slack_handler(settings: Settings, database: Database) -> Callable[[OutboxEvent], Awaitable[None]]:
-    """The worker's handler (tessera.workers.registry registers it for PROJECT_CHANNEL_EVENTS)."""
+class ProjectSlackHandler:
+    """The worker's handler (a tessera.workers.runner.BatchHandler; tessera.workers.registry
+    registers it for PROJECT_CHANNEL_EVENTS). Few projects set a channel: one read finds which of
+    the batch's projects did, and only their events take the writer's transaction."""
 
-    async def handle(event: OutboxEvent) -> None:
-        async with database.unit_of_work() as session:
-            await enqueue_project_slack(session, event, batch_seconds=settings.notify_batch_seconds)
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.database = database
+        self.batch_seconds = settings.notify_batch_seconds
 
-    return handle
+    async def __call__(self, event: OutboxEvent) -> None:
+        await self.handle_batch([event])
+
+    async def handle_batch(self, events: Sequence[OutboxEvent]) -> None:
+        projects = {(event.organization_id, event.payload.get("project_id")) for event in events}
+        async with self.database.unit_of_work(write=False) as session:
+            with_channel = await _with_channel(session, projects)
+        if not with_channel:
+            return
+        async with self.database.unit_of_work() as session:
+            for event in events:
+                if (event.organization_id, event.payload.get("project_id")) in with_channel:
+                    await enqueue_project_slack(session, event, batch_seconds=self.batch_seconds)
+
+
+async def _with_channel(session: AsyncSession, projects: set[tuple[int, Any]]) -> set[tuple[int, int]]:
+    """Of these (organization, project) pairs, those whose project posts to a Slack channel."""
+    wanted = {(org, project) for org, project in projects if isinstance(project, int)}
+    if not wanted:
+        return set()
+    rows = (await session.execute(select(SlackTarget.organization_id, SlackTarget.project_id).where(
+        SlackTarget.organization_id.in_(sorted({org for org, _ in wanted})),
+        SlackTarget.project_id.in_(sorted({project for _, project in wanted}))))).all()
+    return {(org, project) for org, project in rows} & wanted
