@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from tessera.notifications.kinds import KINDS
 from tessera.notifications.preferences import CHANNELS
 from tests.factories.http import ok
-from tests.factories.web import open_session
+from tests.factories.web import open_session, sign_in_as
 from tests.notifications.push.receiver import Browser
-from tests.support import OrgHandle
+from tests.support import OrgHandle, make_user
 
 PAGE = "/settings/notifications"
 SLACK_URL = "https://hooks.slack.com/services/T0000/B0000/secretPATH1234"
@@ -110,6 +110,18 @@ def test_muted_issues_are_listed_and_unmuted(web: TestClient, csrf: str, org: Or
     assert web.post(action, data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     assert issue["key"] not in web.get(PAGE).text
     assert web.post(f"{PAGE}/muted/xyz/unmute", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_a_muted_issue_the_user_may_no_longer_browse_is_not_listed(web: TestClient, database_url: str,
+                                                                   org: OrgHandle, project: dict,
+                                                                   issue: dict) -> None:
+    member = make_user(database_url, org, role="member")
+    ok(web.put(f"/v2/issues/{issue['id']}/mute", headers=member.headers))
+    sign_in_as(web, database_url, member)
+    assert issue["key"] in web.get(PAGE).text
+    ok(web.put(f"/v2/projects/{project['id']}", headers=org.headers,
+               json={"access": "private", "version": project["version"]}))
+    assert issue["key"] not in web.get(PAGE).text and "You have muted no issue" in web.get(PAGE).text
 
 
 def test_slack_and_push_are_shown_and_removed(web: TestClient, csrf: str, org: OrgHandle) -> None:
