@@ -52,6 +52,22 @@ def test_the_list_filters_and_shows_each_rows_facts(web: TestClient, csrf: str, 
     assert 'href="/admin/webhooks/42"' in hooks and "https://two.example.test/in" in hooks
 
 
+def test_a_notifications_recipient_is_named_only_from_the_organization(web: TestClient, csrf: str,
+                                                                       database_url: str, org: OrgHandle,
+                                                                       other_org: OrgHandle) -> None:
+    person = make_user(database_url, org, email=f"zed-{org.key.lower()}@example.test")
+    stranger = make_user(database_url, other_org, email=f"yves-{other_org.key.lower()}@example.test")
+    ours, odd = plant(database_url, org.organization_id,
+                      Planned(channel="slack", target="slack", target_id=person.user_id),
+                      Planned(channel="push", target="push", target_id=stranger.user_id))
+    listing = web.get("/admin/deliveries", params={"channel": "slack"}).text
+    name = person.email.split("@")[0].title()
+    assert _listed(web, channel="slack") == [ours] and name in listing
+    assert name in web.get(f"/admin/deliveries/{ours}").text
+    # A target id naming another organization's user (which Tessera never writes) names nobody.
+    assert stranger.email.split("@")[0].title() not in web.get(f"/admin/deliveries/{odd}").text
+
+
 def test_pages_by_cursor(web: TestClient, csrf: str, database_url: str, org: OrgHandle) -> None:
     planted = plant(database_url, org.organization_id,
                     *[Planned(target="https://paged.example.test/x", created_at=T0 + timedelta(minutes=n))
