@@ -22,14 +22,28 @@ from tessera.db.base import utcnow
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.delivery.models import Channel
 from tessera.errors import InvalidInput
+from tessera.issues.models import Issue
 from tessera.notifications.kinds import KINDS
 from tessera.notifications.models import IssueMute, NotificationPreference
+from tessera.projects.models import Project
+from tessera.projects.service import browsable_projects_condition
+from tessera.tenancy.actor import Actor
 
 CHANNELS: tuple[str, ...] = (Channel.INBOX, Channel.EMAIL, Channel.SLACK, Channel.PUSH)
 DIGEST_CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SLACK, Channel.PUSH)
 DIGEST_MODES = ("off", "hourly", "daily")
 DEFAULTS: dict[str, Any] = {"channels": {channel: True for channel in CHANNELS}, "events": {},
                             "own_changes": False, "digest": {channel: "off" for channel in DIGEST_CHANNELS}}
+
+
+MAX_MUTED_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class MutedIssue:
+    issue_id: int
+    key: str
+    summary: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +179,16 @@ async def is_muted(session: AsyncSession, *, organization_id: int, issue_id: int
     return await session.scalar(select(IssueMute.user_id).where(
         IssueMute.organization_id == organization_id, IssueMute.issue_id == issue_id,
         IssueMute.user_id == user_id)) is not None
+
+
+async def muted_issues(session: AsyncSession, *, actor: Actor, limit: int = MAX_MUTED_SHOWN) -> list[MutedIssue]:
+    """The issues `actor` muted, most recently muted first; only those it may still browse (a
+    mute of an issue in a project it has since left stays, unseen, until the issue goes)."""
+    rows = await session.execute(
+        select(Issue.id, Issue.key, Issue.summary)
+        .join(IssueMute, (IssueMute.issue_id == Issue.id) & (IssueMute.organization_id == Issue.organization_id))
+        .join(Project, (Project.id == Issue.project_id) & (Project.organization_id == Issue.organization_id))
+        .where(IssueMute.organization_id == actor.organization_id, IssueMute.user_id == actor.user_id,
+               browsable_projects_condition(actor))
+        .order_by(IssueMute.created_at.desc(), Issue.id.desc()).limit(limit))
+    return [MutedIssue(issue_id, key, summary) for issue_id, key, summary in rows.all()]

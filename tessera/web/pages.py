@@ -12,8 +12,10 @@ from tessera.web import (
     create,
     dashboard_edit,
     dashboards,
+    deliveries,
     issue_edit,
     issue_view,
+    notification_settings,
     notifications,
     projects,
     reports,
@@ -25,7 +27,7 @@ from tessera.web import (
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
-               reports, notifications, webhooks):
+               reports, notifications, notification_settings, webhooks, deliveries):
     router.include_router(module.router)
 
 

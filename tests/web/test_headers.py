@@ -64,7 +64,9 @@ def _values(web: TestClient, org: OrgHandle, project: dict) -> dict[str, str]:
     assert dashboard.status_code == 201, dashboard.text
     webhook = web.post("/v2/webhooks", headers=h, json={"name": "W", "url": "https://w.example.test/h", "events": []})
     assert webhook.status_code == 201, webhook.text
-    return {"webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
+    assert web.post(f"/v2/webhooks/{webhook.json()['id']}/test", headers=h).status_code < 300
+    delivery = web.get("/v2/deliveries", headers=h, params={"target_id": webhook.json()["id"]}).json()["deliveries"][0]
+    return {"delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}
 

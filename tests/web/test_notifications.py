@@ -34,4 +34,8 @@ def test_the_service_worker_is_served_from_the_root(web: TestClient) -> None:
     assert worker.headers["content-type"].startswith("text/javascript")
     assert worker.headers["service-worker-allowed"] == "/" and worker.headers["cache-control"] == "no-cache"
     assert 'addEventListener("push"' in worker.text and 'addEventListener("notificationclick"' in worker.text
+    # A renewed subscription is registered again (tests/web/test_notification_settings_browser.py
+    # runs the re-registration in Chromium, which cannot fire the event itself).
+    assert 'addEventListener("pushsubscriptionchange"' in worker.text and "applicationServerKey" in worker.text
+    assert '"/v2/push/subscriptions"' in worker.text and 'addEventListener("message"' in worker.text
     assert web.get("/static/bell.js").status_code == 200

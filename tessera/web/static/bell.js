@@ -222,6 +222,15 @@
     showPush(state);
   }
 
+  // The service worker renews a subscription by itself (sw.js) and needs this session's token to
+  // tell the server; it keeps the latest a page sent.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.getRegistration("/").then((registration) => {
+      const worker = registration && (registration.active || registration.waiting || registration.installing);
+      if (worker) worker.postMessage({type: "csrf", token: csrf});
+    }).catch(() => {});
+  }
+
   pushControls.forEach((control) => control.addEventListener("click", () => togglePush().catch(() => {})));
   pushState().then(showPush).catch(() => showPush(null));
 
