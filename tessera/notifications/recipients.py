@@ -14,11 +14,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.audience import users_holding, users_seeing_role
-from tessera.issues.models import Issue
+from tessera.issues.models import Issue, IssueComponent
 from tessera.issues.watchers.models import IssueWatcher
 from tessera.notifications.models import IssueMute, NotificationPreference, NotificationScheme
 from tessera.notifications.schemes import DEFAULT_SCHEME
-from tessera.projects.models import Project
+from tessera.projects.models import Component, Project
 from tessera.tenancy.models import GroupMember, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission
 
@@ -73,6 +73,11 @@ async def candidates(session: AsyncSession, rules: list[dict[str, Any]], *, issu
             found.add(actor_id)
         elif kind == "project_lead":
             found.add(project.lead_id)
+        elif kind == "component_lead":
+            found |= set((await session.scalars(select(Component.lead_id).join(
+                IssueComponent, (IssueComponent.component_id == Component.id)
+                & (IssueComponent.organization_id == Component.organization_id))
+                .where(IssueComponent.organization_id == org, IssueComponent.issue_id == issue.id))).all())
         elif kind == "user":
             found.add(rule["user_id"])
         elif kind == "project_role":
