@@ -215,7 +215,8 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
     transition = {"id": plan.transition_id, "name": plan.transition_name}
     events: list[IssueEvent] = [
         StatusChanged(**shared, transition=transition, field_changes=field_changes_payload(changes),
-                      issue_version=new_version),
+                      issue_version=new_version,
+                      status_category={"from": old_status.category, "to": new_status.category}),
         *(WorkflowEventFired(event_name=name, **shared, transition=transition) for name in plan.events)]
     connection = await session.connection()
     one_statement = connection.dialect.name == "postgresql"
@@ -293,5 +294,6 @@ async def _move_parent(session: AsyncSession, *, actor: Actor, issue: Issue, cat
     await session.refresh(parent)
     await emit(session, StatusChanged(issue_id=parent.id, issue_key=parent.key, project_id=parent.project_id,
                                       field_changes=field_changes_payload(changes), user_id=actor.user_id,
-                                      timestamp=at.isoformat(), issue_version=parent.version, caused_by=issue.key),
+                                      timestamp=at.isoformat(), issue_version=parent.version, caused_by=issue.key,
+                                      status_category={"from": old.category, "to": new.category}),
                organization_id=parent.organization_id, aggregate_id=parent.id, actor_id=actor.user_id)

@@ -18,7 +18,7 @@ from tessera.events.models import OutboxEvent
 from tessera.events.types import WebhookDisabled
 from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_changes, lock_recipients
 from tessera.notifications.channels import ChannelDirectory
-from tessera.notifications.kinds import URGENT_KINDS, kind_of
+from tessera.notifications.kinds import URGENT_KINDS, kind_of, named_for
 from tessera.notifications.models import NotifiedEvent
 from tessera.notifications.preferences import Preferences, preferences_from, preferences_of
 from tessera.notifications.recipients import Lookups, Recipient, active_user, candidates, load_issues, permitted
@@ -99,7 +99,7 @@ class _Batch:
                 return None  # deleted since: nobody may browse it any more
             issue, project, scheme = loaded
             issue_id, issue_key = issue.id, issue.key
-            named = await candidates(self._lookups(organization_id), scheme.get(kind, []), issue=issue,
+            named = await candidates(self._lookups(organization_id), named_for(kind, scheme) or [], issue=issue,
                                      project=project, actor_id=actor_id, payload=payload)
             if not named or await self._only_the_actor(organization_id, actor_id, named):
                 return None

@@ -5,7 +5,10 @@ The document (what GET answers and PUT takes; PUT may send any part of it):
     {"channels": {"inbox": true, "email": true, "slack": true, "push": true},
      "events": {"issue_updated": {"email": false}, ...},   # per kind, per channel; true/false: all channels
      "own_changes": false,                                # "notify me of my own changes"
-     "digest": {"email": "off" | "hourly" | "daily", "slack": ..., "push": ...}}
+     "digest": {"email": "off" | "hourly" | "daily", "slack": ..., "push": ...},
+     "language": "en" | "de"}                             # what every channel writes in
+The language is read when a message is sent, not when the event fans out: a change of language
+applies to what is still waiting in a batch.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from tessera.db.insert_ignoring import insert_ignoring
 from tessera.delivery.models import Channel
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
-from tessera.notifications.kinds import KINDS
+from tessera.notifications.kinds import KINDS, named_for
+from tessera.notifications.locale import DEFAULT_LANGUAGE, LANGUAGES
 from tessera.notifications.models import IssueMute, NotificationPreference
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
@@ -33,7 +37,8 @@ CHANNELS: tuple[str, ...] = (Channel.INBOX, Channel.EMAIL, Channel.SLACK, Channe
 DIGEST_CHANNELS: tuple[str, ...] = (Channel.EMAIL, Channel.SLACK, Channel.PUSH)
 DIGEST_MODES = ("off", "hourly", "daily")
 DEFAULTS: dict[str, Any] = {"channels": {channel: True for channel in CHANNELS}, "events": {},
-                            "own_changes": False, "digest": {channel: "off" for channel in DIGEST_CHANNELS}}
+                            "own_changes": False, "digest": {channel: "off" for channel in DIGEST_CHANNELS},
+                            "language": DEFAULT_LANGUAGE}
 
 
 MAX_MUTED_SHOWN = 500
@@ -57,11 +62,17 @@ class Preferences:
         return bool(self.document["own_changes"])
 
     def wants(self, channel: str, kind: str) -> bool:
-        override = self.document["events"].get(kind, {}).get(channel)
+        override = (named_for(kind, self.document["events"]) or {}).get(channel)
         return bool(self.document["channels"].get(channel, False)) if override is None else bool(override)
 
     def digest(self, channel: str) -> str:
         return self.document["digest"].get(channel, "off")
+
+    @property
+    def language(self) -> str:
+        """A catalog withdrawn since the user chose it reads as English."""
+        chosen = self.document["language"]
+        return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _merged(stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -88,6 +99,12 @@ async def preferences_of(session: AsyncSession, *, organization_id: int,
     return {user_id: Preferences(_merged(rows.get(user_id))) for user_id in user_ids}
 
 
+async def languages_of(session: AsyncSession, *, organization_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+    """Each user's notification language, in one query (the senders ask for a batch's recipients)."""
+    found = await preferences_of(session, organization_id=organization_id, user_ids=sorted(set(user_ids)))
+    return {user_id: preferences.language for user_id, preferences in found.items()}
+
+
 async def preferences_view(session: AsyncSession, *, organization_id: int, user_id: int) -> dict[str, Any]:
     return (await preferences_of(session, organization_id=organization_id, user_ids=[user_id]))[user_id].document
 
@@ -101,7 +118,8 @@ def _bool(value: Any, field: str) -> bool:
 def _validated(change: Any) -> dict[str, Any]:
     """The parts of a PUT body, checked and normalized."""
     if not isinstance(change, dict):
-        raise InvalidInput("The body is an object with channels, events, own_changes and digest.", field="body")
+        raise InvalidInput("The body is an object with channels, events, own_changes, digest and language.",
+                           field="body")
     unknown = set(change) - set(DEFAULTS)
     if unknown:
         raise InvalidInput(f"Unknown preference {sorted(unknown)[0][:40]!r}.", field=sorted(unknown)[0][:40])
@@ -133,6 +151,11 @@ def _validated(change: Any) -> dict[str, Any]:
             raise InvalidInput(f"'digest' maps channels ({', '.join(DIGEST_CHANNELS)}) to one of "
                                f"{', '.join(DIGEST_MODES)}.", field="digest")
         out["digest"] = dict(digest)
+    if "language" in change:
+        if change["language"] not in LANGUAGES:
+            raise InvalidInput(f"Unknown language {str(change['language'])[:40]!r}; notifications are written in: "
+                               f"{', '.join(LANGUAGES)}.", field="language")
+        out["language"] = change["language"]
     return out
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.audience import users_holding, users_seeing_role
-from tessera.issues.models import Issue
+from tessera.issues.models import Issue, IssueComponent
 from tessera.issues.watchers.models import IssueWatcher
 from tessera.notifications.models import IssueMute, NotificationPreference, NotificationScheme
 from tessera.notifications.schemes import DEFAULT_SCHEME
-from tessera.projects.models import Project
+from tessera.projects.models import Component, Project
 from tessera.tenancy.models import GroupMember, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission
 
@@ -85,6 +85,14 @@ class Lookups:
                 ProjectRoleMember.role == role))).all())
         return self._roles[project_id, role]
 
+    async def component_leads(self, issue_id: int) -> set[int]:
+        """The leads of the issue's components (Jira's "Component Lead")."""
+        return set((await self.session.scalars(select(Component.lead_id).join(
+            IssueComponent, (IssueComponent.component_id == Component.id)
+            & (IssueComponent.organization_id == Component.organization_id))
+            .where(IssueComponent.organization_id == self.organization_id,
+                   IssueComponent.issue_id == issue_id))).all()) - {None}
+
     async def group(self, group_id: int) -> set[int]:
         if group_id not in self._groups:
             self._groups[group_id] = set((await self.session.scalars(select(GroupMember.user_id).where(
@@ -112,6 +120,8 @@ async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Is
             found.add(actor_id)
         elif kind == "project_lead":
             found.add(project.lead_id)
+        elif kind == "component_lead":
+            found |= await lookups.component_leads(issue.id)
         elif kind == "user":
             found.add(rule["user_id"])
         elif kind == "project_role":

@@ -10,8 +10,8 @@ span several issues, so every notification renders as sections, one per issue. W
 recipient may see was decided by the fan-out: this module shows what it was given.
 
 `load_notifications` renders a whole batch of payloads of one organization with two queries
-(issues with their status; every user named: actors, recipients, mentioned), plus one for custom
-field names only when a change touched a custom field. Every query is bound to the organization."""
+(issues with their status; every user named: actors, recipients, mentioned, with the
+recipients' languages), plus one for custom field names only when a change touched a custom field. Every query is bound to the organization."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ from tessera.issues.comments.markup import MentionRef, mentions_as_names, parse_
 from tessera.issues.durations import format_duration
 from tessera.issues.models import Issue
 from tessera.notifications.locale import DEFAULT_LANGUAGE, N_, translations
+from tessera.notifications.models import NotificationPreference
+from tessera.notifications.preferences import preferences_from
 from tessera.projects.models import CustomFieldDefinition
 from tessera.tenancy.models import User
 from tessera.workflow.models import Status
@@ -119,14 +121,19 @@ class _Loaded:
     users: dict[int, tuple[str, str, str]]  # id -> display name, email, time zone
     users_by_email: dict[str, int]
     custom_fields: dict[str, str]  # "customfield_10007" -> its name
+    languages: dict[int, str]  # user id -> their notification language
 
 
 async def load_notifications(session: AsyncSession, *, organization_id: int, payloads: Sequence[dict[str, Any]],
-                             base_url: str, language: str = DEFAULT_LANGUAGE) -> list[RenderedNotification]:
-    """One RenderedNotification per payload, in order."""
+                             base_url: str) -> list[RenderedNotification]:
+    """One RenderedNotification per payload, in order, each in its recipient's language (their
+    preferences now, not when the change happened; English for a payload without a recipient)."""
     loaded = await _load(session, organization_id, payloads)
-    catalog = translations(language)
-    return [replace(_render(payload, loaded, base_url, catalog), language=language) for payload in payloads]
+    rendered = []
+    for payload in payloads:
+        language = loaded.languages.get(int(payload.get("recipient_id") or 0), DEFAULT_LANGUAGE)
+        rendered.append(replace(_render(payload, loaded, base_url, translations(language)), language=language))
+    return rendered
 
 
 async def _load(session: AsyncSession, organization_id: int, payloads: Sequence[dict[str, Any]]) -> _Loaded:
@@ -158,19 +165,25 @@ async def _load(session: AsyncSession, organization_id: int, payloads: Sequence[
             .where(Issue.organization_id == organization_id, Issue.id.in_(sorted(issue_ids))))
         issues = {row[0]: (row[1], row[2], row[3]) for row in rows}
     users: dict[int, tuple[str, str, str]] = {}
+    languages: dict[int, str] = {}
     if user_ids or emails:
         matches = [User.id.in_(sorted(user_ids))] if user_ids else []
         if emails:
             matches.append(User.email.in_(sorted(emails)))
-        rows = await session.execute(select(User.id, User.display_name, User.email, User.time_zone).where(
-            User.organization_id == organization_id, or_(*matches)))
+        # The preferences ride along (for the recipients' language) rather than cost a query.
+        rows = (await session.execute(
+            select(User.id, User.display_name, User.email, User.time_zone, NotificationPreference.settings)
+            .outerjoin(NotificationPreference, (NotificationPreference.organization_id == User.organization_id)
+                       & (NotificationPreference.user_id == User.id))
+            .where(User.organization_id == organization_id, or_(*matches)))).all()
         users = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        languages = {row[0]: preferences_from(row[4]).language for row in rows}
     names: dict[str, str] = {}
     if custom:
         rows = await session.execute(select(CustomFieldDefinition.id, CustomFieldDefinition.name).where(
             CustomFieldDefinition.organization_id == organization_id, CustomFieldDefinition.id.in_(sorted(custom))))
         names = {f"customfield_{CUSTOM_FIELD_BASE + row[0]}": row[1] for row in rows}
-    return _Loaded(issues, users, {email: user_id for user_id, (_, email, _) in users.items()}, names)
+    return _Loaded(issues, users, {email: user_id for user_id, (_, email, _) in users.items()}, names, languages)
 
 
 def _changes(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,6 +1,8 @@
 """Notification schemes as in Jira: per project, each event kind maps to recipient rules. A
 project without a scheme of its own uses DEFAULT_SCHEME, Jira's default (reporter, assignee and
-watchers for every issue event; the mentioned user for a mention).
+watchers for every issue event; the mentioned user for a mention). `component_lead` (the leads
+of the issue's components, Jira's "Component Lead") is there to be chosen: Jira's default scheme
+does not name it, so neither does ours.
 
 A rule is data: `{"type": "reporter"}`, `{"type": "project_role", "role": "developers"}`,
 `{"type": "group", "group_id": 3}`, `{"type": "user", "user_id": 7}`. A scheme names only kinds
@@ -24,7 +26,7 @@ from tessera.tenancy.models import Group, User
 # type -> the parameter it takes (None: none).
 RULE_TYPES: dict[str, str | None] = {
     "reporter": None, "assignee": None, "watchers": None, "mentioned": None, "current_user": None,
-    "project_lead": None, "parent_watchers": None,
+    "project_lead": None, "component_lead": None, "parent_watchers": None,
     "project_role": "role", "group": "group_id", "user": "user_id",
 }
 PROJECT_ROLES = ("administrators", "developers", "users")

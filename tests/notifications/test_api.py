@@ -60,20 +60,25 @@ def test_preferences_round_trip_and_bad_input_names_the_field(api: TestClient, n
     team = _fresh(api, notify_url, notify_settings)
     prefs = ok(api.get("/v2/notifications/preferences", headers=team.watcher.headers))
     assert prefs == {"channels": {"inbox": True, "email": True, "slack": True, "push": True}, "events": {},
-                     "own_changes": False, "digest": {"email": "off", "slack": "off", "push": "off"}}
+                     "own_changes": False, "digest": {"email": "off", "slack": "off", "push": "off"},
+                     "language": "en"}
     changed = ok(api.put("/v2/notifications/preferences", json={
         "channels": {"slack": False}, "events": {"comment_added": False, "issue_updated": {"email": False}},
-        "own_changes": True, "digest": {"email": "daily"}}, headers=team.watcher.headers))
+        "own_changes": True, "digest": {"email": "daily"}, "language": "de"}, headers=team.watcher.headers))
     assert changed["channels"]["slack"] is False and changed["channels"]["email"] is True
     assert changed["events"]["comment_added"] == {"inbox": False, "email": False, "slack": False, "push": False}
     assert changed["events"]["issue_updated"] == {"email": False}
-    assert changed["own_changes"] is True and changed["digest"]["email"] == "daily"
+    assert changed["own_changes"] is True and changed["digest"]["email"] == "daily" and changed["language"] == "de"
     assert ok(api.get("/v2/notifications/preferences", headers=team.watcher.headers)) == changed
     for body, field in (({"channels": {"fax": True}}, "channels"), ({"events": {"nope": True}}, "events.nope"),
-                        ({"digest": {"inbox": "daily"}}, "digest"), ({"digest": {"email": "weekly"}}, "digest")):
+                        ({"digest": {"inbox": "daily"}}, "digest"), ({"digest": {"email": "weekly"}}, "digest"),
+                        ({"language": "fr"}, "language"), ({"language": "DE"}, "language"),
+                        ({"language": None}, "language")):
         response = api.put("/v2/notifications/preferences", json=body, headers=team.watcher.headers)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"]["field"] == field, response.text
+        if field == "language":  # says what may be chosen
+            assert "en, de" in response.json()["error"]["message"], response.text
     for body in ({"color": "red"}, {"own_changes": "maybe"}, [1, 2]):
         response = api.put("/v2/notifications/preferences", json=body, headers=team.watcher.headers)
         assert response.status_code in (400, 422), response.text

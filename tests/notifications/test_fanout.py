@@ -123,6 +123,55 @@ def test_watchers_of_the_parent_and_mentioned_users(api: TestClient, notify_url:
     assert len(mention) == 1 and mention[0]["issue_id"] == team.issue["id"]
 
 
+def test_component_leads_hear_of_the_issues_of_their_components(
+        api: TestClient, notify_url: str, notify_settings: Settings) -> None:
+    team = _fresh(api, notify_url, notify_settings)
+    lead_a, lead_b, elsewhere = (make_user(notify_url, team.org) for _ in range(3))
+    team.extra["ids"] = extra = [lead_a.user_id, lead_b.user_id, elsewhere.user_id]
+
+    def component(name: str, lead_id: int | None) -> int:
+        return ok(api.post(f"/v2/projects/{team.project['id']}/components", json={"name": name, "lead_id": lead_id},
+                           headers=team.org.headers), 201)["id"]
+
+    on_issue = [component("Backend", lead_a.user_id), component("API", lead_b.user_id), component("Docs", None)]
+    component("Billing", elsewhere.user_id)  # not the issue's
+    edit(api, team, team.org, components=on_issue)
+    drain(notify_settings)
+    ok(api.put(f"/v2/projects/{team.project['id']}/notification-scheme",
+               json={"events": {"issue_updated": [{"type": "component_lead"}]}}, headers=team.org.headers))
+    before = {row["id"] for row in deliveries(notify_url, [*team.all_ids(), *extra])}
+    edit(api, team, team.bystander)
+    drain(notify_settings)
+    assert {row["target_id"] for row in deliveries(notify_url, [*team.all_ids(), *extra], "inbox")
+            if row["id"] not in before} == {lead_a.user_id, lead_b.user_id}
+
+
+def test_resolving_closing_and_reopening_are_kinds_of_their_own(
+        api: TestClient, notify_url: str, notify_settings: Settings) -> None:
+    team = _fresh(api, notify_url, notify_settings)
+
+    def transition(transition_id: str) -> None:
+        ok(api.post(f"/v2/issues/{team.issue['id']}/transitions/{transition_id}", json={}, headers=team.org.headers))
+
+    involved = {team.reporter.user_id, team.assignee.user_id, team.watcher.user_id}
+    # The default software workflow: Start Progress, Done, Won't Do (from Done), Reopen.
+    for transition_id, kind in (("11", "status_changed"), ("51", "issue_resolved"), ("61", "issue_closed"),
+                                ("71", "issue_reopened")):
+        assert _after(notify_settings, notify_url, team, lambda: transition(transition_id)) == involved, kind
+        assert inbox_rows(notify_url, team.reporter.user_id)[-1]["event"] == kind
+    # A scheme names one of them and hears of nothing else.
+    ok(api.put(f"/v2/projects/{team.project['id']}/notification-scheme",
+               json={"events": {"issue_closed": [{"type": "user", "user_id": team.bystander.user_id}]}},
+               headers=team.org.headers))
+    before = {row["id"] for row in deliveries(notify_url, team.all_ids())}
+    for transition_id in ("61", "71", "11", "51", "61"):  # resolved, reopened, moved, resolved, closed
+        transition(transition_id)
+    drain(notify_settings)
+    new = [row for row in deliveries(notify_url, team.all_ids(), "inbox") if row["id"] not in before]
+    assert [row["target_id"] for row in new] == [team.bystander.user_id]
+    assert inbox_rows(notify_url, team.bystander.user_id)[-1]["event"] == "issue_closed"
+
+
 def test_a_watcher_who_lost_browse_and_a_deactivated_user_get_nothing(
         api: TestClient, notify_url: str, notify_settings: Settings) -> None:
     team = _fresh(api, notify_url, notify_settings, access="private")

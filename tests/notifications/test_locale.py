@@ -16,7 +16,7 @@ from tessera.notifications.render import ChangeView, FieldLine, IssueSection, Is
 from tessera.notifications.slack.blocks import slack_message
 
 NOTIFICATIONS = LOCALE_DIR.parent
-SOURCES = ["render.py", "email/message.py", "slack/blocks.py", *sorted(
+SOURCES = ["render.py", "email/message.py", "slack/blocks.py", "push/message.py", *sorted(
     str(p.relative_to(NOTIFICATIONS)) for p in (NOTIFICATIONS / "templates").rglob("*.*"))]
 SAME_IN_GERMAN = {"Status", "Tessera", "{actor}: {event}"}
 

@@ -203,6 +203,8 @@ class NotificationPreferencesBody(Body):
     events: dict[str, bool | dict[str, bool]] | None = None
     own_changes: bool | None = None
     digest: dict[str, str] | None = None
+    language: str | None = Field(default=None, description="The language of your notifications, in every channel: "
+                                                            "\"en\" or \"de\".")
 
 
 class NotificationSchemeBody(Body):

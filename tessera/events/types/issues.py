@@ -35,7 +35,10 @@ class IssueUpdated(IssueEvent, name="issue_updated", jira="jira:issue_updated"):
 class StatusChanged(IssueEvent, name="status_changed", jira="jira:issue_updated"):
     """A transition names itself (`transition`); a parent moved by its sub-task's post-function
     names that sub-task (`caused_by`) instead. The two were written in different key orders,
-    which `payload()` keeps."""
+    which `payload()` keeps. `status_category` ({"from": "todo"|"in_progress"|"done", "to": ...})
+    is what a status name does not say: whether the issue left or entered a done status (the
+    notifications tell "closed" and "reopened" from other moves by it); events written before it
+    existed lack the key."""
 
     field_changes: FieldChanges
     user_id: int | None
@@ -43,14 +46,16 @@ class StatusChanged(IssueEvent, name="status_changed", jira="jira:issue_updated"
     issue_version: int = stored_as("version")
     transition: dict[str, Any] | None = None
     caused_by: str | None = None
+    status_category: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         head = {"issue_id": self.issue_id, "issue_key": self.issue_key, "project_id": self.project_id}
+        tail = {} if self.status_category is None else {"status_category": self.status_category}
         if self.caused_by is not None:
             return {**head, "field_changes": self.field_changes, "user_id": self.user_id,
-                    "timestamp": self.timestamp, "version": self.issue_version, "caused_by": self.caused_by}
+                    "timestamp": self.timestamp, "version": self.issue_version, "caused_by": self.caused_by, **tail}
         return {**head, "user_id": self.user_id, "timestamp": self.timestamp, "transition": self.transition,
-                "field_changes": self.field_changes, "version": self.issue_version}
+                "field_changes": self.field_changes, "version": self.issue_version, **tail}
 
 
 class IssueLinkEvent(IssueEvent):

@@ -132,7 +132,9 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
     headers += [("List-Unsubscribe", f"<{link}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
                 ("Auto-Submitted", "auto-generated"),
                 ("X-Auto-Response-Suppress", "All"),  # Outlook's spelling of the same wish
-                ("X-Tessera-Delivery", delivery.idempotency_key), ("MIME-Version", "1.0"),
+                ("X-Tessera-Delivery", delivery.idempotency_key),
+                ("Content-Language", rendered.language),  # RFC 3282: the recipient's, as the words are
+                ("MIME-Version", "1.0"),
                 ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
     separator = f"\r\n--{boundary}\r\n".encode("ascii")
     data = b"".join([*(_header(name, value) for name, value in headers), b"\r\n",

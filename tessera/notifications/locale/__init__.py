@@ -7,7 +7,7 @@ Python lexer reads the Jinja2 templates' `_()` and `ngettext()` calls too):
 
     xgettext --from-code=UTF-8 -L Python -k_ -kN_ -kgettext -kngettext:1,2 --no-wrap --sort-by-file \\
         --package-name=tessera -o locale/tessera.pot render.py email/message.py slack/blocks.py \\
-        templates/email/*.html templates/email/*.txt
+        push/message.py templates/email/*.html templates/email/*.txt
     msgmerge -U locale/de/LC_MESSAGES/tessera.po locale/tessera.pot
     msgfmt --check -o locale/de/LC_MESSAGES/tessera.mo locale/de/LC_MESSAGES/tessera.po
 
@@ -30,8 +30,15 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name xgettext look
     return message
 
 
+# What a user may choose: English and every language whose compiled catalog ships with us, so a
+# catalog added is a language offered.
+LANGUAGES: tuple[str, ...] = (DEFAULT_LANGUAGE, *sorted(
+    path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")))
+
+
 @cache
 def translations(language: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
-    """The catalog for `language` ("de", "pt_BR"), English (the ids) when there is none. Cached:
-    catalogs are read once per process."""
+    """The catalog for `language` ("de", "pt_BR"), English (the ids) when there is none: the one
+    place a notification's language becomes its words, whatever the channel. Cached: catalogs
+    are read once per process."""
     return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True)

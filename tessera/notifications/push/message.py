@@ -4,10 +4,12 @@ a click. Push services cap a message at ~4 KB, so the text is kept short.
 
 The delivery's payload (from the notification fan-out) is `{"kind": "issue"|"digest"|"overflow",
 "recipient_id", "issue_id", "issue_key", "changes": [{"event_id", "event_type", "actor_id",
-"at", "payload"}]}`; summaries and names are read here, when sending, so they are current."""
+"at", "payload"}]}`; summaries and names are read here, when sending, so they are current, and
+the words are the recipient's language's (their preferences when sending)."""
 
 from __future__ import annotations
 
+import gettext
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.models import Issue
+from tessera.notifications.render import FIELD_NAMES
 from tessera.tenancy.models import User
 
 TITLE_CHARS = 80
@@ -44,45 +47,61 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, catalog: gettext.NullTranslations) -> str:
     if isinstance(value, Mapping):
         value = value.get("name") or value.get("display_name") or value.get("key") or ""
-    return "none" if value in (None, "", []) else _clip(value if isinstance(value, str) else str(value), 40)
+    if value in (None, "", []):
+        return catalog.gettext("none")
+    return _clip(value if isinstance(value, str) else str(value), 40)
 
 
-def describe_change(change: Mapping[str, Any], names: Mapping[int, str]) -> str:
-    """One line: who did what ("Ada moved it from To Do to In Progress")."""
-    who = names.get(change.get("actor_id"), "Someone")  # type: ignore[arg-type]
+def _field(field_id: str, catalog: gettext.NullTranslations) -> str:
+    known = FIELD_NAMES.get(field_id)
+    return catalog.gettext(known) if known else field_id
+
+
+def describe_change(change: Mapping[str, Any], names: Mapping[int, str],
+                    catalog: gettext.NullTranslations) -> str:
+    """One line: who did what ("Ada moved it from To Do to In Progress"), in the catalog's language."""
+    _ = catalog.gettext
+    who = names.get(change.get("actor_id"), _("Someone"))  # type: ignore[arg-type]
     kind = str(change.get("event_type") or "")
     payload = change.get("payload") if isinstance(change.get("payload"), Mapping) else {}
     assert isinstance(payload, Mapping)
     changes = payload.get("field_changes") if isinstance(payload.get("field_changes"), Mapping) else {}
     assert isinstance(changes, Mapping)
     if kind == "issue_created":
-        return f"{who} created this issue"
+        return _("{actor} created this issue").format(actor=who)
     if kind == "status_changed" and isinstance(changes.get("status"), Mapping):
         status = changes["status"]
-        return f"{who} moved it from {_value(status.get('from'))} to {_value(status.get('to'))}"
+        return _("{actor} moved it from {old} to {new}").format(
+            actor=who, old=_value(status.get("from"), catalog), new=_value(status.get("to"), catalog))
     if kind.startswith("comment_"):
-        verb = {"comment_added": "commented", "comment_updated": "edited a comment"}.get(kind, "removed a comment")
         body = payload.get("body")
-        return f"{who} {verb}: {_clip(body, 80)}" if isinstance(body, str) and body and kind != "comment_deleted" \
-            else f"{who} {verb}"
+        if kind != "comment_deleted" and isinstance(body, str) and body:
+            text = _("{actor} commented: {text}") if kind == "comment_added" else _("{actor} edited a comment: {text}")
+            return text.format(actor=who, text=_clip(body, 80))
+        verb = {"comment_added": _("{actor} commented"), "comment_updated": _("{actor} edited a comment")}
+        return verb.get(kind, _("{actor} removed a comment")).format(actor=who)
     if changes:
         if len(changes) == 1:
             [(field, values)] = changes.items()
             if isinstance(values, Mapping):
-                return f"{who} changed {field}: {_value(values.get('from'))} → {_value(values.get('to'))}"
-        return f"{who} changed " + ", ".join(sorted(str(field) for field in changes))
+                return _("{actor} changed {field}: {old} → {new}").format(
+                    actor=who, field=_field(str(field), catalog), old=_value(values.get("from"), catalog),
+                    new=_value(values.get("to"), catalog))
+        return _("{actor} changed {fields}").format(
+            actor=who, fields=", ".join(sorted(_field(str(field), catalog) for field in changes)))
     if kind == "user_mentioned":
-        return f"{who} mentioned you"
-    return f"{who}: {kind.replace('_', ' ') or 'an update'}"
+        return _("{actor} mentioned you").format(actor=who)
+    return _("{actor}: {event}").format(actor=who, event=kind.replace("_", " ") or _("an update"))
 
 
 def push_message(payload: Mapping[str, Any], *, summaries: Mapping[int, str], names: Mapping[int, str],
-                 base_url: str, tag: str) -> dict[str, Any]:
+                 base_url: str, tag: str, catalog: gettext.NullTranslations) -> dict[str, Any]:
     """The JSON the service worker receives: title, body, url, tag (a repeat with the same tag
-    replaces the notification on screen instead of stacking, so a retried delivery shows once)."""
+    replaces the notification on screen instead of stacking, so a retried delivery shows once).
+    `catalog` is the recipient's (tessera.notifications.locale.translations)."""
     kind = payload.get("kind") or "issue"
     key = payload.get("issue_key") if isinstance(payload.get("issue_key"), str) else None
     changes = [change for change in payload.get("changes") or () if isinstance(change, Mapping)]
@@ -92,14 +111,16 @@ def push_message(payload: Mapping[str, Any], *, summaries: Mapping[int, str], na
         title = _clip(f"{key} {summary}".strip(), TITLE_CHARS)
         url = f"{base}/browse/{key}"
     else:
-        title = "Tessera: " + (f"{len(changes)} updates" if changes else "new notifications")
+        title = catalog.ngettext("Tessera: {count} update", "Tessera: {count} updates", len(changes)).format(
+            count=len(changes)) if changes else catalog.gettext("Tessera: new notifications")
         url = f"{base}/notifications"
-    lines = [_clip(describe_change(change, names), LINE_CHARS) for change in changes[-SHOWN_CHANGES:]]
+    lines = [_clip(describe_change(change, names, catalog), LINE_CHARS) for change in changes[-SHOWN_CHANGES:]]
     if len(changes) > SHOWN_CHANGES:
-        lines.insert(0, f"{len(changes)} changes; the latest:")
+        lines.insert(0, catalog.ngettext("{count} change; the latest:", "{count} changes; the latest:",
+                                         len(changes)).format(count=len(changes)))
     if kind == "overflow":
-        lines.insert(0, "Many updates this hour; more are in your inbox.")
+        lines.insert(0, catalog.gettext("Many updates this hour; more are in your inbox."))
     elif kind == "digest":
-        lines.insert(0, "Your digest")
-    return {"title": title, "body": "\n".join(lines) or "Something changed.", "url": url, "tag": tag,
-            "issue_key": key, "kind": kind}
+        lines.insert(0, catalog.gettext("Your digest"))
+    return {"title": title, "body": "\n".join(lines) or catalog.gettext("Something changed."), "url": url,
+            "tag": tag, "issue_key": key, "kind": kind}

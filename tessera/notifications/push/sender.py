@@ -25,6 +25,8 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import ClaimedDelivery, Outcome
 from tessera.delivery.outbound_http import OutboundClient, OutboundError, OutboundRefused, outbound_client
+from tessera.notifications.locale import DEFAULT_LANGUAGE, translations
+from tessera.notifications.preferences import languages_of
 from tessera.notifications.push.message import load_names, push_message
 from tessera.notifications.push.models import PushSubscription
 from tessera.notifications.push.subscriptions import do_record_results, subscriptions_of
@@ -73,12 +75,16 @@ class PushSender:
                 found = await subscriptions_of(session, organization_id,
                                                [r for r in recipients.values() if r is not None])
                 summaries, names = await load_names(session, organization_id, [d.payload for d in mine])
+                languages = await languages_of(session, organization_id=organization_id,
+                                               user_ids=[r for r in recipients.values() if r is not None])
                 for delivery in mine:
                     recipient = recipients[delivery.id]
                     browsers[delivery.id] = found.get(recipient, []) if recipient is not None else []
                     tag = str(delivery.payload.get("issue_key") or delivery.payload.get("kind") or "tessera")
+                    catalog = translations(languages.get(recipient, DEFAULT_LANGUAGE)
+                                           if recipient is not None else DEFAULT_LANGUAGE)
                     message = push_message(delivery.payload, summaries=summaries, names=names,
-                                           base_url=self.base_url, tag=tag)
+                                           base_url=self.base_url, tag=tag, catalog=catalog)
                     texts[delivery.id] = json.dumps(message, separators=(",", ":")).encode()
         results = await asyncio.gather(*(
             asyncio.gather(*(self._send(subscription, texts[d.id], d.idempotency_key)

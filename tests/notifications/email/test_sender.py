@@ -16,6 +16,7 @@ from tessera.crypto.signed import verify
 from tessera.db.engine import Database
 from tessera.delivery.models import Channel
 from tessera.notifications.email.sender import EmailSender
+from tests.factories.http import ok
 from tests.factories.notification_world import busy_issue, claimed, delivery, issue_changes, notification_payload
 from tests.factories.ports import free_port
 from tests.factories.smtp_capture import Capture, smtp_server
@@ -190,3 +191,30 @@ async def test_digest_and_overflow_mails_have_their_own_templates(
     assert f"\n* {first['key']} First issue <script> (5 updates)\n  http://testserver/browse/{first['key']}\n" in overflow_text
     assert f"http://testserver/browse/{second['key']}" in overflow_html
     assert "Found it" not in overflow_html  # a summary, not the changes themselves
+
+
+async def test_each_recipient_of_a_batch_reads_their_own_language(
+        client: TestClient, settings: Settings, database: Database, org: OrgHandle, project: dict,
+        member: UserHandle) -> None:
+    issue = busy_issue(client, org, project, member, summary="Kasse")
+    assert ok(client.put("/v2/notifications/preferences", json={"language": "de"},
+                         headers=member.headers))["language"] == "de"
+    changes = await issue_changes(database, org.organization_id, issue["id"])
+    batch = [await claimed(database, delivery(
+        org.organization_id, Channel.EMAIL, address, notification_payload(user_id, changes, kind="digest"),
+        f"test:lang:{unique_key()}", target_id=user_id))
+        for address, user_id in ((member.email, member.user_id), (org.admin_email, org.admin_user_id))]
+    with smtp_server() as smtp:
+        sender = EmailSender(mail_settings(settings, smtp.url()), database)
+        assert all(o.ok for o in await sender.send_batch(batch))
+        await sender.aclose()
+    german, english = smtp.capture.messages
+    assert german["To"] == member.email and english["To"] == org.admin_email
+    assert german["Subject"] == f"[Tessera] {len(changes)} Änderungen" and german["Content-Language"] == "de"
+    assert english["Subject"] == f"[Tessera] {len(changes)} updates" and english["Content-Language"] == "en"
+    german_text, english_text = (mail.get_body(("plain",)).get_content() for mail in (german, english))
+    german_html, english_html = (mail.get_body(("html",)).get_content() for mail in (german, english))
+    assert "hat den Status geändert" in german_text and "changed the status" not in german_text
+    assert "changed the status" in english_text and "geändert" not in english_text
+    assert 'lang="de"' in german_html and "Diese E-Mails abbestellen" in german_html
+    assert 'lang="en"' in english_html and "Abbestellen" not in english_html

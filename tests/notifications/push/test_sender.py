@@ -23,6 +23,7 @@ from tessera.delivery.engine import ClaimedDelivery, DeliveryRunner, NewDelivery
 from tessera.delivery.models import Channel, Delivery, DeliveryState
 from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
+from tessera.notifications.preferences import check_update_preferences
 from tessera.notifications.push.directory import PushDirectory
 from tessera.notifications.push.models import PushSubscription
 from tessera.notifications.push.sender import PushSender
@@ -147,6 +148,17 @@ async def test_each_browser_gets_the_message_encrypted_for_it_and_signed_by_the_
         stamped = (await session.scalars(select(PushSubscription.last_success_at).where(
             PushSubscription.user_id == world.user.user_id))).all()
     assert len(stamped) == 2 and all(stamped)
+
+
+async def test_a_german_recipient_is_pushed_german_words(world: World, service: PushService) -> None:
+    browser = Browser(service.to("ok/de"))
+    await subscribe(world, world.user, browser)
+    async with world.database.unit_of_work() as session:
+        await check_update_preferences(session, organization_id=world.org.organization_id,
+                                       user_id=world.user.user_id, change={"language": "de"})
+    assert (await send_one(world, world.user.user_id)).state == DeliveryState.DELIVERED
+    [request] = [r for r in service.received if r.path == "/ok/de"]
+    assert browser.decrypt(request.body)["body"].endswith("hat ihn von To Do nach In Progress verschoben")
 
 
 async def test_a_gone_subscription_is_removed_and_the_delivery_is_final(world: World, service: PushService) -> None:

@@ -60,6 +60,7 @@ class PreferencesOut(Out):
     events: dict[str, dict[str, bool]]
     own_changes: bool
     digest: dict[str, str]
+    language: str
 
 
 class MuteOut(Out):
