@@ -30,6 +30,7 @@ from tessera.notifications.email.message import OutgoingMail, compose
 from tessera.notifications.email.pipelining import PipelinedSession
 from tessera.notifications.email.smtp_url import SmtpConfig
 from tessera.notifications.render import load_notifications
+from tessera.notifications.still_permitted import send_still_permitted
 
 log = logging.getLogger("tessera.notifications.email")
 
@@ -62,6 +63,9 @@ class EmailSender:
         self._lock = asyncio.Lock()  # one SMTP conversation at a time on the shared connection
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        return await send_still_permitted(self.database, deliveries, self._send_all)
+
+    async def _send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
         messages = await self._compose_all(deliveries)
         outcomes: list[Outcome] = []
         async with self._lock:
