@@ -97,7 +97,8 @@ def test_people_who_lost_access_after_the_fan_out_get_nothing(api: TestClient, n
 
 def test_a_digest_keeps_the_changes_still_visible_and_notes_the_rest(
         api: TestClient, notify_settings: Settings, notify_url: str) -> None:
-    """A digest lists changes of two projects; its recipient has since left one of them."""
+    """A digest lists changes of two projects; its recipient has since left one of them, then
+    muted the issue of the other."""
     team = make_team(api, notify_url, access="private")
     other = ok(api.post("/v2/projects", json={"key": f"Q{team.org.key[-5:]}"[:10].upper(), "name": "Other",
                                               "access": "private"}, headers=team.org.headers), 201)
@@ -135,6 +136,10 @@ def test_a_digest_keeps_the_changes_still_visible_and_notes_the_rest(
             await database.dispose()
 
     (digest, gone), outcomes = asyncio.run(send())
+    # Muting the issue counts too, as at the fan-out.
+    ok(api.put(f"/v2/issues/{team.issue['id']}/mute", headers=team.watcher.headers))
+    (_, _), after_mute = asyncio.run(send())
+    assert [(o.ok, o.error) for o in after_mute] == [(False, NO_LONGER_PERMITTED)] * 2
     assert [d.id for d in handed] == [digest.id]
     assert [c["issue_id"] for c in handed[0].payload["changes"]] == [team.issue["id"]]
     assert len(digest.payload["changes"]) == 2  # the stored delivery keeps what the fan-out decided
