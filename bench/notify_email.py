@@ -12,7 +12,8 @@ a field change, a Markdown comment with a mention, ...), the way the fan-out han
 The SMTP server is aiosmtpd with a discarding handler (bench/smtp_sink.py) in its own process on
 127.0.0.1, so it does not share this process's interpreter lock. The timed loop is the worker's delivery runner
 (`DeliveryRunner.run_once`, batches of 200) with only the email sender registered: claim,
-render (two queries a batch), SMTP over one reused connection, settle.
+render (two queries a batch) after the send-time permission re-check (one read transaction a batch),
+SMTP over reused connections (one with PIPELINING, up to 4 side by side without), settle.
 
 Results: bench/results/notify_email-<backend>.json and .md. The machine has 2 cores shared with
 other work.
@@ -179,7 +180,7 @@ def main() -> None:
     (RESULTS / f"notify_email-{backend}.md").write_text(
         f"# Email notifications per worker ({backend})\n\n{report['at']} on {report['machine']}, 2 cores (shared). "
         f"aiosmtpd discarding every message, in its own process on 127.0.0.1; one worker's delivery runner with "
-        f"the email sender only (claim, render, SMTP over one reused connection, settle), batches of 200.\n\n"
+        f"the email sender only (claim, permission re-check, render, SMTP over reused connections: one with PIPELINING, up to 4 side by side without; settle), batches of 200.\n\n"
         f"| server offers PIPELINING | deliveries | changes per mail | delivered | seconds | emails/s "
         f"| SMTP connections | >= {TARGET_PER_SECOND:g}/s |\n|---|---:|---:|---:|---:|---:|---:|---|\n{rows}"
         "\nOf that time the email sender (render and SMTP) took "

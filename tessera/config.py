@@ -75,6 +75,10 @@ class Settings:
     delivery_max_attempts: int = 8
     delivery_concurrency: int = 64
     run_worker_in_server: bool = False
+    # Housekeeping (tessera.notifications.housekeeping): delivered and dead deliveries (with their
+    # attempts) and the fan-out's record of handled events are deleted this many days after they
+    # were created. 0 keeps them forever.
+    delivery_retention_days: float = 30.0
     # Notifications: the batching window (changes to one issue within it make one message per
     # recipient and channel), mail, and Web Push's VAPID key pair.
     notify_batch_seconds: float = 120.0
@@ -97,6 +101,8 @@ class Settings:
                 raise ValueError(f"TESSERA_{name.upper()} must be a positive number")
         if self.delivery_max_attempts < 1 or self.delivery_concurrency < 1:
             raise ValueError("TESSERA_DELIVERY_MAX_ATTEMPTS and TESSERA_DELIVERY_CONCURRENCY must be positive")
+        if not 0 <= self.delivery_retention_days <= 36_500:
+            raise ValueError("TESSERA_DELIVERY_RETENTION_DAYS must be from 0 (keep forever) to 36500")
         if self.notify_batch_seconds < 0:
             raise ValueError("TESSERA_NOTIFY_BATCH_SECONDS must not be negative")
         if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
@@ -163,6 +169,8 @@ class Settings:
                 values[name] = int(env[f"TESSERA_{name.upper()}"])
         if env.get("TESSERA_RUN_WORKER_IN_SERVER"):
             values["run_worker_in_server"] = env["TESSERA_RUN_WORKER_IN_SERVER"].lower() in {"1", "true", "yes"}
+        if env.get("TESSERA_DELIVERY_RETENTION_DAYS"):
+            values["delivery_retention_days"] = float(env["TESSERA_DELIVERY_RETENTION_DAYS"])
         if env.get("TESSERA_NOTIFY_BATCH_SECONDS"):
             values["notify_batch_seconds"] = float(env["TESSERA_NOTIFY_BATCH_SECONDS"])
         for name in ("smtp_url", "mail_from", "vapid_private_key", "vapid_public_key", "vapid_subject",

@@ -31,12 +31,13 @@ def test_the_environment_is_read_into_typed_values() -> None:
         "TESSERA_OUTBOUND_ALLOW_PRIVATE": "Yes", "TESSERA_SESSION_COOKIE_SECURE": "0",
         "TESSERA_DB_POOL_SIZE": "3", "TESSERA_LIVE_PERMISSION_TTL": "1.5", "TESSERA_LOGIN_ACCOUNT_FAILURES": "4",
         "TESSERA_LOGIN_LOCKOUT_SECONDS": "30", "TESSERA_ATTACHMENT_MAX_BYTES": "1000", "TESSERA_S3_BUCKET": "files",
-        "TESSERA_REDIS_URL": "", "UNRELATED": "x"})
+        "TESSERA_REDIS_URL": "", "TESSERA_DELIVERY_RETENTION_DAYS": "7.5", "UNRELATED": "x"})
     assert settings.database_url == "postgresql+asyncpg://u@h/db" and settings.base_url == "https://tessera.example"
     assert settings.outbound_allow_private is True and settings.session_cookie_secure is False
     assert (settings.database_pool_size, settings.live_permission_ttl_seconds) == (3, 1.5)
     assert (settings.login_account_failures, settings.login_lockout_seconds) == (4, 30.0)
     assert (settings.attachment_max_bytes, settings.s3_bucket, settings.redis_url) == (1000, "files", None)
+    assert settings.delivery_retention_days == 7.5 and Settings().delivery_retention_days == 30
     overridden = Settings.from_env({"TESSERA_LIVE_CHANNEL_PREFIX": "env"}, live_channel_prefix="run42", base_url=None)
     assert (overridden.live_channel_prefix, overridden.base_url) == ("run42", Settings().base_url)
     assert Settings.from_env({}) == Settings()
@@ -45,6 +46,7 @@ def test_the_environment_is_read_into_typed_values() -> None:
 @pytest.mark.parametrize("environ", [
     {"TESSERA_ATTACHMENT_MAX_BYTES": "0"}, {"TESSERA_LOGIN_ACCOUNT_FAILURES": "-1"},
     {"TESSERA_REQUEST_BODY_TIMEOUT_SECONDS": "0"}, {"TESSERA_ENV": "production"},
+    {"TESSERA_DELIVERY_RETENTION_DAYS": "-1"},
 ])
 def test_impossible_settings_are_refused_when_read(environ: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="TESSERA_"):

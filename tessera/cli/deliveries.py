@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.cli.main import _migrate, _run, _settings, database_option
 from tessera.db.engine import Database
 from tessera.delivery.models import Channel, DeliveryState
-from tessera.delivery.operations import check_purge, check_retry_delivery, do_purge_deliveries
+from tessera.delivery.operations import check_purge, check_retry_delivery
 from tessera.delivery.queries import MAX_PAGE, access_delivery, attempts_of, check_filter, list_deliveries
+from tessera.delivery.retention import purge_deliveries
 from tessera.delivery.views import delivery_view, detail_view
 from tessera.errors import TesseraError
 from tessera.tenancy.service import load_organization_by_key, organization_keys
@@ -163,9 +164,10 @@ def purge_command(org_key: str | None, states: tuple[str, ...], older_than_days:
                                                                     force=force)))
 
     async def work(database: Database) -> int:
-        async with database.unit_of_work() as session:
-            return await do_purge_deliveries(session, organization_id=await _organization_id(session, org_key),
-                                             states=chosen, older_than_days=days)
+        async with database.unit_of_work(write=False) as session:
+            organization_id = await _organization_id(session, org_key)
+        # In chunks, a transaction each: a purge of millions does not stop the workers meanwhile.
+        return await purge_deliveries(database, organization_id=organization_id, states=chosen, older_than_days=days)
 
     purged = _run(settings, work)
     where = org_key.upper() if org_key else "every organization"

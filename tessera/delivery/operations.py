@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.base import utcnow
@@ -19,6 +19,9 @@ SETTLED = (DeliveryState.DELIVERED.value, DeliveryState.DEAD.value)
 # Still on their way (a worker holds it, or will try it again): purging them loses messages.
 IN_FLIGHT = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.FAILED.value)
 MAX_PURGE_DAYS = 36_500
+# Rows one purge statement deletes (and locks): small enough that a purge of millions never holds
+# a long lock or one huge transaction, large enough that the statements' overhead stays small.
+PURGE_CHUNK = 5_000
 
 
 async def check_retry_delivery(session: AsyncSession, *, delivery: Delivery, force: bool = False) -> Delivery:
@@ -68,16 +71,23 @@ def check_purge(*, states: Iterable[str] = (), older_than_days: float | None = N
 
 
 async def do_purge_deliveries(session: AsyncSession, *, organization_id: int | None, states: tuple[str, ...],
-                              older_than_days: float | None) -> int:
-    """Delete the deliveries in `states` created more than `older_than_days` ago (any age when
-    None), of one organization or (None) of all; returns how many. Their attempts go with them
-    by the foreign key's ON DELETE CASCADE (SQLite's foreign_keys pragma is on for every
-    connection, tessera.db.engine), in the same statement, so no state change in between can
-    leave a delivery without its history."""
+                              older_than_days: float | None, limit: int = PURGE_CHUNK) -> int:
+    """Delete at most `limit` of the deliveries in `states` created more than `older_than_days`
+    ago (any age when None), of one organization or (None) of all, oldest ids first; returns how
+    many. One chunk: tessera.delivery.retention.purge_deliveries repeats it, a transaction each,
+    so a large purge never holds its locks for long.
+
+    Their attempts go with them by the foreign key's ON DELETE CASCADE (SQLite's foreign_keys
+    pragma is on for every connection, tessera.db.engine), in the same statement, so no state
+    change in between can leave a delivery without its history. The conditions are repeated
+    outside the id subquery: a delivery retried (dead -> pending) after the subquery read it is
+    re-checked by PostgreSQL on the row's new version and kept."""
     conditions = [Delivery.state.in_(states)]
     if organization_id is not None:
         conditions.append(Delivery.organization_id == organization_id)
     if older_than_days is not None:
         conditions.append(Delivery.created_at < utcnow() - timedelta(days=older_than_days))
-    result = await session.execute(delete(Delivery).where(*conditions).execution_options(synchronize_session=False))
+    chunk = select(Delivery.id).where(*conditions).order_by(Delivery.id).limit(limit)
+    result = await session.execute(delete(Delivery).where(Delivery.id.in_(chunk), *conditions)
+                                   .execution_options(synchronize_session=False))
     return max(result.rowcount or 0, 0)

@@ -1,5 +1,6 @@
 """A realistic demo organization, written through the real domain services so its history,
-outbox events and comments are exactly what users would have produced.
+outbox events and comments are exactly what users would have produced. Its events are recorded as
+already notified (tessera.notifications.quiet): the first worker pass sends its people nothing.
 
 Everything is chosen by a `random.Random` with a fixed seed; timestamps are laid out backwards
 from today's midnight (UTC), so two seeds on the same day write identical data.
@@ -33,6 +34,7 @@ from tessera.issues.models import Issue
 from tessera.issues.references import load_catalog
 from tessera.issues.service import check_update_issue
 from tessera.issues.transitions import check_transition_issue
+from tessera.notifications.quiet import do_mark_events_notified
 from tessera.onboarding.organizations import check_create_organization
 from tessera.projects.custom_fields import check_create_field
 from tessera.tenancy.actor import Actor
@@ -156,6 +158,9 @@ async def _create(session: AsyncSession, *, org_key: str, issue_total: int) -> D
     writer = _IssueWriter(session, rng=rng, actors=[actor_for(user) for user in workers], projects=projects,
                           start=end - timedelta(days=HISTORY_DAYS), end=end)
     await writer.write(issue_total)
+    # A demo mails nobody: its people have example addresses, and its history is not news. Its
+    # events still reach every other consumer; changes made afterwards notify as usual.
+    await do_mark_events_notified(session, organization_id=new.organization.id)
     return DemoResult(organization_key=new.organization.key, email=DEMO_EMAIL, password=DEMO_PASSWORD,
                       api_token=new.api_token, issue_count=issue_total, created=True)
 

@@ -18,6 +18,7 @@ from tessera.events.outbox import emit
 from tessera.events.types import NotificationAdded
 from tessera.issues.models import Issue
 from tessera.notifications.models import Notification
+from tessera.notifications.still_permitted import send_still_permitted
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
@@ -61,6 +62,9 @@ class InboxSender:
         self.database = database
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        return await send_still_permitted(self.database, deliveries, self._write)
+
+    async def _write(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         async with self.database.unit_of_work() as session:
             # A recipient deleted since would break the batch's transaction (a foreign key): such

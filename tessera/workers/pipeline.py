@@ -9,23 +9,26 @@ import logging
 
 from tessera.db.engine import Database
 from tessera.delivery.engine import DeliveryObserver, DeliveryRunner, RetryPolicy, SenderRegistry
+from tessera.notifications.housekeeping import Housekeeping
 from tessera.workers.runner import HandlerRegistry, run_once
 
 log = logging.getLogger("tessera.worker")
-# How many events of different aggregates one worker fans out side by side. One, for now: with 6
-# (37 -> 63 events/s on PostgreSQL) two events of two issues could each open a digest batch for the
-# same recipient, because the notifications' batching locks per issue, not per recipient. Raise it
-# once digest and overflow batches take a lock of their own.
+# How many events of different aggregates one worker hands side by side to the handlers that take
+# one event at a time. The pipeline's own handlers (webhooks, notifications, a project's Slack
+# channel) take the whole claimed batch at once, which made them some 20 times cheaper per event
+# than any concurrency did (tessera.workers.runner).
 FAN_OUT_CONCURRENCY = 1
 
 
 class Pipeline:
     def __init__(self, database: Database, handlers: HandlerRegistry, senders: SenderRegistry,
-                 policy: RetryPolicy, *, observer: DeliveryObserver | None = None) -> None:
+                 policy: RetryPolicy, *, observer: DeliveryObserver | None = None,
+                 housekeeping: Housekeeping | None = None) -> None:
         self.database = database
         self.handlers = handlers
         self.senders = senders
         self.deliveries = DeliveryRunner(database, senders, policy, observer=observer)
+        self.housekeeping = housekeeping
 
     async def run_once(self) -> int:
         """One batch of events, then one batch of due deliveries; how much was done."""
@@ -60,8 +63,12 @@ class Pipeline:
                 fanned_out.set()
             return done
 
-        await asyncio.gather(self._loop(stop, fan_out, poll_seconds, None),
-                             self._loop(stop, self.deliveries.run_once, due_poll_seconds, fanned_out))
+        loops = [self._loop(stop, fan_out, poll_seconds, None),
+                 self._loop(stop, self.deliveries.run_once, due_poll_seconds, fanned_out)]
+        if self.housekeeping is not None:
+            # Its own loop: a large purge must not hold up fanning out or sending.
+            loops.append(self.housekeeping.run_forever(stop))
+        await asyncio.gather(*loops)
 
     async def _loop(self, stop: asyncio.Event, step, idle_seconds: float,  # type: ignore[no-untyped-def]
                     wake: asyncio.Event | None) -> None:

@@ -16,6 +16,7 @@ from tessera.notifications.channels import ChannelDirectory, InboxDirectory
 from tessera.notifications.email.directory import EmailDirectory
 from tessera.notifications.email.sender import EmailSender
 from tessera.notifications.fanout import NotificationFanout
+from tessera.notifications.housekeeping import Housekeeping
 from tessera.notifications.inbox import InboxSender
 from tessera.notifications.kinds import SUBSCRIBED
 from tessera.notifications.push.directory import PushDirectory
@@ -68,7 +69,7 @@ def build_pipeline(settings: Settings, database: Database, *, observer: Delivery
     senders, directories = build_senders(settings, database)
     register_notifications(handlers, senders, settings, database, directories=directories)
     return Pipeline(database, handlers, senders, RetryPolicy(max_attempts=settings.delivery_max_attempts),
-                    observer=observer)
+                    observer=observer, housekeeping=Housekeeping(database, settings))
 
 
 def register_notifications(handlers: HandlerRegistry, senders: SenderRegistry, settings: Settings,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, insert, select, update
@@ -28,6 +29,7 @@ from tessera.delivery.models import Channel, Delivery
 from tessera.events.models import OutboxEvent
 from tessera.events.types import IssueEvent
 from tessera.workers.pipeline import Pipeline
+from tessera.workers.registry import build_pipeline
 from tessera.workers.runner import HandlerRegistry
 from tests.conftest import BACKENDS
 from tests.support import OrgHandle, fresh_database, make_org_async
@@ -123,3 +125,35 @@ async def test_running_it_sends_a_new_event_promptly_and_stops(database: Databas
     await asyncio.wait_for(task, timeout=5)
     # Delivered while running, without a drain; how fast is measured by bench/notify.py, not here.
     assert len(latencies) == 5 and max(latencies) < 5
+
+
+async def test_the_worker_built_for_a_process_purges_old_settled_deliveries_while_it_runs(
+        database: Database, organization: OrgHandle, pipeline_database_url: str) -> None:
+    """build_pipeline wires the retention (tessera.notifications.housekeeping) in as a loop of its own."""
+    settings = Settings(database_url=pipeline_database_url)
+    async with database.unit_of_work() as session:
+        await enqueue(session, [NewDelivery(
+            organization_id=organization.organization_id, channel=Channel.WEBHOOK, target=f"old {n}",
+            idempotency_key=f"old:{n}", payload={}, event_type="issue_updated") for n in (1, 2)])
+        await session.execute(update(Delivery).where(Delivery.idempotency_key.in_(["old:1", "old:2"])).values(
+            state="delivered", created_at=utcnow() - timedelta(days=settings.delivery_retention_days + 1),
+            updated_at=utcnow() - timedelta(days=settings.delivery_retention_days + 1)))
+        await session.execute(update(Delivery).where(Delivery.idempotency_key == "old:2").values(state="pending"))
+    pipeline = build_pipeline(settings, database)
+    stop = asyncio.Event()
+    task = asyncio.create_task(pipeline.run_forever(stop))
+    try:
+        started = time.monotonic()
+        while True:
+            async with database.unit_of_work(write=False) as session:
+                left = set((await session.scalars(select(Delivery.idempotency_key).where(
+                    Delivery.idempotency_key.in_(["old:1", "old:2"])))).all())
+            if "old:1" not in left or time.monotonic() - started > 10:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        await pipeline.aclose()
+    # The settled one is gone; the pending one (a message on its way, whatever its age) stays.
+    assert left == {"old:2"}

@@ -1,44 +1,39 @@
 """The email sender: renders a batch of deliveries (one read transaction for all of them) and sends
-them over one SMTP connection, kept open across batches and opened again when the server
-dropped it.
-
-Outcomes per message: accepted (250) is delivered; a 5xx answer to the recipient or to the
-message itself is permanent, since sending the same mail again gets the same answer; a 4xx
-answer (greylisting, a full mailbox, a rate limit), a refusal that concerns the connection
-(authentication or STARTTLS required, our sender address refused: configuration to fix) and an
-unreachable server are retried with backoff.
-When the server cannot be reached the rest of the batch fails at once, not one timeout each.
+them over SMTP connections kept open across batches (tessera.notifications.email.connection:
+what each answer means, and reconnecting). When the server cannot be reached the rest of the
+batch fails at once, not one timeout each.
 
 When the server offers PIPELINING (RFC 2920; Postfix, Exim, Gmail and SES all do) a message
-costs two round trips instead of four (tessera.notifications.email.pipelining); otherwise
-aiosmtplib sends one command at a time. Figures: bench/notify_email.py."""
+costs two round trips instead of four (tessera.notifications.email.pipelining) and one
+connection carries the batch. A server that does not offer it answers one command at a time, so
+a message waits for four round trips: the batch is then spread over up to LOCKSTEP_CONNECTIONS
+connections sending side by side (the first one opened decides; a server that refuses the extra
+connections is used over the ones it accepted). Messages of one batch may then arrive out of
+order; mail threads by its headers, not by arrival. Figures: bench/notify_email.py."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import ssl
+from collections import deque
 from collections.abc import Sequence
 from email.utils import parseaddr
-
-import aiosmtplib
 
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import ClaimedDelivery, Outcome
+from tessera.notifications.email.connection import SmtpConnection, Unreachable
 from tessera.notifications.email.message import OutgoingMail, compose
-from tessera.notifications.email.pipelining import PipelinedSession
 from tessera.notifications.email.smtp_url import SmtpConfig
 from tessera.notifications.render import load_notifications
+from tessera.notifications.still_permitted import send_still_permitted
 
 log = logging.getLogger("tessera.notifications.email")
 
-_CONNECTION_LOST = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError,
-                    ConnectionError)
-
-
-class _Unreachable(Exception):
-    """The SMTP server could not be reached (or dropped us twice in a row)."""
+# Connections to a server without PIPELINING: 4 cut a lockstep message's round trips by 4 while
+# staying far below the per-client limits MTAs set (Postfix: 50 at once).
+LOCKSTEP_CONNECTIONS = 4
 
 
 class EmailSender:
@@ -46,7 +41,7 @@ class EmailSender:
     self-signed server certificate)."""
 
     def __init__(self, settings: Settings, database: Database, *, tls_context: ssl.SSLContext | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, lockstep_connections: int = LOCKSTEP_CONNECTIONS) -> None:
         if not settings.smtp_url:
             raise ValueError("the email sender needs TESSERA_SMTP_URL")
         self.settings = settings
@@ -55,38 +50,71 @@ class EmailSender:
         self.envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
         self.tls_context = tls_context
         self.timeout = timeout
-        self.connections_opened = 0  # for the benchmark and the tests' figures
-        self._smtp: aiosmtplib.SMTP | None = None
-        self._pipe: PipelinedSession | None = None  # the same connection, taken over for PIPELINING
         self.pipelining = True  # use it when the server offers it (the benchmark compares both)
-        self._lock = asyncio.Lock()  # one SMTP conversation at a time on the shared connection
+        self.lockstep_connections = max(1, lockstep_connections)
+        self._pool: list[SmtpConnection] = []
+        self._lock = asyncio.Lock()  # one batch at a time on the kept connections
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
-        messages = await self._compose_all(deliveries)
-        outcomes: list[Outcome] = []
-        async with self._lock:
-            unreachable: str | None = None
-            for delivery, message in zip(deliveries, messages, strict=True):
-                if isinstance(message, Outcome):
-                    outcomes.append(message)
-                elif unreachable is not None:
-                    outcomes.append(Outcome.failed(unreachable))
-                else:
-                    try:
-                        outcomes.append(await self._send_one(delivery, message))
-                    except _Unreachable as error:
-                        unreachable = str(error)
-                        outcomes.append(Outcome.failed(unreachable))
-        return outcomes
+        return await send_still_permitted(self.database, deliveries, self._send_all)
 
     @property
     def pipelined(self) -> bool:
-        """Whether the open connection sends with PIPELINING."""
-        return self._pipe is not None
+        """Whether the first connection sends with PIPELINING."""
+        return bool(self._pool) and self._pool[0].pipelined
+
+    @property
+    def connections_opened(self) -> int:
+        """How many SMTP connections were made so far, reconnections included (tests, benchmark)."""
+        return sum(connection.opened for connection in self._pool)
 
     async def aclose(self) -> None:
         async with self._lock:
-            await self._discard(polite=True)
+            for connection in self._pool:
+                await connection.close(polite=True)
+
+    async def _send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        messages = await self._compose_all(deliveries)
+        outcomes: list[Outcome | None] = [m if isinstance(m, Outcome) else None for m in messages]
+        queue = deque(index for index, message in enumerate(messages) if not isinstance(message, Outcome))
+        unreachable: list[str] = []
+
+        async def send_from(connection: SmtpConnection, *, first: bool) -> None:
+            if not first:
+                try:
+                    await connection.open()
+                except Unreachable as error:  # the server takes fewer connections: the others go on
+                    log.info("an extra SMTP connection was refused (%s); sending over fewer", error)
+                    return
+            while queue and not unreachable:
+                index = queue.popleft()
+                message = messages[index]
+                assert isinstance(message, OutgoingMail)
+                try:
+                    outcomes[index] = await connection.send(self.envelope_from, deliveries[index].target,
+                                                            message.data)
+                except Unreachable as error:
+                    unreachable.append(str(error))
+                    outcomes[index] = Outcome.failed(str(error))
+
+        async with self._lock:
+            if queue:
+                first = self._connection(0)
+                try:
+                    await first.open()
+                except Unreachable as error:
+                    unreachable.append(str(error))
+                # One connection decides: a pipelining server gets the whole batch on it.
+                width = 1 if unreachable or first.pipelined else min(self.lockstep_connections, len(queue))
+                await asyncio.gather(*(send_from(self._connection(n), first=n == 0) for n in range(width)))
+        return [outcome if outcome is not None else Outcome.failed(unreachable[0] if unreachable else "not sent")
+                for outcome in outcomes]
+
+    def _connection(self, number: int) -> SmtpConnection:
+        while len(self._pool) <= number:
+            self._pool.append(SmtpConnection(self.config, tls_context=self.tls_context, timeout=self.timeout,
+                                             pipelining=self.pipelining))
+        return self._pool[number]
 
     async def _compose_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[OutgoingMail | Outcome]:
         by_org: dict[int, list[int]] = {}
@@ -105,78 +133,3 @@ class EmailSender:
                         log.exception("email delivery %s could not be rendered", deliveries[index].id)
                         messages[index] = Outcome.failed(f"rendering failed: {error}", retry=False)
         return messages
-
-    async def _send_one(self, delivery: ClaimedDelivery, message: OutgoingMail) -> Outcome:
-        for attempt in (1, 2):
-            smtp = await self._connection()
-            try:
-                if self._pipe is not None:
-                    response = await self._pipe.send(self.envelope_from, delivery.target, message.data)
-                else:
-                    _, response = await smtp.sendmail(self.envelope_from, [delivery.target], message.data)
-                return Outcome.delivered(250, response[:500])
-            except aiosmtplib.SMTPRecipientsRefused as error:
-                refused = error.recipients[0]
-                return _refusal(refused.code, refused.message)
-            except _CONNECTION_LOST as error:
-                # A connection kept from the last batch may have been closed by the server while idle.
-                await self._discard()
-                if attempt == 2:
-                    raise _Unreachable(f"SMTP connection lost: {error}") from error
-            except aiosmtplib.SMTPDataError as error:
-                return _refusal(error.code, error.message)
-            except aiosmtplib.SMTPResponseException as error:
-                # MAIL FROM refused, authentication or STARTTLS required: the server's
-                # configuration or ours, not this message; it will go once that is fixed.
-                # The rest of the batch would meet the same refusal.
-                await self._discard()
-                raise _Unreachable(f"SMTP {error.code}: {error.message}"[:500]) from error
-        raise AssertionError("unreachable")
-
-    async def _connection(self) -> aiosmtplib.SMTP:
-        if self._smtp is not None and (self._pipe.is_open if self._pipe is not None else self._smtp.is_connected):
-            return self._smtp
-        await self._discard()  # whatever is left of a lost connection
-        config = self.config
-        smtp = aiosmtplib.SMTP(hostname=config.hostname, port=config.port, use_tls=config.use_tls,
-                               start_tls=config.start_tls, username=config.username, password=config.password,
-                               tls_context=self.tls_context, timeout=self.timeout)
-        try:
-            await smtp.connect()
-            if smtp.last_ehlo_response is None:  # aiosmtplib says EHLO lazily; we need the extensions now
-                try:
-                    await smtp.ehlo()
-                except aiosmtplib.SMTPHeloError:
-                    await smtp.helo()
-        except (aiosmtplib.SMTPException, OSError) as error:
-            raise _Unreachable(f"SMTP server {config.hostname}:{config.port} unreachable: {error}") from error
-        self.connections_opened += 1
-        self._smtp = smtp
-        if self.pipelining and smtp.supports_extension("pipelining") and smtp.transport is not None:
-            self._pipe = PipelinedSession(smtp.transport, timeout=self.timeout)  # type: ignore[arg-type]
-        return smtp
-
-    async def _discard(self, *, polite: bool = False) -> None:
-        smtp, self._smtp = self._smtp, None
-        pipe, self._pipe = self._pipe, None
-        if pipe is not None:
-            try:
-                if polite and pipe.is_open:
-                    await pipe.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                pass
-            pipe.transport.close()
-            return
-        if smtp is None:
-            return
-        try:
-            if polite and smtp.is_connected:
-                await smtp.quit()
-            else:
-                smtp.close()
-        except (aiosmtplib.SMTPException, OSError):
-            smtp.close()
-
-
-def _refusal(code: int, text: str) -> Outcome:
-    return Outcome.failed(f"SMTP {code}: {text}"[:500], status_code=code, retry=not 500 <= code < 600)

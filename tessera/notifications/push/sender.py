@@ -31,6 +31,7 @@ from tessera.notifications.push.message import load_names, push_message
 from tessera.notifications.push.models import PushSubscription
 from tessera.notifications.push.subscriptions import do_record_results, subscriptions_of
 from tessera.notifications.push.vapid import VapidSigner, b64url
+from tessera.notifications.still_permitted import send_still_permitted
 
 log = logging.getLogger("tessera.push")
 TTL_SECONDS = 24 * 3600  # how long a push service keeps a message for a browser that is offline
@@ -66,6 +67,9 @@ class PushSender:
         await self._client.aclose()
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        return await send_still_permitted(self.database, deliveries, self._send_all)
+
+    async def _send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
         browsers: dict[int, list[PushSubscription]] = {}
         texts: dict[int, bytes] = {}
         async with self.database.unit_of_work(write=False) as session:

@@ -21,6 +21,7 @@ from tessera.delivery.outbound_http import OutboundClient, OutboundError, Outbou
 from tessera.notifications.render import load_notifications
 from tessera.notifications.slack.blocks import slack_message
 from tessera.notifications.slack.service import load_webhook_urls
+from tessera.notifications.still_permitted import send_still_permitted
 
 log = logging.getLogger("tessera.notifications.slack")
 SNIPPET_BYTES = 500
@@ -40,6 +41,9 @@ class SlackSender:
         self.concurrency = settings.delivery_concurrency
 
     async def send_batch(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
+        return await send_still_permitted(self.database, deliveries, self._send_all)
+
+    async def _send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Outcome]:
         prepared = dict(zip((d.id for d in deliveries), await self._prepare(deliveries), strict=True))
 
         async def post(delivery: ClaimedDelivery) -> Outcome:
