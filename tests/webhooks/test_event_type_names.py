@@ -19,15 +19,15 @@ def _move(client: TestClient, org: OrgHandle, issue: dict, transition: str, **bo
     assert moved.status_code == 200, moved.text
 
 
-def _status_names(receiver: Receiver) -> list[tuple[str, str]]:
-    """(issue_event_type_name, the status moved to) of each transition received, in order."""
+def _status_names(receiver: Receiver) -> list[str]:
+    """The issue_event_type_name of each transition received (a status in its changelog), in order."""
     names = []
     for request in receiver.requests:
         body = json.loads(request.body)
         items = [i for i in (body.get("changelog") or {}).get("items", []) if i["field"] == "status"]
         if items:
             assert body["webhookEvent"] == "jira:issue_updated"
-            names.append((body["issue_event_type_name"], items[0]["toString"]))
+            names.append(body["issue_event_type_name"])
     return names
 
 
@@ -41,5 +41,4 @@ def test_transitions_are_named_resolved_closed_reopened_or_generic(
     _move(wh_client, wh_org, issue, "61")  # Done -> Won't Do: done to done, no new resolution
     _move(wh_client, wh_org, issue, "71")  # Won't Do -> To Do: the resolution taken away
     drain(wh_settings)
-    assert _status_names(receiver) == [("issue_generic", "In Progress"), ("issue_resolved", "Done"),
-                                       ("issue_closed", "Won't Do"), ("issue_reopened", "To Do")]
+    assert _status_names(receiver) == ["issue_generic", "issue_resolved", "issue_closed", "issue_reopened"]
