@@ -21,12 +21,14 @@ from tessera.issues.history import field_changes_payload, record_change_and_even
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import (
     Issue,
+    IssueComponent,
 )
 from tessera.issues.references import catalog_for
 from tessera.issues.sql.guarded_update import guarded_update
 from tessera.issues.state import Describer, diff_states, load_state, parts_of
 from tessera.issues.state_writes import resolve_state, write_children
 from tessera.issues.watchers.autowatch import auto_watch
+from tessera.issues.watchers.models import IssueWatcher
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
@@ -120,6 +122,19 @@ async def do_update_issue(session: AsyncSession, *, actor: Actor, issue: Issue, 
     return issue
 
 
+async def _deleted_snapshot(session: AsyncSession, issue: Issue) -> dict:
+    """What the notifications of the deletion need once the issue's row, watchers and components
+    are gone (IssueDeleted's optional fields)."""
+    watchers = (await session.scalars(select(IssueWatcher.user_id).where(
+        IssueWatcher.organization_id == issue.organization_id, IssueWatcher.issue_id == issue.id)
+        .order_by(IssueWatcher.user_id))).all()
+    components = (await session.scalars(select(IssueComponent.component_id).where(
+        IssueComponent.organization_id == issue.organization_id, IssueComponent.issue_id == issue.id)
+        .order_by(IssueComponent.component_id))).all()
+    return {"summary": issue.summary, "reporter_id": issue.reporter_id, "assignee_id": issue.assignee_id,
+            "parent_id": issue.parent_id, "watcher_ids": list(watchers), "component_ids": list(components)}
+
+
 async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                              delete_subtasks: bool = False) -> list[int]:
     """Returns the ids deleted. Sub-tasks go only when asked, as in Jira; epic children stay."""
@@ -141,8 +156,9 @@ async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     at = _now()
     for issue_id in deleted:
         key = issue.key if issue_id == issue.id else None
+        snapshot = await _deleted_snapshot(session, issue) if issue_id == issue.id else {}
         await emit(session, IssueDeleted(issue_id=issue_id, issue_key=key, project_id=issue.project_id,
-                                         user_id=actor.user_id, timestamp=at.isoformat()),
+                                         user_id=actor.user_id, timestamp=at.isoformat(), **snapshot),
                    organization_id=actor.organization_id, aggregate_id=issue_id, actor_id=actor.user_id)
     await session.execute(delete(Issue).where(Issue.organization_id == actor.organization_id,
                                               Issue.id.in_(deleted)))

@@ -15,13 +15,28 @@ from tessera.db.base import utcnow
 from tessera.db.engine import Database
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.events.models import OutboxEvent
-from tessera.events.types import WebhookDisabled
+from tessera.events.types import IssueDeleted, WebhookDisabled
+from tessera.issues.models import Issue
 from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_changes, lock_recipients
 from tessera.notifications.channels import ChannelDirectory
 from tessera.notifications.kinds import URGENT_KINDS, kind_of, named_for
 from tessera.notifications.models import NotifiedEvent
 from tessera.notifications.preferences import Preferences, preferences_from, preferences_of
-from tessera.notifications.recipients import Lookups, Recipient, active_user, candidates, load_issues, permitted
+from tessera.notifications.recipients import (
+    DeletedIssue,
+    Lookups,
+    Recipient,
+    active_user,
+    candidates,
+    load_issues,
+    load_projects,
+    permitted,
+)
+from tessera.projects.models import Project
+
+# What a deleted issue's snapshot holds for the fan-out only: the change its recipients get
+# leaves these out.
+_SNAPSHOT_ONLY = ("watcher_ids", "component_ids")
 
 
 async def claim_events(session: AsyncSession, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
@@ -52,6 +67,7 @@ class _Batch:
         self.directories = directories
         self.lookups: dict[int, Lookups] = {}
         self.issues: dict[int, dict] = {}
+        self.projects: dict[int, dict] = {}  # of the deleted issues, whose rows are gone
         self.own_changes: dict[tuple[int, int], Preferences] = {}
         self.reach: dict[tuple[str, int, int], str | None] = {}
 
@@ -59,11 +75,18 @@ class _Batch:
         return self.lookups.setdefault(organization_id, Lookups(self.session, organization_id))
 
     async def load(self, events: Sequence[OutboxEvent]) -> None:
-        """The batch's issues with their projects and schemes, and their watchers, per organization."""
+        """The batch's issues with their projects and schemes, and their watchers, per organization;
+        the projects and schemes of its deleted issues."""
         wanted: dict[int, set[int]] = {}
+        projects: dict[int, set[int]] = {}
         for event in events:
-            if event.event_class is not WebhookDisabled:
+            if event.event_class is IssueDeleted:
+                projects.setdefault(event.organization_id, set()).add(int(event.payload["project_id"]))
+            elif event.event_class is not WebhookDisabled:
                 wanted.setdefault(event.organization_id, set()).add(int(event.payload["issue_id"]))
+        for organization_id, project_ids in projects.items():
+            self.projects[organization_id] = await load_projects(self.session, organization_id=organization_id,
+                                                                 project_ids=project_ids)
         for organization_id, issue_ids in wanted.items():
             self.issues[organization_id] = await load_issues(self.session, organization_id=organization_id,
                                                              issue_ids=issue_ids)
@@ -81,6 +104,19 @@ class _Batch:
             self.own_changes[organization_id, actor_id] = found[actor_id]
         return not self.own_changes[organization_id, actor_id].own_changes
 
+    def _about(self, event: OutboxEvent) -> tuple[Issue | DeletedIssue, Project, dict] | None:
+        """The issue the event is about with its project and rules; a deleted issue as its event
+        snapshot it. None when there is nothing to tell: the issue deleted since (nobody may
+        browse it any more), a deletion without a snapshot, or its project gone too."""
+        organization_id = event.organization_id
+        if event.event_class is not IssueDeleted:
+            return self.issues.get(organization_id, {}).get(int(event.payload["issue_id"]))
+        gone = DeletedIssue.of(organization_id, IssueDeleted.from_payload(event.payload))
+        in_project = self.projects.get(organization_id, {}).get(int(event.payload["project_id"]))
+        if gone is None or in_project is None:
+            return None
+        return gone, *in_project
+
     async def change(self, event: OutboxEvent) -> _Change | None:
         payload = dict(event.payload)
         kind = kind_of(event.event_type, payload)
@@ -94,11 +130,13 @@ class _Batch:
                                            user_id=payload.get("owner_id"))
             actor_id = None  # the system did it: the owner hears of it whatever their "own changes"
         else:
-            loaded = self.issues.get(organization_id, {}).get(int(payload["issue_id"]))
-            if loaded is None:
-                return None  # deleted since: nobody may browse it any more
-            issue, project, scheme = loaded
+            about = self._about(event)
+            if about is None:
+                return None
+            issue, project, scheme = about
             issue_id, issue_key = issue.id, issue.key
+            if isinstance(issue, DeletedIssue):
+                payload = {key: value for key, value in payload.items() if key not in _SNAPSHOT_ONLY}
             named = await candidates(self._lookups(organization_id), named_for(kind, scheme) or [], issue=issue,
                                      project=project, actor_id=actor_id, payload=payload)
             if not named or await self._only_the_actor(organization_id, actor_id, named):

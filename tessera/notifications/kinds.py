@@ -3,14 +3,11 @@ name of an event class of the catalog (tessera.events.types), plus the kinds Jir
 from their event (its notification events 3, 4, 5 and 7):
 
 - `issue_assigned`: an `issue_updated` whose changes name the assignee;
-- `issue_resolved`: a `status_changed` that gave the issue a resolution (it entered a done status);
-- `issue_reopened`: a `status_changed` that took the resolution away or left a done status;
-- `issue_closed`: a `status_changed` into a done status that gave no new resolution: Jira's
-  "Close" after "Resolve" (Resolved -> Closed), or a move between done statuses.
+- `issue_resolved`, `issue_reopened`, `issue_closed`: a `status_changed` that resolved, reopened
+  or closed the issue, by the rule of `StatusChanged.kind_of` (which the webhooks'
+  issue_event_type_name follows too).
 
-Jira fires these from named transitions of its classic workflow; Tessera reads them off what
-the transition did, so every workflow has them. A status change recorded before events carried
-`status_category` is told apart by its resolution alone."""
+`issue_deleted` is told with what its event snapshot at delete time (the issue is gone)."""
 
 from __future__ import annotations
 
@@ -25,6 +22,7 @@ from tessera.events.types import (
     CommentUpdated,
     DomainEvent,
     IssueCreated,
+    IssueDeleted,
     IssueLinkCreated,
     IssueLinkDeleted,
     IssueUpdated,
@@ -36,19 +34,17 @@ from tessera.events.types import (
     WorklogUpdated,
 )
 
-# What the fan-out subscribes to. Not IssueDeleted (its watchers and reporter are gone with it),
-# not IssueRanked (a board drag is nobody's news), not remote links (Jira sends nothing either).
+# What the fan-out subscribes to. Not IssueRanked (a board drag is nobody's news), not remote
+# links (Jira sends nothing either).
 ISSUE_EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
-    IssueCreated, IssueUpdated, StatusChanged, IssueLinkCreated, IssueLinkDeleted,
+    IssueCreated, IssueDeleted, IssueUpdated, StatusChanged, IssueLinkCreated, IssueLinkDeleted,
     CommentAdded, CommentUpdated, CommentDeleted, UserMentioned,
     AttachmentAdded, AttachmentDeleted, WorklogAdded, WorklogUpdated, WorklogDeleted,
 )
 SUBSCRIBED: tuple[type[DomainEvent], ...] = (*ISSUE_EVENT_CLASSES, WebhookDisabled)
 
 ISSUE_ASSIGNED = "issue_assigned"
-ISSUE_RESOLVED = "issue_resolved"
-ISSUE_CLOSED = "issue_closed"
-ISSUE_REOPENED = "issue_reopened"
+ISSUE_RESOLVED, ISSUE_CLOSED, ISSUE_REOPENED = "issue_resolved", "issue_closed", "issue_reopened"
 ISSUE_KINDS: tuple[str, ...] = (*(cls.name for cls in ISSUE_EVENT_CLASSES), ISSUE_ASSIGNED, ISSUE_RESOLVED,
                                 ISSUE_CLOSED, ISSUE_REOPENED)
 KINDS: frozenset[str] = frozenset((*ISSUE_KINDS, WebhookDisabled.name))
@@ -66,7 +62,7 @@ def kind_of(event_type: str, payload: Mapping[str, Any]) -> str:
     if event_type == IssueUpdated.name and "assignee" in (payload.get("field_changes") or {}):
         return ISSUE_ASSIGNED
     if event_type == StatusChanged.name:
-        return _transition_kind(payload)
+        return StatusChanged.kind_of(payload)
     return event_type
 
 
@@ -76,20 +72,3 @@ def named_for(kind: str, named: Mapping[str, Any]) -> Any:
     if kind in named:
         return named[kind]
     return named.get(STANDS_FOR[kind]) if kind in STANDS_FOR else None
-
-
-def _transition_kind(payload: Mapping[str, Any]) -> str:
-    changes = payload.get("field_changes")
-    resolution = changes.get("resolution") if isinstance(changes, Mapping) else None
-    if isinstance(resolution, Mapping):
-        if resolution.get("from") is None and resolution.get("to") is not None:
-            return ISSUE_RESOLVED
-        if resolution.get("from") is not None and resolution.get("to") is None:
-            return ISSUE_REOPENED
-    category = payload.get("status_category")
-    if isinstance(category, Mapping):
-        if category.get("to") == "done":
-            return ISSUE_CLOSED
-        if category.get("from") == "done":
-            return ISSUE_REOPENED
-    return StatusChanged.name

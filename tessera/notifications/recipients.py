@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.events.types import IssueDeleted
 from tessera.issues.audience import users_holding, users_seeing_role
 from tessera.issues.models import Issue, IssueComponent
 from tessera.issues.watchers.models import IssueWatcher
@@ -29,6 +30,44 @@ class Recipient:
     time_zone: str
     # The stored preferences document (None: the defaults), read in the same query.
     preferences: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedIssue:
+    """An issue gone by the time its deletion is fanned out, as its IssueDeleted snapshot it: what
+    the rules read of an Issue, with the watchers and components that went with it."""
+
+    id: int
+    key: str | None
+    organization_id: int
+    reporter_id: int | None
+    assignee_id: int | None
+    parent_id: int | None
+    watcher_ids: frozenset[int]
+    component_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, organization_id: int, event: IssueDeleted) -> DeletedIssue | None:
+        """None for an event without the snapshot (a sub-task deleted with its parent, an event
+        written before the snapshot existed): there is nobody to tell and nothing to tell them."""
+        if event.summary is None:
+            return None
+        return cls(event.issue_id, event.issue_key, organization_id, event.reporter_id, event.assignee_id, event.parent_id,
+                   frozenset(event.watcher_ids or ()), tuple(event.component_ids or ()))
+
+
+async def load_projects(session: AsyncSession, *, organization_id: int, project_ids: Iterable[int]
+                        ) -> dict[int, tuple[Project, dict[str, list[dict]]]]:
+    """By id: the project and its notification rules (as load_issues reads them), in one query."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    rows = (await session.execute(
+        select(Project, NotificationScheme.rules)
+        .outerjoin(NotificationScheme, (NotificationScheme.organization_id == organization_id)
+                   & (NotificationScheme.project_id == Project.id))
+        .where(Project.organization_id == organization_id, Project.id.in_(ids)))).all()
+    return {project.id: (project, rules if rules is not None else DEFAULT_SCHEME) for project, rules in rows}
 
 
 async def load_issues(session: AsyncSession, *, organization_id: int, issue_ids: Iterable[int]
@@ -85,13 +124,18 @@ class Lookups:
                 ProjectRoleMember.role == role))).all())
         return self._roles[project_id, role]
 
-    async def component_leads(self, issue_id: int) -> set[int]:
-        """The leads of the issue's components (Jira's "Component Lead")."""
+    async def component_leads(self, issue: Issue | DeletedIssue) -> set[int]:
+        """The leads of the issue's components (Jira's "Component Lead"); of a deleted issue, of
+        the components it had."""
+        if isinstance(issue, DeletedIssue):
+            return set((await self.session.scalars(select(Component.lead_id).where(
+                Component.organization_id == self.organization_id,
+                Component.id.in_(issue.component_ids)))).all()) - {None}
         return set((await self.session.scalars(select(Component.lead_id).join(
             IssueComponent, (IssueComponent.component_id == Component.id)
             & (IssueComponent.organization_id == Component.organization_id))
             .where(IssueComponent.organization_id == self.organization_id,
-                   IssueComponent.issue_id == issue_id))).all()) - {None}
+                   IssueComponent.issue_id == issue.id))).all()) - {None}
 
     async def group(self, group_id: int) -> set[int]:
         if group_id not in self._groups:
@@ -100,7 +144,7 @@ class Lookups:
         return self._groups[group_id]
 
 
-async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Issue, project: Project,
+async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Issue | DeletedIssue, project: Project,
                      actor_id: int | None, payload: Mapping[str, Any]) -> set[int]:
     """The users the rules name, before any permission or preference check."""
     found: set[int | None] = set()
@@ -111,7 +155,7 @@ async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Is
         elif kind == "assignee":
             found.add(issue.assignee_id)
         elif kind == "watchers":
-            found |= await lookups.watchers(issue.id)
+            found |= issue.watcher_ids if isinstance(issue, DeletedIssue) else await lookups.watchers(issue.id)
         elif kind == "parent_watchers":
             found |= await lookups.watchers(issue.parent_id)
         elif kind == "mentioned":
@@ -121,7 +165,7 @@ async def candidates(lookups: Lookups, rules: list[dict[str, Any]], *, issue: Is
         elif kind == "project_lead":
             found.add(project.lead_id)
         elif kind == "component_lead":
-            found |= await lookups.component_leads(issue.id)
+            found |= await lookups.component_leads(issue)
         elif kind == "user":
             found.add(rule["user_id"])
         elif kind == "project_role":
@@ -139,11 +183,12 @@ def restricted_role(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def permitted(session: AsyncSession, user_ids: set[int], *, issue: Issue, project: Project,
+async def permitted(session: AsyncSession, user_ids: set[int], *, issue: Issue | DeletedIssue, project: Project,
                     payload: Mapping[str, Any]) -> list[Recipient]:
     """Of `user_ids`, the active users of the project's organization who may browse the issue
     and see the comment the event is about, and who did not mute the issue; with their
-    preferences, in one query."""
+    preferences, in one query. Of a deleted issue: who may browse its project (its mutes went
+    with it)."""
     if not user_ids:
         return []
     muted = exists().where(IssueMute.organization_id == issue.organization_id, IssueMute.issue_id == issue.id,

@@ -210,16 +210,25 @@ def _render(payload: dict[str, Any], loaded: _Loaded, base_url: str,
             _change_view(change, loaded, catalog, zone, payload.get("recipient_id")))
     if not by_issue and payload.get("issue_id"):
         by_issue[(payload["issue_id"], payload.get("issue_key") or "")] = []
-    sections = tuple(IssueSection(_issue_view(issue_id, key, loaded, base_url, catalog), tuple(changes))
-                     for (issue_id, key), changes in by_issue.items())
+    # A deleted issue's row is gone: its deletion's change says what it was called.
+    deleted = {change["payload"].get("issue_id"): change["payload"]["summary"] for change in _changes(payload)
+               if change.get("event_type") == "issue_deleted" and isinstance(change.get("payload"), dict)
+               and isinstance(change["payload"].get("summary"), str)}
+    sections = tuple(IssueSection(_issue_view(issue_id, key, loaded, base_url, catalog, deleted.get(issue_id)),
+                                  tuple(changes)) for (issue_id, key), changes in by_issue.items())
     return RenderedNotification(str(payload.get("kind") or "issue"), payload.get("recipient_id"), sections, catalog)
 
 
 def _issue_view(issue_id: int | None, key: str, loaded: _Loaded, base_url: str,
-                catalog: gettext.NullTranslations) -> IssueView:
+                catalog: gettext.NullTranslations, deleted_summary: str | None = None) -> IssueView:
+    """A deleted issue (no row) shows the summary its deletion recorded, if the notification
+    has its deletion, and "(deleted issue)" as its status; templates do not link to it."""
     row = loaded.issues.get(int(issue_id or 0))
     if row is None:
-        return IssueView(issue_id, key, catalog.gettext("(deleted issue)"), "", issue_url(base_url, key), False)
+        gone = catalog.gettext("(deleted issue)")
+        if deleted_summary is None:
+            return IssueView(issue_id, key, gone, "", issue_url(base_url, key), False)
+        return IssueView(issue_id, key, deleted_summary, gone, issue_url(base_url, key), False)
     return IssueView(issue_id, row[0], row[1], row[2], issue_url(base_url, row[0]), True)
 
 

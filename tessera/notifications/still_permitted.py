@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.engine import Database
 from tessera.delivery.engine import ClaimedDelivery, Outcome
+from tessera.events.types import IssueDeleted
 from tessera.issues.audience import users_holding, users_seeing_role
 from tessera.issues.models import Issue
 from tessera.notifications.models import IssueMute
@@ -40,8 +41,9 @@ from tessera.tenancy.permissions import Permission
 NO_LONGER_PERMITTED = "no longer permitted: the recipient may not see these changes any more"
 
 Send = Callable[[Sequence[ClaimedDelivery]], Awaitable[list[Outcome]]]
-# (organization, issue or None, the restricted role a change's comment needs or None)
-_Question = tuple[int, int | None, str | None]
+# (organization, issue or None, the restricted role a change's comment needs or None, the
+# project of a deleted issue's change or None)
+_Question = tuple[int, int | None, str | None, int | None]
 
 
 def _recipient(delivery: ClaimedDelivery) -> int | None:
@@ -52,7 +54,10 @@ def _recipient(delivery: ClaimedDelivery) -> int | None:
 def _question(organization_id: int, change: dict[str, Any]) -> _Question:
     payload = change.get("payload") or {}
     issue_id = change.get("issue_id") or payload.get("issue_id")
-    return organization_id, int(issue_id) if issue_id else None, restricted_role(payload)
+    # The issue of a deletion is gone by design: its recipients must still browse its project.
+    project_id = payload.get("project_id") if change.get("event_type") == IssueDeleted.name else None
+    return (organization_id, int(issue_id) if issue_id else None, restricted_role(payload),
+            int(project_id) if project_id else None)
 
 
 async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> dict[_Question, set[int]]:
@@ -60,15 +65,33 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     (browse the project, read the comment's role, not muted), each asked once for the whole batch
     rather than once per issue (a batch of 200 mails about 200 issues of a few projects): the
     issues with their projects in one query per organization, the people per (project, role) in
-    one query each, the mutes in one query per organization."""
+    one query each, the mutes in one query per organization. A deleted issue's change asks of
+    its project (one query per organization); its mutes went with it."""
     by_org: dict[int, set[int]] = {}
-    for organization_id, issue_id, _ in asked:
-        if issue_id is not None:
+    deleted_in: dict[int, dict[int, int]] = {}  # organization -> {deleted issue: its project}
+    for organization_id, issue_id, _, project_id in asked:
+        if issue_id is not None and project_id is not None:
+            deleted_in.setdefault(organization_id, {})[issue_id] = project_id
+        elif issue_id is not None:
             by_org.setdefault(organization_id, set()).add(issue_id)
     projects: dict[tuple[int, int], Project] = {}
+    # Apart from `projects`: the changes made to a deleted issue before its deletion stay unsent.
+    gone_projects: dict[tuple[int, int], Project] = {}
     muted: set[tuple[int, int, int]] = set()
+    for organization_id, of_issue in deleted_in.items():
+        found = {project.id: project for project in (await session.scalars(select(Project).where(
+            Project.organization_id == organization_id, Project.id.in_(sorted(set(of_issue.values())))))).all()}
+        gone_projects.update({(organization_id, issue_id): found[project_id]
+                              for issue_id, project_id in of_issue.items() if project_id in found})
+
+    def project_of(question: _Question) -> Project | None:
+        organization_id, issue_id, _, deleted_project = question
+        if issue_id is None:
+            return None
+        return (projects if deleted_project is None else gone_projects).get((organization_id, issue_id))
+
     for organization_id, issue_ids in by_org.items():
-        users = sorted({u for (org, issue_id, _), asked_users in asked.items()
+        users = sorted({u for (org, issue_id, _, _), asked_users in asked.items()
                         if org == organization_id and issue_id is not None for u in asked_users})
         rows = (await session.execute(select(Issue.id, Project).join(Project, Project.id == Issue.project_id).where(
             Issue.organization_id == organization_id, Issue.id.in_(sorted(issue_ids))))).all()
@@ -78,11 +101,11 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
                 IssueMute.organization_id == organization_id, IssueMute.issue_id.in_(sorted(issue_ids)),
                 IssueMute.user_id.in_(users)))).all())
     wanted: dict[tuple[int, str | None], set[int]] = {}
-    for (organization_id, issue_id, role), user_ids in asked.items():
-        project = projects.get((organization_id, issue_id)) if issue_id is not None else None
+    for question, user_ids in asked.items():
+        project = project_of(question)
         if project is not None:
-            wanted.setdefault((project.id, role), set()).update(user_ids)
-    by_project = {project.id: project for project in projects.values()}
+            wanted.setdefault((project.id, question[2]), set()).update(user_ids)
+    by_project = {project.id: project for project in (*projects.values(), *gone_projects.values())}
     seeing: dict[tuple[int, str | None], set[int]] = {}
     for (project_id, role), user_ids in wanted.items():
         project = by_project[project_id]
@@ -91,12 +114,12 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
             users_seeing_role(role, project)))).all())
     answers: dict[_Question, set[int]] = {}
     for question, user_ids in asked.items():
-        organization_id, issue_id, role = question
+        organization_id, issue_id, role, _ = question
         if issue_id is None:  # an event about no issue (a webhook disabled): the user must be active
             answers[question] = {r.user_id for user_id in user_ids
                                  for r in await active_user(session, organization_id=organization_id, user_id=user_id)}
             continue
-        project = projects.get((organization_id, issue_id))
+        project = project_of(question)
         if project is None:  # deleted since: nobody may browse it any more
             answers[question] = set()
             continue

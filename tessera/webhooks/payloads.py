@@ -77,8 +77,9 @@ def issue_event_type_name(typed: DomainEvent, own_name: str | None) -> str:
         return _PART_EVENT_TYPES[own_name]
     if isinstance(typed, IssueUpdated) and set(typed.field_changes) == {"assignee"}:
         return "issue_assigned"
-    if isinstance(typed, StatusChanged):
-        return "issue_generic"
+    if isinstance(typed, StatusChanged):  # Jira's generic event, unless it resolved, closed or reopened
+        kind = StatusChanged.kind_of(typed.payload())
+        return "issue_generic" if kind == StatusChanged.name else kind
     if isinstance(typed, IssueUpdated):
         return "issue_updated"
     return "issue_generic"

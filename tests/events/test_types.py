@@ -42,7 +42,8 @@ USER = ["user_id", "role", "active"]
 CATALOG: dict[str, tuple[str, list[str], str | None]] = {
     "issue_created": ("issue", [*ISSUE, "user_id", "timestamp"], "jira:issue_created"),
     "issue_updated": ("issue", [*ISSUE, "field_changes", "user_id", "timestamp", "version"], "jira:issue_updated"),
-    "issue_deleted": ("issue", [*ISSUE, "user_id", "timestamp"], "jira:issue_deleted"),
+    "issue_deleted": ("issue", [*ISSUE, "user_id", "timestamp", "summary", "reporter_id", "assignee_id", "parent_id",
+                                "watcher_ids", "component_ids"], "jira:issue_deleted"),
     "status_changed": ("issue", [*ISSUE, "user_id", "timestamp", "transition", "field_changes", "version",
                                 "status_category"],
                        "jira:issue_updated"),

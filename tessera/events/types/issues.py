@@ -4,6 +4,7 @@ ranked, deleted. Each names the issue (`IssueEvent`), the actor (`user_id`) and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tessera.events.types.base import IssueEvent, stored_as
@@ -13,15 +14,28 @@ FieldChanges = dict[str, dict[str, str | None]]
 
 
 class IssueLifecycleEvent(IssueEvent):
-    """One event per issue created or deleted. A sub-task deleted with its parent has no
-    `issue_key`; on PostgreSQL the create's payload is also built inside the one-statement create."""
+    """One event per issue created or deleted. On PostgreSQL the create's payload is also built
+    inside the one-statement create, so IssueCreated's keys are these and no others."""
 
     user_id: int | None
     timestamp: str
 
 
-IssueCreated, IssueDeleted = IssueLifecycleEvent.variants(
-    issue_created="jira:issue_created", issue_deleted="jira:issue_deleted")
+(IssueCreated,) = IssueLifecycleEvent.variants(issue_created="jira:issue_created")
+
+
+class IssueDeleted(IssueLifecycleEvent, name="issue_deleted", jira="jira:issue_deleted"):
+    """A sub-task deleted with its parent has no `issue_key`. The rest is what the issue's
+    notifications need once its row, watchers and components are gone, snapshot at delete time:
+    the issue deleted on its own carries it; its sub-tasks and events written before the snapshot
+    existed do not (`summary` None), and notify nobody."""
+
+    summary: str | None = None
+    reporter_id: int | None = None
+    assignee_id: int | None = None
+    parent_id: int | None = None
+    watcher_ids: list[int] | None = None
+    component_ids: list[int] | None = None
 
 
 class IssueUpdated(IssueEvent, name="issue_updated", jira="jira:issue_updated"):
@@ -56,6 +70,31 @@ class StatusChanged(IssueEvent, name="status_changed", jira="jira:issue_updated"
                     "timestamp": self.timestamp, "version": self.issue_version, "caused_by": self.caused_by, **tail}
         return {**head, "user_id": self.user_id, "timestamp": self.timestamp, "transition": self.transition,
                 "field_changes": self.field_changes, "version": self.issue_version, **tail}
+
+    @staticmethod
+    def kind_of(payload: Mapping[str, Any]) -> str:
+        """What a transition did, as Jira's event types name it: "issue_resolved" (it gave the
+        issue a resolution), "issue_reopened" (it took the resolution away or left a done
+        status), "issue_closed" (into a done status without a new resolution: Jira's "Close"
+        after "Resolve", or a move between done statuses), else "status_changed" (Jira's
+        generic event). Jira fires these from named transitions of its classic workflow; they
+        are read here off what the transition did, so every workflow has them. A payload written
+        before `status_category` existed is told apart by its resolution alone. One rule for
+        the notifications' kinds and the webhooks' issue_event_type_name."""
+        changes = payload.get("field_changes")
+        resolution = changes.get("resolution") if isinstance(changes, Mapping) else None
+        if isinstance(resolution, Mapping):
+            if resolution.get("from") is None and resolution.get("to") is not None:
+                return "issue_resolved"
+            if resolution.get("from") is not None and resolution.get("to") is None:
+                return "issue_reopened"
+        category = payload.get("status_category")
+        if isinstance(category, Mapping):
+            if category.get("to") == "done":
+                return "issue_closed"
+            if category.get("from") == "done":
+                return "issue_reopened"
+        return StatusChanged.name
 
 
 class IssueLinkEvent(IssueEvent):

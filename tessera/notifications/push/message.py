@@ -72,6 +72,8 @@ def describe_change(change: Mapping[str, Any], names: Mapping[int, str],
     assert isinstance(changes, Mapping)
     if kind == "issue_created":
         return _("{actor} created this issue").format(actor=who)
+    if kind == "issue_deleted":
+        return _("{actor} deleted {key}").format(actor=who, key=payload.get("issue_key") or "")
     if kind == "status_changed" and isinstance(changes.get("status"), Mapping):
         status = changes["status"]
         return _("{actor} moved it from {old} to {new}").format(
@@ -106,10 +108,15 @@ def push_message(payload: Mapping[str, Any], *, summaries: Mapping[int, str], na
     key = payload.get("issue_key") if isinstance(payload.get("issue_key"), str) else None
     changes = [change for change in payload.get("changes") or () if isinstance(change, Mapping)]
     base = base_url.rstrip("/")
+    deletion = next((change.get("payload") for change in changes if change.get("event_type") == "issue_deleted"
+                     and isinstance(change.get("payload"), Mapping)), None)
     if key:
+        # A deleted issue has no page (nor a summary to read): its deletion recorded the summary.
         summary = summaries.get(payload.get("issue_id"), "")  # type: ignore[arg-type]
+        if deletion is not None and not summary:
+            summary = str(deletion.get("summary") or "")
         title = _clip(f"{key} {summary}".strip(), TITLE_CHARS)
-        url = f"{base}/browse/{key}"
+        url = f"{base}/notifications" if deletion is not None else f"{base}/browse/{key}"
     else:
         title = catalog.ngettext("Tessera: {count} update", "Tessera: {count} updates", len(changes)).format(
             count=len(changes)) if changes else catalog.gettext("Tessera: new notifications")
