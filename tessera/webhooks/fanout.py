@@ -34,6 +34,7 @@ from tessera.webhooks.payloads import (
     change_groups,
     render_issue_event,
     render_other_event,
+    sends_webhook,
     webhook_events_of,
 )
 
@@ -61,7 +62,8 @@ class WebhookFanOut:
         await self.handle_batch([event])
 
     async def handle_batch(self, events: Sequence[OutboxEvent]) -> None:
-        named = [(event, names) for event in events if (names := webhook_events_of(event.event_class))]
+        named = [(event, names) for event in events
+                 if (names := webhook_events_of(event.event_class)) and sends_webhook(event.event)]
         if not named:
             return
         organizations = sorted({event.organization_id for event, _ in named})

@@ -30,6 +30,7 @@ from tessera.events.types import (
     ProjectEvent,
     SprintEvent,
     StatusChanged,
+    WorkflowEventFired,
     WorklogAdded,
     WorklogDeleted,
     WorklogEvent,
@@ -68,7 +69,25 @@ def webhook_events_of(event_class: type[DomainEvent]) -> tuple[str, ...]:
     return (own,)
 
 
+# Jira's own issue event types. A workflow's `fire_event` naming one of these says what its
+# transition is (Jira fires one event per transition); the transition's StatusChanged already
+# reports it under that name, so the fired event sends no second delivery. An event of any other
+# name (a custom event) is sent as jira:issue_updated under its own name.
+JIRA_ISSUE_EVENT_TYPES = frozenset({
+    "issue_created", "issue_updated", "issue_assigned", "issue_resolved", "issue_closed", "issue_commented",
+    "issue_comment_edited", "issue_comment_deleted", "issue_reopened", "issue_deleted", "issue_moved",
+    "issue_work_logged", "issue_work_started", "issue_work_stopped", "issue_worklog_updated",
+    "issue_worklog_deleted", "issue_generic"})
+
+
+def sends_webhook(typed: DomainEvent) -> bool:
+    """False for a workflow-fired event that names one of Jira's own event types (see above)."""
+    return not (isinstance(typed, WorkflowEventFired) and typed.name in JIRA_ISSUE_EVENT_TYPES)
+
+
 def issue_event_type_name(typed: DomainEvent, own_name: str | None) -> str:
+    if isinstance(typed, WorkflowEventFired):
+        return typed.name
     if isinstance(typed, IssueCreated):
         return "issue_created"
     if isinstance(typed, IssueDeleted):
@@ -175,6 +194,11 @@ async def change_groups(session: AsyncSession, organization_id: int, events: Seq
     return found
 
 
+def _same_values(group: _ChangeGroup, changes: dict[str, dict[str, Any]]) -> bool:
+    return all((item.from_string, item.to_string) == (changes[item.field_id].get("from"), changes[item.field_id].get("to"))
+               for item in group.items)
+
+
 # How far apart an event's timestamp and its change group's may be.
 _NEAR = timedelta(seconds=1)
 
@@ -186,13 +210,16 @@ async def _changelog(session: AsyncSession, typed: IssueEvent, organization_id: 
         return None
     stamp = _aware(datetime.fromisoformat(typed.timestamp))  # type: ignore[attr-defined]
     known = cache.changes if cache.changes is not None else await change_groups(session, organization_id, [typed])
-    # The change group written with this change: same issue, same moment, same fields.
-    for group in known.get(typed.issue_id, []):
-        if abs(group.created_at - stamp) <= _NEAR and {item.field_id for item in group.items} == set(changes):
-            return {"id": str(group.id), "items": [
-                {"field": item.field, "fieldtype": item.field_type, "fieldId": item.field_id,
-                 "from": item.from_value, "fromString": item.from_string, "to": item.to_value,
-                 "toString": item.to_string} for item in group.items]}
+    # The change group written with this change: same issue, same moment, same fields; of several
+    # (transitions in quick succession), the one whose values are the event's, else the nearest.
+    alike = sorted((group for group in known.get(typed.issue_id, [])
+                    if abs(group.created_at - stamp) <= _NEAR and {item.field_id for item in group.items} == set(changes)),
+                   key=lambda group: (not _same_values(group, changes), abs(group.created_at - stamp)))
+    if alike:
+        return {"id": str(alike[0].id), "items": [
+            {"field": item.field, "fieldtype": item.field_type, "fieldId": item.field_id,
+             "from": item.from_value, "fromString": item.from_string, "to": item.to_value,
+             "toString": item.to_string} for item in alike[0].items]}
     return {"id": None, "items": [
         {"field": field_id, "fieldtype": "custom" if field_id.startswith("customfield_") else "jira",
          "fieldId": field_id, "from": None, "fromString": change.get("from"), "to": None,

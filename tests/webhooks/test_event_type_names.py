@@ -43,3 +43,25 @@ def test_transitions_are_named_resolved_closed_reopened_or_generic(
     _move(wh_client, wh_org, issue, "71")  # Won't Do -> To Do: the resolution taken away
     drain(wh_settings)
     assert _status_names(receiver) == sorted(["issue_generic", "issue_resolved", "issue_closed", "issue_reopened"])
+
+
+def test_each_transition_is_one_delivery_whose_changelog_is_its_own(
+        wh_client: TestClient, wh_settings: Settings, wh_org: OrgHandle, wh_project: dict,
+        receiver: Receiver) -> None:
+    """Jira fires one event per transition: the workflow's `fire_event` of issue_resolved and
+    issue_reopened names the transition, it is not a second delivery. And of transitions made in
+    the same second, each delivery's changelog is the one its own transition wrote."""
+    issue = create_issue(wh_client, wh_org, wh_project)
+    create_webhook(wh_client, wh_org, receiver.url, events=["jira:issue_updated"])
+    _move(wh_client, wh_org, issue, "11")
+    _move(wh_client, wh_org, issue, "51", fields={"resolution": {"name": "Done"}})
+    _move(wh_client, wh_org, issue, "71")
+    drain(wh_settings)
+    moved_to = {}
+    for request in receiver.requests:
+        body = json.loads(request.body)
+        [status] = [i for i in body["changelog"]["items"] if i["field"] == "status"]
+        moved_to[body["issue_event_type_name"]] = (status["fromString"], status["toString"])
+    assert len(receiver.requests) == 3
+    assert moved_to == {"issue_generic": ("To Do", "In Progress"), "issue_resolved": ("In Progress", "Done"),
+                        "issue_reopened": ("Done", "To Do")}
