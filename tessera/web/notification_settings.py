@@ -19,6 +19,7 @@ from tessera.db.refs import require_id
 from tessera.errors import InvalidInput
 from tessera.issues.service import access_issue
 from tessera.notifications.kinds import ISSUE_KINDS, KINDS
+from tessera.notifications.locale import LANGUAGES, language_name
 from tessera.notifications.preferences import (
     CHANNELS,
     DIGEST_CHANNELS,
@@ -63,7 +64,10 @@ def change_from_form(form: dict[str, str], stored: dict[str, Any]) -> dict[str, 
         elif checked != channels.get(channel):  # an unknown channel: passed on, and refused
             overrides[channel] = checked
     digest = {name.split(".", 1)[1]: value for name, value in form.items() if name.startswith("digest.")}
-    return {"channels": channels, "events": events, "own_changes": _on(form, "own_changes"), "digest": digest}
+    document = {"channels": channels, "events": events, "own_changes": _on(form, "own_changes"), "digest": digest}
+    if "language" in form:
+        document["language"] = form["language"]
+    return document
 
 
 async def _render(web: Web, *, status_code: int = 200, error: InvalidInput | None = None,
@@ -77,6 +81,7 @@ async def _render(web: Web, *, status_code: int = 200, error: InvalidInput | Non
                       wants=preferences_from(document).wants, channels=CHANNELS, digest_channels=DIGEST_CHANNELS,
                       digest_modes=DIGEST_MODES, kinds=KIND_ORDER, muted=muted, slack=slack,
                       subscriptions=subscriptions, error=error.message if error else None, saved=saved,
+                      languages=[(code, language_name(code)) for code in LANGUAGES],
                       nav="notification-settings")
 
 

@@ -52,12 +52,13 @@ def test_the_page_shows_the_defaults(web: TestClient, csrf: str) -> None:
 def test_saving_stores_the_document_the_api_reads(web: TestClient, csrf: str) -> None:
     form = _form(web.get(PAGE).text)
     del form["channel.email"], form["event.issue_updated.inbox"]
-    form.update({"own_changes": "on", "digest.email": "daily", "digest.slack": "hourly"})
+    assert form["language"] == "en"
+    form.update({"own_changes": "on", "digest.email": "daily", "digest.slack": "hourly", "language": "de"})
     saved = web.post(PAGE, data=form, follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == PAGE + "?saved=1"
     assert _stored(web) == {"channels": {"inbox": True, "email": False, "slack": True, "push": True},
                             "events": {"issue_updated": {"inbox": False}}, "own_changes": True,
-                            "digest": {"email": "daily", "slack": "hourly", "push": "off"}}
+                            "digest": {"email": "daily", "slack": "hourly", "push": "off"}, "language": "de"}
     page = web.get(PAGE + "?saved=1").text
     assert "Your notification settings are saved." in page
     shown = _form(page)
@@ -91,7 +92,8 @@ def test_bad_input_is_a_400_page_naming_it_and_saves_nothing(web: TestClient, cs
     for change, message in (({"digest.email": "weekly"}, "&#39;digest&#39; maps channels (email, slack, push)"),
                             ({"channel.fax": "on"}, "&#39;channels&#39; maps channels"),
                             ({"event.bogus.email": "on"}, "Unknown event kind &#39;bogus&#39;"),
-                            ({"event.issue_created.fax": "on"}, "&#39;events.issue_created&#39; is true, false")):
+                            ({"event.issue_created.fax": "on"}, "&#39;events.issue_created&#39; is true, false"),
+                            ({"language": "xx"}, "en, de")):
         page = web.post(PAGE, data={**form, "own_changes": "on", **change})
         assert page.status_code == 400, change
         assert message in page.text and 'class="alert alert-error"' in page.text

@@ -36,6 +36,14 @@ LANGUAGES: tuple[str, ...] = (DEFAULT_LANGUAGE, *sorted(
     path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")))
 
 
+# Each language in its own words, as a chooser shows it; a catalog without an entry shows its code.
+_NAMES = {"en": "English", "de": "Deutsch"}
+
+
+def language_name(language: str) -> str:
+    return _NAMES.get(language, language)
+
+
 @cache
 def translations(language: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
     """The catalog for `language` ("de", "pt_BR"), English (the ids) when there is none: the one
