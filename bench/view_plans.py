@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select, text
 
 from tessera.agile.ranking import ranks_of
 from tessera.config import Settings
@@ -29,7 +29,9 @@ from tessera.issues.models import Issue, IssueLabel, IssueLink
 from tessera.issues.references import load_catalog
 from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
 from tessera.issues.views import render_issues
+from tessera.issues.watchers.models import IssueWatcher
 from tessera.issues.worklogs.service import worklogs_by_issue
+from tessera.projects.models import LinkType
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.tenancy.service import load_organization_by_key
@@ -51,6 +53,33 @@ async def page_of_issues(session, organization_id: int, size: int) -> list[Issue
                                           .order_by(Issue.id.desc()).limit(size - len(ids)))).all())
     return list((await session.scalars(select(Issue).where(Issue.organization_id == organization_id,
                                                            Issue.id.in_(sorted(ids)[:size])))).all())
+
+
+async def plant(database: Database, org_key: str, every: int) -> None:
+    """Links between neighbouring issues and watchers on every `every`th issue (`tessera load`
+    writes neither), so their lookups have rows to find; then the statistics a load leaves."""
+    async with database.unit_of_work() as session:
+        organization = await load_organization_by_key(session, org_key)
+        link_type = await session.scalar(select(LinkType.id).where(LinkType.organization_id == organization.id)
+                                         .order_by(LinkType.id).limit(1))
+        users = (await session.scalars(select(User.id).where(User.organization_id == organization.id))).all()
+        ids = (await session.scalars(select(Issue.id).where(Issue.organization_id == organization.id)
+                                     .order_by(Issue.id))).all()
+        now = datetime.now(UTC)
+        await session.execute(insert(IssueLink), [
+            {"organization_id": organization.id, "link_type_id": link_type, "source_issue_id": source,
+             "target_issue_id": target, "created_at": now} for source, target in zip(ids[::every], ids[1::every])])
+        await session.execute(insert(IssueWatcher), [
+            {"organization_id": organization.id, "issue_id": issue_id, "user_id": users[n % len(users)],
+             "created_at": now} for n, issue_id in enumerate(ids[::every])])
+        try:
+            from tessera.db.statistics import refresh_statistics
+        except ImportError:  # the code before tessera.db.statistics: PostgreSQL's autovacuum would analyze them
+            if not database.is_sqlite:
+                await session.execute(text("ANALYZE issue_links, issue_watchers"))
+        else:
+            await refresh_statistics(await session.connection(), changed=["issue_links", "issue_watchers"])
+    print(f"planted {len(ids[::every]):,} links and as many watchers")
 
 
 async def capture(database: Database, org_key: str, size: int) -> list[tuple[str, str, object]]:
@@ -114,15 +143,24 @@ def _depth(rows, row) -> int:  # type: ignore[no-untyped-def]
     return depth
 
 
+def _mark(line: str) -> str:
+    """SQLite plan lines that read a whole table, or a whole organization's rows of it."""
+    detail = line.strip()
+    if detail.startswith("SCAN") and "CONSTANT" not in detail and "SUBQUERY" not in detail:
+        return "   <-- SCAN"
+    if detail.startswith("SEARCH") and detail.endswith("(organization_id=?)"):
+        return "   <-- the whole organization"
+    return ""
+
+
 def render(label: str, url: str, plans: list[dict]) -> str:
     lines = [f"# Query plans of the issue views: {label}", "",
              f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}; database {url.split('@')[-1]}. Each statement as the views "
-             "ran it, its plan, and the milliseconds of one more (warm) run. `<-- SCAN` marks a SQLite plan line "
-             "that reads a whole table or index rather than searching it.", ""]
+             "ran it, its plan, and the milliseconds of one more (warm) run. `<--` marks a SQLite plan line "
+             "that reads a whole table, or all of the organization's rows of it, rather than searching for the "
+             "rows it needs.", ""]
     for plan in plans:
-        marked = [line + ("   <-- SCAN" if line.strip().startswith("SCAN") and "CONSTANT" not in line
-                          and "SUBQUERY" not in line and "LIST SUBQUERY" not in line else "")
-                  for line in plan["plan"]]
+        marked = [line + _mark(line) for line in plan["plan"]]
         lines += [f"## {plan['stage']} ({plan['ms']} ms)", "", "```sql", plan["statement"][:1500], "```", "",
                   "```", *marked, "```", ""]
     return "\n".join(lines)
@@ -134,12 +172,16 @@ def main() -> None:
     parser.add_argument("--org", required=True)
     parser.add_argument("--page", type=int, default=100)
     parser.add_argument("--label", default=None, help="results file suffix (default: the backend)")
+    parser.add_argument("--plant", type=int, default=0, metavar="N",
+                        help="first add a link and a watcher for every Nth issue of the organization")
     args = parser.parse_args()
     settings = Settings(database_url=args.database_url)
 
     async def run() -> list[dict]:
         database = Database(settings)
         try:
+            if args.plant:
+                await plant(database, args.org, args.plant)
             return await explain(database, await capture(database, args.org, args.page))
         finally:
             await database.dispose()

@@ -129,8 +129,9 @@ class IssueLink(IdMixin, TenantMixin, Base):
     __tablename__ = "issue_links"
     __table_args__ = (
         UniqueConstraint("organization_id", "link_type_id", "source_issue_id", "target_issue_id"),
-        Index("ix_issue_links_org_source", "organization_id", "source_issue_id"),
-        Index("ix_issue_links_org_target", "organization_id", "target_issue_id"),
+        # Links of issues by either end, holding what the views read (0020_view_lookup_indexes).
+        Index("ix_issue_links_org_source", "organization_id", "source_issue_id", "target_issue_id", "link_type_id"),
+        Index("ix_issue_links_org_target", "organization_id", "target_issue_id", "source_issue_id", "link_type_id"),
     )
 
     link_type_id: Mapped[int] = mapped_column(IdType, ForeignKey("link_types.id", ondelete="CASCADE"), nullable=False)

@@ -28,10 +28,12 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
 
 
 def test_the_views_lookups_have_indexes_leading_with_organization_and_issue(database_url: str) -> None:
-    """0020_view_lookup_indexes: labels, components and versions of a page of issues by issue."""
+    """0020_view_lookup_indexes: labels, components, versions and links of a page of issues by issue."""
     wanted = {"issue_labels": ("ix_issue_labels_org_issue", ["organization_id", "issue_id", "label"]),
               "issue_components": ("ix_issue_components_org_issue", ["organization_id", "issue_id", "component_id"]),
-              "issue_versions": ("ix_issue_versions_org_issue", ["organization_id", "issue_id", "kind", "version_id"])}
+              "issue_versions": ("ix_issue_versions_org_issue", ["organization_id", "issue_id", "kind", "version_id"]),
+              "issue_links": ("ix_issue_links_org_target",
+                              ["organization_id", "target_issue_id", "source_issue_id", "link_type_id"])}
 
     async def indexes() -> dict[str, dict[str, list[str]]]:
         engine = create_async_engine(normalize_database_url(database_url), poolclass=NullPool)

@@ -31,7 +31,7 @@ async def _load_and_check(url: str) -> None:
         if database.is_sqlite:
             found = await _sqlite_statistics(database, "issues", "issue_labels")
             assert {"ix_issue_labels_org_issue", "ix_issues_org_parent"} <= set(found)
-            # The first number of a stat1 row is the table's row count (estimated past the limit).
+            # The first number of a stat1 row is the table's row count.
             assert int(found["ix_issues_org_parent"].split()[0]) == 400
             assert int(found["ix_issue_labels_org_issue"].split()[0]) > 400
         else:
