@@ -28,7 +28,8 @@ log = logging.getLogger("tessera.db.statistics")
 # ANALYZE reads every row (no `PRAGMA analysis_limit`): a sample of the first rows of an index
 # misleads where it counts, e.g. (organization_id, parent_id) sampled among issues without a
 # parent looked like 1,000 rows a parent. A whole analysis costs ~30 ms at 5,000 issues, about a
-# second at 100,000, and runs only after loads and when a table has grown tenfold.
+# second at 100,000, and runs only after loads, new indexes and tenfold growth.
+
 # A table whose rows grew this many times since it was analyzed is analyzed again (SQLite ≥ 3.46's
 # `PRAGMA optimize` does the same, but older versions only look at tables this connection used).
 GROWTH = 10
@@ -58,22 +59,31 @@ async def refresh_statistics(connection: AsyncConnection, *, changed: Iterable[s
 
 
 async def _sqlite_tables_needing_analysis(connection: AsyncConnection) -> list[str]:
-    """Ordinary tables with rows and either no statistics or `GROWTH` times the rows they had.
+    """Ordinary tables with rows and either no statistics, an index without them (one a migration
+    just added: the planner would weigh it by guesses against the others' counts), or `GROWTH`
+    times the rows they had.
 
     The size now is the largest rowid, a b-tree probe rather than a count: an upper bound of the
     rows (deletes leave gaps), which is all a tenfold test needs."""
     tables = [row[1] for row in (await connection.exec_driver_sql("PRAGMA main.table_list")).all()
               if row[2] == "table" and not row[4] and not row[1].startswith("sqlite_")]
+    indexes: dict[str, set[str]] = {}
+    for table, index in (await connection.exec_driver_sql(
+            "SELECT tbl_name, name FROM sqlite_schema WHERE type = 'index'")).all():
+        indexes.setdefault(table, set()).add(index)
     recorded: dict[str, int] = {}
+    analyzed_indexes: set[str] = set()
     has_stat1 = await connection.scalar(text("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'"))
     if has_stat1:
-        for table, stat in (await connection.exec_driver_sql("SELECT tbl, stat FROM sqlite_stat1")).all():
+        for table, index, stat in (await connection.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1")).all():
             rows = int(str(stat).split(" ", 1)[0]) if stat else 0
             recorded[table] = max(recorded.get(table, 0), rows)
+            analyzed_indexes.add(index)
     stale = []
     for table in tables:
         size = await connection.scalar(text(f"SELECT max(rowid) FROM {_quoted(table)}")) or 0
-        if size and (table not in recorded or size >= GROWTH * max(recorded[table], 10)):
+        if size and (table not in recorded or indexes.get(table, set()) - analyzed_indexes
+                     or size >= GROWTH * max(recorded[table], 10)):
             stale.append(table)
     return stale
 

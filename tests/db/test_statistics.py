@@ -50,6 +50,11 @@ async def test_tables_without_statistics_or_outgrown_are_analyzed_and_nothing_el
                 await session.execute(text("INSERT INTO t (k) SELECT k FROM t"))
         assert await _refresh(database) == ["t"]
         assert (await _analyzed(database, "t"))[0].startswith("800 ")
+        async with database.unit_of_work() as session:  # a new index (a migration's) has no statistics
+            await session.execute(text("CREATE INDEX t_k_id ON t (k, id)"))
+        assert await _refresh(database) == ["t"]
+        assert sorted(await _analyzed(database, "t")) == ["800 115", "800 115 1"]
+        assert await _refresh(database) == []
         async with database.unit_of_work() as session:  # a bulk writer names what it filled
             assert await refresh_statistics(await session.connection(), changed=["t"]) == ["t"]
     finally:
