@@ -219,8 +219,8 @@ def fresh_database(backend: str, postgres_url: str, name: str, directory: str) -
     return f"{postgres_url.rsplit('/', 1)[0]}/{name}"
 
 
-def create_org(database_url: str) -> str:
-    key = f"BENCH{random.randrange(10**6)}"
+def create_org(database_url: str, key: str | None = None) -> str:
+    key = key or f"BENCH{random.randrange(10**6)}"
     created = json.loads(tessera("create-org", key, "--name", "Benchmark", "--admin-email", f"bench@{key.lower()}.test",
                                  "--admin-password", "benchmark-password", "--json", "--database-url",
                                  database_url).strip().splitlines()[-1])
@@ -263,7 +263,8 @@ def stop_server(process: subprocess.Popen) -> None:
 @contextmanager
 def target_server(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[tuple[str, str]]:
     """(url, admin token) of the server to load: the one given with --url and --token, or a
-    fresh one on a fresh database, stopped when the block ends."""
+    fresh one on a fresh database, stopped when the block ends. With `args.preload` (scripts that
+    offer it) the organization first gets that many issues through `tessera load`."""
     if args.url:
         if not args.token:
             parser.error("--url needs --token")
@@ -272,7 +273,12 @@ def target_server(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
         database_url = fresh_database(args.backend, args.postgres_url, args.database_name, directory)
         tessera("migrate", "--database-url", database_url)
-        token = create_org(database_url)
+        key = f"BENCH{random.randrange(10**6)}"
+        token = create_org(database_url, key)
+        if preload := getattr(args, "preload", 0):
+            started = time.perf_counter()
+            tessera("load", "--org", key, "--issues", str(preload), "--database-url", database_url)
+            print(f"loaded {preload:,} issues into {key} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         port = free_port()
         server = start_server(database_url, port, args.workers)
         try:

@@ -3,6 +3,7 @@ transitions each run 5 validators and 3 post-functions, and the available-transi
 
     .venv/bin/python bench/transitions.py --backend postgres --workers 2 --clients 16 --duration 20
     .venv/bin/python bench/transitions.py --backend sqlite --workers 1 --clients 16 --duration 20
+    .venv/bin/python bench/transitions.py --backend sqlite --preload 100000 --label sqlite-100k  # a big organization
     # or target a running server (a token of an admin of some organization):
     .venv/bin/python bench/transitions.py --url http://127.0.0.1:8000 --token tsr_... --duration 20
 
@@ -165,7 +166,7 @@ async def measure(url: str, token: str, args: argparse.Namespace) -> tuple[dict,
                                                             transition_minimal)
         phases |= {"lookup": await run_phase(args.clients, args.lookup_seconds, slices, lookup),
                   "lookup-serial": await run_phase(1, args.lookup_seconds, [issues], lookup)}
-        setup = {"workflow_id": workflow_id, "issues": len(issues)}
+        setup = {"workflow_id": workflow_id, "issues": len(issues), "preloaded_issues": args.preload}
     return phases, setup
 
 
@@ -200,7 +201,9 @@ def render(result: dict) -> str:
              f"{result['clients']} clients"), "",
              (f"{result['when']} on {result['machine']}; {result['setup']['issues']} issues in the workflow "
              f"'{WORKFLOW['name']}' (each transition: 1 condition, 5 validators, 3 post-functions); server started "
-             f"by the script: {result['server_started']}."), "",
+             f"by the script: {result['server_started']}"
+             + (f"; the organization also holds {result['setup']['preloaded_issues']:,} issues from `tessera load`"
+                if result["setup"].get("preloaded_issues") else "") + "."), "",
              ("| phase | clients | seconds | ok | per s | p50 ms | p95 ms | p99 ms | max ms | conflicts | errors | "
              "load gen CPU | load avg before/after |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
@@ -229,7 +232,10 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--database-name", default="tessera_bench_transitions")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--issues", type=int, default=320)
+    parser.add_argument("--issues", type=int, default=320, help="issues the clients transition")
+    parser.add_argument("--preload", type=int, default=0,
+                        help="first load this many issues into the organization (`tessera load`), so the "
+                             "transitions run in an organization of that size")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of the transitions phase")
     parser.add_argument("--minimal-seconds", type=float, default=None,
                         help="seconds of the Prefer: return=minimal phase (default: --duration; 0 skips it)")

@@ -90,6 +90,8 @@ class Settings:
     # /metrics answers loopback scrapers, an organization admin's token, and this bearer token
     # (for a Prometheus that scrapes from another host without an account).
     metrics_token: str | None = None
+    # SQLite only (tessera.db.statistics): how often the server refreshes the planner's statistics.
+    statistics_refresh_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))

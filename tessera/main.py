@@ -41,6 +41,7 @@ from tessera.api.rest.routers import (
 )
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.db.statistics import StatisticsKeeper
 from tessera.edge.body_limit import BodySizeLimit
 from tessera.edge.by_path import Edge
 from tessera.edge.guard import RequestGuard
@@ -109,9 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         worker = (InProcessWorker(build_pipeline(settings, database, observer=metrics))
                   if settings.run_worker_in_server else None)
+        statistics = (StatisticsKeeper(database, every=settings.statistics_refresh_seconds)
+                      if database.is_sqlite else None)
+        app.state.statistics = statistics
         yield
         if worker is not None:
             await worker.stop()
+        if statistics is not None:
+            await statistics.stop()
         await dashboard_cache.stop()
         await live_hub.stop()
         await database.dispose()

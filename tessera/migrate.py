@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from tessera.config import normalize_database_url
+from tessera.db.statistics import refresh_statistics
+
+log = logging.getLogger("tessera.migrate")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,7 +56,22 @@ async def _upgrade(database_url: str) -> None:
         if url.startswith("postgresql"):
             await connection.execute(text("SELECT pg_advisory_unlock(724810)"))
             await connection.commit()
+        else:
+            await _refresh_sqlite_statistics(connection)
     await engine.dispose()
+
+
+async def _refresh_sqlite_statistics(connection: AsyncConnection) -> None:
+    """A migration may add indexes, and the database may have grown since it was last served:
+    give SQLite's planner statistics before the first query. Only an optimization, so another
+    process holding the write lock is reported, not fatal (the server's periodic refresh follows)."""
+    try:
+        await connection.exec_driver_sql("PRAGMA busy_timeout = 10000")
+        await refresh_statistics(connection)
+        await connection.commit()
+    except DBAPIError as error:
+        await connection.rollback()
+        log.warning("planner statistics not refreshed after migrating: %s", str(error).splitlines()[0])
 
 
 def upgrade_database(database_url: str) -> None:

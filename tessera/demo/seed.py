@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.engine import Database
+from tessera.db.statistics import refresh_statistics
 from tessera.demo import vocabulary as words
 from tessera.demo.workspace import (
     ProjectParts,
@@ -106,7 +107,10 @@ async def seed_demo(database: Database, *, org_key: str = "DEMO", issues: int = 
         organization = await get_organization_by_key(session, org_key)
         if organization is not None:
             return await _existing(session, organization)
-        return await _create(session, org_key=org_key.strip().upper(), issue_total=issues)
+        created = await _create(session, org_key=org_key.strip().upper(), issue_total=issues)
+        # Hundreds of new issues on a database that may have had none: statistics before serving.
+        await refresh_statistics(await session.connection())
+        return created
 
 
 async def _existing(session: AsyncSession, organization: Organization) -> DemoResult:

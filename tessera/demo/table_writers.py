@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.models import IssueRank
 from tessera.db.engine import Database
+from tessera.db.statistics import refresh_statistics
 from tessera.demo.rows import (
     COMPONENT_COLUMNS,
     GROUP_COLUMNS,
@@ -97,7 +98,9 @@ class TableWriter(ABC):
         """In a batch of new issues' transaction, once its rows are written."""
 
     async def finish(self, session: AsyncSession) -> None:
-        """After the last batch."""
+        """After the last batch: planner statistics of the tables just filled, now, rather than
+        when autovacuum (PostgreSQL) or the server's periodic refresh (SQLite) gets to them."""
+        await refresh_statistics(await session.connection(), changed=[table for table, *_ in self.tables])
 
     # Whether the batch's WAS span rows go in as rows: not when the database's triggers write
     # them during the batch, nor where the database derives them faster (SQLite, see after_batch).
@@ -140,10 +143,6 @@ class PostgresTableWriter(TableWriter):
                 self.warned = True
                 self.report("foreign-key checks stay on (the role may not set session_replication_role): "
                             "expect a slower load")
-
-    async def finish(self, session: AsyncSession) -> None:
-        # Fresh planner statistics now, rather than whenever autovacuum notices a million new rows.
-        await session.execute(text(f"ANALYZE {', '.join(table for table, *_ in self.tables)}"))
 
     async def allocate_ids(self, session: AsyncSession, table: str, count: int) -> Sequence[int]:
         if count == 0:

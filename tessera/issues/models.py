@@ -74,7 +74,9 @@ class Issue(IdMixin, TenantMixin, Base):
 
 class IssueLabel(TenantMixin, Base):
     __tablename__ = "issue_labels"
-    __table_args__ = (Index("ix_issue_labels_org_label", "organization_id", "label", "issue_id"),)
+    # By label for `labels = x`; by issue (holding the label) for the views' labels of a page.
+    __table_args__ = (Index("ix_issue_labels_org_label", "organization_id", "label", "issue_id"),
+                      Index("ix_issue_labels_org_issue", "organization_id", "issue_id", "label"))
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     label: Mapped[str] = mapped_column(String(LABEL_MAX), primary_key=True)
@@ -82,7 +84,8 @@ class IssueLabel(TenantMixin, Base):
 
 class IssueComponent(TenantMixin, Base):
     __tablename__ = "issue_components"
-    __table_args__ = (Index("ix_issue_components_org_component", "organization_id", "component_id"),)
+    __table_args__ = (Index("ix_issue_components_org_component", "organization_id", "component_id"),
+                      Index("ix_issue_components_org_issue", "organization_id", "issue_id", "component_id"))
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     component_id: Mapped[int] = mapped_column(
@@ -93,7 +96,8 @@ class IssueVersion(TenantMixin, Base):
     """`kind` is "fix" (fixVersion) or "affected" (affectedVersion)."""
 
     __tablename__ = "issue_versions"
-    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id", "kind", "issue_id"),)
+    __table_args__ = (Index("ix_issue_versions_org_version", "organization_id", "version_id", "kind", "issue_id"),
+                      Index("ix_issue_versions_org_issue", "organization_id", "issue_id", "kind", "version_id"))
 
     issue_id: Mapped[int] = mapped_column(IdType, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
     version_id: Mapped[int] = mapped_column(IdType, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
@@ -125,8 +129,9 @@ class IssueLink(IdMixin, TenantMixin, Base):
     __tablename__ = "issue_links"
     __table_args__ = (
         UniqueConstraint("organization_id", "link_type_id", "source_issue_id", "target_issue_id"),
-        Index("ix_issue_links_org_source", "organization_id", "source_issue_id"),
-        Index("ix_issue_links_org_target", "organization_id", "target_issue_id"),
+        # Links of issues by either end, holding what the views read (0020_view_lookup_indexes).
+        Index("ix_issue_links_org_source", "organization_id", "source_issue_id", "target_issue_id", "link_type_id"),
+        Index("ix_issue_links_org_target", "organization_id", "target_issue_id", "source_issue_id", "link_type_id"),
     )
 
     link_type_id: Mapped[int] = mapped_column(IdType, ForeignKey("link_types.id", ondelete="CASCADE"), nullable=False)

@@ -20,7 +20,6 @@ from sqlalchemy import (
     cast,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
@@ -81,14 +80,22 @@ def linked_select(*, org: ColumnElement[int], issue_among: Among, related_among:
     """Links, and the issues a view names in brief (sub-tasks, the `related` issues such as
     parents, the other ends of links), in one round trip. Columns: (kind, id, a, b, c, key,
     summary): a link is (id, link type, source, target), an issue (id, status, issue type,
-    parent, key, summary). An issue may come more than once."""
+    parent, key, summary). An issue may come more than once; a link comes once.
+
+    Each branch is one index lookup: an OR across two columns (source or target, parent or id)
+    defeats both indexes on SQLite, which then walks the whole organization (issue 16), so links
+    by source and by target, sub-tasks by parent and issues by id are branches of their own."""
+    def link_columns() -> Select:
+        return _named(LINKED_COLUMNS, _kind("link"), IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id,
+                      IssueLink.target_issue_id, _none(Text), _none(Text))
+
     return union_all(
-        _named(LINKED_COLUMNS, _kind("link"), IssueLink.id, IssueLink.link_type_id, IssueLink.source_issue_id,
-               IssueLink.target_issue_id, _none(Text), _none(Text))
-        .where(IssueLink.organization_id == org,
-               or_(issue_among(IssueLink.source_issue_id), issue_among(IssueLink.target_issue_id))),
-        _named(LINKED_COLUMNS, *_brief_columns())
-        .where(Issue.organization_id == org, or_(issue_among(Issue.parent_id), related_among(Issue.id))),
+        link_columns().where(IssueLink.organization_id == org, issue_among(IssueLink.source_issue_id)),
+        # A link between two of the issues was read by source already.
+        link_columns().where(IssueLink.organization_id == org, issue_among(IssueLink.target_issue_id),
+                             ~issue_among(IssueLink.source_issue_id)),
+        _named(LINKED_COLUMNS, *_brief_columns()).where(Issue.organization_id == org, issue_among(Issue.parent_id)),
+        _named(LINKED_COLUMNS, *_brief_columns()).where(Issue.organization_id == org, related_among(Issue.id)),
         _named(LINKED_COLUMNS, *_brief_columns()).join(IssueLink, IssueLink.target_issue_id == Issue.id)
         .where(IssueLink.organization_id == org, issue_among(IssueLink.source_issue_id),
                Issue.organization_id == org),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, or_, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tessera.agile.models import Sprint
@@ -55,8 +55,9 @@ class _Value(NamedTuple):
     value_ref: int | None
 
 
+# A new issue's parent (it has no sub-tasks yet): issues by id only.
 _RELATED = select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id).where(
-    Issue.organization_id == _ORG, or_(Issue.parent_id.in_(_IDS), Issue.id.in_(_RELATED_IDS))).order_by(Issue.id)
+    Issue.organization_id == _ORG, Issue.id.in_(_RELATED_IDS)).order_by(Issue.id)
 _LINKED = linked_select(org=_ORG, issue_among=lambda column: column.in_(_IDS),
                         related_among=lambda column: column.in_(_RELATED_IDS))
 _USERS = users_select(org=_ORG, user_among=lambda column: column.in_(_IDS))
@@ -178,7 +179,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         links.sort(key=lambda link: link.id)
     elif parent_ids:  # a brand-new issue has no links and no sub-tasks yet: only its parent needs reading
         read = [_Brief(*row) for row in await (await connect()).execute(
-            _RELATED, {"org": org, "ids": [], "related": parent_ids})]
+            _RELATED, {"org": org, "related": parent_ids})]
     related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
                                   for i in issues}
     subtasks: list[_Brief] = []

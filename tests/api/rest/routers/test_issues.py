@@ -198,3 +198,27 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, org: OrgHandle, project: d
     assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_json"
     listing = client.get(f"/v2/projects/{project['id']}", headers=org.headers).json()
     assert listing["issue_count_estimate"] == 0
+
+
+def test_links_and_subtasks_of_issues_read_together_come_once_each(client: TestClient, org: OrgHandle,
+                                                                   project: dict) -> None:
+    """The views read links by source and by target in separate branches: a link between two
+    issues of the same page must still show once on each, in its own direction."""
+    first, second, third = (create(client, org, project, summary=name) for name in ("First", "Second", "Third"))
+    for outward, inward in ((first, second), (second, third), (third, first)):
+        assert client.post("/v2/issue-links", json={"type": "blocks", "outward_issue": outward["key"],
+                                                    "inward_issue": inward["key"]}, headers=org.headers).status_code == 201
+    sub = create(client, org, project, issue_type="sub-task", parent_id=first["id"], summary="Part")
+    page = client.get("/v2/search", params={"jql": f"project = {project['key']} ORDER BY key"}, headers=org.headers)
+    assert page.status_code == 200, page.text
+    shown = {issue["key"]: issue for issue in page.json()["issues"]}
+    assert set(shown) == {first["key"], second["key"], third["key"], sub["key"]}
+
+    def links(issue: dict) -> list[tuple[str, str]]:
+        return sorted((link["direction"], link["issue"]["key"]) for link in shown[issue["key"]]["links"])
+
+    assert links(first) == [("inward", third["key"]), ("outward", second["key"])]
+    assert links(second) == [("inward", first["key"]), ("outward", third["key"])]
+    assert links(third) == [("inward", second["key"]), ("outward", first["key"])]
+    assert [s["key"] for s in shown[first["key"]]["subtasks"]] == [sub["key"]]
+    assert shown[sub["key"]]["parent"]["key"] == first["key"] and shown[sub["key"]]["links"] == []
