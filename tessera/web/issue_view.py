@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_version
+from tessera.integrations.development import development_of
 from tessera.issues.comments.service import (
     access_comment,
     check_add_comment,
@@ -94,6 +95,7 @@ async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project
     values["transitions"] = await available_transitions(session, actor=actor, issue=issue, project=project)
     values["users"], _ = await list_users(session, actor, max_results=200)
     values["project"] = project
+    values["development"] = await development_of(session, actor, issue)
     return values
 
 

@@ -75,6 +75,8 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
     webhook = post("/v2/webhooks", {"name": "Secret Webhook Serval", "url": "https://serval.example.test/hook",
                                     "events": ["jira:issue_created"], "jql": f"project = {project['key']}"})
     post("/v2/webhooks", {"name": "B webhook", "url": "https://b.example.test/hook", "events": []}, b)
+    git = post("/v2/integrations/git", {"provider": "github", "name": "Secret Git Civet", "repository": "acme/civet"})
+    post("/v2/integrations/git", {"provider": "gitlab", "name": "B git"}, b)
     ids = {
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
@@ -90,10 +92,10 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
         "b_story_key": b_story["key"], "filter_id": saved_filter["id"], "b_filter_id": b_filter["id"],
         "board_id": board["id"], "sprint_id": sprint["id"], "b_board_id": b_board["id"], "b_sprint_id": b_sprint["id"],
         "dashboard_id": dashboard["id"], "b_dashboard_id": b_dashboard["id"], "delivery_id": delivery_id,
-        "webhook_id": webhook["id"],
+        "webhook_id": webhook["id"], "git_connection_id": git["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar", "Serval",
+               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar", "Serval", "Civet",
                project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
@@ -126,6 +128,8 @@ def assert_a_is_untouched(client: TestClient, world: World) -> None:
     watchers = ok(client.get(f"/v2/issues/{ids['story_id']}/watchers", headers=a.headers))
     assert {w["id"] for w in watchers["watchers"]} == {a.admin_user_id, ids["member_id"]}
     assert ok(client.get(f"/v2/issues/{ids['story_id']}/votes", headers=a.headers))["votes"] == 0
+    assert ok(client.get(f"/v2/integrations/git/{ids['git_connection_id']}", headers=a.headers))["name"] == (
+        "Secret Git Civet")
     content = client.get(f"/v2/attachments/{ids['attachment_id']}/content", headers=a.headers)
     assert content.status_code == 200 and content.content == b"Secret bytes Ocelot"
     project = ok(client.get(f"/v2/projects/{ids['project_id']}", headers=a.headers))
@@ -162,4 +166,5 @@ LISTS = {
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
     "/v2/boards": "boards", "/v2/dashboards": "dashboards", "/v2/deliveries": "deliveries", "/v2/webhooks": "webhooks",
+    "/v2/integrations/git": "connections",
 }

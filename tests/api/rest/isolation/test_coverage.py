@@ -38,7 +38,13 @@ OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v
                   ("PUT", "/v2/notifications/preferences"), ("GET", "/v2/notifications/unsubscribe"),
                   ("POST", "/v2/notifications/unsubscribe"),
                   # Creates in the caller's own organization; what it references is checked by the probes.
-                  ("POST", "/v2/webhooks")}
+                  ("POST", "/v2/webhooks"),
+                  # Creates in the caller's own organization; a rule's project is looked up there only.
+                  ("POST", "/v2/integrations/git"),
+                  # Called by a Git host, signed with the connection's secret, acting only on the connection's
+                  # organization: tests/integrations/git/test_inbound.py::
+                  # test_a_connection_never_touches_another_organizations_issues.
+                  ("POST", "/v2/integrations/git/{connection_id}/events")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:

@@ -52,6 +52,7 @@ ISSUE_PROBES = [
         ("PUT", "/v2/issues/{issue_id}/rank", {"rank_before": "NOPE-1"}),
         ("PUT", "/v2/issues/{issue_id}/mute", None),
         ("DELETE", "/v2/issues/{issue_id}/mute", None),
+        ("GET", "/v2/issues/{issue_id}/development", None),
     ]
 ]
 
@@ -195,6 +196,9 @@ def _path_probes() -> list[PathProbe]:
         ("PUT", "/v2/webhooks/{webhook_id}", {"name": "hijacked", "url": "https://evil.example.test", "events": []}),
         ("DELETE", "/v2/webhooks/{webhook_id}", None), ("POST", "/v2/webhooks/{webhook_id}/test", None),
         ("GET", "/v2/webhooks/{webhook_id}/deliveries", None))]
+    git = lambda ids: {"connection_id": ids["git_connection_id"]}  # noqa: E731
+    probes += [PathProbe(method, "/v2/integrations/git/{connection_id}", git, {"connection_id": MISSING_ID})
+               for method in ("GET", "DELETE")]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
