@@ -1,8 +1,8 @@
 """Git connections, the delivery ids they accepted, and the branches, commits and pull requests
 linked to issues
 
-Revision ID: 0020_git_integrations
-Revises: 0019_push_subscriptions
+Revision ID: 0021_git_integrations
+Revises: 0020_view_lookup_indexes
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import tessera.db.base
 
-revision = "0020_git_integrations"
-down_revision = "0019_push_subscriptions"
+revision = "0021_git_integrations"
+down_revision = "0020_view_lookup_indexes"
 branch_labels = None
 depends_on = None
 
