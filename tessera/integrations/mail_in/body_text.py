@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailMessage
 
 # Languages whose reply headers ("On ... wrote:", "Am ... schrieb:") are recognised.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
@@ -71,7 +71,8 @@ def latest_reply(text: str) -> str:
     text = text.replace("\r\n", "\n").strip()
     if not text:
         return ""
-    message = EmailReplyParser(languages=REPLY_LANGUAGES).read(text)
+    # keep_hyphen_lists: a "- item" list is the message's content, not a signature.
+    message = EmailMessage(text=text, languages=list(REPLY_LANGUAGES), keep_hyphen_lists=True).read()
     if not message.replies:
         return text
     body = (message.replies[0].body or "").strip()

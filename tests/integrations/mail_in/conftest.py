@@ -37,7 +37,7 @@ class MailIn:
     def send(self, message: EmailMessage | bytes, *, mail_from: str | None = None,
              to: list[str] | None = None) -> Answer:
         """One SMTP transaction; the answer to RCPT when refused there, else the answer to DATA."""
-        raw = message if isinstance(message, bytes) else message.as_bytes()
+        raw = message if isinstance(message, bytes) else message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         if mail_from is None:
             assert isinstance(message, EmailMessage)
             mail_from = str(message["From"]).rpartition("<")[2].rstrip(">")
