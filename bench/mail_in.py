@@ -138,6 +138,8 @@ def main() -> None:
         for process in (mail_in, server):
             process.terminate()
             process.wait(timeout=60)
+        if args.postgres:
+            asyncio.run(_pg(f'DROP DATABASE "{name}"'))
     backend = "postgresql" if args.postgres else "sqlite"
     figures = {name: {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
                       "p99_ms": round(percentile(values, 0.99), 1), "max_ms": round(max(values), 1),
