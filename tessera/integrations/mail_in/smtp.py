@@ -15,7 +15,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.integrations.mail_in.addresses import is_notification_address, parse_project_address
+from tessera.integrations.mail_in.addresses import is_notification_address, mail_in_domain, parse_project_address
 from tessera.integrations.mail_in.parsing import parse_mail
 from tessera.integrations.mail_in.receive import MailRefused, receive_mail
 from tessera.issues.attachments.storage import ObjectStore
@@ -68,7 +68,8 @@ async def start_smtp_server(database: Database, store: ObjectStore, settings: Se
     loop = asyncio.get_running_loop()
 
     def protocol() -> Any:
+        # The host name given: aiosmtpd would otherwise look up the machine's FQDN per connection.
         return SMTP(handler, data_size_limit=settings.mail_in_max_bytes, enable_SMTPUTF8=True,
-                    hostname=settings.mail_in_domain or None, ident="Tessera mail-in", timeout=120)
+                    hostname=mail_in_domain(settings), ident="Tessera mail-in", timeout=120)
 
     return await loop.create_server(protocol, host=host, port=port)
