@@ -136,21 +136,24 @@ async def test_polling_acts_on_unseen_mail_and_marks_it(client: TestClient, sett
     dovecot.append("inbox1", mail(sender="stranger@else.test", to=to, subject="Spam", body="Buy now").as_bytes())
     dovecot.append("inbox1", mail(sender=org.admin_email, to=to, subject="Out of office", body="Away",
                                   Auto_Submitted="auto-replied").as_bytes())
+    dovecot.append("inbox1", mail(sender=org.admin_email, to=to, subject="Huge", body="x\n" * 3000).as_bytes())
+    settings = settings.with_overrides(mail_in_max_bytes=4096)
     database = Database(settings)
     mailbox = ImapMailbox(ImapAddress.parse(dovecot.url("inbox1")))
     try:
         mailbox.connect()
         assert mailbox.supports_idle
-        assert await poll_once(mailbox, database, LocalObjectStore(settings.attachments_root), settings) == 3
+        assert await poll_once(mailbox, database, LocalObjectStore(settings.attachments_root), settings) == 4
         assert await poll_once(mailbox, database, LocalObjectStore(settings.attachments_root), settings) == 0
     finally:
         mailbox.close()
         await database.dispose()
     found = client.get("/v2/search", params={"jql": "project = PROJ"}, headers=org.headers).json()["issues"]
     assert [(i["summary"], i["description"]) for i in found] == [("Printer on fire", "Smoke from tray 2.")]
-    flags = dovecot.flags("inbox1")[-3:]  # one Dovecot serves both databases' runs
+    flags = dovecot.flags("inbox1")[-4:]  # one Dovecot serves both databases' runs
     assert all("\\Seen" in f for f in flags)
-    assert ["\\Flagged" in f for f in flags] == [False, True, False]  # the stranger's mail was refused
+    # The stranger's mail and the one over the size limit were refused.
+    assert ["\\Flagged" in f for f in flags] == [False, True, False, True]
 
 
 def test_the_mail_in_command_waits_in_idle_and_acts_at_once(client: TestClient, settings: Settings,
