@@ -92,6 +92,16 @@ class Settings:
     metrics_token: str | None = None
     # SQLite only (tessera.db.statistics): how often the server refreshes the planner's statistics.
     statistics_refresh_seconds: float = 3600.0
+    # Email in (tessera.integrations.mail_in): the domain of projects' addresses
+    # (`<org key>-<project key>@<domain>`; the base URL's host when unset), the largest message
+    # accepted, the mailbox polled (imap[s]://user:pass@host[:port]/MAILBOX), and the authserv-ids
+    # of the relays whose Authentication-Results header (SPF/DKIM/DMARC) is trusted; with one set,
+    # mail without a passing result from that relay is refused.
+    mail_in_domain: str | None = None
+    mail_in_max_bytes: int = 25 * 1024 * 1024
+    imap_url: str | None = None
+    imap_poll_seconds: float = 60.0
+    mail_in_trusted_authserv_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
@@ -107,6 +117,8 @@ class Settings:
             raise ValueError("TESSERA_DELIVERY_RETENTION_DAYS must be from 0 (keep forever) to 36500")
         if self.notify_batch_seconds < 0:
             raise ValueError("TESSERA_NOTIFY_BATCH_SECONDS must not be negative")
+        if self.mail_in_max_bytes < 1024 or self.imap_poll_seconds <= 0:
+            raise ValueError("TESSERA_MAIL_IN_MAX_BYTES must be at least 1024 and TESSERA_IMAP_POLL_SECONDS positive")
         if self.environment != "local" and self.secret_key.startswith("dev-insecure"):
             raise ValueError("TESSERA_SECRET_KEY must be set outside the local environment")
 
@@ -179,5 +191,15 @@ class Settings:
                      "metrics_token"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = env[f"TESSERA_{name.upper()}"]
+        for name in ("mail_in_domain", "imap_url"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = env[f"TESSERA_{name.upper()}"]
+        if env.get("TESSERA_MAIL_IN_MAX_BYTES"):
+            values["mail_in_max_bytes"] = int(env["TESSERA_MAIL_IN_MAX_BYTES"])
+        if env.get("TESSERA_IMAP_POLL_SECONDS"):
+            values["imap_poll_seconds"] = float(env["TESSERA_IMAP_POLL_SECONDS"])
+        if env.get("TESSERA_MAIL_IN_TRUSTED_AUTHSERV_IDS"):
+            values["mail_in_trusted_authserv_ids"] = tuple(
+                name.strip().lower() for name in env["TESSERA_MAIL_IN_TRUSTED_AUTHSERV_IDS"].split(",") if name.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

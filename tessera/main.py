@@ -29,6 +29,7 @@ from tessera.api.rest.routers import (
     integrations_git,
     issues,
     live,
+    mail_in,
     notifications,
     projects,
     push,
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards, push, deliveries, notifications, slack, webhooks,
-                   integrations_git):
+                   integrations_git, mail_in):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())

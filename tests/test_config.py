@@ -46,11 +46,23 @@ def test_the_environment_is_read_into_typed_values() -> None:
 @pytest.mark.parametrize("environ", [
     {"TESSERA_ATTACHMENT_MAX_BYTES": "0"}, {"TESSERA_LOGIN_ACCOUNT_FAILURES": "-1"},
     {"TESSERA_REQUEST_BODY_TIMEOUT_SECONDS": "0"}, {"TESSERA_ENV": "production"},
-    {"TESSERA_DELIVERY_RETENTION_DAYS": "-1"},
+    {"TESSERA_DELIVERY_RETENTION_DAYS": "-1"}, {"TESSERA_MAIL_IN_MAX_BYTES": "10"},
+    {"TESSERA_IMAP_POLL_SECONDS": "0"},
 ])
 def test_impossible_settings_are_refused_when_read(environ: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="TESSERA_"):
         Settings.from_env(environ)
+
+
+def test_email_in_settings_are_read() -> None:
+    settings = Settings.from_env({"TESSERA_MAIL_IN_DOMAIN": "tickets.acme.test", "TESSERA_MAIL_IN_MAX_BYTES": "5000",
+                                  "TESSERA_IMAP_URL": "imaps://in:pw@imap.acme.test/Support",
+                                  "TESSERA_IMAP_POLL_SECONDS": "15",
+                                  "TESSERA_MAIL_IN_TRUSTED_AUTHSERV_IDS": "MX1.acme.test, mx2.acme.test"})
+    assert (settings.mail_in_domain, settings.mail_in_max_bytes, settings.imap_poll_seconds) == (
+        "tickets.acme.test", 5000, 15.0)
+    assert settings.imap_url == "imaps://in:pw@imap.acme.test/Support"
+    assert settings.mail_in_trusted_authserv_ids == ("mx1.acme.test", "mx2.acme.test")
 
 
 def test_outside_local_a_secret_key_is_required() -> None:

@@ -432,3 +432,7 @@ def worker(database_url: str | None, redis_url: str | None, once: bool, metrics_
 from tessera.cli.deliveries import deliveries  # noqa: E402
 
 cli.add_command(deliveries)
+
+from tessera.cli.mail_in import mail_in  # noqa: E402
+
+cli.add_command(mail_in)

@@ -78,6 +78,8 @@ def _path_probes() -> list[PathProbe]:
         ("GET", "/v2/projects/{project_id}/slack", None, {}),
         ("PUT", "/v2/projects/{project_id}/slack", {"url": "https://hooks.slack.com/services/T0/B0/hijacked"}, {}),
         ("DELETE", "/v2/projects/{project_id}/slack", None, {}),
+        ("GET", "/v2/projects/{project_id}/mail-in", None, {}),
+        ("PUT", "/v2/projects/{project_id}/mail-in", {"enabled": False}, {}),
         *[("GET", f"/v2/projects/{{project_id}}/reports/{report}", None, {}) for report in (
             "burndown", "burnup", "velocity", "cycle-time", "control-chart", "cumulative-flow", "created-vs-resolved",
             "time-in-status")],
