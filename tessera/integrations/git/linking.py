@@ -15,7 +15,6 @@ from tessera.integrations.git.keys import issues_by_key, keys_in
 from tessera.integrations.git.models import DevBranch, DevCommit, DevPullRequest, GitConnection
 from tessera.integrations.git.payloads import Commit, PullRequest, Push
 from tessera.integrations.git.smart_commits import Command, Outcome, commands_for, parse_smart_commit, run_commands
-from tessera.integrations.git.transitions import run_named_transition
 from tessera.issues.models import Issue
 from tessera.projects.models import Project
 from tessera.tenancy.models import User
