@@ -22,6 +22,7 @@ from tessera.api.rest.routers import (
     agile,
     attachments,
     catalog,
+    ci,
     comments,
     dashboards,
     deliveries,
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
-                   agile, reports, dashboards, push, deliveries, notifications, slack, webhooks):
+                   agile, reports, dashboards, push, deliveries, notifications, slack, webhooks, ci):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     app.include_router(create_graphql_router())
