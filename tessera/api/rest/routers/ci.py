@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt, StringConstraints
 
+from tessera.api.rest.responses.ci import BuildPostedOut, DeploymentPostedOut
+from tessera.api.rest.responses.common import ok
 from tessera.api.rest.schemas import Body
 from tessera.db.base import utcnow
 from tessera.edge.context import RequestContext, request_context
@@ -123,7 +125,7 @@ def _deployment_report(body: DeploymentIn) -> DeploymentReport:
         duration=body.duration)
 
 
-@router.post("/builds", status_code=202)
+@router.post("/builds", status_code=202, responses=ok(BuildPostedOut, 202))
 async def post_build(body: BuildIn, ctx: Ctx) -> JSONResponse:
     """Records a build's state against the issues it names. 202: `stored` false means a report
     with a greater update_sequence was already there (the answer shows that one)."""
@@ -136,7 +138,7 @@ async def post_build(body: BuildIn, ctx: Ctx) -> JSONResponse:
                              "issue_keys": keys, "build": build_view(build)}, status_code=202)
 
 
-@router.post("/deployments", status_code=202)
+@router.post("/deployments", status_code=202, responses=ok(DeploymentPostedOut, 202))
 async def post_deployment(body: DeploymentIn, ctx: Ctx) -> JSONResponse:
     report = _deployment_report(body)
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
