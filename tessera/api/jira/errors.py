@@ -26,7 +26,7 @@ JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id"
                "due_date": "duedate", "parent_id": "parent", "transition_id": "transition", "user_id": "username",
                "issue_id": "issue", "outward_issue": "inwardIssue", "inward_issue": "outwardIssue"}
 _POSITION = re.compile(r"\(line ([0-9]+), column ([0-9]+)\)")
-_DEVINFO = re.compile(r"^/rest/(builds|deployments)/0\.1/")
+_DEVINFO = re.compile(r"^/(rest|jira)/(builds|deployments)/0\.1/")
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
 
 
