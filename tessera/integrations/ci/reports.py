@@ -85,6 +85,7 @@ class FieldReader:
         return f"'{self.where}{key}'"
 
     def text(self, key: str, *, limit: int, required: bool = True, empty: bool = False) -> str | None:
+        """`empty`: a required field that may be "" (Jira's deployment `description`)."""
         value = self.values.get(key)
         if value is None:
             if required:
@@ -92,9 +93,10 @@ class FieldReader:
             return None
         if not isinstance(value, str):
             raise ItemInvalid(f"{self.name(key)} must be a string.")
-        if (not empty and required and not value.strip()) or len(value) > limit:
-            raise ItemInvalid(f"{self.name(key)} must be a non-empty string of at most {limit} characters."
-                              if not empty else f"{self.name(key)} must have at most {limit} characters.")
+        if len(value) > limit:
+            raise ItemInvalid(f"{self.name(key)} has at most {limit} characters.")
+        if required and not empty and not value.strip():
+            raise ItemInvalid(f"{self.name(key)} must not be empty.")
         if "\x00" in value:
             raise ItemInvalid(f"{self.name(key)} must not contain NUL characters.")
         return value
