@@ -63,7 +63,7 @@ def _outcome(outcome: Outcome, kind: str) -> JSONResponse:
     return JSONResponse(shown, status_code=202)
 
 
-def build_json(build: CiBuild, links: list[str]) -> dict[str, Any]:
+def build_json(build: CiBuild) -> dict[str, Any]:
     """The build as Jira answers it: what was sent, properties never included."""
     shown: dict[str, Any] = {
         "schemaVersion": "1.0", "pipelineId": build.pipeline_id, "buildNumber": build.build_number,
@@ -102,15 +102,18 @@ async def submit_builds(request: Request, ctx: Ctx) -> JSONResponse:
         return _outcome(await submit(session, actor, request=bulk), "Builds")
 
 
-@router.get("/builds/0.1/pipelines/{pipeline_id:path}/builds/{build_number}")
+_BUILD = "/builds/0.1/pipelines/{pipeline_id:path}/builds/{build_number}"
+
+
+@router.get(_BUILD)
 async def get_build(pipeline_id: str, build_number: str, ctx: Ctx) -> dict[str, Any]:
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
-        build, links = await access_build(session, actor, pipeline_id=pipeline_id,
+        build, _ = await access_build(session, actor, pipeline_id=pipeline_id,
                                           build_number=_number(build_number, "build"))
-        return build_json(build, links)
+        return build_json(build)
 
 
-@router.delete("/builds/0.1/pipelines/{pipeline_id:path}/builds/{build_number}", status_code=202)
+@router.delete(_BUILD, status_code=202, response_class=Response)
 async def delete_build(pipeline_id: str, build_number: str, request: Request, ctx: Ctx) -> Response:
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
         await do_delete_build(session, actor, pipeline_id=pipeline_id, build_number=_number(build_number, "build"),
@@ -118,7 +121,7 @@ async def delete_build(pipeline_id: str, build_number: str, request: Request, ct
     return Response(status_code=202)
 
 
-@router.delete("/builds/0.1/bulkByProperties", status_code=202)
+@router.delete("/builds/0.1/bulkByProperties", status_code=202, response_class=Response)
 async def delete_builds_by_properties(request: Request, ctx: Ctx) -> Response:
     digests = _properties(request)
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
@@ -145,7 +148,7 @@ async def get_deployment(pipeline_id: str, environment_id: str, sequence: str, c
         return deployment_json(deployment, links)
 
 
-@router.delete(_DEPLOYMENT, status_code=202)
+@router.delete(_DEPLOYMENT, status_code=202, response_class=Response)
 async def delete_deployment(pipeline_id: str, environment_id: str, sequence: str, request: Request,
                             ctx: Ctx) -> Response:
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
@@ -155,7 +158,7 @@ async def delete_deployment(pipeline_id: str, environment_id: str, sequence: str
     return Response(status_code=202)
 
 
-@router.delete("/deployments/0.1/bulkByProperties", status_code=202)
+@router.delete("/deployments/0.1/bulkByProperties", status_code=202, response_class=Response)
 async def delete_deployments_by_properties(request: Request, ctx: Ctx) -> Response:
     digests = _properties(request)
     async with ctx.transaction(scopes=CI_SCOPES) as (session, actor):
