@@ -14,6 +14,7 @@ from tessera.api.graphql.router import create_router as create_graphql_router
 from tessera.api.jira import attachments as jira_attachments
 from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import jira_mount
+from tessera.api.jira.gateway import gateway_mount, site_router
 from tessera.api.rest import errors as rest_errors
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.openapi import build_openapi
@@ -22,6 +23,7 @@ from tessera.api.rest.routers import (
     agile,
     attachments,
     catalog,
+    ci,
     comments,
     dashboards,
     deliveries,
@@ -141,9 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards, push, deliveries, notifications, slack, webhooks,
-                   integrations_git, mail_in):
+                   integrations_git, mail_in, ci):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
+    # Atlassian's gateway form of the builds and deployments APIs, and what its OAuth clients ask first.
+    app.router.routes.append(gateway_mount(app.state))
+    app.include_router(site_router)
     app.include_router(create_graphql_router())
     app.include_router(web_pages.router)
     app.include_router(web_board.router)

@@ -9,7 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def insert_ignoring(dialect: str, table: Table | type[DeclarativeBase], *,
@@ -17,4 +17,4 @@ def insert_ignoring(dialect: str, table: Table | type[DeclarativeBase], *,
     """A row that would break a unique constraint (the one over `index_elements` when given, any
     otherwise) is skipped and the statement goes on. On PostgreSQL it first waits for a concurrent,
     uncommitted insert of the same key, then skips the row if that one committed."""
-    return _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=index_elements)
+    return INSERTS[dialect](table).on_conflict_do_nothing(index_elements=index_elements)

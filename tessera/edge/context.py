@@ -33,6 +33,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import PrincipalCache, TokenUse, cached_token_actor, do_record_token_use
 from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import AttemptGuard
+from tessera.tenancy.token_scopes import NO_SCOPES, check_token_scope
 
 Authenticate = Callable[[AsyncSession, list[TokenUse]], Awaitable[Actor]]
 
@@ -48,18 +49,21 @@ class Identity:
 
 async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
                    cached: Actor | None = None, check: Callable[[Actor], Awaitable[None]] | None = None,
-                   search: bool = False) -> Identity:
+                   search: bool = False, scopes: frozenset[str] = NO_SCOPES) -> Identity:
     """`authenticate` runs in a read transaction that ends before `check` (a CSRF check, which
     may read the body) and the rate limits run; RateLimited leaves no transaction behind.
     `cached`: the actor the principal cache already holds for the credentials
     (tenancy.auth.cached_token_actor), which spares opening that transaction at all.
-    `search`: the request runs a client's JQL, one of the organization's searches per hour."""
+    `search`: the request runs a client's JQL, one of the organization's searches per hour.
+    `scopes`: the API token scopes this surface accepts (tenancy.token_scopes); a token scoped
+    to anything else is refused here, so no transport can forget to."""
     uses: list[TokenUse] = []
     if cached is not None:
         actor = cached
     else:
         async with database.unit_of_work(write=False) as session:
             actor = await authenticate(session, uses)
+    check_token_scope(actor, scopes)
     if check is not None:
         await check(actor)
     await limiter.hit(actor.organization_id, actor.requests_per_minute)
@@ -97,7 +101,7 @@ class RequestContext:
     def is_safe(self) -> bool:
         return self.request.method in SAFE_METHODS
 
-    async def identify(self, *, search: bool = False) -> Identity:
+    async def identify(self, *, search: bool = False, scopes: frozenset[str] = NO_SCOPES) -> Identity:
         async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
             return await authenticate_connection(session, self.request, missing="Authentication is required.",
                                                  cache=self.principals, pending=uses)
@@ -108,19 +112,20 @@ class RequestContext:
 
         cached = cached_token_actor(self.request.headers.get("authorization", ""), self.principals)
         identity = await identify(self.database, self.limiter, authenticate, cached=cached, check=check,
-                                  search=search)
+                                  search=search, scopes=scopes)
         self.request.state.actor = identity.actor
         return identity
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool | None = None,
-                          search: bool = False) -> AsyncIterator[tuple[AsyncSession, Actor]]:
+    async def transaction(self, *, write: bool | None = None, search: bool = False,
+                          scopes: frozenset[str] = NO_SCOPES) -> AsyncIterator[tuple[AsyncSession, Actor]]:
         """Reads (GET) run in a read transaction unless `write` says otherwise. `search`: the
         handler runs a client's JQL, counted against the hourly search quota (a 429 past it)
-        before the transaction opens; the handler then passes no quota to the search."""
+        before the transaction opens; the handler then passes no quota to the search.
+        `scopes`: the scoped API tokens this handler accepts besides full ones."""
         if write is None:
             write = not self.is_safe
-        identity = await self.identify(search=search)
+        identity = await self.identify(search=search, scopes=scopes)
         async with open_unit_of_work(self.database, identity, write=write) as session:
             yield session, identity.actor
 

@@ -18,6 +18,7 @@ from tessera.live.tickets import redeem_ticket
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import RateLimiter
+from tessera.tenancy.token_scopes import check_token_scope
 
 LiveKind = Literal["issue", "project", "user"]
 
@@ -34,8 +35,10 @@ async def authenticate_live(database: Database, settings: Settings, connection: 
             actor = await authenticate_authorization(session, authorization, None, guard=attempt_guard(connection))
             if actor is None:
                 raise NotAuthenticated("The Authorization value is empty.")
-            return actor
-        return await authenticate_websocket(session, connection, settings)
+        else:
+            actor = await authenticate_websocket(session, connection, settings)
+    check_token_scope(actor)  # no live stream accepts a scoped (CI) token
+    return actor
 
 
 async def identify_subscriber(database: Database, settings: Settings, limiter: RateLimiter,

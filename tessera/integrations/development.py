@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import NotFound
+from tessera.integrations.ci.panel import builds_and_deployments
 from tessera.integrations.git.panel import git_development
 from tessera.issues.models import Issue
 from tessera.tenancy.actor import Actor
 
 Section = Callable[..., Awaitable[dict[str, list]]]  # (session, *, organization_id, issue_id) -> {section: [...]}
 
-SECTIONS: list[Section] = [git_development]
+SECTIONS: list[Section] = [git_development, builds_and_deployments]
 
 EMPTY = ("branches", "commits", "pull_requests", "builds", "deployments")
 

@@ -20,6 +20,8 @@ class Actor:
     requests_per_minute: int = 60_000
     searches_per_hour: int = 100_000
     catalog_version: int | None = None
+    # The API token's scope (tenancy.token_scopes); None for full rights and for sessions.
+    token_scope: str | None = None
 
     @property
     def is_org_admin(self) -> bool:

@@ -41,7 +41,7 @@ def _actor(user: User, org: Organization, via: str, csrf_token: str | None = Non
 # every request runs this, and loading ORM objects costs more than the query.
 _BY_TOKEN = (select(User.id.label("user_id"), User.organization_id, User.email, User.display_name, User.role,
                     User.active, ApiToken.id.label("token_id"), ApiToken.expires_at, ApiToken.last_used_at,
-                    Organization.key.label("organization_key"), Organization.catalog_version, Organization.tier,
+                    ApiToken.scope.label("token_scope"), Organization.key.label("organization_key"), Organization.catalog_version, Organization.tier,
                     Organization.requests_per_minute, Organization.searches_per_hour, Organization.max_users,
                     Organization.storage_mb)
              .join(ApiToken, ApiToken.user_id == User.id)
@@ -159,7 +159,8 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     actor = Actor(organization_id=row.organization_id, user_id=row.user_id, email=row.email,
                   display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
                   requests_per_minute=effective_limits(row).requests_per_minute,
-                  searches_per_hour=effective_limits(row).searches_per_hour, catalog_version=row.catalog_version)
+                  searches_per_hour=effective_limits(row).searches_per_hour, catalog_version=row.catalog_version,
+                  token_scope=row.token_scope)
     if cache is not None:
         cache.put(token_hash, actor, row.expires_at, read_in=generation)
     return actor

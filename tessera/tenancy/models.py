@@ -83,6 +83,8 @@ class ApiToken(IdMixin, TenantMixin, TimestampMixin, Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # None: the owner's full rights. A scope (tenancy.token_scopes) narrows the token to one use.
+    scope: Mapped[str | None] = mapped_column(String(16))
 
 
 class WebSession(IdMixin, TenantMixin, TimestampMixin, Base):

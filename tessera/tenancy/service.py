@@ -18,6 +18,7 @@ from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import ORG_ROLES, ApiToken, Organization, User
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
+from tessera.tenancy.token_scopes import check_scope_name
 
 ORG_KEY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
@@ -73,10 +74,20 @@ async def do_add_organization(session: AsyncSession, *, key: str, name: str) -> 
     return organization
 
 
-async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default") -> str:
+async def check_issue_api_token(session: AsyncSession, actor: Actor, *, user: User, name: str,
+                                scope: str | None) -> str:
+    """A scoped token (tenancy.token_scopes) is an organization administrator's to make: the
+    scopes grant machine uses, such as posting CI builds, that members do not have."""
+    check_scope_name(scope)
+    if scope is not None and not actor.is_org_admin:
+        raise PermissionDenied("Only an organization administrator may create a scoped API token.")
+    return await issue_api_token(session, user=user, name=name, scope=scope)
+
+
+async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default", scope: str | None = None) -> str:
     token = new_api_token()
     session.add(ApiToken(organization_id=user.organization_id, user_id=user.id, name=name[:255],
-                         token_hash=digest(token), prefix=token[:12]))
+                         token_hash=digest(token), prefix=token[:12], scope=scope))
     await session.flush()
     return token
 

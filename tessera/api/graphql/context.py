@@ -106,6 +106,9 @@ class GraphQLContext(BaseContext):
         except NotAuthenticated as refusal:
             self._refuse(refusal, 401)
             raise
+        except PermissionDenied as refusal:  # a token scoped to another use (tenancy.token_scopes)
+            self._refuse(refusal, 403)
+            raise
         except RateLimited as refusal:
             self._refuse(refusal, 429, {"Retry-After": str(refusal.retry_after)})
             raise

@@ -21,6 +21,7 @@ from tessera.api.jira import (
     attachments,
     catalog,
     comments,
+    devinfo,
     filters,
     issues,
     links,
@@ -79,7 +80,7 @@ def create_jira_app(state: State) -> FastAPI:
     documented = [*(("/api/2", module.router) for module in CORE_ROUTERS),
                   *(("/agile/1.0", module.router) for module in (agile, sprints)),
                   ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router),
-                  ("/webhooks/1.0", webhooks.router)]
+                  ("/webhooks/1.0", webhooks.router), ("", devinfo.router)]
     for prefix, router in documented:
         app.include_router(router, prefix=prefix)
     for module in CORE_ROUTERS:  # /api/latest repeats /api/2: documented once

@@ -8,6 +8,7 @@ Jira writes them: "(line 1, character 14)"."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id"
                "due_date": "duedate", "parent_id": "parent", "transition_id": "transition", "user_id": "username",
                "issue_id": "issue", "outward_issue": "inwardIssue", "inward_issue": "outwardIssue"}
 _POSITION = re.compile(r"\(line ([0-9]+), column ([0-9]+)\)")
+_DEVINFO = re.compile(r"^/(rest|jira)/(builds|deployments)/0\.1/")
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
 
 
@@ -48,10 +50,22 @@ def error_shape(exc: TesseraError) -> dict[str, Any]:
     return jira_body([message])
 
 
+def _is_devinfo(request: Request) -> bool:
+    """Jira Software's builds and deployments APIs answer errors as a JSON array of
+    `{message, errorTraceId}`, not in Jira's `errorMessages` shape (reference §3.4)."""
+    return _DEVINFO.search(request.url.path) is not None
+
+
+def devinfo_errors(*messages: str) -> list[dict[str, str]]:
+    return [{"message": message, "errorTraceId": uuid.uuid4().hex} for message in messages]
+
+
 async def tessera_error(request: Request, exc: TesseraError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if isinstance(exc, NotAuthenticated):
         headers = {"WWW-Authenticate": 'Basic realm="protected-area"'}
+    if _is_devinfo(request):
+        return JSONResponse(devinfo_errors(exc.message), status_code=exc.status, headers=headers)
     return JSONResponse(error_shape(exc), status_code=exc.status, headers=headers)
 
 
@@ -65,6 +79,9 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     messages = {404: "null for uri: " + str(request.url), 405: "Method Not Allowed"}
+    if _is_devinfo(request):
+        return JSONResponse(devinfo_errors(messages.get(exc.status_code, str(exc.detail))),
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
     return JSONResponse(jira_body([messages.get(exc.status_code, str(exc.detail))]), status_code=exc.status_code,
                         headers=getattr(exc, "headers", None))
 

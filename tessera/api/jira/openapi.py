@@ -37,6 +37,11 @@ UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
 XSRF_HEADER = {"name": "X-Atlassian-Token", "in": "header", "required": True,
                "schema": {"type": "string", "enum": ["no-check"]}, "description": "Jira's XSRF check."}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Jira Software's builds and deployments APIs answer errors as an array (tessera.api.jira.errors).
+DEVINFO_PREFIXES = ("/builds/0.1/", "/deployments/0.1/")
+DEVINFO_ERRORS = {"type": "array", "items": {"type": "object", "required": ["message"], "properties": {
+    "message": {"type": "string"}, "errorTraceId": {"type": "string"}}}}
+DEVINFO_ERROR_REF = {"$ref": "#/components/schemas/DevInfoErrors"}
 
 
 def _error(description: str, status: str) -> dict[str, Any]:
@@ -85,15 +90,29 @@ def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict
         responses.update(TOO_LARGE)
 
 
+def _document_devinfo(method: str, operation: dict[str, Any]) -> None:
+    """Builds and deployments: array-shaped errors, and the bulk body as Jira documents it."""
+    for status, response in operation["responses"].items():
+        if status.startswith("4") and "content" in response:
+            response["content"]["application/json"]["schema"] = DEVINFO_ERROR_REF
+    if method == "post":
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "description": "Jira's bulk body: `builds` or `deployments` (1..n items), "
+                                             "`properties`, `providerMetadata`."}}}}
+
+
 def build_jira_openapi(app: FastAPI, *, mounted_at: str) -> dict[str, Any]:
     schema = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
     definitions = schema.setdefault("components", {}).setdefault("schemas", {})
     definitions.pop("HTTPValidationError", None)
     definitions.pop("ValidationError", None)
     _schema_of(shapes.JiraError, definitions)
+    definitions["DevInfoErrors"] = DEVINFO_ERRORS
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             _document((method, path), operation, definitions)
+            if path.startswith(DEVINFO_PREFIXES):
+                _document_devinfo(method, operation)
     schema["paths"] = {mounted_at + path: item for path, item in schema["paths"].items()}
     schema["components"]["securitySchemes"] = {"basic": {"type": "http", "scheme": "basic"},
                                                "bearer": {"type": "http", "scheme": "bearer"}}

@@ -116,6 +116,8 @@ class Login(Body):
 
 class TokenCreate(Body):
     name: Name = "api"
+    # "ci": a token that may only post builds and deployments (tessera.tenancy.token_scopes).
+    scope: Literal["ci"] | None = None
 
 
 class FieldCreate(Body):

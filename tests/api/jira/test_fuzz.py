@@ -141,6 +141,16 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
               "role_id": "10002", "part_id": component["id"], "board_ref": board["id"], "sprint_ref": sprint["id"],
               "epic_ref": epic["key"]}
     assert remote["id"]
+    moment = {"url": "https://ci.example.test/1", "lastUpdated": "2025-01-01T00:00:00Z", "updateSequenceNumber": 1,
+              "state": "successful", "displayName": "Fuzz #1", "issueKeys": ["WEB-1"]}
+    built = client.post("/rest/builds/0.1/bulk", headers=headers, json={"builds": [
+        {**moment, "pipelineId": "fuzz", "buildNumber": 1}]})
+    deployed = client.post("/rest/deployments/0.1/bulk", headers=headers, json={"deployments": [
+        {**moment, "deploymentSequenceNumber": 1, "description": "", "pipeline": {
+            "id": "fuzz", "displayName": "Fuzz", "url": "https://ci.example.test/p"},
+         "environment": {"id": "prod", "displayName": "Prod", "type": "production"}}]})
+    assert built.json()["acceptedBuilds"] and deployed.json()["acceptedDeployments"], (built.text, deployed.text)
+    values |= {"pipeline_id": "fuzz", "build_number": "1", "environment_id": "prod", "sequence": "1"}
     return {"Authorization": f"Bearer {token}"}, values
 
 

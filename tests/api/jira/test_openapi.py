@@ -22,7 +22,8 @@ def document(client: TestClient) -> dict[str, Any]:
 
 def test_paths_are_full_and_each_operation_documents_jira_errors(document: dict[str, Any]) -> None:
     assert document["paths"] and all(path.startswith(("/rest/api/2/", "/rest/agile/1.0/", "/rest/auth/1/",
-                                                      "/rest/applinks/latest/", "/rest/webhooks/1.0/"))
+                                                      "/rest/applinks/latest/", "/rest/webhooks/1.0/",
+                                                      "/rest/builds/0.1/", "/rest/deployments/0.1/"))
                                  for path in document["paths"])
     assert "/rest/api/2/issue/{issue_ref}" in document["paths"]
     error = document["components"]["schemas"]["JiraError"]
@@ -35,7 +36,9 @@ def test_paths_are_full_and_each_operation_documents_jira_errors(document: dict[
             # Jira answers 400 for bad input; 422 is only a reused Idempotency-Key's answer.
             assert ("422" in responses) == keyed, (method, path)
             schema = responses["404"]["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/JiraError"}, (method, path)
+            # Jira Software's builds and deployments APIs answer errors as an array of messages.
+            shape = "DevInfoErrors" if path.startswith(("/rest/builds/", "/rest/deployments/")) else "JiraError"
+            assert schema == {"$ref": f"#/components/schemas/{shape}"}, (method, path)
 
 
 def test_main_operations_have_success_schemas_and_bodies(document: dict[str, Any]) -> None:

@@ -46,6 +46,7 @@ class TokenOut(Out):
     name: str
     prefix: str
     revoked: bool
+    scope: str | None = Field(None, description="None: the owner's full rights; \"ci\": builds and deployments only.")
     created: str
     last_used: str | None
 
@@ -56,6 +57,7 @@ class TokenListOut(Out):
 
 class NewTokenOut(Out):
     name: str
+    scope: str | None = None
     api_token: str = Field(description="Shown once.")
 
 

@@ -44,9 +44,9 @@ from tessera.tenancy.service import (
     access_token_owner,
     access_user,
     check_create_user,
+    check_issue_api_token,
     check_update_user,
     do_revoke_token,
-    issue_api_token,
     list_tokens,
     list_users,
 )
@@ -145,7 +145,7 @@ async def revoke_all_sessions(ctx: Ctx) -> Response:
 
 
 def _token_views(tokens: Sequence[ApiToken]) -> dict:
-    return {"tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix, "revoked": t.revoked,
+    return {"tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix, "revoked": t.revoked, "scope": t.scope,
                         "created": iso(t.created_at), "last_used": iso(t.last_used_at),
                         "expires": iso(t.expires_at)} for t in tokens]}
 
@@ -175,8 +175,8 @@ async def revoke_user_token(user_id: StoredId, token_id: StoredId, ctx: Ctx) -> 
 async def create_token(body: TokenCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
-        token = await issue_api_token(session, user=user, name=body.name)
-        return {"name": body.name, "api_token": token}
+        token = await check_issue_api_token(session, actor, user=user, name=body.name, scope=body.scope)
+        return {"name": body.name, "api_token": token, "scope": body.scope}
 
 
 @router.delete("/myself/tokens/{token_id}", status_code=204)

@@ -12,7 +12,9 @@ from tests.factories.isolation_world import LISTS
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
                              ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
                              ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters"),
-                             ("POST", "/v2/boards"), ("POST", "/v2/dashboards")}
+                             ("POST", "/v2/boards"), ("POST", "/v2/dashboards"),
+                             # Their issue keys: test_references; reading back: tests/api/rest/routers/test_ci.py.
+                             ("POST", "/v2/builds"), ("POST", "/v2/deployments")}
 # Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.
 # test_search_never_names_or_returns_another_organizations_data covers /v2/search.
 JQL_OPERATIONS = {("GET", "/v2/jql/autocomplete"), ("GET", "/v2/jql/autocomplete/data"), ("POST", "/v2/search"),

@@ -108,6 +108,14 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
             "name": "B's", "layout": {"gadgets": [{"type": "filter_results", "config": {"jql": f"project = {r}"}}]}}
         yield method, url, "shares.0.project_id", ids["project_id"], MISSING_ID, lambda r: {
             "name": "B's", "shares": [{"type": "project", "project_id": r}]}
+    # CI status naming A's issue: rejected exactly as a key that names nothing.
+    for ref, missing in ((ids["story_key"], "NOPE-424242"), (ids["story_key"].lower(), "nope-424242")):
+        yield "POST", "/v2/builds", "issue_keys", ref, missing, lambda r: {
+            "pipeline": "b ci", "number": 1, "name": "B #1", "state": "failed", "url": "https://ci.b.test/1",
+            "issue_keys": [r]}
+        yield "POST", "/v2/deployments", "issue_keys", ref, missing, lambda r: {
+            "pipeline": "b deploy", "environment": "prod", "number": 1, "name": "B 1.0", "state": "successful",
+            "url": "https://ci.b.test/d/1", "issue_keys": [r]}
 
 
 def test_references_to_another_organizations_resources_are_rejected_like_missing_ones(
