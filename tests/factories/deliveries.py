@@ -4,14 +4,22 @@ tessera.delivery.engine.enqueue, then claimed with claim_due and settled with se
 The session's shared database may hold other tests' due deliveries, and a claim takes the
 longest-waiting first: the deliveries to move are enqueued due long ago, so a claim of exactly
 their number takes exactly them (checked). Those to stay pending are due far in the future
-unless `due=True`, so no other test's worker sends them."""
+unless `due=True`, so no other test's worker sends them. Two test processes planting into one
+database at once would each see the other's long-ago deliveries: planting holds a lock file per
+database for its whole run."""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import hashlib
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -46,8 +54,25 @@ class Planned:
     attempts: int = 1
 
 
+@contextmanager
+def _planting(database_url: str) -> Iterator[None]:
+    """One planter at a time per database, across the test run's processes (pytest-xdist)."""
+    name = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"tessera-test-plant-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 async def plant_async(database_url: str, organization_id: int, *plans: Planned) -> list[int]:
     """The deliveries' ids, in the order planned."""
+    with _planting(database_url):
+        return await _plant(database_url, organization_id, plans)
+
+
+async def _plant(database_url: str, organization_id: int, plans: tuple[Planned, ...]) -> list[int]:
     database = Database(Settings(database_url=database_url))
     try:
         keys = [f"test:{uuid.uuid4().hex}" for _ in plans]
