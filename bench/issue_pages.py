@@ -18,7 +18,8 @@ a time, for:
 - the web search page and a project's issue list (signed in with a session cookie);
 - a single issue: `/rest/api/2/issue/KEY`, `/v2/issues/{id}` and the web issue page.
 Each row: --warmup untimed runs, then --runs timed ones; P50/P95/max in ms.
-Results: bench/results/issue_pages-<backend>-<issues>[-<label>].json and .md.
+Results: bench/results/issue_pages-<backend>-<issues>[-<label>].json and .md;
+`--compare A.json B.json …` prints runs side by side with the ratios to the first.
 """
 
 from __future__ import annotations
@@ -207,8 +208,32 @@ def render(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compare(paths: list[Path]) -> str:
+    """Runs side by side (the first is the baseline), with each later run's P50 and P95 ratios
+    to the first (> 1: that many times faster)."""
+    runs = [json.loads(path.read_text()) for path in paths]
+    names = [run["label"] or path.stem for run, path in zip(runs, paths, strict=True)]
+    lines = [f"# Issue pages over HTTP: {runs[0]['backend']}, {runs[0]['issues']:,} issues, "
+             f"{' vs '.join(names)}", "",
+             "Runs of bench/issue_pages.py on the same data (P50 / P95 ms; ratio = baseline / this run):", ""]
+    lines += [f"- {name}: {run['when']}, machine load average {run.get('load_average_1m', '?')} after the run"
+              for name, run in zip(names, runs, strict=True)]
+    head = "| request | rows | " + " | ".join(f"{name} P50 / P95" for name in names)
+    head += "".join(f" | {name} ratio P50 / P95" for name in names[1:])
+    lines += ["", head + " |", "|---|---:|" + "---:|" * (2 * len(names) - 1)]
+    for index, row in enumerate(runs[0]["rows"]):
+        others = [run["rows"][index] for run in runs]
+        cells = [f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" for r in others]
+        ratios = [f"{row['p50_ms'] / max(r['p50_ms'], 0.1):.2f}x / {row['p95_ms'] / max(r['p95_ms'], 0.1):.2f}x"
+                  for r in others[1:]]
+        lines.append(f"| {row['name']} | {row['rows']:,} | " + " | ".join(cells + ratios) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--compare", nargs="+", type=Path, metavar="RESULT_JSON",
+                        help="print these runs side by side with ratios to the first (nothing is run)")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--small-issues", type=int, default=5_000, help="issues of the one other organization")
@@ -220,6 +245,9 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--database-name", default="tessera_bench_pages")
     args = parser.parse_args()
+    if args.compare:
+        print(compare(args.compare), end="")
+        return
     workers = args.workers or (2 if args.backend == "postgres" else 1)
     url, facts = prepare(args)
     port = free_port()
