@@ -247,16 +247,23 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                                          if sprint else None)
         return shown
 
+    # Each issue's links (in link order) and sub-tasks, grouped once: a page of 1,000 issues
+    # would otherwise test every link and sub-task of the page for each of its issues.
+    links_of: dict[int, list[tuple[_Link, str, _Brief]]] = {}
+    for link in links:
+        if link.source_issue_id in id_set and link.target_issue_id in related:
+            links_of.setdefault(link.source_issue_id, []).append((link, "outward", related[link.target_issue_id]))
+        if link.target_issue_id in id_set and link.source_issue_id in related and (
+                link.target_issue_id != link.source_issue_id):  # a link to itself shows once, outward
+            links_of.setdefault(link.target_issue_id, []).append((link, "inward", related[link.source_issue_id]))
+    subtasks_of: dict[int, list[_Brief]] = {}
+    for subtask in subtasks:
+        subtasks_of.setdefault(subtask.parent_id, []).append(subtask)
+
     rendered = []
     for issue in issues:
         issue_links = []
-        for link in links:
-            if link.source_issue_id == issue.id and link.target_issue_id in related:
-                direction, other = "outward", related[link.target_issue_id]
-            elif link.target_issue_id == issue.id and link.source_issue_id in related:
-                direction, other = "inward", related[link.source_issue_id]
-            else:
-                continue
+        for link, direction, other in links_of.get(issue.id, ()):
             link_type = link_types[link.link_type_id]
             issue_links.append({"id": link.id, "type": {"id": link_type.id, "name": link_type.name,
                                                         "outward": link_type.outward, "inward": link_type.inward},
@@ -283,7 +290,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
             "affected_versions": versions.get((issue.id, "affected"), []),
             "due_date": issue.due_date.isoformat() if issue.due_date else None,
             "parent": brief(related[issue.parent_id]) if issue.parent_id in related else None,
-            "subtasks": [brief(s) for s in subtasks if s.parent_id == issue.id],
+            "subtasks": [brief(s) for s in subtasks_of.get(issue.id, ())],
             "links": issue_links,
             "custom_fields": custom_view(values.get(issue.id, [])),
             "workflow_id": issue.workflow_id,

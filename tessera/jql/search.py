@@ -18,11 +18,12 @@ from functools import reduce
 from itertools import combinations
 from typing import Protocol
 
-from sqlalchemy import BigInteger, any_, bindparam, false, func, select, union
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import false, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.visitors import replacement_traverse
 
-from tessera.db.explain import estimated_rows
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
 from tessera.jql.compile import compile_alternatives, compile_to_sql
@@ -64,15 +65,13 @@ class SearchBackend(Protocol):
 # PostgreSQL adopts after five executions of a prepared statement): each is planned for its values.
 _POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"),
                              ("plan_cache_mode", "force_custom_plan"))
-# Up to this many matches, the page is sorted from the full set of matches (see search());
-# below both databases' limit on bound parameters.
+# Matches up to which a page is sorted from all of them (see search()); an index walk past it.
 _FEW_MATCHES = 20_000
-# An estimate this far below it makes the one pass likely to end within it (planners err).
-_LIKELY_FEW = 12_000
 # Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
 _KNOWN_HITS = 2_000
 # Alternatives of a top-level OR up to which it is counted by inclusion–exclusion (2^n − 1 counts).
 _INCLUSION_EXCLUSION_MAX = 3
+_ORDER_MODIFIERS = (operators.asc_op, operators.desc_op, operators.nulls_first_op, operators.nulls_last_op)
 
 
 async def searchable_projects_condition(session: AsyncSession, actor: Actor):  # type: ignore[no-untyped-def]
@@ -87,12 +86,11 @@ async def searchable_projects_condition(session: AsyncSession, actor: Actor):  #
     return Issue.project_id.in_(searchable) if searchable else false()
 
 
-def _one_of(ids: list[int], dialect: str):  # type: ignore[no-untyped-def]
-    """issues.id among `ids`: one array parameter on PostgreSQL (thousands of bound parameters
-    cost more to render than the query takes to run)."""
-    if dialect == "postgresql":
-        return Issue.id == any_(bindparam("matched_ids", ids, type_=ARRAY(BigInteger)))
-    return Issue.id.in_(ids)
+def _sort_key(clause: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+    """The expression an ORDER BY clause sorts by, without its direction and NULLS placement."""
+    while isinstance(clause, UnaryExpression) and clause.modifier in _ORDER_MODIFIERS:
+        clause = clause.element
+    return clause
 
 
 def _text_clauses(node: Node | None) -> set[str]:
@@ -142,34 +140,26 @@ class SqlSearchBackend:
             conditions.append(where)
         # A query that is one id set over every project (see _count).
         id_set = as_id_set(where) if projects is None else None
-        if count_only or max_results == 0:
-            return await self._count(session, actor, plan, conditions, dialect, reader, id_set), []
-        # Up to _FEW_MATCHES, every match's id in one pass gives the exact total, and the page is
-        # sorted from those ids alone: walking an index in the sort order and testing each issue
-        # finds a page quickly only when matches are spread evenly (recent changes, say, all sit
-        # at one end of the issues). Past it, the total is counted and the page walks the order.
-        # The ids are collected always on SQLite (which cannot estimate), and on PostgreSQL when
-        # its planner expects few or when they stream from an index in one pass (a lone id set
-        # without repeats). A lone id set (see _count) gives them without reading the issues, its
-        # repeats dropped here (a DISTINCT would make SQLite read the set in id order, i.e. all
-        # of a field's history for `CHANGED AFTER`). Either way the page's ids are found first
-        # and only then joined to their rows: an id query can often be answered from an index
-        # alone (the search indexes end with id).
-        matched: list[int] | None = None
-        if dialect != "postgresql" or (id_set is not None and id_set.distinct) or await estimated_rows(
-                session, select(Issue.id).where(*conditions)) <= _LIKELY_FEW:
-            collect = id_set.ids if id_set is not None else select(Issue.id).where(*conditions)
-            rows = (await session.scalars(collect.limit(_FEW_MATCHES + 1))).all()
-            matched = list(dict.fromkeys(rows)) if len(rows) <= _FEW_MATCHES else None
-        if matched is not None:
-            total = len(matched)
-            ids = select(Issue.id).where(Issue.organization_id == actor.organization_id, _one_of(matched, dialect))
-        else:
-            total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
-            ids = select(Issue.id).where(*conditions)
-        if start_at >= total:
+        total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
+        if count_only or max_results == 0 or start_at >= total:
             return total, []
-        page = ids.order_by(*order_by).offset(start_at).limit(max_results).subquery("page")
+        # The page is ordered and cut by the database over the query itself, and only the page's
+        # rows are read in full. Up to _FEW_MATCHES the matches are sorted whole, their sort keys
+        # read where the search indexes hold them next to the id (index-only for a catalog field),
+        # and the top kept: fenced off (MATERIALIZED), or a planner may walk an index in the sort
+        # order testing each issue, which finds a deep page late when the matches cluster (one
+        # label's issues among the recently updated, say). Past it, the walk is the fast way.
+        if total <= _FEW_MATCHES:
+            keys = [_sort_key(clause) for clause in order_by]
+            matches = (select(Issue.id, *[key.label(f"k{n}") for n, key in enumerate(keys)]).where(*conditions)
+                       .cte("matches").prefix_with("MATERIALIZED"))
+            on_matches = [replacement_traverse(clause, {}, lambda element, keys=keys, matches=matches: next(
+                (matches.c[f"k{n}"] for n, key in enumerate(keys) if element is key), None))
+                for clause in order_by]
+            page = select(matches.c.id).order_by(*on_matches)
+        else:
+            page = select(Issue.id).where(*conditions).order_by(*order_by)
+        page = page.offset(start_at).limit(max_results).subquery("page")
         rows = select(Issue).join(page, page.c.id == Issue.id).order_by(*order_by)
         return total, list((await session.scalars(rows)).all())
 

@@ -151,6 +151,33 @@ def test_links(client: TestClient, org: OrgHandle, project: dict) -> None:
     assert client.get(f"/v2/issues/{second['id']}", headers=org.headers).json()["links"] == []
 
 
+def test_a_search_page_shows_each_link_on_both_ends_and_sub_tasks_under_their_parent(
+        client: TestClient, org: OrgHandle, project: dict) -> None:
+    """Both ends of a link and a parent with its sub-tasks on one page: each issue gets its own."""
+    first, second = create(client, org, project), create(client, org, project, summary="Other")
+    subs = [create(client, org, project, issue_type="sub-task", parent_id=first["id"], summary=f"Step {n}")
+            for n in (1, 2)]
+    for outward, inward in ((first, second), (second, subs[0])):
+        response = client.post("/v2/issue-links", json={"type": "blocks", "outward_issue": outward["key"],
+                                                        "inward_issue": inward["key"]}, headers=org.headers)
+        assert response.status_code == 201, response.text
+    found = client.post("/v2/search", json={"jql": f"project = {project['key']} ORDER BY key ASC",
+                                            "fields": ["links", "subtasks"]}, headers=org.headers)
+    assert found.status_code == 200, found.text
+    views = {issue["key"]: issue for issue in found.json()["issues"]}
+    assert len(views) == 4
+
+    def links(key: str) -> list[tuple[str, str]]:
+        return [(link["relation"], link["issue"]["key"]) for link in views[key]["links"]]
+
+    assert links(first["key"]) == [("blocks", second["key"])]
+    assert links(second["key"]) == [("is blocked by", first["key"]), ("blocks", subs[0]["key"])]
+    assert links(subs[0]["key"]) == [("is blocked by", second["key"])]
+    assert links(subs[1]["key"]) == []
+    assert [s["key"] for s in views[first["key"]]["subtasks"]] == [s["key"] for s in subs]
+    assert all(views[key]["subtasks"] == [] for key in views if key != first["key"])
+
+
 def test_components_versions_and_custom_fields(client: TestClient, org: OrgHandle, project: dict) -> None:
     component = client.post(f"/v2/projects/{project['id']}/components", json={"name": "Backend"},
                             headers=org.headers).json()
