@@ -79,7 +79,8 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     push = post("/v2/push/subscriptions", Browser("https://push.example.net/wpush/fuzz").subscription)
     webhook = post("/v2/webhooks", {"name": "Fuzz hook", "url": "https://receiver.example.test/fuzz",
                                     "events": ["jira:issue_created"]})
-    values = {"subscription_id": push["id"], "webhook_id": webhook["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
+    git = post("/v2/integrations/git", {"provider": "github", "name": "Fuzz git", "secret": "fuzz-git-secret"})
+    values = {"connection_id": git["id"], "subscription_id": push["id"], "webhook_id": webhook["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
               "comment_id": comment["id"],
