@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.listing import name_contains
 from tessera.delivery.models import Channel, Delivery, DeliveryAttempt, DeliveryState
-from tessera.errors import InvalidInput, NotFound, PermissionDenied
+from tessera.errors import InvalidInput, NotFound
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import require_org_admin
 
 MAX_PAGE = 500
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,8 +53,7 @@ class DeliveryPage:
 def check_operator(actor: Actor) -> int:
     """The organization whose deliveries `actor` may read and retry: its administrators'. Their
     payloads hold issues and comments of any project, so project roles do not suffice."""
-    if not actor.is_org_admin:
-        raise PermissionDenied("Only an organization administrator may see and retry its deliveries.")
+    require_org_admin(actor, "Only an organization administrator may see and retry its deliveries.")
     return actor.organization_id
 
 

@@ -123,3 +123,10 @@ async def permissions_held(session: AsyncSession, actor: Actor, project: Project
         return frozenset(p.value for p in Permission)
     holders = holders_of(actor, project, await load_project_roles(session, actor, project.id))
     return frozenset(p.value for p, granted in DEFAULT_SCHEME.items() if holders & granted)
+
+
+def require_org_admin(actor: Actor, refusal: str) -> None:
+    """Organization-wide settings (webhooks, Git connections, deliveries) are their admins' alone;
+    `refusal` says what the others may not do."""
+    if not actor.is_org_admin:
+        raise PermissionDenied(refusal)

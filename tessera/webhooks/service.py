@@ -20,9 +20,10 @@ from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped, save_versioned
 from tessera.delivery.models import Channel, Delivery, DeliveryState
 from tessera.delivery.outbound_http import public_only
-from tessera.errors import Conflict, InvalidInput, PermissionDenied
+from tessera.errors import Conflict, InvalidInput
 from tessera.jql.search import plan_query
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import require_org_admin
 from tessera.webhooks.event_names import check_event_names
 from tessera.webhooks.models import Webhook
 
@@ -50,8 +51,7 @@ class Registered:
 
 
 def check_admin(actor: Actor) -> None:
-    if not actor.is_org_admin:
-        raise PermissionDenied("Only organization administrators manage webhooks.")
+    require_org_admin(actor, "Only organization administrators manage webhooks.")
 
 
 async def access_webhook(session: AsyncSession, actor: Actor, webhook_id: object) -> Webhook:

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped
-from tessera.errors import InvalidInput, PermissionDenied
+from tessera.errors import InvalidInput
 from tessera.integrations.git.models import PROVIDERS, GitConnection
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import require_org_admin
 
 MAX_SECRET_CHARS = 255
 RULE_EVENTS = ("opened", "merged")
@@ -41,8 +42,7 @@ class Created:
 
 
 def check_admin(actor: Actor) -> None:
-    if not actor.is_org_admin:
-        raise PermissionDenied("Only organization administrators manage Git connections.")
+    require_org_admin(actor, "Only organization administrators manage Git connections.")
 
 
 async def access_connection(session: AsyncSession, actor: Actor, connection_id: object) -> GitConnection:
