@@ -65,20 +65,26 @@ def _contribution(inside: bool, estimate: float, done: bool) -> tuple[float, flo
 
 
 def sprint_progress(run: SprintRun, issues: list[SprintIssue], now: datetime) -> Progress:
-    """Points oldest first: the start, one per (issue, instant) change that matters, the end."""
+    """Points oldest first: the start, one per (issue, instant) change that matters, the end. A
+    planned sprint has one point: its scope now, at its planned start."""
     key, start = run.key, run.started
     closed = run.completed is not None
     stop = run.completed if closed else max(now, start)
     assert stop is not None
+    measured = now if run.planned else start
     scope = remaining = completed = 0.0
     committed_issues = 0
     for issue in issues:
-        inside = issue.in_sprint(key, start)
+        inside = issue.in_sprint(key, measured)
         committed_issues += inside
-        amounts = _contribution(inside, issue.estimate_at(start), issue.done_at(start))
+        amounts = _contribution(inside, issue.estimate_at(measured), issue.done_at(measured))
         scope, remaining, completed = scope + amounts[0], remaining + amounts[1], completed + amounts[2]
     progress = Progress(run, stop, [Point(start, rounded(scope), rounded(remaining), rounded(completed), "start")],
                         committed_issues)
+    if run.planned:
+        progress.stop = start
+        progress.completed_issues = sum(1 for issue in issues if issue.in_sprint(key, now) and issue.done_at(now))
+        return progress
     changes = sorted(((at, issue.id, issue) for issue in issues
                       for at in issue.change_times(start, stop, stop_inclusive=not closed)), key=lambda c: c[:2])
     for at, _, issue in changes:
@@ -161,7 +167,7 @@ async def _progress(session: AsyncSession, *, actor: Actor, project: Project, sp
                     estimate_ref: str | None, jql: str | None, now: datetime) -> tuple[Progress, dict]:
     catalog = await catalog_for(session, actor)
     estimate = resolve_estimate(catalog, estimate_ref)
-    run = await access_report_sprint(session, actor, project, sprint_ref)
+    run = await access_report_sprint(session, actor, project, sprint_ref, now)
     selection = await select_issues(session, actor=actor, project=project, jql=jql, now=now)
     issues, ever = await load_sprint_issues(session, selection=selection, sprint_ids=[run.sprint.id],
                                             sprint_field=agile_fields(catalog).sprint, estimate=estimate,
@@ -169,7 +175,8 @@ async def _progress(session: AsyncSession, *, actor: Actor, project: Project, sp
     members = [issues[issue_id] for issue_id in sorted(ever[run.sprint.id])]
     progress = sprint_progress(run, members, now)
     head = {"project": {"id": project.id, "key": project.key, "name": project.name}, "sprint": run.view(),
-            "estimate": estimate.view(), "jql": jql or None, "as_of": iso(progress.stop)}
+            "estimate": estimate.view(), "jql": jql or None,
+            "as_of": iso(now if run.planned else progress.stop)}
     return progress, head
 
 
@@ -179,7 +186,8 @@ async def burndown_report(session: AsyncSession, *, actor: Actor, project: Proje
                                      estimate_ref=estimate_ref, jql=jql, now=now)
     ideal_at, actual_at = _instants(progress.run, progress.stop)
     data = {**head, "ideal": _guideline(progress.run, ideal_at, progress.points[0].remaining, 0.0),
-            "actual": _sampled(progress, actual_at, "remaining"), "remaining": _series(progress, "remaining"),
+            "actual": [] if progress.run.planned else _sampled(progress, actual_at, "remaining"),
+            "remaining": _series(progress, "remaining"),
             "scope_changes": [{"at": iso(p.at), "issue_key": p.issue_key, "change": p.event,
                                "from_estimate": p.before, "to_estimate": p.after}
                               for p in progress.points if p.event in ("added", "removed", "estimate")],

@@ -25,6 +25,9 @@ class SprintRun:
     started: datetime  # when it was started (activated), else its planned start
     planned_end: datetime
     completed: datetime | None
+    # Not started yet: reports show its scope as of now against its planned dates (as Jira's
+    # burndown of a future sprint does), with no progress.
+    planned: bool = False
 
     @property
     def key(self) -> str:
@@ -34,7 +37,8 @@ class SprintRun:
     def view(self) -> dict:
         sprint = self.sprint
         return {"id": sprint.id, "name": sprint.name, "state": sprint.state, "goal": sprint.goal,
-                "start_at": iso(self.started), "end_at": iso(self.planned_end), "completed_at": iso(self.completed)}
+                "start_at": iso(self.started), "end_at": iso(self.planned_end), "completed_at": iso(self.completed),
+                "started": not self.planned}
 
 
 def sprint_run(sprint: Sprint, link: SprintBoard | None) -> SprintRun | None:
@@ -47,9 +51,17 @@ def sprint_run(sprint: Sprint, link: SprintBoard | None) -> SprintRun | None:
     return SprintRun(sprint, started, end, sprint.completed_at if sprint.state == "closed" else None)
 
 
-async def access_report_sprint(session: AsyncSession, actor: Actor, project: Project, ref: object | None) -> SprintRun:
-    """The named sprint of `project` (another project's or organization's is not found), or by
-    default its latest active sprint, else its latest completed one."""
+def planned_run(sprint: Sprint, now: datetime) -> SprintRun:
+    """A sprint that never started, on its planned dates (from now when it has none)."""
+    start = sprint.start_at or now
+    end = sprint.end_at if sprint.end_at is not None and sprint.end_at > start else start + DEFAULT_LENGTH
+    return SprintRun(sprint, start, end, None, planned=True)
+
+
+async def access_report_sprint(session: AsyncSession, actor: Actor, project: Project, ref: object | None,
+                               now: datetime) -> SprintRun:
+    """The named sprint of `project` (another project's or organization's is not found; one not
+    started yet is planned), or by default its latest active sprint, else its latest completed one."""
     if ref is not None and str(ref).strip():
         sprint_id = parse_id(ref)
         if sprint_id is None:
@@ -57,11 +69,7 @@ async def access_report_sprint(session: AsyncSession, actor: Actor, project: Pro
         sprint, sprint_project, link = await access_sprint(session, actor, sprint_id)
         if sprint_project.id != project.id:
             raise NotFound("Sprint not found.")
-        run = sprint_run(sprint, link)
-        if run is None:
-            raise InvalidInput(f"Sprint '{sprint.name}' has not started yet.", field="sprint_id",
-                               code="sprint_not_started")
-        return run
+        return sprint_run(sprint, link) or planned_run(sprint, now)
     runs = await started_runs(session, actor, project)
     active = [run for run in runs if run.sprint.state == "active"]
     if active:

@@ -65,8 +65,18 @@ def test_an_active_sprint_runs_until_now_and_long_sprints_are_sampled(client: Te
                         headers=h).json()
     url = f"/v2/projects/{project['id']}/reports/burndown"
     assert client.get(url, headers=h).json()["error"]["code"] == "no_started_sprint"
-    assert client.get(url, params={"sprint_id": sprint["id"]}, headers=h).json()["error"]["code"] == \
-        "sprint_not_started"
+    # A sprint not started yet (as Jira): its scope as of now against its planned dates, no progress.
+    planned = client.get(url, params={"sprint_id": sprint["id"]}, headers=h)
+    assert planned.status_code == 200, planned.text
+    planned = planned.json()
+    assert planned["sprint"]["started"] is False and planned["sprint"]["state"] == "future"
+    assert planned["totals"]["scope"] == 2.0 and planned["totals"]["committed_issues"] == 1
+    assert planned["actual"] == [] and [p["event"] for p in planned["remaining"]] == ["start"]
+    assert planned["ideal"][0]["value"] == 2.0 and planned["ideal"][-1]["value"] == 0.0
+    assert len(planned["ideal"]) == 15  # the default two weeks, a point a day
+    burnup = client.get(f"/v2/projects/{project['id']}/reports/burnup", params={"sprint_id": sprint["id"]},
+                        headers=h).json()
+    assert [p["value"] for p in burnup["scope"]] == [2.0] and burnup["ideal"][-1]["value"] == 2.0
     started = client.post(f"/v2/sprints/{sprint['id']}/start", json={"start_at": "1971-01-01T00:00:00Z",
                                                                      "end_at": "8999-01-01T00:00:00Z"}, headers=h)
     assert started.status_code == 200, started.text
