@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from tessera.integrations.development_facts import install_development_facts
+from tessera.integrations.git.facts import branch_rows
+from tessera.jql.development import DEVELOPMENT_FACTS, DevelopmentFact
 from tests.factories.http import ok
 from tests.integrations.ci.test_panel import build, deployment
 from tests.integrations.git import hosts
@@ -97,6 +100,9 @@ def linked(client: TestClient, database_url: str) -> Linked:
     ("development[commits].all in (0, 3)", {"one", "none"}),
     ("development[commits].all not in (0, 3)", {"two"}),
     ("development[commits].all > -1", {"one", "two", "none"}),
+    ("development[commits].all < 1", {"none"}),
+    ("development[commits].all >= 1.0", {"one", "two"}),
+    ("development[commits].all > 0.5", {"one", "two"}),
     ("development[branches].all = 1", {"one"}),
     ("development[pullrequests].all > 0", {"one", "two"}),
     ("development[pullrequests].open > 0", {"one"}),
@@ -176,3 +182,14 @@ def test_not_sortable_and_listed_for_autocomplete(client: TestClient, linked: Li
     values = ok(client.get("/v2/jql/autocomplete", params={"field": "development[deployments].environment",
                                                            "value": "pro"}, headers=linked.org.headers))
     assert values["results"] == [{"value": "production", "display": "production"}]
+
+
+def test_registration_is_closed_and_installing_again_is_harmless() -> None:
+    before = DEVELOPMENT_FACTS.all()
+    install_development_facts()
+    assert DEVELOPMENT_FACTS.all() == before and len(before) == 11
+    with pytest.raises(ValueError, match="registered already"):
+        DEVELOPMENT_FACTS.register(DevelopmentFact("commits", "all", rows=branch_rows))
+    with pytest.raises(TypeError, match="exactly one"):
+        DEVELOPMENT_FACTS.register(DevelopmentFact("tags", "all"))
+    assert DEVELOPMENT_FACTS.all() == before
