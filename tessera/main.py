@@ -52,6 +52,7 @@ from tessera.edge.guard import RequestGuard
 from tessera.edge.input_check import InputCheck
 from tessera.edge.metrics import ProcessMetrics
 from tessera.edge.metrics_endpoint import METRICS_PATH, metrics_endpoint
+from tessera.integrations.development_facts import install_development_facts
 from tessera.issues.attachments.storage import object_store_from_settings
 from tessera.live.hub import LiveHub
 from tessera.reports.dashboard_cache import GadgetCache
@@ -91,6 +92,7 @@ def _redis_client(url: str | None):  # type: ignore[no-untyped-def]
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     load_plugins()
+    install_development_facts()
     database = Database(settings)
     redis = _redis_client(settings.redis_url)
     live_hub = LiveHub.for_settings(settings, database)

@@ -76,6 +76,9 @@ def cli() -> None:
     logging.basicConfig(level=os.environ.get("TESSERA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from tessera.integrations.development_facts import install_development_facts
+
+    install_development_facts()  # JQL's development[...] for `tessera search` and the worker's webhooks
 
 
 @cli.command()

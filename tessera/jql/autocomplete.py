@@ -15,11 +15,13 @@ from tessera.agile.models import Sprint
 from tessera.issues.models import Issue, IssueLabel
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.jql import ast
+from tessera.jql.development import DEVELOPMENT_FACTS
 from tessera.jql.fields import (
     CUSTOM_FIELD_OFFSET,
     SYSTEM_FIELDS,
     FieldDef,
     custom_field,
+    development_field,
     resolve_field,
 )
 from tessera.jql.filters import visible_filters_condition
@@ -93,6 +95,11 @@ def _field_entries(catalog: OrgCatalog) -> list[dict[str, Any]]:
     entries = [{"value": quote(name), "display": name, "aliases": sorted(aliases[name]),
                 "operators": _operators(field), "orderable": field.sortable, "searchable": True}
                for name, field in sorted(canonical.items(), key=lambda item: item[0].lower())]
+    # development[section].property is written bare, as Jira's documentation writes it.
+    for fact in DEVELOPMENT_FACTS.all():
+        field = development_field(fact)
+        entries.append({"value": fact.name, "display": fact.name, "aliases": [], "operators": _operators(field),
+                        "orderable": False, "searchable": True})
     names = [d.name.lower() for d in catalog.fields]
     for definition in catalog.fields:
         field, cf = custom_field(definition), f"cf[{CUSTOM_FIELD_OFFSET + definition.id}]"
@@ -220,6 +227,8 @@ async def _candidates(session: AsyncSession, actor: Actor, catalog: OrgCatalog, 
         rows = (await session.scalars(select(SavedFilter.name).where(visible_filters_condition(actor))
                                       .order_by(SavedFilter.name).limit(500))).all()
         return _names(rows)
+    if kind == "development_value":
+        return _names(DEVELOPMENT_FACTS.get(field.fact or "").values)
     if kind in ("select", "multi_select") and field.custom_id is not None:
         return _names(o.value for o in catalog.options.get(field.custom_id, []) if not o.disabled)
     return []

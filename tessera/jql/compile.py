@@ -1,5 +1,5 @@
 """Plan → SQLAlchemy Core: a WHERE condition over `issues` and an ORDER BY list. The only JQL
-module that writes SQL (with its two helpers for text search and history).
+module that writes SQL (with its helpers for text search, history and development facts).
 
 Every leaf condition is two-valued (never SQL NULL), so NOT is the plain complement of a clause
 within the searchable issues. `!=` and NOT IN never match an empty value; on multi-valued
@@ -26,6 +26,7 @@ from tessera.issues.models import (
 )
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.issues.worklogs.models import Worklog
+from tessera.jql.compile_development import development_condition
 from tessera.jql.compile_history import history_condition
 from tessera.jql.compile_text import CommentReader, plain_text_match, text_match
 from tessera.jql.id_sets import in_id_set
@@ -120,6 +121,8 @@ class Compiler:
         field, op = term.field, term.op
         if op in ("was", "was_not", "changed"):
             return history_condition(term, organization_id=self.org)
+        if field.fact is not None:
+            return development_condition(term, organization_id=self.org)
         kind = field.custom_type if field.kind == "custom" else field.kind
         if op in ("match", "no_match"):
             text = str(term.values[0])

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from tessera.errors import InvalidInput
 from tessera.issues.references import OrgCatalog
 from tessera.jql import ast
+from tessera.jql.development import DEVELOPMENT_FACTS, DevelopmentFact
+from tessera.jql.development import resolve as resolve_development
 
 CUSTOM_FIELD_OFFSET = 10_000  # Jira's cf[10001] is our custom field definition 1.
 
@@ -37,6 +39,7 @@ class FieldDef:
     custom_id: int | None = None  # custom_field_definitions.id
     custom_type: str | None = None
     default_desc: bool = False
+    fact: str | None = None  # the registered development fact (tessera.jql.development)
 
 
 def _system() -> dict[str, FieldDef]:
@@ -125,6 +128,13 @@ def custom_field(definition) -> FieldDef:  # type: ignore[no-untyped-def]
                     custom_id=definition.id, custom_type=kind)
 
 
+def development_field(fact: DevelopmentFact) -> FieldDef:
+    """A count compares with numbers (never empty: nothing linked counts 0); a value matches."""
+    if fact.rows is not None:
+        return FieldDef(fact.name, "development_count", ORDERED_OPS - EMPTY, sortable=False, fact=fact.name)
+    return FieldDef(fact.name, "development_value", EQ | IN, sortable=False, fact=fact.name)
+
+
 def unknown_field(ref: ast.FieldRef) -> InvalidInput:
     return InvalidInput(f"Field '{ref.name}' does not exist or you do not have permission to view it.",
                         field="jql", code="jql_unknown_field",
@@ -141,6 +151,8 @@ def resolve_field(catalog: OrgCatalog, ref: ast.FieldRef) -> FieldDef:
             raise unknown_field(ref)
         return custom_field(definition)
     name = " ".join(ref.name.split()).lower()
+    if name.startswith(("development[", "development.")) and DEVELOPMENT_FACTS.all():
+        return development_field(resolve_development(ref))
     system = SYSTEM_FIELDS.get(name)
     if system is not None:
         return system
@@ -154,4 +166,4 @@ def resolve_field(catalog: OrgCatalog, ref: ast.FieldRef) -> FieldDef:
 def searchable_field_names(catalog: OrgCatalog) -> list[str]:
     """Canonical names, for autocomplete and documentation."""
     names = sorted({field.name for field in SYSTEM_FIELDS.values()}, key=str.lower)
-    return names + [definition.name for definition in catalog.fields]
+    return names + [fact.name for fact in DEVELOPMENT_FACTS.all()] + [definition.name for definition in catalog.fields]

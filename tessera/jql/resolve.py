@@ -67,7 +67,9 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         return [parse_when(ref, literal, scope.now)]
     if kind in ("labels", "summary", "description", "comment", "text", "worklogcomment"):
         return [text]
-    if kind in ("votes", "watchers", "workratio"):
+    if kind == "development_value":
+        return [text]
+    if kind in ("votes", "watchers", "workratio", "development_count"):
         try:
             return [parse_number(text)]
         except DateValueError:

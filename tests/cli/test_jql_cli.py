@@ -35,6 +35,10 @@ def test_prints_a_table_and_a_count(demo: tuple[str, dict]) -> None:
     everything = json.loads(tessera("jql", "", "--org", "JQLD", "--json", "--max-results", "1000",
                                     database_url=url).stdout)
     assert everything["total"] == 30 and len(everything["issues"]) == 30
+    # The command line installs the integrations' facts too (the demo links no commits).
+    unlinked = tessera("jql", "development[commits].all = 0", "--org", "JQLD", "--json", database_url=url)
+    assert unlinked.returncode == 0, unlinked.stderr
+    assert json.loads(unlinked.stdout)["total"] == 30
     first = sorted(everything["issues"], key=lambda i: i["key"])[0]
     project = first["key"].split("-")[0]
     result = tessera("jql", f"project = {project} ORDER BY key ASC", "--org", "jqld", "--max-results", "3",

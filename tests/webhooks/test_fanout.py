@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tests.factories.receiver import Receiver
+from tests.integrations.git import hosts
+from tests.integrations.git.test_inbound import connect, post
 from tests.support import OrgHandle
 from tests.webhooks.conftest import create_issue, create_webhook, deliveries_of, drain
 
@@ -117,6 +119,25 @@ def test_the_jql_filter_runs_on_the_issue_after_the_change(wh_client: TestClient
     create_issue(wh_client, wh_org, wh_project, summary="A typo on the home page")
     drain(wh_settings)
     assert [json.loads(r.body)["issue"]["fields"]["summary"] for r in receiver.requests] == ["The database is down"]
+
+
+def test_a_jql_filter_on_development_data(wh_client: TestClient, wh_settings: Settings, wh_org: OrgHandle,
+                                          wh_project: dict, receiver: Receiver) -> None:
+    """The batch fan-out's JQL path (the filter ANDed with the batch's issue ids) reads the
+    integrations' facts: only the issue a pushed commit names is sent."""
+    linked = create_issue(wh_client, wh_org, wh_project, summary="Linked")
+    alone = create_issue(wh_client, wh_org, wh_project, summary="Alone")
+    connection = connect(wh_client, wh_org, "github")
+    assert post(wh_client, connection, "github", "push",
+                hosts.github_push(f"{linked['key']} fix the login")).status_code == 200
+    drain(wh_settings)  # the creations, before there is a webhook
+    create_webhook(wh_client, wh_org, receiver.url, events=["comment_created"],
+                   jql="development[commits].all > 0 AND development[pullrequests].open = 0")
+    for key in (linked["key"], alone["key"]):
+        added = wh_client.post(f"/v2/issues/{key}/comments", json={"body": "Any news?"}, headers=wh_org.headers)
+        assert added.status_code == 201, added.text
+    drain(wh_settings)
+    assert [json.loads(r.body)["issue"]["key"] for r in receiver.requests] == [linked["key"]]
 
 
 def test_url_variables_and_an_excluded_body(wh_client: TestClient, wh_settings: Settings, wh_org: OrgHandle,
