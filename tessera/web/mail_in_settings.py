@@ -52,7 +52,7 @@ async def _render(web: Web, project_key: str, *, status_code: int = 200, saved: 
     shown = {**policy, **(form or {})}
     return web.render("mail_in_settings.html", status_code=status_code, project=project, policy=policy, form=shown,
                       saved=saved, error=error.message if error else None, error_field=error.field if error else None,
-                      nav="mail-in", **choices)
+                      may_administer=True, nav="mail-in", **choices)
 
 
 @router.get(PAGE)
