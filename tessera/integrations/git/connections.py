@@ -169,13 +169,16 @@ async def check_update_connection(session: AsyncSession, *, actor: Actor, connec
 
 async def last_events(session: AsyncSession, *, organization_id: int, connection_ids: list[int]) -> dict[int, datetime]:
     """When each connection last accepted an event (every accepted event's delivery id is
-    remembered, tessera.integrations.git.inbound); a connection that never did is absent."""
+    remembered, tessera.integrations.git.inbound); a connection that never did is absent. One
+    subquery per connection, so that each is the last entry of ix_git_deliveries_seen_latest
+    (a grouped max would read every delivery the connections ever received)."""
     if not connection_ids:
         return {}
-    rows = await session.execute(select(GitDeliverySeen.connection_id, func.max(GitDeliverySeen.received_at)).where(
-        GitDeliverySeen.organization_id == organization_id, GitDeliverySeen.connection_id.in_(connection_ids))
-        .group_by(GitDeliverySeen.connection_id))
-    return {connection_id: received for connection_id, received in rows.all()}
+    latest = (select(func.max(GitDeliverySeen.received_at)).where(GitDeliverySeen.connection_id == GitConnection.id)
+              .correlate(GitConnection).scalar_subquery())
+    rows = await session.execute(select(GitConnection.id, latest).where(
+        GitConnection.organization_id == organization_id, GitConnection.id.in_(connection_ids)))
+    return {connection_id: received for connection_id, received in rows.all() if received is not None}
 
 
 async def do_delete_connection(session: AsyncSession, *, actor: Actor, connection: GitConnection) -> None:
