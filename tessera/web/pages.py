@@ -13,8 +13,10 @@ from tessera.web import (
     dashboard_edit,
     dashboards,
     deliveries,
+    git_connections,
     issue_edit,
     issue_view,
+    mail_in_settings,
     notification_settings,
     notifications,
     projects,
@@ -27,7 +29,7 @@ from tessera.web import (
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
-               reports, notifications, notification_settings, webhooks, deliveries):
+               reports, notifications, notification_settings, webhooks, deliveries, git_connections, mail_in_settings):
     router.include_router(module.router)
 
 

@@ -12,6 +12,7 @@ from tessera.issues.listing import UNASSIGNED, IssueFilter, list_project_issues
 from tessera.issues.references import load_catalog
 from tessera.issues.views import render_issues
 from tessera.projects.service import access_project, list_projects
+from tessera.tenancy.permissions import Permission, has_permission
 from tessera.tenancy.service import list_users, users_by_id
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
@@ -57,6 +58,7 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
         catalog = await load_catalog(session, actor.organization_id)
         rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog)
         users, _ = await list_users(session, actor, max_results=200)
+        may_administer = await has_permission(session, actor, Permission.ADMINISTER_PROJECTS, project)
     filters = {"category": category, "assignee": assignee, "q": q}
     pages = max(1, -(-total // PAGE_SIZE))
 
@@ -65,7 +67,7 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
         return f"/projects/{project.key}" + (f"?{query}" if query else "")
 
     values = dict(project=project, rows=rows, total=total, page=number, pages=pages, page_url=page_url,
-                  filters=filters, categories=CATEGORIES, users=users, nav="issues",
+                  filters=filters, categories=CATEGORIES, users=users, nav="issues", may_administer=may_administer,
                   first=(number - 1) * PAGE_SIZE + 1 if total else 0, last=min(number * PAGE_SIZE, total))
     if web.is_htmx and web.request.headers.get("hx-target") == "issue-table":
         return web.render("partials/issue_table.html", **values)

@@ -40,7 +40,7 @@ def test_a_path_that_is_not_an_id_shows_the_not_found_page(signed_in: tuple[Test
     web, _ = signed_in
     segment = quote(bad, safe="")
     for url in (f"/browse/{segment}", f"/boards/{segment}", f"/dashboards/{segment}", f"/dashboards/{segment}/edit",
-                f"/projects/{segment}"):
+                f"/projects/{segment}", f"/settings/integrations/git/{segment}"):
         assert "Not found" in _page(web.get(url), 404)
 
 

@@ -66,7 +66,9 @@ def _values(web: TestClient, org: OrgHandle, project: dict) -> dict[str, str]:
     assert webhook.status_code == 201, webhook.text
     assert web.post(f"/v2/webhooks/{webhook.json()['id']}/test", headers=h).status_code < 300
     delivery = web.get("/v2/deliveries", headers=h, params={"target_id": webhook.json()["id"]}).json()["deliveries"][0]
-    return {"delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
+    git = web.post("/v2/integrations/git", headers=h, json={"provider": "github", "name": "G"})
+    assert git.status_code == 201, git.text
+    return {"connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}
 

@@ -1,29 +1,33 @@
-"""Git connections: organization admins create, list, read and delete them.
+"""Git connections: organization admins create, list, read, change and delete them.
 
 A connection names its host, optionally one repository, and the rules its projects want for
 pull requests. Its secret (given, or generated) is stored encrypted and answered once, when the
-connection is created; the host signs every event with it."""
+connection is created or its secret rotated; the host signs every event with it."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped
 from tessera.errors import InvalidInput
-from tessera.integrations.git.models import PROVIDERS, GitConnection
+from tessera.integrations.git.models import PROVIDERS, GitConnection, GitDeliverySeen
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import require_org_admin
 
 MAX_SECRET_CHARS = 255
 RULE_EVENTS = ("opened", "merged")
+_UNSET: object = object()
+# Where a connection's host posts its events (tessera.api.rest.routers.integrations_git serves it).
+EVENTS_PATH = "/v2/integrations/git/{connection_id}/events"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,17 @@ class ConnectionSpec:
 class Created:
     connection: GitConnection
     secret: str  # shown once
+
+
+@dataclass(frozen=True)
+class Updated:
+    connection: GitConnection
+    secret: str | None  # the rotated secret, shown once; None when it was kept
+
+
+def events_url(base_url: str, connection: GitConnection) -> str:
+    """The URL to paste into the host's webhook settings."""
+    return base_url.rstrip("/") + EVENTS_PATH.format(connection_id=connection.id)
 
 
 def check_admin(actor: Actor) -> None:
@@ -96,7 +111,7 @@ async def check_create_connection(session: AsyncSession, *, actor: Actor, spec: 
     check_admin(actor)
     if spec.provider not in PROVIDERS:
         raise InvalidInput(f"'provider' is one of {', '.join(PROVIDERS)}.", field="provider")
-    secret = _text(spec.secret, "secret", limit=MAX_SECRET_CHARS, required=False) or secrets.token_urlsafe(32)
+    secret = _secret(spec.secret)
     now = utcnow()
     connection = GitConnection(organization_id=actor.organization_id, provider=spec.provider,
                                name=_text(spec.name, "name", limit=255, required=True),
@@ -107,6 +122,63 @@ async def check_create_connection(session: AsyncSession, *, actor: Actor, spec: 
     session.add(connection)
     await session.flush()
     return Created(connection, secret)
+
+
+def _secret(value: object) -> str:
+    """A given secret, or a generated one."""
+    return _text(value, "secret", limit=MAX_SECRET_CHARS, required=False) or secrets.token_urlsafe(32)
+
+
+async def check_update_connection(session: AsyncSession, *, actor: Actor, connection: GitConnection, box: SecretBox,
+                                  name: object = _UNSET, repository: object = _UNSET, rules: object = _UNSET,
+                                  secret: object = _UNSET, rotate_secret: object = False) -> Updated:
+    """Only what is given changes; everything is checked before anything is. `repository` None
+    (or blank) accepts every repository again; `rules` None clears them. A new secret is `secret`,
+    or generated when `rotate_secret` is true; the host must be given it, as events signed with
+    the old one are refused from now on."""
+    check_admin(actor)
+    if not isinstance(rotate_secret, bool):
+        raise InvalidInput("'rotate_secret' is true or false.", field="rotate_secret")
+    if rotate_secret and secret is not _UNSET:
+        raise InvalidInput("Give a new 'secret' or ask for a generated one with 'rotate_secret', not both.",
+                           field="rotate_secret")
+    values: dict[str, Any] = {}
+    if name is not _UNSET:
+        values["name"] = _text(name, "name", limit=255, required=True)
+    if repository is not _UNSET:
+        values["repository"] = _text(repository, "repository", limit=500, required=False)
+    if rules is not _UNSET:
+        values["rules"] = await _rules(session, actor.organization_id, rules)
+    new_secret = None
+    if secret is not _UNSET:
+        if secret is None or (isinstance(secret, str) and not secret.strip()):
+            raise InvalidInput("'secret' is the new secret; to have one generated, send 'rotate_secret': true.",
+                               field="secret")
+        new_secret = _secret(secret)
+    elif rotate_secret:
+        new_secret = _secret(None)
+    for attribute, value in values.items():
+        setattr(connection, attribute, value)
+    if new_secret is not None:
+        connection.secret_encrypted = box.encrypt(new_secret)
+    if values or new_secret is not None:
+        connection.updated_at = utcnow()
+        await session.flush()
+    return Updated(connection, new_secret)
+
+
+async def last_events(session: AsyncSession, *, organization_id: int, connection_ids: list[int]) -> dict[int, datetime]:
+    """When each connection last accepted an event (every accepted event's delivery id is
+    remembered, tessera.integrations.git.inbound); a connection that never did is absent. One
+    subquery per connection, so that each is the last entry of ix_git_deliveries_seen_latest
+    (a grouped max would read every delivery the connections ever received)."""
+    if not connection_ids:
+        return {}
+    latest = (select(func.max(GitDeliverySeen.received_at)).where(GitDeliverySeen.connection_id == GitConnection.id)
+              .correlate(GitConnection).scalar_subquery())
+    rows = await session.execute(select(GitConnection.id, latest).where(
+        GitConnection.organization_id == organization_id, GitConnection.id.in_(connection_ids)))
+    return {connection_id: received for connection_id, received in rows.all() if received is not None}
 
 
 async def do_delete_connection(session: AsyncSession, *, actor: Actor, connection: GitConnection) -> None:

@@ -33,10 +33,12 @@ class GitConnection(IdMixin, TenantMixin, TimestampMixin, Base):
 
 
 class GitDeliverySeen(TenantMixin, Base):
-    """Delivery ids a connection already accepted: a replayed request is refused."""
+    """Delivery ids a connection already accepted: a replayed request is refused. The latest one
+    is when the connection last received an event (the settings page shows it)."""
 
     __tablename__ = "git_deliveries_seen"
-    __table_args__ = (UniqueConstraint("connection_id", "delivery_id"),)
+    __table_args__ = (UniqueConstraint("connection_id", "delivery_id"),
+                      Index("ix_git_deliveries_seen_latest", "connection_id", "received_at"))
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     connection_id: Mapped[int] = mapped_column(IdType, ForeignKey("git_connections.id", ondelete="CASCADE"),

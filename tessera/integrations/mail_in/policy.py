@@ -27,6 +27,12 @@ async def get_policy(session: AsyncSession, *, project: Project) -> MailInPolicy
                                   unknown_senders="reject", on_behalf_of_id=None, issue_type="Task")
 
 
+async def access_policy(session: AsyncSession, *, actor: Actor, project: Project) -> MailInPolicy:
+    """The policy, for a project administrator (who alone may change it, so the settings page is theirs)."""
+    await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    return await get_policy(session, project=project)
+
+
 async def check_set_policy(session: AsyncSession, *, actor: Actor, project: Project, enabled: bool | None = None,
                            unknown_senders: str | None = None, on_behalf_of_id: object = _UNSET,
                            issue_type: str | None = None) -> MailInPolicy:

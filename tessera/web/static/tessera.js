@@ -2,7 +2,8 @@
 // inline script or event handler, no eval): a confirmation before some forms post
 // (`data-confirm="..."`), and keyboard triggers for htmx. htmx evaluates a trigger filter such
 // as `keyup[key=='Enter']` as code, so pages name the events dispatched here instead:
-// `hx-trigger="click, key-enter"`, `key-escape`.
+// `hx-trigger="click, key-enter"`, `key-escape`. A button with `data-copy="<id>"` copies that
+// element's text (a webhook URL, a secret shown once) to the clipboard.
 (function () {
   "use strict";
   document.addEventListener("submit", (event) => {
@@ -12,6 +13,18 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    const source = button ? document.getElementById(button.dataset.copy) : null;
+    if (!source || !navigator.clipboard) {
+      return;
+    }
+    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  });
   document.addEventListener("keyup", (event) => {
     if (event.key === "Enter" || event.key === "Escape") {
       event.target.dispatchEvent(new CustomEvent("key-" + event.key.toLowerCase(), {bubbles: true}));

@@ -15,7 +15,7 @@ class GitConnectionOut(Out):
     webhook_url: str
     rules: list[dict[str, str]]
     owner_id: int | None
-    # The plaintext secret: only in the answer to the create (shown once).
+    # The plaintext secret: only in the answer to the create or to a PATCH that rotated it (shown once).
     secret: str | None = None
     created: str
 

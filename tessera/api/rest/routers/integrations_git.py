@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.integrations_git import (
@@ -24,7 +24,9 @@ from tessera.integrations.git.connections import (
     ConnectionSpec,
     access_connection,
     check_create_connection,
+    check_update_connection,
     do_delete_connection,
+    events_url,
     list_connections,
 )
 from tessera.integrations.git.inbound import receive_event
@@ -34,7 +36,6 @@ from tessera.issues.views import iso
 
 router = APIRouter(prefix="/v2", tags=["integrations"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
-EVENTS_PATH = "/v2/integrations/git/{connection_id}/events"
 
 
 class GitConnectionCreate(Body):
@@ -46,10 +47,23 @@ class GitConnectionCreate(Body):
     rules: list[dict[str, Any]] | None = None
 
 
+class GitConnectionPatch(Body):
+    """Only the fields sent change. Lengths and emptiness are the domain's to check, so that a bad
+    value is a 400 naming its field, as a bad rule is."""
+
+    name: str | None = Field(default=None, description="At most 255 characters.")
+    repository: str | None = Field(default=None, description="'owner/name'; null or empty: events of every "
+                                                             "repository are accepted.")
+    rules: list[dict[str, Any]] | None = Field(default=None, description="Replaces the rules; null clears them.")
+    secret: str | None = Field(default=None, description="A new secret of your choosing (at most 255 characters).")
+    rotate_secret: StrictBool = Field(default=False, description="Generate a new secret (answered once, as "
+                                                                 "`secret`).")
+
+
 def connection_view(ctx: RequestContext, connection: GitConnection, secret: str | None = None) -> dict[str, Any]:
     shown = {"id": connection.id, "provider": connection.provider, "name": connection.name,
              "repository": connection.repository, "rules": list(connection.rules or []),
-             "webhook_url": ctx.settings.base_url.rstrip("/") + EVENTS_PATH.format(connection_id=connection.id),
+             "webhook_url": events_url(ctx.settings.base_url, connection),
              "owner_id": connection.owner_id, "created": iso(connection.created_at)}
     if secret is not None:
         shown["secret"] = secret
@@ -74,6 +88,17 @@ async def create_connection(body: GitConnectionCreate, ctx: Ctx) -> dict:
 async def get_connection(connection_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         return connection_view(ctx, await access_connection(session, actor, connection_id))
+
+
+@router.patch("/integrations/git/{connection_id}", responses=ok(GitConnectionOut))
+async def patch_connection(connection_id: StoredId, body: GitConnectionPatch, ctx: Ctx) -> dict:
+    """A rotated secret is answered once, as `secret`; events signed with the old one are refused."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    async with ctx.transaction() as (session, actor):
+        updated = await check_update_connection(session, actor=actor,
+                                                connection=await access_connection(session, actor, connection_id),
+                                                box=SecretBox.from_settings(ctx.settings), **changes)
+        return connection_view(ctx, updated.connection, updated.secret)
 
 
 @router.delete("/integrations/git/{connection_id}", status_code=204)

@@ -199,8 +199,9 @@ def _path_probes() -> list[PathProbe]:
         ("DELETE", "/v2/webhooks/{webhook_id}", None), ("POST", "/v2/webhooks/{webhook_id}/test", None),
         ("GET", "/v2/webhooks/{webhook_id}/deliveries", None))]
     git = lambda ids: {"connection_id": ids["git_connection_id"]}  # noqa: E731
-    probes += [PathProbe(method, "/v2/integrations/git/{connection_id}", git, {"connection_id": MISSING_ID})
-               for method in ("GET", "DELETE")]
+    probes += [PathProbe(method, "/v2/integrations/git/{connection_id}", git, {"connection_id": MISSING_ID}, body)
+               for method, body in (("GET", None), ("DELETE", None),
+                                    ("PATCH", {"name": "hijacked", "rotate_secret": True}))]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
     return probes
