@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.edge.context import RequestContext, request_context
+from tessera.errors import NotFound
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
+from tessera.issues.service import access_issue
 from tessera.jira_format.shapes import truthy
 from tessera.jql.autocomplete import quote
 from tessera.jql.parser import MAX_QUERY_LENGTH
@@ -32,12 +34,17 @@ _WORD = re.compile(r"\w+")
 _ORDER_BY = re.compile(r"(?i)\border\s+by\b")
 
 
-def _text_clause(text: str) -> str | None:
-    """JQL matching `text`: the key it names, or every word of it in the summary."""
+async def _text_clause(session: AsyncSession, actor: Actor, text: str) -> str | None:
+    """JQL matching `text`: the key it names (when that issue exists and may be seen: JQL
+    refuses an unknown key), or every word of it in the summary."""
     words = _WORD.findall(text)
     clauses = [" AND ".join(f"summary ~ {quote(word + '*')}" for word in words)] if words else []
     if _KEY.match(text):
-        clauses.append(f"key = {quote(text.upper())}")
+        try:
+            issue, _ = await access_issue(session, actor, text.upper())
+            clauses.append(f"key = {quote(issue.key)}")
+        except NotFound:
+            pass
     return " OR ".join(f"({clause})" for clause in clauses) or None
 
 
@@ -73,14 +80,15 @@ async def issue_picker(ctx: Ctx, query: Annotated[str, Query(max_length=200)] = 
                        currentProjectId: Annotated[str | None, Query(max_length=30)] = None,
                        showSubTasks: Flag = None, showSubTaskParent: Flag = None) -> dict:
     text = query.strip()
-    matching = _text_clause(text)
     exclude = currentIssueKey.strip().upper() if currentIssueKey else None
     subtasks = truthy(showSubTasks, True)
     async with ctx.transaction(write=False, search=True) as (session, actor):
+        matching = await _text_clause(session, actor, text)
         sections = [await _section(session, actor, label="History Search", section_id="hs",
                                    jql=matching or "", text=text, exclude_key=exclude, subtasks=subtasks)]
-        if currentJQL and currentJQL.strip():
-            within = f"({_ORDER_BY.split(currentJQL)[0]})" + (f" AND ({matching})" if matching else "")
+        current = _ORDER_BY.split(currentJQL or "")[0].strip()  # its order is the picker's own
+        if current:
+            within = f"({current})" + (f" AND ({matching})" if matching else "")
             sections.append(await _section(session, actor, label="Current Search", section_id="cs", jql=within,
                                            text=text, exclude_key=exclude, subtasks=subtasks))
     return {"sections": sections}

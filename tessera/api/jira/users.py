@@ -88,11 +88,15 @@ async def find_users(ctx: Ctx, username: Text = None, query: Text = None, accoun
         return [view for view in [user_json(links_for(ctx), user)] if view]
     if text is None:
         raise InvalidInput("The username query parameter was not provided", field="username")
+    account = parse_id(text) if is_cloud(ctx) and startAt == 0 else None
     async with ctx.transaction() as (session, actor):
-        users = await search_users(session, actor.organization_id, text=text,
-                                   include_active=truthy(includeActive, True),
-                                   include_inactive=truthy(includeInactive, False),
-                                   start_at=startAt, max_results=maxResults or 50)
+        users = list(await search_users(session, actor.organization_id, text=text,
+                                        include_active=truthy(includeActive, True),
+                                        include_inactive=truthy(includeInactive, False),
+                                        start_at=startAt, max_results=maxResults or 50))
+        if account is not None:  # Cloud scripts (the `jira` client) look an accountId up this way
+            exact = [u for u in (await users_by_id(session, actor.organization_id, {account})).values() if u.active]
+            users = (exact + [u for u in users if u.id != account])[:maxResults or 50]
     links = links_for(ctx)
     return [view for user in users if (view := user_json(links, user))]
 
