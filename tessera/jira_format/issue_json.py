@@ -28,6 +28,7 @@ from tessera.jira_format.shapes import (
     priority_json,
     project_json,
     resolution_json,
+    rich_text,
     status_json,
     user_json,
     version_json,
@@ -43,7 +44,7 @@ def comment_json(links: Links, comment: Comment, users: dict, *, rendered: bool 
     author = user_json(links, users.get(comment.author_id)) if comment.author_id else None
     view: dict[str, Any] = {
         "self": f"{links.api}/issue/{comment.issue_id}/comment/{comment.id}", "id": str(comment.id),
-        "author": author, "body": comment.body, "updateAuthor": author,
+        "author": author, "body": rich_text(links, comment.body), "updateAuthor": author,
         "created": jira_time(comment.created_at), "updated": jira_time(comment.updated_at)}
     if comment.visibility_role:
         view["visibility"] = {"type": "role", "value": comment.visibility_role.title()}
@@ -62,7 +63,8 @@ def attachment_json(links: Links, attachment: Any, users: dict) -> dict[str, Any
 def worklog_json(links: Links, worklog: Any, users: dict) -> dict[str, Any]:
     return {"self": f"{links.api}/issue/{worklog.issue_id}/worklog/{worklog.id}", "id": str(worklog.id),
             "issueId": str(worklog.issue_id), "author": user_json(links, users.get(worklog.author_id)),
-            "updateAuthor": user_json(links, users.get(worklog.update_author_id)), "comment": worklog.comment,
+            "updateAuthor": user_json(links, users.get(worklog.update_author_id)),
+            "comment": rich_text(links, worklog.comment),
             "created": jira_time(worklog.created_at), "updated": jira_time(worklog.updated_at),
             "started": jira_time(worklog.started_at), "timeSpent": format_duration(worklog.time_spent_seconds),
             "timeSpentSeconds": worklog.time_spent_seconds}
@@ -104,6 +106,8 @@ def _custom_value(links: Links, definition: Any, value: Any) -> Any:
                 for v in value]
     if kind == "user":
         return user_json(links, value)
+    if kind == "text":  # multi-line: rich text
+        return rich_text(links, value)
     if kind == "sprint":
         return [{"id": value["id"], "name": value["name"], "state": str(value["state"]).upper(),
                  "self": f"{links.agile}/sprint/{value['id']}"}]
@@ -166,7 +170,7 @@ def _fields(links: Links, catalog: OrgCatalog, view: dict, extras: _Extras, sele
         "issuetype": lambda: issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description),
         "project": lambda: project_json(links, project["id"], project["key"], project["name"]),
         "summary": lambda: view["summary"],
-        "description": lambda: view["description"] or None,
+        "description": lambda: rich_text(links, view["description"] or None),
         "status": lambda: status_json(links, status["id"], status["name"], status["category"],
                                       catalog.status(status["id"]).description),
         "priority": lambda: priority_json(links, priority.id, priority.name, priority.color),
@@ -223,12 +227,17 @@ def _worklog_page(links: Links, found: tuple[Sequence, int], users: dict) -> dic
                                                                         for w in worklogs]}
 
 
+def history_json(links: Links, history: dict, author: Any) -> dict[str, Any]:
+    """One change group of tessera.issues.history.load_changelog, by `author` (a user or its view)."""
+    return {"id": str(history["id"]), "author": user_json(links, author), "created": jira_time(history["created"]),
+            "items": [{"field": i["field"], "fieldtype": i["field_type"], "fieldId": i["field_id"],
+                       "from": i["from"], "fromString": i["from_string"], "to": i["to"], "toString": i["to_string"]}
+                      for i in history["items"]]}
+
+
 def _changelog(links: Links, histories: list[dict]) -> dict[str, Any]:
-    return {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": [
-        {"id": str(h["id"]), "author": user_json(links, h["author"]), "created": jira_time(h["created"]),
-         "items": [{"field": i["field"], "fieldtype": i["field_type"], "fieldId": i["field_id"], "from": i["from"],
-                    "fromString": i["from_string"], "to": i["to"], "toString": i["to_string"]}
-                   for i in h["items"]]} for h in histories]}
+    return {"startAt": 0, "maxResults": len(histories), "total": len(histories),
+            "histories": [history_json(links, h, h["author"]) for h in histories]}
 
 
 async def render_jira_issues(session: AsyncSession, *, actor: Actor, issues: Sequence[Issue], links: Links,

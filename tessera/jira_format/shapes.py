@@ -3,7 +3,12 @@ their categories, priorities, issue types, resolutions, projects, components and
 
 Users: Jira Server names a user by `name`/`key` (the username); Tessera's users have no
 username, so both are the user's email (unique in an organization, stable), and `accountId`
-is Tessera's user id. Requests may name a user by any of the three (see people.py)."""
+is Tessera's user id. Requests may name a user by any of the three (see people.py).
+
+Two dialects: Jira Server's (`/rest/api/2`) and Jira Cloud's REST v3 (`/rest/api/3`), whose
+users are named by `accountId` only and whose rich text (descriptions, comments, worklog
+comments, multi-line custom fields) is Atlassian Document Format. `Links.cloud` says which
+one a response speaks; the renderers ask it."""
 
 from __future__ import annotations
 
@@ -12,9 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from tessera.errors import InvalidInput
+from tessera.jira_format.adf import markdown_to_adf
 
 _NUMERIC_OFFSET = re.compile(r"[+-][0-9]{4}", re.ASCII)
 
@@ -30,13 +36,15 @@ NO_CATEGORY = (1, "undefined", "medium-gray", "No Category")
 
 @dataclass(frozen=True)
 class Links:
-    """Where `self` links point: this server's public address (settings.base_url)."""
+    """Where `self` links point (this server's public address, settings.base_url), and in
+    which dialect: `cloud` for Jira Cloud's REST v3 (see the module's docstring)."""
 
     base_url: str
+    cloud: bool = False
 
     @property
     def api(self) -> str:
-        return f"{self.base_url}/rest/api/2"
+        return f"{self.base_url}/rest/api/{3 if self.cloud else 2}"
 
     @property
     def agile(self) -> str:
@@ -108,10 +116,21 @@ def user_json(links: Links, user: UserLike | dict | None) -> dict[str, Any] | No
     else:
         user_id, email, name, active = user.id, user.email, user.display_name, user.active
     avatar = f"{links.base_url}/rest/api/2/useravatar?accountId={user_id}"
+    avatars = {size: f"{avatar}&size={size}" for size in ("48x48", "24x24", "16x16", "32x32")}
+    if links.cloud:  # Jira Cloud: the accountId alone names a user (no name, no key)
+        return {"self": f"{links.api}/user?accountId={user_id}", "accountId": str(user_id),
+                "accountType": "atlassian", "emailAddress": email, "displayName": name, "active": bool(active),
+                "timeZone": "UTC", "locale": "en_US", "avatarUrls": avatars}
     return {"self": f"{links.api}/user?username={quote(email, safe='')}", "name": email, "key": email,
             "accountId": str(user_id), "emailAddress": email, "displayName": name, "active": bool(active),
-            "timeZone": "UTC", "avatarUrls": {size: f"{avatar}&size={size}" for size in
-                                              ("48x48", "24x24", "16x16", "32x32")}}
+            "timeZone": "UTC", "avatarUrls": avatars}
+
+
+def rich_text(links: Links, markdown: str | None) -> str | dict[str, Any] | None:
+    """A rich-text field's stored Markdown as the dialect writes it: ADF on Cloud, else the text."""
+    if markdown is None or not links.cloud:
+        return markdown
+    return markdown_to_adf(markdown)
 
 
 def category_json(links: Links, category: str | None) -> dict[str, Any]:
@@ -163,3 +182,16 @@ def page(values: list, *, start_at: int, max_results: int, total: int) -> dict[s
     """Agile-style pages (`values`, `isLast`)."""
     return {"maxResults": max_results, "startAt": start_at, "total": total,
             "isLast": start_at + len(values) >= total, "values": values}
+
+
+def page_bean(values: list, *, start_at: int, max_results: int, total: int, url: str) -> dict[str, Any]:
+    """Jira Cloud's paged lists (`/project/search`, `/field/search`, an issue's changelog): the
+    page of `page` with `self` (the request's `url`) and, unless it is the last, `nextPage`."""
+    shown = page(values, start_at=start_at, max_results=max_results, total=total)
+    bean: dict[str, Any] = {"self": url, **shown}
+    if not shown["isLast"]:
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("startAt", "maxResults")]
+        query += [("startAt", str(start_at + len(values))), ("maxResults", str(max_results))]
+        bean["nextPage"] = urlunsplit(parts._replace(query=urlencode(query)))
+    return bean

@@ -25,6 +25,7 @@ from tessera.agile.fields import agile_fields
 from tessera.agile.models import Board
 from tessera.agile.sprints import SPRINT_STATES, access_sprint, board_sprints, sprint_links
 from tessera.api.jira.bodies import json_object
+from tessera.api.jira.dialect import links_for
 from tessera.api.jira.issue_pages import issue_page
 from tessera.api.jira.sprints import sprint_issue_page, sprint_json
 from tessera.db.refs import parse_id, require_id
@@ -94,7 +95,7 @@ async def boards(ctx: Ctx, startAt: StartAt = 0, maxResults: Annotated[int, Quer
                  projectKeyOrId: Annotated[str | None, Query(max_length=100)] = None) -> dict:
     if type is not None and type not in ("scrum", "kanban"):
         raise InvalidInput("type is scrum or kanban.", field="type")
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     limit = maxResults or 50
     async with ctx.transaction() as (session, actor):
         try:
@@ -127,14 +128,14 @@ async def create_board(request: Request, ctx: Ctx) -> JSONResponse:
             "name": body.get("name"), "type": body.get("type") or "scrum", "project_id": project_ref,
             "filter_id": filter_id})
         board, project = await access_board(session, actor, board.id)
-    return JSONResponse(board_json(Links(ctx.settings.base_url), board, project), status_code=201)
+    return JSONResponse(board_json(links_for(ctx), board, project), status_code=201)
 
 
 @router.get("/board/{board_ref}")
 async def get_board(board_ref: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         board, project = await _board(session, actor, board_ref)
-    return board_json(Links(ctx.settings.base_url), board, project)
+    return board_json(links_for(ctx), board, project)
 
 
 @router.delete("/board/{board_ref}", status_code=204)
@@ -147,7 +148,7 @@ async def delete_board(board_ref: str, ctx: Ctx) -> Response:
 
 @router.get("/board/{board_ref}/configuration")
 async def board_configuration(board_ref: str, ctx: Ctx) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         board, project = await _board(session, actor, board_ref)
         saved = await board_filter(session, actor, board)
@@ -221,7 +222,7 @@ async def board_sprint_list(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
         sprints = await board_sprints(session, actor.organization_id, board.id, states)
         chosen = sprints[startAt:startAt + limit]
         links_by_sprint = await sprint_links(session, actor.organization_id, [s.id for s in chosen])
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     return page([sprint_json(links, s, links_by_sprint.get(s.id)) for s in chosen], start_at=startAt,
                 max_results=limit, total=len(sprints))
 

@@ -3,14 +3,15 @@ its error handlers (Jira's error shape) apply to /rest/* only, while /v2 keeps i
 It shares the main app's state (settings, database, rate limiter, object store).
 
 `/rest/api/latest/…` serves the same routes as `/rest/api/2/…` (the `jira` client uses it for
-a few calls, e.g. assigning). Its OpenAPI document is /rest/openapi.json. Other `/rest/…` APIs (Jira's webhooks) belong in this app too:
+a few calls, e.g. assigning). `/rest/api/3/…` serves them too, in Jira Cloud's dialect
+(tessera.api.jira.dialect: accountId users, Atlassian Document Format rich text). Its OpenAPI document is /rest/openapi.json. Other `/rest/…` APIs (Jira's webhooks) belong in this app too:
 the mount answers every path under /rest."""
 
 from __future__ import annotations
 
 import re
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.datastructures import State
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,6 +21,7 @@ from tessera.api.jira import (
     agile,
     attachments,
     catalog,
+    changelog,
     comments,
     devinfo,
     filters,
@@ -27,6 +29,7 @@ from tessera.api.jira import (
     links,
     meta,
     permissions,
+    picker,
     projects,
     search,
     sprints,
@@ -36,14 +39,15 @@ from tessera.api.jira import (
     webhooks,
     worklogs,
 )
+from tessera.api.jira.dialect import speak_cloud
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
 from tessera.api.jira.openapi import build_jira_openapi
 from tessera.edge.by_path import Edge
 from tessera.edge.guard import RequestGuard
 
-# `meta` first: /issue/createmeta must win over /issue/{issue}.
-CORE_ROUTERS = (meta, users, issues, transitions, comments, watchers, worklogs, links, attachments, search, filters,
-                catalog, projects, permissions)
+# `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
+CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
+                search, filters, catalog, projects, permissions)
 
 
 class IgnoreTrailingSlash:
@@ -83,6 +87,8 @@ def create_jira_app(state: State) -> FastAPI:
                   ("/webhooks/1.0", webhooks.router), ("", devinfo.router)]
     for prefix, router in documented:
         app.include_router(router, prefix=prefix)
+    for module in CORE_ROUTERS:  # Jira Cloud's REST v3: the same operations in Cloud's dialect
+        app.include_router(module.router, prefix="/api/3", dependencies=[Depends(speak_cloud)])
     for module in CORE_ROUTERS:  # /api/latest repeats /api/2: documented once
         app.include_router(module.router, prefix="/api/latest", include_in_schema=False)
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from tessera.api.jira.dialect import links_for
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.edge.uploads import SAFE_HEADERS, Store, content_disposition, receive_upload
@@ -18,7 +19,6 @@ from tessera.issues.attachments.service import access_attachment, check_delete_a
 from tessera.issues.attachments.sniffing import may_render_inline
 from tessera.issues.attachments.storage import ObjectMissing
 from tessera.jira_format.issue_json import attachment_json
-from tessera.jira_format.shapes import Links
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()
@@ -33,7 +33,7 @@ async def add_attachments(issue_ref: str, request: Request, ctx: Ctx, store: Sto
     files are `file` parts, the answer is a JSON array of the new attachments (200)."""
     if request.headers.get("x-atlassian-token", "").lower() != "no-check":
         raise PermissionDenied("XSRF check failed: send the header X-Atlassian-Token: no-check.")
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
 
     def render(attachments: list, authors: dict) -> JSONResponse:
         return JSONResponse([attachment_json(links, a, authors) for a in attachments])
@@ -51,7 +51,7 @@ async def get_attachment(attachment_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         attachment, _, _ = await access_attachment(session, actor, attachment_id)
         authors = await users_by_id(session, actor.organization_id, {attachment.author_id} - {None})
-    return attachment_json(Links(ctx.settings.base_url), attachment, authors)
+    return attachment_json(links_for(ctx), attachment, authors)
 
 
 @router.get("/attachment/content/{attachment_id}")

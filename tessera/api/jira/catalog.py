@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from tessera.api.jira.dialect import links_for
 from tessera.edge.context import RequestContext, request_context
-from tessera.errors import NotFound
+from tessera.errors import InvalidInput, NotFound
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import distinct_labels
 from tessera.jira_format.fields import all_fields
@@ -20,8 +21,10 @@ from tessera.jira_format.shapes import (
     category_json,
     issuetype_json,
     page,
+    page_bean,
     priority_json,
     resolution_json,
+    split_values,
     status_json,
 )
 
@@ -64,10 +67,10 @@ def _catalog_routes(path: str, entries: Callable[[Links, OrgCatalog], list[dict[
                     list_name: str, one_name: str) -> None:
     """GET /{path} answers the whole catalog, GET /{path}/{ref} one entry of it by id or name."""
     async def listed(ctx: Ctx) -> list[dict]:
-        return entries(Links(ctx.settings.base_url), await _catalog(ctx))
+        return entries(links_for(ctx), await _catalog(ctx))
 
     async def one(ref: str, ctx: Ctx) -> dict:
-        return _one(entries(Links(ctx.settings.base_url), await _catalog(ctx)), ref, what)
+        return _one(entries(links_for(ctx), await _catalog(ctx)), ref, what)
 
     router.add_api_route(f"/{path}", listed, methods=["GET"], name=list_name)
     router.add_api_route(f"/{path}/{{ref}}", one, methods=["GET"], name=one_name)
@@ -78,6 +81,33 @@ async def fields(ctx: Ctx) -> list[dict]:
     return [f.view() for f in all_fields(await _catalog(ctx))]
 
 
+@router.get("/field/search")
+async def search_fields(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                        maxResults: Annotated[int, Query(ge=1, le=1000)] = 50,
+                        type: Annotated[list[str] | None, Query(max_length=2)] = None,  # noqa: A002 (Jira's name)
+                        id: Annotated[list[str] | None, Query(max_length=100)] = None,  # noqa: A002
+                        query: Annotated[str | None, Query(max_length=200)] = None,
+                        orderBy: Annotated[str | None, Query(max_length=30)] = None,
+                        expand: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """Jira Cloud's paged field search: `type` custom or system, `id`s, `query` (a part of the
+    name), `orderBy` name (or +name, -name); the answer is a PageBean of fields."""
+    kinds = {kind.strip().lower() for kind in split_values(type)}
+    if kinds - {"custom", "system"}:
+        raise InvalidInput("type is custom or system.", field="type")
+    order = (orderBy or "").strip()
+    if order and order.lstrip("+-") != "name":
+        raise InvalidInput("orderBy is name, +name or -name.", field="orderBy")
+    wanted_ids = set(split_values(id))
+    text = (query or "").strip().casefold()
+    found = [f for f in all_fields(await _catalog(ctx))
+             if (not kinds or ("custom" if f.custom else "system") in kinds)
+             and (not wanted_ids or f.id in wanted_ids) and text in f.name.casefold()]
+    if order:
+        found.sort(key=lambda f: f.name.casefold(), reverse=order.startswith("-"))
+    return page_bean([f.view() for f in found[startAt:startAt + maxResults]], start_at=startAt,
+                     max_results=maxResults, total=len(found), url=str(ctx.request.url))
+
+
 _catalog_routes("priority", _priorities, "priority", list_name="priorities", one_name="priority")
 
 
@@ -86,13 +116,13 @@ _catalog_routes("status", _statuses, "status", list_name="statuses", one_name="s
 
 @router.get("/statuscategory")
 async def status_categories(ctx: Ctx) -> list[dict]:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     return [category_json(links, None), *(category_json(links, name) for name in CATEGORIES)]
 
 
 @router.get("/statuscategory/{ref}")
 async def status_category(ref: str, ctx: Ctx) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     for name, (number, key, _, _) in [*CATEGORIES.items(), (None, NO_CATEGORY)]:
         if ref in (str(number), key):
             return category_json(links, name)
@@ -119,7 +149,7 @@ async def labels(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 
 async def permission_schemes(ctx: Ctx) -> dict:
     await _catalog(ctx)  # authenticates
     return {"permissionSchemes": [{"id": DEFAULT_SCHEME_ID, "name": "Default Permission Scheme",
-                                   "self": f"{Links(ctx.settings.base_url).api}/permissionscheme/10000"}]}
+                                   "self": f"{links_for(ctx).api}/permissionscheme/10000"}]}
 
 
 @router.get("/issuesecurityschemes")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
+from tessera.api.jira.dialect import comment_body_from, is_cloud, links_for
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
@@ -23,7 +24,6 @@ from tessera.issues.comments.service import (
 )
 from tessera.issues.service import access_issue
 from tessera.jira_format.issue_json import comment_json
-from tessera.jira_format.shapes import Links
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()
@@ -36,7 +36,7 @@ async def _render(ctx: RequestContext, comments: list[Comment], *, expand: str |
     async with ctx.read_after_commit(within) as session:
         users = await users_by_id(session, comments[0].organization_id,
                                   {c.author_id for c in comments if c.author_id}) if comments else {}
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     rendered = "renderedbody" in (expand or "").lower()
     return [comment_json(links, c, users, rendered=rendered) for c in comments]
 
@@ -67,7 +67,7 @@ async def get_comments(issue_ref: str, ctx: Ctx, startAt: Annotated[int, Query(g
 @router.post("/issue/{issue_ref}/comment", status_code=201, responses=IDEMPOTENCY_DOC)
 async def add_comment(issue_ref: str, request: Request, ctx: Ctx, idempotency: Idempotency,
                       expand: Expand = None) -> JSONResponse:
-    body = await json_object(request)
+    body = comment_body_from(await json_object(request), cloud=is_cloud(ctx))
     async with ctx.transaction() as (session, actor):
         await idempotency.claim(session, actor)
         issue, project = await access_issue(session, actor, issue_ref)
@@ -91,7 +91,7 @@ async def get_comment(issue_ref: str, comment_id: str, ctx: Ctx, expand: Expand 
 
 @router.put("/issue/{issue_ref}/comment/{comment_id}")
 async def edit_comment(issue_ref: str, comment_id: str, request: Request, ctx: Ctx, expand: Expand = None) -> dict:
-    body = await json_object(request)
+    body = comment_body_from(await json_object(request), cloud=is_cloud(ctx))
     changes: dict = {"body": body.get("body")}
     if "visibility" in body:
         changes["visibility"] = _visibility(body)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.dialect import links_for
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
@@ -114,7 +115,7 @@ async def create_filter(request: Request, ctx: Ctx) -> dict:
                                           jql=_text(body, "jql") or "", description=_text(body, "description") or "",
                                           shares=await _shares(session, actor, body.get("sharePermissions")) or [],
                                           favourite=body.get("favourite") is True)
-        return await _details(session, actor, saved, Links(ctx.settings.base_url))
+        return await _details(session, actor, saved, links_for(ctx))
 
 
 @router.get("/filter/favourite")
@@ -129,7 +130,7 @@ async def my_filters(ctx: Ctx) -> list[dict]:
 
 async def _all_filters(ctx: Ctx, *, favourite: bool | None = None, mine: bool = False) -> list[dict]:
     """Jira answers these lists whole (no paging); a thousand is past any real account."""
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         filters, _ = await list_filters(session, actor, favourite=favourite, mine=mine, max_results=1000)
         return [filter_json(links, d) for d in await describe_filters(session, actor, filters)]
@@ -139,7 +140,7 @@ async def _all_filters(ctx: Ctx, *, favourite: bool | None = None, mine: bool = 
 async def search_filters(ctx: Ctx, filterName: Annotated[str | None, Query(max_length=255)] = None,
                          startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                          maxResults: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         filters, total = await list_filters(session, actor, query=filterName, start_at=startAt,
                                             max_results=maxResults)
@@ -150,7 +151,7 @@ async def search_filters(ctx: Ctx, filterName: Annotated[str | None, Query(max_l
 @router.get("/filter/{filter_id}")
 async def get_filter(filter_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        return await _details(session, actor, await _filter(session, actor, filter_id), Links(ctx.settings.base_url))
+        return await _details(session, actor, await _filter(session, actor, filter_id), links_for(ctx))
 
 
 @router.put("/filter/{filter_id}")
@@ -163,7 +164,7 @@ async def update_filter(filter_id: str, request: Request, ctx: Ctx) -> dict:
                                           shares=await _shares(session, actor, body.get("sharePermissions")))
         if isinstance(body.get("favourite"), bool):
             await do_set_favourite(session, actor=actor, saved=saved, favourite=body["favourite"])
-        return await _details(session, actor, saved, Links(ctx.settings.base_url))
+        return await _details(session, actor, saved, links_for(ctx))
 
 
 @router.delete("/filter/{filter_id}", status_code=204)
@@ -183,4 +184,4 @@ async def set_favourite(filter_id: str, request: Request, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         saved = await _filter(session, actor, filter_id)
         await do_set_favourite(session, actor=actor, saved=saved, favourite=request.method == "PUT")
-        return await _details(session, actor, saved, Links(ctx.settings.base_url))
+        return await _details(session, actor, saved, links_for(ctx))

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.additions import apply_additions
 from tessera.api.jira.bodies import json_body, json_object, ref_of
+from tessera.api.jira.dialect import is_cloud, issue_body_from, links_for
 from tessera.api.jira.errors import error_shape
 from tessera.api.jira.issue_input import needs_current, translate_issue_body
 from tessera.api.jira.people import AUTOMATIC, login_of, user_id_for
@@ -56,8 +57,9 @@ async def _automatic_assignee(session: AsyncSession, actor: Actor, body: dict[st
     return project.lead_id
 
 
-async def create_from_body(session: AsyncSession, actor: Actor, body: dict[str, Any]) -> Issue:
+async def create_from_body(session: AsyncSession, actor: Actor, body: dict[str, Any], *, cloud: bool) -> Issue:
     catalog = await catalog_for(session, actor)
+    body = issue_body_from(body, cloud=cloud, catalog=catalog)
     data, changes = await translate_issue_body(session, actor=actor, catalog=catalog, body=body, creating=True,
                                                automatic_assignee=await _automatic_assignee(session, actor, body, None))
     assert isinstance(data, IssueCreate)
@@ -75,8 +77,8 @@ async def create(request: Request, ctx: Ctx, idempotency: Idempotency) -> JSONRe
     body = await json_object(request)
     async with ctx.transaction() as (session, actor):
         await idempotency.claim(session, actor)
-        issue = await create_from_body(session, actor, body)
-        response = JSONResponse(created_json(Links(ctx.settings.base_url), issue), status_code=201)
+        issue = await create_from_body(session, actor, body, cloud=is_cloud(ctx))
+        response = JSONResponse(created_json(links_for(ctx), issue), status_code=201)
         return await idempotency.store(session, actor, response)
 
 
@@ -89,7 +91,7 @@ async def create_bulk(request: Request, ctx: Ctx) -> JSONResponse:
         raise InvalidInput(f"'issueUpdates' is a list of 1 to {MAX_BULK} issues.", field="issueUpdates")
     async with ctx.transaction(write=False):
         pass  # an unauthenticated request is refused as a whole, not issue by issue
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     created: list[dict] = []
     errors: list[dict] = []
     for position, item in enumerate(updates):
@@ -97,7 +99,7 @@ async def create_bulk(request: Request, ctx: Ctx) -> JSONResponse:
             if not isinstance(item, dict):
                 raise InvalidInput("Each issue is a JSON object with 'fields'.")
             async with ctx.transaction() as (session, actor):
-                created.append(created_json(links, await create_from_body(session, actor, item)))
+                created.append(created_json(links, await create_from_body(session, actor, item, cloud=links.cloud)))
         except TesseraError as error:
             errors.append({"status": error.status, "elementErrors": error_shape(error), "failedElementNumber": position})
     return JSONResponse({"issues": created, "errors": errors}, status_code=201 if created else 400)
@@ -107,7 +109,7 @@ async def create_bulk(request: Request, ctx: Ctx) -> JSONResponse:
 async def get_issue(issue_ref: str, ctx: Ctx, fields: FieldsParam = None, expand: ExpandParam = None,
                     properties: ExpandParam = None) -> dict:
     wanted = parse_expand(expand)
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         selection = select_fields(await catalog_for(session, actor), split_values(fields))
@@ -126,6 +128,7 @@ async def edit_issue(issue_ref: str, request: Request, ctx: Ctx,
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         catalog = await catalog_for(session, actor)
+        body = issue_body_from(body, cloud=is_cloud(ctx), catalog=catalog)
         current = None
         if needs_current(body.get("update")):
             [current] = await render_issues(session, organization_id=actor.organization_id, issues=[issue],

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.dialect import comment_body_from, is_cloud, links_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
@@ -49,7 +50,7 @@ def _issue_ref_json(links: Links, catalog: OrgCatalog, issue: Issue) -> dict[str
 async def link_types(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     return {"issueLinkTypes": [link_type_json(links, t) for t in catalog.link_types]}
 
 
@@ -60,12 +61,14 @@ async def link_type(type_id: str, ctx: Ctx) -> dict:
     found = next((t for t in catalog.link_types if t.id == parse_id(type_id)), None)
     if found is None:
         raise NotFound(f"No issue link type with id '{type_id[:40]}' exists.")
-    return link_type_json(Links(ctx.settings.base_url), found)
+    return link_type_json(links_for(ctx), found)
 
 
 @router.post("/issueLink", status_code=201)
 async def create_link(request: Request, ctx: Ctx) -> Response:
     body = await json_object(request)
+    if isinstance(body.get("comment"), dict):
+        body["comment"] = comment_body_from(body["comment"], cloud=is_cloud(ctx))
     link_type = ref_of(body.get("type"), "id", "name")
     source = ref_of(body.get("inwardIssue"), "key", "id")
     target = ref_of(body.get("outwardIssue"), "key", "id")
@@ -84,7 +87,7 @@ async def create_link(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/issueLink/{link_id}")
 async def get_link(link_id: str, ctx: Ctx) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         link = await access_link(session, actor, _link_id(link_id))
         catalog = await catalog_for(session, actor)
@@ -131,7 +134,7 @@ async def get_remote_links(issue_ref: str, ctx: Ctx, globalId: Annotated[str | N
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_ref)
         found = await list_remote_links(session, issue=issue, global_id=globalId)
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     if globalId is not None:
         if not found:
             raise NotFound("No remote link with that globalId exists on this issue.")
@@ -146,7 +149,7 @@ async def put_remote_link(issue_ref: str, request: Request, ctx: Ctx) -> JSONRes
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         link, created = await check_put_remote_link(session, actor=actor, issue=issue, project=project, spec=body)
-    self_url = f"{Links(ctx.settings.base_url).api}/issue/{issue.id}/remotelink/{link.id}"
+    self_url = f"{links_for(ctx).api}/issue/{issue.id}/remotelink/{link.id}"
     return JSONResponse({"id": link.id, "self": self_url}, status_code=201 if created else 200)
 
 
@@ -155,7 +158,7 @@ async def get_remote_link(issue_ref: str, link_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_ref)
         link = await access_remote_link(session, issue=issue, ref=link_id)
-    return remote_link_json(Links(ctx.settings.base_url), link)
+    return remote_link_json(links_for(ctx), link)
 
 
 @router.put("/issue/{issue_ref}/remotelink/{link_id}", status_code=204)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.api.jira.dialect import links_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
@@ -112,7 +113,7 @@ def _issue_type(catalog: OrgCatalog, ref: str) -> IssueType:
 async def createmeta(ctx: Ctx, projectKeys: Listed = None, projectIds: Listed = None, issuetypeIds: Listed = None,
                      issuetypeNames: Listed = None, expand: Annotated[str | None, Query(max_length=200)] = None
                      ) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     with_fields = "projects.issuetypes.fields" in (expand or "")
     keys = {k.upper() for k in split_values(projectKeys)}
     ids = {parse_id(i) for i in split_values(projectIds)}
@@ -143,7 +144,7 @@ async def createmeta(ctx: Ctx, projectKeys: Listed = None, projectIds: Listed = 
 @router.get("/issue/createmeta/{project_ref}/issuetypes")
 async def createmeta_issue_types(project_ref: str, ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=10_000)] = 0,
                                  maxResults: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         await access_project(session, actor, project_ref, Permission.CREATE_ISSUES)
         catalog = await catalog_for(session, actor)
@@ -155,7 +156,7 @@ async def createmeta_issue_types(project_ref: str, ctx: Ctx, startAt: Annotated[
 async def createmeta_fields(project_ref: str, type_ref: str, ctx: Ctx,
                             startAt: Annotated[int, Query(ge=0, le=10_000)] = 0,
                             maxResults: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_ref, Permission.CREATE_ISSUES)
         catalog = await catalog_for(session, actor)
@@ -165,7 +166,7 @@ async def createmeta_fields(project_ref: str, type_ref: str, ctx: Ctx,
 
 @router.get("/issue/{issue_ref}/editmeta")
 async def editmeta(issue_ref: str, ctx: Ctx) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref, Permission.EDIT_ISSUES)
         catalog = await catalog_for(session, actor)

@@ -17,8 +17,10 @@ from pydantic import BaseModel
 from tessera.api.jira import responses as shapes
 
 DESCRIPTION = ("The subset of Jira Server's REST API v2, Agile 1.0 and auth 1 that Tessera serves, with "
-               "Jira's shapes and status codes. Authenticate with HTTP Basic (email and password or API "
-               "token) or a bearer token. `/rest/api/latest/...` answers as `/rest/api/2/...`.")
+               "Jira's shapes and status codes, and the same operations as Jira Cloud's REST v3 under "
+               "`/rest/api/3/...` (users by accountId, rich text as Atlassian Document Format). Authenticate "
+               "with HTTP Basic (email and password or API token) or a bearer token. `/rest/api/latest/...` "
+               "answers as `/rest/api/2/...`.")
 ERROR_REF = {"$ref": "#/components/schemas/JiraError"}
 ALWAYS = {
     "400": "Bad input: `errors` names Jira's field, or `errorMessages` says what is wrong (JQL positions "
@@ -37,6 +39,7 @@ UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
 XSRF_HEADER = {"name": "X-Atlassian-Token", "in": "header", "required": True,
                "schema": {"type": "string", "enum": ["no-check"]}, "description": "Jira's XSRF check."}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+SERVER_PREFIX, CLOUD_PREFIX = "/api/2/", "/api/3/"
 # Jira Software's builds and deployments APIs answer errors as an array (tessera.api.jira.errors).
 DEVINFO_PREFIXES = ("/builds/0.1/", "/deployments/0.1/")
 DEVINFO_ERRORS = {"type": "array", "items": {"type": "object", "required": ["message"], "properties": {
@@ -63,9 +66,13 @@ def _schema_of(model: Any, definitions: dict[str, Any]) -> dict[str, Any]:
 
 
 def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict[str, Any]) -> None:
-    """Body, success and error answers of one operation (in place)."""
-    method = key[0]
-    body = shapes.BODIES.get(key)
+    """Body, success and error answers of one operation (in place). A /api/3 operation is its
+    /api/2 twin but where Jira Cloud's dialect differs (shapes.CLOUD_*)."""
+    method, path = key
+    cloud = path.startswith(CLOUD_PREFIX)
+    if cloud:
+        key = (method, SERVER_PREFIX + path.removeprefix(CLOUD_PREFIX))
+    body = (shapes.CLOUD_BODIES.get(key) if cloud else None) or shapes.BODIES.get(key)
     if body is not None:
         operation["requestBody"] = {"required": False, "content": {"application/json": {
             "schema": body if isinstance(body, dict) else _schema_of(body, definitions)}}}
@@ -73,7 +80,7 @@ def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict
         operation["requestBody"] = UPLOAD
         operation.setdefault("parameters", []).append(XSRF_HEADER)
     responses = operation.setdefault("responses", {})
-    success = shapes.SUCCESS.get(key)
+    success = (shapes.CLOUD_SUCCESS.get(key) if cloud else None) or shapes.SUCCESS.get(key)
     if success is not None:
         status = next((s for s in responses if s.startswith("2")), "200")
         responses[status] = {"description": responses.get(status, {}).get("description", "OK"),

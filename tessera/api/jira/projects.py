@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.dialect import links_for
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
@@ -21,7 +22,9 @@ from tessera.jira_format.shapes import (
     Links,
     component_json,
     issuetype_json,
+    page_bean,
     project_json,
+    split_values,
     status_json,
     user_json,
     version_json,
@@ -42,6 +45,7 @@ from tessera.tenancy.service import users_by_id
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]
 ROLE_IDS = {"users": 10000, "developers": 10001, "administrators": 10002}
+PROJECT_ORDERS: dict[str, Any] = {"key": lambda p: p.key, "name": lambda p: p.name.casefold()}
 PROJECT_TYPES = {"software": "software", "business": "business", "service_desk": "service_desk",
                  "service desk": "service_desk"}
 
@@ -77,7 +81,7 @@ def part_json(links: Links, part: Component | Version, project: Project, lead: A
 
 @router.get("/project")
 async def projects(ctx: Ctx) -> list[dict]:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         catalog = await catalog_for(session, actor)
         found = await list_projects(session, actor)
@@ -101,9 +105,49 @@ async def create_project(request: Request, ctx: Ctx) -> JSONResponse:
                                              name=body.get("name") or body.get("key") or "",
                                              description=body.get("description") or "",
                                              project_type=PROJECT_TYPES[kind], lead_id=lead)
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     return JSONResponse({"self": f"{links.api}/project/{project.id}", "id": project.id, "key": project.key},
                         status_code=201)
+
+
+@router.get("/project/search")
+async def search_projects(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                          maxResults: Annotated[int, Query(ge=1, le=1000)] = 50,
+                          orderBy: Annotated[str | None, Query(max_length=30)] = None,
+                          id: Annotated[list[str] | None, Query(max_length=50)] = None,  # noqa: A002 (Jira's name)
+                          keys: Annotated[list[str] | None, Query(max_length=50)] = None,
+                          query: Annotated[str | None, Query(max_length=200)] = None,
+                          typeKey: Annotated[str | None, Query(max_length=100)] = None,
+                          status: Annotated[list[str] | None, Query(max_length=3)] = None,
+                          expand: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """Jira Cloud's paged project list (a PageBean, at most 100 a page as in Jira): `query` is a
+    part of the key or name, `keys` and `id` pick projects, `typeKey` their types, `status`
+    live or archived, `orderBy` key or name (with + or -). `expand=description,lead,issueTypes`
+    gives each project in full."""
+    limit = min(maxResults, 100)
+    order = (orderBy or "key").strip()
+    if order.lstrip("+-") not in PROJECT_ORDERS:
+        raise InvalidInput(f"orderBy is one of {', '.join(PROJECT_ORDERS)} (with + or -).", field="orderBy")
+    states = {state.strip().lower() for state in split_values(status)} or {"live"}
+    if states - {"live", "archived", "deleted"}:
+        raise InvalidInput("status is live, archived or deleted.", field="status")
+    types = {kind.strip().lower() for kind in split_values(typeKey)}
+    wanted_keys = {key.upper() for key in split_values(keys)}
+    wanted_ids = set(split_values(id))
+    text = (query or "").strip().casefold()
+    full = bool({"description", "lead", "issuetypes"} & {part.lower() for part in split_values(expand)})
+    links = links_for(ctx)
+    async with ctx.transaction() as (session, actor):
+        catalog = await catalog_for(session, actor)
+        found = [p for p in await list_projects(session, actor, include_archived="archived" in states)
+                 if ("archived" if p.archived else "live") in states and (not types or p.project_type in types)
+                 and (not wanted_keys or p.key.upper() in wanted_keys) and (not wanted_ids or str(p.id) in wanted_ids)
+                 and (text in p.key.casefold() or text in p.name.casefold())]
+        found.sort(key=lambda p: PROJECT_ORDERS[order.lstrip("+-")](p), reverse=order.startswith("-"))
+        shown = found[startAt:startAt + limit]
+        leads = await users_by_id(session, actor.organization_id, {p.lead_id for p in shown} - {None}) if full else {}
+    values = [project_view(links, p, catalog, leads.get(p.lead_id or 0), full=full) for p in shown]
+    return page_bean(values, start_at=startAt, max_results=limit, total=len(found), url=str(ctx.request.url))
 
 
 async def _project(session: AsyncSession, actor: Actor, ref: str) -> Project:
@@ -119,9 +163,9 @@ async def get_project(project_ref: str, ctx: Ctx) -> dict:
         project = await _project(session, actor, project_ref)
         catalog = await catalog_for(session, actor)
         leads = await users_by_id(session, actor.organization_id, {project.lead_id} - {None})
-        view = project_view(Links(ctx.settings.base_url), project, catalog, leads.get(project.lead_id or 0),
+        view = project_view(links_for(ctx), project, catalog, leads.get(project.lead_id or 0),
                             full=True)
-        links = Links(ctx.settings.base_url)
+        links = links_for(ctx)
         view["components"] = [part_json(links, c, project) for c in await list_parts(session, Component, project)]
         view["versions"] = [part_json(links, v, project) for v in await list_parts(session, Version, project)]
     return view
@@ -130,7 +174,7 @@ async def get_project(project_ref: str, ctx: Ctx) -> dict:
 @router.get("/project/{project_ref}/statuses")
 async def project_statuses(project_ref: str, ctx: Ctx) -> list[dict]:
     """Per issue type, the statuses of the workflow its issues get."""
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         project = await _project(session, actor, project_ref)
         catalog = await catalog_for(session, actor)
@@ -146,7 +190,7 @@ async def project_statuses(project_ref: str, ctx: Ctx) -> list[dict]:
 
 @router.get("/project/{project_ref}/role")
 async def project_roles(project_ref: str, ctx: Ctx) -> dict:
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         project = await _project(session, actor, project_ref)
     return {role.title(): f"{links.api}/project/{project.id}/role/{ROLE_IDS[role]}" for role in PROJECT_ROLES}
@@ -158,7 +202,7 @@ async def project_role(project_ref: str, role_id: str, ctx: Ctx) -> dict:
                 None)
     if role is None:
         raise NotFound("The project role does not exist.")
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     async with ctx.transaction() as (session, actor):
         project = await _project(session, actor, project_ref)
         members = (await list_role_members(session, actor=actor, project=project)).get(role, [])
@@ -197,7 +241,7 @@ def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
         async with ctx.transaction() as (session, actor):
             project = await _project(session, actor, project_ref)
             parts = await list_parts(session, model, project)
-        links = Links(ctx.settings.base_url)
+        links = links_for(ctx)
         return [part_json(links, part, project) for part in parts]
 
     @router.post(f"/{kind}", status_code=201, name=f"create_{kind}")
@@ -215,7 +259,7 @@ def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
             part = await check_create_part(session, actor=actor, model=model, project=project,
                                            values=await _values(session, actor, body))
             leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
-        links = Links(ctx.settings.base_url)
+        links = links_for(ctx)
         return JSONResponse(part_json(links, part, project, leads.get(getattr(part, "lead_id", 0) or 0)),
                             status_code=201)
 
@@ -224,7 +268,7 @@ def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
         async with ctx.transaction() as (session, actor):
             part, project = await access_part(session, actor, model, _part_id(part_id, kind))
             leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
-        return part_json(Links(ctx.settings.base_url), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
+        return part_json(links_for(ctx), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
 
     @router.put(f"/{kind}/{{part_id}}", name=f"update_{kind}")
     async def update(part_id: str, request: Request, ctx: Ctx) -> dict:
@@ -234,7 +278,7 @@ def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
             part = await check_update_part(session, actor=actor, part=part, project=project,
                                            values=await _values(session, actor, body))
             leads = await users_by_id(session, actor.organization_id, {getattr(part, "lead_id", None)} - {None})
-        return part_json(Links(ctx.settings.base_url), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
+        return part_json(links_for(ctx), part, project, leads.get(getattr(part, "lead_id", 0) or 0))
 
     @router.delete(f"/{kind}/{{part_id}}", status_code=204, name=f"delete_{kind}")
     async def delete(part_id: str, ctx: Ctx) -> Response:

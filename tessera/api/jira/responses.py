@@ -274,6 +274,52 @@ class Session(BaseModel):
     loginInfo: dict[str, Any]
 
 
+class PageBean(Page):
+    """Jira Cloud's paged lists: a Page with its own address and the next page's (unless last)."""
+
+    self: str
+    nextPage: str | None = None
+    total: int
+
+
+class EnhancedSearchResults(BaseModel):
+    """Jira Cloud's /search/jql: no total; `nextPageToken` (absent on the last page) and `isLast`."""
+
+    issues: list[JiraIssue]
+    isLast: bool
+    nextPageToken: str | None = None
+
+
+class ApproximateCount(BaseModel):
+    count: int
+
+
+class IssuePicker(BaseModel):
+    sections: list[dict[str, Any]] = Field(description="History Search (`hs`) and, with currentJQL, Current "
+                                                       "Search (`cs`): label, id, issues, sub or msg.")
+
+
+# Jira Cloud's REST v3 writes rich text as Atlassian Document Format (an object).
+ADF = Field(description="An Atlassian Document Format document: {\"type\": \"doc\", \"version\": 1, "
+                        "\"content\": [...]}")
+
+
+class CloudComment(JiraComment):
+    body: dict[str, Any] = ADF
+
+
+class CloudComments(_Paged):
+    comments: list[CloudComment]
+
+
+class CloudWorklog(Worklog):
+    comment: dict[str, Any] | None = ADF
+
+
+class CloudWorklogs(_Paged):
+    worklogs: list[CloudWorklog]
+
+
 API = "/api/2"
 AGILE = "/agile/1.0"
 # Request bodies of the operations whose handlers read Jira's loose JSON themselves; others: any JSON.
@@ -297,6 +343,23 @@ class CommentBody(BaseModel):
     visibility: dict[str, Any] | None = None
 
 
+class CloudCommentBody(BaseModel):
+    body: dict[str, Any] | str = Field(description="An ADF document (a string is read as Markdown).")
+    visibility: dict[str, Any] | None = None
+
+
+class EnhancedSearchBody(BaseModel):
+    jql: str
+    nextPageToken: str | None = None
+    maxResults: int | str | None = None
+    fields: list[str] | str | None = None
+    expand: list[str] | str | None = None
+    properties: list[str] | None = None
+    fieldsByKeys: bool | None = None
+    failFast: bool | None = None
+    reconcileIssues: list[int] | None = None
+
+
 OBJECT = {"type": "object", "description": "As Jira documents it; unknown keys are ignored."}
 # The request bodies of the operations whose handlers read them (api/jira/bodies.py).
 BODIES: dict[tuple[str, str], Any] = {
@@ -304,6 +367,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", f"{API}/issue/bulk"): {"type": "object", "properties": {"issueUpdates": {
         "type": "array", "items": {"$ref": "#/components/schemas/IssueBody"}}}},
     ("post", f"{API}/issue/{{issue_ref}}/transitions"): IssueBody, ("post", f"{API}/search"): SearchBody,
+    ("post", f"{API}/search/jql"): EnhancedSearchBody,
+    ("post", f"{API}/search/approximate-count"): {"type": "object", "properties": {"jql": {"type": "string"}}},
     ("post", f"{API}/issue/{{issue_ref}}/comment"): CommentBody,
     ("put", f"{API}/issue/{{issue_ref}}/comment/{{comment_id}}"): CommentBody,
     ("put", f"{API}/issue/{{issue_ref}}/assignee"): OBJECT,
@@ -332,6 +397,10 @@ SUCCESS: dict[tuple[str, str], Any] = {
     ("post", f"{API}/issue"): CreatedIssue, ("post", f"{API}/issue/bulk"): BulkCreated,
     ("get", f"{API}/issue/{{issue_ref}}"): JiraIssue,
     ("get", f"{API}/search"): SearchResults, ("post", f"{API}/search"): SearchResults,
+    ("get", f"{API}/search/jql"): EnhancedSearchResults, ("post", f"{API}/search/jql"): EnhancedSearchResults,
+    ("post", f"{API}/search/approximate-count"): ApproximateCount, ("get", f"{API}/issue/picker"): IssuePicker,
+    ("get", f"{API}/user/bulk"): PageBean, ("get", f"{API}/project/search"): PageBean,
+    ("get", f"{API}/field/search"): PageBean, ("get", f"{API}/issue/{{issue_ref}}/changelog"): PageBean,
     ("get", f"{API}/issue/{{issue_ref}}/transitions"): Transitions,
     ("get", f"{API}/issue/{{issue_ref}}/comment"): Comments,
     ("post", f"{API}/issue/{{issue_ref}}/comment"): JiraComment,
@@ -371,4 +440,21 @@ SUCCESS: dict[tuple[str, str], Any] = {
     ("put", f"{AGILE}/sprint/{{sprint_ref}}"): Sprint, ("post", f"{AGILE}/sprint/{{sprint_ref}}"): Sprint,
     ("get", f"{AGILE}/sprint/{{sprint_ref}}/issue"): AgileIssues,
     ("get", "/auth/1/session"): Session,
+}
+
+# Where /rest/api/3 (Jira Cloud's dialect) differs from /rest/api/2, by the /rest/api/2 key.
+CLOUD_BODIES: dict[tuple[str, str], Any] = {
+    ("post", f"{API}/issue/{{issue_ref}}/comment"): CloudCommentBody,
+    ("put", f"{API}/issue/{{issue_ref}}/comment/{{comment_id}}"): CloudCommentBody,
+    ("post", f"{API}/issue/{{issue_ref}}/watchers"): {"type": "string", "description": "The user's accountId."},
+}
+CLOUD_SUCCESS: dict[tuple[str, str], Any] = {
+    ("get", f"{API}/issue/{{issue_ref}}/comment"): CloudComments,
+    ("post", f"{API}/issue/{{issue_ref}}/comment"): CloudComment,
+    ("get", f"{API}/issue/{{issue_ref}}/comment/{{comment_id}}"): CloudComment,
+    ("put", f"{API}/issue/{{issue_ref}}/comment/{{comment_id}}"): CloudComment,
+    ("get", f"{API}/issue/{{issue_ref}}/worklog"): CloudWorklogs,
+    ("post", f"{API}/issue/{{issue_ref}}/worklog"): CloudWorklog,
+    ("get", f"{API}/issue/{{issue_ref}}/worklog/{{worklog_id}}"): CloudWorklog,
+    ("put", f"{API}/issue/{{issue_ref}}/worklog/{{worklog_id}}"): CloudWorklog,
 }

@@ -24,6 +24,7 @@ from tessera.agile.sprints import (
     check_update_sprint,
 )
 from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.dialect import links_for
 from tessera.api.jira.issue_pages import issue_page
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
@@ -101,14 +102,14 @@ async def create_sprint(request: Request, ctx: Ctx) -> JSONResponse:
                                "to see it.", field="originBoardId") from None
         sprint = await check_create_sprint(session, actor=actor, board=board, project=project, spec=_dates(body))
         _, _, link = await access_sprint(session, actor, sprint.id)
-    return JSONResponse(sprint_json(Links(ctx.settings.base_url), sprint, link), status_code=201)
+    return JSONResponse(sprint_json(links_for(ctx), sprint, link), status_code=201)
 
 
 @router.get("/sprint/{sprint_ref}")
 async def get_sprint(sprint_ref: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         sprint, _, link = await _sprint(session, actor, sprint_ref)
-    return sprint_json(Links(ctx.settings.base_url), sprint, link)
+    return sprint_json(links_for(ctx), sprint, link)
 
 
 @router.put("/sprint/{sprint_ref}")
@@ -133,7 +134,7 @@ async def update_sprint(sprint_ref: str, request: Request, ctx: Ctx) -> dict:
         elif state is not None and state != sprint.state:
             raise InvalidInput(f"A {sprint.state} sprint cannot become {state}.", field="state")
         sprint, _, link = await access_sprint(session, actor, sprint.id)
-    return sprint_json(Links(ctx.settings.base_url), sprint, link)
+    return sprint_json(links_for(ctx), sprint, link)
 
 
 @router.get("/sprint/{sprint_ref}/issue")

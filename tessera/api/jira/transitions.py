@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.additions import apply_additions
 from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.dialect import is_cloud, issue_body_from, links_for
 from tessera.api.jira.issue_input import IssueChanges
 from tessera.api.jira.people import user_id_for
 from tessera.edge.context import RequestContext, request_context
@@ -77,7 +78,7 @@ async def list_transitions(issue_ref: str, ctx: Ctx, expand: Annotated[str | Non
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_ref)
         transitions = await transitions_json(session, actor=actor, issue=issue, project=project,
-                                             links=Links(ctx.settings.base_url), with_fields=with_fields,
+                                             links=links_for(ctx), with_fields=with_fields,
                                              only=transitionId)
     return {"expand": "transitions", "transitions": transitions}
 
@@ -117,7 +118,7 @@ async def _screen_values(session: AsyncSession, actor: Actor, catalog: OrgCatalo
 
 @router.post("/issue/{issue_ref}/transitions", status_code=204)
 async def run_transition(issue_ref: str, request: Request, ctx: Ctx) -> Response:
-    body = await json_object(request)
+    body = issue_body_from(await json_object(request), cloud=is_cloud(ctx), catalog=None)
     transition = body.get("transition")
     ref = ref_of(transition, "id", "name")
     if ref is None or isinstance(ref, bool) or not isinstance(ref, str | int):

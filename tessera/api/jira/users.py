@@ -9,12 +9,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query
 
 from tessera import __version__
+from tessera.api.jira.dialect import is_cloud, links_for
 from tessera.api.jira.people import find_user
+from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
-from tessera.jira_format.shapes import JIRA_VERSION, Links, jira_time, truthy, user_json
+from tessera.jira_format.shapes import JIRA_VERSION, jira_time, page_bean, truthy, user_json
 from tessera.tenancy.directory import search_users
-from tessera.tenancy.service import access_user
+from tessera.tenancy.service import access_user, users_by_id
 
 router = APIRouter()
 session_router = APIRouter()
@@ -22,14 +24,19 @@ applinks_router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]
 Text = Annotated[str | None, Query(max_length=320)]
 MAX_USERS = 1000
+MAX_BULK_USERS = 200
+CLOUD_VERSION = (1001, 0, 0)  # what Jira Cloud's serverInfo answers
 
 
 @router.get("/serverInfo")
 async def server_info(ctx: Ctx) -> dict:
     """Anonymous, as in Jira: the client reads it before authenticating. `Server` selects the
-    `jira` client's Jira Server code paths (startAt paging, usernames)."""
-    return {"baseUrl": ctx.settings.base_url, "version": ".".join(map(str, JIRA_VERSION)),
-            "versionNumbers": list(JIRA_VERSION), "deploymentType": "Server", "buildNumber": 912000,
+    `jira` client's Jira Server code paths (startAt paging, usernames); `Cloud` (on /rest/api/3)
+    its Cloud ones (accountIds, the enhanced search with nextPageToken)."""
+    version = CLOUD_VERSION if is_cloud(ctx) else JIRA_VERSION
+    return {"baseUrl": ctx.settings.base_url, "version": ".".join(map(str, version)),
+            "versionNumbers": list(version), "deploymentType": "Cloud" if is_cloud(ctx) else "Server",
+            "buildNumber": 100_000 if is_cloud(ctx) else 912000,
             "buildDate": "2026-01-01T00:00:00.000+0000", "serverTime": jira_time(datetime.now(UTC)),
             "scmInfo": f"tessera-{__version__}", "serverTitle": "Tessera"}
 
@@ -38,7 +45,7 @@ async def server_info(ctx: Ctx) -> dict:
 async def myself(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
-    view = user_json(Links(ctx.settings.base_url), user) or {}
+    view = user_json(links_for(ctx), user) or {}
     return {**view, "locale": "en_US", "groups": {"size": 0, "items": []},
             "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"}
 
@@ -47,7 +54,7 @@ async def myself(ctx: Ctx) -> dict:
 async def current_session(ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
-    return {"self": f"{Links(ctx.settings.base_url).api}/user?username={quote(user.email, safe='')}",
+    return {"self": f"{links_for(ctx).api}/user?username={quote(user.email, safe='')}",
             "name": user.email,
             "loginInfo": {"failedLoginCount": 0, "loginCount": 1}}
 
@@ -61,28 +68,52 @@ async def get_user(ctx: Ctx, username: Text = None, key: Text = None, accountId:
         user = await find_user(session, actor, wanted)
     if user is None:
         raise NotFound(f"The user named '{wanted[:100]}' does not exist")
-    return user_json(Links(ctx.settings.base_url), user) or {}
+    return user_json(links_for(ctx), user) or {}
 
 
 @router.get("/user/search")
 @router.get("/user/assignable/search")
 @router.get("/user/viewissue/search")
-async def find_users(ctx: Ctx, username: Text = None, query: Text = None,
+async def find_users(ctx: Ctx, username: Text = None, query: Text = None, accountId: Text = None,
                      startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
                      maxResults: Annotated[int, Query(ge=0, le=MAX_USERS)] = 50,
                      includeActive: Annotated[str | None, Query(max_length=10)] = None,
                      includeInactive: Annotated[str | None, Query(max_length=10)] = None) -> list[dict]:
-    """A JSON array, as Jira Server answers: emails starting with the text or names containing it."""
+    """A JSON array, as Jira answers: emails starting with the text or names containing it (or,
+    Cloud's form, the one user of `accountId`)."""
     text = username if username is not None else query
+    if text is None and accountId:
+        async with ctx.transaction() as (session, actor):
+            user = await find_user(session, actor, accountId)
+        return [view for view in [user_json(links_for(ctx), user)] if view]
     if text is None:
         raise InvalidInput("The username query parameter was not provided", field="username")
+    account = parse_id(text) if is_cloud(ctx) and startAt == 0 else None
     async with ctx.transaction() as (session, actor):
-        users = await search_users(session, actor.organization_id, text=text,
-                                   include_active=truthy(includeActive, True),
-                                   include_inactive=truthy(includeInactive, False),
-                                   start_at=startAt, max_results=maxResults or 50)
-    links = Links(ctx.settings.base_url)
+        users = list(await search_users(session, actor.organization_id, text=text,
+                                        include_active=truthy(includeActive, True),
+                                        include_inactive=truthy(includeInactive, False),
+                                        start_at=startAt, max_results=maxResults or 50))
+        if account is not None:  # Cloud scripts (the `jira` client) look an accountId up this way
+            exact = [u for u in (await users_by_id(session, actor.organization_id, {account})).values() if u.active]
+            users = (exact + [u for u in users if u.id != account])[:maxResults or 50]
+    links = links_for(ctx)
     return [view for user in users if (view := user_json(links, user))]
+
+
+@router.get("/user/bulk")
+async def users_in_bulk(ctx: Ctx, accountId: Annotated[list[str], Query(max_length=MAX_BULK_USERS)],
+                        startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                        maxResults: Annotated[int, Query(ge=1, le=MAX_BULK_USERS)] = 10) -> dict:
+    """Jira Cloud's `GET /user/bulk?accountId=…&accountId=…`: the users named, in a PageBean.
+    Ids of no user of the organization are left out, as Jira leaves out unknown accounts."""
+    ids = list(dict.fromkeys(number for ref in accountId if (number := parse_id(ref)) is not None))
+    async with ctx.transaction() as (session, actor):
+        found = await users_by_id(session, actor.organization_id, set(ids))
+    known = [found[i] for i in ids if i in found]
+    links = links_for(ctx)
+    values = [user_json(links, user) for user in known[startAt:startAt + maxResults]]
+    return page_bean(values, start_at=startAt, max_results=maxResults, total=len(known), url=str(ctx.request.url))
 
 
 @applinks_router.get("/listApplicationlinks")

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from tessera.api.jira.bodies import json_body
+from tessera.api.jira.dialect import links_for
 from tessera.api.jira.people import user_id_for
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
@@ -84,7 +85,7 @@ async def _issue_view(issue_ref: str, ctx: Ctx, view: Callable[..., Awaitable[di
     async with ctx.transaction() as (session, actor):
         issue, _ = await access_issue(session, actor, issue_ref)
         found = await view(session, actor=actor, issue=issue)
-    return issue, found, Links(ctx.settings.base_url)
+    return issue, found, links_for(ctx)
 
 
 async def _change_vote(issue_ref: str, ctx: Ctx, change: Callable[..., Awaitable[None]]) -> Response:

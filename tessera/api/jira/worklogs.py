@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import json_object
+from tessera.api.jira.dialect import is_cloud, links_for, worklog_body_from
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.errors import InvalidInput
@@ -26,7 +27,7 @@ from tessera.issues.worklogs.service import (
     list_worklogs,
 )
 from tessera.jira_format.issue_json import worklog_json
-from tessera.jira_format.shapes import Links, parse_jira_time
+from tessera.jira_format.shapes import parse_jira_time
 from tessera.tenancy.service import users_by_id
 
 router = APIRouter()
@@ -54,7 +55,7 @@ async def _render(ctx: RequestContext, worklogs: list[Worklog], within: AsyncSes
     ids.discard(None)
     async with ctx.read_after_commit(within) as session:
         users = await users_by_id(session, worklogs[0].organization_id, ids) if worklogs and ids else {}
-    links = Links(ctx.settings.base_url)
+    links = links_for(ctx)
     return [worklog_json(links, w, users) for w in worklogs]
 
 
@@ -70,7 +71,7 @@ async def get_worklogs(issue_ref: str, ctx: Ctx, startAt: Annotated[int, Query(g
 
 @router.post("/issue/{issue_ref}/worklog", status_code=201, responses=IDEMPOTENCY_DOC)
 async def add_worklog(issue_ref: str, request: Request, ctx: Ctx, idempotency: Idempotency) -> JSONResponse:
-    body = await json_object(request)
+    body = worklog_body_from(await json_object(request), cloud=is_cloud(ctx))
     started = parse_jira_time(body["started"], field="started") if body.get("started") else None
     adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):
@@ -97,7 +98,7 @@ async def get_worklog(issue_ref: str, worklog_id: str, ctx: Ctx) -> dict:
 
 @router.put("/issue/{issue_ref}/worklog/{worklog_id}")
 async def update_worklog(issue_ref: str, worklog_id: str, request: Request, ctx: Ctx) -> dict:
-    body = await json_object(request)
+    body = worklog_body_from(await json_object(request), cloud=is_cloud(ctx))
     started = parse_jira_time(body["started"], field="started") if body.get("started") else None
     adjustment = _adjustment(request)
     async with ctx.transaction() as (session, actor):

@@ -21,7 +21,7 @@ def document(client: TestClient) -> dict[str, Any]:
 
 
 def test_paths_are_full_and_each_operation_documents_jira_errors(document: dict[str, Any]) -> None:
-    assert document["paths"] and all(path.startswith(("/rest/api/2/", "/rest/agile/1.0/", "/rest/auth/1/",
+    assert document["paths"] and all(path.startswith(("/rest/api/2/", "/rest/api/3/", "/rest/agile/1.0/", "/rest/auth/1/",
                                                       "/rest/applinks/latest/", "/rest/webhooks/1.0/",
                                                       "/rest/builds/0.1/", "/rest/deployments/0.1/"))
                                  for path in document["paths"])
@@ -76,3 +76,29 @@ def test_real_answers_conform(client: TestClient, document: dict[str, Any], org:
     check("/rest/api/2/issue/{issue_ref}", "get", 404, missing.json())
     with pytest.raises(jsonschema.ValidationError):
         check("/rest/api/2/issue/{issue_ref}", "get", 404, {"error": {"code": "not_found"}})
+
+
+def test_cloud_operations_are_documented_in_their_dialect(client: TestClient, document: dict[str, Any],
+                                                          org: OrgHandle) -> None:
+    """/rest/api/3 repeats /rest/api/2 with Cloud's bodies: ADF comments, PageBeans, the enhanced search."""
+    def schema_of(path: str, method: str, status: str = "200") -> dict[str, Any]:
+        return document["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+    assert {"/rest/api/3/issue/{issue_ref}", "/rest/api/3/search/jql", "/rest/api/2/search/jql",
+            "/rest/api/3/project/search", "/rest/api/3/issue/{issue_ref}/changelog"} <= set(document["paths"])
+    assert schema_of("/rest/api/3/issue/{issue_ref}/comment", "post", "201")["$ref"].endswith("/CloudComment")
+    assert schema_of("/rest/api/2/issue/{issue_ref}/comment", "post", "201")["$ref"].endswith("/JiraComment")
+    assert client.post("/v2/projects", json={"key": "ADF", "name": "Adf"}, headers=org.headers).status_code == 201
+    created = client.post("/rest/api/3/issue", json={"fields": {"project": {"key": "ADF"}, "summary": "Doc",
+                                                                "issuetype": {"name": "Task"}}}, headers=org.headers)
+    comment = client.post("/rest/api/3/issue/ADF-1/comment", json={"body": {
+        "type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Hi"}]}]}},
+        headers=org.headers)
+    found = client.get("/rest/api/3/search/jql", params={"jql": "project = ADF"}, headers=org.headers)
+    projects = client.get("/rest/api/3/project/search", headers=org.headers)
+    for path, method, status, response in (("/rest/api/3/issue", "post", "201", created),
+                                           ("/rest/api/3/issue/{issue_ref}/comment", "post", "201", comment),
+                                           ("/rest/api/3/search/jql", "get", "200", found),
+                                           ("/rest/api/3/project/search", "get", "200", projects)):
+        assert response.status_code == int(status), response.text
+        jsonschema.validate(response.json(), {**schema_of(path, method, status), "components": document["components"]})
