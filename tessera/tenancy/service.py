@@ -110,13 +110,18 @@ async def check_create_user(session: AsyncSession, *, organization: Organization
         User.organization_id == organization.id, User.email == email))
     if taken is not None:
         raise Conflict(f"A user with email '{email}' already exists in this organization.", code="duplicate_email")
+    await _check_seat_free(session, organization)
+    return await do_create_user(session, organization=organization, email=email, display_name=display_name,
+                                password=password, role=role, with_token=with_token)
+
+
+async def _check_seat_free(session: AsyncSession, organization: Organization) -> None:
+    """Active users other than customers take the organization's seats (max_users)."""
     limits = effective_limits(organization)
     count = await session.scalar(select(func.count()).select_from(User).where(
         User.organization_id == organization.id, User.active.is_(True), User.role != CUSTOMER_ROLE))
     if count is not None and count >= limits.max_users:
         raise QuotaExceeded(f"The organization has reached its limit of {limits.max_users} users.")
-    return await do_create_user(session, organization=organization, email=email, display_name=display_name,
-                                password=password, role=role, with_token=with_token)
 
 
 async def do_create_user(session: AsyncSession, *, organization: Organization, email: str, display_name: str,
@@ -189,6 +194,10 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
     access_changed = (role is not None and _check_role(role) != user.role) or (
         active is not None and active != user.active)
     if role is not None:
+        if user.role == CUSTOMER_ROLE and user.active:  # a customer made a member takes a seat now
+            organization = await session.get(Organization, user.organization_id)
+            assert organization is not None
+            await _check_seat_free(session, organization)
         user.role = _check_role(role)
     if active is not None:
         user.active = active

@@ -154,6 +154,12 @@ def test_a_customer_cannot_sign_in_takes_no_seat_and_is_in_no_picker(
     assert _file(client, mail_in, org, "gus@customer.test", "Customers need no seat")["reporter"]["id"] != carla
     assert client.post("/v2/users", json={"email": "one-too-many@x.test", "name": "Late"},
                        headers=org.headers).status_code == 403  # quota_exceeded
+    # Made a member, she takes a seat: refused while none is free, then she may sign in.
+    promote = client.put(f"/v2/users/{carla}", json={"role": "member"}, headers=org.headers)
+    assert promote.status_code == 403 and "limit" in promote.text
+    set_limits(database_url, org.key, max_users=members + 2)
+    assert ok(client.put(f"/v2/users/{carla}", json={"role": "member"}, headers=org.headers))["role"] == "member"
+    assert ok(client.get("/v2/myself", headers=_basic("carla@customer.test", "customer-pass-1")))["id"] == carla
     # The other organization does not know her: her mail there is an unknown sender's.
     ok(client.post("/v2/projects", json={"key": "PROJ", "name": "Theirs"}, headers=other_org.headers), 201)
     elsewhere = mail_in.send(mail(sender=CARLA, to=project_address(other_org.key, "PROJ"), subject="x", body="y"))
