@@ -106,8 +106,11 @@ async def check_create_user(session: AsyncSession, *, organization: Organization
         raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
     if password is not None and not (8 <= len(password) <= 1024):
         raise InvalidInput("A password has 8 to 1024 characters.", field="password")
-    taken = await session.scalar(select(User.id).where(
+    taken = await session.scalar(select(User.role).where(
         User.organization_id == organization.id, User.email == email))
+    if taken == CUSTOMER_ROLE:
+        raise Conflict(f"'{email}' is a customer of this organization: change their role to make them a member.",
+                       code="duplicate_email")
     if taken is not None:
         raise Conflict(f"A user with email '{email}' already exists in this organization.", code="duplicate_email")
     await _check_seat_free(session, organization)

@@ -154,6 +154,8 @@ def test_a_customer_cannot_sign_in_takes_no_seat_and_is_in_no_picker(
     assert _file(client, mail_in, org, "gus@customer.test", "Customers need no seat")["reporter"]["id"] != carla
     assert client.post("/v2/users", json={"email": "one-too-many@x.test", "name": "Late"},
                        headers=org.headers).status_code == 403  # quota_exceeded
+    taken = client.post("/v2/users", json={"email": "carla@customer.test", "name": "Carla"}, headers=org.headers)
+    assert taken.status_code == 409 and "is a customer" in taken.text
     # Made a member, she takes a seat: refused while none is free, then she may sign in.
     promote = client.put(f"/v2/users/{carla}", json={"role": "member"}, headers=org.headers)
     assert promote.status_code == 403 and "limit" in promote.text
