@@ -7,11 +7,11 @@ search."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, true
+from sqlalchemy import and_, exists, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.comments.models import Comment
-from tessera.tenancy.models import ProjectRoleMember, User
+from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
 from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, ProjectLike
 
 
@@ -40,6 +40,15 @@ def users_holding(permission: Permission, project: ProjectLike) -> ColumnElement
     if permission is not Permission.BROWSE_PROJECTS:
         conditions.append(_holders_condition(DEFAULT_SCHEME[permission], project))
     return and_(*conditions)
+
+
+def customer_reporting(organization_id: int, reporter_id: int | None) -> ColumnElement[bool]:
+    """The issue's reporter when they are an active customer: customers hold no permission
+    (tenancy.models.CUSTOMER_ROLE), yet hear by mail of the issue their mail filed."""
+    if reporter_id is None:
+        return false()
+    return and_(User.organization_id == organization_id, User.id == reporter_id, User.role == CUSTOMER_ROLE,
+                User.active.is_(True))
 
 
 def users_seeing_role(role: str | None, project: ProjectLike) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog
 from tessera.projects.custom_fields import TypedValue, coerce_value, find_definition
 from tessera.projects.models import Component, IssueType, Project, Version
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 
 ISSUE_KEY_SHAPE = "PROJ-123"
 
@@ -47,13 +47,17 @@ def normalize_labels(labels: Iterable[str]) -> tuple[str, ...]:
 
 
 async def resolve_user(session: AsyncSession, organization_id: int, ref: object, *, field_name: str) -> int | None:
+    """An active user of the organization; for the assignee, not a customer (who cannot sign in
+    to work on it; a customer may be a reporter)."""
     if ref is None:
         return None
     user_id = parse_id(ref.get("id") if isinstance(ref, dict) else ref)
-    active = user_id is not None and await session.scalar(select(User.active).where(
-        User.organization_id == organization_id, User.id == user_id))
-    if not active:
+    row = None if user_id is None else (await session.execute(select(User.active, User.role).where(
+        User.organization_id == organization_id, User.id == user_id))).first()
+    if row is None or not row.active:
         raise InvalidInput(f"The user '{str(ref)[:100]}' does not exist or is inactive.", field=field_name)
+    if field_name == "assignee_id" and row.role == CUSTOMER_ROLE:
+        raise InvalidInput(f"The user '{str(ref)[:100]}' is a customer and cannot be assigned.", field=field_name)
     return user_id
 
 

@@ -29,7 +29,7 @@ from tessera.jql.models import SavedFilter
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 from tessera.workflow.models import CATEGORY_NAMES
 
 MAX_SUGGESTIONS = 20
@@ -177,7 +177,7 @@ def _escape(text: str) -> str:
 
 async def _users(session: AsyncSession, actor: Actor, wanted: str) -> list[tuple[str, str]]:
     query = select(User.email, User.display_name).where(User.organization_id == actor.organization_id,
-                                                        User.active.is_(True))
+                                                        User.active.is_(True), User.role != CUSTOMER_ROLE)
     if wanted:
         pattern = f"%{_escape(wanted)}%"
         query = query.where(func.lower(User.display_name).like(pattern, escape="\\")

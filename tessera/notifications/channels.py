@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.delivery.models import Channel
 
+# A customer (tenancy.models.CUSTOMER_ROLE) has an address and nothing to sign in to: no inbox
+# to read, no Slack link or push subscription.
+CUSTOMER_CHANNELS = frozenset({Channel.EMAIL})
+
 
 class ChannelDirectory(Protocol):
     channel: Channel

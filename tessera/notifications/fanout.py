@@ -18,7 +18,7 @@ from tessera.events.models import OutboxEvent
 from tessera.events.types import IssueDeleted, WebhookDisabled
 from tessera.issues.models import Issue
 from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_changes, lock_recipients
-from tessera.notifications.channels import ChannelDirectory
+from tessera.notifications.channels import CUSTOMER_CHANNELS, ChannelDirectory
 from tessera.notifications.kinds import URGENT_KINDS, kind_of, named_for
 from tessera.notifications.models import NotifiedEvent
 from tessera.notifications.preferences import Preferences, preferences_from, preferences_of
@@ -152,7 +152,8 @@ class _Batch:
         addressees: list[Addressee] = []
         for directory in self.directories:
             channel = directory.channel
-            wanting = [r for r in recipients if preferences[r.user_id].wants(channel, kind)]
+            wanting = [r for r in recipients if preferences[r.user_id].wants(channel, kind)
+                       and (not r.customer or channel in CUSTOMER_CHANNELS)]
             if not wanting:
                 continue
             targets = await self._reachable(directory, organization_id, [r.user_id for r in wanting])

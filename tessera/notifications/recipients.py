@@ -10,17 +10,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.types import IssueDeleted
-from tessera.issues.audience import users_holding, users_seeing_role
+from tessera.issues.audience import customer_reporting, users_holding, users_seeing_role
 from tessera.issues.models import Issue, IssueComponent
 from tessera.issues.watchers.models import IssueWatcher
 from tessera.notifications.models import IssueMute, NotificationPreference, NotificationScheme
 from tessera.notifications.schemes import DEFAULT_SCHEME
 from tessera.projects.models import Component, Project
-from tessera.tenancy.models import GroupMember, ProjectRoleMember, User
+from tessera.tenancy.models import CUSTOMER_ROLE, GroupMember, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission
 
 
@@ -30,6 +30,9 @@ class Recipient:
     time_zone: str
     # The stored preferences document (None: the defaults), read in the same query.
     preferences: dict[str, Any] | None = None
+    # A customer (the reporter of an issue their mail filed): reached by email only, having no
+    # inbox to sign in to (tessera.notifications.channels.CUSTOMER_CHANNELS).
+    customer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,19 +190,24 @@ async def permitted(session: AsyncSession, user_ids: set[int], *, issue: Issue |
                     payload: Mapping[str, Any]) -> list[Recipient]:
     """Of `user_ids`, the active users of the project's organization who may browse the issue
     and see the comment the event is about, and who did not mute the issue; with their
-    preferences, in one query. Of a deleted issue: who may browse its project (its mutes went
-    with it)."""
+    preferences, in one query. The issue's reporter when a customer counts as one who may browse
+    it (never a restricted comment: customers hold no project role). Of a deleted issue: who may
+    browse its project (its mutes went with it)."""
     if not user_ids:
         return []
     muted = exists().where(IssueMute.organization_id == issue.organization_id, IssueMute.issue_id == issue.id,
                            IssueMute.user_id == User.id).correlate_except(IssueMute)
+    may_browse = users_holding(Permission.BROWSE_PROJECTS, project)
+    if not isinstance(issue, DeletedIssue):
+        may_browse = or_(may_browse, customer_reporting(issue.organization_id, issue.reporter_id))
     rows = (await session.execute(
-        select(User.id, User.time_zone, NotificationPreference.settings)
+        select(User.id, User.time_zone, NotificationPreference.settings, User.role)
         .outerjoin(NotificationPreference, (NotificationPreference.organization_id == User.organization_id)
                    & (NotificationPreference.user_id == User.id))
-        .where(User.id.in_(sorted(user_ids)), users_holding(Permission.BROWSE_PROJECTS, project),
+        .where(User.id.in_(sorted(user_ids)), may_browse,
                users_seeing_role(restricted_role(payload), project), ~muted).order_by(User.id))).all()
-    return [Recipient(user_id, time_zone, settings) for user_id, time_zone, settings in rows]
+    return [Recipient(user_id, time_zone, settings, role == CUSTOMER_ROLE)
+            for user_id, time_zone, settings, role in rows]
 
 
 async def active_user(session: AsyncSession, *, organization_id: int, user_id: int | None) -> list[Recipient]:

@@ -35,7 +35,7 @@ from tessera.issues.models import Issue
 from tessera.notifications.models import IssueMute
 from tessera.notifications.recipients import active_user, restricted_role
 from tessera.projects.models import Project
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 from tessera.tenancy.permissions import Permission
 
 NO_LONGER_PERMITTED = "no longer permitted: the recipient may not see these changes any more"
@@ -66,7 +66,9 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     rather than once per issue (a batch of 200 mails about 200 issues of a few projects): the
     issues with their projects in one query per organization, the people per (project, role) in
     one query each, the mutes in one query per organization. A deleted issue's change asks of
-    its project (one query per organization); its mutes went with it."""
+    its project (one query per organization); its mutes went with it. An issue's reporter who is
+    a customer may see its unrestricted changes (recipients.permitted's rule; one query per
+    organization finds the customers)."""
     by_org: dict[int, set[int]] = {}
     deleted_in: dict[int, dict[int, int]] = {}  # organization -> {deleted issue: its project}
     for organization_id, issue_id, _, project_id in asked:
@@ -78,6 +80,8 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     # Apart from `projects`: the changes made to a deleted issue before its deletion stay unsent.
     gone_projects: dict[tuple[int, int], Project] = {}
     muted: set[tuple[int, int, int]] = set()
+    reporters: dict[tuple[int, int], int | None] = {}
+    customers: set[tuple[int, int]] = set()  # (organization, user): active customers among those asked
     for organization_id, of_issue in deleted_in.items():
         found = {project.id: project for project in (await session.scalars(select(Project).where(
             Project.organization_id == organization_id, Project.id.in_(sorted(set(of_issue.values())))))).all()}
@@ -93,9 +97,14 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     for organization_id, issue_ids in by_org.items():
         users = sorted({u for (org, issue_id, _, _), asked_users in asked.items()
                         if org == organization_id and issue_id is not None for u in asked_users})
-        rows = (await session.execute(select(Issue.id, Project).join(Project, Project.id == Issue.project_id).where(
+        rows = (await session.execute(select(Issue.id, Issue.reporter_id, Project).join(
+            Project, Project.id == Issue.project_id).where(
             Issue.organization_id == organization_id, Issue.id.in_(sorted(issue_ids))))).all()
-        projects.update({(organization_id, issue_id): project for issue_id, project in rows})
+        projects.update({(organization_id, issue_id): project for issue_id, _, project in rows})
+        reporters.update({(organization_id, issue_id): reporter_id for issue_id, reporter_id, _ in rows})
+        customers.update((organization_id, user_id) for user_id in (await session.scalars(select(User.id).where(
+            User.organization_id == organization_id, User.id.in_(users), User.role == CUSTOMER_ROLE,
+            User.active.is_(True)))).all())
         muted.update((organization_id, issue_id, user_id) for issue_id, user_id in (await session.execute(
             select(IssueMute.issue_id, IssueMute.user_id).where(
                 IssueMute.organization_id == organization_id, IssueMute.issue_id.in_(sorted(issue_ids)),
@@ -123,7 +132,9 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
         if project is None:  # deleted since: nobody may browse it any more
             answers[question] = set()
             continue
-        answers[question] = {user_id for user_id in user_ids & seeing[(project.id, role)]
+        reporter = reporters.get((organization_id, issue_id))
+        customer = {reporter} if role is None and (organization_id, reporter) in customers else set()
+        answers[question] = {user_id for user_id in user_ids & (seeing[(project.id, role)] | customer)
                              if (organization_id, issue_id, user_id) not in muted}
     return answers
 

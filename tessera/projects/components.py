@@ -14,7 +14,7 @@ from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 from tessera.tenancy.permissions import Permission, authorize
 
 Part = TypeVar("Part", Component, Version)
@@ -91,7 +91,8 @@ async def _apply_extras(session: AsyncSession, part: Component | Version, values
         if "lead_id" in values:
             lead_id = parse_id(values["lead_id"]) if values["lead_id"] is not None else None
             if values["lead_id"] is not None and (lead_id is None or await session.scalar(select(User.id).where(
-                    User.organization_id == actor.organization_id, User.id == lead_id)) is None):
+                    User.organization_id == actor.organization_id, User.id == lead_id,
+                    User.role != CUSTOMER_ROLE)) is None):
                 raise InvalidInput(f"The user '{str(values['lead_id'])[:100]}' does not exist.", field="lead_id")
             part.lead_id = lead_id
         return

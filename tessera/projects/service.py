@@ -14,7 +14,7 @@ from tessera.events.outbox import emit
 from tessera.events.types import ProjectCreated, ProjectRolesChanged, ProjectUpdated
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import PROJECT_ROLES, ProjectRoleMember, User
+from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission, authorize
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -61,11 +61,13 @@ async def list_projects(session: AsyncSession, actor: Actor, *, include_archived
 
 
 async def _check_lead(session: AsyncSession, actor: Actor, lead_ref: object, *, field: str = "lead_id") -> int | None:
+    """A user of the organization who may lead the project or hold a role in it: not a customer
+    (customers hold no project role; tenancy.models.CUSTOMER_ROLE), named like a missing user."""
     if lead_ref is None:
         return None
     lead_id = parse_id(lead_ref)
     found = lead_id is not None and await session.scalar(select(User.id).where(
-        User.organization_id == actor.organization_id, User.id == lead_id))
+        User.organization_id == actor.organization_id, User.id == lead_id, User.role != CUSTOMER_ROLE))
     if not found:
         raise InvalidInput(f"The user '{str(lead_ref)[:100]}' does not exist.", field=field)
     return lead_id

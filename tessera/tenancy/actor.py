@@ -11,7 +11,7 @@ class Actor:
     user_id: int
     email: str
     display_name: str
-    org_role: str  # admin | member | viewer
+    org_role: str  # admin | member | viewer | customer (acting only by mail)
     via: str = "token"  # token | password | session | system
     # Filled lazily by the permission engine: project id -> project roles of this user.
     project_roles: dict[int, frozenset[str]] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from tessera.errors import NotAuthenticated
 from tessera.events.types import CatalogChanged, DomainEvent, TokenRevoked, UserDeactivated, UserUpdated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
-from tessera.tenancy.models import ApiToken, Organization, User, WebSession
+from tessera.tenancy.models import CUSTOMER_ROLE, ApiToken, Organization, User, WebSession
 from tessera.tenancy.secrets import (
     TOKEN_PREFIX,
     digest,
@@ -150,6 +150,8 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
         raise await _token_refused(guard, "The API token has expired.")
     if not row.active:
         raise await _token_refused(guard, "The user is deactivated.")
+    if row.role == CUSTOMER_ROLE:
+        raise await _token_refused(guard, "Customers cannot sign in.")
     # Record use at most once a minute: a write per request would serialize SQLite.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         if pending is not None:
@@ -176,7 +178,7 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
     if guard is not None:
         await guard.check_password(email)
     query = (select(User, Organization).join(Organization, Organization.id == User.organization_id)
-             .where(User.email == email.strip().lower(), User.active.is_(True)))
+             .where(User.email == email.strip().lower(), User.active.is_(True), User.role != CUSTOMER_ROLE))
     if organization_key:
         query = query.where(Organization.key == organization_key.strip().upper())
     rows = (await session.execute(query)).all() or [(None, None)]
@@ -249,7 +251,7 @@ async def authenticate_session(session: AsyncSession, session_secret: str) -> Ac
         .join(Organization, Organization.id == User.organization_id)
         .where(WebSession.session_hash == digest(session_secret))
     )).first()
-    if row is None or row[2] <= utcnow() or not row[0].active:
+    if row is None or row[2] <= utcnow() or not row[0].active or row[0].role == CUSTOMER_ROLE:
         raise NotAuthenticated("The session has expired; sign in again.")
     return _actor(row[0], row[3], "session", csrf_token=row[1])
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 
 MAX_LOGIN = 320
 
@@ -40,7 +40,7 @@ async def search_users(session: AsyncSession, organization_id: int, *, text: str
     if not include_active and not include_inactive:
         return []
     wanted = text.strip().lower()[:MAX_LOGIN]
-    conditions = [User.organization_id == organization_id]
+    conditions = [User.organization_id == organization_id, User.role != CUSTOMER_ROLE]  # pickers: no customers
     if include_active != include_inactive:
         conditions.append(User.active.is_(include_active))
     if wanted not in ("", ".", "%", "*"):

@@ -18,6 +18,13 @@ from tessera.db.base import (
 )
 
 ORG_ROLES = ("admin", "member", "viewer")
+# A customer: someone outside the team whose mail filed an issue (email in's "customer" policy).
+# A user row with this role, so their issues and comments have an author, but no member: they
+# cannot sign in (password, session, API token), take no seat, appear in no user list or picker,
+# and no permission scheme names "org:customer", so they hold no permission anywhere. Only the
+# role's own values above can be given or changed to; a customer becomes a member by an
+# administrator changing the role.
+CUSTOMER_ROLE = "customer"
 PROJECT_ROLES = ("administrators", "developers", "users")
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.base import utcnow
+from tessera.db.insert_ignoring import insert_ignoring
 from tessera.db.scoped import load_scoped
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
 from tessera.events.outbox import emit
@@ -16,7 +18,7 @@ from tessera.events.types import CatalogChanged, TokenRevoked, UserDeactivated, 
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
-from tessera.tenancy.models import ORG_ROLES, ApiToken, Organization, User
+from tessera.tenancy.models import CUSTOMER_ROLE, ORG_ROLES, ApiToken, Organization, User
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
 from tessera.tenancy.token_scopes import check_scope_name
 
@@ -79,6 +81,8 @@ async def check_issue_api_token(session: AsyncSession, actor: Actor, *, user: Us
     """A scoped token (tenancy.token_scopes) is an organization administrator's to make: the
     scopes grant machine uses, such as posting CI builds, that members do not have."""
     check_scope_name(scope)
+    if user.role == CUSTOMER_ROLE:
+        raise InvalidInput("A customer cannot sign in, so has no API tokens.", field="user_id")
     if scope is not None and not actor.is_org_admin:
         raise PermissionDenied("Only an organization administrator may create a scoped API token.")
     return await issue_api_token(session, user=user, name=name, scope=scope)
@@ -102,17 +106,25 @@ async def check_create_user(session: AsyncSession, *, organization: Organization
         raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
     if password is not None and not (8 <= len(password) <= 1024):
         raise InvalidInput("A password has 8 to 1024 characters.", field="password")
-    taken = await session.scalar(select(User.id).where(
+    taken = await session.scalar(select(User.role).where(
         User.organization_id == organization.id, User.email == email))
+    if taken == CUSTOMER_ROLE:
+        raise Conflict(f"'{email}' is a customer of this organization: change their role to make them a member.",
+                       code="duplicate_email")
     if taken is not None:
         raise Conflict(f"A user with email '{email}' already exists in this organization.", code="duplicate_email")
-    limits = effective_limits(organization)
-    count = await session.scalar(select(func.count()).select_from(User).where(
-        User.organization_id == organization.id, User.active.is_(True)))
-    if count is not None and count >= limits.max_users:
-        raise QuotaExceeded(f"The organization has reached its limit of {limits.max_users} users.")
+    await _check_seat_free(session, organization)
     return await do_create_user(session, organization=organization, email=email, display_name=display_name,
                                 password=password, role=role, with_token=with_token)
+
+
+async def _check_seat_free(session: AsyncSession, organization: Organization) -> None:
+    """Active users other than customers take the organization's seats (max_users)."""
+    limits = effective_limits(organization)
+    count = await session.scalar(select(func.count()).select_from(User).where(
+        User.organization_id == organization.id, User.active.is_(True), User.role != CUSTOMER_ROLE))
+    if count is not None and count >= limits.max_users:
+        raise QuotaExceeded(f"The organization has reached its limit of {limits.max_users} users.")
 
 
 async def do_create_user(session: AsyncSession, *, organization: Organization, email: str, display_name: str,
@@ -125,6 +137,21 @@ async def do_create_user(session: AsyncSession, *, organization: Organization, e
     return NewUser(user=user, api_token=token)
 
 
+async def do_add_customer(session: AsyncSession, *, organization_id: int, email: str, display_name: str) -> User:
+    """The organization's user with this (normalized) address, added as a customer when there is
+    none. Another transaction adding the same address a moment before is no error (the row is
+    read back), and the row read back may be a member's or an inactive one: callers check."""
+    connection = await session.connection()
+    now = utcnow()
+    await connection.execute(insert_ignoring(connection.dialect.name, User.__table__,
+                                             index_elements=["organization_id", "email"]).values(
+        organization_id=organization_id, email=email, display_name=display_name[:255] or email,
+        password_hash=None, role=CUSTOMER_ROLE, active=True, time_zone="UTC", created_at=now, updated_at=now))
+    user = await session.scalar(select(User).where(User.organization_id == organization_id, User.email == email))
+    assert user is not None
+    return user
+
+
 async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> User:
     return await load_scoped(session, User, organization_id=actor.organization_id, row_id=user_ref,
                              missing="User not found.")
@@ -132,7 +159,7 @@ async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> Use
 
 async def list_users(session: AsyncSession, actor: Actor, *, query: str | None = None, start_at: int = 0,
                      max_results: int = 50) -> tuple[list[User], int]:
-    conditions = [User.organization_id == actor.organization_id]
+    conditions = [User.organization_id == actor.organization_id, User.role != CUSTOMER_ROLE]
     if query:
         pattern = f"%{query.strip().lower()}%"
         conditions.append(func.lower(User.display_name).like(pattern) | User.email.like(pattern))
@@ -170,6 +197,10 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
     access_changed = (role is not None and _check_role(role) != user.role) or (
         active is not None and active != user.active)
     if role is not None:
+        if user.role == CUSTOMER_ROLE and user.active:  # a customer made a member takes a seat now
+            organization = await session.get(Organization, user.organization_id)
+            assert organization is not None
+            await _check_seat_free(session, organization)
         user.role = _check_role(role)
     if active is not None:
         user.active = active

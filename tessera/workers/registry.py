@@ -11,6 +11,7 @@ from tessera.db.engine import Database
 from tessera.delivery.engine import DeliveryObserver, RetryPolicy, SenderRegistry
 from tessera.delivery.models import Channel
 from tessera.events.types import DomainEvent
+from tessera.integrations.mail_in.replies import ReplyAddressBook
 from tessera.notifications.batching import BatchPolicy
 from tessera.notifications.channels import ChannelDirectory, InboxDirectory
 from tessera.notifications.email.directory import EmailDirectory
@@ -52,7 +53,8 @@ def build_senders(settings: Settings, database: Database) -> tuple[SenderRegistr
     senders.on_settled(Channel.WEBHOOK, partial(count_settled, healthy=webhook_sender.healthy))
     directories: list[ChannelDirectory] = []
     if settings.smtp_url:
-        senders.register(Channel.EMAIL, EmailSender(settings, database))
+        replies = ReplyAddressBook(settings) if settings.mail_in_domain else None
+        senders.register(Channel.EMAIL, EmailSender(settings, database, reply_addresses=replies))
         directories.append(EmailDirectory(settings))
     senders.register(Channel.SLACK, SlackSender(settings, database))
     directories.append(SlackDirectory())

@@ -2,7 +2,8 @@
 (neither key may contain a hyphen, so the split is unambiguous; case does not matter). A reply to
 a notification is recognised by the per-issue thread id every notification carries in
 `In-Reply-To`/`References` (tessera.notifications.email.message.thread_id), whatever address
-the reply was sent to."""
+the reply was sent to, or by the signed token of the reply address notifications carry,
+`<org key>-<project key>+<token>@<domain>` (replies.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from tessera.config import Settings
 from tessera.notifications.email.message import mail_host
 
 _LOCAL_PART = re.compile(r"^([a-z][a-z0-9_]{1,31})-([a-z][a-z0-9]{1,9})$")
+# A reply token's shape (replies.py: lower-case base32, at least two varints and an 8-byte MAC);
+# shorter tags, or ones with other characters, are the sender's own (`+urgent`).
+_REPLY_TOKEN = re.compile(r"^[a-z2-7]{16,52}$")
 
 
 def mail_in_domain(settings: Settings) -> str:
@@ -28,18 +32,22 @@ def project_address(settings: Settings, organization_key: str, project_key: str)
 class ProjectAddress:
     organization_key: str
     project_key: str
+    reply_token: str | None = None  # unverified: only its shape is known here
 
 
 def parse_project_address(settings: Settings, address: str) -> ProjectAddress | None:
     """The organization and project an address names, or None when it is not one of ours. A
-    `+tag` after the local part is ignored (mail clients and filters add them)."""
+    `+tag` after the local part is a reply token when it has a token's shape, and is ignored
+    otherwise (mail clients and filters add them)."""
     local, _, domain = address.strip().lower().rpartition("@")
     if domain != mail_in_domain(settings):
         return None
-    match = _LOCAL_PART.match(local.partition("+")[0])
+    local, _, tag = local.partition("+")
+    match = _LOCAL_PART.match(local)
     if match is None:
         return None
-    return ProjectAddress(match.group(1).upper(), match.group(2).upper())
+    return ProjectAddress(match.group(1).upper(), match.group(2).upper(),
+                          tag if _REPLY_TOKEN.match(tag) else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tessera.db.base import Base, IdMixin, IdType, TenantMixin, TimestampMixin
 
-UNKNOWN_SENDER_POLICIES = ("reject", "create")
+UNKNOWN_SENDER_POLICIES = ("reject", "create", "customer")
 
 
 class MailInPolicy(TenantMixin, TimestampMixin, Base):
-    """`unknown_senders`: "reject", or "create": mail from an address that is no user of the
+    """`unknown_senders`: "reject"; "create": mail from an address that is no user of the
     organization creates the issue as `on_behalf_of_id` (an account of the project, a "support"
-    user say), with the sender's address recorded on the issue and in the receipt."""
+    user say), with the sender's address recorded on the issue and in the receipt; or
+    "customer": the sender becomes a customer of the organization (tenancy.models.CUSTOMER_ROLE),
+    who reports the issue and may reply to the issues they reported, while the policy stays so."""
 
     __tablename__ = "mail_in_policies"
 

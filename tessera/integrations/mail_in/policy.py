@@ -13,7 +13,7 @@ from tessera.integrations.mail_in.addresses import project_address
 from tessera.integrations.mail_in.models import UNKNOWN_SENDER_POLICIES, MailInPolicy
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import User
+from tessera.tenancy.models import CUSTOMER_ROLE, User
 from tessera.tenancy.permissions import Permission, authorize
 
 _UNSET = object()
@@ -37,7 +37,8 @@ async def check_set_policy(session: AsyncSession, *, actor: Actor, project: Proj
                            unknown_senders: str | None = None, on_behalf_of_id: object = _UNSET,
                            issue_type: str | None = None) -> MailInPolicy:
     """Only the values given change. "create" needs an active user of the organization to act for
-    unknown senders (whose own permissions then bound what such mail can do)."""
+    unknown senders (whose own permissions then bound what such mail can do); "customer" needs
+    nobody (the senders become customers, who may only file issues and reply to their own)."""
     await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
     policy = await get_policy(session, project=project)
     if enabled is not None:
@@ -50,7 +51,8 @@ async def check_set_policy(session: AsyncSession, *, actor: Actor, project: Proj
     if on_behalf_of_id is not _UNSET:
         if on_behalf_of_id is not None:
             user = await session.scalar(select(User).where(
-                User.organization_id == actor.organization_id, User.id == on_behalf_of_id, User.active.is_(True)))
+                User.organization_id == actor.organization_id, User.id == on_behalf_of_id, User.active.is_(True),
+                User.role != CUSTOMER_ROLE))
             if user is None:
                 raise InvalidInput("on_behalf_of_id names no active user of this organization.",
                                    field="on_behalf_of_id")

@@ -1,5 +1,7 @@
 """What one parsed message does: create an issue in the project it was sent to, or add a comment
-to the issue whose notification it replies to, as the user whose address sent it.
+to the issue whose notification it replies to (by its signed reply address, or its thread id in
+`References`), as the user whose address sent it; mail from unknown senders follows the
+project's policy (refused, filed on a user's behalf, or filed by the sender as a customer).
 
 Order: automatic mail (auto-replies, bounces, lists) is dropped first and never answered, so no
 loop can start; then the trusted relay's SPF/DKIM verdict; then the target and the sender. The
@@ -18,12 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.config import Settings
+from tessera.crypto.signed import BadSignature
 from tessera.db.engine import Database
 from tessera.errors import TesseraError
-from tessera.integrations.mail_in.addresses import parse_project_address, thread_refs
-from tessera.integrations.mail_in.models import MailInReceipt
+from tessera.integrations.mail_in.addresses import ProjectAddress, parse_project_address, thread_refs
+from tessera.integrations.mail_in.models import MailInPolicy, MailInReceipt
 from tessera.integrations.mail_in.parsing import InboundMail, MailAttachment
 from tessera.integrations.mail_in.policy import get_policy
+from tessera.integrations.mail_in.replies import read_reply_token
 from tessera.integrations.mail_in.screening import authentication_refusal, automatic_reason
 from tessera.issues.attachments.service import attach_staged_files
 from tessera.issues.attachments.staging import FileStager, StagedFile
@@ -35,8 +39,8 @@ from tessera.issues.models import DESCRIPTION_MAX, SUMMARY_MAX, Issue
 from tessera.issues.service import access_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import Organization, User
-from tessera.tenancy.service import normalize_email
+from tessera.tenancy.models import CUSTOMER_ROLE, Organization, User
+from tessera.tenancy.service import do_add_customer, normalize_email
 from tessera.webhooks.owners import owner_actor
 
 log = logging.getLogger("tessera.mail_in")
@@ -102,18 +106,7 @@ async def _act(session: AsyncSession, settings: Settings, mail: InboundMail) -> 
     policy = await get_policy(session, project=target.project)
     if target.issue is None and not policy.enabled:
         raise MailRefused(f"Project {target.project.key} does not take mail.")
-    user_id = await session.scalar(select(User.id).where(
-        User.organization_id == org_id, User.email == normalize_email(mail.sender), User.active.is_(True)))
-    external = user_id is None
-    if external:
-        if policy.unknown_senders != "create" or policy.on_behalf_of_id is None:
-            raise MailRefused(f"{mail.sender} is not a user of this Tessera organization.")
-        if target.issue is not None and not await _reported_by(session, org_id, target.issue.id, mail.sender):
-            raise MailRefused(f"{mail.sender} may only reply to the issues their own mail created.")
-        user_id = policy.on_behalf_of_id
-    actor = await owner_actor(session, org_id, user_id)
-    if actor is None:
-        raise MailRefused(f"{mail.sender} is not a user of this Tessera organization.")
+    actor, external = await _sender(session, target, policy, mail)
     byline = f"From {mail.sender_name} <{mail.sender}> by email:\n\n" if external else ""
     if target.issue is not None:
         issue, project = await access_issue(session, actor, target.issue.id)
@@ -136,34 +129,109 @@ async def _act(session: AsyncSession, settings: Settings, mail: InboundMail) -> 
     return outcome, actor
 
 
+async def _sender(session: AsyncSession, target: _Target, policy: MailInPolicy,
+                  mail: InboundMail) -> tuple[Actor, bool]:
+    """Who the mail acts as, and whether that is someone else on the sender's behalf (the
+    "create" policy). A user acts as themselves with their permissions; a customer, or an unknown
+    sender under the "customer" policy, as a customer; other unknown senders by the policy."""
+    org_id = target.organization.id
+    user = await session.scalar(select(User).where(User.organization_id == org_id,
+                                                   User.email == normalize_email(mail.sender)))
+    if user is not None and user.active and user.role != CUSTOMER_ROLE:
+        return await _actor(session, org_id, user.id, mail), False
+    if user is not None and user.role == CUSTOMER_ROLE and user.active:
+        return await _customer_actor(session, target, policy, user, mail), False
+    if user is None and policy.unknown_senders == "customer":
+        if target.issue is not None:
+            raise MailRefused(f"{mail.sender} may only reply to the issues they reported.")
+        user = await do_add_customer(session, organization_id=org_id, email=normalize_email(mail.sender),
+                                     display_name=mail.sender_name or mail.sender)
+        if user.role == CUSTOMER_ROLE and user.active:  # else added as a user by someone else meanwhile
+            return await _customer_actor(session, target, policy, user, mail), False
+    if policy.unknown_senders != "create" or policy.on_behalf_of_id is None:
+        raise MailRefused(f"{mail.sender} is not a user of this Tessera organization.")
+    if target.issue is not None and not await _reported_by(session, org_id, target.issue.id, mail.sender):
+        raise MailRefused(f"{mail.sender} may only reply to the issues their own mail created.")
+    return await _actor(session, org_id, policy.on_behalf_of_id, mail), True
+
+
+async def _actor(session: AsyncSession, organization_id: int, user_id: int, mail: InboundMail) -> Actor:
+    actor = await owner_actor(session, organization_id, user_id)
+    if actor is None:
+        raise MailRefused(f"{mail.sender} is not a user of this Tessera organization.")
+    return actor
+
+
+async def _customer_actor(session: AsyncSession, target: _Target, policy: MailInPolicy, customer: User,
+                          mail: InboundMail) -> Actor:
+    """A customer holds no permission of their own: while the project's policy is "customer",
+    their mail files issues in it and comments on the issues they reported, with the project's
+    "users" role for this one message (what Jira Service Management's portal customers hold), so
+    the issue and attachment services check it as for anyone."""
+    if policy.unknown_senders != "customer":
+        raise MailRefused(f"Project {target.project.key} takes no mail from customers.")
+    if target.issue is not None and target.issue.reporter_id != customer.id:
+        raise MailRefused(f"{mail.sender} may only reply to the issues they reported.")
+    actor = await _actor(session, target.organization.id, customer.id, mail)
+    actor.project_roles[target.project.id] = frozenset({"users"})
+    return actor
+
+
 async def _target(session: AsyncSession, settings: Settings, mail: InboundMail) -> _Target:
-    """A reply to a notification wins over the project address it was sent to, provided both are
-    of one organization (a thread id of another organization in References is ignored then)."""
+    """A signed reply address names its issue and wins; then a reply to a notification wins over
+    the project address it was sent to, provided both are of one organization (a thread id of
+    another organization in References is ignored then)."""
     project_target: _Target | None = None
     for recipient in mail.recipients:
         address = parse_project_address(settings, recipient)
         if address is None:
+            continue
+        if address.reply_token is not None:
+            return await _reply_target(session, settings, address)
+        if project_target is not None:
             continue
         row = (await session.execute(select(Organization, Project).join(
             Project, Project.organization_id == Organization.id).where(
             Organization.key == address.organization_key, Project.key == address.project_key))).first()
         if row is not None:
             project_target = _Target(row[0], row[1], None)
-            break
     for ref in thread_refs(settings, mail.references):
         if project_target is not None and ref.organization_id != project_target.organization.id:
             continue
-        row = (await session.execute(select(Organization, Project, Issue).join(
-            Project, Project.organization_id == Organization.id).join(
-            Issue, (Issue.project_id == Project.id) & (Issue.organization_id == Organization.id)).where(
-            Organization.id == ref.organization_id, Issue.id == ref.issue_id))).first()
-        if row is not None:
-            return _Target(row[0], row[1], row[2])
+        found = await _issue_target(session, ref.organization_id, ref.issue_id)
+        if found is not None:
+            return found
     if project_target is None:
         raise MailRefused("No project of this Tessera takes mail at "
                           f"{', '.join(mail.recipients) or 'this address'}, and the message replies to no "
                           "notification.")
     return project_target
+
+
+async def _reply_target(session: AsyncSession, settings: Settings, address: ProjectAddress) -> _Target:
+    """The issue a reply address's token names. The token is bound to the organization the
+    address names, so one made for another organization (or altered) does not verify."""
+    assert address.reply_token is not None
+    organization_id = await session.scalar(select(Organization.id).where(
+        Organization.key == address.organization_key))
+    try:
+        if organization_id is None:
+            raise BadSignature("no such organization")
+        token = read_reply_token(settings, organization_id=organization_id, token=address.reply_token)
+    except BadSignature:
+        raise MailRefused("The reply address is not valid: its token was altered or belongs elsewhere.") from None
+    found = await _issue_target(session, organization_id, token.issue_id)
+    if found is None:
+        raise MailRefused("The issue this reply address names no longer exists.")
+    return found
+
+
+async def _issue_target(session: AsyncSession, organization_id: int, issue_id: int) -> _Target | None:
+    row = (await session.execute(select(Organization, Project, Issue).join(
+        Project, Project.organization_id == Organization.id).join(
+        Issue, (Issue.project_id == Project.id) & (Issue.organization_id == Organization.id)).where(
+        Organization.id == organization_id, Issue.id == issue_id))).first()
+    return None if row is None else _Target(row[0], row[1], row[2])
 
 
 async def _reported_by(session: AsyncSession, organization_id: int, issue_id: int, sender: str) -> bool:

@@ -1,5 +1,6 @@
 """The SMTP listener (`tessera mail-in`): aiosmtpd on the caller's event loop. Recipients are
-checked at RCPT (a project's address or the notification sender's address, to which replies go),
+checked at RCPT (a project's address, also in the reply-address form `<org>-<project>+<token>@`,
+whose token is verified with the message, or the notification sender's address, to which replies go),
 the size limit is announced in EHLO (SIZE) and enforced while DATA arrives (552), and each
 message is answered only after it has acted: 250 when done or deliberately dropped (automatic
 mail is accepted and dropped so no bounce goes back), 550 with the reason when refused, 451 when

@@ -9,7 +9,8 @@ after a worker died has the same id and the recipient's client drops the copy.
 
 `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) points at
 a signed link (tessera.crypto.signed, purpose "unsubscribe") served by the notification
-preferences; `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responders quiet."""
+preferences; `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responders quiet. A
+`Reply-To` is set when email in gives the issue a reply address (the sender asks for it)."""
 
 from __future__ import annotations
 
@@ -106,7 +107,8 @@ class OutgoingMail:
     data: bytes  # the whole message, CRLF line ends, ready for DATA
 
 
-def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings) -> OutgoingMail:
+def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settings: Settings,
+            reply_to: str | None = None) -> OutgoingMail:
     """The message for one delivery (its `target` is the recipient's address), serialized here:
     the `email` package's generator and header registry cost more than the SMTP exchange itself
     (bench/notify_email.py), and this message's structure is fixed: multipart/alternative with a
@@ -129,6 +131,8 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
     if rendered.kind == "issue" and issue is not None and issue.id is not None:
         thread = thread_id(settings, delivery.organization_id, issue.id)
         headers += [("In-Reply-To", thread), ("References", thread)]
+        if reply_to:
+            headers.append(("Reply-To", reply_to))
     headers += [("List-Unsubscribe", f"<{link}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
                 ("Auto-Submitted", "auto-generated"),
                 ("X-Auto-Response-Suppress", "All"),  # Outlook's spelling of the same wish

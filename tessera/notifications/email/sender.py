@@ -17,8 +17,11 @@ import asyncio
 import logging
 import ssl
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from email.utils import parseaddr
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -26,7 +29,7 @@ from tessera.delivery.engine import ClaimedDelivery, Outcome
 from tessera.notifications.email.connection import SmtpConnection, Unreachable
 from tessera.notifications.email.message import OutgoingMail, compose
 from tessera.notifications.email.smtp_url import SmtpConfig
-from tessera.notifications.render import load_notifications
+from tessera.notifications.render import RenderedNotification, load_notifications
 from tessera.notifications.still_permitted import send_still_permitted
 
 log = logging.getLogger("tessera.notifications.email")
@@ -36,12 +39,23 @@ log = logging.getLogger("tessera.notifications.email")
 LOCKSTEP_CONNECTIONS = 4
 
 
+class ReplyAddresses(Protocol):
+    """Where replies to a mail about an issue should go (email in's signed reply addresses,
+    tessera.integrations.mail_in.replies, which sits above this package)."""
+
+    async def reply_addresses(self, session: AsyncSession, organization_id: int,
+                              wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """(issue id, recipient id) -> address; pairs without one are left out."""
+        ...
+
+
 class EmailSender:
     """Registered for Channel.EMAIL. `tls_context` replaces the system's trust store (tests use a
-    self-signed server certificate)."""
+    self-signed server certificate). `reply_addresses` gives mails about one issue a `Reply-To`."""
 
     def __init__(self, settings: Settings, database: Database, *, tls_context: ssl.SSLContext | None = None,
-                 timeout: float = 30.0, lockstep_connections: int = LOCKSTEP_CONNECTIONS) -> None:
+                 timeout: float = 30.0, lockstep_connections: int = LOCKSTEP_CONNECTIONS,
+                 reply_addresses: ReplyAddresses | None = None) -> None:
         if not settings.smtp_url:
             raise ValueError("the email sender needs TESSERA_SMTP_URL")
         self.settings = settings
@@ -52,6 +66,7 @@ class EmailSender:
         self.timeout = timeout
         self.pipelining = True  # use it when the server offers it (the benchmark compares both)
         self.lockstep_connections = max(1, lockstep_connections)
+        self.reply_addresses = reply_addresses
         self._pool: list[SmtpConnection] = []
         self._lock = asyncio.Lock()  # one batch at a time on the kept connections
 
@@ -126,10 +141,28 @@ class EmailSender:
                 rendered = await load_notifications(
                     session, organization_id=organization_id, payloads=[deliveries[i].payload for i in indexes],
                     base_url=self.settings.base_url)
+                replies = await self._reply_addresses(session, organization_id, rendered)
                 for index, notification in zip(indexes, rendered, strict=True):
                     try:
-                        messages[index] = compose(notification, delivery=deliveries[index], settings=self.settings)
+                        messages[index] = compose(notification, delivery=deliveries[index], settings=self.settings,
+                                                  reply_to=replies.get(_about(notification)))
                     except Exception as error:  # noqa: BLE001 - one bad payload fails itself, not the batch
                         log.exception("email delivery %s could not be rendered", deliveries[index].id)
                         messages[index] = Outcome.failed(f"rendering failed: {error}", retry=False)
         return messages
+
+    async def _reply_addresses(self, session: AsyncSession, organization_id: int,
+                               rendered: Sequence[RenderedNotification]) -> dict[tuple[int, int] | None, str]:
+        wanted = {pair for notification in rendered if (pair := _about(notification)) is not None}
+        if self.reply_addresses is None or not wanted:
+            return {}
+        return dict(await self.reply_addresses.reply_addresses(session, organization_id, wanted))
+
+
+def _about(notification: RenderedNotification) -> tuple[int, int] | None:
+    """(issue id, recipient id) of a mail about one issue: the ones a reply can comment on."""
+    issue = notification.issue
+    if (notification.kind != "issue" or issue is None or issue.id is None or not issue.exists
+            or not notification.recipient_id):
+        return None
+    return issue.id, int(notification.recipient_id)

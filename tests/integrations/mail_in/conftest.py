@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -72,11 +73,13 @@ def mail(*, sender: str, to: str, subject: str, body: str, **headers: str) -> Em
     return message
 
 
-@pytest.fixture(scope="module")
-def mail_in(database_url: str, settings: Settings) -> Iterator[MailIn]:
+@contextmanager
+def running_mail_in(database_url: str, settings: Settings) -> Iterator[MailIn]:
+    """`tessera mail-in` on `database_url`, with the settings' base URL (thread ids) and secret
+    key (reply addresses' tokens)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    env.update(TESSERA_BASE_URL=settings.base_url,
+    env.update(TESSERA_BASE_URL=settings.base_url, TESSERA_SECRET_KEY=settings.secret_key,
                TESSERA_ATTACHMENTS_DIR=str(settings.attachments_root))
     process = subprocess.Popen([str(Path(sys.executable).with_name("tessera")), "mail-in", "--port", str(port),
                                 "--max-bytes", str(MAX_BYTES), "--database-url", database_url],
@@ -97,3 +100,9 @@ def mail_in(database_url: str, settings: Settings) -> Iterator[MailIn]:
         _, stderr = process.communicate(timeout=30)
         assert process.returncode == 0, stderr
         assert "mail-in stopped" in stderr
+
+
+@pytest.fixture(scope="module")
+def mail_in(database_url: str, settings: Settings) -> Iterator[MailIn]:
+    with running_mail_in(database_url, settings) as running:
+        yield running

@@ -1,7 +1,8 @@
 """The IMAP path against a real Dovecot (Debian's dovecot-imapd, started by the test as its own
 process with a temporary configuration; skipped, with the reason, when it is not installed):
 the same parser and rules as SMTP, messages marked \\Seen (refused ones \\Flagged too), and
-`tessera mail-in --imap` waking from IDLE as soon as mail arrives."""
+`tessera mail-in --imap` waking from IDLE as soon as mail arrives; reply addresses and customers
+read from the headers, as the mailbox has no envelope."""
 
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ from fastapi.testclient import TestClient
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.integrations.mail_in.imap import ImapAddress, ImapMailbox, poll_once
+from tessera.integrations.mail_in.replies import reply_address
 from tessera.issues.attachments.storage import LocalObjectStore
 from tests.factories.ports import free_port
 from tests.integrations.mail_in.conftest import mail, project_address
-from tests.support import OrgHandle
+from tests.support import OrgHandle, UserHandle
 
 PASSWORD = "s3cret pass"
-BOXES = ("inbox1", "inbox2")
+BOXES = ("inbox1", "inbox2", "inbox3")
 
 
 @dataclass(frozen=True)
@@ -185,3 +187,35 @@ def test_the_mail_in_command_waits_in_idle_and_acts_at_once(client: TestClient, 
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "IDLE: yes" in stderr and "mail-in stopped" in stderr
+
+
+async def test_reply_addresses_and_customers_from_a_mailbox(client: TestClient, settings: Settings, dovecot: Dovecot,
+                                                            org: OrgHandle, project: dict, member: UserHandle) -> None:
+    assert client.put("/v2/projects/PROJ/mail-in", json={"unknown_senders": "customer"},
+                      headers=org.headers).status_code == 200
+    issue = client.post("/v2/issues", json={"project_id": "PROJ", "issue_type": "Task", "summary": "Jammed"},
+                        headers=org.headers).json()
+    to = reply_address(settings, organization_key=org.key, project_key="PROJ", organization_id=org.organization_id,
+                       issue_id=issue["id"], user_id=member.user_id)
+    assert to is not None
+    local, _, domain = to.partition("@")
+    forged = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
+    dovecot.append("inbox3", mail(sender=member.email, to=to, subject="Re: Jammed", body="Cleared it.").as_bytes())
+    dovecot.append("inbox3", mail(sender="Carla <carla@customer.test>", to=project_address(org.key, "PROJ"),
+                                  subject="Login broken", body="Cannot sign in.").as_bytes())
+    dovecot.append("inbox3", mail(sender=member.email, to=forged, subject="Re: Jammed", body="forged").as_bytes())
+    database = Database(settings)
+    mailbox = ImapMailbox(ImapAddress.parse(dovecot.url("inbox3")))
+    try:
+        mailbox.connect()
+        assert await poll_once(mailbox, database, LocalObjectStore(settings.attachments_root), settings) == 3
+    finally:
+        mailbox.close()
+        await database.dispose()
+    comments = client.get(f"/v2/issues/{issue['key']}/comments", headers=org.headers).json()["comments"]
+    assert [(c["body"], c["author"]["id"]) for c in comments] == [("Cleared it.", member.user_id)]
+    [filed] = client.get("/v2/search", params={"jql": "project = PROJ AND summary ~ Login"},
+                         headers=org.headers).json()["issues"]
+    reporter = client.get(f"/v2/users/{filed['reporter']['id']}", headers=org.headers).json()
+    assert (reporter["email"], reporter["role"]) == ("carla@customer.test", "customer")
+    assert ["\\Flagged" in f for f in dovecot.flags("inbox3")[-3:]] == [False, False, True]  # the forged one

@@ -20,9 +20,10 @@ Ctx = Annotated[RequestContext, Depends(request_context)]
 
 class MailInPolicyBody(Body):
     enabled: StrictBool | None = None
-    unknown_senders: Literal["reject", "create"] | None = Field(
-        default=None, description="What mail from an address that is no user does: refused, or filed as "
-                                  "on_behalf_of_id with the sender's address recorded.")
+    unknown_senders: Literal["reject", "create", "customer"] | None = Field(
+        default=None, description="What mail from an address that is no user does: refused, filed as "
+                                  "on_behalf_of_id with the sender's address recorded, or filed by the sender "
+                                  "as a customer of the organization (an account without login).")
     on_behalf_of_id: StrictInt | None = Field(default=None, description="The user who files unknown senders' mail.")
     issue_type: str | None = Field(default=None, max_length=255, description="The type of issues mail creates.")
 
