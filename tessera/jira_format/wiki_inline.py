@@ -93,9 +93,19 @@ def escape_text(text: str, *, at_line_start: bool = False, in_cell: bool = False
         escaped = _UNDERSCORE.sub(r"\\_", escaped)
     if "&" in escaped:
         escaped = _ENTITY.sub(r"\\&", escaped)
-    if at_line_start:
-        escaped = _LINE_START.sub(_escape_line_start, escaped, count=1) if _LINE_START.match(escaped) else escaped
-    return escaped
+    return escape_line_start(escaped) if at_line_start else escaped
+
+
+def escape_line_start(line: str) -> str:
+    """`line` (already escaped Markdown) made safe to begin a Markdown line."""
+    return _LINE_START.sub(_escape_line_start, line, count=1) if _LINE_START.match(line) else line
+
+
+def fenced(content: str, language: str | None = None) -> list[str]:
+    """A fenced code block showing `content` exactly: the fence outgrows any fence inside."""
+    longest = max((len(run) for run in re.findall(r"^[ \t]*(`{3,})", content, re.M)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language or ''}", *(content.split("\n") if content else ()), fence]
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

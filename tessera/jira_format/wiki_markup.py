@@ -7,7 +7,7 @@ characters are escaped, and a single newline inside a paragraph, which Jira show
 break, becomes a hard break.
 
 Two passes. The text is first cut into preformatted blocks ({code}, {noformat}, whose content is
-never markup) and the rest; the rest is read line by line, each line classified once (heading,
+never markup; {html}, whose HTML is converted by wiki_html) and the rest; the rest is read line by line, each line classified once (heading,
 list item, table row, quote, rule, container tag or paragraph text) and its inline markup
 converted by wiki_inline. Containers ({quote}, bq., {panel}) become Markdown block quotes;
 a {panel}'s title leads it in bold.
@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tessera.jira_format.wiki_inline import Context, convert_inline, escape_text
+from tessera.jira_format.wiki_html import html_to_markdown
+from tessera.jira_format.wiki_inline import Context, convert_inline, escape_text, fenced
 
-_PREFORMATTED = re.compile(r"\{(code|noformat)((?::[^}\n]*)?)\}", re.IGNORECASE)
+_PREFORMATTED = re.compile(r"\{(code|noformat|html)((?::[^}\n]*)?)\}", re.IGNORECASE)
 _CONTAINER_TAG = re.compile(r"\{(quote|panel)((?::[^}\n]*)?)\}", re.IGNORECASE)
 _HEADING = re.compile(r"h([1-6])\.(?:\s+|$)(.*)")
 _LIST_ITEM = re.compile(r"([*#]+|-)\s+(.*)")
@@ -32,7 +33,6 @@ _RULE = re.compile(r"-{4,}")
 _QUOTE_LINE = re.compile(r"bq\.(?:\s+|$)(.*)")
 _CELL = re.compile(r"(\|\|?)|\[[^\]\n]*\]|\{\{.*?\}\}|![^!\s|][^!\n]*!|\\.")
 _LANGUAGE = re.compile(r"[\w+#.-]{1,40}")
-_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def wiki_to_markdown(text: str, *, attachments: Mapping[str, str] | None = None,
@@ -49,10 +49,13 @@ def wiki_to_markdown(text: str, *, attachments: Mapping[str, str] | None = None,
         kind = match.group(1).lower()
         closing = re.compile(r"\{" + kind + r"\}", re.IGNORECASE).search(text, match.end())
         end = closing.start() if closing else len(text)
-        writer.code(text[match.end():end], _code_params(match.group(2)) if kind == "code" else (None, None))
+        if kind == "html":
+            writer.html(text[match.end():end])
+        else:
+            writer.code(text[match.end():end], _code_params(match.group(2)) if kind == "code" else (None, None))
         pos = closing.end() if closing else len(text)
     writer.text(text[pos:])
-    return _BLANK_LINES.sub("\n\n", "\n".join(writer.lines)).strip("\n")
+    return "\n".join(writer.lines).strip("\n")
 
 
 def _code_params(params: str) -> tuple[str | None, str | None]:
@@ -105,13 +108,15 @@ class _Writer:
             content = content[:-1]
         if content.strip() == "":
             content = content.strip()
-        longest = max((len(run) for run in re.findall(r"^[ \t]*(`{3,}|~{3,})", content, re.M)), default=0)
-        fence = "`" * max(3, longest + 1)
         prefix = self._start("code")
-        self.lines.append(f"{prefix}{fence}{language or ''}")
-        if content:
-            self.lines.extend((prefix + line) if line.strip() else prefix.rstrip() for line in content.split("\n"))
-        self.lines.append(f"{prefix}{fence}")
+        self.lines.extend((prefix + line) if line.strip() else prefix.rstrip() for line in fenced(content, language))
+
+    def html(self, fragment: str) -> None:
+        lines = html_to_markdown(fragment)
+        if lines:
+            prefix = self._start("html")
+            self.lines.extend((prefix + line) if line.strip() else prefix.rstrip() for line in lines)
+            self._break()
 
     def text(self, chunk: str) -> None:
         if not chunk:

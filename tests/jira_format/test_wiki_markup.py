@@ -168,3 +168,20 @@ def test_any_text_converts(text: str) -> None:
 def test_empty_and_whitespace() -> None:
     assert wiki_to_markdown("") == ""
     assert wiki_to_markdown("  \n\n ") == ""
+
+
+def test_html_macro_becomes_markdown() -> None:
+    wiki = ('{html}<div><h2>Description</h2><p>Use <strong>this</strong> &amp; <a href="http://x.com/a">that</a>'
+            '<br>next line</p><ul><li>one</li><li>two<ol><li>inner <code>a*b</code></li></ol></li></ul>'
+            '<pre><code class="objc">int *x = 1;\n&lt;b&gt;</code></pre><p><strong></strong>- dash</p>'
+            '<blockquote><p>q</p></blockquote><a href="javascript:alert(1)">bad</a></div>{html}\nafter')
+    assert convert(wiki) == (
+        "## Description\n\nUse **this** & [that](http://x.com/a)\\\nnext line\n\n- one\n- two\n\n"
+        "  1. inner `a*b`\n\n```objc\nint *x = 1;\n<b>\n```\n\n\\- dash\n\n> q\n\nbad\n\nafter")
+    rendered = render_body(convert(wiki))
+    assert "<h2>Description</h2>" in rendered and "<pre><code>int *x = 1;" in rendered
+    assert "javascript" not in rendered and "<blockquote>" in rendered
+
+
+def test_unclosed_html_macro_still_converts() -> None:
+    assert convert("{html}<p>open <em>only") == "open _only"
