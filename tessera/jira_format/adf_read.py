@@ -41,6 +41,8 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("link", "adf_mention", _mention_rule)
+    # Link and image URLs as written: ADF carries them unencoded (markdown-it percent-encodes).
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return md
 
 
@@ -60,7 +62,8 @@ def read_markdown(text: str) -> Node:
             if kind == "heading_open":
                 node["attrs"] = {"level": int(token.tag[1])}
             elif kind == "ordered_list_open":
-                node["attrs"] = {"order": int(token.attrGet("start") or 1)}
+                start = token.attrGet("start")
+                node["attrs"] = {"order": int(start) if start is not None else 1}
             stack[-1]["content"].append(node)
             stack.append(node)
         elif kind.endswith("_close") and kind not in ("thead_close", "tbody_close"):

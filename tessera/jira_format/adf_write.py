@@ -42,7 +42,7 @@ def _blocks(nodes: list[Node]) -> list[list[str]]:
             out.append(_paragraph(inline_run))
             inline_run = []
         lines = _block(node, previous)
-        if lines is not None:
+        if lines:
             out.append(lines)
             previous = (kind, _list_delimiter(lines[0]))
     if inline_run:
