@@ -157,7 +157,7 @@ def _cell(cell: Node) -> str:
     """A cell's blocks as one line: GFM cells hold inline content only."""
     parts = []
     for block in cell.get("content") or []:
-        inline = block.get("content") or [] if block.get("type") in ("paragraph", "heading") else [block]
+        inline = (block.get("content") or []) if block.get("type") in ("paragraph", "heading") else [block]
         parts.append(inline_markdown(inline, line_breaks=False, in_cell=True))
     return " ".join(part for part in parts if part)
 

@@ -109,7 +109,7 @@ class _Writer:
         if content.strip() == "":
             content = content.strip()
         prefix = self._start("code")
-        self.lines.extend((prefix + line) if line.strip() else prefix.rstrip() for line in fenced(content, language))
+        self.lines.extend((prefix + line) if line else prefix.rstrip() for line in fenced(content, language))
 
     def html(self, fragment: str) -> None:
         lines = html_to_markdown(fragment)

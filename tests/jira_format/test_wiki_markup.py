@@ -159,10 +159,16 @@ def test_markdown_characters_in_plain_text_read_as_written(text: str) -> None:
 @given(st.lists(st.sampled_from(list("ab \n*_-+^~?{}[]|!#:\\()hq.123") + [
     "{code}", "{code:java}", "{noformat}", "{quote}", "{panel:title=t}", "{panel}", "{color:red}", "{color}",
     "||", "h1. ", "bq. ", "[~", "[^", "http://x.y/", "----", "\\\\", "{{", "}}"]), max_size=60).map("".join))
-def test_any_text_converts(text: str) -> None:
+def test_any_markup_soup_converts(text: str) -> None:
     markdown = wiki_to_markdown(text, attachments={"a.png": "/a"}, users={"b": "@[B](account:1)"})
     assert isinstance(markdown, str)
     render_body(markdown)  # and renders
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_converts(text: str) -> None:
+    assert isinstance(wiki_to_markdown(text), str)
 
 
 def test_empty_and_whitespace() -> None:
