@@ -66,7 +66,7 @@ def _block(node: Node, previous: tuple[str, str] | None) -> list[str] | None:
     if kind == "codeBlock":
         language = attrs.get("language")
         language = language if isinstance(language, str) and _LANGUAGE.fullmatch(language) else None
-        return fenced(_plain_text(content).removesuffix("\n") if content else "", language)
+        return fenced(_plain_text(content), language)
     if kind == "blockquote":
         return _quoted(_blocks(content))
     if kind == "rule":
@@ -113,7 +113,8 @@ def _list(node: Node, previous: tuple[str, str] | None) -> list[str]:
         markers = [f"{bullet} "] * len(items)
     else:
         start = (node.get("attrs") or {}).get("order", 1)
-        start = start if isinstance(start, int) and 0 <= start < 10**9 else 1
+        # CommonMark reads at most 9 digits: keep every item's number within them.
+        start = start if isinstance(start, int) and 0 <= start < 10**9 - len(items) else 1
         delimiter = ")" if previous == ("orderedList", ".") else "."
         markers = [f"{start + index}{delimiter} " for index in range(len(items))]
     item_blocks = [_blocks(item.get("content") or []) for item in items]

@@ -236,7 +236,7 @@ def block(draw: st.DrawFn, depth: int = 0, kinds: tuple[str, ...] | None = None)
     if kind == "code":
         language = draw(_one_of(*[None, "python", "c++"]))
         text = "\n".join(draw(CODE_LINES))
-        node = {"type": "codeBlock", "content": [_text(text.rstrip("\n"))] if text.strip() else []}
+        node = {"type": "codeBlock", "content": [_text(text)] if text.strip() else []}
         if language:
             node["attrs"] = {"language": language}
         return node, node

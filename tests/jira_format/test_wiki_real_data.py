@@ -15,6 +15,7 @@ import pytest
 from markdown_it.token import Token
 
 from tessera.issues.comments.markup import parse_body, render_body
+from tessera.jira_format.adf import adf_to_markdown, markdown_to_adf, validate
 from tessera.jira_format.wiki_markup import wiki_to_markdown
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "jira-real" / "tidev-appcelerator"
@@ -161,3 +162,12 @@ def test_quotes_and_html_render_without_markup_residue(samples: dict) -> None:
         rendered = render_body(wiki_to_markdown(text))
         assert "{html}" not in rendered and "&lt;p&gt;" not in rendered and "&lt;div" not in rendered, key
         assert "<p>" in rendered, key
+
+
+def test_imported_texts_serve_as_adf(samples: dict) -> None:
+    """What the importer stores, the Cloud API serves as ADF: valid, and stable once converted."""
+    for items in samples.values():
+        for key, text, attachments in items:
+            doc = markdown_to_adf(wiki_to_markdown(text, attachments=attachments))
+            validate(doc)
+            assert markdown_to_adf(adf_to_markdown(doc)) == doc, key
