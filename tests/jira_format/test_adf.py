@@ -1,4 +1,6 @@
-"""ADF <-> Markdown: Atlassian's node examples (adf_samples.json), validation errors with their
+"""ADF <-> Markdown: Atlassian's node examples (adf_samples.json: the examples of the ADF node
+reference, developer.atlassian.com/platform/framework/adf-builder/reference/nodes/, and of the
+Jira Cloud document-structure page, with the Markdown each becomes), validation errors with their
 paths, and round trips over generated documents: every generated document comes with the
 normalised document Markdown can carry (dropped marks and attributes, status/date/cards as
 text), which markdown_to_adf(adf_to_markdown(doc)) must equal."""
