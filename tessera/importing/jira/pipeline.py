@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -56,7 +57,7 @@ from tessera.issues.models import (
 from tessera.projects.models import Project
 from tessera.tenancy.service import load_organization_by_key
 
-CHUNK = 2_000
+CHUNK = 2_000  # issues per transaction; TESSERA_IMPORT_CHUNK changes it (tests make it small to kill mid-run)
 LINK_CHUNK = 5_000
 SPAN_FIELDS = ("status_id", "priority_id", "resolution_id", "assignee_id", "reporter_id")
 HISTORY_FIELD = {"status_id": "status", "priority_id": "priority", "resolution_id": "resolution",
@@ -230,13 +231,18 @@ async def _import_issues(database: Database, catalog: Catalog, issues: Iterator[
     relations: list[Relations] = []
     show.start(found.issues)
     done = 0
-    for chunk in _chunks(issues, CHUNK):
+    for chunk in _chunks(issues, int(os.environ.get("TESSERA_IMPORT_CHUNK") or CHUNK)):
         new: list[tuple[dict[str, Any], dict[str, Any], str]] = []
         changed: list[tuple[dict[str, Any], dict[str, Any], str, int]] = []
         taken_in_chunk: set[str] = set()
+        ids_in_chunk: set[str] = set()
         for item in chunk:
             issue = item.issue
             external = str(issue.get("id") or issue["key"])
+            if external in ids_in_chunk:  # a later chunk would update it; in one chunk the first stands
+                report.skip("the same issue appears twice in the source (the first is imported)", issue["key"])
+                continue
+            ids_in_chunk.add(external)
             try:
                 core = builder.core(issue)
             except Skip as reason:

@@ -28,16 +28,17 @@ class SourceIssue:
     issue: dict[str, Any]
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to read, in order: a directory stands for its issue files (*.json, *.jsonl,
-    *.ndjson and their .gz forms), sorted by name; project and board files are not issues."""
-    files: list[Path] = []
+def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Files to read, in order, each with whether it was named itself: a directory stands for
+    its JSON files (*.json, *.jsonl, *.ndjson and their .gz forms), sorted by name, and those of
+    them that hold no issues (a board's configuration, say) are passed over."""
+    files: list[tuple[Path, bool]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += sorted(child for child in path.iterdir() if child.is_file() and _is_issue_file(child))
+            files += sorted((child, False) for child in path.iterdir() if child.is_file() and _is_issue_file(child))
         elif path.is_file():
-            files.append(path)
+            files.append((path, True))
         else:
             raise InvalidInput(f"{path}: no such file or directory.", field="file")
     return files
@@ -115,9 +116,24 @@ def _checked(path: Path, position: int, item: object) -> dict[str, Any]:
 
 
 def file_source(paths: Iterable[str | Path]) -> Iterator[SourceIssue]:
-    for path in expand_paths(paths):
-        for index, issue in enumerate(read_issues(path)):
+    for path, named in expand_paths(paths):
+        issues = read_issues(path)
+        if not named:
+            issues = _unless_not_issues(issues)
+        for index, issue in enumerate(issues):
             yield SourceIssue(file=str(path), index=index, issue=issue)
+
+
+def _unless_not_issues(issues: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A folder's file that turns out to hold something else than issues, at its start."""
+    try:
+        first = next(issues)
+    except StopIteration:
+        return
+    except InvalidInput:
+        return
+    yield first
+    yield from issues
 
 
 def project_exports(paths: Iterable[str | Path]) -> dict[str, dict[str, Any]]:
