@@ -162,6 +162,7 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
                 Project.organization_id == organization.id, Project.id == catalog.projects[key].id,
                 Project.issue_counter < project.max_number).values(issue_counter=project.max_number))
     report.created = {kind: count for kind, count in catalog.created.items() if count}
+    show.note(f"catalog ready ({time.perf_counter() - started:.1f}s)")
     await _import_issues(database, catalog, issues(), found, report, show)
     report.seconds = time.perf_counter() - started
     return report

@@ -102,11 +102,11 @@ class RowBuilder:
         resolution = catalog.resolutions.get((fields.get("resolution") or {}).get("name"))
         resolved = parse_time(fields.get("resolutiondate")) if resolution else None
         updated = parse_time(fields.get("updated")) or created
-        summary = str(fields.get("summary") or issue["key"]).replace("\n", " ").strip()[:SUMMARY_MAX] or issue["key"]
+        summary = clean(fields.get("summary") or issue["key"]).replace("\n", " ").strip()[:SUMMARY_MAX] or issue["key"]
         return {
             "project": project, "number": number, "key": f"{project.key}-{number}",
             "issue_type_id": catalog.issue_types[type_name], "summary": summary,
-            "description": wiki_to_markdown(str(fields.get("description") or ""))[:DESCRIPTION_MAX],
+            "description": markdown(fields.get("description"))[:DESCRIPTION_MAX],
             "status_id": catalog.statuses[status_name][0],
             "priority_id": priority[0] if priority else catalog.default_priority,
             "resolution_id": resolution[0] if resolution else None, "workflow_id": project.workflow_id,
@@ -143,7 +143,7 @@ class RowBuilder:
     def part_rows(self, out: ImportBatch, issue: dict[str, Any], project: ProjectTarget, issue_id: int) -> None:
         """Labels, components, versions and custom field values (replaced whole on an update)."""
         org, fields = self.catalog.organization_id, issue["fields"]
-        labels = dict.fromkeys(str(label)[:LABEL_MAX] for label in fields.get("labels") or [] if str(label).strip())
+        labels = dict.fromkeys(clean(label)[:LABEL_MAX] for label in fields.get("labels") or [] if str(label).strip())
         out.labels += [(org, issue_id, label) for label in labels]
         components = dict.fromkeys(project.components[c["name"].casefold()] for c in fields.get("components") or []
                                    if isinstance(c, dict) and str(c.get("name", "")).casefold() in project.components)
@@ -164,7 +164,7 @@ class RowBuilder:
         if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return [(float(value), None, None, None)]
         if kind == "text" and isinstance(value, str):
-            return [(None, value[:TEXT_MAX], None, None)]
+            return [(None, clean(value)[:TEXT_MAX], None, None)]
         if kind == "date":
             day = parse_day(value)
             return [(None, None, day, None)] if day else []
@@ -191,7 +191,7 @@ class RowBuilder:
                 continue
             updated = parse_time(comment.get("updated")) or created
             rows.append((comment, (self.user_id(comment.get("author")),
-                                   wiki_to_markdown(str(comment.get("body") or "")), self.stamp(created),
+                                   markdown(comment.get("body")), self.stamp(created),
                                    self.stamp(max(updated, created)), 1)))
         self.counts.comments += len(rows)
         return rows
@@ -206,7 +206,7 @@ class RowBuilder:
             created = parse_time(worklog.get("created")) or started
             updated = parse_time(worklog.get("updated")) or created
             rows.append((self.user_id(worklog.get("author")), self.user_id(worklog.get("updateAuthor")),
-                         self.stamp(started), seconds, wiki_to_markdown(str(worklog.get("comment") or "")),
+                         self.stamp(started), seconds, markdown(worklog.get("comment")),
                          self.stamp(created), self.stamp(updated)))
         self.counts.worklogs += len(rows)
         return rows
@@ -310,7 +310,16 @@ def _options(options: dict[str, int], text: str | None) -> str | None:
 
 
 def _str(value: object) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else clean(value)
+
+
+def clean(value: object) -> str:
+    """Text as the databases take it: Jira stores NUL characters PostgreSQL refuses."""
+    return str(value).replace("\x00", "")
+
+
+def markdown(value: object) -> str:
+    return wiki_to_markdown(clean(value)) if value else ""
 
 
 def _int(value: object) -> int:
