@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.agile.models import Sprint
 from tessera.errors import InvalidInput, NotFound
 from tessera.importing.jira.mapping import Existing
 from tessera.importing.jira.survey import ProjectSeen, Survey
@@ -78,6 +79,8 @@ class Catalog:
     fields: dict[str, FieldTarget] = field(default_factory=dict)  # by Jira field id
     users: dict[str, tuple[int, str]] = field(default_factory=dict)  # identity -> (id, display name)
     epic_link_fields: list[str] = field(default_factory=list)  # Jira Server's "Epic Link" custom field ids
+    sprints: dict[str, int] = field(default_factory=dict)  # Jira sprint id -> Tessera sprint id
+    sprint_field_id: int | None = None  # the organization's Sprint field, which holds an issue's sprint
     created: dict[str, int] = field(default_factory=dict)  # what this run made, by kind
 
 
@@ -163,6 +166,7 @@ async def prepare_catalog(session: AsyncSession, *, organization: Organization, 
                   org_role=admin.role, via="system")
     for project in found.projects.values():
         catalog.projects[project.key] = await _project(session, catalog, actor, project)
+        await _sprints(session, catalog, catalog.projects[project.key], project)
     await do_bump_catalog_version(session, org)
     return catalog
 
@@ -306,6 +310,42 @@ async def _project(session: AsyncSession, catalog: Catalog, actor: Actor, seen: 
     await session.flush()
     return ProjectTarget(id=project.id, key=project.key, workflow_id=workflow.id, components=components,
                          versions={name: version.id for name, version in versions.items()}, created=created)
+
+
+async def _sprints(session: AsyncSession, catalog: Catalog, project: ProjectTarget, seen: ProjectSeen) -> None:
+    """The project's sprints (as Jira last showed them), once per Jira sprint id."""
+    if not seen.sprints:
+        return
+    org, site = catalog.organization_id, catalog.site
+    if catalog.sprint_field_id is None:
+        catalog.sprint_field_id = next((d.id for d in await list_field_definitions(session, org)
+                                        if d.field_type == "sprint"), None)
+        if catalog.sprint_field_id is None:
+            return
+    known = dict((await session.execute(select(ImportMapping.external_id, ImportMapping.local_id).where(
+        ImportMapping.organization_id == org, ImportMapping.site == site, ImportMapping.kind == "sprint",
+        ImportMapping.external_id.in_(list(seen.sprints))))).all())
+    made = 0
+    for external, sprint in seen.sprints.items():
+        values = {"name": sprint.name, "state": sprint.state, "start_at": sprint.start, "end_at": sprint.end,
+                  "completed_at": sprint.complete}
+        if external in known:
+            row = await session.scalar(select(Sprint).where(Sprint.organization_id == org,
+                                                            Sprint.id == known[external]))
+            if row is not None:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                catalog.sprints[external] = row.id
+                continue
+        row = Sprint(organization_id=org, project_id=project.id, goal="", **values)
+        session.add(row)
+        await session.flush()
+        session.add(ImportMapping(organization_id=org, site=site, kind="sprint", external_id=external,
+                                  local_id=row.id))
+        catalog.sprints[external] = row.id
+        made += 1
+    catalog.created["sprints"] = catalog.created.get("sprints", 0) + made
+    await session.flush()
 
 
 async def _workflow(session: AsyncSession, catalog: Catalog, project: Project, seen: ProjectSeen) -> Workflow:

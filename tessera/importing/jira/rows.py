@@ -15,7 +15,7 @@ from typing import Any
 
 from tessera.demo.rows import Batch
 from tessera.importing.jira.catalog import Catalog, ProjectTarget
-from tessera.importing.jira.survey import issue_number
+from tessera.importing.jira.survey import issue_number, sprints_of
 from tessera.importing.jira.values import parse_day, parse_time, user_identity
 from tessera.issues.models import DESCRIPTION_MAX, LABEL_MAX, SUMMARY_MAX
 from tessera.issues.ranks import tail_rank
@@ -152,6 +152,10 @@ class RowBuilder:
             versions = dict.fromkeys(project.versions[v["name"].casefold()] for v in fields.get(key) or []
                                      if isinstance(v, dict) and str(v.get("name", "")).casefold() in project.versions)
             out.versions += [(org, issue_id, version, kind) for version in versions]
+        sprints = [self.catalog.sprints[s.external_id] for s in sprints_of(fields, issue.get("names"))
+                   if s.external_id in self.catalog.sprints]
+        if sprints and self.catalog.sprint_field_id is not None:  # Tessera holds an issue's last sprint
+            out.custom_values.append((org, issue_id, self.catalog.sprint_field_id, None, None, None, sprints[-1]))
         for field_id, target in self.catalog.fields.items():
             value = fields.get(field_id)
             if value in (None, "", [], {}):

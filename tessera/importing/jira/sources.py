@@ -89,8 +89,13 @@ def _issues_of_document(path: Path, document: object) -> Iterator[dict[str, Any]
     else:
         raise InvalidInput(f"{path}: neither a search result ({{\"issues\": [...]}}), a list of issues nor an "
                            "issue.", field="file")
+    shared = {part: document[part] for part in ("names", "schema")
+              if isinstance(document, dict) and isinstance(document.get(part), dict)}
     for position, item in enumerate(items):
-        yield _checked(path, position, item)
+        issue = _checked(path, position, item)
+        for part, value in shared.items():  # a search's `expand=names,schema` is said once for all issues
+            issue.setdefault(part, value)
+        yield issue
 
 
 def _issues_of_lines(path: Path, first: str, rest: Iterable[str]) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,7 @@ from tessera.importing.jira.values import (
     custom_field_type,
     option_values,
     parse_day,
+    parse_time,
     user_identity,
 )
 
@@ -37,6 +38,16 @@ class PartSeen:
 
 
 @dataclass
+class SprintSeen:
+    external_id: str
+    name: str
+    state: str
+    start: object = None
+    end: object = None
+    complete: object = None
+
+
+@dataclass
 class ProjectSeen:
     key: str
     external_id: str | None
@@ -50,6 +61,7 @@ class ProjectSeen:
     statuses: Counter = field(default_factory=Counter)
     transitions: set[tuple[str, str]] = field(default_factory=set)
     first_statuses: Counter = field(default_factory=Counter)
+    sprints: dict[str, SprintSeen] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +143,8 @@ class Survey:
         for worklog in worklogs:
             self.user(worklog.get("author"))
         self.attachments += len(fields.get("attachment") or [])
+        for sprint in sprints_of(fields, names):
+            project.sprints.setdefault(sprint.external_id, sprint)
         self._custom_fields(fields, names, schema)
         self._changelog(issue, project)
 
@@ -249,6 +263,39 @@ class Survey:
         return {field_id: seen for field_id, seen in self.fields.items()
                 if seen.issues and seen.name.casefold() not in MACHINERY_FIELDS
                 and seen.types.most_common(1)[0][0] is not None}
+
+
+def sprints_of(fields: dict[str, Any], names: dict | None = None) -> list[SprintSeen]:
+    """The sprints an issue was in, oldest first: Jira Software's `closedSprints` and `sprint`
+    fields, and the Sprint custom field (objects on Cloud, the "…Sprint@1a2b[id=…,name=…]"
+    strings of older Servers)."""
+    raw: list[Any] = list(fields.get("closedSprints") or [])
+    if isinstance(fields.get("sprint"), dict):
+        raw.append(fields["sprint"])
+    for field_id, value in fields.items():
+        if field_id.startswith("customfield_") and isinstance(value, list) and value and (
+                (names or {}).get(field_id, "").casefold() == "sprint" or _looks_like_sprints(value)):
+            raw += value
+    found: dict[str, SprintSeen] = {}
+    for item in raw:
+        if isinstance(item, str):
+            item = dict(part.split("=", 1) for part in re.findall(r"(\w+=[^,\]]*)", item))
+        if not isinstance(item, dict) or item.get("id") in (None, "") or not item.get("name"):
+            continue
+        state = str(item.get("state") or "closed").lower()
+        found.setdefault(str(item["id"]), SprintSeen(
+            external_id=str(item["id"]), name=str(item["name"])[:255],
+            state=state if state in ("future", "active", "closed") else "closed",
+            start=parse_time(item.get("startDate")), end=parse_time(item.get("endDate")),
+            complete=parse_time(item.get("completeDate"))))
+    return sorted(found.values(), key=lambda s: (s.start is None, s.start or 0, int(s.external_id)
+                                                 if s.external_id.isdigit() else 0))
+
+
+def _looks_like_sprints(value: list) -> bool:
+    first = value[0]
+    return (isinstance(first, dict) and {"id", "name", "state"} <= first.keys() and "boardId" in first) or (
+        isinstance(first, str) and "Sprint@" in first)
 
 
 def survey(issues: Iterable[dict[str, Any]], project_documents: dict[str, dict[str, Any]] | None = None) -> Survey:
