@@ -100,3 +100,32 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
     assert worklog is not None and worklog.time_spent_seconds == 5400 and worklog.author_id == bob.id
     assert watchers == {alice.id, bob.id} and voters == {bob.id}
     assert links == [(issues["SYN-3"].id, issues["SYN-2"].id)]
+
+
+CSV = """\ufeffSummary,Issue key,Issue id,Parent id,Issue Type,Status,Project key,Project name,Priority,Resolution,\
+Assignee,Reporter,Created,Updated,Resolved,Fix Version/s,Fix Version/s,Component/s,Labels,Labels,Description,\
+Sprint,Custom field (Story Points),Comment,Comment
+Checkout fails,CSV-1,2001,,Bug,Done,CSV,CSV shop,High,Fixed,alice,bob,21/Jan/21 4:05 PM,22/Jan/21 9:00 AM,\
+22/Jan/21 9:00 AM,1.0,1.1,Payments,checkout,urgent,"Line one
+line two",Sprint 1,3,"21/Jan/21 5:00 PM;bob;Seen it; twice","22/Jan/21 8:00 AM;alice;Fixed"
+Write the test,CSV-2,2002,2001,Sub-task,To Do,CSV,CSV shop,Medium,,,alice,23/Jan/21 10:00 AM,23/Jan/21 10:00 AM,,\
+,,,,,,,,,
+"""
+
+
+async def test_jira_csv_export_imports_through_the_same_pipeline(database: Database, database_url: str,
+                                                                 tmp_path: Path) -> None:
+    org = await make_org_async(database_url)
+    path = tmp_path / "jira.csv"
+    path.write_text(CSV, encoding="utf-8")
+    report = await import_jira(database, org_key=org.key, source=lambda: file_source([path]))
+    assert report.outcomes["created"] == 2 and report.comments == 2
+    for query, expected in {
+        'fixVersion = "1.0" AND fixVersion = "1.1"': 1, "component = Payments": 1, "labels = urgent": 1,
+        "status = Done AND resolution = Fixed": 1, "parent = CSV-1": 1, 'sprint = "Sprint 1"': 1,
+        '"Story Points" = 3': 1, 'created >= "2021-01-23"': 1, 'resolved >= "2021-01-22"': 1,
+        'comment ~ "twice"': 1, "statusCategory = Done": 1,
+    }.items():
+        assert await jql_count(database, org.key, query) == expected, query
+    again = await import_jira(database, org_key=org.key, source=lambda: file_source([path]))
+    assert again.outcomes["unchanged"] == 2 and again.comments == 0

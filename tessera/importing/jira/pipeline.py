@@ -244,19 +244,20 @@ async def _import_issues(database: Database, catalog: Catalog, issues: Iterator[
                 report.skip("the same issue appears twice in the source (the first is imported)", issue["key"])
                 continue
             ids_in_chunk.add(external)
+            print_ = fingerprint(issue)
+            mapped = known.issues.get(external)
+            if mapped is not None and mapped[1] == print_:
+                report.outcomes["unchanged"] += 1
+                relations.append(builder.relations(issue))
+                continue
             try:
                 core = builder.core(issue)
             except Skip as reason:
                 report.skip(str(reason), issue["key"])
                 continue
             relations.append(builder.relations(issue))
-            print_ = fingerprint(issue)
-            mapped = known.issues.get(external)
             if mapped is not None:
-                if mapped[1] == print_:
-                    report.outcomes["unchanged"] += 1
-                else:
-                    changed.append((issue, core, print_, mapped[0]))
+                changed.append((issue, core, print_, mapped[0]))
                 continue
             if core["key"] in known.keys or core["key"] in taken_in_chunk:
                 report.skip("its key belongs to an issue not from this import", issue["key"])
@@ -276,7 +277,9 @@ async def _import_issues(database: Database, catalog: Catalog, issues: Iterator[
         show.advance(done, report.outcomes)
     report.comments, report.worklogs = builder.counts.comments, builder.counts.worklogs
     report.histories = builder.counts.histories
+    show.note(f"issues written; linking ({len(relations):,} issues' links and parents)")
     await _relate(database, catalog, relations, known, report)
+    show.note("statistics of the tables just filled")
     async with database.unit_of_work() as session:
         await writer.finish(session)
 

@@ -2,7 +2,8 @@
 
 Export files come in every shape Jira produces: a search result (`{"issues": [...]}`), a JSON
 array of issues, JSON lines (one issue a line), one issue per file (a directory of them, as the
-per-issue exports and jirametrics keep them), each `.gz` or plain. A live REST source yields the
+per-issue exports and jirametrics keep them), and Jira's CSV export (tessera.importing.jira.csv_export),
+each `.gz` or plain. A live REST source yields the
 same dicts, so everything after the source is one pipeline.
 
 Each issue comes with its position (file index, issue index in the file) for progress and the
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tessera.errors import InvalidInput
+from tessera.importing.jira.csv_export import read_csv_issues
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,22 @@ def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
 
 def _is_issue_file(path: Path) -> bool:
     name = path.name.removesuffix(".gz")
-    return name.endswith((".json", ".jsonl", ".ndjson")) and not name.endswith(".project.json")
+    return name.endswith((".json", ".jsonl", ".ndjson", ".csv")) and not name.endswith(".project.json")
 
 
 def _open(path: Path) -> IO[str]:
+    # utf-8-sig: Jira's CSV starts with a byte order mark; newline="" as the csv module wants.
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 def read_issues(path: Path) -> Iterator[dict[str, Any]]:
     """The issues of one file, whichever of Jira's shapes it has."""
+    if path.name.removesuffix(".gz").lower().endswith(".csv"):
+        with _open(path) as stream:
+            yield from read_csv_issues(stream, str(path))
+        return
     with _open(path) as stream:
         head = stream.read(1)
         while head and head.isspace():
