@@ -117,8 +117,10 @@ async def test_dry_run_writes_the_mapping_and_an_edited_one_is_followed(database
                                                                          sample: list[dict], tmp_path: Path) -> None:
     org = await make_org_async(database_url)
     mapping_file = tmp_path / "mapping.json"
-    report = await run(database, org.key, dry_run=True, mapping_file=str(mapping_file))
-    assert report.dry_run and report.planned["projects"] == (1, 0) and report.planned["statuses"][0] >= 1
+    other = await run(database, org.key, dry_run=True, project_keys=["OTHER"])
+    assert other.issues_seen == 0 and other.planned["projects"] == (0, 0)  # --project keeps to those named
+    report = await run(database, org.key, dry_run=True, mapping_file=str(mapping_file), project_keys=["sp"])
+    assert report.dry_run and report.issues_seen == len(list(file_source(FOLDERS))) and report.planned["projects"] == (1, 0) and report.planned["statuses"][0] >= 1
     async with database.unit_of_work(write=False) as session:
         assert await session.scalar(select(func.count()).select_from(Project).where(
             Project.organization_id == org.organization_id)) == 0

@@ -328,18 +328,14 @@ async def _write_changed(database: Database, builder: RowBuilder, catalog: Catal
     added and edited ones rewritten. A field that changed without a changelog entry (an export
     without histories) gets one, at Jira's `updated` time, so the history still explains the issue."""
     org, site = catalog.organization_id, catalog.site
-    plain = builder.stamp
-    builder.stamp = lambda moment: moment  # the ORM's types convert on this path
-    try:
-        async with database.unit_of_work() as session:
-            for issue, core, print_, issue_id in changed:
-                await _update_one(session, builder, catalog, known, issue, core, issue_id)
-                await session.execute(update(ImportMapping).where(
-                    ImportMapping.organization_id == org, ImportMapping.site == site, ImportMapping.kind == "issue",
-                    ImportMapping.local_id == issue_id).values(fingerprint=print_))
-                known.issues[str(issue.get("id") or issue["key"])] = (issue_id, print_)
-    finally:
-        builder.stamp = plain
+    typed = builder.with_datetimes()
+    async with database.unit_of_work() as session:
+        for issue, core, print_, issue_id in changed:
+            await _update_one(session, typed, catalog, known, issue, core, issue_id)
+            await session.execute(update(ImportMapping).where(
+                ImportMapping.organization_id == org, ImportMapping.site == site, ImportMapping.kind == "issue",
+                ImportMapping.local_id == issue_id).values(fingerprint=print_))
+            known.issues[str(issue.get("id") or issue["key"])] = (issue_id, print_)
 
 
 async def _update_one(session: AsyncSession, builder: RowBuilder, catalog: Catalog, known: _Known,

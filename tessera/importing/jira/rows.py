@@ -65,13 +65,17 @@ class Counts:
     comments: int = 0
     worklogs: int = 0
     histories: int = 0
-    attachments_skipped: int = 0
 
 
 class RowBuilder:
-    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object]) -> None:
+    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object], counts: Counts | None = None) -> None:
         self.catalog, self.stamp = catalog, stamp
-        self.counts = Counts()
+        self.counts = counts or Counts()
+
+    def with_datetimes(self) -> RowBuilder:
+        """A builder for rows that go through SQLAlchemy's types (which take datetimes), counting
+        into the same counts."""
+        return RowBuilder(self.catalog, lambda moment: moment, self.counts)
 
     def user_id(self, user: object) -> int | None:
         identity = user_identity(user)

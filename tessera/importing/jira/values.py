@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Any
 
 # Jira's statusCategory keys and Tessera's categories.
 STATUS_CATEGORIES = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
@@ -99,7 +98,3 @@ def option_values(value: object) -> list[str]:
         elif isinstance(item, str) and isinstance(value, list):
             names.append(item[:255])
     return names
-
-
-def text_of(value: Any) -> str:
-    return "" if value is None else str(value)
