@@ -44,7 +44,7 @@ SEARCH = {
     "issues": [
         {**issue(1, status=IN_PROGRESS, assignee=BOB, customfield_10002=5.0,
                  customfield_10010={"value": "Red", "id": "1"}, customfield_10020=[SPRINT],
-                 customfield_10030=BOB,
+                 customfield_10030=BOB, timeoriginalestimate=14400, timeestimate=9000,
                  watches={"watchCount": 2, "watchers": [ALICE, BOB]}, votes={"votes": 1, "voters": [BOB]},
                  worklog={"worklogs": [{"id": "1", "author": BOB, "started": "2024-03-02T09:00:00.000+0000",
                                         "timeSpentSeconds": 5400, "comment": "Pairing"}]}),
@@ -98,6 +98,10 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
     assert issues["SYN-1"].assignee_id == bob.id and issues["SYN-2"].parent_id == issues["SYN-1"].id
     assert str(issues["SYN-1"].created_at) == "2024-03-01 09:00:00+00:00"  # +0100 read as such
     assert worklog is not None and worklog.time_spent_seconds == 5400 and worklog.author_id == bob.id
+    # Time tracking: Jira's estimates, and time spent as the worklogs add up (the export has no timespent).
+    syn1 = issues["SYN-1"]
+    assert (syn1.original_estimate, syn1.remaining_estimate, syn1.time_spent) == (14400, 9000, 5400)
+    assert issues["SYN-2"].time_spent is None
     assert watchers == {alice.id, bob.id} and voters == {bob.id}
     assert links == [(issues["SYN-3"].id, issues["SYN-2"].id)]
 

@@ -32,6 +32,7 @@ from tessera.importing.jira.catalog import Catalog, existing_names, planned_coun
 from tessera.importing.jira.mapping import default_mapping, load_mapping, merge_mapping, save_mapping
 from tessera.importing.jira.rows import (
     COMMENT_COLUMNS,
+    ESTIMATES,
     MAPPING_COLUMNS,
     MARK_COLUMNS,
     VALUE_COLUMNS,
@@ -309,6 +310,11 @@ async def _write_new(database: Database, writer: TableWriter, builder: RowBuilde
         if writer.writes_spans:  # the triggers are off: the history's spans go in as rows
             batch.spans = span_rows(batch)
         await writer.write(session, batch)
+        if batch.estimates:
+            table = Issue.__table__
+            await session.execute(update(table).where(table.c.organization_id == org,
+                                                      table.c.id == bindparam("issue")).values(
+                **{name: bindparam(name) for name in ESTIMATES}), batch.estimates)
         for table, columns, rows in (("custom_field_values", VALUE_COLUMNS, batch.custom_values),
                                      ("comments", COMMENT_COLUMNS, batch.comments),
                                      ("worklogs", WORKLOG_COLUMNS, batch.worklogs),
@@ -374,6 +380,7 @@ async def _update_one(session: AsyncSession, builder: RowBuilder, catalog: Catal
         issue_type_id=core["issue_type_id"], summary=core["summary"], description=core["description"],
         status_id=core["status_id"], priority_id=core["priority_id"], resolution_id=core["resolution_id"],
         assignee_id=core["assignee_id"], reporter_id=core["reporter_id"], due_date=core["due_date"],
+        **{name: core[name] for name in ESTIMATES},
         updated_at=core["updated_at"], resolved_at=core["resolved_at"],
         version=Issue.version + written + (1 if unexplained else 0)))
     for model in (IssueLabel, IssueComponent, IssueVersion, CustomFieldValue):

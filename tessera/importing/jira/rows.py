@@ -32,6 +32,7 @@ FIELD_IDS = {"fix version": "fixVersions", "component": "components", "version":
              "assignee": "assignee", "reporter": "reporter", "priority": "priority", "resolution": "resolution",
              "issuetype": "issuetype", "labels": "labels", "summary": "summary", "description": "description"}
 TEXT_MAX = 32_767
+ESTIMATES = ("original_estimate", "remaining_estimate", "time_spent")
 
 
 class Skip(Exception):
@@ -48,6 +49,7 @@ class ImportBatch(Batch):
     watchers: list[tuple] = field(default_factory=list)
     votes: list[tuple] = field(default_factory=list)
     mappings: list[tuple] = field(default_factory=list)
+    estimates: list[dict] = field(default_factory=list)  # time tracking, for the few issues that have it
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class RowBuilder:
             "assignee_id": self.user_id(fields.get("assignee")), "reporter_id": self.user_id(fields.get("reporter")),
             "creator_id": self.user_id(fields.get("creator")) or self.user_id(fields.get("reporter")),
             "due_date": parse_day(fields.get("duedate")), "created_at": created,
+            **estimates(fields),
             "updated_at": max(updated, created), "resolved_at": resolved or (updated if resolution else None),
         }
 
@@ -131,6 +134,8 @@ class RowBuilder:
                            stamp(core["updated_at"]),
                            None if core["resolved_at"] is None else stamp(core["resolved_at"]), 1 + groups))
         out.ranks.append((org, issue_id, tail_rank(core["created_at"], issue_id)))
+        if any(core[name] is not None for name in ESTIMATES):
+            out.estimates.append({"issue": issue_id, **{name: core[name] for name in ESTIMATES}})
         self.part_rows(out, issue, core["project"], issue_id)
         for comment, row in self.comments_of(issue):
             comment_id = next_comment()
@@ -308,6 +313,21 @@ class RowBuilder:
                 new = _options(target.options, new_text) or new
         kind = "custom" if field_id.startswith("customfield_") else "jira"
         return (name[:255] or field_id, field_id[:64], kind, _str(old), _str(old_text), _str(new), _str(new_text))
+
+
+def estimates(fields: dict[str, Any]) -> dict[str, int | None]:
+    """Jira's time tracking (seconds) as the issue's columns; time spent falls back to the sum of
+    the worklogs, which Tessera keeps equal."""
+    def seconds(name: str) -> int | None:
+        value = fields.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+    spent = seconds("timespent")
+    if spent is None:
+        logged = [w.get("timeSpentSeconds") for w in (fields.get("worklog") or {}).get("worklogs") or []]
+        spent = sum(s for s in logged if isinstance(s, int) and s > 0) or None
+    return {"original_estimate": seconds("timeoriginalestimate"), "remaining_estimate": seconds("timeestimate"),
+            "time_spent": spent}
 
 
 def _options(options: dict[str, int], text: str | None) -> str | None:
