@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tessera.db.engine import Database
@@ -170,3 +171,33 @@ async def test_the_same_keys_in_two_organizations_stay_apart(database: Database,
     assert mine == {first.organization_id, second.organization_id}
     assert Counter(mapped) == {first.organization_id: 60, second.organization_id: 60}
     assert await jql_count(database, second.key, "project = DAEMON") == 60
+
+
+async def test_imported_issues_read_and_move_through_the_apis(database: Database, database_url: str,
+                                                              daemon: list[dict], client: TestClient,
+                                                              tmp_path: Path) -> None:
+    org = await make_org_async(database_url)
+    sample = tmp_path / "DAEMON.jsonl"
+    sample.write_text("\n".join(json.dumps(issue) for issue in daemon[:80]))
+    await run(database, org.key, sample)
+    raw = next(issue for issue in daemon[:80] if issue["fields"]["comment"]["comments"]
+               and issue["fields"]["status"]["name"] == "Closed")
+    response = client.get(f"/rest/api/2/issue/{raw['key']}", headers=org.headers)
+    assert response.status_code == 200, response.text
+    fields = response.json()["fields"]
+    assert fields["status"]["name"] == "Closed" and fields["summary"] == raw["fields"]["summary"]
+    assert fields["comment"]["total"] == len(raw["fields"]["comment"]["comments"])
+    assert fields["created"][:19] == raw["fields"]["created"][:19]
+    # Jira's default workflows let any status go to any: the team can reopen and close again.
+    moves = client.get(f"/rest/api/2/issue/{raw['key']}/transitions", headers=org.headers).json()["transitions"]
+    reopen = next(t for t in moves if t["to"]["name"] == "Open")
+    assert client.post(f"/rest/api/2/issue/{raw['key']}/transitions", headers=org.headers,
+                       json={"transition": {"id": reopen["id"]}}).status_code == 204
+    assert await jql_count(database, org.key, f'key = {raw["key"]} AND status CHANGED FROM Closed TO Open') == 1
+    # New issues are numbered after the imported ones.
+    project = client.get("/rest/api/2/project/DAEMON", headers=org.headers).json()
+    created = client.post("/rest/api/2/issue", headers=org.headers, json={"fields": {
+        "project": {"id": project["id"]}, "issuetype": {"name": "Bug"}, "summary": "After the move"}})
+    assert created.status_code == 201, created.text
+    highest = max(int(issue["key"].split("-")[1]) for issue in daemon[:80])
+    assert created.json()["key"] == f"DAEMON-{highest + 1}"
