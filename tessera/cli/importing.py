@@ -107,11 +107,10 @@ def _print_report(console: Console, report: ImportReport, mapping_file: str | No
                 mapping.add_row(section, label, target, str(detail))
         console.print(mapping)
         counts = Table(title=f"What the import would create in {report.organization_key}")
-        for column in ("kind", "create", "reuse"):
+        for column in ("kind", "create", "reuse (issues: imported before, updated if changed)"):
             counts.add_column(column)
         for kind, (new, reuse) in report.planned.items():
             counts.add_row(kind, f"{new:,}", f"{reuse:,}")
-        counts.add_row("issues", f"{report.issues_seen:,}", "")
         console.print(counts)
         if mapping_file:
             console.print(f"Mapping written to {mapping_file}: edit it, then run again with --mapping {mapping_file}.")

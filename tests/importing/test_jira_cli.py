@@ -24,6 +24,7 @@ def test_dry_run_then_import_from_the_command_line(database_url: str, tmp_path: 
     assert "Jira → Tessera mapping" in dry.output and "Selected for Development" in dry.output
     assert "What the import would create" in dry.output and f"Mapping written to {mapping}" in dry.output
     assert json.loads(mapping.read_text())["site"] == "https://improvingflow.atlassian.net"
+    assert "│ issues        │ 6      │ 0" in dry.output
 
     real = runner.invoke(cli, ["import", "jira", "--org", org.key, "--file", folder, "--file", folder,
                                "--mapping", str(mapping), "--database-url", database_url], env={"COLUMNS": "200"})
@@ -35,6 +36,9 @@ def test_dry_run_then_import_from_the_command_line(database_url: str, tmp_path: 
                                 database_url])
     report = json.loads(again.stdout.strip().splitlines()[-1])
     assert report["created"] == 0 and report["unchanged"] == 6
+    dry_again = runner.invoke(cli, ["import", "jira", "--org", org.key, "--file", folder, "--dry-run", "--json",
+                                    "--database-url", database_url])
+    assert json.loads(dry_again.stdout.strip().splitlines()[-1])["planned"]["issues"] == {"create": 0, "reuse": 6}
 
 
 def test_usage_mistakes_are_answered_plainly(database_url: str, tmp_path: Path) -> None:

@@ -151,6 +151,10 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
         report = ImportReport(organization_key=organization.key, site=mapping["site"], dry_run=dry_run,
                               issues_seen=found.issues, mapping=mapping)
         report.planned = planned_counts(found, mapping, existing, set(project_rows))
+        imported = set((await session.scalars(select(ImportMapping.external_id).where(
+            ImportMapping.organization_id == organization.id, ImportMapping.site == mapping["site"],
+            ImportMapping.kind == "issue"))).all()) & found.issue_ids
+        report.planned["issues"] = (len(found.issue_ids) - len(imported), len(imported))
         _notes(report, found)
         if dry_run:
             if mapping_file:

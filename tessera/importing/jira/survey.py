@@ -98,9 +98,11 @@ class Survey:
     histories: int = 0
     attachments: int = 0
     links: int = 0
+    issue_ids: set[str] = field(default_factory=set)  # the ids the import records issues by
 
     def add(self, issue: dict[str, Any]) -> None:
         self.issues += 1
+        self.issue_ids.add(str(issue.get("id") or issue["key"]))
         fields = issue["fields"]
         names = issue.get("names") if isinstance(issue.get("names"), dict) else {}
         schema = issue.get("schema") if isinstance(issue.get("schema"), dict) else {}
