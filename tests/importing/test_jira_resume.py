@@ -23,7 +23,7 @@ from tests.importing.conftest import TIDEV, need, read_jsonl
 from tests.support import make_org_async
 
 TESSERA = Path(sys.executable).parent / "tessera"
-CHUNK = 20
+CHUNK = 10
 
 
 async def imported(database: Database, org: int) -> int:
@@ -33,7 +33,7 @@ async def imported(database: Database, org: int) -> int:
 
 
 async def test_a_killed_import_resumes_without_duplicates(database: Database, database_url: str) -> None:
-    files = [need(TIDEV / "DAEMON.issues.jsonl.gz"), need(TIDEV / "MOD.issues.jsonl.gz")]
+    files = [need(TIDEV / "DAEMON.issues.jsonl.gz")]
     raw = [issue for path in files for issue in read_jsonl(path)]
     org = await make_org_async(database_url)
     command = [str(TESSERA), "import", "jira", "--org", org.key, "--database-url", database_url, "--json"]
