@@ -4,6 +4,7 @@ from tessera.agile import models as _agile  # noqa: F401
 from tessera.db.base import Base
 from tessera.delivery import models as _delivery  # noqa: F401
 from tessera.events import models as _events  # noqa: F401
+from tessera.importing import models as _importing  # noqa: F401
 from tessera.integrations.ci import models as _ci  # noqa: F401
 from tessera.integrations.git import models as _git  # noqa: F401
 from tessera.integrations.mail_in import models as _mail_in  # noqa: F401

@@ -439,3 +439,7 @@ cli.add_command(deliveries)
 from tessera.cli.mail_in import mail_in  # noqa: E402
 
 cli.add_command(mail_in)
+
+from tessera.cli.importing import import_group  # noqa: E402
+
+cli.add_command(import_group)
