@@ -1,14 +1,14 @@
 """import mappings: what `tessera import jira` brought in, keyed by source site, kind and id
 
-Revision ID: 0024_import_mappings
-Revises: 0023_ci_builds_deployments
+Revision ID: 0025_import_mappings
+Revises: 0024_git_last_event_index
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_import_mappings"
-down_revision = "0023_ci_builds_deployments"
+revision = "0025_import_mappings"
+down_revision = "0024_git_last_event_index"
 branch_labels = None
 depends_on = None
 
