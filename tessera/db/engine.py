@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from tessera.config import Settings
+from tessera.db import sqlite_driver
 
 log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
@@ -41,6 +42,7 @@ async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aios
 # never ends, and the event loop's shutdown waits for it forever (seen as a test run that hung
 # while closing its app). A forced stop asks the thread to end and waits for nothing.
 sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection._terminate_graceful_close = _stop_without_waiting  # type: ignore[method-assign,assignment]
+sqlite_driver.install()
 
 
 def _sqlite_path(url: str) -> Path | None:
