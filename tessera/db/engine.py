@@ -30,6 +30,8 @@ log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
 EMITTED = "emitted"
 CommitListener = Callable[[list], None]
+# How much of a SQLite database file a connection maps into memory.
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection) -> None:
@@ -62,6 +64,10 @@ def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Read pages through a memory map instead of a read() per page missing from the connection's
+        # small cache: point lookups at 100,000 issues cost ~10% less (issue 16). Address space only;
+        # the kernel's page cache holds the pages either way.
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
