@@ -72,7 +72,12 @@ def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql(begin_statement)
+        sqlite_driver.begin_with_next_statement(conn.connection.dbapi_connection, begin_statement)
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(conn):  # type: ignore[no-untyped-def]
+        sqlite_driver.forget_begin(conn.connection.dbapi_connection)
 
 
 class Database:

@@ -11,6 +11,11 @@ A workflow transition runs about a dozen statements, so the trips were a quarter
 fetched whole, as the buffered cursor did already, and the sqlite3 cursor is closed before the
 result returns. The statement still runs off the event loop, so a slow query blocks no other
 request. Server-side (streaming) cursors keep SQLAlchemy's own class.
+
+A transaction's BEGIN rides along with its first statement (`begin_with_next_statement`), so
+it costs no trip of its own either. On SQLite's single writer this matters twice: every trip
+of a writing transaction is time the write lock is held, and a trip's result waits for the
+event loop and the GIL, both busy with other requests under load.
 """
 
 from __future__ import annotations
@@ -18,13 +23,40 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_ss_cursor,
+)
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
+# Attribute of the aiosqlite connection: the BEGIN statement its next statement runs first.
+_PENDING_BEGIN = "_tessera_pending_begin"
 
-def _run(sqlite_connection: Any, operation: str, parameters: Any, many: bool) -> tuple:
-    """On the connection's thread: the whole statement, the cursor closed before returning."""
+
+def begin_with_next_statement(adapted_connection: AsyncAdapt_aiosqlite_connection, begin: str) -> None:
+    """Open the transaction with `begin` (BEGIN, BEGIN IMMEDIATE) in the trip of the next statement."""
+    setattr(adapted_connection._connection, _PENDING_BEGIN, begin)
+
+
+def forget_begin(adapted_connection: AsyncAdapt_aiosqlite_connection) -> None:
+    """The transaction ended before any statement ran: nothing to begin."""
+    setattr(adapted_connection._connection, _PENDING_BEGIN, None)
+
+
+def _take_begin(connection: Any) -> str | None:
+    begin = getattr(connection, _PENDING_BEGIN, None)
+    if begin is not None:
+        setattr(connection, _PENDING_BEGIN, None)
+    return begin
+
+
+def _run(sqlite_connection: Any, begin: str | None, operation: str, parameters: Any, many: bool) -> tuple:
+    """On the connection's thread: the pending BEGIN, then the whole statement, the cursor
+    closed before returning."""
+    if begin is not None:
+        sqlite_connection.execute(begin)
     cursor = sqlite_connection.cursor()
     try:
         if many:
@@ -95,12 +127,33 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run_async(self, operation: Any, parameters: Any, many: bool) -> None:
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
+            begin = _take_begin(connection)
             description, rows, self._rowcount, self._lastrowid = await connection._execute(
-                _run, connection._conn, operation, parameters, many)
+                _run, connection._conn, begin, operation, parameters, many)
         self._description = description
         self._rows = collections.deque(rows)
 
 
+class BeginningStreamCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor, which runs a pending BEGIN first (its own trip: streams are rare)."""
+
+    __slots__ = ()
+
+    async def _begin(self) -> None:
+        if (begin := _take_begin(self._connection)) is not None:
+            await self._connection.execute(begin)
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._begin()
+        return await super()._execute_async(operation, parameters)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._begin()
+        return await super()._executemany_async(operation, seq_of_parameters)
+
+
 def install() -> None:
-    """Every aiosqlite connection SQLAlchemy opens from now on uses `OneTripCursor`."""
+    """Every aiosqlite connection SQLAlchemy opens from now on uses `OneTripCursor` (and
+    `BeginningStreamCursor` for streamed results)."""
     AsyncAdapt_aiosqlite_connection._cursor_cls = OneTripCursor  # type: ignore[assignment]
+    AsyncAdapt_aiosqlite_connection._ss_cursor_cls = BeginningStreamCursor  # type: ignore[assignment]

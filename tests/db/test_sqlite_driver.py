@@ -45,8 +45,14 @@ async def test_one_trip_cursor_rows_counts_ids_and_errors(tmp_path: Path) -> Non
         with pytest.raises(OperationalError, match="no such table"):
             async with database.unit_of_work(write=False) as session:
                 await session.execute(text("SELECT * FROM missing"))
+        # BEGIN runs with the transaction's first statement, a streamed one too: nothing autocommits.
+        with pytest.raises(RuntimeError):
+            async with database.unit_of_work() as session:
+                assert [row.id async for row in await session.stream(text("SELECT id FROM t"))]
+                await session.execute(text("INSERT INTO t (name) VALUES ('y')"))
+                raise RuntimeError("roll back")
         async with database.unit_of_work(write=False) as session:
-            assert await session.scalar(text("SELECT count(*) FROM t WHERE name = 'z'")) == 0
+            assert await session.scalar(text("SELECT count(*) FROM t WHERE name IN ('y', 'z')")) == 0
             # Streaming (server-side) results keep SQLAlchemy's own cursor and still read every row.
             streamed = await session.stream(text("SELECT id FROM t ORDER BY id"))
             assert [row.id async for row in streamed] == [1, 2, 3, 4, 5, 6]
