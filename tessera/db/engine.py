@@ -77,7 +77,8 @@ def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
     @event.listens_for(engine.sync_engine, "commit")
     @event.listens_for(engine.sync_engine, "rollback")
     def _on_end(conn):  # type: ignore[no-untyped-def]
-        sqlite_driver.forget_begin(conn.connection.dbapi_connection)
+        if not conn.invalidated:  # an invalidated connection is discarded, its pending BEGIN with it
+            sqlite_driver.forget_begin(conn.connection.dbapi_connection)
 
 
 class Database:

@@ -4,13 +4,13 @@ aiosqlite runs every sqlite3 call on the connection's own thread and hands the r
 through the event loop. SQLAlchemy's adapter makes a statement four such trips: open a cursor,
 execute, fetch the rows, close the cursor; each costs a queue hand-off, a thread wake-up, a
 loop wake-up and a greenlet switch (~60 µs of CPU on this machine, most of it holding the GIL).
-A workflow transition runs about a dozen statements, so the trips were a quarter of its CPU
-(issue 16: 9.5 → 7 ms a transition on SQLite at 100,000 issues).
+A workflow transition runs about a dozen statements, so the trips were a large part of its CPU
+(issue 16, SQLite at 100,000 issues, one transition at a time: 8.6-10 ms of CPU, 6.5-7.4 after).
 
 `OneTripCursor` does the four steps in one function on the connection's thread: the rows are
 fetched whole, as the buffered cursor did already, and the sqlite3 cursor is closed before the
 result returns. The statement still runs off the event loop, so a slow query blocks no other
-request. Server-side (streaming) cursors keep SQLAlchemy's own class.
+request. Server-side (streaming) cursors keep SQLAlchemy's own (`BeginningStreamCursor`).
 
 A transaction's BEGIN rides along with its first statement (`begin_with_next_statement`), so
 it costs no trip of its own either. On SQLite's single writer this matters twice: every trip

@@ -52,8 +52,8 @@ class EmittedEvent:
 async def emit(session: AsyncSession, event: DomainEvent, *, organization_id: int, aggregate_id: int,
                actor_id: int | None) -> int:
     """Write the event in the caller's transaction and return its id (one round trip: INSERT ...
-    RETURNING, on PostgreSQL and on SQLite >= 3.35). The only writer of outbox rows from Python;
-    statements that carry their outbox rows themselves get them from events.outbox_sql and call
+    RETURNING, on PostgreSQL and on SQLite >= 3.35). With `emit_all`, the only writer of outbox rows
+    from Python; statements that carry their outbox rows themselves get them from events.outbox_sql and call
     `remember_emitted`."""
     created_at = utcnow()
     payload = event.payload()
