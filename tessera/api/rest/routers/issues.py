@@ -162,15 +162,11 @@ async def transition_issue(issue_id: str, transition_id: str, ctx: Ctx, body: Tr
                                                      comment=body.comment, expected_version=body.version)
         issue = done.issue
         if minimal:
-            return Response(status_code=204, headers={
+            response: Response = Response(status_code=204, headers={
                 "ETag": etag(issue.id, issue.version), "Preference-Applied": "return=minimal"})
-        if not ctx.database.is_sqlite:
+        else:
             # Rendered from what the transition read (on PostgreSQL, in its own statement), reading only what
             # it did not, by the transaction that made the change. Sent only once the change has committed.
-            return await _issue_response(ctx, session, actor, issue, project, facets=done.facets,
-                                         linked=done.linked, known_users=done.users)
-    # SQLite has one writer at a time: the view's reads run after the commit, in a read transaction,
-    # so the next transition need not wait for them (issue 16).
-    async with ctx.read_after_commit() as reader:
-        return await _issue_response(ctx, reader, actor, issue, project, facets=done.facets, linked=done.linked,
-                                     known_users=done.users)
+            response = await _issue_response(ctx, session, actor, issue, project, facets=done.facets,
+                                             linked=done.linked, known_users=done.users)
+    return response
