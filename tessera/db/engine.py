@@ -24,11 +24,14 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from tessera.config import Settings
+from tessera.db import sqlite_driver
 
 log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
 EMITTED = "emitted"
 CommitListener = Callable[[list], None]
+# How much of a SQLite database file a connection maps into memory.
+MMAP_BYTES = 256 * 1024 * 1024
 
 
 async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection) -> None:
@@ -41,6 +44,7 @@ async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aios
 # never ends, and the event loop's shutdown waits for it forever (seen as a test run that hung
 # while closing its app). A forced stop asks the thread to end and waits for nothing.
 sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection._terminate_graceful_close = _stop_without_waiting  # type: ignore[method-assign,assignment]
+sqlite_driver.install()
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -60,11 +64,21 @@ def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Read pages through a memory map instead of a read() per page missing from the connection's
+        # small cache: point lookups at 100,000 issues cost ~10% less (issue 16). Address space only;
+        # the kernel's page cache holds the pages either way.
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql(begin_statement)
+        sqlite_driver.begin_with_next_statement(conn.connection.dbapi_connection, begin_statement)
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(conn):  # type: ignore[no-untyped-def]
+        if not conn.invalidated:  # an invalidated connection is discarded, its pending BEGIN with it
+            sqlite_driver.forget_begin(conn.connection.dbapi_connection)
 
 
 class Database:

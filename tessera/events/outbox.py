@@ -52,8 +52,8 @@ class EmittedEvent:
 async def emit(session: AsyncSession, event: DomainEvent, *, organization_id: int, aggregate_id: int,
                actor_id: int | None) -> int:
     """Write the event in the caller's transaction and return its id (one round trip: INSERT ...
-    RETURNING, on PostgreSQL and on SQLite >= 3.35). The only writer of outbox rows from Python;
-    statements that carry their outbox rows themselves get them from events.outbox_sql and call
+    RETURNING, on PostgreSQL and on SQLite >= 3.35). With `emit_all`, the only writer of outbox rows
+    from Python; statements that carry their outbox rows themselves get them from events.outbox_sql and call
     `remember_emitted`."""
     created_at = utcnow()
     payload = event.payload()
@@ -66,6 +66,27 @@ async def emit(session: AsyncSession, event: DomainEvent, *, organization_id: in
     remember_emitted(session, event, event_id=event_id, organization_id=organization_id,
                      aggregate_id=aggregate_id, actor_id=actor_id, payload=payload, created_at=created_at)
     return event_id
+
+
+async def emit_all(session: AsyncSession, events: Sequence[DomainEvent], *, organization_id: int, aggregate_id: int,
+                   actor_id: int | None) -> list[int]:
+    """`emit` for several events about one aggregate, in one round trip (one INSERT of all the
+    rows, RETURNING their ids); returns the ids in the order of `events`."""
+    if len(events) <= 1:
+        return [await emit(session, event, organization_id=organization_id, aggregate_id=aggregate_id,
+                           actor_id=actor_id) for event in events]
+    created_at = utcnow()
+    rows = [dict(organization_id=organization_id, event_type=event.name, aggregate_type=event.aggregate_type,
+                 aggregate_id=aggregate_id, actor_id=actor_id, payload=event.payload(), created_at=created_at,
+                 attempts=0) for event in events]
+    connection = await session.connection()
+    # One multi-row INSERT ... RETURNING (SQLAlchemy's insertmanyvalues). RETURNING's order is not
+    # promised, but ids are assigned in the order of the rows: sorted, they match the events.
+    event_ids = sorted((await connection.execute(_INSERT, rows)).scalars())
+    for event, event_id, row in zip(events, event_ids, rows, strict=True):
+        remember_emitted(session, event, event_id=event_id, organization_id=organization_id,
+                         aggregate_id=aggregate_id, actor_id=actor_id, payload=row["payload"], created_at=created_at)
+    return event_ids
 
 
 def remember_emitted(session: AsyncSession, event: DomainEvent, *, event_id: int, organization_id: int,

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.events.outbox import StatementEvents, emit
+from tessera.events.outbox import StatementEvents, emit_all
 from tessera.events.types import IssueEvent
 from tessera.issues.models import ChangeGroup, ChangeItem, Issue
 from tessera.issues.sql.history import CHANGE_ITEM_FIELDS, RECORD_CHANGE
@@ -50,12 +50,12 @@ async def record_change_and_events(session: AsyncSession, *, issue: Issue, autho
                                    changes: Sequence[FieldChange], at: datetime,
                                    events: Sequence[IssueEvent]) -> None:
     """The history of one change (one group with its items) and its outbox events about the issue,
-    written together: one statement on PostgreSQL (tessera.issues.sql.history), one per step elsewhere."""
+    written together: one statement on PostgreSQL (tessera.issues.sql.history); elsewhere the group, its items and
+    the events take a statement each."""
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or not changes:
         await record_changes(session, issue=issue, author_id=author_id, changes=changes, at=at)
-        for event in events:
-            await emit(session, event, organization_id=issue.organization_id, aggregate_id=issue.id,
+        await emit_all(session, events, organization_id=issue.organization_id, aggregate_id=issue.id,
                        actor_id=author_id)
         return
     carried = StatementEvents.of(events)
