@@ -6,16 +6,16 @@ history (issue 16). PostgreSQL's trigger already appended the common case; SQLit
 trigger now does too (tessera.jql.value_spans.sqlite_insert_triggers). The spans themselves
 do not change. PostgreSQL: nothing to do.
 
-Revision ID: 0024_sqlite_span_append
-Revises: 0023_ci_builds_deployments
+Revision ID: 0026_sqlite_span_append
+Revises: 0025_import_mappings
 """
 
 from alembic import op
 
 from tessera.jql.value_spans import sqlite_insert_triggers
 
-revision = "0024_sqlite_span_append"
-down_revision = "0023_ci_builds_deployments"
+revision = "0026_sqlite_span_append"
+down_revision = "0025_import_mappings"
 branch_labels = None
 depends_on = None
 
