@@ -168,7 +168,9 @@ class SqlSearchBackend:
         total = found[0].total
         if total <= _FEW_MATCHES:
             # A page past the end (or no match) is the one row of the count, without an issue.
-            return total, [row if as_rows else row[1] for row in found if row.id is not None]
+            if as_rows:
+                return total, [row for row in found if row.id is not None]
+            return total, [row[1] for row in found if row[1] is not None]
         total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
         if start_at >= total:
             return total, []
