@@ -73,18 +73,45 @@ def ok(response: Response, what: str) -> dict:
     return response.json() if response.content[:1] in (b"{", b"[") else {}
 
 
+# The server's process group (its session: `tessera serve` and its workers), whose CPU time each
+# row reports per request: on a shared machine the response times swing with the other load,
+# the CPU a request costs the server much less.
+SERVER_GROUP: int | None = None
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_cpu_ms() -> float | None:
+    """User + system CPU of the server's processes so far (Linux /proc), None elsewhere."""
+    if SERVER_GROUP is None or not Path("/proc").is_dir():
+        return None
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == SERVER_GROUP:  # fields after the name: state, ppid, pgrp, …
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks * 1000 / _CLOCK_TICKS
+
+
 async def timed(name: str, call: Callable[[], Awaitable[tuple[int, int]]], runs: int, warmup: int) -> dict:
     """`call` returns (rows the answer reports, bytes received)."""
     for _ in range(warmup):
         await call()
     timings, rows, size = [], 0, 0
+    cpu_before = server_cpu_ms()
     for _ in range(runs):
         started = time.perf_counter()
         rows, size = await call()
         timings.append((time.perf_counter() - started) * 1000)
+    cpu_after = server_cpu_ms()
     row = {"name": name, "rows": rows, "bytes": size, "p50_ms": round(statistics.median(timings), 1),
-           "p95_ms": round(percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
-    print(f"{name:58} rows {rows:>7,}  P50 {row['p50_ms']:7.1f} ms  P95 {row['p95_ms']:7.1f} ms", flush=True)
+           "p95_ms": round(percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1),
+           "server_cpu_ms": None if cpu_before is None or cpu_after is None
+           else round((cpu_after - cpu_before) / runs, 1)}
+    print(f"{name:58} rows {rows:>7,}  P50 {row['p50_ms']:7.1f} ms  P95 {row['p95_ms']:7.1f} ms  "
+          f"server CPU {row['server_cpu_ms']} ms", flush=True)
     return row
 
 
@@ -201,10 +228,12 @@ def render(result: dict) -> str:
              f"an administrator of BIG (every project); {result['warmup']} warm-up runs then {result['runs']} "
              f"timed runs per row. Fields asked for: {', '.join(FIELDS)}. {result['when']} on {result['machine']}.",
              "", "JQL: " + "; ".join(f"{name}: `{text}`" for name, text in result["jql"].items()), "",
-             "| request | rows | bytes | P50 ms | P95 ms | max ms |", "|---|---:|---:|---:|---:|---:|"]
+             "| request | rows | bytes | P50 ms | P95 ms | max ms | server CPU ms |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for row in result["rows"]:
+        cpu = row.get("server_cpu_ms")
         lines.append(f"| {row['name']} | {row['rows']:,} | {row['bytes']:,} | {row['p50_ms']:.1f} | "
-                     f"{row['p95_ms']:.1f} | {row['max_ms']:.1f} |")
+                     f"{row['p95_ms']:.1f} | {row['max_ms']:.1f} | {'' if cpu is None else f'{cpu:.1f}'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -215,18 +244,23 @@ def compare(paths: list[Path]) -> str:
     names = [run["label"] or path.stem for run, path in zip(runs, paths, strict=True)]
     lines = [f"# Issue pages over HTTP: {runs[0]['backend']}, {runs[0]['issues']:,} issues, "
              f"{' vs '.join(names)}", "",
-             "Runs of bench/issue_pages.py on the same data (P50 / P95 ms; ratio = baseline / this run):", ""]
+             "Runs of bench/issue_pages.py on the same data (P50 / P95 ms; ratio = baseline / this run; "
+             "server CPU: ms of the server's processes' CPU per request, where recorded):", ""]
     lines += [f"- {name}: {run['when']}, machine load average {run.get('load_average_1m', '?')} after the run"
               for name, run in zip(names, runs, strict=True)]
     head = "| request | rows | " + " | ".join(f"{name} P50 / P95" for name in names)
     head += "".join(f" | {name} ratio P50 / P95" for name in names[1:])
-    lines += ["", head + " |", "|---|---:|" + "---:|" * (2 * len(names) - 1)]
+    head += f" | server CPU ms ({' / '.join(names)})"
+    lines += ["", head + " |", "|---|---:|" + "---:|" * (2 * len(names))]
     for index, row in enumerate(runs[0]["rows"]):
         others = [run["rows"][index] for run in runs]
         cells = [f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" for r in others]
         ratios = [f"{row['p50_ms'] / max(r['p50_ms'], 0.1):.2f}x / {row['p95_ms'] / max(r['p95_ms'], 0.1):.2f}x"
                   for r in others[1:]]
-        lines.append(f"| {row['name']} | {row['rows']:,} | " + " | ".join(cells + ratios) + " |")
+        cpus = [r.get("server_cpu_ms") for r in others]
+        cpu_cells = [" / ".join("–" if cpu is None else f"{cpu:.1f}" for cpu in cpus)] if any(
+            cpu is not None for cpu in cpus) else ["–"]
+        lines.append(f"| {row['name']} | {row['rows']:,} | " + " | ".join(cells + ratios + cpu_cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -252,6 +286,8 @@ def main() -> None:
     url, facts = prepare(args)
     port = free_port()
     server = start_server(url, port, workers)
+    global SERVER_GROUP
+    SERVER_GROUP = server.pid  # started in a session of its own: its pid is the group's id
     try:
         base = f"http://127.0.0.1:{port}"
         token, cookie, assignee = sign_in(url, base)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from tessera.config import Settings
 from tessera.db.engine import Database
@@ -199,3 +200,22 @@ def create_estimated_issues(client: TestClient, org: OrgHandle, project: dict,
         assert response.status_code == 201, response.text
         keys[name] = response.json()["key"]
     return keys
+
+
+@contextmanager
+def counting_statements(client: TestClient) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block, in order."""
+    database = client.app.state.database  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engines = {database.read_engine.sync_engine, database.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)

@@ -49,26 +49,36 @@ def _named(names: tuple[str, ...], *columns: ColumnElement) -> Select:
     return select(*(column.label(name) for name, column in zip(names, columns, strict=True)))
 
 
-def facets_select(*, org: ColumnElement[int], issue_among: Among) -> CompoundSelect:
-    """Labels, components, versions and custom field values in one round trip. Columns:
+FACET_KINDS = frozenset({"label", "component", "version", "value"})
+
+
+def facets_select(*, org: ColumnElement[int], issue_among: Among,
+                  kinds: frozenset[str] = FACET_KINDS) -> CompoundSelect | Select:
+    """Labels, components, versions and custom field values in one round trip (of `kinds`,
+    those a caller shows: a search page asking for components reads no labels). Columns:
     (issue_id, kind, ref, ref2, text, number, day, flag); `kind` says which slots mean what."""
-    return union_all(
-        _named(FACET_COLUMNS, IssueLabel.issue_id, _kind("label"), _none(BigInteger), _none(BigInteger), IssueLabel.label,
-               _none(Float), _none(Date), _none(Boolean))
-        .where(IssueLabel.organization_id == org, issue_among(IssueLabel.issue_id)),
-        _named(FACET_COLUMNS, IssueComponent.issue_id, _kind("component"), Component.id, _none(BigInteger), Component.name,
-               _none(Float), _none(Date), _none(Boolean))
-        .join(Component, Component.id == IssueComponent.component_id)
-        .where(IssueComponent.organization_id == org, issue_among(IssueComponent.issue_id)),
-        _named(FACET_COLUMNS, IssueVersion.issue_id, IssueVersion.kind, Version.id, _none(BigInteger), Version.name,
-               _none(Float), _none(Date), Version.released)
-        .join(Version, Version.id == IssueVersion.version_id)
-        .where(IssueVersion.organization_id == org, issue_among(IssueVersion.issue_id)),
-        _named(FACET_COLUMNS, CustomFieldValue.issue_id, _kind("value"), CustomFieldValue.field_id, CustomFieldValue.value_ref,
-               CustomFieldValue.value_text, CustomFieldValue.value_number, CustomFieldValue.value_date,
-               _none(Boolean))
-        .where(CustomFieldValue.organization_id == org, issue_among(CustomFieldValue.issue_id)),
-    )
+    branches = []
+    if "label" in kinds:
+        branches.append(_named(FACET_COLUMNS, IssueLabel.issue_id, _kind("label"), _none(BigInteger),
+                               _none(BigInteger), IssueLabel.label, _none(Float), _none(Date), _none(Boolean))
+                        .where(IssueLabel.organization_id == org, issue_among(IssueLabel.issue_id)))
+    if "component" in kinds:
+        branches.append(_named(FACET_COLUMNS, IssueComponent.issue_id, _kind("component"), Component.id,
+                               _none(BigInteger), Component.name, _none(Float), _none(Date), _none(Boolean))
+                        .join(Component, Component.id == IssueComponent.component_id)
+                        .where(IssueComponent.organization_id == org, issue_among(IssueComponent.issue_id)))
+    if "version" in kinds:
+        branches.append(_named(FACET_COLUMNS, IssueVersion.issue_id, IssueVersion.kind, Version.id, _none(BigInteger),
+                               Version.name, _none(Float), _none(Date), Version.released)
+                        .join(Version, Version.id == IssueVersion.version_id)
+                        .where(IssueVersion.organization_id == org, issue_among(IssueVersion.issue_id)))
+    if "value" in kinds:
+        branches.append(_named(FACET_COLUMNS, CustomFieldValue.issue_id, _kind("value"), CustomFieldValue.field_id,
+                               CustomFieldValue.value_ref, CustomFieldValue.value_text, CustomFieldValue.value_number,
+                               CustomFieldValue.value_date, _none(Boolean))
+                        .where(CustomFieldValue.organization_id == org, issue_among(CustomFieldValue.issue_id)))
+    assert branches, "facets_select needs at least one kind"
+    return union_all(*branches) if len(branches) > 1 else branches[0]
 
 
 def _brief_columns():  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -16,7 +16,7 @@ from tessera.issues.models import (
     Issue,
 )
 from tessera.issues.references import OrgCatalog
-from tessera.issues.view_queries import facets_select, linked_select, users_select
+from tessera.issues.view_queries import FACET_KINDS, facets_select, linked_select, users_select
 from tessera.projects.models import Project
 from tessera.tenancy.models import User
 from tessera.workflow.models import CATEGORY_NAMES
@@ -42,6 +42,7 @@ _IDS = bindparam("ids", expanding=True)
 _RELATED_IDS = bindparam("related", expanding=True)
 _ORG = bindparam("org")
 _FACETS = facets_select(org=_ORG, issue_among=lambda column: column.in_(_IDS))
+_FACETS_OF: dict[frozenset[str], object] = {FACET_KINDS: _FACETS}
 
 
 class _Value(NamedTuple):
@@ -102,8 +103,16 @@ def facets_of_new_issue(issue_id: int, state: IssueState) -> Facets:
         versions=versions, values={issue_id: values} if values else {})
 
 
-async def _read_facets(connection: AsyncConnection, org: int, ids: list[int]) -> Facets:
-    return facets_from_rows((await connection.execute(_FACETS, {"org": org, "ids": ids})).all())
+def _facets_query(kinds: frozenset[str]):  # type: ignore[no-untyped-def]
+    query = _FACETS_OF.get(kinds)
+    if query is None:  # a few combinations at most: one statement each, built once
+        query = _FACETS_OF[kinds] = facets_select(org=_ORG, issue_among=lambda column: column.in_(_IDS), kinds=kinds)
+    return query
+
+
+async def _read_facets(connection: AsyncConnection, org: int, ids: list[int],
+                       kinds: frozenset[str] = FACET_KINDS) -> Facets:
+    return facets_from_rows((await connection.execute(_facets_query(kinds), {"org": org, "ids": ids})).all())
 
 
 def facets_from_rows(rows: Sequence[Sequence]) -> Facets:
@@ -138,17 +147,35 @@ class _Brief(NamedTuple):
     parent_id: int | None
 
 
+# The keys of an issue's view, in the order it shows them, and what each needs read beyond the
+# issue's own row: a caller asking for a few (a search's `fields=summary,status`) has only
+# those built, and skips the reads that no key of them needs.
+VIEW_KEYS = ("id", "key", "project", "issue_type", "summary", "description", "status", "priority", "resolution",
+             "assignee", "reporter", "creator", "labels", "components", "fix_versions", "affected_versions",
+             "due_date", "parent", "subtasks", "links", "custom_fields", "workflow_id", "created", "updated",
+             "resolved", "version", "original_estimate", "remaining_estimate", "time_spent")
+_FACET_KIND_OF = {"labels": "label", "components": "component", "fix_versions": "version",
+                  "affected_versions": "version", "custom_fields": "value"}
+_USER_KEYS = frozenset({"assignee", "reporter", "creator"})
+
+
 async def render_issues(session: AsyncSession | None, *, organization_id: int, issues: Sequence[Issue],
                         catalog: OrgCatalog, expand: frozenset[str] = frozenset(),
                         projects: dict[int, Project] | None = None, fresh: bool = False,
                         known_users: Sequence[UserBrief] = (), facets: Facets | None = None,
-                        linked: Sequence[Sequence] | None = None) -> list[dict]:
+                        linked: Sequence[Sequence] | None = None,
+                        only: Collection[str] | None = None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six); none at all for a
     fresh issue whose facets, users and project the caller already has (then `session` may be None),
     nor for issues whose facets and `linked` rows (shaped as _LINKED's: links, sub-tasks, the
-    parent and the other ends of links) the caller read already."""
+    parent and the other ends of links) the caller read already.
+
+    `issues`: ORM issues or rows with the same attributes (a search page reads rows). `only`: the
+    view keys to build (VIEW_KEYS; `id` and `key` always), None for all of them; reads that none
+    of them needs are not made."""
     if not issues:
         return []
+    wanted = frozenset(VIEW_KEYS) if only is None else frozenset(only) | {"id", "key"}
     ids = [issue.id for issue in issues]
     org = organization_id
     connection: AsyncConnection | None = None
@@ -162,13 +189,15 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         return connection
 
     if facets is None:
-        facets = await _read_facets(await connect(), org, ids)
+        kinds = frozenset(kind for key, kind in _FACET_KIND_OF.items() if key in wanted)
+        facets = await _read_facets(await connect(), org, ids, kinds) if kinds else Facets({}, {}, {}, {})
     labels, components, versions, values = facets
     id_set = set(ids)
-    parent_ids = list({issue.parent_id for issue in issues if issue.parent_id} - id_set)
+    parent_ids = list({issue.parent_id for issue in issues if issue.parent_id} - id_set) \
+        if "parent" in wanted else []
     links: list[_Link] = []
     read: list[_Brief] = []
-    if not fresh:
+    if not fresh and wanted & {"subtasks", "links"}:
         if linked is None:
             linked = (await (await connect()).execute(_LINKED, {"org": org, "ids": ids, "related": parent_ids})).all()
         for kind, row_id, a, b, c, key, summary in linked:
@@ -177,11 +206,11 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
             else:
                 read.append(_Brief(row_id, key, summary, a, b, c))
         links.sort(key=lambda link: link.id)
-    elif parent_ids:  # a brand-new issue has no links and no sub-tasks yet: only its parent needs reading
+    elif parent_ids:  # no links nor sub-tasks to show (or a brand-new issue): only the parents need reading
         read = [_Brief(*row) for row in await (await connect()).execute(
             _RELATED, {"org": org, "related": parent_ids})]
     related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
-                                  for i in issues}
+                                  for i in issues} if wanted & {"parent", "subtasks", "links"} else {}
     subtasks: list[_Brief] = []
     seen: set[int] = set()
     for brief_row in sorted(read, key=lambda row: row.id):
@@ -191,7 +220,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         related.setdefault(brief_row.id, brief_row)
         if brief_row.parent_id in id_set:
             subtasks.append(brief_row)
-    user_ids = {uid for issue in issues for uid in (issue.assignee_id, issue.reporter_id, issue.creator_id) if uid}
+    user_columns = [f"{key}_id" for key in ("assignee", "reporter", "creator") if key in wanted]
+    user_ids = {uid for issue in issues for column in user_columns if (uid := getattr(issue, column))}
     user_ids |= {v.value_ref for vs in values.values() for v in vs
                  if v.value_ref and catalog.field(v.field_id).field_type == "user"}
     changelogs = {}
@@ -203,8 +233,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     if user_ids - set(users):
         users.update({row.id: row for row in await (await connect()).execute(
             _USERS, {"org": org, "ids": list(user_ids - set(users))})})
-    wanted_projects = {issue.project_id for issue in issues}
-    if projects is None or not wanted_projects <= set(projects):
+    wanted_projects = {issue.project_id for issue in issues} if "project" in wanted else set()
+    if wanted_projects and (projects is None or not wanted_projects <= set(projects)):
         projects = {row.id: row for row in await (await connect()).execute(
             _PROJECTS, {"org": org, "ids": list(wanted_projects)})}
     sprint_ids = {v.value_ref for vs in values.values() for v in vs
@@ -212,16 +242,35 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
+    # Catalog entries repeat across a page: each one's view is built once (copied per issue, so
+    # that no two issues share a dict a caller might change).
+    statuses: dict[int, dict] = {}
+    issue_types: dict[int, tuple[str, bool]] = {}
+
+    def status_of(status_id: int) -> dict:
+        view = statuses.get(status_id)
+        if view is None:
+            view = statuses[status_id] = status_view(catalog, status_id)
+        return view.copy()
+
+    def issue_type_of(type_id: int) -> tuple[str, bool]:
+        known = issue_types.get(type_id)
+        if known is None:
+            issue_type = catalog.issue_type(type_id)
+            known = issue_types[type_id] = (issue_type.name, issue_type.subtask)
+        return known
 
     def brief(issue: Issue | _Brief) -> dict:
-        return {"id": issue.id, "key": issue.key, "summary": issue.summary,
-                "status": status_view(catalog, issue.status_id),
-                "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name}}
+        return {"id": issue.id, "key": issue.key, "summary": issue.summary, "status": status_of(issue.status_id),
+                "issue_type": {"id": issue.issue_type_id, "name": issue_type_of(issue.issue_type_id)[0]}}
 
     def custom_view(issue_values: list[_Value]) -> dict:
+        of_field: dict[int, list[_Value]] = {}
+        for value in issue_values:
+            of_field.setdefault(value.field_id, []).append(value)
         shown: dict[str, object] = {}
         for definition in catalog.fields:
-            field_values = [v for v in issue_values if v.field_id == definition.id]
+            field_values = of_field.get(definition.id)
             kind = definition.field_type
             if not field_values:
                 shown[definition.key] = [] if kind == "multi_select" else None
@@ -260,45 +309,57 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     for subtask in subtasks:
         subtasks_of.setdefault(subtask.parent_id, []).append(subtask)
 
-    rendered = []
-    for issue in issues:
-        issue_links = []
+    def links_view(issue: Issue) -> list[dict]:
+        shown = []
         for link, direction, other in links_of.get(issue.id, ()):
             link_type = link_types[link.link_type_id]
-            issue_links.append({"id": link.id, "type": {"id": link_type.id, "name": link_type.name,
-                                                        "outward": link_type.outward, "inward": link_type.inward},
-                                "direction": direction,
-                                "relation": link_type.outward if direction == "outward" else link_type.inward,
-                                "issue": brief(other)})
-        project = projects[issue.project_id]
+            shown.append({"id": link.id, "type": {"id": link_type.id, "name": link_type.name,
+                                                  "outward": link_type.outward, "inward": link_type.inward},
+                          "direction": direction,
+                          "relation": link_type.outward if direction == "outward" else link_type.inward,
+                          "issue": brief(other)})
+        return shown
+
+    def project_view(issue: Issue) -> dict:
+        project = projects[issue.project_id]  # type: ignore[index]
+        return {"id": project.id, "key": project.key, "name": project.name}
+
+    def issue_type_view(issue: Issue) -> dict:
+        name, subtask = issue_type_of(issue.issue_type_id)
+        return {"id": issue.issue_type_id, "name": name, "subtask": subtask}
+
+    def resolution_view(issue: Issue) -> dict | None:
         resolution = catalog.resolution(issue.resolution_id)
-        view = {
-            "id": issue.id, "key": issue.key,
-            "project": {"id": project.id, "key": project.key, "name": project.name},
-            "issue_type": {"id": issue.issue_type_id, "name": catalog.issue_type(issue.issue_type_id).name,
-                           "subtask": catalog.issue_type(issue.issue_type_id).subtask},
-            "summary": issue.summary, "description": issue.description,
-            "status": status_view(catalog, issue.status_id),
-            "priority": {"id": issue.priority_id, "name": catalog.priority(issue.priority_id).name},
-            "resolution": {"id": resolution.id, "name": resolution.name} if resolution else None,
-            "assignee": user_view(users.get(issue.assignee_id or 0)),
-            "reporter": user_view(users.get(issue.reporter_id or 0)),
-            "creator": user_view(users.get(issue.creator_id or 0)),
-            "labels": labels.get(issue.id, []),
-            "components": components.get(issue.id, []),
-            "fix_versions": versions.get((issue.id, "fix"), []),
-            "affected_versions": versions.get((issue.id, "affected"), []),
-            "due_date": issue.due_date.isoformat() if issue.due_date else None,
-            "parent": brief(related[issue.parent_id]) if issue.parent_id in related else None,
-            "subtasks": [brief(s) for s in subtasks_of.get(issue.id, ())],
-            "links": issue_links,
-            "custom_fields": custom_view(values.get(issue.id, [])),
-            "workflow_id": issue.workflow_id,
-            "created": iso(issue.created_at), "updated": iso(issue.updated_at), "resolved": iso(issue.resolved_at),
-            "version": issue.version,
-            "original_estimate": issue.original_estimate, "remaining_estimate": issue.remaining_estimate,
-            "time_spent": issue.time_spent,
-        }
+        return {"id": resolution.id, "name": resolution.name} if resolution else None
+
+    build: dict[str, Callable[[Issue], object]] = {
+        "id": lambda issue: issue.id, "key": lambda issue: issue.key, "project": project_view,
+        "issue_type": issue_type_view, "summary": lambda issue: issue.summary,
+        "description": lambda issue: issue.description, "status": lambda issue: status_of(issue.status_id),
+        "priority": lambda issue: {"id": issue.priority_id, "name": catalog.priority(issue.priority_id).name},
+        "resolution": resolution_view,
+        "assignee": lambda issue: user_view(users.get(issue.assignee_id or 0)),
+        "reporter": lambda issue: user_view(users.get(issue.reporter_id or 0)),
+        "creator": lambda issue: user_view(users.get(issue.creator_id or 0)),
+        "labels": lambda issue: labels.get(issue.id, []),
+        "components": lambda issue: components.get(issue.id, []),
+        "fix_versions": lambda issue: versions.get((issue.id, "fix"), []),
+        "affected_versions": lambda issue: versions.get((issue.id, "affected"), []),
+        "due_date": lambda issue: issue.due_date.isoformat() if issue.due_date else None,
+        "parent": lambda issue: brief(related[issue.parent_id]) if issue.parent_id in related else None,
+        "subtasks": lambda issue: [brief(s) for s in subtasks_of.get(issue.id, ())],
+        "links": links_view,
+        "custom_fields": lambda issue: custom_view(values.get(issue.id, [])),
+        "workflow_id": lambda issue: issue.workflow_id,
+        "created": lambda issue: iso(issue.created_at), "updated": lambda issue: iso(issue.updated_at),
+        "resolved": lambda issue: iso(issue.resolved_at), "version": lambda issue: issue.version,
+        "original_estimate": lambda issue: issue.original_estimate,
+        "remaining_estimate": lambda issue: issue.remaining_estimate, "time_spent": lambda issue: issue.time_spent,
+    }
+    builders = [(key, build[key]) for key in VIEW_KEYS if key in wanted]
+    rendered = []
+    for issue in issues:
+        view = {key: make(issue) for key, make in builders}
         if "changelog" in expand:
             view["changelog"] = [{**h, "created": iso(h["created"]), "author": user_view(users.get(h["author_id"] or 0))}
                                  for h in changelogs.get(issue.id, [])]

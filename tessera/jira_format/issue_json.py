@@ -4,7 +4,7 @@ each of comments, watchers, votes, attachments, worklogs and ranks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,70 +150,124 @@ class _Extras:
         self.users = await users_by_id(session, org, user_ids) if user_ids else {}
 
 
-def _fields(links: Links, catalog: OrgCatalog, view: dict, extras: _Extras, selection: FieldSelection,
-            customs: list[JiraField]) -> dict[str, Any]:
-    issue_id = view["id"]
-    status, kind = view["status"], catalog.issue_type(view["issue_type"]["id"])
-    priority = catalog.priority(view["priority"]["id"])
-    resolution = catalog.resolution(view["resolution"]["id"]) if view["resolution"] else None
-    project = view["project"]
-    issue_links = []
-    for link in view["links"]:
-        link_type = link["type"]
-        issue_links.append({
-            "id": str(link["id"]), "self": f"{links.api}/issueLink/{link['id']}",
-            "type": {"id": str(link_type["id"]), "name": link_type["name"], "inward": link_type["inward"],
-                     "outward": link_type["outward"], "self": f"{links.api}/issueLinkType/{link_type['id']}"},
-            ("outwardIssue" if link["direction"] == "outward" else "inwardIssue"): _brief(links, catalog,
-                                                                                          link["issue"])})
-    values: dict[str, Any] = {
-        "issuetype": lambda: issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description),
-        "project": lambda: project_json(links, project["id"], project["key"], project["name"]),
-        "summary": lambda: view["summary"],
-        "description": lambda: rich_text(links, view["description"] or None),
-        "status": lambda: status_json(links, status["id"], status["name"], status["category"],
-                                      catalog.status(status["id"]).description),
-        "priority": lambda: priority_json(links, priority.id, priority.name, priority.color),
-        "resolution": lambda: resolution_json(links, resolution.id, resolution.name, resolution.description)
-        if resolution else None,
-        "assignee": lambda: user_json(links, view["assignee"]),
-        "reporter": lambda: user_json(links, view["reporter"]),
-        "creator": lambda: user_json(links, view["creator"]),
-        "labels": lambda: view["labels"],
-        "components": lambda: [component_json(links, c["id"], c["name"]) for c in view["components"]],
-        "fixVersions": lambda: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
-                                for v in view["fix_versions"]],
-        "versions": lambda: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
-                             for v in view["affected_versions"]],
-        "duedate": lambda: jira_date(view["due_date"]),
-        "parent": lambda: _brief(links, catalog, view["parent"]) if view["parent"] else None,
-        "created": lambda: jira_time(view["created"]),
-        "updated": lambda: jira_time(view["updated"]),
-        "resolutiondate": lambda: jira_time(view["resolved"]),
-        "issuelinks": lambda: issue_links,
-        "subtasks": lambda: [_brief(links, catalog, s) for s in view["subtasks"]],
-        "comment": lambda: _comment_page(links, extras.comments.get(issue_id, []), extras.users),
-        "watches": lambda: {"self": f"{links.api}/issue/{view['key']}/watchers",
-                            "watchCount": extras.watches[issue_id].count if issue_id in extras.watches else 0,
-                            "isWatching": bool(issue_id in extras.watches and extras.watches[issue_id].mine)},
-        "votes": lambda: {"self": f"{links.api}/issue/{view['key']}/votes",
-                          "votes": extras.votes[issue_id].count if issue_id in extras.votes else 0,
-                          "hasVoted": bool(issue_id in extras.votes and extras.votes[issue_id].mine)},
-        "attachment": lambda: [attachment_json(links, a, extras.users) for a in extras.attachments.get(issue_id, [])],
-        "worklog": lambda: _worklog_page(links, extras.worklogs.get(issue_id, ([], 0)), extras.users),
-        "timespent": lambda: view["time_spent"],
-        "timeoriginalestimate": lambda: view["original_estimate"],
-        "timeestimate": lambda: view["remaining_estimate"],
-        "timetracking": lambda: timetracking_json(view),
-        "issuekey": None,
-        RANK_FIELD: lambda: extras.ranks.get(issue_id),
+# The issue view's keys (tessera.issues.views.VIEW_KEYS) each Jira field is made of; `id` and
+# `key` come always. A page asking for a few fields has only these keys built.
+_VIEW_KEYS_OF: dict[str, tuple[str, ...]] = {
+    "issuetype": ("issue_type",), "project": ("project",), "summary": ("summary",), "description": ("description",),
+    "status": ("status",), "priority": ("priority",), "resolution": ("resolution",), "assignee": ("assignee",),
+    "reporter": ("reporter",), "creator": ("creator",), "labels": ("labels",), "components": ("components",),
+    "fixVersions": ("fix_versions",), "versions": ("affected_versions",), "duedate": ("due_date",),
+    "parent": ("parent",), "created": ("created",), "updated": ("updated",), "resolutiondate": ("resolved",),
+    "issuelinks": ("links",), "subtasks": ("subtasks",), "timespent": ("time_spent",),
+    "timeoriginalestimate": ("original_estimate",), "timeestimate": ("remaining_estimate",),
+    "timetracking": ("original_estimate", "remaining_estimate", "time_spent"),
+}
+
+
+def _view_keys(selection: FieldSelection, every: list[JiraField], expand: frozenset[str]) -> set[str] | None:
+    """The view keys the selected fields need (None: all of them)."""
+    if selection.wanted is None:
+        return None
+    keys = {key for field_id, needs in _VIEW_KEYS_OF.items() if selection.has(field_id) for key in needs}
+    if any(f.definition is not None and selection.has(f.id) for f in every):
+        keys.add("custom_fields")
+    if "renderedfields" in expand:
+        keys.add("description")
+    return keys
+
+
+def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selection: FieldSelection,
+                    customs: list[JiraField]) -> list[tuple[str, Callable[[dict], Any]]]:
+    """(Jira field id, its value from an issue view) for each selected field, in Jira's order;
+    made once per page."""
+    def issuetype(view: dict) -> dict[str, Any]:
+        kind = catalog.issue_type(view["issue_type"]["id"])
+        return issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description)
+
+    def status(view: dict) -> dict[str, Any]:
+        shown = view["status"]
+        return status_json(links, shown["id"], shown["name"], shown["category"],
+                           catalog.status(shown["id"]).description)
+
+    def priority(view: dict) -> dict[str, Any]:
+        shown = catalog.priority(view["priority"]["id"])
+        return priority_json(links, shown.id, shown.name, shown.color)
+
+    def resolution(view: dict) -> dict[str, Any] | None:
+        shown = catalog.resolution(view["resolution"]["id"]) if view["resolution"] else None
+        return resolution_json(links, shown.id, shown.name, shown.description) if shown else None
+
+    def issue_links(view: dict) -> list[dict[str, Any]]:
+        shown = []
+        for link in view["links"]:
+            link_type = link["type"]
+            shown.append({
+                "id": str(link["id"]), "self": f"{links.api}/issueLink/{link['id']}",
+                "type": {"id": str(link_type["id"]), "name": link_type["name"], "inward": link_type["inward"],
+                         "outward": link_type["outward"], "self": f"{links.api}/issueLinkType/{link_type['id']}"},
+                ("outwardIssue" if link["direction"] == "outward" else "inwardIssue"): _brief(links, catalog,
+                                                                                              link["issue"])})
+        return shown
+
+    def watches(view: dict) -> dict[str, Any]:
+        issue_id = view["id"]
+        return {"self": f"{links.api}/issue/{view['key']}/watchers",
+                "watchCount": extras.watches[issue_id].count if issue_id in extras.watches else 0,
+                "isWatching": bool(issue_id in extras.watches and extras.watches[issue_id].mine)}
+
+    def votes(view: dict) -> dict[str, Any]:
+        issue_id = view["id"]
+        return {"self": f"{links.api}/issue/{view['key']}/votes",
+                "votes": extras.votes[issue_id].count if issue_id in extras.votes else 0,
+                "hasVoted": bool(issue_id in extras.votes and extras.votes[issue_id].mine)}
+
+    def project(view: dict) -> dict[str, Any]:
+        shown = view["project"]
+        return project_json(links, shown["id"], shown["key"], shown["name"])
+
+    values: dict[str, Callable[[dict], Any]] = {
+        "issuetype": issuetype,
+        "project": project,
+        "summary": lambda view: view["summary"],
+        "description": lambda view: rich_text(links, view["description"] or None),
+        "status": status,
+        "priority": priority,
+        "resolution": resolution,
+        "assignee": lambda view: user_json(links, view["assignee"]),
+        "reporter": lambda view: user_json(links, view["reporter"]),
+        "creator": lambda view: user_json(links, view["creator"]),
+        "labels": lambda view: view["labels"],
+        "components": lambda view: [component_json(links, c["id"], c["name"]) for c in view["components"]],
+        "fixVersions": lambda view: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
+                                     for v in view["fix_versions"]],
+        "versions": lambda view: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
+                                  for v in view["affected_versions"]],
+        "duedate": lambda view: jira_date(view["due_date"]),
+        "parent": lambda view: _brief(links, catalog, view["parent"]) if view["parent"] else None,
+        "created": lambda view: jira_time(view["created"]),
+        "updated": lambda view: jira_time(view["updated"]),
+        "resolutiondate": lambda view: jira_time(view["resolved"]),
+        "issuelinks": issue_links,
+        "subtasks": lambda view: [_brief(links, catalog, s) for s in view["subtasks"]],
+        "comment": lambda view: _comment_page(links, extras.comments.get(view["id"], []), extras.users),
+        "watches": watches,
+        "votes": votes,
+        "attachment": lambda view: [attachment_json(links, a, extras.users)
+                                    for a in extras.attachments.get(view["id"], [])],
+        "worklog": lambda view: _worklog_page(links, extras.worklogs.get(view["id"], ([], 0)), extras.users),
+        "timespent": lambda view: view["time_spent"],
+        "timeoriginalestimate": lambda view: view["original_estimate"],
+        "timeestimate": lambda view: view["remaining_estimate"],
+        "timetracking": timetracking_json,
+        RANK_FIELD: lambda view: extras.ranks.get(view["id"]),
     }
-    fields = {name: make() for name, make in values.items() if make is not None and selection.has(name)}
+    builders = [(name, make) for name, make in values.items() if selection.has(name)]
     for jira_field in customs:
-        if selection.has(jira_field.id) and jira_field.definition is not None:
-            raw = view["custom_fields"].get(jira_field.definition.key)
-            fields[jira_field.id] = _custom_value(links, jira_field.definition, raw)
-    return fields
+        definition = jira_field.definition
+        if selection.has(jira_field.id) and definition is not None:
+            builders.append((jira_field.id, lambda view, definition=definition: _custom_value(
+                links, definition, view["custom_fields"].get(definition.key))))
+    return builders
 
 
 def _comment_page(links: Links, comments: list[Comment], users: dict) -> dict[str, Any]:
@@ -246,16 +300,17 @@ async def render_jira_issues(session: AsyncSession, *, actor: Actor, issues: Seq
     if not issues:
         return []
     catalog = await catalog_for(session, actor)
+    every = all_fields(catalog)
     views = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
                                 expand=expand & {"changelog"}, projects=projects,
-                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
+                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)],
+                                only=_view_keys(selection, every, expand))
     extras = _Extras()
     await extras.load(session, actor, issues, selection)
-    every = all_fields(catalog)
-    customs = [f for f in every if f.definition is not None]
+    builders = _field_builders(links, catalog, extras, selection, [f for f in every if f.definition is not None])
     rendered = []
     for view in views:
-        fields = _fields(links, catalog, view, extras, selection, customs)
+        fields = {name: make(view) for name, make in builders}
         issue: dict[str, Any] = {"expand": EXPANDABLE, "id": str(view["id"]), "self": links.issue(view["id"]),
                                  "key": view["key"], "fields": fields}
         if "names" in expand:

@@ -4,7 +4,7 @@ among what the caller may browse: anything else "does not exist", exactly like a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -32,6 +32,9 @@ class Scope:
     catalog: OrgCatalog
     now: datetime
     filter_depth: int = 0
+    # Components and versions already looked up, by (model, name or id as written): a list of
+    # them (`component IN (a, b, c)`) is read in one query (prefetch_parts), not one per name.
+    parts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @property
     def org(self) -> int:
@@ -79,13 +82,27 @@ async def part_ids(scope: Scope, model: type[Component | Version], ref: str) -> 
     """Components or versions of browsable projects, by id or name (several projects may
     share a name: all of them match, as in Jira)."""
     text = ref.strip()
-    ref_id = parse_id(text)
-    match = func.lower(model.name) == text.lower()
-    if ref_id is not None:
-        match = or_(match, model.id == ref_id)
-    rows = await scope.session.scalars(select(model.id).where(
-        model.organization_id == scope.org, model.project_id.in_(_browsable_ids(scope.actor)), match))
-    return list(rows)
+    known = scope.parts.get((model.__name__, text))
+    if known is None:
+        await prefetch_parts(scope, model, [text])
+        known = scope.parts[(model.__name__, text)]
+    return list(known)
+
+
+async def prefetch_parts(scope: Scope, model: type[Component | Version], refs: Sequence[str]) -> None:
+    """part_ids of several names or ids in one read, kept in the scope for part_ids."""
+    texts = {ref.strip() for ref in refs} - {text for kind, text in scope.parts if kind == model.__name__}
+    if not texts:
+        return
+    ref_ids = {text: parse_id(text) for text in texts}
+    match = func.lower(model.name).in_(sorted({text.lower() for text in texts}))
+    if any(ref_id is not None for ref_id in ref_ids.values()):
+        match = or_(match, model.id.in_(sorted({i for i in ref_ids.values() if i is not None})))
+    rows = (await scope.session.execute(select(model.id, func.lower(model.name)).where(
+        model.organization_id == scope.org, model.project_id.in_(_browsable_ids(scope.actor)), match))).all()
+    for text in texts:
+        scope.parts[(model.__name__, text)] = [part_id for part_id, name in rows
+                                               if name == text.lower() or part_id == ref_ids[text]]
 
 
 async def sprint_ids(scope: Scope, ref: str | None = None, *, states: Sequence[str] = ()) -> list[int]:

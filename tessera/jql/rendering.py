@@ -12,7 +12,7 @@ from tessera.issues.audience import comments_visible_to
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
-from tessera.issues.views import UserBrief, iso, render_issues
+from tessera.issues.views import VIEW_KEYS, UserBrief, iso, render_issues
 from tessera.jql.search import SearchPage
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
@@ -27,8 +27,23 @@ FIELD_NAMES = {"issuetype": "issue_type", "type": "issue_type", "fixversions": "
 MAX_COMMENTS_PER_ISSUE = 100
 
 
-def _select_fields(view: dict, fields: Sequence[str]) -> dict:
-    wanted = {FIELD_NAMES.get(name.strip().lower(), name.strip()) for name in fields}
+def _wanted(fields: Sequence[str]) -> set[str]:
+    return {FIELD_NAMES.get(name.strip().lower(), name.strip()) for name in fields}
+
+
+def _view_keys(fields: Sequence[str] | None) -> set[str] | None:
+    """The view keys `fields` keep (None: all of them); a name that is no key of the view may
+    be a custom field's, kept from `custom_fields`."""
+    wanted = _wanted(fields) if fields else set()
+    if not fields or wanted & ALL_FIELDS:
+        return None
+    keys = wanted & set(VIEW_KEYS)
+    if wanted - keys - {"self", "comments", "changelog"}:
+        keys.add("custom_fields")
+    return keys
+
+
+def _select_fields(view: dict, wanted: set[str]) -> dict:
     if wanted & ALL_FIELDS:
         return view
     kept = {name: view[name] for name in ALWAYS if name in view}
@@ -74,13 +89,15 @@ async def render_search_page(session: AsyncSession, *, actor: Actor, page: Searc
     catalog = await catalog_for(session, actor)
     views = await render_issues(session, organization_id=actor.organization_id, issues=page.issues,
                                 catalog=catalog, expand=expand & {"changelog"},
-                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
+                                known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)],
+                                only=_view_keys(fields))
     comments = await _comments(session, actor, [v["id"] for v in views]) \
         if "comments" in expand and views else {}
     issues = []
+    wanted = _wanted(fields) if fields else None
     for view in views:
         view["self"] = f"{base_url}/v2/issues/{view['id']}"
         if "comments" in expand:
             view["comments"] = comments.get(view["id"], [])
-        issues.append(_select_fields(view, fields) if fields else view)
+        issues.append(_select_fields(view, wanted) if wanted is not None else view)
     return {"start_at": page.start_at, "max_results": page.max_results, "total": page.total, "issues": issues}

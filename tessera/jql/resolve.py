@@ -163,12 +163,25 @@ async def _custom_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
     return found
 
 
+_PART_MODELS: dict[str, type[Component | Version]] = {"component": Component, "fixversion": Version,
+                                                      "affectedversion": Version}
+
+
+def _literal_texts(operand: ast.Operand) -> list[str]:
+    if isinstance(operand, ast.ValueList):
+        return [text for item in operand.items for text in _literal_texts(item)]
+    return [operand.text] if isinstance(operand, ast.Literal) else []
+
+
 async def operand_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, operand: ast.Operand,
                          *, ordered: bool = False) -> tuple[list[object], bool, list[IssueSet]]:
     """(values, the operand includes EMPTY, issue sets from functions)."""
     values: list[object] = []
     sets: list[IssueSet] = []
     empty = False
+    part_model = _PART_MODELS.get(field.kind)
+    if part_model is not None:  # every name of a list in one read
+        await lookups.prefetch_parts(scope, part_model, _literal_texts(operand))
     pending: list[ast.Operand] = [operand]
     while pending:
         item = pending.pop(0)

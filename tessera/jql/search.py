@@ -18,7 +18,7 @@ from functools import reduce
 from itertools import combinations
 from typing import Protocol
 
-from sqlalchemy import false, func, select, union
+from sqlalchemy import false, func, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
@@ -51,9 +51,10 @@ class SearchPage:
 
 class SearchBackend(Protocol):
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
-                     count_only: bool) -> tuple[int, list[Issue]]:
+                     count_only: bool, as_rows: bool = False) -> tuple[int, list[Issue]]:
         """(exact total, the page of issues in the plan's order) among the issues of the
-        actor's organization in projects the actor may browse."""
+        actor's organization in projects the actor may browse. `as_rows`: the issues as rows
+        (attributes as Issue's) rather than ORM entities, for a caller that only reads them."""
         ...
 
 
@@ -124,7 +125,7 @@ class SqlSearchBackend:
     then the compiled query; archived projects are not searched, as in Jira."""
 
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
-                     count_only: bool) -> tuple[int, list[Issue]]:
+                     count_only: bool, as_rows: bool = False) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":  # set_config(…, true) is SET LOCAL, all in one statement
             await session.execute(select(*[func.set_config(name, value, True)
@@ -140,28 +141,49 @@ class SqlSearchBackend:
             conditions.append(where)
         # A query that is one id set over every project (see _count).
         id_set = as_id_set(where) if projects is None else None
-        total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
-        if count_only or max_results == 0 or start_at >= total:
-            return total, []
+        if count_only or max_results == 0:
+            return await self._count(session, actor, plan, conditions, dialect, reader, id_set), []
         # The page is ordered and cut by the database over the query itself, and only the page's
         # rows are read in full. Up to _FEW_MATCHES the matches are sorted whole, their sort keys
         # read where the search indexes hold them next to the id (index-only for a catalog field),
         # and the top kept: fenced off (MATERIALIZED), or a planner may walk an index in the sort
         # order testing each issue, which finds a deep page late when the matches cluster (one
         # label's issues among the recently updated, say). Past it, the walk is the fast way.
+        # The fenced matches are counted too, in the same statement: when they are that few their
+        # number is the exact total, and the query is evaluated once, in one round trip.
+        keys = [_sort_key(clause) for clause in order_by]
+        matches = (select(Issue.id, *[key.label(f"k{n}") for n, key in enumerate(keys)]).where(*conditions)
+                   .limit(_FEW_MATCHES + 1).cte("matches").prefix_with("MATERIALIZED"))
+        on_matches = [replacement_traverse(clause, {}, lambda element, keys=keys, matches=matches: next(
+            (matches.c[f"k{n}"] for n, key in enumerate(keys) if element is key), None))
+            for clause in order_by]
+        counted = select(func.count().label("total")).select_from(matches).subquery("counted")
+        few = select(func.count()).select_from(matches).scalar_subquery() <= _FEW_MATCHES
+        page = (select(matches.c.id).where(few).order_by(*on_matches).offset(start_at).limit(max_results)
+                .subquery("page"))
+        found = (await session.execute(
+            select(counted.c.total, *self._columns(as_rows))
+            .select_from(counted.outerjoin(page.join(Issue, Issue.id == page.c.id), true()))
+            .order_by(*order_by))).all()
+        total = found[0].total
         if total <= _FEW_MATCHES:
-            keys = [_sort_key(clause) for clause in order_by]
-            matches = (select(Issue.id, *[key.label(f"k{n}") for n, key in enumerate(keys)]).where(*conditions)
-                       .cte("matches").prefix_with("MATERIALIZED"))
-            on_matches = [replacement_traverse(clause, {}, lambda element, keys=keys, matches=matches: next(
-                (matches.c[f"k{n}"] for n, key in enumerate(keys) if element is key), None))
-                for clause in order_by]
-            page = select(matches.c.id).order_by(*on_matches)
-        else:
-            page = select(Issue.id).where(*conditions).order_by(*order_by)
-        page = page.offset(start_at).limit(max_results).subquery("page")
-        rows = select(Issue).join(page, page.c.id == Issue.id).order_by(*order_by)
-        return total, list((await session.scalars(rows)).all())
+            # A page past the end (or no match) is the one row of the count, without an issue.
+            if as_rows:
+                return total, [row for row in found if row.id is not None]
+            return total, [row[1] for row in found if row[1] is not None]
+        total = await self._count(session, actor, plan, conditions, dialect, reader, id_set)
+        if start_at >= total:
+            return total, []
+        page = select(Issue.id).where(*conditions).order_by(*order_by).offset(start_at).limit(max_results) \
+            .subquery("page")
+        return total, [row if as_rows else row[0] for row in (await session.execute(
+            select(*self._columns(as_rows)).join(page, page.c.id == Issue.id).order_by(*order_by))).all()]
+
+    @staticmethod
+    def _columns(as_rows: bool) -> list:
+        """The issue as rows (no ORM entity, identity map nor change tracking for each: what a
+        caller that only reads them needs) or as an ORM entity."""
+        return list(Issue.__table__.c) if as_rows else [Issue]
 
     @staticmethod
     async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
@@ -207,16 +229,17 @@ async def plan_query(session: AsyncSession, *, actor: Actor, jql: str, now: date
 
 async def search_issues(session: AsyncSession, *, actor: Actor, jql: str, start_at: int = 0, max_results: int = 50,
                         count_only: bool = False, backend: SearchBackend = SQL_BACKEND,
-                        quota: SearchQuota | None = None) -> SearchPage:
+                        quota: SearchQuota | None = None, as_rows: bool = False) -> SearchPage:
     """`quota`: given for every search a client asks for (the search APIs, GraphQL, the search
     page), which then counts against the organization's searches per hour, before the query is
     even parsed (a refused query costs the database nothing). Searches the product runs on its
-    own behalf (gadgets, the CLI) pass none."""
+    own behalf (gadgets, the CLI) pass none. `as_rows`: the page's issues as read-only rows with
+    Issue's attributes (what the views render from), not ORM entities."""
     if quota is not None:
         await quota.check_search_quota(actor)
     start_at = max(0, int(start_at))
     max_results = max(0, min(int(max_results), MAX_RESULTS))
     plan = await plan_query(session, actor=actor, jql=jql)
     total, issues = await backend.search(session, actor=actor, plan=plan, start_at=start_at,
-                                         max_results=max_results, count_only=count_only)
+                                         max_results=max_results, count_only=count_only, as_rows=as_rows)
     return SearchPage(total=total, issues=issues, start_at=start_at, max_results=max_results)

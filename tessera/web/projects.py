@@ -20,6 +20,8 @@ from tessera.web.errors import WebRoute
 router = APIRouter(route_class=WebRoute)
 PAGE_SIZE = 25
 CATEGORIES = (("", "All statuses"), ("todo", "To Do"), ("in_progress", "In Progress"), ("done", "Done"))
+# What partials/issue_table.html shows of each issue: only these are built and read.
+ISSUE_TABLE_KEYS = frozenset({"issue_type", "summary", "labels", "status", "priority", "assignee", "updated"})
 
 
 MAX_PAGE = 99_999
@@ -56,7 +58,8 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
         issues, total = await list_project_issues(session, actor=actor, project=project, criteria=criteria,
                                                   start_at=(number - 1) * PAGE_SIZE, max_results=PAGE_SIZE)
         catalog = await load_catalog(session, actor.organization_id)
-        rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog)
+        rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
+                                   only=ISSUE_TABLE_KEYS)
         users, _ = await list_users(session, actor, max_results=200)
         may_administer = await has_permission(session, actor, Permission.ADMINISTER_PROJECTS, project)
     filters = {"category": category, "assignee": assignee, "q": q}

@@ -14,7 +14,7 @@ from tessera.jql.filters import list_filters
 from tessera.jql.search import search_issues
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
-from tessera.web.projects import page_number
+from tessera.web.projects import ISSUE_TABLE_KEYS, page_number
 
 router = APIRouter(route_class=WebRoute)
 PAGE_SIZE = 25
@@ -31,13 +31,13 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Resp
     async with web.transaction(search=True) as (session, actor):
         try:
             found = await search_issues(session, actor=actor, jql=text, start_at=(number - 1) * PAGE_SIZE,
-                                        max_results=PAGE_SIZE)
+                                        max_results=PAGE_SIZE, as_rows=True)
         except InvalidInput as invalid:
             error = invalid.message
         else:
             total = found.total
             rows = await render_issues(session, organization_id=actor.organization_id, issues=found.issues,
-                                       catalog=await catalog_for(session, actor))
+                                       catalog=await catalog_for(session, actor), only=ISSUE_TABLE_KEYS)
         favourites, _ = await list_filters(session, actor, favourite=True, max_results=20)
 
     def page_url(target: int) -> str:

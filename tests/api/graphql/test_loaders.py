@@ -3,37 +3,15 @@ and last three comments take as many SQL statements as 5 do, counted on the engi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from tests.api.graphql.conftest import GraphQL
-from tests.support import OrgHandle, make_user
+from tests.support import OrgHandle, counting_statements, make_user
 
 MAX_STATEMENTS = 10  # authentication, JQL (project lookup, count, page), users twice, comments, BEGIN
 QUERY = """query($jql: String!, $first: Int!) { issues(jql: $jql, first: $first) { totalCount nodes {
   key summary status assignee { name avatar } reporter { name }
   comments(last: 3) { body author created } } } }"""
-
-
-@contextmanager
-def counting_statements(client: TestClient) -> Iterator[list[str]]:
-    database = client.app.state.database  # type: ignore[attr-defined]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engines = {database.read_engine.sync_engine, database.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
 
 
 def test_fifty_issues_with_people_and_last_comments_cost_what_five_do(client: TestClient, gql: GraphQL,

@@ -41,7 +41,8 @@ async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, ex
     """The page as a JSONResponse: the views are JSON already, and FastAPI's jsonable_encoder
     walking a page of 1,000 issues (some 40,000 values) cost more than rendering them."""
     async with ctx.transaction(write=False, search=True) as (session, actor):
-        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results)
+        page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results,
+                                   as_rows=True)
         return JSONResponse(await render_search_page(session, actor=actor, page=page, base_url=ctx.settings.base_url,
                                                      fields=fields, expand=expand))
 
