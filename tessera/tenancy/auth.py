@@ -292,7 +292,7 @@ async def authenticate_session(session: AsyncSession, session_secret: str, *,
 async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: timedelta,
                                 user_agent: str | None = None, ip_address: str | None = None) -> str:
     """Returns the secret for the cookie; only its digest is stored. The browser and address
-    are kept only to show the user their sessions (tenancy.sessions)."""
+    are kept only to show the user their sessions (tenancy.profile)."""
     secret = new_opaque_secret()
     now = utcnow()
     session.add(WebSession(organization_id=actor.organization_id, user_id=actor.user_id,

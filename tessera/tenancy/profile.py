@@ -67,7 +67,7 @@ async def list_web_sessions(session: AsyncSession, actor: Actor, *, current_secr
     rows: Sequence[WebSession] = (await session.scalars(
         select(WebSession).where(WebSession.organization_id == actor.organization_id,
                                  WebSession.user_id == actor.user_id, WebSession.expires_at > utcnow())
-        .order_by(WebSession.last_seen_at.desc(), WebSession.id.desc()))).all()
+        .order_by(WebSession.last_seen_at.desc().nulls_last(), WebSession.id.desc()))).all()
     return [SessionView(row.id, row.created_at, row.last_seen_at, row.expires_at, row.user_agent, row.ip_address,
                         row.session_hash == current_hash) for row in rows]
 
