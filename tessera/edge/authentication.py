@@ -14,8 +14,8 @@ from tessera.config import Settings
 from tessera.errors import NotAuthenticated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import (
+    CredentialUse,
     PrincipalCache,
-    TokenUse,
     authenticate_basic,
     authenticate_session,
     authenticate_token,
@@ -38,7 +38,7 @@ def attempt_guard(connection: HTTPConnection) -> AttemptGuard | None:
 
 async def authenticate_authorization(session: AsyncSession, header: str, organization_key: str | None, *,
                                      guard: AttemptGuard | None, cache: PrincipalCache | None = None,
-                                     pending: list[TokenUse] | None = None) -> Actor | None:
+                                     pending: list[CredentialUse] | None = None) -> Actor | None:
     """An Authorization value's actor; None when it is empty. A token's due use is appended to
     `pending` (recorded by a write transaction), never written here."""
     scheme, _, credentials = header.strip().partition(" ")
@@ -55,7 +55,7 @@ async def authenticate_authorization(session: AsyncSession, header: str, organiz
 
 async def authenticate_header(session: AsyncSession, connection: HTTPConnection, *,
                               cache: PrincipalCache | None = None,
-                              pending: list[TokenUse] | None = None) -> Actor | None:
+                              pending: list[CredentialUse] | None = None) -> Actor | None:
     """The Authorization header's actor (X-Tessera-Org names the organization of an ambiguous
     password); None when there is no header."""
     header = connection.headers.get("authorization", "")
@@ -67,14 +67,14 @@ async def authenticate_header(session: AsyncSession, connection: HTTPConnection,
 
 async def authenticate_connection(session: AsyncSession, connection: HTTPConnection, *, missing: str,
                                   cache: PrincipalCache | None = None,
-                                  pending: list[TokenUse] | None = None) -> Actor:
+                                  pending: list[CredentialUse] | None = None) -> Actor:
     """The header's actor, else the session cookie's; NotAuthenticated(`missing`) with neither.
     A cookie's changes must also pass `csrf_matches`, which the caller checks."""
     actor = await authenticate_header(session, connection, cache=cache, pending=pending)
     if actor is not None:
         return actor
     if cookie := connection.cookies.get(SESSION_COOKIE):
-        return await authenticate_session(session, cookie)
+        return await authenticate_session(session, cookie, pending=pending)
     raise NotAuthenticated(missing)
 
 

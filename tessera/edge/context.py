@@ -30,21 +30,21 @@ from tessera.edge.authentication import (
 )
 from tessera.errors import PermissionDenied
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import PrincipalCache, TokenUse, cached_token_actor, do_record_token_use
+from tessera.tenancy.auth import CredentialUse, PrincipalCache, cached_token_actor, do_record_token_use
 from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import AttemptGuard
 from tessera.tenancy.token_scopes import NO_SCOPES, check_token_scope
 
-Authenticate = Callable[[AsyncSession, list[TokenUse]], Awaitable[Actor]]
+Authenticate = Callable[[AsyncSession, list[CredentialUse]], Awaitable[Actor]]
 
 
 @dataclass
 class Identity:
     """An authenticated actor whose request the rate limit let through; `token_uses` are the
-    token's due last-use records, written by the request's first write transaction."""
+    token's due last-use (or the session's last-seen) records, at most one a minute per credential."""
 
     actor: Actor
-    token_uses: list[TokenUse] = field(default_factory=list)
+    token_uses: list[CredentialUse] = field(default_factory=list)
 
 
 async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
@@ -57,7 +57,7 @@ async def identify(database: Database, limiter: RateLimiter, authenticate: Authe
     `search`: the request runs a client's JQL, one of the organization's searches per hour.
     `scopes`: the API token scopes this surface accepts (tenancy.token_scopes); a token scoped
     to anything else is refused here, so no transport can forget to."""
-    uses: list[TokenUse] = []
+    uses: list[CredentialUse] = []
     if cached is not None:
         actor = cached
     else:
@@ -74,12 +74,22 @@ async def identify(database: Database, limiter: RateLimiter, authenticate: Authe
 
 @asynccontextmanager
 async def open_unit_of_work(database: Database, identity: Identity, *, write: bool) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work for an identified actor; a write records the token's due use."""
+    """The request's unit of work for an identified actor; a write records the credential's due
+    use. A read records it in a short write transaction of its own first, so that a token used
+    only for reading (or a browser only looking) still shows its last use; being due at most
+    once a minute per credential, that costs reads almost nothing."""
+    if not write and identity.token_uses:
+        async with database.unit_of_work(write=True) as session:
+            await _record_uses(session, identity)
     async with database.unit_of_work(write=write) as session:
         if write:
-            while identity.token_uses:
-                await do_record_token_use(session, use=identity.token_uses.pop())
+            await _record_uses(session, identity)
         yield session
+
+
+async def _record_uses(session: AsyncSession, identity: Identity) -> None:
+    while identity.token_uses:
+        await do_record_token_use(session, use=identity.token_uses.pop())
 
 
 @dataclass
@@ -102,7 +112,7 @@ class RequestContext:
         return self.request.method in SAFE_METHODS
 
     async def identify(self, *, search: bool = False, scopes: frozenset[str] = NO_SCOPES) -> Identity:
-        async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
+        async def authenticate(session: AsyncSession, uses: list[CredentialUse]) -> Actor:
             return await authenticate_connection(session, self.request, missing="Authentication is required.",
                                                  cache=self.principals, pending=uses)
 

@@ -22,6 +22,8 @@ class Actor:
     catalog_version: int | None = None
     # The API token's scope (tenancy.token_scopes); None for full rights and for sessions.
     token_scope: str | None = None
+    # The user's IANA time zone, for the pages' dates (sessions only; tokens carry UTC).
+    time_zone: str = "UTC"
 
     @property
     def is_org_admin(self) -> bool:

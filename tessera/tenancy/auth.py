@@ -34,7 +34,8 @@ def _actor(user: User, org: Organization, via: str, csrf_token: str | None = Non
     return Actor(organization_id=user.organization_id, user_id=user.id, email=user.email,
                  display_name=user.display_name, org_role=user.role, via=via, csrf_token=csrf_token,
                  organization_key=org.key, requests_per_minute=effective_limits(org).requests_per_minute,
-                 searches_per_hour=effective_limits(org).searches_per_hour, catalog_version=org.catalog_version)
+                 searches_per_hour=effective_limits(org).searches_per_hour, catalog_version=org.catalog_version,
+                 time_zone=user.time_zone)
 
 
 # Built once: constructing the statement costs more than running it. Plain columns, not entities:
@@ -49,6 +50,11 @@ _BY_TOKEN = (select(User.id.label("user_id"), User.organization_id, User.email, 
              .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False)))
 _TOUCH_TOKEN = update(ApiToken.__table__).where(ApiToken.__table__.c.id == bindparam("token_id")).values(
     last_used_at=bindparam("now"))
+_TOUCH_SESSION = update(WebSession.__table__).where(WebSession.__table__.c.id == bindparam("session_id")).values(
+    last_seen_at=bindparam("now"))
+# A token's last use and a session's last sighting are recorded at most this often: a write
+# per request would serialize SQLite and cost every request a round trip.
+USE_RECORDED_EVERY = timedelta(minutes=1)
 
 
 # Committed events after which an organization's cached principals may be wrong: a user's role,
@@ -126,13 +132,33 @@ class TokenUse:
     at: datetime
 
 
-async def do_record_token_use(session: AsyncSession, *, use: TokenUse) -> None:
-    await (await session.connection()).execute(_TOUCH_TOKEN, {"token_id": use.token_id, "now": use.at})
+@dataclass(frozen=True)
+class SessionSeen:
+    """A browser session's sighting that is due to be recorded, like TokenUse."""
+
+    session_id: int
+    at: datetime
+
+
+CredentialUse = TokenUse | SessionSeen
+
+
+def _due(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last > USE_RECORDED_EVERY
+
+
+async def do_record_token_use(session: AsyncSession, *, use: CredentialUse) -> None:
+    """Records a token's last use or a session's last sighting."""
+    connection = await session.connection()
+    if isinstance(use, SessionSeen):
+        await connection.execute(_TOUCH_SESSION, {"session_id": use.session_id, "now": use.at})
+    else:
+        await connection.execute(_TOUCH_TOKEN, {"token_id": use.token_id, "now": use.at})
 
 
 async def authenticate_token(session: AsyncSession, token: str, *, touch: bool = True,
                              cache: PrincipalCache | None = None, guard: AttemptGuard | None = None,
-                             pending: list[TokenUse] | None = None) -> Actor:
+                             pending: list[CredentialUse] | None = None) -> Actor:
     """`touch` records the token's last use (read-only transactions pass False); a cached actor
     records none, since use is recorded at most once a minute anyway. With `pending` a due use
     is appended there instead, for a later write transaction (do_record_token_use). `guard`
@@ -153,7 +179,7 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
     if row.role == CUSTOMER_ROLE:
         raise await _token_refused(guard, "Customers cannot sign in.")
     # Record use at most once a minute: a write per request would serialize SQLite.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+    if _due(row.last_used_at, now):
         if pending is not None:
             pending.append(TokenUse(row.token_id, now))
         elif touch:
@@ -227,7 +253,7 @@ def cached_token_actor(authorization: str, cache: PrincipalCache | None) -> Acto
 
 async def authenticate_basic(session: AsyncSession, encoded: str, organization_key: str | None = None,
                              *, touch: bool = True, cache: PrincipalCache | None = None,
-                             guard: AttemptGuard | None, pending: list[TokenUse] | None = None) -> Actor:
+                             guard: AttemptGuard | None, pending: list[CredentialUse] | None = None) -> Actor:
     """`encoded` is the base64 part of a Basic header: email:api_token or email:password."""
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
@@ -244,24 +270,35 @@ async def authenticate_basic(session: AsyncSession, encoded: str, organization_k
     return await authenticate_password(session, email, secret, organization_key, guard=guard)
 
 
-async def authenticate_session(session: AsyncSession, session_secret: str) -> Actor:
+async def authenticate_session(session: AsyncSession, session_secret: str, *,
+                               pending: list[CredentialUse] | None = None) -> Actor:
+    """A due sighting (at most once a minute) is appended to `pending`, for the request's write
+    transaction to record (tessera.edge.context.open_unit_of_work); none is written here."""
     row = (await session.execute(
-        select(User, WebSession.csrf_token, WebSession.expires_at, Organization)
+        select(User, WebSession.csrf_token, WebSession.expires_at, Organization, WebSession.id,
+               WebSession.last_seen_at)
         .join(WebSession, WebSession.user_id == User.id)
         .join(Organization, Organization.id == User.organization_id)
         .where(WebSession.session_hash == digest(session_secret))
     )).first()
-    if row is None or row[2] <= utcnow() or not row[0].active or row[0].role == CUSTOMER_ROLE:
+    now = utcnow()
+    if row is None or row[2] <= now or not row[0].active or row[0].role == CUSTOMER_ROLE:
         raise NotAuthenticated("The session has expired; sign in again.")
+    if pending is not None and _due(row[5], now):
+        pending.append(SessionSeen(row[4], now))
     return _actor(row[0], row[3], "session", csrf_token=row[1])
 
 
-async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: timedelta) -> str:
-    """Returns the secret for the cookie; only its digest is stored."""
+async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: timedelta,
+                                user_agent: str | None = None, ip_address: str | None = None) -> str:
+    """Returns the secret for the cookie; only its digest is stored. The browser and address
+    are kept only to show the user their sessions (tenancy.profile)."""
     secret = new_opaque_secret()
+    now = utcnow()
     session.add(WebSession(organization_id=actor.organization_id, user_id=actor.user_id,
                            session_hash=digest(secret), csrf_token=new_opaque_secret(),
-                           expires_at=utcnow() + ttl))
+                           expires_at=now + ttl, last_seen_at=now,
+                           user_agent=(user_agent or "")[:512] or None, ip_address=(ip_address or "")[:64] or None))
     await session.flush()
     return secret
 
@@ -270,10 +307,15 @@ async def do_end_web_session(session: AsyncSession, *, session_secret: str) -> N
     await session.execute(delete(WebSession).where(WebSession.session_hash == digest(session_secret)))
 
 
-async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, user_id: int) -> int:
+async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, user_id: int,
+                               keep_secret: str | None = None) -> int:
     """Signs the user out of every browser: when their password changes, they are deactivated
     or they ask to. Sessions are read from the database on every request (never cached), so
-    the next request of each browser is refused. API tokens are not sessions: they stay."""
-    result = await session.execute(delete(WebSession).where(WebSession.organization_id == organization_id,
-                                                            WebSession.user_id == user_id))
+    the next request of each browser is refused. API tokens are not sessions: they stay.
+    `keep_secret`: the one session to keep (the browser that asked, "everywhere else")."""
+    statement = delete(WebSession).where(WebSession.organization_id == organization_id,
+                                         WebSession.user_id == user_id)
+    if keep_secret is not None:
+        statement = statement.where(WebSession.session_hash != digest(keep_secret))
+    result = await session.execute(statement)
     return int(result.rowcount or 0)

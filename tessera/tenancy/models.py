@@ -96,11 +96,17 @@ class ApiToken(IdMixin, TenantMixin, TimestampMixin, Base):
 
 class WebSession(IdMixin, TenantMixin, TimestampMixin, Base):
     __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_org_user", "organization_id", "user_id"),)
 
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # Shown on the profile page's list of sessions. last_seen_at is written at most once a
+    # minute (tenancy.auth.authenticate_session); the browser and address are the sign-in's.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProjectRoleMember(TenantMixin, Base):

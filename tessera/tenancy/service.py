@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,12 @@ from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import CUSTOMER_ROLE, ORG_ROLES, ApiToken, Organization, User
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
+from tessera.tenancy.time_zones import check_time_zone
 from tessera.tenancy.token_scopes import check_scope_name
 
 ORG_KEY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
+MAX_TOKEN_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -76,22 +79,37 @@ async def do_add_organization(session: AsyncSession, *, key: str, name: str) -> 
     return organization
 
 
+def check_password_strength(password: str, *, field: str = "password") -> str:
+    """The one rule every password meets, wherever it is set (API, pages, CLI)."""
+    if not (8 <= len(password) <= 1024):
+        raise InvalidInput("A password has 8 to 1024 characters.", field=field)
+    return password
+
+
 async def check_issue_api_token(session: AsyncSession, actor: Actor, *, user: User, name: str,
-                                scope: str | None) -> str:
+                                scope: str | None, expires_in_days: int | None = None) -> str:
     """A scoped token (tenancy.token_scopes) is an organization administrator's to make: the
-    scopes grant machine uses, such as posting CI builds, that members do not have."""
+    scopes grant machine uses, such as posting CI builds, that members do not have.
+    `expires_in_days`: None for a token that never expires."""
     check_scope_name(scope)
+    name = (name or "").strip()
+    if not name or len(name) > 255:
+        raise InvalidInput("A token needs a name of at most 255 characters.", field="name")
+    if expires_in_days is not None and not (1 <= expires_in_days <= MAX_TOKEN_DAYS):
+        raise InvalidInput(f"A token expires in 1 to {MAX_TOKEN_DAYS} days, or never.", field="expires_in_days")
     if user.role == CUSTOMER_ROLE:
         raise InvalidInput("A customer cannot sign in, so has no API tokens.", field="user_id")
     if scope is not None and not actor.is_org_admin:
         raise PermissionDenied("Only an organization administrator may create a scoped API token.")
-    return await issue_api_token(session, user=user, name=name, scope=scope)
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days is not None else None
+    return await issue_api_token(session, user=user, name=name, scope=scope, expires_at=expires_at)
 
 
-async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default", scope: str | None = None) -> str:
+async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default", scope: str | None = None,
+                          expires_at: datetime | None = None) -> str:
     token = new_api_token()
     session.add(ApiToken(organization_id=user.organization_id, user_id=user.id, name=name[:255],
-                         token_hash=digest(token), prefix=token[:12], scope=scope))
+                         token_hash=digest(token), prefix=token[:12], scope=scope, expires_at=expires_at))
     await session.flush()
     return token
 
@@ -104,8 +122,8 @@ async def check_create_user(session: AsyncSession, *, organization: Organization
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 255:
         raise InvalidInput("A user needs a display name of at most 255 characters.", field="name")
-    if password is not None and not (8 <= len(password) <= 1024):
-        raise InvalidInput("A password has 8 to 1024 characters.", field="password")
+    if password is not None:
+        check_password_strength(password)
     taken = await session.scalar(select(User.role).where(
         User.organization_id == organization.id, User.email == email))
     if taken == CUSTOMER_ROLE:
@@ -186,8 +204,10 @@ async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]
 
 async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, display_name: str | None = None,
                             role: str | None = None, active: bool | None = None,
-                            password: str | None = None) -> User:
+                            password: str | None = None, time_zone: str | None = None) -> User:
     renamed = False
+    if time_zone is not None:
+        user.time_zone = check_time_zone(time_zone)
     if display_name is not None:
         display_name = display_name.strip()
         if not display_name or len(display_name) > 255:
@@ -205,8 +225,7 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
     if active is not None:
         user.active = active
     if password is not None:
-        if not (8 <= len(password) <= 1024):
-            raise InvalidInput("A password has 8 to 1024 characters.", field="password")
+        check_password_strength(password)
         user.password_hash = hash_password(password)
     if password is not None or active is False:
         # A new password or a deactivation ends every browser session of the user: whoever

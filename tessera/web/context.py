@@ -24,7 +24,7 @@ from tessera.edge.context import identify, open_unit_of_work
 from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.inputs.text import validate_text
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import TokenUse, authenticate_session
+from tessera.tenancy.auth import CredentialUse, authenticate_session
 from tessera.tenancy.limits import RateLimiter
 from tessera.tenancy.throttle import AttemptGuard
 from tessera.web.templating import templates
@@ -75,8 +75,8 @@ class WebContext:
         if not cookie:
             raise NotAuthenticated("Sign in to continue.")
 
-        async def authenticate(session: AsyncSession, _uses: list[TokenUse]) -> Actor:
-            actor = await authenticate_session(session, cookie)
+        async def authenticate(session: AsyncSession, uses: list[CredentialUse]) -> Actor:
+            actor = await authenticate_session(session, cookie, pending=uses)
             self.request.state.actor = actor
             return actor
 

@@ -19,6 +19,7 @@ from tessera.web import (
     mail_in_settings,
     notification_settings,
     notifications,
+    profile,
     projects,
     reports,
     search,
@@ -29,7 +30,8 @@ from tessera.web import (
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
-               reports, notifications, notification_settings, webhooks, deliveries, git_connections, mail_in_settings):
+               reports, notifications, notification_settings, webhooks, deliveries, git_connections, mail_in_settings,
+               profile):
     router.include_router(module.router)
 
 

@@ -64,7 +64,9 @@ async def signin(web: Web) -> Response:
         async with web.anonymous() as session:
             actor = await authenticate_password(session, email, password, organization or None, guard=web.guard)
             secret = await do_create_web_session(session, actor=actor,
-                                                 ttl=timedelta(hours=web.settings.session_ttl_hours))
+                                                 ttl=timedelta(hours=web.settings.session_ttl_hours),
+                                                 user_agent=headers.get("user-agent"),
+                                                 ip_address=web.request.client.host if web.request.client else None)
     except RateLimited as refusal:
         return web.render("signin.html", status_code=429, headers={"Retry-After": str(refusal.retry_after)},
                           next=target, email=email, organization=organization, error=refusal.message)

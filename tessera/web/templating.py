@@ -6,9 +6,14 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
+
+from tessera.tenancy.time_zones import zone_info
 
 TEMPLATES = Path(__file__).parent / "templates"
 AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#172b4d")
@@ -27,8 +32,15 @@ def _parse(value: str | datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def ago(value: str | datetime | None, now: datetime | None = None) -> str:
-    """'just now', '5 minutes ago', '3 hours ago', 'yesterday', then the date."""
+def _zone(context: Context) -> ZoneInfo:
+    """The signed-in user's time zone (their profile's), UTC for pages without one."""
+    actor = context.get("actor")
+    return zone_info(getattr(actor, "time_zone", None))
+
+
+@pass_context
+def ago(context: Context, value: str | datetime | None, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', 'yesterday', then the date in the user's time zone."""
     moment = _parse(value)
     if moment is None:
         return ""
@@ -45,12 +57,14 @@ def ago(value: str | datetime | None, now: datetime | None = None) -> str:
         return "yesterday"
     if seconds < 7 * 86400:
         return f"{seconds // 86400} days ago"
-    return moment.strftime("%d %b %Y")
+    return moment.astimezone(_zone(context)).strftime("%d %b %Y")
 
 
-def when(value: str | datetime | None) -> str:
+@pass_context
+def when(context: Context, value: str | datetime | None) -> str:
+    """The date and time in the user's time zone, named: '04 May 2026, 10:00 CEST'."""
     moment = _parse(value)
-    return moment.strftime("%d %b %Y, %H:%M UTC") if moment else ""
+    return moment.astimezone(_zone(context)).strftime("%d %b %Y, %H:%M %Z") if moment else ""
 
 
 def initials(name: str | None) -> str:

@@ -79,6 +79,23 @@ def test_revoked_token_stops_working(client: TestClient, org: OrgHandle) -> None
     assert client.get("/v2/myself", headers=org.headers).status_code == 200
 
 
+def test_a_token_may_expire_and_a_user_may_set_a_time_zone(client: TestClient, org: OrgHandle) -> None:
+    created = client.post("/v2/myself/tokens", json={"name": "quarterly", "expires_in_days": 90}, headers=org.headers)
+    assert created.status_code == 201, created.text
+    [listed] = [t for t in client.get("/v2/myself/tokens", headers=org.headers).json()["tokens"]
+                if t["name"] == "quarterly"]
+    assert listed["expires"] is not None and listed["expires"] > listed["created"]
+    for bad in (0, 3651, "90"):
+        refused = client.post("/v2/myself/tokens", json={"name": "x", "expires_in_days": bad}, headers=org.headers)
+        assert refused.status_code in (400, 422) and "expires_in_days" in refused.text
+    me = client.get("/v2/myself", headers=org.headers).json()
+    changed = client.put(f"/v2/users/{me['id']}", json={"time_zone": "America/Sao_Paulo"}, headers=org.headers)
+    assert changed.status_code == 200 and changed.json()["time_zone"] == "America/Sao_Paulo"
+    refused = client.put(f"/v2/users/{me['id']}", json={"time_zone": "Nowhere/Land"}, headers=org.headers)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "time_zone"
+    assert client.get("/v2/myself", headers=org.headers).json()["time_zone"] == "America/Sao_Paulo"
+
+
 def test_a_deactivated_user_is_locked_out(client: TestClient, database_url: str, org: OrgHandle) -> None:
     user = make_user(database_url, org, role="member", password="member password 1")
     assert client.get("/v2/myself", headers=user.headers).status_code == 200

@@ -42,7 +42,7 @@ from tessera.errors import InvalidInput, NotAuthenticated, PermissionDenied, Rat
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.live.hub import LiveHub
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.auth import PrincipalCache, TokenUse, cached_token_actor
+from tessera.tenancy.auth import CredentialUse, PrincipalCache, cached_token_actor
 from tessera.tenancy.limits import RateLimiter
 
 log = logging.getLogger("tessera.graphql")
@@ -95,7 +95,7 @@ class GraphQLContext(BaseContext):
         if self._refusal is not None:
             raise self._refusal
 
-        async def authenticate(session: AsyncSession, uses: list[TokenUse]) -> Actor:
+        async def authenticate(session: AsyncSession, uses: list[CredentialUse]) -> Actor:
             return await authenticate_connection(
                 session, self.connection, cache=self.principals, pending=uses,
                 missing="Authentication is required: send 'Authorization: Bearer <api token>'.")

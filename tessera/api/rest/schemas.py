@@ -106,6 +106,8 @@ class UserUpdate(Body):
     role: Literal["admin", "member", "viewer"] | None = None
     active: bool | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=1024)] | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="An IANA time zone such as Europe/Berlin; the pages show dates in it.")
 
 
 class Login(Body):
@@ -118,6 +120,8 @@ class TokenCreate(Body):
     name: Name = "api"
     # "ci": a token that may only post builds and deployments (tessera.tenancy.token_scopes).
     scope: Literal["ci"] | None = None
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = Field(
+        default=None, description="Days until the token stops working; omitted or null: it never expires.")
 
 
 class FieldCreate(Body):

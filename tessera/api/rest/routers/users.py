@@ -98,7 +98,7 @@ async def update_user(user_id: StoredId, body: UserUpdate, ctx: Ctx) -> dict:
         if (body.role is not None or body.active is not None or user.id != actor.user_id) and not actor.is_org_admin:
             raise PermissionDenied("Only organization administrators may change other users, roles or activity.")
         user = await check_update_user(session, actor, user, display_name=body.name, role=body.role,
-                                       active=body.active, password=body.password)
+                                       active=body.active, password=body.password, time_zone=body.time_zone)
         return user_view(user, full=True)
 
 
@@ -109,7 +109,9 @@ async def login(body: Login, ctx: Ctx) -> JSONResponse:
     async with ctx.anonymous() as session:
         actor = await authenticate_password(session, body.email, body.password, body.organization, guard=ctx.guard)
         secret = await do_create_web_session(session, actor=actor,
-                                             ttl=timedelta(hours=ctx.settings.session_ttl_hours))
+                                             ttl=timedelta(hours=ctx.settings.session_ttl_hours),
+                                             user_agent=ctx.request.headers.get("user-agent"),
+                                             ip_address=ctx.request.client.host if ctx.request.client else None)
         actor = await authenticate_session(session, secret)
     response = JSONResponse({"user_id": actor.user_id, "organization_key": actor.organization_key,
                              "display_name": actor.display_name, "csrf_token": actor.csrf_token})
@@ -175,7 +177,8 @@ async def revoke_user_token(user_id: StoredId, token_id: StoredId, ctx: Ctx) -> 
 async def create_token(body: TokenCreate, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         user = await access_user(session, actor, actor.user_id)
-        token = await check_issue_api_token(session, actor, user=user, name=body.name, scope=body.scope)
+        token = await check_issue_api_token(session, actor, user=user, name=body.name, scope=body.scope,
+                                            expires_in_days=body.expires_in_days)
         return {"name": body.name, "api_token": token, "scope": body.scope}
 
 
