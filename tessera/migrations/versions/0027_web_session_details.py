@@ -1,7 +1,7 @@
 """What the profile page shows of each browser session: when it was last seen, and from where
 
-Revision ID: 0025_web_session_details
-Revises: 0024_git_last_event_index
+Revision ID: 0027_web_session_details
+Revises: 0026_sqlite_span_append
 
 A user lists their own sessions (created, last seen, browser, address) and signs out one or all
 others; the index serves that list and "sign out everywhere else". last_seen_at is written at
@@ -13,8 +13,8 @@ from alembic import op
 
 import tessera.db.base
 
-revision = "0025_web_session_details"
-down_revision = "0024_git_last_event_index"
+revision = "0027_web_session_details"
+down_revision = "0026_sqlite_span_append"
 branch_labels = None
 depends_on = None
 
