@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from tessera.audit.context import act_as
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.edge.authentication import (
@@ -77,6 +78,7 @@ async def open_unit_of_work(database: Database, identity: Identity, *, write: bo
     """The request's unit of work for an identified actor; a write records the token's due use."""
     async with database.unit_of_work(write=write) as session:
         if write:
+            act_as(session, user_id=identity.actor.user_id, token_id=identity.actor.token_id)
             while identity.token_uses:
                 await do_record_token_use(session, use=identity.token_uses.pop())
         yield session

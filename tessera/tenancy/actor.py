@@ -22,6 +22,8 @@ class Actor:
     catalog_version: int | None = None
     # The API token's scope (tenancy.token_scopes); None for full rights and for sessions.
     token_scope: str | None = None
+    # The API token the actor signed in with (None for sessions and passwords): for the audit log.
+    token_id: int | None = None
 
     @property
     def is_org_admin(self) -> bool:
