@@ -154,8 +154,10 @@ async def append_pending(session: AsyncSession) -> None:
             row["previous_hash"] = previous_hash
             row["hash"] = previous_hash = record_hash(row, previous_hash)
             rows.append(row)
-        # One parameter set for one row: a list takes the driver's slower executemany path.
-        await connection.execute(_INSERT, rows if len(rows) > 1 else rows[0])
+        # One statement either way: a list of parameter sets would take the driver's slower
+        # executemany path, so several rows go as one multi-row VALUES.
+        await connection.execute(_INSERT, rows[0]) if len(rows) == 1 else await connection.execute(
+            insert(_RECORDS).values(rows))
         await connection.execute(_SET_HEAD_HASH, {"org": organization_id, "head_hash": previous_hash})
 
 

@@ -192,3 +192,22 @@ def test_export_writes_json_lines_since_a_date_and_is_recorded(database_url: str
     assert audit_cli(database_url, "verify", "--org", org.key).exit_code == 0
     unknown = audit_cli(database_url, "verify", "--org", "NOSUCHORG")
     assert unknown.exit_code == 2 and "Organization 'NOSUCHORG' does not exist." in unknown.output
+
+
+def test_one_transaction_chains_several_records_of_several_organizations(database_url: str, org: OrgHandle,
+                                                                         other_org: OrgHandle) -> None:
+    write(database_url, org.organization_id, 1)
+
+    async def run() -> None:
+        async with audited(database_url) as database:
+            async with database.unit_of_work() as session:
+                for organization_id in (other_org.organization_id, org.organization_id, org.organization_id):
+                    record(session, organization_id=organization_id, action="test.batch")
+            async with database.unit_of_work(write=False) as session:
+                for organization_id in (org.organization_id, other_org.organization_id):
+                    verdict = await verify_chain(session, organization_id)
+                    assert verdict.ok, verdict.describe()
+    asyncio.run(run())
+    assert [(row["sequence"], row["action"]) for row in records(database_url, org.organization_id)] == [
+        (1, "test.did"), (2, "test.batch"), (3, "test.batch")]
+    assert [row["sequence"] for row in records(database_url, other_org.organization_id)] == [1]
