@@ -150,3 +150,20 @@ def test_the_admin_page_lists_and_filters(client: TestClient, database_url: str,
         assert client.get("/admin/audit").status_code == 403
     finally:
         client.cookies.clear()
+
+
+def test_retention_is_an_admins_setting_and_is_recorded(client: TestClient, database_url: str,
+                                                        org: OrgHandle) -> None:
+    assert client.get("/v2/audit/retention", headers=org.headers).json() == {
+        "retention_days": None, "checkpoint_sequence": 0, "head_sequence": 0}
+    changed = client.put("/v2/audit/retention", headers=org.headers, json={"retention_days": 400})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["retention_days"] == 400 and changed.json()["head_sequence"] == 1
+    record = audit(client, org, action="audit.retention_changed")["records"][0]
+    assert record["changes"] == {"retention_days": {"from": None, "to": 400}}
+    bad = client.put("/v2/audit/retention", headers=org.headers, json={"retention_days": 0})
+    assert bad.status_code in (400, 422) and "retention_days" in bad.text
+    member = make_user(database_url, org, role="member")
+    assert client.put("/v2/audit/retention", headers=member.headers, json={"retention_days": 1}).status_code == 403
+    assert client.put("/v2/audit/retention", headers=org.headers, json={"retention_days": None}).json()[
+        "retention_days"] is None

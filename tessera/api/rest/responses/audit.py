@@ -38,3 +38,9 @@ class AuditPageOut(Out):
     limit: int
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page; null on the last.")
     records: list[AuditRecordOut]
+
+
+class AuditRetentionOut(Out):
+    retention_days: int | None = Field(description="Records older than this are purged; null: kept for ever.")
+    checkpoint_sequence: int = Field(description="The last purged record's sequence (0: none purged).")
+    head_sequence: int = Field(description="The newest record's sequence.")
