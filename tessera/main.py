@@ -22,6 +22,7 @@ from tessera.api.rest.responses.common import HealthOut, ok
 from tessera.api.rest.routers import (
     agile,
     attachments,
+    audit,
     catalog,
     ci,
     comments,
@@ -43,6 +44,7 @@ from tessera.api.rest.routers import (
     webhooks,
     workflows,
 )
+from tessera.audit.chain import install_audit_log
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.db.statistics import StatisticsKeeper
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     load_plugins()
     install_development_facts()
     database = Database(settings)
+    install_audit_log(database)
     redis = _redis_client(settings.redis_url)
     live_hub = LiveHub.for_settings(settings, database)
     database.on_commit(live_hub.publish_committed)
@@ -145,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards, push, deliveries, notifications, slack, webhooks,
-                   integrations_git, mail_in, ci):
+                   integrations_git, mail_in, ci, audit):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     # Atlassian's gateway form of the builds and deployments APIs, and what its OAuth clients ask first.

@@ -1,6 +1,7 @@
 """Imports every model module so Base.metadata is complete (for Alembic and tests)."""
 
 from tessera.agile import models as _agile  # noqa: F401
+from tessera.audit import models as _audit  # noqa: F401
 from tessera.db.base import Base
 from tessera.delivery import models as _delivery  # noqa: F401
 from tessera.events import models as _events  # noqa: F401

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from sqlalchemy.exc import DBAPIError
 
+from tessera.audit.chain import install_audit_log
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.errors import TesseraError
@@ -46,6 +47,7 @@ def _fail(settings: Settings, error: OSError | DBAPIError) -> NoReturn:
 def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
         database = Database(settings)
+        install_audit_log(database)
         try:
             return await work(database)
         finally:
@@ -443,3 +445,6 @@ cli.add_command(mail_in)
 from tessera.cli.importing import import_group  # noqa: E402
 
 cli.add_command(import_group)
+from tessera.cli.audit import audit  # noqa: E402
+
+cli.add_command(audit)

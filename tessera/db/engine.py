@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -32,6 +32,7 @@ EMITTED = "emitted"
 CommitListener = Callable[[list], None]
 # How much of a SQLite database file a connection maps into memory.
 MMAP_BYTES = 256 * 1024 * 1024
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 
 
 async def _stop_without_waiting(connection: sqlalchemy_aiosqlite.AsyncAdapt_aiosqlite_connection) -> None:
@@ -110,12 +111,19 @@ class Database:
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._commit_listeners: list[CommitListener] = []
+        self._before_commit: list[BeforeCommit] = []
 
     def on_commit(self, listener: CommitListener) -> None:
         """`listener(items)` runs after a writing unit of work commits, with what its session
         recorded under session.info[EMITTED]; never after a rollback. It must not block: it is
         called in the request's task between COMMIT and the response."""
         self._commit_listeners.append(listener)
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """`await hook(session)` runs as a writing unit of work's last step, in its transaction,
+        right before COMMIT (the audit log appends its records there: tessera.audit.chain). An
+        exception rolls the whole unit of work back."""
+        self._before_commit.append(hook)
 
     @property
     def dialect(self) -> str:
@@ -134,6 +142,8 @@ class Database:
                 try:
                     yield session
                     if write:
+                        for hook in self._before_commit:
+                            await hook(session)
                         await session.commit()
                         emitted = session.info.pop(EMITTED, None)
                         if emitted:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from tessera.config import Settings
+from tessera.db.engine import Database
 from tessera.errors import NotAuthenticated
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import (
@@ -19,6 +20,7 @@ from tessera.tenancy.auth import (
     authenticate_basic,
     authenticate_session,
     authenticate_token,
+    do_record_signin_failure,
 )
 from tessera.tenancy.origins import validate_own_origin
 from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
@@ -99,3 +101,12 @@ def csrf_matches(actor: Actor, sent: str | None) -> bool:
     if actor.via != "session":
         return True
     return bool(actor.csrf_token) and hmac.compare_digest((sent or "").encode(), (actor.csrf_token or "").encode())
+
+
+async def record_failed_signin(database: Database, error: NotAuthenticated, *, email: str,
+                               organization_key: str | None) -> None:
+    """The audit record of a refused password sign-in, written in its own transaction after the
+    sign-in's has rolled back (tessera.tenancy.auth.do_record_signin_failure)."""
+    async with database.unit_of_work() as session:
+        await do_record_signin_failure(session, email=email, organization_key=organization_key or None,
+                                       reason=error.code or "not_authenticated")

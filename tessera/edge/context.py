@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
+from tessera.audit.context import act_as
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.edge.authentication import (
@@ -83,6 +84,7 @@ async def open_unit_of_work(database: Database, identity: Identity, *, write: bo
             await _record_uses(session, identity)
     async with database.unit_of_work(write=write) as session:
         if write:
+            act_as(session, user_id=identity.actor.user_id, token_id=identity.actor.token_id)
             await _record_uses(session, identity)
         yield session
 

@@ -30,6 +30,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tessera.audit.context import RequestOrigin, set_request_origin
 from tessera.edge.by_path import Edge, edge_for
 from tessera.edge.metrics import ProcessMetrics
 
@@ -37,6 +38,14 @@ log = logging.getLogger("tessera.api")
 REQUEST_ID_KEY = "tessera.request_id"
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def _origin(scope: Scope, request_id: str) -> RequestOrigin:
+    """The client as the audit log records it (tessera.audit.context)."""
+    agent = next((value.decode("latin-1")[:512] for name, value in scope.get("headers", ())
+                  if name == b"user-agent"), None)
+    client = scope.get("client")
+    return RequestOrigin(request_id=request_id, ip=client[0] if client else None, user_agent=agent)
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -66,6 +75,7 @@ class RequestGuard:
         if not nested:
             scope[REQUEST_ID_KEY] = _incoming_id(scope) or uuid.uuid4().hex
         request_id = scope[REQUEST_ID_KEY]
+        set_request_origin(_origin(scope, request_id))
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return

@@ -12,7 +12,12 @@ import io
 import json
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.audit.chain import record
+from tessera.projects.models import Project
 from tessera.reports.report import Report
+from tessera.tenancy.actor import Actor
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,3 +39,11 @@ def to_csv(report: Report) -> str:
     writer.writerow([cell(column) for column in report.columns])
     writer.writerows([[cell(value) for value in row] for row in report.rows])
     return buffer.getvalue()
+
+
+def record_export(session: AsyncSession, *, actor: Actor, project: Project, report: Report, rows: int) -> None:
+    """An export leaves the system with the organization's data: the audit log records it, in
+    the (writing) transaction that read the report."""
+    record(session, organization_id=actor.organization_id, action="report.exported", object_type="project",
+           object_id=project.id, object_key=project.key,
+           changes={"report": report.name, "format": "csv", "rows": rows}, actor_user_id=actor.user_id)

@@ -24,6 +24,8 @@ class Actor:
     token_scope: str | None = None
     # The user's IANA time zone, for the pages' dates (sessions only; tokens carry UTC).
     time_zone: str = "UTC"
+    # The API token the actor signed in with (None for sessions and passwords): for the audit log.
+    token_id: int | None = None
 
     @property
     def is_org_admin(self) -> bool:

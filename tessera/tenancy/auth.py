@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.errors import NotAuthenticated
 from tessera.events.types import CatalogChanged, DomainEvent, TokenRevoked, UserDeactivated, UserUpdated
@@ -188,7 +189,7 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
                   display_name=row.display_name, org_role=row.role, via="token", organization_key=row.organization_key,
                   requests_per_minute=effective_limits(row).requests_per_minute,
                   searches_per_hour=effective_limits(row).searches_per_hour, catalog_version=row.catalog_version,
-                  token_scope=row.token_scope)
+                  token_scope=row.token_scope, token_id=row.token_id)
     if cache is not None:
         cache.put(token_hash, actor, row.expires_at, read_in=generation)
     return actor
@@ -300,11 +301,43 @@ async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: tim
                            expires_at=now + ttl, last_seen_at=now,
                            user_agent=(user_agent or "")[:512] or None, ip_address=(ip_address or "")[:64] or None))
     await session.flush()
+    record(session, organization_id=actor.organization_id, action="auth.signin", object_type="user",
+           object_id=actor.user_id, object_key=actor.email, changes={"via": actor.via},
+           actor_user_id=actor.user_id)
     return secret
 
 
 async def do_end_web_session(session: AsyncSession, *, session_secret: str) -> None:
-    await session.execute(delete(WebSession).where(WebSession.session_hash == digest(session_secret)))
+    ended = (await session.execute(delete(WebSession).where(WebSession.session_hash == digest(session_secret))
+                                   .returning(WebSession.organization_id, WebSession.user_id))).first()
+    if ended is not None:
+        record(session, organization_id=ended.organization_id, action="auth.signout", object_type="user",
+               object_id=ended.user_id, actor_user_id=ended.user_id)
+
+
+async def do_record_signin_failure(session: AsyncSession, *, email: str, organization_key: str | None,
+                                   reason: str) -> None:
+    """A refused password sign-in, in a transaction of its own (the sign-in's rolled back), in
+    the organization of every account with this email (of the named organization, if one is
+    named), or in the named organization when the email has none there. The client's answer
+    does not change either way. An unknown email without an organization belongs to none, so
+    no organization's log holds it."""
+    email = email.strip().lower()
+    query = select(User.organization_id, User.id).where(User.email == email)
+    organization_id = None
+    if organization_key:
+        organization_id = await session.scalar(select(Organization.id).where(
+            Organization.key == organization_key.strip().upper()))
+        if organization_id is None:
+            return
+        query = query.where(User.organization_id == organization_id)
+    accounts = (await session.execute(query)).all()
+    if not accounts and organization_id is not None:
+        accounts = [(organization_id, None)]
+    for account_organization_id, user_id in accounts:
+        record(session, organization_id=account_organization_id, action="auth.signin_failed", object_type="user",
+               object_id=user_id, object_key=email, changes={"email": email, "known_user": user_id is not None,
+                                                             "reason": reason})
 
 
 async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, user_id: int,
@@ -318,4 +351,8 @@ async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, u
     if keep_secret is not None:
         statement = statement.where(WebSession.session_hash != digest(keep_secret))
     result = await session.execute(statement)
-    return int(result.rowcount or 0)
+    ended = int(result.rowcount or 0)
+    if ended:
+        record(session, organization_id=organization_id, action="auth.sessions_ended", object_type="user",
+               object_id=user_id, changes={"sessions": ended})
+    return ended

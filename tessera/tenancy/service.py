@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import field_changes, record
 from tessera.db.base import utcnow
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.db.scoped import load_scoped
@@ -108,9 +109,13 @@ async def check_issue_api_token(session: AsyncSession, actor: Actor, *, user: Us
 async def issue_api_token(session: AsyncSession, *, user: User, name: str = "default", scope: str | None = None,
                           expires_at: datetime | None = None) -> str:
     token = new_api_token()
-    session.add(ApiToken(organization_id=user.organization_id, user_id=user.id, name=name[:255],
-                         token_hash=digest(token), prefix=token[:12], scope=scope, expires_at=expires_at))
+    api_token = ApiToken(organization_id=user.organization_id, user_id=user.id, name=name[:255],
+                         token_hash=digest(token), prefix=token[:12], scope=scope, expires_at=expires_at)
+    session.add(api_token)
     await session.flush()
+    record(session, organization_id=user.organization_id, action="api_token.created", object_type="api_token",
+           object_id=api_token.id, object_key=api_token.name,
+           changes={"user_id": user.id, "name": api_token.name, "scope": scope})
     return token
 
 
@@ -151,6 +156,9 @@ async def do_create_user(session: AsyncSession, *, organization: Organization, e
                 password_hash=hash_password(password) if password else None, active=True)
     session.add(user)
     await session.flush()
+    record(session, organization_id=organization.id, action="user.created", object_type="user", object_id=user.id,
+           object_key=email, changes={"email": email, "display_name": display_name, "role": role,
+                                      "password": "set" if password else None})
     token = await issue_api_token(session, user=user) if with_token else None
     return NewUser(user=user, api_token=token)
 
@@ -206,6 +214,8 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
                             role: str | None = None, active: bool | None = None,
                             password: str | None = None, time_zone: str | None = None) -> User:
     renamed = False
+    before = {"display_name": user.display_name, "role": user.role, "active": user.active,
+              "time_zone": user.time_zone}
     if time_zone is not None:
         user.time_zone = check_time_zone(time_zone)
     if display_name is not None:
@@ -232,6 +242,15 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
         # signed in with the old password (or before the deactivation) must not stay signed in.
         await do_end_user_sessions(session, organization_id=user.organization_id, user_id=user.id)
     await session.flush()
+    changes = field_changes(before, {"display_name": user.display_name, "role": user.role, "active": user.active,
+                                     "time_zone": user.time_zone})
+    if password is not None:
+        changes["password"] = {"from": "[redacted]", "to": "[redacted]"}
+    if changes:
+        # The user_updated event below says who the user is now; this says what changed, and a
+        # password change, which emits no event.
+        record(session, organization_id=user.organization_id, action="user.changed", object_type="user",
+               object_id=user.id, object_key=user.email, changes=changes, actor_user_id=actor.user_id)
     if access_changed or renamed:
         # Live subscriptions re-check access at once on this event instead of at their cache's expiry;
         # caches of authenticated principals (which carry the name) drop the organization's entries.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from tessera.edge.authentication import SESSION_COOKIE
+from tessera.edge.authentication import SESSION_COOKIE, record_failed_signin
 from tessera.errors import NotAuthenticated, RateLimited
 from tessera.tenancy.auth import (
     authenticate_password,
@@ -71,6 +71,8 @@ async def signin(web: Web) -> Response:
         return web.render("signin.html", status_code=429, headers={"Retry-After": str(refusal.retry_after)},
                           next=target, email=email, organization=organization, error=refusal.message)
     except NotAuthenticated as error:
+        if email and password:
+            await record_failed_signin(web.database, error, email=email, organization_key=organization)
         message = error.message
         if error.code == "ambiguous_organization":
             message = "This email belongs to several organizations: enter the organization key too."

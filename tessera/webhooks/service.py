@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import field_changes, record
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped, save_versioned
@@ -149,6 +150,7 @@ async def check_create_webhook(session: AsyncSession, *, actor: Actor, spec: Web
                       version=1, created_at=now, updated_at=now)
     session.add(webhook)
     await session.flush()
+    _record(session, actor, webhook, "webhook.created", {name: getattr(webhook, name) for name in AUDITED_FIELDS})
     return Registered(webhook, secret)
 
 
@@ -175,9 +177,20 @@ async def check_update_webhook(session: AsyncSession, *, actor: Actor, webhook: 
     if spec.enabled is not None:
         values.update(_enabled_values(webhook, _flag(spec.enabled, "enabled")))
     if values:
+        changes = field_changes({name: getattr(webhook, name) for name in values}, values)
         await save_versioned(session, webhook, values, conflict="The webhook was changed at the same time; reload it.")
         await session.refresh(webhook)
+        _record(session, actor, webhook, "webhook.updated", changes)
     return webhook
+
+
+# What a webhook's audit records show of it (its secret only as "[redacted]").
+AUDITED_FIELDS = ("name", "url", "events", "jql", "enabled", "exclude_body", "secret_encrypted")
+
+
+def _record(session: AsyncSession, actor: Actor, webhook: Webhook, action: str, changes: dict[str, Any]) -> None:
+    record(session, organization_id=webhook.organization_id, action=action, object_type="webhook",
+           object_id=webhook.id, object_key=webhook.name, changes=changes, actor_user_id=actor.user_id)
 
 
 def _enabled_values(webhook: Webhook, enabled: bool) -> dict[str, Any]:
@@ -192,8 +205,10 @@ async def do_set_enabled(session: AsyncSession, *, actor: Actor, webhook: Webhoo
     check_admin(actor)
     values = _enabled_values(webhook, enabled)
     if values:
+        changes = field_changes({name: getattr(webhook, name) for name in values}, values)
         await save_versioned(session, webhook, values, conflict="The webhook was changed at the same time; reload it.")
         await session.refresh(webhook)
+        _record(session, actor, webhook, "webhook.enabled" if enabled else "webhook.disabled", changes)
     return webhook
 
 
@@ -210,5 +225,6 @@ async def do_delete_webhook(session: AsyncSession, *, actor: Actor, webhook: Web
                                   updated_at=utcnow()).execution_options(synchronize_session=False))
     await session.execute(update(Delivery).where(*scope).values(target_id=None)
                           .execution_options(synchronize_session=False))
+    _record(session, actor, webhook, "webhook.deleted", {name: getattr(webhook, name) for name in AUDITED_FIELDS})
     await session.delete(webhook)
     await session.flush()

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import field_changes, record
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.base import utcnow
 from tessera.db.scoped import load_scoped
@@ -121,7 +122,15 @@ async def check_create_connection(session: AsyncSession, *, actor: Actor, spec: 
                                created_at=now, updated_at=now)
     session.add(connection)
     await session.flush()
+    _record(session, actor, connection, "git_connection.created", {**connection_summary(connection),
+                                                                   "secret": "set"})
     return Created(connection, secret)
+
+
+def _record(session: AsyncSession, actor: Actor, connection: GitConnection, action: str,
+            changes: dict[str, Any]) -> None:
+    record(session, organization_id=connection.organization_id, action=action, object_type="git_connection",
+           object_id=connection.id, object_key=connection.name, changes=changes, actor_user_id=actor.user_id)
 
 
 def _secret(value: object) -> str:
@@ -157,13 +166,17 @@ async def check_update_connection(session: AsyncSession, *, actor: Actor, connec
         new_secret = _secret(secret)
     elif rotate_secret:
         new_secret = _secret(None)
+    changes = field_changes({attribute: getattr(connection, attribute) for attribute in values}, values)
     for attribute, value in values.items():
         setattr(connection, attribute, value)
     if new_secret is not None:
         connection.secret_encrypted = box.encrypt(new_secret)
+        # The audit log says that the secret changed, never what it is (canonical.redact).
+        changes["secret"] = {"from": "[redacted]", "to": "[redacted]"}
     if values or new_secret is not None:
         connection.updated_at = utcnow()
         await session.flush()
+        _record(session, actor, connection, "git_connection.updated", changes)
     return Updated(connection, new_secret)
 
 
@@ -184,6 +197,7 @@ async def last_events(session: AsyncSession, *, organization_id: int, connection
 async def do_delete_connection(session: AsyncSession, *, actor: Actor, connection: GitConnection) -> None:
     """What it linked goes with it (the rows cascade)."""
     check_admin(actor)
+    _record(session, actor, connection, "git_connection.deleted", connection_summary(connection))
     await session.delete(connection)
     await session.flush()
 

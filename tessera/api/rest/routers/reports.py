@@ -32,7 +32,7 @@ from tessera.projects.models import Project
 from tessera.projects.service import access_project
 from tessera.reports.burndown import burndown_report, burnup_report
 from tessera.reports.cumulative import created_vs_resolved_report, cumulative_flow_report
-from tessera.reports.exports import to_csv
+from tessera.reports.exports import record_export, to_csv
 from tessera.reports.flow import control_chart_report, cycle_time_report, time_in_status_report
 from tessera.reports.report import Report
 from tessera.reports.velocity import velocity_report
@@ -76,10 +76,13 @@ def _format(request: Request, wanted: str | None) -> str:
 
 
 async def _answer(ctx: RequestContext, project_id: str, wanted: str | None, compute: Compute) -> Response | dict:
-    async with ctx.transaction(write=False) as (session, actor):
+    chosen = _format(ctx.request, wanted)
+    # A CSV export writes its audit record, so it runs in a writing transaction.
+    async with ctx.transaction(write=chosen == "csv") as (session, actor):
         project = await access_project(session, actor, project_id)
         report = await compute(session, actor, project, datetime.now(UTC))
-    chosen = _format(ctx.request, wanted)
+        if chosen == "csv":
+            record_export(session, actor=actor, project=project, report=report, rows=len(report.rows))
     stem = f"{project.key}-{report.name}"
     if chosen == "csv":
         return Response(to_csv(report), media_type="text/csv; charset=utf-8",

@@ -27,9 +27,9 @@ from tessera.api.rest.schemas import (
     UserCreate,
     UserUpdate,
 )
-from tessera.edge.authentication import SESSION_COOKIE
+from tessera.edge.authentication import SESSION_COOKIE, record_failed_signin
 from tessera.edge.context import RequestContext, request_context
-from tessera.errors import PermissionDenied
+from tessera.errors import NotAuthenticated, PermissionDenied
 from tessera.issues.views import iso
 from tessera.tenancy.auth import (
     authenticate_password,
@@ -106,13 +106,18 @@ async def update_user(user_id: StoredId, body: UserUpdate, ctx: Ctx) -> dict:
 async def login(body: Login, ctx: Ctx) -> JSONResponse:
     """Browser sign-in: sets an HttpOnly session cookie; send the returned csrf_token as
     X-CSRF-Token on changes made with the cookie."""
-    async with ctx.anonymous() as session:
-        actor = await authenticate_password(session, body.email, body.password, body.organization, guard=ctx.guard)
-        secret = await do_create_web_session(session, actor=actor,
-                                             ttl=timedelta(hours=ctx.settings.session_ttl_hours),
-                                             user_agent=ctx.request.headers.get("user-agent"),
-                                             ip_address=ctx.request.client.host if ctx.request.client else None)
-        actor = await authenticate_session(session, secret)
+    try:
+        async with ctx.anonymous() as session:
+            actor = await authenticate_password(session, body.email, body.password, body.organization,
+                                                guard=ctx.guard)
+            secret = await do_create_web_session(
+                session, actor=actor, ttl=timedelta(hours=ctx.settings.session_ttl_hours),
+                user_agent=ctx.request.headers.get("user-agent"),
+                ip_address=ctx.request.client.host if ctx.request.client else None)
+            actor = await authenticate_session(session, secret)
+    except NotAuthenticated as error:
+        await record_failed_signin(ctx.database, error, email=body.email, organization_key=body.organization)
+        raise
     response = JSONResponse({"user_id": actor.user_id, "organization_key": actor.organization_key,
                              "display_name": actor.display_name, "csrf_token": actor.csrf_token})
     set_session_cookie(response, secret, ctx)
