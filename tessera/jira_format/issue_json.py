@@ -18,7 +18,15 @@ from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
 from tessera.issues.views import UserBrief, render_issues
 from tessera.issues.worklogs.service import worklogs_by_issue
-from tessera.jira_format.fields import RANK_FIELD, FieldSelection, JiraField, all_fields
+from tessera.jira_format.fields import (
+    EPIC_LINK_FIELD,
+    EPIC_NAME_FIELD,
+    EPIC_STATUS_FIELD,
+    RANK_FIELD,
+    FieldSelection,
+    JiraField,
+    all_fields,
+)
 from tessera.jira_format.shapes import (
     Links,
     component_json,
@@ -35,6 +43,7 @@ from tessera.jira_format.shapes import (
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
+from tessera.workflow.models import CATEGORY_NAMES
 
 EXPANDABLE = "renderedFields,names,schema,transitions,operations,editmeta,changelog,versionedRepresentations"
 
@@ -108,6 +117,19 @@ def _custom_value(links: Links, definition: Any, value: Any) -> Any:
         return [{"id": value["id"], "name": value["name"], "state": str(value["state"]).upper(),
                  "self": f"{links.agile}/sprint/{value['id']}"}]
     return value
+
+
+def _epic_link(catalog: OrgCatalog, parent: dict | None) -> str | None:
+    """The parent's key when the parent is an epic (Jira Software's Epic Link holds a key)."""
+    if parent is None or catalog.issue_type(parent["issue_type"]["id"]).hierarchy_level <= 0:
+        return None
+    return str(parent["key"])
+
+
+def epic_status_json(category: str) -> dict[str, Any]:
+    """Jira Software's Epic Status option, from the epic's status category."""
+    number = {"todo": 1, "in_progress": 2, "done": 3}.get(category, 1)
+    return {"id": str(10_000 + number), "value": CATEGORY_NAMES.get(category, "To Do"), "disabled": False}
 
 
 class _Extras:
@@ -203,6 +225,9 @@ def _fields(links: Links, catalog: OrgCatalog, view: dict, extras: _Extras, sele
         "timetracking": lambda: timetracking_json(view),
         "issuekey": None,
         RANK_FIELD: lambda: extras.ranks.get(issue_id),
+        EPIC_LINK_FIELD: lambda: _epic_link(catalog, view["parent"]),
+        EPIC_NAME_FIELD: lambda: view["summary"] if kind.hierarchy_level > 0 else None,
+        EPIC_STATUS_FIELD: lambda: epic_status_json(status["category"]) if kind.hierarchy_level > 0 else None,
     }
     fields = {name: make() for name, make in values.items() if make is not None and selection.has(name)}
     for jira_field in customs:
