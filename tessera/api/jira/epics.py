@@ -85,7 +85,7 @@ async def board_epics(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
         raise InvalidInput("done is true or false.", field="done")
     limit = maxResults or 50
     async with ctx.transaction() as (session, actor):
-        board, project = await board_for_request(session, actor, board_ref)
+        _, project = await board_for_request(session, actor, board_ref)
         query = f'project = {project.id} AND "Epic Name" is not EMPTY'
         if done is not None:
             query += ' AND "Epic Status" ' + ("=" if truthy(done) else "!=") + " Done"
