@@ -83,7 +83,7 @@ async def contend(server: Server, *, workflow: str | None, transitions: list[str
 
 
 async def test_the_same_transition_at_once_succeeds_once(server: Server) -> None:
-    winners = await contend(server, workflow=None, transitions=["11"], with_version=False)
+    winners = await contend(server, workflow=None, transitions=["21"], with_version=False)
     assert {status for _, status in winners} == {"In Progress"}
 
 
@@ -105,9 +105,9 @@ async def test_two_transitions_from_one_status_at_once_never_both_succeed(server
 
 
 async def test_a_global_transition_racing_with_a_stale_version_conflicts(server: Server) -> None:
-    """Won't Do is global: run after Start Progress it would be valid, so clients send the
+    """Won't Do is global: run after In Progress it would be valid, so clients send the
     version they read; whatever runs second finds it stale."""
-    winners = await contend(server, workflow=None, transitions=["11", "61"], with_version=True)
+    winners = await contend(server, workflow=None, transitions=["21", "51"], with_version=True)
     assert {status for _, status in winners} <= {"In Progress", "Won't Do"}
 
 

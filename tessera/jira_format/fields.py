@@ -18,6 +18,11 @@ CUSTOM_TYPES = "com.atlassian.jira.plugin.system.customfieldtypes"
 # finds it by name and schema. Below 10000, so no custom field's id can equal it.
 RANK_FIELD = "customfield_9999"
 RANK_CUSTOM_ID = 9999
+# Jira Software's epic fields, over Tessera's parent relation: an issue's Epic Link is its parent
+# when that parent is an epic; an epic's Epic Name is its summary and its Epic Status its status
+# category. Reserved ids below 10000 like Rank's; clients find them by name and schema.
+EPIC_LINK_FIELD, EPIC_NAME_FIELD, EPIC_STATUS_FIELD = "customfield_9998", "customfield_9997", "customfield_9996"
+GREENHOPPER = "com.pyxis.greenhopper.jira"
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,15 @@ SYSTEM_FIELDS: tuple[JiraField, ...] = (
     _system("timeestimate", "Remaining Estimate", "number", ("remainingEstimate", "timeestimate")),
     _system("timespent", "Time Spent", "number", ("timeSpent", "timespent"), orderable=False),
     _system("issuekey", "Key", "string", ("id", "issue", "issuekey", "key"), orderable=False),
-    JiraField(RANK_FIELD, "Rank", {"type": "any", "custom": "com.pyxis.greenhopper.jira:gh-lexo-rank",
+    JiraField(RANK_FIELD, "Rank", {"type": "any", "custom": f"{GREENHOPPER}:gh-lexo-rank",
                                    "customId": RANK_CUSTOM_ID}, ("rank",), custom=True, orderable=False),
+    JiraField(EPIC_LINK_FIELD, "Epic Link", {"type": "any", "custom": f"{GREENHOPPER}:gh-epic-link",
+                                             "customId": 9998}, ("cf[9998]", "Epic Link"), custom=True),
+    JiraField(EPIC_NAME_FIELD, "Epic Name", {"type": "string", "custom": f"{GREENHOPPER}:gh-epic-label",
+                                             "customId": 9997}, ("cf[9997]", "Epic Name"), custom=True),
+    JiraField(EPIC_STATUS_FIELD, "Epic Status", {"type": "option", "custom": f"{GREENHOPPER}:gh-epic-status",
+                                                 "customId": 9996}, ("cf[9996]", "Epic Status"), custom=True,
+              orderable=False),
 )
 SYSTEM_BY_ID = {f.id: f for f in SYSTEM_FIELDS}
 # Only shown on request (`fields=worklog` or *all), as these cost a read each.

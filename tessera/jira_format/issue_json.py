@@ -18,7 +18,15 @@ from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
 from tessera.issues.views import UserBrief, render_issues
 from tessera.issues.worklogs.service import worklogs_by_issue
-from tessera.jira_format.fields import RANK_FIELD, FieldSelection, JiraField, all_fields
+from tessera.jira_format.fields import (
+    EPIC_LINK_FIELD,
+    EPIC_NAME_FIELD,
+    EPIC_STATUS_FIELD,
+    RANK_FIELD,
+    FieldSelection,
+    JiraField,
+    all_fields,
+)
 from tessera.jira_format.shapes import (
     Links,
     component_json,
@@ -36,6 +44,7 @@ from tessera.jira_format.shapes import (
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import users_by_id
+from tessera.workflow.models import CATEGORY_NAMES
 
 EXPANDABLE = "renderedFields,names,schema,transitions,operations,editmeta,changelog,versionedRepresentations"
 
@@ -114,6 +123,23 @@ def _custom_value(links: Links, definition: Any, value: Any) -> Any:
     return value
 
 
+def _epic_link(catalog: OrgCatalog, parent: dict | None) -> str | None:
+    """The parent's key when the parent is an epic (Jira Software's Epic Link holds a key)."""
+    if parent is None or catalog.issue_type(parent["issue_type"]["id"]).hierarchy_level <= 0:
+        return None
+    return str(parent["key"])
+
+
+def _is_epic(catalog: OrgCatalog, view: dict) -> bool:
+    return catalog.issue_type(view["issue_type"]["id"]).hierarchy_level > 0
+
+
+def epic_status_json(category: str) -> dict[str, Any]:
+    """Jira Software's Epic Status option, from the epic's status category."""
+    number = {"todo": 1, "in_progress": 2, "done": 3}.get(category, 1)
+    return {"id": str(10_000 + number), "value": CATEGORY_NAMES.get(category, "To Do"), "disabled": False}
+
+
 class _Extras:
     """Batched reads for the fields that are not in the issue view."""
 
@@ -161,6 +187,8 @@ _VIEW_KEYS_OF: dict[str, tuple[str, ...]] = {
     "issuelinks": ("links",), "subtasks": ("subtasks",), "timespent": ("time_spent",),
     "timeoriginalestimate": ("original_estimate",), "timeestimate": ("remaining_estimate",),
     "timetracking": ("original_estimate", "remaining_estimate", "time_spent"),
+    EPIC_LINK_FIELD: ("parent",), EPIC_NAME_FIELD: ("issue_type", "summary"),
+    EPIC_STATUS_FIELD: ("issue_type", "status"),
 }
 
 
@@ -260,6 +288,10 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         "timeestimate": lambda view: view["remaining_estimate"],
         "timetracking": timetracking_json,
         RANK_FIELD: lambda view: extras.ranks.get(view["id"]),
+        EPIC_LINK_FIELD: lambda view: _epic_link(catalog, view["parent"]),
+        EPIC_NAME_FIELD: lambda view: view["summary"] if _is_epic(catalog, view) else None,
+        EPIC_STATUS_FIELD: lambda view: epic_status_json(view["status"]["category"]) if _is_epic(catalog, view)
+        else None,
     }
     builders = [(name, make) for name, make in values.items() if selection.has(name)]
     for jira_field in customs:

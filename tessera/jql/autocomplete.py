@@ -57,11 +57,16 @@ _USER = ("currentUser()", "membersOf(group)")
 _DATE = ("now()", "startOfDay()", "startOfWeek()", "startOfMonth()", "startOfYear()", "endOfDay()",
          "endOfWeek()", "endOfMonth()", "endOfYear()")
 _SPRINT = ("openSprints()", "closedSprints()", "futureSprints()")
-_ISSUE = ("watchedIssues()", "votedIssues()", "linkedIssues(issueKey)", "updatedBy(user)", "issueHistory()")
+_ISSUE = ("watchedIssues()", "votedIssues()", "linkedIssues(issueKey)", "updatedBy(user)", "issueHistory()",
+          "issuesWithRemoteLinksByGlobalId(globalId)")
+_VERSION = ("releasedVersions()", "unreleasedVersions()", "latestReleasedVersion()", "earliestUnreleasedVersion()")
+_PROJECT = ("projectsWhereUserHasRole(role)", "projectsWhereUserHasPermission(permission)", "projectsLeadByUser()")
 # Which functions each field kind (FieldDef.kind, or custom_type for custom fields) accepts.
 FUNCTIONS_BY_KIND: dict[str, tuple[str, ...]] = {
     "user": _USER, "watcher": _USER, "voter": _USER, "worklogauthor": _USER, "datetime": _DATE, "date": _DATE,
     "worklogdate": _DATE, "sprint": _SPRINT, "key": _ISSUE, "parent": _ISSUE, "epic": _ISSUE,
+    "parentepic": _ISSUE, "fixversion": _VERSION, "affectedversion": _VERSION, "project": _PROJECT,
+    "issuetype": ("standardIssueTypes()", "subtaskIssueTypes()"), "component": ("componentsLeadByUser()",),
 }
 
 
@@ -95,6 +100,8 @@ def _field_entries(catalog: OrgCatalog) -> list[dict[str, Any]]:
     entries = [{"value": quote(name), "display": name, "aliases": sorted(aliases[name]),
                 "operators": _operators(field), "orderable": field.sortable, "searchable": True}
                for name, field in sorted(canonical.items(), key=lambda item: item[0].lower())]
+    for entry in entries:  # Jira Software's epic fields also answer to their custom field id
+        entry.update({"cf_id": alias for alias in entry["aliases"] if alias.startswith("cf[")})
     # development[section].property is written bare, as Jira's documentation writes it.
     for fact in DEVELOPMENT_FACTS.all():
         field = development_field(fact)
@@ -205,7 +212,7 @@ async def _candidates(session: AsyncSession, actor: Actor, catalog: OrgCatalog, 
         return _names(t.name for t in catalog.issue_types)
     if kind == "status":
         return _names(s.name for s in catalog.statuses)
-    if kind == "statuscategory":
+    if kind in ("statuscategory", "epicstatus"):
         return _names(CATEGORY_NAMES.values())
     if kind == "priority":
         return _names(p.name for p in sorted(catalog.priorities, key=lambda p: p.sequence))

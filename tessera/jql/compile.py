@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from tessera.agile.models import IssueRank
@@ -24,6 +25,7 @@ from tessera.issues.models import (
     IssueLink,
     IssueVersion,
 )
+from tessera.issues.remote_links.models import RemoteLink
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.issues.worklogs.models import Worklog
 from tessera.jql.compile_development import development_condition
@@ -41,7 +43,7 @@ from tessera.jql.plan import (
     SortSpec,
     Term,
 )
-from tessera.projects.models import CustomFieldDefinition, Project
+from tessera.projects.models import CustomFieldDefinition, IssueType, Project
 from tessera.tenancy.models import User
 
 # Agile owns ranking; JQL only sorts by the rank (an explicit import-linter exception).
@@ -124,6 +126,10 @@ class Compiler:
         if field.fact is not None:
             return development_condition(term, organization_id=self.org)
         kind = field.custom_type if field.kind == "custom" else field.kind
+        if field.kind in ("epicname", "epicstatus"):
+            return self._epic_field(term)
+        if field.kind == "parentepic":
+            return self._parent_epic(term)
         if op in ("match", "no_match"):
             text = str(term.values[0])
             if field.kind == "custom":
@@ -147,6 +153,37 @@ class Compiler:
         if field.kind == "key":
             return self._key(term)
         return self._multi(term, self._exists_for(term))
+
+    # -- Jira Software's epic fields over the parent relation -----------------------------------
+
+    def _is_epic(self) -> Condition:
+        return Issue.issue_type_id.in_(select(IssueType.id).where(IssueType.organization_id == self.org,
+                                                                  IssueType.hierarchy_level > 0))
+
+    def _epic_field(self, term: Term) -> Condition:
+        """Epic Name (the epic's summary) and Epic Status (its status category; values are the
+        category's statuses): only epics have them, so EMPTY means "not an epic"."""
+        op = term.op
+        if op == "empty":
+            return not_(self._is_epic())
+        if op == "not_empty":
+            return self._is_epic()
+        if op in ("match", "no_match"):
+            matched = text_match("summary", str(term.values[0]), organization_id=self.org, dialect=self.dialect,
+                                 reader=self.reader)
+            return and_(self._is_epic(), matched if op == "match" else not_(matched))
+        in_statuses = Issue.status_id.in_(list(term.values)) if term.values else false()
+        return and_(self._is_epic(), in_statuses if op == "in" else not_(in_statuses))
+
+    def _parent_epic(self, term: Term) -> Condition:
+        """parentEpic: the named issues, their children and their children's sub-tasks."""
+        ids = list(term.values)
+        child = aliased(Issue)
+        children = select(child.id).where(child.organization_id == self.org, child.parent_id.in_(ids))
+        has_parent = Issue.parent_id.isnot(None)  # keeps the leaf two-valued under NOT
+        matched = or_(Issue.id.in_(ids), and_(has_parent, or_(Issue.parent_id.in_(ids), Issue.parent_id.in_(children)))
+                      ) if ids else false()
+        return matched if term.op == "in" else not_(matched)
 
     # -- single-valued columns ----------------------------------------------------------------
 
@@ -194,6 +231,9 @@ class Compiler:
             if issue_set.end is not None:
                 conditions.append(ChangeGroup.created_at <= issue_set.end)
             return exists().where(*conditions)
+        if issue_set.kind == "remote_links":
+            return in_id_set(select(RemoteLink.issue_id).where(RemoteLink.organization_id == self.org,
+                                                               RemoteLink.global_id.in_(list(issue_set.global_ids))))
         if issue_set.kind in ("watched", "voted"):
             model = IssueWatcher if issue_set.kind == "watched" else IssueVote
             return exists().where(model.organization_id == self.org, model.issue_id == Issue.id,

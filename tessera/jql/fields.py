@@ -66,8 +66,12 @@ def _system() -> dict[str, FieldDef]:
          FieldDef("affectedVersion", "affectedversion", ID_OPS, sortable=False)),
         (("sprint",), FieldDef("sprint", "sprint", ID_OPS, sortable=False)),
         (("parent",), FieldDef("parent", "parent", ID_OPS, column="parent_id")),
-        (("epic link", "epiclink", "parentepic", "parent epic"), FieldDef("Epic Link", "epic", ID_OPS,
-                                                                          column="parent_id")),
+        # Jira Software's epic fields over the parent relation (tessera.jira_format.fields).
+        (("epic link", "epiclink", "cf[9998]"), FieldDef("Epic Link", "epic", ID_OPS, column="parent_id")),
+        (("epic name", "cf[9997]"), FieldDef("Epic Name", "epicname", TEXT | EMPTY, sortable=False)),
+        (("epic status", "cf[9996]"), FieldDef("Epic Status", "epicstatus", ID_OPS, sortable=False)),
+        # The epic, its issues and their sub-tasks.
+        (("parentepic", "parent epic"), FieldDef("parentEpic", "parentepic", IN | EQ, sortable=False)),
         (("summary",), FieldDef("summary", "summary", TEXT | EMPTY, column="summary")),
         (("description",), FieldDef("description", "description", TEXT | EMPTY, sortable=False,
                                     column="description")),
@@ -144,6 +148,8 @@ def unknown_field(ref: ast.FieldRef) -> InvalidInput:
 def resolve_field(catalog: OrgCatalog, ref: ast.FieldRef) -> FieldDef:
     """System names win over a custom field of the same name (as in Jira, where `cf[id]`
     reaches the custom one); a custom field is found by name, key, customfield_N or cf[N]."""
+    if ref.cf_id is not None and f"cf[{ref.cf_id}]" in SYSTEM_FIELDS:
+        return SYSTEM_FIELDS[f"cf[{ref.cf_id}]"]
     if ref.cf_id is not None:
         wanted = ref.cf_id - CUSTOM_FIELD_OFFSET
         definition = next((d for d in catalog.fields if d.id == wanted), None)

@@ -1,6 +1,6 @@
 """JQL functions: a closed registry of name → (what it yields, how many arguments, resolver).
 
-A function yields users, dates, sprints or issues; validate.py checks that the field it is
+A function yields users, dates, sprints, versions, issue types, projects, components or issues; validate.py checks that the field it is
 used with takes that kind. Resolvers read what they need once per query and return plain
 values (ids, datetimes) or an IssueSet that compile.py turns into a subquery."""
 
@@ -14,8 +14,12 @@ from tessera.jql import ast, lookups
 from tessera.jql.lookups import Scope
 from tessera.jql.plan import IssueSet
 from tessera.jql.values import PERIODS, DateValueError, date_function, parse_date_value
+from tessera.projects.models import Component, Project
+from tessera.tenancy.models import PROJECT_ROLES
+from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission
 
 Resolved = tuple[object, ...] | IssueSet
+MAX_GLOBAL_IDS = 100  # as Jira caps issuesWithRemoteLinksByGlobalId
 Resolver = Callable[[Scope, ast.FunctionCall], Awaitable[Resolved]]
 
 
@@ -107,6 +111,81 @@ async def _updated_by(scope: Scope, call: ast.FunctionCall) -> Resolved:
                     end=bounds[1] if len(bounds) > 1 else None)
 
 
+async def _project_argument(scope: Scope, call: ast.FunctionCall) -> list[int] | None:
+    """The projects an optional project argument (key, name or id) names; None without one."""
+    if not call.args:
+        return None
+    found = await lookups.project_ids(scope, call.args[0])
+    if not found:
+        raise function_error(call, f"Could not resolve the project '{call.args[0][:100]}' provided to function "
+                                   f"'{function_spec(call).name}'.")
+    return found
+
+
+def _versions(which: str) -> Resolver:
+    """released / unreleased: every such version; latest / earliest: per project, the last
+    released or the first unreleased version in release order (lookups.version_rows)."""
+    async def resolve(scope: Scope, call: ast.FunctionCall) -> Resolved:
+        rows = await lookups.version_rows(scope, await _project_argument(scope, call))
+        wanted = [row for row in rows if row[2] == (which in ("released", "latest"))]
+        if which in ("released", "unreleased"):
+            return tuple(row[0] for row in wanted)
+        chosen: dict[int, int] = {}
+        for version_id, project_id, _, _ in wanted if which == "latest" else reversed(wanted):
+            chosen[project_id] = version_id  # the last one seen wins
+        return tuple(chosen.values())
+    return resolve
+
+
+def _issue_types(subtask: bool) -> Resolver:
+    async def resolve(scope: Scope, call: ast.FunctionCall) -> Resolved:
+        return tuple(t.id for t in scope.catalog.issue_types if t.subtask == subtask)
+    return resolve
+
+
+async def _projects_where_role(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    role = call.args[0].strip().lower()
+    if role not in PROJECT_ROLES:
+        raise function_error(call, f"Could not resolve the project role '{call.args[0][:100]}' in function "
+                                   f"'projectsWhereUserHasRole'; the roles are {', '.join(PROJECT_ROLES)}.")
+    return tuple(await lookups.projects_where_role(scope, role))
+
+
+def _permission(text: str) -> Permission | None:
+    """By key (BROWSE_PROJECTS) or Jira's display name (Browse Projects); project permissions only."""
+    wanted = "".join(ch for ch in text.upper() if ch.isalnum())
+    for permission in DEFAULT_SCHEME:
+        if wanted in (permission.value.replace("_", ""), permission.name.replace("_", "")):
+            return permission
+    return None
+
+
+async def _projects_where_permission(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    permission = _permission(call.args[0])
+    if permission is None:
+        names = ", ".join(p.value for p in DEFAULT_SCHEME)
+        raise function_error(call, f"Could not resolve the permission '{call.args[0][:100]}' in function "
+                                   f"'projectsWhereUserHasPermission'; the project permissions are {names}.")
+    return tuple(await lookups.projects_where_permission(scope, permission))
+
+
+def _led_by(model: type[Project | Component]) -> Resolver:
+    """Projects or components led by the users named (the caller without an argument)."""
+    async def resolve(scope: Scope, call: ast.FunctionCall) -> Resolved:
+        users = [scope.actor.user_id]
+        if call.args:
+            users = await lookups.user_ids(scope, call.args[0])
+            if not users:
+                raise function_error(call, f"The user '{call.args[0][:100]}' does not exist for the function "
+                                           f"'{function_spec(call).name}'.")
+        return tuple(await lookups.led_ids(scope, model, users))
+    return resolve
+
+
+async def _remote_links(scope: Scope, call: ast.FunctionCall) -> Resolved:
+    return IssueSet("remote_links", global_ids=tuple(arg.strip() for arg in call.args))
+
+
 def _registry() -> dict[str, FunctionSpec]:
     specs = [
         FunctionSpec("currentUser", "user", 0, 0, _current_user),
@@ -120,6 +199,17 @@ def _registry() -> dict[str, FunctionSpec]:
         FunctionSpec("issueHistory", "issue", 0, 0, _nothing),
         FunctionSpec("linkedIssues", "issue", 1, 2, _linked_issues),
         FunctionSpec("updatedBy", "issue", 1, 3, _updated_by),
+        FunctionSpec("issuesWithRemoteLinksByGlobalId", "issue", 1, MAX_GLOBAL_IDS, _remote_links),
+        FunctionSpec("releasedVersions", "version", 0, 1, _versions("released")),
+        FunctionSpec("unreleasedVersions", "version", 0, 1, _versions("unreleased")),
+        FunctionSpec("latestReleasedVersion", "version", 0, 1, _versions("latest")),
+        FunctionSpec("earliestUnreleasedVersion", "version", 0, 1, _versions("earliest")),
+        FunctionSpec("standardIssueTypes", "issuetype", 0, 0, _issue_types(subtask=False)),
+        FunctionSpec("subtaskIssueTypes", "issuetype", 0, 0, _issue_types(subtask=True)),
+        FunctionSpec("projectsWhereUserHasRole", "project", 1, 1, _projects_where_role),
+        FunctionSpec("projectsWhereUserHasPermission", "project", 1, 1, _projects_where_permission),
+        FunctionSpec("projectsLeadByUser", "project", 0, 1, _led_by(Project)),
+        FunctionSpec("componentsLeadByUser", "component", 0, 1, _led_by(Component)),
     ]
     for period in PERIODS:
         title = period.title()

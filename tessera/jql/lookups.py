@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,8 @@ from tessera.issues.references import OrgCatalog
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import Group, GroupMember, User
+from tessera.tenancy.models import Group, GroupMember, ProjectRoleMember, User
+from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, holders_of
 
 MAX_MATCHES = 10_000
 
@@ -133,3 +134,50 @@ async def find_issue(scope: Scope, ref: str) -> tuple[int, int, int] | None:
         return None
     row = (await scope.session.execute(query)).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def version_rows(scope: Scope, project_ids: Sequence[int] | None = None
+                       ) -> list[tuple[int, int, bool, date | None]]:
+    """(id, project_id, released, release_date) of the versions not archived in browsable
+    projects (in `project_ids` when given), in release order: by release date (undated last),
+    then as created."""
+    query = select(Version.id, Version.project_id, Version.released, Version.release_date).where(
+        Version.organization_id == scope.org, Version.archived.is_(False),
+        Version.project_id.in_(_browsable_ids(scope.actor)))
+    if project_ids is not None:
+        query = query.where(Version.project_id.in_(list(project_ids)))
+    query = query.order_by(Version.release_date.is_(None), Version.release_date, Version.id)
+    return [(row[0], row[1], row[2], row[3]) for row in await scope.session.execute(query)]
+
+
+async def projects_where_role(scope: Scope, role: str) -> list[int]:
+    """Browsable projects in which the caller holds the project role."""
+    rows = await scope.session.scalars(select(ProjectRoleMember.project_id).where(
+        ProjectRoleMember.organization_id == scope.org, ProjectRoleMember.user_id == scope.actor.user_id,
+        ProjectRoleMember.role == role, ProjectRoleMember.project_id.in_(_browsable_ids(scope.actor))))
+    return list(rows)
+
+
+async def projects_where_permission(scope: Scope, permission: Permission) -> list[int]:
+    """Browsable projects in which the caller holds the project permission: the permission
+    check of tessera.tenancy over every project at once (one read of the caller's roles)."""
+    projects = (await scope.session.scalars(select(Project).where(browsable_projects_condition(scope.actor)))).all()
+    rows = await scope.session.execute(select(ProjectRoleMember.project_id, ProjectRoleMember.role).where(
+        ProjectRoleMember.organization_id == scope.org, ProjectRoleMember.user_id == scope.actor.user_id))
+    roles: dict[int, set[str]] = {}
+    for project_id, role in rows:
+        roles.setdefault(project_id, set()).add(role)
+    if scope.actor.is_org_admin:
+        return [project.id for project in projects]
+    granted = DEFAULT_SCHEME[permission]
+    return [project.id for project in projects
+            if holders_of(scope.actor, project, frozenset(roles.get(project.id, ()))) & granted]
+
+
+async def led_ids(scope: Scope, model: type[Project | Component], user_ids: Sequence[int]) -> list[int]:
+    """Browsable projects, or components of browsable projects, led by one of the users."""
+    browsable = model.id if model is Project else model.project_id  # type: ignore[union-attr]
+    rows = await scope.session.scalars(select(model.id).where(
+        model.organization_id == scope.org, model.lead_id.in_(list(user_ids)),
+        browsable.in_(_browsable_ids(scope.actor))))
+    return list(rows)

@@ -18,6 +18,7 @@ class IssueSet:
     direction "out" (issue_id is the source), "in" or "any"; empty = every link type);
     kind "updated_by": issues with a change group by one of `user_ids` in [start, end];
     kind "watched" / "voted": issues one of `user_ids` watches / voted for;
+    kind "remote_links": issues with a remote link whose global id is one of `global_ids`;
     kind "none": no issues (issueHistory, until issue views are recorded)."""
 
     kind: str
@@ -26,6 +27,7 @@ class IssueSet:
     user_ids: tuple[int, ...] = ()
     start: datetime | None = None
     end: datetime | None = None
+    global_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

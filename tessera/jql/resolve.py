@@ -39,7 +39,9 @@ def function_kind(field: FieldDef) -> str | None:
     """Which kind of function values the field accepts."""
     kind = field.custom_type if field.kind == "custom" else field.kind
     return {"user": "user", "watcher": "user", "voter": "user", "worklogauthor": "user", "datetime": "date",
-            "date": "date", "worklogdate": "date", "sprint": "sprint", "key": "issue"}.get(kind or "")
+            "date": "date", "worklogdate": "date", "sprint": "sprint", "key": "issue", "fixversion": "version",
+            "affectedversion": "version", "issuetype": "issuetype", "project": "project",
+            "component": "component"}.get(kind or "")
 
 
 def _by_name_or_id(entries, text: str) -> list[int]:  # type: ignore[no-untyped-def]
@@ -65,7 +67,7 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         return await _custom_values(scope, field, ref, literal)
     if kind in ("datetime", "date", "worklogdate"):
         return [parse_when(ref, literal, scope.now)]
-    if kind in ("labels", "summary", "description", "comment", "text", "worklogcomment"):
+    if kind in ("labels", "summary", "description", "comment", "text", "worklogcomment", "epicname"):
         return [text]
     if kind == "development_value":
         return [text]
@@ -87,7 +89,7 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         found = list(_by_name_or_id(catalog.issue_types, text))
     elif kind == "status":
         found = list(_by_name_or_id(catalog.statuses, text))
-    elif kind == "statuscategory":
+    elif kind in ("statuscategory", "epicstatus"):
         wanted = " ".join(text.lower().split())
         category = _CATEGORY_KEYS.get(wanted) or next(
             (key for key, name in CATEGORY_NAMES.items() if name.lower() == wanted), None)
@@ -108,7 +110,7 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         found = list(await lookups.part_ids(scope, Version, text))
     elif kind == "sprint":
         found = list(await lookups.sprint_ids(scope, text))
-    elif kind in ("parent", "epic", "key"):
+    elif kind in ("parent", "epic", "parentepic", "key"):
         issue = await lookups.find_issue(scope, text)
         if issue is None:
             found = []

@@ -152,7 +152,8 @@ async def check_discard_draft(session: AsyncSession, *, actor: Actor, workflow: 
 
 
 async def do_create_template_workflows(session: AsyncSession, *, organization_id: int) -> dict[str, Workflow]:
-    """The software workflow (the organization's default) and the business one, each with a scheme."""
+    """The software workflow (the organization's default), the business one and the strict
+    software one, each with a scheme."""
     created: dict[str, Workflow] = {}
     for project_type, template in TEMPLATES.items():
         workflow = await do_create_workflow(session, organization_id=organization_id,

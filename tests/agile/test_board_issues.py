@@ -36,9 +36,9 @@ def test_kanban_columns_ranks_wip_quick_filters_and_swimlanes(client: TestClient
     doing = [new_issue(client, h, project, f"Doing {n}", priority="Medium") for n in range(3)]
     dropped = new_issue(client, h, project, "Dropped")
     for issue in doing:
-        transition(client, h, issue, "11")
-    transition(client, h, doing[2], "31")  # In Review: the same column
-    transition(client, h, dropped, "61")  # Won't Do: no column shows it
+        transition(client, h, issue, "21")
+    transition(client, h, doing[2], "41")  # In Review: the same column
+    transition(client, h, dropped, "51")  # Won't Do: no column shows it
     board = new_board(client, h, project, type="kanban", jql=f"project = {project['key']} AND type != Epic",
                       columns=[{"name": "To Do", "status_ids": ["To Do"], "min": 5},
                                {"name": "Doing", "status_ids": ["In Progress", "In Review"], "max": 2},

@@ -58,5 +58,5 @@ def search_keys(client: TestClient, headers: dict, jql: str) -> list[str]:
 
 
 def finish(client: TestClient, headers: dict, issue: dict) -> None:
-    for transition in ("11", "51"):
+    for transition in ("21", "31"):
         ok(client.post(f"/v2/issues/{issue['id']}/transitions/{transition}", json={}, headers=headers))

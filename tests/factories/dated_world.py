@@ -38,7 +38,7 @@ from tessera.issues.transitions import check_transition_issue
 from tessera.tenancy.auth import authenticate_token
 from tests.support import OrgHandle, unique_key
 
-START_PROGRESS, DONE, REOPEN = "11", "51", "71"
+START_PROGRESS, DONE, REOPEN = "21", "31", "11"  # the default workflow: In Progress, Done, To Do
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 HOUR = 1 / 24
 

@@ -26,7 +26,7 @@ def busy_issue(client: TestClient, org: OrgHandle, project: dict, assignee: User
                                                "summary": summary}, headers=org.headers), 201)
     ok(client.put(f"/v2/issues/{issue['id']}", json={"assignee_id": assignee.user_id,
                                                      "summary": f"{summary} <script>"}, headers=org.headers))
-    ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", json={}, headers=org.headers))
+    ok(client.post(f"/v2/issues/{issue['id']}/transitions/21", json={}, headers=org.headers))
     ok(client.post(f"/v2/issues/{issue['id']}/comments", json={
         "body": f"Found it: **the cart** & `cookie`, see [~accountid:{assignee.user_id}] <b>now</b>"},
         headers=org.headers), 201)

@@ -126,3 +126,12 @@ FLOW_V2: dict[str, Any] = {
                     {"id": "finish", "name": "Finish", "from": ["Review"], "to": "Finished"},
                     {"id": "reopen", "name": "Reopen", "from": ["Finished"], "to": "Open"}],
 }
+
+
+def use_strict_workflow(client: TestClient, headers: Headers, project: dict) -> None:
+    """Put a project on the strict software workflow (To Do → In Progress → In Review → Done,
+    Tessera's former default), for tests about a workflow that restricts moves."""
+    schemes = ok(client.get("/v2/workflow-schemes", headers=headers))["workflow_schemes"]
+    strict = next(s for s in schemes if s["name"] == "Strict software workflow scheme")
+    ok(client.put(f"/v2/projects/{project['id']}/workflow-scheme", json={"workflow_scheme_id": strict["id"]},
+                  headers=headers))

@@ -76,10 +76,10 @@ def test_validators_answer_400_with_every_failure(client: TestClient, org: OrgHa
 
 def test_screen_fields_outside_the_screen_answer_400(client: TestClient, org: OrgHandle, project: dict) -> None:
     issue = create_issue(client, org.headers, project)
-    refused = ok(run(client, org.headers, issue, "11", fields={"priority": "Low"}), 400)["error"]
+    refused = ok(run(client, org.headers, issue, "21", fields={"priority": "Low"}), 400)["error"]
     assert refused["field"] == "fields.priority"
-    ok(run(client, org.headers, issue, "11"))
-    refused = ok(run(client, org.headers, issue, "51", fields={"resolution": "Fixed", "assignee": None}), 400)
+    ok(run(client, org.headers, issue, "21"))
+    refused = ok(run(client, org.headers, issue, "31", fields={"resolution": "Fixed", "assignee": None}), 400)
     assert refused["error"]["field"] == "fields.assignee" and "comment, resolution" in refused["error"]["message"]
     assert get(client, org, issue)["status"]["name"] == "In Progress"
     unknown = ok(run(client, org.headers, issue, "99"), 400)["error"]
@@ -125,14 +125,14 @@ def test_update_parent_moves_the_parent_when_a_subtask_starts(client: TestClient
     parent = create_issue(client, org.headers, project)
     first = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"])
     second = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"])
-    ok(run(client, org.headers, first, "Start Progress"))
+    ok(run(client, org.headers, first, "In Progress"))
     moved = get(client, org, parent)
     assert moved["status"]["name"] == "In Progress" and moved["version"] == 2
     [group] = histories(client, org, parent)
     assert [(i["field"], i["from_string"], i["to_string"]) for i in group["items"]] == [
         ("status", "To Do", "In Progress")]
     # The parent is no longer in To Do: the second sub-task leaves it alone.
-    ok(run(client, org.headers, second, "11"))
+    ok(run(client, org.headers, second, "21"))
     assert get(client, org, parent)["version"] == 2 and len(histories(client, org, parent)) == 1
 
 
@@ -148,7 +148,7 @@ def test_update_parent_reopens_a_resolved_parent_with_its_resolution_in_the_hist
                          "post_functions": [{"type": "update_parent", "params": {
                              "to_status": "In Progress", "when_parent_in": ["done"]}}]}]})
     parent = create_issue(client, org.headers, project)
-    ok(run(client, org.headers, parent, "Start Progress"))
+    ok(run(client, org.headers, parent, "In Progress"))
     assert ok(run(client, org.headers, parent, "Done"))["resolution"]["name"] == "Done"
     child = create_issue(client, org.headers, project, issue_type="Sub-task", parent_id=parent["id"],
                          workflow_id="kickoff")
@@ -217,7 +217,7 @@ def test_parent_status_validator_and_hidden_transitions(client: TestClient, org:
     failed = ok(run(client, org.headers, child, "run"), 400)["error"]
     assert failed["failures"] == [{"rule": "parent_status", "field": "parent",
                                    "message": "The parent issue is To Do; it must be in in_progress."}]
-    ok(run(client, org.headers, parent, "11"))
+    ok(run(client, org.headers, parent, "21"))
     ok(run(client, org.headers, child, "run"))
     # Hidden: never offered, still runnable through the API (for automation).
     assert offered(client, org.headers, child) == set()

@@ -59,8 +59,8 @@ def test_subtask_and_blocker_conditions(client: TestClient, org: OrgHandle, proj
     assert offered(client, org.headers, parent) == {"deleters", "either"}
     assert run(client, org.headers, parent, "subtasks").status_code == 403
     assert run(client, org.headers, parent, "free").status_code == 403
-    ok(run(client, org.headers, sub, "61"))  # Won't Do: a Done-category status
-    ok(run(client, org.headers, blocker, "61"))
+    ok(run(client, org.headers, sub, "51"))  # Won't Do: a Done-category status
+    ok(run(client, org.headers, blocker, "51"))
     assert offered(client, org.headers, parent) == {"deleters", "either", "subtasks", "free"}
     assert ok(run(client, org.headers, parent, "subtasks"))["status"]["category"] == "done"
 
@@ -73,12 +73,12 @@ def test_a_private_project_answers_404_to_outsiders(client: TestClient, org: Org
     assert client.get(f"/v2/issues/{issue['id']}/transitions", headers=member.headers).status_code == 404
     assert client.get(f"/v2/workflows/{issue['workflow_id']}/transitions?issue_id={issue['id']}",
                       headers=member.headers).status_code == 404
-    refused = run(client, member.headers, issue, "11")
+    refused = run(client, member.headers, issue, "21")
     assert refused.status_code == 404, refused.text
     # A project member of the private project sees and runs it.
     set_role(client, org, private, "developers", member.user_id)
-    assert offered(client, member.headers, issue) == {"11", "61"}
-    assert ok(run(client, member.headers, issue, "11"))["status"]["name"] == "In Progress"
+    assert offered(client, member.headers, issue) == {"21", "31", "41", "51"}
+    assert ok(run(client, member.headers, issue, "21"))["status"]["name"] == "In Progress"
 
 
 # -- atomicity ----------------------------------------------------------------------------------------
@@ -106,17 +106,17 @@ def test_a_failing_transition_changes_nothing(client: TestClient, org: OrgHandle
 def test_a_stale_version_conflicts(client: TestClient, org: OrgHandle, project: dict) -> None:
     issue = create_issue(client, org.headers, project)
     ok(client.put(f"/v2/issues/{issue['id']}", json={"summary": "Changed"}, headers=org.headers))
-    stale = run(client, org.headers, issue, "11", version=1)
+    stale = run(client, org.headers, issue, "21", version=1)
     assert stale.status_code == 409 and stale.json()["error"]["current_version"] == 2
-    assert ok(run(client, org.headers, issue, "11", version=2))["version"] == 3
-    assert run(client, org.headers, issue, "11").status_code == 409
+    assert ok(run(client, org.headers, issue, "21", version=2))["version"] == 3
+    assert run(client, org.headers, issue, "21").status_code == 409
 
 
 def test_prefer_return_minimal_answers_204_after_the_same_change(client: TestClient, org: OrgHandle, project: dict,
                                                                   database_url: str) -> None:
     issue = create_issue(client, org.headers, project)
     events = len(outbox(database_url, org))
-    minimal = run(client, {**org.headers, "Prefer": "handling=strict, return=minimal"}, issue, "11")
+    minimal = run(client, {**org.headers, "Prefer": "handling=strict, return=minimal"}, issue, "21")
     assert minimal.status_code == 204 and minimal.content == b""
     assert minimal.headers["ETag"] == f'W/"{issue["id"]}-2"'
     assert minimal.headers["Preference-Applied"] == "return=minimal"
@@ -125,8 +125,8 @@ def test_prefer_return_minimal_answers_204_after_the_same_change(client: TestCli
     assert [i["field"] for i in histories(client, org, issue)[-1]["items"]] == ["status"]
     assert outbox(database_url, org)[events:] == ["status_changed"]
     # Refusals keep their bodies; other preferences get the issue back.
-    assert run(client, {**org.headers, "Prefer": "return=minimal"}, issue, "11").status_code == 409
-    full = run(client, {**org.headers, "Prefer": "return=representation"}, issue, "21")
+    assert run(client, {**org.headers, "Prefer": "return=minimal"}, issue, "21").status_code == 409
+    full = run(client, {**org.headers, "Prefer": "return=representation"}, issue, "11")
     assert ok(full)["status"]["name"] == "To Do"
 
 

@@ -62,8 +62,9 @@ def test_field_names_with_operators(client: TestClient, org: OrgHandle, dataset:
 def test_values_by_prefix_quoted(client: TestClient, org: OrgHandle, project: dict, member: UserHandle,
                                  dataset: dict) -> None:
     headers = org.headers
-    assert _values(client, headers, "project", project["key"][:2].lower()) == [project["key"]]
-    assert _values(client, headers, "project", "proj") == [project["key"]]  # by name, too
+    functions = ["projectsWhereUserHasRole()", "projectsWhereUserHasPermission()", "projectsLeadByUser()"]
+    assert _values(client, headers, "project", project["key"][:2].lower()) == [project["key"], *functions]
+    assert _values(client, headers, "project", "proj") == [project["key"], *functions]  # by name, too
     assert '"In Progress"' in _values(client, headers, "status", "in")
     assert '"In Progress"' in _values(client, headers, "status", '"progr')
     assert _values(client, headers, "statusCategory", "do") == ["Done", '"To Do"']  # whole name first

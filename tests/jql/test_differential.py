@@ -68,8 +68,8 @@ def ok(response, status: int = 200) -> dict:  # type: ignore[no-untyped-def]
 def _transition(client: TestClient, org: OrgHandle, issue_id: int, status: str, resolution: str) -> None:
     url = f"/v2/issues/{issue_id}/transitions"
     steps: dict[str, list[tuple[str, dict]]] = {
-        "To Do": [], "In Progress": [("11", {})], "In Review": [("11", {}), ("31", {})],
-        "Done": [("11", {}), ("51", {"fields": {"resolution": resolution}})], "Won't Do": [("61", {})]}
+        "To Do": [], "In Progress": [("21", {})], "In Review": [("21", {}), ("41", {})],
+        "Done": [("21", {}), ("31", {"fields": {"resolution": resolution}})], "Won't Do": [("51", {})]}
     for transition, body in steps[status]:
         ok(client.post(f"{url}/{transition}", json=body, headers=org.headers))
 

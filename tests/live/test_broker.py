@@ -151,7 +151,7 @@ async def test_a_change_made_through_one_process_reaches_clients_of_the_others(
             message = await receive(ws)
             assert message["type"] == "issue_updated" and message["data"]["issue_id"] == issue["id"]
             assert message["data"]["field_changes"]["summary"] == {"from": "Shared", "to": "Through A"}
-        await _rest_async(cluster.b, "POST", f"/v2/issues/{issue['id']}/transitions/11", member.headers)
+        await _rest_async(cluster.b, "POST", f"/v2/issues/{issue['id']}/transitions/21", member.headers)
         for ws in (on_b, on_b_by_ticket, on_a):
             message = await receive(ws)
             assert message["type"] == "status_changed" and message["data"]["user_id"] == member.user_id

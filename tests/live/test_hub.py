@@ -31,7 +31,7 @@ def test_changes_reach_issue_and_project_streams_in_the_seeds_shape(
             assert data["field_changes"]["summary"] == {"from": "Live issue", "to": "Renamed"}
             assert data["field_changes"]["assignee"]["from"] is None
             assert datetime.fromisoformat(data["timestamp"]).tzinfo is not None
-        ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
+        ok(client.post(f"/v2/issues/{issue['id']}/transitions/21", headers=org.headers))
         for ws in (on_issue, on_project):
             message = receive_event(ws)
             assert message["type"] == "status_changed"

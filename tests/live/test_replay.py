@@ -22,7 +22,7 @@ def test_a_client_that_reconnects_receives_exactly_what_it_missed_in_order(
         last_seen = receive_event(ws)["id"]
     update_issue(client, org.headers, issue, summary="Missed 1")
     update_issue(client, org.headers, other, summary="Not this issue")
-    ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=org.headers))
+    ok(client.post(f"/v2/issues/{issue['id']}/transitions/21", headers=org.headers))
     ok(client.post(f"/v2/issues/{issue['id']}/comments", json={"body": "Missed 3"}, headers=org.headers), 201)
     with stream(client, f"{url}?last_event_id={last_seen}", org.headers) as ws:
         missed = [receive_event(ws) for _ in range(3)]

@@ -154,9 +154,9 @@ def test_resolving_closing_and_reopening_are_kinds_of_their_own(
         ok(api.post(f"/v2/issues/{team.issue['id']}/transitions/{transition_id}", json={}, headers=team.org.headers))
 
     involved = {team.reporter.user_id, team.assignee.user_id, team.watcher.user_id}
-    # The default software workflow: Start Progress, Done, Won't Do (from Done), Reopen.
-    for transition_id, kind in (("11", "status_changed"), ("51", "issue_resolved"), ("61", "issue_closed"),
-                                ("71", "issue_reopened")):
+    # The default software workflow: In Progress, Done, Won't Do (from Done), To Do (reopens).
+    for transition_id, kind in (("21", "status_changed"), ("31", "issue_resolved"), ("51", "issue_closed"),
+                                ("11", "issue_reopened")):
         assert _after(notify_settings, notify_url, team, lambda: transition(transition_id)) == involved, kind
         assert inbox_rows(notify_url, team.reporter.user_id)[-1]["event"] == kind
     # A scheme names one of them and hears of nothing else.
@@ -164,7 +164,7 @@ def test_resolving_closing_and_reopening_are_kinds_of_their_own(
                json={"events": {"issue_closed": [{"type": "user", "user_id": team.bystander.user_id}]}},
                headers=team.org.headers))
     before = {row["id"] for row in deliveries(notify_url, team.all_ids())}
-    for transition_id in ("61", "71", "11", "51", "61"):  # resolved, reopened, moved, resolved, closed
+    for transition_id in ("51", "11", "21", "31", "51"):  # resolved, reopened, moved, resolved, closed
         transition(transition_id)
     drain(notify_settings)
     new = [row for row in deliveries(notify_url, team.all_ids(), "inbox") if row["id"] not in before]

@@ -70,7 +70,7 @@ def test_cached_data_is_invalidated_by_the_next_change(client: TestClient, org: 
     third = data(client, h, dashboard)
     assert [g["cached"] for g in third.values()] == [False, False]
     assert [i["summary"] for i in third["g1"]["data"]["issues"]] == ["After"]
-    ok(client.post(f"/v2/issues/{issue['id']}/transitions/11", json={}, headers=h))
+    ok(client.post(f"/v2/issues/{issue['id']}/transitions/21", json={}, headers=h))
     fourth = data(client, h, dashboard)
     assert [(s["label"], s["count"]) for s in fourth["g2"]["data"]["slices"]] == [("In Progress", 1)]
     assert [g["cached"] for g in data(client, h, dashboard, refresh=True).values()] == [False, False]

@@ -123,7 +123,7 @@ def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ig
     expect(page.locator(".issue-side")).to_contain_text("High")
     expect(page.locator(".issue-side")).to_contain_text("pricing")
 
-    page.click("button:has-text('Start Progress')")
+    page.click("button:has-text('In Progress')")
     expect(page.locator(".side-status .lozenge")).to_have_text("In Progress")
 
     page.fill("textarea[name=body]", "Reproduced on staging.")

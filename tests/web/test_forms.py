@@ -16,7 +16,7 @@ def test_changes_without_the_csrf_token_are_refused(web: TestClient, csrf: str, 
     attempts = [
         ("/issues/new", {"project": "PROJ", "issue_type": "Bug", "summary": "forged"}),
         (f"/browse/{key}/comments", {"body": "forged"}),
-        (f"/browse/{key}/transitions/11", {}),
+        (f"/browse/{key}/transitions/21", {}),
         (f"/browse/{key}/fields/summary", {"value": "forged", "version": "1"}),
     ]
     for url, data in attempts:
@@ -40,13 +40,13 @@ def test_the_csrf_header_is_accepted_for_htmx(web: TestClient, csrf: str, issue:
 
 def test_transition_and_comment(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
     key = issue["key"]
-    moved = web.post(f"/browse/{key}/transitions/11", data={"csrf_token": csrf, "version": str(issue["version"])},
+    moved = web.post(f"/browse/{key}/transitions/21", data={"csrf_token": csrf, "version": str(issue["version"])},
                      follow_redirects=False)
     assert moved.status_code == 303
     page = web.get(f"/browse/{key}")
     assert 'lozenge lozenge-progress' in page.text
-    assert "Submit for Review" in page.text
-    stale = web.post(f"/browse/{key}/transitions/31", data={"csrf_token": csrf, "version": str(issue["version"])})
+    assert "In Review" in page.text
+    stale = web.post(f"/browse/{key}/transitions/41", data={"csrf_token": csrf, "version": str(issue["version"])})
     assert stale.status_code == 409
     assert "changed by someone else" in stale.text
     comment = web.post(f"/browse/{key}/comments", data={"csrf_token": csrf, "body": "On it"}, follow_redirects=False)
@@ -60,11 +60,11 @@ def test_transition_and_comment(web: TestClient, csrf: str, org: OrgHandle, issu
 
 def test_a_transition_screen_asks_for_its_fields(web: TestClient, csrf: str, org: OrgHandle, issue: dict) -> None:
     key = issue["key"]
-    assert web.post(f"/browse/{key}/transitions/11", data={"csrf_token": csrf, "version": str(issue["version"])},
+    assert web.post(f"/browse/{key}/transitions/21", data={"csrf_token": csrf, "version": str(issue["version"])},
                     follow_redirects=False).status_code == 303
     page = web.get(f"/browse/{key}").text
     assert 'class="transition-screen"' in page and 'name="field.resolution"' in page
-    done = web.post(f"/browse/{key}/transitions/51", follow_redirects=False, data={
+    done = web.post(f"/browse/{key}/transitions/31", follow_redirects=False, data={
         "csrf_token": csrf, "version": str(issue["version"] + 1), "field.resolution": "Fixed",
         "comment": "Shipped in 1.2"})
     assert done.status_code == 303, done.text

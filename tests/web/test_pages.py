@@ -65,7 +65,7 @@ def test_issue_view_shows_every_part(web: TestClient, csrf: str, org: OrgHandle,
     assert page.status_code == 200
     text = page.text
     for expected in ("Checkout fails on Safari", "Steps:\n1. open checkout", "payments", "High", "Story",
-                     "Fix the form", "Seen on iOS too", "Start Progress", "Won&#39;t Do",
+                     "Fix the form", "Seen on iOS too", "In Review", "Won&#39;t Do",
                      f'id="issue-version" name="version" value="{issue["version"]}"'):
         assert expected in text, expected
     child_page = web.get(f"/browse/{child.json()['key']}")

@@ -37,10 +37,10 @@ def test_transitions_are_named_resolved_closed_reopened_or_generic(
         receiver: Receiver) -> None:
     issue = create_issue(wh_client, wh_org, wh_project)
     create_webhook(wh_client, wh_org, receiver.url, events=["jira:issue_updated"])
-    _move(wh_client, wh_org, issue, "11")  # To Do -> In Progress: a plain move
-    _move(wh_client, wh_org, issue, "51", fields={"resolution": {"name": "Done"}})  # resolved
-    _move(wh_client, wh_org, issue, "61")  # Done -> Won't Do: done to done, no new resolution
-    _move(wh_client, wh_org, issue, "71")  # Won't Do -> To Do: the resolution taken away
+    _move(wh_client, wh_org, issue, "21")  # To Do -> In Progress: a plain move
+    _move(wh_client, wh_org, issue, "31", fields={"resolution": {"name": "Done"}})  # resolved
+    _move(wh_client, wh_org, issue, "51")  # Done -> Won't Do: done to done, no new resolution
+    _move(wh_client, wh_org, issue, "11")  # Won't Do -> To Do: the resolution taken away
     drain(wh_settings)
     assert _status_names(receiver) == sorted(["issue_generic", "issue_resolved", "issue_closed", "issue_reopened"])
 
@@ -53,9 +53,9 @@ def test_each_transition_is_one_delivery_whose_changelog_is_its_own(
     the same second, each delivery's changelog is the one its own transition wrote."""
     issue = create_issue(wh_client, wh_org, wh_project)
     create_webhook(wh_client, wh_org, receiver.url, events=["jira:issue_updated"])
+    _move(wh_client, wh_org, issue, "21")
+    _move(wh_client, wh_org, issue, "31", fields={"resolution": {"name": "Done"}})
     _move(wh_client, wh_org, issue, "11")
-    _move(wh_client, wh_org, issue, "51", fields={"resolution": {"name": "Done"}})
-    _move(wh_client, wh_org, issue, "71")
     drain(wh_settings)
     moved_to = {}
     for request in receiver.requests:

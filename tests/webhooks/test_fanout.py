@@ -61,7 +61,7 @@ def test_a_transition_carries_a_status_changelog(wh_client: TestClient, wh_setti
     create_webhook(wh_client, wh_org, receiver.url, events=["jira:issue_updated"])
     drain(wh_settings)
     assert receiver.requests == []  # created only: not subscribed
-    moved = wh_client.post(f"/v2/issues/{issue['id']}/transitions/11", headers=wh_org.headers)
+    moved = wh_client.post(f"/v2/issues/{issue['id']}/transitions/21", headers=wh_org.headers)
     assert moved.status_code == 200, moved.text
     drain(wh_settings)
     [request] = receiver.requests

@@ -20,6 +20,7 @@ from tests.factories.workflows import (
     offered,
     ok,
     run,
+    use_strict_workflow,
 )
 from tests.support import OrgHandle, UserHandle, unique_key
 
@@ -101,18 +102,29 @@ def test_export_round_trips_through_import(client: TestClient, org: OrgHandle) -
 
 def test_default_workflows_and_business_projects(client: TestClient, org: OrgHandle, project: dict) -> None:
     workflows = {w["key"]: w for w in ok(client.get("/v2/workflows", headers=org.headers))["workflows"]}
-    software, business = workflows["default"], workflows["business"]
-    assert software["is_default"] and not business["is_default"]
-    assert [t["id"] for t in software["definition"]["transitions"]] == ["11", "21", "31", "41", "51", "61", "71"]
+    software, business, strict = workflows["default"], workflows["business"], workflows["software_strict"]
+    assert software["is_default"] and not business["is_default"] and not strict["is_default"]
+    # Jira's default: a global transition to each status, named after it.
+    assert [(t["id"], t["name"], t["from"]) for t in software["definition"]["transitions"]] == [
+        ("11", "To Do", []), ("21", "In Progress", []), ("31", "Done", []), ("41", "In Review", []),
+        ("51", "Won't Do", [])]
+    assert strict["name"] == "Strict software workflow"
+    assert [t["name"] for t in strict["definition"]["transitions"]][:2] == ["Start Progress", "Stop Progress"]
     assert [s["name"] for s in software["definition"]["statuses"]] == [
         "To Do", "In Progress", "In Review", "Done", "Won't Do"]
     assert [s["name"] for s in business["definition"]["statuses"]] == ["To Do", "In Progress", "Done"]
     schemes = {s["default_workflow_id"] for s in ok(client.get("/v2/workflow-schemes",
                                                               headers=org.headers))["workflow_schemes"]}
-    assert {software["id"], business["id"]} <= schemes
+    assert {software["id"], business["id"], strict["id"]} <= schemes
     task = create_issue(client, org.headers, project)
     assert task["workflow_id"] == software["id"]
-    assert offered(client, org.headers, task) == {"11", "61"}
+    assert offered(client, org.headers, task) == {"21", "31", "41", "51"}
+    assert ok(run(client, org.headers, task, "Done"))["resolution"]["name"] == "Done"  # straight from To Do
+    reopened = ok(run(client, org.headers, task, "To Do"))
+    assert reopened["resolution"] is None and reopened["status"]["name"] == "To Do"
+    use_strict_workflow(client, org.headers, project)
+    careful = create_issue(client, org.headers, project)
+    assert careful["workflow_id"] == strict["id"] and offered(client, org.headers, careful) == {"11", "61"}
     ops = ok(client.post("/v2/projects", json={"key": "OPS", "name": "Operations", "project_type": "business"},
                          headers=org.headers), 201)
     errand = create_issue(client, org.headers, ops)
@@ -170,7 +182,7 @@ def test_a_workflow_scheme_maps_bugs_to_their_own_workflow(client: TestClient, o
     types = {t["name"]: t["id"] for t in ok(client.get("/v2/issue-types", headers=org.headers))["issue_types"]}
     old_bug = create_issue(client, org.headers, project, issue_type="Bug")
     started_bug = create_issue(client, org.headers, project, issue_type="Bug")
-    ok(run(client, org.headers, started_bug, "11"))
+    ok(run(client, org.headers, started_bug, "21"))
     task = create_issue(client, org.headers, project)
     body = {"name": f"Bugs apart {unique_key()}", "default_workflow": "default",
             "mappings": {str(types["Bug"]): bugflow["id"]}}

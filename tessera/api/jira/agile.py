@@ -59,6 +59,11 @@ async def _board(session: AsyncSession, actor: Actor, ref: str) -> tuple[Board, 
         raise NotFound("Board does not exist or you do not have permission to see it.") from None
 
 
+async def board_for_request(session: AsyncSession, actor: Actor, ref: str) -> tuple[Board, Project]:
+    """The board a path names, or Jira's not-found message (for routes in other modules)."""
+    return await _board(session, actor, ref)
+
+
 def board_json(links: Links, board: Board, project: Project) -> dict[str, Any]:
     return _board_json(links, board.id, board.name, board.board_type, project.id, project.key, project.name)
 

@@ -24,6 +24,7 @@ from tessera.api.jira import (
     changelog,
     comments,
     devinfo,
+    epics,
     filters,
     issues,
     links,
@@ -82,7 +83,7 @@ def create_jira_app(state: State) -> FastAPI:
     app.state = state
     install_jira_error_handlers(app)
     documented = [*(("/api/2", module.router) for module in CORE_ROUTERS),
-                  *(("/agile/1.0", module.router) for module in (agile, sprints)),
+                  *(("/agile/1.0", module.router) for module in (agile, sprints, epics)),
                   ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router),
                   ("/webhooks/1.0", webhooks.router), ("", devinfo.router)]
     for prefix, router in documented:

@@ -18,7 +18,7 @@ from tessera.errors import InvalidInput, TesseraError
 from tessera.issues.durations import parse_estimate
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.references import OrgCatalog
-from tessera.jira_format.fields import find_field
+from tessera.jira_format.fields import EPIC_LINK_FIELD, EPIC_NAME_FIELD, find_field
 from tessera.tenancy.actor import Actor
 
 USERS = {"assignee": "assignee_id", "reporter": "reporter_id"}
@@ -125,6 +125,14 @@ class _Translator:
 
     async def _custom(self, name: str, value: Any) -> None:
         found = find_field(self.catalog, name) if name not in ("resolution", "status") else None
+        if found is not None and found.id == EPIC_LINK_FIELD:
+            # The epic by key (or id); null takes the issue out of its epic.
+            self.changes.values["parent_id"] = ref_of(value, "key", "id")
+            return
+        if found is not None and found.id == EPIC_NAME_FIELD:
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput("The Epic Name must be text.")
+            return  # the epic's summary: _epic_name_as_summary moved it there when no summary came
         definition = found.definition if found is not None else None
         if definition is None:
             raise InvalidInput(NOT_SETTABLE.format(name))
@@ -240,6 +248,18 @@ def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
         raise InvalidInput("; ".join(errors.values()), errors=errors) from None
 
 
+def _epic_name_as_summary(catalog: OrgCatalog, fields: dict[str, Any]) -> dict[str, Any]:
+    """Tessera names an epic by its summary: an Epic Name sent without a summary (Jira Software
+    asks for both when creating an epic; an edit may send the name alone) becomes the summary."""
+    if fields.get("summary") not in (None, ""):
+        return fields
+    for name, value in fields.items():
+        found = find_field(catalog, name)
+        if found is not None and found.id == EPIC_NAME_FIELD and isinstance(value, str) and value.strip():
+            return {**fields, "summary": value}
+    return fields
+
+
 async def translate_issue_body(session: AsyncSession, *, actor: Actor, catalog: OrgCatalog, body: dict[str, Any],
                                creating: bool, current: dict | None = None,
                                automatic_assignee: int | None = None) -> tuple[IssueCreate | IssueUpdate | None,
@@ -248,6 +268,7 @@ async def translate_issue_body(session: AsyncSession, *, actor: Actor, catalog: 
     fields, update = body.get("fields") or {}, body.get("update") or {}
     if not isinstance(fields, dict) or not isinstance(update, dict):
         raise InvalidInput("'fields' and 'update' are JSON objects.", field="fields")
+    fields = _epic_name_as_summary(catalog, fields)
     translator = _Translator(session, actor, catalog, creating=creating, automatic_assignee=automatic_assignee)
     for name in fields.keys() & update.keys():
         translator.errors[name] = f"Field '{name}' cannot appear in both 'fields' and 'update'"

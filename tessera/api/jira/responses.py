@@ -251,6 +251,18 @@ class Board(BaseModel):
     location: dict[str, Any] | None = None
 
 
+class Epic(BaseModel):
+    """Jira Software's epic: `name` is the epic's summary in Tessera."""
+
+    id: int
+    key: str
+    self: str
+    name: str
+    summary: str
+    color: dict[str, str]
+    done: bool
+
+
 class Sprint(BaseModel):
     id: int
     self: str
@@ -439,6 +451,8 @@ SUCCESS: dict[tuple[str, str], Any] = {
     ("get", f"{AGILE}/sprint/{{sprint_ref}}"): Sprint, ("post", f"{AGILE}/sprint"): Sprint,
     ("put", f"{AGILE}/sprint/{{sprint_ref}}"): Sprint, ("post", f"{AGILE}/sprint/{{sprint_ref}}"): Sprint,
     ("get", f"{AGILE}/sprint/{{sprint_ref}}/issue"): AgileIssues,
+    ("get", f"{AGILE}/epic/{{epic_ref}}"): Epic, ("get", f"{AGILE}/epic/{{epic_ref}}/issue"): AgileIssues,
+    ("get", f"{AGILE}/board/{{board_ref}}/epic"): Page, ("get", f"{AGILE}/issue/{{issue_ref}}"): JiraIssue,
     ("get", "/auth/1/session"): Session,
 }
 

@@ -89,7 +89,7 @@ def dashboard(client: TestClient, gql: GraphQL, database_url: str, org: OrgHandl
     ok(client.post(f"/v2/sprints/{sprint1['id']}/issues", json={"issues": [issues["A"]["key"], issues["B"]["key"]]},
                     headers=org.headers), 200)
     ok(client.post(f"/v2/sprints/{sprint1['id']}/start", json={}, headers=org.headers))
-    for step in ("Start Progress", "Done"):
+    for step in ("In Progress", "Done"):
         gql.data(TRANSITION, {"id": issues["A"]["id"], "t": step}, headers=org.headers)
     ok(client.post(f"/v2/sprints/{sprint1['id']}/complete", json={"move_open_issues_to": "backlog"},
                     headers=org.headers))
@@ -97,7 +97,7 @@ def dashboard(client: TestClient, gql: GraphQL, database_url: str, org: OrgHandl
     ok(client.post(f"/v2/sprints/{sprint2['id']}/issues", json={"issues": [issues["B"]["key"], issues["C"]["key"]]},
                     headers=org.headers), 200)
     ok(client.post(f"/v2/sprints/{sprint2['id']}/start", json={}, headers=org.headers))
-    for step in ("Start Progress", "Done"):
+    for step in ("In Progress", "Done"):
         gql.data(TRANSITION, {"id": issues["C"]["id"], "t": step}, headers=org.headers)
     # Time passes: A was created 10 days ago, started 4 days ago, resolved 1 day ago; C created 6,
     # started 3, resolved 2 days ago (lead 9 and 4 days, cycle 3 and 1). D sat untouched for a month.

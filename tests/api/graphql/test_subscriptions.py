@@ -76,7 +76,7 @@ def test_issue_changes_arrive_as_they_commit(client: TestClient, gql: GraphQL, o
         assert updated["type"] == "issue_updated" and updated["issueKey"] == issue["key"]
         assert updated["fieldChanges"] == [{"field": "summary", "from": "Watched", "to": "Renamed"}]
         assert updated["userId"] == str(org.admin_user_id) and updated["eventId"] > first["lastEventId"]
-        gql.data('mutation($id: ID!) { transitionIssue(id: $id, transition: "Start Progress") { status } }',
+        gql.data('mutation($id: ID!) { transitionIssue(id: $id, transition: "In Progress") { status } }',
                  {"id": issue["id"]}, headers=org.headers)
         moved = next_payload(ws, "1")["data"]["issueChanged"]
         assert moved["type"] == "status_changed"

@@ -46,7 +46,7 @@ LOOKUPS = {
     "sprint": "query($id: ID!) { sprint(id: $id) { name } }",
     "user": "query($id: ID!) { user(id: $id) { email } }",
     "update": 'mutation($id: ID!) { updateIssue(id: $id, input: {summary: "Owned"}) { summary } }',
-    "transition": 'mutation($id: ID!) { transitionIssue(id: $id, transition: "Start Progress") { status } }',
+    "transition": 'mutation($id: ID!) { transitionIssue(id: $id, transition: "In Progress") { status } }',
     "comment": 'mutation($id: ID!) { addComment(issueId: $id, body: "Hi") { id } }',
 }
 

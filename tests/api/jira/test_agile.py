@@ -62,7 +62,7 @@ def test_boards_sprints_backlog_and_rank(jira: JIRA, keys: list[str]) -> None:
     assert started["state"] == "active" and started["startDate"] == "2026-03-02T09:00:00.000+0000"
     assert [s.name for s in jira.sprints(board.id, state="active")] == ["Sprint 1"]
     assert jira.search_issues("sprint in openSprints()", json_result=True)["total"] == 2
-    jira.transition_issue(keys[2], "Start Progress")
+    jira.transition_issue(keys[2], "In Progress")
     jira.transition_issue(keys[2], "Done")
     closed = jira.update_sprint(sprint.id, state="closed")
     assert closed["state"] == "closed" and closed["completeDate"]

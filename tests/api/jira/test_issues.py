@@ -58,7 +58,7 @@ def test_create_get_and_the_issue_json(jira: JIRA, project: dict, member: UserHa
     assert narrow.raw["names"] == {"summary": "Summary", "status": "Status"}
     assert "<ol>" in narrow.raw["renderedFields"]["description"]
     assert narrow.raw["changelog"]["total"] == 0
-    assert [t["name"] for t in narrow.raw["transitions"]][:1] == ["Start Progress"]
+    assert [t["name"] for t in narrow.raw["transitions"]][:1] == ["In Progress"]
     assert jira.issue(issue.id).key == issue.key  # by id too
 
 

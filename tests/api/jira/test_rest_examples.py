@@ -39,7 +39,7 @@ def test_documented_examples(rest: httpx.Client, project: dict, member: UserHand
     assert listed.json()["total"] == 0
 
     transitions = rest.get("/rest/api/2/issue/WEB-1/transitions", params={"expand": "transitions.fields"}).json()
-    start = next(t for t in transitions["transitions"] if t["name"] == "Start Progress")
+    start = next(t for t in transitions["transitions"] if t["name"] == "In Progress")
     moved = rest.post("/rest/api/2/issue/WEB-1/transitions", json={
         "update": {"comment": [{"add": {"body": "Bug has been picked up."}}]}, "transition": {"id": start["id"]}})
     assert moved.status_code == 204

@@ -12,7 +12,7 @@ def test_worklogs(jira: JIRA, issue) -> None:  # type: ignore[no-untyped-def]
     jira.add_worklog(issue.key, timeSpentSeconds="3600")
     assert [w.timeSpentSeconds for w in jira.worklogs(issue.key)] == [5400, 3600]
     assert jira.issue(issue.key).fields.timespent == 9000
-    jira.transition_issue(issue.key, "Start Progress", worklog="2h")
+    jira.transition_issue(issue.key, "In Progress", worklog="2h")
     assert jira.worklog(issue.key, logged.id).comment == "Investigation"
     assert sum(w.timeSpentSeconds for w in jira.worklogs(issue.key)) == 16200
     logged.delete()

@@ -82,7 +82,7 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
     git = post("/v2/integrations/git", {"provider": "github", "name": "Fuzz git", "secret": "fuzz-git-secret"})
     values = {"connection_id": git["id"], "subscription_id": push["id"], "webhook_id": webhook["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
-              "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "11", "role": "developers",
+              "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "21", "role": "developers",
               "comment_id": comment["id"],
               "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
               "dashboard_id": dashboard["id"],

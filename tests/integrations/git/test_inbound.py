@@ -89,7 +89,7 @@ def test_smart_commit_comments_logs_time_and_transitions_as_the_author(client: T
     author = make_user(database_url, org, role="member", email="ada@example.com")
     connection = connect(client, org, "github")
     issue = new_issue(client, org)
-    message = f"{issue['key']} #comment fixed the login #time 2h 30m tidying #start-progress\nsecond line #done"
+    message = f"{issue['key']} #comment fixed the login #time 2h 30m tidying #in-progress\nsecond line #done"
     response = post(client, connection, "github", "push", hosts.github_push(message))
     assert response.status_code == 200, response.text
     [comment] = client.get(f"/v2/issues/{issue['key']}/comments", headers=org.headers).json()["comments"]
@@ -101,7 +101,7 @@ def test_smart_commit_comments_logs_time_and_transitions_as_the_author(client: T
     assert shown["status"]["name"] == "In Progress"  # the second line names no key: #done did not run
     [commit] = development(client, org, issue)["commits"]
     assert [(o["command"].split()[0], o["ok"]) for o in commit["smart_commit"]] == [
-        ("#comment", True), ("#time", True), ("#start-progress", True)]
+        ("#comment", True), ("#time", True), ("#in-progress", True)]
 
 
 def test_a_transition_the_workflow_refuses_is_recorded_and_the_rest_stands(client: TestClient, org: OrgHandle,

@@ -61,8 +61,8 @@ def _path_probes() -> list[PathProbe]:
     probes: list[PathProbe] = []
     for method, template, body in ISSUE_PROBES:
         for ref, missing in (("story_id", MISSING_ID), ("story_key", "NOPE-424242")):
-            params = (lambda r: lambda ids: {"issue_id": ids[r], "transition_id": "11"})(ref)
-            probes.append(PathProbe(method, template, params, {"issue_id": missing, "transition_id": "11"}, body))
+            params = (lambda r: lambda ids: {"issue_id": ids[r], "transition_id": "21"})(ref)
+            probes.append(PathProbe(method, template, params, {"issue_id": missing, "transition_id": "21"}, body))
     project_ops = [
         ("GET", "/v2/projects/{project_id}", None, {}),
         ("PUT", "/v2/projects/{project_id}", {"name": "hijacked"}, {}),

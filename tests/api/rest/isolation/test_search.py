@@ -23,7 +23,7 @@ def test_jql_autocomplete_offers_only_the_callers_organization(client: TestClien
             assert response.status_code == 200, (where, response.text)
             assert_no_leak(world, response.text, where)
     projects = ok(get(field="project"))["results"]
-    assert [p["value"] for p in projects] == [ok(client.get(f"/v2/projects/{ids['b_project_id']}",
+    assert [p["value"] for p in projects if "(" not in p["value"]] == [ok(client.get(f"/v2/projects/{ids['b_project_id']}",
                                                              headers=b.headers))["key"]]
     users = ok(get(field="assignee", value=""))["results"]
     assert {u["value"].strip('"') for u in users if "(" not in u["value"]} == {b.admin_email}

@@ -102,15 +102,15 @@ def test_transition_sets_and_clears_resolution(client: TestClient, org: OrgHandl
     issue = create(client, org, project)
     url = f"/v2/issues/{issue['id']}/transitions"
     names = [t["name"] for t in client.get(url, headers=org.headers).json()["transitions"]]
-    assert "Start Progress" in names and "Done" not in names
-    assert client.post(f"{url}/11", headers=org.headers).status_code == 200
-    done = client.post(f"{url}/51", json={"fields": {"resolution": "Fixed"}, "comment": "Shipped"},
+    assert names == ["In Progress", "Done", "In Review", "Won't Do"]  # every other status, by its name
+    assert client.post(f"{url}/21", headers=org.headers).status_code == 200
+    done = client.post(f"{url}/31", json={"fields": {"resolution": "Fixed"}, "comment": "Shipped"},
                        headers=org.headers).json()
     assert done["status"]["category"] == "done"
     assert done["resolution"]["name"] == "Fixed" and done["resolved"] is not None
-    reopened = client.post(f"{url}/71", headers=org.headers).json()
+    reopened = client.post(f"{url}/11", headers=org.headers).json()
     assert reopened["resolution"] is None and reopened["resolved"] is None
-    unavailable = client.post(f"{url}/51", headers=org.headers)
+    unavailable = client.post(f"{url}/11", headers=org.headers)  # already To Do
     assert unavailable.status_code == 409
     comments = client.get(f"/v2/issues/{issue['id']}/comments", headers=org.headers).json()
     assert [c["body"] for c in comments["comments"]] == ["Shipped"]
