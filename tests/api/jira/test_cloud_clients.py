@@ -51,7 +51,7 @@ def test_the_jira_package_runs_a_cloud_script(cloud: JIRA, web: dict, member: Us
     assert cloud.approximate_issue_count("project = WEB") == 3
 
     issue = created[0]
-    cloud.transition_issue(issue, "Start Progress")
+    cloud.transition_issue(issue, "In Progress")
     assert cloud.issue(issue.key).fields.status.name == "In Progress"
     comment = cloud.add_comment(issue, "Reproduced on staging.")
     assert cloud.comment(issue.key, comment.id).raw["body"] == doc(paragraph("Reproduced on staging."))
