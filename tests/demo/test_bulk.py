@@ -110,7 +110,7 @@ async def test_bulk_load_writes_the_spans_that_the_history_triggers_would(databa
         rebuilt = sorted((await session.execute(select(*columns).where(IssueValueSpan.organization_id == org))).all(),
                          key=repr)
     assert loaded and loaded == rebuilt
-    assert await span_triggers(database) == (3 if database.dialect == "postgresql" else 5)
+    assert await span_triggers(database) == (3 if database.dialect == "postgresql" else 6)
     status_items = await count_rows_where(database, org)
     assert sum(1 for span in loaded if span[1] == "status" and span[5] is not None) == status_items
     # Every issue has spans for every field from its creation on, one first span per value held.

@@ -25,7 +25,7 @@ async def test_a_project_load_with_sprints(database: Database, client: TestClien
     await bulk_load(database, org_key=key, issues=1_500, seed=3, project_keys=["web"])
     planted = await plant_sprints(database, org_key=key, project_key="WEB", seed=3)
     assert planted.sprints >= 50 and planted.issues_in_sprints > 500 and planted.moves >= planted.issues_in_sprints
-    assert await span_triggers(database) == (3 if database.dialect == "postgresql" else 5)  # left as they were
+    assert await span_triggers(database) == (3 if database.dialect == "postgresql" else 6)  # left as they were
     async with database.unit_of_work() as session:
         organization = await get_organization_by_key(session, key)
         assert organization is not None

@@ -88,7 +88,9 @@ def test_a_preference_changed_in_the_browser_is_stored(server: LiveServer, brows
     from playwright.sync_api import expect
 
     page = _signed_in(server, browser)
-    page.click("a.avatar")  # the user menu leads to the settings
+    page.click("a.avatar")  # the user menu leads to the profile, which links to the notification settings
+    page.wait_for_url(f"{server.url}/settings/profile")
+    page.click("main a[href='/settings/notifications']")
     page.wait_for_url(f"{server.url}/settings/notifications")
     page.uncheck("input[name='channel.email']")
     page.check("input[name='own_changes']")

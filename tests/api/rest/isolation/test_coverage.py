@@ -46,7 +46,11 @@ OWN_OPERATIONS = {("GET", "/v2/myself"), ("POST", "/v2/session"), ("DELETE", "/v
                   # Called by a Git host, signed with the connection's secret, acting only on the connection's
                   # organization: tests/integrations/git/test_inbound.py::
                   # test_a_connection_never_touches_another_organizations_issues.
-                  ("POST", "/v2/integrations/git/{connection_id}/events")}
+                  ("POST", "/v2/integrations/git/{connection_id}/events"),
+                  # The caller's own organization's audit log and its retention: another organization's
+                  # admin sees none of its records, tests/audit/test_api.py::
+                  # test_changes_are_recorded_with_who_and_where.
+                  ("GET", "/v2/audit"), ("GET", "/v2/audit/retention"), ("PUT", "/v2/audit/retention")}
 
 
 def _operations_from_routes(routes: list, prefix: str = "") -> Iterator[tuple[str, str]]:
