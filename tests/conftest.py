@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.main import create_app
+from tessera.tenancy import secrets
 from tests.support import (
     OrgHandle,
     fresh_database,
@@ -20,6 +22,20 @@ from tests.support import (
 )
 
 BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2 at its cheapest for the whole run: at the real cost (64 MiB, three passes) every
+    organization a test makes, and every sign-in, costs 0.1-2 s on this 2-core machine. A hash
+    carries its parameters, so what is hashed meanwhile verifies as cheaply; the servers the
+    tests start in other processes verify these hashes just as cheaply. test_password_timing.py
+    puts the real cost back for the one test that measures it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        secrets._dummy_hash.cache_clear()
+        yield
+    secrets._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,6 @@ from tessera.tenancy.service import (
 from tests.factories.domain import acting_as
 from tests.support import OrgHandle, UserHandle, unique_key
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
-
 
 async def user_events(session: AsyncSession, organization_id: int, user_id: int) -> list[tuple[str, dict]]:
     found = await session.scalars(select(OutboxEvent).where(

@@ -12,8 +12,6 @@ from fastapi.testclient import TestClient
 
 from tests.support import OrgHandle, UserHandle, make_org, make_user
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
-
 
 @dataclass(frozen=True)
 class Browser:

@@ -33,7 +33,7 @@ class Locking:
 
 
 @pytest.fixture(scope="module")
-def locking(database_url: str, tmp_path_factory: pytest.TempPathFactory, cheap_hashes: None) -> Iterator[Locking]:
+def locking(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Locking]:
     settings = Settings(database_url=database_url, base_url="http://testserver",
                         attachments_dir=str(tmp_path_factory.mktemp("attachments")),
                         login_account_failures=ACCOUNT_FAILURES, login_address_failures=ADDRESS_FAILURES,
