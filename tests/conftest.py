@@ -5,6 +5,7 @@ itself keeps tests apart on a shared per-session database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 from argon2 import PasswordHasher
@@ -14,6 +15,7 @@ from tessera.config import Settings
 from tessera.main import create_app
 from tessera.tenancy import secrets
 from tests.support import (
+    KeptForTheRun,
     OrgHandle,
     fresh_database,
     make_org,
@@ -43,26 +45,33 @@ def postgres_skip_reason() -> str | None:
     return postgres_unreachable_reason()
 
 
+@pytest.fixture(scope="session")
+def kept() -> Iterator[KeptForTheRun]:
+    with KeptForTheRun() as resources:
+        yield resources
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                 postgres_skip_reason: str | None) -> Iterator[str]:
-    with fresh_database(request.param, str(tmp_path_factory.mktemp("sqlite")), postgres_skip_reason) as url:
-        yield url
+                 postgres_skip_reason: str | None, kept: KeptForTheRun) -> str:
+    backend = request.param
+    return kept.get(("database", backend), lambda: fresh_database(
+        backend, str(tmp_path_factory.mktemp("sqlite")), postgres_skip_reason))
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept: KeptForTheRun) -> Settings:
     # Attachments go to a temp directory, never under the working tree's data/. Every test's
     # client has one address ("testclient"): its failed sign-ins (fuzzing, wrong-token tests) must
     # not block it for the tests after; tests/tenancy/test_throttle*.py build apps that do block.
-    return Settings(database_url=database_url, base_url="http://testserver",
-                    attachments_dir=str(tmp_path_factory.mktemp("attachments")), login_address_failures=1_000_000)
+    return kept.get(("settings", database_url), lambda: nullcontext(Settings(
+        database_url=database_url, base_url="http://testserver",
+        attachments_dir=str(tmp_path_factory.mktemp("attachments")), login_address_failures=1_000_000)))
 
 
 @pytest.fixture(scope="session")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+def client(settings: Settings, kept: KeptForTheRun) -> TestClient:
+    return kept.get(("client", settings.database_url), lambda: TestClient(create_app(settings)))
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import asyncio
 import itertools
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 import pytest
@@ -24,6 +25,7 @@ from tessera.tenancy.service import check_create_user, load_organization_by_key
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 _counter = itertools.count(1)
+T = TypeVar("T")
 
 
 def unique_key(prefix: str = "ORG") -> str:
@@ -79,6 +81,30 @@ def fresh_database(backend: str, directory: str, postgres_skip_reason: str | Non
     else:
         with fresh_sqlite_database(directory) as url:
             yield url
+
+
+class KeptForTheRun:
+    """What a test process makes once and keeps to its end: the databases of both backends, their
+    apps and servers. Pytest finalizes a parametrized session fixture whenever the next test asks
+    for the other parameter, and pytest-xdist's loadfile hands each worker file after file, each
+    file running on both backends: without this, every file migrated two new databases and
+    started its apps and servers again (several seconds per file). The session fixtures stay
+    parametrized and look their resource up here."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._made: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, make: Callable[[], AbstractContextManager[T]]) -> T:
+        if key not in self._made:
+            self._made[key] = self._stack.enter_context(make())
+        return self._made[key]  # type: ignore[return-value]
+
+    def __enter__(self) -> KeptForTheRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,12 @@ def quiet_env() -> dict[str, str]:
     return env
 
 
-def wait_for_health(base_url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+# Generous: a server imports the whole application (a few seconds of CPU), and on a 2-core
+# machine running the suite on both cores that took 25 s once.
+STARTUP_SECONDS = 90
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen, log: Path, timeout: float = STARTUP_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,5 +1,5 @@
 """The Jira-compatible API driven by the real `jira` package against a real `tessera serve`
-process, one per backend, on the session's database (so the usual fixtures make its data)."""
+process, one per backend for the whole run, on the session's database (so the usual fixtures make its data)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,13 +18,19 @@ from jira import JIRA
 
 import tessera
 from tests.factories.ports import free_port
-from tests.support import OrgHandle, UserHandle
+from tests.factories.servers import wait_for_health
+from tests.support import KeptForTheRun, OrgHandle, UserHandle
 
 TESSERA = str(Path(sys.executable).with_name("tessera"))
 
 
 @pytest.fixture(scope="session")
-def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept: KeptForTheRun) -> str:
+    return kept.get(("jira serve", database_url), lambda: _serve(database_url, tmp_path_factory))
+
+
+@contextmanager
+def _serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     directory = tmp_path_factory.mktemp("jira-serve")
@@ -37,18 +43,7 @@ def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         process = subprocess.Popen([TESSERA, "serve", "--port", str(port), "--database-url", database_url],
                                    stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"tessera serve exited:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"tessera serve did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_for_health(base_url, process, log)
         yield base_url
     finally:
         process.send_signal(signal.SIGTERM)
