@@ -76,6 +76,26 @@ async def _pick_transition(session: AsyncSession, *, actor: Actor, issue: Issue,
     return next((t for t in candidates if str(t["id"]) in runnable), candidates[0])
 
 
+async def _move_transition(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue, project: Project,
+                           catalog: OrgCatalog, spec: Mapping[str, Any]) -> dict | None:
+    column, status_id = _target_column(board, catalog, spec.get("column"), spec.get("status_id"))
+    targets = [status_id] if status_id is not None else list(column["status_ids"])
+    if issue.status_id in targets:
+        return None
+    return await _pick_transition(session, actor=actor, issue=issue, project=project, catalog=catalog,
+                                  targets=targets, column_name=column["name"])
+
+
+async def card_move_transition(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue,
+                               project: Project, spec: Mapping[str, Any]) -> dict | None:
+    """The workflow transition moving the card as `spec` asks would run (None: it stays in its
+    column), without running it: the web board opens its screen first when it has one."""
+    if spec.get("column") is None and spec.get("status_id") is None:
+        return None
+    return await _move_transition(session, actor=actor, board=board, issue=issue, project=project,
+                                  catalog=await catalog_for(session, actor), spec=spec)
+
+
 async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue, project: Project,
                           spec: Mapping[str, Any]) -> Issue:
     """`spec`: column (name or position) and/or status_id, rank_before / rank_after, and the
@@ -89,11 +109,9 @@ async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, 
     if not await _is_on_board(session, actor, board, issue):
         raise InvalidInput(f"{issue.key} is not on this board.", field="issue_id", code="not_on_board")
     if wants_move:
-        column, status_id = _target_column(board, catalog, spec.get("column"), spec.get("status_id"))
-        targets = [status_id] if status_id is not None else list(column["status_ids"])
-        if issue.status_id not in targets:
-            transition = await _pick_transition(session, actor=actor, issue=issue, project=project, catalog=catalog,
-                                                targets=targets, column_name=column["name"])
+        transition = await _move_transition(session, actor=actor, board=board, issue=issue, project=project,
+                                            catalog=catalog, spec=spec)
+        if transition is not None:
             issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                                  transition_ref=str(transition["id"]), fields=spec.get("fields") or {},
                                                  comment=spec.get("comment"), expected_version=spec.get("version"))
