@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from tessera.web import backlog as backlog_page
 from tests.agile.test_card_moves import REVIEWED
 from tests.factories.boards import add_to_sprint, backlog_keys, columns, new_board, new_issue, new_sprint, ok
+from tests.factories.live import receive_event, stream
 from tests.factories.web import open_session
 from tests.support import OrgHandle
 
@@ -132,3 +133,13 @@ def test_another_organization_sees_no_board_or_sprint(web: TestClient, csrf: str
     assert web.post(f"/boards/{board['id']}/sprints/{sprint['id']}/start",
                     data={"csrf_token": other_csrf}).status_code == 404
     assert ok(web.get(f"/v2/sprints/{sprint['id']}", headers=org.headers))["state"] == "future"
+
+
+def test_a_board_hears_rank_changes_on_the_project_stream(client: TestClient, org: OrgHandle, project: dict) -> None:
+    """Others' moves within a column reach the board (static/board.js refreshes on them)."""
+    first, second = (new_issue(client, org.headers, project, name) for name in ("First", "Second"))
+    with stream(client, f"/v2/projects/{project['id']}/live", org.headers) as ws:
+        ok(client.put(f"/v2/issues/{second['key']}/rank", json={"rank_before": first["key"]}, headers=org.headers))
+        ranked = receive_event(ws)
+    assert ranked["type"] == "issue_ranked"
+    assert (ranked["data"]["issue_id"], ranked["data"]["rank_before"]) == (second["id"], first["id"])

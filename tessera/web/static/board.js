@@ -109,7 +109,8 @@
       }
       const moved = await response.json();
       card.dataset.status = moved.status.name;
-      root.dataset.lastMoveMs = (performance.now() - started).toFixed(1);
+      root.dataset.lastMoveMs = (performance.now() - started).toFixed(1);  // bench/board_moves.py reads these
+      root.dataset.moves = String(Number(root.dataset.moves || 0) + 1);
       announce(`${key} moved to ${columnName}` + (rank ? `, position ${cardsOf(cell).indexOf(card) + 1}.` : "."));
     } catch (error) {
       putBack(card, origin);
