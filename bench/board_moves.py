@@ -70,11 +70,11 @@ def measure(url: str, email: str, password: str, board_id: int, key: str, moves:
             page.locator(f"#card-{key}").focus()
             started = time.perf_counter()
             page.keyboard.press(press)
-            page.wait_for_function(f"document.getElementById('board-body').dataset.moves === '{done + 1}'")
+            page.wait_for_function(f"() => document.getElementById('board-body').dataset.moves === '{done + 1}'")
             timings[f"{kind}_wall"].append((time.perf_counter() - started) * 1000)
             timings[kind].append(float(body.get_attribute("data-last-move-ms") or "nan"))
             page.wait_for_function(  # the live refresh that follows the move
-                f"document.getElementById('board-body').dataset.refreshed !== {json.dumps(refreshed)}")
+                f"() => (document.getElementById('board-body').dataset.refreshed ?? null) !== {json.dumps(refreshed)}")
         browser.close()
     return timings
 

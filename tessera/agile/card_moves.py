@@ -86,20 +86,19 @@ async def _move_transition(session: AsyncSession, *, actor: Actor, board: Board,
                                   targets=targets, column_name=column["name"])
 
 
-async def card_move_transition(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue,
-                               project: Project, spec: Mapping[str, Any]) -> dict | None:
-    """The workflow transition moving the card as `spec` asks would run (None: it stays in its
-    column), without running it: the web board opens its screen first when it has one."""
-    if spec.get("column") is None and spec.get("status_id") is None:
-        return None
-    return await _move_transition(session, actor=actor, board=board, issue=issue, project=project,
-                                  catalog=await catalog_for(session, actor), spec=spec)
+class ScreenNeeded(Exception):  # noqa: N818 - a request for input, not a failure
+    """The move's transition has a screen and the move asked to stop before it (`screen_first`)."""
+
+    def __init__(self, transition: dict) -> None:
+        super().__init__(transition["name"])
+        self.transition = transition
 
 
 async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue, project: Project,
                           spec: Mapping[str, Any]) -> Issue:
     """`spec`: column (name or position) and/or status_id, rank_before / rank_after, and the
-    transition's screen `fields` and `comment`."""
+    transition's screen `fields` and `comment`. With `screen_first` (the web board, which opens
+    the screen as a dialog) a transition with a screen raises ScreenNeeded instead of running."""
     catalog = await catalog_for(session, actor)
     wants_move = spec.get("column") is not None or spec.get("status_id") is not None
     anchor = await access_rank_anchor(session, actor, rank_before=spec.get("rank_before"),
@@ -111,6 +110,8 @@ async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, 
     if wants_move:
         transition = await _move_transition(session, actor=actor, board=board, issue=issue, project=project,
                                             catalog=catalog, spec=spec)
+        if transition is not None and spec.get("screen_first") and transition.get("screen"):
+            raise ScreenNeeded(transition)
         if transition is not None:
             issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                                  transition_ref=str(transition["id"]), fields=spec.get("fields") or {},

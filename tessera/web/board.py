@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from tessera.agile.board_issues import board_issues
 from tessera.agile.boards import access_board, describe_boards, list_boards
-from tessera.agile.card_moves import card_move_transition, check_move_card
+from tessera.agile.card_moves import ScreenNeeded, check_move_card
 from tessera.db.refs import parse_id, parse_int, require_id
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
@@ -81,15 +81,15 @@ async def move_card(board_id: str, issue_key: str, web: Web) -> Response:
         issue, project = await access_issue(session, actor, issue_key)
         if form.get("screen") == "done":
             spec |= {"fields": screen_fields(form), "comment": form.get("comment") or None}
-        elif web.is_htmx:
-            transition = await card_move_transition(session, actor=actor, board=board, issue=issue, project=project,
-                                                    spec=spec)
-            if transition is not None and transition.get("screen"):
-                users, _ = await list_users(session, actor, max_results=200)
-                return web.render("partials/move_screen.html", headers={"X-Tessera-Screen": "1"}, board=board,
-                                  issue=issue, transition=transition, form=form, users=users,
-                                  catalog=await catalog_for(session, actor))
-        issue = await check_move_card(session, actor=actor, board=board, issue=issue, project=project, spec=spec)
+        else:
+            spec["screen_first"] = web.is_htmx
+        try:
+            issue = await check_move_card(session, actor=actor, board=board, issue=issue, project=project, spec=spec)
+        except ScreenNeeded as needed:
+            users, _ = await list_users(session, actor, max_results=200)
+            return web.render("partials/move_screen.html", headers={"X-Tessera-Screen": "1"}, board=board,
+                              issue=issue, transition=needed.transition, form=form, users=users,
+                              catalog=await catalog_for(session, actor))
         status = (await catalog_for(session, actor)).status(issue.status_id)
     if web.is_htmx:
         return JSONResponse({"key": issue.key, "version": issue.version,

@@ -9,8 +9,8 @@ from fastapi.staticfiles import StaticFiles
 
 from tessera.web import (
     attachments,
-    backlog,
     audit,
+    backlog,
     create,
     dashboard_edit,
     dashboards,
