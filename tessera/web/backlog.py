@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.board_issues import board_backlog, sprint_issues, sprint_totals
 from tessera.agile.boards import access_board
-from tessera.agile.models import Board
+from tessera.agile.models import Board, Sprint, SprintBoard
 from tessera.agile.sprint_planning import check_complete_sprint, check_plan_issue
 from tessera.agile.sprints import (
     access_sprint,
@@ -26,6 +27,7 @@ from tessera.agile.sprints import (
 from tessera.db.refs import parse_id, parse_int, require_id
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.service import access_issue
+from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
@@ -38,14 +40,15 @@ def _board_id(text: str) -> int:
     return require_id(text, not_found="Board not found.")
 
 
-async def _scrum_board(session, actor: Actor, board_id: str) -> tuple[Board, Any]:  # type: ignore[no-untyped-def]
+async def _scrum_board(session: AsyncSession, actor: Actor, board_id: str) -> tuple[Board, Project]:
     board, project = await access_board(session, actor, _board_id(board_id))
     if board.board_type != "scrum":
         raise InvalidInput("Only Scrum boards have sprints to plan.", field="board_id", code="not_a_scrum_board")
     return board, project
 
 
-async def _board_sprint(session, actor: Actor, board: Board, ref: str):  # type: ignore[no-untyped-def]
+async def _board_sprint(session: AsyncSession, actor: Actor, board: Board, ref: str
+                        ) -> tuple[Sprint, Project, SprintBoard | None]:
     """A sprint of this board (else NotFound, as for a missing one)."""
     sprint_id = parse_id(ref)
     if sprint_id is not None:
@@ -66,7 +69,7 @@ def _day(form: dict[str, str], field: str) -> datetime | None:
         raise InvalidInput("A date is YYYY-MM-DD, e.g. 2026-03-02.", field=field) from None
 
 
-async def _list_page(session, actor: Actor, board: Board, which: str, start_at: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def _list_page(session: AsyncSession, actor: Actor, board: Board, which: str, start_at: int) -> dict[str, Any]:
     if which == "backlog":
         page = await board_backlog(session, actor=actor, board=board, start_at=start_at, max_results=PAGE)
     else:
