@@ -12,7 +12,7 @@
   const boardId = root.dataset.boardId, projectId = root.dataset.projectId, csrf = root.dataset.csrf;
   const announcer = document.getElementById("board-announce");
   const LIVE_TYPES = ["status_changed", "issue_updated", "issue_created", "issue_deleted", "issue_ranked"];
-  let sortables = [], busy = 0, dragging = false, stale = false, refreshTimer = null;
+  let sortables = [], busy = 0, dragging = false, stale = false, refreshTimer = null, lastRefresh = 0;
 
   function announce(text) { announcer.textContent = text; }
 
@@ -181,6 +181,7 @@
   async function refresh() {
     if (busy || dragging || document.querySelector("#move-screen-host dialog")) { stale = true; return; }
     stale = false;
+    lastRefresh = Date.now();
     const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
     const response = await fetch(window.location.href, {credentials: "same-origin", headers: {"HX-Request": "true"}});
     if (!response.ok || busy || dragging) { stale = true; return; }
@@ -192,8 +193,9 @@
   }
 
   function schedule() {
+    // One refresh for a burst of events, and at most one a second on a busy project.
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 100);  // one refresh for a burst of events
+    refreshTimer = setTimeout(refresh, Math.max(100, 1000 - (Date.now() - lastRefresh)));
   }
 
   let lastEventId = null, retry = 1000;
