@@ -143,3 +143,19 @@ def test_a_board_hears_rank_changes_on_the_project_stream(client: TestClient, or
         ranked = receive_event(ws)
     assert ranked["type"] == "issue_ranked"
     assert (ranked["data"]["issue_id"], ranked["data"]["rank_before"]) == (second["id"], first["id"])
+
+
+def test_swimlanes_are_drop_targets_per_lane(web: TestClient, csrf: str, org: OrgHandle, project: dict) -> None:
+    """Each lane has its own cells (a card is dragged across columns within its lane)."""
+    h = org.headers
+    board = new_board(web, h, project, type="kanban", swimlanes={"type": "assignee"})
+    mine = new_issue(web, h, project, "Mine", assignee_id=org.admin_user_id)
+    nobody = new_issue(web, h, project, "Nobody's")
+    page = web.get(f"/boards/{board['id']}")
+    assert page.status_code == 200
+    lanes = page.text.split('data-lane="')[1:]
+    assert [lane.split('"')[0] for lane in lanes] == [f"assignee:{org.admin_user_id}", "assignee:none"]
+    assert f'id="card-{mine["key"]}"' in lanes[0] and f'id="card-{nobody["key"]}"' in lanes[1]
+    assert lanes[0].count('data-column="') == len(board["columns"])
+    moved = script(web, csrf, f"/boards/{board['id']}/cards/{mine['key']}/move", column="1")
+    assert moved.status_code == 200 and moved.json()["status"]["name"] == "In Progress"
