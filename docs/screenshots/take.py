@@ -1,5 +1,5 @@
 """Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form, a
-board, a dashboard and a project's reports.
+board and its backlog, a dashboard and a project's reports.
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots]
 
@@ -169,6 +169,9 @@ def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int,
         page.goto(f"{url}/boards/{board_id}")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out / "board.png"))
+        page.goto(f"{url}/boards/{board_id}/backlog")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "backlog.png"))
         page.goto(f"{url}/dashboards/{dashboard_id}")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out / "dashboard.png"), full_page=True)

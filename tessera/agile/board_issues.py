@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from tessera.agile.board_search import (
     backlog_conditions,
@@ -18,6 +20,7 @@ from tessera.agile.board_search import (
     in_sprints,
     plan_all,
     ranked_issues,
+    visible_conditions,
 )
 from tessera.agile.boards import board_filter
 from tessera.agile.cards import render_cards
@@ -25,7 +28,7 @@ from tessera.agile.fields import AgileFields, agile_fields
 from tessera.agile.models import Board, Sprint
 from tessera.agile.sprints import board_sprints, sprint_links, sprint_view
 from tessera.errors import InvalidInput
-from tessera.issues.models import Issue
+from tessera.issues.models import CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import SearchQuota
@@ -187,3 +190,25 @@ async def _cards(session: AsyncSession, actor: Actor, catalog: OrgCatalog, field
                  issues: list[Issue], ranks: dict[int, str]) -> list[dict[str, Any]]:
     return await render_cards(session, organization_id=actor.organization_id, catalog=catalog, fields=fields,
                               issues=issues, ranks=ranks)
+
+
+async def sprint_totals(session: AsyncSession, *, actor: Actor, sprint_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """{sprint id: {"issues": count, "estimate": sum of estimates}} over the issues the actor may
+    see, whatever their number: one grouped query, nothing loaded."""
+    if not sprint_ids:
+        return {}
+    fields = agile_fields(await catalog_for(session, actor))
+    member, estimate = aliased(CustomFieldValue), aliased(CustomFieldValue)
+    org = actor.organization_id
+    summed = func.sum(estimate.value_number) if fields.estimate is not None else literal(0.0)
+    query = (select(member.value_ref, func.count(Issue.id), summed).select_from(Issue)
+             .join(member, and_(member.organization_id == org, member.issue_id == Issue.id,
+                                member.field_id == fields.sprint.id, member.value_ref.in_(list(sprint_ids)))))
+    if fields.estimate is not None:
+        query = query.outerjoin(estimate, and_(estimate.organization_id == org, estimate.issue_id == Issue.id,
+                                               estimate.field_id == fields.estimate.id))
+    query = query.where(*visible_conditions(actor, session.get_bind().dialect.name)).group_by(member.value_ref)
+    totals = {sprint_id: {"issues": 0, "estimate": 0.0} for sprint_id in sprint_ids}
+    for sprint_id, count, total in (await session.execute(query)).all():
+        totals[sprint_id] = {"issues": count, "estimate": float(total or 0)}
+    return totals

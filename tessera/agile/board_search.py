@@ -70,6 +70,12 @@ def _conditions(actor: Actor, dialect: str, plans: Sequence[Plan], extra: Sequen
     return conditions
 
 
+def visible_conditions(actor: Actor, dialect: str, plans: Sequence[Plan] = (),
+                       extra: Sequence[ColumnElement[bool]] = ()) -> list[ColumnElement[bool]]:
+    """The WHERE of ranked_issues, for queries that aggregate over the same issues."""
+    return _conditions(actor, dialect, plans, extra)
+
+
 async def ranked_issues(session: AsyncSession, *, actor: Actor, plans: Sequence[Plan],
                         extra: Sequence[ColumnElement[bool]] = (), start_at: int = 0, max_results: int = 50,
                         count_by_status: bool = False) -> RankedPage:

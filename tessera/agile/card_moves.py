@@ -76,10 +76,29 @@ async def _pick_transition(session: AsyncSession, *, actor: Actor, issue: Issue,
     return next((t for t in candidates if str(t["id"]) in runnable), candidates[0])
 
 
+async def _move_transition(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue, project: Project,
+                           catalog: OrgCatalog, spec: Mapping[str, Any]) -> dict | None:
+    column, status_id = _target_column(board, catalog, spec.get("column"), spec.get("status_id"))
+    targets = [status_id] if status_id is not None else list(column["status_ids"])
+    if issue.status_id in targets:
+        return None
+    return await _pick_transition(session, actor=actor, issue=issue, project=project, catalog=catalog,
+                                  targets=targets, column_name=column["name"])
+
+
+class ScreenNeeded(Exception):  # noqa: N818 - a request for input, not a failure
+    """The move's transition has a screen and the move asked to stop before it (`screen_first`)."""
+
+    def __init__(self, transition: dict) -> None:
+        super().__init__(transition["name"])
+        self.transition = transition
+
+
 async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, issue: Issue, project: Project,
                           spec: Mapping[str, Any]) -> Issue:
     """`spec`: column (name or position) and/or status_id, rank_before / rank_after, and the
-    transition's screen `fields` and `comment`."""
+    transition's screen `fields` and `comment`. With `screen_first` (the web board, which opens
+    the screen as a dialog) a transition with a screen raises ScreenNeeded instead of running."""
     catalog = await catalog_for(session, actor)
     wants_move = spec.get("column") is not None or spec.get("status_id") is not None
     anchor = await access_rank_anchor(session, actor, rank_before=spec.get("rank_before"),
@@ -89,11 +108,11 @@ async def check_move_card(session: AsyncSession, *, actor: Actor, board: Board, 
     if not await _is_on_board(session, actor, board, issue):
         raise InvalidInput(f"{issue.key} is not on this board.", field="issue_id", code="not_on_board")
     if wants_move:
-        column, status_id = _target_column(board, catalog, spec.get("column"), spec.get("status_id"))
-        targets = [status_id] if status_id is not None else list(column["status_ids"])
-        if issue.status_id not in targets:
-            transition = await _pick_transition(session, actor=actor, issue=issue, project=project, catalog=catalog,
-                                                targets=targets, column_name=column["name"])
+        transition = await _move_transition(session, actor=actor, board=board, issue=issue, project=project,
+                                            catalog=catalog, spec=spec)
+        if transition is not None and spec.get("screen_first") and transition.get("screen"):
+            raise ScreenNeeded(transition)
+        if transition is not None:
             issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                                  transition_ref=str(transition["id"]), fields=spec.get("fields") or {},
                                                  comment=spec.get("comment"), expected_version=spec.get("version"))

@@ -176,3 +176,25 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
                             moved_issue_ids=sorted(moving), moved_to=moved_to)
     return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids,
             "moved_issue_ids": sorted(moving), "moved_to": moved_to}
+
+
+async def check_plan_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                           sprint: Sprint | None, rank_before: object = None, rank_after: object = None) -> Issue:
+    """Planning by drag and drop: the issue goes into `sprint` (None: the backlog) unless it is
+    there already, then is ranked next to the anchor, if one is given."""
+    fields = agile_fields(await catalog_for(session, actor))
+    current = (await sprints_of(session, actor.organization_id, fields, [issue.id])).get(issue.id)
+    anchor = await access_rank_anchor(session, actor, rank_before=rank_before, rank_after=rank_after)
+    if sprint is not None and current != sprint.id:
+        [issue, *_] = await check_add_to_sprint(session, actor=actor, sprint=sprint, refs=[issue.id],
+                                                rank_before=rank_before, rank_after=rank_after)
+        return issue
+    if sprint is None and current is not None:
+        planned = await session.scalar(select(Sprint).where(Sprint.organization_id == actor.organization_id,
+                                                            Sprint.id == current))
+        if planned is not None and planned.state != "closed":
+            issue = await check_remove_from_sprint(session, actor=actor, sprint=planned, issue=issue, project=project)
+    if anchor is not None and anchor[0].id != issue.id:
+        await authorize(session, actor, Permission.SCHEDULE_ISSUES, project)
+        await do_rank_issues(session, actor=actor, issues=[issue], anchor=anchor[0], before=anchor[1])
+    return issue

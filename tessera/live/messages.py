@@ -36,6 +36,7 @@ from tessera.events.types import (
     IssueEvent,
     IssueLinkCreated,
     IssueLinkDeleted,
+    IssueRanked,
     IssueUpdated,
     NotificationAdded,
     ProjectEvent,
@@ -60,6 +61,7 @@ LIVE_TYPES: dict[type[IssueEvent], str] = {
     AttachmentDeleted: "issue_updated",
     IssueCreated: "issue_created",
     IssueDeleted: "issue_deleted",
+    IssueRanked: "issue_ranked",  # boards follow rank changes live
 }
 # The outbox names of LIVE_TYPES, for reading them back (replay).
 LIVE_EVENT_NAMES = frozenset(event_class.name for event_class in LIVE_TYPES)

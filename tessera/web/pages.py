@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from tessera.web import (
     attachments,
     audit,
+    backlog,
     create,
     dashboard_edit,
     dashboards,
@@ -32,7 +33,7 @@ STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
                reports, notifications, notification_settings, webhooks, deliveries, audit, git_connections,
-               mail_in_settings, profile):
+               mail_in_settings, profile, backlog):
     router.include_router(module.router)
 
 

@@ -34,7 +34,8 @@ class FieldChange:
 
 
 @strawberry.type(description="A committed change: issue_created, issue_updated, status_changed, comment_added, "
-                             "comment_updated, comment_deleted or issue_deleted; first of all `subscribed`; "
+                             "comment_updated, comment_deleted, issue_deleted or issue_ranked; first of all "
+                             "`subscribed`; "
                              "`resync_required` when a replay would be too long.")
 class IssueEvent:
     type: str
