@@ -133,13 +133,15 @@ class UserHandle:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-async def make_org_async(database_url: str, *, password: str | None = "correct horse battery") -> OrgHandle:
+async def make_org_async(database_url: str, *, password: str | None = "correct horse battery",
+                         admin_name: str | None = None) -> OrgHandle:
     key = unique_key()
     database = Database(Settings(database_url=database_url))
     try:
         async with database.unit_of_work() as session:
             new = await check_create_organization(session, key=key, name=f"Org {key}",
-                                                  admin_email=f"admin@{key.lower()}.test", admin_password=password)
+                                                  admin_email=f"admin@{key.lower()}.test", admin_password=password,
+                                                  admin_name=admin_name)
         return OrgHandle(new.organization.id, new.organization.key, new.admin.id, new.admin.email,
                          password or "", new.api_token)
     finally:

@@ -3,20 +3,21 @@ the tests that need real concurrency (several clients, one server); and its HTTP
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+import tessera
 from tests.factories.ports import free_port
-from tests.support import unique_key
+from tests.support import make_org, unique_key
 
 TESSERA = str(Path(sys.executable).with_name("tessera"))
 
@@ -54,24 +55,24 @@ def wait_for_health(base_url: str, process: subprocess.Popen, log: Path, timeout
     raise AssertionError(f"tessera serve did not become healthy in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
-def run_server(database_url: str, log_dir: Path) -> Iterator[Server]:
+@contextmanager
+def serve(database_url: str, log_dir: Path, *, extra_args: Sequence[str] = (),
+          env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`tessera serve` on a free port until the block ends: its base URL. The log goes to
+    `log_dir`; a traceback in it fails the test that stops the server."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = log_dir / f"serve-{port}.log"
+    environment = {**quiet_env(), "TESSERA_BASE_URL": base_url, **(env or {})}
+    # The server runs the very code under test (the checkout these tests import), not an installed copy.
+    environment["PYTHONPATH"] = os.pathsep.join([str(Path(tessera.__file__).parents[1]),
+                                                 environment.get("PYTHONPATH", "")])
     with log.open("w") as output:
-        process = subprocess.Popen([TESSERA, "serve", "--port", str(port), "--database-url", database_url],
-                                   stdout=output, stderr=subprocess.STDOUT, env=quiet_env())
+        process = subprocess.Popen([TESSERA, "serve", "--port", str(port), "--database-url", database_url,
+                                    *extra_args], stdout=output, stderr=subprocess.STDOUT, env=environment)
     try:
         wait_for_health(base_url, process, log)
-        key = unique_key("CC")
-        created = subprocess.run(
-            [TESSERA, "create-org", key, "--name", "Concurrency", "--admin-email", f"admin@{key.lower()}.test",
-             "--admin-password", "concurrency pass", "--json", "--database-url", database_url],
-            capture_output=True, text=True, env=quiet_env(), timeout=60, check=False)
-        assert created.returncode == 0, created.stderr
-        org = json.loads(created.stdout)
-        yield Server(base_url=base_url, database_url=database_url, token=org["api_token"],
-                     admin_user_id=org["admin_user_id"])
+        yield base_url
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -79,6 +80,15 @@ def run_server(database_url: str, log_dir: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    text = log.read_text()
+    assert "Traceback" not in text, text[-5000:]
+
+
+def run_server(database_url: str, log_dir: Path) -> Iterator[Server]:
+    with serve(database_url, log_dir) as base_url:
+        org = make_org(database_url, password="concurrency pass")
+        yield Server(base_url=base_url, database_url=database_url, token=org.token,
+                     admin_user_id=org.admin_user_id)
 
 
 def client_for(server: Server) -> httpx.AsyncClient:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +23,9 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.live.publisher import LivePublisher
 from tests.factories.notifications import add_notification_async
-from tests.factories.ports import free_port
-from tests.support import REDIS_URL
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, TESSERA, wait_until_up
+from tests.factories.servers import serve
+from tests.support import REDIS_URL, fresh_sqlite_database, make_org
+from tests.web.browser import require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,41 +41,21 @@ class BellServer:
     token: str
 
 
-def _create_org(database_url: str, key: str, email: str, password: str) -> dict:
-    created = subprocess.run([str(TESSERA), "create-org", key, "--name", "Bell Org", "--admin-email", email,
-                              "--admin-password", password, "--admin-name", "Ada Admin", "--json",
-                              "--database-url", database_url], capture_output=True, text=True, timeout=60)
-    assert created.returncode == 0, created.stderr[-2000:]
-    return json.loads(created.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def bell_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BellServer]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    require_browser()
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {error}")
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('bell')}/x.db"
-    key, password = f"BELL{uuid.uuid4().hex[:5].upper()}", "bell-test-password"
-    email = f"admin@{key.lower()}.test"
-    created = _create_org(database_url, key, email, password)
-    prefix = f"bell-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "TESSERA_LOG_LEVEL": "WARNING", "TESSERA_LIVE_CHANNEL_PREFIX": prefix}
-    process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url,
-                                "--redis-url", REDIS_URL], env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, process)
-        yield BellServer(url, Settings(database_url=database_url, redis_url=REDIS_URL, live_channel_prefix=prefix),
-                         created["organization_id"], created["admin_user_id"], email, password, created["api_token"])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with fresh_sqlite_database(str(tmp_path_factory.mktemp("bell"))) as database_url:
+        password = "bell-test-password"
+        org = make_org(database_url, password=password, admin_name="Ada Admin")
+        prefix = f"bell-{uuid.uuid4().hex[:8]}"
+        with serve(database_url, tmp_path_factory.mktemp("bell-serve"), extra_args=["--redis-url", REDIS_URL],
+                   env={"TESSERA_LIVE_CHANNEL_PREFIX": prefix}) as url:
+            yield BellServer(url, Settings(database_url=database_url, redis_url=REDIS_URL, live_channel_prefix=prefix),
+                             org.organization_id, org.admin_user_id, org.admin_email, password, org.token)
 
 
 def add_entry(server: BellServer, *, user_id: int, notification_id: int, unread: int,
@@ -98,16 +76,6 @@ def add_entry(server: BellServer, *, user_id: int, notification_id: int, unread:
     # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
     with ThreadPoolExecutor(max_workers=1) as thread:
         thread.submit(asyncio.run, run()).result(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser(bell_server: BellServer) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_the_bell_counts_up_live_for_the_signed_in_user_only(bell_server: BellServer, browser) -> None:  # type: ignore[no-untyped-def]

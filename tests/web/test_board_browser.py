@@ -12,9 +12,7 @@ import httpx
 import pytest
 
 from tests.agile.test_card_moves import REVIEWED
-
-# The same server and browser fixtures as the main journey's (each module gets its own server).
-from tests.web.test_browser import LiveServer, _signed_in_page, browser, live_server  # noqa: F401
+from tests.web.browser import LiveServer, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,7 +41,7 @@ def status_of(server: LiveServer, key: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def board(live_server: LiveServer) -> dict:  # noqa: F811
+def board(live_server: LiveServer) -> dict:
     """A Kanban board over the reviewed workflow (no conditions): Send to check has a screen."""
     api(live_server, "POST", "/v2/workflows", json={**REVIEWED, "transitions": [
         {**t, "conditions": []} for t in REVIEWED["transitions"]]})
@@ -53,13 +51,13 @@ def board(live_server: LiveServer) -> dict:  # noqa: F811
             {"name": "Checking", "status_ids": ["Checking"]}, {"name": "Elsewhere", "status_ids": ["Won't Do"]}]})
 
 
-def test_cards_move_by_mouse_and_keyboard(live_server: LiveServer, browser, board: dict) -> None:  # noqa: F811
+def test_cards_move_by_mouse_and_keyboard(live_server: LiveServer, browser, board: dict) -> None:
     from playwright.sync_api import expect
 
     a, b, c = (api(live_server, "POST", "/v2/issues", json={
         "project_id": "SHOP", "issue_type": "Task", "summary": name, "workflow_id": "reviewed"})["key"]
         for name in ("Alpha", "Bravo", "Charlie"))
-    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    page = signed_in_page(browser, live_server, live_server.email, live_server.password)
     page.goto(f"{live_server.url}/boards/{board['id']}")
     column = {name: page.locator(f"[data-column-name='{name}']") for name in ("Todo", "Doing", "Checking", "Elsewhere")}
     expect(page.locator("#board-body[data-live=connected]")).to_be_attached()
@@ -115,15 +113,15 @@ def test_cards_move_by_mouse_and_keyboard(live_server: LiveServer, browser, boar
     page.context.close()
 
 
-def test_two_people_see_each_others_moves_live(live_server: LiveServer, browser, board: dict) -> None:  # noqa: F811
+def test_two_people_see_each_others_moves_live(live_server: LiveServer, browser, board: dict) -> None:
     from playwright.sync_api import expect
 
     email, password = f"cy-{uuid.uuid4().hex[:6]}@example.test", "cy-password-123"
     api(live_server, "POST", "/v2/users", json={"email": email, "name": "Cy Colleague", "password": password})
     key = api(live_server, "POST", "/v2/issues", json={
         "project_id": "SHOP", "issue_type": "Task", "summary": "Shared", "workflow_id": "reviewed"})["key"]
-    ada = _signed_in_page(browser, live_server, live_server.email, live_server.password)
-    cy = _signed_in_page(browser, live_server, email, password)
+    ada = signed_in_page(browser, live_server, live_server.email, live_server.password)
+    cy = signed_in_page(browser, live_server, email, password)
     for page in (ada, cy):
         page.goto(f"{live_server.url}/boards/{board['id']}")
         expect(page.locator("#board-body[data-live=connected]")).to_be_attached()
@@ -140,7 +138,7 @@ def test_two_people_see_each_others_moves_live(live_server: LiveServer, browser,
     cy.context.close()
 
 
-def test_backlog_planning_and_the_sprint_lifecycle(live_server: LiveServer, browser) -> None:  # noqa: F811
+def test_backlog_planning_and_the_sprint_lifecycle(live_server: LiveServer, browser) -> None:
     from playwright.sync_api import expect
 
     scrum = api(live_server, "POST", "/v2/boards", json={"name": "Team", "type": "scrum", "project_id": "SHOP"})
@@ -148,7 +146,7 @@ def test_backlog_planning_and_the_sprint_lifecycle(live_server: LiveServer, brow
     keys = [api(live_server, "POST", "/v2/issues", json={
         "project_id": "SHOP", "issue_type": "Story", "summary": f"Plan {n}",
         "custom_fields": {"story_points": 3}})["key"] for n in range(2)]
-    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    page = signed_in_page(browser, live_server, live_server.email, live_server.password)
     page.goto(f"{live_server.url}/boards/{scrum['id']}/backlog")
     sprint_list = page.locator(f"[data-list='{sprint['id']}']")
     expect(page.locator(f"[data-totals='{sprint['id']}']")).to_have_text("0 issues · 0 points")

@@ -3,90 +3,15 @@ through the form, transition it, comment, edit inline (and lose a race), filter 
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.factories.ports import free_port
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TESSERA = Path(sys.executable).parent / "tessera"
+from tests.web.browser import LiveServer, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    email: str
-    password: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"tessera serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"tessera serve did not answer on {url} within {seconds}s")
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('browser')}/x.db"
-    key, password = f"WEB{uuid.uuid4().hex[:6].upper()}", "browser-test-password"
-    email = f"admin@{key.lower()}.test"
-    created = subprocess.run([str(TESSERA), "create-org", key, "--name", "Browser Org", "--admin-email", email,
-                              "--admin-password", password, "--admin-name", "Ada Admin", "--json",
-                              "--database-url", database_url], capture_output=True, text=True, timeout=60)
-    assert created.returncode == 0, f"tessera create-org failed: {created.stderr[-2000:]}"
-    token = json.loads(created.stdout.strip().splitlines()[-1])["api_token"]
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, process)
-        server = LiveServer(url, email, password, token)
-        response = httpx.post(f"{url}/v2/projects", headers=server.headers,
-                              json={"key": "SHOP", "name": "Storefront"})
-        assert response.status_code == 201, response.text
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(live_server: LiveServer) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
@@ -167,18 +92,6 @@ def test_the_main_journey(live_server: LiveServer, browser) -> None:  # type: ig
     page.close()
 
 
-def _signed_in_page(browser, live_server: LiveServer, email: str, password: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/signin")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/projects")
-    return page
-
-
 def test_the_issue_page_shows_viewers_typing_and_changes_live(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -188,8 +101,8 @@ def test_the_issue_page_shows_viewers_typing_and_changes_live(live_server: LiveS
     assert created.status_code == 201, created.text
     issue = httpx.post(f"{base}/v2/issues", headers=live_server.headers,
                        json={"project_id": "SHOP", "issue_type": "Task", "summary": "Watched together"}).json()
-    ada = _signed_in_page(browser, live_server, live_server.email, live_server.password)
-    bea = _signed_in_page(browser, live_server, bea_email, bea_password)
+    ada = signed_in_page(browser, live_server, live_server.email, live_server.password)
+    bea = signed_in_page(browser, live_server, bea_email, bea_password)
     ada.goto(f"{base}/browse/{issue['key']}")
     expect(ada.locator("#live-bar.connected")).to_be_attached()
     bea.goto(f"{base}/browse/{issue['key']}")
@@ -221,7 +134,7 @@ def test_a_dashboard_is_built_in_the_editor(live_server: LiveServer, browser) ->
     from playwright.sync_api import expect
 
     base = live_server.url
-    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    page = signed_in_page(browser, live_server, live_server.email, live_server.password)
     page.goto(f"{base}/dashboards")
     page.click("summary:has-text('Create dashboard')")
     page.fill("#create-dashboard input[name=name]", "Shop overview")
@@ -304,7 +217,7 @@ def test_no_page_breaks_its_content_security_policy(live_server: LiveServer, bro
     assert reports == []
     signed_out.close()
 
-    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
+    page = signed_in_page(browser, live_server, live_server.email, live_server.password)
     reports = _csp_watch(page)
     key = issue["key"]
     for path in ("/projects", "/projects/SHOP", "/issues/new?project=SHOP", f"/browse/{key}",

@@ -9,9 +9,7 @@ import httpx
 import pytest
 
 from tests.integrations.git import hosts
-
-# The same server and browser fixtures as the main journey's (each module gets its own server).
-from tests.web.test_browser import LiveServer, browser, live_server  # noqa: F401
+from tests.web.browser import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,7 +24,7 @@ def _push(server: LiveServer, connection_id: int, secret: str) -> int:
                       timeout=10).status_code
 
 
-def test_create_edit_rotate_delete(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_create_edit_rotate_delete(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     base = live_server.url

@@ -9,18 +9,14 @@ the old one, and, when it had no token, send it once a page gives it one."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.factories.ports import free_port
 from tests.notifications.push.receiver import Browser
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, TESSERA, LiveServer, wait_until_up
+from tests.web.browser import LiveServer, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ENDPOINT = "https://push.example.net/wpush/v2/"
@@ -28,49 +24,8 @@ STORED_TOKEN = "caches.open('tessera-sw-state').then((c) => c.match('/sw-state/c
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('settings')}/x.db"
-    key, password = f"SET{uuid.uuid4().hex[:6].upper()}", "settings-test-password"
-    email = f"admin@{key.lower()}.test"
-    created = subprocess.run([str(TESSERA), "create-org", key, "--name", "Settings Org", "--admin-email", email,
-                              "--admin-password", password, "--admin-name", "Ada Admin", "--json",
-                              "--database-url", database_url], capture_output=True, text=True, timeout=60)
-    assert created.returncode == 0, created.stderr[-2000:]
-    token = json.loads(created.stdout.strip().splitlines()[-1])["api_token"]
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(url, process)
-        yield LiveServer(url, email, password, token)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(server: LiveServer) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _signed_in(server: LiveServer, browser) -> object:  # type: ignore[no-untyped-def]
-    page = browser.new_context().new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{server.url}/signin")
-    page.fill("input[name=email]", server.email)
-    page.fill("input[name=password]", server.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/projects")
-    return page
+def server(live_server: LiveServer) -> LiveServer:
+    return live_server
 
 
 def _api(server: LiveServer, method: str, path: str, **kwargs: object) -> httpx.Response:
@@ -87,7 +42,7 @@ def _eventually(check: Callable[[], bool], seconds: float = 10) -> None:
 def test_a_preference_changed_in_the_browser_is_stored(server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    page = _signed_in(server, browser)
+    page = signed_in_page(browser, server)
     page.click("a.avatar")  # the user menu leads to the profile, which links to the notification settings
     page.wait_for_url(f"{server.url}/settings/profile")
     page.click("main a[href='/settings/notifications']")
@@ -111,7 +66,7 @@ def test_a_preference_changed_in_the_browser_is_stored(server: LiveServer, brows
 
 
 def test_the_service_worker_registers_a_renewed_subscription(server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
-    page = _signed_in(server, browser)
+    page = signed_in_page(browser, server)
     context = page.context
     old = Browser(ENDPOINT + "old").subscription
     assert _api(server, "POST", "/v2/push/subscriptions", json=old).status_code == 201

@@ -7,13 +7,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-# The same server and browser fixtures as the main journey's (each module gets its own server).
-from tests.web.test_browser import LiveServer, browser, live_server  # noqa: F401
+from tests.web.browser import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_create_copy_and_revoke_a_token(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_create_copy_and_revoke_a_token(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     base = live_server.url

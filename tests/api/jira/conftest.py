@@ -3,12 +3,9 @@ process, one per backend for the whole run, on the session's database (so the us
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -16,9 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jira import JIRA
 
-import tessera
-from tests.factories.ports import free_port
-from tests.factories.servers import wait_for_health
+from tests.factories.servers import serve
 from tests.support import KeptForTheRun, OrgHandle, UserHandle
 
 TESSERA = str(Path(sys.executable).with_name("tessera"))
@@ -29,31 +24,9 @@ def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept: 
     return kept.get(("jira serve", database_url), lambda: _serve(database_url, tmp_path_factory))
 
 
-@contextmanager
-def _serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+def _serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AbstractContextManager[str]:
     directory = tmp_path_factory.mktemp("jira-serve")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-    env.update(TESSERA_LOG_LEVEL="WARNING", TESSERA_BASE_URL=base_url, TESSERA_ATTACHMENTS_DIR=str(directory))
-    # The server runs the very code under test (the checkout these tests import), not an installed copy.
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(tessera.__file__).parents[1]), env.get("PYTHONPATH", "")])
-    log = directory / "serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen([TESSERA, "serve", "--port", str(port), "--database-url", database_url],
-                                   stdout=output, stderr=subprocess.STDOUT, env=env)
-    try:
-        wait_for_health(base_url, process, log)
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        text = log.read_text()
-        assert "Traceback" not in text, text[-5000:]
+    return serve(database_url, directory, env={"TESSERA_ATTACHMENTS_DIR": str(directory)})
 
 
 def jira_as(url: str, who: OrgHandle | UserHandle) -> JIRA:
