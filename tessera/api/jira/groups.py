@@ -4,6 +4,7 @@ same name here)."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -32,6 +33,8 @@ router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]
 Name = Annotated[str | None, Query(max_length=255)]
 MEMBERS_SHOWN = 50
+MAX_PICKED = 1000
+USERS_RANGE = re.compile(r"users(?:\[(?P<first>[0-9]{1,7}):(?P<last>[0-9]{1,7})\])?")
 
 
 def _name(groupname: str | None, groupId: str | None = None) -> str:  # noqa: N803 (Jira's names)
@@ -41,13 +44,27 @@ def _name(groupname: str | None, groupId: str | None = None) -> str:  # noqa: N8
     return name
 
 
-async def _group_json(session: Any, links: Links, group: Group, *, with_users: bool) -> dict:
-    users, total = await group_members(session, group, max_results=MEMBERS_SHOWN) if with_users else ([], 0)
+async def _group_json(session: Any, links: Links, group: Group, *, users: tuple[int, int] | None) -> dict:
+    """`users`: the (first, last) member indexes to list, as `expand=users[first:last]` asks."""
+    first, last = users or (0, -1)
+    listed, total = await group_members(session, group, start_at=first, max_results=max(last - first + 1, 0))
     return {"name": group.name, "groupId": group.name,
             "self": f"{links.api}/group?groupname={quote(group.name, safe='')}",
-            "users": {"size": total, "items": [user_json(links, user) for user in users],
-                      "max-results": MEMBERS_SHOWN, "start-index": 0, "end-index": max(len(users) - 1, 0)},
+            "users": {"size": total, "items": [user_json(links, user) for user in listed],
+                      "max-results": MEMBERS_SHOWN, "start-index": first,
+                      "end-index": first + max(len(listed) - 1, 0)},
             "expand": "users"}
+
+
+def _users_range(expand: str | None) -> tuple[int, int] | None:
+    """`users` (the first MEMBERS_SHOWN) or `users[first:last]` in `expand`; None without users."""
+    for part in split_values(expand):
+        found = USERS_RANGE.fullmatch(part)
+        if found:
+            first = int(found["first"] or 0)
+            last = int(found["last"]) if found["last"] else first + MEMBERS_SHOWN - 1
+            return first, min(last, first + MEMBERS_SHOWN - 1)
+    return None
 
 
 @router.get("/group")
@@ -56,7 +73,7 @@ async def get_group(ctx: Ctx, groupname: Name = None, groupId: Name = None,  # n
     name = _name(groupname, groupId)
     async with ctx.transaction() as (session, actor):
         group = await find_group(session, actor, name)
-        return await _group_json(session, links_for(ctx), group, with_users="users" in split_values(expand))
+        return await _group_json(session, links_for(ctx), group, users=_users_range(expand))
 
 
 @router.post("/group", status_code=201)
@@ -65,7 +82,7 @@ async def create_group(request: Request, ctx: Ctx) -> JSONResponse:
     name = as_text(body, "name", required=True, message="You must specify a group name.") or ""
     async with ctx.transaction() as (session, actor):
         group = await check_create_group(session, actor=actor, name=name)
-        view = await _group_json(session, links_for(ctx), group, with_users=False)
+        view = await _group_json(session, links_for(ctx), group, users=None)
     return JSONResponse(view, status_code=201)
 
 
@@ -106,7 +123,7 @@ async def add_member(request: Request, ctx: Ctx, groupname: Name = None, groupId
         if user is None:
             raise InvalidInput("The user does not exist.", field="name")
         await check_add_member(session, actor=actor, group=group, user=user)
-        view = await _group_json(session, links_for(ctx), group, with_users=True)
+        view = await _group_json(session, links_for(ctx), group, users=(0, MEMBERS_SHOWN - 1))
     return JSONResponse(view, status_code=201)
 
 
@@ -128,12 +145,14 @@ async def remove_member(ctx: Ctx, groupname: Name = None, groupId: Name = None, 
 
 @router.get("/groups/picker")
 async def groups_picker(ctx: Ctx, query: Name = None, exclude: Annotated[list[str] | None, Query(max_length=100)] = None,
-                        maxResults: Annotated[int, Query(ge=1, le=1000)] = 20,  # noqa: N803
+                        maxResults: Annotated[int, Query(ge=1, le=1_000_000)] = 20,  # noqa: N803
                         userName: Name = None) -> dict:  # noqa: N803 (Jira's; labels only)
-    """Jira's picker: the groups whose name contains `query`, with the match in bold in `html`."""
+    """Jira's picker: the groups whose name contains `query`, with the match in bold in `html`.
+    `maxResults` is capped at MAX_PICKED, as Jira caps it (the `jira` client asks for 9999)."""
     text = (query or "").strip()
     async with ctx.transaction() as (session, actor):
-        groups, total = await pick_groups(session, actor, query=text, exclude=exclude or [], max_results=maxResults)
+        groups, total = await pick_groups(session, actor, query=text, exclude=exclude or [],
+                                          max_results=min(maxResults, MAX_PICKED))
     return {"header": f"Showing {len(groups)} of {total} matching groups", "total": total,
             "groups": [{"name": group.name, "html": _highlight(group.name, text), "labels": [],
                         "groupId": group.name} for group in groups]}
