@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from jira import JIRA
 
 from tests.api.jira.conftest import jira_as
-from tests.support import OrgHandle, UserHandle
+from tests.support import OrgHandle, UserHandle, fetch_rows
 
 API = "/rest/api/2"
 
@@ -84,7 +84,7 @@ def test_component_lead_null_clears_and_filter_favourite_as_text(rest: httpx.Cli
 # Projects and versions ------------------------------------------------------------------------
 
 def test_project_update_and_delete(jira: JIRA, atlassian: Jira, rest: httpx.Client, client: TestClient,
-                                   org: OrgHandle, member: UserHandle, project: dict) -> None:
+                                   org: OrgHandle, member: UserHandle, project: dict, database_url: str) -> None:
     updated = atlassian.update_project("WEB", {"name": "Web store", "description": "Shop", "lead": None})
     assert (updated["name"], updated["description"], updated["key"]) == ("Web store", "Shop", "WEB")
     assert jira.project("WEB").name == "Web store"
@@ -93,14 +93,14 @@ def test_project_update_and_delete(jira: JIRA, atlassian: Jira, rest: httpx.Clie
         "projectTypeKey": "projectTypeKey is software, business or service_desk."}
     issue = jira.create_issue(project="WEB", summary="Gone soon", issuetype={"name": "Task"})
     jira.add_attachment(issue.key, io.BytesIO(b"bytes"), filename="a.txt")
+    used = "SELECT used_bytes FROM organization_storage WHERE organization_id = :org"
+    assert fetch_rows(database_url, used, {"org": org.organization_id})[0]["used_bytes"] == 5
     headers = {"Authorization": f"Bearer {member.token}"}
     assert client.delete(f"{API}/project/WEB", headers=headers).status_code == 403
     atlassian.delete_project("WEB")
     assert _error(rest.get(f"{API}/project/WEB"), 404)["errorMessages"]
     assert rest.get(f"{API}/issue/{issue.key}").status_code == 404
-    usage = client.get("/v2/organization/storage", headers=org.headers)
-    if usage.status_code == 200:
-        assert usage.json().get("used_bytes", 0) == 0
+    assert fetch_rows(database_url, used, {"org": org.organization_id})[0]["used_bytes"] == 0  # quota released
 
 
 def test_versions_move_count_and_page(jira: JIRA, atlassian: Jira, rest: httpx.Client, project: dict) -> None:
