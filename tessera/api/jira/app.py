@@ -32,6 +32,7 @@ from tessera.api.jira import (
     jql,
     links,
     meta,
+    notify,
     permissions,
     picker,
     projects,
@@ -52,7 +53,7 @@ from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
 CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
-                properties, search, filters, jql, catalog, projects, groups, dashboards, permissions)
+                properties, notify, search, filters, jql, catalog, projects, groups, dashboards, permissions)
 
 
 class IgnoreTrailingSlash:

@@ -34,6 +34,7 @@ from tessera.events.types.issue_parts import (
     CommentEvent,
     CommentUpdated,
     CommentWritten,
+    IssueNotified,
     RemoteLinkCreated,
     RemoteLinkDeleted,
     RemoteLinkEvent,
@@ -75,7 +76,7 @@ def _closed_registry(classes: Iterable[type[DomainEvent]]) -> Mapping[str, type[
 
 EVENT_TYPES: Mapping[str, type[DomainEvent]] = _closed_registry([
     IssueCreated, IssueUpdated, IssueDeleted, StatusChanged, IssueLinkCreated, IssueLinkDeleted, IssueRanked,
-    CommentAdded, CommentUpdated, CommentDeleted, UserMentioned,
+    CommentAdded, CommentUpdated, CommentDeleted, UserMentioned, IssueNotified,
     AttachmentAdded, AttachmentDeleted, WorklogAdded, WorklogUpdated, WorklogDeleted,
     RemoteLinkCreated, RemoteLinkUpdated, RemoteLinkDeleted,
     WorkflowPublished,
@@ -103,7 +104,7 @@ __all__ = [
     "EVENT_TYPES", "AttachmentAdded", "AttachmentDeleted", "AttachmentEvent", "BoardCreated", "BoardDeleted",
     "BoardEvent", "BoardUpdated", "CatalogChanged", "CommentAdded", "CommentDeleted", "CommentEvent",
     "CommentUpdated", "CommentWritten", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent",
-    "IssueLifecycleEvent", "IssueLinkCreated", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
+    "IssueLifecycleEvent", "IssueLinkCreated", "IssueNotified", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
     "ProjectCreated", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
     "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated", "SprintCompleted", "SprintCreated", "SprintEvent",
     "SprintStarted", "SprintUpdated", "StatusChanged", "TokenRevoked", "UserChanged", "UserDeactivated",
