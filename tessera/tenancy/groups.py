@@ -8,16 +8,13 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.listing import name_contains
 from tessera.errors import InvalidInput, NotFound
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Group, GroupMember, User
 from tessera.tenancy.permissions import Permission, authorize
 
 MAX_NAME = 255
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def find_group(session: AsyncSession, actor: Actor, name: str) -> Group:
@@ -34,7 +31,7 @@ async def pick_groups(session: AsyncSession, actor: Actor, *, query: str = "", e
     """Groups whose name contains `query` (any case), by name, without the `exclude`d; and how many matched."""
     conditions = [Group.organization_id == actor.organization_id]
     if query.strip():
-        conditions.append(func.lower(Group.name).like(f"%{_escape(query.strip().lower())}%", escape="\\"))
+        conditions.append(name_contains(Group.name, query))
     if exclude:
         conditions.append(func.lower(Group.name).not_in([name.strip().lower() for name in exclude]))
     total = await session.scalar(select(func.count()).select_from(Group).where(*conditions)) or 0

@@ -20,7 +20,7 @@ from tessera.issues.attachments.service import discard_objects
 from tessera.issues.creation import workflow_for_new_issue
 from tessera.issues.project_deletion import check_delete_project
 from tessera.issues.references import OrgCatalog, catalog_for
-from tessera.issues.version_counts import version_counts
+from tessera.issues.version_counts import VersionCounts, version_counts
 from tessera.jira_format.shapes import (
     Links,
     component_json,
@@ -405,21 +405,21 @@ async def move_version(part_id: str, request: Request, ctx: Ctx) -> dict:
     return part_json(links_for(ctx), version, project)
 
 
-@router.get("/version/{part_id}/relatedIssueCounts")
-async def version_related_counts(part_id: str, ctx: Ctx) -> dict:
-    links = links_for(ctx)
+async def _counted(part_id: str, ctx: RequestContext) -> tuple[str, VersionCounts]:
+    """The version's `self` and its issue counts."""
     async with ctx.transaction() as (session, actor):
         version, _ = await access_part(session, actor, Version, _part_id(part_id, "version"))
-        counts = await version_counts(session, version)
-    return {"self": f"{links.api}/version/{version.id}", "issuesFixedCount": counts.fixed,
-            "issuesAffectedCount": counts.affected, "issueCountWithCustomFieldsShowingVersion": 0}
+        return f"{links_for(ctx).api}/version/{version.id}", await version_counts(session, version)
+
+
+@router.get("/version/{part_id}/relatedIssueCounts")
+async def version_related_counts(part_id: str, ctx: Ctx) -> dict:
+    self_url, counts = await _counted(part_id, ctx)
+    return {"self": self_url, "issuesFixedCount": counts.fixed, "issuesAffectedCount": counts.affected,
+            "issueCountWithCustomFieldsShowingVersion": 0}
 
 
 @router.get("/version/{part_id}/unresolvedIssueCount")
 async def version_unresolved_count(part_id: str, ctx: Ctx) -> dict:
-    links = links_for(ctx)
-    async with ctx.transaction() as (session, actor):
-        version, _ = await access_part(session, actor, Version, _part_id(part_id, "version"))
-        counts = await version_counts(session, version)
-    return {"self": f"{links.api}/version/{version.id}", "issuesUnresolvedCount": counts.unresolved,
-            "issuesCount": counts.fixed}
+    self_url, counts = await _counted(part_id, ctx)
+    return {"self": self_url, "issuesUnresolvedCount": counts.unresolved, "issuesCount": counts.fixed}

@@ -20,6 +20,7 @@ from tessera.jira_format.shapes import AVATAR_SIZES, JIRA_VERSION, jira_time, pa
 from tessera.projects.service import access_project
 from tessera.tenancy.avatars import initials_svg
 from tessera.tenancy.directory import search_users
+from tessera.tenancy.models import User
 from tessera.tenancy.permissions import Permission
 from tessera.tenancy.service import access_user, users_by_id
 
@@ -68,14 +69,19 @@ async def current_session(ctx: Ctx) -> dict:
 
 @router.get("/user")
 async def get_user(ctx: Ctx, username: Text = None, key: Text = None, accountId: Text = None) -> dict:
-    wanted = username or key or accountId
+    return user_json(links_for(ctx), await _named_user(ctx, username or key or accountId, field="username")) or {}
+
+
+async def _named_user(ctx: RequestContext, wanted: str | None, *, field: str) -> User:
+    """The user a query parameter names (email or accountId); 404 for anyone outside the caller's
+    organization, as for nobody."""
     if not wanted:
-        raise InvalidInput("Give username, key or accountId.", field="username")
+        raise InvalidInput("Give username, key or accountId.", field=field)
     async with ctx.transaction() as (session, actor):
         user = await find_user(session, actor, wanted)
     if user is None:
         raise NotFound(f"The user named '{wanted[:100]}' does not exist")
-    return user_json(links_for(ctx), user) or {}
+    return user
 
 
 @router.get("/user/search")
@@ -166,16 +172,10 @@ async def user_avatar(ctx: Ctx, accountId: Text = None, username: Text = None,  
                       size: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     """The avatar every user's `avatarUrls` name: their initials, at one of Jira's sizes
     (48x48, 32x32, 24x24, 16x16; "48" alone too). Users of other organizations are not found."""
-    wanted = accountId or username
     pixels = AVATAR_PIXELS.get((size or "48x48").strip().lower())
     if pixels is None:
         raise InvalidInput(f"size is one of {', '.join(AVATAR_SIZES)}.", field="size")
-    if not wanted:
-        raise InvalidInput("Give accountId or username.", field="accountId")
-    async with ctx.transaction() as (session, actor):
-        user = await find_user(session, actor, wanted)
-    if user is None:
-        raise NotFound(f"The user named '{wanted[:100]}' does not exist")
+    user = await _named_user(ctx, accountId or username, field="accountId")
     return Response(initials_svg(user.display_name, pixels), media_type="image/svg+xml",
                     headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'",
                              "Cache-Control": "private, max-age=3600"})
