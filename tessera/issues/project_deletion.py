@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.events.outbox import emit
+from tessera.events.types import ProjectDeleted
 from tessera.issues.attachments.models import Attachment
 from tessera.issues.attachments.storage_usage import release_storage
 from tessera.issues.models import Issue
@@ -27,6 +29,11 @@ async def check_delete_project(session: AsyncSession, *, actor: Actor, project: 
     size = await session.scalar(select(func.coalesce(func.sum(Attachment.size), 0)).where(
         Attachment.organization_id == org, Attachment.issue_id.in_(in_project)))
     await release_storage(session, organization_id=org, size=int(size or 0))
+    issues = await session.scalar(select(func.count()).select_from(Issue).where(
+        Issue.organization_id == org, Issue.project_id == project.id))
+    await emit(session, ProjectDeleted(project_id=project.id, project_key=project.key, user_id=actor.user_id,
+                                       issue_count=int(issues or 0)),
+               organization_id=org, aggregate_id=project.id, actor_id=actor.user_id)
     await session.execute(delete(Issue).where(Issue.organization_id == org, Issue.project_id == project.id))
     await session.execute(delete(Project).where(Project.organization_id == org, Project.id == project.id))
     return keys

@@ -56,7 +56,13 @@ from tessera.events.types.issues import (
     IssueUpdated,
     StatusChanged,
 )
-from tessera.events.types.projects import ProjectCreated, ProjectEvent, ProjectRolesChanged, ProjectUpdated
+from tessera.events.types.projects import (
+    ProjectCreated,
+    ProjectDeleted,
+    ProjectEvent,
+    ProjectRolesChanged,
+    ProjectUpdated,
+)
 from tessera.events.types.tenancy import CatalogChanged, TokenRevoked, UserChanged, UserDeactivated, UserUpdated
 from tessera.events.types.workflow import WorkflowEventFired, WorkflowPublished
 
@@ -81,7 +87,7 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = _closed_registry([
     RemoteLinkCreated, RemoteLinkUpdated, RemoteLinkDeleted,
     WorkflowPublished,
     SprintCreated, SprintUpdated, SprintStarted, SprintCompleted, BoardCreated, BoardUpdated, BoardDeleted,
-    ProjectCreated, ProjectUpdated, ProjectRolesChanged,
+    ProjectCreated, ProjectUpdated, ProjectRolesChanged, ProjectDeleted,
     UserUpdated, UserDeactivated, TokenRevoked, CatalogChanged,
     NotificationAdded, WebhookDisabled,
 ])
@@ -105,7 +111,7 @@ __all__ = [
     "BoardEvent", "BoardUpdated", "CatalogChanged", "CommentAdded", "CommentDeleted", "CommentEvent",
     "CommentUpdated", "CommentWritten", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent",
     "IssueLifecycleEvent", "IssueLinkCreated", "IssueNotified", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
-    "ProjectCreated", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
+    "ProjectCreated", "ProjectDeleted", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
     "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated", "SprintCompleted", "SprintCreated", "SprintEvent",
     "SprintStarted", "SprintUpdated", "StatusChanged", "TokenRevoked", "UserChanged", "UserDeactivated",
     "UserMentioned", "UserUpdated", "WorkflowEventFired", "WorkflowPublished", "WorklogAdded", "WorklogDeleted",

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from jira import JIRA
 
 from tests.api.jira.conftest import jira_as
+from tests.factories.outbox import events
 from tests.support import OrgHandle, UserHandle, fetch_rows
 
 API = "/rest/api/2"
@@ -101,6 +102,8 @@ def test_project_update_and_delete(jira: JIRA, atlassian: Jira, rest: httpx.Clie
     assert _error(rest.get(f"{API}/project/WEB"), 404)["errorMessages"]
     assert rest.get(f"{API}/issue/{issue.key}").status_code == 404
     assert fetch_rows(database_url, used, {"org": org.organization_id})[0]["used_bytes"] == 0  # quota released
+    [deleted] = [e["payload"] for e in events(database_url, org, "project_deleted")]
+    assert (deleted["project_key"], deleted["issue_count"]) == ("WEB", 1)
 
 
 def test_versions_move_count_and_page(jira: JIRA, atlassian: Jira, rest: httpx.Client, project: dict) -> None:
