@@ -12,6 +12,7 @@ from tessera.integrations.mail_in import models as _mail_in  # noqa: F401
 from tessera.issues import models as _issues  # noqa: F401
 from tessera.issues.attachments import models as _attachments  # noqa: F401
 from tessera.issues.comments import models as _comments  # noqa: F401
+from tessera.issues.properties import models as _properties  # noqa: F401
 from tessera.issues.remote_links import models as _remote_links  # noqa: F401
 from tessera.issues.watchers import models as _watchers  # noqa: F401
 from tessera.issues.worklogs import models as _worklogs  # noqa: F401

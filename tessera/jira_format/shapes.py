@@ -108,6 +108,15 @@ class UserLike(Protocol):
     active: bool
 
 
+AVATAR_SIZES = ("48x48", "24x24", "16x16", "32x32")
+
+
+def user_avatar_urls(links: Links, user_id: int) -> dict[str, str]:
+    """Jira's four sizes, served by GET /rest/api/2/useravatar (the user's generated initials)."""
+    return {size: f"{links.base_url}/rest/api/2/useravatar?accountId={user_id}&size={size}"
+            for size in AVATAR_SIZES}
+
+
 def user_json(links: Links, user: UserLike | dict | None) -> dict[str, Any] | None:
     if user is None:
         return None
@@ -115,8 +124,7 @@ def user_json(links: Links, user: UserLike | dict | None) -> dict[str, Any] | No
         user_id, email, name, active = user["id"], user["email"], user["display_name"], user["active"]
     else:
         user_id, email, name, active = user.id, user.email, user.display_name, user.active
-    avatar = f"{links.base_url}/rest/api/2/useravatar?accountId={user_id}"
-    avatars = {size: f"{avatar}&size={size}" for size in ("48x48", "24x24", "16x16", "32x32")}
+    avatars = user_avatar_urls(links, user_id)
     if links.cloud:  # Jira Cloud: the accountId alone names a user (no name, no key)
         return {"self": f"{links.api}/user?accountId={user_id}", "accountId": str(user_id),
                 "accountType": "atlassian", "emailAddress": email, "displayName": name, "active": bool(active),

@@ -39,6 +39,7 @@ from tessera.events.types import (
     IssueRanked,
     IssueUpdated,
     NotificationAdded,
+    ProjectDeleted,
     ProjectEvent,
     ProjectRolesChanged,
     ProjectUpdated,
@@ -68,7 +69,7 @@ LIVE_EVENT_NAMES = frozenset(event_class.name for event_class in LIVE_TYPES)
 # Events after which cached permission checks of the project (or of the organization, when the
 # event names no project) must be dropped at once instead of waiting for their expiry.
 PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
-    {ProjectUpdated, ProjectRolesChanged, UserUpdated, UserDeactivated})
+    {ProjectUpdated, ProjectRolesChanged, ProjectDeleted, UserUpdated, UserDeactivated})
 
 EVENT, PRESENCE, TYPING, INVALIDATE, USER = "event", "presence", "typing", "invalidate", "user"
 # The outbox names of what a user's own stream carries (replay reads them back).

@@ -15,7 +15,7 @@ from tessera.db.base import utcnow
 from tessera.db.engine import Database
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.events.models import OutboxEvent
-from tessera.events.types import IssueDeleted, WebhookDisabled
+from tessera.events.types import IssueDeleted, IssueNotified, WebhookDisabled
 from tessera.issues.models import Issue
 from tessera.notifications.batching import Addressee, BatchPolicy, ChangeNote, add_changes, lock_recipients
 from tessera.notifications.channels import CUSTOMER_CHANNELS, ChannelDirectory
@@ -125,6 +125,7 @@ class _Batch:
         issue_id: int | None = None
         issue_key: str | None = None
         recipients: list[Recipient]
+        chosen = event.event_class is IssueNotified  # its sender named the recipients (themselves too)
         if event.event_class is WebhookDisabled:
             recipients = await active_user(self.session, organization_id=organization_id,
                                            user_id=payload.get("owner_id"))
@@ -137,13 +138,16 @@ class _Batch:
             issue_id, issue_key = issue.id, issue.key
             if isinstance(issue, DeletedIssue):
                 payload = {key: value for key, value in payload.items() if key not in _SNAPSHOT_ONLY}
-            named = await candidates(self._lookups(organization_id), named_for(kind, scheme) or [], issue=issue,
-                                     project=project, actor_id=actor_id, payload=payload)
-            if not named or await self._only_the_actor(organization_id, actor_id, named):
+            if chosen:
+                named = {int(user_id) for user_id in payload.get("recipient_ids") or ()}
+            else:
+                named = await candidates(self._lookups(organization_id), named_for(kind, scheme) or [], issue=issue,
+                                         project=project, actor_id=actor_id, payload=payload)
+            if not named or (not chosen and await self._only_the_actor(organization_id, actor_id, named)):
                 return None
             recipients = await permitted(self.session, named, issue=issue, project=project, payload=payload)
         preferences = {r.user_id: preferences_from(r.preferences) for r in recipients}
-        recipients = [r for r in recipients if r.user_id != actor_id or preferences[r.user_id].own_changes]
+        recipients = [r for r in recipients if r.user_id != actor_id or chosen or preferences[r.user_id].own_changes]
         if not recipients:
             return None
         note = ChangeNote(event_id=event.id, event_type=event.event_type, kind=kind, actor_id=actor_id,

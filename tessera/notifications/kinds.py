@@ -25,6 +25,7 @@ from tessera.events.types import (
     IssueDeleted,
     IssueLinkCreated,
     IssueLinkDeleted,
+    IssueNotified,
     IssueUpdated,
     StatusChanged,
     UserMentioned,
@@ -41,7 +42,9 @@ ISSUE_EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     CommentAdded, CommentUpdated, CommentDeleted, UserMentioned,
     AttachmentAdded, AttachmentDeleted, WorklogAdded, WorklogUpdated, WorklogDeleted,
 )
-SUBSCRIBED: tuple[type[DomainEvent], ...] = (*ISSUE_EVENT_CLASSES, WebhookDisabled)
+# A note sent with Jira's issue notify names its own recipients: no scheme decides who hears of
+# it, so it is no kind a scheme or the settings page lists; preferences' channels still apply.
+SUBSCRIBED: tuple[type[DomainEvent], ...] = (*ISSUE_EVENT_CLASSES, IssueNotified, WebhookDisabled)
 
 ISSUE_ASSIGNED = "issue_assigned"
 ISSUE_RESOLVED, ISSUE_CLOSED, ISSUE_REOPENED = "issue_resolved", "issue_closed", "issue_reopened"
@@ -53,7 +56,7 @@ KINDS: frozenset[str] = frozenset((*ISSUE_KINDS, WebhookDisabled.name))
 # notifying of resolutions as they did. A scheme that names one (even with no rule) decides.
 STANDS_FOR: dict[str, str] = {kind: StatusChanged.name for kind in (ISSUE_RESOLVED, ISSUE_CLOSED, ISSUE_REOPENED)}
 # Sent at once even inside a batching window, as Jira does: being mentioned or made assignee.
-URGENT_KINDS = frozenset({UserMentioned.name, ISSUE_ASSIGNED})
+URGENT_KINDS = frozenset({UserMentioned.name, ISSUE_ASSIGNED, IssueNotified.name})
 
 
 def kind_of(event_type: str, payload: Mapping[str, Any]) -> str:

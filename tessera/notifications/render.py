@@ -271,6 +271,8 @@ def _change_view(change: dict[str, Any], loaded: _Loaded, catalog: gettext.NullT
             if user_id in loaded.users:
                 mentioned[ref] = (user_id, loaded.users[user_id][0])
         comment_html, comment_text = render_parsed(parsed, mentioned), mentions_as_names(data["body"], mentioned)
+    if event_type == "issue_notified" and isinstance(data.get("text_body"), str) and data["text_body"]:
+        comment_html, comment_text = render_parsed(parse_body(data["text_body"]), {}), data["text_body"]
     if event_type.startswith("attachment_"):
         note = str(data.get("filename") or "")
     elif event_type.startswith("remote_link_"):
@@ -279,6 +281,8 @@ def _change_view(change: dict[str, Any], loaded: _Loaded, catalog: gettext.NullT
         mentioned = loaded.users.get(int(data.get("mentioned_user_id") or 0))
         headline = _("{actor} mentioned {user}").format(actor=actor, user=mentioned[0] if mentioned else _(
             "A former user"))
+    elif event_type == "issue_notified" and str(data.get("subject") or "").strip():
+        headline = str(data["subject"]).strip()  # the sender's own subject, as Jira's notify mails it
     else:
         headline = _headline(event_type, actor, data, len(fields), catalog)
     return ChangeView(event_type, headline, actor, _when(change.get("at") or data.get("timestamp"), zone),

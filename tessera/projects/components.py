@@ -21,9 +21,12 @@ Part = TypeVar("Part", Component, Version)
 
 
 async def list_parts(session: AsyncSession, model: type[Part], project: Project) -> Sequence[Part]:
+    """Components by name; versions in their order (moved ones first, in position order, then the
+    others by name)."""
+    order = [model.position.is_(None), model.position, model.name] if model is Version else [model.name]
     return (await session.scalars(select(model).where(
         model.organization_id == project.organization_id, model.project_id == project.id)
-        .order_by(model.name))).all()
+        .order_by(*order))).all()
 
 
 async def access_part(session: AsyncSession, actor: Actor, model: type[Part], part_id: int,

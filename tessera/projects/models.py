@@ -69,6 +69,8 @@ class Version(IdMixin, TenantMixin, TimestampMixin, Base):
     release_date: Mapped[date | None] = mapped_column(Date)
     released: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Jira's version order (POST /version/{id}/move); unmoved versions keep the name order after the moved.
+    position: Mapped[int | None] = mapped_column(Integer)
 
 
 class IssueType(IdMixin, TenantMixin, Base):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.db.refs import parse_id
 from tessera.tenancy.models import CUSTOMER_ROLE, User
@@ -34,13 +35,15 @@ async def get_user_by_login(session: AsyncSession, organization_id: int, ref: ob
 
 
 async def search_users(session: AsyncSession, organization_id: int, *, text: str, include_active: bool = True,
-                       include_inactive: bool = False, start_at: int = 0, max_results: int = 50) -> Sequence[User]:
+                       include_inactive: bool = False, start_at: int = 0, max_results: int = 50,
+                       only: Sequence[ColumnElement[bool]] = ()) -> Sequence[User]:
     """Users whose email starts with `text` or whose name contains it (any case); "." or "%"
-    alone matches everyone, as in Jira Server. Exact email matches come first."""
+    alone (or nothing) matches everyone, as in Jira Server. Exact email matches come first.
+    `only`: further conditions on users (e.g. who holds a permission in a project)."""
     if not include_active and not include_inactive:
         return []
     wanted = text.strip().lower()[:MAX_LOGIN]
-    conditions = [User.organization_id == organization_id, User.role != CUSTOMER_ROLE]  # pickers: no customers
+    conditions = [User.organization_id == organization_id, User.role != CUSTOMER_ROLE, *only]  # pickers: no customers
     if include_active != include_inactive:
         conditions.append(User.active.is_(include_active))
     if wanted not in ("", ".", "%", "*"):

@@ -55,6 +55,8 @@ CATALOG: dict[str, tuple[str, list[str], str | None]] = {
     "comment_deleted": ("issue", [*COMMENT, "tombstone"], "comment_deleted"),
     "user_mentioned": ("issue", [*ISSUE, "comment_id", "mentioned_user_id", "user_id", "timestamp", "visibility"],
                        None),
+    "project_deleted": ("project", ["project_id", "project_key", "user_id", "issue_count"], None),
+    "issue_notified": ("issue", [*ISSUE, "user_id", "timestamp", "subject", "text_body", "recipient_ids"], None),
     "attachment_added": ("issue", ATTACHMENT, "attachment_created"),
     "attachment_deleted": ("issue", ATTACHMENT, "attachment_deleted"),
     "worklog_added": ("issue", WORKLOG, "worklog_created"),

@@ -3,7 +3,6 @@ Each wraps a domain row; anything it refers to is resolved through the request's
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from urllib.parse import quote
 
@@ -13,25 +12,16 @@ from strawberry.types import Info
 from tessera.api.graphql.context import GraphQLContext
 from tessera.api.graphql.rows import row_id, row_value
 from tessera.issues.comments.models import Comment
+from tessera.tenancy.avatars import initials_svg
 from tessera.tenancy.models import Organization, User
 from tessera.workflow.models import CATEGORY_NAMES, Status
 
 Ctx = Info[GraphQLContext, None]
-_AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#36b37e")
-
-
-def _initials(name: str) -> str:
-    parts = [part for part in name.replace(".", " ").split() if part]
-    return "".join(part[0] for part in parts[:2]).upper() or "?"
 
 
 def generated_avatar(name: str) -> str:
     """A small SVG with the user's initials, as a data: URL, for users without a picture."""
-    color = _AVATAR_COLORS[int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(_AVATAR_COLORS)]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" rx="24" '
-           f'fill="{color}"/><text x="24" y="30" font-family="sans-serif" font-size="18" fill="#fff" '
-           f'text-anchor="middle">{_initials(name)}</text></svg>')
-    return "data:image/svg+xml;utf8," + quote(svg)
+    return "data:image/svg+xml;utf8," + quote(initials_svg(name))
 
 
 @strawberry.type(name="User")

@@ -23,15 +23,20 @@ from tessera.api.jira import (
     catalog,
     changelog,
     comments,
+    dashboards,
     devinfo,
     epics,
     filters,
+    groups,
     issues,
+    jql,
     links,
     meta,
+    notify,
     permissions,
     picker,
     projects,
+    properties,
     search,
     sprints,
     transitions,
@@ -48,7 +53,7 @@ from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
 CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
-                search, filters, catalog, projects, permissions)
+                properties, notify, search, filters, jql, catalog, projects, groups, dashboards, permissions)
 
 
 class IgnoreTrailingSlash:

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from tessera.api.jira.dialect import links_for
@@ -15,6 +15,7 @@ from tessera.edge.context import RequestContext, request_context
 from tessera.edge.idempotency import IDEMPOTENCY_DOC, Idempotency
 from tessera.edge.uploads import SAFE_HEADERS, Store, content_disposition, receive_upload
 from tessera.errors import NotFound, PermissionDenied
+from tessera.issues.attachments.archive import MAX_ENTRIES, archive_entries, human_size
 from tessera.issues.attachments.service import access_attachment, check_delete_attachment, discard_objects
 from tessera.issues.attachments.sniffing import may_render_inline
 from tessera.issues.attachments.storage import ObjectMissing
@@ -66,6 +67,36 @@ async def attachment_content(attachment_id: str, ctx: Ctx, store: Store) -> Resp
                "Content-Disposition": content_disposition(attachment.filename,
                                                           inline=may_render_inline(attachment.content_type))}
     return StreamingResponse(chunks, media_type=attachment.content_type, headers=headers)
+
+
+async def _entries(ctx: RequestContext, attachment_id: str, store: Any, limit: int) -> tuple[Any, list, int]:
+    async with ctx.transaction() as (session, actor):
+        attachment, _, _ = await access_attachment(session, actor, attachment_id)
+    try:
+        data = await store.get(attachment.storage_key)
+    except ObjectMissing:
+        raise NotFound("The attachment's content is missing from storage.") from None
+    entries, total = archive_entries(data, limit=limit)
+    return attachment, entries, total
+
+
+@router.get("/attachment/{attachment_id}/expand/human")
+async def expand_human(attachment_id: str, ctx: Ctx, store: Store,
+                       maxEntries: Annotated[int, Query(ge=0, le=MAX_ENTRIES)] = MAX_ENTRIES) -> dict:  # noqa: N803
+    """The files of a ZIP attachment, labelled for people (Jira's attachment expansion)."""
+    attachment, entries, total = await _entries(ctx, attachment_id, store, maxEntries)
+    return {"id": attachment.id, "name": attachment.filename, "mediaType": attachment.content_type,
+            "totalEntryCount": total,
+            "entries": [{"path": e.path, "index": e.index, "size": human_size(e.size), "mediaType": e.media_type,
+                         "label": e.path.rsplit("/", 1)[-1]} for e in entries]}
+
+
+@router.get("/attachment/{attachment_id}/expand/raw")
+async def expand_raw(attachment_id: str, ctx: Ctx, store: Store,
+                     maxEntries: Annotated[int, Query(ge=0, le=MAX_ENTRIES)] = MAX_ENTRIES) -> dict:  # noqa: N803
+    _, entries, total = await _entries(ctx, attachment_id, store, maxEntries)
+    return {"totalEntryCount": total, "entries": [
+        {"entryIndex": e.index, "name": e.path, "size": e.size, "mediaType": e.media_type} for e in entries]}
 
 
 @router.delete("/attachment/{attachment_id}", status_code=204)

@@ -54,3 +54,31 @@ def as_int(value: object, *, field: str, default: int | None = None, minimum: in
     if not minimum <= number <= maximum:
         raise InvalidInput(f"'{field}' must be between {minimum} and {maximum}.", field=field)
     return number
+
+
+TRUE_WORDS, FALSE_WORDS = frozenset({"true"}), frozenset({"false"})
+
+
+def as_bool(value: object, *, field: str) -> bool | None:
+    """A Jira boolean: true/false, or the strings "true"/"false" in any case (Jira's JSON reader
+    coerces them, and scripts built from form values send them). None when absent or null
+    (Jira leaves a boolean unchanged then); anything else is refused, naming the field."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise InvalidInput(f"'{field}' must be true or false.", field=field)
+
+
+def as_text(body: dict[str, Any], name: str, *, required: bool = False, message: str | None = None) -> str | None:
+    """A text field of a body: None when absent or null. Numbers are read as their text (Jira's
+    reader coerces scalars to strings); objects, lists and booleans are refused. `required`
+    refuses null and blank text (with `message`, Jira's wording for that field)."""
+    value = body.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"'{name}' is text.", field=name)
+    if required and (value is None or not value.strip()):
+        raise InvalidInput(message or f"'{name}' is required.", field=name)
+    return value

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.bodies import as_bool, as_text, json_object, ref_of
 from tessera.api.jira.dialect import links_for
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
@@ -87,13 +87,6 @@ async def _shares(session: AsyncSession, actor: Actor, value: object) -> list[di
     return specs
 
 
-def _text(body: dict, name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"'{name}' is text.", field=name)
-    return value
-
-
 async def _filter(session: AsyncSession, actor: Actor, ref: str) -> Any:
     filter_id = parse_id(ref)
     if filter_id is None:
@@ -111,10 +104,10 @@ async def _details(session: AsyncSession, actor: Actor, saved: Any, links: Links
 async def create_filter(request: Request, ctx: Ctx) -> dict:
     body = await json_object(request)
     async with ctx.transaction() as (session, actor):
-        saved = await check_create_filter(session, actor=actor, name=_text(body, "name") or "",
-                                          jql=_text(body, "jql") or "", description=_text(body, "description") or "",
+        saved = await check_create_filter(session, actor=actor, name=as_text(body, "name") or "",
+                                          jql=as_text(body, "jql") or "", description=as_text(body, "description") or "",
                                           shares=await _shares(session, actor, body.get("sharePermissions")) or [],
-                                          favourite=body.get("favourite") is True)
+                                          favourite=as_bool(body.get("favourite"), field="favourite") is True)
         return await _details(session, actor, saved, links_for(ctx))
 
 
@@ -159,11 +152,12 @@ async def update_filter(filter_id: str, request: Request, ctx: Ctx) -> dict:
     body = await json_object(request)
     async with ctx.transaction() as (session, actor):
         saved = await _filter(session, actor, filter_id)
-        saved = await check_update_filter(session, actor=actor, saved=saved, name=_text(body, "name"),
-                                          jql=_text(body, "jql"), description=_text(body, "description"),
+        saved = await check_update_filter(session, actor=actor, saved=saved, name=as_text(body, "name"),
+                                          jql=as_text(body, "jql"), description=as_text(body, "description"),
                                           shares=await _shares(session, actor, body.get("sharePermissions")))
-        if isinstance(body.get("favourite"), bool):
-            await do_set_favourite(session, actor=actor, saved=saved, favourite=body["favourite"])
+        favourite = as_bool(body.get("favourite"), field="favourite")
+        if favourite is not None:
+            await do_set_favourite(session, actor=actor, saved=saved, favourite=favourite)
         return await _details(session, actor, saved, links_for(ctx))
 
 

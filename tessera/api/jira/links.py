@@ -153,6 +153,23 @@ async def put_remote_link(issue_ref: str, request: Request, ctx: Ctx) -> JSONRes
     return JSONResponse({"id": link.id, "self": self_url}, status_code=201 if created else 200)
 
 
+@router.delete("/issue/{issue_ref}/remotelink", status_code=204)
+async def delete_remote_link_by_global_id(issue_ref: str, ctx: Ctx,
+                                          globalId: Annotated[str | None, Query(max_length=255)] = None  # noqa: N803
+                                          ) -> Response:
+    """Jira's `DELETE /issue/{key}/remotelink?globalId=…`: the link of that globalId on the issue."""
+    if not globalId:
+        raise InvalidInput("The globalId query parameter is required.", field="globalId")
+    async with ctx.transaction() as (session, actor):
+        issue, project = await access_issue(session, actor, issue_ref)
+        found = await list_remote_links(session, issue=issue, global_id=globalId)
+        if not found:
+            raise NotFound("No remote link with that globalId exists on this issue.")
+        for link in found:
+            await check_delete_remote_link(session, actor=actor, issue=issue, project=project, link=link)
+    return Response(status_code=204)
+
+
 @router.get("/issue/{issue_ref}/remotelink/{link_id}")
 async def get_remote_link(issue_ref: str, link_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):

@@ -18,7 +18,7 @@ from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.service import access_issue
-from tessera.jira_format.fields import SYSTEM_BY_ID, JiraField, custom_field
+from tessera.jira_format.fields import EPIC_LINK_FIELD, EPIC_NAME_FIELD, SYSTEM_BY_ID, JiraField, custom_field
 from tessera.jira_format.shapes import (
     Links,
     component_json,
@@ -87,6 +87,12 @@ def screen_fields(catalog: OrgCatalog, project: Project, issue_type: IssueType, 
     required = {"issuetype", "summary"} | ({"project"} if creating else set()) | (
         {"parent"} if issue_type.subtask else set())
     found = [(SYSTEM_BY_ID[name], name in required) for name in names]
+    # Jira Software's epic fields: an epic has its name (its summary here, so not required); a
+    # standard issue its epic link. Sub-tasks follow their parent's epic and have neither.
+    if issue_type.hierarchy_level > 0:
+        found.append((SYSTEM_BY_ID[EPIC_NAME_FIELD], False))
+    elif issue_type.hierarchy_level == 0:
+        found.append((SYSTEM_BY_ID[EPIC_LINK_FIELD], False))
     for definition in catalog.fields:
         if (not definition.project_ids or project.id in definition.project_ids) and \
                 (not definition.issue_type_ids or issue_type.id in definition.issue_type_ids):

@@ -90,6 +90,8 @@ def _document(key: tuple[str, str], operation: dict[str, Any], definitions: dict
         responses["422"] = _error("The Idempotency-Key was used in the last 24 hours with another request.", "422")
     for status, description in {**ALWAYS, **(WRITES if method in WRITE_METHODS else {})}.items():
         responses.setdefault(status, _error(description, status))
+    if key in shapes.READ_CONFLICTS:
+        responses.setdefault("409", _error(shapes.READ_CONFLICTS[key], "409"))
     for status, model in shapes.OTHER_ERRORS.get(key, {}).items():
         responses[status]["content"]["application/json"]["schema"] = {
             "anyOf": [ERROR_REF, _schema_of(model, definitions)]}

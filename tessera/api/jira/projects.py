@@ -10,14 +10,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.bodies import as_bool, as_text, json_object, ref_of
 from tessera.api.jira.dialect import links_for
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
+from tessera.issues.attachments.service import discard_objects
 from tessera.issues.creation import workflow_for_new_issue
+from tessera.issues.project_deletion import check_delete_project
 from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.version_counts import VersionCounts, version_counts
 from tessera.jira_format.shapes import (
     Links,
     component_json,
@@ -37,7 +40,14 @@ from tessera.projects.components import (
     list_parts,
 )
 from tessera.projects.models import Component, Project, Version
-from tessera.projects.service import access_project, check_create_project, list_projects, list_role_members
+from tessera.projects.service import (
+    access_project,
+    check_create_project,
+    check_update_project,
+    list_projects,
+    list_role_members,
+)
+from tessera.projects.versions import check_move_version
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES
 from tessera.tenancy.service import users_by_id
@@ -97,8 +107,7 @@ async def create_project(request: Request, ctx: Ctx) -> JSONResponse:
     if kind not in PROJECT_TYPES:
         raise InvalidInput("projectTypeKey is software, business or service_desk.", field="projectTypeKey")
     for name in ("key", "name", "description"):
-        if body.get(name) is not None and not isinstance(body[name], str):
-            raise InvalidInput(f"'{name}' is text.", field=name)
+        as_text(body, name)
     async with ctx.transaction() as (session, actor):
         lead = await user_id_for(session, actor, body.get("lead") or body.get("leadAccountId"), field="lead")
         project = await check_create_project(session, actor=actor, key=body.get("key") or "",
@@ -160,15 +169,91 @@ async def _project(session: AsyncSession, actor: Actor, ref: str) -> Project:
 @router.get("/project/{project_ref}")
 async def get_project(project_ref: str, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
-        project = await _project(session, actor, project_ref)
-        catalog = await catalog_for(session, actor)
-        leads = await users_by_id(session, actor.organization_id, {project.lead_id} - {None})
-        view = project_view(links_for(ctx), project, catalog, leads.get(project.lead_id or 0),
-                            full=True)
-        links = links_for(ctx)
-        view["components"] = [part_json(links, c, project) for c in await list_parts(session, Component, project)]
-        view["versions"] = [part_json(links, v, project) for v in await list_parts(session, Version, project)]
+        return await _full_view(session, actor, links_for(ctx), await _project(session, actor, project_ref))
+
+
+async def _full_view(session: AsyncSession, actor: Actor, links: Links, project: Project) -> dict[str, Any]:
+    catalog = await catalog_for(session, actor)
+    leads = await users_by_id(session, actor.organization_id, {project.lead_id} - {None})
+    view = project_view(links, project, catalog, leads.get(project.lead_id or 0), full=True)
+    view["components"] = [part_json(links, c, project) for c in await list_parts(session, Component, project)]
+    view["versions"] = [part_json(links, v, project) for v in await list_parts(session, Version, project)]
     return view
+
+
+@router.put("/project/{project_ref}", status_code=201)
+async def update_project(project_ref: str, request: Request, ctx: Ctx) -> JSONResponse:
+    """Jira's ProjectInputBean: a null or absent field is left unchanged; `key` may only repeat
+    the current key (issue keys derive from it). Jira answers 201 with the project."""
+    body = await json_object(request)
+    changes: dict[str, Any] = {}
+    for jira_name, ours in (("key", "key"), ("name", "name"), ("description", "description")):
+        text = as_text(body, jira_name)
+        if text is not None:
+            changes[ours] = text
+    kind = as_text(body, "projectTypeKey")
+    if kind is not None:
+        if kind.strip().lower() not in PROJECT_TYPES:
+            raise InvalidInput("projectTypeKey is software, business or service_desk.", field="projectTypeKey")
+        changes["project_type"] = PROJECT_TYPES[kind.strip().lower()]
+    lead_ref = body.get("lead") or body.get("leadAccountId")
+    links = links_for(ctx)
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        if lead_ref is not None:
+            changes["lead_id"] = await user_id_for(session, actor, lead_ref, field="lead")
+        project = await check_update_project(session, actor=actor, project=project, changes=changes,
+                                             expected_version=None)
+        view = await _full_view(session, actor, links, project)
+    return JSONResponse(view, status_code=201)
+
+
+@router.delete("/project/{project_ref}", status_code=204)
+async def delete_project(project_ref: str, ctx: Ctx) -> Response:
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        keys = await check_delete_project(session, actor=actor, project=project)
+    await discard_objects(ctx.request.app.state.object_store, keys)
+    return Response(status_code=204)
+
+
+VERSION_ORDERS: dict[str, Any] = {
+    "sequence": None, "name": lambda v: v.name.casefold(), "description": lambda v: v.description.casefold(),
+    "releasedate": lambda v: (v.release_date is None, v.release_date or date.min),
+    "startdate": lambda v: (v.start_date is None, v.start_date or date.min)}
+VERSION_STATES = {"released": lambda v: v.released and not v.archived,
+                  "unreleased": lambda v: not v.released and not v.archived, "archived": lambda v: v.archived}
+
+
+@router.get("/project/{project_ref}/version")
+async def project_versions_page(project_ref: str, ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                                maxResults: Annotated[int, Query(ge=1, le=1000)] = 50,
+                                orderBy: Annotated[str | None, Query(max_length=30)] = None,
+                                query: Annotated[str | None, Query(max_length=255)] = None,
+                                status: Annotated[str | None, Query(max_length=100)] = None) -> dict:
+    """Jira's paged version list: `orderBy` sequence, name, description, releaseDate or startDate
+    (with + or -), `query` a part of the name or description, `status` released, unreleased
+    and/or archived."""
+    order = (orderBy or "sequence").strip()
+    if order.lstrip("+-").lower() not in VERSION_ORDERS:
+        raise InvalidInput(f"orderBy is one of {', '.join(VERSION_ORDERS)} (with + or -).", field="orderBy")
+    states = {state.strip().lower() for state in split_values(status)}
+    if states - VERSION_STATES.keys():
+        raise InvalidInput("status is released, unreleased or archived.", field="status")
+    text = (query or "").strip().casefold()
+    links = links_for(ctx)
+    async with ctx.transaction() as (session, actor):
+        project = await _project(session, actor, project_ref)
+        found = [v for v in await list_parts(session, Version, project)
+                 if (not states or any(VERSION_STATES[state](v) for state in states))
+                 and (text in v.name.casefold() or text in v.description.casefold())]
+    sort_key = VERSION_ORDERS[order.lstrip("+-").lower()]
+    if sort_key is not None:
+        found.sort(key=sort_key)
+    if order.startswith("-"):
+        found.reverse()
+    values = [part_json(links, v, project) for v in found[startAt:startAt + maxResults]]
+    return page_bean(values, start_at=startAt, max_results=maxResults, total=len(found), url=str(ctx.request.url))
 
 
 @router.get("/project/{project_ref}/statuses")
@@ -215,12 +300,13 @@ async def project_role(project_ref: str, role_id: str, ctx: Ctx) -> dict:
 
 def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
     async def _values(session: AsyncSession, actor: Actor, body: dict[str, Any]) -> dict[str, Any]:
+        """Jira's update semantics: a null name or description (or flag) leaves it unchanged, a null
+        lead or date clears it (Jira's beans track whether those were sent at all)."""
         values: dict[str, Any] = {}
         for name in ("name", "description"):
-            if name in body:
-                if body[name] is not None and not isinstance(body[name], str):
-                    raise InvalidInput(f"'{name}' is text.", field=name)
-                values[name] = body[name]
+            text = as_text(body, name)
+            if text is not None:
+                values[name] = text
         if model is Component and ("leadUserName" in body or "lead" in body or "leadAccountId" in body):
             values["lead_id"] = await user_id_for(session, actor, body.get("leadUserName") or body.get("lead")
                                                   or body.get("leadAccountId"), field="leadUserName")
@@ -232,8 +318,9 @@ def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
                     except ValueError:
                         raise InvalidInput(f"'{jira_name}' is a date (YYYY-MM-DD).", field=jira_name) from None
             for name in ("released", "archived"):
-                if isinstance(body.get(name), bool):
-                    values[name] = body[name]
+                flag = as_bool(body.get(name), field=name)
+                if flag is not None:
+                    values[name] = flag
         return values
 
     @router.get(f"/project/{{project_ref}}/{kind}s", name=f"project_{kind}s")
@@ -297,3 +384,42 @@ def _part_id(ref: str, kind: str) -> int:
 
 _part_routes("component", Component)
 _part_routes("version", Version)
+
+
+@router.post("/version/{part_id}/move")
+async def move_version(part_id: str, request: Request, ctx: Ctx) -> dict:
+    """`{"position": "First" | "Last" | "Earlier" | "Later"}` or `{"after": <a version's self URL or id>}`."""
+    body = await json_object(request)
+    position, after_ref = as_text(body, "position"), as_text(body, "after")
+    async with ctx.transaction() as (session, actor):
+        version, project = await access_part(session, actor, Version, _part_id(part_id, "version"))
+        after = None
+        if after_ref is not None:
+            try:
+                after, _ = await access_part(session, actor, Version, _part_id(after_ref.rstrip("/").rsplit("/", 1)[-1],
+                                                                               "version"))
+            except NotFound:
+                raise InvalidInput(f"The version '{after_ref[:100]}' does not exist.", field="after") from None
+        version = await check_move_version(session, actor=actor, version=version, project=project,
+                                           position=position, after=after)
+    return part_json(links_for(ctx), version, project)
+
+
+async def _counted(part_id: str, ctx: RequestContext) -> tuple[str, VersionCounts]:
+    """The version's `self` and its issue counts."""
+    async with ctx.transaction() as (session, actor):
+        version, _ = await access_part(session, actor, Version, _part_id(part_id, "version"))
+        return f"{links_for(ctx).api}/version/{version.id}", await version_counts(session, version)
+
+
+@router.get("/version/{part_id}/relatedIssueCounts")
+async def version_related_counts(part_id: str, ctx: Ctx) -> dict:
+    self_url, counts = await _counted(part_id, ctx)
+    return {"self": self_url, "issuesFixedCount": counts.fixed, "issuesAffectedCount": counts.affected,
+            "issueCountWithCustomFieldsShowingVersion": 0}
+
+
+@router.get("/version/{part_id}/unresolvedIssueCount")
+async def version_unresolved_count(part_id: str, ctx: Ctx) -> dict:
+    self_url, counts = await _counted(part_id, ctx)
+    return {"self": self_url, "issuesUnresolvedCount": counts.unresolved, "issuesCount": counts.fixed}

@@ -402,6 +402,9 @@ BODIES: dict[tuple[str, str], Any] = {
 # per-issue errors when no issue was created.
 OTHER_ERRORS: dict[tuple[str, str], dict[str, Any]] = {("post", f"{API}/issue/bulk"): {"400": BulkCreated}}
 UPLOADS = {("post", f"{API}/issue/{{issue_ref}}/attachments")}
+# Reads that may answer 409, as Jira's do: expanding an attachment that is no archive it can read.
+READ_CONFLICTS = {("get", f"{API}/attachment/{{attachment_id}}/expand/human"): "The attachment is no ZIP archive.",
+                  ("get", f"{API}/attachment/{{attachment_id}}/expand/raw"): "The attachment is no ZIP archive."}
 SUCCESS: dict[tuple[str, str], Any] = {
     ("get", f"{API}/serverInfo"): ServerInfo, ("get", f"{API}/myself"): Myself,
     ("get", f"{API}/user"): JiraUser, ("get", f"{API}/user/search"): [JiraUser],

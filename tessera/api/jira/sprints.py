@@ -23,7 +23,7 @@ from tessera.agile.sprints import (
     check_start_sprint,
     check_update_sprint,
 )
-from tessera.api.jira.bodies import json_object, ref_of
+from tessera.api.jira.bodies import as_text, json_object, ref_of
 from tessera.api.jira.dialect import links_for
 from tessera.api.jira.issue_pages import issue_page
 from tessera.db.refs import parse_id
@@ -74,10 +74,9 @@ def _dates(body: dict[str, Any]) -> dict[str, Any]:
         if body.get(jira_name) is not None:
             spec[ours] = parse_jira_time(body[jira_name], field=jira_name)
     for name in ("name", "goal"):
-        if body.get(name) is not None:
-            if not isinstance(body[name], str):
-                raise InvalidInput(f"'{name}' is text.", field=name)
-            spec[name] = body[name]
+        text = as_text(body, name)
+        if text is not None:
+            spec[name] = text
     return spec
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.api.jira.bodies import json_object
+from tessera.api.jira.bodies import as_bool, json_object
 from tessera.crypto.secret_box import SecretBox
 from tessera.db.refs import require_id
 from tessera.edge.context import RequestContext, request_context
@@ -52,10 +52,12 @@ def _jql(body: dict[str, Any]) -> object:
 
 
 def spec_from(body: dict[str, Any], *, replace: bool) -> WebhookSpec:
-    exclude = body.get("excludeBody", body.get("excludeIssueDetails"))
+    field = "excludeBody" if "excludeBody" in body else "excludeIssueDetails"
+    exclude = as_bool(body.get(field), field=field)
     return WebhookSpec(name=body.get("name"), url=body.get("url"), events=body.get("events", []), jql=_jql(body),
-                       exclude_body=bool(exclude) if exclude is not None else (False if replace else None),
-                       enabled=None if replace else body.get("enabled"), secret=body.get("secret"))
+                       exclude_body=exclude if exclude is not None else (False if replace else None),
+                       enabled=None if replace else as_bool(body.get("enabled"), field="enabled"),
+                       secret=body.get("secret"))
 
 
 async def webhook_json(session: AsyncSession, ctx: RequestContext, webhook: Webhook,

@@ -34,6 +34,7 @@ from tessera.events.types.issue_parts import (
     CommentEvent,
     CommentUpdated,
     CommentWritten,
+    IssueNotified,
     RemoteLinkCreated,
     RemoteLinkDeleted,
     RemoteLinkEvent,
@@ -55,7 +56,13 @@ from tessera.events.types.issues import (
     IssueUpdated,
     StatusChanged,
 )
-from tessera.events.types.projects import ProjectCreated, ProjectEvent, ProjectRolesChanged, ProjectUpdated
+from tessera.events.types.projects import (
+    ProjectCreated,
+    ProjectDeleted,
+    ProjectEvent,
+    ProjectRolesChanged,
+    ProjectUpdated,
+)
 from tessera.events.types.tenancy import CatalogChanged, TokenRevoked, UserChanged, UserDeactivated, UserUpdated
 from tessera.events.types.workflow import WorkflowEventFired, WorkflowPublished
 
@@ -75,12 +82,12 @@ def _closed_registry(classes: Iterable[type[DomainEvent]]) -> Mapping[str, type[
 
 EVENT_TYPES: Mapping[str, type[DomainEvent]] = _closed_registry([
     IssueCreated, IssueUpdated, IssueDeleted, StatusChanged, IssueLinkCreated, IssueLinkDeleted, IssueRanked,
-    CommentAdded, CommentUpdated, CommentDeleted, UserMentioned,
+    CommentAdded, CommentUpdated, CommentDeleted, UserMentioned, IssueNotified,
     AttachmentAdded, AttachmentDeleted, WorklogAdded, WorklogUpdated, WorklogDeleted,
     RemoteLinkCreated, RemoteLinkUpdated, RemoteLinkDeleted,
     WorkflowPublished,
     SprintCreated, SprintUpdated, SprintStarted, SprintCompleted, BoardCreated, BoardUpdated, BoardDeleted,
-    ProjectCreated, ProjectUpdated, ProjectRolesChanged,
+    ProjectCreated, ProjectUpdated, ProjectRolesChanged, ProjectDeleted,
     UserUpdated, UserDeactivated, TokenRevoked, CatalogChanged,
     NotificationAdded, WebhookDisabled,
 ])
@@ -103,8 +110,8 @@ __all__ = [
     "EVENT_TYPES", "AttachmentAdded", "AttachmentDeleted", "AttachmentEvent", "BoardCreated", "BoardDeleted",
     "BoardEvent", "BoardUpdated", "CatalogChanged", "CommentAdded", "CommentDeleted", "CommentEvent",
     "CommentUpdated", "CommentWritten", "DomainEvent", "IssueCreated", "IssueDeleted", "IssueEvent",
-    "IssueLifecycleEvent", "IssueLinkCreated", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
-    "ProjectCreated", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
+    "IssueLifecycleEvent", "IssueLinkCreated", "IssueNotified", "NotificationAdded", "WebhookDisabled", "IssueLinkDeleted", "IssueLinkEvent", "IssueRanked", "IssueUpdated",
+    "ProjectCreated", "ProjectDeleted", "ProjectEvent", "ProjectRolesChanged", "ProjectUpdated", "RemoteLinkCreated",
     "RemoteLinkDeleted", "RemoteLinkEvent", "RemoteLinkUpdated", "SprintCompleted", "SprintCreated", "SprintEvent",
     "SprintStarted", "SprintUpdated", "StatusChanged", "TokenRevoked", "UserChanged", "UserDeactivated",
     "UserMentioned", "UserUpdated", "WorkflowEventFired", "WorkflowPublished", "WorklogAdded", "WorklogDeleted",

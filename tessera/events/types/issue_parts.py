@@ -46,6 +46,18 @@ class UserMentioned(IssueEvent, name="user_mentioned", jira=None):
     visibility: Visibility
 
 
+class IssueNotified(IssueEvent, name="issue_notified", jira=None):
+    """A note about the issue sent to chosen people (Jira's `POST /issue/{key}/notify`): the
+    notifications tell `recipient_ids` (those who may still browse the issue), whatever the
+    project's notification scheme says."""
+
+    user_id: int | None
+    timestamp: str
+    subject: str
+    text_body: str
+    recipient_ids: list[int]
+
+
 class AttachmentEvent(IssueEvent):
     """`size` in bytes; `content_type` as sniffed from the content, not as the upload declared."""
 

@@ -23,6 +23,15 @@ class ProjectUpdated(ProjectEvent, name="project_updated", jira="project_updated
     changed: list[str]
 
 
+class ProjectDeleted(ProjectEvent, name="project_deleted", jira=None):
+    """The project and everything in it deleted (Jira's DELETE /project/{key}). No webhook: Jira's
+    project_deleted payload is the project, which is gone. Live subscriptions drop its access."""
+
+    project_key: str
+    user_id: int | None
+    issue_count: int
+
+
 class ProjectRolesChanged(ProjectEvent, name="project_roles_changed", jira=None):
     """A role's members replaced by `user_ids`. Live subscriptions re-check their access."""
 

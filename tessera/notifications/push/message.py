@@ -72,6 +72,8 @@ def describe_change(change: Mapping[str, Any], names: Mapping[int, str],
     assert isinstance(changes, Mapping)
     if kind == "issue_created":
         return _("{actor} created this issue").format(actor=who)
+    if kind == "issue_notified" and str(payload.get("subject") or "").strip():
+        return f"{who}: {_clip(str(payload['subject']).strip(), 80)}"  # the sender's own words
     if kind == "issue_deleted":
         return _("{actor} deleted {key}").format(actor=who, key=payload.get("issue_key") or "")
     if kind == "status_changed" and isinstance(changes.get("status"), Mapping):

@@ -139,13 +139,15 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
     sprint = post(f"/v2/boards/{board['id']}/sprints", {"name": "Fuzz sprint"})
     component = post(f"/v2/projects/{project['id']}/components", {"name": "Backend"})
     token = post("/v2/myself/tokens", {"name": "rest-fuzz"})["api_token"]
+    dashboard = post("/v2/dashboards", {"name": "Fuzz dashboard"})
+    assert client.put(f"{API}/issue/WEB-1/properties/fuzz.prop", json={"n": 1}, headers=headers).status_code == 201
     webhook = post("/rest/webhooks/1.0/webhook", {"name": "Fuzz", "url": "https://receiver.example.test/j",
                                                   "events": []})
     values = {"webhook_ref": str(webhook["id"]), "project_ref": "WEB", "type_ref": "Task", "issue_ref": "WEB-1", "comment_id": comment["id"],
               "worklog_id": worklog["id"], "type_id": "10000", "link_id": str(link["id"]),
               "attachment_id": attached.json()[0]["id"], "filter_id": saved["id"], "ref": "1",
               "role_id": "10002", "part_id": component["id"], "board_ref": board["id"], "sprint_ref": sprint["id"],
-              "epic_ref": epic["key"]}
+              "epic_ref": epic["key"], "dashboard_ref": str(dashboard["id"]), "property_key": "fuzz.prop"}
     assert remote["id"]
     moment = {"url": "https://ci.example.test/1", "lastUpdated": "2025-01-01T00:00:00Z", "updateSequenceNumber": 1,
               "state": "successful", "displayName": "Fuzz #1", "issueKeys": ["WEB-1"]}

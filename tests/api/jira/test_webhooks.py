@@ -79,11 +79,20 @@ def test_the_legacy_body_is_read(rest: httpx.Client) -> None:
     ({"url": "not a url"}, "url"),
     ({"events": ["jira:issue_exploded"]}, "events"),
     ({"name": ""}, "name"),
+    ({"excludeBody": "sometimes"}, "excludeBody"),
+    ({"enabled": "maybe"}, "enabled"),
 ])
 def test_bad_values_answer_400_naming_the_field(rest: httpx.Client, body: dict, field: str) -> None:
     response = register(rest, **body)
     assert response.status_code == 400, response.text
     assert field in response.json()["errors"]
+
+
+def test_booleans_sent_as_text_are_read(rest: httpx.Client) -> None:
+    """`"excludeBody": "false"` is false (it read as true before: any non-empty text is truthy)."""
+    hook = register(rest, excludeBody="false", enabled="FALSE")
+    assert hook.status_code == 201, hook.text
+    assert (hook.json()["excludeBody"], hook.json()["enabled"]) == (False, False)
 
 
 def test_bad_jql_answers_400_with_its_position(rest: httpx.Client) -> None:

@@ -1,0 +1,94 @@
+"""Groups of an organization's users (JQL's membersOf, notification schemes, Jira's group API).
+Anyone of the organization may look groups up, as in Jira; only its administrators change them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tessera.db.listing import name_contains
+from tessera.errors import InvalidInput, NotFound
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import Group, GroupMember, User
+from tessera.tenancy.permissions import Permission, authorize
+
+MAX_NAME = 255
+
+
+async def find_group(session: AsyncSession, actor: Actor, name: str) -> Group:
+    """By name, in any case (Jira's group names are case-insensitive)."""
+    group = await session.scalar(select(Group).where(Group.organization_id == actor.organization_id,
+                                                     func.lower(Group.name) == name.strip().lower()))
+    if group is None:
+        raise NotFound(f"The group '{name[:100]}' does not exist.")
+    return group
+
+
+async def pick_groups(session: AsyncSession, actor: Actor, *, query: str = "", exclude: Sequence[str] = (),
+                      max_results: int = 20) -> tuple[list[Group], int]:
+    """Groups whose name contains `query` (any case), by name, without the `exclude`d; and how many matched."""
+    conditions = [Group.organization_id == actor.organization_id]
+    if query.strip():
+        conditions.append(name_contains(Group.name, query))
+    if exclude:
+        conditions.append(func.lower(Group.name).not_in([name.strip().lower() for name in exclude]))
+    total = await session.scalar(select(func.count()).select_from(Group).where(*conditions)) or 0
+    groups = (await session.scalars(select(Group).where(*conditions).order_by(func.lower(Group.name), Group.id)
+                                    .limit(max_results))).all()
+    return list(groups), int(total)
+
+
+async def group_members(session: AsyncSession, group: Group, *, include_inactive: bool = False, start_at: int = 0,
+                        max_results: int = 50) -> tuple[list[User], int]:
+    conditions = [GroupMember.organization_id == group.organization_id, GroupMember.group_id == group.id]
+    if not include_inactive:
+        conditions.append(User.active.is_(True))
+    joined = select(User).join(GroupMember, (GroupMember.user_id == User.id)
+                               & (GroupMember.organization_id == User.organization_id)).where(*conditions)
+    total = await session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    users = (await session.scalars(joined.order_by(func.lower(User.email), User.id).offset(start_at)
+                                   .limit(max_results))).all()
+    return list(users), int(total)
+
+
+async def check_create_group(session: AsyncSession, *, actor: Actor, name: str) -> Group:
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(f"A group name of 1 to {MAX_NAME} characters is required.", field="name")
+    existing = await session.scalar(select(Group.id).where(Group.organization_id == actor.organization_id,
+                                                           func.lower(Group.name) == name.lower()))
+    if existing is not None:
+        raise InvalidInput("A group or user with this name already exists.", field="name")
+    group = Group(organization_id=actor.organization_id, name=name)
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def check_delete_group(session: AsyncSession, *, actor: Actor, group: Group) -> None:
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    await session.execute(delete(Group).where(Group.organization_id == group.organization_id, Group.id == group.id))
+
+
+async def check_add_member(session: AsyncSession, *, actor: Actor, group: Group, user: User) -> None:
+    """Adding someone already in the group is refused (a 400), as Jira refuses it."""
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    present = await session.scalar(select(GroupMember.user_id).where(
+        GroupMember.organization_id == group.organization_id, GroupMember.group_id == group.id,
+        GroupMember.user_id == user.id))
+    if present is not None:
+        raise InvalidInput(f"Cannot add user. '{user.email}' is already a member of '{group.name}'")
+    session.add(GroupMember(organization_id=group.organization_id, group_id=group.id, user_id=user.id))
+    await session.flush()
+
+
+async def check_remove_member(session: AsyncSession, *, actor: Actor, group: Group, user: User) -> None:
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    removed = await session.execute(delete(GroupMember).where(
+        GroupMember.organization_id == group.organization_id, GroupMember.group_id == group.id,
+        GroupMember.user_id == user.id))
+    if removed.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"The user '{user.email}' is not a member of '{group.name}'.")
