@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from tessera.demo.rows import Batch
+from tessera.importing.jira.bodies import Bodies
 from tessera.importing.jira.catalog import Catalog, ProjectTarget
 from tessera.importing.jira.survey import issue_number, sprints_of
 from tessera.importing.jira.values import parse_day, parse_time, user_identity
 from tessera.issues.models import DESCRIPTION_MAX, LABEL_MAX, SUMMARY_MAX
 from tessera.issues.ranks import tail_rank
-from tessera.jira_format.wiki_markup import wiki_to_markdown
 
 VALUE_COLUMNS = ("organization_id", "issue_id", "field_id", "value_number", "value_text", "value_date", "value_ref")
 COMMENT_COLUMNS = ("id", "organization_id", "issue_id", "author_id", "body", "created_at", "updated_at", "version")
@@ -70,14 +70,16 @@ class Counts:
 
 
 class RowBuilder:
-    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object], counts: Counts | None = None) -> None:
+    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object], counts: Counts | None = None,
+                 bodies: Bodies | None = None) -> None:
         self.catalog, self.stamp = catalog, stamp
         self.counts = counts or Counts()
+        self.bodies = bodies or Bodies(users=catalog.users)
 
     def with_datetimes(self) -> RowBuilder:
         """A builder for rows that go through SQLAlchemy's types (which take datetimes), counting
         into the same counts."""
-        return RowBuilder(self.catalog, lambda moment: moment, self.counts)
+        return RowBuilder(self.catalog, lambda moment: moment, self.counts, self.bodies)
 
     def user_id(self, user: object) -> int | None:
         identity = user_identity(user)
@@ -112,7 +114,7 @@ class RowBuilder:
         return {
             "project": project, "number": number, "key": f"{project.key}-{number}",
             "issue_type_id": catalog.issue_types[type_name], "summary": summary,
-            "description": markdown(fields.get("description"))[:DESCRIPTION_MAX],
+            "description": self.bodies.markdown(fields.get("description"))[:DESCRIPTION_MAX],
             "status_id": catalog.statuses[status_name][0],
             "priority_id": priority[0] if priority else catalog.default_priority,
             "resolution_id": resolution[0] if resolution else None, "workflow_id": project.workflow_id,
@@ -204,7 +206,7 @@ class RowBuilder:
                 continue
             updated = parse_time(comment.get("updated")) or created
             rows.append((comment, (self.user_id(comment.get("author")),
-                                   markdown(comment.get("body")), self.stamp(created),
+                                   self.bodies.markdown(comment.get("body")), self.stamp(created),
                                    self.stamp(max(updated, created)), 1)))
         self.counts.comments += len(rows)
         return rows
@@ -219,7 +221,7 @@ class RowBuilder:
             created = parse_time(worklog.get("created")) or started
             updated = parse_time(worklog.get("updated")) or created
             rows.append((self.user_id(worklog.get("author")), self.user_id(worklog.get("updateAuthor")),
-                         self.stamp(started), seconds, markdown(worklog.get("comment")),
+                         self.stamp(started), seconds, self.bodies.markdown(worklog.get("comment")),
                          self.stamp(created), self.stamp(updated)))
         self.counts.worklogs += len(rows)
         return rows
@@ -344,10 +346,6 @@ def _str(value: object) -> str | None:
 def clean(value: object) -> str:
     """Text as the databases take it: Jira stores NUL characters PostgreSQL refuses."""
     return str(value).replace("\x00", "")
-
-
-def markdown(value: object) -> str:
-    return wiki_to_markdown(clean(value)) if value else ""
 
 
 def _int(value: object) -> int:
