@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from tessera.agile.boards import check_create_board
+from tessera.agile.models import Board, Sprint, SprintBoard
 from tessera.cli.main import cli
 from tessera.db.engine import Database
 from tessera.importing.jira.client import Auth, JiraClient
@@ -31,8 +31,12 @@ from tessera.issues.attachments.models import Attachment
 from tessera.issues.attachments.storage import LocalObjectStore
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import ChangeGroup, Issue, IssueLink
+from tessera.jql.models import SavedFilter
+from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import User
 from tessera.workflow.models import Status
-from tests.api.jira.conftest import TESSERA, jira_url  # noqa: F401  (the live server fixture)
+from tests.api.jira.conftest import jira_url  # noqa: F401  (the live server fixture)
 from tests.importing.conftest import TIDEV, jql_count, need
 from tests.support import OrgHandle, fetch_rows, make_org_async
 
@@ -51,6 +55,22 @@ async def source_org(database_url: str, settings) -> OrgHandle:  # type: ignore[
     try:
         await import_jira(database, org_key=org.key, source=lambda: file_source(files),
                           project_documents=project_exports(files))
+        async with database.unit_of_work() as session:  # a scrum board with two of the sprints
+            admin = await session.get(User, org.admin_user_id)
+            assert admin is not None
+            project = await session.scalar(select(Project).where(Project.organization_id == org.organization_id))
+            actor = Actor(organization_id=org.organization_id, user_id=admin.id, email=admin.email,
+                          display_name=admin.display_name, org_role=admin.role, via="system", organization_key=org.key)
+            board = await check_create_board(session, actor=actor, spec={
+                "name": "Modules board", "type": "scrum", "project_id": project.id,
+                "jql": f'project = "{project.key}" AND type != Epic ORDER BY Rank ASC',
+                "columns": [{"name": "To do", "status_ids": ["Open", "Reopened"]},
+                            {"name": "Done", "status_ids": ["Resolved", "Closed"]}]})
+            sprints = (await session.scalars(select(Sprint).where(
+                Sprint.organization_id == org.organization_id).order_by(Sprint.id).limit(2))).all()
+            assert len(sprints) == 2
+            session.add_all([SprintBoard(organization_id=org.organization_id, sprint_id=s.id, board_id=board.id)
+                             for s in sprints])
     finally:
         await database.dispose()
     return org
@@ -75,6 +95,23 @@ async def snapshot(database: Database, org_id: int) -> dict[str, tuple]:
     found: dict[str, tuple] = {row.key: (row.name, keys.get(row.parent_id), row.summary, comments.get(row.id, 0),
                                          groups.get(row.id, 0)) for row in issues}
     found["(links)"] = tuple(sorted((keys[a], keys[b]) for a, b in links))
+    return found
+
+
+async def boards(database: Database, org_id: int) -> list[tuple]:
+    """Each board: name, type, filter JQL, columns by status name, its sprints with their dates."""
+    async with database.unit_of_work(write=False) as session:
+        names = dict((await session.execute(select(Status.id, Status.name).where(
+            Status.organization_id == org_id))).all())
+        found = []
+        for board in (await session.scalars(select(Board).where(Board.organization_id == org_id))).all():
+            jql = await session.scalar(select(SavedFilter.jql).where(SavedFilter.organization_id == org_id,
+                                                                     SavedFilter.id == board.filter_id))
+            sprints = (await session.execute(select(Sprint.name, Sprint.state, Sprint.start_at, Sprint.end_at).join(
+                SprintBoard, SprintBoard.sprint_id == Sprint.id).where(
+                SprintBoard.organization_id == org_id, SprintBoard.board_id == board.id).order_by(Sprint.name))).all()
+            found.append((board.name, board.board_type, jql, [(c["name"], sorted(names[s] for s in c["status_ids"]))
+                                                             for c in board.columns], [tuple(s) for s in sprints]))
     return found
 
 
@@ -105,6 +142,8 @@ async def test_a_live_tessera_imports_into_another_org(database: Database, datab
     for query in QUERIES:
         assert await jql_count(database, target.key, query) == await jql_count(database, source_org.key, query), query
     assert await bodies(database, target.organization_id) == await bodies(database, source_org.organization_id)
+    assert await boards(database, target.organization_id) == await boards(database, source_org.organization_id)
+    assert report.created["boards"] == 1
     assert not (tmp_path / "spool").exists()  # a complete import leaves no spool, only its checkpoint
     assert (await read_checkpoint(database, target.key, pulled.site, pulled.jql))[0] == pulled.pages
 
@@ -258,24 +297,23 @@ async def test_a_429_and_a_503_are_waited_out(database: Database, database_url: 
 
 def test_the_command_dry_runs_a_live_site(database_url: str, receiver: str, tmp_path: Path) -> None:
     org = asyncio.run(make_org_async(database_url))
-    env = {**os.environ, "TESSERA_IMPORT_JIRA_PAT": "secret", "TESSERA_LOG_LEVEL": "WARNING"}
-    command = [TESSERA, "import", "jira", "--org", org.key, "--url", receiver, "--json", "--spool",
-               str(tmp_path / "spool"), "--database-url", database_url]
-    done = subprocess.run([*command, "--dry-run", "--mapping", str(tmp_path / "map.json")], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    env = {"TESSERA_IMPORT_JIRA_PAT": "secret", "TESSERA_ATTACHMENTS_DIR": str(tmp_path / "store")}
+    command = ["import", "jira", "--org", org.key, "--url", receiver, "--json", "--spool", str(tmp_path / "spool"),
+               "--database-url", database_url]
+
+    def run(*more: str) -> dict:
+        result = CliRunner().invoke(cli, [*command, *more], env=env)
+        assert result.exit_code == 0, result.output[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    report = run("--dry-run", "--mapping", str(tmp_path / "map.json"))
     assert report["dry_run"] and report["planned"]["issues"] == {"create": 2, "reuse": 0}
     mapping = json.loads((tmp_path / "map.json").read_text())
     assert mapping["site"] == report["site"] == "http://zap.test" and mapping["statuses"]["Waiting"]["category"] == "done"
     assert not fetch_rows(database_url, "SELECT id FROM issues WHERE organization_id = :org",
                           {"org": org.organization_id})  # a dry run writes nothing
-    done = subprocess.run([*command, "--page-size", "1", "--max-pages", "1"], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0 and json.loads(done.stdout)["complete"] is False, done.stderr[-3000:]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert run("--page-size", "1", "--max-pages", "1")["complete"] is False
+    report = run()
     assert (report["created"], report["attachments"]) == (2, 1)
     assert report["skipped_reasons"]["attachment larger than the limit (26,214,400 bytes)"]["count"] == 1
 

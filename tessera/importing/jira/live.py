@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from tessera.db.engine import Database
 from tessera.importing.jira.attachments import import_attachments
+from tessera.importing.jira.boards import import_boards, read_boards
 from tessera.importing.jira.client import JiraClient, JiraUnavailable, ServerInfo
 from tessera.importing.jira.pipeline import ImportReport, Progress, Quiet, import_jira
 from tessera.importing.jira.sources import file_source, project_exports
@@ -56,6 +57,7 @@ class Pull:
     issues: int = 0
     complete: bool = False
     status_categories: dict[str, str] = field(default_factory=dict)
+    boards: list[dict[str, Any]] = field(default_factory=list)  # tessera.importing.jira.boards
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> what
 
     def skip(self, reason: str, what: str) -> None:
@@ -126,6 +128,15 @@ async def import_from_url(database: Database, client: JiraClient, *, org_key: st
                                dry_run=dry_run, project_keys=wanted, progress=show, text_format=info.text_format,
                                status_categories=pulled.status_categories, skipped=pulled.skipped,
                                attachments_follow=store is not None)
+    if pulled.boards and dry_run:
+        report.planned["boards"] = (len(pulled.boards), 0)
+    elif pulled.boards:
+        show.note("boards and sprints")
+        report.created["boards"], sprints = await import_boards(
+            database, org_key=org_key, site=report.site, boards=pulled.boards,
+            statuses=report.mapping.get("statuses") or {}, skip=lambda reason, what: report.skipped.setdefault(
+                reason, []).append(what))
+        report.created["sprints"] = report.created.get("sprints", 0) + sprints
     if store is not None and not dry_run:
         show.note("attachments")
         await attach(database, client, store, report, (item.issue for item in file_source(files)),
@@ -197,6 +208,7 @@ async def pull(client: JiraClient, database: Database, *, org_key: str, info: Se
     for key, document in projects.items():
         (result.spool / f"{key}.project.json").write_text(json.dumps(document), encoding="utf-8")
     result.status_categories = _status_categories(client, api)
+    result.boards = read_boards(client, api, sorted(projects), result.skip)
     fetched = 0
     while not state.get("complete"):
         if max_pages is not None and fetched >= max_pages:

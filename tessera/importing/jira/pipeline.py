@@ -44,7 +44,7 @@ from tessera.importing.jira.rows import (
     Skip,
 )
 from tessera.importing.jira.sources import SourceIssue
-from tessera.importing.jira.survey import Survey, survey
+from tessera.importing.jira.survey import Survey, sprints_of, survey
 from tessera.importing.models import ImportMapping
 from tessera.issues.comments.models import Comment
 from tessera.issues.history import FieldChange, record_changes
@@ -314,7 +314,8 @@ async def _write_new(database: Database, writer: TableWriter, builder: RowBuilde
     """One transaction: the new issues of a chunk and everything hanging off them, and their
     import records (the checkpoint)."""
     org = catalog.organization_id
-    histories = sum(len((issue.get("changelog") or {}).get("histories") or []) for issue, _, _ in new)
+    histories = sum(len((issue.get("changelog") or {}).get("histories") or [])  # and the sprints' (rows.py)
+                    + len(sprints_of(issue["fields"], issue.get("names"))) for issue, _, _ in new)
     comments = sum(len((issue["fields"].get("comment") or {}).get("comments") or []) for issue, _, _ in new)
     async with database.unit_of_work() as session:
         await writer.prepare(session)
