@@ -206,6 +206,13 @@ class _Receiver(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(PNG)
             return
+        elif path == "/rest/api/2/issue/ZAP-2/changelog":  # the second page of a changelog the search cut
+            start = int(query["startAt"][0])
+            body = {"startAt": start, "maxResults": 100, "total": 2, "isLast": True,
+                    "values": [_history(n) for n in (1, 2)][start:]}
+        elif path == "/rest/api/2/issue/ZAP-2/comment":
+            body = {"startAt": 0, "maxResults": 100, "total": 2,
+                    "comments": [_comment(2, "first"), _comment(3, "second")]}
         elif path == "/rest/api/2/status":
             body = [{"name": "Waiting", "statusCategory": {"key": "done"}}]
         elif path == "/rest/api/2/search":
@@ -248,9 +255,22 @@ def _issue(number: int, base: str) -> dict:
         "project": {"key": "ZAP", "name": "Zap"}, "created": "2024-01-0%dT10:00:00.000+0000" % number,
         "updated": "2024-01-05T10:00:00.000+0000", "reporter": ada, "fixVersions": [{"id": "7", "name": "1.0"}],
         "description": "h2. Steps\n* one\n* two\nping [~ada]\n!shot.png!", "attachment": files,
-        "comment": {"total": 1, "comments": [{"id": str(number), "author": ada, "body": "*done*",
-                                              "created": "2024-01-05T10:00:00.000+0000"}]}},
-        "changelog": {"total": 0, "histories": []}}
+        "comment": {"total": number, "comments": [_comment(number, "*done*")]}},
+        # ZAP-2's search result holds one of its two histories and one of its two comments
+        "changelog": {"total": 0, "histories": []} if number == 1 else {"total": 2, "histories": [_history(1)]}}
+
+
+ADA = {"name": "ada", "key": "ada", "displayName": "Ada", "emailAddress": "ada@zap.test"}
+
+
+def _comment(number: int, body: str) -> dict:
+    return {"id": str(number), "author": ADA, "body": body, "created": f"2024-01-0{number + 4}T10:00:00.000+0000"}
+
+
+def _history(number: int) -> dict:
+    return {"id": str(700 + number), "author": ADA, "created": f"2024-01-0{number + 2}T10:00:00.000+0000",
+            "items": [{"field": "status", "fromString": ["Open", "Doing"][number - 1],
+                       "toString": ["Doing", "Waiting"][number - 1]}]}
 
 
 @pytest.fixture
@@ -293,6 +313,12 @@ async def test_a_429_and_a_503_are_waited_out(database: Database, database_url: 
     assert f"(/v2/attachments/{files[0].id}/content)" in rows[0].description  # !shot.png! shows the import
     assert report.skipped["attachment larger than the limit (1,000,000 bytes)"] == ["ZAP-1: huge.bin"]
     assert report.attachments == 1
+    # what the search cut short came from the issue's own changelog and comment pages
+    assert (report.comments, report.histories) == (3, 2)
+    assert set(report.skipped) == {"attachment larger than the limit (1,000,000 bytes)",
+                                   "boards not readable (no Jira Software, or no permission)"}
+    assert await jql_count(database, target.key, 'status CHANGED FROM Open TO Doing') == 1
+    assert await jql_count(database, target.key, 'status WAS Doing ON "2024-01-04"') == 1
 
 
 def test_the_command_dry_runs_a_live_site(database_url: str, receiver: str, tmp_path: Path) -> None:
