@@ -59,7 +59,7 @@ SEARCH = {
                          "toString": "In Progress"}]}]}},
         issue(2, issuetype={"name": "Sub-task", "subtask": True}, parent={"key": "SYN-1"},
               customfield_10010={"value": "Blue", "id": "2"}),
-        issue(3, issuelinks=[{"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+        issue(3, description="Ask [~alice], not [~nobody]", issuelinks=[{"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
                               "outwardIssue": {"key": "SYN-2"}}]),
     ],
 }
@@ -113,6 +113,8 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
     assert (syn1.original_estimate, syn1.remaining_estimate, syn1.time_spent) == (14400, 9000, 5400)
     assert issues["SYN-2"].time_spent is None
     assert watchers == {alice.id, bob.id} and voters == {bob.id}
+    # a wiki mention names the user name; the user is known by key (JIRAUSER1): a real mention all the same
+    assert issues["SYN-3"].description == f"Ask @[Alice Adams](account:{alice.id}), not @nobody"
     assert links == [(issues["SYN-3"].id, issues["SYN-2"].id)]
 
 

@@ -115,6 +115,14 @@ async def boards(database: Database, org_id: int) -> list[tuple]:
     return found
 
 
+async def mentions(database: Database, org_id: int) -> tuple[set[int], set[int]]:
+    async with database.unit_of_work(write=False) as session:
+        texts = [*(await session.scalars(select(Comment.body).where(Comment.organization_id == org_id))).all(),
+                 *(await session.scalars(select(Issue.description).where(Issue.organization_id == org_id))).all()]
+        users = set((await session.scalars(select(User.id).where(User.organization_id == org_id))).all())
+    return {int(found) for text in texts for found in re.findall(r"\(account:(\d+)\)", text)}, users
+
+
 async def bodies(database: Database, org_id: int) -> tuple[list, list]:
     """Descriptions and comments, with mentions by name (their user ids differ between orgs)."""
     async with database.unit_of_work(write=False) as session:
@@ -142,6 +150,8 @@ async def test_a_live_tessera_imports_into_another_org(database: Database, datab
     for query in QUERIES:
         assert await jql_count(database, target.key, query) == await jql_count(database, source_org.key, query), query
     assert await bodies(database, target.organization_id) == await bodies(database, source_org.organization_id)
+    mentioned, users = await mentions(database, target.organization_id)
+    assert mentioned and mentioned <= users  # mentions name org B's users, not org A's
     assert await boards(database, target.organization_id) == await boards(database, source_org.organization_id)
     assert report.created["boards"] == 1
     assert not (tmp_path / "spool").exists()  # a complete import leaves no spool, only its checkpoint

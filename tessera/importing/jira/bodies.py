@@ -26,9 +26,13 @@ class Bodies:
     text_format: str = "wiki"
     users: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # identity -> (Tessera id, name)
     attachments: Mapping[str, str] = field(default_factory=dict)  # file name -> URL
+    aliases: Mapping[str, str] = field(default_factory=dict)  # a Server user name -> the user's identity (key)
 
     def __post_init__(self) -> None:
         self._mentions = {identity: mention_text(user_id, name) for identity, (user_id, name) in self.users.items()}
+        for alias, identity in self.aliases.items():  # `[~jsmith]` of the user whose key is JIRAUSER10100
+            if identity in self._mentions:
+                self._mentions.setdefault(alias, self._mentions[identity])
 
     def markdown(self, value: object) -> str:
         if value in (None, "", {}):

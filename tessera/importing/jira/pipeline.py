@@ -246,7 +246,8 @@ async def _import_issues(database: Database, catalog: Catalog, issues: Iterator[
                          report: ImportReport, show: Progress, text_format: str = "wiki") -> None:
     writer = table_writer(database, show.note)
     stamp = _stamper(database)
-    builder = RowBuilder(catalog, stamp, bodies=Bodies(text_format, catalog.users))
+    aliases = {alias: seen.identity for seen in found.users.values() for alias in seen.aliases}
+    builder = RowBuilder(catalog, stamp, bodies=Bodies(text_format, catalog.users, aliases=aliases))
     known = await _known(database, catalog)
     relations: list[Relations] = []
     show.start(found.issues)

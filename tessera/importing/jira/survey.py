@@ -70,6 +70,7 @@ class UserSeen:
     display_name: str
     email: str | None = None
     active: bool = True
+    aliases: set[str] = field(default_factory=set)  # the user name wiki mentions use, where not the identity
 
 
 @dataclass
@@ -158,6 +159,8 @@ class Survey:
         if seen is None:
             seen = self.users[identity] = UserSeen(identity=identity, display_name=str(
                 user.get("displayName") or user.get("name") or identity)[:255])
+        if user.get("name") and str(user["name"]) != identity:
+            seen.aliases.add(str(user["name"]))
         if user.get("emailAddress") and not seen.email:
             seen.email = str(user["emailAddress"]).strip().lower()
         if user.get("active") is False:
