@@ -189,6 +189,8 @@ async def test_the_cloud_api_pull_resumes_after_a_page_limit(database: Database,
         bodies = (await session.scalars(select(Comment.body).where(
             Comment.organization_id == target.organization_id))).all()
     assert bodies and not [body for body in bodies if '"type": "doc"' in body or '"type":"doc"' in body]
+    mentioned, users = await mentions(database, target.organization_id)  # ADF mentions: org B's users
+    assert mentioned and mentioned <= users
 
 
 class _Receiver(BaseHTTPRequestHandler):

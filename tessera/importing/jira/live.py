@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Pull:
     complete: bool = False
     status_categories: dict[str, str] = field(default_factory=dict)
     boards: list[dict[str, Any]] = field(default_factory=list)  # tessera.importing.jira.boards
+    seconds: float = 0.0
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> what
 
     def skip(self, reason: str, what: str) -> None:
@@ -113,13 +115,14 @@ async def import_from_url(database: Database, client: JiraClient, *, org_key: st
     """Pull the site into the spool, then import the spool as `--file` would, then (with a
     `store`) the attachments. An incomplete pull (`max_pages` reached) imports nothing: the next
     run resumes it."""
-    show = progress or Quiet()
+    show, started = progress or Quiet(), time.perf_counter()
     info = client.server_info(api)
     show.note(f"{info.base_url}: Jira {info.deployment}, REST v{info.api}, bodies in {info.text_format}")
     wanted = [key.strip().upper() for key in project_keys if key.strip()]
     pulled = await pull(client, database, org_key=org_key, info=info, project_keys=wanted, spool=spool,
                         page_size=page_size, max_pages=max_pages, note=show.note, checkpoint=not dry_run,
                         pulled=getattr(show, "pulled", None))
+    pulled.seconds = time.perf_counter() - started
     if not pulled.complete:
         return pulled, None
     files = spool_files(pulled.spool)
@@ -142,7 +145,7 @@ async def import_from_url(database: Database, client: JiraClient, *, org_key: st
         await attach(database, client, store, report, (item.issue for item in file_source(files)),
                      text_format=info.text_format, max_bytes=attachment_max_bytes)
     report.notes.append(f"pulled {pulled.issues:,} issues in {pulled.pages:,} pages with {client.requests:,} "
-                        f"requests" + (f" ({pulled.pages_reused:,} pages from the interrupted run)"
+                        f"requests in {pulled.seconds:.1f}s" + (f" ({pulled.pages_reused:,} pages from the interrupted run)"
                                        if pulled.pages_reused else "")
                         + (f"; waited {client.waited:.1f}s for the server's rate limit" if client.waited else ""))
     if not dry_run:
