@@ -4,6 +4,7 @@ and tables for the dry run's mapping and the final report."""
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def jira(org_key: str, url: str | None, user: str | None, token: str | None, pat
                                "https://example.atlassian.net.")
     settings = _settings(database_url)
     _migrate(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line a request would drown the progress bar
     max_bytes = int(attachment_max_mb * 1024 * 1024) if attachment_max_mb is not None \
         else settings.attachment_max_bytes
     store = object_store_from_settings(settings) if (url and with_attachments) or attachments_from else None
