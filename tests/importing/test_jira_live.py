@@ -32,7 +32,7 @@ from tessera.issues.attachments.storage import LocalObjectStore
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import ChangeGroup, Issue, IssueLink
 from tessera.jql.models import SavedFilter
-from tessera.projects.models import Project
+from tessera.projects.models import Priority, Project, Resolution
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.workflow.models import Status
@@ -225,6 +225,10 @@ class _Receiver(BaseHTTPRequestHandler):
         elif path == "/rest/api/2/issue/ZAP-2/comment":
             body = {"startAt": 0, "maxResults": 100, "total": 2,
                     "comments": [_comment(2, "first"), _comment(3, "second")]}
+        elif path == "/rest/api/2/priority":  # the site's order, which no issue tells
+            body = [{"id": "9", "name": "Showstopper"}, {"id": "2", "name": "Someday"}]
+        elif path == "/rest/api/2/resolution":
+            body = [{"id": "1", "name": "Shipped", "description": "Out of the door."}]
         elif path == "/rest/api/2/status":
             body = [{"name": "Waiting", "statusCategory": {"key": "done"}}]
         elif path == "/rest/api/2/search":
@@ -264,7 +268,9 @@ def _issue(number: int, base: str) -> dict:
               "content": f"{base}/secure/attachment/502/huge.bin"}] if number == 1 else []
     return {"id": str(100 + number), "key": f"ZAP-{number}", "self": "http://zap.test/rest/api/2/issue/1", "fields": {
         "summary": f"Thing {number}", "issuetype": {"name": "Task"}, "status": {"name": "Waiting"},
-        "project": {"key": "ZAP", "name": "Zap"}, "created": "2024-01-0%dT10:00:00.000+0000" % number,
+        "project": {"key": "ZAP", "name": "Zap"}, "priority": {"id": ["9", "2"][number - 1],
+                                                              "name": ["Showstopper", "Someday"][number - 1]},
+        "resolution": {"id": "1", "name": "Shipped"}, "created": "2024-01-0%dT10:00:00.000+0000" % number,
         "updated": "2024-01-05T10:00:00.000+0000", "reporter": ada, "fixVersions": [{"id": "7", "name": "1.0"}],
         "description": "h2. Steps\n* one\n* two\nping [~ada]\n!shot.png!", "attachment": files,
         "comment": {"total": number, "comments": [_comment(number, "*done*")]}},
@@ -327,6 +333,13 @@ async def test_a_429_and_a_503_are_waited_out(database: Database, database_url: 
     assert report.attachments == 1
     # what the search cut short came from the issue's own changelog and comment pages
     assert (report.comments, report.histories) == (3, 2)
+    async with database.unit_of_work(write=False) as session:
+        order = (await session.scalars(select(Priority.name).where(
+            Priority.organization_id == target.organization_id, Priority.name.in_(("Showstopper", "Someday"))).order_by(
+            Priority.sequence))).all()
+        shipped = await session.scalar(select(Resolution.description).where(
+            Resolution.organization_id == target.organization_id, Resolution.name == "Shipped"))
+    assert order == ["Showstopper", "Someday"] and shipped == "Out of the door."  # though Jira's ids say otherwise
     assert set(report.skipped) == {"attachment larger than the limit (1,000,000 bytes)",
                                    "boards not readable (no Jira Software, or no permission)"}
     assert await jql_count(database, target.key, 'status CHANGED FROM Open TO Doing') == 1

@@ -35,7 +35,7 @@ from tessera.importing.jira.boards import import_boards, read_boards
 from tessera.importing.jira.client import JiraClient, JiraUnavailable, ServerInfo
 from tessera.importing.jira.pipeline import ImportReport, Progress, Quiet, import_jira
 from tessera.importing.jira.sources import file_source, project_exports
-from tessera.importing.jira.survey import site_of
+from tessera.importing.jira.survey import SiteFacts, site_of
 from tessera.importing.jira.values import STATUS_CATEGORIES
 from tessera.importing.models import ImportMapping
 from tessera.issues.attachments.storage import ObjectStore
@@ -57,7 +57,7 @@ class Pull:
     pages_reused: int = 0  # found in the spool from an interrupted run
     issues: int = 0
     complete: bool = False
-    status_categories: dict[str, str] = field(default_factory=dict)
+    facts: SiteFacts = field(default_factory=SiteFacts)
     boards: list[dict[str, Any]] = field(default_factory=list)  # tessera.importing.jira.boards
     seconds: float = 0.0
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> what
@@ -129,7 +129,7 @@ async def import_from_url(database: Database, client: JiraClient, *, org_key: st
     report = await import_jira(database, org_key=org_key, source=lambda: file_source(files),
                                project_documents=project_exports([pulled.spool]), mapping_file=mapping_file,
                                dry_run=dry_run, project_keys=wanted, progress=show, text_format=info.text_format,
-                               status_categories=pulled.status_categories, skipped=pulled.skipped,
+                               site_facts=pulled.facts, skipped=pulled.skipped,
                                attachments_follow=store is not None)
     if pulled.boards and dry_run:
         report.planned["boards"] = (len(pulled.boards), 0)
@@ -210,7 +210,7 @@ async def pull(client: JiraClient, database: Database, *, org_key: str, info: Se
         note(f"resuming after page {result.pages_reused:,} ({result.issues:,} issues already pulled)")
     for key, document in projects.items():
         (result.spool / f"{key}.project.json").write_text(json.dumps(document), encoding="utf-8")
-    result.status_categories = _status_categories(client, api)
+    result.facts = _site_facts(client, api)
     result.boards = read_boards(client, api, sorted(projects), result.skip)
     fetched = 0
     while not state.get("complete"):
@@ -274,14 +274,19 @@ def _projects(client: JiraClient, api: str, wanted: list[str] | None) -> dict[st
     return documents
 
 
-def _status_categories(client: JiraClient, api: str) -> dict[str, str]:
-    found = {}
+def _site_facts(client: JiraClient, api: str) -> SiteFacts:
+    facts = SiteFacts()
     for status in client.get(f"{api}/status", missing_ok=True) or []:
         if isinstance(status, dict) and status.get("name"):
             key = (status.get("statusCategory") or {}).get("key") or ""
             if key in STATUS_CATEGORIES:
-                found[str(status["name"])] = STATUS_CATEGORIES[key]
-    return found
+                facts.status_categories[str(status["name"])] = STATUS_CATEGORIES[key]
+    facts.priority_order = [str(p["name"]) for p in client.get(f"{api}/priority", missing_ok=True) or []
+                            if isinstance(p, dict) and p.get("name")]
+    facts.resolutions = {str(r["name"]): str(r.get("description") or "")
+                         for r in client.get(f"{api}/resolution", missing_ok=True) or []
+                         if isinstance(r, dict) and r.get("name")}
+    return facts
 
 
 def _search_page(client: JiraClient, info: ServerInfo, jql: str, cursor: Any,

@@ -44,7 +44,7 @@ from tessera.importing.jira.rows import (
     Skip,
 )
 from tessera.importing.jira.sources import SourceIssue
-from tessera.importing.jira.survey import Survey, sprints_of, survey
+from tessera.importing.jira.survey import SiteFacts, Survey, sprints_of, survey
 from tessera.importing.models import ImportMapping
 from tessera.issues.comments.models import Comment
 from tessera.issues.history import FieldChange, record_changes
@@ -128,14 +128,13 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
                       project_documents: dict[str, dict[str, Any]] | None = None, mapping_file: str | None = None,
                       dry_run: bool = False, project_keys: Sequence[str] = (),
                       progress: Progress | None = None, text_format: str = "wiki",
-                      status_categories: dict[str, str] | None = None,
+                      site_facts: SiteFacts | None = None,
                       skipped: dict[str, list[str]] | None = None, attachments_follow: bool = False) -> ImportReport:
     """Import the issues `source()` yields (it is called twice: a survey, then the import) into
     the organization `org_key`. A dry run writes nothing but the mapping file.
 
     `text_format` is how the source writes rich text (tessera.importing.jira.bodies);
-    `status_categories` what the source says of its statuses' categories (a changelog names
-    statuses without them); `skipped` what the source already passed over, for the report;
+    `site_facts` what a live source says of its catalog; `skipped` what the source already passed over, for the report;
     `attachments_follow` that the caller imports the attachments next (tessera.importing.jira.attachments)."""
     started = time.perf_counter()
     show = progress or Quiet()
@@ -148,9 +147,8 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
 
     found = survey((item.issue for item in issues()),
                    {k: v for k, v in (project_documents or {}).items() if not wanted or k in wanted})
-    for name, category in (status_categories or {}).items():
-        if name in found.statuses:
-            found.statuses[name] = category
+    if site_facts is not None:
+        site_facts.apply(found)
     show.note(f"surveyed {found.issues:,} issues in {len(found.projects)} projects "
               f"({time.perf_counter() - started:.1f}s)")
     async with database.unit_of_work(write=not dry_run) as session:

@@ -270,6 +270,27 @@ class Survey:
                 and seen.types.most_common(1)[0][0] is not None}
 
 
+@dataclass
+class SiteFacts:
+    """What a live site says of its catalog beyond what its issues show: the categories of
+    statuses a changelog names without them, the priorities' order, resolutions' descriptions."""
+
+    status_categories: dict[str, str] = field(default_factory=dict)
+    priority_order: list[str] = field(default_factory=list)
+    resolutions: dict[str, str] = field(default_factory=dict)  # name -> description
+
+    def apply(self, found: Survey) -> None:
+        for name, category in self.status_categories.items():
+            if name in found.statuses:
+                found.statuses[name] = category
+        for index, name in enumerate(self.priority_order):
+            if name in found.priorities:
+                found.priorities[name] = index
+        for name, description in self.resolutions.items():
+            if name in found.resolutions and not found.resolutions[name]:
+                found.resolutions[name] = description
+
+
 def sprints_of(fields: dict[str, Any], names: dict | None = None) -> list[SprintSeen]:
     """The sprints an issue was in, oldest first: Jira Software's `closedSprints` and `sprint`
     fields, and the Sprint custom field (objects on Cloud, the "…Sprint@1a2b[id=…,name=…]"
