@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tessera.db.engine import Database
 from tessera.importing.jira.pipeline import import_jira
 from tessera.importing.jira.sources import file_source
-from tessera.issues.models import Issue, IssueLink
+from tessera.issues.models import ChangeItem, Issue, IssueLink
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.issues.worklogs.models import Worklog
 from tessera.tenancy.models import User
@@ -26,6 +26,8 @@ OPEN = {"name": "Open", "id": "1", "statusCategory": {"key": "new"}}
 IN_PROGRESS = {"name": "In Progress", "id": "3", "statusCategory": {"key": "indeterminate"}}
 SPRINT = {"id": 7, "name": "Sprint 7", "state": "active", "boardId": 3, "startDate": "2024-03-01T09:00:00.000Z",
           "endDate": "2024-03-15T09:00:00.000Z"}
+SPRINT_6 = {"id": 6, "name": "Sprint 6", "state": "closed", "boardId": 3, "startDate": "2024-02-15T09:00:00.000Z",
+            "endDate": "2024-03-01T09:00:00.000Z", "completeDate": "2024-03-01T10:00:00.000Z"}
 
 
 def issue(number: int, **fields: object) -> dict:
@@ -43,7 +45,7 @@ SEARCH = {
                "customfield_10030": {"type": "user"}},
     "issues": [
         {**issue(1, status=IN_PROGRESS, assignee=BOB, customfield_10002=5.0,
-                 customfield_10010={"value": "Red", "id": "1"}, customfield_10020=[SPRINT],
+                 customfield_10010={"value": "Red", "id": "1"}, customfield_10020=[SPRINT_6, SPRINT],
                  customfield_10030=BOB, timeoriginalestimate=14400, timeestimate=9000,
                  watches={"watchCount": 2, "watchers": [ALICE, BOB]}, votes={"votes": 1, "voters": [BOB]},
                  worklog={"worklogs": [{"id": "1", "author": BOB, "started": "2024-03-02T09:00:00.000+0000",
@@ -57,7 +59,7 @@ SEARCH = {
                          "toString": "In Progress"}]}]}},
         issue(2, issuetype={"name": "Sub-task", "subtask": True}, parent={"key": "SYN-1"},
               customfield_10010={"value": "Blue", "id": "2"}),
-        issue(3, issuelinks=[{"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+        issue(3, description="Ask [~alice], not [~nobody]", issuelinks=[{"type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
                               "outwardIssue": {"key": "SYN-2"}}]),
     ],
 }
@@ -69,9 +71,10 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
     path = tmp_path / "search.json"
     path.write_text(json.dumps(SEARCH))
     report = await import_jira(database, org_key=org.key, source=lambda: file_source([path]))
-    assert report.outcomes["created"] == 3 and report.worklogs == 1 and report.histories == 2
+    # two histories, and one entry into each of SYN-1's two sprints (the changelog has none)
+    assert report.outcomes["created"] == 3 and report.worklogs == 1 and report.histories == 4
     assert report.created["custom_fields"] == 2  # Team Colour and Reviewer; Story Points exists already
-    assert report.created["sprints"] == 1
+    assert report.created["sprints"] == 2
     for query, expected in {
         '"Story Points" = 5': 1, '"Team Colour" = Red': 1, '"Team Colour" in (Red, Blue)': 2,
         'sprint = "Sprint 7"': 1, 'status CHANGED FROM Open TO "In Progress" BY "alice@example.com"': 0,
@@ -92,6 +95,13 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
             IssueVote.organization_id == org.organization_id))).all())
         links = (await session.execute(select(IssueLink.source_issue_id, IssueLink.target_issue_id).where(
             IssueLink.organization_id == org.organization_id))).all()
+        sprint_changes = (await session.execute(select(ChangeItem.from_string, ChangeItem.to_string,
+                                                       ChangeItem.created_at).where(
+            ChangeItem.organization_id == org.organization_id, ChangeItem.field == "Sprint").order_by(
+            ChangeItem.created_at, ChangeItem.id))).all()
+    # SYN-1 was created on 1 March, in Sprint 6 already; Sprint 7 started on 1 March too, later that day
+    assert [(old, new, str(at)) for old, new, at in sprint_changes] == [
+        (None, "Sprint 6", "2024-03-01 09:00:00+00:00"), ("Sprint 6", "Sprint 7", "2024-03-01 09:00:00+00:00")]
     alice, bob = users["Alice Adams"], users["Bob Brown"]
     assert alice.email == "alice@example.com" and not alice.active and not bob.active
     assert bob.email.endswith(".jira-import.invalid")
@@ -103,6 +113,8 @@ async def test_a_server_export_with_fields_worklogs_and_history(database: Databa
     assert (syn1.original_estimate, syn1.remaining_estimate, syn1.time_spent) == (14400, 9000, 5400)
     assert issues["SYN-2"].time_spent is None
     assert watchers == {alice.id, bob.id} and voters == {bob.id}
+    # a wiki mention names the user name; the user is known by key (JIRAUSER1): a real mention all the same
+    assert issues["SYN-3"].description == f"Ask @[Alice Adams](account:{alice.id}), not @nobody"
     assert links == [(issues["SYN-3"].id, issues["SYN-2"].id)]
 
 

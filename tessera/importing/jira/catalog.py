@@ -152,8 +152,8 @@ async def prepare_catalog(session: AsyncSession, *, organization: Organization, 
     catalog.default_priority = next((p.id for p in everything.values() if p.is_default), min(everything))
     made_resolutions: dict[str, int] = {}
     await _named(session, catalog, Resolution, await list_resolutions(session, org), mapping["resolutions"],
-                 made_resolutions, lambda name, entry: Resolution(organization_id=org, name=name,
-                                                                  description="Imported from Jira."))
+                 made_resolutions, lambda name, entry: Resolution(
+                     organization_id=org, name=name, description=str(entry.get("description") or "Imported from Jira.")))
     resolutions = {r.id: r for r in await list_resolutions(session, org)}
     catalog.resolutions = {name: (rid, resolutions[rid].name) for name, rid in made_resolutions.items()}
     catalog.default_resolution = next((r.id for r in resolutions.values() if r.name == "Done"), None)

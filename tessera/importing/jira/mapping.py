@@ -5,7 +5,7 @@ and a real run follows after the user has edited it.
      "statuses":      {"In QE Test": {"to": "In Review", "category": "in_progress"}, ...},
      "issue_types":   {"Technical task": {"to": "Sub-task", "level": -1}, ...},
      "priorities":    {"Critical": {"to": "Highest"}, ...},
-     "resolutions":   {"Fixed": {"to": "Fixed"}, ...},
+     "resolutions":   {"Fixed": {"to": "Fixed", "description": "A fix for this issue is checked in."}, ...},
      "link_types":    {"Blocks": {"to": "Blocks", "outward": "blocks", "inward": "is blocked by"}},
      "custom_fields": {"customfield_10021": {"name": "Flagged", "to": "flagged", "type": "multi_select",
                                              "options": ["Impediment"]},
@@ -59,7 +59,9 @@ def default_mapping(found: Survey, existing: Existing) -> dict[str, Any]:
                                for name, level in sorted(found.issue_types.items())}
     document["priorities"] = {name: {"to": same(existing.priorities, name)}
                               for name, _ in sorted(found.priorities.items(), key=lambda item: (item[1], item[0]))}
-    document["resolutions"] = {name: {"to": same(existing.resolutions, name)} for name in sorted(found.resolutions)}
+    document["resolutions"] = {name: {"to": same(existing.resolutions, name),
+                                      **({"description": found.resolutions[name]} if found.resolutions[name] else {})}
+                               for name in sorted(found.resolutions)}
     document["link_types"] = {name: {"to": same(existing.link_types, name), "outward": outward, "inward": inward}
                               for name, (outward, inward) in sorted(found.link_types.items())}
     fields: dict[str, Any] = {}

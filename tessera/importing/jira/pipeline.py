@@ -28,6 +28,7 @@ from tessera.db.engine import Database
 from tessera.db.insert_ignoring import insert_ignoring
 from tessera.demo.rows import span_rows
 from tessera.demo.table_writers import TableWriter, table_writer
+from tessera.importing.jira.bodies import Bodies
 from tessera.importing.jira.catalog import Catalog, existing_names, planned_counts, prepare_catalog
 from tessera.importing.jira.mapping import default_mapping, load_mapping, merge_mapping, save_mapping
 from tessera.importing.jira.rows import (
@@ -43,7 +44,7 @@ from tessera.importing.jira.rows import (
     Skip,
 )
 from tessera.importing.jira.sources import SourceIssue
-from tessera.importing.jira.survey import Survey, survey
+from tessera.importing.jira.survey import SiteFacts, Survey, sprints_of, survey
 from tessera.importing.models import ImportMapping
 from tessera.issues.comments.models import Comment
 from tessera.issues.history import FieldChange, record_changes
@@ -71,7 +72,7 @@ class Progress(Protocol):
     def note(self, message: str) -> None: ...
 
 
-class _Quiet:
+class Quiet:
     def start(self, total: int) -> None:
         pass
 
@@ -97,6 +98,7 @@ class ImportReport:
     histories: int = 0
     links: int = 0
     parents: int = 0
+    attachments: int = 0
     notes: list[str] = field(default_factory=list)  # what did not come along, and why
     seconds: float = 0.0
     mapping: dict[str, Any] = field(default_factory=dict)
@@ -113,7 +115,7 @@ class ImportReport:
                                     for reason, keys in self.skipped.items()},
                 "planned": {kind: {"create": new, "reuse": reuse} for kind, (new, reuse) in self.planned.items()},
                 "catalog_created": self.created, "comments": self.comments, "worklogs": self.worklogs,
-                "histories": self.histories, "links": self.links, "parents": self.parents, "notes": self.notes,
+                "histories": self.histories, "links": self.links, "parents": self.parents, "attachments": self.attachments, "notes": self.notes,
                 "seconds": round(self.seconds, 2)}
 
 
@@ -125,11 +127,17 @@ def fingerprint(issue: dict[str, Any]) -> str:
 async def import_jira(database: Database, *, org_key: str, source: Callable[[], Iterator[SourceIssue]],
                       project_documents: dict[str, dict[str, Any]] | None = None, mapping_file: str | None = None,
                       dry_run: bool = False, project_keys: Sequence[str] = (),
-                      progress: Progress | None = None) -> ImportReport:
+                      progress: Progress | None = None, text_format: str = "wiki",
+                      site_facts: SiteFacts | None = None,
+                      skipped: dict[str, list[str]] | None = None, attachments_follow: bool = False) -> ImportReport:
     """Import the issues `source()` yields (it is called twice: a survey, then the import) into
-    the organization `org_key`. A dry run writes nothing but the mapping file."""
+    the organization `org_key`. A dry run writes nothing but the mapping file.
+
+    `text_format` is how the source writes rich text (tessera.importing.jira.bodies);
+    `site_facts` what a live source says of its catalog; `skipped` what the source already passed over, for the report;
+    `attachments_follow` that the caller imports the attachments next (tessera.importing.jira.attachments)."""
     started = time.perf_counter()
-    show = progress or _Quiet()
+    show = progress or Quiet()
     wanted = {key.strip().upper() for key in project_keys}
 
     def issues() -> Iterator[SourceIssue]:
@@ -139,6 +147,8 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
 
     found = survey((item.issue for item in issues()),
                    {k: v for k, v in (project_documents or {}).items() if not wanted or k in wanted})
+    if site_facts is not None:
+        site_facts.apply(found)
     show.note(f"surveyed {found.issues:,} issues in {len(found.projects)} projects "
               f"({time.perf_counter() - started:.1f}s)")
     async with database.unit_of_work(write=not dry_run) as session:
@@ -150,12 +160,14 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
         mapping = merge_mapping(default_mapping(found, existing), edited)
         report = ImportReport(organization_key=organization.key, site=mapping["site"], dry_run=dry_run,
                               issues_seen=found.issues, mapping=mapping)
+        for reason, what in (skipped or {}).items():
+            report.skipped.setdefault(reason, []).extend(what)
         report.planned = planned_counts(found, mapping, existing, set(project_rows))
         imported = set((await session.scalars(select(ImportMapping.external_id).where(
             ImportMapping.organization_id == organization.id, ImportMapping.site == mapping["site"],
             ImportMapping.kind == "issue"))).all()) & found.issue_ids
         report.planned["issues"] = (len(found.issue_ids) - len(imported), len(imported))
-        _notes(report, found)
+        _notes(report, found, attachments_follow)
         if dry_run:
             if mapping_file:
                 save_mapping(mapping, mapping_file)
@@ -168,7 +180,7 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
                 Project.issue_counter < project.max_number).values(issue_counter=project.max_number))
     report.created = {kind: count for kind, count in catalog.created.items() if count}
     show.note(f"catalog ready ({time.perf_counter() - started:.1f}s)")
-    await _import_issues(database, catalog, issues(), found, report, show)
+    await _import_issues(database, catalog, issues(), found, report, show, text_format)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -177,10 +189,10 @@ def _project_key(issue: dict[str, Any]) -> str:
     return str((issue["fields"].get("project") or {}).get("key") or issue["key"].rsplit("-", 1)[0]).upper()
 
 
-def _notes(report: ImportReport, found: Survey) -> None:
-    if found.attachments:
+def _notes(report: ImportReport, found: Survey, attachments_follow: bool) -> None:
+    if found.attachments and not attachments_follow:
         report.notes.append(f"{found.attachments:,} attachments not imported: an export carries their names, "
-                            "not their files.")
+                            "not their files (--attachments-from URL downloads them from the site).")
     skipped_fields = [entry["name"] for entry in report.mapping["custom_fields"].values() if entry.get("skip")]
     if skipped_fields:
         report.notes.append(f"custom fields not imported (Jira's own machinery, or values Tessera does not hold, "
@@ -229,10 +241,11 @@ def _chunks(items: Iterable[SourceIssue], size: int) -> Iterator[list[SourceIssu
 
 
 async def _import_issues(database: Database, catalog: Catalog, issues: Iterator[SourceIssue], found: Survey,
-                         report: ImportReport, show: Progress) -> None:
+                         report: ImportReport, show: Progress, text_format: str = "wiki") -> None:
     writer = table_writer(database, show.note)
     stamp = _stamper(database)
-    builder = RowBuilder(catalog, stamp)
+    aliases = {alias: seen.identity for seen in found.users.values() for alias in seen.aliases}
+    builder = RowBuilder(catalog, stamp, bodies=Bodies(text_format, catalog.users, aliases=aliases))
     known = await _known(database, catalog)
     relations: list[Relations] = []
     show.start(found.issues)
@@ -300,7 +313,8 @@ async def _write_new(database: Database, writer: TableWriter, builder: RowBuilde
     """One transaction: the new issues of a chunk and everything hanging off them, and their
     import records (the checkpoint)."""
     org = catalog.organization_id
-    histories = sum(len((issue.get("changelog") or {}).get("histories") or []) for issue, _, _ in new)
+    histories = sum(len((issue.get("changelog") or {}).get("histories") or [])  # and the sprints' (rows.py)
+                    + len(sprints_of(issue["fields"], issue.get("names"))) for issue, _, _ in new)
     comments = sum(len((issue["fields"].get("comment") or {}).get("comments") or []) for issue, _, _ in new)
     async with database.unit_of_work() as session:
         await writer.prepare(session)

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from tessera.demo.rows import Batch
+from tessera.importing.jira.bodies import Bodies
 from tessera.importing.jira.catalog import Catalog, ProjectTarget
 from tessera.importing.jira.survey import issue_number, sprints_of
 from tessera.importing.jira.values import parse_day, parse_time, user_identity
 from tessera.issues.models import DESCRIPTION_MAX, LABEL_MAX, SUMMARY_MAX
 from tessera.issues.ranks import tail_rank
-from tessera.jira_format.wiki_markup import wiki_to_markdown
 
 VALUE_COLUMNS = ("organization_id", "issue_id", "field_id", "value_number", "value_text", "value_date", "value_ref")
 COMMENT_COLUMNS = ("id", "organization_id", "issue_id", "author_id", "body", "created_at", "updated_at", "version")
@@ -70,14 +70,16 @@ class Counts:
 
 
 class RowBuilder:
-    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object], counts: Counts | None = None) -> None:
+    def __init__(self, catalog: Catalog, stamp: Callable[[datetime], object], counts: Counts | None = None,
+                 bodies: Bodies | None = None) -> None:
         self.catalog, self.stamp = catalog, stamp
         self.counts = counts or Counts()
+        self.bodies = bodies or Bodies(users=catalog.users)
 
     def with_datetimes(self) -> RowBuilder:
         """A builder for rows that go through SQLAlchemy's types (which take datetimes), counting
         into the same counts."""
-        return RowBuilder(self.catalog, lambda moment: moment, self.counts)
+        return RowBuilder(self.catalog, lambda moment: moment, self.counts, self.bodies)
 
     def user_id(self, user: object) -> int | None:
         identity = user_identity(user)
@@ -112,7 +114,7 @@ class RowBuilder:
         return {
             "project": project, "number": number, "key": f"{project.key}-{number}",
             "issue_type_id": catalog.issue_types[type_name], "summary": summary,
-            "description": markdown(fields.get("description"))[:DESCRIPTION_MAX],
+            "description": self.bodies.markdown(fields.get("description"))[:DESCRIPTION_MAX],
             "status_id": catalog.statuses[status_name][0],
             "priority_id": priority[0] if priority else catalog.default_priority,
             "resolution_id": resolution[0] if resolution else None, "workflow_id": project.workflow_id,
@@ -204,7 +206,7 @@ class RowBuilder:
                 continue
             updated = parse_time(comment.get("updated")) or created
             rows.append((comment, (self.user_id(comment.get("author")),
-                                   markdown(comment.get("body")), self.stamp(created),
+                                   self.bodies.markdown(comment.get("body")), self.stamp(created),
                                    self.stamp(max(updated, created)), 1)))
         self.counts.comments += len(rows)
         return rows
@@ -219,7 +221,7 @@ class RowBuilder:
             created = parse_time(worklog.get("created")) or started
             updated = parse_time(worklog.get("updated")) or created
             rows.append((self.user_id(worklog.get("author")), self.user_id(worklog.get("updateAuthor")),
-                         self.stamp(started), seconds, markdown(worklog.get("comment")),
+                         self.stamp(started), seconds, self.bodies.markdown(worklog.get("comment")),
                          self.stamp(created), self.stamp(updated)))
         self.counts.worklogs += len(rows)
         return rows
@@ -276,7 +278,40 @@ class RowBuilder:
             if external is not None:
                 out.mappings.append((org, site, "history", external, group_id, None))
             written += 1
+        if not any(self._is_sprint(item) for history in histories for item in history.get("items") or []):
+            written += self._sprint_history(out, issue, core, issue_id, next_group, known)
         self.counts.histories += written
+        return written
+
+    def _is_sprint(self, item: dict[str, Any]) -> bool:
+        return str(item.get("field") or "").casefold() == "sprint"
+
+    def _sprint_history(self, out: ImportBatch, issue: dict[str, Any], core: dict[str, Any], issue_id: int,
+                        next_group: Callable[[], int], known: set[str] | None) -> int:
+        """An issue's sprints when its changelog does not tell them (exports often leave the Sprint
+        entries out): one change into each sprint its Sprint field lists, oldest first, when the
+        sprint started (or the issue was created, if later), so its changelog shows every sprint
+        it went through, not only the last, which is the one Tessera's Sprint field holds."""
+        field_id = self.catalog.sprint_field_id
+        if field_id is None:
+            return 0
+        org, site = self.catalog.organization_id, self.catalog.site
+        sprints = [s for s in sprints_of(issue["fields"], issue.get("names")) if s.external_id in self.catalog.sprints]
+        previous: tuple[str | None, str | None] = (None, None)
+        written = 0
+        for sprint in sprints:
+            local = str(self.catalog.sprints[sprint.external_id])
+            external = f"sprint:{issue.get('id') or issue['key']}:{sprint.external_id}"
+            at = max(sprint.start, core["created_at"]) if isinstance(sprint.start, datetime) else core["created_at"]
+            if known is None or external not in known:
+                group_id = next_group()
+                when = self.stamp(at)
+                out.groups.append((group_id, org, issue_id, None, when))
+                out.items.append((org, group_id, issue_id, "Sprint", f"customfield_{10_000 + field_id}", "custom",
+                                  previous[0], previous[1], local, sprint.name, None, when))
+                out.mappings.append((org, site, "history", external, group_id, None))
+                written += 1
+            previous = (local, sprint.name)
         return written
 
     def item(self, project: ProjectTarget, item: dict[str, Any]) -> tuple:
@@ -305,6 +340,10 @@ class RowBuilder:
             parts = project.components if field_id == "components" else project.versions
             old = str(parts[old_text.casefold()]) if old_text and old_text.casefold() in parts else old
             new = str(parts[new_text.casefold()]) if new_text and new_text.casefold() in parts else new
+        elif name.casefold() == "sprint" and catalog.sprint_field_id is not None:  # as Tessera's Sprint field
+            field_id = f"customfield_{10_000 + catalog.sprint_field_id}"
+            old, old_text = _last_sprint(catalog.sprints, old, old_text)
+            new, new_text = _last_sprint(catalog.sprints, new, new_text)
         elif field_id in catalog.fields:
             target = catalog.fields[field_id]
             field_id = f"customfield_{10_000 + target.id}"
@@ -313,6 +352,13 @@ class RowBuilder:
                 new = _options(target.options, new_text) or new
         kind = "custom" if field_id.startswith("customfield_") else "jira"
         return (name[:255] or field_id, field_id[:64], kind, _str(old), _str(old_text), _str(new), _str(new_text))
+
+
+def _last_sprint(sprints: dict[str, int], ids: object, names: str | None) -> tuple[object, str | None]:
+    """Jira's Sprint change lists every sprint the issue is in ("12, 13"); Tessera holds one."""
+    last = str(ids).split(",")[-1].strip() if ids else ""
+    name = names.split(",")[-1].strip() if names else None
+    return (sprints[last] if last in sprints else (last or None)), name
 
 
 def estimates(fields: dict[str, Any]) -> dict[str, int | None]:
@@ -344,10 +390,6 @@ def _str(value: object) -> str | None:
 def clean(value: object) -> str:
     """Text as the databases take it: Jira stores NUL characters PostgreSQL refuses."""
     return str(value).replace("\x00", "")
-
-
-def markdown(value: object) -> str:
-    return wiki_to_markdown(clean(value)) if value else ""
 
 
 def _int(value: object) -> int:

@@ -70,6 +70,7 @@ class UserSeen:
     display_name: str
     email: str | None = None
     active: bool = True
+    aliases: set[str] = field(default_factory=set)  # the user name wiki mentions use, where not the identity
 
 
 @dataclass
@@ -158,6 +159,8 @@ class Survey:
         if seen is None:
             seen = self.users[identity] = UserSeen(identity=identity, display_name=str(
                 user.get("displayName") or user.get("name") or identity)[:255])
+        if user.get("name") and str(user["name"]) != identity:
+            seen.aliases.add(str(user["name"]))
         if user.get("emailAddress") and not seen.email:
             seen.email = str(user["emailAddress"]).strip().lower()
         if user.get("active") is False:
@@ -265,6 +268,27 @@ class Survey:
         return {field_id: seen for field_id, seen in self.fields.items()
                 if seen.issues and seen.name.casefold() not in MACHINERY_FIELDS
                 and seen.types.most_common(1)[0][0] is not None}
+
+
+@dataclass
+class SiteFacts:
+    """What a live site says of its catalog beyond what its issues show: the categories of
+    statuses a changelog names without them, the priorities' order, resolutions' descriptions."""
+
+    status_categories: dict[str, str] = field(default_factory=dict)
+    priority_order: list[str] = field(default_factory=list)
+    resolutions: dict[str, str] = field(default_factory=dict)  # name -> description
+
+    def apply(self, found: Survey) -> None:
+        for name, category in self.status_categories.items():
+            if name in found.statuses:
+                found.statuses[name] = category
+        for index, name in enumerate(self.priority_order):
+            if name in found.priorities:
+                found.priorities[name] = index
+        for name, description in self.resolutions.items():
+            if name in found.resolutions and not found.resolutions[name]:
+                found.resolutions[name] = description
 
 
 def sprints_of(fields: dict[str, Any], names: dict | None = None) -> list[SprintSeen]:
