@@ -11,11 +11,12 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import require_id
-from tessera.errors import InvalidInput
+from tessera.errors import InvalidInput, NotFound
 from tessera.projects.components import access_part, check_create_part, check_delete_part, check_update_part
 from tessera.projects.models import Component, Version
 from tessera.projects.service import check_set_role_members, list_role_members
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.models import PROJECT_ROLES
 from tessera.tenancy.permissions import Permission
 from tessera.web.admin.forms import FORM_ERRORS, FormError, user_id_by_login
 from tessera.web.admin.projects import PAGE, access_admin_project, render_project
@@ -53,13 +54,15 @@ async def _values(session: AsyncSession, actor: Actor, kind: str, form: dict[str
 
 def _kind(kind: str) -> type[Component] | type[Version]:
     if kind not in KINDS:
-        raise InvalidInput("Only components and versions are parts of a project.")
+        raise NotFound("Only components and versions are parts of a project.")
     return KINDS[kind]
 
 
 @router.post(PAGE + "/{key}/roles/{role}")
 async def change_role(key: str, role: str, web: Web) -> Response:
     """Registered before the part routes, which would take "roles" for a kind. `add` (an email) adds someone to the role; `remove` (a user id) takes them out."""
+    if role not in PROJECT_ROLES:  # a path naming no role names nothing
+        raise NotFound("No such project role.")
     form = await web.form()
     try:
         async with web.transaction() as (session, actor):
