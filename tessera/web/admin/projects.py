@@ -115,7 +115,8 @@ async def render_project(web: Web, key: str, *, status_code: int = 200, error: F
         schemes = await list_schemes(session, actor.organization_id)
         wanted = {project.lead_id} | {c.lead_id for c in components} | {u for ids in roles.values() for u in ids}
         people = await users_by_id(session, actor.organization_id, {u for u in wanted if u})
-    return web.render("admin/project.html", status_code=status_code, project=project, components=components,
+    # `managed`, not `project`: base.html would show the project's own side navigation for that.
+    return web.render("admin/project.html", status_code=status_code, managed=project, components=components,
                       versions=versions, roles=roles, role_names=PROJECT_ROLES, people=people, schemes=schemes,
                       types=PROJECT_TYPES, access_levels=ACCESS_LEVELS, error=error, form=form or {},
                       notice=NOTICES.get(notice, ""), today=date.today().isoformat(), nav="admin-projects")
