@@ -5,8 +5,10 @@ initial status marked. Pure: it takes the portable definition (workflow.service.
 and returns shapes, so the layout is tested without a browser.
 
 Arrows between the same two statuses are drawn once, labelled with every transition's name;
-arrows going back (right to left, or up a column) bend the other way so they do not hide the
-ones going forward."""
+arrows going back bend the other way so they do not hide the ones going forward: right to
+left below the middle, and within a column down on the right side, up on the left. A
+transition from any status is a short dashed arrow into the top of its target, labelled
+above it (in the gap between rows)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from typing import Any
 from tessera.workflow.models import CATEGORY_NAMES, STATUS_CATEGORIES
 
 BOX_WIDTH, BOX_HEIGHT = 168, 38
-COLUMN_GAP, ROW_GAP = 112, 30
-LEFT, TOP = 64, 56
+COLUMN_GAP, ROW_GAP = 150, 30
+LEFT, TOP = 120, 64
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Edge:
     label_x: float
     label_y: float
     anywhere: bool  # from any status
+    anchor: str = "middle"  # the label's SVG text-anchor
 
 
 @dataclass(frozen=True)
@@ -101,17 +104,21 @@ def _label(names: list[str]) -> str:
 
 def _edge(target: Box, source: Box | None, names: list[str]) -> Edge:
     label = _label(names)
-    if source is None:  # from any status: a short arrow into the target's left side
-        x1, y = target.x - 44, target.cy
-        return Edge(path=f"M{x1:.0f},{y:.0f} L{target.x - 2:.0f},{y:.0f}", label=label,
-                    label_x=target.x - 46, label_y=y - 6, anywhere=True)
-    if source.x == target.x:  # the same column: an arc on its right side, wider for rows further apart
-        x = source.x + BOX_WIDTH
-        bend = 24 + abs(target.y - source.y) / 6
+    if source is None:  # from any status: a short dashed arrow into the top of the target
+        x = target.x + BOX_WIDTH - 18
+        return Edge(path=f"M{x:.0f},{target.y - 18:.0f} L{x:.0f},{target.y - 2:.0f}", label=label,
+                    label_x=x - 6, label_y=target.y - 6, anywhere=True, anchor="end")
+    if source.x == target.x:  # the same column: an arc, down on the right side and up on the left
         down = target.y > source.y
+        bend = 24 + abs(target.y - source.y) / 6
+        x = source.x + BOX_WIDTH if down else source.x
+        out = x + bend if down else x - bend
         y1, y2 = source.cy + (4 if down else -4), target.cy + (-4 if down else 4)
-        path = f"M{x:.0f},{y1:.0f} C{x + bend:.0f},{y1:.0f} {x + bend:.0f},{y2:.0f} {x + 2:.0f},{y2:.0f}"
-        return Edge(path=path, label=label, label_x=x + bend * 0.75 + 4, label_y=(y1 + y2) / 2 + 4, anywhere=False)
+        tip = x + 2 if down else x - 2
+        path = f"M{x:.0f},{y1:.0f} C{out:.0f},{y1:.0f} {out:.0f},{y2:.0f} {tip:.0f},{y2:.0f}"
+        label_x = x + bend * 0.75 + 4 if down else x - bend * 0.75 - 4
+        return Edge(path=path, label=label, label_x=label_x, label_y=(y1 + y2) / 2 + 4, anywhere=False,
+                    anchor="start" if down else "end")
     forward = target.x > source.x
     x1 = source.x + BOX_WIDTH if forward else source.x
     x2 = target.x - 2 if forward else target.x + BOX_WIDTH + 2
@@ -123,3 +130,4 @@ def _edge(target: Box, source: Box | None, names: list[str]) -> Edge:
     path = f"M{x1:.0f},{y1:.0f} C{middle:.0f},{y1 + bend:.0f} {middle:.0f},{y2 + bend:.0f} {x2:.0f},{y2:.0f}"
     return Edge(path=path, label=label, label_x=middle, label_y=(y1 + y2) / 2 + bend * 0.75 + (-4 if forward else 12),
                 anywhere=False)
+

@@ -1,7 +1,8 @@
 """The administration journey in headless Chromium against a real `tessera serve`: from the
 top bar's Administration entry an admin creates a project (a refused key first, shown at its
-field), adds a component, invites a user who joins through the link in a second browser, and
-views the project's workflow diagram; no page breaks its Content-Security-Policy."""
+field), adds a component, invites a user who joins through the link in a second browser,
+views the project's workflow diagram and adds a status to it (a draft, then published); no
+page breaks its Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -72,5 +73,13 @@ def test_create_a_project_invite_someone_and_see_the_workflow(live_server: LiveS
     assert diagram.locator("g.wf-edge").count() >= 1
     box = diagram.bounding_box()
     assert box is not None and box["width"] > 400 and box["height"] > 100
+    # An edit goes into a draft, shown with the new status, then published.
+    page.fill("#status-form input[name=name]", "Awaiting QA")
+    page.select_option("#status-form select[name=category]", "in_progress")
+    page.click("#status-form button[type=submit]")
+    expect(page.locator("svg#workflow-diagram g.wf-status[data-status='Awaiting QA']")).to_be_visible()
+    page.click("#draft-bar button:has-text('Publish the draft')")
+    expect(page.locator(".alert-success")).to_contain_text("The draft is published.")
+    expect(page.locator("svg#workflow-diagram g.wf-status[data-status='Awaiting QA']")).to_be_visible()
     assert reports == [] and guest_reports == [], (reports, guest_reports)
     page.context.close()
