@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.db.refs import parse_positive_int
 from tessera.errors import InvalidInput, NotFound
 from tessera.issues.project_removal import check_delete_project
 from tessera.issues.workflow_migration import check_assign_scheme
@@ -137,9 +138,11 @@ async def save_project(key: str, web: Web) -> Response:
             changes: dict[str, object] = {name: form.get(name, "") for name in
                                           ("name", "description", "project_type", "access")}
             changes["lead_id"] = await user_id_by_login(session, actor, form.get("lead", ""), field="lead")
+            expected = parse_positive_int(version) if version else None
+            if version and expected is None:
+                raise InvalidInput("The form's version is not a number: reload the page.", field="version")
             await check_update_project(session, actor=actor, project=project, changes=changes,
-                                       expected_version=int(version) if version.isdigit() and len(version) < 10
-                                       else None)
+                                       expected_version=expected)
             chosen = form.get("workflow_scheme", "")
             if chosen and chosen != str(project.workflow_scheme_id or ""):
                 scheme = await _scheme(session, actor, chosen)

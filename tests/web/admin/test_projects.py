@@ -65,6 +65,14 @@ def test_edit_archive_and_delete(web: TestClient, csrf: str, org: OrgHandle) -> 
     stale = web.post(url, data={"csrf_token": csrf, "version": str(version), "name": "Lost", "project_type": "software",
                                 "access": "open"})
     assert stale.status_code == 409 and "changed by someone else" in stale.text and 'value="Lost"' in stale.text
+    for bad in ("١", "1.0", "99999999999999999999"):
+        refused = web.post(url, data={"csrf_token": csrf, "version": bad, "name": "Kept", "project_type": "software",
+                                      "access": "open"})
+        assert refused.status_code == 400 and "reload the page" in refused.text, bad
+    for path in ("/admin/projects/EDIT/components/１", "/admin/projects/EDIT/versions/1e3/delete"):
+        assert web.post(path, data={"csrf_token": csrf, "name": "x"}).status_code == 404, path
+    assert web.get("/admin/groups/１２").status_code == 404
+    assert web.get("/admin/users?page=١").status_code == 200
     archived = web.post(f"{url}/archive", data={"csrf_token": csrf, "archived": "true"}, follow_redirects=False)
     assert archived.status_code == 303
     assert web.get("/v2/projects/EDIT", headers=org.headers).json()["archived"] is True
