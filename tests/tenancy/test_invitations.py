@@ -20,8 +20,8 @@ from tessera.tenancy.invitations import (
 )
 from tessera.tenancy.limits import check_set_limits
 from tessera.tenancy.models import Invitation
-from tessera.tenancy.service import check_update_user, load_organization_by_key, seats_taken
 from tessera.tenancy.secrets import verify_password
+from tessera.tenancy.service import check_update_user, load_organization_by_key, seats_taken
 from tests.factories.domain import acting_as
 from tests.support import OrgHandle, make_user_async
 

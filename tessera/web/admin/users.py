@@ -4,6 +4,8 @@ reactivating (tenancy.service.check_update_user, as PUT /v2/users/{id})."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlencode
+
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
@@ -96,6 +98,7 @@ async def change_user(user_id: str, web: Web) -> Response:
     except FORM_ERRORS as error:
         return await _render(web, status_code=error.status, error=FormError.of("users", error), form=form)
     done = "role" if role is not None else ("reactivated" if active else "deactivated")
-    back = form.get("back", "")
-    query = back if back.startswith("?") and len(back) < 300 else ""
-    return web.redirect(f"{PAGE}{query}{'&' if query else '?'}done={done}")
+    # Back to the list as it was shown: only its search and page are carried over.
+    shown = parse_qs(form.get("back", "").lstrip("?")[:400])
+    kept = {name: shown[name][-1][:200] for name in ("q", "page") if shown.get(name)}
+    return web.redirect(f"{PAGE}?{urlencode({**kept, 'done': done})}")

@@ -97,7 +97,9 @@ def test_role_and_deactivation(web: TestClient, csrf: str, org: OrgHandle, datab
     assert web.get(f"/v2/users/{someone.user_id}", headers=org.headers).json()["role"] == "viewer"
     bad_role = web.post(f"/admin/users/{someone.user_id}", data={"csrf_token": csrf, "role": "emperor"})
     assert bad_role.status_code == 400 and "Role must be one of" in bad_role.text
-    web.post(f"/admin/users/{someone.user_id}", data={"csrf_token": csrf, "active": "false", "back": "?q=user"})
+    deactivated = web.post(f"/admin/users/{someone.user_id}", data={
+        "csrf_token": csrf, "active": "false", "back": "?q=user&page=2&evil=1"}, follow_redirects=False)
+    assert deactivated.headers["location"] == "/admin/users?q=user&page=2&done=deactivated"
     assert web.get(f"/v2/users/{someone.user_id}", headers=org.headers).json()["active"] is False
     assert web.get("/v2/myself", headers=someone.headers).status_code == 401
     web.post(f"/admin/users/{someone.user_id}", data={"csrf_token": csrf, "active": "true"})
