@@ -216,6 +216,10 @@ async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]
 async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, display_name: str | None = None,
                             role: str | None = None, active: bool | None = None,
                             password: str | None = None, time_zone: str | None = None) -> User:
+    if user.id == actor.user_id and (active is False or (role is not None and role != user.role)):
+        # Whoever could do this locks themselves out; the last administrator, the whole organization.
+        raise InvalidInput("You cannot deactivate yourself or change your own role: ask another administrator.",
+                           field="active" if active is False else "role")
     renamed = False
     before = {"display_name": user.display_name, "role": user.role, "active": user.active,
               "time_zone": user.time_zone}

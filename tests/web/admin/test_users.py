@@ -95,6 +95,10 @@ def test_role_and_deactivation(web: TestClient, csrf: str, org: OrgHandle, datab
                        follow_redirects=False)
     assert changed.status_code == 303 and changed.headers["location"] == "/admin/users?done=role"
     assert web.get(f"/v2/users/{someone.user_id}", headers=org.headers).json()["role"] == "viewer"
+    for change in ({"role": "member"}, {"active": "false"}):
+        own = web.post(f"/admin/users/{org.admin_user_id}", data={"csrf_token": csrf, **change})
+        assert own.status_code == 400 and "You cannot deactivate yourself or change your own role" in own.text
+    assert web.get("/admin/users").status_code == 200  # still an administrator
     bad_role = web.post(f"/admin/users/{someone.user_id}", data={"csrf_token": csrf, "role": "emperor"})
     assert bad_role.status_code == 400 and "Role must be one of" in bad_role.text
     deactivated = web.post(f"/admin/users/{someone.user_id}", data={
