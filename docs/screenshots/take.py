@@ -1,5 +1,6 @@
 """Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form, a
-board and its backlog, a dashboard and a project's reports.
+board and its backlog, a dashboard, a project's reports and the administration pages (users, a
+project's settings, a workflow's diagram).
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots]
 
@@ -178,6 +179,12 @@ def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int,
         page.goto(f"{url}/projects/{project_key}/reports?report=cumulative-flow")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out / "reports.png"))
+        # The administration pages (the demo login is the organization's administrator).
+        for path, name in (("/admin/users", "admin-users"), (f"/admin/projects/{project_key}", "admin-project"),
+                           ("/admin/workflows/default", "workflow")):
+            page.goto(f"{url}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / f"{name}.png"))
         browser.close()
 
 

@@ -116,3 +116,17 @@ class ProjectRoleMember(TenantMixin, Base):
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Invitation(IdMixin, TenantMixin, TimestampMixin, Base):
+    """An invited user's way in (tenancy.invitations): the link's secret is stored as its
+    digest, works once and until `expires_at`; the user stays inactive until it is accepted."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_org_user", "organization_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    invited_by_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -136,17 +136,20 @@ async def check_create_user(session: AsyncSession, *, organization: Organization
                        code="duplicate_email")
     if taken is not None:
         raise Conflict(f"A user with email '{email}' already exists in this organization.", code="duplicate_email")
-    await _check_seat_free(session, organization)
+    await check_seat_free(session, organization)
     return await do_create_user(session, organization=organization, email=email, display_name=display_name,
                                 password=password, role=role, with_token=with_token)
 
 
-async def _check_seat_free(session: AsyncSession, organization: Organization) -> None:
+async def seats_taken(session: AsyncSession, organization_id: int) -> int:
     """Active users other than customers take the organization's seats (max_users)."""
+    return await session.scalar(select(func.count()).select_from(User).where(
+        User.organization_id == organization_id, User.active.is_(True), User.role != CUSTOMER_ROLE)) or 0
+
+
+async def check_seat_free(session: AsyncSession, organization: Organization) -> None:
     limits = effective_limits(organization)
-    count = await session.scalar(select(func.count()).select_from(User).where(
-        User.organization_id == organization.id, User.active.is_(True), User.role != CUSTOMER_ROLE))
-    if count is not None and count >= limits.max_users:
+    if await seats_taken(session, organization.id) >= limits.max_users:
         raise QuotaExceeded(f"The organization has reached its limit of {limits.max_users} users.")
 
 
@@ -213,6 +216,10 @@ async def users_by_id(session: AsyncSession, organization_id: int, ids: set[int]
 async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, display_name: str | None = None,
                             role: str | None = None, active: bool | None = None,
                             password: str | None = None, time_zone: str | None = None) -> User:
+    if user.id == actor.user_id and (active is False or (role is not None and role != user.role)):
+        # Whoever could do this locks themselves out; the last administrator, the whole organization.
+        raise InvalidInput("You cannot deactivate yourself or change your own role: ask another administrator.",
+                           field="active" if active is False else "role")
     renamed = False
     before = {"display_name": user.display_name, "role": user.role, "active": user.active,
               "time_zone": user.time_zone}
@@ -230,8 +237,12 @@ async def check_update_user(session: AsyncSession, actor: Actor, user: User, *, 
         if user.role == CUSTOMER_ROLE and user.active:  # a customer made a member takes a seat now
             organization = await session.get(Organization, user.organization_id)
             assert organization is not None
-            await _check_seat_free(session, organization)
+            await check_seat_free(session, organization)
         user.role = _check_role(role)
+    if active and not user.active and user.role != CUSTOMER_ROLE:  # a reactivated user takes a seat again
+        organization = await session.get(Organization, user.organization_id)
+        assert organization is not None
+        await check_seat_free(session, organization)
     if active is not None:
         user.active = active
     if password is not None:

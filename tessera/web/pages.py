@@ -16,6 +16,7 @@ from tessera.web import (
     dashboards,
     deliveries,
     git_connections,
+    invitation,
     issue_edit,
     issue_view,
     mail_in_settings,
@@ -28,12 +29,20 @@ from tessera.web import (
     signin,
     webhooks,
 )
+from tessera.web.admin import groups as admin_groups
+from tessera.web.admin import organization as admin_organization
+from tessera.web.admin import project_parts as admin_project_parts
+from tessera.web.admin import projects as admin_projects
+from tessera.web.admin import users as admin_users
+from tessera.web.admin import workflow_editor as admin_workflow_editor
+from tessera.web.admin import workflows as admin_workflows
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
                reports, notifications, notification_settings, webhooks, deliveries, audit, git_connections,
-               mail_in_settings, profile, backlog):
+               mail_in_settings, profile, invitation, admin_users, admin_groups, admin_organization, admin_projects,
+               admin_project_parts, admin_workflows, admin_workflow_editor, backlog):
     router.include_router(module.router)
 
 

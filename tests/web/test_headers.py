@@ -54,7 +54,7 @@ def assert_page_headers(response: Any, *, signed_in: bool) -> None:
     assert "strict-transport-security" not in headers
 
 
-def _values(web: TestClient, org: OrgHandle, project: dict) -> dict[str, str]:
+def _values(web: TestClient, org: OrgHandle, project: dict, csrf: str) -> dict[str, str]:
     h = org.headers
     issue = web.post("/v2/issues", headers=h, json={"project_id": project["id"], "issue_type": "Story",
                                                     "summary": "Headers"}).json()
@@ -68,19 +68,25 @@ def _values(web: TestClient, org: OrgHandle, project: dict) -> dict[str, str]:
     delivery = web.get("/v2/deliveries", headers=h, params={"target_id": webhook.json()["id"]}).json()["deliveries"][0]
     git = web.post("/v2/integrations/git", headers=h, json={"provider": "github", "name": "G"})
     assert git.status_code == 201, git.text
-    return {"connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
+    group = web.post("/admin/groups", data={"csrf_token": csrf, "name": "G"}, follow_redirects=False)
+    invited = web.post("/admin/users/invite", data={"csrf_token": csrf, "email": "invited@example.test"})
+    secret = re.search(r"/invite/([^<\s]+)<", invited.text)
+    assert group.status_code == 303 and secret is not None, invited.text
+    admin = {"key": project["key"], "group_id": group.headers["location"].rsplit("/", 1)[1],
+             "workflow_ref": "default", "secret": secret.group(1)}
+    return {**admin, "connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}
 
 
 def test_every_html_route_has_the_security_headers(web: TestClient, csrf: str, org: OrgHandle,
                                                    project: dict) -> None:
-    values = _values(web, org, project)
+    values = _values(web, org, project, csrf)
     checked = []
     for template in html_routes(web.app):
         url = PARAM.sub(lambda m: values[m.group(1)], template)
         response = web.get(url, headers={"Accept": "text/html"}, follow_redirects=False)
-        if response.status_code in (303, 307) and template == "/":
+        if response.status_code in (303, 307) and template in ("/", "/admin"):
             response = web.get(response.headers["location"])
         assert response.status_code == 200, (url, response.status_code, response.text[:300])
         assert_page_headers(response, signed_in=True)

@@ -139,7 +139,7 @@ async def remove_member(ctx: Ctx, groupname: Name = None, groupId: Name = None, 
         user = await find_user(session, actor, login)
         if user is None:
             raise NotFound(f"The user '{login[:100]}' does not exist.")
-        await check_remove_member(session, actor=actor, group=group, user=user)
+        await check_remove_member(session, actor=actor, group=group, user_id=user.id)
     return Response(status_code=200)
 
 
