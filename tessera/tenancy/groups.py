@@ -113,7 +113,7 @@ async def check_add_member(session: AsyncSession, *, actor: Actor, group: Group,
         GroupMember.organization_id == group.organization_id, GroupMember.group_id == group.id,
         GroupMember.user_id == user.id))
     if present is not None:
-        raise InvalidInput(f"Cannot add user. '{user.email}' is already a member of '{group.name}'", field="user")
+        raise InvalidInput(f"Cannot add user. '{user.email}' is already a member of '{group.name}'")
     session.add(GroupMember(organization_id=group.organization_id, group_id=group.id, user_id=user.id))
     await session.flush()
     record(session, organization_id=actor.organization_id, action="group.member_added", object_type="group",

@@ -85,3 +85,13 @@ def signed_in_page(browser, server: LiveServer, email: str | None = None,  # typ
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/projects")
     return page
+
+
+def csp_watch(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the browser reports against the Content-Security-Policy (Chromium logs each refusal
+    to the console) and any script error, for the assertions at the end of a test."""
+    reports: list[str] = []
+    page.on("console", lambda message: reports.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+    page.on("pageerror", lambda error: reports.append(f"page error: {error}"))
+    return reports

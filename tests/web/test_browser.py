@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.web.browser import LiveServer, signed_in_page
+from tests.web.browser import LiveServer, csp_watch, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -183,16 +183,6 @@ def test_a_dashboard_is_built_in_the_editor(live_server: LiveServer, browser) ->
     page.close()
 
 
-def _csp_watch(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """What the browser reports against the Content-Security-Policy (Chromium logs each refusal
-    to the console) and any script error, for the assertions at the end of a test."""
-    reports: list[str] = []
-    page.on("console", lambda message: reports.append(message.text)
-            if "Content Security Policy" in message.text or "Refused to" in message.text else None)
-    page.on("pageerror", lambda error: reports.append(f"page error: {error}"))
-    return reports
-
-
 def test_no_page_breaks_its_content_security_policy(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     """Every page in headless Chromium: no CSP violation reported, and what used to be inline
     script (a keyboard trigger, a confirmation) still works from /static/tessera.js."""
@@ -211,14 +201,14 @@ def test_no_page_breaks_its_content_security_policy(live_server: LiveServer, bro
     dashboard_id = dashboard.json()["id"]
 
     signed_out = browser.new_page()
-    reports = _csp_watch(signed_out)
+    reports = csp_watch(signed_out)
     signed_out.goto(f"{base}/signin")
     signed_out.wait_for_load_state("networkidle")
     assert reports == []
     signed_out.close()
 
     page = signed_in_page(browser, live_server, live_server.email, live_server.password)
-    reports = _csp_watch(page)
+    reports = csp_watch(page)
     key = issue["key"]
     for path in ("/projects", "/projects/SHOP", "/issues/new?project=SHOP", f"/browse/{key}",
                  f"/browse/{key}/activity", f"/browse/{key}/comments/{comment['id']}/form",

@@ -9,17 +9,17 @@ from __future__ import annotations
 import pytest
 
 # The same server and browser fixtures as the main journey's (each module gets its own server).
-from tests.web.test_browser import LiveServer, _csp_watch, _signed_in_page, browser, live_server  # noqa: F401
+from tests.web.browser import LiveServer, csp_watch, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_create_a_project_invite_someone_and_see_the_workflow(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_create_a_project_invite_someone_and_see_the_workflow(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     base = live_server.url
-    page = _signed_in_page(browser, live_server, live_server.email, live_server.password)
-    reports = _csp_watch(page)
+    page = signed_in_page(browser, live_server, live_server.email, live_server.password)
+    reports = csp_watch(page)
 
     page.click("header >> text=Administration")
     expect(page).to_have_url(f"{base}/admin/users")
@@ -50,7 +50,7 @@ def test_create_a_project_invite_someone_and_see_the_workflow(live_server: LiveS
 
     guest = browser.new_context().new_page()
     guest.set_default_timeout(10_000)
-    guest_reports = _csp_watch(guest)
+    guest_reports = csp_watch(guest)
     guest.goto(link)
     expect(guest.locator("h1")).to_contain_text("Join")
     guest.fill("input[name=name]", "Ines Invited")

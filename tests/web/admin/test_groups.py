@@ -16,10 +16,10 @@ def test_groups_and_members(web: TestClient, csrf: str, org: OrgHandle, database
     assert created.status_code == 303
     group_url = created.headers["location"]
     duplicate = web.post("/admin/groups", data={"csrf_token": csrf, "name": "release <MANAGERS>"})
-    assert duplicate.status_code == 409 and "already exists" in duplicate.text
+    assert duplicate.status_code == 400 and "already exists" in duplicate.text
     assert 'value="release &lt;MANAGERS&gt;"' in duplicate.text
     empty = web.post("/admin/groups", data={"csrf_token": csrf, "name": "  "})
-    assert empty.status_code == 400 and "A group needs a name" in empty.text
+    assert empty.status_code == 400 and "A group name of 1 to 255 characters" in empty.text
 
     someone = make_user(database_url, org)
     added = web.post(f"{group_url}/members", data={"csrf_token": csrf, "user": someone.email.upper()},
@@ -28,7 +28,7 @@ def test_groups_and_members(web: TestClient, csrf: str, org: OrgHandle, database
     page = web.get(group_url)
     assert someone.email in page.text and "Release &lt;managers&gt;" in page.text
     again = web.post(f"{group_url}/members", data={"csrf_token": csrf, "user": someone.email})
-    assert again.status_code == 409 and "already in" in again.text
+    assert again.status_code == 400 and "already a member" in again.text
     unknown = web.post(f"{group_url}/members", data={"csrf_token": csrf, "user": "ghost@example.test"})
     assert unknown.status_code == 400 and "No user" in unknown.text and 'value="ghost@example.test"' in unknown.text
     listing = web.get("/admin/groups")
