@@ -1,0 +1,39 @@
+"""Rewriting a person's email and name out of stored text and JSON."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Scrub:
+    """Replaces `email` (any case, anywhere) and `name` (as a whole word: "Al" must not turn
+    "Also" into something else) by their placeholders, in strings, and in the keys and values
+    of JSON documents at any depth."""
+
+    email: str
+    name: str
+    new_email: str
+    new_name: str
+
+    @property
+    def terms(self) -> list[str]:
+        return [term for term in (self.email, self.name) if term]
+
+    def text(self, value: str) -> str:
+        if self.email:
+            value = re.sub(re.escape(self.email), self.new_email, value, flags=re.IGNORECASE)
+        if self.name:
+            value = re.sub(r"(?<!\w)" + re.escape(self.name) + r"(?!\w)", self.new_name, value)
+        return value
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(key) if isinstance(key, str) else key: self(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        return value
