@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from tessera.cli.main import cli
-from tests.factories.http import ok
 from tests.gdpr.world import make_footprint, unzip
 from tests.support import OrgHandle, fetch_rows, make_user
 

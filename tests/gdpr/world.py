@@ -4,6 +4,7 @@ holding a user with the same email, for the export and erasure tests."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, String, Text, cast, func, or_, select
 
+from tessera.config import Settings
+from tessera.db.engine import Database
 from tessera.gdpr.columns import tenant_tables
 from tests.factories.http import ok
-from tests.support import OrgHandle, UserHandle, fetch_rows, make_user
+from tests.support import OrgHandle, UserHandle, make_user
 
 
 @dataclass(frozen=True)
@@ -65,23 +68,22 @@ def unzip(content: bytes) -> dict[str, object]:
 
 def rows_mentioning(database_url: str, organization_id: int, *terms: str) -> list[tuple[str, str, str]]:
     """(table, column, value) of every text and JSON column of the organization's rows holding
-    any of `terms` (ignoring case), read straight from the database."""
-    found = []
-    for table in tenant_tables():
-        for column in table.table.columns:
-            if not isinstance(column.type, String | JSON):
-                continue
-            as_text = cast(column, Text)
-            query = select(as_text).where(table.of_organization(organization_id),
-                                          or_(*(func.lower(as_text).contains(term.lower()) for term in terms)))
-            sql = str(query.compile(compile_kwargs={"literal_binds": True},
-                                    dialect=_dialect(database_url)))
-            found += [(table.name, column.name, str(row)) for row in
-                      (r[next(iter(r))] for r in fetch_rows(database_url, sql))]
-    return found
-
-
-def _dialect(database_url: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.dialect() if "postgresql" in database_url else sqlite.dialect()
+    any of `terms` (ignoring case), read straight from the database (one query per column)."""
+    async def run() -> list[tuple[str, str, str]]:
+        database = Database(Settings(database_url=database_url))
+        found = []
+        try:
+            async with database.unit_of_work(write=False) as session:
+                for table in tenant_tables():
+                    for column in table.table.columns:
+                        if not isinstance(column.type, String | JSON):
+                            continue
+                        as_text = cast(column, Text)
+                        values = await session.scalars(select(as_text).where(
+                            table.of_organization(organization_id),
+                            or_(*(func.lower(as_text).contains(term.lower()) for term in terms))))
+                        found += [(table.name, column.name, value) for value in values]
+        finally:
+            await database.dispose()
+        return found
+    return asyncio.run(run())
