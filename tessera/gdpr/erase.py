@@ -106,8 +106,12 @@ async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int
     """`user` is the organization's (access_user or the CLI's lookup); the caller checked the
     confirmation. Runs in the caller's writing transaction."""
     organization_id = user.organization_id
+    others = (await session.scalars(select(User.display_name).where(
+        User.organization_id == organization_id, User.id != user.id,
+        User.display_name.contains(user.display_name, autoescape=True)))).all()
     scrub = Scrub(email=user.email, name=user.display_name, new_email=placeholder_email(user.id),
-                  new_name=placeholder_name(user.id))
+                  new_name=placeholder_name(user.id),
+                  keep=tuple(sorted((name for name in others if name != user.display_name), key=len, reverse=True)))
     user.display_name, user.email = scrub.new_name, scrub.new_email
     user.avatar_url, user.password_hash, user.time_zone, user.active = None, None, "UTC", False
     await session.flush()

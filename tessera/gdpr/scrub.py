@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -11,12 +11,14 @@ from typing import Any
 class Scrub:
     """Replaces `email` (any case, anywhere) and `name` (as a whole word: "Al" must not turn
     "Also" into something else) by their placeholders, in strings, and in the keys and values
-    of JSON documents at any depth."""
+    of JSON documents at any depth. `keep`: other people's names that contain the name as a
+    word ("Ann Lee" when erasing "Ann"), left as they are."""
 
     email: str
     name: str
     new_email: str
     new_name: str
+    keep: tuple[str, ...] = field(default=())
 
     @property
     def terms(self) -> list[str]:
@@ -25,8 +27,13 @@ class Scrub:
     def text(self, value: str) -> str:
         if self.email:
             value = re.sub(re.escape(self.email), self.new_email, value, flags=re.IGNORECASE)
-        if self.name:
+        if self.name and self.name in value:
+            kept = {f"\x00{index}\x00": other for index, other in enumerate(self.keep) if other in value}
+            for marker, other in kept.items():
+                value = value.replace(other, marker)
             value = re.sub(r"(?<!\w)" + re.escape(self.name) + r"(?!\w)", self.new_name, value)
+            for marker, other in kept.items():
+                value = value.replace(marker, other)
         return value
 
     def __call__(self, value: Any) -> Any:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from tessera.cli.main import cli
+from tests.audit.test_chain import tamper
 from tests.factories.http import ok
 from tests.gdpr.world import make_footprint, rows_mentioning
 from tests.support import OrgHandle, fetch_rows
@@ -83,24 +84,6 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_work(client: TestClient, 
         "The twin's secret plans")
 
 
-def test_a_redacted_record_edited_afterwards_breaks_the_chain(client: TestClient, database_url: str,
-                                                              org: OrgHandle, other_org: OrgHandle) -> None:
-    world = make_footprint(client, database_url, org, other_org)
-    ok(client.post(f"/v2/users/{world.person.user_id}/erase", json={"confirm": world.person.email},
-                   headers=org.headers))
-    listed = fetch_rows(database_url, "SELECT changes FROM audit_records WHERE organization_id = :o "
-                                      "AND action = 'audit.redacted'", {"o": org.organization_id})
-    changes = listed[0]["changes"]
-    sequence = min(int(s) for s in (json.loads(changes) if isinstance(changes, str) else changes)["records"])
-    from tests.audit.test_chain import tamper
-
-    tamper(database_url, f"UPDATE audit_records SET action = 'something.else' WHERE organization_id = "
-                         f"{org.organization_id} AND sequence = {sequence}")
-    verdict = _verify(database_url, org)
-    assert verdict.exit_code == 1
-    assert f"chain broken at sequence {sequence}: edited" in verdict.output
-
-
 def test_cli_erase(client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle) -> None:
     world = make_footprint(client, database_url, org, other_org)
     base = ["gdpr", "erase", "--org", org.key, "--user", world.person.email, "--database-url", database_url]
@@ -115,3 +98,14 @@ def test_cli_erase(client: TestClient, database_url: str, org: OrgHandle, other_
     assert _verify(database_url, org).exit_code == 0
     again = CliRunner().invoke(cli, [*base, "--yes"])
     assert again.exit_code == 2 and "No user" in again.output
+
+    # A redacted record edited afterwards breaks the chain, at that record.
+    listed = fetch_rows(database_url, "SELECT changes FROM audit_records WHERE organization_id = :o "
+                                      "AND action = 'audit.redacted'", {"o": org.organization_id})
+    changes = listed[0]["changes"]
+    sequence = min(int(s) for s in (json.loads(changes) if isinstance(changes, str) else changes)["records"])
+    tamper(database_url, f"UPDATE audit_records SET action = 'something.else' WHERE organization_id = "
+                         f"{org.organization_id} AND sequence = {sequence}")
+    verdict = _verify(database_url, org)
+    assert verdict.exit_code == 1
+    assert f"chain broken at sequence {sequence}: edited" in verdict.output

@@ -6,6 +6,7 @@ export itself is recorded."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -15,8 +16,8 @@ from tests.gdpr.world import make_footprint, unzip
 from tests.support import OrgHandle, fetch_rows, make_user
 
 
-def test_a_user_exports_everything_about_themselves_and_nothing_else(client: TestClient, database_url: str,
-                                                                      org: OrgHandle, other_org: OrgHandle) -> None:
+def test_a_user_exports_everything_about_themselves_and_nothing_else(
+        client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle, tmp_path: Path) -> None:
     world = make_footprint(client, database_url, org, other_org)
     response = client.get(f"/v2/users/{world.person.user_id}/export", headers=world.person.headers)
     assert response.status_code == 200, response.text
@@ -49,6 +50,20 @@ def test_a_user_exports_everything_about_themselves_and_nothing_else(client: Tes
                           {"o": org.organization_id})
     assert recorded == [{"actor_user_id": world.person.user_id, "object_id": world.person.user_id}]
 
+    # The same archive from the command line (the email in any case).
+    out = tmp_path / "person.zip"
+    result = CliRunner().invoke(cli, ["gdpr", "export", "--org", org.key, "--user", world.person.email.upper(),
+                                      "--out", str(out), "--database-url", database_url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "comments.json (1)" in result.output
+    from_cli = unzip(out.read_bytes())
+    assert from_cli["profile.json"]["id"] == world.person.user_id
+    assert world.other_issue["key"] not in json.dumps(from_cli)
+    unknown = CliRunner().invoke(cli, ["gdpr", "export", "--org", org.key, "--user", "nobody@nowhere.test",
+                                       "--out", str(tmp_path / "x.zip"), "--database-url", database_url])
+    assert unknown.exit_code == 2 and "No user" in unknown.output
+    assert not (tmp_path / "x.zip").exists()
+
 
 def test_only_the_user_or_an_administrator_may_export(client: TestClient, database_url: str, org: OrgHandle,
                                                       other_org: OrgHandle) -> None:
@@ -62,20 +77,3 @@ def test_only_the_user_or_an_administrator_may_export(client: TestClient, databa
     missing = client.get("/v2/users/987654321/export", headers=other_org.headers)
     assert foreign.status_code == missing.status_code == 404
     assert foreign.json() == missing.json()
-
-
-def test_cli_export_writes_the_archive(client: TestClient, database_url: str, org: OrgHandle,
-                                       other_org: OrgHandle, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    world = make_footprint(client, database_url, org, other_org)
-    out = tmp_path / "person.zip"
-    result = CliRunner().invoke(cli, ["gdpr", "export", "--org", org.key, "--user", world.person.email.upper(),
-                                      "--out", str(out), "--database-url", database_url], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "comments.json (1)" in result.output
-    files = unzip(out.read_bytes())
-    assert files["profile.json"]["id"] == world.person.user_id
-    assert world.other_issue["key"] not in json.dumps(files)
-    unknown = CliRunner().invoke(cli, ["gdpr", "export", "--org", org.key, "--user", "nobody@nowhere.test",
-                                       "--out", str(tmp_path / "x.zip"), "--database-url", database_url])
-    assert unknown.exit_code == 2 and "No user" in unknown.output
-    assert not (tmp_path / "x.zip").exists()

@@ -68,21 +68,22 @@ def unzip(content: bytes) -> dict[str, object]:
 
 def rows_mentioning(database_url: str, organization_id: int, *terms: str) -> list[tuple[str, str, str]]:
     """(table, column, value) of every text and JSON column of the organization's rows holding
-    any of `terms` (ignoring case), read straight from the database (one query per column)."""
+    any of `terms` (ignoring case), read straight from the database (one query per table)."""
     async def run() -> list[tuple[str, str, str]]:
         database = Database(Settings(database_url=database_url))
         found = []
         try:
             async with database.unit_of_work(write=False) as session:
                 for table in tenant_tables():
-                    for column in table.table.columns:
-                        if not isinstance(column.type, String | JSON):
-                            continue
-                        as_text = cast(column, Text)
-                        values = await session.scalars(select(as_text).where(
-                            table.of_organization(organization_id),
-                            or_(*(func.lower(as_text).contains(term.lower()) for term in terms))))
-                        found += [(table.name, column.name, value) for value in values]
+                    texts = [cast(column, Text).label(column.name) for column in table.table.columns
+                             if isinstance(column.type, String | JSON)]
+                    if not texts:
+                        continue
+                    rows = await session.execute(select(*texts).where(
+                        table.of_organization(organization_id),
+                        or_(*(func.lower(text).contains(term.lower()) for text in texts for term in terms))))
+                    found += [(table.name, name, value) for row in rows for name, value in row._mapping.items()
+                              if value is not None and any(term.lower() in value.lower() for term in terms)]
         finally:
             await database.dispose()
         return found
