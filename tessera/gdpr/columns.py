@@ -16,6 +16,10 @@ ORGANIZATIONS = "organizations"
 # The audit log is rewritten only by its own rules (tessera.audit.redaction); the user's own row
 # is rewritten field by field (tessera.gdpr.erase).
 OWN_RULES = frozenset({USERS, "audit_records", "audit_chains"})
+# Secrets whose names do not say so: a push subscription's encryption keys, and the answers kept
+# for repeated requests (the answer to a token's creation holds the token).
+UNNAMED_SECRETS = frozenset({("push_subscriptions", "p256dh"), ("push_subscriptions", "auth"),
+                             ("idempotency_keys", "response_body"), ("idempotency_keys", "response_headers")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +50,10 @@ class TenantTable:
     @property
     def exportable_columns(self) -> list[Column]:
         """Every column but secrets (hashes of tokens and passwords, CSRF tokens, encrypted
-        credentials) and binary content."""
+        credentials, push encryption keys) and binary content."""
         return [column for column in self.table.columns
                 if not is_secret_name(column.name) and not column.name.endswith("_encrypted")
-                and not isinstance(column.type, LargeBinary)]
+                and (self.table.name, column.name) not in UNNAMED_SECRETS and not isinstance(column.type, LargeBinary)]
 
 
 def tenant_tables() -> Iterator[TenantTable]:

@@ -19,6 +19,10 @@ from tests.support import OrgHandle, fetch_rows, make_user
 def test_a_user_exports_everything_about_themselves_and_nothing_else(
         client: TestClient, database_url: str, org: OrgHandle, other_org: OrgHandle, tmp_path: Path) -> None:
     world = make_footprint(client, database_url, org, other_org)
+    # A token made with an Idempotency-Key: its answer, token included, is kept for repeats.
+    made = client.post("/v2/myself/tokens", json={"name": "laptop"},
+                       headers={**world.person.headers, "Idempotency-Key": "gdpr-export-token"})
+    assert made.status_code == 201, made.text
     response = client.get(f"/v2/users/{world.person.user_id}/export", headers=world.person.headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
@@ -40,7 +44,8 @@ def test_a_user_exports_everything_about_themselves_and_nothing_else(
     actions = {record["action"] for record in files["audit.json"]}
     assert {"issue.created", "issue.comment_added", "issue.worklog_added"} <= actions, actions
     everything = json.dumps(files)
-    assert world.person.token not in everything
+    assert world.person.token not in everything and made.json()["api_token"] not in everything
+    assert "laptop" in {token["name"] for token in tokens}
     assert world.other_issue["key"] not in everything and "secret plans" not in everything
     assert all(row.get("organization_id", org.organization_id) == org.organization_id
                for name, rows in files.items() if isinstance(rows, list) for row in rows)
