@@ -8,8 +8,10 @@ import asyncio
 import base64
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from starlette.websockets import WebSocketDisconnect
 
 from tessera.config import Settings
 from tessera.db.base import utcnow
@@ -61,13 +63,16 @@ def test_refused_tokens_are_recorded_where_they_belong(client: TestClient, datab
     assert client.get("/v2/myself", headers={"Authorization": f"Basic {basic}"}).status_code == 401
     assert client.post("/graphql", json={"query": "{ viewer { id } }"},
                        headers=expired.headers).status_code == 401
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(
+            "/v2/issues/1/live", headers=revoked.headers) as socket:  # a live stream's handshake
+        socket.receive_json()
     before_elsewhere = refusals(database_url, other_org)
     assert client.get("/v2/myself", headers={"Authorization": "Bearer tsr_nobodys_token"}).status_code == 401
 
     rows = refusals(database_url, org)
     assert [(row["object_id"], _changes(row)["reason"]) for row in rows] == [
         (ids[revoked.user_id], "revoked"), (ids[expired.user_id], "expired"), (ids[deactivated.user_id], "deactivated"),
-        (ids[revoked.user_id], "revoked"), (ids[expired.user_id], "expired")]
+        (ids[revoked.user_id], "revoked"), (ids[expired.user_id], "expired"), (ids[revoked.user_id], "revoked")]
     assert all(row["actor_user_id"] is None for row in rows)
     assert _changes(rows[0])["user_id"] == revoked.user_id
     assert refusals(database_url, other_org) == before_elsewhere == []
