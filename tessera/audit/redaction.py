@@ -41,11 +41,12 @@ def _about(user_id: int) -> Any:
 
 
 async def redact_person(session: AsyncSession, *, organization_id: int, user_id: int, terms: Sequence[str],
-                        scrub: Callable[[Any], Any]) -> int:
+                        scrub: Callable[[Any], Any], scrub_identifier: Callable[[Any], Any]) -> int:
     """Rewrites the organization's records that hold the user's personal data and, when any
     changed, records the redaction (appended at commit, after them). `terms`: the texts to
-    look for (email, name); `scrub` rewrites a value (a string or JSON) without them. Returns
-    how many records were rewritten."""
+    look for (email, name); `scrub` rewrites a value (a string or JSON) without them,
+    `scrub_identifier` the object key (an issue key must stay the issue's). Returns how many
+    records were rewritten."""
     own = _about(user_id)
     rows = (await session.scalars(
         select(AuditRecord).where(
@@ -58,7 +59,7 @@ async def redact_person(session: AsyncSession, *, organization_id: int, user_id:
         is_own = row.actor_user_id == user_id or (
             row.object_type == "user" and row.object_id == user_id and row.action.startswith("auth."))
         after = {"ip": None if is_own else row.ip, "user_agent": None if is_own else row.user_agent,
-                 "object_key": scrub(row.object_key), "changes": scrub(row.changes)}
+                 "object_key": scrub_identifier(row.object_key), "changes": scrub(row.changes)}
         if all(after[name] == getattr(row, name) for name in after):
             continue
         for name, value in after.items():

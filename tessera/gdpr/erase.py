@@ -19,6 +19,7 @@ In one transaction:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select, update
@@ -39,7 +40,10 @@ from tessera.tenancy.models import ApiToken, User
 
 # A user's devices and channels: nothing of them is worth keeping once the user is gone.
 DEVICE_TABLES = ("push_subscriptions", "live_tickets", "slack_targets")
-ERASED_DOMAIN = "erased.invalid"  # .invalid: never a real address (RFC 2606)
+ERASED_DOMAIN = "erased.invalid"
+# Columns holding identifiers (issue and project keys, external ids, digests): only an email is
+# replaced in them, never a name (tessera.gdpr.scrub.Scrub.identifier).
+IDENTIFIER = re.compile(r"(^|_)(key|id|hash|sha256|fingerprint)$")  # .invalid: never a real address (RFC 2606)
 
 
 def placeholder_name(user_id: int) -> str:
@@ -93,8 +97,9 @@ async def _rewrite_table(session: AsyncSession, table: TenantTable, organization
     rewritten = 0
     for row in rows:
         values = row._mapping
-        changed = {column.name: scrub(values[column]) for column, _ in columns
-                   if values[column] is not None and scrub(values[column]) != values[column]}
+        rewritten_values = {column.name: (scrub.identifier if IDENTIFIER.search(column.name) else scrub)(values[column])
+                            for column, _ in columns if values[column] is not None}
+        changed = {name: value for name, value in rewritten_values.items() if value != values[table.table.c[name]]}
         if changed:
             await connection.execute(update(table.table).where(*(key == values[key] for key in keys))
                                      .values(**changed))
@@ -129,7 +134,8 @@ async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int
         if table.name not in OWN_RULES and (count := await _rewrite_table(session, table, organization_id, scrub)):
             report.rows_rewritten[table.name] = count
     report.audit_records_redacted = await redact_person(session, organization_id=organization_id, user_id=user.id,
-                                                        terms=scrub.terms, scrub=scrub)
+                                                        terms=scrub.terms, scrub=scrub,
+                                                        scrub_identifier=scrub.identifier)
     await emit(session, UserDeactivated(user_id=user.id, role=user.role, active=False),
                organization_id=organization_id, aggregate_id=user.id, actor_id=actor_user_id)
     record(session, organization_id=organization_id, action="user.erased", object_type="user", object_id=user.id,

@@ -31,10 +31,17 @@ class Scrub:
             kept = {f"\x00{index}\x00": other for index, other in enumerate(self.keep) if other in value}
             for marker, other in kept.items():
                 value = value.replace(other, marker)
-            value = re.sub(r"(?<!\w)" + re.escape(self.name) + r"(?!\w)", self.new_name, value)
+            # Not a word's part, nor an issue key's project ("QA" in "QA-12").
+            value = re.sub(r"(?<!\w)" + re.escape(self.name) + r"(?!\w|-\d)", self.new_name, value)
             for marker, other in kept.items():
                 value = value.replace(marker, other)
         return value
+
+    def identifier(self, value: Any) -> Any:
+        """For identifiers (keys, ids): only the email is replaced there. A name such as "QA" is
+        also a project key, and "QA-1" must stay the issue it names."""
+        return re.sub(re.escape(self.email), self.new_email, value, flags=re.IGNORECASE) if (
+            self.email and isinstance(value, str)) else value
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):

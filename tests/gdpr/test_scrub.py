@@ -21,3 +21,10 @@ def test_another_persons_longer_name_is_kept() -> None:
 def test_json_documents_at_any_depth() -> None:
     assert SCRUB({"ann@example.test": [{"name": "Ann", "n": 3}], "to": None}) == {
         "erased-user-7@erased.invalid": [{"name": "Former user 7", "n": 3}], "to": None}
+
+
+def test_identifiers_lose_only_the_email() -> None:
+    qa = Scrub(email="qa@example.test", name="QA", new_email="erased-user-9@erased.invalid", new_name="Former user 9")
+    assert qa.identifier("QA-1") == "QA-1"
+    assert qa.identifier("user:qa@example.test") == "user:erased-user-9@erased.invalid"
+    assert qa("QA found it in QA-1") == "Former user 9 found it in QA-1"  # an issue key in text stays
