@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from tessera.config import normalize_database_url
 from tessera.db.statistics import refresh_statistics
+from tessera.db.tls import engine_arguments
 
 log = logging.getLogger("tessera.migrate")
 
@@ -38,7 +39,8 @@ def _ensure_sqlite_dir(url: str) -> None:
 async def _upgrade(database_url: str) -> None:
     url = normalize_database_url(database_url)
     _ensure_sqlite_dir(url)
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine_url, tls = engine_arguments(url)
+    engine = create_async_engine(engine_url, poolclass=NullPool, connect_args=tls)
     async with engine.connect() as connection:
         if url.startswith("postgresql"):
             # Several server workers may start at once: serialize their migrations.

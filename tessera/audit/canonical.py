@@ -21,10 +21,15 @@ HASHED_FIELDS = ("organization_id", "sequence", "at", "actor_user_id", "actor_to
                  "request_id", "action", "object_type", "object_id", "object_key", "changes")
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a field or column of this name holds a secret (never recorded nor exported)."""
+    return _SECRET_NAME.search(name) is not None
+
+
 def redact(value: Any) -> Any:
     """`value` with the values of secret-named keys replaced, at any depth."""
     if isinstance(value, Mapping):
-        return {key: REDACTED if _SECRET_NAME.search(str(key)) else redact(item) for key, item in value.items()}
+        return {key: REDACTED if is_secret_name(str(key)) else redact(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     return value

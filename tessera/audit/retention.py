@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.audit.chain import record
 from tessera.audit.models import AuditChain, AuditRecord
 from tessera.db.base import utcnow
+from tessera.db.engine import Database
 from tessera.errors import InvalidInput
 
 MAX_RETENTION_DAYS = 36_500
@@ -62,3 +63,19 @@ async def purge_expired(session: AsyncSession, *, organization_id: int, now: dat
     record(session, organization_id=organization_id, action="audit.purged", object_type="organization",
            object_id=organization_id, changes={"purged": purged, "through_sequence": last.sequence})
     return purged
+
+
+async def purge_all_expired(database: Database, *, organization_id: int | None = None,
+                            now: datetime | None = None) -> int:
+    """purge_expired for every organization with a retention policy (or the one named), each in
+    a transaction of its own: the worker's schedule (tessera.notifications.housekeeping)."""
+    async with database.unit_of_work(write=False) as session:
+        query = select(AuditChain.organization_id).where(AuditChain.retention_days.is_not(None))
+        if organization_id is not None:
+            query = query.where(AuditChain.organization_id == organization_id)
+        kept = (await session.scalars(query.order_by(AuditChain.organization_id))).all()
+    total = 0
+    for each in kept:
+        async with database.unit_of_work() as session:
+            total += await purge_expired(session, organization_id=each, now=now)
+    return total

@@ -7,6 +7,9 @@ A break is named by the first bad sequence and what it looks like:
 - `deleted`: a sequence is missing, or records after the last one are (the head says more);
 - `reordered`: a record is intact but sits at another place than the one it was written at (its
   previous hash is another record's, or its fields give its hash under another sequence).
+
+A record redacted by a GDPR erasure (tessera.audit.redaction) is checked against the hash that
+the later `audit.redacted` record lists for it, and still links the chain by its stored hash.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.audit.canonical import HASHED_FIELDS, record_hash
 from tessera.audit.models import AuditChain, AuditRecord
+from tessera.audit.redaction import redactions_of
 
 # How many places `_written_sequence` tries before calling a record edited, not moved.
 _MOST_CANDIDATES = 1_000_000
@@ -65,6 +69,7 @@ async def verify_chain(session: AsyncSession, organization_id: int) -> Verdict:
         .order_by(AuditRecord.sequence))).all()
     # Which record a hash belongs to: tells a record that was moved from one that was changed.
     sequence_of_hash = {row.hash: row.sequence for row in rows}
+    redacted = redactions_of(rows)
     expected_sequence, expected_previous = start_sequence + 1, start_hash
 
     def broken(sequence: int, problem: str, detail: str) -> Verdict:
@@ -79,7 +84,10 @@ async def verify_chain(session: AsyncSession, organization_id: int) -> Verdict:
             return broken(expected_sequence, "deleted",
                           f"sequence {expected_sequence} is missing (the next record is {row.sequence})")
         fields = _fields(row)
-        if record_hash(fields, row.previous_hash) != row.hash:
+        if row.sequence in redacted:
+            if record_hash(fields, row.previous_hash) != redacted[row.sequence]:
+                return broken(row.sequence, "edited", "its fields no longer give the hash its redaction recorded")
+        elif record_hash(fields, row.previous_hash) != row.hash:
             written_as = _written_sequence(fields, row.previous_hash, row.hash, start_sequence + 1, head_sequence)
             if written_as is not None:
                 return broken(row.sequence, "reordered",

@@ -448,3 +448,6 @@ cli.add_command(import_group)
 from tessera.cli.audit import audit  # noqa: E402
 
 cli.add_command(audit)
+from tessera.cli.gdpr import gdpr  # noqa: E402
+
+cli.add_command(gdpr)

@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from tessera.config import Settings
 from tessera.db import sqlite_driver
+from tessera.db.tls import engine_arguments
 
 log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
@@ -99,11 +100,12 @@ class Database:
             _configure_sqlite(self.write_engine, "BEGIN IMMEDIATE")
             _configure_sqlite(self.read_engine, "BEGIN")
         else:
+            url, tls = engine_arguments(self.url)  # sslmode & co. in the URL (tessera.db.tls)
             self.write_engine = create_async_engine(
-                self.url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size,
+                url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size,
                 pool_pre_ping=False, pool_recycle=1800,
                 # JIT compiles large plans for tens of ms: a loss for statements that finish in ms.
-                connect_args={"server_settings": {"jit": "off"}})
+                connect_args={"server_settings": {"jit": "off"}, **tls})
             self.read_engine = self.write_engine
         # SQLite's busy handler sleeps in steps of up to 100 ms while another writer holds the
         # lock; queueing this process's writers on an asyncio lock instead keeps waits short.

@@ -5,14 +5,17 @@ runs it in a read transaction of its own, before the rate limit and the request'
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.errors import NotAuthenticated
+from tessera.errors import NotAuthenticated, RateLimited
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import (
     CredentialUse,
@@ -21,10 +24,13 @@ from tessera.tenancy.auth import (
     authenticate_session,
     authenticate_token,
     do_record_signin_failure,
+    do_record_token_refusal,
 )
 from tessera.tenancy.origins import validate_own_origin
+from tessera.tenancy.secrets import TOKEN_PREFIX
 from tessera.tenancy.throttle import AttemptGuard, LoginThrottle
 
+log = logging.getLogger("tessera.edge.authentication")
 SESSION_COOKIE = "tessera_session"  # set by /v2/session and the web sign-in: one browser session for all
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -103,10 +109,42 @@ def csrf_matches(actor: Actor, sent: str | None) -> bool:
     return bool(actor.csrf_token) and hmac.compare_digest((sent or "").encode(), (actor.csrf_token or "").encode())
 
 
-async def record_failed_signin(database: Database, error: NotAuthenticated, *, email: str,
+async def record_failed_signin(database: Database, error: NotAuthenticated | RateLimited, *, email: str,
                                organization_key: str | None) -> None:
-    """The audit record of a refused password sign-in, written in its own transaction after the
-    sign-in's has rolled back (tessera.tenancy.auth.do_record_signin_failure)."""
+    """The audit record of a refused password sign-in (RateLimited: refused by the lockout),
+    written in its own transaction after the sign-in's has rolled back
+    (tessera.tenancy.auth.do_record_signin_failure)."""
+    locked = isinstance(error, RateLimited)
     async with database.unit_of_work() as session:
         await do_record_signin_failure(session, email=email, organization_key=organization_key or None,
-                                       reason=error.code or "not_authenticated")
+                                       reason="locked_out" if locked else error.code or "not_authenticated",
+                                       locked=locked)
+
+
+async def record_refused_authorization(database: Database, authorization: str, error: NotAuthenticated | RateLimited,
+                                       *, organization_key: str | None) -> None:
+    """The audit record of refused Authorization credentials, in a transaction of its own: an
+    API token of an organization (tessera.tenancy.auth.do_record_token_refusal), or a Basic
+    email:password (as a refused sign-in). Recording must not change the client's answer: a
+    failure to record is logged, and the refusal stands."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    token = email = None
+    if scheme.lower() == "bearer":
+        token = credentials.strip()
+    elif scheme.lower() == "basic":
+        try:
+            email, _, secret = base64.b64decode(credentials.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return
+        if secret.startswith(TOKEN_PREFIX):
+            token, email = secret, None
+        elif not email.strip() or not secret:
+            return
+    try:
+        if token:
+            async with database.unit_of_work() as session:
+                await do_record_token_refusal(session, token=token, reason=error.code or "not_authenticated")
+        elif email:
+            await record_failed_signin(database, error, email=email, organization_key=organization_key)
+    except Exception:  # noqa: BLE001 - the refusal is the answer; a lost record is logged
+        log.exception("could not record a refused credential")

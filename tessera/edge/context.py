@@ -28,8 +28,9 @@ from tessera.edge.authentication import (
     attempt_guard,
     authenticate_connection,
     csrf_matches,
+    record_refused_authorization,
 )
-from tessera.errors import PermissionDenied
+from tessera.errors import NotAuthenticated, PermissionDenied, RateLimited
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import CredentialUse, PrincipalCache, cached_token_actor, do_record_token_use
 from tessera.tenancy.limits import RateLimiter
@@ -50,20 +51,30 @@ class Identity:
 
 async def identify(database: Database, limiter: RateLimiter, authenticate: Authenticate, *,
                    cached: Actor | None = None, check: Callable[[Actor], Awaitable[None]] | None = None,
-                   search: bool = False, scopes: frozenset[str] = NO_SCOPES) -> Identity:
+                   search: bool = False, scopes: frozenset[str] = NO_SCOPES,
+                   authorization: str | None = None, organization_key: str | None = None) -> Identity:
     """`authenticate` runs in a read transaction that ends before `check` (a CSRF check, which
     may read the body) and the rate limits run; RateLimited leaves no transaction behind.
     `cached`: the actor the principal cache already holds for the credentials
     (tenancy.auth.cached_token_actor), which spares opening that transaction at all.
     `search`: the request runs a client's JQL, one of the organization's searches per hour.
     `scopes`: the API token scopes this surface accepts (tenancy.token_scopes); a token scoped
-    to anything else is refused here, so no transport can forget to."""
+    to anything else is refused here, so no transport can forget to.
+    `authorization`: the request's Authorization header, whose refusal (a revoked, expired or
+    foreign token, a wrong or locked-out password) is recorded in the audit log
+    (`organization_key`: the X-Tessera-Org header naming a password's organization)."""
     uses: list[CredentialUse] = []
     if cached is not None:
         actor = cached
     else:
-        async with database.unit_of_work(write=False) as session:
-            actor = await authenticate(session, uses)
+        try:
+            async with database.unit_of_work(write=False) as session:
+                actor = await authenticate(session, uses)
+        except (NotAuthenticated, RateLimited) as refusal:
+            if authorization:
+                await record_refused_authorization(database, authorization, refusal,
+                                                   organization_key=organization_key)
+            raise
     check_token_scope(actor, scopes)
     if check is not None:
         await check(actor)
@@ -124,7 +135,9 @@ class RequestContext:
 
         cached = cached_token_actor(self.request.headers.get("authorization", ""), self.principals)
         identity = await identify(self.database, self.limiter, authenticate, cached=cached, check=check,
-                                  search=search, scopes=scopes)
+                                  search=search, scopes=scopes,
+                                  authorization=self.request.headers.get("authorization"),
+                                  organization_key=self.request.headers.get("x-tessera-org"))
         self.request.state.actor = identity.actor
         return identity
 

@@ -10,8 +10,13 @@ from starlette.requests import HTTPConnection
 
 from tessera.config import Settings
 from tessera.db.engine import Database
-from tessera.edge.authentication import attempt_guard, authenticate_authorization, authenticate_websocket
-from tessera.errors import NotAuthenticated
+from tessera.edge.authentication import (
+    attempt_guard,
+    authenticate_authorization,
+    authenticate_websocket,
+    record_refused_authorization,
+)
+from tessera.errors import NotAuthenticated, RateLimited
 from tessera.issues.service import access_issue
 from tessera.live.registry import Scope
 from tessera.live.tickets import redeem_ticket
@@ -30,13 +35,19 @@ async def authenticate_live(database: Database, settings: Settings, connection: 
     if ticket is not None:
         async with database.unit_of_work() as session:
             return await redeem_ticket(session, ticket)
-    async with database.unit_of_work(write=False) as session:
-        if authorization is not None:
-            actor = await authenticate_authorization(session, authorization, None, guard=attempt_guard(connection))
-            if actor is None:
-                raise NotAuthenticated("The Authorization value is empty.")
-        else:
-            actor = await authenticate_websocket(session, connection, settings)
+    try:
+        async with database.unit_of_work(write=False) as session:
+            if authorization is not None:
+                actor = await authenticate_authorization(session, authorization, None,
+                                                         guard=attempt_guard(connection))
+                if actor is None:
+                    raise NotAuthenticated("The Authorization value is empty.")
+            else:
+                actor = await authenticate_websocket(session, connection, settings)
+    except (NotAuthenticated, RateLimited) as refusal:
+        if sent := authorization or connection.headers.get("authorization"):
+            await record_refused_authorization(database, sent, refusal, organization_key=None)
+        raise
     check_token_scope(actor)  # no live stream accepts a scoped (CI) token
     return actor
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.listing import name_contains, page_by_name
 from tessera.db.refs import parse_id
 from tessera.db.scoped import save_versioned
@@ -274,6 +275,8 @@ async def check_update_filter(session: AsyncSession, *, actor: Actor, saved: Sav
 async def check_delete_filter(session: AsyncSession, *, actor: Actor, saved: SavedFilter) -> None:
     if saved.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the filter's owner or an organization administrator may delete it.")
+    record(session, organization_id=saved.organization_id, action="filter.deleted", object_type="filter",
+           object_id=saved.id, changes={"name": saved.name, "jql": saved.jql, "owner_id": saved.owner_id})
     for table in (FilterShare, FilterFavourite):
         await session.execute(delete(table).where(table.organization_id == saved.organization_id,
                                                   table.filter_id == saved.id))

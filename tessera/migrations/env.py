@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from tessera.db.tls import engine_arguments
 from tessera.schema import include_in_comparison, metadata
 
 config = context.config
@@ -21,7 +22,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+    url, tls = engine_arguments(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=tls)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

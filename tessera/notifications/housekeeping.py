@@ -8,6 +8,10 @@ TESSERA_DELIVERY_RETENTION_DAYS (30):
   (it stops a re-run from fanning out twice), so one whose outbox event is still unprocessed is
   kept whatever its age.
 
+It also purges each organization's audit records older than that organization's own retention
+policy (`tessera audit retention`, PUT /v2/audit/retention; tessera.audit.retention), whatever
+TESSERA_DELIVERY_RETENTION_DAYS says.
+
 Pending, sending and failed deliveries are never touched: those are messages on their way.
 Each purge runs in chunks of PURGE_CHUNK rows, a transaction each. Several workers may run it at
 once: the second to reach a chunk finds its rows gone and deletes nothing."""
@@ -24,6 +28,7 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.retention import purge_all_expired
 from tessera.config import Settings
 from tessera.db.base import utcnow
 from tessera.db.engine import Database
@@ -40,6 +45,7 @@ EVERY = timedelta(minutes=10)
 class HousekeepingReport:
     deliveries: int
     notified_events: int
+    audit_records: int = 0
 
 
 async def do_purge_notified_events(session: AsyncSession, *, organization_id: int | None,
@@ -72,14 +78,16 @@ async def purge_notified_events(database: Database, *, organization_id: int | No
 
 async def keep_house(database: Database, *, retention_days: float, organization_id: int | None = None,
                      chunk: int = PURGE_CHUNK) -> HousekeepingReport:
-    """One pass of the retention (see the module's docstring); nothing when `retention_days` is 0."""
+    """One pass of the retention (see the module's docstring); no delivery is purged when
+    `retention_days` is 0 (audit records follow their organization's policy either way)."""
+    audit = await purge_all_expired(database, organization_id=organization_id)
     if retention_days <= 0:
-        return HousekeepingReport(0, 0)
+        return HousekeepingReport(0, 0, audit)
     deliveries = await purge_deliveries(database, organization_id=organization_id, states=SETTLED,
                                         older_than_days=retention_days, chunk=chunk)
     events = await purge_notified_events(database, organization_id=organization_id,
                                          older_than_days=retention_days, chunk=chunk)
-    return HousekeepingReport(deliveries, events)
+    return HousekeepingReport(deliveries, events, audit)
 
 
 class Housekeeping:
@@ -108,6 +116,9 @@ class Housekeeping:
         if report.deliveries or report.notified_events:
             log.info("housekeeping purged %d deliveries and %d notified events older than %g days",
                      report.deliveries, report.notified_events, self.retention_days)
+        if report.audit_records:
+            log.info("housekeeping purged %d audit records past their organizations' retention",
+                     report.audit_records)
         return report
 
     async def run_forever(self, stop: asyncio.Event) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.errors import InvalidInput
 from tessera.events.types import UserMentioned
@@ -76,6 +77,8 @@ async def check_set_scheme(session: AsyncSession, *, project: Project, events: A
         NotificationScheme.organization_id == project.organization_id, NotificationScheme.project_id == project.id))
     if events is None:
         if existing is not None:
+            record(session, organization_id=project.organization_id, action="notification_scheme.deleted",
+                   object_type="project", object_id=project.id, object_key=project.key)
             await session.delete(existing)
             await session.flush()
         return

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.projects.models import Component, Project, Version
@@ -84,6 +85,10 @@ async def check_update_part(session: AsyncSession, *, actor: Actor, part: Part, 
 
 async def check_delete_part(session: AsyncSession, *, actor: Actor, part: Part, project: Project) -> None:
     await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    kind = "component" if isinstance(part, Component) else "version"
+    # No domain event says so: the audit record is the deletion's only trace.
+    record(session, organization_id=project.organization_id, action=f"{kind}.deleted", object_type=kind,
+           object_id=part.id, object_key=project.key, changes={"name": part.name, "project_id": project.id})
     await session.delete(part)
     await session.flush()
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.listing import name_contains, page_by_name
 from tessera.db.scoped import save_versioned
 from tessera.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -128,6 +129,8 @@ async def check_update_dashboard(session: AsyncSession, *, actor: Actor, dashboa
 async def check_delete_dashboard(session: AsyncSession, *, actor: Actor, dashboard: Dashboard) -> None:
     if dashboard.owner_id != actor.user_id and not actor.is_org_admin:
         raise PermissionDenied("Only the dashboard's owner or an organization administrator may delete it.")
+    record(session, organization_id=dashboard.organization_id, action="dashboard.deleted", object_type="dashboard",
+           object_id=dashboard.id, changes={"name": dashboard.name, "owner_id": dashboard.owner_id})
     await session.execute(delete(DashboardShare).where(DashboardShare.organization_id == dashboard.organization_id,
                                                        DashboardShare.dashboard_id == dashboard.id))
     await session.delete(dashboard)

@@ -316,12 +316,13 @@ async def do_end_web_session(session: AsyncSession, *, session_secret: str) -> N
 
 
 async def do_record_signin_failure(session: AsyncSession, *, email: str, organization_key: str | None,
-                                   reason: str) -> None:
+                                   reason: str, locked: bool = False) -> None:
     """A refused password sign-in, in a transaction of its own (the sign-in's rolled back), in
     the organization of every account with this email (of the named organization, if one is
     named), or in the named organization when the email has none there. The client's answer
     does not change either way. An unknown email without an organization belongs to none, so
-    no organization's log holds it."""
+    no organization's log holds it. `locked`: refused by the lockout (tenancy.throttle) before
+    any password was checked, or by the failure that set it (`auth.signin_locked`)."""
     email = email.strip().lower()
     query = select(User.organization_id, User.id).where(User.email == email)
     organization_id = None
@@ -335,9 +336,33 @@ async def do_record_signin_failure(session: AsyncSession, *, email: str, organiz
     if not accounts and organization_id is not None:
         accounts = [(organization_id, None)]
     for account_organization_id, user_id in accounts:
-        record(session, organization_id=account_organization_id, action="auth.signin_failed", object_type="user",
+        record(session, organization_id=account_organization_id,
+               action="auth.signin_locked" if locked else "auth.signin_failed", object_type="user",
                object_id=user_id, object_key=email, changes={"email": email, "known_user": user_id is not None,
                                                              "reason": reason})
+
+
+async def do_record_token_refusal(session: AsyncSession, *, token: str, reason: str) -> None:
+    """A refused API token, in a transaction of its own (authentication's was read-only), in the
+    organization of the token: revoked, expired, its user deactivated or a customer, or another
+    email's (Basic). A string that is no token of any organization belongs to none, so no
+    organization's log holds it (the failure throttle still counts it against the address)."""
+    row = (await session.execute(
+        select(ApiToken.organization_id, ApiToken.id, ApiToken.user_id, ApiToken.revoked, ApiToken.expires_at,
+               User.active, User.role)
+        .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest(token)))).first()
+    if row is None:
+        return
+    if row.revoked:
+        reason = "revoked"
+    elif row.expires_at is not None and row.expires_at <= utcnow():
+        reason = "expired"
+    elif not row.active:
+        reason = "deactivated"
+    elif row.role == CUSTOMER_ROLE:
+        reason = "customer"
+    record(session, organization_id=row.organization_id, action="auth.token_refused", object_type="api_token",
+           object_id=row.id, changes={"reason": reason, "user_id": row.user_id})
 
 
 async def do_end_user_sessions(session: AsyncSession, *, organization_id: int, user_id: int,

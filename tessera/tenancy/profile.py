@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.errors import InvalidInput, NotFound
 from tessera.tenancy.actor import Actor
@@ -79,3 +80,5 @@ async def do_end_own_session(session: AsyncSession, actor: Actor, *, session_id:
         WebSession.id == session_id))
     if not result.rowcount:
         raise NotFound("Session not found.")
+    record(session, organization_id=actor.organization_id, action="auth.session_ended", object_type="user",
+           object_id=actor.user_id, changes={"session_id": session_id})

@@ -68,6 +68,7 @@ async def signin(web: Web) -> Response:
                                                  user_agent=headers.get("user-agent"),
                                                  ip_address=web.request.client.host if web.request.client else None)
     except RateLimited as refusal:
+        await record_failed_signin(web.database, refusal, email=email, organization_key=organization)
         return web.render("signin.html", status_code=429, headers={"Retry-After": str(refusal.retry_after)},
                           next=target, email=email, organization=organization, error=refusal.message)
     except NotAuthenticated as error:

@@ -162,3 +162,20 @@ def test_the_organization_of_a_locked_email_does_not_matter(locking: Locking) ->
                                                         "organization": org.key}, headers=locking.at("10.6.0.2"))
     locking.client.cookies.clear()
     assert_locked_v2(response)
+
+
+def test_locked_out_sign_ins_are_recorded_in_the_accounts_organization(locking: Locking) -> None:
+    from tests.support import fetch_rows
+
+    org = make_org(locking.database_url)
+    lock_account(locking, "10.9.0.1", org.admin_email)
+    assert_locked_v2(session_login(locking, "10.9.0.2", org.admin_email, org.admin_password))
+    assert_locked_v2(locking.client.get("/v2/myself", headers=locking.at(
+        "10.9.0.3", basic(org.admin_email, org.admin_password))))
+    rows = fetch_rows(locking.database_url, "SELECT action, object_id, ip, changes FROM audit_records "
+                                            "WHERE organization_id = :o AND action LIKE 'auth.signin%' ORDER BY sequence",
+                      {"o": org.organization_id})
+    actions = [row["action"] for row in rows]
+    assert actions == ["auth.signin_failed"] * (ACCOUNT_FAILURES - 1) + ["auth.signin_locked"] * 3, actions
+    assert {row["object_id"] for row in rows} == {org.admin_user_id}
+    assert [row["ip"] for row in rows[-3:]] == ["10.9.0.1", "10.9.0.2", "10.9.0.3"]

@@ -290,3 +290,21 @@ def test_a_session_records_when_it_was_last_seen_at_most_once_a_minute(web: Test
     [again] = fetch_rows(database_url, "SELECT last_seen_at FROM web_sessions WHERE user_id = :u",
                          {"u": user.user_id})
     assert again["last_seen_at"] == row["last_seen_at"]  # not rewritten within the minute
+
+
+def test_download_my_data_gives_the_signed_in_user_their_archive(web: TestClient, database_url: str,
+                                                                  org: OrgHandle) -> None:
+    import io
+    import json
+    import zipfile
+
+    member = make_user(database_url, org)
+    sign_in_as(web, database_url, member)
+    page = web.get(PAGE)
+    link = f'href="/v2/users/{member.user_id}/export" download>Download my data</a>'
+    assert page.status_code == 200 and link in page.text
+    archive = web.get(f"/v2/users/{member.user_id}/export")  # with the page's session cookie
+    assert archive.status_code == 200 and archive.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
+        assert json.loads(files.read("profile.json"))["email"] == member.email
+    assert web.get(f"/v2/users/{org.admin_user_id}/export").status_code == 403

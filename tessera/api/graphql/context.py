@@ -102,7 +102,9 @@ class GraphQLContext(BaseContext):
 
         try:
             cached = cached_token_actor(self.connection.headers.get("authorization", ""), self.principals)
-            identity = await identify(self.database, self.limiter, authenticate, cached=cached)
+            identity = await identify(self.database, self.limiter, authenticate, cached=cached,
+                                      authorization=self.connection.headers.get("authorization"),
+                                      organization_key=self.connection.headers.get("x-tessera-org"))
         except NotAuthenticated as refusal:
             self._refuse(refusal, 401)
             raise

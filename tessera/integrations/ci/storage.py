@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.db.refs import parse_id, parse_issue_key
 from tessera.db.upsert import upsert_if_newer
@@ -123,6 +124,9 @@ async def do_delete_where(session: AsyncSession, *, model: Any, organization_id:
     link, column = (CiBuildIssue, "build_id") if model is CiBuild else (CiDeploymentIssue, "deployment_id")
     await session.execute(delete(link).where(link.organization_id == organization_id, getattr(link, column).in_(ids)))
     await session.execute(delete(model).where(model.organization_id == organization_id, model.id.in_(ids)))
+    kind = "ci_build" if model is CiBuild else "ci_deployment"
+    record(session, organization_id=organization_id, action=f"{kind}.deleted", object_type=kind,
+           changes={"ids": ids[:1000], "count": len(ids)})
     return len(ids)
 
 

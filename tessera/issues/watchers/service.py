@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
@@ -62,9 +63,12 @@ async def check_unwatch(session: AsyncSession, *, actor: Actor, issue: Issue, pr
             raise InvalidInput(f"The user '{str(user_ref)[:40]}' does not exist.", field="user_id")
     else:
         user_id = actor.user_id
-    await session.execute(delete(IssueWatcher).where(IssueWatcher.organization_id == issue.organization_id,
-                                                     IssueWatcher.issue_id == issue.id,
-                                                     IssueWatcher.user_id == user_id))
+    removed = await session.execute(delete(IssueWatcher).where(IssueWatcher.organization_id == issue.organization_id,
+                                                               IssueWatcher.issue_id == issue.id,
+                                                               IssueWatcher.user_id == user_id))
+    if removed.rowcount:  # no event: the audit record is its trace
+        record(session, organization_id=issue.organization_id, action="issue.watcher_removed", object_type="issue",
+               object_id=issue.id, object_key=issue.key, changes={"user_id": user_id})
 
 
 def _check_votable(actor: Actor, issue: Issue) -> None:
@@ -86,8 +90,12 @@ async def check_unvote(session: AsyncSession, *, actor: Actor, issue: Issue) -> 
     if issue.resolution_id is not None:
         raise InvalidInput("You cannot vote or change your vote on resolved issues.", field="issue_id",
                            code="issue_resolved")
-    await session.execute(delete(IssueVote).where(IssueVote.organization_id == issue.organization_id,
-                                                  IssueVote.issue_id == issue.id, IssueVote.user_id == actor.user_id))
+    removed = await session.execute(delete(IssueVote).where(
+        IssueVote.organization_id == issue.organization_id, IssueVote.issue_id == issue.id,
+        IssueVote.user_id == actor.user_id))
+    if removed.rowcount:
+        record(session, organization_id=issue.organization_id, action="issue.vote_removed", object_type="issue",
+               object_id=issue.id, object_key=issue.key, changes={"user_id": actor.user_id})
 
 
 async def _people(session: AsyncSession, model: type[IssueWatcher] | type[IssueVote], actor: Actor, issue: Issue

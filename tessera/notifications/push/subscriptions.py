@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.errors import InvalidInput, NotFound
 from tessera.notifications.push.models import PushSubscription
@@ -102,6 +103,8 @@ async def check_unsubscribe(session: AsyncSession, *, actor: Actor, subscription
     result = await session.execute(query.execution_options(synchronize_session=False))
     if not result.rowcount:
         raise NotFound("No such push subscription.")
+    record(session, organization_id=actor.organization_id, action="push_subscription.deleted", object_type="user",
+           object_id=actor.user_id)
 
 
 async def subscriptions_of(session: AsyncSession, organization_id: int,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.config import Settings
 from tessera.crypto.secret_box import SecretBox
 from tessera.errors import InvalidInput
@@ -95,14 +96,20 @@ async def check_set_project_slack(session: AsyncSession, *, actor: Actor, settin
 
 
 async def do_delete_user_slack(session: AsyncSession, *, actor: Actor) -> None:
-    await session.execute(delete(SlackTarget).where(
+    removed = await session.execute(delete(SlackTarget).where(
         SlackTarget.organization_id == actor.organization_id, SlackTarget.user_id == actor.user_id))
+    if removed.rowcount:
+        record(session, organization_id=actor.organization_id, action="slack.deleted", object_type="user",
+               object_id=actor.user_id)
 
 
 async def check_delete_project_slack(session: AsyncSession, *, actor: Actor, project: Project) -> None:
     await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
-    await session.execute(delete(SlackTarget).where(
+    removed = await session.execute(delete(SlackTarget).where(
         SlackTarget.organization_id == actor.organization_id, SlackTarget.project_id == project.id))
+    if removed.rowcount:
+        record(session, organization_id=actor.organization_id, action="slack.deleted", object_type="project",
+               object_id=project.id, object_key=project.key)
 
 
 async def _do_store(session: AsyncSession, actor: Actor, settings: Settings, url: str, existing: SlackTarget | None,

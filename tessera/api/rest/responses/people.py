@@ -206,3 +206,14 @@ class IssueLinkOut(Out):
     outward_issue_id: int
     inward_issue_id: int
     created: str
+
+
+class ErasureOut(Out):
+    user_id: int
+    display_name: str = Field(description="The placeholder name the user goes by now.")
+    email: str = Field(description="The placeholder email the user has now.")
+    tokens_revoked: int
+    sessions_ended: int
+    devices_deleted: int = Field(description="Push subscriptions, live tickets and Slack targets deleted.")
+    rows_rewritten: dict[str, int] = Field(description="Per table: rows whose text named the user.")
+    audit_records_redacted: int

@@ -29,7 +29,7 @@ from tessera.api.rest.schemas import (
 )
 from tessera.edge.authentication import SESSION_COOKIE, record_failed_signin
 from tessera.edge.context import RequestContext, request_context
-from tessera.errors import NotAuthenticated, PermissionDenied
+from tessera.errors import NotAuthenticated, PermissionDenied, RateLimited
 from tessera.issues.views import iso
 from tessera.tenancy.auth import (
     authenticate_password,
@@ -115,7 +115,7 @@ async def login(body: Login, ctx: Ctx) -> JSONResponse:
                 user_agent=ctx.request.headers.get("user-agent"),
                 ip_address=ctx.request.client.host if ctx.request.client else None)
             actor = await authenticate_session(session, secret)
-    except NotAuthenticated as error:
+    except (NotAuthenticated, RateLimited) as error:
         await record_failed_signin(ctx.database, error, email=body.email, organization_key=body.organization)
         raise
     response = JSONResponse({"user_id": actor.user_id, "organization_key": actor.organization_key,

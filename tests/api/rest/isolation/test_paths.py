@@ -99,6 +99,11 @@ def _path_probes() -> list[PathProbe]:
                                     {"user_id": MISSING_ID}, body))
         probes.append(PathProbe("GET", "/v2/users/{user_id}/tokens", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
                                 {"user_id": MISSING_ID}))
+        # A user's data rights: B's administrator can neither export nor erase A's users.
+        probes.append(PathProbe("GET", "/v2/users/{user_id}/export", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
+                                {"user_id": MISSING_ID}))
+        probes.append(PathProbe("POST", "/v2/users/{user_id}/erase", (lambda r: lambda ids: {"user_id": ids[r]})(ref),
+                                {"user_id": MISSING_ID}, {"confirm": "hijacked@example.test"}))
     probes += [
         PathProbe("DELETE", "/v2/myself/tokens/{token_id}", lambda ids: {"token_id": ids["token_id"]},
                   {"token_id": MISSING_ID}),
