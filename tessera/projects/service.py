@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
@@ -15,6 +15,7 @@ from tessera.events.types import ProjectCreated, ProjectRolesChanged, ProjectUpd
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, ProjectRoleMember, User
+from tessera.tenancy.permission_sql import holds_sql
 from tessera.tenancy.permissions import Permission, authorize
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -43,14 +44,14 @@ async def access_project(session: AsyncSession, actor: Actor, ref: object,
 
 
 def browsable_projects_condition(actor: Actor):  # type: ignore[no-untyped-def]
-    """SQL condition over Project selecting what the actor may browse (used by lists and search)."""
+    """SQL condition over Project selecting what the actor may browse (used by lists and search):
+    the permission engine's BROWSE_PROJECTS rules (tenancy.permission_sql) per project's scheme."""
     if actor.org_role == "admin":
         return Project.organization_id == actor.organization_id
-    member = exists().where(ProjectRoleMember.organization_id == actor.organization_id,
-                            ProjectRoleMember.project_id == Project.id,
-                            ProjectRoleMember.user_id == actor.user_id)
-    return (Project.organization_id == actor.organization_id) & or_(
-        Project.access == "open", Project.lead_id == actor.user_id, member)
+    return (Project.organization_id == actor.organization_id) & holds_sql(
+        Permission.BROWSE_PROJECTS, organization_id=actor.organization_id, scheme_id=Project.permission_scheme_id,
+        project_id=Project.id, access=Project.access, lead_id=Project.lead_id, user_id=actor.user_id,
+        org_role=actor.org_role)
 
 
 async def list_projects(session: AsyncSession, actor: Actor, *, include_archived: bool = False) -> Sequence[Project]:

@@ -21,6 +21,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import CUSTOMER_ROLE, ORG_ROLES, ApiToken, Organization, User
+from tessera.tenancy.permissions import do_seed_permissions
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
 from tessera.tenancy.time_zones import check_time_zone
 from tessera.tenancy.token_scopes import check_scope_name
@@ -77,6 +78,7 @@ async def do_add_organization(session: AsyncSession, *, key: str, name: str) -> 
     organization = Organization(key=key, name=name, settings={})
     session.add(organization)
     await session.flush()
+    await do_seed_permissions(session, organization.id)
     return organization
 
 

@@ -32,7 +32,7 @@ async def _target_user(session: AsyncSession, actor: Actor, project: Project, re
     """The user a watch change is for: the actor, or (for administrators) a user who may browse."""
     if ref is None or parse_id(ref) == actor.user_id:
         return actor.user_id
-    await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    await authorize(session, actor, Permission.MANAGE_WATCHERS, project)
     user_id = parse_id(ref)
     found = None if user_id is None else await session.scalar(select(User.id).where(
         User.organization_id == actor.organization_id, User.id == user_id))
@@ -55,7 +55,7 @@ async def check_watch(session: AsyncSession, *, actor: Actor, issue: Issue, proj
 async def check_unwatch(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                         user_ref: object = None) -> None:
     if user_ref is not None and parse_id(user_ref) != actor.user_id:
-        await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+        await authorize(session, actor, Permission.MANAGE_WATCHERS, project)
         user_id = parse_id(user_ref)
         if user_id is None or await session.scalar(select(User.id).where(
                 User.organization_id == actor.organization_id, User.id == user_id)) is None:

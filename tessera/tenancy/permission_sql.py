@@ -1,0 +1,70 @@
+"""The permission engine's rules (tenancy.permissions) as one SQL condition, for questions about
+many projects or many users at once (project lists and search, mention and watcher pickers,
+notification audiences). Same holders, same rule that organization-wide holders count in open
+projects only; issue-level holders (reporter, assignee, user field) are not asked here: these
+questions are about projects.
+
+Every argument may be a value or a column, so one builder serves "which projects may this actor
+browse" (project columns, the actor's values) and "which users may browse this project" (user
+columns, the project's values)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
+
+from tessera.tenancy.models import CUSTOMER_ROLE, GroupMember, PermissionGrant, PermissionScheme, ProjectRoleMember
+from tessera.tenancy.permissions import (
+    ANYONE,
+    GROUP,
+    ORG_ROLE,
+    PROJECT_LEAD,
+    PROJECT_ROLE,
+    USER,
+    Permission,
+)
+
+
+def default_scheme_id(organization_id: Any) -> Any:
+    return (select(PermissionScheme.id).where(PermissionScheme.organization_id == organization_id,
+                                              PermissionScheme.is_default.is_(True))
+            .limit(1).scalar_subquery())
+
+
+def _eq(left: Any, right: Any) -> Any:
+    """`left == right` in SQL, or decided here when both are values (None equals nothing)."""
+    if isinstance(left, ClauseElement) or isinstance(right, ClauseElement):
+        return left == right
+    return true() if left is not None and left == right else false()
+
+
+def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, project_id: Any, access: Any,
+              lead_id: Any, user_id: Any, org_role: Any) -> ColumnElement[bool]:
+    """Whether the user (`user_id`, `org_role`) holds the project permission in the project
+    (`project_id`, its `scheme_id` (None: the default), `access`, `lead_id`)."""
+    grant = aliased(PermissionGrant)
+    member = aliased(ProjectRoleMember)
+    in_group = aliased(GroupMember)
+    is_open = _eq(access, "open")
+    holder = or_(
+        and_(grant.holder_type == ANYONE, is_open),
+        and_(grant.holder_type == ORG_ROLE, is_open, grant.parameter == org_role),
+        and_(grant.holder_type == PROJECT_ROLE, exists().where(
+            member.organization_id == organization_id, member.project_id == project_id,
+            member.user_id == user_id, member.role == grant.parameter).correlate_except(member)),
+        and_(grant.holder_type == GROUP, exists().where(
+            in_group.organization_id == organization_id, in_group.group_id == grant.group_id,
+            in_group.user_id == user_id).correlate_except(in_group)),
+        and_(grant.holder_type == USER, grant.user_id == user_id),
+        and_(grant.holder_type == PROJECT_LEAD, _eq(lead_id, user_id)),
+    )
+    scheme = func.coalesce(scheme_id, default_scheme_id(organization_id))
+    granted = exists().where(grant.organization_id == organization_id, grant.scheme_id == scheme,
+                             grant.permission == permission.value, holder).correlate_except(grant, member, in_group)
+    # Customers (tenancy.models.CUSTOMER_ROLE) hold no permission, whatever a scheme grants.
+    not_customer = org_role != CUSTOMER_ROLE if isinstance(org_role, ClauseElement) else (
+        true() if org_role != CUSTOMER_ROLE else false())
+    return or_(_eq(org_role, "admin"), and_(not_customer, granted))
