@@ -14,7 +14,7 @@ from tessera.events.outbox import emit
 from tessera.events.types import ProjectCreated, ProjectRolesChanged, ProjectUpdated
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, ProjectRoleMember, User
+from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, PermissionScheme, ProjectRoleMember, User
 from tessera.tenancy.permission_sql import holds_sql
 from tessera.tenancy.permissions import Permission, authorize
 
@@ -99,7 +99,10 @@ async def check_create_project(session: AsyncSession, *, actor: Actor, key: str,
         raise Conflict(f"A project with key '{key}' already exists.", code="duplicate_key", field="key")
     project = Project(organization_id=actor.organization_id, key=key, name=name, description=description,
                       project_type=project_type, lead_id=lead, access=access,
-                      default_workflow_id=default_workflow_id, issue_counter=0, version=1)
+                      default_workflow_id=default_workflow_id, issue_counter=0, version=1,
+                      permission_scheme_id=await session.scalar(select(PermissionScheme.id).where(
+                          PermissionScheme.organization_id == actor.organization_id,
+                          PermissionScheme.is_default.is_(True))))
     session.add(project)
     await session.flush()
     session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,

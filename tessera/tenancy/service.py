@@ -21,7 +21,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import CUSTOMER_ROLE, ORG_ROLES, ApiToken, Organization, User
-from tessera.tenancy.permissions import do_seed_permissions
+from tessera.tenancy.permissions import Permission, authorize, do_seed_permissions
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
 from tessera.tenancy.time_zones import check_time_zone
 from tessera.tenancy.token_scopes import check_scope_name
@@ -187,6 +187,7 @@ async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> Use
 
 async def list_users(session: AsyncSession, actor: Actor, *, query: str | None = None, start_at: int = 0,
                      max_results: int = 50) -> tuple[list[User], int]:
+    await authorize(session, actor, Permission.USER_PICKER)
     conditions = [User.organization_id == actor.organization_id, User.role != CUSTOMER_ROLE]
     if query:
         pattern = f"%{query.strip().lower()}%"

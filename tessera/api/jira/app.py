@@ -29,6 +29,7 @@ from tessera.api.jira import (
     issues,
     links,
     meta,
+    permission_schemes,
     permissions,
     picker,
     projects,
@@ -48,7 +49,7 @@ from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
 CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
-                search, filters, catalog, projects, permissions)
+                search, filters, catalog, permission_schemes, projects, permissions)
 
 
 class IgnoreTrailingSlash:

@@ -16,6 +16,7 @@ from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput, NotFound
 from tessera.jira_format.shapes import JIRA_VERSION, jira_time, page_bean, truthy, user_json
 from tessera.tenancy.directory import search_users
+from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import access_user, users_by_id
 
 router = APIRouter()
@@ -90,6 +91,7 @@ async def find_users(ctx: Ctx, username: Text = None, query: Text = None, accoun
         raise InvalidInput("The username query parameter was not provided", field="username")
     account = parse_id(text) if is_cloud(ctx) and startAt == 0 else None
     async with ctx.transaction() as (session, actor):
+        await authorize(session, actor, Permission.USER_PICKER)
         users = list(await search_users(session, actor.organization_id, text=text,
                                         include_active=truthy(includeActive, True),
                                         include_inactive=truthy(includeInactive, False),
