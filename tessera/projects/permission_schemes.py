@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.audit.chain import record
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.projects.custom_fields import find_definition
 from tessera.projects.models import CustomFieldDefinition, Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import (
@@ -114,16 +115,14 @@ async def _holder_columns(session: AsyncSession, actor: Actor, holder: object, f
             raise InvalidInput(f"The user '{str(parameter)[:100]}' does not exist.", field=where)
         columns["user_id"] = user_id
     elif kind == USER_FIELD:
-        field_id = parse_id(parameter)
         text = str(parameter or "").strip()
-        condition = CustomFieldDefinition.id == field_id if field_id is not None else \
-            CustomFieldDefinition.key == text
-        found = await session.scalar(select(CustomFieldDefinition.id).where(
-            CustomFieldDefinition.organization_id == actor.organization_id, condition,
-            CustomFieldDefinition.field_type == "user"))
+        definitions = (await session.scalars(select(CustomFieldDefinition).where(
+            CustomFieldDefinition.organization_id == actor.organization_id,
+            CustomFieldDefinition.field_type == "user"))).all()
+        found = find_definition(definitions, text) if text else None
         if found is None:
             raise InvalidInput(f"'{text[:100]}' is not a user custom field.", field=where)
-        columns["parameter"] = str(found)
+        columns["parameter"] = str(found.id)
     elif parameter not in (None, ""):
         raise InvalidInput(f"A {kind} holder takes no parameter.", field=where)
     return columns
@@ -169,9 +168,9 @@ async def holder_names(session: AsyncSession, actor: Actor,
     group_ids = {g.group_id for g in grants if g.group_id is not None}
     user_ids = {uid for g in grants if (uid := getattr(g, "user_id", None)) is not None}
     groups = dict((await session.execute(select(Group.id, Group.name).where(
-        Group.organization_id == actor.organization_id, Group.id.in_(group_ids)))).tuples().all()) if group_ids else {}
+        Group.organization_id == actor.organization_id, Group.id.in_(group_ids)))).all()) if group_ids else {}
     users = dict((await session.execute(select(User.id, User.display_name).where(
-        User.organization_id == actor.organization_id, User.id.in_(user_ids)))).tuples().all()) if user_ids else {}
+        User.organization_id == actor.organization_id, User.id.in_(user_ids)))).all()) if user_ids else {}
     return HolderNames(groups, users)
 
 

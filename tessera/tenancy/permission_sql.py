@@ -34,9 +34,14 @@ def default_scheme_id(organization_id: Any) -> Any:
             .limit(1).scalar_subquery())
 
 
+def _is_sql(value: Any) -> bool:
+    """A column, mapped attribute or expression (rather than a plain value)."""
+    return isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
+
+
 def _eq(left: Any, right: Any) -> Any:
     """`left == right` in SQL, or decided here when both are values (None equals nothing)."""
-    if isinstance(left, ClauseElement) or isinstance(right, ClauseElement):
+    if _is_sql(left) or _is_sql(right):
         return left == right
     return true() if left is not None and left == right else false()
 
@@ -65,6 +70,6 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
     granted = exists().where(grant.organization_id == organization_id, grant.scheme_id == scheme,
                              grant.permission == permission.value, holder).correlate_except(grant, member, in_group)
     # Customers (tenancy.models.CUSTOMER_ROLE) hold no permission, whatever a scheme grants.
-    not_customer = org_role != CUSTOMER_ROLE if isinstance(org_role, ClauseElement) else (
+    not_customer = org_role != CUSTOMER_ROLE if _is_sql(org_role) else (
         true() if org_role != CUSTOMER_ROLE else false())
     return or_(_eq(org_role, "admin"), and_(not_customer, granted))
