@@ -54,8 +54,11 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
     member = aliased(ProjectRoleMember)
     in_group = aliased(GroupMember)
     is_open = _eq(access, "open")
+    # Customers (tenancy.models.CUSTOMER_ROLE) are nobody's "anyone".
+    not_customer = org_role != CUSTOMER_ROLE if _is_sql(org_role) else (
+        true() if org_role != CUSTOMER_ROLE else false())
     holder = or_(
-        and_(grant.holder_type == ANYONE, is_open),
+        and_(grant.holder_type == ANYONE, is_open, not_customer),
         and_(grant.holder_type == ORG_ROLE, is_open, grant.parameter == org_role),
         and_(grant.holder_type == PROJECT_ROLE, exists().where(
             member.organization_id == organization_id, member.project_id == project_id,
@@ -69,7 +72,4 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
     scheme = func.coalesce(scheme_id, default_scheme_id(organization_id))
     granted = exists().where(grant.organization_id == organization_id, grant.scheme_id == scheme,
                              grant.permission == permission.value, holder).correlate_except(grant, member, in_group)
-    # Customers (tenancy.models.CUSTOMER_ROLE) hold no permission, whatever a scheme grants.
-    not_customer = org_role != CUSTOMER_ROLE if _is_sql(org_role) else (
-        true() if org_role != CUSTOMER_ROLE else false())
-    return or_(_eq(org_role, "admin"), and_(not_customer, granted))
+    return or_(_eq(org_role, "admin"), granted)

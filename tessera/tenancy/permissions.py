@@ -294,7 +294,9 @@ async def _holds(session: AsyncSession, actor: Actor, grants: Iterable[Grant], p
     open_project = project.access == "open"
     for grant in grants:
         kind = grant.holder_type
-        if kind == ANYONE and open_project:
+        # Customers are nobody's "anyone" (tenancy.models.CUSTOMER_ROLE): what they may do, mail in
+        # lends them for one message as a project role.
+        if kind == ANYONE and open_project and actor.org_role != CUSTOMER_ROLE:
             return True
         if kind == ORG_ROLE and open_project and grant.parameter == actor.org_role:
             return True
@@ -326,8 +328,6 @@ async def has_permission(session: AsyncSession, actor: Actor, permission: Permis
     reporter, assignee and user field grants count then, and the issue guards must agree)."""
     if project.organization_id != actor.organization_id:
         return False
-    if actor.org_role == CUSTOMER_ROLE:
-        return False  # customers hold no permission, whatever a scheme grants (tenancy.models)
     if actor.org_role != "admin":
         org = await org_permissions(session, actor)
         roles = await load_project_roles(session, actor, project.id)
