@@ -7,6 +7,8 @@ search."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import and_, exists, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,12 +21,18 @@ from tessera.tenancy.permissions import Permission, ProjectLike
 def users_holding(permission: Permission, project: ProjectLike) -> ColumnElement[bool]:
     """Active users of the project's organization who hold `permission` there (browsing included):
     the permission engine's rules for the project's scheme (tenancy.permission_sql)."""
+    return _users_holding(permission, project.organization_id, project.id,
+                          getattr(project, "permission_scheme_id", None), project.access, project.lead_id)
+
+
+@lru_cache(maxsize=4096)
+def _users_holding(permission: Permission, organization_id: int, project_id: int, scheme_id: int | None,
+                   access: str, lead_id: int | None) -> ColumnElement[bool]:
+    """Built once per project state (the expression is immutable and slow to build)."""
     def holds(wanted: Permission) -> ColumnElement[bool]:
-        return holds_sql(wanted, organization_id=project.organization_id,
-                         scheme_id=getattr(project, "permission_scheme_id", None), project_id=project.id,
-                         access=project.access, lead_id=project.lead_id, user_id=User.id, org_role=User.role)
-    conditions = [User.organization_id == project.organization_id, User.active.is_(True),
-                  holds(Permission.BROWSE_PROJECTS)]
+        return holds_sql(wanted, organization_id=organization_id, scheme_id=scheme_id, project_id=project_id,
+                         access=access, lead_id=lead_id, user_id=User.id, org_role=User.role)
+    conditions = [User.organization_id == organization_id, User.active.is_(True), holds(Permission.BROWSE_PROJECTS)]
     if permission is not Permission.BROWSE_PROJECTS:
         conditions.append(holds(permission))
     return and_(*conditions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,10 +49,16 @@ def browsable_projects_condition(actor: Actor):  # type: ignore[no-untyped-def]
     the permission engine's BROWSE_PROJECTS rules (tenancy.permission_sql) per project's scheme."""
     if actor.org_role == "admin":
         return Project.organization_id == actor.organization_id
-    return (Project.organization_id == actor.organization_id) & holds_sql(
-        Permission.BROWSE_PROJECTS, organization_id=actor.organization_id, scheme_id=Project.permission_scheme_id,
-        project_id=Project.id, access=Project.access, lead_id=Project.lead_id, user_id=actor.user_id,
-        org_role=actor.org_role)
+    return _browsable(actor.organization_id, actor.user_id, actor.org_role)
+
+
+@lru_cache(maxsize=4096)
+def _browsable(organization_id: int, user_id: int, org_role: str):  # type: ignore[no-untyped-def]
+    """Built once per user: the expression takes milliseconds to build and is immutable, so every
+    query of the user's may embed the same one (its values are bound, not part of the SQL)."""
+    return (Project.organization_id == organization_id) & holds_sql(
+        Permission.BROWSE_PROJECTS, organization_id=organization_id, scheme_id=Project.permission_scheme_id,
+        project_id=Project.id, access=Project.access, lead_id=Project.lead_id, user_id=user_id, org_role=org_role)
 
 
 async def list_projects(session: AsyncSession, actor: Actor, *, include_archived: bool = False) -> Sequence[Project]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from tessera.tenancy.models import CUSTOMER_ROLE, GroupMember, PermissionGrant, PermissionScheme, ProjectRoleMember
@@ -26,6 +25,10 @@ from tessera.tenancy.permissions import (
     USER,
     Permission,
 )
+
+_GRANTS = PermissionGrant.__table__
+_MEMBERS = ProjectRoleMember.__table__
+_GROUP_MEMBERS = GroupMember.__table__
 
 
 def default_scheme_id(organization_id: Any) -> Any:
@@ -50,9 +53,9 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
               lead_id: Any, user_id: Any, org_role: Any) -> ColumnElement[bool]:
     """Whether the user (`user_id`, `org_role`) holds the project permission in the project
     (`project_id`, its `scheme_id` (None: the default), `access`, `lead_id`)."""
-    grant = aliased(PermissionGrant)
-    member = aliased(ProjectRoleMember)
-    in_group = aliased(GroupMember)
+    # Plain tables, not ORM aliases (which cost milliseconds to build); the subqueries never
+    # correlate to the enclosing query's copies of them (correlate_except below).
+    grant, member, in_group = _GRANTS.c, _MEMBERS.c, _GROUP_MEMBERS.c
     is_open = _eq(access, "open")
     # Customers (tenancy.models.CUSTOMER_ROLE) are nobody's "anyone".
     not_customer = org_role != CUSTOMER_ROLE if _is_sql(org_role) else (
@@ -62,14 +65,15 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
         and_(grant.holder_type == ORG_ROLE, is_open, grant.parameter == org_role),
         and_(grant.holder_type == PROJECT_ROLE, exists().where(
             member.organization_id == organization_id, member.project_id == project_id,
-            member.user_id == user_id, member.role == grant.parameter).correlate_except(member)),
+            member.user_id == user_id, member.role == grant.parameter).correlate_except(_MEMBERS)),
         and_(grant.holder_type == GROUP, exists().where(
             in_group.organization_id == organization_id, in_group.group_id == grant.group_id,
-            in_group.user_id == user_id).correlate_except(in_group)),
+            in_group.user_id == user_id).correlate_except(_GROUP_MEMBERS)),
         and_(grant.holder_type == USER, grant.user_id == user_id),
         and_(grant.holder_type == PROJECT_LEAD, _eq(lead_id, user_id)),
     )
     scheme = func.coalesce(scheme_id, default_scheme_id(organization_id))
     granted = exists().where(grant.organization_id == organization_id, grant.scheme_id == scheme,
-                             grant.permission == permission.value, holder).correlate_except(grant, member, in_group)
+                             grant.permission == permission.value, holder).correlate_except(
+        _GRANTS, _MEMBERS, _GROUP_MEMBERS)
     return or_(_eq(org_role, "admin"), granted)
