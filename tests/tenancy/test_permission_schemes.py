@@ -302,7 +302,14 @@ def test_jira_permission_scheme_api(client: TestClient, org: OrgHandle, member: 
     assert mine["CREATE_ISSUES"]["havePermission"] is False
     assert mine["USER_PICKER"]["havePermission"] is True and mine["USER_PICKER"]["type"] == "GLOBAL"
     assert client.delete(f"{api}/permissionscheme/{scheme['id']}", headers=org.headers).status_code == 409
-    client.put(f"{api}/project/{key}/permissionscheme", headers=org.headers, json={"id": listed[0]["id"]})
+    # Jira's project creation may name the scheme.
+    other_key = unique_key("K")[:10]
+    made = client.post(f"{api}/project", headers=org.headers, json={
+        "key": other_key, "name": "Made with a scheme", "projectTypeKey": "software", "permissionScheme": scheme["id"]})
+    assert made.status_code == 201, made.text
+    assert client.get(f"{api}/project/{other_key}/permissionscheme", headers=org.headers).json()["id"] == scheme["id"]
+    for project_key in (key, other_key):
+        client.put(f"{api}/project/{project_key}/permissionscheme", headers=org.headers, json={"id": listed[0]["id"]})
     assert client.delete(f"{api}/permissionscheme/{scheme['id']}", headers=org.headers).status_code == 204
 
 
