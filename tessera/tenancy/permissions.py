@@ -21,7 +21,7 @@ roles and groups) are kept on the Actor for that request only.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -200,7 +200,7 @@ _ORG_CACHE_SIZE = 2048
 
 # Issue-level checks that come after the scheme's answer (issue security levels will register
 # here): each gets (session, actor, project, issue) and returns False to hide the issue.
-IssueGuard = Callable[[AsyncSession, Actor, ProjectLike, IssueLike], "object"]
+IssueGuard = Callable[[AsyncSession, Actor, ProjectLike, IssueLike], Awaitable[bool]]
 ISSUE_GUARDS: list[IssueGuard] = []
 
 
@@ -335,7 +335,7 @@ async def has_permission(session: AsyncSession, actor: Actor, permission: Permis
             return False
     if issue is not None:
         for guard in ISSUE_GUARDS:
-            if not await guard(session, actor, project, issue):  # type: ignore[misc]
+            if not await guard(session, actor, project, issue):
                 return False
     return True
 

@@ -366,3 +366,26 @@ def test_scheme_change_reaches_another_instance(client: TestClient, second_app: 
         assert second_app.get(f"/browse/{issue['key']}").status_code == 200
     finally:
         second_app.cookies.clear()
+
+
+def test_issue_guards_hide_an_issue_after_the_scheme_allows_it(client: TestClient, org: OrgHandle,
+                                                               member: UserHandle) -> None:
+    """The hook issue security levels will use: a guard refusing an issue makes it missing, for
+    administrators too, while the project's other issues stay visible."""
+    from tessera.tenancy import permissions
+
+    project = client.post("/v2/projects", headers=org.headers, json={"key": unique_key("H")[:10], "name": "H"}).json()
+    hidden, shown = (client.post("/v2/issues", headers=org.headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": summary}).json() for summary in ("a", "b"))
+
+    async def guard(session, actor, project, issue) -> bool:  # type: ignore[no-untyped-def]
+        return issue.id != hidden["id"]
+
+    permissions.ISSUE_GUARDS.append(guard)
+    try:
+        for user in (member, org):
+            assert client.get(f"/v2/issues/{hidden['key']}", headers=user.headers).status_code == 404
+            assert client.get(f"/v2/issues/{shown['key']}", headers=user.headers).status_code == 200
+    finally:
+        permissions.ISSUE_GUARDS.remove(guard)
+    assert client.get(f"/v2/issues/{hidden['key']}", headers=member.headers).status_code == 200
