@@ -161,6 +161,10 @@ def test_reporter_only_edit(client: TestClient, database_url: str, org: OrgHandl
     assert client.put(f"/v2/issues/{mine['id']}", headers=alice.headers, json={"summary": "ok"}).status_code == 200
     refused = client.put(f"/v2/issues/{mine['id']}", headers=bob.headers, json={"summary": "no"})
     assert refused.status_code == 403 and "EDIT_ISSUES" in refused.json()["error"]["message"]
+    # The scheme grants no VIEW_VOTERS_AND_WATCHERS: the count shows, the names do not.
+    watchers = client.get(f"/v2/issues/{mine['id']}/watchers", headers=bob.headers).json()
+    assert watchers["watch_count"] >= 1 and watchers["watchers"] == []
+    assert client.get(f"/v2/issues/{mine['id']}/watchers", headers=org.headers).json()["watchers"]
     held = client.get(f"/rest/api/2/mypermissions?issueKey={mine['key']}&permissions=EDIT_ISSUES",
                       headers=alice.headers).json()
     assert held["permissions"]["EDIT_ISSUES"]["havePermission"] is True

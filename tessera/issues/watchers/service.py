@@ -23,7 +23,7 @@ from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
-from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.permissions import Permission, authorize, has_permission
 
 MAX_LISTED = 1000
 
@@ -103,12 +103,21 @@ async def _people(session: AsyncSession, model: type[IssueWatcher] | type[IssueV
     return count, mine, [view for user in users if (view := user_view(user))]
 
 
+async def _may_list(session: AsyncSession, actor: Actor, issue: Issue) -> bool:
+    """Who watches or voted is shown to holders of VIEW_VOTERS_AND_WATCHERS; the counts to all."""
+    project = await session.scalar(select(Project).where(Project.organization_id == issue.organization_id,
+                                                         Project.id == issue.project_id))
+    return project is not None and await has_permission(session, actor, Permission.VIEW_VOTERS_AND_WATCHERS,
+                                                        project, issue)
+
+
 async def watchers_view(session: AsyncSession, *, actor: Actor, issue: Issue) -> dict:
     count, mine, users = await _people(session, IssueWatcher, actor, issue)
     return {"issue_id": issue.id, "issue_key": issue.key, "watch_count": count, "is_watching": mine,
-            "watchers": users}
+            "watchers": users if await _may_list(session, actor, issue) else []}
 
 
 async def votes_view(session: AsyncSession, *, actor: Actor, issue: Issue) -> dict:
     count, mine, users = await _people(session, IssueVote, actor, issue)
-    return {"issue_id": issue.id, "issue_key": issue.key, "votes": count, "has_voted": mine, "voters": users}
+    return {"issue_id": issue.id, "issue_key": issue.key, "votes": count, "has_voted": mine,
+            "voters": users if await _may_list(session, actor, issue) else []}
