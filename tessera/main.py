@@ -35,6 +35,7 @@ from tessera.api.rest.routers import (
     live,
     mail_in,
     notifications,
+    permission_schemes,
     projects,
     push,
     reports,
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards, push, deliveries, notifications, slack, webhooks,
-                   integrations_git, mail_in, ci, audit, gdpr):
+                   integrations_git, mail_in, ci, audit, gdpr, permission_schemes):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     # Atlassian's gateway form of the builds and deployments APIs, and what its OAuth clients ask first.

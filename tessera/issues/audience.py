@@ -7,38 +7,34 @@ search."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import and_, exists, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
-from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, ProjectLike
-
-
-def _holders_condition(holders: frozenset[str], project: ProjectLike) -> ColumnElement[bool]:
-    """Mirrors permissions.holders_of: org admins hold everything; other org-wide grants count in
-    open projects only; project roles; the lead."""
-    parts: list[ColumnElement[bool]] = [User.role == "admin"]
-    org_roles = sorted(h.removeprefix("org:") for h in holders if h.startswith("org:"))
-    if org_roles and project.access == "open":
-        parts.append(User.role.in_(org_roles))
-    roles = sorted(h.removeprefix("role:") for h in holders if h.startswith("role:"))
-    if roles:
-        parts.append(exists().where(ProjectRoleMember.organization_id == project.organization_id,
-                                    ProjectRoleMember.project_id == project.id,
-                                    ProjectRoleMember.user_id == User.id, ProjectRoleMember.role.in_(roles))
-                     .correlate_except(ProjectRoleMember))
-    if "lead" in holders and project.lead_id is not None:
-        parts.append(User.id == project.lead_id)
-    return or_(*parts)
+from tessera.tenancy.permission_sql import holds_sql
+from tessera.tenancy.permissions import Permission, ProjectLike
 
 
 def users_holding(permission: Permission, project: ProjectLike) -> ColumnElement[bool]:
-    """Active users of the project's organization who hold `permission` there (browsing included)."""
-    conditions = [User.organization_id == project.organization_id, User.active.is_(True),
-                  _holders_condition(DEFAULT_SCHEME[Permission.BROWSE_PROJECTS], project)]
+    """Active users of the project's organization who hold `permission` there (browsing included):
+    the permission engine's rules for the project's scheme (tenancy.permission_sql)."""
+    return _users_holding(permission, project.organization_id, project.id,
+                          getattr(project, "permission_scheme_id", None), project.access, project.lead_id)
+
+
+@lru_cache(maxsize=4096)
+def _users_holding(permission: Permission, organization_id: int, project_id: int, scheme_id: int | None,
+                   access: str, lead_id: int | None) -> ColumnElement[bool]:
+    """Built once per project state (the expression is immutable and slow to build)."""
+    def holds(wanted: Permission) -> ColumnElement[bool]:
+        return holds_sql(wanted, organization_id=organization_id, scheme_id=scheme_id, project_id=project_id,
+                         access=access, lead_id=lead_id, user_id=User.id, org_role=User.role)
+    conditions = [User.organization_id == organization_id, User.active.is_(True), holds(Permission.BROWSE_PROJECTS)]
     if permission is not Permission.BROWSE_PROJECTS:
-        conditions.append(_holders_condition(DEFAULT_SCHEME[permission], project))
+        conditions.append(holds(permission))
     return and_(*conditions)
 
 

@@ -58,7 +58,7 @@ async def access_issue(session: AsyncSession, actor: Actor, ref: object,
         raise NotFound("Issue does not exist or you do not have permission to see it.")
     issue, project = row
     try:
-        await authorize(session, actor, permission, project)
+        await authorize(session, actor, permission, project, issue)
     except NotFound:
         raise NotFound("Issue does not exist or you do not have permission to see it.") from None
     return issue, project
@@ -77,7 +77,7 @@ async def check_update_issue(session: AsyncSession, *, actor: Actor, issue: Issu
     if "status" in data.model_fields_set:
         raise InvalidInput("The status changes only through a workflow transition: "
                            "POST /v2/issues/{issue_id}/transitions/{transition_id}.", field="status")
-    await authorize(session, actor, Permission.EDIT_ISSUES, project)
+    await authorize(session, actor, Permission.EDIT_ISSUES, project, issue)
     expected = expected_version if expected_version is not None else data.version
     catalog = await catalog_for(session, actor)
     new = await resolve_state(session, actor=actor, project=project, catalog=catalog,
@@ -138,7 +138,7 @@ async def _deleted_snapshot(session: AsyncSession, issue: Issue) -> dict:
 async def check_delete_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                              delete_subtasks: bool = False) -> list[int]:
     """Returns the ids deleted. Sub-tasks go only when asked, as in Jira; epic children stay."""
-    await authorize(session, actor, Permission.DELETE_ISSUES, project)
+    await authorize(session, actor, Permission.DELETE_ISSUES, project, issue)
     subtask_ids = list((await session.scalars(select(Issue.id).where(
         Issue.organization_id == actor.organization_id, Issue.parent_id == issue.id,
         Issue.project_id == issue.project_id))).all())

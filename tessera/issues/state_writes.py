@@ -72,7 +72,7 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
                 await resolve_user(session, org, ref, field_name=name)
     if "assignee_id" in present and state.scalars["assignee_id"] is not None and (
             issue is None or state.scalars["assignee_id"] != issue.assignee_id):
-        await authorize(session, actor, Permission.ASSIGN_ISSUES, project)
+        await authorize(session, actor, Permission.ASSIGN_ISSUES, project, issue)
     if "due_date" in present:
         state.scalars["due_date"] = validate_due_date(data.due_date)
     if "parent_id" in present or ("issue_type_id" in state.scalars and issue is not None) or issue is None:

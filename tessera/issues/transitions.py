@@ -148,7 +148,7 @@ async def check_transition_issue_for_view(session: AsyncSession, *, actor: Actor
     """check_transition_issue, also handing back what the issue's view needs that the transition
     read already, so the response is rendered without reading the issue again."""
     try:
-        await authorize(session, actor, Permission.TRANSITION_ISSUES, project)
+        await authorize(session, actor, Permission.TRANSITION_ISSUES, project, issue)
     except PermissionDenied as denied:
         raise engine.TransitionForbidden(denied.message) from None
     catalog = await catalog_for(session, actor)

@@ -28,6 +28,7 @@ from tessera.tenancy.models import (
     ProjectRoleMember,
     User,
 )
+from tessera.tenancy.permissions import Permission, authorize
 
 
 def share_reaches(actor: Actor, share):  # type: ignore[no-untyped-def]
@@ -179,6 +180,8 @@ async def validate_shares(session: AsyncSession, actor: Actor, specs: Sequence[M
     actor); another organization's target is refused exactly like a missing one."""
     if len(specs) > 100:
         raise InvalidInput("A filter may have at most 100 shares.", field="shares")
+    if specs:
+        await authorize(session, actor, Permission.CREATE_SHARED_OBJECTS)
     return [await _check_share(session, actor, spec, index) for index, spec in enumerate(specs)]
 
 

@@ -16,7 +16,7 @@ from tessera.jql.plan import IssueSet
 from tessera.jql.values import PERIODS, DateValueError, date_function, parse_date_value
 from tessera.projects.models import Component, Project
 from tessera.tenancy.models import PROJECT_ROLES
-from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission
+from tessera.tenancy.permissions import PROJECT_PERMISSIONS, Permission
 
 Resolved = tuple[object, ...] | IssueSet
 MAX_GLOBAL_IDS = 100  # as Jira caps issuesWithRemoteLinksByGlobalId
@@ -154,7 +154,7 @@ async def _projects_where_role(scope: Scope, call: ast.FunctionCall) -> Resolved
 def _permission(text: str) -> Permission | None:
     """By key (BROWSE_PROJECTS) or Jira's display name (Browse Projects); project permissions only."""
     wanted = "".join(ch for ch in text.upper() if ch.isalnum())
-    for permission in DEFAULT_SCHEME:
+    for permission in PROJECT_PERMISSIONS:
         if wanted in (permission.value.replace("_", ""), permission.name.replace("_", "")):
             return permission
     return None
@@ -163,7 +163,7 @@ def _permission(text: str) -> Permission | None:
 async def _projects_where_permission(scope: Scope, call: ast.FunctionCall) -> Resolved:
     permission = _permission(call.args[0])
     if permission is None:
-        names = ", ".join(p.value for p in DEFAULT_SCHEME)
+        names = ", ".join(p.value for p in PROJECT_PERMISSIONS)
         raise function_error(call, f"Could not resolve the permission '{call.args[0][:100]}' in function "
                                    f"'projectsWhereUserHasPermission'; the project permissions are {names}.")
     return tuple(await lookups.projects_where_permission(scope, permission))

@@ -18,7 +18,7 @@ from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Group, GroupMember, ProjectRoleMember, User
-from tessera.tenancy.permissions import DEFAULT_SCHEME, Permission, holders_of
+from tessera.tenancy.permissions import Permission, projects_holding
 
 MAX_MATCHES = 10_000
 
@@ -160,18 +160,9 @@ async def projects_where_role(scope: Scope, role: str) -> list[int]:
 
 async def projects_where_permission(scope: Scope, permission: Permission) -> list[int]:
     """Browsable projects in which the caller holds the project permission: the permission
-    check of tessera.tenancy over every project at once (one read of the caller's roles)."""
+    engine of tessera.tenancy over every project at once (one read of the caller's roles)."""
     projects = (await scope.session.scalars(select(Project).where(browsable_projects_condition(scope.actor)))).all()
-    rows = await scope.session.execute(select(ProjectRoleMember.project_id, ProjectRoleMember.role).where(
-        ProjectRoleMember.organization_id == scope.org, ProjectRoleMember.user_id == scope.actor.user_id))
-    roles: dict[int, set[str]] = {}
-    for project_id, role in rows:
-        roles.setdefault(project_id, set()).add(role)
-    if scope.actor.is_org_admin:
-        return [project.id for project in projects]
-    granted = DEFAULT_SCHEME[permission]
-    return [project.id for project in projects
-            if holders_of(scope.actor, project, frozenset(roles.get(project.id, ()))) & granted]
+    return await projects_holding(scope.session, scope.actor, permission, projects)
 
 
 async def led_ids(scope: Scope, model: type[Project | Component], user_ids: Sequence[int]) -> list[int]:

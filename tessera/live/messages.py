@@ -27,6 +27,7 @@ from tessera.events.outbox import EmittedEvent
 from tessera.events.types import (
     AttachmentAdded,
     AttachmentDeleted,
+    CatalogChanged,
     CommentAdded,
     CommentDeleted,
     CommentUpdated,
@@ -67,9 +68,10 @@ LIVE_TYPES: dict[type[IssueEvent], str] = {
 # The outbox names of LIVE_TYPES, for reading them back (replay).
 LIVE_EVENT_NAMES = frozenset(event_class.name for event_class in LIVE_TYPES)
 # Events after which cached permission checks of the project (or of the organization, when the
-# event names no project) must be dropped at once instead of waiting for their expiry.
+# event names no project) must be dropped at once instead of waiting for their expiry. A change
+# of permission schemes, grants or a project's scheme bumps the catalog version (CatalogChanged).
 PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
-    {ProjectUpdated, ProjectRolesChanged, ProjectDeleted, UserUpdated, UserDeactivated})
+    {ProjectUpdated, ProjectRolesChanged, ProjectDeleted, UserUpdated, UserDeactivated, CatalogChanged})
 
 EVENT, PRESENCE, TYPING, INVALIDATE, USER = "event", "presence", "typing", "invalidate", "user"
 # The outbox names of what a user's own stream carries (replay reads them back).

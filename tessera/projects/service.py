@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
@@ -14,7 +15,8 @@ from tessera.events.outbox import emit
 from tessera.events.types import ProjectCreated, ProjectRolesChanged, ProjectUpdated
 from tessera.projects.models import PROJECT_TYPES, Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, ProjectRoleMember, User
+from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, PermissionScheme, ProjectRoleMember, User
+from tessera.tenancy.permission_sql import holds_sql
 from tessera.tenancy.permissions import Permission, authorize
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -43,14 +45,20 @@ async def access_project(session: AsyncSession, actor: Actor, ref: object,
 
 
 def browsable_projects_condition(actor: Actor):  # type: ignore[no-untyped-def]
-    """SQL condition over Project selecting what the actor may browse (used by lists and search)."""
+    """SQL condition over Project selecting what the actor may browse (used by lists and search):
+    the permission engine's BROWSE_PROJECTS rules (tenancy.permission_sql) per project's scheme."""
     if actor.org_role == "admin":
         return Project.organization_id == actor.organization_id
-    member = exists().where(ProjectRoleMember.organization_id == actor.organization_id,
-                            ProjectRoleMember.project_id == Project.id,
-                            ProjectRoleMember.user_id == actor.user_id)
-    return (Project.organization_id == actor.organization_id) & or_(
-        Project.access == "open", Project.lead_id == actor.user_id, member)
+    return _browsable(actor.organization_id, actor.user_id, actor.org_role)
+
+
+@lru_cache(maxsize=4096)
+def _browsable(organization_id: int, user_id: int, org_role: str):  # type: ignore[no-untyped-def]
+    """Built once per user: the expression takes milliseconds to build and is immutable, so every
+    query of the user's may embed the same one (its values are bound, not part of the SQL)."""
+    return (Project.organization_id == organization_id) & holds_sql(
+        Permission.BROWSE_PROJECTS, organization_id=organization_id, scheme_id=Project.permission_scheme_id,
+        project_id=Project.id, access=Project.access, lead_id=Project.lead_id, user_id=user_id, org_role=org_role)
 
 
 async def list_projects(session: AsyncSession, actor: Actor, *, include_archived: bool = False) -> Sequence[Project]:
@@ -98,7 +106,10 @@ async def check_create_project(session: AsyncSession, *, actor: Actor, key: str,
         raise Conflict(f"A project with key '{key}' already exists.", code="duplicate_key", field="key")
     project = Project(organization_id=actor.organization_id, key=key, name=name, description=description,
                       project_type=project_type, lead_id=lead, access=access,
-                      default_workflow_id=default_workflow_id, issue_counter=0, version=1)
+                      default_workflow_id=default_workflow_id, issue_counter=0, version=1,
+                      permission_scheme_id=await session.scalar(select(PermissionScheme.id).where(
+                          PermissionScheme.organization_id == actor.organization_id,
+                          PermissionScheme.is_default.is_(True))))
     session.add(project)
     await session.flush()
     session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,

@@ -15,6 +15,9 @@ class Actor:
     via: str = "token"  # token | password | session | system
     # Filled lazily by the permission engine: project id -> project roles of this user.
     project_roles: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The rest of what the permission engine learnt during this request (its groups, the
+    # organization's schemes): tenancy.permissions.RequestPermissions.
+    permission_cache: object = None
     csrf_token: str | None = None
     organization_key: str = ""
     requests_per_minute: int = 60_000

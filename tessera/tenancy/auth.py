@@ -87,7 +87,7 @@ class PrincipalCache:
             del self._entries[token_hash]
             return None
         # A copy: the permission engine fills project_roles per request.
-        return dataclasses.replace(actor, project_roles={})
+        return dataclasses.replace(actor, project_roles={}, permission_cache=None)
 
     def put(self, token_hash: str, actor: Actor, token_expires_at: datetime | None, *, read_in: int) -> None:
         """`read_in`: the generation when the actor was read."""
@@ -96,7 +96,7 @@ class PrincipalCache:
         if len(self._entries) >= self.max_entries:
             self._prune()
         self._entries[token_hash] = (time.monotonic() + self.ttl, token_expires_at,
-                                     dataclasses.replace(actor, project_roles={}))
+                                     dataclasses.replace(actor, project_roles={}, permission_cache=None))
 
     def forget_organizations(self, organization_ids: Iterable[int]) -> None:
         dropped = set(organization_ids)

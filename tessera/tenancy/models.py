@@ -130,3 +130,45 @@ class Invitation(IdMixin, TenantMixin, TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PermissionScheme(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A named set of grants shared by projects (Jira's permission scheme). Each organization has
+    exactly one default scheme: projects without a scheme of their own use it."""
+
+    __tablename__ = "permission_schemes"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class PermissionGrant(IdMixin, TenantMixin, Base):
+    """One project permission granted to one holder (tenancy.permissions.HOLDER_TYPES). `parameter`
+    is the organization role, project role or user custom field id the holder type names; groups
+    and users are foreign keys, so deleting one drops its grants."""
+
+    __tablename__ = "permission_grants"
+    __table_args__ = (Index("ix_permission_grants_scheme", "organization_id", "scheme_id", "permission"),)
+
+    scheme_id: Mapped[int] = mapped_column(IdType, ForeignKey("permission_schemes.id", ondelete="CASCADE"),
+                                           nullable=False)
+    permission: Mapped[str] = mapped_column(String(64), nullable=False)
+    holder_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    parameter: Mapped[str | None] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class GlobalPermissionGrant(IdMixin, TenantMixin, Base):
+    """An organization-wide permission (tenancy.permissions.GLOBAL_PERMISSIONS) granted to an
+    organization role (`parameter`) or a group."""
+
+    __tablename__ = "global_permission_grants"
+    __table_args__ = (Index("ix_global_permission_grants_org", "organization_id", "permission"),)
+
+    permission: Mapped[str] = mapped_column(String(64), nullable=False)
+    holder_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    parameter: Mapped[str | None] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("groups.id", ondelete="CASCADE"))

@@ -21,6 +21,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import CUSTOMER_ROLE, ORG_ROLES, ApiToken, Organization, User
+from tessera.tenancy.permissions import Permission, authorize, do_seed_permissions, has_global_permission
 from tessera.tenancy.secrets import digest, hash_password, new_api_token
 from tessera.tenancy.time_zones import check_time_zone
 from tessera.tenancy.token_scopes import check_scope_name
@@ -77,6 +78,7 @@ async def do_add_organization(session: AsyncSession, *, key: str, name: str) -> 
     organization = Organization(key=key, name=name, settings={})
     session.add(organization)
     await session.flush()
+    await do_seed_permissions(session, organization.id)
     return organization
 
 
@@ -188,6 +190,7 @@ async def access_user(session: AsyncSession, actor: Actor, user_ref: int) -> Use
 
 async def list_users(session: AsyncSession, actor: Actor, *, query: str | None = None, start_at: int = 0,
                      max_results: int = 50) -> tuple[list[User], int]:
+    await authorize(session, actor, Permission.USER_PICKER)
     conditions = [User.organization_id == actor.organization_id, User.role != CUSTOMER_ROLE]
     if query:
         pattern = f"%{query.strip().lower()}%"
@@ -196,6 +199,13 @@ async def list_users(session: AsyncSession, actor: Actor, *, query: str | None =
     users = (await session.scalars(select(User).where(*conditions).order_by(User.display_name, User.id)
                                    .offset(start_at).limit(max_results))).all()
     return list(users), total
+
+
+async def picker_users(session: AsyncSession, actor: Actor, *, max_results: int) -> list[User]:
+    """The users a page's picker offers: none to whoever may not browse users (USER_PICKER)."""
+    if not await has_global_permission(session, actor, Permission.USER_PICKER):
+        return []
+    return (await list_users(session, actor, max_results=max_results))[0]
 
 
 async def organization_keys(session: AsyncSession, ids: set[int]) -> dict[int, str]:

@@ -58,12 +58,12 @@ async def panel_values(session: AsyncSession, actor: Actor, issue: Issue, projec
                        max_bytes: int) -> dict[str, Any]:
     attachments = await list_attachments(session, issue=issue)
     authors = await users_by_id(session, actor.organization_id, {a.author_id for a in attachments if a.author_id})
-    delete_all = await has_permission(session, actor, Permission.DELETE_ALL_ATTACHMENTS, project)
-    delete_own = await has_permission(session, actor, Permission.DELETE_OWN_ATTACHMENTS, project)
+    delete_all = await has_permission(session, actor, Permission.DELETE_ALL_ATTACHMENTS, project, issue)
+    delete_own = await has_permission(session, actor, Permission.DELETE_OWN_ATTACHMENTS, project, issue)
     return {
         "issue": {"key": issue.key}, "attachments": attachments, "attachment_authors": authors,
         "deletable": {a.id for a in attachments if delete_all or (delete_own and a.author_id == actor.user_id)},
-        "may_attach": await has_permission(session, actor, Permission.CREATE_ATTACHMENTS, project),
+        "may_attach": await has_permission(session, actor, Permission.CREATE_ATTACHMENTS, project, issue),
         "size_text": size_text, "limit_text": size_text(max_bytes),
     }
 

@@ -17,7 +17,7 @@ from tessera.issues.inputs import IssueCreate
 from tessera.issues.references import load_catalog
 from tessera.projects.service import list_projects
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.service import list_users
+from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -54,7 +54,7 @@ def issue_input(form: dict[str, str]) -> IssueCreate:
 
 async def form_choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     catalog = await load_catalog(session, actor.organization_id)
-    users, _ = await list_users(session, actor, max_results=200)
+    users = await picker_users(session, actor, max_results=200)
     return {"projects": await list_projects(session, actor), "users": users,
             "issue_types": [t for t in catalog.issue_types if not t.subtask],
             "priorities": catalog.priorities, "default_priority": catalog.default_priority.name}

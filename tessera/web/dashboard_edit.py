@@ -32,7 +32,7 @@ from tessera.reports.gadgets import GADGET_TYPES, MAX_COLUMNS
 from tessera.reports.models import Dashboard
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES
-from tessera.tenancy.service import list_users
+from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.dashboards import dashboard_id_of
 from tessera.web.errors import WebRoute
@@ -86,7 +86,7 @@ async def _owned(session: AsyncSession, actor: Actor, ref: str) -> Dashboard:
 async def _choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     boards, _ = await list_boards(session, actor, board_type="scrum", max_results=MAX_CHOICES)
     filters, _ = await list_filters(session, actor, max_results=MAX_CHOICES)
-    users, _ = await list_users(session, actor, max_results=MAX_CHOICES)
+    users = await picker_users(session, actor, max_results=MAX_CHOICES)
     return {"boards": boards, "filters": filters, "users": users, "projects": await list_projects(session, actor),
             "gadget_types": GADGET_TYPES, "settings": SETTINGS, "labels": LABELS, "stat_fields": STAT_FIELDS,
             "estimates": ESTIMATES, "share_types": SHARE_TYPES, "project_roles": PROJECT_ROLES,

@@ -16,7 +16,7 @@ from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue
-from tessera.tenancy.service import list_users
+from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import issue_view, version_of
@@ -61,7 +61,7 @@ async def editor_values(web: Web, issue_key: str) -> dict[str, Any]:
     async with web.transaction(write=False) as (session, actor):
         issue, _ = await access_issue(session, actor, issue_key)
         values = await issue_view(session, actor, issue)
-        values["users"], _ = await list_users(session, actor, max_results=200)
+        values["users"] = await picker_users(session, actor, max_results=200)
     return values
 
 

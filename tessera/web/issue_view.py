@@ -40,7 +40,7 @@ from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES
 from tessera.tenancy.permissions import Permission, has_permission, load_project_roles
-from tessera.tenancy.service import list_users
+from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -68,12 +68,15 @@ async def activity(session: AsyncSession, actor: Actor, issue: Issue, project: P
     comments, total = await list_comments(session, actor=actor, issue=issue, project=project,
                                           max_results=COMMENTS_SHOWN)
     views = await render_comments(session, actor.organization_id, comments)
-    may = {permission: await has_permission(session, actor, permission, project) for permission in (
-        Permission.ADD_COMMENTS, Permission.EDIT_ALL_COMMENTS, Permission.DELETE_ALL_COMMENTS)}
+    may = {permission: await has_permission(session, actor, permission, project, issue) for permission in (
+        Permission.ADD_COMMENTS, Permission.EDIT_OWN_COMMENTS, Permission.EDIT_ALL_COMMENTS,
+        Permission.DELETE_OWN_COMMENTS, Permission.DELETE_ALL_COMMENTS)}
     for view in views:
-        own = view["author"] is not None and view["author"]["id"] == actor.user_id and may[Permission.ADD_COMMENTS]
-        view["can_edit"] = not view["deleted"] and (own or may[Permission.EDIT_ALL_COMMENTS])
-        view["can_delete"] = not view["deleted"] and (own or may[Permission.DELETE_ALL_COMMENTS])
+        own = view["author"] is not None and view["author"]["id"] == actor.user_id
+        view["can_edit"] = not view["deleted"] and (
+            (own and may[Permission.EDIT_OWN_COMMENTS]) or may[Permission.EDIT_ALL_COMMENTS])
+        view["can_delete"] = not view["deleted"] and (
+            (own and may[Permission.DELETE_OWN_COMMENTS]) or may[Permission.DELETE_ALL_COMMENTS])
         view["can_reply"] = not view["deleted"] and may[Permission.ADD_COMMENTS]
     held = () if actor.is_org_admin else await load_project_roles(session, actor, project.id)
     roles = PROJECT_ROLES if actor.is_org_admin else tuple(r for r in PROJECT_ROLES if r in held)
@@ -93,7 +96,7 @@ async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project
     values.update(await activity(session, actor, issue, project))
     values.update(await watch_vote(session, actor, issue))
     values["transitions"] = await available_transitions(session, actor=actor, issue=issue, project=project)
-    values["users"], _ = await list_users(session, actor, max_results=200)
+    values["users"] = await picker_users(session, actor, max_results=200)
     values["project"] = project
     values["development"] = await development_of(session, actor, issue)
     return values

@@ -16,7 +16,7 @@ from tessera.integrations.mail_in.policy import access_policy, check_set_policy,
 from tessera.issues.references import load_catalog
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.service import list_users
+from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -37,7 +37,7 @@ def policy_change(form: dict[str, str]) -> dict[str, Any]:
 
 async def _choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     catalog = await load_catalog(session, actor.organization_id)
-    users, _ = await list_users(session, actor, max_results=SHOWN_USERS)
+    users = await picker_users(session, actor, max_results=SHOWN_USERS)
     return {"issue_types": [t.name for t in catalog.issue_types if not t.subtask],
             "users": [u for u in users if u.active], "unknown_sender_policies": UNKNOWN_SENDER_POLICIES}
 

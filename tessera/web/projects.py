@@ -13,7 +13,7 @@ from tessera.issues.references import load_catalog
 from tessera.issues.views import render_issues
 from tessera.projects.service import access_project, list_projects
 from tessera.tenancy.permissions import Permission, has_permission
-from tessera.tenancy.service import list_users, users_by_id
+from tessera.tenancy.service import picker_users, users_by_id
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -60,7 +60,7 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
         catalog = await load_catalog(session, actor.organization_id)
         rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
                                    only=ISSUE_TABLE_KEYS)
-        users, _ = await list_users(session, actor, max_results=200)
+        users = await picker_users(session, actor, max_results=200)
         may_administer = await has_permission(session, actor, Permission.ADMINISTER_PROJECTS, project)
     filters = {"category": category, "assignee": assignee, "q": q}
     pages = max(1, -(-total // PAGE_SIZE))

@@ -77,7 +77,12 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
     post("/v2/webhooks", {"name": "B webhook", "url": "https://b.example.test/hook", "events": []}, b)
     git = post("/v2/integrations/git", {"provider": "github", "name": "Secret Git Civet", "repository": "acme/civet"})
     post("/v2/integrations/git", {"provider": "gitlab", "name": "B git"}, b)
+    permission_scheme = post("/v2/permission-schemes", {"name": "Secret Scheme Fossa", "grants": [
+        {"permission": "BROWSE_PROJECTS", "holder": {"type": "user", "parameter": member.user_id}}]})
+    global_grants = ok(client.get("/v2/global-permissions", headers=a.headers))["grants"]
     ids = {
+        "permission_scheme_id": permission_scheme["id"], "permission_grant_id": permission_scheme["grants"][0]["id"],
+        "global_grant_id": global_grants[0]["id"],
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
         "version_id": version["id"], "field_id": select_field["numeric_id"], "field_ref": select_field["id"],
         "field_key": select_field["key"], "user_field_key": user_field["key"],
@@ -95,7 +100,7 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
         "webhook_id": webhook["id"], "git_connection_id": git["id"],
     }
     secrets = ["Secret", "Zebra", "Okapi", "Quokka", "Narwhal", "Axolotl", "Ibex", "Lynx", "Gecko", "Marmot",
-               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar", "Serval", "Civet",
+               "tapir", "Pangolin", "Dugong", "Wombat", "Ocelot", "Kudu", "Tarsier", "Caracal", "jaguar", "Serval", "Civet", "Fossa",
                project["key"], story["key"], epic["key"], member.email,
                a.admin_email, a.key]
     return World(a=a, b=b, ids=ids, secrets=secrets)
@@ -166,5 +171,6 @@ LISTS = {
     "/v2/link-types": "link_types", "/v2/workflows": "workflows", "/v2/myself/tokens": "tokens",
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
     "/v2/boards": "boards", "/v2/dashboards": "dashboards", "/v2/deliveries": "deliveries", "/v2/webhooks": "webhooks",
-    "/v2/integrations/git": "connections",
+    "/v2/integrations/git": "connections", "/v2/permission-schemes": "permission_schemes",
+    "/v2/global-permissions": "grants",
 }

@@ -33,6 +33,7 @@ from tessera.api.jira import (
     links,
     meta,
     notify,
+    permission_schemes,
     permissions,
     picker,
     projects,
@@ -53,7 +54,8 @@ from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
 CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
-                properties, notify, search, filters, jql, catalog, projects, groups, dashboards, permissions)
+                properties, notify, search, filters, jql, catalog, permission_schemes, projects, groups, dashboards,
+                permissions)
 
 
 class IgnoreTrailingSlash:

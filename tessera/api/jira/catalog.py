@@ -143,15 +143,8 @@ async def labels(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 
     return page(found, start_at=startAt, max_results=maxResults, total=total)
 
 
-# The scheme lists `JIRA.create_project()` reads: Tessera has one default permission scheme and
-# no issue security or project categories, so each list names the one default.
-@router.get("/permissionscheme")
-async def permission_schemes(ctx: Ctx) -> dict:
-    await _catalog(ctx)  # authenticates
-    return {"permissionSchemes": [{"id": DEFAULT_SCHEME_ID, "name": "Default Permission Scheme",
-                                   "self": f"{links_for(ctx).api}/permissionscheme/10000"}]}
-
-
+# The scheme lists `JIRA.create_project()` reads: Tessera has no issue security or project
+# categories yet, so each list names the one default (permission schemes: api/jira/permission_schemes).
 @router.get("/issuesecurityschemes")
 async def issue_security_schemes(ctx: Ctx) -> dict:
     await _catalog(ctx)

@@ -31,6 +31,7 @@ from tessera.jira_format.shapes import Links, split_values, truthy
 from tessera.projects.models import Project
 from tessera.projects.service import access_project
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.permissions import Permission, authorize
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]
@@ -89,8 +90,10 @@ async def create_bulk(request: Request, ctx: Ctx) -> JSONResponse:
     updates = body.get("issueUpdates")
     if not isinstance(updates, list) or not updates or len(updates) > MAX_BULK:
         raise InvalidInput(f"'issueUpdates' is a list of 1 to {MAX_BULK} issues.", field="issueUpdates")
-    async with ctx.transaction(write=False):
-        pass  # an unauthenticated request is refused as a whole, not issue by issue
+    async with ctx.transaction(write=False) as (session, actor):
+        # An unauthenticated request, or a caller without the bulk change global permission, is
+        # refused as a whole, not issue by issue.
+        await authorize(session, actor, Permission.BULK_CHANGE)
     links = links_for(ctx)
     created: list[dict] = []
     errors: list[dict] = []

@@ -40,6 +40,7 @@ from tessera.projects.components import (
     list_parts,
 )
 from tessera.projects.models import Component, Project, Version
+from tessera.projects.permission_schemes import check_assign_scheme
 from tessera.projects.service import (
     access_project,
     check_create_project,
@@ -100,8 +101,8 @@ async def projects(ctx: Ctx) -> list[dict]:
 
 @router.post("/project", status_code=201)
 async def create_project(request: Request, ctx: Ctx) -> JSONResponse:
-    """Jira's body: key, name, projectTypeKey, lead, description (templates and schemes are
-    accepted and ignored: projects use the organization's defaults)."""
+    """Jira's body: key, name, projectTypeKey, lead, description, permissionScheme (an id; other
+    templates and schemes are accepted and ignored: projects use the organization's defaults)."""
     body = await json_object(request)
     kind = str(body.get("projectTypeKey") or "software").strip().lower()
     if kind not in PROJECT_TYPES:
@@ -114,6 +115,12 @@ async def create_project(request: Request, ctx: Ctx) -> JSONResponse:
                                              name=body.get("name") or body.get("key") or "",
                                              description=body.get("description") or "",
                                              project_type=PROJECT_TYPES[kind], lead_id=lead)
+        scheme = body.get("permissionScheme")
+        if scheme not in (None, "") and scheme != project.permission_scheme_id:
+            try:
+                await check_assign_scheme(session, actor=actor, project=project, ref=scheme)
+            except InvalidInput as error:
+                raise InvalidInput(error.message, field="permissionScheme") from None
     links = links_for(ctx)
     return JSONResponse({"self": f"{links.api}/project/{project.id}", "id": project.id, "key": project.key},
                         status_code=201)

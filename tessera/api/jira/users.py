@@ -21,7 +21,7 @@ from tessera.projects.service import access_project
 from tessera.tenancy.avatars import initials_svg
 from tessera.tenancy.directory import search_users
 from tessera.tenancy.models import User
-from tessera.tenancy.permissions import Permission
+from tessera.tenancy.permissions import Permission, authorize
 from tessera.tenancy.service import access_user, users_by_id
 
 router = APIRouter()
@@ -114,6 +114,8 @@ async def _search(ctx: RequestContext, text: str, *, start_at: int, max_results:
         places = [await access_project(session, actor, ref) for ref in projects]
         if issue_ref is not None:
             places.append((await access_issue(session, actor, issue_ref))[1])
+        if not places:  # assignable users are listed by those who may browse the project; others need Browse Users
+            await authorize(session, actor, Permission.USER_PICKER)
         only = [users_holding(Permission.ASSIGNABLE_USER, place) for place in places]
         users = list(await search_users(session, actor.organization_id, text=text, include_active=include_active,
                                         include_inactive=include_inactive, start_at=start_at,

@@ -216,3 +216,39 @@ class NotificationPreferencesBody(Body):
 class NotificationSchemeBody(Body):
     events: dict[str, list[dict[str, Any]]] | None = Field(
         description="Event kind -> recipient rules; null returns the project to the default scheme.")
+
+
+class PermissionHolderIn(Body):
+    type: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        description="anyone, org_role, project_role, group, user, reporter, assignee, project_lead or user_field")
+    parameter: Ref | None = Field(default=None, description="The organization role, project role, group (id or "
+                                  "name), user id or user custom field (id or key) the type names")
+
+
+class PermissionGrantIn(Body):
+    permission: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="A permission key, as Jira names it (EDIT_ISSUES, BROWSE_PROJECTS ...)")
+    holder: PermissionHolderIn
+
+
+class PermissionSchemeCreate(Body):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] = ""
+    grants: list[PermissionGrantIn] = Field(default_factory=list, max_length=1000)
+
+
+class PermissionSchemeUpdate(Body):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    grants: list[PermissionGrantIn] | None = Field(default=None, max_length=1000,
+                                                   description="When given, replaces all the scheme's grants")
+
+
+class PermissionSchemeAssign(Body):
+    scheme_id: Ref
+
+
+class GlobalGrantIn(Body):
+    permission: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="ADMINISTER, CREATE_PROJECT, USER_PICKER, BULK_CHANGE or CREATE_SHARED_OBJECTS")
+    holder: PermissionHolderIn

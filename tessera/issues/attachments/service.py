@@ -144,7 +144,7 @@ async def attach_staged_files(database: Database, store: ObjectStore, *, actor: 
 async def check_add_attachments(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                                 uploads: Sequence[StoredUpload], at: datetime | None = None) -> list[Attachment]:
     """Record stored uploads on the issue: quota, rows, one history group, one event per file."""
-    await authorize(session, actor, Permission.CREATE_ATTACHMENTS, project)
+    await authorize(session, actor, Permission.CREATE_ATTACHMENTS, project, issue)
     await reserve_storage(session, organization_id=actor.organization_id,
                           size=sum(u.stored.size for u in uploads))
     at = at or datetime.now(UTC)
@@ -168,9 +168,9 @@ async def check_delete_attachment(session: AsyncSession, *, actor: Actor, attach
     """Delete the row, free its quota, record history and the event. Returns the object key for
     the caller to remove once the transaction has committed."""
     own = attachment.author_id == actor.user_id and \
-        await has_permission(session, actor, Permission.DELETE_OWN_ATTACHMENTS, project)
+        await has_permission(session, actor, Permission.DELETE_OWN_ATTACHMENTS, project, issue)
     if not own:
-        await authorize(session, actor, Permission.DELETE_ALL_ATTACHMENTS, project)
+        await authorize(session, actor, Permission.DELETE_ALL_ATTACHMENTS, project, issue)
     at = at or datetime.now(UTC)
     await session.execute(delete(Attachment).where(Attachment.organization_id == actor.organization_id,
                                                    Attachment.id == attachment.id))

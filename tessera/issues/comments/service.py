@@ -104,7 +104,7 @@ def _comment_event_fields(issue: Issue, comment: Comment, actor: Actor, at: date
 
 async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project, body: str,
                             parent_id: object = None, visibility: Any = None, at: datetime | None = None) -> Comment:
-    await authorize(session, actor, Permission.ADD_COMMENTS, project)
+    await authorize(session, actor, Permission.ADD_COMMENTS, project, issue)
     body = validate_body(body)
     role = await validate_visibility(session, actor, project, visibility)
     parent = None
@@ -128,12 +128,11 @@ async def check_add_comment(session: AsyncSession, *, actor: Actor, issue: Issue
     return comment
 
 
-async def _may_change(session: AsyncSession, actor: Actor, project: Project, comment: Comment,
-                      permission: Permission, verb: str) -> None:
-    if comment.author_id == actor.user_id and await has_permission(session, actor, Permission.ADD_COMMENTS,
-                                                                   project):
+async def _may_change(session: AsyncSession, actor: Actor, issue: Issue, project: Project, comment: Comment,
+                      own: Permission, every: Permission, verb: str) -> None:
+    if comment.author_id == actor.user_id and await has_permission(session, actor, own, project, issue):
         return
-    if not await has_permission(session, actor, permission, project):
+    if not await has_permission(session, actor, every, project, issue):
         raise PermissionDenied(f"You may {verb} only your own comments.")
 
 
@@ -156,7 +155,8 @@ async def check_edit_comment(session: AsyncSession, *, actor: Actor, issue: Issu
                              at: datetime | None = None) -> Comment:
     """`visibility` left out keeps the current one; None lifts a restriction. A stale version is
     a 409, or a 412 when it came as If-Match."""
-    await _may_change(session, actor, project, comment, Permission.EDIT_ALL_COMMENTS, "edit")
+    await _may_change(session, actor, issue, project, comment, Permission.EDIT_OWN_COMMENTS,
+                      Permission.EDIT_ALL_COMMENTS, "edit")
     if comment.deleted_at is not None:
         raise InvalidInput("A deleted comment cannot be edited.", field="body", code="comment_deleted")
     new_body = comment.body if body is None else validate_body(body)
@@ -210,7 +210,8 @@ async def _has_replies(session: AsyncSession, comment_id: int, organization_id: 
 
 async def check_delete_comment(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                                comment: Comment, at: datetime | None = None) -> None:
-    await _may_change(session, actor, project, comment, Permission.DELETE_ALL_COMMENTS, "delete")
+    await _may_change(session, actor, issue, project, comment, Permission.DELETE_OWN_COMMENTS,
+                      Permission.DELETE_ALL_COMMENTS, "delete")
     if comment.deleted_at is not None:
         return  # already a tombstone
     at = at or _now()

@@ -24,7 +24,7 @@ from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
-from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.permissions import Permission, authorize, has_permission
 
 MAX_LISTED = 1000
 
@@ -33,7 +33,7 @@ async def _target_user(session: AsyncSession, actor: Actor, project: Project, re
     """The user a watch change is for: the actor, or (for administrators) a user who may browse."""
     if ref is None or parse_id(ref) == actor.user_id:
         return actor.user_id
-    await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+    await authorize(session, actor, Permission.MANAGE_WATCHERS, project)
     user_id = parse_id(ref)
     found = None if user_id is None else await session.scalar(select(User.id).where(
         User.organization_id == actor.organization_id, User.id == user_id))
@@ -56,7 +56,7 @@ async def check_watch(session: AsyncSession, *, actor: Actor, issue: Issue, proj
 async def check_unwatch(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                         user_ref: object = None) -> None:
     if user_ref is not None and parse_id(user_ref) != actor.user_id:
-        await authorize(session, actor, Permission.ADMINISTER_PROJECTS, project)
+        await authorize(session, actor, Permission.MANAGE_WATCHERS, project)
         user_id = parse_id(user_ref)
         if user_id is None or await session.scalar(select(User.id).where(
                 User.organization_id == actor.organization_id, User.id == user_id)) is None:
@@ -111,12 +111,21 @@ async def _people(session: AsyncSession, model: type[IssueWatcher] | type[IssueV
     return count, mine, [view for user in users if (view := user_view(user))]
 
 
+async def _may_list(session: AsyncSession, actor: Actor, issue: Issue) -> bool:
+    """Who watches or voted is shown to holders of VIEW_VOTERS_AND_WATCHERS; the counts to all."""
+    project = await session.scalar(select(Project).where(Project.organization_id == issue.organization_id,
+                                                         Project.id == issue.project_id))
+    return project is not None and await has_permission(session, actor, Permission.VIEW_VOTERS_AND_WATCHERS,
+                                                        project, issue)
+
+
 async def watchers_view(session: AsyncSession, *, actor: Actor, issue: Issue) -> dict:
     count, mine, users = await _people(session, IssueWatcher, actor, issue)
     return {"issue_id": issue.id, "issue_key": issue.key, "watch_count": count, "is_watching": mine,
-            "watchers": users}
+            "watchers": users if await _may_list(session, actor, issue) else []}
 
 
 async def votes_view(session: AsyncSession, *, actor: Actor, issue: Issue) -> dict:
     count, mine, users = await _people(session, IssueVote, actor, issue)
-    return {"issue_id": issue.id, "issue_key": issue.key, "votes": count, "has_voted": mine, "voters": users}
+    return {"issue_id": issue.id, "issue_key": issue.key, "votes": count, "has_voted": mine,
+            "voters": users if await _may_list(session, actor, issue) else []}

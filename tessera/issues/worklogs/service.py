@@ -71,7 +71,7 @@ async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue
                             time_spent_seconds: int, started: datetime | None = None, comment: object = None,
                             adjustment: RemainingAdjustment = RemainingAdjustment(),
                             at: datetime | None = None) -> Worklog:
-    await authorize(session, actor, Permission.EDIT_ISSUES, project)
+    await authorize(session, actor, Permission.WORK_ON_ISSUES, project, issue)
     at = at or datetime.now(UTC)
     worklog = Worklog(organization_id=actor.organization_id, issue_id=issue.id, author_id=actor.user_id,
                       update_author_id=actor.user_id, started_at=started or at,
@@ -85,11 +85,11 @@ async def check_add_worklog(session: AsyncSession, *, actor: Actor, issue: Issue
     return worklog
 
 
-async def _may_change(session: AsyncSession, actor: Actor, project: Project, worklog: Worklog,
-                      permission: Permission) -> None:
-    if worklog.author_id == actor.user_id and await has_permission(session, actor, Permission.EDIT_ISSUES, project):
+async def _may_change(session: AsyncSession, actor: Actor, issue: Issue, project: Project, worklog: Worklog,
+                      own: Permission, every: Permission) -> None:
+    if worklog.author_id == actor.user_id and await has_permission(session, actor, own, project, issue):
         return
-    if not await has_permission(session, actor, permission, project):
+    if not await has_permission(session, actor, every, project, issue):
         raise PermissionDenied("You may change only your own worklogs.")
 
 
@@ -99,7 +99,8 @@ async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Is
                                adjustment: RemainingAdjustment = RemainingAdjustment(),
                                at: datetime | None = None) -> Worklog:
     """Only what is given changes; a changed time spent adjusts the issue's by the difference."""
-    await _may_change(session, actor, project, worklog, Permission.EDIT_ALL_COMMENTS)
+    await _may_change(session, actor, issue, project, worklog, Permission.EDIT_OWN_WORKLOGS,
+                      Permission.EDIT_ALL_WORKLOGS)
     at = at or datetime.now(UTC)
     if time_spent_seconds is not None:
         before = worklog.time_spent_seconds
@@ -122,7 +123,8 @@ async def check_update_worklog(session: AsyncSession, *, actor: Actor, issue: Is
 async def check_delete_worklog(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                                worklog: Worklog, adjustment: RemainingAdjustment = RemainingAdjustment()) -> None:
     """The work comes off the issue's time spent; `auto` gives it back to the remaining estimate."""
-    await _may_change(session, actor, project, worklog, Permission.DELETE_ALL_COMMENTS)
+    await _may_change(session, actor, issue, project, worklog, Permission.DELETE_OWN_WORKLOGS,
+                      Permission.DELETE_ALL_WORKLOGS)
     at = datetime.now(UTC)
     await session.execute(delete(Worklog).where(Worklog.organization_id == worklog.organization_id,
                                                 Worklog.id == worklog.id))

@@ -102,7 +102,7 @@ def test_not_blocked() -> None:
     ("permission", {}, "permission"),
     ("permission", {"permission": ""}, "permission"),
     # A permission Tessera does not have would hide the transition from everyone, admins too.
-    ("permission", {"permission": "RESOLVE_ISSUES"}, "permission"),
+    ("permission", {"permission": "VIEW_DEV_TOOLS"}, "permission"),
     ("permission", {"permission": "TRANSITION_ISSUE"}, "permission"),
     ("user_in_project_role", {"role": "owners"}, "role"),
     ("user_in_group", {"group": ""}, "group"),

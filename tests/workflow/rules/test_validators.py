@@ -116,7 +116,7 @@ def test_resolution_required_only_when_entering_done() -> None:
     ("field_matches", {"field": "summary", "pattern": "x" * 501}, "pattern"),
     ("field_matches", {"pattern": "x"}, "field"),
     ("permission", {"permission": ""}, "permission"),
-    ("permission", {"permission": "RESOLVE_ISSUES"}, "permission"),
+    ("permission", {"permission": "VIEW_DEV_TOOLS"}, "permission"),
     ("user_in_project_role", {"role": "guests"}, "role"),
     ("parent_status", {"categories": ["closed"]}, "categories.0"),
     ("date_in_range", {"field": "due_date", "min": "someday"}, "min"),

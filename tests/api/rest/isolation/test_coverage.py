@@ -12,7 +12,9 @@ from tests.factories.isolation_world import LISTS
 BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links"), ("POST", "/v2/projects"),
                              ("POST", "/v2/fields"), ("POST", "/v2/users"), ("POST", "/v2/myself/tokens"),
                              ("POST", "/v2/workflows"), ("POST", "/v2/workflow-schemes"), ("POST", "/v2/filters"),
-                             ("POST", "/v2/boards"), ("POST", "/v2/dashboards"),
+                             ("POST", "/v2/boards"), ("POST", "/v2/dashboards"), ("POST", "/v2/permission-schemes"),
+                             # Its only reference, a group, is checked by the holder check the scheme cases cover.
+                             ("POST", "/v2/global-permissions"),
                              # Their issue keys: test_references; reading back: tests/api/rest/routers/test_ci.py.
                              ("POST", "/v2/builds"), ("POST", "/v2/deployments")}
 # Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.

@@ -73,6 +73,8 @@ def _path_probes() -> list[PathProbe]:
         ("GET", "/v2/projects/{project_id}/versions", None, {}),
         ("POST", "/v2/projects/{project_id}/versions", {"name": "hijacked"}, {}),
         ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
+        ("GET", "/v2/projects/{project_id}/permission-scheme", None, {}),
+        ("PUT", "/v2/projects/{project_id}/permission-scheme", {"scheme_id": MISSING_ID}, {}),
         ("GET", "/v2/projects/{project_id}/notification-scheme", None, {}),
         ("PUT", "/v2/projects/{project_id}/notification-scheme", {"events": None}, {}),
         ("GET", "/v2/projects/{project_id}/slack", None, {}),
@@ -209,6 +211,17 @@ def _path_probes() -> list[PathProbe]:
                                     ("PATCH", {"name": "hijacked", "rotate_secret": True}))]
     probes.append(PathProbe("PUT", "/v2/workflow-schemes/{scheme_id}", lambda ids: {"scheme_id": ids["scheme_id"]},
                             {"scheme_id": MISSING_ID}, {"name": "Hijacked", "default_workflow": "default"}))
+    scheme = lambda ids: {"scheme_id": ids["permission_scheme_id"], "grant_id": ids["permission_grant_id"]}  # noqa: E731
+    probes += [PathProbe(method, template, scheme, {"scheme_id": MISSING_ID, "grant_id": MISSING_ID}, body)
+               for method, template, body in (
+                   ("GET", "/v2/permission-schemes/{scheme_id}", None),
+                   ("PUT", "/v2/permission-schemes/{scheme_id}", {"name": "Hijacked"}),
+                   ("DELETE", "/v2/permission-schemes/{scheme_id}", None),
+                   ("POST", "/v2/permission-schemes/{scheme_id}/grants",
+                    {"permission": "EDIT_ISSUES", "holder": {"type": "anyone"}}),
+                   ("DELETE", "/v2/permission-schemes/{scheme_id}/grants/{grant_id}", None))]
+    probes.append(PathProbe("DELETE", "/v2/global-permissions/{grant_id}",
+                            lambda ids: {"grant_id": ids["global_grant_id"]}, {"grant_id": MISSING_ID}))
     return probes
 
 

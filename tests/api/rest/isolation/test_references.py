@@ -64,6 +64,14 @@ def _reference_cases(ids: dict) -> Iterator[tuple[str, str, str, object, object,
     yield "PUT", f"{b_project}/roles/developers", "user_ids", ids["member_id"], MISSING_ID, lambda r: {"user_ids": [r]}
     yield "POST", f"{b_project}/components", "lead_id", ids["member_id"], MISSING_ID, lambda r: {
         "name": f"C{unique_key()}", "lead_id": r}
+    yield ("POST", "/v2/permission-schemes", "grants.0.holder.parameter", ids["member_id"], MISSING_ID,
+           lambda r: {"name": f"S{unique_key()}", "grants": [
+               {"permission": "EDIT_ISSUES", "holder": {"type": "user", "parameter": r}}]})
+    yield ("POST", "/v2/permission-schemes", "grants.0.holder.parameter", ids["user_field_key"], "no_such_field",
+           lambda r: {"name": f"S{unique_key()}", "grants": [
+               {"permission": "EDIT_ISSUES", "holder": {"type": "user_field", "parameter": r}}]})
+    yield ("PUT", f"{b_project}/permission-scheme", "scheme_id", ids["permission_scheme_id"], MISSING_ID,
+           lambda r: {"scheme_id": r})
     yield "POST", "/v2/fields", "project_ids", ids["project_id"], MISSING_ID, lambda r: {
         "name": f"F{unique_key()}", "field_type": "number", "project_ids": [r]}
     yield "POST", "/v2/workflow-schemes", "default_workflow", ids["secret_workflow_id"], MISSING_ID, lambda r: {
