@@ -61,3 +61,15 @@ def test_a_changed_or_malformed_numbers_token_is_refused() -> None:
             verify_numbers(("k1",), "p", bad, count=2)
     with pytest.raises(ValueError):
         sign_numbers("k1", "p", (-1,))
+
+
+@pytest.mark.parametrize("numbers", [(1, 2), (761, 4093), (2**20, 3), (123456, 654321)])
+def test_every_other_last_letter_is_refused(numbers: tuple[int, int]) -> None:
+    """The last base32 letter carries bits decoding ignores: a token with another last letter
+    is another spelling of the same bytes, and must not verify (reply addresses were forged so)."""
+    token = sign_numbers("k1", "p", numbers)
+    for letter in "abcdefghijklmnopqrstuvwxyz234567":
+        if letter != token[-1]:
+            with pytest.raises(BadSignature):
+                verify_numbers(("k1",), "p", token[:-1] + letter, count=2)
+    assert verify_numbers(("k1",), "p", token.upper(), count=2) == numbers

@@ -25,8 +25,6 @@ from tessera.tenancy.service import check_update_user, load_organization_by_key,
 from tests.factories.domain import acting_as
 from tests.support import OrgHandle, make_user_async
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
-
 
 async def test_invite_then_join(database_url: str, org: OrgHandle) -> None:
     async with acting_as(database_url, org) as (session, actor):

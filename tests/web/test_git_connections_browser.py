@@ -38,7 +38,8 @@ def test_create_edit_rotate_delete(live_server: LiveServer, browser) -> None:  #
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/projects")
 
-    page.click("nav >> text=Git & CI")
+    page.click("header >> text=Administration")
+    page.click("aside.sidenav >> text=Git & CI")
     page.wait_for_url(f"{base}/settings/integrations/git")
     page.select_option("select[name=provider]", "gitlab")
     page.fill("#new-git-connection input[name=name]", "Shop on GitLab")

@@ -1,7 +1,7 @@
 """Permission schemes and global permissions as data
 
-Revision ID: 0029_permission_schemes
-Revises: 0028_audit_log
+Revision ID: 0031_permission_schemes
+Revises: 0030_invitations
 
 Every organization gets a default scheme holding what the hard-coded scheme granted until now,
 and global grants with the same effect, so nothing changes for anyone until an administrator
@@ -11,8 +11,8 @@ edits them; existing projects point at their organization's default scheme.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029_permission_schemes"
-down_revision = "0028_audit_log"
+revision = "0031_permission_schemes"
+down_revision = "0030_invitations"
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,10 @@ def jira_url(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept: 
 
 def _serve(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AbstractContextManager[str]:
     directory = tmp_path_factory.mktemp("jira-serve")
-    return serve(database_url, directory, env={"TESSERA_ATTACHMENTS_DIR": str(directory)})
+    # No delivery worker in it: kept for the whole run on the session's database, it would claim
+    # and send the deliveries other tests plant there and read back.
+    return serve(database_url, directory, env={"TESSERA_ATTACHMENTS_DIR": str(directory),
+                                               "TESSERA_RUN_WORKER_IN_SERVER": "false"})
 
 
 def jira_as(url: str, who: OrgHandle | UserHandle) -> JIRA:

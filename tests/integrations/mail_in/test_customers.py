@@ -134,8 +134,8 @@ def test_a_customer_cannot_sign_in_takes_no_seat_and_is_in_no_picker(
     # lead or hold a project role.
     listed = ok(client.get("/v2/users", params={"maxResults": 200}, headers=org.headers))
     assert carla not in [u["id"] for u in listed["users"]] and listed["total"] == len(listed["users"])
-    for path in ("/rest/api/2/user/search", "/rest/api/2/user/assignable/search"):
-        found = ok(client.get(path, params={"username": "carla"}, headers=org.headers))
+    for path, where in (("/rest/api/2/user/search", {}), ("/rest/api/2/user/assignable/search", {"project": "PROJ"})):
+        found = ok(client.get(path, params={"username": "carla", **where}, headers=org.headers))
         assert found == [], (path, found)
     assigned = client.put(f"/v2/issues/{issue['key']}", json={"assignee_id": carla}, headers=org.headers)
     assert assigned.status_code == 400 and "is a customer" in assigned.text

@@ -22,8 +22,8 @@ router = APIRouter(prefix="/v2", tags=["users"])
 Ctx = Annotated[RequestContext, Depends(request_context)]
 
 
-@router.get("/users/{user_id}/export", responses={200: {"content": {"application/zip": {}},
-                                                        "description": "A zip of JSON files (README, 'Data rights')."}})
+@router.get("/users/{user_id}/export", response_class=Response, responses={200: {
+    "content": {"application/zip": {}}, "description": "A zip of JSON files (README, 'Data rights')."}})
 async def export_user(user_id: StoredId, ctx: Ctx) -> Response:
     """Everything stored about the user, for the user themselves or an organization
     administrator. The export is recorded in the audit log."""
