@@ -138,7 +138,10 @@ async def test_the_worker_built_for_a_process_purges_old_settled_deliveries_whil
         await session.execute(update(Delivery).where(Delivery.idempotency_key.in_(["old:1", "old:2"])).values(
             state="delivered", created_at=utcnow() - timedelta(days=settings.delivery_retention_days + 1),
             updated_at=utcnow() - timedelta(days=settings.delivery_retention_days + 1)))
-        await session.execute(update(Delivery).where(Delivery.idempotency_key == "old:2").values(state="pending"))
+        # Pending, and due only later: the pipeline's sender must not settle it (its target is no
+        # address, so a send would make it dead, and purgeable) before the purge looks at it.
+        await session.execute(update(Delivery).where(Delivery.idempotency_key == "old:2").values(
+            state="pending", next_attempt_at=utcnow() + timedelta(hours=1)))
     pipeline = build_pipeline(settings, database)
     stop = asyncio.Event()
     task = asyncio.create_task(pipeline.run_forever(stop))
