@@ -1,0 +1,51 @@
+"""PostgreSQL row-level security: every tenant-owned table walled in by its organization
+
+Each table with an `organization_id` column (found in the catalog, so none is forgotten), and
+`organizations` by its `id`, gets the `tenant_isolation` policy; the non-owner role
+`tessera_tenant`, which request transactions switch to, is created and granted the data
+(tessera.db.row_security). A table added later calls `policy_statements` in its own migration;
+tests/db/test_row_security.py fails when one does not. SQLite: nothing to do.
+
+Revision ID: 0029_row_security
+Revises: 0028_audit_log
+"""
+
+from alembic import op
+from sqlalchemy import text
+
+from tessera.db.row_security import POLICY, policy_statements, role_statements
+
+revision = "0029_row_security"
+down_revision = "0028_audit_log"
+branch_labels = None
+depends_on = None
+
+_TENANT_TABLES = text(
+    "SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t "
+    "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+    "WHERE c.table_schema = current_schema() AND c.column_name = 'organization_id' "
+    "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name")
+
+
+def _tenant_tables() -> list[str]:
+    return list(op.get_bind().execute(_TENANT_TABLES).scalars())
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in role_statements():
+        op.execute(statement)
+    for table in _tenant_tables():
+        for statement in policy_statements(table):
+            op.execute(statement)
+    for statement in policy_statements("organizations", column="id"):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in [*_tenant_tables(), "organizations"]:
+        op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
+        op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
