@@ -3,7 +3,8 @@
 Each table with an `organization_id` column (found in the catalog, so none is forgotten), and
 `organizations` by its `id`, gets the `tenant_isolation` policy; the non-owner role
 `tessera_tenant`, which request transactions switch to, is created and granted the data
-(tessera.db.row_security). A table added later calls `policy_statements` in its own migration;
+(tessera.db.row_security), and the full-text match functions that keep text search on its
+index under the wall. A table added later calls `policy_statements` in its own migration;
 tests/db/test_row_security.py fails when one does not. SQLite: nothing to do.
 
 Revision ID: 0029_row_security
@@ -13,7 +14,13 @@ Revises: 0028_audit_log
 from alembic import op
 from sqlalchemy import text
 
-from tessera.db.row_security import POLICY, policy_statements, role_statements
+from tessera.db.row_security import (
+    POLICY,
+    TEXT_MATCH_FUNCTIONS,
+    policy_statements,
+    role_statements,
+    text_match_function_statements,
+)
 
 revision = "0029_row_security"
 down_revision = "0028_audit_log"
@@ -41,11 +48,15 @@ def upgrade() -> None:
             op.execute(statement)
     for statement in policy_statements("organizations", column="id"):
         op.execute(statement)
+    for statement in text_match_function_statements():
+        op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    for function in TEXT_MATCH_FUNCTIONS.values():
+        op.execute(f"DROP FUNCTION IF EXISTS {function}(bigint, tsquery)")
     for table in [*_tenant_tables(), "organizations"]:
         op.execute(f'DROP POLICY IF EXISTS {POLICY} ON "{table}"')
         op.execute(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY')
