@@ -115,3 +115,25 @@ async def test_every_tenant_owned_table_has_the_policy(postgres: Settings) -> No
         assert tables > 70
     finally:
         await database.dispose()
+
+
+async def test_text_search_finds_its_own_issues_and_cannot_probe_another_organization(
+        postgres: Settings, client: TestClient, org: OrgHandle, other_org: OrgHandle) -> None:
+    mine, theirs = _issue(client, org, "WALLE"), _issue(client, other_org, "WALLF")
+    found = client.post("/v2/search", json={"jql": 'text ~ "wall"'}, headers=org.headers)
+    assert found.status_code == 200, found.text
+    assert [issue["key"] for issue in found.json()["issues"]] == [mine["key"]]
+    database = Database(postgres)
+    try:
+        async with open_unit_of_work(database, _actor(org), write=False) as session:
+            def probe(organization_id: int):  # type: ignore[no-untyped-def]
+                return session.scalars(text("SELECT tessera_issues_matching(:org, to_tsquery('english', 'wall'))"),
+                                       {"org": organization_id})
+            assert list(await probe(org.organization_id)) == [mine["id"]]
+            assert list(await probe(other_org.organization_id)) == []
+        async with database.unit_of_work(write=False) as session:  # the owner (worker, CLI) may ask
+            probed = await session.scalars(text("SELECT tessera_issues_matching(:org, to_tsquery('english', 'wall'))"),
+                                           {"org": other_org.organization_id})
+            assert list(probed) == [theirs["id"]]
+    finally:
+        await database.dispose()
