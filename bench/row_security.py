@@ -7,7 +7,8 @@ falls on both sides alike. Target (issue 19): under 10% either way.
     .venv/bin/python bench/row_security.py --rounds 3 --duration 15 --issues 1000000
 
 "off" is TESSERA_DATABASE_ROW_SECURITY=off: the request's transaction runs as the owner role with
-no setting, as before issue 19. Results: bench/results/row_security.json and .md.
+no setting, as before issue 19. Results: bench/results/row_security.json and .md
+(row_security-api.* or row_security-search.* with --only).
 """
 
 from __future__ import annotations
@@ -156,8 +157,9 @@ def main() -> None:
                          "other work)", "arguments": vars(args), "summary": summarize(api, searched),
               "api_phases": api, "search_rounds": searched}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "row_security.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (RESULTS / "row_security.md").write_text(render(result))
+    name = f"row_security-{args.only}" if args.only else "row_security"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (RESULTS / f"{name}.md").write_text(render(result))
     print(render(result))
 
 

@@ -17,8 +17,9 @@ How it works:
   A query inside it that forgets its organization filter still sees only its own rows.
 
 The login role must be a member of TENANT_ROLE (migration 0029 grants it when it may create
-roles; README "Row-level security" says what a DBA runs otherwise); `check_row_security` tells
-at start-up when it is not."""
+roles; README "Row-level security" says what a DBA runs otherwise, after which every
+`tessera migrate` completes the grants: `ensure_tenant_role`); `check_row_security` tells at
+start-up when it is not."""
 
 from __future__ import annotations
 
@@ -56,8 +57,21 @@ async def check_row_security(connection: AsyncConnection) -> None:
         raise RowSecurityUnavailable(
             f"Row-level security is on but the database role {user!r} cannot act as {TENANT_ROLE!r}. "
             f"As a superuser run: CREATE ROLE {TENANT_ROLE} NOLOGIN; GRANT {TENANT_ROLE} TO \"{user}\"; "
-            "then `tessera migrate` again (README, Row-level security), "
+            "then run `tessera migrate` (README, Row-level security), "
             "or set TESSERA_DATABASE_ROW_SECURITY=off.")
+
+
+async def ensure_tenant_role(connection: AsyncConnection) -> None:
+    """After migrating (tessera.migrate): grant what migration 0029 could not, once a DBA has
+    created TENANT_ROLE or made the login role a member (README, Row-level security). Does
+    nothing when all is in place; the caller holds the migrations' advisory lock."""
+    ready = await connection.scalar(text(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :role) "
+        "THEN pg_has_role(current_user, :role, 'MEMBER') AND has_table_privilege(:role, 'organizations', 'SELECT') "
+        "ELSE false END"), {"role": TENANT_ROLE})
+    if not ready:
+        for statement in role_statements():
+            await connection.execute(text(statement))
 
 
 def policy_statements(table: str, *, column: str = "organization_id") -> list[str]:
