@@ -146,8 +146,8 @@ def run(url: str, quiet_token: str, flood_token: str, args: argparse.Namespace) 
         phases["flooded"].append(flooded)
         print(f"alone p95 {phases['alone'][-1]['p95_ms']} ms, flooded p95 {flooded['p95_ms']} ms, "
               f"flood {flooded['flood_per_second_by_status']} per s", flush=True)
-    alone = statistics.median(phase["p95_ms"] for phase in phases["alone"])
-    flooded_p95 = statistics.median(phase["p95_ms"] for phase in phases["flooded"])
+    alone = round(statistics.median(phase["p95_ms"] for phase in phases["alone"]), 2)
+    flooded_p95 = round(statistics.median(phase["p95_ms"] for phase in phases["flooded"]), 2)
     ratio = round(flooded_p95 / alone, 3) if alone else None
     return {"phases": phases, "quiet_p95_alone_ms": alone, "quiet_p95_flooded_ms": flooded_p95,
             "ratio": ratio, "target": f"< {TARGET_RATIO}", "met": ratio is not None and ratio < TARGET_RATIO}
@@ -181,9 +181,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of each phase")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--issues", type=int, default=200, help="QUIET's issues")
-    parser.add_argument("--quiet-rate", type=float, default=40.0, help="QUIET's requests per second")
-    parser.add_argument("--flood-clients", type=int, default=16)
-    parser.add_argument("--flood-limit", type=int, default=3000, help="FLOOD's requests per minute")
+    parser.add_argument("--quiet-rate", type=float, default=10.0, help="QUIET's requests per second")
+    parser.add_argument("--flood-clients", type=int, default=8)
+    parser.add_argument("--flood-limit", type=int, default=600, help="FLOOD's requests per minute")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-noisy-") as directory:
         database_url = api_load.fresh_database(args.backend, args.postgres_url, "tessera_bench_noisy", directory)

@@ -146,7 +146,7 @@ def summarize(api: dict[str, list[dict]], searched: dict[str, list[dict]]) -> di
 def render(result: dict) -> str:
     summary, args = result["summary"], result["arguments"]
     lines = ["# Row-level security: cost on PostgreSQL (off vs on, alternating)", "",
-             f"{result['when']} on {result['machine']}; {args['rounds']} round(s) of each mode, medians shown.", ""]
+             f"{result['when']} on {result['machine']}; API: {args['rounds']} round(s) of each mode, medians shown.", ""]
     if summary["api"]:
         lines += [f"## API load (bench/api_load.py mixed phase: {args['clients']} clients, {args['duration']} s, "
                   f"{args['workers']} worker(s))", "", "| measure | off | on | on/off |", "|---|---:|---:|---:|"]
