@@ -8,8 +8,8 @@ The data is loaded by `tessera load` (the command a user would run) into a fresh
 big organization (BIG) plus nine smaller ones (S1..S9), so the tenancy filter has rows to skip.
 Then ANALYZE, and each query runs in-process through `tessera.jql.search.search_issues` with a
 real actor (a member of BIG, who is `currentUser()`), max_results 50 and an exact total: a few
-warm-up runs, then --runs timed ones, each in its own read-only unit of work (as a request
-would), so the figures include parsing, validation, catalog lookups and both the page and the
+warm-up runs, then --runs timed ones, each in its own read-only unit of work scoped to BIG (as a request
+would, so under PostgreSQL's row-level security), so the figures include parsing, validation, catalog lookups and both the page and the
 count queries, but not HTTP. For the slowest queries on PostgreSQL the statements the search
 sent are captured and re-run under EXPLAIN (ANALYZE, BUFFERS); the plans go into the .md.
 
@@ -147,12 +147,15 @@ async def bench_actor(database, org_key: str):  # type: ignore[no-untyped-def]
                      via="system")
 
 
-async def measure(url: str, backend: str, runs: int, warmup: int, explain: int) -> dict:
+async def measure(url: str, backend: str, runs: int, warmup: int, explain: int, *,
+                  row_security: bool = True) -> dict:
+    """`row_security`: PostgreSQL's second wall on or off (tessera.db.row_security; bench/row_security.py
+    runs both side by side)."""
     from tessera.config import Settings
     from tessera.db.engine import Database
     from tessera.jql.search import search_issues
 
-    database = Database(Settings(database_url=url))
+    database = Database(Settings(database_url=url, database_row_security=row_security))
     captured: list[tuple[str, object]] | None = None
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -166,7 +169,7 @@ async def measure(url: str, backend: str, runs: int, warmup: int, explain: int) 
         for query in QUERIES:
             async def once() -> tuple[float, int, int]:
                 started = time.perf_counter()
-                async with database.unit_of_work(write=False) as session:
+                async with database.unit_of_work(write=False, organization_id=actor.organization_id) as session:
                     page = await search_issues(session, actor=actor, jql=query.jql, max_results=50,
                                                count_only=query.count_only)
                 return (time.perf_counter() - started) * 1000, page.total, len(page.issues)

@@ -41,6 +41,9 @@ class Settings:
     session_cookie_secure: bool = False
     session_ttl_hours: int = 24 * 14
     database_pool_size: int = 10
+    # PostgreSQL: request transactions act as the non-owner role tessera_tenant within their
+    # organization, under row-level security (tessera.db.row_security). SQLite ignores it.
+    database_row_security: bool = True
     # Live updates: Redis channel and key prefix (several deployments, or test runs, may share one
     # Redis), and how long a live connection's browse-permission check is trusted.
     live_channel_prefix: str = "tessera"
@@ -160,6 +163,8 @@ class Settings:
             values["session_cookie_secure"] = env["TESSERA_SESSION_COOKIE_SECURE"].lower() in {"1", "true", "yes"}
         if env.get("TESSERA_DB_POOL_SIZE"):
             values["database_pool_size"] = int(env["TESSERA_DB_POOL_SIZE"])
+        if env.get("TESSERA_DATABASE_ROW_SECURITY"):
+            values["database_row_security"] = env["TESSERA_DATABASE_ROW_SECURITY"].lower() in {"1", "true", "yes", "on"}
         if env.get("TESSERA_LIVE_CHANNEL_PREFIX"):
             values["live_channel_prefix"] = env["TESSERA_LIVE_CHANNEL_PREFIX"]
         if env.get("TESSERA_LIVE_PERMISSION_TTL"):

@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await database.check_row_security()
         await live_hub.start()
         await dashboard_cache.start()
         # Large reports build ~10^5 objects at once, which sets off full garbage collections that

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from tessera.config import normalize_database_url
+from tessera.db.row_security import ensure_tenant_role
 from tessera.db.statistics import refresh_statistics
 from tessera.db.tls import engine_arguments
 
@@ -56,6 +57,8 @@ async def _upgrade(database_url: str) -> None:
         await connection.run_sync(run)
         await connection.commit()
         if url.startswith("postgresql"):
+            await ensure_tenant_role(connection)
+            await connection.commit()
             await connection.execute(text("SELECT pg_advisory_unlock(724810)"))
             await connection.commit()
         else:

@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from tessera.config import Settings
 from tessera.db import sqlite_driver
+from tessera.db.row_security import check_row_security, enter_organization
 from tessera.db.tls import engine_arguments
 
 log = logging.getLogger("tessera.db")
@@ -89,6 +90,8 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
+        # tessera.db.row_security: PostgreSQL only, SQLite has no row security.
+        self.row_security = settings.database_row_security and not self.is_sqlite
         if self.is_sqlite:
             path = _sqlite_path(self.url)
             if path is not None:
@@ -131,10 +134,22 @@ class Database:
     def dialect(self) -> str:
         return self.write_engine.dialect.name
 
+    async def check_row_security(self) -> None:
+        """At start-up: fail early, saying what to run, when request transactions could not take
+        the tenant role (tessera.db.row_security)."""
+        if self.row_security:
+            async with self.write_engine.connect() as connection:
+                await check_row_security(connection)
+
     @asynccontextmanager
-    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(self, *, write: bool = True,
+                           organization_id: int | None = None) -> AsyncIterator[AsyncSession]:
         """Commit when the block ends normally, roll back on any exception. Services flush only.
-        Do not open a writing unit of work inside another on SQLite: writers queue on one lock."""
+        Do not open a writing unit of work inside another on SQLite: writers queue on one lock.
+        `organization_id`: on PostgreSQL with row security, the transaction sees and writes only
+        that organization's rows whatever its statements ask (tessera.db.row_security); the
+        request edge passes it. Without it the unit of work runs as the owner role: work that
+        spans organizations (sign-in, the worker, the CLI, migrations, bulk loads)."""
         factory = self._write_sessions if write else self._read_sessions
         lock = self._write_lock if write else None
         if lock is not None:
@@ -142,6 +157,8 @@ class Database:
         try:
             async with factory() as session:
                 try:
+                    if organization_id is not None and self.row_security:
+                        await enter_organization(session, organization_id)
                     yield session
                     if write:
                         for hook in self._before_commit:

@@ -1,6 +1,10 @@
 """The request's order of business, the same on every transport: authenticate in a short read
 transaction, settle the rate limit, then open the unit of work the handler uses.
 
+The unit of work of an identified actor runs walled in its organization (PostgreSQL row-level
+security, tessera.db.row_security); authentication's transaction cannot be, since it looks the
+credentials up before the organization is known, and neither can `anonymous()`.
+
 The limiter may be Redis: awaiting it inside the request's transaction would hold a pooled
 connection (and, on SQLite, the single writer's lock) for a network round trip, and a refused
 request would have opened a transaction for nothing. An API token's actor usually comes from
@@ -90,10 +94,11 @@ async def open_unit_of_work(database: Database, identity: Identity, *, write: bo
     use. A read records it in a short write transaction of its own first, so that a token used
     only for reading (or a browser only looking) still shows its last use; being due at most
     once a minute per credential, that costs reads almost nothing."""
+    organization_id = identity.actor.organization_id
     if not write and identity.token_uses:
-        async with database.unit_of_work(write=True) as session:
+        async with database.unit_of_work(write=True, organization_id=organization_id) as session:
             await _record_uses(session, identity)
-    async with database.unit_of_work(write=write) as session:
+    async with database.unit_of_work(write=write, organization_id=organization_id) as session:
         if write:
             act_as(session, user_id=identity.actor.user_id, token_id=identity.actor.token_id)
             await _record_uses(session, identity)
@@ -163,7 +168,9 @@ class RequestContext:
         if within is not None:
             yield within
             return
-        async with self.database.unit_of_work(write=False) as session:
+        actor: Actor | None = getattr(self.request.state, "actor", None)
+        async with self.database.unit_of_work(
+                write=False, organization_id=None if actor is None else actor.organization_id) as session:
             yield session
 
     @asynccontextmanager

@@ -66,7 +66,7 @@ async def resolve_live_scope(database: Database, actor: Actor, *, kind: LiveKind
     NotFound when the actor may not browse it. "user": the actor's own notifications (no ref)."""
     if kind == "user":
         return Scope(kind="user", organization_id=actor.organization_id, project_id=None, user_id=actor.user_id)
-    async with database.unit_of_work(write=False) as session:
+    async with database.unit_of_work(write=False, organization_id=actor.organization_id) as session:
         if kind == "issue":
             issue, project = await access_issue(session, actor, ref)
             return Scope(kind="issue", organization_id=actor.organization_id, project_id=project.id,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, exists, false, func, literal_column, or_, select, table, union
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.db.row_security import TEXT_MATCH_FUNCTIONS
 from tessera.issues.audience import comments_visible_to
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import Issue
@@ -76,8 +77,16 @@ def _fts_query(terms: list[TextTerm], columns: str | None) -> str:
     return f"{{{columns}}} : ({body})" if columns else body
 
 
-def _pg_matches(vector, terms: list[TextTerm], weight: str = "") -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
-    return vector.op("@@")(func.to_tsquery("english", _pg_query(terms, weight)))
+def _pg_matching_ids(table_name: str, organization_id: int, terms: list[TextTerm], weight: str = ""):  # type: ignore[no-untyped-def]
+    """SELECT of the ids of `table_name`'s rows of the organization whose search_vector matches.
+    Through a function (tessera.db.row_security.TEXT_MATCH_FUNCTIONS), not `search_vector @@ q`
+    in the statement: under row-level security the latter could not use the GIN index."""
+    function = getattr(func, TEXT_MATCH_FUNCTIONS[table_name])
+    return select(function(organization_id, func.to_tsquery("english", _pg_query(terms, weight))))
+
+
+def _pg_issue_matches(organization_id: int, terms: list[TextTerm], weight: str = "") -> ColumnElement[bool]:
+    return Issue.id.in_(_pg_matching_ids("issues", organization_id, terms, weight))
 
 
 _ISSUES_FTS = table("issues_fts")
@@ -89,9 +98,9 @@ def _fts_issue_ids(query: str):  # type: ignore[no-untyped-def]
         literal_column("issues_fts").op("MATCH")(query))
 
 
-def _comment_condition(terms: list[TextTerm], dialect: str):  # type: ignore[no-untyped-def]
+def _comment_condition(organization_id: int, terms: list[TextTerm], dialect: str):  # type: ignore[no-untyped-def]
     if dialect == "postgresql":
-        return _pg_matches(literal_column("comments.search_vector"), terms)
+        return Comment.id.in_(_pg_matching_ids("comments", organization_id, terms))
     return Comment.id.in_(select(literal_column("comments_fts.rowid")).select_from(_COMMENTS_FTS).where(
         literal_column("comments_fts").op("MATCH")(_fts_query(terms, None))))
 
@@ -104,7 +113,7 @@ def _visible(reader: CommentReader | None, project_id):  # type: ignore[no-untyp
 def _comment_match(organization_id: int, terms: list[TextTerm], dialect: str, reader: CommentReader | None
                    ) -> ColumnElement[bool]:
     return exists().where(Comment.organization_id == organization_id, Comment.issue_id == Issue.id,
-                          _comment_condition(terms, dialect), _visible(reader, Issue.project_id))
+                          _comment_condition(organization_id, terms, dialect), _visible(reader, Issue.project_id))
 
 
 def commented_issue_ids(organization_id: int, text: str, dialect: str, reader: CommentReader | None):  # type: ignore[no-untyped-def]
@@ -115,14 +124,8 @@ def commented_issue_ids(organization_id: int, text: str, dialect: str, reader: C
         return None
     owner = Issue.__table__.alias("commented_issues")
     return select(Comment.issue_id).join(owner, owner.c.id == Comment.issue_id).where(
-        Comment.organization_id == organization_id, _comment_condition(terms, dialect),
+        Comment.organization_id == organization_id, _comment_condition(organization_id, terms, dialect),
         _visible(reader, owner.c.project_id))
-
-
-def _pg_issue_ids(organization_id: int, terms: list[TextTerm]):  # type: ignore[no-untyped-def]
-    matched = Issue.__table__.alias("text_issues")
-    return select(matched.c.id).where(matched.c.organization_id == organization_id,
-                                      _pg_matches(literal_column("text_issues.search_vector"), terms))
 
 
 def text_match(kind: str, text: str, *, organization_id: int, dialect: str, reader: CommentReader | None = None
@@ -142,15 +145,15 @@ def text_match(kind: str, text: str, *, organization_id: int, dialect: str, read
         return _comment_match(organization_id, terms, dialect, reader)
     if kind == "text":
         if known is not None:  # the comment side is a short list: one bitmap OR with the text index
-            own = (_pg_matches(literal_column("issues.search_vector"), terms) if dialect == "postgresql"
+            own = (_pg_issue_matches(organization_id, terms) if dialect == "postgresql"
                    else Issue.id.in_(_fts_issue_ids(_fts_query(terms, None))))
             return or_(own, Issue.id.in_(known)) if known else own
-        own = (_pg_issue_ids(organization_id, terms) if dialect == "postgresql"
+        own = (_pg_matching_ids("issues", organization_id, terms) if dialect == "postgresql"
                else _fts_issue_ids(_fts_query(terms, None)))
         return Issue.id.in_(union(own, commented_issue_ids(organization_id, text, dialect, reader)))
     if dialect == "postgresql":
         weight = {"summary": "A", "description": "B"}.get(kind, "")
-        return _pg_matches(literal_column("issues.search_vector"), terms, weight)
+        return _pg_issue_matches(organization_id, terms, weight)
     columns = {"summary": "summary", "description": "description"}.get(kind)
     return Issue.id.in_(_fts_issue_ids(_fts_query(terms, columns)))
 

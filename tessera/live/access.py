@@ -85,7 +85,7 @@ class AccessCache:
 
     async def _load(self, organization_id: int, project_id: int, user_ids: set[int]) -> dict[int, Grant]:
         grants = dict.fromkeys(user_ids, NO_ACCESS)
-        async with self._database.unit_of_work(write=False) as session:
+        async with self._database.unit_of_work(write=False, organization_id=organization_id) as session:
             project = await session.scalar(select(Project).where(
                 Project.organization_id == organization_id, Project.id == project_id))
             if project is None:

@@ -178,7 +178,7 @@ class LiveHub:
             await self._change_presence(connection, join=False)
 
     async def cursor(self, organization_id: int) -> int:
-        async with self.database.unit_of_work(write=False) as session:
+        async with self.database.unit_of_work(write=False, organization_id=organization_id) as session:
             return await latest_event_id(session, organization_id)
 
     async def replay(self, connection: LiveConnection, last_event_id: int) -> int:
@@ -186,7 +186,7 @@ class LiveHub:
         The caller holds connection.send_lock, so live messages queue up meanwhile and the
         sender drops those the replay already sent. Returns how many were sent."""
         scope = connection.scope
-        async with self.database.unit_of_work(write=False) as session:
+        async with self.database.unit_of_work(write=False, organization_id=scope.organization_id) as session:
             backlog = await read_backlog(session, scope=scope, after_id=last_event_id)
         if backlog is None:
             await connection.send_now(control("resync_required", last_event_id=last_event_id))

@@ -157,10 +157,11 @@ class GraphQLContext(BaseContext):
 
     # -- transactions ----------------------------------------------------------------------------------
 
-    async def _read_session(self) -> AsyncSession:
+    async def _read_session(self, organization_id: int) -> AsyncSession:
         if self._session is None:
             self._reads = AsyncExitStack()
-            self._session = await self._reads.enter_async_context(self.database.unit_of_work(write=False))
+            self._session = await self._reads.enter_async_context(
+                self.database.unit_of_work(write=False, organization_id=organization_id))
         return self._session
 
     async def _end_reads(self) -> None:
@@ -191,7 +192,7 @@ class GraphQLContext(BaseContext):
             actor = (await self._identify()).actor
             if search:
                 await self.check_search_quota(actor)
-            session = await self._read_session()
+            session = await self._read_session(actor.organization_id)
             try:
                 yield session, actor
             except (DBAPIError, asyncio.CancelledError):

@@ -124,7 +124,7 @@ async def attach_staged_files(database: Database, store: ObjectStore, *, actor: 
     try:
         uploads = await put_staged_files(store, organization_id=actor.organization_id, files=files, usage=usage)
         try:
-            async with database.unit_of_work() as session:
+            async with database.unit_of_work(organization_id=actor.organization_id) as session:
                 if idempotency is not None:
                     await idempotency.claim(session, actor)
                 issue, project = await access_issue(session, actor, issue_id)
