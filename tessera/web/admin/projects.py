@@ -1,8 +1,8 @@
 """/admin/projects: every project (archived ones too), creating one (key, name, type, lead,
-access, workflow scheme), and a project's settings page: its details, archiving, deleting
+access, workflow scheme), and a project's settings page: its details, permission scheme, archiving, deleting
 (typing the key again), with its components, versions and roles (admin/project_parts.py).
-Changes go through projects.service, issues.project_deletion and issues.workflow_migration,
-as POST/PUT /v2/projects and PUT /v2/projects/{id}/workflow-scheme do."""
+Changes go through projects.service, projects.permission_schemes, issues.project_deletion and
+issues.workflow_migration, as POST/PUT /v2/projects and their permission and workflow scheme routes do."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tessera.errors import InvalidInput, NotFound
 from tessera.issues.attachments.service import discard_objects
 from tessera.issues.project_deletion import check_delete_project
 from tessera.issues.workflow_migration import check_assign_scheme
+from tessera.projects import permission_schemes
 from tessera.projects.components import list_parts
 from tessera.projects.models import PROJECT_TYPES, Component, Project, Version
 from tessera.projects.service import (
@@ -40,6 +41,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PAGE = "/admin/projects"
 NOTICES = {"created": "The project is created.", "saved": "The project is saved.", "archived": "The project is archived.",
            "restored": "The project is live again.", "deleted": "The project is deleted.",
+           "permissions": "The project's permission scheme is changed.",
            "component": "The components are saved.", "version": "The versions are saved.", "roles": "The roles are saved."}
 
 
@@ -115,11 +117,14 @@ async def render_project(web: Web, key: str, *, status_code: int = 200, error: F
         versions = await list_parts(session, Version, project)
         roles = await list_role_members(session, actor=actor, project=project)
         schemes = await list_schemes(session, actor.organization_id)
+        permission_scheme = await permission_schemes.scheme_of_project(session, actor, project)
+        all_permission_schemes = await permission_schemes.list_schemes(session, actor)
         wanted = {project.lead_id} | {c.lead_id for c in components} | {u for ids in roles.values() for u in ids}
         people = await users_by_id(session, actor.organization_id, {u for u in wanted if u})
     # `managed`, not `project`: base.html would show the project's own side navigation for that.
     return web.render("admin/project.html", status_code=status_code, managed=project, components=components,
                       versions=versions, roles=roles, role_names=PROJECT_ROLES, people=people, schemes=schemes,
+                      permission_scheme=permission_scheme, permission_schemes=all_permission_schemes,
                       types=PROJECT_TYPES, access_levels=ACCESS_LEVELS, error=error, form=form or {},
                       notice=NOTICES.get(notice, ""), today=date.today().isoformat(), nav="admin-projects")
 
@@ -152,6 +157,20 @@ async def save_project(key: str, web: Web) -> Response:
         return await render_project(web, key, status_code=error.status, error=FormError.of("details", _named(error)),
                                     form=form)
     return web.redirect(f"{PAGE}/{project.key}?done=saved")
+
+
+@router.post(PAGE + "/{key}/permission-scheme")
+async def choose_permission_scheme(key: str, web: Web) -> Response:
+    form = await web.form()
+    try:
+        async with web.transaction() as (session, actor):
+            project = await access_admin_project(session, actor, key)
+            await permission_schemes.check_assign_scheme(session, actor=actor, project=project,
+                                                         ref=form.get("scheme_id", ""))
+    except FORM_ERRORS as error:
+        return await render_project(web, key, status_code=error.status, error=FormError.of("permissions", error),
+                                    form=form)
+    return web.redirect(f"{PAGE}/{project.key}?done=permissions")
 
 
 @router.post(PAGE + "/{key}/archive")
