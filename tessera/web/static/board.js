@@ -13,6 +13,7 @@
   const announcer = document.getElementById("board-announce");
   const LIVE_TYPES = ["status_changed", "issue_updated", "issue_created", "issue_deleted", "issue_ranked"];
   let sortables = [], busy = 0, dragging = false, stale = false, refreshTimer = null, lastRefresh = 0;
+  let moveCount = 0;  // moves begun here: a refresh fetched before one would show the board without it
 
   function announce(text) { announcer.textContent = text; }
 
@@ -87,6 +88,7 @@
       else if (cards[at - 1]) params.set("rank_after", keyOf(cards[at - 1]));
     }
     busy += 1;
+    moveCount += 1;
     card.classList.add("moving");
     card.setAttribute("aria-busy", "true");
     try {
@@ -182,10 +184,17 @@
     if (busy || dragging || document.querySelector("#move-screen-host dialog")) { stale = true; return; }
     stale = false;
     lastRefresh = Date.now();
-    const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
+    const movesBefore = moveCount;
     const response = await fetch(window.location.href, {credentials: "same-origin", headers: {"HX-Request": "true"}});
-    if (!response.ok || busy || dragging) { stale = true; return; }
-    root.innerHTML = await response.text();  // the server's own rendering of the columns
+    if (!response.ok) { stale = true; return; }
+    const html = await response.text();
+    if (busy || dragging || moveCount !== movesBefore) {  // outdated by a move meanwhile: fetch again
+      stale = true;
+      if (!busy) schedule();
+      return;
+    }
+    const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
+    root.innerHTML = html;  // the server's own rendering of the columns
     init();
     const again = focused && document.getElementById(focused);
     if (again) again.focus();

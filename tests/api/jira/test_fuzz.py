@@ -143,7 +143,10 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
     assert client.put(f"{API}/issue/WEB-1/properties/fuzz.prop", json={"n": 1}, headers=headers).status_code == 201
     webhook = post("/rest/webhooks/1.0/webhook", {"name": "Fuzz", "url": "https://receiver.example.test/j",
                                                   "events": []})
-    values = {"webhook_ref": str(webhook["id"]), "project_ref": "WEB", "type_ref": "Task", "issue_ref": "WEB-1", "comment_id": comment["id"],
+    [scheme] = client.get(f"{API}/permissionscheme", params={"expand": "permissions"},
+                          headers=headers).json()["permissionSchemes"]
+    values = {"scheme_id": str(scheme["id"]), "grant_id": str(scheme["permissions"][0]["id"]),
+              "webhook_ref": str(webhook["id"]), "project_ref": "WEB", "type_ref": "Task", "issue_ref": "WEB-1", "comment_id": comment["id"],
               "worklog_id": worklog["id"], "type_id": "10000", "link_id": str(link["id"]),
               "attachment_id": attached.json()[0]["id"], "filter_id": saved["id"], "ref": "1",
               "role_id": "10002", "part_id": component["id"], "board_ref": board["id"], "sprint_ref": sprint["id"],
