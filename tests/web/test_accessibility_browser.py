@@ -1,4 +1,4 @@
-"""axe-core (vendored from npm in tests/web/vendor/axe-core, with its licenses) in headless
+"""axe-core (npm axe-core 4.14.1, vendored in tests/web/vendor/axe-core with its licenses) in headless
 Chromium on every main page, signed in as the organization's administrator: no "serious" or
 "critical" violation. Also: the tools at /docs and /graphql run from their vendored assets
 under the pages' Content-Security-Policy (no CDN)."""

@@ -1,6 +1,7 @@
 """/docs: FastAPI's Swagger UI page, its script, style and icon served from /static/vendor/swagger-ui
-(with Swagger UI's LICENSE) rather than a CDN, so it works offline and its policy allows this
-site only. The page starts Swagger UI with an inline script, which tessera.web.headers nonces."""
+(npm swagger-ui-dist 5.36.0, with its LICENSE and NOTICE) rather than a CDN, so it works offline
+and its policy allows this site only. The page starts Swagger UI with an inline script, which
+tessera.web.headers nonces."""
 
 from __future__ import annotations
 
