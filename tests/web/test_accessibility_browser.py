@@ -87,6 +87,7 @@ def test_docs_and_graphiql_run_from_vendored_assets(live_server: LiveServer, bro
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tessera")
     page.goto(f"{live_server.url}/graphql")
     expect(page.locator(".graphiql-container .graphiql-editors")).to_be_visible()
+    assert "X-CSRF-Token" in page.content()  # a signed-in browser's mutations are accepted
     page.wait_for_load_state("networkidle")
     page.context.close()
     assert reports == [] and outside == [], (reports, outside)
