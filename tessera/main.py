@@ -16,6 +16,7 @@ from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import jira_mount
 from tessera.api.jira.gateway import gateway_mount, site_router
 from tessera.api.rest import errors as rest_errors
+from tessera.api.rest.docs_page import install_docs
 from tessera.api.rest.errors import install_error_handlers
 from tessera.api.rest.openapi import build_openapi
 from tessera.api.rest.responses.common import HealthOut, ok
@@ -72,8 +73,9 @@ from tessera.workers.pipeline import InProcessWorker
 from tessera.workers.registry import build_pipeline
 from tessera.workflow.rules.plugins import load_plugins
 
-# HTML pages of tools we serve but do not write, and the CDN origins their code comes from.
-TOOL_PAGES = {"/graphql": ("https://unpkg.com",), "/docs": ("https://cdn.jsdelivr.net", "https://fastapi.tiangolo.com")}
+# HTML pages of tools we serve but do not write, which start their code with an inline script, and
+# the origins their code comes from: none but this site's (their assets are in /static/vendor).
+TOOL_PAGES: dict[str, tuple[str, ...]] = {"/graphql": (), "/docs": ()}
 DESCRIPTION = """Tessera's native API. Authenticate with `Authorization: Bearer <api token>` or
 Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field", ...}}`."""
 
@@ -138,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await redis.aclose()
 
     app = FastAPI(title="Tessera", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/v2/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/v2/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = database
     app.state.limiter = RateLimiter(redis, prefix=settings.live_channel_prefix)
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_pages.router)
     app.include_router(web_board.router)
     web_pages.mount_static(app)
+    install_docs(app)
 
     @app.get("/healthz", tags=["ops"], responses=ok(HealthOut))
     async def healthz() -> dict:

@@ -8,10 +8,10 @@ and `Cache-Control: no-store` (pages carry a user's data and a CSRF token; none 
 
 Styles may be inline (`style=` attributes and `<style>` blocks): a style cannot run code.
 
-Pages we do not write (GraphiQL at /graphql, Swagger UI at /docs) load their code from a CDN
-and start it with an inline script: for their paths (`tool_pages`: path -> CDN origins) the
-policy also allows those origins, and each of their `<script>` tags gets this response's
-nonce, added here to the buffered page."""
+Pages we do not write (GraphiQL at /graphql, Swagger UI at /docs) load their code from
+/static/vendor and start it with an inline script: for their paths (`tool_pages`: path -> any
+other origins their code comes from, none today) each of their `<script>` tags gets this
+response's nonce, added here to the buffered page, and the policy allows that nonce."""
 
 from __future__ import annotations
 

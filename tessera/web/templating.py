@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from tessera.tenancy.time_zones import zone_info
 
 TEMPLATES = Path(__file__).parent / "templates"
-AVATAR_COLORS = ("#0052cc", "#00875a", "#de350b", "#5243aa", "#ff8b00", "#00a3bf", "#6554c0", "#172b4d")
+AVATAR_COLORS = ("#0052cc", "#006644", "#bf2600", "#5243aa", "#a54800", "#00687a", "#6554c0", "#172b4d")
 STRONG = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 CODE = re.compile(r"`([^`\n]+)`|\{\{([^}\n]+)\}\}")
 LOZENGES = {"todo": "lozenge-todo", "in_progress": "lozenge-progress", "done": "lozenge-done"}

@@ -121,6 +121,21 @@ def test_tool_pages_run_only_their_own_nonced_scripts(web: TestClient) -> None:
         assert f"'nonce-{nonce.group(1)}'" not in again  # a new nonce for every response
 
 
+def test_tool_pages_load_their_code_from_this_site_only(web: TestClient) -> None:
+    """GraphiQL and Swagger UI are vendored under /static/vendor: no CDN, and they work offline."""
+    for url in ("/docs", "/graphql"):
+        response = web.get(url, headers={"Accept": "text/html"})
+        policy = response.headers["content-security-policy"]
+        assert "http" not in policy and "script-src 'self' 'nonce-" in policy, policy
+        assets = [link for link in re.findall(r'(?:src|href)="([^"]+)"', response.text) if not link.startswith("data:")]
+        assert assets and all(asset.startswith("/static/vendor/") for asset in assets), assets
+        for asset in assets:
+            served = web.get(asset)
+            assert served.status_code == 200 and len(served.content) > 500, asset
+            license_url = asset.rsplit("/", 1)[0] + "/LICENSE"
+            assert "MIT License" in web.get(license_url).text or "Apache" in web.get(license_url).text
+
+
 def test_hsts_comes_with_secure_cookies(settings: Settings) -> None:
     with TestClient(create_app(settings.with_overrides(session_cookie_secure=True)),
                     base_url="https://testserver") as client:

@@ -7,6 +7,7 @@ shape with a 4xx status, never plain text or a 500."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
@@ -27,6 +28,8 @@ from tessera.inputs.json_text import MalformedJson, decode_json
 from tessera.tenancy.auth import authenticate_session
 
 PATH = "/graphql"
+# Strawberry's GraphiQL page with its scripts and styles served from /static/vendor instead of a CDN.
+GRAPHIQL_HTML = (Path(__file__).parent / "graphiql.html").read_text(encoding="utf-8")
 
 
 async def _context(connection: HTTPConnection) -> GraphQLContext:
@@ -72,9 +75,9 @@ class TesseraGraphQLRouter(GraphQLRouter):
         return {"user_id": str(actor.user_id), "organization": actor.organization_key}
 
     async def render_graphql_ide(self, request: Request | WebSocket) -> Any:
-        """GraphiQL (its scripts come from a CDN). For a signed-in browser the page carries the
-        session's CSRF token, so mutations run from it are accepted like the web UI's."""
-        html = self.graphql_ide_html
+        """GraphiQL (graphiql.html). For a signed-in browser the page carries the session's CSRF
+        token, so mutations run from it are accepted like the web UI's."""
+        html = GRAPHIQL_HTML
         token = await _csrf_token(request)
         if token:
             html = html.replace(_DEFAULT_HEADERS, f"const defaultHeaders = {json.dumps({'X-CSRF-Token': token})};", 1)
