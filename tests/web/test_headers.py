@@ -72,8 +72,9 @@ def _values(web: TestClient, org: OrgHandle, project: dict, csrf: str) -> dict[s
     invited = web.post("/admin/users/invite", data={"csrf_token": csrf, "email": "invited@example.test"})
     secret = re.search(r"/invite/([^<\s]+)<", invited.text)
     assert group.status_code == 303 and secret is not None, invited.text
+    [scheme] = web.get("/v2/permission-schemes", headers=h).json()["permission_schemes"]
     admin = {"key": project["key"], "group_id": group.headers["location"].rsplit("/", 1)[1],
-             "workflow_ref": "default", "secret": secret.group(1)}
+             "workflow_ref": "default", "secret": secret.group(1), "scheme_id": str(scheme["id"])}
     return {**admin, "connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}
