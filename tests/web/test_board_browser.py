@@ -6,6 +6,7 @@ page, drag an issue into a sprint, then start and complete the sprint."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -23,10 +24,23 @@ def api(server: LiveServer, method: str, path: str, **kwargs: object) -> dict:
     return response.json() if response.content else {}
 
 
+def _box(locator) -> dict:  # type: ignore[no-untyped-def]
+    """Where the element is on screen. The board re-renders its columns when a move's event
+    arrives (live), and an element caught between the old columns and the new has no box yet."""
+    deadline = time.monotonic() + 10
+    while True:
+        locator.wait_for(state="visible")
+        box = locator.bounding_box()
+        if box is not None:
+            return box
+        assert time.monotonic() < deadline, f"{locator} has no box on screen"
+        time.sleep(0.05)
+
+
 def drag(page, source, target, *, top: bool = False) -> None:  # type: ignore[no-untyped-def]
     """A mouse drag as a person makes it (SortableJS follows mouse moves), dropped on the lower
     part of `target` (the end of a column) or, with `top`, on its upper part (above a card)."""
-    start, end = source.bounding_box(), target.bounding_box()
+    start, end = _box(source), _box(target)
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 12)
     page.mouse.down()
     x, y = end["x"] + end["width"] / 2, end["y"] + (6 if top else end["height"] - 6)
