@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.integrations.git import hosts
-from tests.web.browser import LiveServer
+from tests.web.browser import LiveServer, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,15 +28,8 @@ def test_create_edit_rotate_delete(live_server: LiveServer, browser) -> None:  #
     from playwright.sync_api import expect
 
     base = live_server.url
-    context = browser.new_context()
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/signin")
-    page.fill("input[name=email]", live_server.email)
-    page.fill("input[name=password]", live_server.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/projects")
+    page = signed_in_page(browser, live_server,
+                          context_options={"permissions": ["clipboard-read", "clipboard-write"]})
 
     page.click("header >> text=Administration")
     page.click("aside.sidenav >> text=Git & CI")
@@ -82,4 +75,4 @@ def test_create_edit_rotate_delete(live_server: LiveServer, browser) -> None:  #
     page.wait_for_url(f"{base}/settings/integrations/git?deleted=1")
     expect(page.locator(".alert-success")).to_contain_text("deleted")
     assert _api(live_server, "GET", "/v2/integrations/git").json()["connections"] == []
-    context.close()
+    page.context.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.web.browser import LiveServer
+from tests.web.browser import LiveServer, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -16,15 +16,8 @@ def test_create_copy_and_revoke_a_token(live_server: LiveServer, browser) -> Non
     from playwright.sync_api import expect
 
     base = live_server.url
-    context = browser.new_context()
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/signin")
-    page.fill("input[name=email]", live_server.email)
-    page.fill("input[name=password]", live_server.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/projects")
+    page = signed_in_page(browser, live_server,
+                          context_options={"permissions": ["clipboard-read", "clipboard-write"]})
 
     page.click("header .avatar")
     page.wait_for_url(f"{base}/settings/profile")
@@ -55,4 +48,4 @@ def test_create_copy_and_revoke_a_token(live_server: LiveServer, browser) -> Non
     expect(page.locator("[role=status]")).to_contain_text("The token is revoked")
     expect(page.locator("#tokens")).not_to_contain_text("Deploy script")
     assert httpx.get(f"{base}/v2/myself", headers=bearer, timeout=10).status_code == 401
-    context.close()
+    page.context.close()
