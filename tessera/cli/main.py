@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from sqlalchemy.exc import DBAPIError
 
-from tessera.audit.chain import install_audit_log
 from tessera.config import Settings
-from tessera.db.engine import Database
-from tessera.errors import TesseraError
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
+    from tessera.db.engine import Database
 
 T = TypeVar("T")
 
@@ -45,6 +47,12 @@ def _fail(settings: Settings, error: OSError | DBAPIError) -> NoReturn:
 
 
 def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    from sqlalchemy.exc import DBAPIError
+
+    from tessera.audit.chain import install_audit_log
+    from tessera.db.engine import Database
+    from tessera.errors import TesseraError
+
     async def main() -> T:
         database = Database(settings)
         install_audit_log(database)
@@ -63,6 +71,8 @@ def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def _migrate(settings: Settings) -> None:
+    from sqlalchemy.exc import DBAPIError
+
     from tessera.migrate import upgrade_database
 
     try:
@@ -71,16 +81,48 @@ def _migrate(settings: Settings) -> None:
         _fail(settings, error)
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommands in other modules are imported only when used.
+
+    Why: those modules import most of the application (the importer, mail in, the delivery
+    views), which cost every command, `--version` included, about two seconds of start-up.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands or {}  # name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            module, attribute = self.lazy_commands[cmd_name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy_commands={
+    "deliveries": "tessera.cli.deliveries:deliveries",
+    "mail-in": "tessera.cli.mail_in:mail_in",
+    "import": "tessera.cli.importing:import_group",
+    "audit": "tessera.cli.audit:audit",
+    "gdpr": "tessera.cli.gdpr:gdpr",
+})
 @click.version_option(package_name="tessera")
 def cli() -> None:
     """Tessera: a Jira-class ticketing system."""
     logging.basicConfig(level=os.environ.get("TESSERA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _install_development_facts() -> None:
+    """JQL's development[...] for the commands that evaluate JQL (`jql`, and the worker's webhook
+    and notification filters); the others skip its imports."""
     from tessera.integrations.development_facts import install_development_facts
 
-    install_development_facts()  # JQL's development[...] for `tessera search` and the worker's webhooks
+    install_development_facts()
 
 
 @cli.command()
@@ -284,6 +326,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
         users_by_id,
     )
 
+    _install_development_facts()
     settings = _settings(database_url)
 
     async def work(database: Database) -> dict:
@@ -395,6 +438,7 @@ def worker(database_url: str | None, redis_url: str | None, once: bool, metrics_
     from tessera.live.publisher import LivePublisher
     from tessera.workers.registry import build_pipeline
 
+    _install_development_facts()
     settings = _settings(database_url, redis_url)
     if metrics_port is not None and metrics_host not in ("127.0.0.1", "::1", "localhost") \
             and not settings.metrics_token:
@@ -431,23 +475,3 @@ def worker(database_url: str | None, redis_url: str | None, once: bool, metrics_
                 await publisher.stop()
 
     _run(settings, work)
-
-
-# Command groups of their own modules, which build on the helpers above.
-from tessera.cli.deliveries import deliveries  # noqa: E402
-
-cli.add_command(deliveries)
-
-from tessera.cli.mail_in import mail_in  # noqa: E402
-
-cli.add_command(mail_in)
-
-from tessera.cli.importing import import_group  # noqa: E402
-
-cli.add_command(import_group)
-from tessera.cli.audit import audit  # noqa: E402
-
-cli.add_command(audit)
-from tessera.cli.gdpr import gdpr  # noqa: E402
-
-cli.add_command(gdpr)

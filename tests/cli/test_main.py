@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.main import create_app
+from tests.factories.servers import STARTUP_SECONDS
 from tests.support import empty_postgres_database, fetch_rows, unique_key
 
 pytestmark = pytest.mark.slow
@@ -184,7 +185,7 @@ def test_worker_runs_until_sigterm(migrated: str) -> None:
         assert process.stderr is not None
         selector.register(process.stderr, selectors.EVENT_READ)
         seen = ""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         while "worker started" not in seen and time.monotonic() < deadline and process.poll() is None:
             if selector.select(timeout=0.5):
                 seen += process.stderr.readline()

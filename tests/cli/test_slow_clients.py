@@ -5,20 +5,16 @@ keeps coming (slowly) is served; a kept-alive connection and a WebSocket are not
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.factories.ports import free_port
+from tests.factories.servers import TESSERA, serve
 
-TESSERA = Path(sys.executable).parent / "tessera"
 TIMEOUT = 1.0
 
 pytestmark = pytest.mark.slow
@@ -27,31 +23,17 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
     """(port, an API token)."""
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('slow')}/x.db"
-    created = subprocess.run([str(TESSERA), "create-org", "SLOW", "--name", "Slow", "--admin-email", "a@slow.test", "--admin-password", "slow password",
-                              "--admin-name", "A", "--json", "--database-url", database_url],
-                             capture_output=True, text=True, timeout=60)
+    folder = tmp_path_factory.mktemp("slow")
+    database_url = f"sqlite:///{folder}/x.db"
+    created = subprocess.run([TESSERA, "create-org", "SLOW", "--name", "Slow", "--admin-email", "a@slow.test",
+                              "--admin-password", "slow password", "--admin-name", "A", "--json",
+                              "--database-url", database_url],
+                             capture_output=True, text=True, timeout=120)
     assert created.returncode == 0, created.stderr[-2000:]
     token = json.loads(created.stdout.strip().splitlines()[-1])["api_token"]
-    port = free_port()
-    env = {**os.environ, "TESSERA_REQUEST_HEADER_TIMEOUT_SECONDS": str(TIMEOUT),
-           "TESSERA_REQUEST_BODY_TIMEOUT_SECONDS": str(TIMEOUT)}
-    process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--database-url", database_url],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stderr.read().decode()[-2000:] if process.stderr else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "tessera serve did not start"
-                time.sleep(0.1)
-        yield port, token
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve(database_url, folder, env={"TESSERA_REQUEST_HEADER_TIMEOUT_SECONDS": str(TIMEOUT),
+                                          "TESSERA_REQUEST_BODY_TIMEOUT_SECONDS": str(TIMEOUT)}) as base_url:
+        yield int(base_url.rsplit(":", 1)[1]), token
 
 
 def read_until_closed(sock: socket.socket, limit: float = 10) -> tuple[bytes, float]:

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 from tessera.config import Settings
 from tessera.main import create_app
 from tests.factories.ports import free_port
+from tests.factories.servers import STARTUP_SECONDS
 
 
 async def _fail() -> dict:
@@ -36,7 +37,7 @@ def server(settings: Settings) -> Iterator[str]:
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + STARTUP_SECONDS
     while not running.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
