@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
 from tessera.issues.workflow_migration import check_publish_workflow
-from tessera.errors import InvalidInput
 from tessera.web.admin.forms import FORM_ERRORS, FormError, require_admin
 from tessera.web.admin.workflows import PAGE, render_workflow
 from tessera.web.context import Web

@@ -76,9 +76,8 @@ def _deliveries_to(settings: Settings, address: str) -> list[Delivery]:
 def test_an_invitation_is_mailed_and_its_link_lets_them_join(settings: Settings, database_url: str,
                                                             org: OrgHandle) -> None:
     email = f"mailed-{unique_key().lower()}@example.test"
-    with smtp_server() as smtp:
+    with smtp_server() as smtp, TestClient(create_app(_mail_settings(settings, smtp))) as web:
         mail_settings = _mail_settings(settings, smtp)
-        web = TestClient(create_app(mail_settings))
         csrf = open_session(web, database_url, org)
         invited = web.post("/admin/users/invite", data={"csrf_token": csrf, "email": email, "name": "Mae Mailed"})
         assert invited.status_code == 201, invited.text
@@ -114,9 +113,8 @@ def test_an_invitation_is_mailed_and_its_link_lets_them_join(settings: Settings,
 def test_a_new_link_replaces_the_mailed_one_and_a_revoked_one_is_not_sent(
         settings: Settings, database_url: str, org: OrgHandle) -> None:
     email = f"again-{unique_key().lower()}@example.test"
-    with smtp_server() as smtp:
+    with smtp_server() as smtp, TestClient(create_app(_mail_settings(settings, smtp))) as web:
         mail_settings = _mail_settings(settings, smtp)
-        web = TestClient(create_app(mail_settings))
         csrf = open_session(web, database_url, org)
         assert web.post("/admin/users/invite", data={"csrf_token": csrf, "email": email}).status_code == 201
         _run_worker(mail_settings)
@@ -144,7 +142,7 @@ def test_a_new_link_replaces_the_mailed_one_and_a_revoked_one_is_not_sent(
         _run_worker(mail_settings)
         assert len(_mails_to(smtp, email)) == 2
         last = _deliveries_to(settings, email)[-1]
-        assert last.state == "dead"
+        assert last.state == "dead" and last.last_error == NO_LONGER_USABLE
         assert web.get(second_link).status_code == 404
         again = web.post(f"/admin/users/{user_id}/revoke", data={"csrf_token": csrf})
         assert again.status_code == 400 and "has no pending invitation" in again.text
