@@ -46,10 +46,10 @@ def test_create_edit_and_add_options(web: TestClient, csrf: str, org: OrgHandle)
     assert [o["value"] for o in field["options"]] == ["Gold", "Silver", "Bronze"]
     # The context decides: a Story is not offered the field.
     story = web.post("/v2/issues", headers=org.headers, json={
-        "project_id": "FLD", "issue_type": "Story", "summary": "No tier here", field["id"]: "Gold"})
+        "project_id": "FLD", "issue_type": "Story", "summary": "No tier here", "custom_fields": {"customer_tier": "Gold"}})
     assert story.status_code == 400, story.text
     bug = web.post("/v2/issues", headers=org.headers, json={
-        "project_id": "FLD", "issue_type": "Bug", "summary": "Tiered", field["id"]: "Gold"})
+        "project_id": "FLD", "issue_type": "Bug", "summary": "Tiered", "custom_fields": {"customer_tier": "Gold"}})
     assert bug.status_code == 201, bug.text
     audit = web.get("/v2/audit", headers=org.headers, params={"object_type": "custom_field"}).json()["records"]
     assert [r["action"] for r in audit][:3] == ["custom_field.updated", "custom_field.option_added",

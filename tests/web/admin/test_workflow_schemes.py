@@ -18,7 +18,8 @@ def test_create_map_and_use_a_scheme(web: TestClient, csrf: str, org: OrgHandle)
     web.post("/v2/projects", headers=org.headers, json={"key": "SCH", "name": "Schemed"})
     listing = web.get("/admin/workflow-schemes")
     assert listing.status_code == 200 and 'href="/admin/workflow-schemes" class="active"' in listing.text
-    assert "Software workflow scheme" in listing.text and 'href="/admin/projects/SCH"' in listing.text
+    assert "Software workflow scheme" in listing.text and 'href="/admin/projects/SCH"' not in listing.text
+    assert "Projects without a scheme" in listing.text
     created = web.post("/admin/workflow-schemes", data={"csrf_token": csrf, "name": "Bugs apart",
                                                         "default_workflow": "default"}, follow_redirects=False)
     assert created.status_code == 303

@@ -46,7 +46,7 @@ def test_the_diagram(web: TestClient, csrf: str, org: OrgHandle) -> None:
     assert 'class="wf-initial"' in svg and "TO DO" in svg and "IN PROGRESS" in svg
     width, height = (int(v) for v in re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())  # type: ignore[union-attr]
     assert width < 1100 and height < 450  # three columns of five, not one long row
-    assert page.text.count("<tr><td>") >= 16  # the transitions table
+    assert page.text.count("<tr id=\"transition-") == 16  # the transitions table
     assert web.get("/admin/workflows/no_such_workflow").status_code == 404
 
 
@@ -199,7 +199,7 @@ def test_remove_a_status_and_publish_with_a_status_mapping(web: TestClient, csrf
     initial = web.post(f"{url}/statuses/remove", data={"csrf_token": csrf, "name": "To Do"})
     assert initial.status_code == 400 and "initial_status" in initial.text
     unmapped = web.post(f"{url}/publish", data={"csrf_token": csrf})
-    assert unmapped.status_code == 400 and "2 issue(s) are in 'In Review'" in unmapped.text
+    assert unmapped.status_code == 400 and "2 issue(s) are in &#39;In Review&#39;" in unmapped.text
     assert 'aria-describedby="map-1-error"' in unmapped.text and '<span class="field-error" id="map-1-error">' in unmapped.text
     wrong = web.post(f"{url}/publish", data={"csrf_token": csrf, "map:In Review": "Nowhere"})
     assert wrong.status_code == 400 and "is not a status of the new workflow" in wrong.text
@@ -221,5 +221,5 @@ def test_a_transitions_screen_is_edited(web: TestClient, csrf: str, org: OrgHand
     draft = web.get("/v2/workflows/default", headers=org.headers).json()["draft"]
     assert next(t for t in draft["transitions"] if t["id"] == "21")["screen"] == ["comment", "story_points"]
     unknown = web.post(f"{url}/rules/screen", data={"csrf_token": csrf, "transition": "21", "screen": "colour"})
-    assert unknown.status_code == 400 and "unknown field 'colour'" in unknown.text
+    assert unknown.status_code == 400 and "unknown field &#39;colour&#39;" in unknown.text
     assert 'value="colour"' in unknown.text
