@@ -220,7 +220,7 @@ def render(result: dict) -> str:
 def run(args: argparse.Namespace, dataset: str, pages: list[str]) -> dict:
     url, org, facts = prepare(args, dataset)
     port = free_port()
-    server = start_server(url, port, args.workers)
+    server = start_server(url, port, args.workers, ready_within=300)  # a shared, busy machine starts slowly
     try:
         base = f"http://127.0.0.1:{port}"
         token, cookie = sign_in(url, base, org)
