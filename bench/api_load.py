@@ -228,12 +228,12 @@ def create_org(database_url: str, key: str | None = None) -> str:
     return created["api_token"]
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(database_url: str, port: int, workers: int, *, ready_within: float = 60) -> subprocess.Popen:
     environment = {**os.environ, "TESSERA_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen([str(TESSERA), "serve", "--port", str(port), "--workers", str(workers),
                                 "--database-url", database_url], env=environment, start_new_session=True,
                                stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + ready_within
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the server exited with {process.returncode}")
@@ -244,7 +244,7 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
             pass
         time.sleep(0.3)
     stop_server(process)
-    raise SystemExit("the server did not become healthy within 60 s")
+    raise SystemExit(f"the server did not become healthy within {ready_within:.0f} s")
 
 
 def stop_server(process: subprocess.Popen) -> None:

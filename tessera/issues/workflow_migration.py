@@ -128,6 +128,17 @@ async def _status_counts(session: AsyncSession, organization_id: int, where: lis
     return {status_id: count for status_id, count in rows.all()}
 
 
+async def stranded_by_draft(session: AsyncSession, catalog: OrgCatalog, workflow: Workflow) -> dict[str, int]:
+    """{status name: issue count} of the statuses holding this workflow's issues that its draft
+    drops: publishing needs a status mapping for each (check_publish_workflow)."""
+    if not workflow.draft:
+        return {}
+    kept = {status["name"].casefold() for status in workflow.draft["spec"]["statuses"]}
+    counts = await _status_counts(session, workflow.organization_id, [Issue.workflow_id == workflow.id])
+    return dict(sorted((catalog.status(status_id).name, count) for status_id, count in counts.items()
+                       if catalog.status(status_id).name.casefold() not in kept))
+
+
 async def check_publish_workflow(session: AsyncSession, *, actor: Actor, workflow: Workflow,
                                  status_mapping: dict[str, Any]) -> dict[str, Any]:
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)

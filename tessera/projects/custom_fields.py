@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.models import Sprint
+from tessera.audit.chain import record
 from tessera.db.refs import parse_decimal, parse_id, parse_int
 from tessera.db.scoped import load_scoped
 from tessera.errors import Conflict, InvalidInput
@@ -137,6 +138,41 @@ async def check_create_field(session: AsyncSession, *, actor: Actor, key: str | 
         session.add(CustomFieldOption(organization_id=actor.organization_id, field_id=definition.id,
                                       value=option, position=position))
     await session.flush()
+    record(session, organization_id=actor.organization_id, action="custom_field.created", object_type="custom_field",
+           object_id=definition.id, object_key=key, changes={"name": name, "field_type": field_type,
+                                                            "options": cleaned, "project_ids": list(project_ids),
+                                                            "issue_type_ids": list(issue_type_ids)})
+    await do_bump_catalog_version(session, actor.organization_id)
+    return definition
+
+
+async def check_update_field(session: AsyncSession, *, actor: Actor, definition: CustomFieldDefinition, name: str,
+                             description: str, project_ids: Sequence[int], issue_type_ids: Sequence[int]
+                             ) -> CustomFieldDefinition:
+    """Its name, description and context (the projects and issue types it applies to; none
+    named is all of them). The key and type stay: stored values and JQL name them."""
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise InvalidInput("A custom field needs a name of at most 255 characters.", field="name")
+    if len(description) > 10_000:
+        raise InvalidInput("A description is at most 10000 characters.", field="description")
+    await _check_scope_ids(session, actor.organization_id, Project, project_ids, field="project_ids", what="project")
+    await _check_scope_ids(session, actor.organization_id, IssueType, issue_type_ids, field="issue_type_ids",
+                           what="issue type")
+    for other in await list_field_definitions(session, actor.organization_id):
+        if other.id != definition.id and other.name.casefold() == name.casefold():
+            raise Conflict(f"A custom field named '{name}' exists.", code="duplicate_name", field="name")
+    before = {"name": definition.name, "description": definition.description,
+              "project_ids": list(definition.project_ids), "issue_type_ids": list(definition.issue_type_ids)}
+    after = {"name": name, "description": description, "project_ids": list(project_ids),
+             "issue_type_ids": list(issue_type_ids)}
+    definition.name, definition.description = name, description
+    definition.project_ids, definition.issue_type_ids = list(project_ids), list(issue_type_ids)
+    await session.flush()
+    record(session, organization_id=actor.organization_id, action="custom_field.updated", object_type="custom_field",
+           object_id=definition.id, object_key=definition.key,
+           changes={k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v})
     await do_bump_catalog_version(session, actor.organization_id)
     return definition
 
@@ -156,6 +192,8 @@ async def check_add_option(session: AsyncSession, *, actor: Actor, definition: C
                                position=len(options))
     session.add(option)
     await session.flush()
+    record(session, organization_id=actor.organization_id, action="custom_field.option_added",
+           object_type="custom_field", object_id=definition.id, object_key=definition.key, changes={"option": value})
     await do_bump_catalog_version(session, actor.organization_id)
     return option
 

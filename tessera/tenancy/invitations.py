@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.audit.chain import record
@@ -53,12 +53,31 @@ async def check_invite_user(session: AsyncSession, *, actor: Actor, email: str, 
 
 
 async def check_reinvite_user(session: AsyncSession, *, actor: Actor, user: User) -> NewInvitation:
-    """Only someone who never accepted may be invited again: an active user, or one deactivated
-    after joining, is not pending."""
+    """Only someone who never joined may be invited (again): one whose invitation is pending or
+    was revoked, or who was imported without a way in. An active user, or one deactivated after
+    joining, is not."""
+    await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    if not never_joined(user):
+        raise InvalidInput(f"{user.email} has joined already: there is nothing to invite them to.", field="user_id")
+    return NewInvitation(user=user, secret=await do_invite(session, actor=actor, user=user))
+
+
+async def check_revoke_invitation(session: AsyncSession, *, actor: Actor, user: User) -> None:
+    """The pending invitation's link stops working at once (the person stays, inactive and
+    holding no seat, and may be invited again)."""
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
     if user.id not in await pending_user_ids(session, organization_id=user.organization_id, user_ids=[user.id]):
         raise InvalidInput(f"{user.email} has no pending invitation.", field="user_id")
-    return NewInvitation(user=user, secret=await do_invite(session, actor=actor, user=user))
+    await session.execute(delete(Invitation).where(
+        Invitation.organization_id == user.organization_id, Invitation.user_id == user.id,
+        Invitation.accepted_at.is_(None)))
+    record(session, organization_id=user.organization_id, action="user.invitation_revoked", object_type="user",
+           object_id=user.id, object_key=user.email, changes={})
+
+
+def never_joined(user: User) -> bool:
+    """Invited and not accepted, revoked, or imported: inactive and without a password."""
+    return not user.active and user.password_hash is None
 
 
 async def do_invite(session: AsyncSession, *, actor: Actor, user: User) -> str:

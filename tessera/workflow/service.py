@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tessera.audit.chain import record
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.projects.custom_fields import list_field_definitions
@@ -141,6 +142,10 @@ async def check_save_draft(session: AsyncSession, *, actor: Actor, workflow: Wor
     await validate_spec(session, actor.organization_id, spec)
     workflow.draft = {"spec": spec.model_dump(by_alias=True), "base_version": workflow.version}
     await session.flush()
+    # A draft emits no event (nothing changes for issues until it is published), so it is recorded here.
+    record(session, organization_id=workflow.organization_id, action="workflow.draft_saved", object_type="workflow",
+           object_id=workflow.id, object_key=workflow.key,
+           changes={"statuses": [s.name for s in spec.statuses], "transitions": len(spec.transitions)})
     return workflow
 
 
@@ -148,6 +153,8 @@ async def check_discard_draft(session: AsyncSession, *, actor: Actor, workflow: 
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
     workflow.draft = None
     await session.flush()
+    record(session, organization_id=workflow.organization_id, action="workflow.draft_discarded",
+           object_type="workflow", object_id=workflow.id, object_key=workflow.key)
     return workflow
 
 
@@ -194,6 +201,11 @@ async def check_save_scheme(session: AsyncSession, *, actor: Actor, name: str, d
                             ) -> WorkflowScheme:
     """Mappings are {issue type id or name: workflow id or key}; resolved and checked here."""
     await authorize(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    name = (name or "").strip()
+    if not name or len(name) > 255:
+        raise InvalidInput("A workflow scheme needs a name, at most 255 characters.", field="name")
+    if any(s.name == name and s is not scheme for s in await list_schemes(session, actor.organization_id)):
+        raise Conflict(f"A workflow scheme named '{name}' exists.", field="name", code="duplicate_name")
     default = await _workflow_ref(session, actor, default_workflow, "default_workflow")
     resolved: dict[str, int] = {}
     for type_ref, workflow_ref in mappings.items():
@@ -201,9 +213,8 @@ async def check_save_scheme(session: AsyncSession, *, actor: Actor, name: str, d
         if type_id is None or type_id not in issue_type_ids:
             raise InvalidInput(f"Unknown issue type '{type_ref}'.", field=f"mappings.{type_ref}")
         resolved[str(type_id)] = (await _workflow_ref(session, actor, workflow_ref, f"mappings.{type_ref}")).id
+    action = "created" if scheme is None else "updated"
     if scheme is None:
-        if any(s.name == name for s in await list_schemes(session, actor.organization_id)):
-            raise Conflict(f"A workflow scheme named '{name}' exists.", field="name", code="duplicate_name")
         scheme = WorkflowScheme(organization_id=actor.organization_id, name=name, description=description,
                                 default_workflow_id=default.id, mappings=resolved)
         session.add(scheme)
@@ -211,6 +222,9 @@ async def check_save_scheme(session: AsyncSession, *, actor: Actor, name: str, d
         scheme.name, scheme.description = name, description
         scheme.default_workflow_id, scheme.mappings = default.id, resolved
     await session.flush()
+    record(session, organization_id=actor.organization_id, action=f"workflow_scheme.{action}",
+           object_type="workflow_scheme", object_id=scheme.id, object_key=scheme.name,
+           changes={"default_workflow": default.key, "mappings": resolved})
     await do_bump_catalog_version(session, actor.organization_id)
     return scheme
 

@@ -37,13 +37,16 @@ def pages(live_server: LiveServer) -> list[str]:
                                    "config": {"jql": "project = SHOP", "field": "status"}}]}})
     assert dashboard.status_code == 201, dashboard.text
     dashboard_id = dashboard.json()["id"]
+    workflow_scheme = httpx.get(f"{base}/v2/workflow-schemes", headers=h, timeout=30).json()["workflow_schemes"][0]
+    field = next(f for f in httpx.get(f"{base}/v2/fields", headers=h, timeout=30).json()["fields"] if f["custom"])
     return ["/projects", "/projects/SHOP", f"/browse/{key}", "/issues/new?project=SHOP",
             "/search?jql=project%20%3D%20SHOP", "/boards", f"/boards/{board_id}", f"/boards/{board_id}/backlog",
             "/dashboards", f"/dashboards/{dashboard_id}", f"/dashboards/{dashboard_id}/edit",
             "/projects/SHOP/reports", "/notifications", "/settings/profile", "/settings/notifications",
             "/settings/integrations/git", "/admin", "/admin/users", "/admin/groups",
             "/admin/settings", "/admin/projects", "/admin/projects/new", "/admin/projects/SHOP",
-            "/admin/workflows", "/admin/audit", "/admin/webhooks", "/admin/deliveries"]
+            "/admin/workflows", "/admin/audit", "/admin/webhooks", "/admin/deliveries", "/admin/workflow-schemes",
+            f"/admin/workflow-schemes/{workflow_scheme['id']}", "/admin/fields", f"/admin/fields/{field['numeric_id']}"]
 
 
 def _violations(page, path: str) -> list[str]:  # type: ignore[no-untyped-def]

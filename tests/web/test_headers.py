@@ -73,8 +73,11 @@ def _values(web: TestClient, org: OrgHandle, project: dict, csrf: str) -> dict[s
     secret = re.search(r"/invite/([^<\s]+)<", invited.text)
     assert group.status_code == 303 and secret is not None, invited.text
     [scheme] = web.get("/v2/permission-schemes", headers=h).json()["permission_schemes"]
+    workflow_scheme = web.get("/v2/workflow-schemes", headers=h).json()["workflow_schemes"][0]
     admin = {"key": project["key"], "group_id": group.headers["location"].rsplit("/", 1)[1],
-             "workflow_ref": "default", "secret": secret.group(1), "scheme_id": str(scheme["id"])}
+             "workflow_ref": "default", "secret": secret.group(1), "scheme_id": str(scheme["id"]),
+             "workflow_scheme_id": str(workflow_scheme["id"]),
+             "custom_field_id": str(web.get("/v2/fields", headers=h).json()["fields"][-1]["numeric_id"])}
     return {**admin, "connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
             "dashboard_ref": str(dashboard.json()["id"])}

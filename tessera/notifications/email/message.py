@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -120,11 +121,8 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
     context = dict(sections=rendered.sections, issue=rendered.issue, subject=subject, unsubscribe_url=link,
                    change_count=rendered.change_count, language=rendered.language, _=rendered.translations.gettext,
                    ngettext=rendered.translations.ngettext)
-    environment = _environment()
-    text = environment.get_template(f"email/{template}.txt").render(context)
-    html = environment.get_template(f"email/{template}.html").render(context)
+    text, html = render_pair(template, context)
     ident = message_id(settings, delivery)
-    boundary = f"=_tessera_{ident[1:17]}"
     headers = [("From", _address(settings.mail_from)), ("To", delivery.target), ("Subject", subject),
                ("Date", format_datetime(utcnow())), ("Message-ID", ident)]
     issue = rendered.issue
@@ -137,11 +135,27 @@ def compose(rendered: RenderedNotification, *, delivery: ClaimedDelivery, settin
                 ("Auto-Submitted", "auto-generated"),
                 ("X-Auto-Response-Suppress", "All"),  # Outlook's spelling of the same wish
                 ("X-Tessera-Delivery", delivery.idempotency_key),
-                ("Content-Language", rendered.language),  # RFC 3282: the recipient's, as the words are
-                ("MIME-Version", "1.0"),
-                ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+                ("Content-Language", rendered.language)]  # RFC 3282: the recipient's, as the words are
+    return OutgoingMail(delivery.target, serialize(headers, text=text, html=html, ident=ident))
+
+
+def render_pair(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies from email/{template}.txt and .html."""
+    environment = _environment()
+    return (environment.get_template(f"email/{template}.txt").render(context),
+            environment.get_template(f"email/{template}.html").render(context))
+
+
+def sender_address(settings: Settings) -> str:
+    return _address(settings.mail_from)
+
+
+def serialize(headers: list[tuple[str, str]], *, text: str, html: str, ident: str) -> bytes:
+    """`headers` and the two bodies as multipart/alternative: a text part, then an HTML part
+    (clients show the last part they can, RFC 2046), each base64."""
+    boundary = f"=_tessera_{ident[1:17]}"
+    headers = [*headers, ("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
     separator = f"\r\n--{boundary}\r\n".encode("ascii")
-    data = b"".join([*(_header(name, value) for name, value in headers), b"\r\n",
+    return b"".join([*(_header(name, value) for name, value in headers), b"\r\n",
                      separator[2:], _part("text/plain", text), separator, _part("text/html", html),
                      f"\r\n--{boundary}--\r\n".encode("ascii")])
-    return OutgoingMail(delivery.target, data)

@@ -27,6 +27,7 @@ from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.delivery.engine import ClaimedDelivery, Outcome
 from tessera.notifications.email.connection import SmtpConnection, Unreachable
+from tessera.notifications.email.invitation import compose_invitations, is_invitation
 from tessera.notifications.email.message import OutgoingMail, compose
 from tessera.notifications.email.smtp_url import SmtpConfig
 from tessera.notifications.render import RenderedNotification, load_notifications
@@ -133,10 +134,18 @@ class EmailSender:
 
     async def _compose_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[OutgoingMail | Outcome]:
         by_org: dict[int, list[int]] = {}
+        invitations: list[int] = []
         for index, delivery in enumerate(deliveries):
-            by_org.setdefault(delivery.organization_id, []).append(index)
+            if is_invitation(delivery):
+                invitations.append(index)
+            else:
+                by_org.setdefault(delivery.organization_id, []).append(index)
         messages: list[OutgoingMail | Outcome] = [Outcome.failed("not rendered", retry=False)] * len(deliveries)
         async with self.database.unit_of_work(write=False) as session:
+            if invitations:
+                composed = await compose_invitations(session, self.settings, [deliveries[i] for i in invitations])
+                for index, message in zip(invitations, composed, strict=True):
+                    messages[index] = message
             for organization_id, indexes in by_org.items():
                 rendered = await load_notifications(
                     session, organization_id=organization_id, payloads=[deliveries[i].payload for i in indexes],

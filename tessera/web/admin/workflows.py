@@ -10,11 +10,13 @@ from fastapi.responses import Response
 
 from tessera.issues.creation import workflow_for_new_issue
 from tessera.issues.references import catalog_for
+from tessera.issues.workflow_migration import stranded_by_draft
 from tessera.projects.service import access_project, list_projects
 from tessera.web.admin.forms import FormError, require_admin
 from tessera.web.admin.workflow_diagram import layout
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
+from tessera.workflow.definition import REGISTRIES
 from tessera.workflow.models import CATEGORY_NAMES
 from tessera.workflow.service import access_workflow, to_portable
 
@@ -41,6 +43,8 @@ async def workflows_page(web: Web, project: str = "") -> Response:
                       filtered=project.strip().upper(), nav="admin-workflows")
 
 
+RULE_GROUPS = {"conditions": "Conditions", "validators": "Validators", "post_functions": "Post-functions"}
+RULE_SINGULAR = {"conditions": "condition", "validators": "validator", "post_functions": "post-function"}
 NOTICES = {"saved": "Saved in the draft: publish it to apply it.", "published": "The draft is published.",
            "discarded": "The draft is discarded."}
 
@@ -58,8 +62,13 @@ async def render_workflow(web: Web, workflow_ref: str, *, draft: bool = False, s
         # A draft is kept in the portable form already (statuses by name, some perhaps new).
         definition = (workflow.draft["spec"] if showing_draft and workflow.draft
                       else to_portable(workflow, workflow.definition, catalog.statuses))
+        # The publish form asks where the issues of each status the draft drops should go.
+        stranded = await stranded_by_draft(session, catalog, workflow)
+    rule_kinds = {group: [(name, registry.get(name).description) for name in registry.names()]  # type: ignore[union-attr]
+                  for group, registry in REGISTRIES.items()}
     return web.render("admin/workflow.html", status_code=status_code, workflow=workflow, definition=definition,
                       diagram=layout(definition), showing_draft=showing_draft, categories=CATEGORY_NAMES,
+                      stranded=stranded, rule_kinds=rule_kinds, rule_groups=RULE_GROUPS, singular=RULE_SINGULAR,
                       error=error, form=form or {}, notice=NOTICES.get(notice, ""), nav="admin-workflows")
 
 
