@@ -86,10 +86,11 @@ def test_docs_and_graphiql_run_from_vendored_assets(live_server: LiveServer, bro
     outside: list[str] = []
     page.on("request", lambda request: outside.append(request.url)
             if not request.url.startswith((live_server.url, "data:")) else None)
+    # The first /v2/openapi.json is built on demand (seconds of CPU on a loaded machine).
     page.goto(f"{live_server.url}/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tessera")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tessera", timeout=30_000)
     page.goto(f"{live_server.url}/graphql")
-    expect(page.locator(".graphiql-container .graphiql-editors")).to_be_visible()
+    expect(page.locator(".graphiql-container .graphiql-editors")).to_be_visible(timeout=30_000)
     assert "X-CSRF-Token" in page.content()  # a signed-in browser's mutations are accepted
     page.wait_for_load_state("networkidle")
     page.context.close()
