@@ -28,6 +28,10 @@ def png(width: int = 2, height: int = 3) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+def _thead(page: str) -> str:
+    return page.split("<thead>")[1].split("</thead>")[0]
+
+
 def test_sorting_rewrites_only_the_order_by_clause() -> None:
     assert sorted_by("project = A", "priority") == "project = A ORDER BY priority ASC"
     assert sorted_by("project = A ORDER BY priority ASC", "priority") == "project = A ORDER BY priority DESC"
@@ -57,14 +61,15 @@ def test_search_columns_sorting_and_live_refresh(web: TestClient, csrf: str, org
                                                             "summary": summary, "priority": priority}), 201)
     page = web.get("/search", params={"jql": "project = PROJ ORDER BY priority ASC"})
     assert page.status_code == 200
-    assert 'aria-sort="ascending"' in page.text and "Reporter" not in page.text.split("<tbody>")[0]
+    assert 'aria-sort="ascending"' in page.text and "Reporter" not in _thead(page.text)
     flipped = re.search(r'<a href="([^"]+)" class="sort-link" title="Sort by priority">', page.text)
     assert flipped is not None and "priority+DESC" in flipped.group(1).replace("&amp;", "&")
     wide = web.get("/search", params={"jql": "project = PROJ", "column": ["key", "reporter", "due"]})
-    head = wide.text.split("<tbody>")[0]
-    assert "Reporter" in head and "Due" in head and "Priority" not in head.split("<thead>")[1]
+    head = _thead(wide.text)
+    assert "Reporter" in head and "Due" in head and "Priority" not in head and "Summary" not in head
     assert 'name="columns" value="key,reporter,due"' in wide.text  # kept when the query changes
-    assert wide.text.count("Ada Admin") >= 2  # each row's reporter
+    body = wide.text.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count('<span class="user">') == 2  # each row's reporter
     refreshed = web.get("/search", params={"jql": "project = PROJ", "columns": "key,reporter"},
                         headers={**HTMX, "HX-Target": "search-results"})
     assert refreshed.status_code == 200
@@ -112,7 +117,6 @@ def test_save_as_filter_shared_with_the_organization(web: TestClient, csrf: str,
 
 
 def test_create_dialog_form_and_custom_fields(web: TestClient, csrf: str, org: OrgHandle, project: dict) -> None:
-    ok(web.post("/v2/fields", headers=org.headers, json={"name": "Story points", "field_type": "number"}), 201)
     ok(web.post("/v2/fields", headers=org.headers, json={"name": "Browsers", "field_type": "multi_select",
                                                         "options": ["Chrome", "Firefox", "Safari"]}), 201)
     dialog = web.get("/issues/new", params={"dialog": "1", "project": "PROJ"})
@@ -123,7 +127,7 @@ def test_create_dialog_form_and_custom_fields(web: TestClient, csrf: str, org: O
         "csrf_token": csrf, "dialog": "1", "project": "PROJ", "issue_type": "Bug", "summary": "Layout",
         "description": "kept", "cf.story_points": "lots", "cf.browsers[]": ["Chrome", "Safari"]})
     assert refused.status_code == 400 and "<html" not in refused.text
-    assert "Story points must be a number" in refused.text and "kept" in refused.text
+    assert "Story Points must be a number" in refused.text and "kept" in refused.text
     assert 'aria-invalid="true" aria-describedby="create-error-custom_fields-story_points"' in refused.text
     assert 'value="Safari" checked' in refused.text and 'value="Firefox" checked' not in refused.text
     made = web.post("/issues/new", headers=HTMX, data={

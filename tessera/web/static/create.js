@@ -19,10 +19,9 @@
   function fitFields(form) {
     const project = form.querySelector("select[name=project]");
     const type = form.querySelector("select[name=issue_type]");
-    const projectId = project && project.selectedOptions[0] ? project.selectedOptions[0].dataset.projectId : "";
-    const typeId = type && type.selectedOptions[0] ? type.selectedOptions[0].dataset.typeId : "";
     form.querySelectorAll(".custom-field").forEach((field) => {
-      const shown = applies(field.dataset.projects, projectId) && applies(field.dataset.types, typeId);
+      const shown = applies(field.dataset.projects, project ? project.value : "")
+        && applies(field.dataset.types, type ? type.value : "");
       field.hidden = !shown;
       field.querySelectorAll("input, select, textarea").forEach((control) => { control.disabled = !shown; });
     });
