@@ -1,6 +1,7 @@
 """/settings/profile: the signed-in user's name, avatar and time zone, password, API tokens and
-browser sessions; and /users/{id}/avatar, anyone's avatar for the pages of their organization. Every change goes through the tenancy services behind /v2/myself, /v2/myself/tokens
-and /v2/session (tenancy.service, tenancy.profile): nothing is decided here.
+browser sessions; and /users/{id}/avatar, anyone's avatar for the pages of their organization.
+Every change goes through the tenancy services behind /v2/myself, /v2/myself/tokens and
+/v2/session (tenancy.service, tenancy.profile, tenancy.avatars): nothing is decided here.
 
 A form refused by the domain is shown again in place with the message at its field (and the
 status the API would answer). A new token's secret is shown once, in the answer to the POST

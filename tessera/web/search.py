@@ -137,13 +137,15 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1", columns
     column_param = {} if shown == list(DEFAULT_COLUMNS) else {"columns": ",".join(shown)}
 
     def url(query: str, target: int = 1, path: str = "/search") -> str:
-        return path + "?" + urlencode({"jql": query, **column_param, **({"page": str(target)} if target > 1 else {})})
+        paging = {"page": str(target)} if target > 1 else {}
+        return path + "?" + urlencode({"jql": query, **column_param, **paging})
 
-    values = dict(jql=text, error=error.message if error else None, marker=_error_marker(text, error) if error else None,
-                  rows=rows, total=total, page=number, pages=max(1, -(-total // PAGE_SIZE)),
+    values = dict(jql=text, error=error.message if error else None,
+                  marker=_error_marker(text, error) if error else None, rows=rows, total=total, page=number, pages=max(1, -(-total // PAGE_SIZE)),
                   page_url=lambda target: url(text, target), sort_url=lambda field: url(sorted_by(text, field)),
                   sort=current_sort(text), columns=[COLUMNS[name] for name in shown], all_columns=COLUMNS.values(),
-                  shown=shown, custom_columns=bool(column_param), self_url=url(text, number), export_url=url(text, path="/search/export.csv"),
+                  shown=shown, custom_columns=bool(column_param), self_url=url(text, number),
+                  export_url=url(text, path="/search/export.csv"),
                   favourites=favourites, saved=saved, first=(number - 1) * PAGE_SIZE + 1 if total else 0,
                   last=min(number * PAGE_SIZE, total), nav="search")
     if web.is_htmx and web.request.headers.get("hx-target") == "search-results":

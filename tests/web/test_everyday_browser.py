@@ -85,7 +85,8 @@ def test_the_jql_editor_suggests_by_keyboard_and_marks_errors(live_server: LiveS
     expect(page.locator("#jql")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#jql")).to_be_focused()
     offset = int(page.locator("#jql").get_attribute("data-error-offset") or "-1")
-    assert page.evaluate("document.getElementById('jql').selectionStart") == offset == len("project = SHOP AND status = ")
+    cursor = page.evaluate("document.getElementById('jql').selectionStart")
+    assert cursor == offset == len("project = SHOP AND status = ")
     page.context.close()
     assert reports == [], reports
 
