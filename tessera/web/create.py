@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
+from tessera.inputs.text import validate_text
 from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
-from tessera.inputs.text import validate_text
 from tessera.issues.references import load_catalog
 from tessera.projects.service import list_projects
 from tessera.tenancy.actor import Actor
