@@ -126,8 +126,7 @@
     return [];
   }
 
-  async function valueOptions(where) {
-    const mine = ++requestId;
+  async function valueOptions(where, mine) {
     const query = new URLSearchParams({field: where.field || "", value: where.prefix});
     try {
       const response = await fetch(`/v2/jql/autocomplete?${query}`, {credentials: "same-origin"});
@@ -179,6 +178,7 @@
   function accept(index) {
     const option = options[index];
     if (!option) return;
+    clearTimeout(timer);  // what was typed before is answered by the suggest() below
     const cursor = input.selectionStart;
     const text = input.value;
     const insert = option.value + " ";
@@ -191,22 +191,31 @@
     suggest();
   }
 
+  // Each call supersedes any earlier one still waiting (for the data or for values), and so
+  // does Esc: a late answer never reopens a list that was closed.
   async function suggest() {
+    const mine = ++requestId;
     await load();
+    if (mine !== requestId) return;
     const where = context(input.value, input.selectionStart);
     if (where.state === "value") {
-      const found = await valueOptions(where);
-      if (found !== null) show(found, where.from);
+      const found = await valueOptions(where, mine);
+      if (found !== null && mine === requestId) show(found, where.from);
       return;
     }
-    requestId++;
     show(staticOptions(where), where.from);
+  }
+
+  function dismiss() {
+    clearTimeout(timer);
+    requestId++;
+    close();
   }
 
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
   input.addEventListener("focus", () => { if (!input.dataset.errorOffset) suggest(); });
   input.addEventListener("click", () => { clearTimeout(timer); timer = setTimeout(suggest, 50); });
-  input.addEventListener("blur", () => setTimeout(close, 100));
+  input.addEventListener("blur", () => setTimeout(dismiss, 100));
   input.addEventListener("keydown", (event) => {
     const open = !list.hidden && options.length > 0;
     if (event.key === "ArrowDown" && open) {
@@ -221,10 +230,10 @@
     } else if (event.key === "Escape" && open) {
       event.preventDefault();
       event.stopPropagation();
-      close();
+      dismiss();
     } else if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
-      close();
+      dismiss();
       form.requestSubmit();
     } else if (event.key === " " && event.ctrlKey) {
       event.preventDefault();
