@@ -1,4 +1,8 @@
-"""The create-issue form: project, type, summary, description, priority, assignee, labels."""
+"""The create-issue form: project, type, summary, description, priority, assignee, labels and the
+custom fields of the project (and issue type; static/create.js shows only those that apply). The
+same form is the page /issues/new and, fetched with `?dialog=1`, the body of the create dialog
+that `c` opens on any page (static/create.js); in the dialog it posts with HTMX and a refusal
+comes back in place, the input kept and the field marked."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
+from tessera.inputs.text import validate_text
 from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
 from tessera.issues.references import load_catalog
@@ -29,12 +34,17 @@ def parse_labels(text: str) -> list[str]:
     return [label for label in re.split(r"[\s,]+", text) if label]
 
 
-def issue_input(form: dict[str, str]) -> IssueCreate:
+CUSTOM_PREFIX = "cf."
+
+
+def issue_input(form: dict[str, str], custom: dict[str, Any] | None = None) -> IssueCreate:
+    """`custom`: custom field values by field key (a list for a multi-select), empty ones left out."""
     assignee = form.get("assignee", "").strip()
     values: dict[str, Any] = {
         "project_id": form.get("project", "").strip(), "issue_type": form.get("issue_type", "").strip(),
         "summary": form.get("summary", "").strip(), "description": form.get("description", ""),
         "labels": parse_labels(form.get("labels", "")),
+        "custom_fields": {key: value for key, value in (custom or {}).items() if value not in ("", [])},
     }
     if form.get("priority"):
         values["priority"] = form["priority"]
@@ -57,27 +67,49 @@ async def form_choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     users = await picker_users(session, actor, max_results=200)
     return {"projects": await list_projects(session, actor), "users": users,
             "issue_types": [t for t in catalog.issue_types if not t.subtask],
-            "priorities": catalog.priorities, "default_priority": catalog.default_priority.name}
+            "priorities": catalog.priorities, "default_priority": catalog.default_priority.name,
+            "custom_fields": [f for f in catalog.fields if f.field_type != "sprint"],
+            "field_options": {f.id: [o for o in catalog.options.get(f.id, []) if not o.disabled]
+                              for f in catalog.fields}}
+
+
+async def _custom_values(web: Web) -> dict[str, Any]:
+    """The posted custom fields by key: a multi-select's every checked value, else the text."""
+    data = await web.request.form()
+    found: dict[str, Any] = {}
+    for name in dict.fromkeys(data.keys()):
+        if name.startswith(CUSTOM_PREFIX):
+            values = [validate_text(v, field=name) for v in data.getlist(name) if isinstance(v, str)]
+            found[name[len(CUSTOM_PREFIX):]] = values if name.endswith("[]") else (values[-1] if values else "")
+    return {key.removesuffix("[]"): value for key, value in found.items()}
+
+
+def _template(dialog: bool) -> str:
+    return "partials/create_form.html" if dialog else "create.html"
 
 
 @router.get("/issues/new")
-async def create_form(web: Web, project: str = "") -> Response:
+async def create_form(web: Web, project: str = "", dialog: str = "") -> Response:
     async with web.transaction() as (session, actor):
         choices = await form_choices(session, actor)
     values = {"project": project.upper(), "issue_type": "Task", "priority": choices["default_priority"]}
-    return web.render("create.html", form=values, error=None, nav="create", **choices)
+    return web.render(_template(bool(dialog)), form=values, custom={}, error=None, nav="create", dialog=bool(dialog),
+                      **choices)
 
 
 @router.post("/issues/new")
 async def create_issue(web: Web) -> Response:
     form = await web.form()
+    custom = await _custom_values(web)
+    dialog = form.get("dialog") == "1"
     try:
         async with web.transaction() as (session, actor):
-            issue = await check_create_issue(session, actor=actor, data=issue_input(form))
+            issue = await check_create_issue(session, actor=actor, data=issue_input(form, custom))
             key = issue.key
     except InvalidInput as error:
         async with web.transaction(write=False) as (session, actor):
             choices = await form_choices(session, actor)
-        return web.render("create.html", status_code=400, form={k: form.get(k, "") for k in FIELDS},
-                          error=error.message, error_field=error.field, nav="create", **choices)
+        return web.render(_template(dialog), status_code=400, form={k: form.get(k, "") for k in FIELDS},
+                          custom=custom, error=error.message, error_field=error.field, nav="create", dialog=dialog,
+                          **choices)
     return web.redirect(f"/browse/{key}")

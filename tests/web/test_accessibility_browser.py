@@ -78,6 +78,34 @@ def test_no_serious_or_critical_violation_on_any_main_page(live_server: LiveServ
     assert found == [], "\n".join(found)
 
 
+def test_no_serious_or_critical_violation_in_the_everyday_dialogs(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+    """The create dialog (`c`), the shortcuts dialog (`?`), the JQL editor with its suggestions
+    open, the column chooser and the save-as-filter dialog, and the inbox's unread view."""
+    page = signed_in_page(browser, live_server, context_options={"bypass_csp": True})
+    page.goto(f"{live_server.url}/projects")
+    page.keyboard.press("c")
+    page.locator("#create-dialog[open] #create-form").wait_for()
+    found = _violations(page, "/projects (create dialog)")
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    page.locator("#shortcuts-dialog[open]").wait_for()
+    found += _violations(page, "/projects (shortcuts dialog)")
+    page.goto(f"{live_server.url}/search?jql=")
+    page.locator("#jql").click()
+    page.locator("#jql").press_sequentially("pri")
+    page.locator("#jql-suggestions [role=option]").first.wait_for()
+    found += _violations(page, "/search (suggestions open)")
+    page.keyboard.press("Escape")
+    page.click("summary:has-text('Columns')")
+    page.click("button[data-dialog=save-filter-dialog]")
+    page.locator("#save-filter-dialog[open]").wait_for()
+    found += _violations(page, "/search (columns and save-as-filter dialog open)")
+    page.goto(f"{live_server.url}/notifications?show=unread")
+    found += _violations(page, "/notifications?show=unread")
+    page.context.close()
+    assert found == [], "\n".join(found)
+
+
 def test_docs_and_graphiql_run_from_vendored_assets(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 

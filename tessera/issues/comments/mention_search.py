@@ -1,5 +1,6 @@
 """The mention autocomplete: users who may browse an issue, matched on the start of their display
-name (or of any word in it) or of their email, at most 20, with the text to insert."""
+name (or of any word in it) or of their email, at most 20, with the text to insert. Like every
+user picker, it offers no one to a caller without the USER_PICKER global permission."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.issues.audience import users_holding
 from tessera.issues.comments.markup import mention_text
 from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
-from tessera.tenancy.permissions import Permission
+from tessera.tenancy.permissions import Permission, has_global_permission
 
 MAX_SUGGESTIONS = 20
 
@@ -19,8 +21,10 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def mentionable_users(session: AsyncSession, *, project: Project, query: str | None,
+async def mentionable_users(session: AsyncSession, *, actor: Actor, project: Project, query: str | None,
                             limit: int = MAX_SUGGESTIONS) -> list[dict]:
+    if not await has_global_permission(session, actor, Permission.USER_PICKER):
+        return []
     conditions = [users_holding(Permission.BROWSE_PROJECTS, project)]
     text = (query or "").strip().lstrip("@").lower()
     if text:

@@ -150,6 +150,7 @@
     if (message.type === "resync_required") refresh();
     if (message.type !== "notification_added") return;
     setCount(message.unread, true);
+    document.dispatchEvent(new CustomEvent("tessera:notification"));  // the inbox page reloads its list
     if (!panel.hidden || document.getElementById("notification-page")) refresh();
     else if (!inboxMissing) refreshSoon();
   }
