@@ -15,6 +15,7 @@ from tessera.db.engine import Database
 from tessera.errors import NotFound
 from tessera.gdpr.erase import ErasureReport, do_erase_user
 from tessera.gdpr.export import do_export_user
+from tessera.issues.attachments.storage import object_store_from_settings
 from tessera.tenancy.models import Organization, User
 from tessera.tenancy.service import load_organization_by_key, normalize_email
 
@@ -74,7 +75,8 @@ def erase_command(org_key: str, email: str, yes: bool, as_json: bool, database_u
     async def work(database: Database) -> ErasureReport:
         async with database.unit_of_work() as session:
             _, user = await _load(session, org_key, email)
-            return await do_erase_user(session, user=user, actor_user_id=None, via="cli")
+            return await do_erase_user(session, user=user, actor_user_id=None, via="cli",
+                                       store=object_store_from_settings(settings))
 
     report = _run(settings, work)
     if as_json:

@@ -36,6 +36,7 @@ from tessera.gdpr.scrub import Scrub
 from tessera.schema import metadata
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import do_end_user_sessions
+from tessera.tenancy.avatars import AvatarStore, stored_avatar
 from tessera.tenancy.models import ApiToken, User
 
 # A user's devices and channels: nothing of them is worth keeping once the user is gone.
@@ -64,12 +65,13 @@ class ErasureReport:
     devices_deleted: int = 0
     rows_rewritten: dict[str, int] = field(default_factory=dict)
     audit_records_redacted: int = 0
+    avatar_deleted: bool = False
 
     def view(self) -> dict:
         return {"user_id": self.user_id, "display_name": self.display_name, "email": self.email,
                 "tokens_revoked": self.tokens_revoked, "sessions_ended": self.sessions_ended,
                 "devices_deleted": self.devices_deleted, "rows_rewritten": self.rows_rewritten,
-                "audit_records_redacted": self.audit_records_redacted}
+                "audit_records_redacted": self.audit_records_redacted, "avatar_deleted": self.avatar_deleted}
 
 
 def check_erasure_confirmed(user: User, confirm: str | None, actor: Actor | None = None) -> None:
@@ -107,9 +109,11 @@ async def _rewrite_table(session: AsyncSession, table: TenantTable, organization
     return rewritten
 
 
-async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int | None, via: str) -> ErasureReport:
+async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int | None, via: str,
+                        store: AvatarStore) -> ErasureReport:
     """`user` is the organization's (access_user or the CLI's lookup); the caller checked the
-    confirmation. Runs in the caller's writing transaction."""
+    confirmation. Runs in the caller's writing transaction. An uploaded avatar is deleted from
+    `store` (the object store): a picture is personal data too."""
     organization_id = user.organization_id
     others = (await session.scalars(select(User.display_name).where(
         User.organization_id == organization_id, User.id != user.id,
@@ -118,9 +122,13 @@ async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int
                   new_name=placeholder_name(user.id),
                   keep=tuple(sorted((name for name in others if name != user.display_name), key=len, reverse=True)))
     user.display_name, user.email = scrub.new_name, scrub.new_email
+    uploaded = stored_avatar(user)
     user.avatar_url, user.password_hash, user.time_zone, user.active = None, None, "UTC", False
     await session.flush()
     report = ErasureReport(user_id=user.id, display_name=user.display_name, email=user.email)
+    if uploaded is not None:
+        await store.delete(uploaded[0])
+        report.avatar_deleted = True
     revoked = await session.execute(update(ApiToken).where(
         ApiToken.organization_id == organization_id, ApiToken.user_id == user.id).values(revoked=True, name="erased"))
     report.tokens_revoked = int(revoked.rowcount or 0)

@@ -6,6 +6,7 @@ decoding the image, served with its type and cache headers, and only within the 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -18,7 +19,7 @@ from tessera.tenancy.avatars import AVATAR_MAX_BYTES, image_format
 from tessera.web.search import current_sort, sorted_by
 from tests.factories.http import ok
 from tests.factories.notifications import add_inbox_entry
-from tests.factories.web import HTMX, sign_in_as
+from tests.factories.web import CSRF, HTMX, sign_in_as
 from tests.support import OrgHandle, fetch_rows, make_user
 
 
@@ -237,3 +238,23 @@ def test_removing_the_avatar_brings_back_the_initials(web: TestClient, csrf: str
     removed = web.post("/settings/profile/avatar/remove", data={"csrf_token": csrf}, follow_redirects=False)
     assert removed.status_code == 303 and removed.headers["location"].endswith("done=avatar-removed")
     assert web.get(f"/users/{org.admin_user_id}/avatar").headers["content-type"].startswith("image/svg+xml")
+
+
+def test_erasing_a_user_deletes_their_uploaded_avatar(web: TestClient, org: OrgHandle, database_url: str) -> None:
+    """A picture is personal data: GDPR erasure removes it from the object store, not only its URL."""
+    person = make_user(database_url, org)
+    sign_in_as(web, database_url, person)
+    token = CSRF.search(web.get("/settings/profile").text)
+    assert token is not None
+    assert web.post("/settings/profile/avatar", data={"csrf_token": token.group(1)},
+                    files={"avatar": ("me.png", png(), "image/png")}, follow_redirects=False).status_code == 303
+    found = re.search(r'src="(/users/\d+/avatar/[0-9a-f]{16}\.png)"', web.get("/settings/profile").text)
+    assert found is not None
+    web.cookies.clear()
+    report = ok(web.post(f"/v2/users/{person.user_id}/erase", json={"confirm": person.email}, headers=org.headers))
+    assert report["avatar_deleted"] is True
+    store = web.app.state.object_store  # type: ignore[attr-defined]
+    key = f"org/{org.organization_id}/avatars/{person.user_id}-{found.group(1).rsplit('/', 1)[1]}"
+    assert asyncio.run(store.exists(key)) is False
+    assert fetch_rows(database_url, "SELECT avatar_url FROM users WHERE id = :u",
+                      {"u": person.user_id}) == [{"avatar_url": None}]

@@ -50,5 +50,6 @@ async def erase_user(user_id: StoredId, body: ErasureIn, ctx: Ctx) -> dict:
         user = await access_user(session, actor, user_id)
         require_org_admin(actor, "Only an organization administrator may erase a user.")
         check_erasure_confirmed(user, body.confirm, actor)
-        report = await do_erase_user(session, user=user, actor_user_id=actor.user_id, via="api")
+        report = await do_erase_user(session, user=user, actor_user_id=actor.user_id, via="api",
+                                     store=ctx.request.app.state.object_store)
         return report.view()
