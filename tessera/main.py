@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database.on_commit(dashboard_cache.on_commit)
     principals = PrincipalCache(ttl=settings.auth_cache_seconds)
     database.on_commit(principals.on_commit)
+    live_hub.principal_listeners.append(lambda organization_id: principals.forget_organizations({organization_id}))
     object_store = object_store_from_settings(settings)
     metrics = ProcessMetrics()
 

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
-from tessera.tenancy.permission_sql import holds_sql
+from tessera.tenancy.permission_sql import administers_sql, holds_sql
 from tessera.tenancy.permissions import Permission, ProjectLike
 
 
@@ -51,9 +51,10 @@ def users_seeing_role(role: str | None, project: ProjectLike) -> ColumnElement[b
     """Users who may read a comment restricted to project role `role` (None: everyone)."""
     if role is None:
         return true()
-    return or_(User.role == "admin", exists().where(
+    in_role = exists().where(
         ProjectRoleMember.organization_id == project.organization_id, ProjectRoleMember.project_id == project.id,
-        ProjectRoleMember.user_id == User.id, ProjectRoleMember.role == role).correlate_except(ProjectRoleMember))
+        ProjectRoleMember.user_id == User.id, ProjectRoleMember.role == role).correlate_except(ProjectRoleMember)
+    return or_(administers_sql(organization_id=project.organization_id, user_id=User.id, org_role=User.role), in_role)
 
 
 def comments_visible_to(*, user_id: int | None, sees_all: bool, project_id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]

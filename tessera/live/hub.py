@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
 
 from tessera.config import Settings
@@ -53,6 +54,9 @@ class LiveHub:
         self.broker = broker
         self.presence = presence
         self.access = access
+        # Called with an organization's id when a committed change made its cached principals
+        # (tenancy.auth.PrincipalCache) wrong, in whichever process committed it.
+        self.principal_listeners: list[Callable[[int], None]] = []
         self.registry = ConnectionRegistry()
         self._outgoing: asyncio.Queue[list[dict]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
@@ -123,6 +127,9 @@ class LiveHub:
         kind, org = envelope["k"], envelope["org"]
         if kind == INVALIDATE:
             self.access.invalidate(org, envelope.get("project_id"))
+            if envelope.get("principals"):
+                for listener in self.principal_listeners:
+                    listener(org)
             if envelope.get("user_id") is not None:  # a deactivated user's own streams end now
                 for connection in self.registry.for_user(org, envelope["user_id"]):
                     connection.request_close(CLOSE_UNAUTHENTICATED, "The user is deactivated.")

@@ -24,6 +24,7 @@ from typing import Any
 
 from tessera.events.models import OutboxEvent
 from tessera.events.outbox import EmittedEvent
+from tessera.tenancy.auth import PRINCIPAL_EVENTS
 from tessera.events.types import (
     AttachmentAdded,
     AttachmentDeleted,
@@ -105,6 +106,8 @@ def event_envelope(event: EventRecord) -> dict[str, Any] | None:
     event_class = event.event_class
     if event_class in PERMISSION_EVENTS:
         envelope: dict[str, Any] = {"k": INVALIDATE, "org": event.organization_id, "project_id": project_id}
+        if event_class in PRINCIPAL_EVENTS:  # other processes' cached principals go too (LiveHub)
+            envelope["principals"] = True
         if event_class is UserDeactivated:  # their own streams close too
             envelope["user_id"] = event.aggregate_id
         return envelope
