@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import and_, exists, false, or_, true
+from collections.abc import Sequence
+
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.errors import InvalidInput
+
 from tessera.issues.comments.models import Comment
+from tessera.tenancy.directory import search_users
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
 from tessera.tenancy.permission_sql import administers_sql, holds_sql
 from tessera.tenancy.permissions import Permission, ProjectLike
@@ -36,6 +42,26 @@ def _users_holding(permission: Permission, organization_id: int, project_id: int
     if permission is not Permission.BROWSE_PROJECTS:
         conditions.append(holds(permission))
     return and_(*conditions)
+
+
+async def check_assignable(session: AsyncSession, project: ProjectLike, user_id: int, *,
+                           field: str = "assignee_id") -> None:
+    """Only holders of ASSIGNABLE_USER in the project may be made its issues' assignee: the users
+    Jira's `user/assignable/search` and the pages' assignee pickers list (`assignable_users`).
+    Refused as Jira refuses it, a 400 naming the assignee field."""
+    found = await session.scalar(select(User.email).where(User.id == user_id,
+                                                          users_holding(Permission.ASSIGNABLE_USER, project)))
+    if found is None:
+        email = await session.scalar(select(User.email).where(User.organization_id == project.organization_id,
+                                                              User.id == user_id))
+        raise InvalidInput(f"User '{email or user_id}' cannot be assigned issues.", field=field,
+                           code="not_assignable")
+
+
+async def assignable_users(session: AsyncSession, project: ProjectLike, *, max_results: int) -> Sequence[User]:
+    """Who an assignee picker offers in the project (check_assignable accepts each of them)."""
+    return await search_users(session, project.organization_id, text="", max_results=max_results,
+                              only=[users_holding(Permission.ASSIGNABLE_USER, project)])
 
 
 def customer_reporting(organization_id: int, reporter_id: int | None) -> ColumnElement[bool]:
