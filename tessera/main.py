@@ -53,6 +53,7 @@ from tessera.db.engine import Database
 from tessera.db.statistics import StatisticsKeeper
 from tessera.edge.body_limit import BodySizeLimit
 from tessera.edge.by_path import Edge
+from tessera.edge.early_refusal import EarlyRefusal
 from tessera.edge.guard import RequestGuard
 from tessera.edge.input_check import InputCheck
 from tessera.edge.metrics import ProcessMetrics
@@ -188,6 +189,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
+    # A tenant past its rate limit is refused here, before sizes, inputs, routing and
+    # authentication cost anything (tessera.edge.early_refusal); its 429s still carry a request id.
+    app.add_middleware(EarlyRefusal, edges=EDGES, limiter=app.state.limiter, principals=principals)
     app.add_middleware(RequestGuard, edges=EDGES, metrics=metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
