@@ -7,16 +7,14 @@ search."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.errors import InvalidInput
-
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.directory import search_users
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User

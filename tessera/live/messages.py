@@ -24,7 +24,6 @@ from typing import Any
 
 from tessera.events.models import OutboxEvent
 from tessera.events.outbox import EmittedEvent
-from tessera.tenancy.auth import PRINCIPAL_EVENTS
 from tessera.events.types import (
     AttachmentAdded,
     AttachmentDeleted,
@@ -49,6 +48,7 @@ from tessera.events.types import (
     UserDeactivated,
     UserUpdated,
 )
+from tessera.tenancy.auth import PRINCIPAL_EVENTS
 
 # Event class -> live message type. Other events (workflow_published, project_created, a
 # transition's fire_event extras, mentions, ...) are not live messages.

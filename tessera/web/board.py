@@ -16,9 +16,9 @@ from tessera.agile.board_issues import board_issues
 from tessera.agile.boards import access_board, describe_boards, list_boards
 from tessera.agile.card_moves import ScreenNeeded, check_move_card
 from tessera.db.refs import parse_id, parse_int, require_id
+from tessera.issues.audience import assignable_users
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
-from tessera.issues.audience import assignable_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import screen_fields

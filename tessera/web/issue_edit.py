@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.issues.audience import assignable_users
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue
-from tessera.issues.audience import assignable_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import issue_view, version_of

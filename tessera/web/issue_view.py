@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_version
 from tessera.integrations.development import development_of
+from tessera.issues.audience import assignable_users
 from tessera.issues.comments.service import (
     access_comment,
     check_add_comment,
@@ -40,7 +41,6 @@ from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES
 from tessera.tenancy.permissions import Permission, has_permission, load_project_roles
-from tessera.issues.audience import assignable_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
