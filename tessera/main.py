@@ -191,7 +191,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
     # A tenant past its rate limit is refused here, before sizes, inputs, routing and
     # authentication cost anything (tessera.edge.early_refusal); its 429s still carry a request id.
-    app.add_middleware(EarlyRefusal, edges=EDGES, limiter=app.state.limiter, principals=principals)
+    app.add_middleware(EarlyRefusal, edges=EDGES, limiter=app.state.limiter, principals=principals,
+                       delay=settings.rate_limit_refusal_delay_ms / 1000)
     app.add_middleware(RequestGuard, edges=EDGES, metrics=metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app
