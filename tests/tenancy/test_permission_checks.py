@@ -73,8 +73,8 @@ def test_assignable_user_through_every_surface(client: TestClient, database_url:
     assert {u["emailAddress"] for u in found.json()} == {holder.email, org.admin_email}, found.text
     try:
         sign_in_as(client, database_url, _admin(org))
-        page = client.get(f"/browse/{key}")
-        assert page.status_code == 200
+        page = client.get(f"/browse/{key}/fields/assignee/edit")  # the assignee's editor
+        assert page.status_code == 200, page.text
         assert f'value="{holder.user_id}"' in page.text and f'value="{member.user_id}"' not in page.text
     finally:
         client.cookies.clear()
