@@ -51,6 +51,10 @@ class Settings:
     # How long another process may trust an API token's actor after reading it (tenancy.auth.PrincipalCache);
     # the process that commits a revocation or a user's or catalog's change drops it at once. 0: off.
     auth_cache_seconds: float = 2.0
+    # A request of an organization already past its rate limit is answered 429 this much later
+    # (tessera.edge.early_refusal): its client has Retry-After (at least 1 s) to wait anyway, and
+    # one ignoring it in a tight loop then sends a few a second, not thousands. 0: at once.
+    rate_limit_refusal_delay_ms: int = 100
     # Failed sign-ins (tenancy.throttle): an account (email) with this many failures within the
     # window is locked for `login_lockout_seconds`; an address with its (higher) number has its
     # failures answered 429 as long (valid credentials still pass). Redis shares the counts when set.
@@ -171,6 +175,8 @@ class Settings:
             values["live_permission_ttl_seconds"] = float(env["TESSERA_LIVE_PERMISSION_TTL"])
         if env.get("TESSERA_AUTH_CACHE_SECONDS"):
             values["auth_cache_seconds"] = float(env["TESSERA_AUTH_CACHE_SECONDS"])
+        if env.get("TESSERA_RATE_LIMIT_REFUSAL_DELAY_MS"):
+            values["rate_limit_refusal_delay_ms"] = int(env["TESSERA_RATE_LIMIT_REFUSAL_DELAY_MS"])
         for name in ("login_account_failures", "login_address_failures"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = int(env[f"TESSERA_{name.upper()}"])

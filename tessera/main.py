@@ -53,6 +53,7 @@ from tessera.db.engine import Database
 from tessera.db.statistics import StatisticsKeeper
 from tessera.edge.body_limit import BodySizeLimit
 from tessera.edge.by_path import Edge
+from tessera.edge.early_refusal import EarlyRefusal
 from tessera.edge.guard import RequestGuard
 from tessera.edge.input_check import InputCheck
 from tessera.edge.metrics import ProcessMetrics
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database.on_commit(dashboard_cache.on_commit)
     principals = PrincipalCache(ttl=settings.auth_cache_seconds)
     database.on_commit(principals.on_commit)
+    live_hub.principal_listeners.append(lambda organization_id: principals.forget_organizations({organization_id}))
     object_store = object_store_from_settings(settings)
     metrics = ProcessMetrics()
 
@@ -187,6 +189,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes,
                        overrides=[(attachments.UPLOAD_PATH, upload_bytes), (web_attachments.UPLOAD_PATH, upload_bytes),
                                   (jira_attachments.UPLOAD_PATH, upload_bytes)])
+    # A tenant past its rate limit is refused here, before sizes, inputs, routing and
+    # authentication cost anything (tessera.edge.early_refusal); its 429s still carry a request id.
+    app.add_middleware(EarlyRefusal, edges=EDGES, limiter=app.state.limiter, principals=principals,
+                       delay=settings.rate_limit_refusal_delay_ms / 1000)
     app.add_middleware(RequestGuard, edges=EDGES, metrics=metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.session_cookie_secure, tool_pages=TOOL_PAGES)
     return app

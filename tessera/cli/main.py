@@ -320,6 +320,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
     from tessera.jql.search import search_issues
     from tessera.tenancy.actor import Actor
     from tessera.tenancy.models import User
+    from tessera.tenancy.permissions import administers
     from tessera.tenancy.service import (
         load_organization_by_key,
         normalize_email,
@@ -341,6 +342,7 @@ def jql(query: str, org_key: str, as_email: str | None, max_results: int, as_jso
             actor = Actor(organization_id=organization.id, user_id=user.id, email=user.email,
                           display_name=user.display_name, org_role=user.role, via="system",
                           organization_key=organization.key, catalog_version=organization.catalog_version)
+            await administers(session, actor)
             try:
                 page = await search_issues(session, actor=actor, jql=query, max_results=max_results)
             except InvalidInput as error:

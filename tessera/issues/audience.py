@@ -7,14 +7,18 @@ search."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
-from sqlalchemy import and_, exists, false, or_, true
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from tessera.errors import InvalidInput
 from tessera.issues.comments.models import Comment
+from tessera.tenancy.directory import search_users
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
-from tessera.tenancy.permission_sql import holds_sql
+from tessera.tenancy.permission_sql import administers_sql, holds_sql
 from tessera.tenancy.permissions import Permission, ProjectLike
 
 
@@ -38,6 +42,26 @@ def _users_holding(permission: Permission, organization_id: int, project_id: int
     return and_(*conditions)
 
 
+async def check_assignable(session: AsyncSession, project: ProjectLike, user_id: int, *,
+                           field: str = "assignee_id") -> None:
+    """Only holders of ASSIGNABLE_USER in the project may be made its issues' assignee: the users
+    Jira's `user/assignable/search` and the pages' assignee pickers list (`assignable_users`).
+    Refused as Jira refuses it, a 400 naming the assignee field."""
+    found = await session.scalar(select(User.email).where(User.id == user_id,
+                                                          users_holding(Permission.ASSIGNABLE_USER, project)))
+    if found is None:
+        email = await session.scalar(select(User.email).where(User.organization_id == project.organization_id,
+                                                              User.id == user_id))
+        raise InvalidInput(f"User '{email or user_id}' cannot be assigned issues.", field=field,
+                           code="not_assignable")
+
+
+async def assignable_users(session: AsyncSession, project: ProjectLike, *, max_results: int) -> Sequence[User]:
+    """Who an assignee picker offers in the project (check_assignable accepts each of them)."""
+    return await search_users(session, project.organization_id, text="", max_results=max_results,
+                              only=[users_holding(Permission.ASSIGNABLE_USER, project)])
+
+
 def customer_reporting(organization_id: int, reporter_id: int | None) -> ColumnElement[bool]:
     """The issue's reporter when they are an active customer: customers hold no permission
     (tenancy.models.CUSTOMER_ROLE), yet hear by mail of the issue their mail filed."""
@@ -51,9 +75,10 @@ def users_seeing_role(role: str | None, project: ProjectLike) -> ColumnElement[b
     """Users who may read a comment restricted to project role `role` (None: everyone)."""
     if role is None:
         return true()
-    return or_(User.role == "admin", exists().where(
+    in_role = exists().where(
         ProjectRoleMember.organization_id == project.organization_id, ProjectRoleMember.project_id == project.id,
-        ProjectRoleMember.user_id == User.id, ProjectRoleMember.role == role).correlate_except(ProjectRoleMember))
+        ProjectRoleMember.user_id == User.id, ProjectRoleMember.role == role).correlate_except(ProjectRoleMember)
+    return or_(administers_sql(organization_id=project.organization_id, user_id=User.id, org_role=User.role), in_role)
 
 
 def comments_visible_to(*, user_id: int | None, sees_all: bool, project_id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
+from tessera.issues.audience import check_assignable
 from tessera.issues.fields import (
     IssueState,
     normalize_labels,
@@ -73,6 +74,7 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
     if "assignee_id" in present and state.scalars["assignee_id"] is not None and (
             issue is None or state.scalars["assignee_id"] != issue.assignee_id):
         await authorize(session, actor, Permission.ASSIGN_ISSUES, project, issue)
+        await check_assignable(session, project, state.scalars["assignee_id"])
     if "due_date" in present:
         state.scalars["due_date"] = validate_due_date(data.due_date)
     if "parent_id" in present or ("issue_type_id" in state.scalars and issue is not None) or issue is None:

@@ -43,7 +43,7 @@ from tessera.issues.watchers.autowatch import auto_watch
 from tessera.projects.catalog import resolve_named
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.permissions import Permission, authorize, has_permission
 from tessera.workflow import engine
 from tessera.workflow.context import RuleContext
 
@@ -98,7 +98,50 @@ async def available_transitions(session: AsyncSession, *, actor: Actor, issue: I
     found = engine.available(definition, issue.status_id,
                              lambda t: _context(snapshot, facts, catalog, t, project, {}, None, now),
                              include_hidden=include_hidden)
+    lacking = await _outcome_permissions_lacking(session, actor, project, issue)
+    found = [t for t in found if not _needs(catalog, issue, t["to"], resolution_wanted=False) & lacking]
     return [_transition_view(catalog, t) for t in found]
+
+
+# What the outcome of a transition asks beyond TRANSITION_ISSUES: entering a status of the Done
+# category closes the issue; setting, changing or clearing its resolution (entering Done sets one,
+# leaving Done clears it: reopening) resolves it. Jira grants these as Close Issues and Resolve Issues.
+_OUTCOME_PERMISSIONS = (Permission.CLOSE_ISSUES, Permission.RESOLVE_ISSUES)
+
+
+async def _outcome_permissions_lacking(session: AsyncSession, actor: Actor, project: Project,
+                                       issue: Issue) -> frozenset[Permission]:
+    return frozenset([p for p in _OUTCOME_PERMISSIONS if not await has_permission(session, actor, p, project, issue)])
+
+
+def _needs(catalog: OrgCatalog, issue: Issue, to_status_id: int, *, resolution_wanted: bool) -> frozenset[Permission]:
+    """The outcome permissions a move of `issue` into `to_status_id` needs (before it is planned:
+    a post-function may still set a resolution, which check_outcome_permissions catches)."""
+    done = catalog.status(to_status_id).category == "done"
+    needed = {Permission.CLOSE_ISSUES} if done else set()
+    if (done and (issue.resolution_id is None or resolution_wanted)) or (not done and issue.resolution_id is not None):
+        needed.add(Permission.RESOLVE_ISSUES)
+    return frozenset(needed)
+
+
+async def check_outcome_permissions(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                                    new_status_category: str, changes: list[FieldChange],
+                                    resolution_chosen: bool) -> None:
+    """Refuse a planned transition whose outcome the actor may not bring about: 403 as Jira's
+    transition refusals, or 400 on the resolution field when the caller chose the resolution
+    (Jira refuses a field the caller may not set on the field)."""
+    if new_status_category == "done" and not await has_permission(
+            session, actor, Permission.CLOSE_ISSUES, project, issue):
+        raise engine.TransitionForbidden(f"You do not have the {Permission.CLOSE_ISSUES.value} permission: "
+                                         f"{issue.key} cannot be moved to a status of the Done category.")
+    if any(change.field_id == "resolution" for change in changes) and not await has_permission(
+            session, actor, Permission.RESOLVE_ISSUES, project, issue):
+        message = (f"You do not have the {Permission.RESOLVE_ISSUES.value} permission: "
+                   f"the resolution of {issue.key} cannot be set or cleared.")
+        if resolution_chosen:
+            raise InvalidInput(f"Field 'resolution' cannot be set. {message}", field="fields.resolution",
+                               code="transition_forbidden")
+        raise engine.TransitionForbidden(message)
 
 
 def _screen_values(transition: dict, fields: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +252,9 @@ async def do_apply_plan(session: AsyncSession, *, actor: Actor, issue: Issue, pr
         row.update(resolution_id=None, resolved_at=None)
         changes.append(FieldChange("resolution", "resolution", str(old_resolution.id), old_resolution.name,
                                    None, None))
+    await check_outcome_permissions(session, actor=actor, issue=issue, project=project,
+                                    new_status_category=new_status.category, changes=changes,
+                                    resolution_chosen=wanted_resolution is not None)
     new_version = issue.version + 1
     shared = dict(issue_id=issue.id, issue_key=issue.key, project_id=issue.project_id, user_id=actor.user_id,
                   timestamp=at.isoformat())

@@ -22,7 +22,7 @@ from tessera.db.engine import Database
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import ProjectRoleMember, User
-from tessera.tenancy.permissions import Permission, has_permission
+from tessera.tenancy.permissions import Permission, administers, has_permission
 
 _PRUNE_ABOVE = 50_000
 
@@ -33,13 +33,14 @@ class Grant:
     may_browse: bool
     org_role: str
     project_roles: frozenset[str]
+    administers: bool = False  # tenancy.permissions.administers
 
     def sees(self, visibility: dict | None) -> bool:
         """A restricted comment: org admins and members of the named project role see it (as
         issues.audience decides for lists and search); unknown restriction kinds are refused."""
         if not visibility:
             return True
-        if self.org_role == "admin":
+        if self.administers:
             return True
         return visibility.get("type") == "role" and visibility.get("value") in self.project_roles
 
@@ -56,7 +57,8 @@ class AccessCache:
     def prime(self, actor: Actor, project_id: int) -> None:
         """Record what a connection's own authorization just established (roles loaded by it)."""
         roles = actor.project_roles.get(project_id, frozenset())
-        grant = Grant(active=True, may_browse=True, org_role=actor.org_role, project_roles=roles)
+        grant = Grant(active=True, may_browse=True, org_role=actor.org_role, project_roles=roles,
+                      administers=actor.is_org_admin)
         self._entries[(actor.organization_id, actor.user_id, project_id)] = (time.monotonic() + self.ttl, grant)
 
     def invalidate(self, organization_id: int, project_id: int | None = None) -> None:
@@ -106,5 +108,5 @@ class AccessCache:
                 may_browse = bool(active) and await has_permission(session, actor, Permission.BROWSE_PROJECTS,
                                                                    project)
                 grants[user_id] = Grant(active=bool(active), may_browse=may_browse, org_role=org_role,
-                                        project_roles=held)
+                                        project_roles=held, administers=await administers(session, actor))
         return grants

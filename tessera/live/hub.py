@@ -12,17 +12,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
 
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.live.access import NO_ACCESS, AccessCache
-from tessera.live.broker import Broker, InProcessBroker, RedisBroker
+from tessera.live.broker import SUBSCRIBE_TIMEOUT, Broker, InProcessBroker, RedisBroker
 from tessera.live.messages import (
     EVENT,
+    EVERY_PROCESS,
     INVALIDATE,
+    PRINCIPALS,
     TYPING,
     USER,
+    committed_envelopes,
     control,
     event_envelope,
     presence_envelope,
@@ -53,6 +57,9 @@ class LiveHub:
         self.broker = broker
         self.presence = presence
         self.access = access
+        # Called with an organization's id when a committed change made its cached principals
+        # (tenancy.auth.PrincipalCache) wrong, in whichever process committed it.
+        self.principal_listeners: list[Callable[[int], None]] = []
         self.registry = ConnectionRegistry()
         self._outgoing: asyncio.Queue[list[dict]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
@@ -76,8 +83,11 @@ class LiveHub:
 
     async def start(self) -> None:
         await self.broker.start(self._on_envelope, self._on_reset)
+        everywhere = asyncio.create_task(self._hear_every_process(), name="live-every-process")
         self._tasks = [asyncio.create_task(self._publish_loop(), name="live-publisher"),
-                       asyncio.create_task(self._renew_loop(), name="live-presence")]
+                       asyncio.create_task(self._renew_loop(), name="live-presence"), everywhere]
+        # Usually subscribed at once; an unreachable Redis must not stop the server starting.
+        await asyncio.wait([everywhere], timeout=SUBSCRIBE_TIMEOUT)
         self._running = True
 
     async def stop(self) -> None:
@@ -93,13 +103,24 @@ class LiveHub:
                 await task
         await self.broker.stop()
 
+    async def _hear_every_process(self) -> None:
+        """Subscribes to the channel every process hears (cached principals to drop), retrying
+        while the broker cannot confirm it."""
+        while True:
+            try:
+                await self.broker.subscribe(EVERY_PROCESS)
+                return
+            except Exception:  # noqa: BLE001 - Redis unreachable: try again
+                log.warning("live: cannot subscribe to the channel of every process yet")
+                await asyncio.sleep(SUBSCRIBE_TIMEOUT)
+
     # -- publishing --------------------------------------------------------------------------------
 
     def publish_committed(self, emitted: list) -> None:
         """The database's commit listener: called right after COMMIT, never after a rollback."""
         if not self._running:
             return
-        envelopes = [envelope for envelope in map(event_envelope, emitted) if envelope is not None]
+        envelopes = committed_envelopes(emitted)
         if envelopes:
             self._outgoing.put_nowait(envelopes)
 
@@ -121,6 +142,10 @@ class LiveHub:
 
     async def _on_envelope(self, envelope: dict) -> None:
         kind, org = envelope["k"], envelope["org"]
+        if kind == PRINCIPALS:
+            for listener in self.principal_listeners:
+                listener(envelope["of"])
+            return
         if kind == INVALIDATE:
             self.access.invalidate(org, envelope.get("project_id"))
             if envelope.get("user_id") is not None:  # a deactivated user's own streams end now

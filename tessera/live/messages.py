@@ -48,6 +48,7 @@ from tessera.events.types import (
     UserDeactivated,
     UserUpdated,
 )
+from tessera.tenancy.auth import PRINCIPAL_EVENTS
 
 # Event class -> live message type. Other events (workflow_published, project_created, a
 # transition's fire_event extras, mentions, ...) are not live messages.
@@ -74,6 +75,12 @@ PERMISSION_EVENTS: frozenset[type[DomainEvent]] = frozenset(
     {ProjectUpdated, ProjectRolesChanged, ProjectDeleted, UserUpdated, UserDeactivated, CatalogChanged})
 
 EVENT, PRESENCE, TYPING, INVALIDATE, USER = "event", "presence", "typing", "invalidate", "user"
+# An organization's cached principals (tenancy.auth.PrincipalCache) are wrong after one of
+# PRINCIPAL_EVENTS: every server process must drop them, whether it holds live connections of
+# that organization or not, so these go on the channel every process subscribes to
+# (EVERY_PROCESS: organization ids start at 1).
+PRINCIPALS = "principals"
+EVERY_PROCESS = 0
 # The outbox names of what a user's own stream carries (replay reads them back).
 USER_EVENT_NAMES = frozenset({NotificationAdded.name})
 
@@ -97,6 +104,14 @@ def _project_id(event: EventRecord) -> int | None:
         return event.aggregate_id
     value = event.payload.get("project_id")
     return value if isinstance(value, int) else None
+
+
+def committed_envelopes(emitted: list[EventRecord]) -> list[dict[str, Any]]:
+    """What to publish after a commit: each event's envelope (event_envelope), and one telling
+    every process to drop the cached principals of each organization a principal event changed."""
+    envelopes = [envelope for envelope in map(event_envelope, emitted) if envelope is not None]
+    stale = sorted({event.organization_id for event in emitted if event.event_class in PRINCIPAL_EVENTS})
+    return envelopes + [{"k": PRINCIPALS, "org": EVERY_PROCESS, "of": organization_id} for organization_id in stale]
 
 
 def event_envelope(event: EventRecord) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ import logging
 from tessera.config import Settings
 from tessera.db.engine import Database
 from tessera.live.broker import RedisBroker
-from tessera.live.messages import event_envelope
+from tessera.live.messages import committed_envelopes
 
 log = logging.getLogger("tessera.live")
 
@@ -54,7 +54,7 @@ class LivePublisher:
 
     def publish_committed(self, emitted: list) -> None:
         """The commit listener: queues, never blocks the committing task."""
-        envelopes = [envelope for envelope in map(event_envelope, emitted) if envelope is not None]
+        envelopes = committed_envelopes(emitted)
         if envelopes and self._task is not None:
             self._outgoing.put_nowait(envelopes)
 

@@ -18,6 +18,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import CUSTOMER_ROLE, PROJECT_ROLES, PermissionScheme, ProjectRoleMember, User
 from tessera.tenancy.permission_sql import holds_sql
 from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.service import do_bump_catalog_version
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 ACCESS_LEVELS = ("open", "private")
@@ -47,7 +48,7 @@ async def access_project(session: AsyncSession, actor: Actor, ref: object,
 def browsable_projects_condition(actor: Actor):  # type: ignore[no-untyped-def]
     """SQL condition over Project selecting what the actor may browse (used by lists and search):
     the permission engine's BROWSE_PROJECTS rules (tenancy.permission_sql) per project's scheme."""
-    if actor.org_role == "admin":
+    if actor.is_org_admin:
         return Project.organization_id == actor.organization_id
     return _browsable(actor.organization_id, actor.user_id, actor.org_role)
 
@@ -191,7 +192,9 @@ async def check_set_role_members(session: AsyncSession, *, actor: Actor, project
         session.add(ProjectRoleMember(organization_id=actor.organization_id, project_id=project.id,
                                       user_id=user_id, role=role))
     await session.flush()
-    # Live subscriptions re-check access to the project at once on this event.
+    # Live subscriptions re-check access to the project at once on this event; the catalog version
+    # tells every process's cached principals and permission answers to read again.
     await emit(session, ProjectRolesChanged(project_id=project.id, role=role, user_ids=wanted),
                organization_id=actor.organization_id, aggregate_id=project.id, actor_id=actor.user_id)
+    await do_bump_catalog_version(session, actor.organization_id)
     return wanted

@@ -29,7 +29,14 @@ class Actor:
     time_zone: str = "UTC"
     # The API token the actor signed in with (None for sessions and passwords): for the audit log.
     token_id: int | None = None
+    # ADMINISTER held through a global permission grant (to the user's organization role or one
+    # of their groups) rather than the admin role; None until the permission engine decided it
+    # (tenancy.permissions.administers, which authentication calls for every signed-in actor).
+    administers: bool | None = None
 
     @property
     def is_org_admin(self) -> bool:
-        return self.org_role == "admin"
+        """An organization administrator: the admin role (which can never lock itself out), or
+        ADMINISTER granted by global permission. Synchronous, for pages and services that have
+        no session at hand: it reads what tenancy.permissions.administers decided."""
+        return self.org_role == "admin" or self.administers is True

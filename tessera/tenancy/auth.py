@@ -22,6 +22,7 @@ from tessera.events.types import CatalogChanged, DomainEvent, TokenRevoked, User
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.limits import effective_limits
 from tessera.tenancy.models import CUSTOMER_ROLE, ApiToken, Organization, User, WebSession
+from tessera.tenancy.permissions import administers
 from tessera.tenancy.secrets import (
     TOKEN_PREFIX,
     digest,
@@ -190,6 +191,8 @@ async def authenticate_token(session: AsyncSession, token: str, *, touch: bool =
                   requests_per_minute=effective_limits(row).requests_per_minute,
                   searches_per_hour=effective_limits(row).searches_per_hour, catalog_version=row.catalog_version,
                   token_scope=row.token_scope, token_id=row.token_id)
+    # Decided before caching: the cached actor answers is_org_admin without a session.
+    await administers(session, actor)
     if cache is not None:
         cache.put(token_hash, actor, row.expires_at, read_in=generation)
     return actor
@@ -221,7 +224,9 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
         raise NotAuthenticated("This email belongs to several organizations: use an API token, "
                                "or name the organization in the X-Tessera-Org header.",
                                code="ambiguous_organization")
-    return _actor(*candidates[0], "password")
+    actor = _actor(*candidates[0], "password")
+    await administers(session, actor)
+    return actor
 
 
 def cached_token_actor(authorization: str, cache: PrincipalCache | None) -> Actor | None:
@@ -287,7 +292,9 @@ async def authenticate_session(session: AsyncSession, session_secret: str, *,
         raise NotAuthenticated("The session has expired; sign in again.")
     if pending is not None and _due(row[5], now):
         pending.append(SessionSeen(row[4], now))
-    return _actor(row[0], row[3], "session", csrf_token=row[1])
+    actor = _actor(row[0], row[3], "session", csrf_token=row[1])
+    await administers(session, actor)
+    return actor
 
 
 async def do_create_web_session(session: AsyncSession, *, actor: Actor, ttl: timedelta,

@@ -1,6 +1,10 @@
 """Groups of an organization's users, named in JQL (`membersOf()`), permission and notification
 schemes and Jira's group API. Anyone of the organization may look groups up, as in Jira; only its
-administrators change them, and every change is audited. Members are users, never customers."""
+administrators change them, and every change is audited. Members are users, never customers.
+
+Membership decides permissions (group holders of schemes and global grants), so every change of
+it bumps the organization's catalog version: each process drops its cached principals (whose
+`administers` may come from a group) and live permission checks (tenancy.permissions)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from tessera.tenancy.actor import Actor
 from tessera.tenancy.directory import get_user_by_login
 from tessera.tenancy.models import CUSTOMER_ROLE, Group, GroupMember, User
 from tessera.tenancy.permissions import Permission, authorize
+from tessera.tenancy.service import do_bump_catalog_version
 
 MAX_NAME = 255
 
@@ -102,6 +107,7 @@ async def check_delete_group(session: AsyncSession, *, actor: Actor, group: Grou
     await session.flush()
     record(session, organization_id=actor.organization_id, action="group.deleted", object_type="group",
            object_id=group.id, object_key=group.name)
+    await do_bump_catalog_version(session, actor.organization_id)
 
 
 async def check_add_member(session: AsyncSession, *, actor: Actor, group: Group, user: User) -> None:
@@ -118,6 +124,7 @@ async def check_add_member(session: AsyncSession, *, actor: Actor, group: Group,
     await session.flush()
     record(session, organization_id=actor.organization_id, action="group.member_added", object_type="group",
            object_id=group.id, object_key=group.name, changes={"user_id": user.id})
+    await do_bump_catalog_version(session, actor.organization_id)
 
 
 async def check_add_member_by_login(session: AsyncSession, *, actor: Actor, group: Group, user_ref: str) -> User:
@@ -138,3 +145,4 @@ async def check_remove_member(session: AsyncSession, *, actor: Actor, group: Gro
         raise NotFound(f"That user is not a member of '{group.name}'.")
     record(session, organization_id=actor.organization_id, action="group.member_removed", object_type="group",
            object_id=group.id, object_key=group.name, changes={"user_id": user_id})
+    await do_bump_catalog_version(session, actor.organization_id)

@@ -7,6 +7,7 @@ per-window key under the deployment's key prefix)."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -81,12 +82,41 @@ class SearchQuota(Protocol):
 
 class RateLimiter:
     """Counts requests per organization per minute and searches per organization per hour;
-    raises RateLimited (with the seconds until the window ends) past the limit."""
+    raises RateLimited (with the seconds until the window ends) past the limit.
+
+    An organization refused once stays refused until its window ends, and this process
+    remembers that (`refusal`): its further requests are refused from memory, before any
+    framework reads them (tessera.edge.early_refusal), so that a tenant flooding at its limit
+    costs the others as little as possible. Their refusals are not counted (the window is spent
+    anyway)."""
+
+    _BLOCKED_KEPT = 10_000
 
     def __init__(self, redis: object | None = None, *, prefix: str = "tessera") -> None:
         self._redis = redis
         self._prefix = prefix
         self._windows: dict[tuple[str, int], tuple[int, int]] = {}
+        # organization id -> (when its window ends, time.time(); the limit it reached)
+        self._blocked: dict[int, tuple[float, int]] = {}
+
+    @property
+    def blocking(self) -> bool:
+        """Whether some organization is being refused in this process now (or was lately)."""
+        return bool(self._blocked)
+
+    def refusal(self, organization_id: int, limit: int) -> RateLimited | None:
+        """The refusal of an organization known to be past `limit` in its current window, from
+        memory (no I/O); None when it is not known to be. A changed limit asks the counter again."""
+        blocked = self._blocked.get(organization_id)
+        if blocked is None:
+            return None
+        until, reached = blocked
+        now = time.time()
+        if now >= until or reached != limit:
+            del self._blocked[organization_id]
+            return None
+        return RateLimited(f"The organization's limit of {limit} requests per minute is reached.",
+                           retry_after=max(1, math.ceil(until - now)))
 
     async def _count(self, kind: str, organization_id: int, seconds: int) -> tuple[int, int]:
         """(hits in the current window including this one, seconds until the window ends)."""
@@ -107,6 +137,9 @@ class RateLimiter:
     async def hit(self, organization_id: int, limit: int) -> None:
         count, retry_after = await self._count("rl", organization_id, 60)
         if count > limit:
+            if len(self._blocked) >= self._BLOCKED_KEPT:
+                self._blocked.clear()
+            self._blocked[organization_id] = (time.time() + retry_after, limit)
             raise RateLimited(f"The organization's limit of {limit} requests per minute is reached.",
                               retry_after=retry_after)
 

@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
-from tessera.tenancy.models import CUSTOMER_ROLE, GroupMember, PermissionGrant, PermissionScheme, ProjectRoleMember
+from tessera.tenancy.models import (
+    CUSTOMER_ROLE,
+    GlobalPermissionGrant,
+    GroupMember,
+    PermissionGrant,
+    PermissionScheme,
+    ProjectRoleMember,
+)
 from tessera.tenancy.permissions import (
     ANYONE,
     GROUP,
@@ -29,6 +36,7 @@ from tessera.tenancy.permissions import (
 _GRANTS = PermissionGrant.__table__
 _MEMBERS = ProjectRoleMember.__table__
 _GROUP_MEMBERS = GroupMember.__table__
+_GLOBAL_GRANTS = GlobalPermissionGrant.__table__
 
 
 def default_scheme_id(organization_id: Any) -> Any:
@@ -76,4 +84,21 @@ def holds_sql(permission: Permission, *, organization_id: Any, scheme_id: Any, p
     granted = exists().where(grant.organization_id == organization_id, grant.scheme_id == scheme,
                              grant.permission == permission.value, holder).correlate_except(
         _GRANTS, _MEMBERS, _GROUP_MEMBERS)
-    return or_(_eq(org_role, "admin"), granted)
+    return or_(administers_sql(organization_id=organization_id, user_id=user_id, org_role=org_role), granted)
+
+
+def administers_sql(*, organization_id: Any, user_id: Any, org_role: Any) -> ColumnElement[bool]:
+    """tenancy.permissions.administers as SQL: the admin role, or ADMINISTER granted globally to
+    the user's organization role or one of their groups. For one actor (plain values) only the
+    role is asked here: callers decided the rest already (`Actor.is_org_admin`)."""
+    if not _is_sql(org_role):
+        return _eq(org_role, "admin")
+    granted, in_group = _GLOBAL_GRANTS.c, _GROUP_MEMBERS.c
+    by_grant = exists().where(
+        granted.organization_id == organization_id, granted.permission == Permission.ADMINISTER_ORGANIZATION.value,
+        or_(and_(granted.holder_type == ORG_ROLE, granted.parameter == org_role),
+            and_(granted.holder_type == GROUP, exists().where(
+                in_group.organization_id == organization_id, in_group.group_id == granted.group_id,
+                in_group.user_id == user_id).correlate_except(_GROUP_MEMBERS)))).correlate_except(
+        _GLOBAL_GRANTS, _GROUP_MEMBERS)
+    return or_(org_role == "admin", and_(org_role != CUSTOMER_ROLE, by_grant))

@@ -328,7 +328,7 @@ async def has_permission(session: AsyncSession, actor: Actor, permission: Permis
     reporter, assignee and user field grants count then, and the issue guards must agree)."""
     if project.organization_id != actor.organization_id:
         return False
-    if actor.org_role != "admin":
+    if not await administers(session, actor):
         org = await org_permissions(session, actor)
         roles = await load_project_roles(session, actor, project.id)
         if not await _holds(session, actor, org.grants(_scheme_id(project), permission), project, roles, issue):
@@ -341,8 +341,12 @@ async def has_permission(session: AsyncSession, actor: Actor, permission: Permis
 
 
 async def has_global_permission(session: AsyncSession, actor: Actor, permission: Permission) -> bool:
-    if actor.org_role == "admin":
-        return True  # an organization cannot lock its administrators out
+    if await administers(session, actor):
+        return True
+    return await _granted_globally(session, actor, permission)
+
+
+async def _granted_globally(session: AsyncSession, actor: Actor, permission: Permission) -> bool:
     if actor.org_role == CUSTOMER_ROLE:
         return False
     org = await org_permissions(session, actor)
@@ -352,6 +356,21 @@ async def has_global_permission(session: AsyncSession, actor: Actor, permission:
         if grant.holder_type == GROUP and grant.group_id in await load_groups(session, actor):
             return True
     return False
+
+
+async def administers(session: AsyncSession, actor: Actor) -> bool:
+    """The one answer to "is this an organization administrator?": the admin role (an
+    organization cannot lock its administrators out, whatever its grants say), or ADMINISTER
+    granted by global permission to the actor's organization role or one of their groups.
+    Administrators hold every permission everywhere. Decided once per actor and kept on it
+    (`Actor.administers`), so `Actor.is_org_admin` answers synchronously afterwards; cached
+    principals carrying it are dropped when a grant or a group changes (both bump the catalog
+    version)."""
+    if actor.org_role == "admin":
+        return True
+    if actor.administers is None:
+        actor.administers = await _granted_globally(session, actor, Permission.ADMINISTER_ORGANIZATION)
+    return actor.administers
 
 
 async def authorize(session: AsyncSession, actor: Actor, permission: Permission,
@@ -415,7 +434,7 @@ async def projects_holding(session: AsyncSession, actor: Actor, permission: Perm
                            projects: Iterable[ProjectLike]) -> list[int]:
     """Ids of `projects` in which the actor holds `permission` (one read of the actor's roles)."""
     projects = list(projects)
-    if actor.org_role != "admin":
+    if not await administers(session, actor):
         missing = [p.id for p in projects if p.id not in actor.project_roles]
         if missing:
             rows = await session.execute(select(ProjectRoleMember.project_id, ProjectRoleMember.role).where(

@@ -16,9 +16,9 @@ from tessera.agile.board_issues import board_issues
 from tessera.agile.boards import access_board, describe_boards, list_boards
 from tessera.agile.card_moves import ScreenNeeded, check_move_card
 from tessera.db.refs import parse_id, parse_int, require_id
+from tessera.issues.audience import assignable_users
 from tessera.issues.references import catalog_for
 from tessera.issues.service import access_issue
-from tessera.tenancy.service import list_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import screen_fields
@@ -86,7 +86,7 @@ async def move_card(board_id: str, issue_key: str, web: Web) -> Response:
         try:
             issue = await check_move_card(session, actor=actor, board=board, issue=issue, project=project, spec=spec)
         except ScreenNeeded as needed:
-            users, _ = await list_users(session, actor, max_results=200)
+            users = await assignable_users(session, project, max_results=200)
             return web.render("partials/move_screen.html", headers={"X-Tessera-Screen": "1"}, board=board,
                               issue=issue, transition=needed.transition, form=form, users=users,
                               catalog=await catalog_for(session, actor))

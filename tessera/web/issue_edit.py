@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
+from tessera.issues.audience import assignable_users
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.service import access_issue, check_update_issue
-from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import issue_view, version_of
@@ -59,9 +59,9 @@ def update_for(field: str, value: str, version: int | None) -> IssueUpdate:
 
 async def editor_values(web: Web, issue_key: str) -> dict[str, Any]:
     async with web.transaction(write=False) as (session, actor):
-        issue, _ = await access_issue(session, actor, issue_key)
+        issue, project = await access_issue(session, actor, issue_key)
         values = await issue_view(session, actor, issue)
-        values["users"] = await picker_users(session, actor, max_results=200)
+        values["users"] = await assignable_users(session, project, max_results=200)
     return values
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.db.refs import parse_version
 from tessera.integrations.development import development_of
+from tessera.issues.audience import assignable_users
 from tessera.issues.comments.service import (
     access_comment,
     check_add_comment,
@@ -40,7 +41,6 @@ from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import PROJECT_ROLES
 from tessera.tenancy.permissions import Permission, has_permission, load_project_roles
-from tessera.tenancy.service import picker_users
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
@@ -96,7 +96,7 @@ async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project
     values.update(await activity(session, actor, issue, project))
     values.update(await watch_vote(session, actor, issue))
     values["transitions"] = await available_transitions(session, actor=actor, issue=issue, project=project)
-    values["users"] = await picker_users(session, actor, max_results=200)
+    values["users"] = await assignable_users(session, project, max_results=200)  # the assignee pickers'
     values["project"] = project
     values["development"] = await development_of(session, actor, issue)
     return values

@@ -15,7 +15,7 @@ from tessera.jql.search import search_issues, searchable_projects_condition
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import Organization, User
-from tessera.tenancy.permissions import Permission, has_permission
+from tessera.tenancy.permissions import Permission, administers, has_permission
 
 log = logging.getLogger("tessera.webhooks")
 
@@ -30,9 +30,11 @@ async def owner_actor(session: AsyncSession, organization_id: int, owner_id: int
     if row is None or not row[0].active:
         return None
     user, organization = row
-    return Actor(organization_id=organization_id, user_id=user.id, email=user.email,
-                 display_name=user.display_name, org_role=user.role, via="system",
-                 organization_key=organization.key, catalog_version=organization.catalog_version)
+    actor = Actor(organization_id=organization_id, user_id=user.id, email=user.email,
+                  display_name=user.display_name, org_role=user.role, via="system",
+                  organization_key=organization.key, catalog_version=organization.catalog_version)
+    await administers(session, actor)  # decided now: payloads ask `is_org_admin`, without a session
+    return actor
 
 
 async def matching_issues(session: AsyncSession, actor: Actor, issue_ids: Iterable[int], jql: str) -> dict[int, Issue]:

@@ -40,6 +40,28 @@ def test_rate_limit_answers_429_with_retry_after(client: TestClient, database_ur
     assert all(client.get("/v2/myself", headers=neighbour.headers).status_code == 200 for _ in range(6))
 
 
+def test_refusals_past_the_limit_come_before_anything_is_read(client: TestClient, database_url: str) -> None:
+    """Once refused, an organization's requests are refused in front of the app
+    (tessera.edge.early_refusal): a body that would be a 400 or 422 is never read, every edge
+    answers in its own shape with Retry-After and a request id, and a neighbour is served."""
+    limited, neighbour = make_org(database_url), make_org(database_url)
+    set_limits(database_url, limited.key, requests_per_minute=3)
+    for _ in range(8):
+        if client.get("/v2/myself", headers=limited.headers).status_code == 429:
+            break
+    broken = {**limited.headers, "Content-Type": "application/json"}
+    v2 = client.post("/v2/issues", headers=broken, content=b"{not json")
+    assert v2.status_code == 429 and v2.json()["error"]["code"] == "rate_limited", v2.text
+    assert 1 <= int(v2.headers["Retry-After"]) <= 60 and v2.headers["X-Request-Id"]
+    jira = client.post("/rest/api/2/issue", headers=broken, content=b"{not json")
+    assert jira.status_code == 429 and "requests per minute" in jira.json()["errorMessages"][0], jira.text
+    graphql = client.post("/graphql", headers=broken, content=b"{not json")
+    assert graphql.status_code == 429 and graphql.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert client.post("/v2/issues", headers={**neighbour.headers, "Content-Type": "application/json"},
+                       content=b"{not json").status_code in (400, 422)
+    assert client.get("/v2/myself", headers=neighbour.headers).status_code == 200
+
+
 def test_max_users_quota_refuses_new_users(client: TestClient, database_url: str) -> None:
     small = make_org(database_url)
     set_limits(database_url, small.key, max_users=2)

@@ -98,53 +98,153 @@ def _issue(client: TestClient, world: World) -> dict:
     return response.json()
 
 
-# Representative endpoints: permission -> request made by `user`, and the status meaning "allowed".
-def _attempt(client: TestClient, world: World, permission: str, user: UserHandle) -> tuple[int, int]:
-    headers = user.headers
-    if permission == "CREATE_ISSUES":
-        return client.post("/v2/issues", headers=headers, json={
-            "project_id": world.project["id"], "issue_type": "Task", "summary": "made"}).status_code, 201
-    if permission == "ADMINISTER_PROJECTS":
-        return client.put(f"/v2/projects/{world.project['id']}", headers=headers,
-                          json={"description": "changed"}).status_code, 200
-    issue = _issue(client, world)
-    if permission == "BROWSE_PROJECTS":
-        return client.get(f"/v2/issues/{issue['key']}", headers=headers).status_code, 200
-    if permission == "EDIT_ISSUES":
-        return client.put(f"/v2/issues/{issue['id']}", headers=headers, json={"summary": "edited"}).status_code, 200
-    if permission == "ADD_COMMENTS":
-        return client.post(f"/v2/issues/{issue['id']}/comments", headers=headers,
-                           json={"body": "hello"}).status_code, 201
-    if permission == "DELETE_ISSUES":
-        return client.delete(f"/v2/issues/{issue['id']}", headers=headers).status_code, 204
-    raise AssertionError(permission)
+def _done_transition(client: TestClient, world: World, issue: dict) -> str:
+    listed = client.get(f"/v2/issues/{issue['id']}/transitions", headers=world.org.headers)
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    transitions = body["transitions"] if isinstance(body, dict) else body
+    return next(t["id"] for t in transitions if t["to"]["category"] == "done")
 
 
-ISSUE_HOLDERS = {"reporter", "assignee", "user_field"}
+TRANSPORTS = ("rest", "jira", "graphql")
 MATRIX_PERMISSIONS = ("BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES", "ADD_COMMENTS", "DELETE_ISSUES",
-                      "ADMINISTER_PROJECTS")
+                      "ADMINISTER_PROJECTS", "ASSIGNABLE_USER", "RESOLVE_ISSUES", "CLOSE_ISSUES")
+# GraphQL neither deletes issues nor administers projects.
+UNSUPPORTED = {"graphql": {"DELETE_ISSUES", "ADMINISTER_PROJECTS"}}
+# Questions about the project, not one issue: reporter, assignee and user field holders never answer them.
+PROJECT_LEVEL = {"BROWSE_PROJECTS", "CREATE_ISSUES", "ADMINISTER_PROJECTS", "ASSIGNABLE_USER"}
+# Each attempt changes or consumes its issue: a fresh one each time (made before the schemes change).
+FRESH_ISSUE = {"DELETE_ISSUES", "ASSIGNABLE_USER", "RESOLVE_ISSUES", "CLOSE_ISSUES"}
+ISSUE_HOLDERS = {"reporter", "assignee", "user_field"}
 
 
-def test_permission_matrix_every_holder_type(client: TestClient, world: World) -> None:
-    """Each holder type granted each permission alone (browsing to anyone signed in, except when
-    browsing is what is tested): its user is allowed, a member it does not name is refused.
-    Issue-level holders (reporter, assignee, user field) grant only what is about an issue."""
+@dataclass
+class Outcome:
+    allowed: bool
+    detail: object  # the status or GraphQL error code, for the failure message
+
+
+def _rest(response) -> Outcome:  # type: ignore[no-untyped-def]
+    return Outcome(200 <= response.status_code < 300, response.status_code)
+
+
+def _graphql(client: TestClient, headers: dict, query: str, variables: dict, field: str) -> Outcome:
+    response = client.post("/graphql", headers=headers, json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if body.get("errors"):
+        codes = [error["extensions"]["code"] for error in body["errors"]]
+        assert set(codes) <= {"FORBIDDEN", "NOT_FOUND", "BAD_INPUT"}, body
+        return Outcome(False, codes)
+    return Outcome(body["data"][field] is not None, "data")
+
+
+def _attempt(client: TestClient, world: World, transport: str, permission: str, user: UserHandle,
+             issue: dict, done: str) -> Outcome:
+    """`user` tries what `permission` allows, through `transport`; for ASSIGNABLE_USER the
+    administrator tries to make `user` the assignee."""
+    headers, project = user.headers, world.project
+    if transport == "rest":
+        if permission == "CREATE_ISSUES":
+            return _rest(client.post("/v2/issues", headers=headers, json={
+                "project_id": project["id"], "issue_type": "Task", "summary": "made"}))
+        if permission == "ADMINISTER_PROJECTS":
+            return _rest(client.put(f"/v2/projects/{project['id']}", headers=headers, json={"description": "changed"}))
+        if permission == "BROWSE_PROJECTS":
+            return _rest(client.get(f"/v2/issues/{issue['key']}", headers=headers))
+        if permission == "EDIT_ISSUES":
+            return _rest(client.put(f"/v2/issues/{issue['id']}", headers=headers, json={"summary": "edited"}))
+        if permission == "ADD_COMMENTS":
+            return _rest(client.post(f"/v2/issues/{issue['id']}/comments", headers=headers, json={"body": "hello"}))
+        if permission == "DELETE_ISSUES":
+            return _rest(client.delete(f"/v2/issues/{issue['id']}", headers=headers))
+        if permission == "ASSIGNABLE_USER":
+            return _rest(client.put(f"/v2/issues/{issue['id']}", headers=world.org.headers,
+                                    json={"assignee_id": user.user_id}))
+        return _rest(client.post(f"/v2/issues/{issue['id']}/transitions/{done}", headers=headers))
+    if transport == "jira":
+        api = "/rest/api/2"
+        if permission == "CREATE_ISSUES":
+            return _rest(client.post(f"{api}/issue", headers=headers, json={"fields": {
+                "project": {"id": str(project["id"])}, "issuetype": {"name": "Task"}, "summary": "made"}}))
+        if permission == "ADMINISTER_PROJECTS":
+            return _rest(client.put(f"{api}/project/{project['key']}", headers=headers,
+                                    json={"description": "changed"}))
+        if permission == "BROWSE_PROJECTS":
+            return _rest(client.get(f"{api}/issue/{issue['key']}", headers=headers))
+        if permission == "EDIT_ISSUES":
+            return _rest(client.put(f"{api}/issue/{issue['key']}", headers=headers,
+                                    json={"fields": {"summary": "edited"}}))
+        if permission == "ADD_COMMENTS":
+            return _rest(client.post(f"{api}/issue/{issue['key']}/comment", headers=headers, json={"body": "hello"}))
+        if permission == "DELETE_ISSUES":
+            return _rest(client.delete(f"{api}/issue/{issue['key']}", headers=headers))
+        if permission == "ASSIGNABLE_USER":
+            return _rest(client.put(f"{api}/issue/{issue['key']}/assignee", headers=world.org.headers,
+                                    json={"name": user.email}))
+        return _rest(client.post(f"{api}/issue/{issue['key']}/transitions", headers=headers,
+                                 json={"transition": {"id": done}}))
+    if permission == "CREATE_ISSUES":
+        return _graphql(client, headers, 'mutation($p: ID!) { createIssue(input: {projectId: $p, issueType: "Task", '
+                        'summary: "made"}) { id } }', {"p": str(project["id"])}, "createIssue")
+    if permission == "BROWSE_PROJECTS":
+        return _graphql(client, headers, "query($id: ID!) { issue(id: $id) { id } }", {"id": issue["key"]}, "issue")
+    if permission == "EDIT_ISSUES":
+        return _graphql(client, headers, 'mutation($id: ID!) { updateIssue(id: $id, input: {summary: "edited"}) '
+                        "{ id } }", {"id": issue["key"]}, "updateIssue")
+    if permission == "ADD_COMMENTS":
+        return _graphql(client, headers, 'mutation($id: ID!) { addComment(issueId: $id, body: "hello") { id } }',
+                        {"id": issue["key"]}, "addComment")
+    if permission == "ASSIGNABLE_USER":
+        return _graphql(client, world.org.headers, "mutation($id: ID!, $u: ID!) { updateIssue(id: $id, "
+                        "input: {assigneeId: $u}) { id } }", {"id": issue["key"], "u": str(user.user_id)},
+                        "updateIssue")
+    return _graphql(client, headers, "mutation($id: ID!, $t: String!) { transitionIssue(id: $id, transition: $t) "
+                    "{ id } }", {"id": issue["key"], "t": str(done)}, "transitionIssue")
+
+
+def _round_grants(permission: str, kind: str, parameter: object) -> list[dict]:
+    """`permission` to the holder alone; what the attempt needs besides it, to anyone signed in."""
+    grants = [_grant(permission, kind, parameter)]
+    if permission != "BROWSE_PROJECTS":
+        grants.append(_grant("BROWSE_PROJECTS", "anyone"))
+    if permission in ("RESOLVE_ISSUES", "CLOSE_ISSUES"):  # a move into Done both closes and resolves
+        grants += [_grant("TRANSITION_ISSUES", "anyone"),
+                   _grant("CLOSE_ISSUES" if permission == "RESOLVE_ISSUES" else "RESOLVE_ISSUES", "anyone")]
+    return grants
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_permission_matrix_every_holder_type(client: TestClient, world: World, transport: str) -> None:
+    """Each holder type granted each permission alone (with what the attempt needs besides to
+    anyone signed in), through /v2, the Jira API and GraphQL: its user is allowed, a member it
+    does not name is refused. Issue-level holders (reporter, assignee, user field) grant only
+    what is about an issue; who may be assigned is about the project (as Jira's assignable
+    search), so they are not asked it."""
+    permissions = [p for p in MATRIX_PERMISSIONS if p not in UNSUPPORTED.get(transport, set())]
+    rounds = [(kind, permission) for kind in world.users for permission in permissions
+              if not (permission == "ASSIGNABLE_USER" and kind in ISSUE_HOLDERS)]
+    shared = _issue(client, world)
+    done = _done_transition(client, world, shared)
+    # Made under the default scheme, before any restrictive one: making an issue with an assignee
+    # needs the assignee to be assignable.
+    fresh = iter([_issue(client, world) for kind, permission in rounds if permission in FRESH_ISSUE
+                  for _ in range(1 if kind == "anyone" else 2)])
     outcomes = {}
-    for kind, holder_user in world.users.items():
-        parameter = world.parameters.get(kind)
-        for permission in MATRIX_PERMISSIONS:
-            grants = [_grant(permission, kind, parameter)]
-            if permission != "BROWSE_PROJECTS":
-                grants.append(_grant("BROWSE_PROJECTS", "anyone"))
-            _assign(client, world.org, world.project, _scheme(client, world.org, grants))
-            project_level = permission in ("BROWSE_PROJECTS", "CREATE_ISSUES", "ADMINISTER_PROJECTS")
-            expect_allowed = not (kind in ISSUE_HOLDERS and project_level)
-            status, allowed = _attempt(client, world, permission, holder_user)
-            outcomes[(kind, permission, "holder")] = (status == allowed, expect_allowed, status)
-            if kind != "anyone":  # everyone signed in is "anyone": no member outside it
-                status, allowed = _attempt(client, world, permission, world.stranger)
-                outcomes[(kind, permission, "stranger")] = (status == allowed, False, status)
-                assert status in (403, 404, 400), (kind, permission, status)
+    for kind, permission in rounds:
+        holder_user = world.users[kind]
+        _assign(client, world.org, world.project,
+                _scheme(client, world.org, _round_grants(permission, kind, world.parameters.get(kind))))
+        expect_allowed = not (kind in ISSUE_HOLDERS and permission in PROJECT_LEVEL)
+        issue = next(fresh) if permission in FRESH_ISSUE else shared
+        outcome = _attempt(client, world, transport, permission, holder_user, issue, done)
+        outcomes[(kind, permission, "holder")] = (outcome.allowed, expect_allowed, outcome.detail)
+        if kind != "anyone":  # everyone signed in is "anyone": no member outside it
+            issue = next(fresh) if permission in FRESH_ISSUE else shared
+            outcome = _attempt(client, world, transport, permission, world.stranger, issue, done)
+            outcomes[(kind, permission, "stranger")] = (outcome.allowed, False, outcome.detail)
+            if transport != "graphql":
+                assert outcome.detail in (403, 404, 400), (kind, permission, outcome.detail)
     wrong = {key: value for key, value in outcomes.items() if value[0] != value[1]}
     assert not wrong, wrong
 
