@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
-from tessera.tenancy.permission_sql import holds_sql
+from tessera.tenancy.permission_sql import IssueColumns, holds_sql, issue_visible_sql
 from tessera.tenancy.permissions import Permission, ProjectLike
 
 
@@ -36,6 +36,22 @@ def _users_holding(permission: Permission, organization_id: int, project_id: int
     if permission is not Permission.BROWSE_PROJECTS:
         conditions.append(holds(permission))
     return and_(*conditions)
+
+
+def users_in_issue_level(issue: object) -> ColumnElement[bool]:
+    """Users who may see `issue` by issue security (tessera.tenancy.issue_security): everyone
+    when it has no level. With users_holding(BROWSE_PROJECTS) it is who may read the issue."""
+    level = getattr(issue, "security_level_id", None)
+    if level is None:
+        return true()
+    return issue_visible_sql(
+        IssueColumns(issue.id, issue.project_id, issue.reporter_id, issue.assignee_id, level),  # type: ignore[attr-defined]
+        organization_id=issue.organization_id, user_id=User.id, org_role=User.role)  # type: ignore[attr-defined]
+
+
+def users_seeing_issue(issue: object, project: ProjectLike) -> ColumnElement[bool]:
+    """Active users who may browse the project and see the issue."""
+    return and_(users_holding(Permission.BROWSE_PROJECTS, project), users_in_issue_level(issue))
 
 
 def customer_reporting(organization_id: int, reporter_id: int | None) -> ColumnElement[bool]:

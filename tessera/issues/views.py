@@ -16,8 +16,10 @@ from tessera.issues.models import (
     Issue,
 )
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import visible_issue_ids
 from tessera.issues.view_queries import FACET_KINDS, facets_select, linked_select, users_select
 from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.workflow.models import CATEGORY_NAMES
 
@@ -164,7 +166,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                         projects: dict[int, Project] | None = None, fresh: bool = False,
                         known_users: Sequence[UserBrief] = (), facets: Facets | None = None,
                         linked: Sequence[Sequence] | None = None,
-                        only: Collection[str] | None = None) -> list[dict]:
+                        only: Collection[str] | None = None, viewer: Actor | None = None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six); none at all for a
     fresh issue whose facets, users and project the caller already has (then `session` may be None),
     nor for issues whose facets and `linked` rows (shaped as _LINKED's: links, sub-tasks, the
@@ -172,7 +174,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
 
     `issues`: ORM issues or rows with the same attributes (a search page reads rows). `only`: the
     view keys to build (VIEW_KEYS; `id` and `key` always), None for all of them; reads that none
-    of them needs are not made."""
+    of them needs are not made. `viewer`: who reads the views; the parent, sub-tasks and linked
+    issues they may not see by issue security are left out (tessera.issues.security)."""
     if not issues:
         return []
     wanted = frozenset(VIEW_KEYS) if only is None else frozenset(only) | {"id", "key"}
@@ -209,6 +212,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     elif parent_ids:  # no links nor sub-tasks to show (or a brand-new issue): only the parents need reading
         read = [_Brief(*row) for row in await (await connect()).execute(
             _RELATED, {"org": org, "related": parent_ids})]
+    if viewer is not None and read and session is not None:
+        visible = await visible_issue_ids(session, viewer, {row.id for row in read})
+        read = [row for row in read if row.id in visible]
     related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
                                   for i in issues} if wanted & {"parent", "subtasks", "links"} else {}
     subtasks: list[_Brief] = []

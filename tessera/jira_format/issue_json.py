@@ -333,7 +333,7 @@ async def render_jira_issues(session: AsyncSession, *, actor: Actor, issues: Seq
         return []
     catalog = await catalog_for(session, actor)
     every = all_fields(catalog)
-    views = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
+    views = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=issues, catalog=catalog,
                                 expand=expand & {"changelog"}, projects=projects,
                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)],
                                 only=_view_keys(selection, every, expand))

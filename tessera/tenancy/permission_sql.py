@@ -133,11 +133,20 @@ def issue_visible_sql(issue: IssueColumns, *, organization_id: Any, user_id: Any
     (`_level_guard`). Organization administrators see every level."""
     if not _is_sql(org_role) and org_role == "admin":
         return true()
+    level = issue.security_level_id
+    if not _is_sql(level):  # one known issue, asked about many users
+        if level is None:
+            return true()
+        no_level = false()
+    else:
+        no_level = level.is_(None)
     members = _LEVEL_MEMBERS.c
     project = _PROJECTS_BY_NAME.alias("security_project")
     holder = holder_sql(members, organization_id=organization_id, project_id=issue.project_id,
                         access=project.c.access, lead_id=project.c.lead_id, user_id=user_id, org_role=org_role,
                         issue=issue)
-    member = exists().where(members.organization_id == organization_id, members.level_id == issue.security_level_id,
+    member = exists().where(members.organization_id == organization_id, members.level_id == level,
                             project.c.organization_id == organization_id, project.c.id == issue.project_id, holder)
-    return or_(issue.security_level_id.is_(None), member)
+    if _is_sql(org_role):
+        return or_(no_level, org_role == "admin", member)
+    return or_(no_level, member)

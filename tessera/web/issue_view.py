@@ -57,7 +57,7 @@ def version_of(text: str | None) -> int | None:
 
 async def issue_view(session: AsyncSession, actor: Actor, issue: Issue) -> dict[str, Any]:
     catalog = await load_catalog(session, actor.organization_id)
-    [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
+    [view] = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=frozenset({"changelog"}))
     fields = [(definition, view["custom_fields"].get(definition.key)) for definition in catalog.fields]
     view["custom_shown"] = [(d.name, v) for d, v in fields if v not in (None, [], "")]

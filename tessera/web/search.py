@@ -36,7 +36,7 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Resp
             error = invalid.message
         else:
             total = found.total
-            rows = await render_issues(session, organization_id=actor.organization_id, issues=found.issues,
+            rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=found.issues,
                                        catalog=await catalog_for(session, actor), only=ISSUE_TABLE_KEYS)
         favourites, _ = await list_filters(session, actor, favourite=True, max_results=20)
 
