@@ -16,6 +16,7 @@ from tessera.issues.models import (
     Issue,
 )
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import level_names as security_level_names
 from tessera.issues.security import visible_issue_ids
 from tessera.issues.view_queries import FACET_KINDS, facets_select, linked_select, users_select
 from tessera.projects.models import Project
@@ -155,7 +156,7 @@ class _Brief(NamedTuple):
 VIEW_KEYS = ("id", "key", "project", "issue_type", "summary", "description", "status", "priority", "resolution",
              "assignee", "reporter", "creator", "labels", "components", "fix_versions", "affected_versions",
              "due_date", "parent", "subtasks", "links", "custom_fields", "workflow_id", "created", "updated",
-             "resolved", "version", "original_estimate", "remaining_estimate", "time_spent")
+             "resolved", "version", "original_estimate", "remaining_estimate", "time_spent", "security_level")
 _FACET_KIND_OF = {"labels": "label", "components": "component", "fix_versions": "version",
                   "affected_versions": "version", "custom_fields": "value"}
 _USER_KEYS = frozenset({"assignee", "reporter", "creator"})
@@ -247,6 +248,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
     sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
+    level_ids = {issue.security_level_id for issue in issues if issue.security_level_id is not None} \
+        if "security_level" in wanted else set()
+    level_names = await security_level_names(session, org, level_ids) if level_ids and session is not None else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
     # Catalog entries repeat across a page: each one's view is built once (copied per issue, so
     # that no two issues share a dict a caller might change).
@@ -361,6 +365,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         "resolved": lambda issue: iso(issue.resolved_at), "version": lambda issue: issue.version,
         "original_estimate": lambda issue: issue.original_estimate,
         "remaining_estimate": lambda issue: issue.remaining_estimate, "time_spent": lambda issue: issue.time_spent,
+        "security_level": lambda issue: {"id": issue.security_level_id,
+                                         "name": level_names.get(issue.security_level_id)}
+        if issue.security_level_id is not None else None,
     }
     builders = [(key, build[key]) for key in VIEW_KEYS if key in wanted]
     rendered = []
