@@ -99,6 +99,7 @@ async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project
     values["users"] = await picker_users(session, actor, max_results=200)
     values["project"] = project
     values["development"] = await development_of(session, actor, issue)
+    values["security_levels"] = await settable_levels(session, actor, project, issue)
     return values
 
 
