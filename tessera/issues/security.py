@@ -89,11 +89,13 @@ async def project_levels(session: AsyncSession, organization_id: int, project: P
 
 async def settable_levels(session: AsyncSession, actor: Actor, project: Project,
                           issue: Any = None) -> list[IssueSecurityLevel]:
-    """The levels of the project's scheme the actor may set (holds SET_ISSUE_SECURITY, is a member)."""
+    """The levels of the project's scheme the actor may set (holds SET_ISSUE_SECURITY, is a member);
+    without `issue`, of an issue the actor would create and so report."""
     levels = await project_levels(session, actor.organization_id, project)
     if not levels or not await has_permission(session, actor, Permission.SET_ISSUE_SECURITY, project):
         return []
-    return [level for level in levels if await is_level_member(session, actor, level.id, project, issue)]
+    subject = issue if issue is not None else _Prospective(0, actor.user_id, None)
+    return [level for level in levels if await is_level_member(session, actor, level.id, project, subject)]
 
 
 async def default_level_id(session: AsyncSession, organization_id: int, project: Project) -> int | None:
