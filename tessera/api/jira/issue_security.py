@@ -45,10 +45,10 @@ async def list_issue_security_schemes(ctx: Ctx) -> dict:
     return {"issueSecuritySchemes": [_scheme(links_for(ctx), d, levels=False) for d in found]}
 
 
-@router.get("/issuesecurityschemes/{scheme_id}")
-async def get_issue_security_scheme(scheme_id: str, ctx: Ctx) -> dict:
+@router.get("/issuesecurityschemes/{security_scheme_id}")
+async def get_issue_security_scheme(security_scheme_id: str, ctx: Ctx) -> dict:
     async with ctx.transaction(write=False) as (session, actor):
-        details = await security.get_scheme(session, actor, scheme_id)
+        details = await security.get_scheme(session, actor, security_scheme_id)
     return _scheme(links_for(ctx), details, levels=True)
 
 

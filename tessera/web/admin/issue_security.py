@@ -71,88 +71,88 @@ async def create_scheme(web: Web) -> Response:
     return web.redirect(f"{PAGE}/{details.scheme.id}?done=created")
 
 
-@router.get(PAGE + "/{scheme_id}")
-async def scheme_page(scheme_id: str, web: Web, done: str = "") -> Response:
-    return await _scheme(web, scheme_id, notice=done)
+@router.get(PAGE + "/{security_scheme_id}")
+async def scheme_page(security_scheme_id: str, web: Web, done: str = "") -> Response:
+    return await _scheme(web, security_scheme_id, notice=done)
 
 
-@router.post(PAGE + "/{scheme_id}")
-async def save_scheme(scheme_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}")
+async def save_scheme(security_scheme_id: str, web: Web) -> Response:
     form = await web.form()
     try:
         async with web.transaction() as (session, actor):
             require_admin(actor)
             await security.check_update_scheme(
-                session, actor=actor, ref=require_id(scheme_id, not_found=MISSING),
+                session, actor=actor, ref=require_id(security_scheme_id, not_found=MISSING),
                 changes={"name": form.get("name", ""), "description": form.get("description", ""),
                          "default_level": form.get("default_level") or None})
     except FORM_ERRORS as error:
-        return await _scheme(web, scheme_id, status_code=error.status, error=FormError.of("details", error), form=form)
-    return web.redirect(f"{PAGE}/{scheme_id}?done=saved")
+        return await _scheme(web, security_scheme_id, status_code=error.status, error=FormError.of("details", error), form=form)
+    return web.redirect(f"{PAGE}/{security_scheme_id}?done=saved")
 
 
-@router.post(PAGE + "/{scheme_id}/delete")
-async def delete_scheme(scheme_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}/delete")
+async def delete_scheme(security_scheme_id: str, web: Web) -> Response:
     try:
         async with web.transaction() as (session, actor):
             require_admin(actor)
-            await security.check_delete_scheme(session, actor=actor, ref=require_id(scheme_id, not_found=MISSING))
+            await security.check_delete_scheme(session, actor=actor, ref=require_id(security_scheme_id, not_found=MISSING))
     except FORM_ERRORS as error:
-        return await _scheme(web, scheme_id, status_code=error.status, error=FormError.of("delete", error))
+        return await _scheme(web, security_scheme_id, status_code=error.status, error=FormError.of("delete", error))
     return web.redirect(f"{PAGE}?done=deleted")
 
 
-@router.post(PAGE + "/{scheme_id}/levels")
-async def add_level(scheme_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}/levels")
+async def add_level(security_scheme_id: str, web: Web) -> Response:
     form = await web.form()
     try:
         async with web.transaction() as (session, actor):
             require_admin(actor)
-            ref = require_id(scheme_id, not_found=MISSING)
+            ref = require_id(security_scheme_id, not_found=MISSING)
             await security.get_scheme(session, actor, ref)  # another organization's scheme is a 404
             await security.check_add_level(session, actor=actor, ref=ref, spec={
                 "name": form.get("name", ""), "description": form.get("description", "")})
     except FORM_ERRORS as error:
         if error.field:
             error.field = error.field.removeprefix("level.")
-        return await _scheme(web, scheme_id, status_code=error.status, error=FormError.of("level", error), form=form)
-    return web.redirect(f"{PAGE}/{scheme_id}?done=level-added")
+        return await _scheme(web, security_scheme_id, status_code=error.status, error=FormError.of("level", error), form=form)
+    return web.redirect(f"{PAGE}/{security_scheme_id}?done=level-added")
 
 
-@router.post(PAGE + "/{scheme_id}/levels/{level_id}/delete")
-async def delete_level(scheme_id: str, level_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}/levels/{level_id}/delete")
+async def delete_level(security_scheme_id: str, level_id: str, web: Web) -> Response:
     try:
         async with web.transaction() as (session, actor):
             require_admin(actor)
-            await security.check_delete_level(session, actor=actor, ref=require_id(scheme_id, not_found=MISSING),
+            await security.check_delete_level(session, actor=actor, ref=require_id(security_scheme_id, not_found=MISSING),
                                               level_ref=require_id(level_id, not_found=LEVEL_MISSING))
     except FORM_ERRORS as error:
-        return await _scheme(web, scheme_id, status_code=error.status, error=FormError.of("levels", error))
-    return web.redirect(f"{PAGE}/{scheme_id}?done=level-removed")
+        return await _scheme(web, security_scheme_id, status_code=error.status, error=FormError.of("levels", error))
+    return web.redirect(f"{PAGE}/{security_scheme_id}?done=level-removed")
 
 
-@router.post(PAGE + "/{scheme_id}/members")
-async def add_member(scheme_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}/members")
+async def add_member(security_scheme_id: str, web: Web) -> Response:
     form = await web.form()
     try:
         async with web.transaction() as (session, actor):
             require_admin(actor)
-            ref = require_id(scheme_id, not_found=MISSING)
+            ref = require_id(security_scheme_id, not_found=MISSING)
             await security.get_scheme(session, actor, ref)
             await security.check_add_member(session, actor=actor, ref=ref, level_ref=form.get("level_id", ""),
                                             holder=await _holder_spec(session, actor, form))
     except FORM_ERRORS as error:
-        return await _scheme(web, scheme_id, status_code=error.status, error=FormError.of("grant", _named(error)),
+        return await _scheme(web, security_scheme_id, status_code=error.status, error=FormError.of("grant", _named(error)),
                              form=form)
-    return web.redirect(f"{PAGE}/{scheme_id}?done=added")
+    return web.redirect(f"{PAGE}/{security_scheme_id}?done=added")
 
 
-@router.post(PAGE + "/{scheme_id}/levels/{level_id}/members/{member_id}/remove")
-async def remove_member(scheme_id: str, level_id: str, member_id: str, web: Web) -> Response:
+@router.post(PAGE + "/{security_scheme_id}/levels/{level_id}/members/{member_id}/remove")
+async def remove_member(security_scheme_id: str, level_id: str, member_id: str, web: Web) -> Response:
     async with web.transaction() as (session, actor):
         require_admin(actor)
         await security.check_remove_member(
-            session, actor=actor, ref=require_id(scheme_id, not_found=MISSING),
+            session, actor=actor, ref=require_id(security_scheme_id, not_found=MISSING),
             level_ref=require_id(level_id, not_found=LEVEL_MISSING),
             member_ref=require_id(member_id, not_found="Issue security level member not found."))
-    return web.redirect(f"{PAGE}/{scheme_id}?done=removed")
+    return web.redirect(f"{PAGE}/{security_scheme_id}?done=removed")
