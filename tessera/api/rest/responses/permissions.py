@@ -61,3 +61,7 @@ class IssueSecuritySchemeListOut(Out):
 
 class SecurityLevelListOut(Out):
     levels: list[SecurityLevelOut]
+
+
+class ProjectIssueSecurityOut(Out):
+    issue_security_scheme: IssueSecuritySchemeOut | None

@@ -13,6 +13,7 @@ from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.permissions import (
     IssueSecuritySchemeListOut,
     IssueSecuritySchemeOut,
+    ProjectIssueSecurityOut,
     SecurityLevelListOut,
     SecurityLevelMemberOut,
     SecurityLevelOut,
@@ -140,21 +141,23 @@ async def remove_security_level_member(scheme_id: str, level_id: str, member_id:
     return Response(status_code=204)
 
 
-@router.get("/projects/{project_id}/issue-security-scheme", responses=ok(IssueSecuritySchemeOut | None))
-async def get_project_issue_security_scheme(project_id: str, ctx: Ctx) -> dict | None:
+@router.get("/projects/{project_id}/issue-security-scheme", responses=ok(ProjectIssueSecurityOut))
+async def get_project_issue_security_scheme(project_id: str, ctx: Ctx) -> dict:
+    """The project's issue security scheme, null when it has none."""
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
         if project.issue_security_scheme_id is None:
-            return None
-        return await _view(session, actor, await security.get_scheme(session, actor, project.issue_security_scheme_id))
+            return {"issue_security_scheme": None}
+        return {"issue_security_scheme": await _view(session, actor, await security.get_scheme(
+            session, actor, project.issue_security_scheme_id))}
 
 
-@router.put("/projects/{project_id}/issue-security-scheme", responses=ok(IssueSecuritySchemeOut | None))
-async def assign_issue_security_scheme(project_id: str, body: IssueSecuritySchemeAssign, ctx: Ctx) -> dict | None:
+@router.put("/projects/{project_id}/issue-security-scheme", responses=ok(ProjectIssueSecurityOut))
+async def assign_issue_security_scheme(project_id: str, body: IssueSecuritySchemeAssign, ctx: Ctx) -> dict:
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_id)
         details = await security.check_assign_scheme(session, actor=actor, project=project, ref=body.scheme_id)
-        return None if details is None else await _view(session, actor, details)
+        return {"issue_security_scheme": None if details is None else await _view(session, actor, details)}
 
 
 @router.get("/projects/{project_id}/security-levels", responses=ok(SecurityLevelListOut))
