@@ -101,8 +101,8 @@ def holder_sql(holder: Any, *, organization_id: Any, project_id: Any, access: An
         values = table("custom_field_values", column("organization_id"), column("issue_id"), column("field_id"),
                        column("value_ref"))
         holders += [
-            and_(holder.holder_type == REPORTER, issue.reporter_id == user_id),
-            and_(holder.holder_type == ASSIGNEE, issue.assignee_id == user_id),
+            and_(holder.holder_type == REPORTER, _eq(issue.reporter_id, user_id)),
+            and_(holder.holder_type == ASSIGNEE, _eq(issue.assignee_id, user_id)),
             and_(holder.holder_type == USER_FIELD, exists().where(
                 values.c.organization_id == organization_id, values.c.issue_id == issue.id,
                 cast(values.c.field_id, String) == holder.parameter, values.c.value_ref == user_id)),
