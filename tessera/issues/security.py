@@ -110,22 +110,28 @@ async def resolve_security_level(session: AsyncSession, *, actor: Actor, project
                                  issue: Any, reporter_id: int | None, assignee_id: int | None) -> int | None:
     """The level id `ref` names (an id, {"id": ...}, {"name": ...} or a name; None clears it),
     checked: the actor holds SET_ISSUE_SECURITY, the level is in the project's scheme and the
-    actor is one of its members (no one hides an issue from themselves)."""
+    actor is one of its members (no one hides an issue from themselves). Sending an issue's
+    current level back (a Jira client's round trip) is no change and needs neither."""
     if isinstance(ref, dict):
         ref = ref.get("id", ref.get("name"))
+    found = None
+    if not (ref is None or ref == "" or (isinstance(ref, str) and ref.strip().lower() in ("none", "-1"))):
+        levels = await project_levels(session, actor.organization_id, project)
+        level_id = parse_id(ref)
+        found = next((level for level in levels if level.id == level_id), None) if level_id is not None else None
+        if found is None and isinstance(ref, str):
+            found = next((level for level in levels if level.name.lower() == ref.strip().lower()), None)
+        if found is None:
+            raise InvalidInput(f"The security level '{str(ref)[:100]}' is not a level of project {project.key}'s "
+                               "issue security scheme.", field=SECURITY_FIELD)
+    wanted = found.id if found is not None else None
+    if issue is not None and wanted == issue.security_level_id:
+        return wanted
     if not await has_permission(session, actor, Permission.SET_ISSUE_SECURITY, project):
         raise InvalidInput("You do not have the SET_ISSUE_SECURITY permission in this project.",
                            field=SECURITY_FIELD)
-    if ref is None or ref == "" or (isinstance(ref, str) and ref.strip().lower() in ("none", "-1")):
-        return None
-    levels = await project_levels(session, actor.organization_id, project)
-    level_id = parse_id(ref)
-    found = next((level for level in levels if level.id == level_id), None) if level_id is not None else None
-    if found is None and isinstance(ref, str):
-        found = next((level for level in levels if level.name.lower() == ref.strip().lower()), None)
     if found is None:
-        raise InvalidInput(f"The security level '{str(ref)[:100]}' is not a level of project {project.key}'s "
-                           "issue security scheme.", field=SECURITY_FIELD)
+        return None
     subject = issue if issue is not None else _Prospective(0, reporter_id, assignee_id)
     if not await is_level_member(session, actor, found.id, project, subject):
         raise InvalidInput(f"You are not a member of the security level '{found.name}', so you may not set it.",
