@@ -20,11 +20,11 @@ from tessera.agile.models import IssueRank, Sprint
 from tessera.agile.ranking import rank_order
 from tessera.issues.models import CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import issue_visible_condition
 from tessera.jql.compile import compile_to_sql
 from tessera.jql.compile_text import CommentReader
 from tessera.jql.plan import AllOf, Plan
 from tessera.jql.search import plan_query
-from tessera.issues.security import issue_visible_condition
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor

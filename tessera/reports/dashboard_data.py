@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
-from tessera.tenancy.issue_security import uses_issue_security
 from tessera.reports.dashboard_cache import GadgetCache
 from tessera.reports.gadget_data import compute, prepare
 from tessera.reports.models import Dashboard
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.issue_security import uses_issue_security
 
 
 async def _project_scope(session: AsyncSession, actor: Actor) -> str:

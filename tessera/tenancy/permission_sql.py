@@ -37,7 +37,6 @@ from tessera.tenancy.permissions import (
 )
 
 
-
 class IssueColumns(NamedTuple):
     """An issue's columns (or values) that issue holders and issue security read."""
 

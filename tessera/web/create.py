@@ -14,8 +14,8 @@ from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
-from tessera.issues.security import settable_levels
 from tessera.issues.references import load_catalog
+from tessera.issues.security import settable_levels
 from tessera.projects.service import list_projects
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import picker_users

@@ -25,6 +25,7 @@ from tessera.issues.comments.service import (
 from tessera.issues.comments.views import render_comments, thread_order
 from tessera.issues.models import Issue
 from tessera.issues.references import load_catalog
+from tessera.issues.security import settable_levels
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import render_issues
