@@ -38,11 +38,17 @@ def _scheme(links: Links, details: security.SecuritySchemeDetails, *, levels: bo
     return view
 
 
+# `JIRA.create_project()` refuses to run without an issue security scheme to name: an organization
+# without any lists this one, "no issue security" (id 0, which no scheme has and create ignores).
+_NO_SCHEME = {"id": 0, "name": "Default", "description": "No issue security: issues are visible to whoever may "
+                                                         "browse their project."}
+
+
 @router.get("/issuesecurityschemes")
 async def list_issue_security_schemes(ctx: Ctx) -> dict:
     async with ctx.transaction(write=False) as (session, actor):
         found = await security.list_schemes(session, actor)
-    return {"issueSecuritySchemes": [_scheme(links_for(ctx), d, levels=False) for d in found]}
+    return {"issueSecuritySchemes": [_scheme(links_for(ctx), d, levels=False) for d in found] or [_NO_SCHEME]}
 
 
 @router.get("/issuesecurityschemes/{security_scheme_id}")

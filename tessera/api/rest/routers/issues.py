@@ -86,7 +86,7 @@ async def _created_issue_response(ctx: RequestContext, actor: Actor, created: Ne
     known = [UserBrief(actor.user_id, actor.display_name, actor.email)]
     facets = facets_of_new_issue(issue.id, created.state)
     # Rendered from what the create already knows; a read transaction only for a parent or users it has not seen.
-    needs_read = issue.parent_id is not None or any(
+    needs_read = issue.parent_id is not None or issue.security_level_id is not None or any(
         uid not in (None, actor.user_id) for uid in (issue.assignee_id, issue.reporter_id)) or any(
         created.catalog.field(field_id).field_type in ("user", "sprint") for field_id in created.state.custom)
     async with (ctx.read_after_commit(within) if needs_read else nullcontext()) as session:
