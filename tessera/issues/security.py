@@ -116,6 +116,9 @@ async def resolve_security_level(session: AsyncSession, *, actor: Actor, project
         ref = ref.get("id", ref.get("name"))
     found = None
     if not (ref is None or ref == "" or (isinstance(ref, str) and ref.strip().lower() in ("none", "-1"))):
+        if project.issue_security_scheme_id is None:
+            raise InvalidInput(f"The security level cannot be set: project {project.key} has no issue security "
+                               "scheme.", field=SECURITY_FIELD)
         levels = await project_levels(session, actor.organization_id, project)
         level_id = parse_id(ref)
         found = next((level for level in levels if level.id == level_id), None) if level_id is not None else None
