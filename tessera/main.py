@@ -32,6 +32,7 @@ from tessera.api.rest.routers import (
     filters,
     gdpr,
     integrations_git,
+    issue_security,
     issues,
     live,
     mail_in,
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (issues, comments, watch, attachments, projects, users, catalog, workflows, filters, search, live,
                    agile, reports, dashboards, push, deliveries, notifications, slack, webhooks,
-                   integrations_git, mail_in, ci, audit, gdpr, permission_schemes):
+                   integrations_git, mail_in, ci, audit, gdpr, permission_schemes, issue_security):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
     # Atlassian's gateway form of the builds and deployments APIs, and what its OAuth clients ask first.

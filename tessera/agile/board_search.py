@@ -20,6 +20,7 @@ from tessera.agile.models import IssueRank, Sprint
 from tessera.agile.ranking import rank_order
 from tessera.issues.models import CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import issue_visible_condition
 from tessera.jql.compile import compile_to_sql
 from tessera.jql.compile_text import CommentReader
 from tessera.jql.plan import AllOf, Plan
@@ -59,7 +60,8 @@ async def plan_all(session: AsyncSession, actor: Actor, queries: Sequence[str]) 
 def _conditions(actor: Actor, dialect: str, plans: Sequence[Plan], extra: Sequence[ColumnElement[bool]]
                 ) -> list[ColumnElement[bool]]:
     browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
-    conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable), *extra]
+    conditions = [Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable),
+                  issue_visible_condition(actor), *extra]
     wheres = [plan.where for plan in plans if plan.where is not None]
     if wheres:
         reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin)

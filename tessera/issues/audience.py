@@ -18,7 +18,7 @@ from tessera.errors import InvalidInput
 from tessera.issues.comments.models import Comment
 from tessera.tenancy.directory import search_users
 from tessera.tenancy.models import CUSTOMER_ROLE, ProjectRoleMember, User
-from tessera.tenancy.permission_sql import administers_sql, holds_sql
+from tessera.tenancy.permission_sql import IssueColumns, administers_sql, holds_sql, issue_visible_sql
 from tessera.tenancy.permissions import Permission, ProjectLike
 
 
@@ -60,6 +60,22 @@ async def assignable_users(session: AsyncSession, project: ProjectLike, *, max_r
     """Who an assignee picker offers in the project (check_assignable accepts each of them)."""
     return await search_users(session, project.organization_id, text="", max_results=max_results,
                               only=[users_holding(Permission.ASSIGNABLE_USER, project)])
+
+
+def users_in_issue_level(issue: object) -> ColumnElement[bool]:
+    """Users who may see `issue` by issue security (tessera.tenancy.issue_security): everyone
+    when it has no level. With users_holding(BROWSE_PROJECTS) it is who may read the issue."""
+    level = getattr(issue, "security_level_id", None)
+    if level is None:
+        return true()
+    return issue_visible_sql(
+        IssueColumns(issue.id, issue.project_id, issue.reporter_id, issue.assignee_id, level),  # type: ignore[attr-defined]
+        organization_id=issue.organization_id, user_id=User.id, org_role=User.role)  # type: ignore[attr-defined]
+
+
+def users_seeing_issue(issue: object, project: ProjectLike) -> ColumnElement[bool]:
+    """Active users who may browse the project and see the issue."""
+    return and_(users_holding(Permission.BROWSE_PROJECTS, project), users_in_issue_level(issue))
 
 
 def customer_reporting(organization_id: int, reporter_id: int | None) -> ColumnElement[bool]:

@@ -107,7 +107,7 @@ async def do_create_issue(session: AsyncSession, *, actor: Actor, project: Proje
         reporter_id=scalars.get("reporter_id"), creator_id=actor.user_id, parent_id=scalars.get("parent_id"),
         due_date=scalars.get("due_date"), created_at=at, updated_at=at, version=1,
         original_estimate=scalars.get("original_estimate"), remaining_estimate=scalars.get("remaining_estimate"),
-        time_spent=None)
+        time_spent=None, security_level_id=scalars.get("security_level_id"))
     watchers = sorted({user_id for user_id in (values["reporter_id"], values["assignee_id"]) if user_id})
     connection = await session.connection()
     if connection.dialect.name == "postgresql":

@@ -42,6 +42,9 @@ class IssueCreate(_Input):
     custom_fields: dict[str, Any] = Field(default_factory=dict, max_length=200,
                                           description="By field key, name or customfield_N, e.g. story_points.")
     workflow_id: Ref | None = None
+    security_level: Ref | dict[str, Any] | None = Field(
+        default=None, description="Issue security level id or name (needs SET_ISSUE_SECURITY); default: the "
+                                  "default level of the project's issue security scheme.")
     original_estimate: Duration = None
     remaining_estimate: Duration = Field(default=None, description="Defaults to the original estimate.")
     time_spent: Any = Field(default=None, description="Not settable: log work (worklogs) instead.")
@@ -63,6 +66,8 @@ class IssueUpdate(_Input):
     due_date: date | None = None
     parent_id: Ref | None = None
     custom_fields: dict[str, Any] | None = Field(default=None, max_length=200)
+    security_level: Ref | dict[str, Any] | None = Field(
+        default=None, description="Issue security level id or name (needs SET_ISSUE_SECURITY); null clears it.")
     original_estimate: Duration = Field(default=None, description="Seconds or a duration; while no work is logged "
                                                                   "the remaining estimate follows it.")
     remaining_estimate: Duration = None

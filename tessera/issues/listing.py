@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.issues.models import Issue
+from tessera.issues.security import issue_visibility_filter
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, authorize
@@ -31,6 +32,9 @@ async def list_project_issues(session: AsyncSession, *, actor: Actor, project: P
     """Most recently updated first. Returns the page and the total that match."""
     await authorize(session, actor, Permission.BROWSE_PROJECTS, project)
     conditions = [Issue.organization_id == actor.organization_id, Issue.project_id == project.id]
+    hidden = await issue_visibility_filter(session, actor)
+    if hidden is not None:
+        conditions.append(hidden)
     if criteria.status_category in STATUS_CATEGORIES:
         conditions.append(Issue.status_id.in_(select(Status.id).where(
             Status.organization_id == actor.organization_id, Status.category == criteria.status_category)))

@@ -70,6 +70,8 @@ class Issue(IdMixin, TenantMixin, Base):
     original_estimate: Mapped[int | None] = mapped_column(Integer)
     remaining_estimate: Mapped[int | None] = mapped_column(Integer)
     time_spent: Mapped[int | None] = mapped_column(Integer)
+    # Issue security (tessera.tenancy.issue_security): None is visible to whoever may browse the project.
+    security_level_id: Mapped[int | None] = mapped_column(IdType)
 
 
 class IssueLabel(TenantMixin, Base):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.errors import InvalidInput
 from tessera.events.outbox import emit
 from tessera.events.types import IssueNotified
-from tessera.issues.audience import users_holding
+from tessera.issues.audience import users_holding, users_in_issue_level
 from tessera.issues.models import Issue
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.projects.models import Project
@@ -58,6 +58,9 @@ async def _recipients(session: AsyncSession, issue: Issue, project: Project, aud
                 model.organization_id == org, model.issue_id == issue.id))).all())
     if audience.only_groups:
         found &= await _members(session, org, audience.only_groups)
+    if found and issue.security_level_id is not None:
+        found = set((await session.scalars(select(User.id).where(
+            users_in_issue_level(issue), User.id.in_(found)))).all())
     for permission in audience.only_permissions:
         if found:
             found = set((await session.scalars(select(User.id).where(

@@ -20,10 +20,10 @@ from tessera.issues.models import (
 from tessera.issues.references import OrgCatalog
 from tessera.projects.custom_fields import TypedValue
 from tessera.projects.models import Component, Version
-from tessera.tenancy.models import User
+from tessera.tenancy.models import IssueSecurityLevel, User
 
 SCALARS = ("summary", "description", "issue_type_id", "priority_id", "assignee_id", "reporter_id", "due_date",
-           "parent_id", "original_estimate", "remaining_estimate")
+           "parent_id", "original_estimate", "remaining_estimate", "security_level_id")
 # Jira's changelog names for our fields.
 HISTORY_NAMES = {
     "summary": ("summary", "summary"), "description": ("description", "description"),
@@ -35,6 +35,7 @@ HISTORY_NAMES = {
     # Time tracking: Jira writes seconds as both the value and the string.
     "original_estimate": ("timeoriginalestimate", "timeoriginalestimate"),
     "remaining_estimate": ("timeestimate", "timeestimate"), "time_spent": ("timespent", "timespent"),
+    "security_level_id": ("security", "security"),
 }
 
 
@@ -118,11 +119,18 @@ class Describer:
         self.users: dict[int, str] = dict(known_users or {})
         self.parts: dict[int, str] = {}
         self.issues: dict[int, str] = {}
+        self.levels: dict[int, str] = {}
 
     async def load(self, session: AsyncSession, organization_id: int, states: Sequence[IssueState]) -> None:
         user_ids: set[int] = set()
         part_ids: set[int] = set()
         issue_ids: set[int] = set()
+        level_ids = {state.scalars["security_level_id"] for state in states
+                     if state.scalars.get("security_level_id")}
+        if level_ids:
+            rows = await session.execute(select(IssueSecurityLevel.id, IssueSecurityLevel.name).where(
+                IssueSecurityLevel.organization_id == organization_id, IssueSecurityLevel.id.in_(level_ids)))
+            self.levels.update(dict(rows.all()))
         for state in states:
             for key in ("assignee_id", "reporter_id"):
                 if state.scalars.get(key):
@@ -160,6 +168,8 @@ class Describer:
             return self.users.get(value, str(value))  # type: ignore[call-overload]
         if name == "parent_id":
             return self.issues.get(value, str(value))  # type: ignore[call-overload]
+        if name == "security_level_id":
+            return self.levels.get(value, str(value))  # type: ignore[call-overload]
         return str(value)
 
     def custom(self, field_id: int, values: list[TypedValue]) -> str | None:

@@ -22,6 +22,7 @@ from tessera.issues.fields import (
 from tessera.issues.inputs import IssueCreate, IssueUpdate
 from tessera.issues.models import CustomFieldValue, Issue, IssueComponent, IssueLabel, IssueVersion
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import default_level_id, resolve_security_level
 from tessera.issues.time_tracking import resolve_estimates
 from tessera.projects.catalog import resolve_named
 from tessera.projects.custom_fields import TypedValue
@@ -97,6 +98,12 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
     if "custom_fields" in present and data.custom_fields:
         state.custom = await resolve_custom_fields(session, project, issue_type, data.custom_fields, catalog)
     resolve_estimates(data, state, issue)
+    if "security_level" in present:
+        state.scalars["security_level_id"] = await resolve_security_level(
+            session, actor=actor, project=project, ref=data.security_level, issue=issue,
+            reporter_id=state.scalars.get("reporter_id"), assignee_id=state.scalars.get("assignee_id"))
+    elif issue is None:
+        state.scalars["security_level_id"] = await default_level_id(session, org, project)
     return state
 
 

@@ -14,6 +14,7 @@ from tessera.issues.attachments.models import Attachment
 from tessera.issues.audience import comments_visible_to
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import Issue, IssueLabel
+from tessera.issues.security import issue_visible_condition
 from tessera.issues.watchers.models import IssueVote, IssueWatcher
 from tessera.projects.models import Project
 from tessera.projects.service import browsable_projects_condition
@@ -83,7 +84,8 @@ async def distinct_labels(session: AsyncSession, actor: Actor, *, start_at: int 
     browsable = select(Project.id).where(browsable_projects_condition(actor))
     labels = (select(IssueLabel.label).distinct().join(Issue, Issue.id == IssueLabel.issue_id)
               .where(IssueLabel.organization_id == actor.organization_id,
-                     Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)))
+                     Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable),
+                     issue_visible_condition(actor)))
     total = await session.scalar(select(func.count()).select_from(labels.subquery())) or 0
     page = await session.scalars(labels.order_by(IssueLabel.label).offset(start_at).limit(max_results))
     return list(page.all()), total

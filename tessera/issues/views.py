@@ -16,8 +16,11 @@ from tessera.issues.models import (
     Issue,
 )
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import level_names as security_level_names
+from tessera.issues.security import visible_issue_ids
 from tessera.issues.view_queries import FACET_KINDS, facets_select, linked_select, users_select
 from tessera.projects.models import Project
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 from tessera.workflow.models import CATEGORY_NAMES
 
@@ -153,7 +156,7 @@ class _Brief(NamedTuple):
 VIEW_KEYS = ("id", "key", "project", "issue_type", "summary", "description", "status", "priority", "resolution",
              "assignee", "reporter", "creator", "labels", "components", "fix_versions", "affected_versions",
              "due_date", "parent", "subtasks", "links", "custom_fields", "workflow_id", "created", "updated",
-             "resolved", "version", "original_estimate", "remaining_estimate", "time_spent")
+             "resolved", "version", "original_estimate", "remaining_estimate", "time_spent", "security_level")
 _FACET_KIND_OF = {"labels": "label", "components": "component", "fix_versions": "version",
                   "affected_versions": "version", "custom_fields": "value"}
 _USER_KEYS = frozenset({"assignee", "reporter", "creator"})
@@ -164,7 +167,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                         projects: dict[int, Project] | None = None, fresh: bool = False,
                         known_users: Sequence[UserBrief] = (), facets: Facets | None = None,
                         linked: Sequence[Sequence] | None = None,
-                        only: Collection[str] | None = None) -> list[dict]:
+                        only: Collection[str] | None = None, viewer: Actor | None = None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six); none at all for a
     fresh issue whose facets, users and project the caller already has (then `session` may be None),
     nor for issues whose facets and `linked` rows (shaped as _LINKED's: links, sub-tasks, the
@@ -172,7 +175,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
 
     `issues`: ORM issues or rows with the same attributes (a search page reads rows). `only`: the
     view keys to build (VIEW_KEYS; `id` and `key` always), None for all of them; reads that none
-    of them needs are not made."""
+    of them needs are not made. `viewer`: who reads the views; the parent, sub-tasks and linked
+    issues they may not see by issue security are left out (tessera.issues.security)."""
     if not issues:
         return []
     wanted = frozenset(VIEW_KEYS) if only is None else frozenset(only) | {"id", "key"}
@@ -209,6 +213,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     elif parent_ids:  # no links nor sub-tasks to show (or a brand-new issue): only the parents need reading
         read = [_Brief(*row) for row in await (await connect()).execute(
             _RELATED, {"org": org, "related": parent_ids})]
+    if viewer is not None and read and session is not None:
+        visible = await visible_issue_ids(session, viewer, {row.id for row in read})
+        read = [row for row in read if row.id in visible]
     related: dict[int, _Brief] = {i.id: _Brief(i.id, i.key, i.summary, i.status_id, i.issue_type_id, i.parent_id)
                                   for i in issues} if wanted & {"parent", "subtasks", "links"} else {}
     subtasks: list[_Brief] = []
@@ -241,6 +248,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
     sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
+    level_ids = {issue.security_level_id for issue in issues if issue.security_level_id is not None} \
+        if "security_level" in wanted else set()
+    level_names = await security_level_names(session, org, level_ids) if level_ids and session is not None else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
     # Catalog entries repeat across a page: each one's view is built once (copied per issue, so
     # that no two issues share a dict a caller might change).
@@ -355,6 +365,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         "resolved": lambda issue: iso(issue.resolved_at), "version": lambda issue: issue.version,
         "original_estimate": lambda issue: issue.original_estimate,
         "remaining_estimate": lambda issue: issue.remaining_estimate, "time_spent": lambda issue: issue.time_spent,
+        "security_level": lambda issue: {"id": issue.security_level_id,
+                                         "name": level_names.get(issue.security_level_id)}
+        if issue.security_level_id is not None else None,
     }
     builders = [(key, build[key]) for key in VIEW_KEYS if key in wanted]
     rendered = []

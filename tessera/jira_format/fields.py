@@ -82,6 +82,7 @@ SYSTEM_FIELDS: tuple[JiraField, ...] = (
     _system("timeestimate", "Remaining Estimate", "number", ("remainingEstimate", "timeestimate")),
     _system("timespent", "Time Spent", "number", ("timeSpent", "timespent"), orderable=False),
     _system("issuekey", "Key", "string", ("id", "issue", "issuekey", "key"), orderable=False),
+    _system("security", "Security Level", "securitylevel", ("level",)),
     JiraField(RANK_FIELD, "Rank", {"type": "any", "custom": f"{GREENHOPPER}:gh-lexo-rank",
                                    "customId": RANK_CUSTOM_ID}, ("rank",), custom=True, orderable=False),
     JiraField(EPIC_LINK_FIELD, "Epic Link", {"type": "any", "custom": f"{GREENHOPPER}:gh-epic-link",

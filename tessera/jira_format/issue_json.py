@@ -186,7 +186,7 @@ _VIEW_KEYS_OF: dict[str, tuple[str, ...]] = {
     "parent": ("parent",), "created": ("created",), "updated": ("updated",), "resolutiondate": ("resolved",),
     "issuelinks": ("links",), "subtasks": ("subtasks",), "timespent": ("time_spent",),
     "timeoriginalestimate": ("original_estimate",), "timeestimate": ("remaining_estimate",),
-    "timetracking": ("original_estimate", "remaining_estimate", "time_spent"),
+    "timetracking": ("original_estimate", "remaining_estimate", "time_spent"), "security": ("security_level",),
     EPIC_LINK_FIELD: ("parent",), EPIC_NAME_FIELD: ("issue_type", "summary"),
     EPIC_STATUS_FIELD: ("issue_type", "status"),
 }
@@ -202,6 +202,14 @@ def _view_keys(selection: FieldSelection, every: list[JiraField], expand: frozen
     if "renderedfields" in expand:
         keys.add("description")
     return keys
+
+
+def security_level_json(links: Links, level: dict | None) -> dict[str, Any] | None:
+    """Jira's `security` field: the issue's security level, or null."""
+    if level is None:
+        return None
+    return {"self": f"{links.api}/securitylevel/{level['id']}", "id": str(level["id"]), "description": "",
+            "name": level["name"]}
 
 
 def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selection: FieldSelection,
@@ -287,6 +295,7 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         "timeoriginalestimate": lambda view: view["original_estimate"],
         "timeestimate": lambda view: view["remaining_estimate"],
         "timetracking": timetracking_json,
+        "security": lambda view: security_level_json(links, view["security_level"]),
         RANK_FIELD: lambda view: extras.ranks.get(view["id"]),
         EPIC_LINK_FIELD: lambda view: _epic_link(catalog, view["parent"]),
         EPIC_NAME_FIELD: lambda view: view["summary"] if _is_epic(catalog, view) else None,
@@ -333,7 +342,7 @@ async def render_jira_issues(session: AsyncSession, *, actor: Actor, issues: Seq
         return []
     catalog = await catalog_for(session, actor)
     every = all_fields(catalog)
-    views = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
+    views = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=issues, catalog=catalog,
                                 expand=expand & {"changelog"}, projects=projects,
                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)],
                                 only=_view_keys(selection, every, expand))

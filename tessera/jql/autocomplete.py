@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.models import Sprint
 from tessera.issues.models import Issue, IssueLabel
 from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.security import issue_visible_condition
 from tessera.jql import ast
 from tessera.jql.development import DEVELOPMENT_FACTS
 from tessera.jql.fields import (
@@ -29,7 +30,7 @@ from tessera.jql.models import SavedFilter
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import CUSTOMER_ROLE, User
+from tessera.tenancy.models import CUSTOMER_ROLE, IssueSecurityLevel, User
 from tessera.workflow.models import CATEGORY_NAMES
 
 MAX_SUGGESTIONS = 20
@@ -197,7 +198,8 @@ async def _labels(session: AsyncSession, actor: Actor, wanted: str) -> list[str]
     browsable = select(Project.id).where(browsable_projects_condition(actor))
     query = (select(IssueLabel.label).distinct().join(Issue, Issue.id == IssueLabel.issue_id)
              .where(IssueLabel.organization_id == actor.organization_id,
-                    Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable)))
+                    Issue.organization_id == actor.organization_id, Issue.project_id.in_(browsable),
+                    issue_visible_condition(actor)))
     if wanted:
         query = query.where(func.lower(IssueLabel.label).like(f"%{_escape(wanted)}%", escape="\\"))
     return list((await session.scalars(query.order_by(IssueLabel.label).limit(500))).all())
@@ -228,6 +230,11 @@ async def _candidates(session: AsyncSession, actor: Actor, catalog: OrgCatalog, 
         return _names(await _in_browsable(session, actor, Version, wanted))
     if kind == "sprint":
         return _names(await _in_browsable(session, actor, Sprint, wanted))
+    if kind == "level":
+        schemes = select(Project.issue_security_scheme_id).where(browsable_projects_condition(actor))
+        return _names((await session.scalars(select(IssueSecurityLevel.name).distinct().where(
+            IssueSecurityLevel.organization_id == actor.organization_id, IssueSecurityLevel.scheme_id.in_(schemes))
+            .order_by(IssueSecurityLevel.name))).all())
     if kind == "linktype":
         return _names(name for t in catalog.link_types for name in (t.name, t.outward, t.inward))
     if kind == "filter":

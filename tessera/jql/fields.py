@@ -66,6 +66,8 @@ def _system() -> dict[str, FieldDef]:
          FieldDef("affectedVersion", "affectedversion", ID_OPS, sortable=False)),
         (("sprint",), FieldDef("sprint", "sprint", ID_OPS, sortable=False)),
         (("parent",), FieldDef("parent", "parent", ID_OPS, column="parent_id")),
+        # The issue security level (tessera.tenancy.issue_security), by name or id.
+        (("level", "security", "securitylevel"), FieldDef("level", "level", ID_OPS, column="security_level_id")),
         # Jira Software's epic fields over the parent relation (tessera.jira_format.fields).
         (("epic link", "epiclink", "cf[9998]"), FieldDef("Epic Link", "epic", ID_OPS, column="parent_id")),
         (("epic name", "cf[9997]"), FieldDef("Epic Name", "epicname", TEXT | EMPTY, sortable=False)),

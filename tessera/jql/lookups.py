@@ -14,10 +14,11 @@ from tessera.agile.models import Sprint
 from tessera.db.refs import parse_id, parse_issue_key
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import issue_visibility_filter
 from tessera.projects.models import Component, Project, Version
 from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
-from tessera.tenancy.models import Group, GroupMember, ProjectRoleMember, User
+from tessera.tenancy.models import Group, GroupMember, IssueSecurityLevel, ProjectRoleMember, User
 from tessera.tenancy.permissions import Permission, projects_holding
 
 MAX_MATCHES = 10_000
@@ -119,12 +120,27 @@ async def sprint_ids(scope: Scope, ref: str | None = None, *, states: Sequence[s
     return list(await scope.session.scalars(query))
 
 
+async def level_ids(scope: Scope, ref: str) -> list[int]:
+    """Issue security levels of the schemes browsable projects use, by id or name."""
+    text = ref.strip()
+    ref_id = parse_id(text)
+    match = func.lower(IssueSecurityLevel.name) == text.lower()
+    if ref_id is not None:
+        match = or_(match, IssueSecurityLevel.id == ref_id)
+    schemes = select(Project.issue_security_scheme_id).where(browsable_projects_condition(scope.actor))
+    return list(await scope.session.scalars(select(IssueSecurityLevel.id).where(
+        IssueSecurityLevel.organization_id == scope.org, IssueSecurityLevel.scheme_id.in_(schemes), match)))
+
+
 async def find_issue(scope: Scope, ref: str) -> tuple[int, int, int] | None:
     """(id, project_id, number) of a browsable issue by key or id."""
     text = ref.strip()
     ref_id = parse_id(text)
     query = select(Issue.id, Issue.project_id, Issue.number).where(
         Issue.organization_id == scope.org, Issue.project_id.in_(_browsable_ids(scope.actor)))
+    hidden = await issue_visibility_filter(scope.session, scope.actor)
+    if hidden is not None:
+        query = query.where(hidden)
     key = parse_issue_key(text)
     if ref_id is not None:
         query = query.where(Issue.id == ref_id)

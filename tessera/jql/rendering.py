@@ -87,7 +87,7 @@ async def _comments(session: AsyncSession, actor: Actor, issue_ids: list[int]) -
 async def render_search_page(session: AsyncSession, *, actor: Actor, page: SearchPage, base_url: str,
                              fields: Sequence[str] | None = None, expand: frozenset[str] = frozenset()) -> dict:
     catalog = await catalog_for(session, actor)
-    views = await render_issues(session, organization_id=actor.organization_id, issues=page.issues,
+    views = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=page.issues,
                                 catalog=catalog, expand=expand & {"changelog"},
                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)],
                                 only=_view_keys(fields))

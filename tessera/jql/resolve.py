@@ -102,6 +102,8 @@ async def literal_values(scope: Scope, field: FieldDef, ref: ast.FieldRef, liter
         if text.strip().lower() == "unresolved":
             return [UNRESOLVED]
         found = list(_by_name_or_id(catalog.resolutions, text))
+    elif kind == "level":
+        found = list(await lookups.level_ids(scope, text))
     elif kind in ("user", "watcher", "voter", "worklogauthor"):
         found = list(await lookups.user_ids(scope, text))
     elif kind == "component":

@@ -26,6 +26,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
+from tessera.issues.security import issue_visibility_filter
 from tessera.jql.compile import compile_alternatives, compile_to_sql
 from tessera.jql.compile_text import CommentReader, commented_issue_ids
 from tessera.jql.id_sets import IdSet, as_id_set
@@ -137,10 +138,13 @@ class SqlSearchBackend:
         projects = await searchable_projects_condition(session, actor)
         if projects is not None:
             conditions.append(projects)
+        security = await issue_visibility_filter(session, actor)
+        if security is not None:
+            conditions.append(security)
         if where is not None:
             conditions.append(where)
         # A query that is one id set over every project (see _count).
-        id_set = as_id_set(where) if projects is None else None
+        id_set = as_id_set(where) if projects is None and security is None else None
         if count_only or max_results == 0:
             return await self._count(session, actor, plan, conditions, dialect, reader, id_set), []
         # The page is ordered and cut by the database over the query itself, and only the page's

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tessera.db.engine import Database
+from tessera.issues.audience import users_in_issue_level
+from tessera.issues.models import Issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import ProjectRoleMember, User
@@ -53,6 +55,8 @@ class AccessCache:
         self._database = database
         self.ttl = ttl
         self._entries: dict[tuple[int, int, int], tuple[float, Grant]] = {}
+        # (organization, issue, user) -> (expiry, may see the issue by issue security)
+        self._issue_entries: dict[tuple[int, int, int], tuple[float, bool]] = {}
 
     def prime(self, actor: Actor, project_id: int) -> None:
         """Record what a connection's own authorization just established (roles loaded by it)."""
@@ -64,6 +68,44 @@ class AccessCache:
     def invalidate(self, organization_id: int, project_id: int | None = None) -> None:
         self._entries = {key: value for key, value in self._entries.items()
                          if not (key[0] == organization_id and (project_id is None or key[2] == project_id))}
+        self._issue_entries = {key: value for key, value in self._issue_entries.items()
+                               if key[0] != organization_id}
+
+    async def issue_readers(self, organization_id: int, issue_id: int | None, user_ids: Iterable[int]) -> set[int]:
+        """Of `user_ids`, who may see the issue by issue security (tessera.tenancy.issue_security);
+        cached per (organization, issue, user) for `ttl` seconds as the project grants are."""
+        wanted = set(user_ids)
+        if issue_id is None or not wanted:
+            return wanted
+        now = time.monotonic()
+        found: set[int] = set()
+        stale: set[int] = set()
+        for user_id in wanted:
+            entry = self._issue_entries.get((organization_id, issue_id, user_id))
+            if entry is not None and entry[0] > now:
+                if entry[1]:
+                    found.add(user_id)
+            else:
+                stale.add(user_id)
+        if stale:
+            fresh = await self._load_issue_readers(organization_id, issue_id, stale)
+            expires = time.monotonic() + self.ttl
+            if len(self._issue_entries) > _PRUNE_ABOVE:
+                self._issue_entries = {k: v for k, v in self._issue_entries.items() if v[0] > now}
+            for user_id in stale:
+                self._issue_entries[(organization_id, issue_id, user_id)] = (expires, user_id in fresh)
+            found |= fresh
+        return found
+
+    async def _load_issue_readers(self, organization_id: int, issue_id: int, user_ids: set[int]) -> set[int]:
+        async with self._database.unit_of_work(write=False, organization_id=organization_id) as session:
+            issue = (await session.execute(select(
+                Issue.id, Issue.organization_id, Issue.project_id, Issue.reporter_id, Issue.assignee_id,
+                Issue.security_level_id).where(Issue.organization_id == organization_id, Issue.id == issue_id))).first()
+            if issue is None or issue.security_level_id is None:  # gone: the project's grants decide
+                return user_ids
+            return set((await session.scalars(select(User.id).where(
+                User.organization_id == organization_id, User.id.in_(user_ids), users_in_issue_level(issue)))).all())
 
     async def grants(self, organization_id: int, project_id: int, user_ids: Iterable[int]) -> dict[int, Grant]:
         now = time.monotonic()

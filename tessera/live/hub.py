@@ -165,12 +165,15 @@ class LiveHub:
         if not targets:
             return
         grants = await self.access.grants(org, envelope["project_id"], {c.user_id for c in targets})
+        readers = await self.access.issue_readers(org, envelope.get("issue_id"), {c.user_id for c in targets})
         for connection in targets:
             grant = grants.get(connection.user_id, NO_ACCESS)
             if not grant.active:
                 connection.request_close(CLOSE_UNAUTHENTICATED, "The user is deactivated.")
             elif not grant.may_browse:
                 connection.request_close(CLOSE_FORBIDDEN, "You may no longer browse this project.")
+            elif connection.user_id not in readers:
+                continue  # an issue at a security level the user is not a member of
             elif kind != EVENT or grant.sees(envelope.get("visibility")):
                 connection.enqueue(envelope["text"], envelope.get("id"))
 
@@ -233,6 +236,9 @@ class LiveHub:
         for event in backlog:
             envelope = event_envelope(event)
             if envelope is None or envelope["k"] != EVENT or not grant.may_browse:
+                continue
+            if connection.user_id not in await self.access.issue_readers(
+                    scope.organization_id, envelope.get("issue_id"), [connection.user_id]):
                 continue
             if grant.sees(envelope["visibility"]):
                 await connection.send_now(envelope["text"], envelope["id"])

@@ -26,6 +26,7 @@ from tessera.db.insert_ignoring import insert_ignoring
 from tessera.delivery.models import Channel
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
+from tessera.issues.security import issue_visible_condition
 from tessera.notifications.kinds import KINDS, named_for
 from tessera.notifications.locale import DEFAULT_LANGUAGE, LANGUAGES
 from tessera.notifications.models import IssueMute, NotificationPreference
@@ -212,6 +213,6 @@ async def muted_issues(session: AsyncSession, *, actor: Actor, limit: int = MAX_
         .join(IssueMute, (IssueMute.issue_id == Issue.id) & (IssueMute.organization_id == Issue.organization_id))
         .join(Project, (Project.id == Issue.project_id) & (Project.organization_id == Issue.organization_id))
         .where(IssueMute.organization_id == actor.organization_id, IssueMute.user_id == actor.user_id,
-               browsable_projects_condition(actor))
+               browsable_projects_condition(actor), issue_visible_condition(actor))
         .order_by(IssueMute.created_at.desc(), Issue.id.desc()).limit(limit))
     return [MutedIssue(issue_id, key, summary) for issue_id, key, summary in rows.all()]

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.types import IssueDeleted
-from tessera.issues.audience import customer_reporting, users_holding, users_seeing_role
+from tessera.issues.audience import customer_reporting, users_holding, users_in_issue_level, users_seeing_role
 from tessera.issues.models import Issue, IssueComponent
 from tessera.issues.watchers.models import IssueWatcher
 from tessera.notifications.models import IssueMute, NotificationPreference, NotificationScheme
@@ -199,7 +199,8 @@ async def permitted(session: AsyncSession, user_ids: set[int], *, issue: Issue |
                            IssueMute.user_id == User.id).correlate_except(IssueMute)
     may_browse = users_holding(Permission.BROWSE_PROJECTS, project)
     if not isinstance(issue, DeletedIssue):
-        may_browse = or_(may_browse, customer_reporting(issue.organization_id, issue.reporter_id))
+        may_browse = and_(or_(may_browse, customer_reporting(issue.organization_id, issue.reporter_id)),
+                          users_in_issue_level(issue))
     rows = (await session.execute(
         select(User.id, User.time_zone, NotificationPreference.settings, User.role)
         .outerjoin(NotificationPreference, (NotificationPreference.organization_id == User.organization_id)

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.db.engine import Database
 from tessera.delivery.engine import ClaimedDelivery, Outcome
 from tessera.events.types import IssueDeleted
-from tessera.issues.audience import users_holding, users_seeing_role
+from tessera.issues.audience import users_holding, users_in_issue_level, users_seeing_role
 from tessera.issues.models import Issue
 from tessera.notifications.models import IssueMute
 from tessera.notifications.recipients import active_user, restricted_role
@@ -82,6 +82,7 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     muted: set[tuple[int, int, int]] = set()
     reporters: dict[tuple[int, int], int | None] = {}
     customers: set[tuple[int, int]] = set()  # (organization, user): active customers among those asked
+    in_level: dict[tuple[int, int], set[int]] = {}
     for organization_id, of_issue in deleted_in.items():
         found = {project.id: project for project in (await session.scalars(select(Project).where(
             Project.organization_id == organization_id, Project.id.in_(sorted(set(of_issue.values())))))).all()}
@@ -97,11 +98,17 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
     for organization_id, issue_ids in by_org.items():
         users = sorted({u for (org, issue_id, _, _), asked_users in asked.items()
                         if org == organization_id and issue_id is not None for u in asked_users})
-        rows = (await session.execute(select(Issue.id, Issue.reporter_id, Project).join(
+        rows = (await session.execute(select(Issue.id, Issue.reporter_id, Project, Issue.security_level_id,
+                                             Issue.assignee_id, Issue.project_id, Issue.organization_id).join(
             Project, Project.id == Issue.project_id).where(
             Issue.organization_id == organization_id, Issue.id.in_(sorted(issue_ids))))).all()
-        projects.update({(organization_id, issue_id): project for issue_id, _, project in rows})
-        reporters.update({(organization_id, issue_id): reporter_id for issue_id, reporter_id, _ in rows})
+        projects.update({(organization_id, row[0]): row[2] for row in rows})
+        reporters.update({(organization_id, row[0]): row[1] for row in rows})
+        # Issues at a security level: who of those asked is one of the level's members.
+        for row in rows:
+            if row.security_level_id is not None:
+                in_level[(organization_id, row[0])] = set((await session.scalars(select(User.id).where(
+                    User.id.in_(users), users_in_issue_level(row)))).all())
         customers.update((organization_id, user_id) for user_id in (await session.scalars(select(User.id).where(
             User.organization_id == organization_id, User.id.in_(users), User.role == CUSTOMER_ROLE,
             User.active.is_(True)))).all())
@@ -136,6 +143,8 @@ async def _answers(session: AsyncSession, asked: dict[_Question, set[int]]) -> d
         customer = {reporter} if role is None and (organization_id, reporter) in customers else set()
         answers[question] = {user_id for user_id in user_ids & (seeing[(project.id, role)] | customer)
                              if (organization_id, issue_id, user_id) not in muted}
+        if (organization_id, issue_id) in in_level:
+            answers[question] &= in_level[(organization_id, issue_id)]
     return answers
 
 

@@ -42,6 +42,7 @@ class Project(IdMixin, TenantMixin, TimestampMixin, Base):
     default_workflow_id: Mapped[int | None] = mapped_column(IdType)
     workflow_scheme_id: Mapped[int | None] = mapped_column(IdType)
     permission_scheme_id: Mapped[int | None] = mapped_column(IdType)
+    issue_security_scheme_id: Mapped[int | None] = mapped_column(IdType)
     issue_type_scheme_id: Mapped[int | None] = mapped_column(IdType)
     issue_counter: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -16,12 +16,15 @@ from tessera.reports.gadget_data import compute, prepare
 from tessera.reports.models import Dashboard
 from tessera.reports.periods import iso
 from tessera.tenancy.actor import Actor
+from tessera.tenancy.issue_security import uses_issue_security
 
 
 async def _project_scope(session: AsyncSession, actor: Actor) -> str:
     """The projects the viewer may browse: what decides which issues gadgets count for them."""
     ids = (await session.scalars(select(Project.id).where(browsable_projects_condition(actor),
                                                           Project.archived.is_(False)))).all()
+    if await uses_issue_security(session, actor):
+        return f"user:{actor.user_id}"  # issue security levels decide per viewer which issues count
     return "projects:" + hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
 
 

@@ -41,7 +41,7 @@ def _cell(view: dict, column: str) -> Any:
 
 async def issue_rows(session: AsyncSession, *, actor: Actor, issues: Sequence[Issue], columns: Sequence[str]
                      ) -> list[dict[str, Any]]:
-    views = await render_issues(session, organization_id=actor.organization_id, issues=issues,
+    views = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=issues,
                                 catalog=await catalog_for(session, actor),
                                 known_users=[UserBrief(actor.user_id, actor.display_name, actor.email)])
     return [{"id": view["id"], "key": view["key"], **{column: _cell(view, column) for column in columns}}

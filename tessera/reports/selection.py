@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.issues.models import Issue
+from tessera.issues.security import issue_visibility_filter
 from tessera.jql.compile import compile_to_sql
 from tessera.jql.compile_text import CommentReader
 from tessera.jql.search import plan_query
@@ -42,6 +43,9 @@ async def select_issues(session: AsyncSession, *, actor: Actor, project: Project
     browsable = select(Project.id).where(browsable_projects_condition(actor), Project.archived.is_(False))
     conditions: list[ColumnElement[bool]] = [Issue.organization_id == actor.organization_id,
                                              Issue.project_id.in_(browsable)]
+    hidden = await issue_visibility_filter(session, actor)
+    if hidden is not None:
+        conditions.append(hidden)
     if project is not None:
         conditions.append(Issue.project_id == project.id)
     if jql and jql.strip():

@@ -172,3 +172,44 @@ class GlobalPermissionGrant(IdMixin, TenantMixin, Base):
     holder_type: Mapped[str] = mapped_column(String(32), nullable=False)
     parameter: Mapped[str | None] = mapped_column(String(64))
     group_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("groups.id", ondelete="CASCADE"))
+
+
+class IssueSecurityScheme(IdMixin, TenantMixin, TimestampMixin, Base):
+    """Jira's issue security scheme: the levels a project's issues may be set to. A project uses
+    at most one (projects.issue_security_scheme_id); `default_level_id` is set on new issues."""
+
+    __tablename__ = "issue_security_schemes"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    # No foreign key: the level and its scheme point at each other (the level's is the real one).
+    default_level_id: Mapped[int | None] = mapped_column(IdType)
+
+
+class IssueSecurityLevel(IdMixin, TenantMixin, Base):
+    """One level of a scheme: an issue at it is visible to the level's members only
+    (tenancy.issue_security)."""
+
+    __tablename__ = "issue_security_levels"
+    __table_args__ = (UniqueConstraint("organization_id", "scheme_id", "name"),)
+
+    scheme_id: Mapped[int] = mapped_column(IdType, ForeignKey("issue_security_schemes.id", ondelete="CASCADE"),
+                                           nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+
+
+class IssueSecurityLevelMember(IdMixin, TenantMixin, Base):
+    """A holder who may see a level's issues: the same holder types and columns as a permission
+    grant (PermissionGrant), evaluated by the same engine."""
+
+    __tablename__ = "issue_security_level_members"
+    __table_args__ = (Index("ix_issue_security_level_members_level", "organization_id", "level_id"),)
+
+    level_id: Mapped[int] = mapped_column(IdType, ForeignKey("issue_security_levels.id", ondelete="CASCADE"),
+                                          nullable=False)
+    holder_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    parameter: Mapped[str | None] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="CASCADE"))

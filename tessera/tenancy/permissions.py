@@ -470,3 +470,7 @@ async def do_seed_permissions(session: AsyncSession, organization_id: int) -> in
                      for p, roles in DEFAULT_GLOBAL_GRANTS.items() for role in roles])
     await session.flush()
     return scheme.id
+
+
+# Issue security registers its guard in ISSUE_GUARDS (last: it reads this module's engine).
+from tessera.tenancy import issue_security as _issue_security  # noqa: E402, F401

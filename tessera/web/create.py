@@ -20,6 +20,7 @@ from tessera.inputs.text import validate_text
 from tessera.issues.creation import check_create_issue
 from tessera.issues.inputs import IssueCreate
 from tessera.issues.references import load_catalog
+from tessera.issues.security import settable_levels
 from tessera.projects.service import list_projects
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.service import picker_users
@@ -27,7 +28,7 @@ from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute)
-FIELDS = ("project", "issue_type", "summary", "description", "priority", "assignee", "labels")
+FIELDS = ("project", "issue_type", "summary", "description", "priority", "assignee", "labels", "security_level")
 
 
 def parse_labels(text: str) -> list[str]:
@@ -50,6 +51,8 @@ def issue_input(form: dict[str, str], custom: dict[str, Any] | None = None) -> I
         values["priority"] = form["priority"]
     if assignee:
         values["assignee_id"] = parse_id(assignee) or assignee
+    if form.get("security_level", "").strip():  # left empty: the project's default level
+        values["security_level"] = parse_id(form["security_level"]) or form["security_level"].strip()
     try:
         return IssueCreate(**values)
     except ValidationError as error:
@@ -65,7 +68,11 @@ def issue_input(form: dict[str, str], custom: dict[str, Any] | None = None) -> I
 async def form_choices(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     catalog = await load_catalog(session, actor.organization_id)
     users = await picker_users(session, actor, max_results=200)
-    return {"projects": await list_projects(session, actor), "users": users,
+    projects = await list_projects(session, actor)
+    # The levels the user may set, by project: the form offers the select only when there are some.
+    levels = {p.key: found for p in projects if p.issue_security_scheme_id is not None
+              and (found := await settable_levels(session, actor, p))}
+    return {"projects": projects, "users": users, "security_levels": levels,
             "issue_types": [t for t in catalog.issue_types if not t.subtask],
             "priorities": catalog.priorities, "default_priority": catalog.default_priority.name,
             "custom_fields": [f for f in catalog.fields if f.field_type != "sprint"],

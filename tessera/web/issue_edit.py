@@ -16,13 +16,14 @@ from tessera.db.refs import parse_id
 from tessera.errors import Conflict, InvalidInput, NotFound
 from tessera.issues.audience import assignable_users
 from tessera.issues.inputs import IssueUpdate
+from tessera.issues.security import settable_levels
 from tessera.issues.service import access_issue, check_update_issue
 from tessera.web.context import Web
 from tessera.web.errors import WebRoute
 from tessera.web.issue_view import issue_view, version_of
 
 router = APIRouter(route_class=WebRoute)
-EDITABLE = ("summary", "description", "priority", "assignee")
+EDITABLE = ("summary", "description", "priority", "assignee", "security")
 
 
 def validate_field(field: str) -> str:
@@ -50,6 +51,8 @@ def update_for(field: str, value: str, version: int | None) -> IssueUpdate:
             return IssueUpdate(priority=value, version=version)
         if field == "summary":
             return IssueUpdate(summary=value.strip(), version=version)
+        if field == "security":  # the empty choice clears the level
+            return IssueUpdate(security_level=parse_id(value) or None, version=version)
         return IssueUpdate(description=value, version=version)
     except (ValidationError, ValueError):
         limit = "255" if field == "summary" else "131,068"
@@ -62,6 +65,7 @@ async def editor_values(web: Web, issue_key: str) -> dict[str, Any]:
         issue, project = await access_issue(session, actor, issue_key)
         values = await issue_view(session, actor, issue)
         values["users"] = await assignable_users(session, project, max_results=200)
+        values["security_levels"] = await settable_levels(session, actor, project, issue)
     return values
 
 
@@ -88,6 +92,7 @@ async def save_field(issue_key: str, field: str, web: Web) -> Response:
             data = update_for(field, value, version_of(form.get("version")))
             issue = await check_update_issue(session, actor=actor, issue=issue, project=project, data=data)
             values = await issue_view(session, actor, issue)
+            values["security_levels"] = await settable_levels(session, actor, project, issue)
     except (Conflict, InvalidInput) as error:
         values = await editor_values(web, issue_key)
         conflict = isinstance(error, Conflict)

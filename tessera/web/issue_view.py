@@ -26,6 +26,7 @@ from tessera.issues.comments.service import (
 from tessera.issues.comments.views import render_comments, thread_order
 from tessera.issues.models import Issue
 from tessera.issues.references import load_catalog
+from tessera.issues.security import settable_levels
 from tessera.issues.service import access_issue
 from tessera.issues.transitions import available_transitions, check_transition_issue
 from tessera.issues.views import render_issues
@@ -57,7 +58,7 @@ def version_of(text: str | None) -> int | None:
 
 async def issue_view(session: AsyncSession, actor: Actor, issue: Issue) -> dict[str, Any]:
     catalog = await load_catalog(session, actor.organization_id)
-    [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
+    [view] = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=frozenset({"changelog"}))
     fields = [(definition, view["custom_fields"].get(definition.key)) for definition in catalog.fields]
     view["custom_shown"] = [(d.name, v) for d, v in fields if v not in (None, [], "")]
@@ -99,6 +100,7 @@ async def page_values(session: AsyncSession, actor: Actor, issue: Issue, project
     values["users"] = await assignable_users(session, project, max_results=200)  # the assignee pickers'
     values["project"] = project
     values["development"] = await development_of(session, actor, issue)
+    values["security_levels"] = await settable_levels(session, actor, project, issue)
     return values
 
 

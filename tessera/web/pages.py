@@ -31,6 +31,7 @@ from tessera.web import (
 )
 from tessera.web.admin import custom_fields as admin_custom_fields
 from tessera.web.admin import groups as admin_groups
+from tessera.web.admin import issue_security as admin_issue_security
 from tessera.web.admin import organization as admin_organization
 from tessera.web.admin import permissions as admin_permissions
 from tessera.web.admin import project_parts as admin_project_parts
@@ -45,8 +46,8 @@ router = APIRouter(include_in_schema=False)
 for module in (signin, projects, create, issue_view, issue_edit, search, attachments, dashboards, dashboard_edit,
                reports, notifications, notification_settings, webhooks, deliveries, audit, git_connections,
                mail_in_settings, profile, invitation, admin_users, admin_groups, admin_organization, admin_projects,
-               admin_project_parts, admin_permissions, admin_workflows, admin_workflow_editor, admin_workflow_schemes,
-               admin_custom_fields, backlog):
+               admin_project_parts, admin_permissions, admin_issue_security, admin_workflows, admin_workflow_editor,
+               admin_workflow_schemes, admin_custom_fields, backlog):
     router.include_router(module.router)
 
 

@@ -58,7 +58,7 @@ async def issues_page(project_key: str, web: Web, category: str = "", assignee: 
         issues, total = await list_project_issues(session, actor=actor, project=project, criteria=criteria,
                                                   start_at=(number - 1) * PAGE_SIZE, max_results=PAGE_SIZE)
         catalog = await load_catalog(session, actor.organization_id)
-        rows = await render_issues(session, organization_id=actor.organization_id, issues=issues, catalog=catalog,
+        rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=issues, catalog=catalog,
                                    only=ISSUE_TABLE_KEYS)
         users = await picker_users(session, actor, max_results=200)
         may_administer = await has_permission(session, actor, Permission.ADMINISTER_PROJECTS, project)

@@ -131,7 +131,7 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1", columns
         else:
             total = found.total
             keys = {key for name in shown for key in COLUMNS[name].keys}
-            rows = await render_issues(session, organization_id=actor.organization_id, issues=found.issues,
+            rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=found.issues,
                                        catalog=await catalog_for(session, actor), only=keys)
         favourites, _ = await list_filters(session, actor, favourite=True, max_results=20)
     column_param = {} if shown == list(DEFAULT_COLUMNS) else {"columns": ",".join(shown)}
@@ -161,7 +161,7 @@ async def export_csv(web: Web, jql: str = "", columns: str = "") -> Response:
     async with web.transaction(search=True, write=True) as (session, actor):
         found = await search_issues(session, actor=actor, jql=jql[:10_000], max_results=EXPORT_LIMIT, as_rows=True)
         keys = {key for name in shown for key in COLUMNS[name].keys}
-        rows = await render_issues(session, organization_id=actor.organization_id, issues=found.issues,
+        rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=found.issues,
                                    catalog=await catalog_for(session, actor), only=keys)
         record(session, organization_id=actor.organization_id, action="issues.exported", object_type="search",
                changes={"jql": jql[:1000], "format": "csv", "rows": len(rows)}, actor_user_id=actor.user_id)

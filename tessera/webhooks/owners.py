@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
+from tessera.issues.security import issue_visibility_filter
 from tessera.jql.search import search_issues, searchable_projects_condition
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
@@ -51,6 +52,9 @@ async def matching_issues(session: AsyncSession, actor: Actor, issue_ids: Iterab
         searchable = await searchable_projects_condition(session, actor)
         if searchable is not None:
             query = query.where(searchable)
+        hidden = await issue_visibility_filter(session, actor)
+        if hidden is not None:
+            query = query.where(hidden)
         return {issue.id: issue for issue in (await session.scalars(query)).all()}
     narrowed = f"({jql}) AND id in ({', '.join(map(str, ids))})"
     try:

@@ -80,7 +80,13 @@ def build_isolation_world(client: TestClient, database_url: str, a: OrgHandle, b
     permission_scheme = post("/v2/permission-schemes", {"name": "Secret Scheme Fossa", "grants": [
         {"permission": "BROWSE_PROJECTS", "holder": {"type": "user", "parameter": member.user_id}}]})
     global_grants = ok(client.get("/v2/global-permissions", headers=a.headers))["grants"]
+    security = post("/v2/issue-security-schemes", {"name": "Secret Security Gecko", "levels": [
+        {"name": "Secret Level Okapi", "members": [{"type": "user", "parameter": member.user_id}]}]})
+    ok(client.put(f"/v2/projects/{project['id']}/issue-security-scheme", json={"scheme_id": security["id"]},
+                  headers=a.headers))
     ids = {
+        "security_scheme_id": security["id"], "security_level_id": security["levels"][0]["id"],
+        "security_member_id": security["levels"][0]["members"][0]["id"],
         "permission_scheme_id": permission_scheme["id"], "permission_grant_id": permission_scheme["grants"][0]["id"],
         "global_grant_id": global_grants[0]["id"],
         "project_id": project["id"], "project_key": project["key"], "component_id": component["id"],
@@ -172,5 +178,5 @@ LISTS = {
     "/v2/workflow-schemes": "workflow_schemes", "/v2/filters": "filters", "/v2/filters/favourite": "filters",
     "/v2/boards": "boards", "/v2/dashboards": "dashboards", "/v2/deliveries": "deliveries", "/v2/webhooks": "webhooks",
     "/v2/integrations/git": "connections", "/v2/permission-schemes": "permission_schemes",
-    "/v2/global-permissions": "grants",
+    "/v2/global-permissions": "grants", "/v2/issue-security-schemes": "issue_security_schemes",
 }

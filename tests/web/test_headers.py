@@ -74,13 +74,15 @@ def _values(web: TestClient, org: OrgHandle, project: dict, csrf: str) -> dict[s
     assert group.status_code == 303 and secret is not None, invited.text
     [scheme] = web.get("/v2/permission-schemes", headers=h).json()["permission_schemes"]
     workflow_scheme = web.get("/v2/workflow-schemes", headers=h).json()["workflow_schemes"][0]
+    security = web.post("/v2/issue-security-schemes", headers=h, json={"name": "Headers", "levels": [{"name": "L"}]})
+    assert security.status_code == 201, security.text
     admin = {"key": project["key"], "group_id": group.headers["location"].rsplit("/", 1)[1],
              "workflow_ref": "default", "secret": secret.group(1), "scheme_id": str(scheme["id"]),
              "workflow_scheme_id": str(workflow_scheme["id"]),
              "custom_field_id": str(web.get("/v2/fields", headers=h).json()["fields"][-1]["numeric_id"])}
     return {**admin, "connection_id": str(git.json()["id"]), "delivery_id": str(delivery["id"]), "webhook_id": str(webhook.json()["id"]), "project_key": project["key"], "issue_key": issue["key"], "comment_id": str(comment["id"]),
             "field": "summary", "board_id": str(board["id"]), "dashboard_id": str(dashboard.json()["id"]),
-            "dashboard_ref": str(dashboard.json()["id"])}
+            "dashboard_ref": str(dashboard.json()["id"]), "security_scheme_id": str(security.json()["id"])}
 
 
 def test_every_html_route_has_the_security_headers(web: TestClient, csrf: str, org: OrgHandle,

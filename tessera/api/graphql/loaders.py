@@ -114,7 +114,7 @@ class Loaders:
         catalog = await self._context.catalog()
         issues = [self.issues[issue_id] for issue_id in issue_ids]
         async with self._context.reading() as (session, actor):
-            views = await render_issues(session, organization_id=actor.organization_id, issues=issues,
+            views = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=issues,
                                         catalog=catalog)
         return views
 

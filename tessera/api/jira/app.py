@@ -28,6 +28,7 @@ from tessera.api.jira import (
     epics,
     filters,
     groups,
+    issue_security,
     issues,
     jql,
     links,
@@ -54,8 +55,8 @@ from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
 CORE_ROUTERS = (meta, picker, users, issues, changelog, transitions, comments, watchers, worklogs, links, attachments,
-                properties, notify, search, filters, jql, catalog, permission_schemes, projects, groups, dashboards,
-                permissions)
+                properties, notify, search, filters, jql, catalog, permission_schemes, issue_security, projects, groups,
+                dashboards, permissions)
 
 
 class IgnoreTrailingSlash:

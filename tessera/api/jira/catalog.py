@@ -30,7 +30,6 @@ from tessera.jira_format.shapes import (
 
 router = APIRouter()
 Ctx = Annotated[RequestContext, Depends(request_context)]
-DEFAULT_SCHEME_ID = 10000
 
 
 async def _catalog(ctx: RequestContext) -> OrgCatalog:
@@ -143,14 +142,8 @@ async def labels(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 
     return page(found, start_at=startAt, max_results=maxResults, total=total)
 
 
-# The scheme lists `JIRA.create_project()` reads: Tessera has no issue security or project
-# categories yet, so each list names the one default (permission schemes: api/jira/permission_schemes).
-@router.get("/issuesecurityschemes")
-async def issue_security_schemes(ctx: Ctx) -> dict:
-    await _catalog(ctx)
-    return {"issueSecuritySchemes": [{"id": DEFAULT_SCHEME_ID, "name": "Default"}]}
-
-
+# A list `JIRA.create_project()` reads: Tessera has no project categories yet (permission schemes:
+# api/jira/permission_schemes; issue security schemes: api/jira/issue_security).
 @router.get("/projectCategory")
 async def project_categories(ctx: Ctx) -> list[dict]:
     await _catalog(ctx)

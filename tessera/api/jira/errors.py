@@ -24,7 +24,8 @@ from tessera.errors import InvalidInput, NotAuthenticated, RateLimited, TesseraE
 JIRA_FIELDS = {"project_id": "project", "issue_type": "issuetype", "assignee_id": "assignee",
                "reporter_id": "reporter", "fix_versions": "fixVersions", "affected_versions": "versions",
                "due_date": "duedate", "parent_id": "parent", "transition_id": "transition", "user_id": "username",
-               "issue_id": "issue", "outward_issue": "inwardIssue", "inward_issue": "outwardIssue"}
+               "issue_id": "issue", "outward_issue": "inwardIssue", "inward_issue": "outwardIssue",
+               "security_level": "security"}
 _POSITION = re.compile(r"\(line ([0-9]+), column ([0-9]+)\)")
 _DEVINFO = re.compile(r"^/(rest|jira)/(builds|deployments)/0\.1/")
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."

@@ -113,6 +113,8 @@ class _Translator:
                 values[LISTS[name]] = [item if name == "labels" else _part_ref(item) for item in value]
         elif name == "parent":
             values["parent_id"] = ref_of(value, "key", "id")
+        elif name == "security":
+            values["security_level"] = ref_of(value, "id", "name")
         elif name == "timetracking":
             values.update(_timetracking(value))
         elif name in ESTIMATES:

@@ -134,7 +134,7 @@ async def edit_issue(issue_ref: str, request: Request, ctx: Ctx,
         body = issue_body_from(body, cloud=is_cloud(ctx), catalog=catalog)
         current = None
         if needs_current(body.get("update")):
-            [current] = await render_issues(session, organization_id=actor.organization_id, issues=[issue],
+            [current] = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=[issue],
                                             catalog=catalog, projects={project.id: project})
         data, changes = await translate_issue_body(
             session, actor=actor, catalog=catalog, body=body, creating=False, current=current,

@@ -13,10 +13,13 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.dialect import links_for
+from tessera.api.jira.issue_security import level_json
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
 from tessera.errors import NotFound
+from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.security import settable_levels
 from tessera.issues.service import access_issue
 from tessera.jira_format.fields import EPIC_LINK_FIELD, EPIC_NAME_FIELD, SYSTEM_BY_ID, JiraField, custom_field
 from tessera.jira_format.shapes import (
@@ -32,6 +35,7 @@ from tessera.jira_format.shapes import (
 from tessera.projects.components import list_parts
 from tessera.projects.models import Component, IssueType, Project, Version
 from tessera.projects.service import access_project, list_projects
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.permissions import Permission, has_permission
 
 router = APIRouter()
@@ -72,6 +76,8 @@ def _meta(links: Links, catalog: OrgCatalog, jira_field: JiraField, *, required:
         meta["allowedValues"] = allowed["versions"]
     elif jira_field.id == "comment":
         meta["operations"] = ["add", "edit", "remove"]
+    elif jira_field.id == "security":
+        meta["allowedValues"] = allowed["security"]
     elif definition is not None and definition.field_type in ("select", "multi_select"):
         meta["allowedValues"] = [{"self": f"{links.api}/customFieldOption/{o.id}", "value": o.value,
                                   "id": str(o.id), "disabled": o.disabled}
@@ -101,10 +107,17 @@ def screen_fields(catalog: OrgCatalog, project: Project, issue_type: IssueType, 
 
 
 async def _fields_meta(session: AsyncSession, links: Links, catalog: OrgCatalog, project: Project,
-                       issue_type: IssueType, *, creating: bool) -> list[dict[str, Any]]:
+                       issue_type: IssueType, *, creating: bool, actor: Actor, issue: Issue | None = None
+                       ) -> list[dict[str, Any]]:
     allowed = await _parts(session, links, project)
-    return [_meta(links, catalog, f, required=required, allowed=allowed, project=project)
-            for f, required in screen_fields(catalog, project, issue_type, creating=creating)]
+    fields = screen_fields(catalog, project, issue_type, creating=creating)
+    # The security level is on the screen when the caller may set one (SET_ISSUE_SECURITY and a
+    # member of at least one of the project's levels), as in Jira.
+    levels = await settable_levels(session, actor, project, issue)
+    if levels:
+        allowed["security"] = [level_json(links, level) for level in levels]
+        fields.append((SYSTEM_BY_ID["security"], False))
+    return [_meta(links, catalog, f, required=required, allowed=allowed, project=project) for f, required in fields]
 
 
 def _issue_type(catalog: OrgCatalog, ref: str) -> IssueType:
@@ -140,7 +153,7 @@ async def createmeta(ctx: Ctx, projectKeys: Listed = None, projectIds: Listed = 
                 entry = issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description)
                 if with_fields:
                     entry["fields"] = {m["key"]: m for m in await _fields_meta(session, links, catalog, project, kind,
-                                                                             creating=True)}
+                                                                             creating=True, actor=actor)}
                 entries.append(entry)
             result.append({**project_json(links, project.id, project.key, project.name, project.project_type),
                            "issuetypes": entries})
@@ -166,7 +179,8 @@ async def createmeta_fields(project_ref: str, type_ref: str, ctx: Ctx,
     async with ctx.transaction() as (session, actor):
         project = await access_project(session, actor, project_ref, Permission.CREATE_ISSUES)
         catalog = await catalog_for(session, actor)
-        values = await _fields_meta(session, links, catalog, project, _issue_type(catalog, type_ref), creating=True)
+        values = await _fields_meta(session, links, catalog, project, _issue_type(catalog, type_ref), creating=True,
+                                    actor=actor)
     return page(values[startAt:startAt + maxResults], start_at=startAt, max_results=maxResults, total=len(values))
 
 
@@ -177,5 +191,5 @@ async def editmeta(issue_ref: str, ctx: Ctx) -> dict:
         issue, project = await access_issue(session, actor, issue_ref, Permission.EDIT_ISSUES)
         catalog = await catalog_for(session, actor)
         values = await _fields_meta(session, links, catalog, project, catalog.issue_type(issue.issue_type_id),
-                                    creating=False)
+                                    creating=False, actor=actor, issue=issue)
     return {"fields": {m["key"]: m for m in values}}

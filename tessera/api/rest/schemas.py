@@ -248,6 +248,35 @@ class PermissionSchemeAssign(Body):
     scheme_id: Ref
 
 
+class SecurityLevelIn(Body):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] = ""
+    members: list[PermissionHolderIn] = Field(default_factory=list, max_length=1000,
+                                              description="Who may see the level's issues (holders as in grants)")
+
+
+class SecurityLevelUpdate(Body):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class IssueSecuritySchemeCreate(Body):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] = ""
+    levels: list[SecurityLevelIn] = Field(default_factory=list, max_length=100)
+    default_level: Ref | None = Field(default=None, description="The name of the level new issues get")
+
+
+class IssueSecuritySchemeUpdate(Body):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    default_level: Ref | None = Field(default=None, description="A level id or name; null for none")
+
+
+class IssueSecuritySchemeAssign(Body):
+    scheme_id: Ref | None = Field(description="An issue security scheme id; null for none")
+
+
 class GlobalGrantIn(Body):
     permission: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         description="ADMINISTER, CREATE_PROJECT, USER_PICKER, BULK_CHANGE or CREATE_SHARED_OBJECTS")

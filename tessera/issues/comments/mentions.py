@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.events.outbox import emit
 from tessera.events.types import UserMentioned
-from tessera.issues.audience import users_holding, users_seeing_role
+from tessera.issues.audience import users_seeing_issue, users_seeing_role
 from tessera.issues.comments.markup import MentionRef
 from tessera.issues.comments.models import Comment, CommentMention
 from tessera.issues.models import Issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
-from tessera.tenancy.permissions import Permission
 
 ResolvedMentions = dict[MentionRef, tuple[int, str]]
 
@@ -79,7 +78,7 @@ async def do_record_mentions(session: AsyncSession, *, actor: Actor, issue: Issu
         for user_id in sorted(added)])
     readers = (await session.scalars(select(User.id).where(
         User.id.in_(sorted(added - {actor.user_id})),
-        and_(users_holding(Permission.BROWSE_PROJECTS, project),
+        and_(users_seeing_issue(issue, project),
              users_seeing_role(comment.visibility_role, project))))).all()
     for user_id in sorted(readers):
         await emit(session, UserMentioned(

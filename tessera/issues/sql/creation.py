@@ -31,7 +31,7 @@ WATCHERS = IssueWatcher.__table__
 # as a column of the UPDATE's table (projects.description) would be taken as a value to SET.
 ISSUE_COLUMNS = ("issue_type_id", "summary", "description", "status_id", "priority_id", "workflow_id",
                     "assignee_id", "reporter_id", "creator_id", "parent_id", "due_date", "original_estimate",
-                    "remaining_estimate")
+                    "remaining_estimate", "security_level_id")
 
 
 def issue_parameters(values: dict[str, object]) -> dict[str, object]:

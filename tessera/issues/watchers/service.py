@@ -16,7 +16,7 @@ from tessera.audit.chain import record
 from tessera.db.base import utcnow
 from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
-from tessera.issues.audience import users_holding
+from tessera.issues.audience import users_seeing_issue
 from tessera.issues.models import Issue
 from tessera.issues.views import user_view
 from tessera.issues.watchers.autowatch import insert_ignoring_duplicates
@@ -29,7 +29,7 @@ from tessera.tenancy.permissions import Permission, authorize, has_permission
 MAX_LISTED = 1000
 
 
-async def _target_user(session: AsyncSession, actor: Actor, project: Project, ref: object) -> int:
+async def _target_user(session: AsyncSession, actor: Actor, issue: Issue, project: Project, ref: object) -> int:
     """The user a watch change is for: the actor, or (for administrators) a user who may browse."""
     if ref is None or parse_id(ref) == actor.user_id:
         return actor.user_id
@@ -40,7 +40,7 @@ async def _target_user(session: AsyncSession, actor: Actor, project: Project, re
     if found is None:
         raise InvalidInput(f"The user '{str(ref)[:40]}' does not exist.", field="user_id")
     may_browse = await session.scalar(select(User.id).where(
-        User.id == user_id, users_holding(Permission.BROWSE_PROJECTS, project)))
+        User.id == user_id, users_seeing_issue(issue, project)))
     if may_browse is None:
         raise InvalidInput("That user may not browse this issue, so cannot watch it.", field="user_id")
     return user_id
@@ -48,7 +48,7 @@ async def _target_user(session: AsyncSession, actor: Actor, project: Project, re
 
 async def check_watch(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
                       user_ref: object = None) -> None:
-    user_id = await _target_user(session, actor, project, user_ref)
+    user_id = await _target_user(session, actor, issue, project, user_ref)
     await session.execute(insert_ignoring_duplicates(session, IssueWatcher).values(
         organization_id=issue.organization_id, issue_id=issue.id, user_id=user_id, created_at=utcnow()))
 

@@ -18,7 +18,7 @@ from tessera.errors import InvalidInput, NotFound
 from tessera.issues.attachments.service import discard_objects
 from tessera.issues.project_deletion import check_delete_project
 from tessera.issues.workflow_migration import check_assign_scheme
-from tessera.projects import permission_schemes
+from tessera.projects import issue_security, permission_schemes
 from tessera.projects.components import list_parts
 from tessera.projects.models import PROJECT_TYPES, Component, Project, Version
 from tessera.projects.service import (
@@ -42,6 +42,7 @@ PAGE = "/admin/projects"
 NOTICES = {"created": "The project is created.", "saved": "The project is saved.", "archived": "The project is archived.",
            "restored": "The project is live again.", "deleted": "The project is deleted.",
            "permissions": "The project's permission scheme is changed.",
+           "security": "The project's issue security scheme is changed.",
            "component": "The components are saved.", "version": "The versions are saved.", "roles": "The roles are saved."}
 
 
@@ -119,12 +120,14 @@ async def render_project(web: Web, key: str, *, status_code: int = 200, error: F
         schemes = await list_schemes(session, actor.organization_id)
         permission_scheme = await permission_schemes.scheme_of_project(session, actor, project)
         all_permission_schemes = await permission_schemes.list_schemes(session, actor)
+        security_schemes = await issue_security.list_schemes(session, actor)
         wanted = {project.lead_id} | {c.lead_id for c in components} | {u for ids in roles.values() for u in ids}
         people = await users_by_id(session, actor.organization_id, {u for u in wanted if u})
     # `managed`, not `project`: base.html would show the project's own side navigation for that.
     return web.render("admin/project.html", status_code=status_code, managed=project, components=components,
                       versions=versions, roles=roles, role_names=PROJECT_ROLES, people=people, schemes=schemes,
                       permission_scheme=permission_scheme, permission_schemes=all_permission_schemes,
+                      security_schemes=security_schemes,
                       types=PROJECT_TYPES, access_levels=ACCESS_LEVELS, error=error, form=form or {},
                       notice=NOTICES.get(notice, ""), today=date.today().isoformat(), nav="admin-projects")
 
@@ -171,6 +174,20 @@ async def choose_permission_scheme(key: str, web: Web) -> Response:
         return await render_project(web, key, status_code=error.status, error=FormError.of("permissions", error),
                                     form=form)
     return web.redirect(f"{PAGE}/{project.key}?done=permissions")
+
+
+@router.post(PAGE + "/{key}/issue-security")
+async def choose_issue_security_scheme(key: str, web: Web) -> Response:
+    form = await web.form()
+    try:
+        async with web.transaction() as (session, actor):
+            project = await access_admin_project(session, actor, key)
+            await issue_security.check_assign_scheme(session, actor=actor, project=project,
+                                                     ref=form.get("scheme_id") or None)
+    except FORM_ERRORS as error:
+        return await render_project(web, key, status_code=error.status, error=FormError.of("security", error),
+                                    form=form)
+    return web.redirect(f"{PAGE}/{project.key}?done=security")
 
 
 @router.post(PAGE + "/{key}/archive")

@@ -145,12 +145,14 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
                                                   "events": []})
     [scheme] = client.get(f"{API}/permissionscheme", params={"expand": "permissions"},
                           headers=headers).json()["permissionSchemes"]
+    security = post("/v2/issue-security-schemes", {"name": "Fuzz security", "levels": [{"name": "Fuzz level"}]})
     values = {"scheme_id": str(scheme["id"]), "grant_id": str(scheme["permissions"][0]["id"]),
               "webhook_ref": str(webhook["id"]), "project_ref": "WEB", "type_ref": "Task", "issue_ref": "WEB-1", "comment_id": comment["id"],
               "worklog_id": worklog["id"], "type_id": "10000", "link_id": str(link["id"]),
               "attachment_id": attached.json()[0]["id"], "filter_id": saved["id"], "ref": "1",
               "role_id": "10002", "part_id": component["id"], "board_ref": board["id"], "sprint_ref": sprint["id"],
-              "epic_ref": epic["key"], "dashboard_ref": str(dashboard["id"]), "property_key": "fuzz.prop"}
+              "epic_ref": epic["key"], "dashboard_ref": str(dashboard["id"]), "property_key": "fuzz.prop",
+              "security_scheme_id": str(security["id"]), "level_id": str(security["levels"][0]["id"])}
     assert remote["id"]
     moment = {"url": "https://ci.example.test/1", "lastUpdated": "2025-01-01T00:00:00Z", "updateSequenceNumber": 1,
               "state": "successful", "displayName": "Fuzz #1", "issueKeys": ["WEB-1"]}

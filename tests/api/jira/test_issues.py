@@ -94,7 +94,11 @@ def test_edit_with_fields_update_verbs_and_kwargs(jira: JIRA, project: dict, mem
         issue.update(fields={"summary": "Renamed", "security": {"id": "1"}, "environment": "prod"})
     assert bad.value.status_code == 400
     errors = bad.value.response.json()["errors"]
-    assert set(errors) == {"security", "environment"} and "cannot be set" in errors["security"]
+    assert set(errors) == {"environment"}
+    with pytest.raises(JIRAError) as bad:  # a project without an issue security scheme
+        issue.update(fields={"security": {"id": "1"}})
+    errors = bad.value.response.json()["errors"]
+    assert set(errors) == {"security"} and "cannot be set" in errors["security"]
     with pytest.raises(JIRAError) as bad:
         issue.update(fields={"priority": {"name": "Urgent"}})
     assert list(bad.value.response.json()["errors"]) == ["priority"]

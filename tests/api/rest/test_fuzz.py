@@ -81,12 +81,15 @@ def fuzz_world(client: TestClient, database_url: str, org: OrgHandle) -> FuzzWor
                                     "events": ["jira:issue_created"]})
     git = post("/v2/integrations/git", {"provider": "github", "name": "Fuzz git", "secret": "fuzz-git-secret"})
     global_grant = client.get("/v2/global-permissions", headers=org.headers).json()["grants"][0]
+    security = post("/v2/issue-security-schemes", {"name": "Fuzz security", "levels": [
+        {"name": "Fuzz level", "members": [{"type": "reporter"}]}]})
     values = {"connection_id": git["id"], "subscription_id": push["id"], "webhook_id": webhook["id"], "scheme_id": scheme["id"], "filter_id": saved["id"], "issue_id": story["id"], "project_id": project["id"], "part_id": component["id"],
               "user_id": user.user_id, "token_id": spare[0]["id"], "field_id": field["numeric_id"],
               "link_id": link["id"], "workflow_id": workflow["id"], "transition_id": "21", "role": "developers",
               "comment_id": comment["id"],
               "attachment_id": attached.json()[0]["id"], "board_id": board["id"], "sprint_id": sprint["id"],
               "dashboard_id": dashboard["id"], "grant_id": global_grant["id"],
+              "level_id": security["levels"][0]["id"], "member_id": security["levels"][0]["members"][0]["id"],
               "delivery_id": plant(database_url, org.organization_id, Planned(state="dead"))[0],
               "notification_id": add_inbox_entry(database_url, org.organization_id, org.admin_user_id)}
     return FuzzWorld(org=org, headers={"Authorization": f"Bearer {run_token}"}, path_values=values)

@@ -16,7 +16,7 @@ from tessera.demo.bulk import bulk_load
 from tests.support import OrgHandle
 
 PAGES = ("/admin/users", "/admin/groups", "/admin/settings", "/admin/projects", "/admin/projects/new",
-         "/admin/permission-schemes", "/admin/global-permissions",
+         "/admin/permission-schemes", "/admin/global-permissions", "/admin/issue-security",
          "/admin/workflows", "/admin/audit", "/admin/webhooks", "/admin/deliveries", "/settings/integrations/git")
 
 

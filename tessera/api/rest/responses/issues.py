@@ -68,6 +68,8 @@ class IssueOut(Out):
     original_estimate: int | None = Field(description="Seconds (time tracking).")
     remaining_estimate: int | None = Field(description="Seconds; logging work reduces it.")
     time_spent: int | None = Field(description="Seconds of work logged.")
+    security_level: NamedRef | None = Field(default=None, description="The issue security level: only its "
+                                                                      "members see the issue.")
     self: str
     changelog: list[dict[str, Any]] | None = Field(default=None, description="With ?expand=changelog.")
 

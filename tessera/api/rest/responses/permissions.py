@@ -1,4 +1,4 @@
-"""Response bodies of /v2/permission-schemes and /v2/global-permissions."""
+"""Response bodies of /v2/permission-schemes, /v2/global-permissions and /v2/issue-security-schemes."""
 
 from __future__ import annotations
 
@@ -32,3 +32,36 @@ class PermissionSchemeListOut(Out):
 
 class GlobalGrantListOut(Out):
     grants: list[GrantOut]
+
+
+class SecurityLevelMemberOut(Out):
+    id: int
+    holder: HolderOut
+
+
+class SecurityLevelOut(Out):
+    id: int
+    name: str
+    description: str
+    members: list[SecurityLevelMemberOut]
+
+
+class IssueSecuritySchemeOut(Out):
+    id: int
+    name: str
+    description: str
+    default_level_id: int | None
+    project_ids: list[int]
+    levels: list[SecurityLevelOut]
+
+
+class IssueSecuritySchemeListOut(Out):
+    issue_security_schemes: list[IssueSecuritySchemeOut]
+
+
+class SecurityLevelListOut(Out):
+    levels: list[SecurityLevelOut]
+
+
+class ProjectIssueSecurityOut(Out):
+    issue_security_scheme: IssueSecuritySchemeOut | None

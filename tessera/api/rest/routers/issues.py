@@ -61,7 +61,7 @@ async def _issue_response(ctx: RequestContext, session: AsyncSession, actor: Act
                           facets: Facets | None = None, linked: list | None = None,
                           known_users: Sequence[UserBrief] = ()) -> JSONResponse:
     catalog = await catalog_for(session, actor)
-    [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
+    [view] = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=[issue], catalog=catalog,
                                  expand=expand, projects={project.id: project} if project else None, fresh=fresh,
                                  known_users=[UserBrief(actor.user_id, actor.display_name, actor.email),
                                               *known_users], facets=facets, linked=linked)
@@ -86,11 +86,11 @@ async def _created_issue_response(ctx: RequestContext, actor: Actor, created: Ne
     known = [UserBrief(actor.user_id, actor.display_name, actor.email)]
     facets = facets_of_new_issue(issue.id, created.state)
     # Rendered from what the create already knows; a read transaction only for a parent or users it has not seen.
-    needs_read = issue.parent_id is not None or any(
+    needs_read = issue.parent_id is not None or issue.security_level_id is not None or any(
         uid not in (None, actor.user_id) for uid in (issue.assignee_id, issue.reporter_id)) or any(
         created.catalog.field(field_id).field_type in ("user", "sprint") for field_id in created.state.custom)
     async with (ctx.read_after_commit(within) if needs_read else nullcontext()) as session:
-        [view] = await render_issues(session, organization_id=actor.organization_id, issues=[issue],
+        [view] = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=[issue],
                                      catalog=created.catalog, projects={created.project.id: created.project},
                                      fresh=True, known_users=known, facets=facets)
     view["self"] = f"{ctx.settings.base_url}/v2/issues/{issue.id}"

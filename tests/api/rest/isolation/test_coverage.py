@@ -15,6 +15,8 @@ BODY_REFERENCE_OPERATIONS = {("POST", "/v2/issues"), ("POST", "/v2/issue-links")
                              ("POST", "/v2/boards"), ("POST", "/v2/dashboards"), ("POST", "/v2/permission-schemes"),
                              # Its only reference, a group, is checked by the holder check the scheme cases cover.
                              ("POST", "/v2/global-permissions"),
+                             # Its members' groups and users: the same holder check as the grants'.
+                             ("POST", "/v2/issue-security-schemes"),
                              # Their issue keys: test_references; reading back: tests/api/rest/routers/test_ci.py.
                              ("POST", "/v2/builds"), ("POST", "/v2/deployments")}
 # Query-language endpoints: covered by test_jql_autocomplete_offers_only_the_callers_organization.

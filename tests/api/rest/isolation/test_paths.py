@@ -75,6 +75,9 @@ def _path_probes() -> list[PathProbe]:
         ("PUT", "/v2/projects/{project_id}/workflow-scheme", {"workflow_scheme_id": MISSING_ID}, {}),
         ("GET", "/v2/projects/{project_id}/permission-scheme", None, {}),
         ("PUT", "/v2/projects/{project_id}/permission-scheme", {"scheme_id": MISSING_ID}, {}),
+        ("GET", "/v2/projects/{project_id}/issue-security-scheme", None, {}),
+        ("PUT", "/v2/projects/{project_id}/issue-security-scheme", {"scheme_id": None}, {}),
+        ("GET", "/v2/projects/{project_id}/security-levels", None, {}),
         ("GET", "/v2/projects/{project_id}/notification-scheme", None, {}),
         ("PUT", "/v2/projects/{project_id}/notification-scheme", {"events": None}, {}),
         ("GET", "/v2/projects/{project_id}/slack", None, {}),
@@ -220,6 +223,20 @@ def _path_probes() -> list[PathProbe]:
                    ("POST", "/v2/permission-schemes/{scheme_id}/grants",
                     {"permission": "EDIT_ISSUES", "holder": {"type": "anyone"}}),
                    ("DELETE", "/v2/permission-schemes/{scheme_id}/grants/{grant_id}", None))]
+    security = lambda ids: {"scheme_id": ids["security_scheme_id"], "level_id": ids["security_level_id"],  # noqa: E731
+                            "member_id": ids["security_member_id"]}
+    missing_security = {"scheme_id": MISSING_ID, "level_id": MISSING_ID, "member_id": MISSING_ID}
+    probes += [PathProbe(method, template, security, missing_security, body)
+               for method, template, body in (
+                   ("GET", "/v2/issue-security-schemes/{scheme_id}", None),
+                   ("PUT", "/v2/issue-security-schemes/{scheme_id}", {"name": "Hijacked"}),
+                   ("DELETE", "/v2/issue-security-schemes/{scheme_id}", None),
+                   ("POST", "/v2/issue-security-schemes/{scheme_id}/levels", {"name": "Hijacked"}),
+                   ("PUT", "/v2/issue-security-schemes/{scheme_id}/levels/{level_id}", {"name": "Hijacked"}),
+                   ("DELETE", "/v2/issue-security-schemes/{scheme_id}/levels/{level_id}", None),
+                   ("POST", "/v2/issue-security-schemes/{scheme_id}/levels/{level_id}/members", {"type": "anyone"}),
+                   ("DELETE", "/v2/issue-security-schemes/{scheme_id}/levels/{level_id}/members/{member_id}",
+                    None))]
     probes.append(PathProbe("DELETE", "/v2/global-permissions/{grant_id}",
                             lambda ids: {"grant_id": ids["global_grant_id"]}, {"grant_id": MISSING_ID}))
     return probes

@@ -1,0 +1,360 @@
+"""Issue security levels through every surface: an issue at a level its viewer is not a member of
+is invisible (as if missing) in /v2 GET and search (results and total), the Jira API (get,
+search, picker), GraphQL, boards and backlog, a dashboard count, the links and sub-tasks of a
+visible issue, autocomplete, the web pages, webhooks, notifications and live updates; a member,
+the organization administrator and reporter/assignee holders see it; SET_ISSUE_SECURITY and
+level membership are enforced when setting a level; JQL `level`; the scheme API audited and
+walled in by organization."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tessera.config import Settings
+from tessera.db.engine import Database
+from tessera.issues.models import Issue
+from tessera.live.access import AccessCache
+from tessera.notifications.recipients import permitted
+from tessera.projects.models import Project
+from tessera.webhooks.owners import matching_issues, owner_actor
+from tests.factories.boards import backlog_keys, columns, new_board
+from tests.factories.dashboards import data, gadget, new_dashboard
+from tests.factories.web import sign_in_as
+from tests.support import OrgHandle, UserHandle, fetch_rows, make_user, unique_key
+
+API = "/rest/api/2"
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+@dataclass
+class World:
+    org: OrgHandle
+    project: dict
+    scheme: dict
+    levels: dict[str, int]  # name -> id
+    insider: UserHandle  # a member of "Secret"
+    outsider: UserHandle  # a member of the organization in no level
+    reporter: UserHandle
+    assignee: UserHandle
+    project_admin: UserHandle  # holds SET_ISSUE_SECURITY (project administrators), not in "Secret"
+    visible: dict  # no level
+    hidden: dict  # at "Secret", a sub-task of `visible` and linked from it
+    own: dict  # at "Own": visible to its reporter and assignee
+
+
+def _issue(client: TestClient, headers: dict, project: dict, summary: str, **fields: Any) -> dict:
+    return ok(client.post("/v2/issues", headers=headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": summary, **fields}), 201)
+
+
+@pytest.fixture
+def world(client: TestClient, database_url: str, org: OrgHandle) -> World:
+    h = org.headers
+    project = ok(client.post("/v2/projects", headers=h, json={"key": unique_key("S")[:10], "name": "Secure"}), 201)
+    insider, outsider, reporter, assignee, project_admin = (make_user(database_url, org) for _ in range(5))
+    ok(client.put(f"/v2/projects/{project['id']}/roles/administrators", headers=h,
+                  json={"user_ids": [org.admin_user_id, project_admin.user_id]}))
+    scheme = ok(client.post("/v2/issue-security-schemes", headers=h, json={
+        "name": f"Security {unique_key()}", "description": "Who sees what",
+        "levels": [{"name": "Secret", "members": [{"type": "user", "parameter": insider.user_id}]},
+                   {"name": "Own", "members": [{"type": "reporter"}, {"type": "assignee"}]},
+                   {"name": "Admins", "members": [{"type": "project_role", "parameter": "administrators"}]}]}),
+        201)
+    levels = {level["name"]: level["id"] for level in scheme["levels"]}
+    ok(client.put(f"/v2/projects/{project['id']}/issue-security-scheme", headers=h, json={"scheme_id": scheme["id"]}))
+    visible = _issue(client, h, project, "Visible parent", labels=["shared"])
+    hidden = _issue(client, h, project, "Hush merger plan", issue_type="Sub-task", parent_id=visible["key"],
+                    security_level="Secret", labels=["hushlabel"])
+    ok(client.post("/v2/issue-links", headers=h, json={"type": "blocks", "outward_issue": visible["key"],
+                                                        "inward_issue": hidden["key"]}), 201)
+    own = _issue(client, h, project, "Own business", security_level={"id": levels["Own"]},
+                 reporter_id=reporter.user_id, assignee_id=assignee.user_id)
+    return World(org, project, scheme, levels, insider, outsider, reporter, assignee, project_admin, visible, hidden,
+                 own)
+
+
+def _keys(client: TestClient, headers: dict, jql: str) -> tuple[int, list[str]]:
+    page = ok(client.get("/v2/search", params={"jql": jql, "fields": "key"}, headers=headers))
+    return page["total"], sorted(issue["key"] for issue in page["issues"])
+
+
+def test_the_level_is_set_shown_and_searched_by(client: TestClient, world: World) -> None:
+    h, w = world.org.headers, world
+    shown = ok(client.get(f"/v2/issues/{w.hidden['key']}", headers=h))
+    assert shown["security_level"] == {"id": w.levels["Secret"], "name": "Secret"}
+    assert ok(client.get(f"/v2/issues/{w.visible['key']}", headers=h))["security_level"] is None
+    project = w.project["key"]
+    assert _keys(client, h, f"project = {project} AND level = Secret") == (1, [w.hidden["key"]])
+    assert _keys(client, h, f"project = {project} AND level IN (Secret, Own)")[0] == 2
+    assert _keys(client, h, f"project = {project} AND level IS EMPTY") == (1, [w.visible["key"]])
+    assert _keys(client, h, f"project = {project} AND level IS NOT EMPTY")[0] == 2
+    unknown = client.get("/v2/search", params={"jql": "level = Nowhere"}, headers=h)
+    assert unknown.status_code == 400 and "Nowhere" in unknown.text
+    # The change is in the issue's history as Jira names it.
+    jira = ok(client.get(f"{API}/issue/{w.hidden['key']}", headers=h))
+    assert jira["fields"]["security"]["name"] == "Secret" and jira["fields"]["security"]["id"] == str(
+        w.levels["Secret"])
+    ok(client.put(f"/v2/issues/{w.hidden['id']}", headers=h, json={"security_level": "Admins"}))
+    changelog = ok(client.get(f"{API}/issue/{w.hidden['key']}", params={"expand": "changelog"}, headers=h))
+    items = [item for history in changelog["changelog"]["histories"] for item in history["items"]]
+    assert {"field": "security", "fromString": "Secret", "toString": "Admins"}.items() <= next(
+        item for item in items if item["field"] == "security").items()
+
+
+def test_a_hidden_issue_is_missing_for_an_outsider_through_rest_jira_and_graphql(client: TestClient,
+                                                                                  world: World) -> None:
+    w = world
+    project = w.project["key"]
+    for key in (w.hidden["key"], str(w.hidden["id"]), w.own["key"]):
+        missing = client.get(f"/v2/issues/{key}", headers=w.outsider.headers)
+        assert missing.status_code == 404, missing.text
+        assert client.get(f"{API}/issue/{key}", headers=w.outsider.headers).status_code == 404
+    # Acting on it reads as missing too.
+    assert client.post(f"/v2/issues/{w.hidden['id']}/comments", headers=w.outsider.headers,
+                       json={"body": "peek"}).status_code == 404
+    # Search: results and total.
+    assert _keys(client, w.outsider.headers, f"project = {project}") == (1, [w.visible["key"]])
+    assert _keys(client, w.outsider.headers, f"project = {project} AND labels = shared") == (1, [w.visible["key"]])
+    # A hidden issue named in a query is as unknown as a missing one.
+    named = client.get("/v2/search", params={"jql": f"parent = {w.hidden['key']}"}, headers=w.outsider.headers)
+    assert named.status_code == 400
+    jira = ok(client.get(f"{API}/search", params={"jql": f"project = {project}"}, headers=w.outsider.headers))
+    assert jira["total"] == 1 and [i["key"] for i in jira["issues"]] == [w.visible["key"]]
+    count = ok(client.get(f"{API}/search", params={"jql": f"project = {project}", "maxResults": 0},
+                          headers=w.outsider.headers))
+    assert count["total"] == 1
+    picker = ok(client.get(f"{API}/issue/picker", params={"query": "Hush"}, headers=w.outsider.headers))
+    assert "Hush" not in str(picker) and w.hidden["key"] not in str(picker)
+    assert w.hidden["key"] in str(ok(client.get(f"{API}/issue/picker", params={"query": "Hush"},
+                                                headers=w.insider.headers)))
+    search = "query($jql: String!) { issues(jql: $jql) { totalCount nodes { key } } }"
+    graph = client.post("/graphql", headers=w.outsider.headers,
+                        json={"query": search, "variables": {"jql": f"project = {project}"}}).json()
+    assert graph["data"]["issues"]["totalCount"] == 1
+    assert [n["key"] for n in graph["data"]["issues"]["nodes"]] == [w.visible["key"]]
+    one = client.post("/graphql", headers=w.outsider.headers, json={
+        "query": "query($id: ID!) { issue(id: $id) { summary } }", "variables": {"id": w.hidden["key"]}}).json()
+    assert (one.get("data") or {}).get("issue") is None and "Hush" not in str(one)
+
+
+def test_links_sub_tasks_labels_and_autocomplete_leave_it_out(client: TestClient, world: World) -> None:
+    w = world
+    seen_by_outsider = ok(client.get(f"/v2/issues/{w.visible['key']}", headers=w.outsider.headers))
+    assert seen_by_outsider["subtasks"] == [] and seen_by_outsider["links"] == []
+    seen_by_insider = ok(client.get(f"/v2/issues/{w.visible['key']}", headers=w.insider.headers))
+    assert [s["key"] for s in seen_by_insider["subtasks"]] == [w.hidden["key"]]
+    assert [link["issue"]["key"] for link in seen_by_insider["links"]] == [w.hidden["key"]]
+    jira = ok(client.get(f"{API}/issue/{w.visible['key']}", headers=w.outsider.headers))
+    assert jira["fields"]["subtasks"] == [] and jira["fields"]["issuelinks"] == []
+    labels = ok(client.get("/v2/jql/autocomplete", params={"field": "labels", "value": "hush"},
+                           headers=w.outsider.headers))
+    assert labels["results"] == []
+    assert [r["value"] for r in ok(client.get("/v2/jql/autocomplete", params={"field": "labels", "value": "hush"},
+                                              headers=w.insider.headers))["results"]] == ["hushlabel"]
+    levels = ok(client.get("/v2/jql/autocomplete", params={"field": "level"}, headers=w.outsider.headers))
+    assert {r["display"] for r in levels["results"]} >= {"Secret", "Own"}
+
+
+def test_members_admins_reporters_and_assignees_see_it(client: TestClient, world: World) -> None:
+    w = world
+    project = w.project["key"]
+    assert ok(client.get(f"/v2/issues/{w.hidden['key']}", headers=w.insider.headers))["summary"] == "Hush merger plan"
+    assert _keys(client, w.insider.headers, f"project = {project}") == (2, sorted([w.visible["key"],
+                                                                                   w.hidden["key"]]))
+    assert _keys(client, w.org.headers, f"project = {project}")[0] == 3
+    for user in (w.reporter, w.assignee):
+        assert ok(client.get(f"/v2/issues/{w.own['key']}", headers=user.headers))["key"] == w.own["key"]
+        assert _keys(client, user.headers, f"project = {project}") == (2, sorted([w.visible["key"],
+                                                                                  w.own["key"]]))
+    # Reassigning the issue moves who sees it (the assignee holder follows the current assignee).
+    ok(client.put(f"/v2/issues/{w.own['id']}", headers=w.org.headers, json={"assignee_id": w.insider.user_id}))
+    assert client.get(f"/v2/issues/{w.own['key']}", headers=w.assignee.headers).status_code == 404
+    assert client.get(f"/v2/issues/{w.own['key']}", headers=w.insider.headers).status_code == 200
+    # A member removed from the level loses it at once (the change bumps the catalog).
+    secret = next(level for level in ok(client.get(f"/v2/issue-security-schemes/{w.scheme['id']}",
+                                                   headers=w.org.headers))["levels"] if level["name"] == "Secret")
+    member = secret["members"][0]
+    ok(client.delete(f"/v2/issue-security-schemes/{w.scheme['id']}/levels/{secret['id']}/members/{member['id']}",
+                     headers=w.org.headers), 204)
+    assert client.get(f"/v2/issues/{w.hidden['key']}", headers=w.insider.headers).status_code == 404
+
+
+def test_setting_a_level_needs_the_permission_and_membership(client: TestClient, world: World) -> None:
+    w = world
+    project = w.project
+    refused = client.post("/v2/issues", headers=w.insider.headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": "Mine", "security_level": "Secret"})
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "security_level"
+    assert "SET_ISSUE_SECURITY" in refused.text
+    not_member = client.post("/v2/issues", headers=w.project_admin.headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": "Mine", "security_level": "Secret"})
+    assert not_member.status_code == 400 and not_member.json()["error"]["field"] == "security_level"
+    assert "not a member" in not_member.text
+    edit = client.put(f"/v2/issues/{w.visible['id']}", headers=w.insider.headers, json={"security_level": "Secret"})
+    assert edit.status_code in (400, 403)
+    wrong = client.post("/v2/issues", headers=w.org.headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": "Mine", "security_level": "Nope"})
+    assert wrong.status_code == 400 and wrong.json()["error"]["field"] == "security_level"
+    made = ok(client.post("/v2/issues", headers=w.project_admin.headers, json={
+        "project_id": project["id"], "issue_type": "Task", "summary": "Admins only", "security_level": "Admins"}),
+        201)
+    assert made["security_level"]["name"] == "Admins"
+    assert client.get(f"/v2/issues/{made['key']}", headers=w.outsider.headers).status_code == 404
+    # Jira's API: fields.security by id; a level the caller may not set names the field.
+    jira = client.post(f"{API}/issue", headers=w.project_admin.headers, json={"fields": {
+        "project": {"key": project["key"]}, "issuetype": {"name": "Task"}, "summary": "Via Jira",
+        "security": {"id": str(w.levels["Secret"])}}})
+    assert jira.status_code == 400 and "security" in jira.json()["errors"], jira.text
+    created = ok(client.post(f"{API}/issue", headers=w.org.headers, json={"fields": {
+        "project": {"key": project["key"]}, "issuetype": {"name": "Task"}, "summary": "Via Jira",
+        "security": {"id": str(w.levels["Secret"])}}}), 201)
+    assert client.get(f"{API}/issue/{created['key']}", headers=w.outsider.headers).status_code == 404
+    # The levels the caller may set: Jira's project securitylevel and createmeta.
+    mine = ok(client.get(f"{API}/project/{project['key']}/securitylevel", headers=w.project_admin.headers))
+    assert sorted(level["name"] for level in mine["levels"]) == ["Admins", "Own"]
+    assert ok(client.get(f"{API}/project/{project['key']}/securitylevel", headers=w.insider.headers))["levels"] == []
+    meta = ok(client.get(f"{API}/issue/createmeta/{project['key']}/issuetypes/Task", headers=w.org.headers))
+    security = next(field for field in meta["values"] if field["fieldId"] == "security")
+    assert sorted(v["name"] for v in security["allowedValues"]) == ["Admins", "Own", "Secret"]
+    insider_meta = ok(client.get(f"{API}/issue/createmeta/{project['key']}/issuetypes/Task",
+                                 headers=w.insider.headers))
+    assert "security" not in {field["fieldId"] for field in insider_meta["values"]}
+
+
+def test_default_level_applies_at_create(client: TestClient, world: World) -> None:
+    w = world
+    ok(client.put(f"/v2/issue-security-schemes/{w.scheme['id']}", headers=w.org.headers,
+                  json={"default_level": "Admins"}))
+    made = _issue(client, w.insider.headers, w.project, "Defaulted")
+    assert made["security_level"] is None or made["security_level"]["name"] == "Admins"
+    assert ok(client.get(f"/v2/issues/{made['key']}", headers=w.org.headers))["security_level"]["name"] == "Admins"
+    assert client.get(f"/v2/issues/{made['key']}", headers=w.insider.headers).status_code == 404
+
+
+def test_boards_backlog_and_dashboards_count_only_what_the_viewer_sees(client: TestClient, world: World) -> None:
+    w = world
+    h = w.org.headers
+    board = new_board(client, h, w.project, type="kanban", jql=f"project = {w.project['key']}")
+    every = {key for keys in columns(client, h, board).values() for key in keys}
+    assert {w.own["key"], w.visible["key"]} <= every
+    outsider_cards = {key for keys in columns(client, w.outsider.headers, board).values() for key in keys}
+    assert outsider_cards == {w.visible["key"]}
+    scrum = new_board(client, h, w.project, type="scrum", jql=f"project = {w.project['key']}")
+    assert backlog_keys(client, w.outsider.headers, scrum) == [w.visible["key"]]
+    assert w.own["key"] in backlog_keys(client, w.reporter.headers, scrum)
+    dashboard = new_dashboard(client, h, gadget("filter_results", jql=f"project = {w.project['key']}",
+                                                columns=["key", "summary"]),
+                              gadget("pie_chart", jql=f"project = {w.project['key']}", field="project"),
+                              shares=[{"type": "organization"}])
+    assert data(client, h, dashboard)["g1"]["data"]["total"] == 3
+    outsider = client.get(f"/v2/dashboards/{dashboard['id']}/data", headers=w.outsider.headers)
+    gadgets = {g["id"]: g for g in ok(outsider)["gadgets"]}
+    assert gadgets["g1"]["data"]["total"] == 1 and "Hush" not in outsider.text
+    assert [s["count"] for s in gadgets["g2"]["data"]["slices"]] == [1]
+    # Another outsider, with the same projects but different levels, does not share the insider's cache.
+    assert data(client, w.insider.headers, dashboard)["g1"]["data"]["total"] == 2
+
+
+@pytest.fixture
+def web(client: TestClient) -> Any:
+    client.cookies.clear()
+    yield client
+    client.cookies.clear()
+
+
+def test_web_pages_hide_it_and_show_the_lock(web: TestClient, database_url: str, world: World) -> None:
+    w = world
+    sign_in_as(web, database_url, w.outsider)
+    assert web.get(f"/browse/{w.hidden['key']}").status_code == 404
+    parent = web.get(f"/browse/{w.visible['key']}")
+    assert parent.status_code == 200 and w.hidden["key"] not in parent.text and "Hush" not in parent.text
+    found = web.get("/search", params={"jql": f"project = {w.project['key']}"})
+    assert found.status_code == 200 and "Hush" not in found.text
+    sign_in_as(web, database_url, w.insider)
+    page = web.get(f"/browse/{w.hidden['key']}")
+    assert page.status_code == 200 and 'id="security-badge"' in page.text and "Secret" in page.text
+    assert 'id="security-level"' not in web.get("/issues/new").text  # may not set levels
+
+
+def test_webhooks_notifications_and_live_updates_skip_non_members(client: TestClient, database_url: str,
+                                                                  world: World) -> None:
+    w = world
+
+    async def run() -> None:
+        database = Database(Settings(database_url=database_url))
+        try:
+            org_id = w.org.organization_id
+            async with database.unit_of_work(write=False, organization_id=org_id) as session:
+                issue = await session.scalar(select(Issue).where(Issue.organization_id == org_id,
+                                                                 Issue.id == w.hidden["id"]))
+                project = await session.scalar(select(Project).where(Project.id == issue.project_id))
+                users = {w.insider.user_id, w.outsider.user_id, w.org.admin_user_id}
+                told = {r.user_id for r in await permitted(session, users, issue=issue, project=project, payload={})}
+                assert told == {w.insider.user_id, w.org.admin_user_id}
+                for owner, expected in ((w.outsider, set()), (w.insider, {w.hidden["id"]})):
+                    actor = await owner_actor(session, org_id, owner.user_id)
+                    assert actor is not None
+                    ids = [w.hidden["id"], w.visible["id"]]
+                    for jql in ("", f"project = {w.project['key']}"):
+                        found = set(await matching_issues(session, actor, ids, jql)) - {w.visible["id"]}
+                        assert found == expected, (owner, jql)
+            access = AccessCache(database, ttl=5)
+            readers = await access.issue_readers(org_id, w.hidden["id"], users)
+            assert readers == {w.insider.user_id, w.org.admin_user_id}
+            assert await access.issue_readers(org_id, w.visible["id"], users) == users
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+
+
+def test_scheme_api_audit_refusals_and_tenancy(client: TestClient, world: World, other_org: OrgHandle,
+                                               database_url: str) -> None:
+    w = world
+    h = w.org.headers
+    listed = ok(client.get("/v2/issue-security-schemes", headers=w.outsider.headers))["issue_security_schemes"]
+    assert [s["id"] for s in listed] == [w.scheme["id"]]
+    assert client.post("/v2/issue-security-schemes", headers=w.outsider.headers,
+                       json={"name": "Mine"}).status_code == 403
+    bad = client.post("/v2/issue-security-schemes", headers=h, json={
+        "name": f"Bad {unique_key()}", "levels": [{"name": "L", "members": [{"type": "group", "parameter": "nope"}]}]})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "levels.0.members.0.parameter"
+    duplicate = client.post("/v2/issue-security-schemes", headers=h, json={"name": w.scheme["name"]})
+    assert duplicate.status_code == 409 and duplicate.json()["error"]["field"] == "name"
+    in_use = client.delete(f"/v2/issue-security-schemes/{w.scheme['id']}", headers=h)
+    assert in_use.status_code == 409
+    level_in_use = client.delete(f"/v2/issue-security-schemes/{w.scheme['id']}/levels/{w.levels['Secret']}",
+                                 headers=h)
+    assert level_in_use.status_code == 409
+    # Dropping the scheme from the project while its issues are at levels would show them to all.
+    assert client.put(f"/v2/projects/{w.project['id']}/issue-security-scheme", headers=h,
+                      json={"scheme_id": None}).status_code == 409
+    actions = {row["action"] for row in fetch_rows(
+        database_url, "SELECT action FROM audit_records WHERE organization_id = :org",
+        {"org": w.org.organization_id})}
+    assert {"issue_security_scheme.created", "project.issue_security_scheme_assigned"} <= actions
+    # Another organization: every reference is a 404, the Jira API's too.
+    o = other_org.headers
+    for path in (f"/v2/issues/{w.hidden['key']}", f"/v2/issue-security-schemes/{w.scheme['id']}",
+                 f"{API}/issuesecurityschemes/{w.scheme['id']}", f"{API}/securitylevel/{w.levels['Secret']}",
+                 f"{API}/project/{w.project['key']}/issuesecuritylevelscheme"):
+        assert client.get(path, headers=o).status_code == 404, path
+    assert ok(client.get("/v2/issue-security-schemes", headers=o))["issue_security_schemes"] == []
+    assert client.put(f"/v2/projects/{w.project['id']}/issue-security-scheme", headers=o,
+                      json={"scheme_id": w.scheme["id"]}).status_code == 404
+    # Jira's read API.
+    jira = ok(client.get(f"{API}/issuesecurityschemes", headers=h))["issueSecuritySchemes"]
+    assert [s["id"] for s in jira] == [w.scheme["id"]]
+    one = ok(client.get(f"{API}/project/{w.project['key']}/issuesecuritylevelscheme", headers=h))
+    assert sorted(level["name"] for level in one["levels"]) == ["Admins", "Own", "Secret"]
+    assert ok(client.get(f"{API}/securitylevel/{w.levels['Own']}", headers=h))["name"] == "Own"
