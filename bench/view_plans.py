@@ -105,7 +105,7 @@ async def capture(database: Database, org_key: str, size: int) -> list[tuple[str
             Issue.organization_id == organization.id))
         print(f"{organization.key}: {total:,} issues; a page of {len(ids)}")
         stage[0] = "render_issues"
-        await render_issues(session, organization_id=organization.id, issues=issues, catalog=catalog)
+        await render_issues(session, organization_id=organization.id, issues=issues, catalog=catalog, viewer=None)
         for name, read in (("watches", lambda: watch_counts(session, actor, ids)),
                            ("votes", lambda: vote_counts(session, actor, ids)),
                            ("comments", lambda: visible_comments_by_issue(session, actor, ids)),

@@ -167,7 +167,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
                         projects: dict[int, Project] | None = None, fresh: bool = False,
                         known_users: Sequence[UserBrief] = (), facets: Facets | None = None,
                         linked: Sequence[Sequence] | None = None,
-                        only: Collection[str] | None = None, viewer: Actor | None = None) -> list[dict]:
+                        only: Collection[str] | None = None, viewer: Actor | None) -> list[dict]:
     """A fixed number of queries whatever the number of issues (about six); none at all for a
     fresh issue whose facets, users and project the caller already has (then `session` may be None),
     nor for issues whose facets and `linked` rows (shaped as _LINKED's: links, sub-tasks, the
@@ -176,7 +176,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     `issues`: ORM issues or rows with the same attributes (a search page reads rows). `only`: the
     view keys to build (VIEW_KEYS; `id` and `key` always), None for all of them; reads that none
     of them needs are not made. `viewer`: who reads the views; the parent, sub-tasks and linked
-    issues they may not see by issue security are left out (tessera.issues.security)."""
+    issues they may not see by issue security are left out (tessera.issues.security). Required,
+    so that no caller forgets it; None only where no person reads the result."""
     if not issues:
         return []
     wanted = frozenset(VIEW_KEYS) if only is None else frozenset(only) | {"id", "key"}
