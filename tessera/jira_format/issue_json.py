@@ -16,7 +16,7 @@ from tessera.issues.durations import format_duration
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
-from tessera.issues.views import UserBrief, render_issues
+from tessera.issues.views import UserBrief, render_issues, row_columns
 from tessera.issues.worklogs.service import worklogs_by_issue
 from tessera.jira_format.fields import (
     EPIC_LINK_FIELD,
@@ -202,6 +202,11 @@ def _view_keys(selection: FieldSelection, every: list[JiraField], expand: frozen
     if "renderedfields" in expand:
         keys.add("description")
     return keys
+
+
+def issue_columns(catalog: OrgCatalog, selection: FieldSelection, expand: frozenset[str] = frozenset()) -> list:
+    """The issue columns render_jira_issues reads for the selection (search_issues' `columns`)."""
+    return row_columns(_view_keys(selection, all_fields(catalog), expand))
 
 
 def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selection: FieldSelection,

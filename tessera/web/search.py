@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
-from tessera.issues.views import render_issues
+from tessera.issues.views import render_issues, row_columns
 from tessera.jql.filters import list_filters
 from tessera.jql.search import search_issues
 from tessera.web.context import Web
@@ -31,7 +31,7 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1") -> Resp
     async with web.transaction(search=True) as (session, actor):
         try:
             found = await search_issues(session, actor=actor, jql=text, start_at=(number - 1) * PAGE_SIZE,
-                                        max_results=PAGE_SIZE, as_rows=True)
+                                        max_results=PAGE_SIZE, as_rows=True, columns=row_columns(ISSUE_TABLE_KEYS))
         except InvalidInput as invalid:
             error = invalid.message
         else:
