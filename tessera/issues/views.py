@@ -302,8 +302,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
         Sprint.organization_id == org, Sprint.id.in_(sprint_ids)))).all()} if sprint_ids else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
-    # Catalog entries repeat across a page: each one's view is built once (copied per issue, so
-    # that no two issues share a dict a caller might change).
+    # Catalog entries and people repeat across a page: each one's view is built once (copied per
+    # issue, so that no two issues share a dict a caller might change).
     statuses: dict[int, dict] = {}
     issue_types: dict[int, tuple[str, bool]] = {}
 
@@ -312,6 +312,21 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         if view is None:
             view = statuses[status_id] = status_view(catalog, status_id)
         return view.copy()
+
+    priorities: dict[int, dict] = {}
+    people: dict[int, dict | None] = {}
+
+    def priority_of(priority_id: int) -> dict:
+        view = priorities.get(priority_id)
+        if view is None:
+            view = priorities[priority_id] = {"id": priority_id, "name": catalog.priority(priority_id).name}
+        return view.copy()
+
+    def person(user_id: int | None) -> dict | None:
+        if user_id not in people:
+            people[user_id] = user_view(users.get(user_id or 0))  # type: ignore[index]
+        view = people[user_id]  # type: ignore[index]
+        return None if view is None else view.copy()
 
     def issue_type_of(type_id: int) -> tuple[str, bool]:
         known = issue_types.get(type_id)
@@ -396,11 +411,11 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         "id": lambda issue: issue.id, "key": lambda issue: issue.key, "project": project_view,
         "issue_type": issue_type_view, "summary": lambda issue: issue.summary,
         "description": lambda issue: issue.description, "status": lambda issue: status_of(issue.status_id),
-        "priority": lambda issue: {"id": issue.priority_id, "name": catalog.priority(issue.priority_id).name},
+        "priority": lambda issue: priority_of(issue.priority_id),
         "resolution": resolution_view,
-        "assignee": lambda issue: user_view(users.get(issue.assignee_id or 0)),
-        "reporter": lambda issue: user_view(users.get(issue.reporter_id or 0)),
-        "creator": lambda issue: user_view(users.get(issue.creator_id or 0)),
+        "assignee": lambda issue: person(issue.assignee_id),
+        "reporter": lambda issue: person(issue.reporter_id),
+        "creator": lambda issue: person(issue.creator_id),
         "labels": lambda issue: labels.get(issue.id, []),
         "components": lambda issue: components.get(issue.id, []),
         "fix_versions": lambda issue: versions.get((issue.id, "fix"), []),
