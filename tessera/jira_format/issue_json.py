@@ -217,14 +217,34 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         kind = catalog.issue_type(view["issue_type"]["id"])
         return issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description)
 
+    # Statuses, priorities and people repeat across a page: each one's JSON is built once and
+    # copied per issue (nested dicts too), so that no two issues share a dict a caller might change.
+    statuses: dict[int, dict[str, Any]] = {}
+    priorities: dict[int, dict[str, Any]] = {}
+    people: dict[int, dict[str, Any]] = {}
+
     def status(view: dict) -> dict[str, Any]:
         shown = view["status"]
-        return status_json(links, shown["id"], shown["name"], shown["category"],
-                           catalog.status(shown["id"]).description)
+        known = statuses.get(shown["id"])
+        if known is None:
+            known = statuses[shown["id"]] = status_json(links, shown["id"], shown["name"], shown["category"],
+                                                        catalog.status(shown["id"]).description)
+        return {**known, "statusCategory": dict(known["statusCategory"])}
 
     def priority(view: dict) -> dict[str, Any]:
-        shown = catalog.priority(view["priority"]["id"])
-        return priority_json(links, shown.id, shown.name, shown.color)
+        known = priorities.get(view["priority"]["id"])
+        if known is None:
+            shown = catalog.priority(view["priority"]["id"])
+            known = priorities[shown.id] = priority_json(links, shown.id, shown.name, shown.color)
+        return known.copy()
+
+    def person(user: dict | None) -> dict[str, Any] | None:
+        if user is None:
+            return None
+        known = people.get(user["id"])
+        if known is None:
+            known = people[user["id"]] = user_json(links, user)  # type: ignore[assignment]
+        return {**known, "avatarUrls": dict(known["avatarUrls"])}
 
     def resolution(view: dict) -> dict[str, Any] | None:
         shown = catalog.resolution(view["resolution"]["id"]) if view["resolution"] else None
@@ -266,9 +286,9 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         "status": status,
         "priority": priority,
         "resolution": resolution,
-        "assignee": lambda view: user_json(links, view["assignee"]),
-        "reporter": lambda view: user_json(links, view["reporter"]),
-        "creator": lambda view: user_json(links, view["creator"]),
+        "assignee": lambda view: person(view["assignee"]),
+        "reporter": lambda view: person(view["reporter"]),
+        "creator": lambda view: person(view["creator"]),
         "labels": lambda view: view["labels"],
         "components": lambda view: [component_json(links, c["id"], c["name"]) for c in view["components"]],
         "fixVersions": lambda view: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)
