@@ -212,7 +212,7 @@ def _shorten(match: re.Match) -> str:  # type: ignore[type-arg]
 
 async def explain_statements(database, statements: list[tuple[str, object]]) -> list[str]:  # type: ignore[no-untyped-def]
     """Each captured statement under EXPLAIN (ANALYZE, BUFFERS), with the parameters it ran with."""
-    from tessera.jql.search import _POSTGRES_SEARCH_SETTINGS
+    from tessera.jql.search import SEARCH_SETTINGS
 
     plans = []
     for statement, parameters in statements:
@@ -220,7 +220,7 @@ async def explain_statements(database, statements: list[tuple[str, object]]) -> 
             continue  # the catalog and permission look-ups: a few rows each
         async with database.unit_of_work(write=False) as session:
             connection = await session.connection()
-            for name, value in _POSTGRES_SEARCH_SETTINGS:  # as the search's own transaction has them
+            for name, value in SEARCH_SETTINGS:  # as the search's own transaction has them
                 await connection.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
             try:
                 rows = await connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
@@ -266,7 +266,7 @@ async def server_settings(url: str) -> str:
     """The server's own memory settings and what a search sets for its transaction."""
     if url.startswith("sqlite"):
         return "SQLite defaults"
-    from tessera.jql.search import _POSTGRES_SEARCH_SETTINGS
+    from tessera.jql.search import SEARCH_SETTINGS
 
     connection = await asyncpg.connect(url)
     try:
@@ -274,7 +274,7 @@ async def server_settings(url: str) -> str:
                   for name in ("shared_buffers", "effective_cache_size", "max_parallel_workers_per_gather")]
     finally:
         await connection.close()
-    per_search = ", ".join(f"{name}={value}" for name, value in _POSTGRES_SEARCH_SETTINGS)
+    per_search = ", ".join(f"{name}={value}" for name, value in SEARCH_SETTINGS)
     return f"server {', '.join(server)}; Tessera's connections jit=off, each search {per_search}"
 
 

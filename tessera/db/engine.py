@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects.sqlite import aiosqlite as sqlalchemy_aiosqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,6 +31,8 @@ from tessera.db.tls import engine_arguments
 log = logging.getLogger("tessera.db")
 # session.info key: what a unit of work hands to its commit listeners once it has committed.
 EMITTED = "emitted"
+# session.info key: the settings the unit of work made for its transaction (transaction_settings).
+SETTINGS = "transaction_settings"
 CommitListener = Callable[[list], None]
 # How much of a SQLite database file a connection maps into memory.
 MMAP_BYTES = 256 * 1024 * 1024
@@ -82,6 +84,11 @@ def _configure_sqlite(engine: AsyncEngine, begin_statement: str) -> None:
     def _on_end(conn):  # type: ignore[no-untyped-def]
         if not conn.invalidated:  # an invalidated connection is discarded, its pending BEGIN with it
             sqlite_driver.forget_begin(conn.connection.dbapi_connection)
+
+
+def transaction_settings(session: AsyncSession) -> dict[str, str]:
+    """The PostgreSQL settings its unit of work made for the session's transaction."""
+    return session.info.get(SETTINGS, {})
 
 
 class Database:
@@ -142,14 +149,16 @@ class Database:
                 await check_row_security(connection)
 
     @asynccontextmanager
-    async def unit_of_work(self, *, write: bool = True,
-                           organization_id: int | None = None) -> AsyncIterator[AsyncSession]:
+    async def unit_of_work(self, *, write: bool = True, organization_id: int | None = None,
+                           settings: Sequence[tuple[str, str]] = ()) -> AsyncIterator[AsyncSession]:
         """Commit when the block ends normally, roll back on any exception. Services flush only.
         Do not open a writing unit of work inside another on SQLite: writers queue on one lock.
         `organization_id`: on PostgreSQL with row security, the transaction sees and writes only
         that organization's rows whatever its statements ask (tessera.db.row_security); the
         request edge passes it. Without it the unit of work runs as the owner role: work that
-        spans organizations (sign-in, the worker, the CLI, migrations, bulk loads)."""
+        spans organizations (sign-in, the worker, the CLI, migrations, bulk loads).
+        `settings`: PostgreSQL settings (name, value) for this transaction only, made with the
+        organization's in one statement; transaction_settings(session) tells which were made."""
         factory = self._write_sessions if write else self._read_sessions
         lock = self._write_lock if write else None
         if lock is not None:
@@ -158,7 +167,12 @@ class Database:
             async with factory() as session:
                 try:
                     if organization_id is not None and self.row_security:
-                        await enter_organization(session, organization_id)
+                        await enter_organization(session, organization_id, settings)
+                    elif settings and not self.is_sqlite:
+                        await session.execute(select(*[func.set_config(name, value, True)
+                                                       for name, value in settings]))
+                    if settings and not self.is_sqlite:
+                        session.info[SETTINGS] = dict(settings)
                     yield session
                     if write:
                         for hook in self._before_commit:

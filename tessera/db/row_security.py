@@ -23,7 +23,10 @@ start-up when it is not."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections.abc import Sequence
+from functools import lru_cache
+
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 TENANT_ROLE = "tessera_tenant"
@@ -44,10 +47,22 @@ class RowSecurityUnavailable(RuntimeError):
     """The database cannot switch to TENANT_ROLE, so requests could not run walled in."""
 
 
-async def enter_organization(session: AsyncSession, organization_id: int) -> None:
+async def enter_organization(session: AsyncSession, organization_id: int,
+                             settings: Sequence[tuple[str, str]] = ()) -> None:
     """Make the rest of `session`'s transaction act as TENANT_ROLE within one organization.
-    Call it first in the transaction; it ends with the transaction."""
-    await session.execute(_ENTER, {"organization": str(int(organization_id))})
+    Call it first in the transaction; it ends with the transaction. `settings`: more of the
+    transaction's own settings (name, value), made in the same statement (one round trip)."""
+    parameters = {"organization": str(int(organization_id))}
+    for number, (name, value) in enumerate(settings):
+        parameters[f"name{number}"], parameters[f"value{number}"] = name, value
+    await session.execute(_enter_with(len(settings)), parameters)
+
+
+@lru_cache(maxsize=8)
+def _enter_with(settings: int) -> TextClause:
+    if not settings:
+        return _ENTER
+    return text(str(_ENTER.text) + "".join(f", set_config(:name{n}, :value{n}, true)" for n in range(settings)))
 
 
 async def check_row_security(connection: AsyncConnection) -> None:

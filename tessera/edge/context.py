@@ -35,6 +35,7 @@ from tessera.edge.authentication import (
     record_refused_authorization,
 )
 from tessera.errors import NotAuthenticated, PermissionDenied, RateLimited
+from tessera.jql.search import SEARCH_SETTINGS
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.auth import CredentialUse, PrincipalCache, cached_token_actor, do_record_token_use
 from tessera.tenancy.limits import RateLimiter
@@ -89,16 +90,19 @@ async def identify(database: Database, limiter: RateLimiter, authenticate: Authe
 
 
 @asynccontextmanager
-async def open_unit_of_work(database: Database, identity: Identity, *, write: bool) -> AsyncIterator[AsyncSession]:
+async def open_unit_of_work(database: Database, identity: Identity, *, write: bool,
+                            search: bool = False) -> AsyncIterator[AsyncSession]:
     """The request's unit of work for an identified actor; a write records the credential's due
     use. A read records it in a short write transaction of its own first, so that a token used
     only for reading (or a browser only looking) still shows its last use; being due at most
-    once a minute per credential, that costs reads almost nothing."""
+    once a minute per credential, that costs reads almost nothing. `search`: the transaction
+    runs a JQL search, whose settings are made as it opens (one statement fewer per search)."""
     organization_id = identity.actor.organization_id
     if not write and identity.token_uses:
         async with database.unit_of_work(write=True, organization_id=organization_id) as session:
             await _record_uses(session, identity)
-    async with database.unit_of_work(write=write, organization_id=organization_id) as session:
+    async with database.unit_of_work(write=write, organization_id=organization_id,
+                                     settings=SEARCH_SETTINGS if search else ()) as session:
         if write:
             act_as(session, user_id=identity.actor.user_id, token_id=identity.actor.token_id)
             await _record_uses(session, identity)
@@ -156,7 +160,7 @@ class RequestContext:
         if write is None:
             write = not self.is_safe
         identity = await self.identify(search=search, scopes=scopes)
-        async with open_unit_of_work(self.database, identity, write=write) as session:
+        async with open_unit_of_work(self.database, identity, write=write, search=search) as session:
             yield session, identity.actor
 
     @asynccontextmanager

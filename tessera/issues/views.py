@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import BigInteger, Row, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tessera.agile.models import Sprint
@@ -41,11 +43,50 @@ def status_view(catalog: OrgCatalog, status_id: int) -> dict:
             "category_name": CATEGORY_NAMES[status.category]}
 
 
-_IDS = bindparam("ids", expanding=True)
-_RELATED_IDS = bindparam("related", expanding=True)
 _ORG = bindparam("org")
-_FACETS = facets_select(org=_ORG, issue_among=lambda column: column.in_(_IDS))
-_FACETS_OF: dict[frozenset[str], object] = {FACET_KINDS: _FACETS}
+
+
+class _Reads(NamedTuple):
+    """The view's reads for one dialect, each built once. By a list of ids: an expanding IN on
+    SQLite, one array parameter on PostgreSQL (`= ANY(:ids)`), whose statement text is the same
+    for any number of ids: an IN of a page's 1,000 ids cost more Python to render than the read
+    took, and was a new prepared statement for every other length."""
+
+    facets: dict[frozenset[str], object]
+    among: Callable[[object], object]
+    related: object
+    linked: object
+    users: object
+    projects: object
+
+
+@lru_cache(maxsize=4)
+def _reads(dialect: str) -> _Reads:
+    if dialect == "postgresql":
+        ids, related_ids = bindparam("ids", type_=ARRAY(BigInteger)), bindparam("related", type_=ARRAY(BigInteger))
+
+        def among(column):  # type: ignore[no-untyped-def]
+            return column == any_(ids)
+
+        def related_among(column):  # type: ignore[no-untyped-def]
+            return column == any_(related_ids)
+    else:
+        ids, related_ids = bindparam("ids", expanding=True), bindparam("related", expanding=True)
+
+        def among(column):  # type: ignore[no-untyped-def]
+            return column.in_(ids)
+
+        def related_among(column):  # type: ignore[no-untyped-def]
+            return column.in_(related_ids)
+    return _Reads(
+        facets={FACET_KINDS: facets_select(org=_ORG, issue_among=among)}, among=among,
+        # A new issue's parent (it has no sub-tasks yet): issues by id only.
+        related=select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id)
+        .where(Issue.organization_id == _ORG, related_among(Issue.id)).order_by(Issue.id),
+        linked=linked_select(org=_ORG, issue_among=among, related_among=related_among),
+        users=users_select(org=_ORG, user_among=among),
+        projects=select(Project.id, Project.key, Project.name).where(Project.organization_id == _ORG,
+                                                                     among(Project.id)))
 
 
 class _Value(NamedTuple):
@@ -57,16 +98,6 @@ class _Value(NamedTuple):
     value_text: str | None
     value_date: date | None
     value_ref: int | None
-
-
-# A new issue's parent (it has no sub-tasks yet): issues by id only.
-_RELATED = select(Issue.id, Issue.key, Issue.summary, Issue.status_id, Issue.issue_type_id, Issue.parent_id).where(
-    Issue.organization_id == _ORG, Issue.id.in_(_RELATED_IDS)).order_by(Issue.id)
-_LINKED = linked_select(org=_ORG, issue_among=lambda column: column.in_(_IDS),
-                        related_among=lambda column: column.in_(_RELATED_IDS))
-_USERS = users_select(org=_ORG, user_among=lambda column: column.in_(_IDS))
-_PROJECTS = select(Project.id, Project.key, Project.name).where(Project.organization_id == _ORG,
-                                                                Project.id.in_(_IDS))
 
 
 class UserBrief(NamedTuple):
@@ -106,16 +137,18 @@ def facets_of_new_issue(issue_id: int, state: IssueState) -> Facets:
         versions=versions, values={issue_id: values} if values else {})
 
 
-def _facets_query(kinds: frozenset[str]):  # type: ignore[no-untyped-def]
-    query = _FACETS_OF.get(kinds)
+def _facets_query(kinds: frozenset[str], dialect: str):  # type: ignore[no-untyped-def]
+    reads = _reads(dialect)
+    query = reads.facets.get(kinds)
     if query is None:  # a few combinations at most: one statement each, built once
-        query = _FACETS_OF[kinds] = facets_select(org=_ORG, issue_among=lambda column: column.in_(_IDS), kinds=kinds)
+        query = reads.facets[kinds] = facets_select(org=_ORG, issue_among=reads.among, kinds=kinds)
     return query
 
 
 async def _read_facets(connection: AsyncConnection, org: int, ids: list[int],
                        kinds: frozenset[str] = FACET_KINDS) -> Facets:
-    return facets_from_rows((await connection.execute(_facets_query(kinds), {"org": org, "ids": ids})).all())
+    return facets_from_rows((await connection.execute(_facets_query(kinds, connection.dialect.name),
+                                                      {"org": org, "ids": ids})).all())
 
 
 def facets_from_rows(rows: Sequence[Sequence]) -> Facets:
@@ -160,6 +193,29 @@ VIEW_KEYS = ("id", "key", "project", "issue_type", "summary", "description", "st
 _FACET_KIND_OF = {"labels": "label", "components": "component", "fix_versions": "version",
                   "affected_versions": "version", "custom_fields": "value"}
 _USER_KEYS = frozenset({"assignee", "reporter", "creator"})
+# The issue's own columns each view key reads (facets, links and users are read apart, by id).
+_COLUMNS_OF: dict[str, tuple[str, ...]] = {
+    "project": ("project_id",), "issue_type": ("issue_type_id",), "summary": ("summary",),
+    "description": ("description",), "status": ("status_id",), "priority": ("priority_id",),
+    "resolution": ("resolution_id",), "assignee": ("assignee_id",), "reporter": ("reporter_id",),
+    "creator": ("creator_id",), "due_date": ("due_date",), "workflow_id": ("workflow_id",),
+    "created": ("created_at",), "updated": ("updated_at",), "resolved": ("resolved_at",), "version": ("version",),
+    "original_estimate": ("original_estimate",), "remaining_estimate": ("remaining_estimate",),
+    "time_spent": ("time_spent",), "security_level": ("security_level_id",)}
+# What a page's own issues give as the other end of a parent, sub-task or link.
+_BRIEF_COLUMNS = ("key", "summary", "status_id", "issue_type_id", "parent_id")
+
+
+def row_columns(only: Collection[str] | None) -> list:
+    """The issue columns render_issues reads for the view keys `only` (None: all keys), for a
+    caller that reads the issues as rows: a page of 1,000 issues asked for six fields need not
+    carry every description and timestamp over the wire and through the driver."""
+    if only is None:
+        return list(Issue.__table__.c)
+    names = {"id", "key"} | {name for key in only for name in _COLUMNS_OF.get(key, ())}
+    if set(only) & {"parent", "subtasks", "links"}:
+        names |= set(_BRIEF_COLUMNS)
+    return [column for column in Issue.__table__.c if column.name in names]
 
 
 async def render_issues(session: AsyncSession | None, *, organization_id: int, issues: Sequence[Issue],
@@ -193,6 +249,9 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
             connection = await session.connection()
         return connection
 
+    async def reads() -> _Reads:
+        return _reads((await connect()).dialect.name)
+
     if facets is None:
         kinds = frozenset(kind for key, kind in _FACET_KIND_OF.items() if key in wanted)
         facets = await _read_facets(await connect(), org, ids, kinds) if kinds else Facets({}, {}, {}, {})
@@ -204,7 +263,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     read: list[_Brief] = []
     if not fresh and wanted & {"subtasks", "links"}:
         if linked is None:
-            linked = (await (await connect()).execute(_LINKED, {"org": org, "ids": ids, "related": parent_ids})).all()
+            linked = (await (await connect()).execute(
+                (await reads()).linked, {"org": org, "ids": ids, "related": parent_ids})).all()
         for kind, row_id, a, b, c, key, summary in linked:
             if kind == "link":
                 links.append(_Link(row_id, a, b, c))
@@ -213,7 +273,7 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         links.sort(key=lambda link: link.id)
     elif parent_ids:  # no links nor sub-tasks to show (or a brand-new issue): only the parents need reading
         read = [_Brief(*row) for row in await (await connect()).execute(
-            _RELATED, {"org": org, "related": parent_ids})]
+            (await reads()).related, {"org": org, "related": parent_ids})]
     if viewer is not None and read and session is not None:
         visible = await visible_issue_ids(session, viewer, {row.id for row in read})
         read = [row for row in read if row.id in visible]
@@ -240,11 +300,11 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
     users: dict[int, UserBrief | Row] = {user.id: user for user in known_users if user.id in user_ids}
     if user_ids - set(users):
         users.update({row.id: row for row in await (await connect()).execute(
-            _USERS, {"org": org, "ids": list(user_ids - set(users))})})
+            (await reads()).users, {"org": org, "ids": list(user_ids - set(users))})})
     wanted_projects = {issue.project_id for issue in issues} if "project" in wanted else set()
     if wanted_projects and (projects is None or not wanted_projects <= set(projects)):
         projects = {row.id: row for row in await (await connect()).execute(
-            _PROJECTS, {"org": org, "ids": list(wanted_projects)})}
+            (await reads()).projects, {"org": org, "ids": list(wanted_projects)})}
     sprint_ids = {v.value_ref for vs in values.values() for v in vs
                   if v.value_ref and catalog.field(v.field_id).field_type == "sprint"}
     sprints = {s.id: s for s in (await (await connect()).execute(select(Sprint.id, Sprint.name, Sprint.state).where(
@@ -253,8 +313,8 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         if "security_level" in wanted else set()
     level_names = await security_level_names(session, org, level_ids) if level_ids and session is not None else {}
     link_types = {lt.id: lt for lt in catalog.link_types}
-    # Catalog entries repeat across a page: each one's view is built once (copied per issue, so
-    # that no two issues share a dict a caller might change).
+    # Catalog entries and people repeat across a page: each one's view is built once (copied per
+    # issue, so that no two issues share a dict a caller might change).
     statuses: dict[int, dict] = {}
     issue_types: dict[int, tuple[str, bool]] = {}
 
@@ -263,6 +323,21 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         if view is None:
             view = statuses[status_id] = status_view(catalog, status_id)
         return view.copy()
+
+    priorities: dict[int, dict] = {}
+    people: dict[int, dict | None] = {}
+
+    def priority_of(priority_id: int) -> dict:
+        view = priorities.get(priority_id)
+        if view is None:
+            view = priorities[priority_id] = {"id": priority_id, "name": catalog.priority(priority_id).name}
+        return view.copy()
+
+    def person(user_id: int | None) -> dict | None:
+        if user_id not in people:
+            people[user_id] = user_view(users.get(user_id or 0))  # type: ignore[index]
+        view = people[user_id]  # type: ignore[index]
+        return None if view is None else view.copy()
 
     def issue_type_of(type_id: int) -> tuple[str, bool]:
         known = issue_types.get(type_id)
@@ -347,11 +422,11 @@ async def render_issues(session: AsyncSession | None, *, organization_id: int, i
         "id": lambda issue: issue.id, "key": lambda issue: issue.key, "project": project_view,
         "issue_type": issue_type_view, "summary": lambda issue: issue.summary,
         "description": lambda issue: issue.description, "status": lambda issue: status_of(issue.status_id),
-        "priority": lambda issue: {"id": issue.priority_id, "name": catalog.priority(issue.priority_id).name},
+        "priority": lambda issue: priority_of(issue.priority_id),
         "resolution": resolution_view,
-        "assignee": lambda issue: user_view(users.get(issue.assignee_id or 0)),
-        "reporter": lambda issue: user_view(users.get(issue.reporter_id or 0)),
-        "creator": lambda issue: user_view(users.get(issue.creator_id or 0)),
+        "assignee": lambda issue: person(issue.assignee_id),
+        "reporter": lambda issue: person(issue.reporter_id),
+        "creator": lambda issue: person(issue.creator_id),
         "labels": lambda issue: labels.get(issue.id, []),
         "components": lambda issue: components.get(issue.id, []),
         "fix_versions": lambda issue: versions.get((issue.id, "fix"), []),

@@ -16,7 +16,7 @@ from tessera.issues.durations import format_duration
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
 from tessera.issues.summaries import attachments_by_issue, visible_comments_by_issue, vote_counts, watch_counts
-from tessera.issues.views import UserBrief, render_issues
+from tessera.issues.views import UserBrief, render_issues, row_columns
 from tessera.issues.worklogs.service import worklogs_by_issue
 from tessera.jira_format.fields import (
     EPIC_LINK_FIELD,
@@ -212,6 +212,11 @@ def security_level_json(links: Links, level: dict | None) -> dict[str, Any] | No
             "name": level["name"]}
 
 
+def issue_columns(catalog: OrgCatalog, selection: FieldSelection, expand: frozenset[str] = frozenset()) -> list:
+    """The issue columns render_jira_issues reads for the selection (search_issues' `columns`)."""
+    return row_columns(_view_keys(selection, all_fields(catalog), expand))
+
+
 def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selection: FieldSelection,
                     customs: list[JiraField]) -> list[tuple[str, Callable[[dict], Any]]]:
     """(Jira field id, its value from an issue view) for each selected field, in Jira's order;
@@ -220,14 +225,34 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         kind = catalog.issue_type(view["issue_type"]["id"])
         return issuetype_json(links, kind.id, kind.name, kind.subtask, kind.description)
 
+    # Statuses, priorities and people repeat across a page: each one's JSON is built once and
+    # copied per issue (nested dicts too), so that no two issues share a dict a caller might change.
+    statuses: dict[int, dict[str, Any]] = {}
+    priorities: dict[int, dict[str, Any]] = {}
+    people: dict[int, dict[str, Any]] = {}
+
     def status(view: dict) -> dict[str, Any]:
         shown = view["status"]
-        return status_json(links, shown["id"], shown["name"], shown["category"],
-                           catalog.status(shown["id"]).description)
+        known = statuses.get(shown["id"])
+        if known is None:
+            known = statuses[shown["id"]] = status_json(links, shown["id"], shown["name"], shown["category"],
+                                                        catalog.status(shown["id"]).description)
+        return {**known, "statusCategory": dict(known["statusCategory"])}
 
     def priority(view: dict) -> dict[str, Any]:
-        shown = catalog.priority(view["priority"]["id"])
-        return priority_json(links, shown.id, shown.name, shown.color)
+        known = priorities.get(view["priority"]["id"])
+        if known is None:
+            shown = catalog.priority(view["priority"]["id"])
+            known = priorities[shown.id] = priority_json(links, shown.id, shown.name, shown.color)
+        return known.copy()
+
+    def person(user: dict | None) -> dict[str, Any] | None:
+        if user is None:
+            return None
+        known = people.get(user["id"])
+        if known is None:
+            known = people[user["id"]] = user_json(links, user)  # type: ignore[assignment]
+        return {**known, "avatarUrls": dict(known["avatarUrls"])}
 
     def resolution(view: dict) -> dict[str, Any] | None:
         shown = catalog.resolution(view["resolution"]["id"]) if view["resolution"] else None
@@ -269,9 +294,9 @@ def _field_builders(links: Links, catalog: OrgCatalog, extras: _Extras, selectio
         "status": status,
         "priority": priority,
         "resolution": resolution,
-        "assignee": lambda view: user_json(links, view["assignee"]),
-        "reporter": lambda view: user_json(links, view["reporter"]),
-        "creator": lambda view: user_json(links, view["creator"]),
+        "assignee": lambda view: person(view["assignee"]),
+        "reporter": lambda view: person(view["reporter"]),
+        "creator": lambda view: person(view["creator"]),
         "labels": lambda view: view["labels"],
         "components": lambda view: [component_json(links, c["id"], c["name"]) for c in view["components"]],
         "fixVersions": lambda view: [version_json(links, v["id"], v["name"], released=v["released"], archived=False)

@@ -90,6 +90,9 @@ def _pg_issue_matches(organization_id: int, terms: list[TextTerm], weight: str =
 
 
 _ISSUES_FTS = table("issues_fts")
+# Made once: an alias proxies every column of the table, which costs more than the rest of
+# building a search's statements.
+_COMMENTED_ISSUES = Issue.__table__.alias("commented_issues")
 _COMMENTS_FTS = table("comments_fts")
 
 
@@ -122,7 +125,7 @@ def commented_issue_ids(organization_id: int, text: str, dialect: str, reader: C
     terms = text_terms(text)
     if not terms:
         return None
-    owner = Issue.__table__.alias("commented_issues")
+    owner = _COMMENTED_ISSUES
     return select(Comment.issue_id).join(owner, owner.c.id == Comment.issue_id).where(
         Comment.organization_id == organization_id, _comment_condition(organization_id, terms, dialect),
         _visible(reader, owner.c.project_id))

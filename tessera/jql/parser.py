@@ -249,7 +249,14 @@ def validate_size(tree: Tree) -> None:
 
 
 def parse(text: str) -> ast.Query:
-    """An empty query means every issue the caller may browse."""
+    """An empty query means every issue the caller may browse. The tree is immutable, so a
+    query asked again (a client paging, a dashboard refreshing) reuses the one parsed before:
+    parsing costs as much as the rest of a small search's Python."""
+    return _parse(text)
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> ast.Query:
     if len(text) > MAX_QUERY_LENGTH:
         raise JqlSyntaxError(f"The query is longer than the limit of {MAX_QUERY_LENGTH} characters.",
                              **_position_of(text, MAX_QUERY_LENGTH))

@@ -12,7 +12,7 @@ from tessera.issues.audience import comments_visible_to
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
-from tessera.issues.views import VIEW_KEYS, UserBrief, iso, render_issues
+from tessera.issues.views import VIEW_KEYS, UserBrief, iso, render_issues, row_columns
 from tessera.jql.search import SearchPage
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
@@ -41,6 +41,11 @@ def _view_keys(fields: Sequence[str] | None) -> set[str] | None:
     if wanted - keys - {"self", "comments", "changelog"}:
         keys.add("custom_fields")
     return keys
+
+
+def page_columns(fields: Sequence[str] | None) -> list:
+    """The issue columns a page of these fields is rendered from (search_issues' `columns`)."""
+    return row_columns(_view_keys(fields))
 
 
 def _select_fields(view: dict, wanted: set[str]) -> dict:
@@ -95,6 +100,8 @@ async def render_search_page(session: AsyncSession, *, actor: Actor, page: Searc
         if "comments" in expand and views else {}
     issues = []
     wanted = _wanted(fields) if fields else None
+    if wanted is not None and wanted <= set(VIEW_KEYS) | set(ALWAYS):
+        wanted = None  # the views were built with exactly these keys: nothing to cut
     for view in views:
         view["self"] = f"{base_url}/v2/issues/{view['id']}"
         if "comments" in expand:

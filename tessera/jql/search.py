@@ -12,18 +12,20 @@ are; only the backend passed to search_issues changes."""
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
 from itertools import combinations
 from typing import Protocol
 
-from sqlalchemy import false, func, select, true, union
+from sqlalchemy import Column, false, func, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from tessera.db.engine import transaction_settings
 from tessera.issues.models import Issue
 from tessera.issues.references import catalog_for
 from tessera.issues.security import issue_visibility_filter
@@ -52,10 +54,12 @@ class SearchPage:
 
 class SearchBackend(Protocol):
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
-                     count_only: bool, as_rows: bool = False) -> tuple[int, list[Issue]]:
+                     count_only: bool, as_rows: bool = False, columns: Sequence[Column] | None = None
+                     ) -> tuple[int, list[Issue]]:
         """(exact total, the page of issues in the plan's order) among the issues of the
         actor's organization in projects the actor may browse. `as_rows`: the issues as rows
-        (attributes as Issue's) rather than ORM entities, for a caller that only reads them."""
+        (attributes as Issue's) rather than ORM entities, for a caller that only reads them;
+        `columns`: then only these of the issue's columns (the id always)."""
         ...
 
 
@@ -65,8 +69,9 @@ class SearchBackend(Protocol):
 # planner scans a million index entries to join a few thousand ids instead of probing for them.
 # Searches differ too much in selectivity for one cached generic plan per statement (which
 # PostgreSQL adopts after five executions of a prepared statement): each is planned for its values.
-_POSTGRES_SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"),
-                             ("plan_cache_mode", "force_custom_plan"))
+# A request that searches gets them with its organization's, in one statement
+# (tessera.edge.context.open_unit_of_work).
+SEARCH_SETTINGS = (("work_mem", "64MB"), ("random_page_cost", "1.1"), ("plan_cache_mode", "force_custom_plan"))
 # Matches up to which a page is sorted from all of them (see search()); an index walk past it.
 _FEW_MATCHES = 20_000
 # Issues with matching comments up to which `text ~` takes them as a list (see _comment_hits).
@@ -126,11 +131,12 @@ class SqlSearchBackend:
     then the compiled query; archived projects are not searched, as in Jira."""
 
     async def search(self, session: AsyncSession, *, actor: Actor, plan: Plan, start_at: int, max_results: int,
-                     count_only: bool, as_rows: bool = False) -> tuple[int, list[Issue]]:
+                     count_only: bool, as_rows: bool = False, columns: Sequence[Column] | None = None
+                     ) -> tuple[int, list[Issue]]:
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":  # set_config(…, true) is SET LOCAL, all in one statement
-            await session.execute(select(*[func.set_config(name, value, True)
-                                           for name, value in _POSTGRES_SEARCH_SETTINGS]))
+        if dialect == "postgresql" and not dict(SEARCH_SETTINGS).items() <= transaction_settings(session).items():
+            # set_config(…, true) is SET LOCAL, all in one statement (a request's unit of work made them)
+            await session.execute(select(*[func.set_config(name, value, True) for name, value in SEARCH_SETTINGS]))
         reader = CommentReader(actor.user_id, sees_all=actor.is_org_admin,
                                known_hits=await _comment_hits(session, actor, plan, dialect))
         where, order_by = compile_to_sql(plan, organization_id=actor.organization_id, dialect=dialect, reader=reader)
@@ -166,7 +172,7 @@ class SqlSearchBackend:
         page = (select(matches.c.id).where(few).order_by(*on_matches).offset(start_at).limit(max_results)
                 .subquery("page"))
         found = (await session.execute(
-            select(counted.c.total, *self._columns(as_rows))
+            select(counted.c.total, *self._columns(as_rows, columns))
             .select_from(counted.outerjoin(page.join(Issue, Issue.id == page.c.id), true()))
             .order_by(*order_by))).all()
         total = found[0].total
@@ -181,13 +187,17 @@ class SqlSearchBackend:
         page = select(Issue.id).where(*conditions).order_by(*order_by).offset(start_at).limit(max_results) \
             .subquery("page")
         return total, [row if as_rows else row[0] for row in (await session.execute(
-            select(*self._columns(as_rows)).join(page, page.c.id == Issue.id).order_by(*order_by))).all()]
+            select(*self._columns(as_rows, columns)).join(page, page.c.id == Issue.id).order_by(*order_by))).all()]
 
     @staticmethod
-    def _columns(as_rows: bool) -> list:
+    def _columns(as_rows: bool, columns: Sequence[Column] | None = None) -> list:
         """The issue as rows (no ORM entity, identity map nor change tracking for each: what a
         caller that only reads them needs) or as an ORM entity."""
-        return list(Issue.__table__.c) if as_rows else [Issue]
+        if not as_rows:
+            return [Issue]
+        if columns is None:
+            return list(Issue.__table__.c)
+        return [Issue.__table__.c.id, *(column for column in columns if column.name != "id")]
 
     @staticmethod
     async def _count(session: AsyncSession, actor: Actor, plan: Plan, conditions: list, dialect: str,
@@ -233,17 +243,20 @@ async def plan_query(session: AsyncSession, *, actor: Actor, jql: str, now: date
 
 async def search_issues(session: AsyncSession, *, actor: Actor, jql: str, start_at: int = 0, max_results: int = 50,
                         count_only: bool = False, backend: SearchBackend = SQL_BACKEND,
-                        quota: SearchQuota | None = None, as_rows: bool = False) -> SearchPage:
+                        quota: SearchQuota | None = None, as_rows: bool = False,
+                        columns: Sequence[Column] | None = None) -> SearchPage:
     """`quota`: given for every search a client asks for (the search APIs, GraphQL, the search
     page), which then counts against the organization's searches per hour, before the query is
     even parsed (a refused query costs the database nothing). Searches the product runs on its
     own behalf (gadgets, the CLI) pass none. `as_rows`: the page's issues as read-only rows with
-    Issue's attributes (what the views render from), not ORM entities."""
+    Issue's attributes (what the views render from), not ORM entities; `columns`: then only
+    these columns (tessera.issues.views.row_columns says which a view needs)."""
     if quota is not None:
         await quota.check_search_quota(actor)
     start_at = max(0, int(start_at))
     max_results = max(0, min(int(max_results), MAX_RESULTS))
     plan = await plan_query(session, actor=actor, jql=jql)
     total, issues = await backend.search(session, actor=actor, plan=plan, start_at=start_at,
-                                         max_results=max_results, count_only=count_only, as_rows=as_rows)
+                                         max_results=max_results, count_only=count_only, as_rows=as_rows,
+                                         columns=columns)
     return SearchPage(total=total, issues=issues, start_at=start_at, max_results=max_results)

@@ -85,7 +85,7 @@ class WebContext:
                 await self._check_csrf(actor)
 
         identity = await identify(self.database, self.limiter, authenticate, check=check, search=search)
-        async with open_unit_of_work(self.database, identity, write=write) as session:
+        async with open_unit_of_work(self.database, identity, write=write, search=search) as session:
             yield session, identity.actor
 
     @asynccontextmanager

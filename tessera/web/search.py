@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from tessera.audit.chain import record
 from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
-from tessera.issues.views import render_issues
+from tessera.issues.views import render_issues, row_columns
 from tessera.jql.filters import check_create_filter, list_filters
 from tessera.jql.search import search_issues
 from tessera.reports.exports import cell
@@ -112,6 +112,11 @@ def _error_marker(text: str, error: InvalidInput) -> dict[str, Any] | None:
     return {"line": line, "column": column, "text": lines[line - 1], "offset": min(offset, len(text))}
 
 
+def view_keys(shown: list[str]) -> set[str]:
+    """The issue view keys the shown columns need (render_issues' `only`)."""
+    return {key for name in shown for key in COLUMNS[name].keys}
+
+
 @router.get("/search")
 async def search_page(web: Web, jql: str | None = None, page: str = "1", columns: str = "",
                       column: Annotated[list[str] | None, Query(max_length=20)] = None, saved: str = "") -> Response:
@@ -122,15 +127,15 @@ async def search_page(web: Web, jql: str | None = None, page: str = "1", columns
     error: InvalidInput | None = None
     rows: list[dict] = []
     total = 0
+    keys = view_keys(shown)
     async with web.transaction(search=True) as (session, actor):
         try:
             found = await search_issues(session, actor=actor, jql=text, start_at=(number - 1) * PAGE_SIZE,
-                                        max_results=PAGE_SIZE, as_rows=True)
+                                        max_results=PAGE_SIZE, as_rows=True, columns=row_columns(keys))
         except InvalidInput as invalid:
             error = invalid
         else:
             total = found.total
-            keys = {key for name in shown for key in COLUMNS[name].keys}
             rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=found.issues,
                                        catalog=await catalog_for(session, actor), only=keys)
         favourites, _ = await list_filters(session, actor, favourite=True, max_results=20)
@@ -158,9 +163,10 @@ async def export_csv(web: Web, jql: str = "", columns: str = "") -> Response:
     """The first EXPORT_LIMIT issues the query finds, in the chosen columns; recorded in the audit
     log as data leaving the system."""
     shown = chosen_columns(columns.split(","))
+    keys = view_keys(shown)
     async with web.transaction(search=True, write=True) as (session, actor):
-        found = await search_issues(session, actor=actor, jql=jql[:10_000], max_results=EXPORT_LIMIT, as_rows=True)
-        keys = {key for name in shown for key in COLUMNS[name].keys}
+        found = await search_issues(session, actor=actor, jql=jql[:10_000], max_results=EXPORT_LIMIT, as_rows=True,
+                                    columns=row_columns(keys))
         rows = await render_issues(session, viewer=actor, organization_id=actor.organization_id, issues=found.issues,
                                    catalog=await catalog_for(session, actor), only=keys)
         record(session, organization_id=actor.organization_id, action="issues.exported", object_type="search",

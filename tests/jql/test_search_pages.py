@@ -117,3 +117,49 @@ def test_a_list_of_component_names_is_looked_up_once(client: TestClient, world: 
     # Another organization's components do not exist for this one.
     assert world.error(client, "component IN (Backend)", headers=world.other_org.headers)["message"] == \
         "The value 'Backend' does not exist for the field 'component'."
+
+
+def _page_statement(statements: list[str]) -> str:
+    """The statement that reads the page's issues (with the total)."""
+    return next(statement for statement in statements if "matches" in statement and "FROM issues" in statement)
+
+
+def test_a_page_reads_only_the_issue_columns_its_fields_show(client: TestClient, world: World) -> None:
+    with counting_statements(client) as statements:
+        world.search(client, "ORDER BY key", fields=["summary", "status"])
+    narrow = _page_statement(statements)
+    with counting_statements(client) as statements:
+        world.search(client, "ORDER BY key", fields=None)
+    full = _page_statement(statements)
+    for column in ("issues.summary", "issues.status_id"):
+        assert column in narrow and column in full
+    for column in ("issues.description", "issues.created_at", "issues.reporter_id"):
+        assert column not in narrow and column in full
+    with counting_statements(client) as statements:
+        client.get("/rest/api/2/search", params={"jql": "ORDER BY key", "fields": "summary"},
+                   headers=world.org.headers)
+    assert "issues.description" not in _page_statement(statements)
+
+
+def test_a_search_request_sets_its_transaction_up_in_one_statement(client: TestClient, world: World,
+                                                                   database_url: str) -> None:
+    """On PostgreSQL the search's settings (work_mem, random_page_cost, custom plans) come with
+    the organization's row-security settings; then the projects, the page and its components."""
+    with counting_statements(client) as statements:
+        page = world.search(client, "ORDER BY key", fields=["summary", "components"])
+    assert page["total"] == 5
+    set_up = [statement for statement in statements if "set_config" in statement]
+    if database_url.startswith("postgresql"):
+        assert len(set_up) == 1  # with the organization's, when row security is on
+        assert set_up[0].count("set_config") >= len(search_module.SEARCH_SETTINGS)
+    else:
+        assert set_up == []
+    assert len(statements) <= 4 + len(set_up), statements
+
+
+def test_a_query_asked_again_is_parsed_once() -> None:
+    from tessera.jql import parser
+
+    text = 'project = ALPHA AND text ~ "parsed once" ORDER BY key'
+    assert parser.parse(text) is parser.parse(text)
+    assert parser.parse(text) == parser._parse.__wrapped__(text)  # the same tree as a parse of its own

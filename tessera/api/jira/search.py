@@ -28,7 +28,7 @@ from tessera.edge.context import RequestContext, request_context
 from tessera.errors import InvalidInput
 from tessera.issues.references import catalog_for
 from tessera.jira_format.fields import select_fields
-from tessera.jira_format.issue_json import render_jira_issues
+from tessera.jira_format.issue_json import issue_columns, render_jira_issues
 from tessera.jira_format.shapes import split_values
 from tessera.jql.parser import MAX_QUERY_LENGTH, JqlSyntaxError
 from tessera.jql.search import MAX_RESULTS, search_issues
@@ -61,18 +61,20 @@ async def _search(ctx: RequestContext, *, jql: object, start_at: object, max_res
     start = as_int(start_at, field="startAt", default=0, maximum=10_000_000)
     limit = min(as_int(max_results, field="maxResults", default=DEFAULT_MAX, maximum=100_000), MAX_RESULTS)
     links = links_for(ctx)
+    expansions = parse_expand(expand)
     async with ctx.transaction(write=False, search=True) as (session, actor):
+        catalog = await catalog_for(session, actor)
+        selection = select_fields(catalog, fields, default="*navigable")
         try:
             found = await search_issues(session, actor=actor, jql=jql, start_at=start, max_results=limit,
-                                        as_rows=True)
+                                        as_rows=True, columns=issue_columns(catalog, selection, expansions))
         except InvalidInput as error:
             if validate or isinstance(error, JqlSyntaxError):
                 raise
             return JSONResponse({"startAt": start, "maxResults": limit, "total": 0, "issues": [],
                                  "warningMessages": [error.message]})
-        selection = select_fields(await catalog_for(session, actor), fields, default="*navigable")
         issues = await render_jira_issues(session, actor=actor, issues=found.issues, links=links,
-                                          selection=selection, expand=parse_expand(expand))
+                                          selection=selection, expand=expansions)
     return JSONResponse({"expand": "schema,names", "startAt": found.start_at, "maxResults": found.max_results,
                          "total": found.total, "issues": issues})
 

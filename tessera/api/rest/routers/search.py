@@ -13,7 +13,7 @@ from tessera.api.rest.responses.common import ok
 from tessera.api.rest.responses.issues import SearchPageOut
 from tessera.edge.context import RequestContext, request_context
 from tessera.jql.parser import MAX_QUERY_LENGTH
-from tessera.jql.rendering import render_search_page
+from tessera.jql.rendering import page_columns, render_search_page
 from tessera.jql.search import search_issues
 
 router = APIRouter(prefix="/v2", tags=["search"])
@@ -42,7 +42,7 @@ async def _search(ctx: RequestContext, *, jql: str, fields: list[str] | None, ex
     walking a page of 1,000 issues (some 40,000 values) cost more than rendering them."""
     async with ctx.transaction(write=False, search=True) as (session, actor):
         page = await search_issues(session, actor=actor, jql=jql, start_at=start_at, max_results=max_results,
-                                   as_rows=True)
+                                   as_rows=True, columns=page_columns(fields))
         return JSONResponse(await render_search_page(session, actor=actor, page=page, base_url=ctx.settings.base_url,
                                                      fields=fields, expand=expand))
 
