@@ -32,9 +32,9 @@ from tessera.cli.main import cli
 from tessera.db.engine import Database
 from tessera.importing.jira.client import Auth, JiraClient
 from tessera.importing.jira.live import import_from_url, read_checkpoint
-from tessera.importing.models import ImportMapping
 from tessera.importing.jira.pipeline import import_jira
 from tessera.importing.jira.sources import file_source, project_exports
+from tessera.importing.models import ImportMapping
 from tessera.issues.attachments.models import Attachment
 from tessera.issues.attachments.storage import LocalObjectStore
 from tessera.issues.comments.models import Comment

@@ -342,8 +342,9 @@ async def _sprints(session: AsyncSession, catalog: Catalog, project: ProjectTarg
         return
     org, site = catalog.organization_id, catalog.site
     if catalog.sprint_field_id is None:
-        catalog.sprint_field_id = next((d.id for d in await list_field_definitions(session, org)
-                                        if d.field_type == "sprint"), None)
+        # the one agile planning and JQL's `sprint` read (OrgCatalog.sprint_field): keyed sprint, else the first
+        sprint_fields = [d for d in await list_field_definitions(session, org) if d.field_type == "sprint"]
+        catalog.sprint_field_id = next((d.id for d in sorted(sprint_fields, key=lambda d: d.key != "sprint")), None)
         if catalog.sprint_field_id is None:
             return
     known = dict((await session.execute(select(ImportMapping.external_id, ImportMapping.local_id).where(
