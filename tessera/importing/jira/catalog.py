@@ -383,7 +383,9 @@ async def _workflow(session: AsyncSession, catalog: Catalog, project: Project, s
     for old, new in sorted(seen.transitions):
         names += [catalog.statuses[old][1], catalog.statuses[new][1]]
     categories = catalog.status_categories
-    ids = {catalog.statuses[name][1]: catalog.statuses[name][0] for name in catalog.statuses}
+    # every status of the organization: the workflow keeps those earlier imports put in it, which an
+    # incremental run's issues may not name
+    ids = {name: status_id for status_id, name in catalog.status_names.items()}
     ordered = sorted(dict.fromkeys(names), key=lambda n: (CATEGORY_ORDER[categories[ids[n]]], n))
     mapping_row = await session.scalar(select(ImportMapping).where(
         ImportMapping.organization_id == org, ImportMapping.site == catalog.site, ImportMapping.kind == "workflow",
@@ -394,7 +396,7 @@ async def _workflow(session: AsyncSession, catalog: Catalog, project: Project, s
                                                                Workflow.id == mapping_row.local_id))
     if workflow is not None:
         held = {status["name"] for status in workflow.definition["statuses"]}
-        ordered = list(dict.fromkeys([*(s["name"] for s in workflow.definition["statuses"]),
+        ordered = list(dict.fromkeys([*(s["name"] for s in workflow.definition["statuses"] if s["name"] in ids),
                                       *(n for n in ordered if n not in held)]))
     initial = _initial_status(catalog, seen, ordered, categories, ids)
     seen_transitions = sorted({(catalog.statuses[old][1], catalog.statuses[new][1]) for old, new in seen.transitions
