@@ -263,9 +263,16 @@ async def test_fields_link_types_and_users_no_issue_uses_come_along(
         session.add(User(organization_id=org, email="idle.ida@mod.test", display_name="Idle Ida", role="member",
                          active=True, password_hash=None))
         await do_bump_catalog_version(session, org)
+    # written beside the server, not through it: it trusts the actor (and its catalog version) it read
+    # for a token for TESSERA_AUTH_CACHE_SECONDS (2 s) before reading the organization again
+    await asyncio.sleep(2.5)
     target = await make_org_async(database_url)
     with client_for(jira_url, source_org) as client:
-        await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+        _, report = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+        listed = [f["name"] for f in client.get("/rest/api/2/field") if f.get("custom")]
+    assert report is not None and "Release train" in listed, listed
+    assert "Release train" in {entry.get("name") for entry in report.mapping["custom_fields"].values()}, \
+        report.mapping["custom_fields"]
 
     async def came_along() -> tuple:
         async with database.unit_of_work(write=False) as session:
