@@ -31,8 +31,7 @@ class AgileFields:
 
 def agile_fields(catalog: OrgCatalog) -> AgileFields:
     """The organization's Sprint field and its Story Points field (by key, else by name)."""
-    sprint = next((f for f in catalog.fields if f.field_type == "sprint" and f.key == "sprint"), None) or \
-        next((f for f in catalog.fields if f.field_type == "sprint"), None)
+    sprint = catalog.sprint_field
     if sprint is None:
         raise InvalidInput("This organization has no Sprint field.", code="no_sprint_field")
     estimate = next((f for f in catalog.fields if f.field_type == "number" and f.key == "story_points"), None) or \

@@ -59,6 +59,8 @@ def import_group() -> None:
                    "server's upload limit (TESSERA_ATTACHMENT_MAX_BYTES).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="With --url: stop the pull after this many pages (run again to go on).")
+@click.option("--full", is_flag=True, help="With --url: read every issue again, not only those updated since "
+                                           "the previous import.")
 @click.option("--file", "files", multiple=True, type=click.Path(exists=True),
               help="Jira REST issue JSON (search result, array or JSON lines; .gz or plain), or a folder "
                    "of issue files (repeatable).")
@@ -71,7 +73,7 @@ def import_group() -> None:
 @database_option
 def jira(org_key: str, url: str | None, user: str | None, token: str | None, pat: str | None, api: str,
          rate: float, page_size: int, spool: str | None, attachments_from: str | None, with_attachments: bool,
-         attachment_max_mb: float | None, max_pages: int | None, files: tuple[str, ...],
+         attachment_max_mb: float | None, max_pages: int | None, full: bool, files: tuple[str, ...],
          dry_run: bool, mapping_file: str | None, project_keys: tuple[str, ...], as_json: bool,
          database_url: str | None) -> None:
     """Import projects, issues and their history from Jira; resumable and idempotent."""
@@ -79,6 +81,8 @@ def jira(org_key: str, url: str | None, user: str | None, token: str | None, pat
         raise click.UsageError("Give either --url (with --user and --token, or --pat) or --file.")
     if attachments_from and url:
         raise click.UsageError("--attachments-from goes with --file; --url downloads the attachments itself.")
+    if full and not url:
+        raise click.UsageError("--full goes with --url (an export is read whole anyway).")
     site = url or attachments_from
     if site and not (pat or (user and token)):
         raise click.UsageError(f"{'--url' if url else '--attachments-from'} needs --user and --token (basic auth) "
@@ -101,7 +105,7 @@ def jira(org_key: str, url: str | None, user: str | None, token: str | None, pat
                     database, client, org_key=org_key, api=None if api == "auto" else int(api),
                     project_keys=project_keys, spool=Path(spool) if spool else None, page_size=page_size,
                     max_pages=max_pages, dry_run=dry_run, mapping_file=mapping_file, progress=bar, store=store,
-                    attachment_max_bytes=max_bytes))
+                    attachment_max_bytes=max_bytes, full=full))
             if maybe is None:
                 bar.progress.stop()
                 message = (f"pulled {pulled.issues:,} issues in {pulled.pages:,} pages into {pulled.spool}; "

@@ -80,6 +80,13 @@ class OrgCatalog:
         return _one(self.workflows, workflow_id, "workflow")
 
     @property
+    def sprint_field(self) -> CustomFieldDefinition | None:
+        """The field that holds an issue's sprint (agile planning writes it, JQL's `sprint`
+        reads it and its history): the sprint field keyed `sprint`, else the first sprint field."""
+        return next((f for f in self.fields if f.field_type == "sprint" and f.key == "sprint"), None) or \
+            next((f for f in self.fields if f.field_type == "sprint"), None)
+
+    @property
     def default_priority(self) -> Priority:
         return next((p for p in self.priorities if p.is_default), self.priorities[len(self.priorities) // 2])
 

@@ -24,6 +24,7 @@ from tessera.jql.fields import (
     custom_field,
     development_field,
     resolve_field,
+    sprint_field,
 )
 from tessera.jql.filters import visible_filters_condition
 from tessera.jql.models import SavedFilter
@@ -96,7 +97,7 @@ def _field_entries(catalog: OrgCatalog) -> list[dict[str, Any]]:
     aliases: dict[str, list[str]] = {}
     canonical: dict[str, FieldDef] = {}
     for alias, field in SYSTEM_FIELDS.items():
-        canonical.setdefault(field.name, field)
+        canonical.setdefault(field.name, sprint_field(catalog) if field.kind == "sprint" else field)
         aliases.setdefault(field.name, []).append(alias)
     entries = [{"value": quote(name), "display": name, "aliases": sorted(aliases[name]),
                 "operators": _operators(field), "orderable": field.sortable, "searchable": True}

@@ -4,7 +4,7 @@ recorded. System fields are a closed table; custom fields come from the org cata
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tessera.errors import InvalidInput
 from tessera.issues.references import OrgCatalog
@@ -134,6 +134,19 @@ def custom_field(definition) -> FieldDef:  # type: ignore[no-untyped-def]
                     custom_id=definition.id, custom_type=kind)
 
 
+def sprint_field(catalog: OrgCatalog) -> FieldDef:
+    """`sprint` over the organization's Sprint field: its history (sprint changes made in
+    Tessera and those imported from Jira's changelogs) answers WAS and CHANGED as a custom
+    field's does."""
+    system = SYSTEM_FIELDS["sprint"]
+    definition = catalog.sprint_field
+    if definition is None:
+        return system
+    return replace(system, operators=system.operators | HISTORY,
+                   history_id=f"customfield_{CUSTOM_FIELD_OFFSET + definition.id}",
+                   custom_id=definition.id, custom_type="sprint")
+
+
 def development_field(fact: DevelopmentFact) -> FieldDef:
     """A count compares with numbers (never empty: nothing linked counts 0); a value matches."""
     if fact.rows is not None:
@@ -162,6 +175,8 @@ def resolve_field(catalog: OrgCatalog, ref: ast.FieldRef) -> FieldDef:
     if name.startswith(("development[", "development.")) and DEVELOPMENT_FACTS.all():
         return development_field(resolve_development(ref))
     system = SYSTEM_FIELDS.get(name)
+    if system is not None and system.kind == "sprint":
+        return sprint_field(catalog)
     if system is not None:
         return system
     for definition in catalog.fields:

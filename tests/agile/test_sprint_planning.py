@@ -53,3 +53,26 @@ def test_subtasks_follow_their_parent(client: TestClient, org: OrgHandle, projec
         [second["id"]] * 4
     assert [sprint_of(client, h, i) for i in (finished_parent, loner, subtask["closed early"])] == [
         first["id"], first["id"], None]
+
+
+def test_sprint_history_answers_was_and_changed(client: TestClient, org: OrgHandle, project: dict) -> None:
+    """Sprint changes made here are the Sprint field's history: `sprint WAS` and `sprint CHANGED`
+    answer from it, as for other fields (imported sprint changes: tests/importing/test_jira_live.py)."""
+    h = org.headers
+    board = new_board(client, h, project, name="History")
+    first, second = new_sprint(client, h, board, name="Sprint one"), new_sprint(client, h, board, name="Sprint two")
+    moved, stayed, never = (new_issue(client, h, project, name) for name in ("Moved", "Stayed", "Never"))
+    add_to_sprint(client, h, first, moved, stayed)
+    add_to_sprint(client, h, second, moved)
+    assert search_keys(client, h, f"sprint = {first['id']}") == [stayed["key"]]
+    assert search_keys(client, h, f"sprint WAS {first['id']}") == sorted([moved["key"], stayed["key"]])
+    assert search_keys(client, h, '"sprint" WAS "Sprint one"') == sorted([moved["key"], stayed["key"]])
+    assert search_keys(client, h, f"sprint WAS NOT {first['id']}") == [never["key"]]
+    assert search_keys(client, h, f"sprint WAS IN ({first['id']}, {second['id']})") == sorted(
+        [moved["key"], stayed["key"]])
+    assert search_keys(client, h, "sprint CHANGED") == sorted([moved["key"], stayed["key"]])
+    assert search_keys(client, h, f"sprint CHANGED FROM {first['id']} TO {second['id']}") == [moved["key"]]
+    assert search_keys(client, h, f"sprint CHANGED TO {first['id']}") == sorted([moved["key"], stayed["key"]])
+    assert search_keys(client, h, f"sprint CHANGED BY {org.admin_email}") == sorted([moved["key"], stayed["key"]])
+    assert search_keys(client, h, "sprint CHANGED BEFORE 2000-01-01") == []
+    assert search_keys(client, h, "sprint WAS EMPTY") == sorted([moved["key"], stayed["key"], never["key"]])

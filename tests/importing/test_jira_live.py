@@ -1,20 +1,27 @@
 """`tessera import jira --url`: a live Tessera serves org A (the real MOD project, with sub-tasks, imported
 from its export) through its Jira-compatible API, and the import pulls it into org B of the same
-database: keys, statuses, comments, the changelog (WAS and CHANGED answer the same), links and
-sub-tasks come along. The pull resumes after a page limit without fetching its pages again,
-works through Cloud's v3 API (nextPageToken, ADF bodies), and waits out a 429."""
+database: keys, statuses, comments, the changelog (WAS and CHANGED answer the same, the sprint's
+too), links, sub-tasks, boards with their swimlanes and quick filters, and the custom fields, link
+types and users no issue uses come along. The pull resumes after a page limit or a SIGKILL without
+fetching its pages again, a dry run's pull is not read again, a re-import reads only what changed,
+it works through Cloud's v3 API (nextPageToken, ADF bodies), and waits out a 429."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -27,14 +34,16 @@ from tessera.importing.jira.client import Auth, JiraClient
 from tessera.importing.jira.live import import_from_url, read_checkpoint
 from tessera.importing.jira.pipeline import import_jira
 from tessera.importing.jira.sources import file_source, project_exports
+from tessera.importing.models import ImportMapping
 from tessera.issues.attachments.models import Attachment
 from tessera.issues.attachments.storage import LocalObjectStore
 from tessera.issues.comments.models import Comment
 from tessera.issues.models import ChangeGroup, Issue, IssueLink
 from tessera.jql.models import SavedFilter
-from tessera.projects.models import Priority, Project, Resolution
+from tessera.projects.models import CustomFieldDefinition, CustomFieldOption, LinkType, Priority, Project, Resolution
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
+from tessera.tenancy.service import do_bump_catalog_version
 from tessera.workflow.models import Status
 from tests.api.jira.conftest import jira_url  # noqa: F401  (the live server fixture)
 from tests.importing.conftest import TIDEV, jql_count, need
@@ -43,7 +52,8 @@ from tests.support import OrgHandle, fetch_rows, make_org_async
 MENTION = re.compile(r"\(account:\d+\)")
 QUERIES = ('status WAS "Open"', 'status CHANGED', 'status CHANGED FROM "Open" TO "Resolved"',
            'resolution = Fixed', 'status WAS "Resolved" BEFORE "2020-01-01"', 'issuetype = Bug',
-           'assignee WAS EMPTY', 'labels IS NOT EMPTY', 'fixVersion IS NOT EMPTY', 'component IS NOT EMPTY')
+           'assignee WAS EMPTY', 'labels IS NOT EMPTY', 'fixVersion IS NOT EMPTY', 'component IS NOT EMPTY',
+           'sprint CHANGED', 'sprint WAS NOT EMPTY', 'sprint WAS EMPTY')
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +75,11 @@ async def source_org(database_url: str, settings) -> OrgHandle:  # type: ignore[
                 "name": "Modules board", "type": "scrum", "project_id": project.id,
                 "jql": f'project = "{project.key}" AND type != Epic ORDER BY Rank ASC',
                 "columns": [{"name": "To do", "status_ids": ["Open", "Reopened"]},
-                            {"name": "Done", "status_ids": ["Resolved", "Closed"]}]})
+                            {"name": "Done", "status_ids": ["Resolved", "Closed"]}],
+                "swimlanes": {"type": "queries", "queries": [{"name": "Bugs", "jql": "issuetype = Bug"},
+                                                             {"name": "Fixed", "jql": "resolution = Fixed"}]},
+                "quick_filters": [{"name": "Mine", "jql": "assignee = currentUser()", "description": "my issues"},
+                                  {"name": "Labelled", "jql": "labels IS NOT EMPTY"}]})
             sprints = (await session.scalars(select(Sprint).where(
                 Sprint.organization_id == org.organization_id).order_by(Sprint.id).limit(2))).all()
             assert len(sprints) == 2
@@ -99,7 +113,8 @@ async def snapshot(database: Database, org_id: int) -> dict[str, tuple]:
 
 
 async def boards(database: Database, org_id: int) -> list[tuple]:
-    """Each board: name, type, filter JQL, columns by status name, its sprints with their dates."""
+    """Each board: name, type, filter JQL, columns by status name, swimlanes, quick filters, its
+    sprints with their dates."""
     async with database.unit_of_work(write=False) as session:
         names = dict((await session.execute(select(Status.id, Status.name).where(
             Status.organization_id == org_id))).all())
@@ -111,7 +126,9 @@ async def boards(database: Database, org_id: int) -> list[tuple]:
                 SprintBoard, SprintBoard.sprint_id == Sprint.id).where(
                 SprintBoard.organization_id == org_id, SprintBoard.board_id == board.id).order_by(Sprint.name))).all()
             found.append((board.name, board.board_type, jql, [(c["name"], sorted(names[s] for s in c["status_ids"]))
-                                                             for c in board.columns], [tuple(s) for s in sprints]))
+                                                             for c in board.columns], board.swimlanes,
+                          [(q["name"], q["jql"], q["description"]) for q in board.quick_filters],
+                          [tuple(s) for s in sprints]))
     return found
 
 
@@ -147,8 +164,13 @@ async def test_a_live_tessera_imports_into_another_org(database: Database, datab
     assert after == before  # keys, statuses, parents (sub-tasks), summaries, comments, histories, links
     assert any(parent for _, parent, *_ in (v for k, v in before.items() if k != "(links)"))
     assert before["(links)"]
-    for query in QUERIES:
+    async with database.unit_of_work(write=False) as session:
+        sprints = (await session.scalars(select(Sprint.name).where(
+            Sprint.organization_id == source_org.organization_id).order_by(Sprint.id).limit(3))).all()
+    for query in (*QUERIES, *(f'sprint WAS "{name}"' for name in sprints),
+                  *(f'sprint CHANGED TO "{name}"' for name in sprints)):
         assert await jql_count(database, target.key, query) == await jql_count(database, source_org.key, query), query
+    assert await jql_count(database, target.key, 'sprint CHANGED') > 0
     assert await bodies(database, target.organization_id) == await bodies(database, source_org.organization_id)
     mentioned, users = await mentions(database, target.organization_id)
     assert mentioned and mentioned <= users  # mentions name org B's users, not org A's
@@ -157,9 +179,11 @@ async def test_a_live_tessera_imports_into_another_org(database: Database, datab
     assert not (tmp_path / "spool").exists()  # a complete import leaves no spool, only its checkpoint
     assert (await read_checkpoint(database, target.key, pulled.site, pulled.jql))[0] == pulled.pages
 
-    with client_for(jira_url, source_org) as client:  # again: nothing changed, nothing written
-        _, again = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
-    assert again is not None and again.outcomes == {"unchanged": len(before) - 1}
+    with client_for(jira_url, source_org) as client:  # again, all of it: nothing changed, nothing written
+        whole, again = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool",
+                                             full=True)
+    assert whole.since is None and again is not None and again.outcomes == {"unchanged": len(before) - 1}
+    assert await snapshot(database, target.organization_id) == before
 
 
 async def test_the_cloud_api_pull_resumes_after_a_page_limit(database: Database, database_url: str,
@@ -193,11 +217,139 @@ async def test_the_cloud_api_pull_resumes_after_a_page_limit(database: Database,
     assert mentioned and mentioned <= users
 
 
+async def test_a_reimport_reads_only_what_changed(database: Database, database_url: str, jira_url: str,  # noqa: F811
+                                                  source_org: OrgHandle, tmp_path: Path) -> None:
+    target = await make_org_async(database_url)
+    with client_for(jira_url, source_org) as client:
+        first, _ = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+        first_requests = client.requests
+    assert first.since is None and first.pages >= 4
+    keys = sorted(key for key in await snapshot(database, source_org.organization_id) if key != "(links)")[:2]
+    with httpx.Client(base_url=jira_url, auth=(source_org.admin_email, source_org.token), timeout=30) as source:
+        for key in keys:  # two issues change at the source
+            changed = source.put(f"/rest/api/2/issue/{key}", json={"fields": {"summary": f"{key} changed at the source"}})
+            assert changed.status_code == 204, changed.text
+    with client_for(jira_url, source_org) as client:
+        again, report = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+        again_requests = client.requests
+    assert report is not None and again.since is not None and 'AND updated >= "' in again.jql
+    assert again.pages == 1 and again_requests < first_requests
+    assert (report.outcomes["updated"], report.outcomes["created"]) == (2, 0)
+    assert again.issues == 2 + report.outcomes["unchanged"] < 10  # the two, and what the margin reads again
+    assert any("only issues updated since" in note for note in report.notes)
+    after = await snapshot(database, target.organization_id)
+    assert after == await snapshot(database, source_org.organization_id)
+    assert [after[key][2] for key in keys] == [f"{key} changed at the source" for key in keys]
+
+    with client_for(jira_url, source_org) as client:  # nothing changed since: only the margin is read again
+        quiet, report = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+    assert report is not None and quiet.since is not None and quiet.since >= again.since
+    assert set(report.outcomes) <= {"unchanged"} and quiet.issues == report.outcomes["unchanged"] <= 2
+    assert not (tmp_path / "spool").exists()
+
+
+async def test_fields_link_types_and_users_no_issue_uses_come_along(
+        database: Database, database_url: str, jira_url: str, source_org: OrgHandle,  # noqa: F811
+        tmp_path: Path) -> None:
+    org = source_org.organization_id
+    async with database.unit_of_work() as session:  # at the source: nothing of these is used by an issue
+        train = CustomFieldDefinition(organization_id=org, key="release_train", name="Release train",
+                                      field_type="select", description="", project_ids=[], issue_type_ids=[])
+        session.add(train)
+        await session.flush()
+        session.add_all([CustomFieldOption(organization_id=org, field_id=train.id, value=value, position=index)
+                         for index, value in enumerate(("Red", "Blue"))])
+        session.add(LinkType(organization_id=org, name="Supersedes", outward="supersedes", inward="is superseded by"))
+        session.add(User(organization_id=org, email="idle.ida@mod.test", display_name="Idle Ida", role="member",
+                         active=True, password_hash=None))
+        await do_bump_catalog_version(session, org)
+    # written beside the server, not through it: it trusts the actor (and its catalog version) it read
+    # for a token for TESSERA_AUTH_CACHE_SECONDS (2 s) before reading the organization again
+    await asyncio.sleep(2.5)
+    target = await make_org_async(database_url)
+    with client_for(jira_url, source_org) as client:
+        _, report = await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool")
+        listed = [f["name"] for f in client.get("/rest/api/2/field") if f.get("custom")]
+    assert report is not None and "Release train" in listed, listed
+    assert "Release train" in {entry.get("name") for entry in report.mapping["custom_fields"].values()}, \
+        report.mapping["custom_fields"]
+
+    async def came_along() -> tuple:
+        async with database.unit_of_work(write=False) as session:
+            field = await session.scalar(select(CustomFieldDefinition).where(
+                CustomFieldDefinition.organization_id == target.organization_id,
+                CustomFieldDefinition.name == "Release train"))
+            assert field is not None
+            options = (await session.scalars(select(CustomFieldOption.value).where(
+                CustomFieldOption.organization_id == target.organization_id,
+                CustomFieldOption.field_id == field.id).order_by(CustomFieldOption.position))).all()
+            link = (await session.execute(select(LinkType.outward, LinkType.inward).where(
+                LinkType.organization_id == target.organization_id, LinkType.name == "Supersedes"))).one()
+            ida = (await session.execute(select(User.id, User.display_name, User.active).where(
+                User.organization_id == target.organization_id, User.email == "idle.ida@mod.test"))).one()
+            users = await session.scalar(select(func.count()).select_from(User).where(
+                User.organization_id == target.organization_id))
+        return field.field_type, list(options), tuple(link), tuple(ida), users
+
+    found = await came_along()
+    assert found[:3] == ("select", ["Red", "Blue"], ("supersedes", "is superseded by"))
+    assert found[3][1:] == ("Idle Ida", False)  # created inactive, as every imported user
+    with client_for(jira_url, source_org) as client:  # again, all of it: the same users, no second of any
+        await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool", full=True)
+    assert await came_along() == found
+
+
+async def test_a_pull_killed_mid_way_resumes_without_duplicates(database: Database, database_url: str,
+                                                                jira_url: str, source_org: OrgHandle,  # noqa: F811
+                                                                tmp_path: Path) -> None:
+    target, spool = await make_org_async(database_url), tmp_path / "spool"
+    command = [str(Path(sys.executable).parent / "tessera"), "import", "jira", "--org", target.key, "--url", jira_url,
+               "--spool", str(spool), "--page-size", "20", "--rate", "10", "--no-attachments", "--json",
+               "--database-url", database_url]
+    environment = {**os.environ, "TESSERA_IMPORT_JIRA_USER": source_org.admin_email,
+                   "TESSERA_IMPORT_JIRA_TOKEN": source_org.token, "TESSERA_LOG_LEVEL": "WARNING"}
+
+    async def pages_done() -> int:
+        async with database.unit_of_work(write=False) as session:
+            return int(await session.scalar(select(func.max(ImportMapping.local_id)).where(
+                ImportMapping.organization_id == target.organization_id, ImportMapping.kind == "checkpoint",
+                ImportMapping.external_id.like("search:%"))) or 0)
+
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        done = 0
+        while process.poll() is None and done < 2:  # two pages pulled: kill it mid-pull
+            await asyncio.sleep(0.01)
+            done = await pages_done()
+        process.send_signal(signal.SIGKILL)
+    finally:
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, errors.decode()[-2000:]
+    done = await pages_done()
+    assert 2 <= done < 10 and len(list(spool.glob("page-*.jsonl.gz"))) >= done
+    async with database.unit_of_work(write=False) as session:  # killed in the pull: nothing imported yet
+        assert not await session.scalar(select(func.count()).select_from(Issue).where(
+            Issue.organization_id == target.organization_id))
+
+    with client_for(jira_url, source_org) as client:
+        resumed, report = await import_from_url(database, client, org_key=target.key, spool=spool, page_size=20)
+    assert resumed.complete and resumed.pages_reused >= done and report is not None
+    before = await snapshot(database, source_org.organization_id)
+    assert report.outcomes == {"created": len(before) - 1}
+    assert await snapshot(database, target.organization_id) == before
+    async with database.unit_of_work(write=False) as session:
+        assert await session.scalar(select(func.count()).select_from(ImportMapping).where(
+            ImportMapping.organization_id == target.organization_id, ImportMapping.kind == "issue")) == len(before) - 1
+
+
 class _Receiver(BaseHTTPRequestHandler):
-    """A minimal Jira: one project, two issues; its first search answers 429 and its second 503."""
+    """A minimal Jira: one project, two issues; its first search answers 429 and its second 503. Its
+    directory has a user no issue names, its field list a select field no issue holds, its link
+    types one no issue uses; with `hide_emails`, no email shows (as Jira Cloud's default)."""
 
     refusals = ["429", "503"]
     searches = 0
+    hide_emails = False
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urlparse(self.path)
@@ -231,6 +383,17 @@ class _Receiver(BaseHTTPRequestHandler):
             body = [{"id": "1", "name": "Shipped", "description": "Out of the door."}]
         elif path == "/rest/api/2/status":
             body = [{"name": "Waiting", "statusCategory": {"key": "done"}}]
+        elif path == "/rest/api/2/user/search":
+            body = [ADA, BOB][int(query["startAt"][0]):]
+        elif path == "/rest/api/2/field":
+            body = [{"id": "summary", "name": "Summary", "custom": False, "schema": {"type": "string"}},
+                    {"id": "customfield_10500", "name": "Release train", "custom": True,
+                     "schema": {"type": "option", "customId": 10500}}]
+        elif path == "/rest/api/2/issue/createmeta":
+            body = {"projects": [{"key": "ZAP", "issuetypes": [{"name": "Task", "fields": {"customfield_10500": {
+                "allowedValues": [{"id": "1", "value": "Red"}, {"id": "2", "value": "Blue"}]}}}]}]}
+        elif path == "/rest/api/2/issueLinkType":
+            body = {"issueLinkTypes": [{"id": "3", "name": "Clones", "inward": "is cloned by", "outward": "clones"}]}
         elif path == "/rest/api/2/search":
             type(self).searches += 1
             if self.refusals:
@@ -246,7 +409,7 @@ class _Receiver(BaseHTTPRequestHandler):
             self.send_response(404)
             self.end_headers()
             return
-        data = json.dumps(body).encode()
+        data = json.dumps(_without_emails(body) if self.hide_emails else body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -279,6 +442,15 @@ def _issue(number: int, base: str) -> dict:
 
 
 ADA = {"name": "ada", "key": "ada", "displayName": "Ada", "emailAddress": "ada@zap.test"}
+BOB = {"name": "bob", "key": "bob", "displayName": "Bob", "emailAddress": "bob@zap.test", "active": True}
+
+
+def _without_emails(body: object) -> object:
+    if isinstance(body, dict):
+        return {key: _without_emails(value) for key, value in body.items() if key != "emailAddress"}
+    if isinstance(body, list):
+        return [_without_emails(value) for value in body]
+    return body
 
 
 def _comment(number: int, body: str) -> dict:
@@ -293,7 +465,7 @@ def _history(number: int) -> dict:
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    _Receiver.refusals, _Receiver.searches = [], 0
+    _Receiver.refusals, _Receiver.searches, _Receiver.hide_emails = [], 0, False
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -362,11 +534,49 @@ def test_the_command_dry_runs_a_live_site(database_url: str, receiver: str, tmp_
     mapping = json.loads((tmp_path / "map.json").read_text())
     assert mapping["site"] == report["site"] == "http://zap.test" and mapping["statuses"]["Waiting"]["category"] == "done"
     assert not fetch_rows(database_url, "SELECT id FROM issues WHERE organization_id = :org",
-                          {"org": org.organization_id})  # a dry run writes nothing
-    assert run("--page-size", "1", "--max-pages", "1")["complete"] is False
+                          {"org": org.organization_id})  # a dry run writes nothing but its pull's checkpoint
+    searched = _Receiver.searches
     report = run()
+    assert _Receiver.searches == searched  # the dry run's pull is not read again
     assert (report["created"], report["attachments"]) == (2, 1)
     assert report["skipped_reasons"]["attachment larger than the limit (26,214,400 bytes)"]["count"] == 1
+    assert run("--page-size", "1", "--max-pages", "1")["complete"] is False  # the next pull stops after a page
+    report = run()  # and goes on: what changed since (nothing), with the margin read again
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 2)
+    assert any("only issues updated since 2024-01-05T09:55:00.000+00:00" in note for note in report["notes"])
+    full = run("--full")
+    assert full["unchanged"] == 2 and any("every issue" in note for note in full["notes"])
+
+
+async def test_hidden_emails_match_by_identity_on_reimport(database: Database, database_url: str, receiver: str,
+                                                           tmp_path: Path) -> None:
+    target = await make_org_async(database_url)
+
+    async def people() -> dict[str, tuple[int, str, bool]]:
+        async with database.unit_of_work(write=False) as session:
+            rows = (await session.execute(select(User.display_name, User.id, User.email, User.active).where(
+                User.organization_id == target.organization_id, User.id != target.admin_user_id))).all()
+        return {row.display_name: (row.id, row.email, row.active) for row in rows}
+
+    _Receiver.hide_emails = True
+    with JiraClient(receiver, Auth(pat="secret"), rate=0) as client:
+        await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool", page_size=1)
+    hidden = await people()
+    assert set(hidden) == {"Ada", "Bob"}  # Bob is on no issue: the directory brought him
+    assert all(email.endswith(".jira-import.invalid") and not active for _, email, active in hidden.values())
+    _Receiver.hide_emails = False  # the emails show now: the same users, with their real addresses
+    with JiraClient(receiver, Auth(pat="secret"), rate=0) as client:
+        await import_from_url(database, client, org_key=target.key, spool=tmp_path / "spool", page_size=1, full=True)
+    shown = await people()
+    assert shown == {"Ada": (hidden["Ada"][0], "ada@zap.test", False), "Bob": (hidden["Bob"][0], "bob@zap.test", False)}
+    async with database.unit_of_work(write=False) as session:
+        options = (await session.scalars(select(CustomFieldOption.value).join(
+            CustomFieldDefinition, CustomFieldDefinition.id == CustomFieldOption.field_id).where(
+            CustomFieldDefinition.organization_id == target.organization_id,
+            CustomFieldDefinition.name == "Release train").order_by(CustomFieldOption.position))).all()
+        clones = await session.scalar(select(LinkType.inward).where(
+            LinkType.organization_id == target.organization_id, LinkType.name == "Clones"))
+    assert list(options) == ["Red", "Blue"] and clones == "is cloned by"
 
 
 def test_the_command_says_what_a_live_import_needs(monkeypatch: pytest.MonkeyPatch) -> None:

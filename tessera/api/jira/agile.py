@@ -169,6 +169,62 @@ async def board_configuration(board_ref: str, ctx: Ctx) -> dict:
             "subQuery": {"query": board.sub_filter} if board.board_type == "kanban" else None}
 
 
+def _quick_filter_json(links: Links, board: Board, position: int, entry: dict[str, Any]) -> dict[str, Any]:
+    return {"id": entry["id"], "boardId": board.id, "name": entry["name"], "jql": entry["jql"],
+            "description": entry.get("description") or "", "position": position,
+            "self": f"{links.agile}/board/{board.id}/quickfilter/{entry['id']}"}
+
+
+@router.get("/board/{board_ref}/quickfilter")
+async def board_quick_filters(board_ref: str, ctx: Ctx, startAt: StartAt = 0,
+                              maxResults: Annotated[int, Query(ge=0, le=1000)] = 50) -> dict:
+    """The board's quick filters in their order (Jira Software's agile API, paged as boards are)."""
+    async with ctx.transaction() as (session, actor):
+        board, _ = await _board(session, actor, board_ref)
+    links, limit = links_for(ctx), maxResults or 50
+    values = [_quick_filter_json(links, board, position, entry) for position, entry in enumerate(board.quick_filters)]
+    return page(values[startAt:startAt + limit], start_at=startAt, max_results=limit, total=len(values))
+
+
+@router.get("/board/{board_ref}/quickfilter/{filter_ref}")
+async def board_quick_filter(board_ref: str, filter_ref: str, ctx: Ctx) -> dict:
+    async with ctx.transaction() as (session, actor):
+        board, _ = await _board(session, actor, board_ref)
+    wanted = parse_id(filter_ref)
+    for position, entry in enumerate(board.quick_filters):
+        if entry["id"] == wanted:
+            return _quick_filter_json(links_for(ctx), board, position, entry)
+    raise NotFound(f"The quick filter with id '{filter_ref[:40]}' does not exist on board {board.id}.")
+
+
+# Jira Server's board editor model (`/rest/greenhopper/1.0/rapidviewconfig/editmodel.json`), the
+# one place Jira serves a board's swimlanes; migration tools read quick filters there too.
+greenhopper_router = APIRouter()
+_STRATEGIES = {"none": "none", "assignee": "assignee", "epic": "epic", "priority": "priority", "queries": "custom"}
+
+
+@greenhopper_router.get("/rapidviewconfig/editmodel.json")
+async def board_edit_model(ctx: Ctx, rapidViewId: Annotated[str, Query(max_length=40)]) -> dict:
+    async with ctx.transaction() as (session, actor):
+        board, project = await _board(session, actor, rapidViewId)
+        saved = await board_filter(session, actor, board)
+        can_edit = await may_manage_board(session, actor, board, project)
+    lanes = board.swimlanes or {}
+    strategy = _STRATEGIES.get(str(lanes.get("type") or "none"), "none")
+    custom = [{"id": index, "name": query["name"], "query": query["jql"], "description": "", "isDefault": False}
+              for index, query in enumerate(lanes.get("queries") or [], start=1)]
+    if strategy == "custom":  # Jira's catch-all lane, which custom swimlanes always end with
+        custom.append({"id": len(custom) + 1, "name": "Everything Else", "query": "", "description": "",
+                       "isDefault": True})
+    return {"id": board.id, "name": board.name, "canEdit": can_edit, "sprintSupportEnabled": board.board_type == "scrum",
+            "filterConfig": {"id": saved.id if saved else None, "query": saved.jql if saved else ""},
+            "swimlanesConfig": {"swimlaneStrategy": strategy, "swimlanes": custom, "canEdit": can_edit},
+            "quickFilterConfig": {"canEdit": can_edit, "quickFilters": [
+                {"id": entry["id"], "name": entry["name"], "query": entry["jql"],
+                 "description": entry.get("description") or "", "position": position}
+                for position, entry in enumerate(board.quick_filters)]}}
+
+
 async def _board_queries(session: AsyncSession, actor: Actor, board: Board, jql: str | None) -> list[str] | None:
     saved = await board_filter(session, actor, board)
     if saved is None:

@@ -93,7 +93,8 @@ def create_jira_app(state: State) -> FastAPI:
     documented = [*(("/api/2", module.router) for module in CORE_ROUTERS),
                   *(("/agile/1.0", module.router) for module in (agile, sprints, epics)),
                   ("/auth/1", users.session_router), ("/applinks/latest", users.applinks_router),
-                  ("/webhooks/1.0", webhooks.router), ("", devinfo.router)]
+                  ("/webhooks/1.0", webhooks.router), ("/greenhopper/1.0", agile.greenhopper_router),
+                  ("", devinfo.router)]
     for prefix, router in documented:
         app.include_router(router, prefix=prefix)
     for module in CORE_ROUTERS:  # Jira Cloud's REST v3: the same operations in Cloud's dialect

@@ -104,6 +104,14 @@ async def find_users(ctx: Ctx, username: Text = None, query: Text = None, accoun
                          include_active=truthy(includeActive, True), include_inactive=truthy(includeInactive, False))
 
 
+@router.get("/users/search")
+async def every_user(ctx: Ctx, startAt: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                     maxResults: Annotated[int, Query(ge=0, le=MAX_USERS)] = 50) -> list[dict]:
+    """Jira Cloud's list of all users, active and inactive, a page at a time (migration tools
+    read the directory this way)."""
+    return await _search(ctx, "", start_at=startAt, max_results=maxResults, include_inactive=True)
+
+
 async def _search(ctx: RequestContext, text: str, *, start_at: int, max_results: int, include_active: bool = True,
                   include_inactive: bool = False, projects: tuple[str, ...] = (), issue_ref: str | None = None
                   ) -> list[dict]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.agile.models import Sprint
 from tessera.errors import InvalidInput, NotFound
-from tessera.importing.jira.mapping import Existing
+from tessera.importing.jira.mapping import Existing, is_placeholder
 from tessera.importing.jira.survey import ProjectSeen, Survey
 from tessera.importing.models import ImportMapping
 from tessera.projects.catalog import list_issue_types, list_link_types, list_priorities, list_resolutions
@@ -172,15 +172,31 @@ async def prepare_catalog(session: AsyncSession, *, organization: Organization, 
 
 
 async def _users(session: AsyncSession, catalog: Catalog, entries: dict[str, dict]) -> None:
-    org = catalog.organization_id
-    by_email = {user.email: user for user in (await session.scalars(
-        select(User).where(User.organization_id == org))).all()}
+    """Each Jira user to a Tessera user: the one an earlier import made of that identity (Cloud's
+    accountId, Server's key) when there is one, so an email Jira showed hidden then, or shows now,
+    never makes a second user (a placeholder address gives way to the real one); else the user
+    with the mapping's email; else a new, inactive one. The mapping file may still send an
+    identity to another existing user by naming that user's email."""
+    org, site = catalog.organization_id, catalog.site
+    users = {user.id: user for user in (await session.scalars(select(User).where(User.organization_id == org))).all()}
+    by_email = {user.email: user for user in users.values()}
+    records = {external: row for external, row in (await session.execute(select(
+        ImportMapping.external_id, ImportMapping).where(ImportMapping.organization_id == org,
+                                                        ImportMapping.site == site, ImportMapping.kind == "user"))).all()}
     made = 0
     chosen: dict[str, User] = {}
     for identity, entry in entries.items():
         email = normalize_email(entry["email"])
+        record = records.get(identity)
+        earlier = users.get(record.local_id) if record is not None else None
         user = by_email.get(email)
-        if user is None:
+        if earlier is not None and (user is None or user.id == earlier.id or is_placeholder(email)):
+            if user is None and is_placeholder(earlier.email) and not is_placeholder(email):
+                del by_email[earlier.email]
+                earlier.email = email
+                by_email[email] = earlier
+            user = earlier
+        elif user is None:
             # Inactive: the person has not joined; an admin activates (invites) them later.
             user = User(organization_id=org, email=email, display_name=str(entry.get("name") or identity)[:255],
                         role="member", active=False, password_hash=None)
@@ -188,6 +204,14 @@ async def _users(session: AsyncSession, catalog: Catalog, entries: dict[str, dic
             by_email[email] = user
             made += 1
         chosen[identity] = user
+    await session.flush()
+    for identity, user in chosen.items():
+        record = records.get(identity)
+        if record is None:
+            session.add(ImportMapping(organization_id=org, site=site, kind="user", external_id=identity[:255],
+                                      local_id=user.id))
+        elif record.local_id != user.id:
+            record.local_id = user.id
     await session.flush()
     catalog.users = {identity: (user.id, user.display_name) for identity, user in chosen.items()}
     catalog.created["users"] = made
@@ -318,8 +342,9 @@ async def _sprints(session: AsyncSession, catalog: Catalog, project: ProjectTarg
         return
     org, site = catalog.organization_id, catalog.site
     if catalog.sprint_field_id is None:
-        catalog.sprint_field_id = next((d.id for d in await list_field_definitions(session, org)
-                                        if d.field_type == "sprint"), None)
+        # the one agile planning and JQL's `sprint` read (OrgCatalog.sprint_field): keyed sprint, else the first
+        sprint_fields = [d for d in await list_field_definitions(session, org) if d.field_type == "sprint"]
+        catalog.sprint_field_id = next((d.id for d in sorted(sprint_fields, key=lambda d: d.key != "sprint")), None)
         if catalog.sprint_field_id is None:
             return
     known = dict((await session.execute(select(ImportMapping.external_id, ImportMapping.local_id).where(
@@ -358,7 +383,9 @@ async def _workflow(session: AsyncSession, catalog: Catalog, project: Project, s
     for old, new in sorted(seen.transitions):
         names += [catalog.statuses[old][1], catalog.statuses[new][1]]
     categories = catalog.status_categories
-    ids = {catalog.statuses[name][1]: catalog.statuses[name][0] for name in catalog.statuses}
+    # every status of the organization: the workflow keeps those earlier imports put in it, which an
+    # incremental run's issues may not name
+    ids = {name: status_id for status_id, name in catalog.status_names.items()}
     ordered = sorted(dict.fromkeys(names), key=lambda n: (CATEGORY_ORDER[categories[ids[n]]], n))
     mapping_row = await session.scalar(select(ImportMapping).where(
         ImportMapping.organization_id == org, ImportMapping.site == catalog.site, ImportMapping.kind == "workflow",
@@ -369,7 +396,7 @@ async def _workflow(session: AsyncSession, catalog: Catalog, project: Project, s
                                                                Workflow.id == mapping_row.local_id))
     if workflow is not None:
         held = {status["name"] for status in workflow.definition["statuses"]}
-        ordered = list(dict.fromkeys([*(s["name"] for s in workflow.definition["statuses"]),
+        ordered = list(dict.fromkeys([*(s["name"] for s in workflow.definition["statuses"] if s["name"] in ids),
                                       *(n for n in ordered if n not in held)]))
     initial = _initial_status(catalog, seen, ordered, categories, ids)
     seen_transitions = sorted({(catalog.statuses[old][1], catalog.statuses[new][1]) for old, new in seen.transitions

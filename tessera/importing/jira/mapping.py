@@ -96,6 +96,10 @@ def placeholder_email(identity: str, site: str) -> str:
     return f"{local}@{host}.jira-import.invalid"
 
 
+def is_placeholder(email: str) -> bool:
+    return email.endswith(".jira-import.invalid")
+
+
 def save_mapping(document: dict[str, Any], path: str | Path) -> None:
     Path(path).write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
 

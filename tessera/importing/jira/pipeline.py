@@ -129,13 +129,16 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
                       dry_run: bool = False, project_keys: Sequence[str] = (),
                       progress: Progress | None = None, text_format: str = "wiki",
                       site_facts: SiteFacts | None = None,
-                      skipped: dict[str, list[str]] | None = None, attachments_follow: bool = False) -> ImportReport:
+                      skipped: dict[str, list[str]] | None = None, attachments_follow: bool = False,
+                      site: str | None = None) -> ImportReport:
     """Import the issues `source()` yields (it is called twice: a survey, then the import) into
     the organization `org_key`. A dry run writes nothing but the mapping file.
 
     `text_format` is how the source writes rich text (tessera.importing.jira.bodies);
     `site_facts` what a live source says of its catalog; `skipped` what the source already passed over, for the report;
-    `attachments_follow` that the caller imports the attachments next (tessera.importing.jira.attachments)."""
+    `attachments_follow` that the caller imports the attachments next (tessera.importing.jira.attachments);
+    `site` what the import records things under when no issue of the source names its site (an
+    incremental pull in which nothing changed)."""
     started = time.perf_counter()
     show = progress or Quiet()
     wanted = {key.strip().upper() for key in project_keys}
@@ -149,6 +152,8 @@ async def import_jira(database: Database, *, org_key: str, source: Callable[[], 
                    {k: v for k, v in (project_documents or {}).items() if not wanted or k in wanted})
     if site_facts is not None:
         site_facts.apply(found)
+    if found.site == "export" and site:
+        found.site = site
     show.note(f"surveyed {found.issues:,} issues in {len(found.projects)} projects "
               f"({time.perf_counter() - started:.1f}s)")
     async with database.unit_of_work(write=not dry_run) as session:

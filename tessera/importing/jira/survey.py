@@ -80,6 +80,7 @@ class FieldSeen:
     types: Counter = field(default_factory=Counter)
     options: dict[str, None] = field(default_factory=dict)  # ordered set
     issues: int = 0
+    declared: bool = False  # the site's field list names it: wanted though no issue holds a value yet
 
 
 @dataclass
@@ -266,18 +267,23 @@ class Survey:
     def wanted_fields(self) -> dict[str, FieldSeen]:
         """The custom fields worth bringing: values of a type Tessera holds, not Jira's machinery."""
         return {field_id: seen for field_id, seen in self.fields.items()
-                if seen.issues and seen.name.casefold() not in MACHINERY_FIELDS
-                and seen.types.most_common(1)[0][0] is not None}
+                if (seen.issues or seen.declared) and seen.name.casefold() not in MACHINERY_FIELDS
+                and seen.types and seen.types.most_common(1)[0][0] is not None}
 
 
 @dataclass
 class SiteFacts:
     """What a live site says of its catalog beyond what its issues show: the categories of
-    statuses a changelog names without them, the priorities' order, resolutions' descriptions."""
+    statuses a changelog names without them, the priorities' order, resolutions' descriptions,
+    its custom fields with their types and options, its link types and its users (those a
+    pull's issues never name come along too)."""
 
     status_categories: dict[str, str] = field(default_factory=dict)
     priority_order: list[str] = field(default_factory=list)
     resolutions: dict[str, str] = field(default_factory=dict)  # name -> description
+    fields: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)  # id -> (name, type, options)
+    link_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (outward, inward)
+    users: list[dict[str, Any]] = field(default_factory=list)  # as the site's user lists show them
 
     def apply(self, found: Survey) -> None:
         for name, category in self.status_categories.items():
@@ -289,6 +295,21 @@ class SiteFacts:
         for name, description in self.resolutions.items():
             if name in found.resolutions and not found.resolutions[name]:
                 found.resolutions[name] = description
+        for field_id, (name, kind, options) in self.fields.items():
+            seen = found.fields.get(field_id)
+            if seen is None:
+                seen = found.fields[field_id] = FieldSeen(external_id=field_id, name=name)
+            elif seen.name == field_id:
+                seen.name = name
+            seen.declared = True
+            if not seen.types:
+                seen.types[kind] += 1
+            for option in options:
+                seen.options.setdefault(option)
+        for name, ends in self.link_types.items():
+            found.link_types.setdefault(name, ends)
+        for user in self.users:
+            found.user(user)
 
 
 def sprints_of(fields: dict[str, Any], names: dict | None = None) -> list[SprintSeen]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 from jira import JIRA, JIRAError
+
+from tests.support import OrgHandle, make_org
 
 
 @pytest.fixture
@@ -74,3 +78,35 @@ def test_boards_sprints_backlog_and_rank(jira: JIRA, keys: list[str]) -> None:
     with pytest.raises(JIRAError) as no_board:
         jira.create_sprint("Nowhere", 999_999)
     assert no_board.value.status_code == 400
+
+
+def test_quick_filters_swimlanes_and_the_user_directory_for_migration_tools(
+        client: TestClient, jira_url: str, database_url: str, org: OrgHandle, project: dict) -> None:
+    board = client.post("/v2/boards", headers=org.headers, json={
+        "name": "Lanes", "project_id": project["id"],
+        "swimlanes": {"type": "queries", "queries": [{"name": "Bugs", "jql": "issuetype = Bug"}]},
+        "quick_filters": [{"name": "Mine", "jql": "assignee = currentUser()"}, {"name": "Open", "jql": "resolution IS EMPTY",
+                                                                            "description": "not done"}]})
+    assert board.status_code == 201, board.text
+    board_id = board.json()["id"]
+    other = make_org(database_url)
+    with httpx.Client(base_url=jira_url, auth=(org.admin_email, org.token), timeout=30) as rest:
+        listed = rest.get(f"/rest/agile/1.0/board/{board_id}/quickfilter").json()
+        assert [(q["name"], q["jql"], q["description"], q["position"]) for q in listed["values"]] == [
+            ("Mine", "assignee = currentUser()", "", 0), ("Open", "resolution IS EMPTY", "not done", 1)]
+        assert listed["isLast"] and listed["total"] == 2
+        one = rest.get(f"/rest/agile/1.0/board/{board_id}/quickfilter/{listed['values'][1]['id']}").json()
+        assert one["name"] == "Open" and one["boardId"] == board_id
+        assert rest.get(f"/rest/agile/1.0/board/{board_id}/quickfilter/999").status_code == 404
+        model = rest.get("/rest/greenhopper/1.0/rapidviewconfig/editmodel.json", params={"rapidViewId": board_id}).json()
+        assert model["swimlanesConfig"]["swimlaneStrategy"] == "custom"
+        assert [(lane["name"], lane["query"], lane["isDefault"]) for lane in model["swimlanesConfig"]["swimlanes"]] == [
+            ("Bugs", "issuetype = Bug", False), ("Everything Else", "", True)]
+        assert [q["name"] for q in model["quickFilterConfig"]["quickFilters"]] == ["Mine", "Open"]
+        directory = rest.get("/rest/api/3/users/search", params={"maxResults": 1000}).json()
+        assert org.admin_email in {user.get("emailAddress") for user in directory}
+    with httpx.Client(base_url=jira_url, auth=(other.admin_email, other.token), timeout=30) as stranger:
+        for path, params in ((f"/rest/agile/1.0/board/{board_id}/quickfilter", {}),
+                             ("/rest/greenhopper/1.0/rapidviewconfig/editmodel.json", {"rapidViewId": board_id})):
+            assert stranger.get(path, params=params).status_code == 404, path  # another org's board is not there
+        assert org.admin_email not in {user.get("emailAddress") for user in stranger.get("/rest/api/3/users/search").json()}

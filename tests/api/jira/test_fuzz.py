@@ -152,7 +152,8 @@ def rest_world(client: TestClient, world: OrgHandle) -> tuple[dict[str, str], di
               "attachment_id": attached.json()[0]["id"], "filter_id": saved["id"], "ref": "1",
               "role_id": "10002", "part_id": component["id"], "board_ref": board["id"], "sprint_ref": sprint["id"],
               "epic_ref": epic["key"], "dashboard_ref": str(dashboard["id"]), "property_key": "fuzz.prop",
-              "security_scheme_id": str(security["id"]), "level_id": str(security["levels"][0]["id"])}
+              "security_scheme_id": str(security["id"]), "level_id": str(security["levels"][0]["id"]),
+              "filter_ref": "1"}
     assert remote["id"]
     moment = {"url": "https://ci.example.test/1", "lastUpdated": "2025-01-01T00:00:00Z", "updateSequenceNumber": 1,
               "state": "successful", "displayName": "Fuzz #1", "issueKeys": ["WEB-1"]}

@@ -23,7 +23,8 @@ def document(client: TestClient) -> dict[str, Any]:
 def test_paths_are_full_and_each_operation_documents_jira_errors(document: dict[str, Any]) -> None:
     assert document["paths"] and all(path.startswith(("/rest/api/2/", "/rest/api/3/", "/rest/agile/1.0/", "/rest/auth/1/",
                                                       "/rest/applinks/latest/", "/rest/webhooks/1.0/",
-                                                      "/rest/builds/0.1/", "/rest/deployments/0.1/"))
+                                                      "/rest/builds/0.1/", "/rest/deployments/0.1/",
+                                                      "/rest/greenhopper/1.0/"))
                                  for path in document["paths"])
     assert "/rest/api/2/issue/{issue_ref}" in document["paths"]
     error = document["components"]["schemas"]["JiraError"]
