@@ -1,6 +1,7 @@
-"""Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form, a
-board and its backlog, a dashboard, a project's reports and the administration pages (users, a
-project's settings, a workflow's diagram).
+"""Screenshots of the web UI for the docs: sign-in, issue list, issue view, create form, search
+with the JQL editor's suggestions, the create dialog, a board and its backlog, a dashboard, a
+project's reports and the administration pages (users, a project's settings, a workflow's
+diagram, custom fields).
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots]
 
@@ -167,6 +168,21 @@ def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int,
         page.fill("input[name=labels]", "checkout ui")
         page.screenshot(path=str(out / "create-issue.png"))
         board_id, dashboard_id, project_key = agile
+        # Search: the JQL editor with its suggestions open (static/jql.js), then the create dialog on `c`.
+        page.goto(f"{url}/search?jql=" + httpx.QueryParams({"q": f"project = {project_key} ORDER BY priority DESC"})["q"])
+        page.wait_for_selector("#jql")
+        page.click("#jql")
+        page.keyboard.press("End")
+        page.keyboard.type(" AND sta")
+        page.wait_for_selector("#jql-suggestions:not([hidden])")
+        page.screenshot(path=str(out / "search.png"))
+        page.keyboard.press("Escape")
+        page.evaluate("document.activeElement.blur()")  # `c` is ignored while typing in a field
+        page.keyboard.press("c")
+        page.wait_for_selector("#create-dialog[open] input[name=summary]")
+        page.fill("#create-dialog input[name=summary]", "Checkout button hidden behind cookie banner")
+        page.screenshot(path=str(out / "create-dialog.png"))
+        page.keyboard.press("Escape")
         page.goto(f"{url}/boards/{board_id}")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out / "board.png"))
@@ -181,7 +197,7 @@ def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int,
         page.screenshot(path=str(out / "reports.png"))
         # The administration pages (the demo login is the organization's administrator).
         for path, name in (("/admin/users", "admin-users"), (f"/admin/projects/{project_key}", "admin-project"),
-                           ("/admin/workflows/default", "workflow")):
+                           ("/admin/workflows/default", "workflow"), ("/admin/fields", "admin-fields")):
             page.goto(f"{url}{path}")
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(out / f"{name}.png"))

@@ -13,6 +13,8 @@ from tessera.schema import metadata
 
 USERS = "users"
 ORGANIZATIONS = "organizations"
+# Who a user was on the trackers their data was imported from (tessera import jira: kind "user").
+IMPORT_MAPPINGS = "import_mappings"
 # The audit log is rewritten only by its own rules (tessera.audit.redaction); the user's own row
 # is rewritten field by field (tessera.gdpr.erase).
 OWN_RULES = frozenset({USERS, "audit_records", "audit_chains"})

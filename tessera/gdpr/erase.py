@@ -4,7 +4,8 @@ user id, now "Former user N").
 
 In one transaction:
 1. the user's row: name "Former user N" (N their id), email `erased-user-N@erased.invalid`, no
-   avatar, no password, time zone UTC, deactivated;
+   avatar (an uploaded picture deleted from the object store), no password, time zone UTC,
+   deactivated, and their identities on imported sites (import mappings of kind "user") deleted;
 2. their credentials and devices: API tokens revoked (and renamed, a token's name may be
    personal), browser sessions ended, push subscriptions, live tickets and their own Slack
    target deleted;
@@ -31,7 +32,7 @@ from tessera.db.contains import mentions_any
 from tessera.errors import InvalidInput
 from tessera.events.outbox import emit
 from tessera.events.types import UserDeactivated
-from tessera.gdpr.columns import OWN_RULES, TenantTable, tenant_tables
+from tessera.gdpr.columns import IMPORT_MAPPINGS, OWN_RULES, TenantTable, tenant_tables
 from tessera.gdpr.scrub import Scrub
 from tessera.schema import metadata
 from tessera.tenancy.actor import Actor
@@ -66,12 +67,14 @@ class ErasureReport:
     rows_rewritten: dict[str, int] = field(default_factory=dict)
     audit_records_redacted: int = 0
     avatar_deleted: bool = False
+    imported_identities_deleted: int = 0
 
     def view(self) -> dict:
         return {"user_id": self.user_id, "display_name": self.display_name, "email": self.email,
                 "tokens_revoked": self.tokens_revoked, "sessions_ended": self.sessions_ended,
                 "devices_deleted": self.devices_deleted, "rows_rewritten": self.rows_rewritten,
-                "audit_records_redacted": self.audit_records_redacted, "avatar_deleted": self.avatar_deleted}
+                "audit_records_redacted": self.audit_records_redacted, "avatar_deleted": self.avatar_deleted,
+                "imported_identities_deleted": self.imported_identities_deleted}
 
 
 def check_erasure_confirmed(user: User, confirm: str | None, actor: Actor | None = None) -> None:
@@ -133,6 +136,12 @@ async def do_erase_user(session: AsyncSession, *, user: User, actor_user_id: int
         ApiToken.organization_id == organization_id, ApiToken.user_id == user.id).values(revoked=True, name="erased"))
     report.tokens_revoked = int(revoked.rowcount or 0)
     report.sessions_ended = await do_end_user_sessions(session, organization_id=organization_id, user_id=user.id)
+    # The user's identity on the trackers their data was imported from (a Jira accountId or key)
+    # names them too; a later import of the same site then makes a new, inactive user.
+    mappings = metadata.tables[IMPORT_MAPPINGS]
+    forgotten = await session.execute(delete(mappings).where(
+        mappings.c.organization_id == organization_id, mappings.c.kind == "user", mappings.c.local_id == user.id))
+    report.imported_identities_deleted = int(forgotten.rowcount or 0)
     for name in DEVICE_TABLES:
         table = metadata.tables[name]
         deleted = await session.execute(delete(table).where(table.c.organization_id == organization_id,

@@ -31,7 +31,8 @@ from tessera.audit.chain import record
 from tessera.audit.models import AuditRecord
 from tessera.audit.queries import record_view
 from tessera.db.base import utcnow
-from tessera.gdpr.columns import OWN_RULES, USERS, tenant_tables
+from tessera.gdpr.columns import IMPORT_MAPPINGS, OWN_RULES, USERS, tenant_tables
+from tessera.schema import metadata
 from tessera.tenancy.models import Organization, User
 
 FORMAT = "tessera-user-export"
@@ -90,6 +91,12 @@ async def build_user_archive(session: AsyncSession, *, organization: Organizatio
             and_(AuditRecord.object_type == "user", AuditRecord.object_id == user.id)))
         .order_by(AuditRecord.sequence))).all()
     archive.files["audit.json"] = [record_view(row) for row in audit]
+    mappings = metadata.tables[IMPORT_MAPPINGS].c
+    identities = (await session.execute(select(mappings.site, mappings.external_id).where(
+        mappings.organization_id == organization.id, mappings.kind == "user",
+        mappings.local_id == user.id).order_by(mappings.id))).mappings().all()
+    if identities:  # who the user was on the trackers their data came from (tessera import jira)
+        archive.files["imported_identities.json"] = [dict(row) for row in identities]
     archive.files["manifest.json"] = {
         "format": FORMAT, "version": VERSION, "exported_at": utcnow(),
         "organization": {"id": organization.id, "key": organization.key},

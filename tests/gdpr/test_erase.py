@@ -6,7 +6,9 @@ untouched."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -14,8 +16,9 @@ from fastapi.testclient import TestClient
 from tessera.cli.main import cli
 from tests.audit.test_chain import tamper
 from tests.factories.http import ok
+from tests.factories.live import execute
 from tests.gdpr.world import make_footprint, rows_mentioning
-from tests.support import OrgHandle, fetch_rows
+from tests.support import OrgHandle, fetch_rows, make_user
 
 
 def _verify(database_url: str, org: OrgHandle):  # type: ignore[no-untyped-def]
@@ -109,3 +112,25 @@ def test_cli_erase(client: TestClient, database_url: str, org: OrgHandle, other_
     verdict = _verify(database_url, org)
     assert verdict.exit_code == 1
     assert f"chain broken at sequence {sequence}: edited" in verdict.output
+
+
+def test_erasure_forgets_who_the_user_was_on_an_imported_site(client: TestClient, database_url: str,
+                                                             org: OrgHandle, other_org: OrgHandle) -> None:
+    """`tessera import jira` records each person's identity on the site (a Jira accountId): the
+    export shows it, and an erasure deletes it (a later import of that site makes a new user)."""
+    person = make_user(database_url, org)
+    twin = make_user(database_url, other_org)
+    for handle, organization_id in ((person, org.organization_id), (twin, other_org.organization_id)):
+        execute(database_url, "INSERT INTO import_mappings (organization_id, site, kind, external_id, local_id) "
+                              "VALUES (:o, 'https://jira.example.test', 'user', :e, :u)",
+                {"o": organization_id, "e": f"5b10a2844c20165700ede{handle.user_id}", "u": handle.user_id})
+    archive = client.get(f"/v2/users/{person.user_id}/export", headers=person.headers)
+    assert archive.status_code == 200, archive.text
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
+        identities = json.loads(files.read("imported_identities.json"))
+    assert identities == [{"site": "https://jira.example.test", "external_id": f"5b10a2844c20165700ede{person.user_id}"}]
+    report = ok(client.post(f"/v2/users/{person.user_id}/erase", json={"confirm": person.email}, headers=org.headers))
+    assert report["imported_identities_deleted"] == 1
+    left = fetch_rows(database_url, "SELECT organization_id, local_id FROM import_mappings WHERE kind = 'user' "
+                                    "AND local_id IN (:a, :b)", {"a": person.user_id, "b": twin.user_id})
+    assert left == [{"organization_id": other_org.organization_id, "local_id": twin.user_id}]
