@@ -91,6 +91,12 @@ def test_issue_security_and_size_cap(client: TestClient, settings: Settings, dat
     files = _zip(allowed.content)
     assert files["plan.txt"] == b"x" * 600 and len(files) == 2
     assert all("/" not in name and not name.startswith(".") for name in files)
+    # One attachment of the hidden issue, by id, through every surface that serves attachments.
+    attachment_id = client.get(f"/v2/issues/{key}/attachments", headers=insider.headers).json()["attachments"][0]["id"]
+    for path in (f"/v2/attachments/{attachment_id}", f"/v2/attachments/{attachment_id}/content",
+                 f"/rest/api/2/attachment/{attachment_id}", f"/rest/api/2/attachment/content/{attachment_id}"):
+        assert client.get(path, headers=outsider.headers).status_code == 404, path
+        assert client.get(path, headers=insider.headers).status_code == 200, path
 
     with TestClient(create_app(replace(settings, attachment_zip_max_bytes=1000))) as capped:
         too_big = capped.get(f"/secure/attachmentzip/{key}.zip", headers=h)
