@@ -70,6 +70,9 @@ class Settings:
     # Attachments: a file's size limit, and where objects live (a local directory unless an S3
     # bucket is named; the directory defaults to `attachments/` beside the SQLite file).
     attachment_max_bytes: int = 25 * 1024 * 1024
+    # The most an issue's attachments may add up to for its "download all" ZIP (streamed, so this
+    # bounds the time a download holds a connection, not memory).
+    attachment_zip_max_bytes: int = 1024 * 1024 * 1024
     attachments_dir: str | None = None
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
@@ -114,6 +117,8 @@ class Settings:
         object.__setattr__(self, "database_url", normalize_database_url(self.database_url))
         if self.attachment_max_bytes < 1:
             raise ValueError("TESSERA_ATTACHMENT_MAX_BYTES must be a positive number of bytes")
+        if self.attachment_zip_max_bytes < 1:
+            raise ValueError("TESSERA_ATTACHMENT_ZIP_MAX_BYTES must be a positive number of bytes")
         for name in ("login_account_failures", "login_address_failures", "login_failure_window_seconds",
                      "login_lockout_seconds", "request_header_timeout_seconds", "request_body_timeout_seconds"):
             if getattr(self, name) <= 0:
@@ -184,8 +189,9 @@ class Settings:
                      "request_body_timeout_seconds"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = float(env[f"TESSERA_{name.upper()}"])
-        if env.get("TESSERA_ATTACHMENT_MAX_BYTES"):
-            values["attachment_max_bytes"] = int(env["TESSERA_ATTACHMENT_MAX_BYTES"])
+        for name in ("attachment_max_bytes", "attachment_zip_max_bytes"):
+            if env.get(f"TESSERA_{name.upper()}"):
+                values[name] = int(env[f"TESSERA_{name.upper()}"])
         for name in ("attachments_dir", "s3_bucket", "s3_endpoint_url", "s3_access_key", "s3_secret_key", "s3_region"):
             if env.get(f"TESSERA_{name.upper()}"):
                 values[name] = env[f"TESSERA_{name.upper()}"]

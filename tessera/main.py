@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from tessera import __version__
 from tessera.api.graphql import errors as graphql_errors
 from tessera.api.graphql.router import create_router as create_graphql_router
+from tessera.api.jira import attachment_zip as jira_attachment_zip
 from tessera.api.jira import attachments as jira_attachments
 from tessera.api.jira import errors as jira_errors
 from tessera.api.jira.app import jira_mount
@@ -84,6 +85,7 @@ Basic `email:api_token`. Errors are JSON: `{"error": {"code", "message", "field"
 # Where each edge starts, and how it renders what the middleware refuses or a failure; the pages
 # ("") take every other path.
 EDGES = (Edge("/rest", jira_errors.tessera_error, jira_errors.internal_error),
+         Edge(jira_attachment_zip.PREFIX, jira_errors.tessera_error, jira_errors.internal_error),
          Edge("/graphql", graphql_errors.refused, graphql_errors.failed),
          Edge("/v2", rest_errors.tessera_error, rest_errors.internal_error),
          Edge("", web_errors.refused, web_errors.failed))
@@ -159,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    integrations_git, mail_in, ci, audit, gdpr, permission_schemes, issue_security):
         app.include_router(module.router)
     app.router.routes.append(jira_mount(app.state))  # the Jira-compatible API, with Jira's error shape
+    app.router.routes.append(jira_attachment_zip.secure_mount(app.state))  # Jira's /secure download URLs
     # Atlassian's gateway form of the builds and deployments APIs, and what its OAuth clients ask first.
     app.router.routes.append(gateway_mount(app.state))
     app.include_router(site_router)

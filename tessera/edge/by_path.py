@@ -5,11 +5,14 @@ so a client of /rest never sees /v2's error shape, even for what no route handle
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from tessera.errors import TesseraError
 
@@ -30,3 +33,12 @@ class Edge:
 
 def edge_for(edges: Sequence[Edge], path: str) -> Edge:
     return next(edge for edge in edges if edge.serves(path))
+
+
+def edge_mount(prefix: str, app: ASGIApp) -> Mount:
+    """`app` mounted at `prefix`, taking every path under it. Starlette's mount pattern (`.*`)
+    stops at a newline, so a path such as `/rest/api/2/issue/%0A1` would fall through to the main
+    app and answer a 404 in another edge's shape."""
+    mount = Mount(prefix, app=app)
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount

@@ -9,8 +9,6 @@ the mount answers every path under /rest."""
 
 from __future__ import annotations
 
-import re
-
 from fastapi import Depends, FastAPI
 from starlette.datastructures import State
 from starlette.routing import Mount
@@ -50,7 +48,7 @@ from tessera.api.jira import (
 from tessera.api.jira.dialect import speak_cloud
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
 from tessera.api.jira.openapi import build_jira_openapi
-from tessera.edge.by_path import Edge
+from tessera.edge.by_path import Edge, edge_mount
 from tessera.edge.guard import RequestGuard
 
 # `meta` and `picker` first: /issue/createmeta and /issue/picker must win over /issue/{issue}.
@@ -76,12 +74,8 @@ class IgnoreTrailingSlash:
 
 
 def jira_mount(state: State) -> Mount:
-    """The Jira app mounted at /rest. Starlette's mount pattern (`.*`) stops at a newline, so a
-    path such as `/rest/api/2/issue/%0A1` would fall through to the main app and answer a 404 in
-    the /v2 shape; every path under /rest belongs to this app and its error shape."""
-    mount = Mount("/rest", app=create_jira_app(state))
-    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
-    return mount
+    """The Jira app mounted at /rest: every path under /rest belongs to it and its error shape."""
+    return edge_mount("/rest", create_jira_app(state))
 
 
 def create_jira_app(state: State) -> FastAPI:

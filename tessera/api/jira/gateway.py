@@ -23,7 +23,7 @@ from tessera.api.jira import devinfo
 from tessera.api.jira.bodies import json_body
 from tessera.api.jira.errors import install_jira_error_handlers, internal_error, tessera_error
 from tessera.edge.authentication import attempt_guard
-from tessera.edge.by_path import Edge
+from tessera.edge.by_path import Edge, edge_mount
 from tessera.edge.context import RequestContext, request_context
 from tessera.edge.guard import RequestGuard
 from tessera.errors import NotAuthenticated, PermissionDenied, TesseraError
@@ -64,7 +64,7 @@ def gateway_mount(state: Any) -> Mount:
     app.include_router(devinfo.router)
     app.add_middleware(CloudPath, cloud_id=site_cloud_id(state.settings.base_url))
     app.add_middleware(RequestGuard, edges=[Edge("", tessera_error, internal_error)])
-    return Mount("/jira", app=app)
+    return edge_mount("/jira", app)
 
 
 @site_router.get("/_edge/tenant_info")

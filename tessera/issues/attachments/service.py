@@ -61,8 +61,9 @@ class StoredUpload:
 
 async def access_attachment(session: AsyncSession, actor: Actor, ref: object
                             ) -> tuple[Attachment, Issue, Project]:
-    """Load an attachment with its issue and project and check the caller may browse them; any
-    attachment they may not see (another organization's included) is NotFound."""
+    """Load an attachment with its issue and project and check the caller may browse them, the
+    issue's security level included; any attachment they may not see (another organization's
+    included) is NotFound."""
     attachment_id = parse_id(ref)
     if attachment_id is None:
         raise NotFound(NOT_FOUND)
@@ -75,7 +76,7 @@ async def access_attachment(session: AsyncSession, actor: Actor, ref: object
         raise NotFound(NOT_FOUND)
     attachment, issue, project = row
     try:
-        await authorize(session, actor, Permission.BROWSE_PROJECTS, project)
+        await authorize(session, actor, Permission.BROWSE_PROJECTS, project, issue)
     except NotFound:
         raise NotFound(NOT_FOUND) from None
     return attachment, issue, project
