@@ -11,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tessera.agile.fields import AgileFields, estimates_of, sprints_of
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog
-from tessera.issues.security import issue_visibility_filter
-from tessera.projects.models import Project
-from tessera.projects.service import browsable_projects_condition
+from tessera.issues.security import readable_issue_conditions
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
 
@@ -50,12 +48,8 @@ async def _seen(session: AsyncSession, actor: Actor, epics: dict[int, dict[str, 
     epic_ids = {epic["id"] for epic in epics.values()}
     if not epic_ids:
         return epics
-    conditions = [Issue.organization_id == actor.organization_id, Issue.id.in_(sorted(epic_ids)),
-                  Issue.project_id.in_(select(Project.id).where(browsable_projects_condition(actor)))]
-    hidden_levels = await issue_visibility_filter(session, actor)
-    if hidden_levels is not None:
-        conditions.append(hidden_levels)
-    seen = set((await session.scalars(select(Issue.id).where(*conditions))).all())
+    seen = set((await session.scalars(select(Issue.id).where(
+        *await readable_issue_conditions(session, actor), Issue.id.in_(sorted(epic_ids))))).all())
     return {issue_id: epic for issue_id, epic in epics.items() if epic["id"] in seen}
 
 
