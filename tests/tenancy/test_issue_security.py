@@ -23,7 +23,7 @@ from tessera.live.access import AccessCache
 from tessera.notifications.recipients import permitted
 from tessera.projects.models import Project
 from tessera.webhooks.owners import matching_issues, owner_actor
-from tests.factories.boards import backlog_keys, columns, new_board
+from tests.factories.boards import add_to_sprint, backlog_keys, columns, new_board, new_sprint
 from tests.factories.dashboards import data, gadget, new_dashboard
 from tests.factories.web import sign_in_as
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_user, unique_key
@@ -358,3 +358,68 @@ def test_scheme_api_audit_refusals_and_tenancy(client: TestClient, world: World,
     one = ok(client.get(f"{API}/project/{w.project['key']}/issuesecuritylevelscheme", headers=h))
     assert sorted(level["name"] for level in one["levels"]) == ["Admins", "Own", "Secret"]
     assert ok(client.get(f"{API}/securitylevel/{w.levels['Own']}", headers=h))["name"] == "Own"
+
+
+def _sprint_keys(client: TestClient, headers: dict, sprint: dict) -> tuple[int, list[str]]:
+    page = ok(client.get(f"/v2/sprints/{sprint['id']}/issues", headers=headers))
+    return page["total"], sorted(card["key"] for card in page["issues"])
+
+
+def _graph_burndown(client: TestClient, headers: dict, sprint: dict) -> dict:
+    found = client.post("/graphql", headers=headers, json={
+        "query": "query($id: ID!) { sprint(id: $id) { burndown { actual remaining unit } } }",
+        "variables": {"id": str(sprint["id"])}}).json()
+    assert "errors" not in found, found
+    return found["data"]["sprint"]["burndown"]
+
+
+def test_sprint_reads_moves_and_reports_leave_hidden_issues_out(client: TestClient, world: World) -> None:
+    w = world
+    h, outsider, insider = w.org.headers, w.outsider.headers, w.insider.headers
+    board = new_board(client, h, w.project, type="scrum", jql=f"project = {w.project['key']}")
+    sprint = new_sprint(client, h, board, name="Sprint one")
+    for issue, points in ((w.visible, 1), (w.hidden, 2), (w.own, 4)):
+        ok(client.put(f"/v2/issues/{issue['id']}", headers=h, json={"custom_fields": {"story_points": points}}))
+    add_to_sprint(client, h, sprint, w.visible, w.own)  # the visible parent brings its hidden open sub-task
+    every = sorted([w.visible["key"], w.hidden["key"], w.own["key"]])
+    assert _sprint_keys(client, h, sprint) == (3, every)
+    ok(client.post(f"/v2/sprints/{sprint['id']}/start", json={}, headers=h))
+    assert _sprint_keys(client, outsider, sprint) == (1, [w.visible["key"]])
+    # The scope record (snapshots at start, changes while it runs): rows and totals.
+    scope = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=outsider))
+    assert [c["issue_key"] for c in scope["changes"]] == [w.visible["key"]]
+    assert scope["totals"]["committed"]["count"] == 1 and "Hush" not in str(scope)
+    seen_by_insider = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=insider))
+    assert sorted(c["issue_key"] for c in seen_by_insider["changes"]) == sorted([w.visible["key"], w.hidden["key"]])
+    assert ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=h))["totals"]["committed"]["count"] == 3
+    # Burndown (REST report and GraphQL, in story points): only the visible issues count.
+    report = f"/v2/projects/{w.project['id']}/reports/burndown"
+    mine = ok(client.get(report, params={"sprint_id": sprint["id"]}, headers=outsider))
+    theirs = ok(client.get(report, params={"sprint_id": sprint["id"]}, headers=h))
+    assert (mine["totals"]["committed_issues"], theirs["totals"]["committed_issues"]) == (1, 3)
+    assert (mine["totals"]["committed"], theirs["totals"]["committed"]) == (1, 7)
+    assert w.hidden["key"] not in str(mine) and w.own["key"] not in str(mine)
+    assert [_graph_burndown(client, headers, sprint)["remaining"] for headers in (outsider, insider, h)] == [1, 3, 7]
+    # Moves by a non-member: the hidden open sub-task neither follows its parent out nor back in,
+    # and the answer names only what the mover sees.
+    ok(client.delete(f"/v2/sprints/{sprint['id']}/issues/{w.visible['id']}", headers=outsider), 204)
+    assert _sprint_keys(client, h, sprint) == (2, sorted([w.hidden["key"], w.own["key"]]))
+    added = add_to_sprint(client, outsider, sprint, w.visible)
+    assert [i["key"] for i in added["issues"]] == [w.visible["key"]]
+    # Naming a hidden issue is as naming a missing one.
+    for ref in (w.hidden["key"], "NOPE-999999"):
+        missing = client.post(f"/v2/sprints/{sprint['id']}/issues", json={"issues": [ref]}, headers=outsider)
+        assert missing.status_code == 400 and missing.json()["error"]["field"] == "issues.0", missing.text
+        assert "does not exist" in missing.text
+    # Completion by a non-member lists and moves only what they see.
+    completed = ok(client.post(f"/v2/sprints/{sprint['id']}/complete", json={}, headers=outsider))
+    assert completed["incomplete_issue_ids"] == [w.visible["id"]] and completed["completed_issue_ids"] == []
+    assert completed["moved_issue_ids"] == [w.visible["id"]]
+    closed = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=outsider))
+    assert {c["issue_key"] for c in closed["changes"]} == {w.visible["key"]}
+    assert closed["totals"]["incomplete"]["count"] == 1
+    assert ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=h))["totals"]["incomplete"]["count"] == 3
+    # Velocity: the committed work of the closed sprint, as each reader may see it.
+    velocity = f"/v2/projects/{w.project['id']}/reports/velocity"
+    committed = [ok(client.get(velocity, headers=headers))["sprints"][0]["committed"] for headers in (outsider, h)]
+    assert committed == [1, 7]
