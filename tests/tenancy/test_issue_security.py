@@ -9,6 +9,7 @@ walled in by organization."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -423,3 +424,107 @@ def test_sprint_reads_moves_and_reports_leave_hidden_issues_out(client: TestClie
     velocity = f"/v2/projects/{w.project['id']}/reports/velocity"
     committed = [ok(client.get(velocity, headers=headers))["sprints"][0]["committed"] for headers in (outsider, h)]
     assert committed == [1, 7]
+
+
+def _parent_error(client: TestClient, headers: dict, method: str, url: str, body: dict, ref: str) -> tuple[int, dict]:
+    """The status and error of a create or edit naming `ref` as the parent, with `ref` itself
+    taken out of the message (so a hidden issue's answer compares with a missing one's)."""
+    response = client.request(method, url, headers=headers, json=body)
+    return response.status_code, json.loads(response.text.replace(ref, "REF"))
+
+
+def test_a_hidden_or_unbrowsable_parent_answers_as_a_missing_one(client: TestClient, world: World) -> None:
+    w = world
+    h, outsider = w.org.headers, w.outsider.headers
+    epic = _issue(client, h, w.project, "Hush epic", issue_type="Epic", security_level="Secret")
+    secret_task = _issue(client, h, w.project, "Hush task", security_level="Secret")
+    private = ok(client.post("/v2/projects", headers=h, json={"key": unique_key("P")[:10], "name": "Private",
+                                                             "access": "private"}), 201)
+    private_epic = _issue(client, h, private, "Private epic", issue_type="Epic")
+    missing = f"{w.project['key']}-99999"
+    create = {"project_id": w.project["id"], "issue_type": "Task", "summary": "Child"}
+    subtask = {**create, "issue_type": "Sub-task"}
+    cases = [("POST", "/v2/issues", create, epic["key"]), ("POST", "/v2/issues", create, str(epic["id"])),
+             ("POST", "/v2/issues", create, private_epic["key"]), ("POST", "/v2/issues", subtask, secret_task["key"]),
+             ("PUT", f"/v2/issues/{w.visible['id']}", {}, epic["key"])]
+    for method, url, body, ref in cases:
+        answer = _parent_error(client, outsider, method, url, {**body, "parent_id": ref}, ref)
+        assert answer == _parent_error(client, outsider, method, url, {**body, "parent_id": missing}, missing), ref
+        assert answer[0] == 400 and answer[1]["error"]["field"] == "parent_id"
+        assert "does not exist" in answer[1]["error"]["message"]
+    # Jira's API answers the same way, under its field id.
+    jira = client.post(f"{API}/issue", headers=outsider, json={"fields": {
+        "project": {"key": w.project["key"]}, "issuetype": {"name": "Task"}, "summary": "Child",
+        "parent": {"key": epic["key"]}}})
+    assert jira.status_code == 400 and "Hush" not in jira.text and "does not exist" in jira.text, jira.text
+    # A member of the level may choose it; the child's current parent stays when a non-member edits it.
+    child = _issue(client, w.insider.headers, w.project, "Child of a hidden epic", parent_id=epic["key"])
+    assert child["parent"]["key"] == epic["key"]
+    kept = ok(client.put(f"/v2/issues/{child['id']}", headers=outsider,
+                         json={"summary": "Renamed", "parent_id": epic["id"]}))
+    assert kept["summary"] == "Renamed" and "Hush" not in str(kept)
+    assert ok(client.get(f"/v2/issues/{child['id']}", headers=h))["parent"]["key"] == epic["key"]
+
+
+def test_board_cards_do_not_name_a_hidden_epic(client: TestClient, world: World) -> None:
+    w = world
+    h = w.org.headers
+    epic = _issue(client, h, w.project, "Hush epic", issue_type="Epic", security_level="Secret")
+    child = _issue(client, h, w.project, "Open child", parent_id=epic["key"])
+    grandchild = _issue(client, h, w.project, "Open grandchild", issue_type="Sub-task", parent_id=child["key"])
+    board = new_board(client, h, w.project, type="kanban", jql=f"project = {w.project['key']}")
+
+    def epics(headers: dict) -> dict[str, Any]:
+        view = ok(client.get(f"/v2/boards/{board['id']}/issues", headers=headers))
+        return {card["key"]: card["epic"] for column in view["columns"] for card in column["issues"]
+                if card["key"] in (child["key"], grandchild["key"])}
+
+    shown = {"id": epic["id"], "key": epic["key"], "summary": "Hush epic"}
+    assert epics(w.insider.headers) == {child["key"]: shown, grandchild["key"]: shown}
+    seen_by_outsider = epics(w.outsider.headers)
+    assert seen_by_outsider == {child["key"]: None, grandchild["key"]: None}
+    scrum = new_board(client, h, w.project, type="scrum", jql=f"project = {w.project['key']}")
+    backlog = ok(client.get(f"/v2/boards/{scrum['id']}/backlog", headers=w.outsider.headers))
+    assert "Hush" not in str(backlog)
+
+
+def test_mentions_suggest_only_users_who_see_the_issue(client: TestClient, world: World) -> None:
+    w = world
+
+    def suggested(headers: dict, issue: dict) -> set[int]:
+        found = ok(client.get(f"/v2/issues/{issue['id']}/mentionable", headers=headers))["users"]
+        return {user["id"] for user in found}
+
+    on_hidden = suggested(w.insider.headers, w.hidden)
+    assert {w.insider.user_id, w.org.admin_user_id} <= on_hidden
+    assert not on_hidden & {w.outsider.user_id, w.reporter.user_id, w.assignee.user_id, w.project_admin.user_id}
+    # "Own": its reporter and assignee (and administrators), nobody else.
+    on_own = suggested(w.reporter.headers, w.own)
+    assert {w.reporter.user_id, w.assignee.user_id} <= on_own
+    assert not on_own & {w.outsider.user_id, w.insider.user_id}
+    assert {w.outsider.user_id, w.insider.user_id, w.reporter.user_id} <= suggested(w.outsider.headers, w.visible)
+    assert client.get(f"/v2/issues/{w.hidden['id']}/mentionable", headers=w.outsider.headers).status_code == 404
+
+
+def test_jira_update_verb_sets_the_level_with_the_same_checks(client: TestClient, world: World) -> None:
+    w = world
+    url = f"{API}/issue/{w.visible['key']}"
+
+    def level(headers: dict) -> Any:
+        return ok(client.get(url, headers=headers))["fields"]["security"]
+
+    refused = client.put(url, headers=w.project_admin.headers, json={"update": {"security": [
+        {"set": {"id": str(w.levels["Secret"])}}]}})
+    assert refused.status_code == 400 and "security" in refused.json()["errors"], refused.text
+    assert level(w.org.headers) is None
+    no_permission = client.put(url, headers=w.insider.headers, json={"update": {"security": [
+        {"set": {"name": "Secret"}}]}})
+    assert no_permission.status_code == 400 and "SET_ISSUE_SECURITY" in no_permission.json()["errors"]["security"]
+    bad = client.put(url, headers=w.org.headers, json={"update": {"security": [{"set": {"id": "999999"}}]}})
+    assert bad.status_code == 400 and "999999" in bad.json()["errors"]["security"]
+    ok(client.put(url, headers=w.project_admin.headers, json={"update": {"security": [
+        {"set": {"id": str(w.levels["Admins"])}}]}}), 204)
+    assert level(w.project_admin.headers)["name"] == "Admins"
+    assert client.get(url, headers=w.outsider.headers).status_code == 404
+    ok(client.put(url, headers=w.org.headers, json={"update": {"security": [{"set": None}]}}), 204)
+    assert level(w.outsider.headers) is None
