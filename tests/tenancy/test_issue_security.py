@@ -1,7 +1,9 @@
 """Issue security levels through every surface: an issue at a level its viewer is not a member of
 is invisible (as if missing) in /v2 GET and search (results and total), the Jira API (get,
 search, picker), GraphQL, boards and backlog, a dashboard count, the links and sub-tasks of a
-visible issue, autocomplete, the web pages, webhooks, notifications and live updates; a member,
+visible issue, autocomplete, the web pages, webhooks, notifications and live updates, sprints (their issues,
+scope record, moves, completion, burndown and velocity, GraphQL's burndown), a board card's epic,
+mention suggestions, the choice of a parent and mail replies; a member,
 the organization administrator and reporter/assignee holders see it; SET_ISSUE_SECURITY and
 level membership are enforced when setting a level; JQL `level`; the scheme API audited and
 walled in by organization."""
@@ -19,14 +21,17 @@ from sqlalchemy import select
 
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.integrations.mail_in.replies import reply_address
 from tessera.issues.models import Issue
 from tessera.live.access import AccessCache
+from tessera.notifications.email.message import thread_id
 from tessera.notifications.recipients import permitted
 from tessera.projects.models import Project
 from tessera.webhooks.owners import matching_issues, owner_actor
 from tests.factories.boards import add_to_sprint, backlog_keys, columns, new_board, new_sprint
 from tests.factories.dashboards import data, gadget, new_dashboard
 from tests.factories.web import sign_in_as
+from tests.integrations.mail_in.conftest import mail, project_address, running_mail_in
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_user, unique_key
 
 API = "/rest/api/2"
@@ -528,3 +533,41 @@ def test_jira_update_verb_sets_the_level_with_the_same_checks(client: TestClient
     assert client.get(url, headers=w.outsider.headers).status_code == 404
     ok(client.put(url, headers=w.org.headers, json={"update": {"security": [{"set": None}]}}), 204)
     assert level(w.outsider.headers) is None
+
+
+def test_a_mail_reply_to_a_hidden_issue_is_as_one_to_a_missing_issue(client: TestClient, database_url: str,
+                                                                     settings: Settings, world: World) -> None:
+    w = world
+    h, project_key = w.org.headers, w.project["key"]
+    gone = _issue(client, h, w.project, "Deleted since")
+    ok(client.delete(f"/v2/issues/{gone['id']}", headers=h), 204)
+
+    def address(issue: dict, user: UserHandle) -> str:
+        found = reply_address(settings, organization_key=w.org.key, project_key=project_key,
+                              organization_id=w.org.organization_id, issue_id=issue["id"], user_id=user.user_id)
+        assert found is not None
+        return found
+
+    def comments(issue: dict) -> list[str]:
+        return [c["body"] for c in ok(client.get(f"/v2/issues/{issue['id']}/comments", headers=h))["comments"]]
+
+    with running_mail_in(database_url, settings) as mail_in:
+        # By its signed reply address: refused as for a deleted issue, with the same words.
+        hidden = mail_in.send(mail(sender=w.outsider.email, to=address(w.hidden, w.outsider), subject="Re: x",
+                                   body="Peeking in."))
+        missing = mail_in.send(mail(sender=w.outsider.email, to=address(gone, w.outsider), subject="Re: x",
+                                    body="Peeking in."))
+        assert (hidden.code, hidden.text) == (missing.code, missing.text) == (550, missing.text)
+        assert "no longer exists" in hidden.text and "Hush" not in hidden.text
+        # By References, sent to the project's address: a new issue, as when the reference names nothing.
+        to = project_address(w.org.key, project_key)
+        threaded = mail_in.send(mail(sender=w.outsider.email, to=to, subject="Re: merger",
+                                     body="Via the thread.", References=thread_id(settings, w.org.organization_id,
+                                                                                  w.hidden["id"])))
+        assert threaded.code == 250 and threaded.text.startswith(f"2.0.0 issue_created {project_key}-"), threaded.text
+        assert comments(w.hidden) == []
+        # Its member's reply comments, as before.
+        member = mail_in.send(mail(sender=w.insider.email, to=address(w.hidden, w.insider), subject="Re: x",
+                                   body="Noted."))
+        assert (member.code, member.text) == (250, f"2.0.0 comment_added {w.hidden['key']}")
+    assert comments(w.hidden) == ["Noted."]
