@@ -134,7 +134,7 @@ async def board_issues(session: AsyncSession, *, actor: Actor, board: Board, qui
         page = await ranked_issues(session, actor=actor, plans=plans, extra=extra, max_results=BOARD_LIMIT,
                                    count_by_status=True)
         page_total, page_issues, ranks, counts = page.total, page.issues, page.ranks, page.status_counts
-    cards = await render_cards(session, organization_id=actor.organization_id, catalog=catalog, fields=fields,
+    cards = await render_cards(session, actor=actor, catalog=catalog, fields=fields,
                                issues=page_issues, ranks=ranks)
     links = await sprint_links(session, actor.organization_id, [s.id for s in sprints])
     column_of = {card["id"]: column_index[card["status"]["id"]] for card in cards}
@@ -188,7 +188,7 @@ async def sprint_issues(session: AsyncSession, *, actor: Actor, sprint: Sprint, 
 
 async def _cards(session: AsyncSession, actor: Actor, catalog: OrgCatalog, fields: AgileFields,
                  issues: list[Issue], ranks: dict[int, str]) -> list[dict[str, Any]]:
-    return await render_cards(session, organization_id=actor.organization_id, catalog=catalog, fields=fields,
+    return await render_cards(session, actor=actor, catalog=catalog, fields=fields,
                               issues=issues, ranks=ranks)
 
 

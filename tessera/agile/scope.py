@@ -21,6 +21,8 @@ from tessera.agile.fields import AgileFields, estimates_of, history_field_id, sp
 from tessera.agile.models import Sprint, SprintScopeChange
 from tessera.issues.models import ChangeItem, Issue
 from tessera.issues.references import OrgCatalog
+from tessera.issues.security import readable_issue_conditions
+from tessera.tenancy.actor import Actor
 
 _SCOPE = SprintScopeChange.__table__
 
@@ -145,11 +147,14 @@ def _row(sprint: Sprint, issue_id: int, item: _Item, change: str, before: float 
             "status_category": None, "actor_id": item.author_id, "change_item_id": item.id}
 
 
-async def list_scope_changes(session: AsyncSession, sprint: Sprint) -> list[tuple[SprintScopeChange, str]]:
-    """The sprint's record, oldest first, with each issue's key."""
+async def list_scope_changes(session: AsyncSession, sprint: Sprint, actor: Actor
+                             ) -> list[tuple[SprintScopeChange, str]]:
+    """The sprint's record, oldest first, with each issue's key: only the issues the actor may
+    see (their project and security level), so neither rows nor totals tell of the others."""
     rows = await session.execute(select(SprintScopeChange, Issue.key).join(
         Issue, Issue.id == SprintScopeChange.issue_id).where(
-        SprintScopeChange.organization_id == sprint.organization_id, SprintScopeChange.sprint_id == sprint.id)
+        SprintScopeChange.organization_id == sprint.organization_id, SprintScopeChange.sprint_id == sprint.id,
+        *await readable_issue_conditions(session, actor))
         .order_by(SprintScopeChange.at, SprintScopeChange.id))
     return [(change, key) for change, key in rows.all()]
 

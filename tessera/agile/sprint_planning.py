@@ -33,6 +33,7 @@ from tessera.events.types import SprintCompleted
 from tessera.issues.inputs import IssueUpdate
 from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.security import readable_issue_conditions, visible_issue_ids
 from tessera.issues.service import access_issue, check_update_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
@@ -59,12 +60,13 @@ async def _sync_started(session: AsyncSession, actor: Actor, sprint_ids: set[int
 
 async def _subtasks_of(session: AsyncSession, *, actor: Actor, catalog: OrgCatalog, parent_ids: Sequence[int],
                        open_only: bool) -> list[tuple[Issue, Project]]:
-    """The sub-tasks of these parents (only those not in a Done status when `open_only`), by id."""
+    """The sub-tasks of these parents the actor may see (only those not in a Done status when
+    `open_only`), by id: one at a security level the actor is not in stays where it is."""
     subtask_types = [t.id for t in catalog.issue_types if t.hierarchy_level < 0]
     if not parent_ids or not subtask_types:
         return []
     query = select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
-        Issue.organization_id == actor.organization_id, Issue.parent_id.in_(list(parent_ids)),
+        *await readable_issue_conditions(session, actor), Issue.parent_id.in_(list(parent_ids)),
         Issue.issue_type_id.in_(subtask_types))
     if open_only:
         query = query.where(Issue.status_id.notin_([s.id for s in catalog.statuses if s.category == "done"]))
@@ -140,7 +142,9 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     """active → closed. Issues not done (status category) move to the backlog or to the named
     future or active sprint, each unfinished parent with all its sub-tasks in the sprint; other
     done issues stay in the closed sprint. The record keeps which were
-    completed and which not, with their estimates, as they were at completion."""
+    completed and which not, with their estimates, as they were at completion. Issues the actor
+    may not see are neither moved (the actor cannot edit them; they stay in the closed sprint, and
+    so in the backlog, as unfinished) nor listed in the answer."""
     await authorize(session, actor, Permission.MANAGE_SPRINTS, project)
     if sprint.state != "active":
         raise Conflict(f"Only an active sprint can be completed; this one is {sprint.state}.",
@@ -155,7 +159,7 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     await do_change_sprint(session, sprint, "active", state="closed", completed_at=at)
     open_ids = kinds["incomplete"]
     rows = (await session.execute(select(Issue, Project).join(Project, Project.id == Issue.project_id).where(
-        Issue.organization_id == actor.organization_id, Issue.id.in_(open_ids)).order_by(Issue.id))).all() \
+        *await readable_issue_conditions(session, actor), Issue.id.in_(open_ids)).order_by(Issue.id))).all() \
         if open_ids else []
     moving = {issue.id: (issue, issue_project) for issue, issue_project in rows}
     # An unfinished parent takes all its sub-tasks still in this sprint, finished ones too.
@@ -174,8 +178,10 @@ async def check_complete_sprint(session: AsyncSession, *, actor: Actor, sprint: 
     await emit_sprint_event(session, actor, sprint, SprintCompleted, board_id=link.board_id if link else None,
                             completed_issue_ids=kinds["completed"], incomplete_issue_ids=open_ids,
                             moved_issue_ids=sorted(moving), moved_to=moved_to)
-    return {"completed_issue_ids": kinds["completed"], "incomplete_issue_ids": open_ids,
-            "moved_issue_ids": sorted(moving), "moved_to": moved_to}
+    seen = await visible_issue_ids(session, actor, in_sprint)
+    return {"completed_issue_ids": [i for i in kinds["completed"] if i in seen],
+            "incomplete_issue_ids": [i for i in open_ids if i in seen], "moved_issue_ids": sorted(moving),
+            "moved_to": moved_to}
 
 
 async def check_plan_issue(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,

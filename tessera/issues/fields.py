@@ -15,7 +15,9 @@ from tessera.issues.models import Issue
 from tessera.issues.references import OrgCatalog
 from tessera.projects.custom_fields import TypedValue, coerce_value, find_definition
 from tessera.projects.models import Component, IssueType, Project, Version
+from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import CUSTOMER_ROLE, User
+from tessera.tenancy.permissions import Permission, has_permission
 
 ISSUE_KEY_SHAPE = "PROJ-123"
 
@@ -99,9 +101,22 @@ async def find_issue(session: AsyncSession, organization_id: int, ref: object) -
     return None
 
 
+async def _may_see(session: AsyncSession, actor: Actor, project: Project, issue: Issue) -> bool:
+    """Whether the actor may browse `issue` (in `project` or another of the organization's projects)."""
+    if issue.project_id != project.id:
+        project = await session.scalar(select(Project).where(Project.organization_id == issue.organization_id,
+                                                             Project.id == issue.project_id))
+        if project is None:
+            return False
+    return await has_permission(session, actor, Permission.BROWSE_PROJECTS, project, issue)
+
+
 async def resolve_parent(session: AsyncSession, project: Project, issue_type: IssueType, ref: object,
-                         catalog: OrgCatalog, *, issue_id: int | None = None) -> int | None:
-    """Sub-tasks need a standard parent in the same project; standard issues may have an epic parent."""
+                         catalog: OrgCatalog, *, actor: Actor, issue_id: int | None = None,
+                         current_id: int | None = None) -> int | None:
+    """Sub-tasks need a standard parent in the same project; standard issues may have an epic parent.
+    A new parent the actor may not see (its project or its security level) answers as a missing one,
+    so that choosing a parent is no oracle; the issue's current parent (`current_id`) is kept as it is."""
     if ref is None:
         if issue_type.hierarchy_level < 0:
             raise InvalidInput("A sub-task needs a parent issue.", field="parent_id")
@@ -109,6 +124,8 @@ async def resolve_parent(session: AsyncSession, project: Project, issue_type: Is
     if issue_type.hierarchy_level >= 1:
         raise InvalidInput("An epic cannot have a parent.", field="parent_id")
     parent = await find_issue(session, project.organization_id, ref)
+    if parent is not None and parent.id != current_id and not await _may_see(session, actor, project, parent):
+        parent = None
     if parent is None:
         raise InvalidInput(f"The parent issue '{str(ref)[:100]}' does not exist.", field="parent_id")
     if parent.id == issue_id:

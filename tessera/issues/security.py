@@ -17,6 +17,7 @@ from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.models import Issue
 from tessera.projects.models import Project
+from tessera.projects.service import browsable_projects_condition
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.issue_security import is_level_member, uses_issue_security
 from tessera.tenancy.models import IssueSecurityLevel, IssueSecurityScheme
@@ -57,6 +58,18 @@ async def issue_visibility_filter(session: AsyncSession, actor: Actor, issue: An
     if not await uses_issue_security(session, actor):
         return None
     return issue_visible_condition(actor, issue)
+
+
+async def readable_issue_conditions(session: AsyncSession, actor: Actor) -> list[ColumnElement[bool]]:
+    """Conditions over Issue: of the actor's organization, in a project they may browse, and
+    visible by issue security. For reads that start from something other than a search (a sprint's
+    record, a card's epic) and must show only issues the actor could open."""
+    conditions = [Issue.organization_id == actor.organization_id,
+                  Issue.project_id.in_(select(Project.id).where(browsable_projects_condition(actor)))]
+    hidden = await issue_visibility_filter(session, actor)
+    if hidden is not None:
+        conditions.append(hidden)
+    return conditions
 
 
 async def visible_issue_ids(session: AsyncSession, actor: Actor, ids: Any) -> set[int]:

@@ -81,8 +81,9 @@ async def resolve_state(session: AsyncSession, *, actor: Actor, project: Project
     if "parent_id" in present or ("issue_type_id" in state.scalars and issue is not None) or issue is None:
         parent_ref = data.parent_id if "parent_id" in present else (
             issue.parent_id if issue is not None else None)
-        state.scalars["parent_id"] = await resolve_parent(session, project, issue_type, parent_ref, catalog,
-                                                          issue_id=issue.id if issue else None)
+        state.scalars["parent_id"] = await resolve_parent(
+            session, project, issue_type, parent_ref, catalog, actor=actor, issue_id=issue.id if issue else None,
+            current_id=issue.parent_id if issue else None)
     if "labels" in present:
         state.labels = normalize_labels(data.labels or [])
     if "components" in present:

@@ -1,7 +1,9 @@
 """Issue security levels through every surface: an issue at a level its viewer is not a member of
 is invisible (as if missing) in /v2 GET and search (results and total), the Jira API (get,
 search, picker), GraphQL, boards and backlog, a dashboard count, the links and sub-tasks of a
-visible issue, autocomplete, the web pages, webhooks, notifications and live updates; a member,
+visible issue, autocomplete, the web pages, webhooks, notifications and live updates, sprints (their issues,
+scope record, moves, completion, burndown and velocity, GraphQL's burndown), a board card's epic,
+mention suggestions, the choice of a parent and mail replies; a member,
 the organization administrator and reporter/assignee holders see it; SET_ISSUE_SECURITY and
 level membership are enforced when setting a level; JQL `level`; the scheme API audited and
 walled in by organization."""
@@ -9,6 +11,7 @@ walled in by organization."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +21,17 @@ from sqlalchemy import select
 
 from tessera.config import Settings
 from tessera.db.engine import Database
+from tessera.integrations.mail_in.replies import reply_address
 from tessera.issues.models import Issue
 from tessera.live.access import AccessCache
+from tessera.notifications.email.message import thread_id
 from tessera.notifications.recipients import permitted
 from tessera.projects.models import Project
 from tessera.webhooks.owners import matching_issues, owner_actor
-from tests.factories.boards import backlog_keys, columns, new_board
+from tests.factories.boards import add_to_sprint, backlog_keys, columns, new_board, new_sprint
 from tests.factories.dashboards import data, gadget, new_dashboard
 from tests.factories.web import sign_in_as
+from tests.integrations.mail_in.conftest import mail, project_address, running_mail_in
 from tests.support import OrgHandle, UserHandle, fetch_rows, make_user, unique_key
 
 API = "/rest/api/2"
@@ -358,3 +364,210 @@ def test_scheme_api_audit_refusals_and_tenancy(client: TestClient, world: World,
     one = ok(client.get(f"{API}/project/{w.project['key']}/issuesecuritylevelscheme", headers=h))
     assert sorted(level["name"] for level in one["levels"]) == ["Admins", "Own", "Secret"]
     assert ok(client.get(f"{API}/securitylevel/{w.levels['Own']}", headers=h))["name"] == "Own"
+
+
+def _sprint_keys(client: TestClient, headers: dict, sprint: dict) -> tuple[int, list[str]]:
+    page = ok(client.get(f"/v2/sprints/{sprint['id']}/issues", headers=headers))
+    return page["total"], sorted(card["key"] for card in page["issues"])
+
+
+def _graph_burndown(client: TestClient, headers: dict, sprint: dict) -> dict:
+    found = client.post("/graphql", headers=headers, json={
+        "query": "query($id: ID!) { sprint(id: $id) { burndown { actual remaining unit } } }",
+        "variables": {"id": str(sprint["id"])}}).json()
+    assert "errors" not in found, found
+    return found["data"]["sprint"]["burndown"]
+
+
+def test_sprint_reads_moves_and_reports_leave_hidden_issues_out(client: TestClient, world: World) -> None:
+    w = world
+    h, outsider, insider = w.org.headers, w.outsider.headers, w.insider.headers
+    board = new_board(client, h, w.project, type="scrum", jql=f"project = {w.project['key']}")
+    sprint = new_sprint(client, h, board, name="Sprint one")
+    for issue, points in ((w.visible, 1), (w.hidden, 2), (w.own, 4)):
+        ok(client.put(f"/v2/issues/{issue['id']}", headers=h, json={"custom_fields": {"story_points": points}}))
+    add_to_sprint(client, h, sprint, w.visible, w.own)  # the visible parent brings its hidden open sub-task
+    every = sorted([w.visible["key"], w.hidden["key"], w.own["key"]])
+    assert _sprint_keys(client, h, sprint) == (3, every)
+    ok(client.post(f"/v2/sprints/{sprint['id']}/start", json={}, headers=h))
+    assert _sprint_keys(client, outsider, sprint) == (1, [w.visible["key"]])
+    # The scope record (snapshots at start, changes while it runs): rows and totals.
+    scope = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=outsider))
+    assert [c["issue_key"] for c in scope["changes"]] == [w.visible["key"]]
+    assert scope["totals"]["committed"]["count"] == 1 and "Hush" not in str(scope)
+    seen_by_insider = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=insider))
+    assert sorted(c["issue_key"] for c in seen_by_insider["changes"]) == sorted([w.visible["key"], w.hidden["key"]])
+    assert ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=h))["totals"]["committed"]["count"] == 3
+    # Burndown (REST report and GraphQL, in story points): only the visible issues count.
+    report = f"/v2/projects/{w.project['id']}/reports/burndown"
+    mine = ok(client.get(report, params={"sprint_id": sprint["id"]}, headers=outsider))
+    theirs = ok(client.get(report, params={"sprint_id": sprint["id"]}, headers=h))
+    assert (mine["totals"]["committed_issues"], theirs["totals"]["committed_issues"]) == (1, 3)
+    assert (mine["totals"]["committed"], theirs["totals"]["committed"]) == (1, 7)
+    assert w.hidden["key"] not in str(mine) and w.own["key"] not in str(mine)
+    assert [_graph_burndown(client, headers, sprint)["remaining"] for headers in (outsider, insider, h)] == [1, 3, 7]
+    # Moves by a non-member: the hidden open sub-task neither follows its parent out nor back in,
+    # and the answer names only what the mover sees.
+    ok(client.delete(f"/v2/sprints/{sprint['id']}/issues/{w.visible['id']}", headers=outsider), 204)
+    assert _sprint_keys(client, h, sprint) == (2, sorted([w.hidden["key"], w.own["key"]]))
+    added = add_to_sprint(client, outsider, sprint, w.visible)
+    assert [i["key"] for i in added["issues"]] == [w.visible["key"]]
+    # Naming a hidden issue is as naming a missing one.
+    for ref in (w.hidden["key"], "NOPE-999999"):
+        missing = client.post(f"/v2/sprints/{sprint['id']}/issues", json={"issues": [ref]}, headers=outsider)
+        assert missing.status_code == 400 and missing.json()["error"]["field"] == "issues.0", missing.text
+        assert "does not exist" in missing.text
+    # Completion by a non-member lists and moves only what they see.
+    completed = ok(client.post(f"/v2/sprints/{sprint['id']}/complete", json={}, headers=outsider))
+    assert completed["incomplete_issue_ids"] == [w.visible["id"]] and completed["completed_issue_ids"] == []
+    assert completed["moved_issue_ids"] == [w.visible["id"]]
+    closed = ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=outsider))
+    assert {c["issue_key"] for c in closed["changes"]} == {w.visible["key"]}
+    assert closed["totals"]["incomplete"]["count"] == 1
+    assert ok(client.get(f"/v2/sprints/{sprint['id']}/scope-changes", headers=h))["totals"]["incomplete"]["count"] == 3
+    # Velocity: the committed work of the closed sprint, as each reader may see it.
+    velocity = f"/v2/projects/{w.project['id']}/reports/velocity"
+    committed = [ok(client.get(velocity, headers=headers))["sprints"][0]["committed"] for headers in (outsider, h)]
+    assert committed == [1, 7]
+
+
+def _parent_error(client: TestClient, headers: dict, method: str, url: str, body: dict, ref: str) -> tuple[int, dict]:
+    """The status and error of a create or edit naming `ref` as the parent, with `ref` itself
+    taken out of the message (so a hidden issue's answer compares with a missing one's)."""
+    response = client.request(method, url, headers=headers, json=body)
+    return response.status_code, json.loads(response.text.replace(ref, "REF"))
+
+
+def test_a_hidden_or_unbrowsable_parent_answers_as_a_missing_one(client: TestClient, world: World) -> None:
+    w = world
+    h, outsider = w.org.headers, w.outsider.headers
+    epic = _issue(client, h, w.project, "Hush epic", issue_type="Epic", security_level="Secret")
+    secret_task = _issue(client, h, w.project, "Hush task", security_level="Secret")
+    private = ok(client.post("/v2/projects", headers=h, json={"key": unique_key("P")[:10], "name": "Private",
+                                                             "access": "private"}), 201)
+    private_epic = _issue(client, h, private, "Private epic", issue_type="Epic")
+    missing = f"{w.project['key']}-99999"
+    create = {"project_id": w.project["id"], "issue_type": "Task", "summary": "Child"}
+    subtask = {**create, "issue_type": "Sub-task"}
+    cases = [("POST", "/v2/issues", create, epic["key"]), ("POST", "/v2/issues", create, str(epic["id"])),
+             ("POST", "/v2/issues", create, private_epic["key"]), ("POST", "/v2/issues", subtask, secret_task["key"]),
+             ("PUT", f"/v2/issues/{w.visible['id']}", {}, epic["key"])]
+    for method, url, body, ref in cases:
+        answer = _parent_error(client, outsider, method, url, {**body, "parent_id": ref}, ref)
+        assert answer == _parent_error(client, outsider, method, url, {**body, "parent_id": missing}, missing), ref
+        assert answer[0] == 400 and answer[1]["error"]["field"] == "parent_id"
+        assert "does not exist" in answer[1]["error"]["message"]
+    # Jira's API answers the same way, under its field id.
+    jira = client.post(f"{API}/issue", headers=outsider, json={"fields": {
+        "project": {"key": w.project["key"]}, "issuetype": {"name": "Task"}, "summary": "Child",
+        "parent": {"key": epic["key"]}}})
+    assert jira.status_code == 400 and "Hush" not in jira.text and "does not exist" in jira.text, jira.text
+    # A member of the level may choose it; the child's current parent stays when a non-member edits it.
+    child = _issue(client, w.insider.headers, w.project, "Child of a hidden epic", parent_id=epic["key"])
+    assert child["parent"]["key"] == epic["key"]
+    kept = ok(client.put(f"/v2/issues/{child['id']}", headers=outsider,
+                         json={"summary": "Renamed", "parent_id": epic["id"]}))
+    assert kept["summary"] == "Renamed" and "Hush" not in str(kept)
+    assert ok(client.get(f"/v2/issues/{child['id']}", headers=h))["parent"]["key"] == epic["key"]
+
+
+def test_board_cards_do_not_name_a_hidden_epic(client: TestClient, world: World) -> None:
+    w = world
+    h = w.org.headers
+    epic = _issue(client, h, w.project, "Hush epic", issue_type="Epic", security_level="Secret")
+    child = _issue(client, h, w.project, "Open child", parent_id=epic["key"])
+    grandchild = _issue(client, h, w.project, "Open grandchild", issue_type="Sub-task", parent_id=child["key"])
+    board = new_board(client, h, w.project, type="kanban", jql=f"project = {w.project['key']}")
+
+    def epics(headers: dict) -> dict[str, Any]:
+        view = ok(client.get(f"/v2/boards/{board['id']}/issues", headers=headers))
+        return {card["key"]: card["epic"] for column in view["columns"] for card in column["issues"]
+                if card["key"] in (child["key"], grandchild["key"])}
+
+    shown = {"id": epic["id"], "key": epic["key"], "summary": "Hush epic"}
+    assert epics(w.insider.headers) == {child["key"]: shown, grandchild["key"]: shown}
+    seen_by_outsider = epics(w.outsider.headers)
+    assert seen_by_outsider == {child["key"]: None, grandchild["key"]: None}
+    scrum = new_board(client, h, w.project, type="scrum", jql=f"project = {w.project['key']}")
+    backlog = ok(client.get(f"/v2/boards/{scrum['id']}/backlog", headers=w.outsider.headers))
+    assert "Hush" not in str(backlog)
+
+
+def test_mentions_suggest_only_users_who_see_the_issue(client: TestClient, world: World) -> None:
+    w = world
+
+    def suggested(headers: dict, issue: dict) -> set[int]:
+        found = ok(client.get(f"/v2/issues/{issue['id']}/mentionable", headers=headers))["users"]
+        return {user["id"] for user in found}
+
+    on_hidden = suggested(w.insider.headers, w.hidden)
+    assert {w.insider.user_id, w.org.admin_user_id} <= on_hidden
+    assert not on_hidden & {w.outsider.user_id, w.reporter.user_id, w.assignee.user_id, w.project_admin.user_id}
+    # "Own": its reporter and assignee (and administrators), nobody else.
+    on_own = suggested(w.reporter.headers, w.own)
+    assert {w.reporter.user_id, w.assignee.user_id} <= on_own
+    assert not on_own & {w.outsider.user_id, w.insider.user_id}
+    assert {w.outsider.user_id, w.insider.user_id, w.reporter.user_id} <= suggested(w.outsider.headers, w.visible)
+    assert client.get(f"/v2/issues/{w.hidden['id']}/mentionable", headers=w.outsider.headers).status_code == 404
+
+
+def test_jira_update_verb_sets_the_level_with_the_same_checks(client: TestClient, world: World) -> None:
+    w = world
+    url = f"{API}/issue/{w.visible['key']}"
+
+    def level(headers: dict) -> Any:
+        return ok(client.get(url, headers=headers))["fields"]["security"]
+
+    refused = client.put(url, headers=w.project_admin.headers, json={"update": {"security": [
+        {"set": {"id": str(w.levels["Secret"])}}]}})
+    assert refused.status_code == 400 and "security" in refused.json()["errors"], refused.text
+    assert level(w.org.headers) is None
+    no_permission = client.put(url, headers=w.insider.headers, json={"update": {"security": [
+        {"set": {"name": "Secret"}}]}})
+    assert no_permission.status_code == 400 and "SET_ISSUE_SECURITY" in no_permission.json()["errors"]["security"]
+    bad = client.put(url, headers=w.org.headers, json={"update": {"security": [{"set": {"id": "999999"}}]}})
+    assert bad.status_code == 400 and "999999" in bad.json()["errors"]["security"]
+    ok(client.put(url, headers=w.project_admin.headers, json={"update": {"security": [
+        {"set": {"id": str(w.levels["Admins"])}}]}}), 204)
+    assert level(w.project_admin.headers)["name"] == "Admins"
+    assert client.get(url, headers=w.outsider.headers).status_code == 404
+    ok(client.put(url, headers=w.org.headers, json={"update": {"security": [{"set": None}]}}), 204)
+    assert level(w.outsider.headers) is None
+
+
+def test_a_mail_reply_to_a_hidden_issue_is_as_one_to_a_missing_issue(client: TestClient, database_url: str,
+                                                                     settings: Settings, world: World) -> None:
+    w = world
+    h, project_key = w.org.headers, w.project["key"]
+    gone = _issue(client, h, w.project, "Deleted since")
+    ok(client.delete(f"/v2/issues/{gone['id']}", headers=h), 204)
+
+    def address(issue: dict, user: UserHandle) -> str:
+        found = reply_address(settings, organization_key=w.org.key, project_key=project_key,
+                              organization_id=w.org.organization_id, issue_id=issue["id"], user_id=user.user_id)
+        assert found is not None
+        return found
+
+    def comments(issue: dict) -> list[str]:
+        return [c["body"] for c in ok(client.get(f"/v2/issues/{issue['id']}/comments", headers=h))["comments"]]
+
+    with running_mail_in(database_url, settings) as mail_in:
+        # By its signed reply address: refused as for a deleted issue, with the same words.
+        hidden = mail_in.send(mail(sender=w.outsider.email, to=address(w.hidden, w.outsider), subject="Re: x",
+                                   body="Peeking in."))
+        missing = mail_in.send(mail(sender=w.outsider.email, to=address(gone, w.outsider), subject="Re: x",
+                                    body="Peeking in."))
+        assert (hidden.code, hidden.text) == (missing.code, missing.text) == (550, missing.text)
+        assert "no longer exists" in hidden.text and "Hush" not in hidden.text
+        # By References, sent to the project's address: a new issue, as when the reference names nothing.
+        to = project_address(w.org.key, project_key)
+        threaded = mail_in.send(mail(sender=w.outsider.email, to=to, subject="Re: merger",
+                                     body="Via the thread.", References=thread_id(settings, w.org.organization_id,
+                                                                                  w.hidden["id"])))
+        assert threaded.code == 250 and threaded.text.startswith(f"2.0.0 issue_created {project_key}-"), threaded.text
+        assert comments(w.hidden) == []
+        # Its member's reply comments, as before.
+        member = mail_in.send(mail(sender=w.insider.email, to=address(w.hidden, w.insider), subject="Re: x",
+                                   body="Noted."))
+        assert (member.code, member.text) == (250, f"2.0.0 comment_added {w.hidden['key']}")
+    assert comments(w.hidden) == ["Noted."]

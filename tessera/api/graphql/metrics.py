@@ -29,6 +29,7 @@ from tessera.db.refs import parse_id
 from tessera.errors import InvalidInput
 from tessera.issues.models import ChangeItem, CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog, catalog_for
+from tessera.issues.security import readable_issue_conditions
 from tessera.projects.models import Project
 from tessera.reports.flow import median_cycle_time, median_lead_time
 from tessera.reports.velocity import average_velocity
@@ -111,8 +112,9 @@ async def burndown(session: AsyncSession, actor: Actor, sprint: Sprint) -> Burnd
                                            ChangeItem.field_id.in_(wanted))
                 .order_by(ChangeItem.created_at, ChangeItem.id))).all():
             history[(row.issue_id, row.field_id)].append((row.created_at, row.from_value, row.to_value))
+        # Only the issues the reader may see count (their project and security level).
         statuses = dict((await session.execute(select(Issue.id, Issue.status_id).where(
-            Issue.organization_id == org, Issue.id.in_(candidates)))).all())
+            *await readable_issue_conditions(session, actor), Issue.id.in_(candidates)))).all())
     current_sprints = await sprints_of(session, org, fields, candidates)
     current_estimates = await estimates_of(session, org, fields, candidates)
 

@@ -40,6 +40,7 @@ from tessera.issues.service import access_issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import CUSTOMER_ROLE, Organization, User
+from tessera.tenancy.permissions import Permission, has_permission
 from tessera.tenancy.service import do_add_customer, normalize_email
 from tessera.webhooks.owners import owner_actor
 
@@ -103,10 +104,7 @@ async def _act(session: AsyncSession, settings: Settings, mail: InboundMail) -> 
                                                             MailInReceipt.message_id == message_id))
     if seen is not None:
         return Outcome("duplicate", "this message was already received", seen.issue_id), None
-    policy = await get_policy(session, project=target.project)
-    if target.issue is None and not policy.enabled:
-        raise MailRefused(f"Project {target.project.key} does not take mail.")
-    actor, external = await _sender(session, target, policy, mail)
+    target, policy, actor, external = await _seen_target(session, settings, mail, target)
     byline = f"From {mail.sender_name} <{mail.sender}> by email:\n\n" if external else ""
     if target.issue is not None:
         issue, project = await access_issue(session, actor, target.issue.id)
@@ -127,6 +125,24 @@ async def _act(session: AsyncSession, settings: Settings, mail: InboundMail) -> 
                               issue_id=issue.id, comment_id=comment_id, external=external))
     await session.flush()
     return outcome, actor
+
+
+async def _seen_target(session: AsyncSession, settings: Settings, mail: InboundMail, target: _Target,
+                       ) -> tuple[_Target, MailInPolicy, Actor, bool]:
+    """The target, its policy and who the mail acts as. An issue the sender may not see (its
+    security level) is as unknown as a missing one: the next thread reference or the project
+    address is the target then, or the mail is refused with the words a missing issue gets."""
+    hidden: set[int] = set()
+    while True:
+        policy = await get_policy(session, project=target.project)
+        if target.issue is None and not policy.enabled:
+            raise MailRefused(f"Project {target.project.key} does not take mail.")
+        actor, external = await _sender(session, target, policy, mail)
+        if target.issue is None or await has_permission(session, actor, Permission.BROWSE_PROJECTS, target.project,
+                                                        target.issue):
+            return target, policy, actor, external
+        hidden.add(target.issue.id)
+        target = await _target(session, settings, mail, hidden=hidden)
 
 
 async def _sender(session: AsyncSession, target: _Target, policy: MailInPolicy,
@@ -177,7 +193,8 @@ async def _customer_actor(session: AsyncSession, target: _Target, policy: MailIn
     return actor
 
 
-async def _target(session: AsyncSession, settings: Settings, mail: InboundMail) -> _Target:
+async def _target(session: AsyncSession, settings: Settings, mail: InboundMail, *,
+                  hidden: frozenset[int] | set[int] = frozenset()) -> _Target:
     """A signed reply address names its issue and wins; then a reply to a notification wins over
     the project address it was sent to, provided both are of one organization (a thread id of
     another organization in References is ignored then)."""
@@ -187,7 +204,7 @@ async def _target(session: AsyncSession, settings: Settings, mail: InboundMail) 
         if address is None:
             continue
         if address.reply_token is not None:
-            return await _reply_target(session, settings, address)
+            return await _reply_target(session, settings, address, hidden)
         if project_target is not None:
             continue
         row = (await session.execute(select(Organization, Project).join(
@@ -198,7 +215,7 @@ async def _target(session: AsyncSession, settings: Settings, mail: InboundMail) 
     for ref in thread_refs(settings, mail.references):
         if project_target is not None and ref.organization_id != project_target.organization.id:
             continue
-        found = await _issue_target(session, ref.organization_id, ref.issue_id)
+        found = None if ref.issue_id in hidden else await _issue_target(session, ref.organization_id, ref.issue_id)
         if found is not None:
             return found
     if project_target is None:
@@ -208,7 +225,8 @@ async def _target(session: AsyncSession, settings: Settings, mail: InboundMail) 
     return project_target
 
 
-async def _reply_target(session: AsyncSession, settings: Settings, address: ProjectAddress) -> _Target:
+async def _reply_target(session: AsyncSession, settings: Settings, address: ProjectAddress,
+                        hidden: frozenset[int] | set[int]) -> _Target:
     """The issue a reply address's token names. The token is bound to the organization the
     address names, so one made for another organization (or altered) does not verify."""
     assert address.reply_token is not None
@@ -220,7 +238,7 @@ async def _reply_target(session: AsyncSession, settings: Settings, address: Proj
         token = read_reply_token(settings, organization_id=organization_id, token=address.reply_token)
     except BadSignature:
         raise MailRefused("The reply address is not valid: its token was altered or belongs elsewhere.") from None
-    found = await _issue_target(session, organization_id, token.issue_id)
+    found = None if token.issue_id in hidden else await _issue_target(session, organization_id, token.issue_id)
     if found is None:
         raise MailRefused("The issue this reply address names no longer exists.")
     return found

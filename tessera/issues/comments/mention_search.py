@@ -1,14 +1,15 @@
-"""The mention autocomplete: users who may browse an issue, matched on the start of their display
-name (or of any word in it) or of their email, at most 20, with the text to insert. Like every
-user picker, it offers no one to a caller without the USER_PICKER global permission."""
+"""The mention autocomplete: users who may browse an issue (its project and its security level),
+matched on the start of their display name (or of any word in it) or of their email, at most 20,
+with the text to insert. Like every user picker, it offers no one to a caller without the USER_PICKER global permission."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tessera.issues.audience import users_holding
+from tessera.issues.audience import users_seeing_issue
 from tessera.issues.comments.markup import mention_text
+from tessera.issues.models import Issue
 from tessera.projects.models import Project
 from tessera.tenancy.actor import Actor
 from tessera.tenancy.models import User
@@ -21,11 +22,11 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-async def mentionable_users(session: AsyncSession, *, actor: Actor, project: Project, query: str | None,
-                            limit: int = MAX_SUGGESTIONS) -> list[dict]:
+async def mentionable_users(session: AsyncSession, *, actor: Actor, issue: Issue, project: Project,
+                            query: str | None, limit: int = MAX_SUGGESTIONS) -> list[dict]:
     if not await has_global_permission(session, actor, Permission.USER_PICKER):
         return []
-    conditions = [users_holding(Permission.BROWSE_PROJECTS, project)]
+    conditions = [users_seeing_issue(issue, project)]
     text = (query or "").strip().lstrip("@").lower()
     if text:
         name = func.lower(User.display_name)

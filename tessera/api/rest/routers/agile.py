@@ -341,7 +341,7 @@ async def get_scope_changes(sprint_id: StoredId, ctx: Ctx) -> dict:
     async with ctx.transaction(write=True) as (session, actor):
         sprint, _, link = await access_sprint(session, actor, sprint_id)
         await do_sync_sprint(session, actor=actor, sprint=sprint, link=link)
-        return {"sprint": sprint_view(sprint, link), **scope_view(await list_scope_changes(session, sprint))}
+        return {"sprint": sprint_view(sprint, link), **scope_view(await list_scope_changes(session, sprint, actor))}
 
 
 # --- Rank ----------------------------------------------------------------------------------------

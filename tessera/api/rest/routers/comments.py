@@ -141,5 +141,5 @@ async def get_mentionable(issue_id: str, ctx: Ctx,
                           max_results: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = MAX_SUGGESTIONS) -> dict:
     async with ctx.transaction() as (session, actor):
         issue, project = await access_issue(session, actor, issue_id)
-        users = await mentionable_users(session, actor=actor, project=project, query=query, limit=max_results)
+        users = await mentionable_users(session, actor=actor, issue=issue, project=project, query=query, limit=max_results)
     return {"issue_id": issue.id, "users": users}
