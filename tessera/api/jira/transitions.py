@@ -118,21 +118,24 @@ async def _screen_values(session: AsyncSession, actor: Actor, catalog: OrgCatalo
 
 @router.post("/issue/{issue_ref}/transitions", status_code=204)
 async def run_transition(issue_ref: str, request: Request, ctx: Ctx) -> Response:
-    body = issue_body_from(await json_object(request), cloud=is_cloud(ctx), catalog=None)
-    transition = body.get("transition")
-    ref = ref_of(transition, "id", "name")
-    if ref is None or isinstance(ref, bool) or not isinstance(ref, str | int):
-        raise InvalidInput("Missing 'transition' identifier", field="transition")
-    fields, update = body.get("fields") or {}, body.get("update") or {}
-    if not isinstance(fields, dict) or not isinstance(update, dict):
-        raise InvalidInput("'fields' and 'update' are JSON objects.", field="fields")
-    comments = [op["add"] for op in update.get("comment") or [] if isinstance(op, dict) and
-                isinstance(op.get("add"), dict)]
-    worklogs = [op["add"] for op in update.get("worklog") or [] if isinstance(op, dict) and
-                isinstance(op.get("add"), dict)]
+    raw = await json_object(request)
     async with ctx.transaction() as (session, actor):
+        catalog = await catalog_for(session, actor)
+        # The catalog says which custom fields hold rich text: a Cloud client sends their ADF too.
+        body = issue_body_from(raw, cloud=is_cloud(ctx), catalog=catalog)
+        transition = body.get("transition")
+        ref = ref_of(transition, "id", "name")
+        if ref is None or isinstance(ref, bool) or not isinstance(ref, str | int):
+            raise InvalidInput("Missing 'transition' identifier", field="transition")
+        fields, update = body.get("fields") or {}, body.get("update") or {}
+        if not isinstance(fields, dict) or not isinstance(update, dict):
+            raise InvalidInput("'fields' and 'update' are JSON objects.", field="fields")
+        comments = [op["add"] for op in update.get("comment") or [] if isinstance(op, dict) and
+                    isinstance(op.get("add"), dict)]
+        worklogs = [op["add"] for op in update.get("worklog") or [] if isinstance(op, dict) and
+                    isinstance(op.get("add"), dict)]
         issue, project = await access_issue(session, actor, issue_ref)
-        values, resolution = await _screen_values(session, actor, await catalog_for(session, actor), fields)
+        values, resolution = await _screen_values(session, actor, catalog, fields)
         comment = comments[0].get("body") if comments else None
         issue = await check_transition_issue(session, actor=actor, issue=issue, project=project,
                                              transition_ref=str(ref), fields=values, resolution=resolution,

@@ -112,6 +112,28 @@ def test_rich_text_is_adf_in_and_out(client: TestClient, org: OrgHandle, web: di
     assert bodies == ["Seen it.", "Moving on."]
 
 
+def test_a_transition_screens_rich_text_field_takes_adf(client: TestClient, org: OrgHandle, web: dict) -> None:
+    """A text custom field on a transition's screen, set in the transition's `fields`: a Cloud
+    client sends it as ADF, and it is stored as Markdown, as on create and edit."""
+    field = ok(client.post("/v2/fields", json={"name": "Fix notes", "field_type": "text"}, headers=org.headers), 201)
+    workflow = ok(client.get("/v2/workflows/default", headers=org.headers))
+    definition = workflow["definition"]
+    done = next(t for t in definition["transitions"] if t["to"] == "Done")
+    done["screen"] = [*done.get("screen", []), field["key"]]
+    ok(client.put("/v2/workflows/default", json=definition, headers=org.headers))
+    ok(client.post("/v2/workflows/default/publish", json={}, headers=org.headers))
+    [notes] = [f["id"] for f in ok(client.get(f"{V3}/field/search", params={"type": "custom", "query": "fix notes"},
+                                              headers=org.headers))["values"]]
+    created = _create(client, org, "Refunds double-count")
+    transitions = ok(client.get(f"{V3}/issue/{created['key']}/transitions", headers=org.headers))["transitions"]
+    to_done = next(t for t in transitions if t["to"]["name"] == "Done")
+    ok(client.post(f"{V3}/issue/{created['key']}/transitions", json={
+        "transition": {"id": to_done["id"]}, "fields": {notes: doc(heading("Cause"), paragraph("Rounding."))}},
+        headers=org.headers), 204)
+    server = ok(client.get(f"{V2}/issue/{created['key']}", headers=org.headers))["fields"]
+    assert server[notes] == "## Cause\n\nRounding." and server["status"]["name"] == "Done"
+
+
 def test_people_by_account_id(client: TestClient, org: OrgHandle, member: UserHandle, web: dict) -> None:
     created = _create(client, org, "Assign me", assignee={"accountId": str(org.admin_user_id)})
     key = created["key"]
