@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tessera.api.jira.bodies import as_bool, as_text, json_object, ref_of
-from tessera.api.jira.dialect import links_for
+from tessera.api.jira.dialect import is_cloud, links_for
 from tessera.api.jira.people import user_id_for
 from tessera.db.refs import parse_id
 from tessera.edge.context import RequestContext, request_context
@@ -294,7 +294,7 @@ async def project_role(project_ref: str, role_id: str, ctx: Ctx) -> dict:
                 None)
     if role is None:
         raise NotFound("The project role does not exist.")
-    links = links_for(ctx)
+    links, cloud = links_for(ctx), is_cloud(ctx)
     async with ctx.transaction() as (session, actor):
         project = await _project(session, actor, project_ref)
         members = (await list_role_members(session, actor=actor, project=project)).get(role, [])
@@ -302,7 +302,9 @@ async def project_role(project_ref: str, role_id: str, ctx: Ctx) -> dict:
     return {"self": f"{links.api}/project/{project.id}/role/{ROLE_IDS[role]}", "name": role.title(),
             "id": ROLE_IDS[role], "description": f"The project's {role}.", "actors": [
                 {"id": user.id, "displayName": user.display_name, "type": "atlassian-user-role-actor",
-                 "name": user.email} for user in users.values()]}
+                 # Cloud names people by accountId only (no username); Server by name.
+                 **({"actorUser": {"accountId": str(user.id)}} if cloud else {"name": user.email})}
+                for user in users.values()]}
 
 
 def _part_routes(kind: str, model: type[Component] | type[Version]) -> None:
