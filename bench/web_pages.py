@@ -151,12 +151,15 @@ def values(base: str, token: str, cookie: str) -> dict[str, str]:
         scheme = api.get("/v2/permission-schemes").json()["permission_schemes"][0]
         workflow_scheme = api.get("/v2/workflow-schemes").json()["workflow_schemes"][0]
         field = next(f for f in api.get("/v2/fields").json()["fields"] if f["custom"])
+        security = first("/v2/issue-security-schemes", "issue_security_schemes") or api.post(
+            "/v2/issue-security-schemes", json={"name": "Bench", "levels": [{"name": "Staff"}]}).json()
     return {"project_key": project["key"], "key": project["key"], "issue_key": issue["key"],
             "comment_id": str(comment["id"]), "field": "summary", "board_id": str(board["id"]),
             "dashboard_id": str(dashboard["id"]), "dashboard_ref": str(dashboard["id"]),
             "webhook_id": str(webhook["id"]), "delivery_id": str(delivery["id"]), "connection_id": str(git["id"]),
             "group_id": group_id, "workflow_ref": "default", "scheme_id": str(scheme["id"]),
-            "workflow_scheme_id": str(workflow_scheme["id"]), "custom_field_id": str(field["numeric_id"])}
+            "workflow_scheme_id": str(workflow_scheme["id"]), "custom_field_id": str(field["numeric_id"]),
+            "security_scheme_id": str(security["id"])}
 
 
 # -- measuring -------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.agile.fields import AgileFields
 from tessera.agile.models import IssueRank, Sprint
-from tessera.agile.ranking import rank_order
 from tessera.issues.models import CustomFieldValue, Issue
 from tessera.issues.references import OrgCatalog
 from tessera.issues.security import issue_visible_condition
@@ -91,15 +90,30 @@ async def ranked_issues(session: AsyncSession, *, actor: Actor, plans: Sequence[
         total = await session.scalar(select(func.count()).select_from(Issue).where(*conditions)) or 0
     if max_results <= 0 or start_at >= total:
         return RankedPage(total, [], {}, counts)
-    query = (select(Issue, IssueRank.rank)
-             .outerjoin(IssueRank, and_(IssueRank.organization_id == Issue.organization_id,
-                                        IssueRank.issue_id == Issue.id))
-             .where(*conditions).order_by(rank_order(), Issue.created_at, Issue.id)
-             .offset(start_at).limit(max_results))
-    rows = (await session.execute(query)).all()
-    return RankedPage(total, [issue for issue, _ in rows], {issue.id: rank for issue, rank in rows if rank},
-                      counts)
-
+    # Ranked issues first, read along the (organization, rank) index and stopping at the page's
+    # end: an ORDER BY over the outer join (rank NULLS LAST, then creation) cannot use that
+    # index, so it sorted every matching issue (the whole backlog) for each page of 50.
+    ranked = (select(Issue, IssueRank.rank)
+              .join(IssueRank, and_(IssueRank.organization_id == actor.organization_id,
+                                    IssueRank.issue_id == Issue.id))
+              .where(*conditions).order_by(IssueRank.rank).offset(start_at).limit(max_results))
+    rows = list((await session.execute(ranked)).all())
+    issues = [issue for issue, _ in rows]
+    ranks = {issue.id: rank for issue, rank in rows}
+    if len(rows) < max_results:
+        # The ranked ones ran out: the rest of the page is issues without a rank (rare: every
+        # issue gets one when created), oldest first, after however many ranked ones matched.
+        ranked_total = start_at + len(rows) if rows else await session.scalar(
+            select(func.count()).select_from(Issue)
+            .join(IssueRank, and_(IssueRank.organization_id == actor.organization_id,
+                                  IssueRank.issue_id == Issue.id)).where(*conditions)) or 0
+        if ranked_total < total:
+            has_rank = exists().where(IssueRank.organization_id == actor.organization_id,
+                                      IssueRank.issue_id == Issue.id)
+            unranked = (select(Issue).where(*conditions, ~has_rank).order_by(Issue.created_at, Issue.id)
+                        .offset(max(0, start_at - ranked_total)).limit(max_results - len(rows)))
+            issues += list((await session.scalars(unranked)).all())
+    return RankedPage(total, issues, ranks, counts)
 
 def in_sprints(actor: Actor, fields: AgileFields, sprint_ids: Sequence[int]) -> ColumnElement[bool]:
     """An IN subquery rather than EXISTS: it lets SQLite start from the sprint's few values (the

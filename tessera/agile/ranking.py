@@ -49,12 +49,6 @@ _SET_RANK = (update(_RANKS).where(_RANKS.c.organization_id == bindparam("org"),
              .values(rank=bindparam("new_rank")))
 
 
-def rank_order(rank_column=IssueRank.rank):  # type: ignore[no-untyped-def]
-    """ORDER BY for issues outer-joined to their rank: ranked first by rank, then the unranked
-    oldest first (callers add created_at and id)."""
-    return rank_column.asc().nulls_last()
-
-
 async def lock_ranks(session: AsyncSession, organization_id: int) -> None:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"),

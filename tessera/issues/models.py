@@ -161,6 +161,7 @@ class ChangeItem(IdMixin, TenantMixin, Base):
     __tablename__ = "change_items"
     __table_args__ = (
         Index("ix_change_items_org_group", "organization_id", "group_id"),
+        Index("ix_change_items_org_issue", "organization_id", "issue_id"),
         Index("ix_change_items_org_field_issue", "organization_id", "field_id", "issue_id"),
         Index("ix_change_items_org_field_created", "organization_id", "field_id", "created_at"),
     )

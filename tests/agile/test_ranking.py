@@ -157,7 +157,15 @@ def test_issues_without_a_rank_cost_a_move_nothing(client: TestClient, database_
     ranks = stored_ranks(database_url, org)
     assert set(ranks) == {issues[0]["id"], issues[5]["id"]}
     assert ranks[issues[0]["id"]] == tail_rank(parse_time(issues[0]["created"]), issues[0]["id"])
-    assert backlog_keys(client, h, board) == [i["key"] for i in (issues[5], issues[0], *issues[1:5])]
+    expected = [i["key"] for i in (issues[5], issues[0], *issues[1:5])]
+    assert backlog_keys(client, h, board) == expected
+    # Pages read the ranked ones from the rank index, then the unranked after them: a page that
+    # straddles the two, and pages past every ranked one, continue the same order.
+    for size in (1, 2, 4):
+        pages = [ok(client.get(f"/v2/boards/{board['id']}/backlog", params={"start_at": start, "max_results": size},
+                               headers=h)) for start in range(0, len(expected), size)]
+        assert [card["key"] for page in pages for card in page["issues"]] == expected, size
+        assert {page["total"] for page in pages} == {len(expected)}
 
 
 def test_concurrent_moves_into_one_gap_all_land(client: TestClient, database_url: str, org: OrgHandle,
