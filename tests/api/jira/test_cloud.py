@@ -246,3 +246,13 @@ def test_nothing_crosses_organizations(client: TestClient, org: OrgHandle, other
                                                                "summary": "Mine"}}, headers=outsider), 201)["key"]
     refused = client.put(f"{V3}/issue/{other_key}/assignee", json={"accountId": str(member.user_id)}, headers=outsider)
     assert refused.status_code == 400, refused.text
+
+
+def test_project_role_actors_are_named_as_each_dialect_names_people(client: TestClient, org: OrgHandle,
+                                                                    member: UserHandle, web: dict) -> None:
+    ok(client.put(f"/v2/projects/{web['id']}/roles/developers", json={"user_ids": [member.user_id]},
+                  headers=org.headers))
+    [cloud] = ok(client.get(f"{V3}/project/WEB/role/10001", headers=org.headers))["actors"]
+    assert cloud["actorUser"] == {"accountId": str(member.user_id)} and "name" not in cloud
+    [server] = ok(client.get(f"{V2}/project/WEB/role/10001", headers=org.headers))["actors"]
+    assert server["name"] == member.email and "actorUser" not in server
