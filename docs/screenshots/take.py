@@ -169,12 +169,12 @@ def shoot(url: str, email: str, password: str, out: Path, agile: tuple[int, int,
         page.screenshot(path=str(out / "create-issue.png"))
         board_id, dashboard_id, project_key = agile
         # Search: the JQL editor with its suggestions open (static/jql.js), then the create dialog on `c`.
-        page.goto(f"{url}/search?jql=" + httpx.QueryParams({"q": f"project = {project_key} ORDER BY priority DESC"})["q"])
+        page.goto(f"{url}/search?" + str(httpx.QueryParams({"jql": f"project = {project_key}"})))
         page.wait_for_selector("#jql")
         page.click("#jql")
         page.keyboard.press("End")
         page.keyboard.type(" AND sta")
-        page.wait_for_selector("#jql-suggestions:not([hidden])")
+        page.wait_for_selector("#jql-suggestions:not([hidden]) >> text=status", timeout=15_000)
         page.screenshot(path=str(out / "search.png"))
         page.keyboard.press("Escape")
         page.evaluate("document.activeElement.blur()")  # `c` is ignored while typing in a field
