@@ -48,6 +48,17 @@ def postgres_unreachable_reason() -> str | None:
     return None
 
 
+def redis_unreachable_reason() -> str | None:
+    """Why the tests that need Redis (the live channel across processes) cannot run, or None."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis not reachable at {REDIS_URL}: {error}"
+    return None
+
+
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """A new, migrated database on the test server, dropped afterwards."""

@@ -27,18 +27,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.factories.ports import free_port
-from tests.support import REDIS_URL, OrgHandle, make_user
+from tests.support import REDIS_URL, OrgHandle, make_user, redis_unreachable_reason
 
 pytestmark = pytest.mark.slow
 TESSERA = Path(sys.executable).parent / "tessera"
-
-
-def _redis_unreachable() -> str | None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        return f"Redis not reachable at {REDIS_URL}: {error}"
-    return None
 
 
 def _start(database_url: str, prefix: str, workers: int) -> tuple[str, subprocess.Popen]:
@@ -82,7 +74,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(database_url: str) -> Iterator[Cluster]:
-    if reason := _redis_unreachable():
+    if reason := redis_unreachable_reason():
         pytest.skip(reason)
     prefix = f"tessera-test-{uuid.uuid4().hex[:10]}"
     started = [_start(database_url, prefix, workers) for workers in (2, 1)]

@@ -11,7 +11,6 @@ import uuid
 from dataclasses import replace
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
@@ -21,7 +20,7 @@ from tessera.main import create_app
 from tests.factories.http import ok
 from tests.factories.live import closed_with, receive, refused, stream
 from tests.factories.notifications import add_notification, add_notification_async
-from tests.support import REDIS_URL, OrgHandle, UserHandle, make_user
+from tests.support import REDIS_URL, OrgHandle, UserHandle, make_user, redis_unreachable_reason
 
 PATH = "/v2/notifications/live"
 
@@ -92,17 +91,9 @@ def test_a_deactivated_users_stream_closes(client: TestClient, org: OrgHandle, m
         assert closed_with(ws) == 4401
 
 
-def _redis_unreachable() -> str | None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        return f"Redis not reachable at {REDIS_URL}: {error}"
-    return None
-
-
 def test_a_workers_commit_reaches_the_servers_sockets_through_redis(
         settings: Settings, database_url: str, org: OrgHandle, member: UserHandle) -> None:
-    reason = _redis_unreachable()
+    reason = redis_unreachable_reason()
     if reason:
         pytest.skip(reason)
     shared = replace(settings, redis_url=REDIS_URL, live_channel_prefix=f"t-{uuid.uuid4().hex[:8]}")

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.main import create_app
 from tests.factories.web import sign_in_as
-from tests.support import REDIS_URL, OrgHandle, UserHandle, make_user, unique_key
+from tests.support import REDIS_URL, OrgHandle, UserHandle, make_user, redis_unreachable_reason, unique_key
 from tests.tenancy.test_permission_schemes import _assign, _grant, _scheme
 
 API = "/rest/api/2"
@@ -178,14 +177,6 @@ def test_administer_by_group(client: TestClient, database_url: str, org: OrgHand
     assert restored.status_code == 201, restored.text
 
 
-def _redis_unreachable() -> str | None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        return f"Redis not reachable at {REDIS_URL}: {error}"
-    return None
-
-
 def _eventually(check: Callable[[], bool], seconds: float = 5.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -199,7 +190,7 @@ def test_group_and_role_changes_reach_another_instance(settings: Settings, datab
                                                        member: UserHandle) -> None:
     """Both instances trust a token's actor for five minutes: only the catalog version's
     invalidation, through the live channel, can make the other one see a change in time."""
-    reason = _redis_unreachable()
+    reason = redis_unreachable_reason()
     if reason:
         pytest.skip(reason)
     shared = replace(settings, redis_url=REDIS_URL, live_channel_prefix=f"t-{uuid.uuid4().hex[:8]}",
